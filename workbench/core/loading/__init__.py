@@ -1,0 +1,46 @@
+"""Loading and inspecting every supported format, dispatched through the registry's loaders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from workbench.core.errors import WorkbenchError
+from workbench.core.specs import ModelSource
+
+
+def is_user_code(path: str) -> bool:
+    """``path/to/model.py:ClassName`` names a class in the user's own code."""
+    head, sep, tail = str(path).rpartition(":")
+    return bool(sep) and head.endswith(".py") and tail.isidentifier()
+
+
+def _existing(path: str) -> Path:
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise WorkbenchError(f"{path}: no such file or folder", "check the path")
+    return p
+
+
+def inspect_path(path: str):
+    """InspectResult for any supported file or folder (headers only where the format allows)."""
+    from workbench.core.registry import default_registry
+
+    p = _existing(path)
+    return default_registry().loader_for(p).inspect(p)
+
+
+def load_model(source: ModelSource, dtype: str = "fp32", shapes: Optional[dict] = None):
+    """Build the torch model a source describes, as a LoadedModel (see loading/model.py)."""
+    from workbench.core.registry import default_registry
+
+    if is_user_code(source.path):
+        from workbench.core.loading.torch_files import load_user_code
+
+        return load_user_code(source, dtype, shapes or {})
+    p = _existing(source.path)
+    loader = default_registry().loader_for(p)
+    if loader.load is None:
+        raise WorkbenchError(f"{source.path}: a {loader.name} file holds no model to run",
+                             "export from the PyTorch model or its Hugging Face folder instead")
+    return loader.load(source, dtype, shapes or {})

@@ -1,0 +1,147 @@
+"""What every job returns. Plain dataclasses; ``to_dict()`` is the JSON the CLI prints with --json."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Optional
+
+
+class _Json:
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class TensorInfo(_Json):
+    name: str
+    dtype: str
+    shape: list
+
+
+@dataclass
+class InspectResult(_Json):
+    """``format`` is one of safetensors, safetensors-sharded, hf-folder, pytorch, torchscript, torch-export, onnx."""
+
+    path: str
+    format: str
+    tensors: list = field(default_factory=list)  # [TensorInfo] for checkpoints
+    parameters: Optional[int] = None
+    bytes_by_dtype: dict = field(default_factory=dict)
+    total_bytes: int = 0
+    metadata: dict = field(default_factory=dict)
+    config: dict = field(default_factory=dict)
+    problems: list = field(default_factory=list)  # plain-words pre-flight problems (hf folders)
+    files: list = field(default_factory=list)
+    # ONNX
+    inputs: list = field(default_factory=list)  # [TensorInfo]
+    outputs: list = field(default_factory=list)
+    opset: dict = field(default_factory=dict)  # {domain: version}
+    op_counts: dict = field(default_factory=dict)
+    node_count: int = 0
+    initializer_bytes: int = 0
+    external_data: list = field(default_factory=list)
+
+
+@dataclass
+class ExportResult(_Json):
+    outputs: list  # every file written (model.onnx, model.onnx.data, ...)
+    exporter: str  # the exporter that produced the file
+    target: str = "onnx"
+    fallback_reason: Optional[str] = None  # why the dynamo exporter was not used, when it fell back
+    input_names: list = field(default_factory=list)
+    output_names: list = field(default_factory=list)
+    dynamic_axes: dict = field(default_factory=dict)
+    example_shapes: dict = field(default_factory=dict)
+    opset: Optional[int] = None
+    dtype: str = "fp32"
+    family_settings: dict = field(default_factory=dict)  # settings applied for the model family
+    seconds: float = 0.0
+
+    @property
+    def path(self) -> str:
+        return self.outputs[0]
+
+
+@dataclass
+class OutputDiff(_Json):
+    name: str
+    shape: list
+    max_abs_diff: float
+    max_rel_diff: float  # max |a - b| / max |reference|
+    cosine: float
+    passed: bool
+
+
+@dataclass
+class ValidateResult(_Json):
+    passed: bool
+    outputs: list  # [OutputDiff], worst over the shapes tried
+    shapes_tried: list
+    rtol: float
+    atol: float
+    checker: str = "ok"
+    shape_inference: str = "ok"
+    runs: list = field(default_factory=list)  # per shape: {"shape": ..., "outputs": [OutputDiff]}
+
+
+@dataclass
+class OptimizeResult(_Json):
+    output: str
+    steps: list  # [{"name", "applied", "nodes_before", "nodes_after", "detail"}]
+    nodes_before: int
+    nodes_after: int
+    op_counts_before: dict = field(default_factory=dict)
+    op_counts_after: dict = field(default_factory=dict)
+    validation: Optional[ValidateResult] = None
+
+
+@dataclass
+class Fidelity(_Json):
+    cosine: float  # min over outputs and samples
+    max_abs_diff: float
+    per_output: list = field(default_factory=list)  # [{"name", "cosine", "max_abs_diff"}]
+
+
+@dataclass
+class QuantizeResult(_Json):
+    output: str
+    mode: str
+    size_bytes: dict  # {"before": int, "after": int}
+    fidelity: Fidelity
+    settings: dict = field(default_factory=dict)
+    outputs: list = field(default_factory=list)
+
+
+@dataclass
+class BenchSample(_Json):
+    iteration: int
+    latency_ms: float
+    rss_mb: float
+    gpu_mb: Optional[float] = None
+    elapsed_s: float = 0.0
+
+
+@dataclass
+class BenchResult(_Json):
+    name: str  # "ORT fp32", "PyTorch eager", ...
+    provider: str
+    latency_ms: dict  # p50 p95 p99 mean min max
+    throughput_per_s: float
+    peak_rss_mb: float
+    gpu_peak_mb: Optional[float] = None
+    iterations: int = 0
+    batch: int = 1
+    sequence: int = 0
+    notes: list = field(default_factory=list)
+    samples: list = field(default_factory=list)  # latencies in ms, for plots
+    torch: list = field(default_factory=list)  # [BenchResult] with --compare-torch
+
+
+@dataclass
+class RunResult(_Json):
+    output_dir: str
+    report_json: str
+    report_html: str
+    steps: list = field(default_factory=list)
+    failed: list = field(default_factory=list)
