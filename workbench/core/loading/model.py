@@ -211,6 +211,8 @@ def load_hf_model(folder: str | os.PathLike, dtype: str = "fp32", task: Optional
     import transformers
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    transformers.utils.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
     folder = str(Path(folder).expanduser().resolve())
     try:
         config = transformers.AutoConfig.from_pretrained(folder, local_files_only=True)

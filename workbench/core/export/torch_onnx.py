@@ -1,0 +1,188 @@
+"""Export to ONNX with torch.onnx.export: the dynamo exporter by default, the legacy TorchScript-based one by
+choice or as an automatic, reported fallback."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import sys
+import time
+import warnings
+from pathlib import Path
+
+from workbench.core.errors import WorkbenchError
+from workbench.core.export.dynamic_axes import normalize, to_dynamic_shapes
+from workbench.core.fsutil import staged_output
+from workbench.core.jobs import Stages
+from workbench.core.registry import Target
+from workbench.core.results import ExportResult
+from workbench.core.specs import DTYPES, EXPORTERS, ExportSpec
+
+EXTERNAL_DATA_ABOVE = 1 << 30  # bytes of weights above which the weights go to model.onnx.data
+_OPERATOR = re.compile(r"(aten[:.]{1,2}[A-Za-z_][\w.]*|prim::\w+|onnx::\w+)")
+
+
+def example_inputs(loaded, spec: ExportSpec) -> dict:
+    """Example inputs with at least 2 on every dynamic dimension (a size of 1 gets specialised to 1)."""
+    batch = max(2, spec.inputs.batch)
+    sequence = max(2, spec.inputs.sequence)
+    if sequence == batch:  # distinct sizes keep the exporter from equating the two dimensions
+        sequence += 1
+    return loaded.make_inputs(batch, sequence, shapes=spec.inputs.shapes)
+
+
+def failing_operator(err: BaseException) -> str | None:
+    """The first operator name in an exporter error, so the message can say what failed."""
+    text = "".join(str(e) for e in (err, err.__cause__) if e)
+    match = _OPERATOR.search(text)
+    return match.group(1) if match else None
+
+
+def _first_line(err: BaseException) -> str:
+    for line in str(err).splitlines():
+        if line.strip():
+            return line.strip()[:300]
+    return type(err).__name__
+
+
+def _weights_bytes(module) -> int:
+    return sum(p.numel() * p.element_size() for p in module.parameters()) if hasattr(module, "parameters") else 0
+
+
+def _dynamo(module, inputs, path, spec, names, axes, external: bool):
+    import torch
+
+    # The dynamo exporter prints its stages to stdout; keep stdout for --json.
+    with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module, (), str(path), kwargs=inputs, dynamo=True,
+                          dynamic_shapes=to_dynamic_shapes(axes, list(inputs)),
+                          input_names=names[0], output_names=names[1], opset_version=spec.opset,
+                          optimize=spec.constant_folding, export_params=spec.export_params,
+                          external_data=external)
+
+
+def _legacy(module, inputs, path, spec, names, axes):
+    import torch
+
+    dynamic = {names[0][i]: dims for i, (n, dims) in enumerate(
+        (n, axes.get(n)) for n in inputs) if dims}
+    with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
+        warnings.simplefilter("ignore")
+        torch.onnx.export(module, (), str(path), kwargs=inputs, dynamo=False, input_names=names[0],
+                          output_names=names[1], opset_version=spec.opset or 17, dynamic_axes=dynamic,
+                          do_constant_folding=spec.constant_folding, export_params=spec.export_params)
+
+
+def _check_spec(spec: ExportSpec) -> None:
+    if spec.dtype not in DTYPES:
+        raise WorkbenchError(f"unknown dtype '{spec.dtype}'", "use fp32, fp16 or bf16")
+    if spec.exporter not in EXPORTERS:
+        raise WorkbenchError(f"unknown exporter '{spec.exporter}'", "use dynamo or legacy")
+    if spec.opset is not None and not 7 <= spec.opset <= 25:
+        raise WorkbenchError(f"opset {spec.opset} is out of range", "use an opset from 7 to 25, e.g. 18")
+    if not str(spec.output).endswith(".onnx"):
+        raise WorkbenchError(f"output '{spec.output}' does not end in .onnx", "name the output like model.onnx")
+
+
+def _io_names(spec: ExportSpec, loaded) -> tuple[list, list]:
+    ins, outs = list(spec.input_names or loaded.input_names), list(spec.output_names or loaded.output_names)
+    if len(ins) != len(loaded.input_names):
+        raise WorkbenchError(f"{len(ins)} input names given for {len(loaded.input_names)} inputs",
+                             f"name each of: {', '.join(loaded.input_names)}")
+    if len(outs) != len(loaded.output_names):
+        raise WorkbenchError(f"{len(outs)} output names given for {len(loaded.output_names)} outputs",
+                             f"name each of: {', '.join(loaded.output_names)}")
+    return ins, outs
+
+
+def export_onnx(spec: ExportSpec, progress=None, cancel=None) -> ExportResult:
+    """Load the source, export it, check the file; the output appears only when everything succeeded."""
+    from workbench.core.loading import load_model
+
+    _check_spec(spec)
+    stages = Stages(["loading the model", "exporting", "checking the ONNX file"], progress, cancel)
+    started = time.perf_counter()
+    stages.next()
+    loaded = load_model(spec.source, spec.dtype, spec.inputs.shapes)
+    inputs = example_inputs(loaded, spec)
+    axes = normalize(spec.dynamic_axes if spec.dynamic_axes is not None else loaded.default_dynamic_axes(), inputs)
+    names = _io_names(spec, loaded)
+    # Rename the user's axes keys to the module's own argument names (the exporter sees those).
+    axes = {loaded.input_names[names[0].index(k)] if k in names[0] else k: v for k, v in axes.items()}
+    exporter = spec.exporter if spec.exporter != "dynamo" else loaded.family.get("exporter", "dynamo")
+    external = spec.external_data if spec.external_data is not None else (
+        _weights_bytes(loaded.module) > EXTERNAL_DATA_ABOVE)
+    fallback_reason = None
+    stages.next()
+    with staged_output(spec.output) as path:
+        if exporter == "dynamo":
+            try:
+                _dynamo(loaded.module, inputs, path, spec, names, axes, external)
+            except Exception as err:  # noqa: BLE001 - exporter errors come in many types
+                if not spec.fallback:
+                    raise _export_error(err, "dynamo") from err
+                fallback_reason = f"dynamo exporter failed: {_first_line(err)}"
+                _clean(path)
+                exporter = "legacy"
+        if exporter == "legacy":
+            try:
+                _legacy(loaded.module, inputs, path, spec, names, axes)
+            except Exception as err:  # noqa: BLE001
+                raise _export_error(err, "legacy", fallback_reason) from err
+        stages.next()
+        _check(path)
+        written = sorted(p.name for p in path.parent.iterdir())
+    out_dir = Path(spec.output).expanduser().resolve().parent
+    stages.done("exported")
+    return ExportResult(outputs=[str(out_dir / n) for n in sorted(written, key=lambda n: not n.endswith(".onnx"))],
+                        exporter=exporter, fallback_reason=fallback_reason, input_names=names[0],
+                        output_names=names[1], dynamic_axes={k: {str(a): d for a, d in v.items()}
+                                                              for k, v in axes.items()},
+                        example_shapes={k: list(v.shape) for k, v in inputs.items()}, opset=_opset(path_of(spec)),
+                        dtype=spec.dtype, family_settings=loaded.family, seconds=time.perf_counter() - started)
+
+
+def path_of(spec: ExportSpec) -> Path:
+    return Path(spec.output).expanduser().resolve()
+
+
+def _opset(path: Path) -> int | None:
+    import onnx
+
+    model = onnx.load(str(path), load_external_data=False)
+    return next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), None)
+
+
+def _clean(path: Path) -> None:
+    for item in path.parent.iterdir():
+        item.unlink()
+
+
+def _check(path: Path) -> None:
+    import onnx
+
+    try:
+        onnx.checker.check_model(str(path))  # path-based: works above 2 GB
+    except Exception as err:  # noqa: BLE001
+        raise WorkbenchError(f"the exported model fails the ONNX checker: {_first_line(err)}",
+                             "try the other --exporter or another --opset") from err
+
+
+def _export_error(err: BaseException, exporter: str, earlier: str | None = None) -> WorkbenchError:
+    if isinstance(err, WorkbenchError):
+        return err
+    op = failing_operator(err)
+    what = f"export failed ({exporter} exporter" + (f", at operator {op}" if op else "") + f"): {_first_line(err)}"
+    if earlier:
+        what += f" [{earlier}]"
+    hint = ("try another --opset (e.g. 18 or 20), the other --exporter, or --dtype fp32"
+            if op else "try the other --exporter, or fix the model so torch.export can trace it")
+    return WorkbenchError(what, hint)
+
+
+def register(registry) -> None:
+    from workbench.core.validate import validate_model
+
+    registry.add_target(Target(name="onnx", description="ONNX (torch.onnx.export, dynamo or legacy)",
+                               export=export_onnx, validate=validate_model, suffix=".onnx"))
