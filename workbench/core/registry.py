@@ -118,7 +118,11 @@ def plugin_folders() -> list[Path]:
 def build_registry(include_plugins: bool = True) -> Registry:
     reg = Registry()
     for module_name in BUILTIN_MODULES:
-        module = importlib.import_module(module_name)
+        try:
+            module = importlib.import_module(module_name)
+        except Exception as err:  # noqa: BLE001 - a broken built-in is reported like a broken plugin
+            reg.broken.append((module_name, f"{type(err).__name__}: {err}"))
+            continue
         reg.register_from("builtin", module.register)
     if not include_plugins:
         return reg
