@@ -4,6 +4,7 @@ choice or as an automatic, reported fallback."""
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import sys
 import time
@@ -52,7 +53,8 @@ def _weights_bytes(module) -> int:
 def _dynamo(module, inputs, path, spec, names, axes, external: bool):
     import torch
 
-    # The dynamo exporter prints its stages to stdout; keep stdout for --json.
+    # The dynamo exporter prints its stages to stdout (keep stdout for --json) and logs missing torchvision.
+    logging.getLogger("torch.onnx").setLevel(logging.ERROR)
     with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
         warnings.simplefilter("ignore")
         torch.onnx.export(module, (), str(path), kwargs=inputs, dynamo=True,
@@ -132,6 +134,7 @@ def export_onnx(spec: ExportSpec, progress=None, cancel=None) -> ExportResult:
                 raise _export_error(err, "legacy", fallback_reason) from err
         stages.next()
         _check(path)
+        _stamp(path, spec, loaded)
         written = sorted(p.name for p in path.parent.iterdir())
     out_dir = Path(spec.output).expanduser().resolve().parent
     stages.done("exported")
@@ -157,6 +160,20 @@ def _opset(path: Path) -> int | None:
 def _clean(path: Path) -> None:
     for item in path.parent.iterdir():
         item.unlink()
+
+
+def _stamp(path: Path, spec: ExportSpec, loaded) -> None:
+    """Record where the model came from in its metadata (optimize picks the fusion type, quantize the tokenizer)."""
+    import onnx
+
+    model = onnx.load(str(path), load_external_data=False)
+    props = {"workbench.source": str(Path(spec.source.path).expanduser().resolve()) if loaded.folder
+             else spec.source.path, "workbench.model_type": loaded.model_type or "", "workbench.dtype": spec.dtype,
+             "workbench.kind": loaded.kind}
+    for key, value in props.items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = key, str(value)
+    onnx.save_model(model, str(path))  # external data references are kept as they are
 
 
 def _check(path: Path) -> None:

@@ -1,0 +1,295 @@
+"""The `workbench` command line: a thin layer over workbench.api (never imports Qt).
+
+Exit codes: 0 ok; 1 failed, with one line on stderr saying what and what to do (the traceback with --debug);
+2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+
+from workbench import __version__
+
+
+def _progress_printer(quiet: bool):
+    """A progress sink that writes 'stage...' lines to stderr (stdout is kept for --json)."""
+    last = {"message": None}
+
+    def progress(fraction: float, message: str) -> None:
+        if quiet or message == last["message"]:
+            return
+        last["message"] = message
+        print(f"[{fraction * 100:5.1f}%] {message}", file=sys.stderr, flush=True)
+
+    return progress
+
+
+def _source(args, path: str):
+    from workbench.core.specs import ModelSource
+
+    return ModelSource(path=path, weights=getattr(args, "weights", None),
+                       trust_code=getattr(args, "trust_code", False), task=getattr(args, "task", None))
+
+
+def _shapes(items) -> dict:
+    from workbench.core.errors import WorkbenchError
+    from workbench.core.loading.model import parse_shape
+
+    shapes = {}
+    for item in items or []:
+        name, sep, dims = item.partition("=")
+        if not sep or not name:
+            raise WorkbenchError(f"bad --shape '{item}'", "write NAME=DIMS, e.g. pixel_values=2x3x32x32")
+        shapes[name] = parse_shape(dims)
+    return shapes
+
+
+def cmd_inspect(args):
+    from workbench import api
+
+    return api.inspect(args.path)
+
+
+def cmd_export(args):
+    from workbench import api
+    from workbench.core.export.dynamic_axes import parse_dynamic
+    from workbench.core.specs import ExportSpec, InputSpec
+
+    spec = ExportSpec(
+        source=_source(args, args.src), output=args.output, target=args.target, exporter=args.exporter,
+        fallback=not args.no_fallback, opset=args.opset, dtype=args.dtype,
+        constant_folding=not args.no_constant_folding, export_params=not args.no_params,
+        input_names=tuple(args.input_names) if args.input_names else None,
+        output_names=tuple(args.output_names) if args.output_names else None,
+        dynamic_axes=parse_dynamic(args.dynamic) if args.dynamic else None,
+        inputs=InputSpec(batch=args.batch, sequence=args.seq, shapes=_shapes(args.shape)),
+        external_data=True if args.external_data else None)
+    return api.export(spec, progress=_progress_printer(args.json))
+
+
+def cmd_validate(args):
+    from workbench import api
+
+    return api.validate(args.model, against=_source(args, args.against), rtol=args.rtol, atol=args.atol,
+                        progress=_progress_printer(args.json))
+
+
+def cmd_optimize(args):
+    from workbench import api
+
+    return api.optimize(args.model, args.output, level=args.level, simplify=args.simplify,
+                        fusion=not args.no_fusion, against=_source(args, args.against) if args.against else None,
+                        progress=_progress_printer(args.json))
+
+
+def cmd_quantize(args):
+    from workbench import api
+
+    return api.quantize(args.model, args.output, mode=args.mode, per_channel=args.per_channel,
+                        calibration=args.calibration, tokenizer=args.tokenizer, method=args.method,
+                        op_types=tuple(args.op_types) if args.op_types else None, exclude=tuple(args.exclude),
+                        block_size=args.block_size, algorithm=args.algorithm, symmetric=args.symmetric,
+                        progress=_progress_printer(args.json))
+
+
+def cmd_bench(args):
+    from workbench import api
+
+    return api.bench(args.model, provider=args.provider, batch=args.batch, sequence=args.seq,
+                     iterations=args.iterations, warmup=args.warmup, time_budget_s=args.time_budget,
+                     threads=args.threads, cuda_graph=args.cuda_graph,
+                     compare_torch=_source(args, args.compare_torch) if args.compare_torch else None,
+                     progress=_progress_printer(args.json))
+
+
+def cmd_run(args):
+    from workbench import api
+
+    return api.run(args.recipe, args.output, progress=_progress_printer(args.json))
+
+
+def cmd_demo(args):
+    from workbench import api
+
+    return api.demo(args.output, progress=_progress_printer(args.json), quick=args.quick)
+
+
+def cmd_gui(args):
+    from workbench.gui.app import main as gui_main
+
+    argv = ([args.path] if args.path else []) + (["--demo"] if args.demo else [])
+    raise SystemExit(gui_main(argv))
+
+
+def cmd_plugins(args):
+    from workbench.core.registry import default_registry
+
+    reg = default_registry()
+    return {"loaders": {n: l.origin for n, l in reg.loaders.items()},
+            "targets": {n: {"description": t.description, "origin": t.origin} for n, t in reg.targets.items()},
+            "broken": [{"origin": o, "error": e} for o, e in reg.broken]}
+
+
+def _add_common(p, source_flags: bool = False):
+    p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    p.add_argument("--debug", action="store_true", help="show the traceback on failure")
+    if source_flags:
+        p.add_argument("--weights", help="weights file for a model.py:ClassName source")
+        p.add_argument("--trust-code", action="store_true",
+                       help="allow running the user's model.py (a model.py:ClassName source runs that code)")
+        p.add_argument("--task", help="feature-extraction, text-generation, fill-mask, text-classification, "
+                                      "image-classification (default: from config.json)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from workbench.core.specs import CALIBRATION_METHODS, DTYPES, EXPORTERS, OPT_LEVELS, QUANT_MODES
+
+    parser = argparse.ArgumentParser(prog="workbench", description="Take a trained model to deployment: "
+                                     "export to ONNX, validate against PyTorch, optimize, quantize, benchmark.")
+    parser.add_argument("--version", action="version", version=f"workbench {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("inspect", help="show what a checkpoint, model folder or ONNX file holds")
+    p.add_argument("path")
+    _add_common(p)
+    p.set_defaults(func=cmd_inspect)
+
+    p = sub.add_parser("export", help="export a model to ONNX (or another target)")
+    p.add_argument("src", help="model folder, checkpoint, .pt2/TorchScript file, or model.py:ClassName")
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--target", default="onnx")
+    p.add_argument("--exporter", choices=EXPORTERS, default="dynamo")
+    p.add_argument("--no-fallback", action="store_true", help="fail instead of falling back to the legacy exporter")
+    p.add_argument("--opset", type=int)
+    p.add_argument("--dtype", choices=DTYPES, default="fp32")
+    p.add_argument("--dynamic", nargs="+", metavar="INPUT:AXIS=NAME", help="dynamic axes, e.g. input_ids:1=seq")
+    p.add_argument("--no-constant-folding", action="store_true")
+    p.add_argument("--no-params", action="store_true", help="export without the weights (export_params=False)")
+    p.add_argument("--input-names", nargs="+")
+    p.add_argument("--output-names", nargs="+")
+    p.add_argument("--batch", type=int, default=2, help="example batch size (at least 2 on dynamic axes)")
+    p.add_argument("--seq", type=int, default=8, help="example sequence length")
+    p.add_argument("--shape", nargs="+", metavar="NAME=DIMS", help="example input shapes, e.g. x=2x3x32x32")
+    p.add_argument("--external-data", action="store_true", help="always write weights to model.onnx.data")
+    _add_common(p, source_flags=True)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("validate", help="check an exported model and compare it with PyTorch")
+    p.add_argument("model")
+    p.add_argument("--against", required=True, help="the PyTorch source the model was exported from")
+    p.add_argument("--rtol", type=float)
+    p.add_argument("--atol", type=float)
+    _add_common(p, source_flags=True)
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("optimize", help="onnxslim + ONNX Runtime graph optimization + transformer fusion")
+    p.add_argument("model")
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--level", choices=OPT_LEVELS, default="extended")
+    p.add_argument("--simplify", action="store_true", help="run onnxslim first")
+    p.add_argument("--no-fusion", action="store_true", help="skip ONNX Runtime transformer fusion")
+    p.add_argument("--against", help="re-validate against this PyTorch source")
+    _add_common(p, source_flags=True)
+    p.set_defaults(func=cmd_optimize)
+
+    p = sub.add_parser("quantize", help="int8 dynamic/static, fp16, int4/int8 weight-only")
+    p.add_argument("model")
+    p.add_argument("-o", "--output", required=True)
+    p.add_argument("--mode", choices=QUANT_MODES, required=True)
+    p.add_argument("--calibration", help="folder of .npy/.npz samples or a .txt file of lines")
+    p.add_argument("--tokenizer", help="folder with the tokenizer (for .txt calibration)")
+    p.add_argument("--method", choices=CALIBRATION_METHODS, default="minmax")
+    p.add_argument("--op-types", nargs="+")
+    p.add_argument("--per-channel", action="store_true")
+    p.add_argument("--exclude", nargs="+", default=[], metavar="NODE")
+    p.add_argument("--block-size", type=int, default=128)
+    p.add_argument("--algorithm", choices=("rtn", "hqq", "gptq"), default="rtn")
+    p.add_argument("--symmetric", action="store_true")
+    _add_common(p)
+    p.set_defaults(func=cmd_quantize)
+
+    p = sub.add_parser("bench", help="latency, throughput and memory on ONNX Runtime (and PyTorch)")
+    p.add_argument("model")
+    p.add_argument("--provider", choices=("cpu", "cuda"), default="cpu")
+    p.add_argument("--batch", type=int, default=1)
+    p.add_argument("--seq", type=int, default=128)
+    p.add_argument("--iterations", type=int, default=100)
+    p.add_argument("--warmup", type=int, default=10)
+    p.add_argument("--time-budget", type=float, help="stop after this many seconds")
+    p.add_argument("--threads", type=int)
+    p.add_argument("--cuda-graph", action="store_true")
+    p.add_argument("--compare-torch", metavar="SRC", help="also run PyTorch eager on the same inputs")
+    _add_common(p, source_flags=True)
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("run", help="run a recipe file (TOML or YAML)")
+    p.add_argument("recipe")
+    p.add_argument("-o", "--output", help="output folder (default: the recipe's output_dir)")
+    _add_common(p)
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("demo", help="build the built-in demo model and run the whole pipeline on it")
+    p.add_argument("-o", "--output", default="workbench-demo")
+    p.add_argument("--quick", action="store_true", help="fewer benchmark iterations")
+    _add_common(p)
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("gui", help="open the desktop workbench")
+    p.add_argument("path", nargs="?")
+    p.add_argument("--demo", action="store_true", help="walk the whole pipeline on the demo model")
+    _add_common(p)
+    p.set_defaults(func=cmd_gui)
+
+    p = sub.add_parser("plugins", help="list loaders, targets and broken plugins")
+    _add_common(p)
+    p.set_defaults(func=cmd_plugins)
+    return parser
+
+
+def _print_result(result, as_json: bool) -> None:
+    from workbench.core.render import render_text
+
+    data = result.to_dict() if hasattr(result, "to_dict") else result
+    if as_json:
+        print(json.dumps(data, indent=2, default=str))
+    else:
+        print(render_text(result))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from workbench.core.errors import WorkbenchError
+
+    try:
+        result = args.func(args)
+    except KeyboardInterrupt:
+        print("workbench: interrupted; nothing was written", file=sys.stderr)
+        return 1
+    except WorkbenchError as err:
+        if args.debug:
+            traceback.print_exc()
+        print(f"workbench {args.command}: {err.one_line()}", file=sys.stderr)
+        return 1
+    except MemoryError:
+        print(f"workbench {args.command}: out of memory; close other programs or use a smaller model/batch",
+              file=sys.stderr)
+        return 1
+    except Exception as err:  # noqa: BLE001 - the last line of defence: still one line, no traceback
+        if args.debug:
+            traceback.print_exc()
+        first = next((ln for ln in str(err).splitlines() if ln.strip()), "")[:300]
+        print(f"workbench {args.command}: unexpected {type(err).__name__}: {first}; "
+              f"re-run with --debug and report it", file=sys.stderr)
+        return 1
+    _print_result(result, args.json)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,172 @@
+"""ONNX files, including models with external data and over 2 GB: the graph is read with
+``load_external_data=False`` (the tensors stay on disk), so inspection costs the size of the graph, not the weights.
+ONNX is not a torch model: this loader has no ``load``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from pathlib import Path
+
+from workbench.core.errors import WorkbenchError
+from workbench.core.results import InspectResult, TensorInfo
+
+PROTOBUF_LIMIT = 2 * 1024 ** 3
+
+
+def can_load(path: Path) -> bool:
+    return path.is_file() and path.suffix.lower() == ".onnx"
+
+
+def _dtype_name(elem_type: int) -> str:
+    import onnx
+
+    try:
+        return onnx.helper.tensor_dtype_to_np_dtype(elem_type).name
+    except (KeyError, TypeError, ValueError):
+        try:
+            return onnx.TensorProto.DataType.Name(elem_type).lower()
+        except ValueError:
+            return f"type{elem_type}"
+
+
+def _value_info(vi) -> TensorInfo:
+    kind = vi.type.WhichOneof("value")
+    if kind != "tensor_type":
+        return TensorInfo(vi.name, kind or "?", [])
+    tensor_type = vi.type.tensor_type
+    shape = []
+    if tensor_type.HasField("shape"):
+        for dim in tensor_type.shape.dim:
+            if dim.HasField("dim_value"):
+                shape.append(int(dim.dim_value))
+            elif dim.HasField("dim_param"):
+                shape.append(dim.dim_param)
+            else:
+                shape.append("?")
+    return TensorInfo(vi.name, _dtype_name(tensor_type.elem_type), shape)
+
+
+def _graphs(graph):
+    """The graph and every subgraph (If / Loop / Scan bodies), depth first."""
+    yield graph
+    for node in graph.node:
+        for attr in node.attribute:
+            if attr.HasField("g"):
+                yield from _graphs(attr.g)
+            for sub in attr.graphs:
+                yield from _graphs(sub)
+
+
+def _external_entries(tensor) -> dict:
+    return {e.key: e.value for e in tensor.external_data}
+
+
+def _tensor_bytes(tensor) -> int:
+    import onnx
+
+    if tensor.data_location == onnx.TensorProto.EXTERNAL:
+        entries = _external_entries(tensor)
+        if "length" in entries:
+            return int(entries["length"])
+    if tensor.raw_data:
+        return len(tensor.raw_data)
+    if tensor.data_type == onnx.TensorProto.STRING:
+        return sum(len(s) for s in tensor.string_data)
+    numel = math.prod(tensor.dims)
+    try:
+        bits = {onnx.TensorProto.INT4: 4, onnx.TensorProto.UINT4: 4}.get(tensor.data_type)
+        if bits is None and hasattr(onnx.TensorProto, "FLOAT4E2M1") and tensor.data_type == onnx.TensorProto.FLOAT4E2M1:
+            bits = 4
+        if bits:
+            return (numel * bits + 7) // 8
+        return numel * onnx.helper.tensor_dtype_to_np_dtype(tensor.data_type).itemsize
+    except (KeyError, TypeError, ValueError):
+        return 0
+
+
+def _check_external(path: Path, tensor, seen: dict) -> None:
+    """Each external file must exist beside the model and be long enough for the bytes the tensor points at."""
+    entries = _external_entries(tensor)
+    location = entries.get("location", "")
+    target = (path.parent / location)
+    if not location or Path(location).is_absolute() or ".." in Path(location).parts:
+        raise WorkbenchError(f"{path} references external data '{location}' outside its folder",
+                             "re-export the model with its data file beside the .onnx")
+    if location not in seen:
+        if not target.is_file():
+            raise WorkbenchError(f"{path.name} references external data {location} which is missing",
+                                 f"keep {location} beside {path.name} in {path.parent}")
+        seen[location] = target.stat().st_size
+    end = int(entries.get("offset", 0) or 0) + int(entries.get("length", 0) or 0)
+    if end > seen[location]:
+        raise WorkbenchError(f"{path.name}: external data {location} is shorter than the model needs "
+                             f"({seen[location]} bytes, tensor '{tensor.name}' ends at {end})",
+                             "the data file is truncated — copy or export it again")
+
+
+def read_model(path: Path):
+    import onnx
+
+    size = path.stat().st_size
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except OSError as err:
+        raise WorkbenchError(f"cannot read {path}: {err.strerror or err}", "check the file's permissions") from err
+    except Exception as err:  # noqa: BLE001 - protobuf's DecodeError and friends
+        reason = str(err).splitlines()[0][:160] if str(err).strip() else type(err).__name__
+        if size >= PROTOBUF_LIMIT:
+            reason = f"{size / 1e9:.1f} GB in one protobuf, over its 2 GB limit"
+        raise WorkbenchError(f"{path}: not a valid ONNX file ({reason})", "re-export it") from None
+    # Protobuf parses many byte strings (even an empty file) into an empty message; a real model has these.
+    if model.ir_version <= 0 or not model.HasField("graph") or not model.opset_import:
+        raise WorkbenchError(f"{path}: not a valid ONNX file (no IR version, graph or opset)", "re-export it")
+    return model
+
+
+def inspect(path: Path) -> InspectResult:
+    import onnx
+
+    path = Path(path)
+    model = read_model(path)
+    graph = model.graph
+    initializer_names = {t.name for t in graph.initializer}
+    op_counts: Counter = Counter()
+    tensors, by_dtype, external, seen = [], {}, [], {}
+    parameters = node_count = 0
+    for g in _graphs(graph):
+        for node in g.node:
+            op_counts[node.op_type] += 1
+            node_count += 1
+        for tensor in g.initializer:
+            if tensor.data_location == onnx.TensorProto.EXTERNAL:
+                _check_external(path, tensor, seen)
+                location = _external_entries(tensor).get("location")
+                if location not in external:
+                    external.append(location)
+            nbytes = _tensor_bytes(tensor)
+            dtype = _dtype_name(tensor.data_type)
+            tensors.append(TensorInfo(tensor.name, dtype, [int(d) for d in tensor.dims]))
+            parameters += math.prod(tensor.dims)
+            by_dtype[dtype] = by_dtype.get(dtype, 0) + nbytes
+    initializer_bytes = sum(by_dtype.values())
+    files = [str(path)] + [str(path.parent / loc) for loc in external]
+    return InspectResult(
+        path=str(path), format="onnx", tensors=tensors, parameters=parameters, bytes_by_dtype=by_dtype,
+        total_bytes=initializer_bytes,
+        metadata={"ir_version": model.ir_version, "producer": f"{model.producer_name} {model.producer_version}".strip(),
+                  **{p.key: p.value for p in model.metadata_props}},
+        files=files,
+        inputs=[_value_info(vi) for vi in graph.input if vi.name not in initializer_names],
+        outputs=[_value_info(vi) for vi in graph.output],
+        opset={(o.domain or "ai.onnx"): int(o.version) for o in model.opset_import},
+        op_counts=dict(op_counts.most_common()), node_count=node_count, initializer_bytes=initializer_bytes,
+        external_data=external,
+    )
+
+
+def register(registry) -> None:
+    from workbench.core.registry import Loader
+
+    registry.add_loader(Loader(name="onnx_files", can_load=can_load, inspect=inspect, load=None))

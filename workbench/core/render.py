@@ -1,0 +1,108 @@
+"""Plain-text rendering of results for the terminal (the --json output is the dataclasses' to_dict())."""
+
+from __future__ import annotations
+
+from workbench.core import results as r
+
+
+def table(headers: list, rows: list) -> str:
+    cells = [[str(h) for h in headers]] + [[_fmt(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        if value == 0 or 1e-3 <= abs(value) < 1e6:
+            return f"{value:.4g}" if abs(value) < 1 else f"{value:.2f}"
+        return f"{value:.2e}"
+    return "" if value is None else str(value)
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:.2f} MB"
+
+
+def render_inspect(res: r.InspectResult) -> str:
+    out = [f"{res.path}  [{res.format}]"]
+    if res.format == "onnx":
+        out.append(f"opset {res.opset}  nodes {res.node_count}  initializers {_mb(res.initializer_bytes)}")
+        out.append(table(["input", "dtype", "shape"], [[t["name"] if isinstance(t, dict) else t.name,
+                                                         *_ts(t)] for t in res.inputs]))
+        out.append(table(["output", "dtype", "shape"], [[t["name"] if isinstance(t, dict) else t.name,
+                                                          *_ts(t)] for t in res.outputs]))
+        top = sorted(res.op_counts.items(), key=lambda kv: -kv[1])[:15]
+        out.append(table(["op type", "count"], top))
+    else:
+        if res.parameters is not None:
+            out.append(f"{res.parameters:,} parameters, {_mb(res.total_bytes)} in {len(res.tensors)} tensors")
+        out.append(table(["dtype", "bytes"], [[k, _mb(v)] for k, v in res.bytes_by_dtype.items()]))
+        shown = res.tensors[:20]
+        out.append(table(["tensor", "dtype", "shape"], [[t["name"] if isinstance(t, dict) else t.name,
+                                                          *_ts(t)] for t in shown]))
+        if len(res.tensors) > len(shown):
+            out.append(f"... {len(res.tensors) - len(shown)} more (use --json for all)")
+    for problem in res.problems:
+        out.append(f"problem: {problem}")
+    return "\n".join(out)
+
+
+def _ts(t) -> list:
+    if isinstance(t, dict):
+        return [t["dtype"], "x".join(str(d) for d in t["shape"])]
+    return [t.dtype, "x".join(str(d) for d in t.shape)]
+
+
+def render_validate(res: r.ValidateResult) -> str:
+    head = f"{'PASSED' if res.passed else 'FAILED'}  (rtol {res.rtol:g}, atol {res.atol:g}; shapes tried " \
+           f"{', '.join('x'.join(map(str, s)) for s in res.shapes_tried)})"
+    rows = [[o.name, "x".join(map(str, o.shape)), o.max_abs_diff, o.max_rel_diff, o.cosine,
+             "ok" if o.passed else "FAIL"] for o in res.outputs]
+    return head + "\n" + table(["output", "shape", "max abs diff", "max rel diff", "cosine", ""], rows)
+
+
+def render_bench(res: r.BenchResult) -> str:
+    rows = [bench_row(res)] + [bench_row(t) for t in res.torch]
+    notes = "\n".join(f"note: {n}" for n in res.notes)
+    return table(["variant", "provider", "p50 ms", "p95 ms", "p99 ms", "mean ms", "per s", "peak RSS MB",
+                  "GPU MB"], rows) + ("\n" + notes if notes else "")
+
+
+def bench_row(res) -> list:
+    lat = res.latency_ms
+    return [res.name, res.provider, lat["p50"], lat["p95"], lat["p99"], lat["mean"], res.throughput_per_s,
+            res.peak_rss_mb, res.gpu_peak_mb]
+
+
+def render_text(res) -> str:
+    if isinstance(res, r.InspectResult):
+        return render_inspect(res)
+    if isinstance(res, r.ValidateResult):
+        return render_validate(res)
+    if isinstance(res, r.BenchResult):
+        return render_bench(res)
+    if isinstance(res, r.ExportResult):
+        extra = f" (fell back: {res.fallback_reason})" if res.fallback_reason else ""
+        return f"exported with the {res.exporter} exporter{extra} in {res.seconds:.1f} s:\n" + \
+            "\n".join(f"  {p}" for p in res.outputs)
+    if isinstance(res, r.OptimizeResult):
+        rows = [[s["name"], "yes" if s["applied"] else "no", s.get("nodes_before"), s.get("nodes_after"),
+                 s.get("detail", "")] for s in res.steps]
+        text = f"{res.output}: {res.nodes_before} -> {res.nodes_after} nodes\n" + \
+            table(["step", "applied", "before", "after", "detail"], rows)
+        return text + ("\n" + render_validate(res.validation) if res.validation else "")
+    if isinstance(res, r.QuantizeResult):
+        f = res.fidelity
+        return (f"{res.output} [{res.mode}]: {_mb(res.size_bytes['before'])} -> {_mb(res.size_bytes['after'])}"
+                f"  fidelity vs input: cosine {f.cosine:.6f}, max abs diff {f.max_abs_diff:.4g}")
+    if isinstance(res, r.RunResult):
+        lines = [f"report: {res.report_html}", f"json:   {res.report_json}"]
+        lines += [f"failed: {s}" for s in res.failed]
+        return "\n".join(lines)
+    if isinstance(res, dict):
+        import json
+
+        return json.dumps(res, indent=2)
+    return str(res)

@@ -1,0 +1,81 @@
+"""Shared application state: what is loaded, the current ONNX, its variants and the last validation.
+
+Every panel receives the same :class:`AppState`; panels react to its signals instead of talking to each other.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional
+
+from PySide6.QtCore import QObject, Signal
+
+if TYPE_CHECKING:  # pragma: no cover
+    from workbench.gui.workers import JobManager
+
+
+class AppState(QObject):
+    """Fields shared by all panels, with a change signal for each.
+
+    Attributes
+    ----------
+    source_path : str
+        The loaded checkpoint, file or folder ("" when none).
+    onnx_path : str
+        The current ONNX model ("" when none).
+    variants : dict
+        ``{name: onnx path}`` of optimized / quantized variants.
+    validation : ValidateResult or None
+        The last validation of ``onnx_path``.
+    jobs : JobManager
+        Runs every long action (set by the main window).
+    """
+
+    sourceChanged = Signal(str)
+    onnxChanged = Signal(str)
+    variantsChanged = Signal()
+    validationChanged = Signal(object)
+    inspectChanged = Signal(object)  # InspectResult of source_path
+    requestPanel = Signal(str)  # a panel asks the window to show another panel ("graph", "export", ...)
+    logMessage = Signal(str)
+
+    def __init__(self, jobs: "Optional[JobManager]" = None, parent: Optional[QObject] = None):
+        super().__init__(parent)
+        self.source_path: str = ""
+        self.onnx_path: str = ""
+        self.variants: dict = {}
+        self.validation = None
+        self.inspect_result = None
+        self.jobs = jobs
+        self.output_dir: str = ""
+
+    def set_source(self, path: str) -> None:
+        path = str(path or "")
+        if path != self.source_path:
+            self.source_path = path
+            self.validation = None
+            self.sourceChanged.emit(path)
+
+    def set_onnx(self, path: str) -> None:
+        path = str(path or "")
+        self.onnx_path = path
+        self.validation = None
+        self.onnxChanged.emit(path)
+
+    def add_variant(self, name: str, path: str) -> None:
+        self.variants[name] = str(path)
+        self.variantsChanged.emit()
+
+    def clear_variants(self) -> None:
+        self.variants.clear()
+        self.variantsChanged.emit()
+
+    def set_validation(self, result) -> None:
+        self.validation = result
+        self.validationChanged.emit(result)
+
+    def set_inspect(self, result) -> None:
+        self.inspect_result = result
+        self.inspectChanged.emit(result)
+
+    def log(self, message: str) -> None:
+        self.logMessage.emit(str(message))
