@@ -22,12 +22,14 @@ def staged_output(final_path: str | os.PathLike) -> Iterator[Path]:
     """
     final = Path(final_path).expanduser().resolve()
     parent = final.parent
+    created = [d for d in [parent, *parent.parents] if not d.exists()]  # removed again if the job fails
     try:
         parent.mkdir(parents=True, exist_ok=True)
         stage = Path(tempfile.mkdtemp(prefix=f".{final.name}.partial-", dir=parent))
     except OSError as err:
         raise WorkbenchError(f"cannot write to {parent}: {err.strerror or err}",
                              "choose an output folder you can write to") from err
+    ok = False
     try:
         yield stage / final.name
         for item in sorted(stage.iterdir()):
@@ -35,11 +37,18 @@ def staged_output(final_path: str | os.PathLike) -> Iterator[Path]:
             if target.is_dir() and not target.is_symlink():
                 shutil.rmtree(target)
             os.replace(item, target)
+        ok = True
     except OSError as err:
         raise WorkbenchError(f"cannot write {final}: {err.strerror or err}",
                              "free some disk space or choose another output folder") from err
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+        if not ok:
+            for folder in created:  # innermost first
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break
 
 
 def file_size(path: str | os.PathLike) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 import sys
 import time
 import warnings
@@ -13,6 +12,7 @@ from pathlib import Path
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.export.dynamic_axes import normalize, to_dynamic_shapes
+from workbench.core.export.errors import explain, export_error, first_line
 from workbench.core.fsutil import staged_output
 from workbench.core.jobs import Stages
 from workbench.core.registry import Target
@@ -20,7 +20,6 @@ from workbench.core.results import ExportResult
 from workbench.core.specs import DTYPES, EXPORTERS, ExportSpec
 
 EXTERNAL_DATA_ABOVE = 1 << 30  # bytes of weights above which the weights go to model.onnx.data
-_OPERATOR = re.compile(r"(aten[:.]{1,2}[A-Za-z_][\w.]*|prim::\w+|onnx::\w+)")
 
 
 def example_inputs(loaded, spec: ExportSpec) -> dict:
@@ -30,20 +29,6 @@ def example_inputs(loaded, spec: ExportSpec) -> dict:
     if sequence == batch:  # distinct sizes keep the exporter from equating the two dimensions
         sequence += 1
     return loaded.make_inputs(batch, sequence, shapes=spec.inputs.shapes)
-
-
-def failing_operator(err: BaseException) -> str | None:
-    """The first operator name in an exporter error, so the message can say what failed."""
-    text = "".join(str(e) for e in (err, err.__cause__) if e)
-    match = _OPERATOR.search(text)
-    return match.group(1) if match else None
-
-
-def _first_line(err: BaseException) -> str:
-    for line in str(err).splitlines():
-        if line.strip():
-            return line.strip()[:300]
-    return type(err).__name__
 
 
 def _weights_bytes(module) -> int:
@@ -123,15 +108,15 @@ def export_onnx(spec: ExportSpec, progress=None, cancel=None) -> ExportResult:
                 _dynamo(loaded.module, inputs, path, spec, names, axes, external)
             except Exception as err:  # noqa: BLE001 - exporter errors come in many types
                 if not spec.fallback:
-                    raise _export_error(err, "dynamo") from err
-                fallback_reason = f"dynamo exporter failed: {_first_line(err)}"
+                    raise export_error(err, "dynamo") from err
+                fallback_reason = explain(err, "dynamo")[0]
                 _clean(path)
                 exporter = "legacy"
         if exporter == "legacy":
             try:
                 _legacy(loaded.module, inputs, path, spec, names, axes)
             except Exception as err:  # noqa: BLE001
-                raise _export_error(err, "legacy", fallback_reason) from err
+                raise export_error(err, "legacy", fallback_reason) from err
         stages.next()
         _check(path)
         _stamp(path, spec, loaded)
@@ -182,20 +167,8 @@ def _check(path: Path) -> None:
     try:
         onnx.checker.check_model(str(path))  # path-based: works above 2 GB
     except Exception as err:  # noqa: BLE001
-        raise WorkbenchError(f"the exported model fails the ONNX checker: {_first_line(err)}",
+        raise WorkbenchError(f"the exported model fails the ONNX checker: {first_line(err)}",
                              "try the other --exporter or another --opset") from err
-
-
-def _export_error(err: BaseException, exporter: str, earlier: str | None = None) -> WorkbenchError:
-    if isinstance(err, WorkbenchError):
-        return err
-    op = failing_operator(err)
-    what = f"export failed ({exporter} exporter" + (f", at operator {op}" if op else "") + f"): {_first_line(err)}"
-    if earlier:
-        what += f" [{earlier}]"
-    hint = ("try another --opset (e.g. 18 or 20), the other --exporter, or --dtype fp32"
-            if op else "try the other --exporter, or fix the model so torch.export can trace it")
-    return WorkbenchError(what, hint)
 
 
 def register(registry) -> None:

@@ -406,7 +406,12 @@ def load(source, dtype: str = "fp32", shapes: Optional[dict] = None):
             else:
                 raise WorkbenchError(f"{path}: the archive has no example input shapes",
                                      _shape_hint(list(ep.graph_signature.user_inputs)))
-        return wrap_module(ep.module(), shapes, dtype, description=f"torch.export archive {path.name}")
+        module = ep.module()
+        # ep.module() makes train()/eval() raise (the graph's mode was fixed at export time); the wrapper and the
+        # exporters call eval(), so give back the harmless nn.Module methods, which only set the flag.
+        for name in ("train", "eval"):
+            module.__dict__.pop(name, None)
+        return wrap_module(module, shapes, dtype, description=f"torch.export archive {path.name}")
     if kind == "torchscript":
         module = _torchscript(path)
         if not shapes:

@@ -1,0 +1,308 @@
+"""PyTorch files: weights-only loading (malicious pickles refused, nothing runs), state dicts, TorchScript,
+torch.export archives, and the user's own model.py:ClassName."""
+
+from __future__ import annotations
+
+import builtins
+import importlib
+import io
+import os
+import pickle
+import textwrap
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+from safetensors.torch import save_file
+
+from workbench.api import inspect
+from workbench.core.errors import WorkbenchError
+from workbench.core.loading import load_model
+from workbench.core.specs import ModelSource
+
+
+@pytest.fixture(autouse=True)
+def _loaders_only(monkeypatch):
+    """The four file loaders alone, so these tests do not depend on export targets or plugins."""
+    from workbench.core import registry as reg
+
+    r = reg.Registry()
+    for name in ("safetensors_files", "hf_folder", "torch_files", "onnx_files"):
+        r.register_from("builtin", importlib.import_module(f"workbench.core.loading.{name}").register)
+    assert not r.broken, r.broken
+    monkeypatch.setattr(reg, "_default", r)
+
+
+class TinyCNN(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(3, 4, 3)
+        self.head = torch.nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.head(self.conv(x).mean((2, 3)))
+
+
+def _cnn():
+    torch.manual_seed(0)
+    return TinyCNN().eval()
+
+
+# ------------------------------------------------------------------------------------------ malicious pickles
+
+class RunsShell:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+class RunsEval:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (builtins.eval, (f"open({str(self.marker)!r}, 'w').close()",))
+
+
+class RunsExec:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (builtins.exec, (f"open({str(self.marker)!r}, 'w').close()",))
+
+
+def _malicious_files(tmp_path, marker):
+    files = {}
+    files["torch_save_os_system.pt"] = lambda p: torch.save({"w": torch.zeros(2), "x": RunsShell(marker)}, p)
+    files["legacy_os_system.pth"] = lambda p: torch.save({"x": RunsShell(marker)}, p,
+                                                         _use_new_zipfile_serialization=False)
+    files["raw_pickle_eval.bin"] = lambda p: p.write_bytes(pickle.dumps(RunsEval(marker)))
+    files["raw_pickle_exec_proto2.ckpt"] = lambda p: p.write_bytes(pickle.dumps(RunsExec(marker), protocol=2))
+    files["torch_save_eval.pt"] = lambda p: torch.save([RunsEval(marker)], p)
+    paths = []
+    for name, write in files.items():
+        write(tmp_path / name)
+        paths.append(tmp_path / name)
+    return paths
+
+
+EXPECTED_GLOBAL = {"torch_save_os_system.pt": "system", "legacy_os_system.pth": "system",
+                   "raw_pickle_eval.bin": "builtins.eval", "raw_pickle_exec_proto2.ckpt": "exec",
+                   "torch_save_eval.pt": "eval"}
+
+
+def test_malicious_pickles_are_refused_and_nothing_runs(tmp_path):
+    marker = tmp_path / "MARKER"
+    for path in _malicious_files(tmp_path, marker):
+        for action in (lambda p: inspect(str(p)), lambda p: load_model(ModelSource(str(p)))):
+            with pytest.raises(WorkbenchError) as err:
+                action(path)
+            message = str(err.value)
+            assert "needs full unpickling" in message and "refuses" in message, message
+            assert EXPECTED_GLOBAL[path.name] in message, message
+            assert "re-save it as a plain state dict or safetensors" in message
+            assert not marker.exists(), f"{path.name} ran code"
+    assert not marker.exists()
+
+
+def test_pickled_module_is_refused(tmp_path):
+    path = tmp_path / "whole_model.pt"
+    torch.save(_cnn(), path)
+    with pytest.raises(WorkbenchError, match="TinyCNN|torch.nn"):
+        inspect(str(path))
+
+
+def test_malicious_pt2_archive_is_refused(tmp_path):
+    """torch.export.load itself falls back to full unpickling for sample inputs; the workbench does not."""
+    marker = tmp_path / "MARKER"
+    good = tmp_path / "good.pt2"
+    torch.export.save(torch.export.export(_cnn(), (torch.randn(2, 3, 8, 8),)), good)
+    payload = io.BytesIO()
+    torch.save((RunsShell(marker),), payload)
+    evil = tmp_path / "evil.pt2"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(evil, "w") as out:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            out.writestr(item, payload.getvalue() if item.filename.endswith("sample_inputs/model.pt") else data)
+    for action in (lambda: inspect(str(evil)), lambda: load_model(ModelSource(str(evil)))):
+        with pytest.raises(WorkbenchError, match="needs full unpickling"):
+            action()
+    assert not marker.exists()
+    assert torch.load is not None and "weights_only_load" not in repr(torch.load)  # the patch was undone
+
+
+def test_garbage_file(tmp_path):
+    path = tmp_path / "noise.pt"
+    path.write_bytes(np.random.default_rng(0).bytes(2000))
+    with pytest.raises(WorkbenchError, match="not a readable PyTorch checkpoint"):
+        inspect(str(path))
+
+
+# ---------------------------------------------------------------------------------------------- state dicts
+
+def test_plain_state_dict(tmp_path):
+    path = tmp_path / "weights.pt"
+    state = {"a.weight": torch.zeros(4, 3), "a.bias": torch.zeros(4, dtype=torch.float16),
+             "steps": torch.tensor(3, dtype=torch.int64)}
+    torch.save(state, path)
+    info = inspect(str(path))
+    assert info.format == "pytorch"
+    assert {t.name: (t.dtype, t.shape) for t in info.tensors} == {
+        "a.weight": ("float32", [4, 3]), "a.bias": ("float16", [4]), "steps": ("int64", [])}
+    assert info.parameters == 12 + 4 + 1
+    assert info.bytes_by_dtype == {"float32": 48, "float16": 8, "int64": 8}
+    assert info.total_bytes == 64
+
+
+def test_nested_lightning_style_checkpoint(tmp_path):
+    path = tmp_path / "last.ckpt"
+    torch.save({"epoch": 7, "global_step": 70, "state_dict": _cnn().state_dict(),
+                "optimizer_states": [{"state": {}}]}, path)
+    info = inspect(str(path))
+    assert sorted(t.name for t in info.tensors) == sorted(_cnn().state_dict())
+    assert info.metadata == {"epoch": 7, "global_step": 70}
+
+
+def test_legacy_format_state_dict(tmp_path):
+    path = tmp_path / "old.pth"
+    torch.save({"w": torch.ones(2, 2)}, path, _use_new_zipfile_serialization=False)
+    info = inspect(str(path))
+    assert info.parameters == 4
+
+
+def test_state_dict_has_no_architecture(tmp_path):
+    path = tmp_path / "weights.pt"
+    torch.save(_cnn().state_dict(), path)
+    with pytest.raises(WorkbenchError) as err:
+        load_model(ModelSource(str(path)))
+    assert "config.json" in str(err.value) and "model.py:ClassName" in str(err.value)
+
+
+# ------------------------------------------------------------------------------- TorchScript and torch.export
+
+def test_torchscript(tmp_path):
+    model, x = _cnn(), torch.randn(2, 3, 8, 8)
+    path = tmp_path / "cnn_ts.pt"
+    torch.jit.save(torch.jit.trace(model, (x,)), path)
+    info = inspect(str(path))
+    assert info.format == "torchscript"
+    assert [i.name for i in info.inputs] == ["x"]
+    assert info.parameters == sum(p.numel() for p in model.parameters())
+    with pytest.raises(WorkbenchError, match="--shape x=2x3x32x32"):
+        load_model(ModelSource(str(path)))
+    loaded = load_model(ModelSource(str(path)), shapes={"x": [2, 3, 8, 8]})
+    out = loaded.run({"x": x})
+    np.testing.assert_allclose(out[loaded.output_names[0]], model(x).detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_torch_export_archive(tmp_path):
+    model, x = _cnn(), torch.randn(2, 3, 8, 8)
+    path = tmp_path / "cnn.pt2"
+    torch.export.save(torch.export.export(model, (x,)), path)
+    info = inspect(str(path))
+    assert info.format == "torch-export"
+    assert [(i.name, i.dtype, i.shape) for i in info.inputs] == [("x", "float32", [2, 3, 8, 8])]
+    assert len(info.outputs) == 1 and info.outputs[0].shape == [2, 2]
+    assert info.parameters == sum(p.numel() for p in model.parameters())
+    loaded = load_model(ModelSource(str(path)))  # shapes from the archive's example inputs
+    assert loaded.input_names == ["x"]
+    out = loaded.run({"x": x})
+    np.testing.assert_allclose(out[loaded.output_names[0]], model(x).detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+# ------------------------------------------------------------------------------------------------ user code
+
+USER_CODE = textwrap.dedent("""
+    import pathlib
+    import torch
+
+    pathlib.Path(__file__).with_name("IMPORTED").touch()  # proves whether the file ran
+
+
+    class Net(torch.nn.Module):
+        example_input_shapes = {"x": [2, 3, 8, 8]}
+
+        def __init__(self):
+            super().__init__()
+            self.conv = torch.nn.Conv2d(3, 4, 3)
+            self.head = torch.nn.Linear(4, 2)
+
+        def forward(self, x):
+            return self.head(self.conv(x).mean((2, 3)))
+
+
+    class NoShapes(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = torch.nn.Linear(4, 2)
+
+        def forward(self, features):
+            return self.lin(features)
+""")
+
+
+@pytest.fixture
+def user_file(tmp_path):
+    path = tmp_path / "mymodel.py"
+    path.write_text(USER_CODE)
+    torch.manual_seed(1)
+    weights = TinyCNN().state_dict()
+    torch.save(weights, tmp_path / "net.pt")
+    save_file(weights, str(tmp_path / "net.safetensors"))
+    return path
+
+
+def test_user_code_needs_trust(user_file):
+    with pytest.raises(WorkbenchError, match="--trust-code"):
+        load_model(ModelSource(f"{user_file}:Net", weights=str(user_file.parent / "net.pt")))
+    assert not (user_file.parent / "IMPORTED").exists()
+
+
+@pytest.mark.parametrize("weights_name", ["net.pt", "net.safetensors"])
+def test_user_code_with_trust_loads_and_runs(user_file, weights_name):
+    source = ModelSource(f"{user_file}:Net", weights=str(user_file.parent / weights_name), trust_code=True)
+    loaded = load_model(source)
+    assert loaded.input_names == ["x"]
+    x = torch.randn(2, 3, 8, 8)
+    reference = TinyCNN()
+    reference.load_state_dict(torch.load(user_file.parent / "net.pt", weights_only=True))
+    out = loaded.run({"x": x})
+    np.testing.assert_allclose(out[loaded.output_names[0]], reference.eval()(x).detach().numpy(),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_user_code_wrong_keys(user_file):
+    state = {f"model.{k}": v for k, v in TinyCNN().state_dict().items()}
+    torch.save(state, user_file.parent / "prefixed.pt")
+    source = ModelSource(f"{user_file}:Net", weights=str(user_file.parent / "prefixed.pt"), trust_code=True)
+    with pytest.raises(WorkbenchError) as err:
+        load_model(source)
+    message = str(err.value)
+    assert "missing 4 keys" in message and "conv.weight" in message
+    assert "unexpected 4 keys" in message and "model.conv.weight" in message
+
+
+def test_user_code_wrong_shapes(user_file):
+    state = TinyCNN().state_dict()
+    state["head.weight"] = torch.zeros(3, 4)
+    torch.save(state, user_file.parent / "wrong.pt")
+    source = ModelSource(f"{user_file}:Net", weights=str(user_file.parent / "wrong.pt"), trust_code=True)
+    with pytest.raises(WorkbenchError, match="head.weight"):
+        load_model(source)
+
+
+def test_user_code_shapes(user_file):
+    source = ModelSource(f"{user_file}:NoShapes", trust_code=True)
+    with pytest.raises(WorkbenchError, match="--shape features="):
+        load_model(source)
+    loaded = load_model(source, shapes={"features": [3, 4]})
+    assert loaded.run(loaded.make_inputs(batch=3))[loaded.output_names[0]].shape == (3, 2)
+
+
+def test_user_code_unknown_class(user_file):
+    with pytest.raises(WorkbenchError, match="defines no 'Nope'"):
+        load_model(ModelSource(f"{user_file}:Nope", trust_code=True))

@@ -1,0 +1,245 @@
+"""Benchmarks in a child process of their own, for a fair memory comparison.
+
+A process's peak RSS only grows: in one process, the second runtime's peak includes the first one's. Each run here
+starts in a fresh interpreter (multiprocessing 'spawn'), so its peak RSS is that runtime's whole footprint
+(interpreter, runtime libraries, model, runs) and nothing else. An ONNX Runtime child never imports torch.
+
+:func:`compare_table` runs PyTorch eager first (its child also returns the exact input values it used) and then
+every ONNX variant on those same values, each in its own process; :func:`format_table` prints the results.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import signal
+import time
+import traceback
+from pathlib import Path
+from typing import Optional
+
+from workbench.core.errors import JobCancelled, WorkbenchError
+from workbench.core.jobs import CancelToken, ProgressFn
+from workbench.core.results import BenchResult
+from workbench.core.specs import BenchSpec, ModelSource
+
+
+def _child(conn, payload: dict) -> None:
+    """Child process entry: run one benchmark and send ('ok', result, extra) or an error back."""
+    try:
+        from workbench.core.bench.latency import collect, iter_samples, torch_samples
+
+        def progress(fraction: float, message: str) -> None:
+            conn.send(("progress", fraction, message))
+
+        spec = payload["spec"]
+        if payload.get("torch_source") is not None:
+            sampler = torch_samples(payload["torch_source"], spec, inputs=payload.get("inputs"),
+                                    memory_mode="process")
+        else:
+            sampler = iter_samples(spec, inputs=payload.get("inputs"), memory_mode="process")
+        result = collect(sampler, payload.get("name"), progress)
+        extra = {}
+        if payload.get("return_inputs"):
+            extra["inputs"] = getattr(sampler, "inputs_used", None)
+        conn.send(("ok", result, extra))
+    except WorkbenchError as err:
+        conn.send(("error", err.what, err.hint))
+    except BaseException as err:  # noqa: BLE001 - everything goes back to the parent as one line
+        conn.send(("crash", f"{type(err).__name__}: {err}", traceback.format_exc(limit=8)))
+    finally:
+        conn.close()
+
+
+def _exit_reason(code: Optional[int]) -> str:
+    if code is None:
+        return "did not exit"
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return f"was killed by {name} (exit code {code})"
+    return f"exited with code {code}"
+
+
+def run_child(payload: dict, progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None,
+              timeout_s: Optional[float] = None) -> tuple:
+    """Run ``_child(payload)`` in a spawned process; returns (BenchResult, extra) or raises WorkbenchError."""
+    ctx = multiprocessing.get_context("spawn")
+    reader, writer = ctx.Pipe(duplex=False)
+    label = payload.get("name") or Path(str(payload["spec"].model)).name
+    proc = ctx.Process(target=_child, args=(writer, payload), name=f"workbench-bench-{label}", daemon=True)
+    proc.start()
+    writer.close()  # the child holds the only writer now: its death reads as EOF here
+    final = None
+    started = time.monotonic()
+    try:
+        while final is None:
+            if cancel is not None and getattr(cancel, "cancelled", False):
+                raise JobCancelled()
+            if timeout_s is not None and time.monotonic() - started > timeout_s:
+                raise WorkbenchError(f"the benchmark process for {label} ran past {timeout_s:g} s",
+                                     "lower the iterations or set a time budget")
+            if not reader.poll(0.1):
+                if not proc.is_alive() and not reader.poll(0):
+                    break
+                continue
+            try:
+                message = reader.recv()
+            except (EOFError, OSError):
+                break
+            if message[0] == "progress":
+                if progress:
+                    progress(message[1], message[2])
+            else:
+                final = message
+    finally:
+        if final is None and proc.is_alive():
+            proc.terminate()
+        proc.join(timeout=30)
+        if proc.is_alive():
+            proc.kill()
+            proc.join(timeout=5)
+        reader.close()
+    if final is None:
+        raise WorkbenchError(f"the benchmark process for {label} {_exit_reason(proc.exitcode)} before it "
+                             "reported a result",
+                             "run the same benchmark in-process (api.bench) to see the error; SIGKILL often "
+                             "means out of memory")
+    if final[0] == "ok":
+        return final[1], final[2]
+    if final[0] == "error":
+        raise WorkbenchError(final[1], final[2])
+    raise WorkbenchError(f"the benchmark process for {label} failed: {final[1]}",
+                         "this is a bug or an unsupported model; the child's traceback is in the error's cause") \
+        from RuntimeError(final[2])
+
+
+def run_isolated(spec: BenchSpec, progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None, *,
+                 torch_source=None, inputs: Optional[dict] = None, name: Optional[str] = None,
+                 timeout_s: Optional[float] = None) -> BenchResult:
+    """``run_bench`` of one variant in a spawned child; the result's peak RSS is that child's whole peak.
+
+    With ``torch_source`` (a ModelSource or path) the child runs PyTorch eager on it instead of ``spec.model``.
+    ``spec.compare_torch`` is ignored here: compare with :func:`compare_table`, one process per runtime.
+    """
+    from workbench.core.bench.latency import check_spec
+
+    check_spec(spec)
+    spec = dataclasses.replace(spec, compare_torch=None)
+    payload = {"spec": spec, "inputs": _numpy(inputs), "name": name,
+               "torch_source": _as_source(torch_source)}
+    result, _ = run_child(payload, progress, cancel, timeout_s)
+    return result
+
+
+def _as_source(source):
+    if source is None or isinstance(source, ModelSource):
+        return source
+    return ModelSource(path=str(source))
+
+
+def _numpy(inputs: Optional[dict]) -> Optional[dict]:
+    """Plain numpy arrays (torch tensors converted) so the child needs no torch to unpickle them."""
+    if inputs is None:
+        return None
+    import numpy as np
+
+    out = {}
+    for key, value in inputs.items():
+        if hasattr(value, "detach"):
+            value = value.detach().cpu()
+            value = value.float() if value.is_floating_point() else value
+            value = value.numpy()
+        out[key] = np.asarray(value)
+    return out
+
+
+def compare_table(models: dict, source=None, spec: Optional[BenchSpec] = None,
+                  progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None, *,
+                  inputs: Optional[dict] = None, timeout_s: Optional[float] = None) -> list:
+    """[BenchResult]: PyTorch eager on ``source`` (when given) then each ``{name: onnx path}``, one process each,
+    all on identical input values (PyTorch's example inputs, else ``inputs``, else the first model's)."""
+    if spec is None:
+        first = next(iter(models.values()), None)
+        spec = BenchSpec(model=str(first or getattr(source, "path", source)))
+    from workbench.core.bench.latency import check_spec
+
+    check_spec(spec)
+    source = _as_source(source)
+    for label, path in models.items():
+        if not Path(str(path)).is_file():
+            raise WorkbenchError(f"{label}: {path}: no such ONNX file", "check the path, or export the model first")
+    total = len(models) + (1 if source is not None else 0)
+    if total == 0:
+        raise WorkbenchError("nothing to compare", "give at least one ONNX model or a PyTorch source")
+    done = [0]
+
+    def part(fraction: float, message: str) -> None:
+        if progress:
+            progress((done[0] + fraction) / total, message)
+
+    results = []
+    base = dataclasses.replace(spec, compare_torch=None)
+    values = _numpy(inputs)
+    if source is not None:
+        name = "PyTorch eager" + ("" if spec.torch_dtype == "fp32" else f" {spec.torch_dtype}")
+        payload = {"spec": dataclasses.replace(base, model=str(source.path)), "torch_source": source,
+                   "inputs": values, "name": name, "return_inputs": values is None}
+        result, extra = run_child(payload, part, cancel, timeout_s)
+        results.append(result)
+        if values is None:
+            values = extra.get("inputs")
+        done[0] += 1
+    if values is None and models:
+        from workbench.core.bench.inputs import onnx_example_inputs
+
+        values = onnx_example_inputs(next(iter(models.values())), spec.batch, spec.sequence)
+    for label, path in models.items():
+        payload = {"spec": dataclasses.replace(base, model=str(path)), "inputs": values, "name": label}
+        result, _ = run_child(payload, part, cancel, timeout_s)
+        results.append(result)
+        done[0] += 1
+    if progress:
+        progress(1.0, "done")
+    return results
+
+
+def _fmt(value, digits: int = 2) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.{digits}f}"
+
+
+COLUMNS = ("name", "provider", "p50 ms", "p95 ms", "mean ms", "throughput/s", "peak RSS MB", "GPU MB")
+
+
+def table_rows(results: list) -> list:
+    """One row of strings per result (and per result.torch entry), in COLUMNS order."""
+    rows = []
+    flat = []
+    for result in results:
+        flat.append(result)
+        flat.extend(getattr(result, "torch", None) or [])
+    for r in flat:
+        lat = r.latency_ms or {}
+        rows.append([r.name, r.provider, _fmt(lat.get("p50"), 3), _fmt(lat.get("p95"), 3), _fmt(lat.get("mean"), 3),
+                     _fmt(r.throughput_per_s, 1), _fmt(r.peak_rss_mb, 1), _fmt(r.gpu_peak_mb, 1)])
+    return rows
+
+
+def format_table(results: list) -> str:
+    """A plain-text table: name, provider, p50, p95, mean ms, throughput/s, peak RSS MB, GPU MB."""
+    rows = table_rows(results)
+    widths = [max(len(COLUMNS[i]), *(len(row[i]) for row in rows)) if rows else len(COLUMNS[i])
+              for i in range(len(COLUMNS))]
+
+    def line(cells) -> str:
+        parts = [cells[0].ljust(widths[0]), cells[1].ljust(widths[1])]
+        parts += [c.rjust(w) for c, w in zip(cells[2:], widths[2:])]
+        return "  ".join(parts).rstrip()
+
+    out = [line(COLUMNS), "  ".join("-" * w for w in widths)]
+    out += [line(row) for row in rows]
+    return "\n".join(out)

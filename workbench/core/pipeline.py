@@ -1,0 +1,152 @@
+"""Run a recipe's pipeline: export -> validate -> optimize -> quantize variants -> benchmark -> report.
+
+Every artifact goes into the output folder. A failed export stops the run; a failed later step is recorded in
+the report and the remaining steps go on (a broken int4 variant must not hide the int8 numbers)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from workbench.core.errors import JobCancelled, WorkbenchError
+from workbench.core.jobs import no_progress
+from workbench.core.results import RunResult
+from workbench.core.specs import BenchSpec, ExportSpec, InputSpec, ModelSource, OptimizeSpec, QuantSpec, ValidateSpec
+
+QUANT_FILE = {"int8-dynamic": "int8", "int8-static": "int8-static", "fp16": "fp16", "int4": "int4",
+              "int8-weight": "int8-weight"}
+
+
+class _Progress:
+    """Splits the run's progress bar between its steps."""
+
+    def __init__(self, progress, cancel, steps: int):
+        self.progress, self.cancel, self.steps, self.index = progress or no_progress, cancel, max(steps, 1), 0
+
+    def step(self, label: str):
+        if self.cancel is not None:
+            self.cancel.check()
+        base, share = self.index / self.steps, 1 / self.steps
+        self.index += 1
+        self.progress(base, label)
+        return lambda f, m: self.progress(base + share * max(0.0, min(f, 1.0)), f"{label}: {m}")
+
+
+def _source(recipe) -> ModelSource:
+    s = recipe.source
+    return ModelSource(path=s["path"], weights=s.get("weights"), trust_code=s.get("trust_code", False),
+                       task=s.get("task"))
+
+
+def _export_spec(recipe, source, out: Path) -> ExportSpec:
+    from workbench.core.export.dynamic_axes import parse_dynamic
+
+    e = recipe.export
+    target = e.get("target", "onnx")
+    name = "model.onnx" if target == "onnx" else "model.pt"
+    return ExportSpec(source=source, output=str(out / "export" / name), target=target,
+                      exporter=e.get("exporter", "dynamo"), fallback=e.get("fallback", True), opset=e.get("opset"),
+                      dtype=e.get("dtype", "fp32"), constant_folding=e.get("constant_folding", True),
+                      dynamic_axes=parse_dynamic(e["dynamic"]) if e.get("dynamic") else None,
+                      input_names=tuple(e["input_names"]) if e.get("input_names") else None,
+                      output_names=tuple(e["output_names"]) if e.get("output_names") else None,
+                      inputs=InputSpec(batch=e.get("batch", 2), sequence=e.get("sequence", 8)),
+                      external_data=e.get("external_data"))
+
+
+def run_pipeline(recipe, progress=None, cancel=None) -> RunResult:
+    from workbench import api
+    from workbench.core.report import write_report
+
+    out = recipe.output_dir
+    out.mkdir(parents=True, exist_ok=True)
+    source = _source(recipe)
+    steps_total = 2 + bool(recipe.validate is not None) + bool(recipe.optimize is not None) + \
+        len(recipe.quantize) + bool(recipe.bench is not None)
+    bar = _Progress(progress, cancel, steps_total)
+    report: dict = {"recipe": str(recipe.path), "name": recipe.name, "source": source.path, "steps": [],
+                    "failed": [], "started": time.strftime("%Y-%m-%d %H:%M:%S")}
+
+    def record(name: str, fn):
+        started = time.perf_counter()
+        try:
+            result = fn()
+        except JobCancelled:
+            raise
+        except WorkbenchError as err:
+            report["failed"].append(f"{name}: {err.one_line()}")
+            report["steps"].append({"name": name, "ok": False, "error": err.one_line(),
+                                    "seconds": time.perf_counter() - started})
+            return None
+        report["steps"].append({"name": name, "ok": True, "seconds": time.perf_counter() - started,
+                                "result": result.to_dict() if hasattr(result, "to_dict") else result})
+        return result
+
+    exported = api.export(_export_spec(recipe, source, out), progress=bar.step("export"), cancel=cancel)
+    report["steps"].append({"name": "export", "ok": True, "seconds": exported.seconds,
+                            "result": exported.to_dict()})
+    model = exported.path
+    is_onnx = exported.target == "onnx"
+    if recipe.validate is not None:
+        v = recipe.validate
+        vspec = ValidateSpec(model=model, against=source, rtol=v.get("rtol"), atol=v.get("atol"))
+        if is_onnx:
+            record("validate", lambda: api.validate(vspec, progress=bar.step("validate"), cancel=cancel))
+        else:
+            from workbench.core.registry import default_registry
+
+            target = default_registry().target(exported.target)
+            record("validate", lambda: target.validate(vspec, progress=bar.step("validate"), cancel=cancel))
+    variants = {"ORT fp32": model} if is_onnx else {}
+    if recipe.optimize is not None and is_onnx:
+        o = recipe.optimize
+        ospec = OptimizeSpec(model=model, output=str(out / "optimized" / "model.onnx"), level=o.get("level", "extended"),
+                             simplify=o.get("simplify", True), fusion=o.get("fusion", True), against=source)
+        res = record("optimize", lambda: api.optimize(ospec, progress=bar.step("optimize"), cancel=cancel))
+        if res is not None:
+            variants["ORT optimized"] = res.output
+    for q in (recipe.quantize if is_onnx else []):
+        mode = q["mode"]
+        label = q.get("name") or QUANT_FILE.get(mode, mode)
+        qspec = QuantSpec(model=model, output=str(out / "quantized" / f"model.{label}.onnx"), mode=mode,
+                          per_channel=q.get("per_channel", True), calibration=q.get("calibration"),
+                          method=q.get("method", "minmax"),
+                          op_types=tuple(q["op_types"]) if q.get("op_types") else None,
+                          exclude=tuple(q.get("exclude", ())), block_size=q.get("block_size", 128),
+                          algorithm=q.get("algorithm", "rtn"), symmetric=q.get("symmetric", False),
+                          calibration_samples=q.get("calibration_samples", 32))
+        res = record(f"quantize {label}", lambda qs=qspec, lb=label: api.quantize(
+            qs, progress=bar.step(f"quantize {lb}"), cancel=cancel))
+        if res is not None:
+            variants[f"ORT {label}"] = res.output
+    if recipe.bench is not None and variants:
+        b = recipe.bench
+        bspec = BenchSpec(model=model, provider=b.get("provider", "cpu"), batch=b.get("batch", 1),
+                          sequence=b.get("sequence", 32), iterations=b.get("iterations", 50),
+                          warmup=b.get("warmup", 5), threads=b.get("threads"), time_budget_s=b.get("time_budget_s"))
+        torch_source = source if b.get("compare_torch", True) else None
+        record("bench", lambda: _bench_all(variants, torch_source, bspec, bar.step("benchmark"), cancel))
+    bar.step("report")
+    report["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
+    report["variants"] = variants
+    json_path, html_path = write_report(report, out)
+    (progress or no_progress)(1.0, "done")
+    return RunResult(output_dir=str(out), report_json=str(json_path), report_html=str(html_path),
+                     steps=[s["name"] for s in report["steps"]], failed=report["failed"])
+
+
+class _Rows:
+    def __init__(self, rows):
+        self.rows = rows
+
+    def to_dict(self):
+        return {"rows": [r.to_dict() for r in self.rows]}
+
+
+def _bench_all(variants: dict, source, spec: BenchSpec, progress, cancel) -> _Rows:
+    """PyTorch eager and each ORT variant, each in its own process so peak memory is its own."""
+    from workbench.core.bench.isolated import compare_table
+
+    progress(0.0, f"{len(variants) + bool(source)} variants")
+    rows = compare_table(variants, source, spec, progress=progress, cancel=cancel)
+    return _Rows(rows)

@@ -1,0 +1,170 @@
+"""Recipe files (TOML or YAML): one file describes a pipeline; `workbench run RECIPE` runs it.
+
+    name = "minilm"            output_dir = "out"          # relative paths are relative to the recipe file
+    [source]    path, task, weights, trust_code
+    [export]    target, exporter, opset, dtype, constant_folding, dynamic = ["input_ids:1=seq"], batch, sequence
+    [validate]  rtol, atol                      (present = run it; also `enabled = false`)
+    [optimize]  level, simplify, fusion
+    [[quantize]] mode, per_channel, calibration, method, op_types, exclude, block_size, algorithm, symmetric
+    [bench]     provider, batch, sequence, iterations, warmup, threads, compare_torch = true
+
+The parser is strict: an unknown section or key, or a value of the wrong type, is an error that names it.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from workbench.core.errors import WorkbenchError
+
+# Every key each section accepts, with its type (hand-written: no schema library is in the dependency set and
+# the messages must name the key in plain words).
+SCHEMA: dict = {
+    "": {"name": str, "output_dir": str, "description": str},
+    "source": {"path": str, "task": str, "weights": str, "trust_code": bool},
+    "export": {"target": str, "exporter": str, "opset": int, "dtype": str, "constant_folding": bool,
+               "dynamic": list, "batch": int, "sequence": int, "input_names": list, "output_names": list,
+               "fallback": bool, "external_data": bool},
+    "validate": {"enabled": bool, "rtol": float, "atol": float},
+    "optimize": {"enabled": bool, "level": str, "simplify": bool, "fusion": bool},
+    "quantize": {"name": str, "mode": str, "per_channel": bool, "calibration": str, "method": str,
+                 "op_types": list, "exclude": list, "block_size": int, "algorithm": str, "symmetric": bool,
+                 "calibration_samples": int},
+    "bench": {"enabled": bool, "provider": str, "batch": int, "sequence": int, "iterations": int, "warmup": int,
+              "threads": int, "compare_torch": bool, "time_budget_s": float},
+}
+SECTIONS = ("source", "export", "validate", "optimize", "quantize", "bench")
+
+
+@dataclass
+class Recipe:
+    path: Path
+    name: str
+    output_dir: Path
+    source: dict
+    export: dict = field(default_factory=dict)
+    validate: Optional[dict] = None
+    optimize: Optional[dict] = None
+    quantize: list = field(default_factory=list)
+    bench: Optional[dict] = None
+
+
+def _typed(section: str, key: str, value, where: str):
+    expected = SCHEMA[section].get(key)
+    if expected is None:
+        known = ", ".join(sorted(SCHEMA[section]))
+        label = f"[{section}] " if section else ""
+        raise WorkbenchError(f"{where}: unknown key {label}'{key}'", f"use one of: {known}")
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if expected is int and isinstance(value, bool) or not isinstance(value, expected):
+        raise WorkbenchError(f"{where}: '{key}' should be {expected.__name__}, got {type(value).__name__}",
+                             "fix the value in the recipe")
+    if expected is list and not all(isinstance(v, str) for v in value):
+        raise WorkbenchError(f"{where}: '{key}' should be a list of strings", "fix the value in the recipe")
+    return value
+
+
+def _section(data, section: str, where: str) -> dict:
+    if not isinstance(data, dict):
+        raise WorkbenchError(f"{where}: [{section}] should be a table", "fix the recipe")
+    return {k: _typed(section, k, v, where) for k, v in data.items()}
+
+
+def load_text(text: str, suffix: str, where: str) -> dict:
+    try:
+        if suffix in (".yaml", ".yml"):
+            import yaml
+
+            data = yaml.safe_load(text)
+        else:
+            data = tomllib.loads(text)
+    except Exception as err:  # noqa: BLE001 - TOML and YAML parsers raise their own types
+        first = next((ln for ln in str(err).splitlines() if ln.strip()), type(err).__name__)[:200]
+        raise WorkbenchError(f"{where}: not a valid recipe ({first})", "fix the syntax of the file") from err
+    if not isinstance(data, dict):
+        raise WorkbenchError(f"{where}: a recipe is a table of sections", "see the recipe format in the README")
+    return data
+
+
+def parse_recipe(text: str, path: Path, suffix: str = ".toml") -> Recipe:
+    where = path.name
+    data = load_text(text, suffix, where)
+    top = {k: v for k, v in data.items() if k not in SECTIONS}
+    top = _section(top, "", where)
+    if "source" not in data or "path" not in (data.get("source") or {}):
+        raise WorkbenchError(f"{where}: no [source] path", 'add [source] with path = "your/model"')
+    base = path.parent
+    source = _section(data["source"], "source", where)
+    source["path"] = _resolve(base, source["path"])
+    if "weights" in source:
+        source["weights"] = _resolve(base, source["weights"])
+    quant = data.get("quantize", [])
+    if isinstance(quant, dict):
+        quant = [quant]
+    if not isinstance(quant, list):
+        raise WorkbenchError(f"{where}: [[quantize]] should be a list of tables", "fix the recipe")
+    quant = [_section(q, "quantize", where) for q in quant]
+    for q in quant:
+        if "mode" not in q:
+            raise WorkbenchError(f"{where}: a [[quantize]] entry has no mode", "add mode = \"int8-dynamic\"")
+        if "calibration" in q:
+            q["calibration"] = _resolve(base, q["calibration"])
+
+    def optional(name):
+        if name not in data:
+            return None
+        sec = _section(data[name] if data[name] is not None else {}, name, where)
+        return None if sec.pop("enabled", True) is False else sec
+
+    return Recipe(path=path, name=top.get("name", path.stem),
+                  output_dir=Path(_resolve(base, top.get("output_dir", f"{path.stem}-out"))), source=source,
+                  export=_section(data.get("export") or {}, "export", where), validate=optional("validate"),
+                  optimize=optional("optimize"), quantize=quant, bench=optional("bench"))
+
+
+def _resolve(base: Path, value: str) -> str:
+    if ".py:" in value:  # model.py:ClassName
+        file, _, cls = value.rpartition(":")
+        return f"{_resolve(base, file)}:{cls}"
+    p = Path(value).expanduser()
+    return str(p if p.is_absolute() else (base / p).resolve())
+
+
+def load_recipe(path: str) -> Recipe:
+    p = Path(path).expanduser()
+    if not p.is_file():
+        raise WorkbenchError(f"{path}: no such recipe file", "give the path of a .toml or .yaml recipe")
+    try:
+        text = p.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise WorkbenchError(f"{path}: cannot read the recipe ({err})", "save it as UTF-8 text") from err
+    return parse_recipe(text, p.resolve(), p.suffix.lower())
+
+
+def recipe_to_dict(recipe: Recipe) -> dict:
+    data = {"name": recipe.name, "output_dir": str(recipe.output_dir), "source": recipe.source,
+            "export": recipe.export}
+    for key in ("validate", "optimize", "bench"):
+        if getattr(recipe, key) is not None:
+            data[key] = getattr(recipe, key)
+    if recipe.quantize:
+        data["quantize"] = recipe.quantize
+    return data
+
+
+def run_recipe(path: str, output_dir: Optional[str] = None, progress=None, cancel=None):
+    from workbench.core.pipeline import run_pipeline
+
+    recipe = load_recipe(path)
+    if output_dir:
+        recipe.output_dir = Path(output_dir).expanduser().resolve()
+    return run_pipeline(recipe, progress=progress, cancel=cancel)
+
+
+def dumps_json(recipe: Recipe) -> str:
+    return json.dumps(recipe_to_dict(recipe), indent=2)

@@ -1,0 +1,138 @@
+"""report.json and a self-contained report.html (tables, and latency and memory plots as embedded PNGs)."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from pathlib import Path
+
+from workbench.core.fsutil import staged_output
+
+CSS = """body{font:14px/1.45 system-ui,-apple-system,'Segoe UI','Noto Sans CJK SC','WenQuanYi Micro Hei',sans-serif;
+margin:2em auto;max-width:1100px;color:#1f2430;padding:0 1em}h1{font-size:1.6em;margin-bottom:.2em}
+h2{font-size:1.2em;margin-top:1.8em;border-bottom:1px solid #dde;padding-bottom:.2em}
+table{border-collapse:collapse;margin:.6em 0;font-variant-numeric:tabular-nums}
+td,th{border:1px solid #d8dce6;padding:.3em .7em;text-align:right}th{background:#f2f4f8}
+td:first-child,th:first-child{text-align:left}.ok{color:#17803d;font-weight:600}.fail{color:#c62828;font-weight:600}
+.muted{color:#667}img{max-width:100%;border:1px solid #e4e6ee;border-radius:4px;margin:.4em 0}"""
+
+
+def _esc(value) -> str:
+    if isinstance(value, float):
+        value = f"{value:.4g}" if abs(value) < 1000 else f"{value:,.0f}"
+    return html.escape("" if value is None else str(value))
+
+
+def _table(headers, rows) -> str:
+    head = "".join(f"<th>{_esc(h)}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(c if isinstance(c, str) and c.startswith("<td") else f"<td>{_esc(c)}</td>"
+                                    for c in row) + "</tr>" for row in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _status(ok: bool) -> str:
+    return '<td class="ok">pass</td>' if ok else '<td class="fail">FAIL</td>'
+
+
+def _png(fig) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    return f'<img src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
+
+
+def bench_plots(rows: list) -> str:
+    """Latency per iteration and peak memory per variant."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    if not rows:
+        return ""
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 3.6), gridspec_kw={"width_ratios": [2, 1]})
+    for row in rows:
+        ax1.plot(row.get("samples") or [], label=row["name"], linewidth=1)
+    ax1.set_xlabel("iteration")
+    ax1.set_ylabel("latency (ms)")
+    ax1.set_yscale("log")
+    ax1.legend(fontsize=8)
+    ax1.grid(alpha=0.3)
+    names = [r["name"] for r in rows]
+    ax2.barh(names, [r["peak_rss_mb"] for r in rows], color="#5b8def")
+    ax2.set_xlabel("peak RSS (MB)")
+    ax2.invert_yaxis()
+    fig.tight_layout()
+    img = _png(fig)
+    plt.close(fig)
+    return img
+
+
+def _step_html(step: dict) -> str:
+    name, res = step["name"], step.get("result") or {}
+    if not step["ok"]:
+        return f"<h2>{_esc(name)}</h2><p class='fail'>{_esc(step['error'])}</p>"
+    out = f"<h2>{_esc(name)}</h2><p class='muted'>{step['seconds']:.1f} s</p>"
+    if name == "export":
+        out += _table(["file"], [[p] for p in res["outputs"]])
+        fb = f" (fell back: {res['fallback_reason']})" if res.get("fallback_reason") else ""
+        out += f"<p>exporter <b>{_esc(res['exporter'])}</b>{_esc(fb)}, opset {_esc(res.get('opset'))}, " \
+               f"dtype {_esc(res['dtype'])}, dynamic axes {_esc(res['dynamic_axes'])}</p>"
+        if res.get("family_settings"):
+            out += f"<p class='muted'>family settings applied: {_esc(res['family_settings'].get('load_kwargs'))}" \
+                   f" — {_esc(res['family_settings'].get('why', ''))}</p>"
+    elif name == "validate" or (name == "optimize" and res.get("validation")):
+        val = res if name == "validate" else res["validation"]
+        if name == "optimize":
+            out += _optimize_html(res)
+        out += f"<p>{'<span class=ok>PASSED</span>' if val['passed'] else '<span class=fail>FAILED</span>'} " \
+               f"at shapes {_esc(val['shapes_tried'])} (rtol {_esc(val['rtol'])})</p>"
+        out += _table(["output", "shape", "max abs diff", "max rel diff", "cosine", ""],
+                      [[o["name"], o["shape"], o["max_abs_diff"], o["max_rel_diff"], o["cosine"],
+                        _status(o["passed"])] for o in val["outputs"]])
+    elif name == "optimize":
+        out += _optimize_html(res)
+    elif name.startswith("quantize"):
+        f = res["fidelity"]
+        out += _table(["mode", "size before (MB)", "size after (MB)", "ratio", "cosine", "max abs diff"],
+                      [[res["mode"], res["size_bytes"]["before"] / 1e6, res["size_bytes"]["after"] / 1e6,
+                        res["size_bytes"]["after"] / max(res["size_bytes"]["before"], 1), f["cosine"],
+                        f["max_abs_diff"]]])
+    elif name == "bench":
+        rows = res.get("rows", [])
+        out += _table(["variant", "provider", "p50 ms", "p95 ms", "p99 ms", "mean ms", "per s", "peak RSS MB",
+                       "GPU MB"], [[r["name"], r["provider"], r["latency_ms"]["p50"], r["latency_ms"]["p95"],
+                                    r["latency_ms"]["p99"], r["latency_ms"]["mean"], r["throughput_per_s"],
+                                    r["peak_rss_mb"], r.get("gpu_peak_mb")] for r in rows])
+        notes = sorted({n for r in rows for n in r.get("notes", [])})
+        out += "".join(f"<p class='muted'>note: {_esc(n)}</p>" for n in notes)
+        out += bench_plots(rows)
+    return out
+
+
+def _optimize_html(res: dict) -> str:
+    return f"<p>{res['nodes_before']} → {res['nodes_after']} nodes</p>" + _table(
+        ["step", "applied", "nodes before", "nodes after", "detail"],
+        [[s["name"], "yes" if s["applied"] else "no", s.get("nodes_before"), s.get("nodes_after"),
+          s.get("detail", "")] for s in res["steps"]])
+
+
+def render_html(report: dict) -> str:
+    failed = "".join(f"<li class='fail'>{_esc(f)}</li>" for f in report.get("failed", []))
+    body = "".join(_step_html(s) for s in report["steps"])
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{_esc(report['name'])} — Model Workbench"
+            f"</title><style>{CSS}</style></head><body><h1>{_esc(report['name'])}</h1>"
+            f"<p class='muted'>source {_esc(report['source'])} · {_esc(report.get('started'))} → "
+            f"{_esc(report.get('finished'))}</p>" + (f"<ul>{failed}</ul>" if failed else "") + body +
+            "</body></html>")
+
+
+def write_report(report: dict, out_dir: Path) -> tuple[Path, Path]:
+    out_dir = Path(out_dir)
+    json_path, html_path = out_dir / "report.json", out_dir / "report.html"
+    with staged_output(json_path) as p:
+        p.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
+    with staged_output(html_path) as p:
+        p.write_text(render_html(report), encoding="utf-8")
+    return json_path, html_path

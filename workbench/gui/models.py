@@ -1,0 +1,265 @@
+"""Table models. The tensor table holds up to hundreds of thousands of rows: sorting and filtering run over
+plain Python lists in one pass each (milliseconds for 100k rows) instead of a per-row comparison callback."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Optional, Sequence
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
+
+_DTYPE_BYTES = {"float64": 8, "double": 8, "int64": 8, "uint64": 8, "complex64": 8, "float32": 4, "float": 4,
+                "int32": 4, "uint32": 4, "float16": 2, "bfloat16": 2, "half": 2, "int16": 2, "uint16": 2,
+                "int8": 1, "uint8": 1, "bool": 1, "float8_e4m3fn": 1, "float8_e5m2": 1, "f64": 8, "f32": 4,
+                "f16": 2, "bf16": 2, "i64": 8, "i32": 4, "i16": 2, "i8": 1, "u8": 1, "u16": 2, "u32": 4,
+                "u64": 8, "int4": 0.5, "uint4": 0.5}
+
+
+def dtype_bytes(dtype: str) -> float:
+    key = str(dtype).lower().replace("torch.", "")
+    return _DTYPE_BYTES.get(key, 0)
+
+
+def human_bytes(n: float) -> str:
+    if n is None:
+        return ""
+    n = float(n)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if abs(n) < 1024 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.2f} {unit}"
+        n /= 1024
+    return f"{n:.2f} TB"
+
+
+def human_count(n: Optional[int]) -> str:
+    if n is None:
+        return ""
+    for unit, scale in (("B", 1e9), ("M", 1e6), ("K", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.2f}{unit}"
+    return str(n)
+
+
+def _numel(shape) -> int:
+    total = 1
+    for dim in shape or ():
+        if isinstance(dim, int):
+            total *= dim
+        else:
+            return 0
+    return total
+
+
+def _field(item, name, default=None):
+    return item.get(name, default) if isinstance(item, dict) else getattr(item, name, default)
+
+
+def tensor_rows(tensors) -> list[tuple]:
+    """Rows of the tensor table: (name, dtype, shape text, elements, bytes, lower-case name). Qt-free."""
+    rows = []
+    append = rows.append
+    for t in tensors or ():
+        name, dtype, shape = str(_field(t, "name", "")), str(_field(t, "dtype", "")), _field(t, "shape", [])
+        numel = _numel(shape)
+        append((name, dtype, "×".join(map(str, shape)) if shape else "scalar", numel,
+                int(numel * dtype_bytes(dtype)), name.lower()))
+    return rows
+
+
+class TensorTableModel(QAbstractTableModel):
+    """Name, dtype, shape, elements and bytes of every tensor.
+
+    Sorting and filtering happen here, over plain lists (one Python pass each), so a 100k-row table sorts and
+    filters in milliseconds; :class:`FastFilterProxy` forwards its sort and filter calls to this model.
+    """
+
+    COLUMNS = ("Name", "Dtype", "Shape", "Elements", "Size")
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._all: list[tuple] = []  # (name, dtype, shape_text, numel, nbytes, lower name)
+        self._rows: list[tuple] = []  # the visible rows, in display order
+        self._headers = list(self.COLUMNS)
+        self._filter = ""
+        self._sort: Optional[tuple] = None
+
+    def set_headers(self, headers: Sequence[str]) -> None:
+        self._headers = list(headers)
+        self.headerDataChanged.emit(Qt.Horizontal, 0, len(self._headers) - 1)
+
+    def set_tensors(self, tensors) -> None:
+        self.set_rows(tensor_rows(tensors))
+
+    def set_rows(self, rows: list) -> None:
+        """Rows from :func:`tensor_rows` (build them in the worker thread for big checkpoints)."""
+        self._all = rows
+        self._refresh()
+
+    def total_rows(self) -> int:
+        return len(self._all)
+
+    def names(self) -> list[str]:
+        return [r[0] for r in self._rows]
+
+    def row(self, index: int) -> tuple:
+        return self._rows[index][:5]
+
+    def set_filter_text(self, text: str) -> None:
+        self._filter = (text or "").strip()
+        self._refresh()
+
+    def _matcher(self):
+        text = self._filter
+        if not text:
+            return None
+        if len(text) > 2 and text.startswith("/") and text.endswith("/"):
+            try:
+                return re.compile(text[1:-1], re.IGNORECASE).search
+            except re.error:
+                return lambda _name: False
+        words = text.lower().split()
+        if len(words) == 1:
+            word = words[0]
+            return lambda name: word in name
+        return lambda name: all(w in name for w in words)
+
+    def _refresh(self) -> None:
+        match = self._matcher()
+        rows = self._all if match is None else [r for r in self._all if match(r[5])]
+        if self._sort is not None:
+            rows = sorted(rows, key=self._sort[0], reverse=self._sort[1])
+        elif rows is self._all:
+            rows = list(rows)
+        self.beginResetModel()
+        self._rows = rows
+        self.endResetModel()
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802 - Qt API
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def data(self, index, role=Qt.DisplayRole):
+        if role == Qt.DisplayRole:
+            row = self._rows[index.row()]
+            col = index.column()
+            if col == 3:
+                return f"{row[3]:,}"
+            if col == 4:
+                return human_bytes(row[4])
+            return row[col]
+        if role == Qt.TextAlignmentRole and index.column() >= 3:
+            return int(Qt.AlignRight | Qt.AlignVCenter)
+        if role == Qt.ToolTipRole and index.column() == 0:
+            return self._rows[index.row()][0]
+        return None
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):  # noqa: N802
+        if role == Qt.DisplayRole and orientation == Qt.Horizontal and section < len(self._headers):
+            return self._headers[section]
+        return None
+
+    def sort(self, column: int, order=Qt.AscendingOrder) -> None:
+        if not 0 <= column < len(self.COLUMNS):
+            self._sort = None
+        else:
+            key_index = {0: 5, 2: 3}.get(column, column)  # names case-insensitively, shapes by element count
+            self._sort = ((lambda r: (r[key_index], r[5])), order == Qt.DescendingOrder)
+        self.layoutAboutToBeChanged.emit()
+        if self._sort is not None:
+            self._rows.sort(key=self._sort[0], reverse=self._sort[1])
+        self.layoutChanged.emit()
+
+
+class FastFilterProxy(QSortFilterProxyModel):
+    """The proxy the table view talks to; sorting and filtering are delegated to :class:`TensorTableModel`.
+
+    Its own filter stays empty and its sort column -1, so it maps rows in C++ without one Python call per row.
+    ``set_filter_text("attn q_proj")`` keeps the names containing every word (case-insensitive); text wrapped in
+    slashes (``/layers\\.1\\./``) is a regular expression.
+    """
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setDynamicSortFilter(False)
+
+    def set_filter_text(self, text: str) -> None:
+        source = self.sourceModel()
+        if source is not None:
+            source.set_filter_text(text)
+
+    def sort(self, column, order=Qt.AscendingOrder):
+        source = self.sourceModel()
+        if source is not None:
+            source.sort(column, order)
+
+
+class RecordTableModel(QAbstractTableModel):
+    """A small read-only table of rows (lists of values) with optional per-row background colours."""
+
+    def __init__(self, headers: Sequence[str] = (), parent=None):
+        super().__init__(parent)
+        self._headers = list(headers)
+        self._rows: list[list] = []
+        self._colors: list = []
+        self._tips: list = []
+
+    def set_headers(self, headers: Sequence[str]) -> None:
+        self.beginResetModel()
+        self._headers = list(headers)
+        self.endResetModel()
+
+    def set_rows(self, rows, colors=None, tips=None) -> None:
+        self.beginResetModel()
+        self._rows = [list(r) for r in rows]
+        self._colors = list(colors or [None] * len(self._rows))
+        self._tips = list(tips or [None] * len(self._rows))
+        self.endResetModel()
+
+    def rows(self) -> list[list]:
+        return self._rows
+
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self._headers)
+
+    def data(self, index, role=Qt.DisplayRole):
+        value = self._rows[index.row()][index.column()]
+        if role == Qt.DisplayRole:
+            return format_value(value)
+        if role == Qt.BackgroundRole:
+            return self._colors[index.row()]
+        if role == Qt.ToolTipRole:
+            return self._tips[index.row()] or format_value(value)
+        if role == Qt.TextAlignmentRole and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return int(Qt.AlignRight | Qt.AlignVCenter)
+        if role == Qt.UserRole:
+            return value
+        return None
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):  # noqa: N802
+        if role == Qt.DisplayRole and orientation == Qt.Horizontal and section < len(self._headers):
+            return self._headers[section]
+        return None
+
+
+def format_value(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "✔" if value else "✘"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "nan"
+        if value == 0:
+            return "0"
+        if abs(value) < 1e-3 or abs(value) >= 1e6:
+            return f"{value:.3e}"
+        return f"{value:.6g}"
+    if isinstance(value, (list, tuple)):
+        return "×".join(str(v) for v in value) if all(isinstance(v, int) for v in value) else str(list(value))
+    return str(value)

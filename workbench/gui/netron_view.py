@@ -1,0 +1,553 @@
+"""Netron inside a QWebEngineView, served from 127.0.0.1 and kept off the network.
+
+:class:`NetronView` starts a Netron server for one ONNX file on a free loopback port, shows it, and keeps the
+selection in sync both ways through a QWebChannel: a click on a node in Netron emits :attr:`NetronView.nodeSelected`
+with the node's details read from the ONNX file in Python (:class:`NodeIndex`), and :meth:`NetronView.select_node`
+highlights and scrolls to a node. What Netron needs to work offline in a view (checked against netron 9.3):
+
+* its cookie-consent banner is pre-accepted (a cookie set at document creation);
+* its expiry check (``browser.js``: "Please update to the newest version." 180 days after the ``<meta name="date">``
+  of its build) is defused by making that meta element read as today;
+* every request that is not to this view's own server on loopback (or qrc/data/blob) is blocked and recorded
+  (it calls ipinfo.io and an analytics service).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from typing import Optional
+
+from PySide6.QtCore import QFile, QIODevice, QObject, QTimer, QUrl, Signal, Slot
+from PySide6.QtWebChannel import QWebChannel
+from PySide6.QtWebEngineCore import (QWebEnginePage, QWebEngineProfile, QWebEngineScript,
+                                     QWebEngineUrlRequestInterceptor)
+from PySide6.QtWebEngineWidgets import QWebEngineView
+from PySide6.QtWidgets import QApplication
+
+log = logging.getLogger(__name__)
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+LOCAL_SCHEMES = frozenset({"qrc", "data", "blob"})
+_netron_lock = threading.Lock()
+
+# Runs before any of Netron's scripts. Must never throw: Netron replaces the page on any uncaught error.
+_PRELUDE_JS = r"""
+(function () {
+  try {
+    document.cookie = 'consent=' + Date.now() + ';path=/;max-age=' + (3650 * 86400);
+  } catch (e) {}
+  try {
+    // browser.Host reads <meta name="date"> as its build date and stops 180 days later: read it as now.
+    var desc = Object.getOwnPropertyDescriptor(HTMLMetaElement.prototype, 'content');
+    Object.defineProperty(HTMLMetaElement.prototype, 'content', {
+      configurable: true, enumerable: desc.enumerable,
+      get: function () {
+        try {
+          if (this.getAttribute('name') === 'date') {
+            return new Date().toISOString().slice(0, 19).replace('T', ' ');
+          }
+        } catch (e) {}
+        return desc.get.call(this);
+      },
+      set: function (v) { desc.set.call(this, v); }
+    });
+  } catch (e) {}
+})();
+"""
+
+# Runs after qwebchannel.js; connects to Python and hooks Netron's selection events on every new target.
+_BRIDGE_JS = r"""
+(function () {
+  try {
+    var describe = function (value) {
+      var names = function (args) {
+        var out = [];
+        try {
+          (args || []).forEach(function (a) {
+            (a.value || []).forEach(function (v) { if (v && typeof v.name === 'string') out.push(v.name); });
+          });
+        } catch (e) {}
+        return out;
+      };
+      return {name: value.name || '', type: (value.type && value.type.name) || '',
+              inputs: names(value.inputs), outputs: names(value.outputs)};
+    };
+    var isNode = function (v) { return v && Array.isArray(v.inputs) && Array.isArray(v.outputs) && v.type; };
+    window.__wb_selected = function () {
+      var out = [];
+      try {
+        var t = window.__view__ && window.__view__.target;
+        if (t && t._selection) {
+          t._selection.forEach(function (el) { if (el && isNode(el.value)) out.push(describe(el.value)); });
+        }
+      } catch (e) {}
+      return out;
+    };
+    window.__wb_find = function (key) {
+      var t = window.__view__ && window.__view__.target;
+      if (!t || !t._table) return null;
+      var byOutput = null;
+      var found = null;
+      t._table.forEach(function (el, value) {
+        if (found || !isNode(value)) return;
+        if (value.name && value.name === key) { found = value; return; }
+        if (!byOutput && !value.name) {
+          var d = describe(value);
+          if (d.outputs.length && d.outputs[0] === key) byOutput = value;
+        }
+      });
+      return found || byOutput;
+    };
+    window.__wb_select = function (key) {
+      try {
+        var t = window.__view__ && window.__view__.target;
+        var value = window.__wb_find(key);
+        if (!t || !value) return JSON.stringify({ok: false});
+        t.scrollTo(t.select([value], 'workbench'));
+        return JSON.stringify({ok: true, selected: window.__wb_selected()});
+      } catch (e) { return JSON.stringify({ok: false, error: String(e)}); }
+    };
+    var hook = function () {
+      try {
+        var t = window.__view__ && window.__view__.target;
+        if (!t || t.__wbHooked || typeof t.on !== 'function') return;
+        t.__wbHooked = true;
+        var pending = null;
+        t.on('selectionchange', function (sender, source) {
+          // activate() clears, then selects: report the settled selection once per turn of the event loop.
+          pending = String(source || '');
+          window.setTimeout(function () {
+            try {
+              if (pending === null) return;
+              var src = pending;
+              pending = null;
+              if (window.__wb) window.__wb.selection(JSON.stringify({source: src, nodes: window.__wb_selected()}));
+            } catch (e) {}
+          }, 0);
+        });
+      } catch (e) {}
+    };
+    var connect = function () {
+      try {
+        if (typeof QWebChannel === 'undefined' || typeof qt === 'undefined') return;
+        new QWebChannel(qt.webChannelTransport, function (channel) {
+          try { window.__wb = channel.objects.bridge; } catch (e) {}
+        });
+      } catch (e) {}
+    };
+    connect();
+    window.setInterval(hook, 200);
+  } catch (e) {}
+})();
+"""
+
+_READY_JS = r"""
+(function () {
+  try {
+    var v = window.__view__;
+    var body = document.body;
+    var cls = body ? body.className : '';
+    var msg = document.getElementById('message-text');
+    return JSON.stringify({ready: !!(v && v.target) && !!body && body.classList.contains('default'),
+                           classes: cls, message: msg ? msg.innerText : '', bridge: !!window.__wb});
+  } catch (e) { return JSON.stringify({ready: false, error: String(e)}); }
+})()
+"""
+
+
+def _qrc_text(path: str) -> str:
+    f = QFile(path)
+    if not f.open(QIODevice.OpenModeFlag.ReadOnly):
+        raise RuntimeError(f"cannot read {path}")
+    try:
+        return bytes(f.readAll().data()).decode("utf-8")
+    finally:
+        f.close()
+
+
+def _script(name: str, source: str, point: QWebEngineScript.InjectionPoint) -> QWebEngineScript:
+    script = QWebEngineScript()
+    script.setName(name)
+    script.setSourceCode(source)
+    script.setInjectionPoint(point)
+    script.setWorldId(QWebEngineScript.ScriptWorldId.MainWorld)
+    script.setRunsOnSubFrames(False)
+    return script
+
+
+def port_is_open(host: str, port: int, timeout: float = 0.5) -> bool:
+    """True when something accepts TCP connections at ``host:port``."""
+    import socket
+
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+class LoopbackInterceptor(QWebEngineUrlRequestInterceptor):
+    """Blocks every request except to this view's own server on loopback and qrc/data/blob URLs; records both."""
+
+    def __init__(self, parent: Optional[QObject] = None):
+        super().__init__(parent)
+        self.port: Optional[int] = None
+        self.allowed: list[str] = []
+        self.blocked: list[str] = []
+
+    def is_allowed(self, url: QUrl) -> bool:
+        scheme = url.scheme().lower()
+        if scheme in LOCAL_SCHEMES:
+            return True
+        if scheme not in ("http", "https", "ws", "wss"):
+            return False
+        if url.host().lower() not in LOOPBACK_HOSTS:
+            return False
+        return self.port is None or url.port() == self.port
+
+    def interceptRequest(self, info) -> None:  # noqa: N802 - Qt override
+        url = info.requestUrl()
+        text = url.toString()
+        if self.is_allowed(url):
+            self.allowed.append(text)
+        else:
+            self.blocked.append(text)
+            info.block(True)
+
+
+class _NetronPage(QWebEnginePage):
+    """Refuses navigation away from loopback and keeps the console for diagnostics."""
+
+    def __init__(self, profile, interceptor: LoopbackInterceptor, parent=None):
+        super().__init__(profile, parent)
+        self._interceptor = interceptor
+        self.console: list[str] = []
+
+    def acceptNavigationRequest(self, url, nav_type, is_main_frame) -> bool:  # noqa: N802 - Qt override
+        if self._interceptor.is_allowed(QUrl(url)):
+            return True
+        self._interceptor.blocked.append(QUrl(url).toString())
+        return False
+
+    def javaScriptConsoleMessage(self, level, message, line, source) -> None:  # noqa: N802 - Qt override
+        self.console.append(f"{source}:{line}: {message}")
+
+
+# QWebChannel exposes slots by name: give the slot the plain name JS calls.
+class Bridge(QObject):
+    received = Signal(str)
+
+    @Slot(str)
+    def selection(self, payload: str) -> None:  # noqa: D401 - called from JS
+        self.received.emit(payload)
+
+
+class NetronView(QWebEngineView):
+    """Netron showing one ONNX file, with the selection synced to Python.
+
+    Signals
+    -------
+    ready()
+        Netron has rendered the graph (``window.__view__.target`` exists and the body has class ``default``).
+    nodeSelected(dict)
+        The user selected a node in Netron: :meth:`NodeIndex.details` of it.
+    selectionChanged(list)
+        Netron reports its selection changed, from either side: the selected nodes' keys.
+    loadFailed(str)
+        Netron showed an error instead of the graph.
+    """
+
+    ready = Signal()
+    nodeSelected = Signal(dict)
+    selectionChanged = Signal(list)
+    loadFailed = Signal(str)
+
+    def __init__(self, parent=None, *, ready_timeout_ms: int = 60000):
+        super().__init__(parent)
+        self.interceptor = LoopbackInterceptor(self)
+        profile = QWebEngineProfile()  # off the record: no cookies or cache on disk
+        profile.setUrlRequestInterceptor(self.interceptor)
+        page = _NetronPage(profile, self.interceptor, self)
+        profile.setParent(page)  # the page goes first, then its profile
+        self._bridge = Bridge(self)
+        self._bridge.received.connect(self._on_selection)
+        self._channel = QWebChannel(page)
+        self._channel.registerObject("bridge", self._bridge)
+        page.setWebChannel(self._channel)
+        scripts = page.scripts()
+        scripts.insert(_script("wb-prelude", _PRELUDE_JS, QWebEngineScript.InjectionPoint.DocumentCreation))
+        scripts.insert(_script("wb-qwebchannel", _qrc_text(":/qtwebchannel/qwebchannel.js"),
+                               QWebEngineScript.InjectionPoint.DocumentCreation))
+        scripts.insert(_script("wb-bridge", _BRIDGE_JS, QWebEngineScript.InjectionPoint.DocumentReady))
+        self.setPage(page)
+        self._page = page
+        self.address: Optional[tuple] = None
+        self.model_path: str = ""
+        self.index: Optional[NodeIndex] = None
+        self.is_ready = False
+        self.last_status: dict = {}
+        self._ready_timeout_ms = ready_timeout_ms
+        self._elapsed_ms = 0
+        self._poll = QTimer(self)
+        self._poll.setInterval(100)
+        self._poll.timeout.connect(self._check_ready)
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.shutdown)
+
+    # -- public API ---------------------------------------------------------------------------------------------
+    @property
+    def url_base(self) -> str:
+        return f"http://{self.address[0]}:{self.address[1]}" if self.address else ""
+
+    @property
+    def blocked_urls(self) -> list:
+        return list(self.interceptor.blocked)
+
+    @property
+    def allowed_urls(self) -> list:
+        return list(self.interceptor.allowed)
+
+    @property
+    def console(self) -> list:
+        return list(self._page.console)
+
+    def open_model(self, path: str) -> None:
+        """Serve ``path`` (with any external data beside it) on a free loopback port and show it."""
+        path = os.path.abspath(str(path))
+        if not os.path.isfile(path):
+            raise FileNotFoundError(path)
+        self._stop_server()
+        self.model_path = path
+        self.index = NodeIndex(path)
+        self.address = _start_netron(path)
+        self.interceptor.port = int(self.address[1])
+        self.is_ready = False
+        self._elapsed_ms = 0
+        self.load(QUrl(self.url_base + "/"))
+        self._poll.start()
+
+    def select_node(self, name: str) -> None:
+        """Select, highlight and scroll to the node ``name`` (a node's name, or its first output when unnamed)."""
+        self._page.runJavaScript(f"(window.__wb_select ? window.__wb_select({json.dumps(name)}) : '')", 0,
+                                 self._after_select)
+
+    def run_js(self, source: str, callback=None) -> None:
+        """Run JavaScript in Netron's page (main world); ``callback(result)`` gets the value."""
+        if callback is None:
+            self._page.runJavaScript(source, 0)
+        else:
+            self._page.runJavaScript(source, 0, callback)
+
+    def shutdown(self) -> None:
+        """Stop the server; the page stays until the widget is deleted."""
+        self._poll.stop()
+        self._stop_server()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        self.shutdown()
+        super().closeEvent(event)
+
+    # -- internals ----------------------------------------------------------------------------------------------
+    def _stop_server(self) -> None:
+        if self.address is not None:
+            address, self.address = self.address, None
+            _stop_netron(address)
+            self.is_ready = False
+
+    def _check_ready(self) -> None:
+        self._elapsed_ms += self._poll.interval()
+        if self._elapsed_ms > self._ready_timeout_ms:
+            self._poll.stop()
+            self.loadFailed.emit(f"Netron did not render within {self._ready_timeout_ms / 1000:.0f} s")
+            return
+        self._page.runJavaScript(_READY_JS, 0, self._on_ready_status)
+
+    def _on_ready_status(self, result) -> None:
+        try:
+            status = json.loads(result) if result else {}
+        except (TypeError, ValueError):
+            status = {}
+        self.last_status = status
+        if not self._poll.isActive() or self.is_ready:
+            return
+        if status.get("ready") and status.get("bridge"):
+            self._poll.stop()
+            self.is_ready = True
+            self.ready.emit()
+        elif "message" in status.get("classes", "") or "alert" in status.get("classes", ""):
+            if status.get("message"):
+                self._poll.stop()
+                self.loadFailed.emit(status["message"])
+
+    def _after_select(self, result) -> None:
+        try:
+            status = json.loads(result) if result else {}
+        except (TypeError, ValueError):
+            status = {}
+        if not status.get("ok"):
+            log.debug("select_node found nothing: %s", status)
+
+    def _on_selection(self, payload: str) -> None:
+        try:
+            event = json.loads(payload)
+        except ValueError:
+            return
+        nodes = event.get("nodes") or []
+        keys = [self._key_of(n) for n in nodes]
+        self.selectionChanged.emit(keys)
+        if event.get("source") != "workbench" and nodes:
+            self.nodeSelected.emit(self._details(nodes[0]))
+
+    def _key_of(self, node: dict) -> str:
+        return node.get("name") or (node.get("outputs") or [""])[0]
+
+    def _details(self, node: dict) -> dict:
+        key = self._key_of(node)
+        details = self.index.details(key) if self.index is not None else None
+        if details is None:  # a node Python does not know (inside a subgraph or function)
+            details = {"name": key, "op_type": node.get("type", ""), "domain": "", "attributes": {},
+                       "inputs": [{"name": n, "shape": None, "dtype": None} for n in node.get("inputs", [])],
+                       "outputs": [{"name": n, "shape": None, "dtype": None} for n in node.get("outputs", [])]}
+        details = dict(details)
+        details["source"] = "netron"
+        return details
+
+
+def _start_netron(path: str) -> tuple:
+    """Serve ``path`` on 127.0.0.1 at a free port; each server keeps its own file (netron shares one by default)."""
+    import netron
+    from netron import server as netron_server
+
+    with _netron_lock:
+        address = netron.start(path, address=("127.0.0.1", 0), browse=False)
+        # netron stores the served content on its handler *class*, shared by every server in the process:
+        # give this server a handler subclass of its own so that a second view does not change the first.
+        try:
+            for thread in netron_server._threads(address):
+                handler = thread.server.RequestHandlerClass
+                thread.server.RequestHandlerClass = type("WorkbenchNetronHandler", (handler,),
+                                                         {"content": handler.content})
+        except Exception:  # noqa: BLE001 - a netron without those internals still serves one model correctly
+            log.debug("could not isolate the netron handler", exc_info=True)
+    return tuple(address)
+
+
+def _stop_netron(address: tuple) -> None:
+    import netron
+
+    with _netron_lock:
+        try:
+            netron.stop(address)
+        except Exception:  # noqa: BLE001
+            log.warning("stopping netron at %s failed", address, exc_info=True)
+
+
+
+class NodeIndex:
+    """The authoritative details of every top-level node of an ONNX file, keyed like Netron shows them.
+
+    The key is the node's name, or its first output's name when it has none. Weights stay on disk (external data
+    is not loaded); shapes come from the graph and from ``onnx.shape_inference`` while the proto is under 2 GB.
+    """
+
+    MAX_INFER_BYTES = 2**31 - 1
+
+    def __init__(self, path: str):
+        import onnx
+
+        model = onnx.load(str(path), load_external_data=False)
+        self.shape_inference = "skipped"
+        if model.ByteSize() < self.MAX_INFER_BYTES:
+            try:
+                model = onnx.shape_inference.infer_shapes(model)
+                self.shape_inference = "ok"
+            except Exception as exc:  # noqa: BLE001 - shapes are a nicety; the node list still works
+                self.shape_inference = f"failed: {exc}"
+        graph = model.graph
+        self.values: dict = {}
+        for info in list(graph.input) + list(graph.value_info) + list(graph.output):
+            self.values[info.name] = _value_type(info)
+        for init in graph.initializer:
+            self.values.setdefault(init.name, (_dtype_name(init.data_type), list(init.dims)))
+        self.nodes: dict = {}
+        self.order: list = []
+        for i, node in enumerate(graph.node):
+            key = node.name or (node.output[0] if node.output else f"#{i}")
+            self.nodes[key] = node
+            self.order.append(key)
+
+    def __len__(self) -> int:
+        return len(self.order)
+
+    def entries(self) -> list:
+        """``[(key, op_type)]`` in graph order."""
+        return [(key, self.nodes[key].op_type) for key in self.order]
+
+    def details(self, key: str) -> Optional[dict]:
+        """op type, domain, attributes and inputs/outputs with dtypes and shapes of the node ``key``."""
+        node = self.nodes.get(key)
+        if node is None:
+            return None
+        return {"name": key, "op_type": node.op_type, "domain": node.domain or "ai.onnx",
+                "attributes": {a.name: _attribute_value(a) for a in node.attribute},
+                "inputs": [self._tensor(n) for n in node.input if n],
+                "outputs": [self._tensor(n) for n in node.output if n]}
+
+    def _tensor(self, name: str) -> dict:
+        dtype, shape = self.values.get(name, (None, None))
+        return {"name": name, "dtype": dtype, "shape": shape}
+
+
+def _dtype_name(elem_type: int) -> Optional[str]:
+    import onnx
+
+    try:
+        return onnx.TensorProto.DataType.Name(elem_type).lower()
+    except ValueError:
+        return None
+
+
+def _value_type(info) -> tuple:
+    t = info.type
+    if not t.HasField("tensor_type"):
+        return (t.WhichOneof("value") or None, None)
+    tensor = t.tensor_type
+    if not tensor.HasField("shape"):
+        return (_dtype_name(tensor.elem_type), None)
+    dims = [d.dim_value if d.HasField("dim_value") else (d.dim_param or None) for d in tensor.shape.dim]
+    return (_dtype_name(tensor.elem_type), dims)
+
+
+def _attribute_value(attr):
+    """A short, JSON-friendly rendering of an attribute (tensors and graphs summarised, not dumped)."""
+    import onnx
+
+    value = onnx.helper.get_attribute_value(attr)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, onnx.TensorProto):
+        if len(value.dims) == 0 or (len(value.dims) == 1 and value.dims[0] <= 8):
+            try:
+                return onnx.numpy_helper.to_array(value).tolist()
+            except Exception:  # noqa: BLE001
+                pass
+        return f"tensor {_dtype_name(value.data_type)} {list(value.dims)}"
+    if isinstance(value, onnx.GraphProto):
+        return f"graph {value.name} ({len(value.node)} nodes)"
+    if isinstance(value, list):
+        return [_attribute_value_item(v) for v in value]
+    return value
+
+
+def _attribute_value_item(v):
+    import onnx
+
+    if isinstance(v, bytes):
+        return v.decode("utf-8", "replace")
+    if isinstance(v, (onnx.TensorProto, onnx.GraphProto)):
+        return type(v).__name__
+    return v
