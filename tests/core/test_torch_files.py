@@ -306,3 +306,33 @@ def test_user_code_shapes(user_file):
 def test_user_code_unknown_class(user_file):
     with pytest.raises(WorkbenchError, match="defines no 'Nope'"):
         load_model(ModelSource(f"{user_file}:Nope", trust_code=True))
+
+
+def test_sharded_bin_index(tmp_path):
+    import json
+
+    torch.save({"a": torch.zeros(2, 2)}, tmp_path / "pytorch_model-00001-of-00002.bin")
+    torch.save({"b": torch.zeros(3)}, tmp_path / "pytorch_model-00002-of-00002.bin")
+    index = {"metadata": {"total_size": 28}, "weight_map": {"a": "pytorch_model-00001-of-00002.bin",
+                                                           "b": "pytorch_model-00002-of-00002.bin"}}
+    (tmp_path / "pytorch_model.bin.index.json").write_text(json.dumps(index))
+    info = inspect(str(tmp_path))  # a folder without config.json: the torch checkpoint loader
+    assert info.format == "pytorch" and info.parameters == 7 and info.problems == []
+    (tmp_path / "pytorch_model-00002-of-00002.bin").unlink()
+    info = inspect(str(tmp_path / "pytorch_model.bin.index.json"))
+    assert info.parameters == 4 and "1 of 2 weight shards" in info.problems[0]
+
+
+def test_pt2_graph_calling_a_non_operator_is_refused(tmp_path):
+    good = tmp_path / "good.pt2"
+    torch.export.save(torch.export.export(_cnn(), (torch.randn(2, 3, 8, 8),)), good)
+    bad = tmp_path / "bad.pt2"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as out:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename.endswith("models/model.json"):
+                assert b"torch.ops.aten.mean.dim" in data
+                data = data.replace(b"torch.ops.aten.mean.dim", b"torch.hub.load")
+            out.writestr(item, data)
+    with pytest.raises(WorkbenchError):
+        load_model(ModelSource(str(bad)))

@@ -64,8 +64,10 @@ def external_data_files(onnx_path: str | os.PathLike) -> list[Path]:
     """The external data files an ONNX file references, read without loading the tensors."""
     import onnx
 
+    from workbench.core.loading.onnx_files import read_model
+
     p = Path(onnx_path)
-    model = onnx.load(str(p), load_external_data=False)
+    model = read_model(p)
     names: set[str] = set()
     for tensor in _all_tensors(model.graph):
         if tensor.data_location == onnx.TensorProto.EXTERNAL:

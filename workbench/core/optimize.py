@@ -25,16 +25,16 @@ FUSION_TYPES = {"bert": "bert", "roberta": "bert", "xlm-roberta": "bert", "disti
 
 
 def op_counts(path) -> Counter:
-    import onnx
+    from workbench.core.loading.onnx_files import read_model
 
-    model = onnx.load(str(path), load_external_data=False)
+    model = read_model(Path(path))
     return Counter(n.op_type for n in model.graph.node)
 
 
 def model_metadata(path) -> dict:
-    import onnx
+    from workbench.core.loading.onnx_files import read_model
 
-    model = onnx.load(str(path), load_external_data=False)
+    model = read_model(Path(path))
     return {p.key: p.value for p in model.metadata_props}
 
 
@@ -165,9 +165,9 @@ def optimize_model(spec: OptimizeSpec, progress=None, cancel=None) -> OptimizeRe
 
 def _relink_external(path: Path) -> None:
     """The staged copy's weights were renamed with the model; point the model's references at the new name."""
-    import onnx
+    from workbench.core.loading.onnx_files import read_model
 
-    model = onnx.load(str(path), load_external_data=False)
+    model = read_model(Path(path))
     for tensor in model.graph.initializer:
         for entry in tensor.external_data:
             if entry.key == "location":

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from workbench.core.errors import WorkbenchError
@@ -89,9 +91,9 @@ def run(session, feeds: dict) -> dict:
 
 def model_float_dtype(path) -> str:
     """'fp32', 'fp16' or 'bf16': the dtype most of the model's float weights have (headers only)."""
-    import onnx
+    from workbench.core.loading.onnx_files import read_model
 
-    model = onnx.load(str(path), load_external_data=False)
+    model = read_model(Path(path))
     counts: dict = {}
     names = {onnx.TensorProto.FLOAT: "fp32", onnx.TensorProto.FLOAT16: "fp16", onnx.TensorProto.BFLOAT16: "bf16"}
     for t in model.graph.initializer:

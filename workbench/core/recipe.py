@@ -96,7 +96,7 @@ def parse_recipe(text: str, path: Path, suffix: str = ".toml") -> Recipe:
     data = load_text(text, suffix, where)
     top = {k: v for k, v in data.items() if k not in SECTIONS}
     top = _section(top, "", where)
-    if "source" not in data or "path" not in (data.get("source") or {}):
+    if not isinstance(data.get("source"), dict) or "path" not in data["source"]:
         raise WorkbenchError(f"{where}: no [source] path", 'add [source] with path = "your/model"')
     base = path.parent
     source = _section(data["source"], "source", where)

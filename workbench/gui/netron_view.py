@@ -540,6 +540,8 @@ def _attribute_value(attr):
         return f"graph {value.name} ({len(value.node)} nodes)"
     if isinstance(value, list):
         return [_attribute_value_item(v) for v in value]
+    if isinstance(value, float):
+        return float(f"{value:.7g}")  # float32 attributes read back as e.g. 9.999999747378752e-06
     return value
 
 
@@ -550,4 +552,6 @@ def _attribute_value_item(v):
         return v.decode("utf-8", "replace")
     if isinstance(v, (onnx.TensorProto, onnx.GraphProto)):
         return type(v).__name__
+    if isinstance(v, float):
+        return float(f"{v:.7g}")
     return v

@@ -36,8 +36,9 @@ from __future__ import annotations
 
 import json
 import os
-import tomllib
 from pathlib import Path
+
+import tomllib
 
 SECTION_ORDER = ("source", "export", "validate", "optimize", "quantize", "bench")
 

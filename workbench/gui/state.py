@@ -5,6 +5,7 @@ Every panel receives the same :class:`AppState`; panels react to its signals ins
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
 from PySide6.QtCore import QObject, Signal
@@ -47,6 +48,19 @@ class AppState(QObject):
         self.inspect_result = None
         self.jobs = jobs
         self.output_dir: str = ""
+
+    def default_output_dir(self) -> str:
+        """Where outputs go unless the user chose: ``<source>-workbench`` beside the source."""
+        if self.output_dir:
+            return self.output_dir
+        base = self.source_path or self.onnx_path
+        if not base:
+            return str(Path.cwd() / "workbench-out")
+        p = Path(base).expanduser()
+        if p.suffix.lower() == ".onnx":
+            return str(p.parent)
+        stem = p.name if p.is_dir() else p.stem
+        return str(p.parent / f"{stem}-workbench")
 
     def set_source(self, path: str) -> None:
         path = str(path or "")

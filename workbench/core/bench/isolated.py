@@ -64,12 +64,14 @@ def _exit_reason(code: Optional[int]) -> str:
 
 
 def run_child(payload: dict, progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None,
-              timeout_s: Optional[float] = None) -> tuple:
-    """Run ``_child(payload)`` in a spawned process; returns (BenchResult, extra) or raises WorkbenchError."""
+              timeout_s: Optional[float] = None, target=None) -> tuple:
+    """Run ``_child(payload)`` in a spawned process; returns (BenchResult, extra) or raises WorkbenchError.
+
+    ``target`` replaces ``_child`` (a picklable, module-level ``fn(conn, payload)``; tests use it)."""
     ctx = multiprocessing.get_context("spawn")
     reader, writer = ctx.Pipe(duplex=False)
     label = payload.get("name") or Path(str(payload["spec"].model)).name
-    proc = ctx.Process(target=_child, args=(writer, payload), name=f"workbench-bench-{label}", daemon=True)
+    proc = ctx.Process(target=target or _child, args=(writer, payload), name=f"workbench-bench-{label}", daemon=True)
     proc.start()
     writer.close()  # the child holds the only writer now: its death reads as EOF here
     final = None

@@ -275,8 +275,10 @@ def wrap_module(module, shapes: dict, dtype: str = "fp32", description: str = ""
         is_int = any(h in name.lower() for h in INT_INPUT_HINTS)
         infos.append(InputInfo(name, "int64" if is_int else "float", [-1, *list(dims)[1:]], high=2))
     module = module.to(torch_dtype(dtype)) if hasattr(module, "to") else module
-    if hasattr(module, "eval"):
+    try:
         module.eval()
+    except (AttributeError, NotImplementedError):  # ExportedProgram.module() refuses eval(): it is already so
+        pass
     keys_probe = LoadedModel(module=None, inputs=infos, output_names=[], kind="generic", dtype=dtype)
     with torch.inference_mode():
         out = module(*keys_probe.make_inputs(batch=list(shapes.values())[0][0]).values())

@@ -126,7 +126,7 @@ def safe_load(path: str | Path):
                              CORRUPT_HINT) from None
 
 
-def _state_dict(obj) -> dict:
+def state_dict_of(obj) -> dict:
     """The tensors of a checkpoint, flattened to dotted names; looks inside 'state_dict' / 'model' wrappers."""
     import torch
 
@@ -167,7 +167,7 @@ def _scalars(obj) -> dict:
 
 def inspect_checkpoint(path: Path) -> InspectResult:
     obj = safe_load(path)
-    tensors = _state_dict(obj)
+    tensors = state_dict_of(obj)
     infos, params, by_dtype = _tensor_summary(tensors)
     return InspectResult(path=str(path), format="pytorch", tensors=infos, parameters=params,
                          bytes_by_dtype=by_dtype, total_bytes=sum(by_dtype.values()), metadata=_scalars(obj),
@@ -188,7 +188,8 @@ def inspect_bin_index(path: Path) -> InspectResult:
                              f"download the shard files into {path.parent}")
     problems = []
     if missing:
-        problems.append(f"{len(missing)} of {len(by_shard)} weight shards listed in {path.name} are missing "
+        problems.append(f"{len(missing)} of {len(by_shard)} weight shards listed in {path.name} "
+                        f"{'is' if len(missing) == 1 else 'are'} missing "
                         f"({', '.join(missing[:3])}); download them into the same folder")
     result = InspectResult(path=str(path), format="pytorch", parameters=0, metadata=dict(index["metadata"]),
                            files=[str(path)], problems=problems)
@@ -316,9 +317,10 @@ def _check_export_targets(path: Path, ep) -> None:
     import torch
 
     allowed_types = (torch._ops.OpOverload, torch._ops.OpOverloadPacket, torch._ops.HigherOrderOperator)
-    allowed_modules = {"_operator", "operator", "math"}
-    allowed_callables = {getattr(operator, n) for n in dir(operator) if not n.startswith("_")}
-    allowed_callables |= {getattr(math, n) for n in dir(math) if callable(getattr(math, n))}
+    # operator.call / methodcaller / attrgetter would call or reach anything: not allowed
+    unsafe = {"call", "methodcaller", "attrgetter", "itemgetter"}
+    allowed_ids = {id(getattr(operator, n)) for n in dir(operator) if not n.startswith("_") and n not in unsafe}
+    allowed_ids |= {id(getattr(math, n)) for n in dir(math) if callable(getattr(math, n))}
     for gm in ep.graph_module.modules():
         graph = getattr(gm, "graph", None)
         if graph is None:
@@ -327,11 +329,9 @@ def _check_export_targets(path: Path, ep) -> None:
             if node.op != "call_function":
                 continue
             target = node.target
-            ok = (isinstance(target, allowed_types) or target in allowed_callables
-                  or getattr(target, "__module__", None) in allowed_modules
-                  or (getattr(target, "__module__", "") or "").startswith("torch")
-                  and getattr(target, "__name__", "").startswith(("sym_", "_sym_")))
-            if not ok:
+            symbolic = (getattr(target, "__module__", None) or "").startswith("torch") and \
+                (getattr(target, "__name__", None) or "").startswith(("sym_", "_sym_"))
+            if not (isinstance(target, allowed_types) or id(target) in allowed_ids or symbolic):
                 raise WorkbenchError(f"{path}: the exported graph calls {target!r}, which is not a torch operator; "
                                      f"the workbench refuses to run it", "re-export the model with torch.export")
 
@@ -442,7 +442,7 @@ def _load_weights(path: Path) -> dict:
     if kind_of(path) != "pytorch":
         raise WorkbenchError(f"{path}: a TorchScript / torch.export file is not a state dict",
                              "give the model's state dict (.pt/.bin/.safetensors) as --weights")
-    return _state_dict(safe_load(path))
+    return state_dict_of(safe_load(path))
 
 
 def _import_user_file(file: Path):

@@ -1,0 +1,94 @@
+"""One registry: built-ins register like plugins; plugins come from entry points and plugin folders; a broken
+plugin is reported and skipped; every registered target has a test."""
+
+from pathlib import Path
+
+import pytest
+
+from workbench.core import registry as reg_mod
+from workbench.core.errors import WorkbenchError
+
+TESTED_TARGETS = {"onnx", "torchscript", "safetensors"}  # each has an export+validate test in this suite
+
+
+def test_builtins_and_example_plugin_are_registered():
+    reg = reg_mod.build_registry()
+    assert {"onnx", "torchscript", "safetensors"} <= set(reg.targets)
+    assert reg.targets["safetensors"].origin.endswith("safetensors_target.py")
+    assert reg.targets["onnx"].origin == "builtin"
+    assert list(reg.loaders) == ["safetensors_files", "hf_folder", "torch_files", "onnx_files"]
+    assert reg.broken == []
+
+
+def test_every_registered_target_has_a_test():
+    reg = reg_mod.build_registry()
+    assert set(reg.targets) <= TESTED_TARGETS, "add an export+validate test for the new target"
+
+
+def test_broken_plugins_are_reported_and_skipped(tmp_path, monkeypatch):
+    (tmp_path / "raises_on_import.py").write_text("raise RuntimeError('boom')\n")
+    (tmp_path / "no_register.py").write_text("x = 1\n")
+    (tmp_path / "half.py").write_text(
+        "from workbench.core.registry import Target\n"
+        "def register(r):\n"
+        "    r.add_target(Target('half', 'half', export=lambda *a, **k: None))\n"
+        "    raise ValueError('failed midway')\n")
+    (tmp_path / "good.py").write_text(
+        "from workbench.core.registry import Target\n"
+        "def register(r):\n"
+        "    r.add_target(Target('good', 'a good plugin', export=lambda *a, **k: None))\n")
+    monkeypatch.setenv("WORKBENCH_PLUGIN_PATH", str(tmp_path))
+    reg = reg_mod.build_registry()
+    assert "good" in reg.targets and reg.targets["good"].origin.endswith("good.py")
+    assert "half" not in reg.targets  # rolled back
+    reasons = dict(reg.broken)
+    assert any("boom" in r for r in reasons.values())
+    assert any("register" in r for o, r in reasons.items() if o.endswith("no_register.py"))
+    assert any("failed midway" in r for r in reasons.values())
+    assert "onnx" in reg.targets
+
+
+def test_entry_point_plugins(monkeypatch):
+    from importlib import metadata
+
+    class FakeEntryPoint:
+        name = "fake"
+
+        def load(self):
+            from workbench.core.registry import Target
+
+            return lambda r: r.add_target(Target("from-ep", "entry point target", export=lambda *a, **k: None))
+
+    monkeypatch.setattr(metadata, "entry_points", lambda group=None: [FakeEntryPoint()] if group else [])
+    reg = reg_mod.build_registry()
+    assert reg.targets["from-ep"].origin == "entry point fake"
+
+
+def test_unknown_target_and_unknown_format(tmp_path):
+    reg = reg_mod.build_registry()
+    with pytest.raises(WorkbenchError, match="unknown target 'nope'"):
+        reg.target("nope")
+    odd = tmp_path / "weights.xyz"
+    odd.write_bytes(b"hello")
+    with pytest.raises(WorkbenchError, match="not a format"):
+        reg.loader_for(Path(odd))
+
+
+def test_safetensors_plugin_exports_and_validates(tiny_models, tmp_path):
+    import torch
+
+    from workbench import api
+    from workbench.core.specs import ModelSource
+
+    folder = tiny_models("bert")
+    result = api.export(str(folder), str(tmp_path / "w.safetensors"), target="safetensors", dtype="fp16")
+    target = reg_mod.default_registry().target("safetensors")
+    check = target.validate(api.ValidateSpec(model=result.path, against=ModelSource(str(folder))))
+    assert check.passed and len(check.outputs) > 5
+    # a pickled state dict converts too (loaded weights-only)
+    from transformers import BertModel
+
+    bin_path = tmp_path / "pytorch_model.bin"
+    torch.save(BertModel.from_pretrained(str(folder)).state_dict(), bin_path)
+    converted = api.export(str(bin_path), str(tmp_path / "from_bin.safetensors"), target="safetensors")
+    assert target.validate(api.ValidateSpec(model=converted.path, against=ModelSource(str(bin_path)))).passed

@@ -1,0 +1,41 @@
+"""Job functions the GUI tests run in child processes (imported there by reference, so module-level)."""
+
+import os
+import time
+from pathlib import Path
+
+
+def slow_writer(output: str, seconds: float = 120.0, progress=None, cancel=None):
+    """Writes into a staging folder and the output (as an engine would), then keeps working until killed."""
+    out = Path(output)
+    stage = out.parent / f".{out.name}.partial-test"
+    stage.mkdir(parents=True, exist_ok=True)
+    (stage / out.name).write_bytes(b"half written")
+    end = time.monotonic() + seconds
+    step = 0
+    while time.monotonic() < end:
+        step += 1
+        if progress:
+            progress(min(0.99, step / 1000), f"working {step}")
+        time.sleep(0.05)
+    return str(out)
+
+
+def crash(progress=None, cancel=None):
+    """A native crash in the middle of a job."""
+    if progress:
+        progress(0.3, "about to crash")
+    time.sleep(0.2)
+    os.abort()
+
+
+def quick(value, progress=None, cancel=None):
+    if progress:
+        progress(0.5, "half way")
+    return {"value": value, "pid": os.getpid()}
+
+
+def fail_with_workbench_error(progress=None, cancel=None):
+    from workbench.core.errors import WorkbenchError
+
+    raise WorkbenchError("the model folder has no config.json", "choose a Hugging Face model folder")

@@ -1,0 +1,254 @@
+"""Netron inside QtWebEngine: renders offline, talks only to its loopback server, syncs selection both ways, and
+closes its port. The graph panel around it: node list, filter, details and the difference against PyTorch."""
+
+import json
+import os
+import urllib.request
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox")
+
+import pytest  # noqa: E402
+
+pytest.importorskip("PySide6.QtWebEngineWidgets")
+pytest.importorskip("netron")
+import PySide6.QtWebEngineWidgets  # noqa: E402,F401 - before the QApplication exists
+
+READY_MS = 90_000
+
+
+def _export_tiny(folder, external_data=False):
+    """torch.nn.Sequential(Linear, ReLU, Linear) through the dynamo exporter; nodes node_linear, node_relu,
+    node_linear_1 with outputs linear, relu, y."""
+    import torch
+
+    path = folder / "model.onnx"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        torch.manual_seed(0)
+        model = torch.nn.Sequential(torch.nn.Linear(16, 32), torch.nn.ReLU(), torch.nn.Linear(32, 4)).eval()
+        program = torch.onnx.export(model, (torch.randn(2, 16),), dynamo=True, input_names=["x"],
+                                    output_names=["y"], dynamic_shapes=({0: torch.export.Dim("batch")},))
+        program.save(str(path), external_data=external_data)
+    return str(path)
+
+
+@pytest.fixture(scope="session")
+def tiny_onnx(tmp_path_factory):
+    return _export_tiny(tmp_path_factory.getbasetemp() / "tiny-mlp")
+
+
+@pytest.fixture(scope="session")
+def tiny_onnx_external(tmp_path_factory):
+    return _export_tiny(tmp_path_factory.getbasetemp() / "tiny-mlp-external", external_data=True)
+
+
+def js(qtbot, view, source):
+    """Run JavaScript in the page and wait for its (JSON string) result."""
+    box = {}
+    view.run_js(source, lambda r: box.setdefault("r", r))
+    qtbot.waitUntil(lambda: "r" in box, timeout=10_000)
+    return box["r"]
+
+
+@pytest.fixture
+def view(qtbot):
+    from workbench.gui.netron_view import NetronView
+
+    v = NetronView()
+    qtbot.addWidget(v)
+    v.resize(1000, 700)
+    v.show()
+    yield v
+    v.close()
+
+
+def open_and_wait(qtbot, view, path):
+    with qtbot.waitSignal(view.ready, timeout=READY_MS):
+        view.open_model(path)
+    assert view.is_ready
+
+
+def test_renders_offline_and_only_talks_to_loopback(qtbot, view, tiny_onnx):
+    open_and_wait(qtbot, view, tiny_onnx)
+    status = json.loads(js(qtbot, view, "JSON.stringify({cls: document.body.className, "
+                                        "text: document.getElementById('message-text').innerText})"))
+    assert status["cls"] == "default", status  # no consent banner, no "Please update", no error page
+    # An outside request made from the page is blocked and recorded.
+    js(qtbot, view, "(function(){try{fetch('https://example.com/wb-probe').catch(function(){});}catch(e){}"
+                    " return 'ok';})()")
+    qtbot.waitUntil(lambda: any("example.com/wb-probe" in u for u in view.blocked_urls), timeout=10_000)
+    port = view.address[1]
+    assert view.allowed_urls, "nothing was loaded"
+    for url in view.allowed_urls:
+        assert url.startswith((f"http://127.0.0.1:{port}/", "data:", "blob:", "qrc:")), url
+    for url in view.blocked_urls:
+        assert "127.0.0.1" not in url.split("/")[2] and "localhost" not in url.split("/")[2], url
+    assert not any("ipinfo.io" in u for u in view.allowed_urls)
+
+
+def test_expiry_check_is_defused(qtbot, tiny_onnx):
+    """With the clock a year past Netron's build date it still renders (it would show 'Please update')."""
+    from PySide6.QtWebEngineCore import QWebEngineScript
+
+    from workbench.gui.netron_view import NetronView, _script
+
+    view = NetronView()
+    qtbot.addWidget(view)
+    shift = (r"(function(){try{var R=Date, s=400*86400000;"
+             r"var S=function(){var a=Array.prototype.slice.call(arguments);"
+             r"if(!(this instanceof S)){return R();}"
+             r"return a.length?new (Function.prototype.bind.apply(R,[null].concat(a)))():new R(R.now()+s);};"
+             r"S.prototype=R.prototype;S.now=function(){return R.now()+s;};S.UTC=R.UTC;S.parse=R.parse;"
+             r"window.Date=S;}catch(e){}})();")
+    view.page().scripts().insert(_script("test-clock", shift, QWebEngineScript.InjectionPoint.DocumentCreation))
+    view.show()
+    try:
+        open_and_wait(qtbot, view, tiny_onnx)
+        built = js(qtbot, view, "document.querySelector('meta[name=date]').getAttribute('content')")
+        seen_year = js(qtbot, view, "new Date().getFullYear() + ' ' + (new Date() - new Date("
+                                    "document.querySelector('meta[name=date]').content.split(' ').join('T') + 'Z'))"
+                                    " / 86400000")
+        year, days = seen_year.split()
+        assert int(year) >= int(built[:4])
+        assert abs(float(days)) < 1.0  # the build date reads as today
+    finally:
+        view.close()
+
+
+def test_select_node_from_python_selects_in_netron(qtbot, view, tiny_onnx):
+    open_and_wait(qtbot, view, tiny_onnx)
+    with qtbot.waitSignal(view.selectionChanged, timeout=10_000) as blocker:
+        view.select_node("node_relu")
+    assert blocker.args[0] == ["node_relu"]
+    selected = json.loads(js(qtbot, view, "JSON.stringify(window.__wb_selected())"))
+    assert [s["name"] for s in selected] == ["node_relu"]
+    assert selected[0]["type"] == "Relu"
+
+
+def test_click_in_netron_emits_node_details(qtbot, view, tiny_onnx):
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    open_and_wait(qtbot, view, tiny_onnx)
+    boxes = json.loads(js(qtbot, view, "JSON.stringify(Array.from(document.querySelectorAll('.node-item-type'))"
+                                       ".map(function(e){var r=e.getBoundingClientRect();"
+                                       "return {t:e.textContent, x:r.left+r.width/2, y:r.top+r.height/2};}))"))
+    relu = next(b for b in boxes if b["t"].startswith("Relu"))
+    with qtbot.waitSignal(view.nodeSelected, timeout=10_000) as blocker:
+        QTest.mouseClick(view.focusProxy() or view, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                         QPoint(int(relu["x"]), int(relu["y"])))
+    details = blocker.args[0]
+    assert details["name"] == "node_relu" and details["op_type"] == "Relu"
+    assert details["inputs"] == [{"name": "linear", "dtype": "float", "shape": ["batch", 32]}]
+    assert details["outputs"] == [{"name": "relu", "dtype": "float", "shape": ["batch", 32]}]
+    # A click simulated in JS on another node reports that one, with its attributes from the ONNX file.
+    with qtbot.waitSignal(view.nodeSelected, timeout=10_000) as blocker:
+        js(qtbot, view, "(function(){var e=Array.from(document.querySelectorAll('.node-item-type'))"
+                        ".filter(function(e){return e.textContent.indexOf('node_linear_1')>=0||"
+                        "e.textContent==='Gemm';}).pop(); e.dispatchEvent(new MouseEvent('click',{bubbles:true}));"
+                        " return 'ok';})()")
+    assert blocker.args[0]["op_type"] == "Gemm"
+    assert blocker.args[0]["attributes"]["transB"] == 1
+
+
+def test_port_is_closed_after_the_view_closes(qtbot, tiny_onnx):
+    from workbench.gui.netron_view import NetronView, port_is_open
+
+    view = NetronView()
+    qtbot.addWidget(view)
+    view.show()
+    open_and_wait(qtbot, view, tiny_onnx)
+    host, port = view.address
+    assert port_is_open(host, port)
+    view.close()
+    qtbot.waitUntil(lambda: not port_is_open(host, port), timeout=5_000)
+    assert view.address is None
+
+
+def test_external_data_is_served_beside_the_model(qtbot, view, tiny_onnx_external):
+    assert os.path.exists(tiny_onnx_external + ".data")
+    open_and_wait(qtbot, view, tiny_onnx_external)
+    js(qtbot, view, "(function(){try{window.__wb_ext=null;var n=window.__wb_find('node_linear');"
+                    "var a=n.inputs.filter(function(x){return x.value&&x.value[0]&&x.value[0].initializer;})[0];"
+                    "var t=a.value[0].initializer;var p=(t.peek&&!t.peek())?t.read():Promise.resolve();"
+                    "p.then(function(){window.__wb_ext=JSON.stringify({n:t._data?t._data.length:-1});},"
+                    "function(e){window.__wb_ext=JSON.stringify({error:String(e)});});return 'ok';}"
+                    "catch(e){return 'ERR '+e;}})()")
+    qtbot.waitUntil(lambda: js(qtbot, view, "window.__wb_ext") not in (None, "", "null"), timeout=10_000)
+    result = json.loads(js(qtbot, view, "window.__wb_ext"))
+    assert result == {"n": 16 * 32 * 4}, result  # the first Linear's weight, read from model.onnx.data
+    assert any(u.split("?")[0].endswith("/data/model.onnx.data") for u in view.allowed_urls)
+
+
+def test_two_servers_keep_their_own_model(tmp_path, tiny_onnx):
+    """netron keeps the served file on a class shared by all its servers; each view must still get its own."""
+    from workbench.gui.netron_view import _start_netron, _stop_netron
+
+    other = tmp_path / "model.onnx"
+    other.write_bytes(b"not the tiny model")
+    first = _start_netron(tiny_onnx)
+    second = _start_netron(str(other))
+    try:
+        def get(address):
+            with urllib.request.urlopen(f"http://{address[0]}:{address[1]}/data/model.onnx", timeout=5) as r:
+                return r.read()
+        assert get(first) == open(tiny_onnx, "rb").read()
+        assert get(second) == b"not the tiny model"
+    finally:
+        _stop_netron(first)
+        _stop_netron(second)
+
+
+def test_node_index_reads_shapes_without_weights(tiny_onnx_external):
+    from workbench.gui.netron_view import NodeIndex
+
+    index = NodeIndex(tiny_onnx_external)
+    assert index.entries() == [("node_linear", "Gemm"), ("node_relu", "Relu"), ("node_linear_1", "Gemm")]
+    gemm = index.details("node_linear_1")
+    assert gemm["attributes"] == {"alpha": 1.0, "beta": 1.0, "transA": 0, "transB": 1}
+    assert gemm["inputs"][1] == {"name": "2.weight", "dtype": "float", "shape": [4, 32]}
+    assert gemm["outputs"] == [{"name": "y", "dtype": "float", "shape": ["batch", 4]}]
+    assert index.shape_inference == "ok"
+
+
+def test_graph_panel_lists_filters_highlights_and_shows_the_difference(qtbot, tiny_onnx):
+    from workbench.core.results import OutputDiff, ValidateResult
+    from workbench.gui.panels.graph_panel import GraphPanel
+    from workbench.gui.state import AppState
+
+    state = AppState()
+    panel = GraphPanel(state)
+    qtbot.addWidget(panel)
+    panel.resize(1200, 700)
+    panel.show()
+    try:
+        state.set_onnx(tiny_onnx)
+        qtbot.waitUntil(lambda: panel.view.is_ready, timeout=READY_MS)
+        assert panel.model.rowCount() == 3
+        panel.filter.setText("gemm")
+        assert panel.proxy.rowCount() == 2 and panel.count_label.text() == "2 of 3 nodes"
+        state.set_validation(ValidateResult(passed=True, shapes_tried=[[2, 8]], rtol=1e-4, atol=1e-5, outputs=[
+            OutputDiff(name="y", shape=[2, 4], max_abs_diff=2.4e-7, max_rel_diff=1e-7, cosine=0.99999994,
+                       passed=True)]))
+        # Choosing in the list selects in Netron and shows details with the difference against PyTorch.
+        with qtbot.waitSignal(panel.view.selectionChanged, timeout=10_000) as blocker:
+            panel.list.setCurrentIndex(panel.proxy.index(1, 0))
+        assert blocker.args[0] == ["node_linear_1"]
+        text = panel.info.toPlainText()
+        assert "Gemm" in text and "Difference against PyTorch" in text and "2.4e-07" in text
+        panel.highlight("node_relu")
+        assert "Relu" in panel.info.toPlainText() and "none of them" in panel.info.toPlainText()
+        # A click in Netron updates the list's current row.
+        with qtbot.waitSignal(panel.nodeSelected, timeout=10_000):
+            js(qtbot, panel.view, "(function(){var e=Array.from(document.querySelectorAll('.node-item-type'))"
+                                  "[0]; e.dispatchEvent(new MouseEvent('click',{bubbles:true})); return 'ok';})()")
+        panel.filter.clear()
+        assert panel.list.currentIndex().data().startswith("node_linear ")
+    finally:
+        address = panel.view.address if panel.view else None
+        panel.shutdown()
+        if address:
+            from workbench.gui.netron_view import port_is_open
+
+            assert not port_is_open(*address)

@@ -1,0 +1,374 @@
+"""Live benchmark charts (pyqtgraph): latency per iteration with rolling p50/p95, RSS and GPU memory over time.
+
+Samples go into preallocated numpy ring buffers (:class:`RingBuffer`); appending never touches the plot. A QTimer
+redraws the series that changed at most :data:`REDRAW_HZ` times a second, so the cost of drawing does not grow
+with the rate of samples. Every plot downsamples with ``mode='peak'`` and clips to the view.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+REDRAW_HZ = 25
+DEFAULT_CAPACITY = 131_072  # points kept per series (the oldest are dropped past it)
+ROLLING_WINDOW = 50  # samples in the rolling p50/p95
+
+# Fixed colours for the usual series, picked to stay apart for colour-blind readers (Okabe-Ito).
+SERIES_COLORS = {
+    "pytorch": "#E69F00",  # orange
+    "ort fp32": "#0072B2",  # blue
+    "int8": "#009E73",  # green
+    "fp16": "#CC79A7",  # purple
+    "int4": "#D55E00",  # vermillion
+    "bf16": "#56B4E9",  # sky blue
+}
+_EXTRA_COLORS = ["#000000", "#F0E442", "#7F7F7F", "#8C564B", "#17BECF", "#BCBD22"]
+
+
+def pale(color: str, amount: float = 0.6) -> str:
+    """``color`` mixed with white (opaque: alpha blending would cost more to draw)."""
+    c = pg.mkColor(color)
+    mix = [int(v + (255 - v) * amount) for v in (c.red(), c.green(), c.blue())]
+    return "#{:02x}{:02x}{:02x}".format(*mix)
+
+
+def color_for(name: str, index: int = 0) -> str:
+    """A stable colour for a series: the usual kinds by keyword, others from a spare palette."""
+    low = name.lower()
+    if low.startswith("pytorch") or low.startswith("torch"):
+        return SERIES_COLORS["pytorch"]
+    for key in ("int4", "int8", "fp16", "bf16"):
+        if key in low:
+            return SERIES_COLORS[key]
+    if "fp32" in low or low.startswith("ort"):
+        return SERIES_COLORS["ort fp32"]
+    return _EXTRA_COLORS[index % len(_EXTRA_COLORS)]
+
+
+class RingBuffer:
+    """Fixed-capacity columns of float64 (x, y, ...) in preallocated arrays; the oldest rows drop out when full."""
+
+    def __init__(self, capacity: int = DEFAULT_CAPACITY, columns: int = 2):
+        self.capacity = int(capacity)
+        self.data = np.empty((columns, self.capacity), dtype=np.float64)
+        self.start = 0  # index of the oldest row
+        self.size = 0
+        self.total = 0  # rows ever appended
+
+    def __len__(self) -> int:
+        return self.size
+
+    def clear(self) -> None:
+        self.start = self.size = self.total = 0
+
+    def extend(self, *cols) -> None:
+        """Append rows given column-wise (arrays of one length, or scalars)."""
+        arrays = [np.atleast_1d(np.asarray(c, dtype=np.float64)) for c in cols]
+        n = len(arrays[0])
+        if n == 0:
+            return
+        if n > self.capacity:  # keep only what fits
+            arrays = [a[-self.capacity:] for a in arrays]
+            self.start, self.size, self.total = 0, 0, self.total + n - self.capacity
+            n = self.capacity
+        end = (self.start + self.size) % self.capacity
+        first = min(n, self.capacity - end)
+        for row, a in enumerate(arrays):
+            self.data[row, end:end + first] = a[:first]
+            if first < n:
+                self.data[row, :n - first] = a[first:]
+        overflow = max(0, self.size + n - self.capacity)
+        self.start = (self.start + overflow) % self.capacity
+        self.size = min(self.capacity, self.size + n)
+        self.total += n
+
+    def column(self, row: int) -> np.ndarray:
+        """Column ``row`` oldest first: a view while the buffer has not wrapped, else one copy."""
+        if self.start + self.size <= self.capacity:
+            return self.data[row, self.start:self.start + self.size]
+        return np.concatenate((self.data[row, self.start:], self.data[row, :(self.start + self.size) % self.capacity]))
+
+    def tail(self, row: int, n: int) -> np.ndarray:
+        col = self.column(row)
+        return col[-n:] if n else col[:0]
+
+
+class _Series:
+    def __init__(self, key: str, items: list, buffer: RingBuffer):
+        self.key = key
+        self.items = items  # [PlotDataItem] drawn from buffer rows 1.. (row 0 is x)
+        self.buffer = buffer
+        self.dirty = False
+
+
+class LiveChart(QWidget):
+    """One pyqtgraph plot of several series, redrawn from a timer over ring buffers.
+
+    ``append(key, x, y)`` only stores; the timer redraws changed series at ~25 Hz. ``redraw_count`` counts redraws
+    (one per timer tick that found new data), which tests use to check nothing redraws per sample.
+    """
+
+    redrawn = Signal()
+
+    def __init__(self, title: str = "", x_label: str = "", y_label: str = "", *, capacity: int = DEFAULT_CAPACITY,
+                 redraw_hz: float = REDRAW_HZ, parent: Optional[QWidget] = None):
+        super().__init__(parent)
+        self.capacity = capacity
+        # A layout of the plot with its legend below it, so that the legend never hides data.
+        self.plot_widget = pg.GraphicsLayoutWidget()
+        self.plot_widget.setBackground("w")
+        self.plot = self.plot_widget.addPlot(row=0, col=0)
+        self.plot.setTitle(title, color="#222", size="11pt")
+        self.plot.setLabel("bottom", x_label, color="#333")
+        self.plot.setLabel("left", y_label, color="#333")
+        # No grid: offscreen it costs 15-20 ms a repaint, more than all the curves together.
+        self.plot.setDownsampling(auto=True, mode="peak")
+        self.plot.setClipToView(True)
+        for axis in ("left", "bottom"):
+            self.plot.getAxis(axis).setTextPen("#333")
+            self.plot.getAxis(axis).setPen("#888")
+        self.legend = pg.LegendItem(colCount=8, labelTextColor="#222", horSpacing=14, verSpacing=-6)
+        self.plot_widget.addItem(self.legend, row=1, col=0)
+        self.series: dict[str, _Series] = {}
+        self.redraw_count = 0
+        self._timer = QTimer(self)
+        self._timer.setInterval(int(1000 / redraw_hz))
+        self._timer.timeout.connect(self.redraw)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot_widget)
+
+    # -- series ----------------------------------------------------------------------------------------------------
+    def add_series(self, key: str, label: Optional[str] = None, color: Optional[str] = None,
+                   styles: tuple = (Qt.PenStyle.SolidLine,), pale_first: bool = False) -> _Series:
+        """A series of ``len(styles)`` curves sharing one x column; only the first gets a legend entry.
+
+        Pens are 1 px (cosmetic): a wider pen costs ~50x more to draw in the raster engine. With ``pale_first`` the
+        first curve (raw samples) is drawn in a pale tint so the curves drawn over it stand out.
+        """
+        if key in self.series:
+            return self.series[key]
+        color = color or color_for(key, len(self.series))
+        items = []
+        for i, style in enumerate(styles):
+            c = pale(color) if (pale_first and i == 0) else color
+            item = self.plot.plot(pen=pg.mkPen(color=c, width=1, style=style), skipFiniteCheck=True)
+            items.append(item)
+        label = key if label is None else label
+        if label:  # "" keeps the series out of the legend
+            # The legend shows the saturated colour even when the raw curve is pale.
+            self.legend.addItem(pg.PlotDataItem(pen=pg.mkPen(color=color, width=2)), label)
+        series = _Series(key, items, RingBuffer(self.capacity, 1 + len(styles)))
+        self.series[key] = series
+        self._fit_legend()
+        return series
+
+    def _fit_legend(self) -> None:
+        """As many legend columns as fit the width (a legend wider than the plot would squeeze it off-screen)."""
+        widths = [label.item.boundingRect().width() + 40 for _sample, label in self.legend.items] or [120]
+        per_item = max(widths)
+        columns = max(1, min(len(widths), int(max(self.width(), 200) // per_item)))
+        if columns != self.legend.columnCount:
+            self.legend.setColumnCount(columns)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        self._fit_legend()
+
+    def append(self, key: str, x, *ys) -> None:
+        """Store points of series ``key`` (scalars or arrays); drawing waits for the next timer tick."""
+        series = self.series.get(key) or self.add_series(key)
+        series.buffer.extend(x, *ys)
+        series.dirty = True
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def clear(self) -> None:
+        for series in self.series.values():
+            for item in series.items:
+                self.plot.removeItem(item)
+        self.legend.clear()
+        self.series.clear()
+
+    def set_log_y(self, on: bool) -> None:
+        """Logarithmic y axis (pyqtgraph plots log10 of the data; the buffers stay linear)."""
+        self.plot.setLogMode(x=False, y=bool(on))
+
+    def set_visible_series(self, key: str, visible: bool) -> None:
+        for item in self.series[key].items:
+            item.setVisible(visible)
+
+    # -- drawing ---------------------------------------------------------------------------------------------------
+    def redraw(self) -> None:
+        """Push changed buffers to their curves (called by the timer; call it to draw at once)."""
+        dirty = [s for s in self.series.values() if s.dirty]
+        if not dirty:
+            self._timer.stop()  # idle until the next append
+            return
+        for series in dirty:
+            self._before_draw(series)
+            x = series.buffer.column(0)
+            for row, item in enumerate(series.items, start=1):
+                item.setData(x, series.buffer.column(row), skipFiniteCheck=True)
+            series.dirty = False
+        self.redraw_count += 1
+        self.redrawn.emit()
+
+    def _before_draw(self, series: _Series) -> None:
+        """Hook for derived columns (rolling percentiles)."""
+
+    def save_png(self, path: str, width: int = 1200) -> str:
+        """Write the plot as a PNG (pyqtgraph's ImageExporter, or a grab of the widget where that fails)."""
+        self.redraw()
+        try:
+            from pyqtgraph.exporters import ImageExporter
+
+            exporter = ImageExporter(self.plot)
+            exporter.parameters()["width"] = int(width)
+            exporter.export(str(path))
+        except Exception:  # noqa: BLE001 - exporters break on some pyqtgraph/Qt pairs: grab instead
+            self.grab().save(str(path), "PNG")
+        return str(path)
+
+
+class LatencyChart(LiveChart):
+    """Latency (ms) per iteration: each series' samples in a pale tint, its rolling p50 solid, its p95 dashed."""
+
+    def __init__(self, parent: Optional[QWidget] = None, *, window: int = ROLLING_WINDOW, **kwargs):
+        title = ("Latency per iteration <span style='color:#666;font-size:9pt'>(pale: each run, solid: rolling "
+                 f"p50, dashed: rolling p95 over {int(window)} runs)</span>")
+        super().__init__(title, "iteration", "latency (ms)", parent=parent, **kwargs)
+        self.window = int(window)
+
+    def add_series(self, key: str, label: Optional[str] = None, color: Optional[str] = None, **kwargs) -> _Series:
+        styles = (Qt.PenStyle.SolidLine, Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine)
+        series = super().add_series(key, label, color, styles=styles, pale_first=True)
+        series.pending = []  # (x, latency) arrays waiting for their percentiles
+        series.history = np.empty(0)  # the last window-1 latencies, to continue the rolling window
+        return series
+
+    def append_latency(self, key: str, iterations, latencies_ms) -> None:
+        """Store latencies; their rolling percentiles are computed once per redraw, for the new points only."""
+        series = self.series.get(key) or self.add_series(key)
+        series.pending.append((np.atleast_1d(np.asarray(iterations, dtype=np.float64)),
+                               np.atleast_1d(np.asarray(latencies_ms, dtype=np.float64))))
+        series.dirty = True
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def _before_draw(self, series: _Series) -> None:
+        if not getattr(series, "pending", None):
+            return
+        x = np.concatenate([p[0] for p in series.pending])
+        y = np.concatenate([p[1] for p in series.pending])
+        series.pending = []
+        joined = np.concatenate((series.history, y))
+        p50, p95 = rolling_percentiles(joined, self.window, len(series.history))
+        series.history = joined[-(self.window - 1):] if self.window > 1 else joined[:0]
+        series.buffer.extend(x, y, p50, p95)
+
+
+def rolling_percentiles(values: np.ndarray, window: int, skip: int = 0) -> tuple:
+    """p50 and p95 over the trailing ``window`` values at each index from ``skip`` on (shorter at the start)."""
+    n = len(values)
+    out50 = np.empty(n - skip)
+    out95 = np.empty(n - skip)
+    full_from = max(skip, window - 1)
+    for i in range(skip, min(full_from, n)):  # the first window-1 points: growing windows
+        out50[i - skip], out95[i - skip] = np.percentile(values[:i + 1], [50, 95])
+    if n > full_from:
+        windows = np.lib.stride_tricks.sliding_window_view(values, window)[full_from - window + 1:]
+        q = np.percentile(windows, [50, 95], axis=1)
+        out50[full_from - skip:], out95[full_from - skip:] = q[0], q[1]
+    return out50, out95
+
+
+class MemoryChart(LiveChart):
+    """RSS (solid) and GPU memory (dashed) in MB against seconds since each series started."""
+
+    def __init__(self, parent: Optional[QWidget] = None, **kwargs):
+        title = "Memory <span style='color:#666;font-size:9pt'>(solid: RSS, dashed: GPU)</span>"
+        super().__init__(title, "time since start (s)", "MB", parent=parent, **kwargs)
+
+    def append_memory(self, key: str, elapsed_s, rss_mb, gpu_mb=None, color: Optional[str] = None) -> None:
+        """Store RSS (and GPU memory, unless it is all None/NaN) of series ``key`` against elapsed seconds."""
+        elapsed = np.atleast_1d(np.asarray(elapsed_s, dtype=np.float64))
+        color = color or color_for(key, len(self.series))
+        rss_key, gpu_key = f"{key} RSS", f"{key} GPU"
+        if rss_key not in self.series:
+            self.add_series(rss_key, label=key, color=color)
+        self.append(rss_key, elapsed, rss_mb)
+        if gpu_mb is None:
+            return
+        gpu = np.atleast_1d(np.asarray(gpu_mb, dtype=np.float64))
+        if gpu_key not in self.series and np.isnan(gpu).all():
+            return
+        if gpu_key not in self.series:
+            self.add_series(gpu_key, label="", color=color, styles=(Qt.PenStyle.DashLine,))
+        self.append(gpu_key, elapsed, gpu)
+
+
+class BenchCharts(QWidget):
+    """Latency and memory charts side by side, fed with batches of BenchSample per named series."""
+
+    def __init__(self, parent: Optional[QWidget] = None, *, capacity: int = DEFAULT_CAPACITY):
+        super().__init__(parent)
+        self.latency = LatencyChart(capacity=capacity)
+        self.memory = MemoryChart(capacity=capacity)
+        self.colors: dict[str, str] = {}
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        from PySide6.QtWidgets import QSplitter
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.latency)
+        splitter.addWidget(self.memory)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout.addWidget(splitter)
+
+    def clear(self) -> None:
+        self.latency.clear()
+        self.memory.clear()
+        self.colors.clear()
+
+    def color(self, name: str) -> str:
+        if name not in self.colors:
+            self.colors[name] = color_for(name, len(self.colors))
+        return self.colors[name]
+
+    def add_series(self, name: str) -> None:
+        self.latency.add_series(name, color=self.color(name))
+
+    def feed(self, name: str, samples: list) -> None:
+        """Store a batch of BenchSample for series ``name`` (drawn on the next timer tick)."""
+        if not samples:
+            return
+        it = np.fromiter((s.iteration for s in samples), dtype=np.float64, count=len(samples))
+        lat = np.fromiter((s.latency_ms for s in samples), dtype=np.float64, count=len(samples))
+        el = np.fromiter((s.elapsed_s for s in samples), dtype=np.float64, count=len(samples))
+        rss = np.fromiter((s.rss_mb if s.rss_mb is not None else np.nan for s in samples), dtype=np.float64,
+                          count=len(samples))
+        gpu = np.fromiter((s.gpu_mb if s.gpu_mb is not None else np.nan for s in samples), dtype=np.float64,
+                          count=len(samples))
+        if name not in self.latency.series:
+            self.add_series(name)
+        self.latency.append_latency(name, it, lat)
+        self.memory.append_memory(name, el, rss, gpu, color=self.color(name))
+
+    def redraw(self) -> None:
+        self.latency.redraw()
+        self.memory.redraw()
+
+    def save_png(self, path: str) -> str:
+        """Both charts in one PNG (a grab of this widget)."""
+        self.redraw()
+        pixmap = self.grab()
+        if not pixmap.save(str(path), "PNG"):
+            raise OSError(f"could not write {path}")
+        return str(path)

@@ -1,0 +1,133 @@
+"""`workbench gui --demo`: build the tiny demo model, then walk the pipeline on it, panel by panel
+(load -> export -> validate -> quantize int8 -> benchmark), narrating each step in the log and status bar."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Optional
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from workbench.gui import workers
+from workbench.gui.tasks import build_demo_model
+
+STEP_PAUSE_MS = 900
+
+
+def default_demo_folder() -> Path:
+    return Path(tempfile.gettempdir()) / "model-workbench-demo" / "demo-model"
+
+
+class DemoRunner(QObject):
+    """Drives the window through the pipeline; each step starts when the previous step's jobs succeeded."""
+
+    stepStarted = Signal(str)
+    finished = Signal(bool)  # True when every step succeeded
+
+    def __init__(self, window, folder: Optional[str] = None, parent=None):
+        super().__init__(parent or window)
+        self.window = window
+        self.folder = Path(folder) if folder else default_demo_folder()
+        self.running = False
+        self.index = -1
+        self.current_step = ""
+        self._waiting: list = []
+        self._failed = False
+        self.steps = [
+            ("build", self.tr("Building a tiny demo language model (random weights, a few hundred kB)."),
+             self._build),
+            ("load", self.tr("Step 1: loading the model and checking it for problems."), self._load),
+            ("export", self.tr("Step 2: exporting to ONNX, a format that many runtimes and devices understand."),
+             window.run_export),
+            ("validate", self.tr("Step 3: checking that the ONNX model computes the same numbers as PyTorch."),
+             window.run_validate),
+            ("quantize", self.tr("Step 4: making an 8-bit version that is smaller and usually faster."),
+             self._quantize),
+            ("bench", self.tr("Step 5: measuring how fast the model runs."), window.run_bench),
+        ]
+
+    def say(self, message: str) -> None:
+        self.window.state.log(message)
+        self.window.statusBar().showMessage(message, 15000)
+
+    def start(self) -> None:
+        self.running = True
+        self.index = -1
+        self.say(self.tr("Demo: watch the workbench take a model from PyTorch to a fast, small ONNX model."))
+        self._next()
+
+    def stop(self) -> None:
+        if self.running:
+            self.running = False
+            self.finished.emit(False)
+
+    def _next(self) -> None:
+        if not self.running:
+            return
+        self.index += 1
+        if self.index >= len(self.steps):
+            self.running = False
+            self.say(self.tr("Demo finished: every step succeeded. Open the Graph tab to explore the model."))
+            self.finished.emit(True)
+            return
+        step, text, action = self.steps[self.index]
+        self.current_step = step
+        self.say(text)
+        self.stepStarted.emit(step)
+        result = action()
+        if result is True:  # nothing to wait for
+            QTimer.singleShot(STEP_PAUSE_MS, self._next)
+            return
+        jobs = [j for j in (result if isinstance(result, list) else [result]) if isinstance(j, workers.Job)]
+        if not jobs:
+            if step in ("bench",):  # the benchmark panel runs on its own when it has no start method
+                QTimer.singleShot(STEP_PAUSE_MS, self._next)
+                return
+            self._fail(self.tr("The demo stopped at '{0}': the step could not start.").format(step))
+            return
+        self._waiting = [j for j in jobs if j.is_running]
+        self._failed = any(j.state in (workers.FAILED, workers.CANCELLED) for j in jobs)
+        for job in self._waiting:
+            job.finished.connect(lambda state, j=job: self._job_finished(j, state))
+        if not self._waiting:
+            self._after_step()
+
+    def _job_finished(self, job, state: str) -> None:
+        if job in self._waiting:
+            self._waiting.remove(job)
+        if state != workers.DONE:
+            self._failed = True
+        if not self._waiting:
+            QTimer.singleShot(0, self._after_step)
+
+    def _after_step(self) -> None:
+        if not self.running:
+            return
+        if self._failed:
+            self._fail(self.tr("The demo stopped at '{0}': see the Jobs and Log panes.").format(self.current_step))
+            return
+        QTimer.singleShot(STEP_PAUSE_MS, self._next)
+
+    def _fail(self, message: str) -> None:
+        self.say(message)
+        self.running = False
+        self.finished.emit(False)
+
+    # -- steps -----------------------------------------------------------------------------------------------
+    def _build(self):
+        if (self.folder / "config.json").exists():
+            self.say(self.tr("Using the demo model built earlier in {0}.").format(self.folder))
+            return True
+        self.window.show_panel("load")
+        return self.window.jobs.run_in_process(self.tr("Build the demo model"), build_demo_model, str(self.folder))
+
+    def _load(self):
+        return self.window.open_path(str(self.folder))
+
+    def _quantize(self):
+        panel = self.window.quantize_panel
+        for mode, check in panel.mode_checks.items():
+            check.setChecked(mode == "int8-dynamic")
+        return self.window.run_quantize()
+

@@ -1,0 +1,183 @@
+"""The Jobs dock (one row per job: name, progress, elapsed time, state, Cancel) and the Log dock."""
+
+from __future__ import annotations
+
+import html
+import time
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.gui import workers
+from workbench.gui.theme import icon
+
+STATE_COLORS = {workers.RUNNING: "#2d9cdb", workers.DONE: "#27ae60", workers.FAILED: "#eb5757",
+                workers.CANCELLED: "#9aa5b1", workers.QUEUED: "#9aa5b1"}
+
+
+def format_elapsed(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 60}:{seconds % 60:02d}" if seconds < 3600 else time.strftime("%H:%M:%S",
+                                                                                        time.gmtime(seconds))
+
+
+class JobRowWidget(QFrame):
+    """One job in the Jobs dock."""
+
+    def __init__(self, job: workers.Job, parent=None):
+        super().__init__(parent)
+        self.job = job
+        self.setObjectName("jobRow")
+        grid = QGridLayout(self)
+        grid.setContentsMargins(8, 6, 8, 6)
+        grid.setHorizontalSpacing(8)
+        grid.setVerticalSpacing(2)
+        self.name_label = QLabel(f"<b>{html.escape(job.name)}</b>", self)
+        self.state_label = QLabel(self)
+        self.elapsed_label = QLabel("0:00", self)
+        self.progress = QProgressBar(self)
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(False)
+        self.progress.setMaximumHeight(12)
+        self.message_label = QLabel(self)
+        self.message_label.setObjectName("panelHint")
+        self.message_label.setWordWrap(True)
+        self.cancel_button = QPushButton(icon("cancel"), self.tr("Cancel"), self)
+        self.cancel_button.clicked.connect(job.cancel)
+        grid.addWidget(self.name_label, 0, 0)
+        grid.addWidget(self.state_label, 0, 1, Qt.AlignRight)
+        grid.addWidget(self.elapsed_label, 0, 2, Qt.AlignRight)
+        grid.addWidget(self.progress, 1, 0, 1, 2)
+        grid.addWidget(self.cancel_button, 1, 2)
+        grid.addWidget(self.message_label, 2, 0, 1, 3)
+        grid.setColumnStretch(0, 1)
+        job.progressed.connect(self._progress)
+        job.stateChanged.connect(self._state)
+        self._state(job.state)
+        self._progress(job.fraction, job.message)
+
+    def state_text(self, state: str) -> str:
+        return {workers.QUEUED: self.tr("queued"), workers.RUNNING: self.tr("running"),
+                workers.DONE: self.tr("done"), workers.FAILED: self.tr("failed"),
+                workers.CANCELLED: self.tr("cancelled")}.get(state, state)
+
+    def _progress(self, fraction: float, message: str) -> None:
+        self.progress.setValue(int(fraction * 1000))
+        self.message_label.setText(message)
+
+    def _state(self, state: str) -> None:
+        color = STATE_COLORS.get(state, "#9aa5b1")
+        self.state_label.setText(f"<span style='color:{color}; font-weight:bold'>{self.state_text(state)}</span>")
+        running = state in (workers.QUEUED, workers.RUNNING)
+        self.cancel_button.setEnabled(running)
+        self.cancel_button.setVisible(running)
+        if state == workers.DONE:
+            self.progress.setValue(1000)
+        if state == workers.FAILED:
+            self.message_label.setText(self.job.error)
+            self.message_label.setToolTip(self.job.detail[-3000:] if self.job.detail else self.job.error)
+        self.tick()
+
+    def tick(self) -> None:
+        self.elapsed_label.setText(format_elapsed(self.job.elapsed()))
+
+
+class JobsWidget(QWidget):
+    """Every job of the session, newest first; elapsed times tick 4 times a second while jobs run."""
+
+    def __init__(self, manager: workers.JobManager, parent=None):
+        super().__init__(parent)
+        self.manager = manager
+        self.rows: list[JobRowWidget] = []
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        top = QHBoxLayout()
+        self.count_label = QLabel(self)
+        clear = QPushButton(self.tr("Clear finished"), self)
+        clear.clicked.connect(self.clear_finished)
+        top.addWidget(self.count_label, 1)
+        top.addWidget(clear)
+        layout.addLayout(top)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.NoFrame)
+        self.container = QWidget(scroll)
+        self.rows_layout = QVBoxLayout(self.container)
+        self.rows_layout.setContentsMargins(0, 0, 0, 0)
+        self.rows_layout.setSpacing(4)
+        self.empty_label = QLabel(self.tr("No jobs yet. Long actions (inspect, export, validate, quantize, "
+                                          "benchmark) appear here."), self.container)
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setObjectName("panelHint")
+        self.rows_layout.addWidget(self.empty_label)
+        self.rows_layout.addStretch(1)
+        scroll.setWidget(self.container)
+        layout.addWidget(scroll, 1)
+        self.timer = QTimer(self)
+        self.timer.setInterval(250)
+        self.timer.timeout.connect(self._tick)
+        manager.jobAdded.connect(self.add_job)
+        manager.runningChanged.connect(self._running_changed)
+        for job in manager.jobs:
+            self.add_job(job)
+        self._running_changed(len(manager.running()))
+
+    def add_job(self, job: workers.Job) -> None:
+        row = JobRowWidget(job, self.container)
+        self.rows.insert(0, row)
+        self.rows_layout.insertWidget(0, row)
+        self.empty_label.hide()
+        self.timer.start()
+
+    def row_for(self, job) -> JobRowWidget:
+        return next(r for r in self.rows if r.job is job)
+
+    def _tick(self) -> None:
+        running = False
+        for row in self.rows:
+            if row.job.is_running:
+                row.tick()
+                running = True
+        if not running:
+            self.timer.stop()
+
+    def _running_changed(self, count: int) -> None:
+        self.count_label.setText(self.tr("{0} running").format(count) if count else self.tr("Idle"))
+
+    def clear_finished(self) -> None:
+        for row in list(self.rows):
+            if not row.job.is_running:
+                self.rows.remove(row)
+                row.setParent(None)
+                row.deleteLater()
+        self.manager.clear_finished()
+        self.empty_label.setVisible(not self.rows)
+
+
+class LogWidget(QPlainTextEdit):
+    """Timestamped messages of the session (read-only, the last 5000 lines)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setReadOnly(True)
+        self.setMaximumBlockCount(5000)
+        self.setLineWrapMode(QPlainTextEdit.NoWrap)
+        self.setObjectName("log")
+
+    def append_message(self, message: str) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        for i, line in enumerate(str(message).splitlines() or [""]):
+            self.appendPlainText(f"{stamp}  {line}" if i == 0 else f"          {line}")
+        bar = self.verticalScrollBar()
+        bar.setValue(bar.maximum())

@@ -1,0 +1,74 @@
+"""The pipeline navigator: Load -> Export -> Validate -> Optimize -> Quantize -> Benchmark -> Report, each with its
+icon and a state mark (running, done, failed) painted on the right."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtWidgets import QListView, QListWidget, QListWidgetItem, QStyledItemDelegate
+
+from workbench.gui.theme import icon
+
+STATE_ROLE = Qt.UserRole + 1
+STEP_ROLE = Qt.UserRole
+
+
+class _StateDelegate(QStyledItemDelegate):
+    def paint(self, painter, option, index):
+        super().paint(painter, option, index)
+        state = index.data(STATE_ROLE)
+        if state and state != "idle":
+            size = 16
+            rect = QRect(option.rect.right() - size - 10, option.rect.center().y() - size // 2, size, size)
+            icon(f"state-{state}").paint(painter, rect)
+
+    def sizeHint(self, option, index):  # noqa: N802 - Qt API
+        hint = super().sizeHint(option, index)
+        return QSize(hint.width() + 30, max(hint.height(), 38))
+
+
+class Navigator(QListWidget):
+    """A list of the pipeline steps; ``set_state(step, state)`` marks a step."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("navigator")
+        self.setIconSize(QSize(22, 22))
+        self.setItemDelegate(_StateDelegate(self))
+        self.setMovement(QListView.Static)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.setMinimumWidth(170)
+        self.setMaximumWidth(230)
+        self.steps: list[str] = []
+
+    def add_step(self, step: str, text: str, icon_name: str, tooltip: str = "") -> QListWidgetItem:
+        item = QListWidgetItem(icon(icon_name), text, self)
+        item.setData(STEP_ROLE, step)
+        item.setData(STATE_ROLE, "idle")
+        item.setToolTip(tooltip or text)
+        self.steps.append(step)
+        return item
+
+    def item_for(self, step: str):
+        for row in range(self.count()):
+            if self.item(row).data(STEP_ROLE) == step:
+                return self.item(row)
+        return None
+
+    def set_state(self, step: str, state: str) -> None:
+        item = self.item_for(step)
+        if item is not None:
+            item.setData(STATE_ROLE, state)
+
+    def state_of(self, step: str) -> str:
+        item = self.item_for(step)
+        return item.data(STATE_ROLE) if item is not None else ""
+
+    def select_step(self, step: str) -> None:
+        item = self.item_for(step)
+        if item is not None:
+            self.setCurrentItem(item)
+
+    def current_step(self) -> str:
+        item = self.currentItem()
+        return item.data(STEP_ROLE) if item is not None else ""

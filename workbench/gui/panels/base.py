@@ -1,0 +1,263 @@
+"""What every pipeline panel shares: a title, an action row with "Copy as CLI command" and "Save as recipe",
+job starting with error reporting, and a step state for the navigator.
+
+Strings here use ``QCoreApplication.translate("PanelBase", ...)``: PySide's ``self.tr`` takes the context from the
+object's own class, which would not find strings written in a base class.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.gui import recipes
+from workbench.gui.theme import icon
+
+IDLE, RUNNING, DONE, FAILED = "idle", "running", "done", "failed"
+
+
+def _t(text: str) -> str:
+    return QCoreApplication.translate("PanelBase", text)
+
+
+def show_error(parent: Optional[QWidget], title: str, message: str) -> QMessageBox:
+    """A window-modal message box that does not block (``open()``), so jobs and tests keep running."""
+    box = QMessageBox(QMessageBox.Warning, title, message, QMessageBox.Ok, parent)
+    box.setObjectName("errorBox")
+    box.setAttribute(Qt.WA_DeleteOnClose)
+    box.setTextInteractionFlags(Qt.TextSelectableByMouse)
+    box.open()
+    return box
+
+
+class PathEdit(QWidget):
+    """A line edit with a Browse button (file, folder, or save-file)."""
+
+    def __init__(self, mode: str = "open", file_filter: str = "", parent=None):
+        super().__init__(parent)
+        self.mode, self.file_filter = mode, file_filter
+        self.edit = QLineEdit(self)
+        self.button = QToolButton(self)
+        self.button.setText(QCoreApplication.translate("PathEdit", "Browse…"))
+        self.button.clicked.connect(self._browse)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.edit, 1)
+        layout.addWidget(self.button)
+
+    def text(self) -> str:
+        return self.edit.text().strip()
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt style
+        self.edit.setText(str(text or ""))
+
+    def _browse(self) -> None:
+        start = self.text() or str(Path.home())
+        title = QCoreApplication.translate("PathEdit", "Choose a path")
+        if self.mode == "folder":
+            path = QFileDialog.getExistingDirectory(self, title, start)
+        elif self.mode == "save":
+            path, _ = QFileDialog.getSaveFileName(self, title, start, self.file_filter)
+        else:
+            path, _ = QFileDialog.getOpenFileName(self, title, start, self.file_filter)
+        if path:
+            self.setText(path)
+
+
+class PanelBase(QWidget):
+    """Base of the pipeline panels.
+
+    Subclasses set ``step`` and implement ``cli_command()`` and ``recipe_sections()``; they start their work with
+    :meth:`start_job`. ``stepStateChanged(step, state)`` drives the navigator's state icons.
+    """
+
+    step = ""
+    stepStateChanged = Signal(str, str)
+    jobDone = Signal(str, bool)  # step, success (the demo walks the pipeline on this)
+
+    def __init__(self, api_state, parent=None):
+        super().__init__(parent)
+        self.state = api_state
+        self.step_state = IDLE
+        self.current_job = None
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(14, 10, 14, 10)
+        self._layout.setSpacing(8)
+        self.title_label = QLabel(self)
+        self.title_label.setObjectName("panelTitle")
+        self.hint_label = QLabel(self)
+        self.hint_label.setObjectName("panelHint")
+        self.hint_label.setWordWrap(True)
+        self._layout.addWidget(self.title_label)
+        self._layout.addWidget(self.hint_label)
+
+    # -- layout helpers ------------------------------------------------------------------------------------------
+    def set_header(self, title: str, hint: str) -> None:
+        self.title_label.setText(title)
+        self.hint_label.setText(hint)
+
+    def body(self):
+        return self._layout
+
+    def make_action_row(self, run_text: str, run_icon: str = "run") -> QHBoxLayout:
+        """The row at the bottom: the primary Run button, then Copy as CLI command and Save as recipe."""
+        row = QHBoxLayout()
+        self.run_button = QPushButton(icon(run_icon), run_text, self)
+        self.run_button.setObjectName("primary")
+        self.run_button.setMinimumWidth(140)
+        self.cancel_button = QPushButton(icon("cancel"), _t("Cancel"), self)
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel_job)
+        self.copy_button = QPushButton(icon("copy"), _t("Copy as CLI command"), self)
+        self.copy_button.setToolTip(_t("Put the equivalent `workbench` command line on the clipboard"))
+        self.copy_button.clicked.connect(self.copy_cli)
+        self.recipe_button = QPushButton(icon("recipe"), _t("Save as recipe…"), self)
+        self.recipe_button.setToolTip(_t("Write these settings to a TOML recipe for `workbench run`"))
+        self.recipe_button.clicked.connect(self.save_recipe)
+        row.addWidget(self.run_button)
+        row.addWidget(self.cancel_button)
+        row.addStretch(1)
+        row.addWidget(self.copy_button)
+        row.addWidget(self.recipe_button)
+        return row
+
+    def banner(self, name: str) -> QLabel:
+        label = QLabel(self)
+        label.setObjectName(name)
+        label.setWordWrap(True)
+        label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        label.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Maximum)
+        label.hide()
+        return label
+
+    # -- CLI and recipe ------------------------------------------------------------------------------------------
+    def cli_command(self) -> str:
+        """The exact ``workbench ...`` command for the current settings (ValueError when incomplete)."""
+        raise NotImplementedError
+
+    def recipe_sections(self) -> dict:
+        """This panel's part of a recipe, e.g. ``{"export": {...}}``."""
+        return {}
+
+    def apply_recipe(self, recipe: dict) -> None:
+        """Show a recipe's settings for this panel's step."""
+
+    def copy_cli(self) -> str:
+        try:
+            command = self.cli_command()
+        except ValueError as err:
+            show_error(self, _t("Copy as CLI command"), str(err))
+            return ""
+        QGuiApplication.clipboard().setText(command)
+        self.log(_t("Copied: {0}").format(command))
+        self.notify(_t("Command copied to the clipboard"))
+        return command
+
+    def build_recipe(self) -> dict:
+        """The whole pipeline's recipe when the window provides one, else the source plus this panel's part."""
+        builder = getattr(self.state, "recipe_builder", None)
+        if callable(builder):
+            return builder(self.step)
+        recipe = {"name": Path(self.state.source_path or "model").name or "model",
+                  "output_dir": self.state.output_dir or "out"}
+        if self.state.source_path:
+            recipe["source"] = {"path": self.state.source_path}
+        recipe.update(self.recipe_sections())
+        return recipe
+
+    def save_recipe(self, path: Optional[str] = None) -> Optional[Path]:
+        if not path:
+            start = str(Path(self.state.output_dir or Path.home()) / "recipe.toml")
+            path, _ = QFileDialog.getSaveFileName(self, _t("Save recipe"), start, _t("Recipes (*.toml)"))
+            if not path:
+                return None
+        try:
+            written = recipes.save(self.build_recipe(), path)
+        except (OSError, ValueError) as err:
+            show_error(self, _t("Save recipe"), str(err))
+            return None
+        self.log(_t("Recipe saved to {0}").format(written))
+        self.notify(_t("Recipe saved to {0}").format(written))
+        return written
+
+    # -- jobs ----------------------------------------------------------------------------------------------------
+    def start_job(self, name: str, fn, *args, process: bool = True, cleanup=(), on_success=None, **kwargs):
+        """Start ``fn`` as a job; failures go to a message box and the log, success to ``on_success``."""
+        jobs = self.state.jobs
+        if process:
+            job = jobs.run_in_process(name, fn, *args, cleanup=cleanup, **kwargs)
+        else:
+            job = jobs.run_in_thread(name, fn, *args, **kwargs)
+        self.current_job = job
+        self.set_step_state(RUNNING)
+        self._set_busy(True)
+        self.log(_t("Started: {0}").format(name))
+
+        def succeeded(result):
+            try:
+                if on_success is not None:
+                    on_success(result)
+            except Exception as err:  # noqa: BLE001 - a display bug must not look like a failed job
+                self.log(_t("Could not show the result: {0}").format(err))
+            self.set_step_state(DONE)
+            self.log(_t("Finished: {0} ({1:.1f} s)").format(name, job.elapsed()))
+            self.jobDone.emit(self.step, True)
+
+        def failed(message):
+            self.set_step_state(FAILED)
+            self.log(_t("Failed: {0}: {1}").format(name, message))
+            if job.detail:
+                self.log(job.detail.rstrip())
+            show_error(self, _t("{0} failed").format(name), message)
+            self.jobDone.emit(self.step, False)
+
+        def cancelled():
+            self.set_step_state(IDLE)
+            self.log(_t("Cancelled: {0}").format(name))
+            self.jobDone.emit(self.step, False)
+
+        job.succeeded.connect(succeeded)
+        job.failed.connect(failed)
+        job.cancelled.connect(cancelled)
+        job.finished.connect(lambda _s: self._set_busy(False))
+        return job
+
+    def cancel_job(self) -> None:
+        if self.current_job is not None:
+            self.current_job.cancel()
+
+    def _set_busy(self, busy: bool) -> None:
+        if hasattr(self, "run_button"):
+            self.run_button.setEnabled(not busy)
+            self.cancel_button.setEnabled(busy)
+
+    def set_step_state(self, state: str) -> None:
+        self.step_state = state
+        self.stepStateChanged.emit(self.step, state)
+
+    # -- messages ------------------------------------------------------------------------------------------------
+    def log(self, message: str) -> None:
+        log = getattr(self.state, "log", None)
+        if callable(log):
+            log(message)
+
+    def notify(self, message: str) -> None:
+        window = self.window()
+        bar = getattr(window, "statusBar", None)
+        if callable(bar) and window is not self:
+            bar().showMessage(message, 5000)

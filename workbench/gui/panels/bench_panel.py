@@ -1,0 +1,396 @@
+"""Benchmark panel: live latency and memory charts of several variants, one after another, and a summary table.
+
+The runs stream from the engine (``api.bench_samples``; PyTorch eager through ``latency.torch_samples``) in a
+:class:`BenchWorker` thread, which hands samples over in batches (at most every :data:`BATCH_INTERVAL_S`); the charts
+redraw from their own timer, never per sample.
+"""
+
+from __future__ import annotations
+
+import shlex
+import time
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+from PySide6.QtCore import Qt, QThread, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox,
+                               QHBoxLayout, QHeaderView, QLabel, QPushButton, QSpinBox, QSplitter, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
+
+from workbench.core.jobs import CancelToken
+from workbench.gui.charts import BenchCharts
+
+BATCH_INTERVAL_S = 0.05
+TORCH, ORT = "torch", "onnx"
+TORCH_NAME, ORT_NAME = "PyTorch eager", "ORT fp32"
+COLUMNS = ("Variant", "Provider", "p50 ms", "p95 ms", "p99 ms", "mean ms", "throughput /s", "peak RSS MB",
+           "GPU peak MB", "runs")
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    kind: str  # TORCH or ORT
+    path: str
+
+
+def cuda_status() -> tuple[bool, str]:
+    """Whether ONNX Runtime here offers CUDA, and why not."""
+    try:
+        import onnxruntime as ort
+    except Exception as err:  # noqa: BLE001
+        return False, f"onnxruntime cannot be imported: {err}"
+    if "CUDAExecutionProvider" in ort.get_available_providers():
+        return True, "ONNX Runtime's CUDA provider"
+    return False, ("This onnxruntime has no CUDAExecutionProvider: install onnxruntime-gpu (in place of "
+                   "onnxruntime) on a machine with an NVIDIA GPU")
+
+
+def summarize(name: str, sampler, samples: list):
+    """The engine's summary (latency.summarize) of one variant's samples; numpy where the engine lacks it."""
+    provider = getattr(sampler, "provider", "cpu")
+    batch = getattr(sampler, "batch", 1)
+    seq = getattr(sampler, "sequence", 0)
+    try:
+        from workbench.core.bench.latency import summarize as engine_summarize
+    except ImportError:
+        engine_summarize = None
+    if engine_summarize is not None:
+        return engine_summarize(name, provider, samples, batch, seq, list(getattr(sampler, "notes", [])),
+                                peak_rss_mb=getattr(sampler, "peak_rss_mb", None),
+                                gpu_peak_mb=getattr(sampler, "gpu_peak_mb", None))
+    from workbench.core.results import BenchResult
+
+    lat = np.asarray([s.latency_ms for s in samples], dtype=np.float64)
+    p50, p95, p99 = (float(v) for v in np.percentile(lat, [50, 95, 99]))
+    gpu = [s.gpu_mb for s in samples if s.gpu_mb is not None]
+    return BenchResult(name=name, provider=provider, iterations=len(lat), batch=batch, sequence=seq,
+                       latency_ms={"p50": p50, "p95": p95, "p99": p99, "mean": float(lat.mean()),
+                                   "min": float(lat.min()), "max": float(lat.max())},
+                       throughput_per_s=batch * 1000.0 / float(lat.mean()),
+                       peak_rss_mb=max((s.rss_mb for s in samples), default=0.0), gpu_peak_mb=max(gpu) if gpu else None)
+
+
+class BenchWorker(QThread):
+    """Runs the variants one after another; samples leave in batches, results and errors as signals."""
+
+    variantStarted = Signal(str)
+    samples = Signal(str, object)  # name, [BenchSample]
+    variantFinished = Signal(str, object)  # name, BenchResult
+    variantFailed = Signal(str, str)
+    done = Signal(bool)  # cancelled
+
+    def __init__(self, variants: list, spec_fields: dict, parent=None):
+        super().__init__(parent)
+        self.variants = list(variants)
+        self.fields = dict(spec_fields)
+        self.token = CancelToken()
+
+    def cancel(self) -> None:
+        self.token.cancel()
+
+    def _sampler(self, variant: Variant):
+        from workbench import api
+        from workbench.core.specs import BenchSpec
+
+        spec = BenchSpec(model=variant.path, **self.fields)
+        if variant.kind == TORCH:
+            try:
+                from workbench.core.bench.latency import torch_samples
+            except ImportError:
+                torch_samples = None
+            if torch_samples is not None:
+                return torch_samples(variant.path, spec, self.token)
+        return api.bench_samples(spec, cancel=self.token)
+
+    def run(self) -> None:  # noqa: D401 - QThread API
+        for variant in self.variants:
+            if self.token.cancelled:
+                break
+            self.variantStarted.emit(variant.name)
+            try:
+                self._run_one(variant)
+            except Exception as err:  # noqa: BLE001 - one failed variant must not stop the others
+                if self.token.cancelled:
+                    break
+                first = next((ln for ln in str(err).splitlines() if ln.strip()), type(err).__name__)
+                self.variantFailed.emit(variant.name, first)
+        self.done.emit(self.token.cancelled)
+
+    def _run_one(self, variant: Variant) -> None:
+        sampler = self._sampler(variant)
+        collected, batch, last = [], [], time.monotonic()
+        for sample in sampler:
+            collected.append(sample)
+            batch.append(sample)
+            now = time.monotonic()
+            if now - last >= BATCH_INTERVAL_S:
+                self.samples.emit(variant.name, batch)
+                batch, last = [], now
+        if batch:
+            self.samples.emit(variant.name, batch)
+        if self.token.cancelled or getattr(sampler, "cancelled", False):
+            return
+        if not collected:
+            raise RuntimeError("no timed run finished")
+        self.variantFinished.emit(variant.name, summarize(variant.name, sampler, collected))
+
+
+class BenchPanel(QWidget):
+    """Provider, shapes, iterations and variants; Run streams into live charts and ends with a summary table."""
+
+    runFinished = Signal(list)  # [BenchResult] of the variants that finished
+
+    def __init__(self, state, parent=None):
+        super().__init__(parent)
+        self.state = state
+        self.worker: Optional[BenchWorker] = None
+        self.results: list = []
+        self.failures: dict = {}
+        self.counts: dict = {}
+        self.last_cli = ""
+        self._build()
+        self.refresh_variants()
+        for signal in (state.sourceChanged, state.onnxChanged):
+            signal.connect(lambda _path: self.refresh_variants())
+        state.variantsChanged.connect(self.refresh_variants)
+
+    # -- layout ----------------------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.provider = QComboBox()
+        self.provider.addItem("CPU", "cpu")
+        self.provider.addItem("CUDA", "cuda")
+        ok, why = cuda_status()
+        cuda_item = self.provider.model().item(1)
+        cuda_item.setEnabled(ok)
+        cuda_item.setToolTip(why)
+        self.provider.setToolTip("CUDA: " + why)
+        self.batch = self._spin(1, 4096, 1, "Batch size of the example inputs")
+        self.sequence = self._spin(1, 1 << 16, 128, "Sequence length (text models)")
+        self.iterations = self._spin(1, 1_000_000, 200, "Timed runs per variant (after warm-up)")
+        self.warmup = self._spin(0, 10_000, 10, "Untimed runs before timing")
+        form = QFormLayout()
+        form.addRow("Provider", self.provider)
+        form.addRow("Batch", self.batch)
+        form.addRow("Sequence", self.sequence)
+        form.addRow("Iterations", self.iterations)
+        form.addRow("Warm-up", self.warmup)
+        self.variant_box = QGroupBox("Variants")
+        self.variant_layout = QVBoxLayout(self.variant_box)
+        self.checks: dict[str, QCheckBox] = {}
+        self.run_button = QPushButton("Run")
+        self.run_button.clicked.connect(self.run)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.save_button = QPushButton("Save charts as PNG…")
+        self.save_button.clicked.connect(lambda: self.save_charts())
+        self.cli_button = QPushButton("Copy as CLI command")
+        self.cli_button.clicked.connect(self.copy_cli)
+        self.log_scale = QCheckBox("Logarithmic latency axis")
+        self.log_scale.setToolTip("Read fast and slow variants on one chart")
+        self.log_scale.toggled.connect(lambda on: self.charts.latency.set_log_y(on))
+        self.status = QLabel("Ready")
+        self.status.setWordWrap(True)
+        side = QVBoxLayout()
+        side.addLayout(form)
+        side.addWidget(self.variant_box)
+        for button in (self.run_button, self.cancel_button, self.save_button, self.cli_button):
+            side.addWidget(button)
+        side.addWidget(self.log_scale)
+        side.addWidget(self.status)
+        side.addStretch(1)
+        side_widget = QWidget()
+        side_widget.setLayout(side)
+        side_widget.setMaximumWidth(300)
+
+        self.charts = BenchCharts()
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.table.setMinimumHeight(140)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.charts)
+        right.addWidget(self.table)
+        right.setStretchFactor(0, 3)
+        right.setStretchFactor(1, 1)
+        right.setSizes([560, 180])
+        layout = QHBoxLayout(self)
+        layout.addWidget(side_widget)
+        layout.addWidget(right, 1)
+
+    @staticmethod
+    def _spin(lo: int, hi: int, value: int, tip: str) -> QSpinBox:
+        spin = QSpinBox()
+        spin.setRange(lo, hi)
+        spin.setValue(value)
+        spin.setToolTip(tip)
+        return spin
+
+    # -- variants --------------------------------------------------------------------------------------------------
+    def available_variants(self) -> list:
+        """Every variant the state offers, checked or not; PyTorch only for a non-ONNX source."""
+        out = []
+        src = self.state.source_path
+        if src and not src.lower().endswith(".onnx"):
+            out.append(Variant(TORCH_NAME, TORCH, src))
+        if self.state.onnx_path:
+            out.append(Variant(ORT_NAME, ORT, self.state.onnx_path))
+        for name, path in self.state.variants.items():
+            out.append(Variant(str(name), ORT, str(path)))
+        return out
+
+    def refresh_variants(self) -> None:
+        previous = {name: box.isChecked() for name, box in self.checks.items()}
+        for box in self.checks.values():
+            self.variant_layout.removeWidget(box)
+            box.deleteLater()
+        self.checks.clear()
+        variants = self.available_variants()
+        for v in variants:
+            box = QCheckBox(v.name)
+            box.setToolTip(v.path)
+            box.setChecked(previous.get(v.name, True))
+            box.toggled.connect(self._update_buttons)
+            self.variant_layout.addWidget(box)
+            self.checks[v.name] = box
+        if not variants:
+            box = QCheckBox("(load a model first)")
+            box.setEnabled(False)
+            self.variant_layout.addWidget(box)
+            self.checks[""] = box
+        self._update_buttons()
+
+    def selected_variants(self) -> list:
+        return [v for v in self.available_variants() if self.checks.get(v.name) and self.checks[v.name].isChecked()]
+
+    def spec_fields(self) -> dict:
+        return {"provider": self.provider.currentData(), "batch": self.batch.value(),
+                "sequence": self.sequence.value(), "iterations": self.iterations.value(),
+                "warmup": self.warmup.value()}
+
+    # -- run -------------------------------------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        return self.worker is not None and self.worker.isRunning()
+
+    def run(self) -> None:
+        variants = self.selected_variants()
+        if not variants or self.running:
+            return
+        self.results, self.failures, self.counts = [], {}, {}
+        self.table.setRowCount(0)
+        self.charts.clear()
+        worker = BenchWorker(variants, self.spec_fields(), self)
+        worker.variantStarted.connect(self._on_started)
+        worker.samples.connect(self._on_samples)
+        worker.variantFinished.connect(self._on_finished)
+        worker.variantFailed.connect(self._on_failed)
+        worker.done.connect(self._on_done)
+        self.worker = worker
+        worker.start()
+        self._update_buttons()
+
+    def cancel(self) -> None:
+        if self.worker is not None:
+            self.worker.cancel()
+            self.status.setText("Cancelling…")
+
+    def shutdown(self, timeout_ms: int = 10_000) -> None:
+        """Cancel a running benchmark and wait for its thread."""
+        if self.worker is not None:
+            self.worker.cancel()
+            self.worker.wait(timeout_ms)
+
+    def _on_started(self, name: str) -> None:
+        self.counts[name] = 0
+        self.charts.add_series(name)
+        self.status.setText(f"{name}: loading and warm-up…")
+
+    def _on_samples(self, name: str, samples: list) -> None:
+        self.charts.feed(name, samples)
+        self.counts[name] = self.counts.get(name, 0) + len(samples)
+        self.status.setText(f"{name}: run {self.counts[name]}/{self.iterations.value()}")
+
+    def _on_finished(self, name: str, result) -> None:
+        self.results.append(result)
+        self._add_row(result)
+
+    def _on_failed(self, name: str, message: str) -> None:
+        self.failures[name] = message
+        row = self.table.rowCount()
+        self.table.insertRow(row)
+        self.table.setItem(row, 0, QTableWidgetItem(name))
+        failed = QTableWidgetItem(f"failed: {message}")
+        failed.setToolTip(message)
+        self.table.setItem(row, 1, failed)
+        self.table.setSpan(row, 1, 1, len(COLUMNS) - 1)
+
+    def _on_done(self, cancelled: bool) -> None:
+        self.charts.redraw()
+        done = f"{len(self.results)} variant(s) done"
+        if self.failures:
+            done += f", {len(self.failures)} failed"
+        self.status.setText(("Cancelled: " if cancelled else "Finished: ") + done)
+        worker, self.worker = self.worker, None
+        if worker is not None:
+            worker.wait(2000)
+            worker.deleteLater()
+        self._update_buttons()
+        self.runFinished.emit(list(self.results))
+
+    def _add_row(self, r) -> None:
+        lat = r.latency_ms
+        gpu = "—" if r.gpu_peak_mb is None else f"{r.gpu_peak_mb:.0f}"
+        cells = (r.name, r.provider, f"{lat['p50']:.3f}", f"{lat['p95']:.3f}", f"{lat['p99']:.3f}",
+                 f"{lat['mean']:.3f}", f"{r.throughput_per_s:.1f}", f"{r.peak_rss_mb:.0f}", gpu, str(r.iterations))
+        row = self.table.rowCount()
+        self.table.insertRow(row)
+        for col, text in enumerate(cells):
+            item = QTableWidgetItem(text)
+            if col >= 2:
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if r.notes:
+                item.setToolTip("\n".join(r.notes))
+            self.table.setItem(row, col, item)
+
+    def _update_buttons(self) -> None:
+        running = self.running
+        self.run_button.setEnabled(not running and bool(self.selected_variants()))
+        self.cancel_button.setEnabled(running)
+        self.provider.setEnabled(not running)
+
+    # -- export ----------------------------------------------------------------------------------------------------
+    def save_charts(self, path: Optional[str] = None) -> Optional[str]:
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Save charts as PNG", "benchmark.png", "PNG image (*.png)")
+            if not path:
+                return None
+        return self.charts.save_png(path)
+
+    def cli_command(self) -> str:
+        """``workbench bench`` lines that reproduce this run: one per selected ONNX model."""
+        fields = self.spec_fields()
+        variants = self.selected_variants()
+        torch = next((v for v in variants if v.kind == TORCH), None)
+        onnx = [v for v in variants if v.kind == ORT] or [Variant(ORT_NAME, ORT, self.state.onnx_path or "MODEL")]
+        lines = []
+        for i, v in enumerate(onnx):
+            args = ["workbench", "bench", v.path, "--provider", fields["provider"], "--batch", str(fields["batch"]),
+                    "--seq", str(fields["sequence"]), "--iterations", str(fields["iterations"])]
+            if torch is not None and i == 0:
+                args += ["--compare-torch", torch.path]
+            lines.append(shlex.join(args))
+        return "\n".join(lines)
+
+    def copy_cli(self) -> str:
+        self.last_cli = self.cli_command()
+        QGuiApplication.clipboard().setText(self.last_cli)
+        self.status.setText("Copied: " + self.last_cli)
+        return self.last_cli

@@ -1,0 +1,277 @@
+"""Export: the exporter's options, a dynamic-axes editor, and the export itself as a child-process job."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+)
+
+from workbench.core.specs import DTYPES, EXPORTERS, ExportSpec, InputSpec, ModelSource
+from workbench.gui import commands
+from workbench.gui.panels.base import PanelBase, PathEdit
+from workbench.gui.tasks import run_export
+
+TARGETS = ("onnx", "torchscript")
+TEXT_INPUTS = ("input_ids", "attention_mask")
+
+
+def _names(text: str):
+    names = tuple(n.strip() for n in text.replace(";", ",").split(",") if n.strip())
+    return names or None
+
+
+class ExportPanel(PanelBase):
+    step = "export"
+
+    def __init__(self, api_state, parent=None):
+        super().__init__(api_state, parent)
+        self.result = None
+        self._output_auto = True
+        self.set_header(self.tr("Export"),
+                        self.tr("Convert the loaded model to ONNX. The dynamo exporter is tried first and falls "
+                                "back to the legacy exporter when it fails (the reason is reported). Example "
+                                "sizes of 2 or more keep dynamic axes dynamic."))
+        grid = QGridLayout()
+        grid.addWidget(self._options_box(), 0, 0)
+        grid.addWidget(self._inputs_box(), 0, 1)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        self.body().addLayout(grid)
+        self.body().addWidget(self._axes_box(), 1)
+        self.summary = self.banner("okBanner")
+        self.body().addWidget(self.summary)
+        row = self.make_action_row(self.tr("Export"), "export")
+        self.run_button.clicked.connect(self.export)
+        self.body().addLayout(row)
+        self.state.sourceChanged.connect(self._source_changed)
+        self.state.inspectChanged.connect(self._inspected)
+        self._source_changed(self.state.source_path)
+
+    # -- layout ----------------------------------------------------------------------------------------------
+    def _options_box(self) -> QGroupBox:
+        box = QGroupBox(self.tr("Exporter"), self)
+        form = QFormLayout(box)
+        self.source_label = QLabel(self.tr("(no model loaded)"), box)
+        self.source_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.source_label.setWordWrap(True)
+        self.output_edit = PathEdit("save", self.tr("ONNX models (*.onnx)"), box)
+        self.output_edit.edit.textEdited.connect(self._output_edited)
+        self.output_edit.button.clicked.connect(self._output_edited)
+        self.exporter_combo = QComboBox(box)
+        self.exporter_combo.addItems(EXPORTERS)
+        self.target_combo = QComboBox(box)
+        self.target_combo.addItems(TARGETS)
+        self.opset_spin = QSpinBox(box)
+        self.opset_spin.setRange(0, 23)
+        self.opset_spin.setSpecialValueText(self.tr("exporter default"))
+        self.opset_spin.setValue(0)
+        self.dtype_combo = QComboBox(box)
+        self.dtype_combo.addItems(DTYPES)
+        self.folding_check = QCheckBox(self.tr("Fold constants"), box)
+        self.folding_check.setChecked(True)
+        form.addRow(self.tr("Source:"), self.source_label)
+        form.addRow(self.tr("Output:"), self.output_edit)
+        form.addRow(self.tr("Exporter:"), self.exporter_combo)
+        form.addRow(self.tr("Target:"), self.target_combo)
+        form.addRow(self.tr("Opset:"), self.opset_spin)
+        form.addRow(self.tr("Dtype:"), self.dtype_combo)
+        form.addRow("", self.folding_check)
+        return box
+
+    def _inputs_box(self) -> QGroupBox:
+        box = QGroupBox(self.tr("Inputs and outputs"), self)
+        form = QFormLayout(box)
+        self.input_names_edit = QLineEdit(box)
+        self.input_names_edit.setPlaceholderText(self.tr("automatic (e.g. input_ids, attention_mask)"))
+        self.output_names_edit = QLineEdit(box)
+        self.output_names_edit.setPlaceholderText(self.tr("automatic (e.g. logits)"))
+        self.batch_spin = QSpinBox(box)
+        self.batch_spin.setRange(1, 4096)
+        self.batch_spin.setValue(InputSpec().batch)
+        self.seq_spin = QSpinBox(box)
+        self.seq_spin.setRange(1, 1 << 16)
+        self.seq_spin.setValue(InputSpec().sequence)
+        form.addRow(self.tr("Input names:"), self.input_names_edit)
+        form.addRow(self.tr("Output names:"), self.output_names_edit)
+        form.addRow(self.tr("Example batch:"), self.batch_spin)
+        form.addRow(self.tr("Example sequence:"), self.seq_spin)
+        note = QLabel(self.tr("Leave names empty to use the model's own."), box)
+        note.setObjectName("panelHint")
+        form.addRow(note)
+        return box
+
+    def _axes_box(self) -> QGroupBox:
+        box = QGroupBox(self.tr("Dynamic axes"), self)
+        layout = QVBoxLayout(box)
+        self.axes_table = QTableWidget(0, 3, box)
+        self.axes_table.setHorizontalHeaderLabels([self.tr("Input"), self.tr("Axis"), self.tr("Name")])
+        self.axes_table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+        self.axes_table.verticalHeader().setVisible(False)
+        self.axes_table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.axes_table.setMinimumHeight(110)
+        buttons = QHBoxLayout()
+        add = QPushButton(self.tr("Add axis"), box)
+        add.clicked.connect(lambda: self.add_axis("", 0, ""))
+        remove = QPushButton(self.tr("Remove"), box)
+        remove.clicked.connect(self.remove_selected_axes)
+        suggest = QPushButton(self.tr("Batch and sequence"), box)
+        suggest.setToolTip(self.tr("Make batch (axis 0) and sequence (axis 1) dynamic on input_ids and "
+                                   "attention_mask"))
+        suggest.clicked.connect(self.suggest_axes)
+        hint = QLabel(self.tr("An empty table lets the exporter make batch and sequence dynamic on every input."),
+                      box)
+        hint.setObjectName("panelHint")
+        hint.setWordWrap(True)
+        buttons.addWidget(add)
+        buttons.addWidget(remove)
+        buttons.addWidget(suggest)
+        buttons.addWidget(hint, 1)
+        layout.addWidget(self.axes_table, 1)
+        layout.addLayout(buttons)
+        return box
+
+    # -- dynamic axes ----------------------------------------------------------------------------------------
+    def add_axis(self, input_name: str, axis: int, name: str) -> None:
+        row = self.axes_table.rowCount()
+        self.axes_table.insertRow(row)
+        self.axes_table.setItem(row, 0, QTableWidgetItem(input_name))
+        axis_spin = QSpinBox(self.axes_table)
+        axis_spin.setRange(-8, 8)
+        axis_spin.setValue(int(axis))
+        self.axes_table.setCellWidget(row, 1, axis_spin)
+        self.axes_table.setItem(row, 2, QTableWidgetItem(name))
+
+    def remove_selected_axes(self) -> None:
+        rows = sorted({i.row() for i in self.axes_table.selectedIndexes()}, reverse=True)
+        for row in rows or [self.axes_table.rowCount() - 1]:
+            if row >= 0:
+                self.axes_table.removeRow(row)
+
+    def set_dynamic_axes(self, axes: dict) -> None:
+        self.axes_table.setRowCount(0)
+        for input_name, dims in (axes or {}).items():
+            for axis, name in sorted(dims.items(), key=lambda kv: int(kv[0])):
+                self.add_axis(input_name, int(axis), name)
+
+    def suggest_axes(self) -> None:
+        self.set_dynamic_axes({name: {0: "batch", 1: "sequence"} for name in TEXT_INPUTS})
+
+    def dynamic_axes(self):
+        """``{input: {axis: name}}`` from the table, or None (automatic) when it is empty."""
+        axes: dict = {}
+        for row in range(self.axes_table.rowCount()):
+            input_item, name_item = self.axes_table.item(row, 0), self.axes_table.item(row, 2)
+            input_name = input_item.text().strip() if input_item else ""
+            dim = name_item.text().strip() if name_item else ""
+            if not input_name and not dim:
+                continue
+            if not input_name or not dim:
+                raise ValueError(self.tr("Dynamic axis row {0} needs both an input and a name.").format(row + 1))
+            axes.setdefault(input_name, {})[self.axes_table.cellWidget(row, 1).value()] = dim
+        return axes or None
+
+    # -- state -----------------------------------------------------------------------------------------------
+    def _output_edited(self, *_args) -> None:
+        self._output_auto = False
+
+    def _source_changed(self, path: str) -> None:
+        self.source_label.setText(path or self.tr("(no model loaded)"))
+        if path and (self._output_auto or not self.output_edit.text()):
+            self.output_edit.setText(str(Path(self.state.default_output_dir()) / "model.onnx"))
+
+    def _inspected(self, result) -> None:
+        config = getattr(result, "config", None) or {}
+        if self.axes_table.rowCount() == 0 and ("vocab_size" in config or "text_config" in config):
+            self.suggest_axes()
+
+    def spec(self) -> ExportSpec:
+        source = self.state.source_path
+        if not source:
+            raise ValueError(self.tr("Load a model first (Load step)."))
+        output = self.output_edit.text()
+        if not output:
+            raise ValueError(self.tr("Choose where to write the exported model."))
+        return ExportSpec(source=ModelSource(path=source), output=output, target=self.target_combo.currentText(),
+                          exporter=self.exporter_combo.currentText(), opset=self.opset_spin.value() or None,
+                          dtype=self.dtype_combo.currentText(), constant_folding=self.folding_check.isChecked(),
+                          input_names=_names(self.input_names_edit.text()),
+                          output_names=_names(self.output_names_edit.text()), dynamic_axes=self.dynamic_axes(),
+                          inputs=InputSpec(batch=self.batch_spin.value(), sequence=self.seq_spin.value()))
+
+    # -- running ---------------------------------------------------------------------------------------------
+    def export(self):
+        try:
+            spec = self.spec()
+        except ValueError as err:
+            from workbench.gui.panels.base import show_error
+
+            show_error(self, self.tr("Export"), str(err))
+            return None
+        self.summary.hide()
+        return self.start_job(self.tr("Export {0}").format(Path(spec.output).name), run_export, spec,
+                              cleanup=[spec.output], on_success=self.show_result)
+
+    def show_result(self, result) -> None:
+        self.result = result
+        lines = [self.tr("Exported with the {0} exporter in {1:.1f} s: {2}").format(
+            result.exporter, result.seconds, ", ".join(Path(p).name for p in result.outputs))]
+        if result.fallback_reason:
+            lines.append(self.tr("Fell back to the legacy exporter: {0}").format(result.fallback_reason))
+        if result.input_names or result.output_names:
+            lines.append(self.tr("Inputs: {0} — outputs: {1}").format(", ".join(result.input_names),
+                                                                     ", ".join(result.output_names)))
+        self.summary.setText("\n".join(lines))
+        self.summary.show()
+        if result.target == "onnx":
+            self.state.set_onnx(result.path)
+            self.state.clear_variants()
+            self.state.requestPanel.emit("graph")
+
+    # -- CLI / recipe ----------------------------------------------------------------------------------------
+    def cli_command(self) -> str:
+        return commands.export_command(self.spec())
+
+    def recipe_sections(self) -> dict:
+        try:
+            axes = self.dynamic_axes()
+        except ValueError:
+            axes = None
+        section = {"target": self.target_combo.currentText(), "exporter": self.exporter_combo.currentText(),
+                   "opset": self.opset_spin.value() or None, "dtype": self.dtype_combo.currentText(),
+                   "constant_folding": self.folding_check.isChecked(),
+                   "dynamic": commands.dynamic_items(axes) or None,
+                   "batch": self.batch_spin.value(), "sequence": self.seq_spin.value(),
+                   "input_names": list(_names(self.input_names_edit.text()) or []) or None,
+                   "output_names": list(_names(self.output_names_edit.text()) or []) or None}
+        return {"export": section}
+
+    def apply_recipe(self, recipe: dict) -> None:
+        section = recipe.get("export") or {}
+        self.exporter_combo.setCurrentText(section.get("exporter", "dynamo"))
+        self.target_combo.setCurrentText(section.get("target", "onnx"))
+        self.opset_spin.setValue(int(section.get("opset") or 0))
+        self.dtype_combo.setCurrentText(section.get("dtype", "fp32"))
+        self.folding_check.setChecked(bool(section.get("constant_folding", True)))
+        self.batch_spin.setValue(int(section.get("batch", InputSpec().batch)))
+        self.seq_spin.setValue(int(section.get("sequence", InputSpec().sequence)))
+        self.input_names_edit.setText(", ".join(section.get("input_names", [])))
+        self.output_names_edit.setText(", ".join(section.get("output_names", [])))
+        if "dynamic" in section:
+            self.set_dynamic_axes(commands.parse_dynamic_items(section["dynamic"]))

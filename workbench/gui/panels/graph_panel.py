@@ -1,0 +1,231 @@
+"""Graph panel: the ONNX graph in Netron beside a searchable node list and the selected node's details.
+
+Selecting a node anywhere (the list, Netron, :meth:`GraphPanel.highlight`) shows its op type, attributes, inputs and
+outputs with shapes, and, when the current validation compared one of its outputs, the difference against PyTorch.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Optional
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (QLabel, QLineEdit, QListView, QSplitter, QStackedWidget, QTextBrowser, QVBoxLayout,
+                               QWidget)
+
+KEY_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def _shape_text(shape) -> str:
+    if shape is None:
+        return "?"
+    return "[" + ", ".join("?" if d is None else str(d) for d in shape) + "]"
+
+
+def _fmt(value) -> str:
+    text = str(value)
+    return text if len(text) <= 120 else text[:117] + "…"
+
+
+class GraphPanel(QWidget):
+    """Netron view + node list + details. Follows ``state.onnxChanged``; the web view is created on first use."""
+
+    nodeSelected = Signal(dict)
+
+    def __init__(self, state, parent=None):
+        super().__init__(parent)
+        self.state = state
+        self.view = None  # NetronView, created by the first open_model
+        self.details: Optional[dict] = None
+        self._pending_highlight: Optional[str] = None
+        self._syncing = False
+        self._build()
+        state.onnxChanged.connect(self._on_onnx_changed)
+        state.validationChanged.connect(lambda _r: self._show_details(self.details))
+        if getattr(state, "onnx_path", ""):
+            self.open_model(state.onnx_path)
+
+    def _build(self) -> None:
+        self.stack = QStackedWidget()
+        self.placeholder = QLabel("No ONNX model yet: export or open one to see its graph.")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.stack.addWidget(self.placeholder)
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter nodes by name or op type")
+        self.filter.setClearButtonEnabled(True)
+        self.model = QStandardItemModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.filter.textChanged.connect(self._on_filter)
+        self.list = QListView()
+        self.list.setModel(self.proxy)
+        self.list.setUniformItemSizes(True)  # fast with thousands of nodes
+        self.list.selectionModel().currentChanged.connect(self._on_list_current)
+        self.count_label = QLabel("")
+        self.info = QTextBrowser()
+        self.info.setOpenExternalLinks(False)
+        self.info.setPlaceholderText("Select a node in the graph or the list.")
+        side = QSplitter(Qt.Orientation.Vertical)
+        top = QWidget()
+        top_layout = QVBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(self.filter)
+        top_layout.addWidget(self.list)
+        top_layout.addWidget(self.count_label)
+        side.addWidget(top)
+        side.addWidget(self.info)
+        side.setSizes([300, 300])
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.stack)
+        self.splitter.addWidget(side)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([900, 320])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter)
+
+    # -- public API ------------------------------------------------------------------------------------------------
+    def open_model(self, path: str) -> None:
+        """Show ``path`` in Netron and list its nodes."""
+        view = self._ensure_view()
+        self.details = None
+        self.info.clear()
+        view.open_model(path)
+        self.stack.setCurrentWidget(view)
+        self._fill_list()
+        self._update_count(" · loading graph…")
+
+    def highlight(self, node_name: str) -> None:
+        """Select ``node_name`` in Netron (scrolling to it), in the list, and show its details."""
+        if self.view is None or self.view.index is None:
+            return
+        details = self.view.index.details(node_name)
+        if details is None:
+            return
+        self._select_in_list(node_name)
+        self._show_details(details)
+        if self.view.is_ready:
+            self.view.select_node(node_name)
+        else:
+            self._pending_highlight = node_name
+        self.nodeSelected.emit(details)
+
+    def shutdown(self) -> None:
+        """Stop Netron's server (call before the window closes)."""
+        if self.view is not None:
+            self.view.shutdown()
+
+    # -- internals -------------------------------------------------------------------------------------------------
+    def _ensure_view(self):
+        if self.view is None:
+            from workbench.gui.netron_view import NetronView
+
+            self.view = NetronView()
+            self.view.ready.connect(self._on_ready)
+            self.view.loadFailed.connect(lambda msg: self.count_label.setText(f"Netron: {msg}"))
+            self.view.nodeSelected.connect(self._on_netron_selected)
+            self.stack.addWidget(self.view)
+        return self.view
+
+    def _on_onnx_changed(self, path: str) -> None:
+        if path:
+            self.open_model(path)
+        elif self.view is not None:
+            self.view.shutdown()
+            self.model.clear()
+            self.info.clear()
+            self.count_label.setText("")
+            self.stack.setCurrentWidget(self.placeholder)
+
+    def _on_filter(self, text: str) -> None:
+        self.proxy.setFilterFixedString(text)
+        self._update_count()
+
+    def _update_count(self, suffix: str = "") -> None:
+        total = self.model.rowCount()
+        shown = self.proxy.rowCount()
+        text = f"{total} nodes" if shown == total else f"{shown} of {total} nodes"
+        self.count_label.setText(text + suffix)
+
+    def _on_ready(self) -> None:
+        if self.view is not None and self.view.index is not None:
+            self._update_count()
+        if self._pending_highlight:
+            name, self._pending_highlight = self._pending_highlight, None
+            self.view.select_node(name)
+
+    def _fill_list(self) -> None:
+        self.model.clear()
+        for key, op_type in self.view.index.entries():
+            item = QStandardItem(f"{key}  ·  {op_type}")
+            item.setData(key, KEY_ROLE)
+            item.setEditable(False)
+            self.model.appendRow(item)
+
+    def _select_in_list(self, key: str) -> None:
+        matches = self.model.match(self.model.index(0, 0), KEY_ROLE, key, 1, Qt.MatchFlag.MatchExactly)
+        if not matches:
+            return
+        index = self.proxy.mapFromSource(matches[0])
+        if index.isValid():
+            self._syncing = True
+            try:
+                self.list.setCurrentIndex(index)
+                self.list.scrollTo(index)
+            finally:
+                self._syncing = False
+
+    def _on_list_current(self, current, _previous) -> None:
+        if self._syncing or not current.isValid():
+            return
+        self.highlight(current.data(KEY_ROLE))
+
+    def _on_netron_selected(self, details: dict) -> None:
+        self._select_in_list(details.get("name", ""))
+        self._show_details(details)
+        self.nodeSelected.emit(details)
+
+    # -- details ---------------------------------------------------------------------------------------------------
+    def validation_for(self, details: dict) -> list:
+        """The validation's OutputDiffs of this node's outputs (matched by tensor name)."""
+        result = getattr(self.state, "validation", None)
+        if result is None or not details:
+            return []
+        names = {o["name"] for o in details.get("outputs", [])}
+        return [d for d in getattr(result, "outputs", []) if getattr(d, "name", None) in names]
+
+    def _show_details(self, details: Optional[dict]) -> None:
+        self.details = details
+        if not details:
+            self.info.clear()
+            return
+        self.info.setHtml(self.details_html(details))
+
+    def details_html(self, d: dict) -> str:
+        e = html.escape
+        parts = [f"<h3 style='margin:0'>{e(d.get('op_type', ''))}</h3>",
+                 f"<div style='color:#555'>{e(d.get('name', ''))}"
+                 f"{' · ' + e(d['domain']) if d.get('domain') not in (None, '', 'ai.onnx') else ''}</div>"]
+        attrs = d.get("attributes") or {}
+        if attrs:
+            rows = "".join(f"<tr><td><b>{e(k)}</b></td><td>{e(_fmt(v))}</td></tr>" for k, v in attrs.items())
+            parts.append(f"<h4>Attributes</h4><table cellspacing='2'>{rows}</table>")
+        for title, key in (("Inputs", "inputs"), ("Outputs", "outputs")):
+            rows = "".join(f"<tr><td>{e(t['name'])}</td><td style='color:#555'>{e(t.get('dtype') or '')}</td>"
+                           f"<td><tt>{e(_shape_text(t.get('shape')))}</tt></td></tr>" for t in d.get(key, []))
+            parts.append(f"<h4>{title}</h4><table cellspacing='2'>{rows or '<tr><td>none</td></tr>'}</table>")
+        diffs = self.validation_for(d)
+        if diffs:
+            rows = "".join(
+                f"<tr><td>{e(x.name)}</td><td>{x.max_abs_diff:.3g}</td><td>{x.max_rel_diff:.3g}</td>"
+                f"<td>{x.cosine:.8f}</td><td style='color:{'#080' if x.passed else '#b00'}'>"
+                f"{'pass' if x.passed else 'FAIL'}</td></tr>" for x in diffs)
+            parts.append("<h4>Difference against PyTorch</h4><table cellspacing='4'><tr><th>output</th>"
+                         f"<th>max abs</th><th>max rel</th><th>cosine</th><th></th></tr>{rows}</table>")
+        elif getattr(self.state, "validation", None) is not None:
+            parts.append("<p style='color:#666'>The validation compared only the model's outputs; none of them "
+                         "comes from this node.</p>")
+        return "".join(parts)

@@ -1,0 +1,259 @@
+"""Load: open a checkpoint, a Hugging Face folder or an ONNX file, inspect it as a job, and show what is in it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.gui import commands
+from workbench.gui.models import (
+    FastFilterProxy,
+    RecordTableModel,
+    TensorTableModel,
+    human_bytes,
+    human_count,
+)
+from workbench.gui.panels.base import PanelBase
+from workbench.gui.tasks import inspect_with_rows
+from workbench.gui.theme import icon
+
+
+def _flatten(config: dict, prefix: str = "") -> list:
+    rows = []
+    for key, value in config.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            rows += _flatten(value, name + ".")
+        else:
+            rows.append([name, value if not isinstance(value, (list, tuple)) else ", ".join(map(str, value))])
+    return rows
+
+
+class LoadPanel(PanelBase):
+    step = "load"
+
+    def __init__(self, api_state, parent=None):
+        super().__init__(api_state, parent)
+        self.result = None
+        self.set_header(self.tr("Load a model"),
+                        self.tr("Open a checkpoint (.safetensors, .pt, .bin), a Hugging Face model folder or an "
+                                "ONNX file, or drop it on the window. Only headers are read where the format "
+                                "allows."))
+        self.setAcceptDrops(True)
+        self._build_open_row()
+        self.problems = self.banner("problems")
+        self.body().addWidget(self.problems)
+        self._build_results()
+        row = self.make_action_row(self.tr("Inspect"), "load")
+        self.run_button.clicked.connect(lambda: self.inspect(self.path_edit.text()))
+        self.body().addLayout(row)
+        self.state.sourceChanged.connect(self._source_changed)
+
+    # -- layout ----------------------------------------------------------------------------------------------
+    def _build_open_row(self) -> None:
+        row = QHBoxLayout()
+        self.path_edit = QLineEdit(self)
+        self.path_edit.setPlaceholderText(self.tr("Path of a checkpoint, model folder or .onnx file"))
+        self.path_edit.returnPressed.connect(lambda: self.open_path(self.path_edit.text()))
+        self.open_file_button = QPushButton(icon("file"), self.tr("Open file…"), self)
+        self.open_file_button.clicked.connect(self.choose_file)
+        self.open_folder_button = QPushButton(icon("folder"), self.tr("Open folder…"), self)
+        self.open_folder_button.clicked.connect(self.choose_folder)
+        row.addWidget(self.path_edit, 1)
+        row.addWidget(self.open_file_button)
+        row.addWidget(self.open_folder_button)
+        self.body().addLayout(row)
+
+    def _build_results(self) -> None:
+        splitter = QSplitter(Qt.Horizontal, self)
+        left = QWidget(splitter)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        summary = QGroupBox(self.tr("Summary"), left)
+        form = QFormLayout(summary)
+        self.format_label, self.params_label, self.size_label, self.dtype_label, self.count_label = (
+            QLabel("—", summary) for _ in range(5))
+        for label in (self.format_label, self.params_label, self.size_label, self.dtype_label, self.count_label):
+            label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+            label.setWordWrap(True)
+        form.addRow(self.tr("Format:"), self.format_label)
+        form.addRow(self.tr("Parameters:"), self.params_label)
+        form.addRow(self.tr("Size:"), self.size_label)
+        form.addRow(self.tr("By dtype:"), self.dtype_label)
+        form.addRow(self.tr("Tensors:"), self.count_label)
+        left_layout.addWidget(summary)
+        config_box = QGroupBox(self.tr("Configuration"), left)
+        config_layout = QVBoxLayout(config_box)
+        self.config_model = RecordTableModel([self.tr("Key"), self.tr("Value")], self)
+        self.config_view = self._table(self.config_model, config_box)
+        self.config_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeToContents)
+        config_layout.addWidget(self.config_view)
+        left_layout.addWidget(config_box, 1)
+
+        right = QGroupBox(self.tr("Tensors"), splitter)
+        right_layout = QVBoxLayout(right)
+        self.filter_edit = QLineEdit(right)
+        self.filter_edit.setPlaceholderText(self.tr("Filter by name (words, or /regex/)"))
+        self.filter_edit.setClearButtonEnabled(True)
+        self._filter_timer = QTimer(self, singleShot=True, interval=150)
+        self._filter_timer.timeout.connect(self._apply_filter)
+        self.filter_edit.textChanged.connect(lambda _t: self._filter_timer.start())
+        self.tensor_model = TensorTableModel(self)
+        self.tensor_model.set_headers([self.tr("Name"), self.tr("Dtype"), self.tr("Shape"), self.tr("Elements"),
+                                       self.tr("Size")])
+        self.tensor_proxy = FastFilterProxy(self)
+        self.tensor_proxy.setSourceModel(self.tensor_model)
+        self.tensor_view = self._table(self.tensor_proxy, right)
+        self.tensor_view.setSortingEnabled(True)
+        self.tensor_view.sortByColumn(-1, Qt.AscendingOrder)
+        header = self.tensor_view.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.Stretch)
+        for col in range(1, 5):
+            header.setSectionResizeMode(col, QHeaderView.Interactive)
+            header.resizeSection(col, 95)
+        self.shown_label = QLabel(right)
+        right_layout.addWidget(self.filter_edit)
+        right_layout.addWidget(self.tensor_view, 1)
+        right_layout.addWidget(self.shown_label)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        self.body().addWidget(splitter, 1)
+
+    def _table(self, model, parent) -> QTableView:
+        view = QTableView(parent)
+        view.setModel(model)
+        view.setAlternatingRowColors(True)
+        view.setSelectionBehavior(QAbstractItemView.SelectRows)
+        view.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        view.verticalHeader().setVisible(False)
+        view.verticalHeader().setDefaultSectionSize(22)
+        view.horizontalHeader().setStretchLastSection(True)
+        view.setWordWrap(False)
+        return view
+
+    # -- opening ---------------------------------------------------------------------------------------------
+    def choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open a model file"), self._start_dir(),
+                                              self.tr("Models (*.safetensors *.pt *.pth *.bin *.pt2 *.onnx *.ckpt);;All files (*)"))
+        if path:
+            self.open_path(path)
+
+    def choose_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, self.tr("Open a model folder"), self._start_dir())
+        if path:
+            self.open_path(path)
+
+    def _start_dir(self) -> str:
+        current = self.path_edit.text().strip()
+        return str(Path(current).parent) if current else str(Path.home())
+
+    def open_path(self, path: str):
+        """Make ``path`` the current model and inspect it."""
+        path = str(path or "").strip()
+        if not path:
+            return None
+        self.path_edit.setText(path)
+        if path.lower().endswith(".onnx"):
+            self.state.set_onnx(path)
+        else:
+            self.state.set_source(path)
+        return self.inspect(path)
+
+    def inspect(self, path: str):
+        path = str(path or "").strip()
+        if not path:
+            return None
+        return self.start_job(self.tr("Inspect {0}").format(Path(path).name), inspect_with_rows, path,
+                              process=False, on_success=self.show_result)
+
+    def _source_changed(self, path: str) -> None:
+        if path and self.path_edit.text().strip() != path:
+            self.path_edit.setText(path)
+
+    # -- results ---------------------------------------------------------------------------------------------
+    def show_result(self, payload) -> None:
+        result, rows = payload
+        self.result = result
+        self.tensor_model.set_rows(rows)
+        self._apply_filter()
+        self.format_label.setText(result.format)
+        self.params_label.setText(human_count(result.parameters) if result.parameters else "—")
+        self.size_label.setText(human_bytes(result.total_bytes or result.initializer_bytes) or "—")
+        by_dtype = sorted(result.bytes_by_dtype.items(), key=lambda kv: -kv[1])
+        self.dtype_label.setText(", ".join(f"{k}: {human_bytes(v)}" for k, v in by_dtype) or "—")
+        self.count_label.setText(f"{len(rows):,}")
+        config_rows = _flatten(result.config) if result.config else []
+        if result.format == "onnx":
+            config_rows = [[self.tr("nodes"), result.node_count],
+                           *[[f"opset {k or 'ai.onnx'}", v] for k, v in result.opset.items()],
+                           *[[f"op {k}", v] for k, v in sorted(result.op_counts.items(), key=lambda kv: -kv[1])]]
+        if result.metadata:
+            config_rows += [[f"metadata.{k}", v] for k, v in result.metadata.items()]
+        self.config_model.set_rows(config_rows)
+        self._show_problems(result.problems)
+        self.state.set_inspect(result)
+
+    def _show_problems(self, problems) -> None:
+        if problems:
+            lines = "".join(f"<li>{_escape(p)}</li>" for p in problems)
+            self.problems.setText(self.tr("<b>Before you export, fix these:</b>") + f"<ul>{lines}</ul>")
+            self.problems.setObjectName("problems")
+        else:
+            self.problems.setText(self.tr("No problems found: the model is ready to export."))
+            self.problems.setObjectName("okBanner")
+        self.problems.style().unpolish(self.problems)
+        self.problems.style().polish(self.problems)
+        self.problems.show()
+
+    def _apply_filter(self) -> None:
+        self.tensor_proxy.set_filter_text(self.filter_edit.text())
+        self.shown_label.setText(self.tr("{0} of {1} tensors shown").format(
+            f"{self.tensor_proxy.rowCount():,}", f"{self.tensor_model.total_rows():,}"))
+
+    # -- drag and drop ---------------------------------------------------------------------------------------
+    def dragEnterEvent(self, event):  # noqa: N802 - Qt API
+        if event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dropEvent(self, event):  # noqa: N802
+        urls = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if urls:
+            self.open_path(urls[0])
+            event.acceptProposedAction()
+
+    # -- CLI / recipe ----------------------------------------------------------------------------------------
+    def cli_command(self) -> str:
+        path = self.path_edit.text().strip() or self.state.source_path
+        if not path:
+            raise ValueError(self.tr("Open a model first."))
+        return commands.inspect_command(path)
+
+    def recipe_sections(self) -> dict:
+        return {"source": {"path": self.state.source_path}} if self.state.source_path else {}
+
+    def apply_recipe(self, recipe: dict) -> None:
+        path = (recipe.get("source") or {}).get("path")
+        if path:
+            self.path_edit.setText(path)
+
+
+def _escape(text: str) -> str:
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

@@ -1,0 +1,264 @@
+"""Quantize: several variants at once, each its own child-process job, compared in one table."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QPlainTextEdit,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+)
+
+from workbench.core.specs import QuantSpec
+from workbench.gui import commands
+from workbench.gui.models import RecordTableModel, human_bytes
+from workbench.gui.panels.base import DONE, FAILED, IDLE, RUNNING, PanelBase, show_error
+from workbench.gui.tasks import run_quantize
+
+OK_COLOR, BAD_COLOR, BUSY_COLOR = QColor(46, 160, 90, 60), QColor(220, 60, 60, 70), QColor(45, 156, 219, 45)
+
+
+def split_names(text: str) -> tuple:
+    return tuple(n for n in re.split(r"[\s,;]+", text or "") if n)
+
+
+class QuantizePanel(PanelBase):
+    step = "quantize"
+
+    def __init__(self, api_state, parent=None):
+        super().__init__(api_state, parent)
+        self.results: dict = {}  # mode -> QuantizeResult
+        self.rows: dict = {}  # mode -> [row values], colour
+        self.jobs: dict = {}
+        self.set_header(self.tr("Quantize"),
+                        self.tr("Tick the variants to build; each runs as its own job. Fidelity compares every "
+                                "variant's outputs with the unquantized model (cosine 1.0 = identical)."))
+        self.modes = {
+            "int8-dynamic": self.tr("int8 dynamic (weights int8, activations quantized at run time)"),
+            "int8-static": self.tr("int8 static (QDQ, needs calibration data)"),
+            "fp16": self.tr("fp16 (half-precision weights and compute)"),
+            "int4": self.tr("int4 weight-only (MatMulNBits)"),
+            "int8-weight": self.tr("int8 weight-only"),
+        }
+        grid = QGridLayout()
+        grid.addWidget(self._variants_box(), 0, 0)
+        grid.addWidget(self._settings_box(), 0, 1)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        self.body().addLayout(grid)
+        self.model = RecordTableModel([self.tr("Variant"), self.tr("State"), self.tr("Size before"),
+                                       self.tr("Size after"), self.tr("Ratio"), self.tr("Cosine"),
+                                       self.tr("Max abs diff"), self.tr("Output")], self)
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.body().addWidget(self.table, 1)
+        row = self.make_action_row(self.tr("Quantize"), "quantize")
+        self.run_button.clicked.connect(self.quantize)
+        self.body().addLayout(row)
+        self.state.onnxChanged.connect(self._models_changed)
+        self.state.variantsChanged.connect(self._models_changed)
+        self._models_changed()
+
+    def _variants_box(self) -> QGroupBox:
+        box = QGroupBox(self.tr("Variants"), self)
+        layout = QVBoxLayout(box)
+        self.mode_checks = {}
+        for mode, text in self.modes.items():
+            check = QCheckBox(text, box)
+            check.setChecked(mode == "int8-dynamic")
+            self.mode_checks[mode] = check
+            layout.addWidget(check)
+        cal = QHBoxLayout()
+        self.calibration_edit = QLineEdit(box)
+        self.calibration_edit.setPlaceholderText(self.tr("calibration: folder of .npy/.npz or a .txt of lines"))
+        file_button = QToolButton(box)
+        file_button.setText(self.tr("File…"))
+        file_button.clicked.connect(self._choose_calibration_file)
+        folder_button = QToolButton(box)
+        folder_button.setText(self.tr("Folder…"))
+        folder_button.clicked.connect(self._choose_calibration_folder)
+        cal.addSpacing(22)
+        cal.addWidget(self.calibration_edit, 1)
+        cal.addWidget(file_button)
+        cal.addWidget(folder_button)
+        layout.insertLayout(2, cal)
+        self.mode_checks["int8-static"].toggled.connect(self.calibration_edit.setEnabled)
+        self.calibration_edit.setEnabled(False)
+        return box
+
+    def _settings_box(self) -> QGroupBox:
+        box = QGroupBox(self.tr("Settings"), self)
+        form = QFormLayout(box)
+        self.input_combo = QComboBox(box)
+        self.input_combo.setEditable(True)
+        self.input_combo.setInsertPolicy(QComboBox.NoInsert)
+        self.output_dir_edit = QLineEdit(box)
+        self.output_dir_edit.setPlaceholderText(self.tr("beside the input model"))
+        self.per_channel_check = QCheckBox(self.tr("Per-channel weights (more accurate)"), box)
+        self.per_channel_check.setChecked(True)
+        self.exclude_edit = QPlainTextEdit(box)
+        self.exclude_edit.setPlaceholderText(self.tr("Node names to keep in float, separated by commas or lines "
+                                                     "(e.g. /lm_head/MatMul)"))
+        self.exclude_edit.setMaximumHeight(70)
+        form.addRow(self.tr("Input model:"), self.input_combo)
+        form.addRow(self.tr("Output folder:"), self.output_dir_edit)
+        form.addRow("", self.per_channel_check)
+        form.addRow(self.tr("Exclude nodes:"), self.exclude_edit)
+        return box
+
+    def _choose_calibration_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Calibration data"), "",
+                                              self.tr("Calibration data (*.txt *.npy *.npz);;All files (*)"))
+        if path:
+            self.calibration_edit.setText(path)
+
+    def _choose_calibration_folder(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, self.tr("Calibration data"))
+        if path:
+            self.calibration_edit.setText(path)
+
+    def _models_changed(self, *_args) -> None:
+        """Offer the current model and its optimized variant; a new current model becomes the selection."""
+        keep = self.input_combo.currentText()
+        if _args:  # onnxChanged(path): select the new current model
+            keep = self.state.onnx_path
+        paths = list(dict.fromkeys(p for p in (self.state.onnx_path, self.state.variants.get("optimized")) if p))
+        self.input_combo.blockSignals(True)
+        self.input_combo.clear()
+        self.input_combo.addItems(paths)
+        self.input_combo.setCurrentText(keep if keep in paths else (paths[0] if paths else ""))
+        self.input_combo.blockSignals(False)
+
+    def add_exclusion(self, node_name: str) -> None:
+        names = list(split_names(self.exclude_edit.toPlainText()))
+        if node_name and node_name not in names:
+            names.append(node_name)
+            self.exclude_edit.setPlainText("\n".join(names))
+
+    # -- specs -----------------------------------------------------------------------------------------------
+    def selected_modes(self) -> list[str]:
+        return [m for m, check in self.mode_checks.items() if check.isChecked()]
+
+    def specs(self) -> list[QuantSpec]:
+        model = self.input_combo.currentText().strip()
+        if not model:
+            raise ValueError(self.tr("Export a model first, or type the path of an ONNX file."))
+        modes = self.selected_modes()
+        if not modes:
+            raise ValueError(self.tr("Tick at least one variant."))
+        calibration = self.calibration_edit.text().strip() or None
+        if "int8-static" in modes and not calibration:
+            raise ValueError(self.tr("int8 static needs calibration data: choose a file or a folder."))
+        folder = Path(self.output_dir_edit.text().strip() or Path(model).parent)
+        stem = Path(model).stem
+        exclude = split_names(self.exclude_edit.toPlainText())
+        return [QuantSpec(model=model, output=str(folder / f"{stem}.{mode}.onnx"), mode=mode,
+                          per_channel=self.per_channel_check.isChecked(),
+                          calibration=calibration if mode == "int8-static" else None, exclude=exclude)
+                for mode in modes]
+
+    # -- running ---------------------------------------------------------------------------------------------
+    def quantize(self) -> list:
+        try:
+            specs = self.specs()
+        except ValueError as err:
+            show_error(self, self.tr("Quantize"), str(err))
+            return []
+        started = []
+        for spec in specs:
+            self._set_row(spec.mode, self.tr("running"), BUSY_COLOR, output=spec.output)
+            job = self.start_job(self.tr("Quantize {0}").format(spec.mode), run_quantize, spec,
+                                 cleanup=[spec.output], on_success=self.show_result)
+            job.failed.connect(lambda msg, m=spec.mode: self._set_row(m, self.tr("failed"), BAD_COLOR, tip=msg))
+            job.cancelled.connect(lambda m=spec.mode: self._set_row(m, self.tr("cancelled"), None))
+            job.finished.connect(lambda _s: self._update_busy())
+            self.jobs[spec.mode] = job
+            started.append(job)
+        self._update_busy()
+        return started
+
+    def cancel_job(self) -> None:
+        for job in self.jobs.values():
+            job.cancel()
+
+    def _update_busy(self) -> None:
+        busy = any(j.is_running for j in self.jobs.values())
+        self.run_button.setEnabled(not busy)
+        self.cancel_button.setEnabled(busy)
+        if not busy and self.jobs:
+            states = [j.state for j in self.jobs.values()]
+            self.set_step_state(DONE if "done" in states and "failed" not in states
+                                else FAILED if "failed" in states else IDLE)
+        elif busy:
+            self.set_step_state(RUNNING)
+
+    def _set_busy(self, busy: bool) -> None:  # several jobs: the buttons follow all of them
+        self._update_busy()
+
+    def _set_row(self, mode, state, color, output=None, result=None, tip=None) -> None:
+        old = self.rows.get(mode, ([mode, "", None, None, None, None, None, output or ""], None, None))[0]
+        row = list(old)
+        row[1] = state
+        if result is not None:
+            before, after = result.size_bytes.get("before"), result.size_bytes.get("after")
+            row[2:8] = [human_bytes(before), human_bytes(after),
+                        f"{after / before:.2f}×" if before and after else "", result.fidelity.cosine,
+                        result.fidelity.max_abs_diff, result.output]
+        self.rows[mode] = (row, color, tip)
+        ordered = [self.rows[m] for m in self.modes if m in self.rows]
+        self.model.set_rows([r[0] for r in ordered], [r[1] for r in ordered], [r[2] for r in ordered])
+
+    def show_result(self, result) -> None:
+        self.results[result.mode] = result
+        self._set_row(result.mode, self.tr("done"), OK_COLOR, result=result)
+        self.state.add_variant(result.mode, result.output)
+
+    # -- CLI / recipe ----------------------------------------------------------------------------------------
+    def cli_command(self) -> str:
+        return "\n".join(commands.quantize_command(spec) for spec in self.specs())
+
+    def recipe_sections(self) -> dict:
+        calibration = self.calibration_edit.text().strip() or None
+        exclude = list(split_names(self.exclude_edit.toPlainText()))
+        entries = []
+        for mode in self.selected_modes():
+            entry = {"mode": mode, "per_channel": self.per_channel_check.isChecked()}
+            if mode == "int8-static" and calibration:
+                entry["calibration"] = calibration
+            if exclude:
+                entry["exclude"] = exclude
+            entries.append(entry)
+        return {"quantize": entries} if entries else {}
+
+    def apply_recipe(self, recipe: dict) -> None:
+        entries = recipe.get("quantize") or []
+        if isinstance(entries, dict):
+            entries = [entries]
+        modes = {e.get("mode") for e in entries}
+        for mode, check in self.mode_checks.items():
+            check.setChecked(mode in modes)
+        for entry in entries:
+            if "per_channel" in entry:
+                self.per_channel_check.setChecked(bool(entry["per_channel"]))
+            if entry.get("calibration"):
+                self.calibration_edit.setText(entry["calibration"])
+            if entry.get("exclude"):
+                self.exclude_edit.setPlainText("\n".join(entry["exclude"]))

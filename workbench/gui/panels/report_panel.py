@@ -1,0 +1,190 @@
+"""Report: load, save and run recipes (the whole pipeline as one job) and show report.html."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QPushButton,
+    QStackedWidget,
+    QTextBrowser,
+)
+
+from workbench.gui import commands, recipes
+from workbench.gui.panels.base import PanelBase, PathEdit, show_error
+from workbench.gui.tasks import run_recipe as run_recipe_job
+from workbench.gui.theme import icon
+
+
+def _web_view_class():
+    """QWebEngineView when QtWebEngine is installed (and not turned off with WORKBENCH_NO_WEBENGINE=1)."""
+    if os.environ.get("WORKBENCH_NO_WEBENGINE"):
+        return None
+    try:
+        from PySide6.QtWebEngineWidgets import QWebEngineView
+    except ImportError:
+        return None
+    return QWebEngineView
+
+
+class ReportPanel(PanelBase):
+    step = "report"
+
+    def __init__(self, api_state, parent=None):
+        super().__init__(api_state, parent)
+        self.result = None
+        self.report_path = ""
+        self.web_view = None
+        self.set_header(self.tr("Report"),
+                        self.tr("A recipe is the whole pipeline in one TOML file. Run it here or with "
+                                "`workbench run`; the report collects every step's results and plots."))
+        self.body().addWidget(self._recipe_box())
+        self.summary = self.banner("okBanner")
+        self.body().addWidget(self.summary)
+        self.viewer = QStackedWidget(self)
+        self.browser = QTextBrowser(self.viewer)
+        self.browser.setOpenExternalLinks(True)
+        self.browser.setHtml(self._placeholder_html())
+        self.viewer.addWidget(self.browser)
+        self.body().addWidget(self.viewer, 1)
+        row = self.make_action_row(self.tr("Run recipe"), "run")
+        self.run_button.clicked.connect(self.run_recipe)
+        self.open_browser_button = QPushButton(self.tr("Open in browser"), self)
+        self.open_browser_button.setEnabled(False)
+        self.open_browser_button.clicked.connect(
+            lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(self.report_path)))
+        row.insertWidget(2, self.open_browser_button)
+        self.body().addLayout(row)
+        self.state.sourceChanged.connect(self._source_changed)
+
+    def _recipe_box(self) -> QGroupBox:
+        box = QGroupBox(self.tr("Recipe"), self)
+        form = QFormLayout(box)
+        self.recipe_edit = PathEdit("open", self.tr("Recipes (*.toml *.yaml *.yml)"), box)
+        self.recipe_edit.edit.setPlaceholderText(self.tr("empty: the settings of every step, as they are now"))
+        self.output_edit = PathEdit("folder", "", box)
+        buttons = QHBoxLayout()
+        load = QPushButton(icon("recipe"), self.tr("Load recipe…"), box)
+        load.clicked.connect(lambda: self.load_recipe())
+        save = QPushButton(icon("save"), self.tr("Save recipe…"), box)
+        save.clicked.connect(lambda: self.save_recipe())
+        buttons.addWidget(load)
+        buttons.addWidget(save)
+        buttons.addStretch(1)
+        form.addRow(self.tr("Recipe file:"), self.recipe_edit)
+        form.addRow(self.tr("Output folder:"), self.output_edit)
+        form.addRow(buttons)
+        return box
+
+    def _placeholder_html(self) -> str:
+        return ("<div style='margin:40px; color:#7b8794; font-size:13pt'>"
+                + self.tr("No report yet. Run a recipe, or run the demo (Help > Run the demo).") + "</div>")
+
+    def _source_changed(self, _path: str) -> None:
+        if not self.output_edit.text():
+            self.output_edit.setText(self.state.default_output_dir())
+
+    # -- recipes ---------------------------------------------------------------------------------------------
+    def load_recipe(self, path: str = ""):
+        """Read a recipe, check it with the engine's parser, and show its settings in every panel."""
+        if not path:
+            path, _ = QFileDialog.getOpenFileName(self, self.tr("Open recipe"), "",
+                                                  self.tr("Recipes (*.toml *.yaml *.yml)"))
+            if not path:
+                return None
+        try:
+            from workbench.core.recipe import load_recipe, recipe_to_dict
+
+            data = recipe_to_dict(load_recipe(path))
+        except ImportError:
+            data = recipes.load(path)
+        except Exception as err:  # noqa: BLE001 - WorkbenchError's one line, or a parser's message
+            show_error(self, self.tr("Open recipe"), str(err))
+            return None
+        self.recipe_edit.setText(path)
+        if data.get("output_dir"):
+            self.output_edit.setText(str(data["output_dir"]))
+        apply = getattr(self.state, "recipe_applier", None)
+        if callable(apply):
+            apply(data)
+        self.log(self.tr("Recipe loaded: {0}").format(path))
+        return data
+
+    def save_recipe(self, path=None):
+        written = super().save_recipe(path)
+        if written:
+            self.recipe_edit.setText(str(written))
+        return written
+
+    def recipe_sections(self) -> dict:
+        return {}
+
+    def _recipe_for_run(self) -> str:
+        path = self.recipe_edit.text()
+        if path:
+            return path
+        folder = Path(self.output_edit.text() or self.state.default_output_dir())
+        if not self.state.source_path:
+            raise ValueError(self.tr("Load a model or a recipe first."))
+        written = recipes.save(self.build_recipe(), folder / "recipe.toml")
+        self.recipe_edit.setText(str(written))
+        return str(written)
+
+    def run_recipe(self):
+        try:
+            recipe = self._recipe_for_run()
+        except (ValueError, OSError) as err:
+            show_error(self, self.tr("Run recipe"), str(err))
+            return None
+        output = self.output_edit.text() or None
+        return self.start_job(self.tr("Run recipe {0}").format(Path(recipe).name), run_recipe_job, recipe, output,
+                              on_success=self.show_result)
+
+    def show_result(self, result) -> None:
+        self.result = result
+        failed = list(result.failed or [])
+        steps = [s.get("name", str(s)) if isinstance(s, dict) else str(s) for s in result.steps]
+        text = self.tr("Recipe finished: {0} steps, report in {1}").format(len(steps), result.output_dir)
+        if failed:
+            text += "\n" + self.tr("Failed steps: {0}").format(", ".join(map(str, failed)))
+            self.summary.setObjectName("failBanner")
+        else:
+            self.summary.setObjectName("okBanner")
+        self.summary.setText(text)
+        self.summary.style().unpolish(self.summary)
+        self.summary.style().polish(self.summary)
+        self.summary.show()
+        if result.report_html:
+            self.show_report(result.report_html)
+
+    def show_report(self, path: str) -> None:
+        self.report_path = str(path)
+        self.open_browser_button.setEnabled(True)
+        url = QUrl.fromLocalFile(str(Path(path).resolve()))
+        view_class = _web_view_class()
+        if view_class is not None:
+            if self.web_view is None:
+                self.web_view = view_class(self.viewer)
+                self.viewer.addWidget(self.web_view)
+            self.web_view.load(url)
+            self.viewer.setCurrentWidget(self.web_view)
+        else:
+            self.browser.setSearchPaths([str(Path(path).parent)])
+            self.browser.setSource(url)
+            self.viewer.setCurrentWidget(self.browser)
+
+    def cli_command(self) -> str:
+        recipe = self.recipe_edit.text() or str(Path(self.output_edit.text() or self.state.default_output_dir())
+                                                / "recipe.toml")
+        return commands.run_command(recipe, self.output_edit.text() or None)
+
+    def shutdown(self) -> None:
+        if self.web_view is not None:
+            self.web_view.setUrl(QUrl("about:blank"))
