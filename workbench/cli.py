@@ -16,14 +16,25 @@ from workbench import __version__
 
 
 def _progress_printer(quiet: bool):
-    """A progress sink that writes 'stage...' lines to stderr (stdout is kept for --json)."""
-    last = {"message": None}
+    """Progress lines on stderr (stdout is kept for --json): one per stage, and within a stage at most one every
+    two seconds; on a terminal a single line redrawn in place."""
+    import time
+
+    state = {"stage": None, "at": 0.0}
+    tty = sys.stderr.isatty()
 
     def progress(fraction: float, message: str) -> None:
-        if quiet or message == last["message"]:
+        if quiet:
             return
-        last["message"] = message
-        print(f"[{fraction * 100:5.1f}%] {message}", file=sys.stderr, flush=True)
+        stage, now = message.split(":")[0], time.monotonic()
+        line = f"[{fraction * 100:5.1f}%] {message}"
+        if tty:
+            print(f"\r\033[K{line[:150]}", end="" if fraction < 1 else "\n", file=sys.stderr, flush=True)
+        elif stage != state["stage"] or now - state["at"] >= 2.0 or fraction >= 1:
+            print(line, file=sys.stderr, flush=True)
+        else:
+            return
+        state["stage"], state["at"] = stage, now
 
     return progress
 

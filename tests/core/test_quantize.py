@@ -70,7 +70,8 @@ def node_is_float(path, name) -> bool:
         producer = producers.get(inp)
         if producer is not None and producer.op_type == "DequantizeLinear":
             return False
-        if producer is not None and producer.op_type == "Cast" and producer.input[0] in inits:
+        if producer is not None and producer.op_type == "Cast" and producer.input[0] in inits \
+                and inits[producer.input[0]].data_type != onnx.TensorProto.FLOAT:
             return False  # an fp16 weight cast back up
     return True
 
@@ -380,7 +381,7 @@ def test_bad_inputs_raise_one_line_errors_and_leave_nothing(case, onnx_models, t
     fields = {"model": str(src), "output": str(tmp_path / "out" / "q.onnx"), "mode": "int8-dynamic"}
     fields.update(make(src, tmp_path))
     with pytest.raises(WorkbenchError) as info:
-        api.quantize(**fields)
+        api.quantize(fields.pop("model"), **fields)
     message = str(info.value)
     assert expected in message, message
     assert "\n" not in message and info.value.hint  # one line: what happened; what to do

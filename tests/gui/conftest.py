@@ -101,10 +101,18 @@ def window(qtbot):
 
     theme.apply_theme("light")
     win = MainWindow(graph_factory=StubGraphPanel, bench_factory=StubBenchPanel)
-    qtbot.addWidget(win)
     win.show()
     yield win
     win.close()
+    delete_now(win)
+
+
+def delete_now(widget):
+    """Destroy a closed window now, so later tests do not restyle and repaint dead windows."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
 
 
 @pytest.fixture(scope="session")

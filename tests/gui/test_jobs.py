@@ -5,7 +5,7 @@ import time
 from pathlib import Path
 
 import jobfns
-from conftest import wait_job
+from conftest import delete_now, wait_job
 
 from workbench.gui import workers
 
@@ -112,6 +112,7 @@ def test_close_with_running_job_is_clean(qtbot, tmp_path, monkeypatch):
     assert job.worker.isFinished()
     assert win.graph_panel.shut
     assert not list(Path(tmp_path).glob(".y.onnx.partial-*"))
+    delete_now(win)
 
 
 def test_close_refused_keeps_window(qtbot, tmp_path, monkeypatch):
@@ -122,7 +123,6 @@ def test_close_refused_keeps_window(qtbot, tmp_path, monkeypatch):
 
     monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.No))
     win = MainWindow(graph_factory=StubGraphPanel, bench_factory=StubBenchPanel)
-    qtbot.addWidget(win)
     win.show()
     job = win.jobs.run_in_process("slow", jobfns.slow_writer, str(tmp_path / "z.onnx"),
                                   cleanup=[str(tmp_path / "z.onnx")])
@@ -131,3 +131,4 @@ def test_close_refused_keeps_window(qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr(QMessageBox, "question", staticmethod(lambda *a, **k: QMessageBox.Yes))
     assert win.close()
     assert not job.is_running or job.worker.isFinished()
+    delete_now(win)

@@ -61,6 +61,7 @@ def view(qtbot):
     v.show()
     yield v
     v.close()
+    v.dispose()
 
 
 def open_and_wait(qtbot, view, path):
@@ -114,6 +115,7 @@ def test_expiry_check_is_defused(qtbot, tiny_onnx):
         assert abs(float(days)) < 1.0  # the build date reads as today
     finally:
         view.close()
+        view.dispose()
 
 
 def test_select_node_from_python_selects_in_netron(qtbot, view, tiny_onnx):
@@ -162,8 +164,9 @@ def test_port_is_closed_after_the_view_closes(qtbot, tiny_onnx):
     host, port = view.address
     assert port_is_open(host, port)
     view.close()
-    qtbot.waitUntil(lambda: not port_is_open(host, port), timeout=5_000)
+    assert not port_is_open(host, port)
     assert view.address is None
+    view.dispose()
 
 
 def test_external_data_is_served_beside_the_model(qtbot, view, tiny_onnx_external):
@@ -248,6 +251,7 @@ def test_graph_panel_lists_filters_highlights_and_shows_the_difference(qtbot, ti
     finally:
         address = panel.view.address if panel.view else None
         panel.shutdown()
+        panel.dispose()
         if address:
             from workbench.gui.netron_view import port_is_open
 

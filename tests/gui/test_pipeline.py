@@ -2,11 +2,11 @@
 
 from pathlib import Path
 
-import pytest
 from conftest import wait_job
 from PySide6.QtCore import Qt
 
 from workbench.gui import workers
+
 
 def test_load_panel_inspects_and_filters(qtbot, state, llama_dir):
     from workbench.gui.panels.load_panel import LoadPanel

@@ -91,6 +91,8 @@ def run(session, feeds: dict) -> dict:
 
 def model_float_dtype(path) -> str:
     """'fp32', 'fp16' or 'bf16': the dtype most of the model's float weights have (headers only)."""
+    import onnx
+
     from workbench.core.loading.onnx_files import read_model
 
     model = read_model(Path(path))

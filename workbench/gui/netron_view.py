@@ -103,6 +103,7 @@ _BRIDGE_JS = r"""
     };
     window.__wb_select = function (key) {
       try {
+        hook();
         var t = window.__view__ && window.__view__.target;
         var value = window.__wb_find(key);
         if (!t || !value) return JSON.stringify({ok: false});
@@ -110,7 +111,7 @@ _BRIDGE_JS = r"""
         return JSON.stringify({ok: true, selected: window.__wb_selected()});
       } catch (e) { return JSON.stringify({ok: false, error: String(e)}); }
     };
-    var hook = function () {
+    var hook = window.__wb_hook = function () {
       try {
         var t = window.__view__ && window.__view__.target;
         if (!t || t.__wbHooked || typeof t.on !== 'function') return;
@@ -149,9 +150,11 @@ _READY_JS = r"""
   try {
     var v = window.__view__;
     var body = document.body;
+    if (window.__wb_hook) window.__wb_hook();
     var cls = body ? body.className : '';
     var msg = document.getElementById('message-text');
-    return JSON.stringify({ready: !!(v && v.target) && !!body && body.classList.contains('default'),
+    return JSON.stringify({ready: !!(v && v.target && v.target.__wbHooked) && !!body &&
+                                  body.classList.contains('default'),
                            classes: cls, message: msg ? msg.innerText : '', bridge: !!window.__wb});
   } catch (e) { return JSON.stringify({ready: false, error: String(e)}); }
 })()
@@ -296,7 +299,7 @@ class NetronView(QWebEngineView):
         self._poll.timeout.connect(self._check_ready)
         app = QApplication.instance()
         if app is not None:
-            app.aboutToQuit.connect(self.shutdown)
+            app.aboutToQuit.connect(self.dispose)
 
     # -- public API ---------------------------------------------------------------------------------------------
     @property
@@ -313,13 +316,15 @@ class NetronView(QWebEngineView):
 
     @property
     def console(self) -> list:
-        return list(self._page.console)
+        return list(self._page.console) if self._page is not None else []
 
     def open_model(self, path: str) -> None:
         """Serve ``path`` (with any external data beside it) on a free loopback port and show it."""
         path = os.path.abspath(str(path))
         if not os.path.isfile(path):
             raise FileNotFoundError(path)
+        if self._page is None:
+            raise RuntimeError("this NetronView was disposed")
         self._stop_server()
         self.model_path = path
         self.index = NodeIndex(path)
@@ -332,11 +337,15 @@ class NetronView(QWebEngineView):
 
     def select_node(self, name: str) -> None:
         """Select, highlight and scroll to the node ``name`` (a node's name, or its first output when unnamed)."""
+        if self._page is None:
+            return
         self._page.runJavaScript(f"(window.__wb_select ? window.__wb_select({json.dumps(name)}) : '')", 0,
                                  self._after_select)
 
     def run_js(self, source: str, callback=None) -> None:
         """Run JavaScript in Netron's page (main world); ``callback(result)`` gets the value."""
+        if self._page is None:
+            return
         if callback is None:
             self._page.runJavaScript(source, 0)
         else:
@@ -346,6 +355,20 @@ class NetronView(QWebEngineView):
         """Stop the server; the page stays until the widget is deleted."""
         self._poll.stop()
         self._stop_server()
+
+    def dispose(self) -> None:
+        """Stop the server and delete the page now (before its profile, as QtWebEngine requires).
+
+        Called when the application quits; call it before dropping a view whose deferred deletion may never run.
+        """
+        self.shutdown()
+        page, self._page = self._page, None
+        if page is None:
+            return
+        import shiboken6
+
+        if shiboken6.isValid(page):
+            shiboken6.delete(page)  # its child profile goes with it
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt override
         self.shutdown()
@@ -364,7 +387,8 @@ class NetronView(QWebEngineView):
             self._poll.stop()
             self.loadFailed.emit(f"Netron did not render within {self._ready_timeout_ms / 1000:.0f} s")
             return
-        self._page.runJavaScript(_READY_JS, 0, self._on_ready_status)
+        if self._page is not None:
+            self._page.runJavaScript(_READY_JS, 0, self._on_ready_status)
 
     def _on_ready_status(self, result) -> None:
         try:
@@ -439,11 +463,20 @@ def _start_netron(path: str) -> tuple:
 def _stop_netron(address: tuple) -> None:
     import netron
 
+    from netron import server as netron_server
+
     with _netron_lock:
+        try:
+            threads = list(netron_server._threads(address))
+        except Exception:  # noqa: BLE001 - internals of netron; the join below is only a nicety
+            threads = []
         try:
             netron.stop(address)
         except Exception:  # noqa: BLE001
             log.warning("stopping netron at %s failed", address, exc_info=True)
+        # The listening socket is released once the server thread leaves its select() (<= 0.25 s).
+        for thread in threads:
+            thread.join(timeout=1.0)
 
 
 

@@ -45,7 +45,7 @@ def stylesheet(theme: str) -> str:
 
 def apply_theme(theme: str, app: Optional[QApplication] = None) -> None:
     app = app or QApplication.instance()
-    if app is not None:
+    if app is not None and app.property("workbenchTheme") != theme:  # restyling every widget is not free
         app.setStyleSheet(stylesheet(theme))
         app.setProperty("workbenchTheme", theme)
 

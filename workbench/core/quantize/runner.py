@@ -446,13 +446,17 @@ def _static(source: Path, work: Path, spec: QuantSpec, reader, settings: dict):
     methods = {"minmax": CalibrationMethod.MinMax, "entropy": CalibrationMethod.Entropy,
                "percentile": CalibrationMethod.Percentile}
     out = work / "quantized.onnx"
+    # With exclusions, every consumer gets its own Q/DQ pair, so an excluded node reads the original float tensor
+    # instead of the dequantized copy its quantized neighbours share.
+    extra = {"DedicatedQDQPair": True} if spec.exclude else {}
+    settings["dedicated_qdq_pairs"] = bool(spec.exclude)
     reader.rewind()
     try:
         quantize_static(str(source), str(out), reader, quant_format=QuantFormat.QDQ,
                         op_types_to_quantize=list(spec.op_types or STATIC_OP_TYPES), per_channel=spec.per_channel,
                         activation_type=QuantType.QInt8, weight_type=QuantType.QInt8,
                         nodes_to_exclude=list(spec.exclude), use_external_data_format=_is_big(source),
-                        calibrate_method=methods[spec.method])
+                        calibrate_method=methods[spec.method], extra_options=extra)
         return _load(out)
     except Exception as err:  # noqa: BLE001
         raise _quantizer_error(spec.mode, err) from err

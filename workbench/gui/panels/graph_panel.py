@@ -114,9 +114,14 @@ class GraphPanel(QWidget):
         self.nodeSelected.emit(details)
 
     def shutdown(self) -> None:
-        """Stop Netron's server (call before the window closes)."""
+        """Stop Netron's server (call before the window closes); the next open_model starts a new one."""
         if self.view is not None:
             self.view.shutdown()
+
+    def dispose(self) -> None:
+        """Stop the server and free the web page now (the view is unusable afterwards)."""
+        if self.view is not None:
+            self.view.dispose()
 
     # -- internals -------------------------------------------------------------------------------------------------
     def _ensure_view(self):
