@@ -425,7 +425,7 @@ def test_external_data_input_and_output(onnx_models, tmp_path, monkeypatch):
     src.parent.mkdir()
     model = onnx.load(str(onnx_models["bert"]))
     onnx.save_model(model, str(src), save_as_external_data=True, all_tensors_to_one_file=True,
-                    location="model.onnx.data", size_threshold=0)
+                    location="model.onnx.data")
     hashes = {p.name: sha256(p) for p in src.parent.iterdir()}
     assert set(hashes) == {"model.onnx", "model.onnx.data"}
 

@@ -31,10 +31,6 @@ from workbench.gui.theme import icon
 IDLE, RUNNING, DONE, FAILED = "idle", "running", "done", "failed"
 
 
-def _t(text: str) -> str:
-    return QCoreApplication.translate("PanelBase", text)
-
-
 def show_error(parent: Optional[QWidget], title: str, message: str) -> QMessageBox:
     """A window-modal message box that does not block (``open()``), so jobs and tests keep running."""
     box = QMessageBox(QMessageBox.Warning, title, message, QMessageBox.Ok, parent)
@@ -120,14 +116,18 @@ class PanelBase(QWidget):
         self.run_button = QPushButton(icon(run_icon), run_text, self)
         self.run_button.setObjectName("primary")
         self.run_button.setMinimumWidth(140)
-        self.cancel_button = QPushButton(icon("cancel"), _t("Cancel"), self)
+        self.cancel_button = QPushButton(icon("cancel"), QCoreApplication.translate("PanelBase", "Cancel"), self)
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel_job)
-        self.copy_button = QPushButton(icon("copy"), _t("Copy as CLI command"), self)
-        self.copy_button.setToolTip(_t("Put the equivalent `workbench` command line on the clipboard"))
+        self.copy_button = QPushButton(
+            icon("copy"), QCoreApplication.translate("PanelBase", "Copy as CLI command"), self)
+        self.copy_button.setToolTip(QCoreApplication.translate(
+            "PanelBase", "Put the equivalent `workbench` command line on the clipboard"))
         self.copy_button.clicked.connect(self.copy_cli)
-        self.recipe_button = QPushButton(icon("recipe"), _t("Save as recipe…"), self)
-        self.recipe_button.setToolTip(_t("Write these settings to a TOML recipe for `workbench run`"))
+        self.recipe_button = QPushButton(
+            icon("recipe"), QCoreApplication.translate("PanelBase", "Save as recipe…"), self)
+        self.recipe_button.setToolTip(QCoreApplication.translate(
+            "PanelBase", "Write these settings to a TOML recipe for `workbench run`"))
         self.recipe_button.clicked.connect(self.save_recipe)
         row.addWidget(self.run_button)
         row.addWidget(self.cancel_button)
@@ -161,11 +161,11 @@ class PanelBase(QWidget):
         try:
             command = self.cli_command()
         except ValueError as err:
-            show_error(self, _t("Copy as CLI command"), str(err))
+            show_error(self, QCoreApplication.translate("PanelBase", "Copy as CLI command"), str(err))
             return ""
         QGuiApplication.clipboard().setText(command)
-        self.log(_t("Copied: {0}").format(command))
-        self.notify(_t("Command copied to the clipboard"))
+        self.log(QCoreApplication.translate("PanelBase", "Copied: {0}").format(command))
+        self.notify(QCoreApplication.translate("PanelBase", "Command copied to the clipboard"))
         return command
 
     def build_recipe(self) -> dict:
@@ -183,16 +183,18 @@ class PanelBase(QWidget):
     def save_recipe(self, path: Optional[str] = None) -> Optional[Path]:
         if not path:
             start = str(Path(self.state.output_dir or Path.home()) / "recipe.toml")
-            path, _ = QFileDialog.getSaveFileName(self, _t("Save recipe"), start, _t("Recipes (*.toml)"))
+            path, _ = QFileDialog.getSaveFileName(
+                self, QCoreApplication.translate("PanelBase", "Save recipe"), start,
+                QCoreApplication.translate("PanelBase", "Recipes (*.toml)"))
             if not path:
                 return None
         try:
             written = recipes.save(self.build_recipe(), path)
         except (OSError, ValueError) as err:
-            show_error(self, _t("Save recipe"), str(err))
+            show_error(self, QCoreApplication.translate("PanelBase", "Save recipe"), str(err))
             return None
-        self.log(_t("Recipe saved to {0}").format(written))
-        self.notify(_t("Recipe saved to {0}").format(written))
+        self.log(QCoreApplication.translate("PanelBase", "Recipe saved to {0}").format(written))
+        self.notify(QCoreApplication.translate("PanelBase", "Recipe saved to {0}").format(written))
         return written
 
     # -- jobs ----------------------------------------------------------------------------------------------------
@@ -206,29 +208,29 @@ class PanelBase(QWidget):
         self.current_job = job
         self.set_step_state(RUNNING)
         self._set_busy(True)
-        self.log(_t("Started: {0}").format(name))
+        self.log(QCoreApplication.translate("PanelBase", "Started: {0}").format(name))
 
         def succeeded(result):
             try:
                 if on_success is not None:
                     on_success(result)
             except Exception as err:  # noqa: BLE001 - a display bug must not look like a failed job
-                self.log(_t("Could not show the result: {0}").format(err))
+                self.log(QCoreApplication.translate("PanelBase", "Could not show the result: {0}").format(err))
             self.set_step_state(DONE)
-            self.log(_t("Finished: {0} ({1:.1f} s)").format(name, job.elapsed()))
+            self.log(QCoreApplication.translate("PanelBase", "Finished: {0} ({1:.1f} s)").format(name, job.elapsed()))
             self.jobDone.emit(self.step, True)
 
         def failed(message):
             self.set_step_state(FAILED)
-            self.log(_t("Failed: {0}: {1}").format(name, message))
+            self.log(QCoreApplication.translate("PanelBase", "Failed: {0}: {1}").format(name, message))
             if job.detail:
                 self.log(job.detail.rstrip())
-            show_error(self, _t("{0} failed").format(name), message)
+            show_error(self, QCoreApplication.translate("PanelBase", "{0} failed").format(name), message)
             self.jobDone.emit(self.step, False)
 
         def cancelled():
             self.set_step_state(IDLE)
-            self.log(_t("Cancelled: {0}").format(name))
+            self.log(QCoreApplication.translate("PanelBase", "Cancelled: {0}").format(name))
             self.jobDone.emit(self.step, False)
 
         job.succeeded.connect(succeeded)

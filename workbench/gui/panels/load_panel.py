@@ -151,8 +151,9 @@ class LoadPanel(PanelBase):
 
     # -- opening ---------------------------------------------------------------------------------------------
     def choose_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open a model file"), self._start_dir(),
-                                              self.tr("Models (*.safetensors *.pt *.pth *.bin *.pt2 *.onnx *.ckpt);;All files (*)"))
+        path, _ = QFileDialog.getOpenFileName(
+            self, self.tr("Open a model file"), self._start_dir(),
+            self.tr("Models (*.safetensors *.pt *.pth *.bin *.pt2 *.onnx *.ckpt);;All files (*)"))
         if path:
             self.open_path(path)
 
