@@ -72,10 +72,26 @@ def machine_info() -> dict:
     }
 
 
-def build_variants(work: Path) -> tuple[dict, dict]:
-    """Export and quantize; returns ({row name: onnx path}, {row name: details})."""
+def build_variants(work: Path, reuse: bool = False) -> tuple[dict, dict]:
+    """Export and quantize; returns ({row name: onnx path}, {row name: details}).
+
+    With ``reuse``, the details of an earlier run in the same work folder (``variants.json``) are taken as they are.
+    """
     from workbench import api
 
+    saved = work / "variants.json"
+    if reuse and saved.is_file():
+        data = json.loads(saved.read_text())
+        if all(Path(p).is_file() for p in data["paths"].values()):
+            print(f"reusing the models in {work}", file=sys.stderr)
+            return data["paths"], data["details"]
+    paths, details = _build(work, api)
+    work.mkdir(parents=True, exist_ok=True)
+    saved.write_text(json.dumps({"paths": paths, "details": details}, indent=2))
+    return paths, details
+
+
+def _build(work: Path, api) -> tuple[dict, dict]:
     started = time.perf_counter()
     exp = api.export(str(minilm_folder()), str(work / "fp32" / "model.onnx"))
     print(f"exported with {exp.exporter} in {time.perf_counter() - started:.1f} s", file=sys.stderr)
@@ -153,6 +169,7 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--workdir", type=Path, default=None, help="keep the exported models here")
+    parser.add_argument("--reuse", action="store_true", help="reuse the models an earlier run left in --workdir")
     parser.add_argument("--quick", action="store_true", help="20 runs, 3 warm-up runs")
     args = parser.parse_args(argv)
     if args.quick:
@@ -165,7 +182,7 @@ def main(argv=None) -> int:
     info = machine_info()
     with tempfile.TemporaryDirectory(prefix="minilm-bench-") as tmp:
         work = args.workdir or Path(tmp)
-        paths, details = build_variants(work)
+        paths, details = build_variants(work, reuse=args.reuse and args.workdir is not None)
         spec = BenchSpec(model=paths["ORT fp32"], provider="cpu", batch=args.batch, sequence=args.sequence,
                          iterations=args.iterations, warmup=args.warmup, threads=args.threads)
         source = ModelSource(path=str(minilm_folder()))

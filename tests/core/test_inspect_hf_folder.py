@@ -54,9 +54,10 @@ def folder(llama_dirs, tmp_path):
     return Path(shutil.copytree(llama_dirs["single"], tmp_path / "model"))
 
 
-def _only_tokenizer_problem(problems):
-    assert len(problems) == 1, problems
-    assert "tokenizer" in problems[0] and "only for text calibration and generation" in problems[0]
+def _only_tokenizer_problem(info):
+    assert info.problems == [], info.problems
+    assert len(info.notes) == 1, info.notes
+    assert "tokenizer" in info.notes[0] and "only for text calibration and generation" in info.notes[0]
 
 
 def test_clean_folder_has_only_the_tokenizer_problem(llama_dirs):
@@ -64,7 +65,7 @@ def test_clean_folder_has_only_the_tokenizer_problem(llama_dirs):
     assert info.format == "hf-folder"
     assert info.config["model_type"] == "llama"
     assert info.config["architectures"] == ["LlamaForCausalLM"]
-    _only_tokenizer_problem(info.problems)
+    _only_tokenizer_problem(info)
     assert info.parameters == llama_dirs["parameters"]
     assert info.bytes_by_dtype == {"float32": 4 * llama_dirs["parameters"]}
     assert any(t.name == "model.embed_tokens.weight" and t.shape == [128, 32] for t in info.tensors)
@@ -79,7 +80,7 @@ def test_tokenizer_present_means_no_problems(folder):
 def test_sharded_folder(llama_dirs):
     assert (llama_dirs["sharded"] / "model.safetensors.index.json").exists()
     info = inspect(str(llama_dirs["sharded"]))
-    _only_tokenizer_problem(info.problems)
+    _only_tokenizer_problem(info)
     assert info.parameters == llama_dirs["parameters"]
 
 
@@ -105,9 +106,9 @@ def test_config_without_model_type_or_architectures(folder):
     config = json.loads((folder / "config.json").read_text())
     del config["model_type"], config["architectures"]
     (folder / "config.json").write_text(json.dumps(config))
-    problems = inspect(str(folder)).problems
-    assert any("no model_type" in p for p in problems)
-    assert any("no architectures" in p for p in problems)
+    info = inspect(str(folder))
+    assert any("no model_type" in p for p in info.problems)
+    assert any("no architectures" in p for p in info.notes)
 
 
 def test_unknown_model_type(folder):
@@ -129,7 +130,7 @@ def test_dtype_mismatch(folder):
     config["dtype"] = "bfloat16"
     config.pop("torch_dtype", None)
     (folder / "config.json").write_text(json.dumps(config))
-    assert any("bfloat16" in p and "float32" in p for p in inspect(str(folder)).problems)
+    assert any("bfloat16" in p and "float32" in p for p in inspect(str(folder)).notes)
 
 
 def test_corrupt_weights_are_a_problem(folder):
@@ -146,7 +147,7 @@ def test_pytorch_bin_folder(folder):
     (folder / "model.safetensors").unlink()
     torch.save(state, folder / "pytorch_model.bin")
     info = inspect(str(folder))
-    _only_tokenizer_problem(info.problems)
+    _only_tokenizer_problem(info)
     assert info.parameters == sum(t.numel() for t in state.values())
 
 

@@ -248,3 +248,35 @@ def test_tensor_table_handles_100k_rows(qtbot):
     assert proxy.rowCount() == 100_000
     assert proxy.index(0, 0).data() == "model.layers.0.mlp.w0.weight"
     assert elapsed < 3.0, f"100k rows: set, filter and sort took {elapsed:.2f} s"
+
+
+def test_copied_commands_parse_with_the_real_cli(qtbot, window, tmp_path):
+    """Every panel's command line is accepted by workbench.cli's parser, with the panel's values."""
+    cli = __import__("pytest").importorskip("workbench.cli")
+    src, onnx = str(tmp_path / "src dir"), str(tmp_path / "m.onnx")
+    window.state.set_source(src)
+    window.state.set_onnx(onnx)
+    e = window.export_panel
+    e.output_edit.setText(str(tmp_path / "o.onnx"))
+    e.set_dynamic_axes({"input_ids": {0: "batch", 1: "sequence"}, "attention_mask": {0: "batch"}})
+    e.input_names_edit.setText("input_ids, attention_mask")
+    e.opset_spin.setValue(18)
+    window.quantize_panel.exclude_edit.setPlainText("a b")
+    parser = cli.build_parser()
+
+    def parse(command):
+        return parser.parse_args(shlex.split(command)[1:])
+
+    args = parse(e.cli_command())
+    assert (args.opset, args.output, args.input_names) == (18, str(tmp_path / "o.onnx"),
+                                                           ["input_ids", "attention_mask"])
+    assert sorted(args.dynamic) == ["attention_mask:0=batch", "input_ids:0=batch", "input_ids:1=sequence"]
+    args = parse(window.validate_panel.cli_command())
+    assert (args.model, args.against) == (onnx, src)
+    window.optimize_panel.revalidate_check.setChecked(True)
+    args = parse(window.optimize_panel.cli_command())
+    assert (args.model, args.simplify, args.no_fusion, args.against) == (onnx, True, False, src)
+    args = parse(window.quantize_panel.cli_command())
+    assert (args.mode, args.per_channel, args.exclude) == ("int8-dynamic", True, ["a", "b"])
+    args = parse(window.load_panel.cli_command())
+    assert args.path == src if hasattr(args, "path") else True

@@ -60,8 +60,17 @@ def view(qtbot):
     v.resize(1000, 700)
     v.show()
     yield v
-    v.close()
-    v.dispose()
+    _delete(v)
+
+
+def _delete(view):
+    """Close and delete a view now: pytest-qt's deferred deletion may never run before the process exits, and
+    QtWebEngine complains when a page outlives its profile."""
+    import shiboken6
+
+    view.close()
+    if shiboken6.isValid(view):
+        shiboken6.delete(view)
 
 
 def open_and_wait(qtbot, view, path):
@@ -114,8 +123,7 @@ def test_expiry_check_is_defused(qtbot, tiny_onnx):
         assert int(year) >= int(built[:4])
         assert abs(float(days)) < 1.0  # the build date reads as today
     finally:
-        view.close()
-        view.dispose()
+        _delete(view)
 
 
 def test_select_node_from_python_selects_in_netron(qtbot, view, tiny_onnx):
@@ -166,7 +174,7 @@ def test_port_is_closed_after_the_view_closes(qtbot, tiny_onnx):
     view.close()
     assert not port_is_open(host, port)
     assert view.address is None
-    view.dispose()
+    _delete(view)
 
 
 def test_external_data_is_served_beside_the_model(qtbot, view, tiny_onnx_external):

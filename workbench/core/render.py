@@ -46,6 +46,8 @@ def render_inspect(res: r.InspectResult) -> str:
             out.append(f"... {len(res.tensors) - len(shown)} more (use --json for all)")
     for problem in res.problems:
         out.append(f"problem: {problem}")
+    for note in res.notes:
+        out.append(f"note: {note}")
     return "\n".join(out)
 
 

@@ -31,7 +31,8 @@ class InspectResult(_Json):
     total_bytes: int = 0
     metadata: dict = field(default_factory=dict)
     config: dict = field(default_factory=dict)
-    problems: list = field(default_factory=list)  # plain-words pre-flight problems (hf folders)
+    problems: list = field(default_factory=list)  # plain-words pre-flight problems that block a conversion
+    notes: list = field(default_factory=list)  # plain-words observations that do not block anything
     files: list = field(default_factory=list)
     # ONNX
     inputs: list = field(default_factory=list)  # [TensorInfo]

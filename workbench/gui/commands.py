@@ -62,6 +62,12 @@ def export_command(spec: ExportSpec) -> str:
         args.append("--no-constant-folding")
     if spec.inputs.batch != _INPUTS.batch or spec.inputs.sequence != _INPUTS.sequence:
         args += ["--batch", str(spec.inputs.batch), "--seq", str(spec.inputs.sequence)]
+    if not spec.fallback:
+        args.append("--no-fallback")
+    if spec.input_names:
+        args += ["--input-names", *spec.input_names]
+    if spec.output_names:
+        args += ["--output-names", *spec.output_names]
     items = dynamic_items(spec.dynamic_axes)
     if items:
         args += ["--dynamic", *items]
@@ -85,6 +91,8 @@ def optimize_command(spec: OptimizeSpec) -> str:
         args.append("--simplify")
     if not spec.fusion:
         args.append("--no-fusion")
+    if spec.against is not None:
+        args += ["--against", _src(spec.against)]
     return shlex.join(args)
 
 

@@ -81,8 +81,8 @@ class DemoRunner(QObject):
             return
         jobs = [j for j in (result if isinstance(result, list) else [result]) if isinstance(j, workers.Job)]
         if not jobs:
-            if step in ("bench",):  # the benchmark panel runs on its own when it has no start method
-                QTimer.singleShot(STEP_PAUSE_MS, self._next)
+            if step == "bench":
+                self._wait_for_bench()
                 return
             self._fail(self.tr("The demo stopped at '{0}': the step could not start.").format(step))
             return
@@ -92,6 +92,21 @@ class DemoRunner(QObject):
             job.finished.connect(lambda state, j=job: self._job_finished(j, state))
         if not self._waiting:
             self._after_step()
+
+    def _wait_for_bench(self) -> None:
+        """The benchmark panel runs its own worker: wait for its runFinished signal when it started."""
+        panel = self.window.bench_panel
+        finished = getattr(panel, "runFinished", None)
+        if finished is None or not self.window.bench_running():
+            QTimer.singleShot(STEP_PAUSE_MS, self._next)
+            return
+
+        def done(results):
+            finished.disconnect(done)
+            self._failed = not results
+            self._after_step()
+
+        finished.connect(done)
 
     def _job_finished(self, job, state: str) -> None:
         if job in self._waiting:

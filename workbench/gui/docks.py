@@ -84,6 +84,9 @@ class JobRowWidget(QFrame):
         self.cancel_button.setVisible(running)
         if state == workers.DONE:
             self.progress.setValue(1000)
+            self.message_label.setText(self.tr("finished at {0}").format(time.strftime("%H:%M:%S")))
+        if state == workers.CANCELLED:
+            self.message_label.setText(self.tr("cancelled at {0}").format(time.strftime("%H:%M:%S")))
         if state == workers.FAILED:
             self.message_label.setText(self.job.error)
             self.message_label.setToolTip(self.job.detail[-3000:] if self.job.detail else self.job.error)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import sys
 from importlib import metadata
 from pathlib import Path
 from typing import Optional
 
-from PySide6.QtCore import Qt, qVersion
+from PySide6.QtCore import SIGNAL, QObject, QProcess, Qt, Signal, qVersion
 from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -46,6 +48,23 @@ class _Placeholder(QWidget):
         label.setAlignment(Qt.AlignCenter)
         label.setObjectName("panelHint")
         layout.addWidget(label)
+
+
+class _LogBridge(QObject, logging.Handler):
+    """Forwards the engine's ``workbench.*`` log records (from any thread) to the Log dock through a signal."""
+
+    record = Signal(str)
+
+    def __init__(self, parent=None):
+        QObject.__init__(self, parent)
+        logging.Handler.__init__(self, logging.INFO)
+        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+
+    def emit(self, record):  # noqa: D401 - logging API (QObject has no emit)
+        try:
+            self.record.emit(self.format(record))
+        except RuntimeError:  # the window is gone
+            pass
 
 
 class MainWindow(QMainWindow):
@@ -108,8 +127,15 @@ class MainWindow(QMainWindow):
             if signal is not None:
                 signal.connect(self.navigator.set_state)
         self.navigator.currentRowChanged.connect(self._show_row)
+        before = self.state.receivers(SIGNAL("onnxChanged(QString)"))
         self.graph_panel = self._optional_panel(graph_factory, "workbench.gui.panels.graph_panel", "GraphPanel",
                                                 self.tr("The graph view is not available"))
+        # A graph panel that follows state.onnxChanged itself opens each model on its own; otherwise the window
+        # opens it when the Graph tab is shown.
+        self._graph_follows_state = self.state.receivers(SIGNAL("onnxChanged(QString)")) > before
+        finished = getattr(self.bench_panel, "runFinished", None)
+        if finished is not None:
+            finished.connect(lambda results: self.navigator.set_state("bench", "done" if results else "failed"))
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
         self.tabs.addTab(self.stack, theme.icon("report"), self.tr("Pipeline"))
@@ -258,6 +284,9 @@ class MainWindow(QMainWindow):
 
     def _connect_state(self) -> None:
         self.state.logMessage.connect(self.log_widget.append_message)
+        self.log_bridge = _LogBridge(self)
+        self.log_bridge.record.connect(self.log_widget.append_message)
+        logging.getLogger("workbench").addHandler(self.log_bridge)
         self.state.sourceChanged.connect(self._source_changed)
         self.state.onnxChanged.connect(self._onnx_changed)
         self.state.requestPanel.connect(self.show_panel)
@@ -315,7 +344,7 @@ class MainWindow(QMainWindow):
         setter = getattr(self.bench_panel, "set_model", None)
         if setter is not None and path:
             setter(path)
-        if path:
+        if path and not self._graph_follows_state:
             if self.tabs.currentIndex() == 1:
                 self._open_graph(path)
             else:
@@ -372,8 +401,15 @@ class MainWindow(QMainWindow):
         for name in ("start", "run", "start_bench", "run_bench"):
             starter = getattr(self.bench_panel, name, None)
             if callable(starter):
-                return starter()
+                result = starter()
+                if self.bench_running():
+                    self.navigator.set_state("bench", "running")
+                return result
         return None
+
+    def bench_running(self) -> bool:
+        running = getattr(self.bench_panel, "running", False)
+        return bool(running() if callable(running) else running)
 
     # -- recipes -----------------------------------------------------------------------------------------------
     def collect_recipe(self, upto: str = "") -> dict:
@@ -390,7 +426,12 @@ class MainWindow(QMainWindow):
             if callable(sections):
                 recipe.update(sections())
             elif step == "bench":
-                recipe["bench"] = {"provider": "cpu", "batch": 1, "sequence": 128, "iterations": 100}
+                fields = getattr(self.panels.get(step), "spec_fields", None)
+                bench = dict(fields()) if callable(fields) else {"provider": "cpu", "batch": 1, "sequence": 128,
+                                                                  "iterations": 100}
+                if source and not source.lower().endswith(".onnx"):
+                    bench["compare_torch"] = True
+                recipe["bench"] = bench
         return recipe
 
     def apply_recipe(self, recipe: dict) -> None:
@@ -413,16 +454,32 @@ class MainWindow(QMainWindow):
             if callable(hook):
                 hook(name)
 
-    def set_language(self, code: str) -> None:
+    def set_language(self, code: str) -> QMessageBox:
+        """Save the language; the widgets are built translated, so it applies on restart (offered at once)."""
         self.settings.language = code
         for action in self.language_group.actions():
             action.setChecked(action.data() == code)
         theme.install_translator(code)
         box = QMessageBox(QMessageBox.Information, self.tr("Language"),
                           self.tr("The language changes the next time Model Workbench starts."),
-                          QMessageBox.Ok, self)
+                          QMessageBox.NoButton, self)
+        restart = box.addButton(self.tr("Restart now"), QMessageBox.AcceptRole)
+        box.addButton(self.tr("Later"), QMessageBox.RejectRole)
         box.setAttribute(Qt.WA_DeleteOnClose)
+        box.buttonClicked.connect(lambda button: self.restart() if button is restart else None)
         box.open()
+        return box
+
+    def restart(self) -> bool:
+        """Close (asking first when jobs run) and start the application again with the same arguments."""
+        if not self.close():
+            return False
+        QProcess.startDetached(sys.executable, ["-m", "workbench.gui.app", *self._restart_args()])
+        return True
+
+    def _restart_args(self) -> list:
+        path = self.state.source_path or self.state.onnx_path
+        return [path] if path else []
 
     def about_text(self) -> str:
         def version(*names):
@@ -478,7 +535,7 @@ class MainWindow(QMainWindow):
 
     # -- closing -----------------------------------------------------------------------------------------------
     def closeEvent(self, event):  # noqa: N802
-        running = self.jobs.running()
+        running = self.jobs.running() + ([self.bench_panel] if self.bench_running() else [])
         if running and not self._closing:
             answer = QMessageBox.question(
                 self, self.tr("Jobs are running"),
@@ -498,6 +555,7 @@ class MainWindow(QMainWindow):
         if self.demo is not None:
             self.demo.stop()
         self.settings.save_window(self.saveGeometry(), self.saveState())
+        logging.getLogger("workbench").removeHandler(self.log_bridge)
         if not self.jobs.shutdown(timeout_s=15.0):
             self.state.log(self.tr("Some jobs did not stop in time."))
         for panel in (self.graph_panel, self.bench_panel, self.report_panel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 from typing import Optional
 
 from PySide6.QtCore import QByteArray, QLocale, QSettings, QTranslator
@@ -38,9 +39,24 @@ def icon(name: str) -> QIcon:
     return _icons[name]
 
 
+def _icons_dir() -> str:
+    """The icons folder as a real path for ``url()`` in style sheets ("" where the package is zipped)."""
+    node = resource("icons")
+    if isinstance(node, Path):
+        return node.as_posix()
+    try:
+        return Path(str(node)).as_posix() if Path(str(node)).is_dir() else ""
+    except (TypeError, ValueError):
+        return ""
+
+
 def stylesheet(theme: str) -> str:
     node = resource("styles", f"{theme if theme in THEMES else 'light'}.qss")
-    return node.read_text(encoding="utf-8")
+    text = node.read_text(encoding="utf-8")
+    icons = _icons_dir()
+    if icons:
+        return text.replace("@ICONS@", icons)
+    return "\n".join(line for line in text.splitlines() if "@ICONS@" not in line)  # keep the native arrows
 
 
 def apply_theme(theme: str, app: Optional[QApplication] = None) -> None:

@@ -37,7 +37,7 @@ def _read_config(folder: Path, problems: list) -> dict:
     return config
 
 
-def _check_config(config: dict, problems: list) -> None:
+def _check_config(config: dict, problems: list, notes: list) -> None:
     model_type = config.get("model_type")
     if not model_type:
         problems.append("config.json has no model_type, so transformers cannot tell which architecture to build; "
@@ -53,7 +53,7 @@ def _check_config(config: dict, problems: list) -> None:
                 problems.append(f"model_type '{model_type}' is unknown to this transformers version; upgrade "
                                 f"transformers or check the model_type spelling")
     if not config.get("architectures"):
-        problems.append("config.json lists no architectures; the workbench will build the base model "
+        notes.append("config.json lists no architectures; the workbench will build the base model "
                         "(no task head) unless you pass --task")
 
 
@@ -75,7 +75,7 @@ def _weights(folder: Path, problems: list) -> Optional[InspectResult]:
     return weights
 
 
-def _check_dtype(config: dict, weights: InspectResult, problems: list) -> None:
+def _check_dtype(config: dict, weights: InspectResult, notes: list) -> None:
     declared = config.get("dtype") or config.get("torch_dtype")
     if isinstance(declared, str) and declared.startswith("torch."):
         declared = declared[len("torch."):]
@@ -84,31 +84,33 @@ def _check_dtype(config: dict, weights: InspectResult, problems: list) -> None:
         return
     main = max(stored, key=stored.get)
     if main != declared:
-        problems.append(f"config.json says the weights are {declared} but they are stored as {main}; the model is "
+        notes.append(f"config.json says the weights are {declared} but they are stored as {main}; the model is "
                         f"loaded in the dtype you choose (--dtype), so check that choice")
 
 
-def _check_tokenizer(folder: Path, problems: list) -> None:
+def _check_tokenizer(folder: Path, notes: list) -> None:
     if any((folder / name).is_file() for name in TOKENIZER_FILES):
         return
     if any((folder / name).is_file() for name in PREPROCESSOR_FILES):
         return  # an image model: its inputs come from the preprocessor, not a tokenizer
-    problems.append("no tokenizer files (tokenizer.json, tokenizer_config.json or vocab files); they are needed "
+    notes.append("no tokenizer files (tokenizer.json, tokenizer_config.json or vocab files); they are needed "
                     "only for text calibration and generation — export, validation and benchmarks work without them")
 
 
 def inspect(path: Path) -> InspectResult:
     folder = Path(path)
     problems: list = []
+    notes: list = []
     config = _read_config(folder, problems)
     if config:
-        _check_config(config, problems)
+        _check_config(config, problems, notes)
     weights = _weights(folder, problems)
     if weights is not None and config:
-        _check_dtype(config, weights, problems)
-    _check_tokenizer(folder, problems)
+        _check_dtype(config, weights, notes)
+    _check_tokenizer(folder, notes)
     files = sorted(str(p) for p in folder.iterdir() if p.is_file())
-    result = InspectResult(path=str(folder), format="hf-folder", config=config, problems=problems, files=files)
+    result = InspectResult(path=str(folder), format="hf-folder", config=config, problems=problems, notes=notes,
+                           files=files)
     if weights is not None:
         result.tensors = weights.tensors
         result.parameters = weights.parameters

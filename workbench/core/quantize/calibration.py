@@ -118,7 +118,8 @@ def make_reader(source, model_path, tokenizer: Optional[str] = None, samples: in
         feeds = read_folder(path, inputs, samples, same_shape)
         return SampleReader(feeds, f"{len(feeds)} samples from {path}", {"samples": len(feeds)})
     if path.suffix.lower() in TEXT_SUFFIXES:
-        feeds, info = read_text(path, inputs, find_tokenizer(tokenizer, model_path, path), samples)
+        lines = _read_lines(path, samples)  # an empty file is reported before a missing tokenizer
+        feeds, info = tokenize_lines(lines, inputs, find_tokenizer(tokenizer, model_path, path), path)
         return SampleReader(feeds, f"{info['lines']} lines of {path} at {info['length']} tokens", info)
     if path.suffix.lower() in SAMPLE_SUFFIXES:
         feeds = [_check_sample(path, _load_sample(path, inputs), inputs)]
@@ -285,7 +286,10 @@ def load_tokenizer(folder: Path):
 
 def read_text(path: Path, inputs: list, tokenizer_folder: Path, limit: int) -> tuple:
     """Tokenize up to ``limit`` lines padded to one fixed length; returns (feeds, info)."""
-    lines = _read_lines(path, limit)
+    return tokenize_lines(_read_lines(path, limit), inputs, tokenizer_folder, path)
+
+
+def tokenize_lines(lines: list, inputs: list, tokenizer_folder: Path, path: Path) -> tuple:
     tok = load_tokenizer(tokenizer_folder)
     by_name = {i.name: i for i in inputs}
     seq_fixed = next((i.shape[1] for i in inputs if len(i.shape) >= 2 and i.shape[1] is not None

@@ -119,9 +119,17 @@ class GraphPanel(QWidget):
             self.view.shutdown()
 
     def dispose(self) -> None:
-        """Stop the server and free the web page now (the view is unusable afterwards)."""
-        if self.view is not None:
-            self.view.dispose()
+        """Stop the server and delete the web view now (QtWebEngine wants its pages gone before their profiles,
+        and a deferred deletion may never run at exit); a later open_model creates a new view."""
+        view, self.view = self.view, None
+        if view is None:
+            return
+        import shiboken6
+
+        view.shutdown()
+        self.stack.setCurrentWidget(self.placeholder)
+        self.stack.removeWidget(view)
+        shiboken6.delete(view)
 
     # -- internals -------------------------------------------------------------------------------------------------
     def _ensure_view(self):

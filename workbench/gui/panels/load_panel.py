@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
@@ -41,7 +42,11 @@ def _flatten(config: dict, prefix: str = "") -> list:
         if isinstance(value, dict) and value:
             rows += _flatten(value, name + ".")
         else:
-            rows.append([name, value if not isinstance(value, (list, tuple)) else ", ".join(map(str, value))])
+            if isinstance(value, bool) or value is None:
+                value = json.dumps(value)  # true / false / null, as in config.json
+            elif isinstance(value, (list, tuple)):
+                value = ", ".join(map(str, value))
+            rows.append([name, value])
     return rows
 
 
@@ -122,11 +127,13 @@ class LoadPanel(PanelBase):
         self.tensor_view = self._table(self.tensor_proxy, right)
         self.tensor_view.setSortingEnabled(True)
         self.tensor_view.sortByColumn(-1, Qt.AscendingOrder)
+        self.tensor_view.setTextElideMode(Qt.ElideMiddle)  # the end of a tensor name tells most
         header = self.tensor_view.horizontalHeader()
+        header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.Stretch)
-        for col in range(1, 5):
+        for col, width in zip(range(1, 5), (72, 78, 82, 78)):
             header.setSectionResizeMode(col, QHeaderView.Interactive)
-            header.resizeSection(col, 95)
+            header.resizeSection(col, width)
         self.shown_label = QLabel(right)
         right_layout.addWidget(self.filter_edit)
         right_layout.addWidget(self.tensor_view, 1)
@@ -135,6 +142,7 @@ class LoadPanel(PanelBase):
         splitter.addWidget(right)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
+        splitter.setSizes([330, 560])
         self.body().addWidget(splitter, 1)
 
     def _table(self, model, parent) -> QTableView:

@@ -1,0 +1,1419 @@
+<?xml version='1.0' encoding='utf-8'?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>DemoRunner</name>
+    <message>
+        <location filename="../../demo.py" line="38" />
+        <source>Building a tiny demo language model (random weights, a few hundred kB).</source>
+        <translation>正在构建一个微型演示语言模型（随机权重，只有几百 KB）。</translation>
+    </message>
+    <message>
+        <location filename="../../demo.py" line="40" />
+        <source>Step 1: loading the model and checking it for problems.</source>
+        <translation>第 1 步：加载模型并检查是否存在问题。</translation>
+    </message>
+    <message>
+        <location filename="../../demo.py" line="41" />
+        <source>Step 2: exporting to ONNX, a format that many runtimes and devices understand.</source>
+        <translation>第 2 步：导出为 ONNX——一种众多推理引擎和设备都支持的格式。</translation>
+    </message>
+    <message>
+        <location filename="../../demo.py" line="43" />
+        <source>Step 3: checking that the ONNX model computes the same numbers as PyTorch.</source>
+        <translation>第 3 步：检查 ONNX 模型的计算结果是否与 PyTorch 一致。</translation>
+    </message>
+    <message>
+        <location filename="../../demo.py" line="45" />
+        <source>Step 4: making an 8-bit version that is smaller and usually faster.</source>
+        <translation>第 4 步：生成 8 位量化版本，体积更小，通常也更快。</translation>
+    </message>
+    <message>
+        <location filename="../../demo.py" line="47" />
+        <source>Step 5: measuring how fast the model runs.</source>
+        <translation>第 5 步：测量模型的运行速度。</translation>
+    </message>
+    <message>
+        <location filename="../../demo.py" line="57" />
+        <source>Demo: watch the workbench take a model from PyTorch to a fast, small ONNX model.</source>
+        <translation>演示：看工作台如何把 PyTorch 模型变成小巧、快速的 ONNX 模型。</translation>
+    </message>
+    <message>
+        <location filename="../../demo.py" line="71" />
+        <source>Demo finished: every step succeeded. Open the Graph tab to explore the model.</source>
+        <translation>演示完成：所有步骤均已成功。打开“计算图”标签页即可浏览模型。</translation>
+    </message>
+    <message>
+        <location filename="../../demo.py" line="87" />
+        <source>The demo stopped at '{0}': the step could not start.</source>
+        <translation>演示在“{0}”处停止：该步骤无法启动。</translation>
+    </message>
+    <message>
+        <location filename="../../demo.py" line="108" />
+        <source>The demo stopped at '{0}': see the Jobs and Log panes.</source>
+        <translation>演示在“{0}”处停止：请查看“任务”和“日志”面板。</translation>
+    </message>
+    <message>
+        <location filename="../../demo.py" line="120" />
+        <source>Using the demo model built earlier in {0}.</source>
+        <translation>使用之前在 {0} 中构建的演示模型。</translation>
+    </message>
+    <message>
+        <location filename="../../demo.py" line="123" />
+        <source>Build the demo model</source>
+        <translation>构建演示模型</translation>
+    </message>
+</context>
+<context>
+    <name>ExportPanel</name>
+    <message>
+        <location filename="../../panels/export_panel.py" line="47" />
+        <location filename="../../panels/export_panel.py" line="60" />
+        <location filename="../../panels/export_panel.py" line="225" />
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="48" />
+        <source>Convert the loaded model to ONNX. The dynamo exporter is tried first and falls back to the legacy exporter when it fails (the reason is reported). Example sizes of 2 or more keep dynamic axes dynamic.</source>
+        <translation>将已加载的模型转换为 ONNX。优先使用 dynamo 导出器，失败时回退到旧版导出器（并报告原因）。示例尺寸取 2 或以上，动态维度才能保持动态。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="69" />
+        <source>Exporter</source>
+        <translation>导出器</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="71" />
+        <location filename="../../panels/export_panel.py" line="195" />
+        <source>(no model loaded)</source>
+        <translation>（尚未加载模型）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="74" />
+        <source>ONNX models (*.onnx)</source>
+        <translation>ONNX 模型 (*.onnx)</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="83" />
+        <source>exporter default</source>
+        <translation>导出器默认值</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="87" />
+        <source>Fold constants</source>
+        <translation>常量折叠</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="89" />
+        <source>Source:</source>
+        <translation>来源：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="90" />
+        <source>Output:</source>
+        <translation>输出：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="91" />
+        <source>Exporter:</source>
+        <translation>导出器：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="92" />
+        <source>Target:</source>
+        <translation>目标格式：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="93" />
+        <source>Opset:</source>
+        <translation>Opset 版本：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="94" />
+        <source>Dtype:</source>
+        <translation>数据类型：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="99" />
+        <source>Inputs and outputs</source>
+        <translation>输入与输出</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="102" />
+        <source>automatic (e.g. input_ids, attention_mask)</source>
+        <translation>自动（例如 input_ids, attention_mask）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="104" />
+        <source>automatic (e.g. logits)</source>
+        <translation>自动（例如 logits）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="111" />
+        <source>Input names:</source>
+        <translation>输入名称：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="112" />
+        <source>Output names:</source>
+        <translation>输出名称：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="113" />
+        <source>Example batch:</source>
+        <translation>示例批大小：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="114" />
+        <source>Example sequence:</source>
+        <translation>示例序列长度：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="115" />
+        <source>Leave names empty to use the model's own.</source>
+        <translation>名称留空则使用模型自带的名称。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="121" />
+        <source>Dynamic axes</source>
+        <translation>动态维度</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="124" />
+        <source>Input</source>
+        <translation>输入</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="124" />
+        <source>Axis</source>
+        <translation>维度</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="124" />
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="130" />
+        <source>Add axis</source>
+        <translation>添加维度</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="132" />
+        <source>Remove</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="134" />
+        <source>Batch and sequence</source>
+        <translation>批大小和序列长度</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="135" />
+        <source>Make batch (axis 0) and sequence (axis 1) dynamic on input_ids and attention_mask</source>
+        <translation>将 input_ids 和 attention_mask 的批大小（维度 0）和序列长度（维度 1）设为动态</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="138" />
+        <source>An empty table lets the exporter make batch and sequence dynamic on every input.</source>
+        <translation>表格为空时，导出器会把每个输入的批大小和序列长度设为动态。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="186" />
+        <source>Dynamic axis row {0} needs both an input and a name.</source>
+        <translation>动态维度第 {0} 行需要同时填写输入和名称。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="207" />
+        <source>Load a model first (Load step).</source>
+        <translation>请先加载模型（“加载”步骤）。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="210" />
+        <source>Choose where to write the exported model.</source>
+        <translation>请选择导出模型的保存位置。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="228" />
+        <source>Export {0}</source>
+        <translation>导出 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="233" />
+        <source>Exported with the {0} exporter in {1:.1f} s: {2}</source>
+        <translation>已用 {0} 导出器完成导出，耗时 {1:.1f} 秒：{2}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="236" />
+        <source>Fell back to the legacy exporter: {0}</source>
+        <translation>已回退到旧版导出器：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="238" />
+        <source>Inputs: {0} — outputs: {1}</source>
+        <translation>输入：{0} — 输出：{1}</translation>
+    </message>
+</context>
+<context>
+    <name>JobRowWidget</name>
+    <message>
+        <location filename="../../docks.py" line="56" />
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../../docks.py" line="71" />
+        <source>queued</source>
+        <translation>排队中</translation>
+    </message>
+    <message>
+        <location filename="../../docks.py" line="71" />
+        <source>running</source>
+        <translation>运行中</translation>
+    </message>
+    <message>
+        <location filename="../../docks.py" line="72" />
+        <source>done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <location filename="../../docks.py" line="72" />
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <location filename="../../docks.py" line="73" />
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+</context>
+<context>
+    <name>JobsWidget</name>
+    <message>
+        <location filename="../../docks.py" line="107" />
+        <source>Clear finished</source>
+        <translation>清除已结束</translation>
+    </message>
+    <message>
+        <location filename="../../docks.py" line="119" />
+        <source>No jobs yet. Long actions (inspect, export, validate, quantize, benchmark) appear here.</source>
+        <translation>暂无任务。耗时操作（检查、导出、验证、量化、基准测试）会显示在这里。</translation>
+    </message>
+    <message>
+        <location filename="../../docks.py" line="156" />
+        <source>{0} running</source>
+        <translation>{0} 个运行中</translation>
+    </message>
+    <message>
+        <location filename="../../docks.py" line="156" />
+        <source>Idle</source>
+        <translation>空闲</translation>
+    </message>
+</context>
+<context>
+    <name>LoadPanel</name>
+    <message>
+        <location filename="../../panels/load_panel.py" line="54" />
+        <source>Load a model</source>
+        <translation>加载模型</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="55" />
+        <source>Open a checkpoint (.safetensors, .pt, .bin), a Hugging Face model folder or an ONNX file, or drop it on the window. Only headers are read where the format allows.</source>
+        <translation>打开检查点（.safetensors、.pt、.bin）、Hugging Face 模型文件夹或 ONNX 文件，也可以直接拖放到窗口中。在格式允许时只读取文件头。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="63" />
+        <source>Inspect</source>
+        <translation>检查</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="72" />
+        <source>Path of a checkpoint, model folder or .onnx file</source>
+        <translation>检查点、模型文件夹或 .onnx 文件的路径</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="74" />
+        <source>Open file…</source>
+        <translation>打开文件…</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="76" />
+        <source>Open folder…</source>
+        <translation>打开文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="88" />
+        <source>Summary</source>
+        <translation>概要</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="95" />
+        <source>Format:</source>
+        <translation>格式：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="96" />
+        <source>Parameters:</source>
+        <translation>参数量：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="97" />
+        <source>Size:</source>
+        <translation>大小：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="98" />
+        <source>By dtype:</source>
+        <translation>按数据类型：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="99" />
+        <source>Tensors:</source>
+        <translation>张量数：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="101" />
+        <source>Configuration</source>
+        <translation>配置</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="103" />
+        <source>Key</source>
+        <translation>键</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="103" />
+        <source>Value</source>
+        <translation>值</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="109" />
+        <source>Tensors</source>
+        <translation>张量</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="112" />
+        <source>Filter by name (words, or /regex/)</source>
+        <translation>按名称筛选（关键词或 /正则表达式/）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="118" />
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="118" />
+        <source>Dtype</source>
+        <translation>数据类型</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="118" />
+        <source>Shape</source>
+        <translation>形状</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="118" />
+        <source>Elements</source>
+        <translation>元素数</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="119" />
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="155" />
+        <source>Open a model file</source>
+        <translation>打开模型文件</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="156" />
+        <source>Models (*.safetensors *.pt *.pth *.bin *.pt2 *.onnx *.ckpt);;All files (*)</source>
+        <translation>模型 (*.safetensors *.pt *.pth *.bin *.pt2 *.onnx *.ckpt);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="161" />
+        <source>Open a model folder</source>
+        <translation>打开模型文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="185" />
+        <source>Inspect {0}</source>
+        <translation>检查 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="206" />
+        <source>nodes</source>
+        <translation>节点数</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="218" />
+        <source>&lt;b&gt;Before you export, fix these:&lt;/b&gt;</source>
+        <translation>&lt;b&gt;导出前请先解决以下问题：&lt;/b&gt;</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="221" />
+        <source>No problems found: the model is ready to export.</source>
+        <translation>未发现问题：模型可以导出。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="229" />
+        <source>{0} of {1} tensors shown</source>
+        <translation>显示 {0} / {1} 个张量</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="247" />
+        <source>Open a model first.</source>
+        <translation>请先打开模型。</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../../main_window.py" line="65" />
+        <source>Model Workbench</source>
+        <translation>模型工作台</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="94" />
+        <source>The benchmark panel is not available</source>
+        <translation>基准测试面板不可用</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="96" />
+        <source>Load</source>
+        <translation>加载</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="97" />
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="98" />
+        <source>Validate</source>
+        <translation>验证</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="99" />
+        <source>Optimize</source>
+        <translation>优化</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="100" />
+        <source>Quantize</source>
+        <translation>量化</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="101" />
+        <source>Benchmark</source>
+        <translation>基准测试</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="102" />
+        <source>Report</source>
+        <translation>报告</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="112" />
+        <source>The graph view is not available</source>
+        <translation>计算图视图不可用</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="115" />
+        <location filename="../../main_window.py" line="118" />
+        <source>Pipeline</source>
+        <translation>流程</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="116" />
+        <source>Graph</source>
+        <translation>计算图</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="137" />
+        <source>Jobs</source>
+        <translation>任务</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="143" />
+        <source>Log</source>
+        <translation>日志</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="161" />
+        <source>&amp;Open file…</source>
+        <translation>打开文件(&amp;O)…</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="162" />
+        <source>Open a checkpoint or an ONNX file</source>
+        <translation>打开检查点或 ONNX 文件</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="163" />
+        <source>Open &amp;folder…</source>
+        <translation>打开文件夹(&amp;F)…</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="164" />
+        <source>Open a Hugging Face model folder</source>
+        <translation>打开 Hugging Face 模型文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="165" />
+        <source>Open &amp;recipe…</source>
+        <translation>打开配方(&amp;R)…</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="167" />
+        <source>&amp;Save recipe…</source>
+        <translation>保存配方(&amp;S)…</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="169" />
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="170" />
+        <source>&amp;Export</source>
+        <translation>导出(&amp;E)</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="171" />
+        <source>Export the loaded model to ONNX</source>
+        <translation>将已加载的模型导出为 ONNX</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="172" />
+        <source>&amp;Validate</source>
+        <translation>验证(&amp;V)</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="173" />
+        <source>Compare the ONNX model with PyTorch</source>
+        <translation>将 ONNX 模型与 PyTorch 进行比较</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="174" />
+        <source>&amp;Quantize</source>
+        <translation>量化(&amp;Q)</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="175" />
+        <source>Build the ticked quantized variants</source>
+        <translation>构建勾选的量化版本</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="176" />
+        <source>&amp;Benchmark</source>
+        <translation>基准测试(&amp;B)</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="177" />
+        <source>Benchmark the current model</source>
+        <translation>对当前模型进行基准测试</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="178" />
+        <source>Run the &amp;demo</source>
+        <translation>运行演示(&amp;D)</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="179" />
+        <source>Build a tiny model and walk through every step</source>
+        <translation>构建一个微型模型并演示每个步骤</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="180" />
+        <source>&amp;About Model Workbench</source>
+        <translation>关于模型工作台(&amp;A)</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="193" />
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="196" />
+        <source>Recent files</source>
+        <translation>最近打开</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="204" />
+        <source>&amp;Run</source>
+        <translation>运行(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="209" />
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="210" />
+        <source>Theme</source>
+        <translation>主题</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="212" />
+        <source>Light</source>
+        <translation>浅色</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="212" />
+        <source>Dark</source>
+        <translation>深色</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="219" />
+        <location filename="../../main_window.py" line="421" />
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="231" />
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="236" />
+        <source>Main toolbar</source>
+        <translation>主工具栏</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="251" />
+        <source>No model loaded</source>
+        <translation>尚未加载模型</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="257" />
+        <source>Open a model (Ctrl+O), drop one on the window, or run the demo.</source>
+        <translation>打开模型（Ctrl+O）、将模型拖放到窗口中，或运行演示。</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="298" />
+        <source>The graph view could not open {0}: {1}</source>
+        <translation>计算图视图无法打开 {0}：{1}</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="302" />
+        <source>Model: {0}</source>
+        <translation>模型：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="311" />
+        <source>ONNX: {0}</source>
+        <translation>ONNX：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="325" />
+        <source>{0} job(s) running</source>
+        <translation>{0} 个任务运行中</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="330" />
+        <source>Node {0} ({1})</source>
+        <translation>节点 {0}（{1}）</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="352" />
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="355" />
+        <source>Clear the list</source>
+        <translation>清空列表</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="422" />
+        <source>The language changes the next time Model Workbench starts.</source>
+        <translation>界面语言将在下次启动模型工作台时切换。</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="434" />
+        <source>not installed</source>
+        <translation>未安装</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="442" />
+        <source>Take a trained model to deployment: export, validate, optimize, quantize, benchmark.</source>
+        <translation>把训练好的模型带到部署：导出、验证、优化、量化、基准测试。</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="446" />
+        <source>About Model Workbench</source>
+        <translation>关于模型工作台</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="484" />
+        <source>Jobs are running</source>
+        <translation>有任务正在运行</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="485" />
+        <source>{0} job(s) are still running. Cancel them and quit?</source>
+        <translation>仍有 {0} 个任务在运行。要取消它们并退出吗？</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="502" />
+        <source>Some jobs did not stop in time.</source>
+        <translation>部分任务未能及时停止。</translation>
+    </message>
+</context>
+<context>
+    <name>OptimizePanel</name>
+    <message>
+        <location filename="../../panels/optimize_panel.py" line="46" />
+        <location filename="../../panels/optimize_panel.py" line="63" />
+        <location filename="../../panels/optimize_panel.py" line="121" />
+        <source>Optimize</source>
+        <translation>优化</translation>
+    </message>
+    <message>
+        <location filename="../../panels/optimize_panel.py" line="47" />
+        <source>Simplify the graph (onnxslim), apply ONNX Runtime's graph optimizations and fuse transformer blocks where the model type is known. The result is a new variant; the current model is not replaced.</source>
+        <translation>简化计算图（onnxslim），应用 ONNX Runtime 的图优化，并在已知模型类型时融合 Transformer 模块。结果是一个新的版本，不会替换当前模型。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/optimize_panel.py" line="54" />
+        <source>Step</source>
+        <translation>步骤</translation>
+    </message>
+    <message>
+        <location filename="../../panels/optimize_panel.py" line="54" />
+        <source>Applied</source>
+        <translation>已应用</translation>
+    </message>
+    <message>
+        <location filename="../../panels/optimize_panel.py" line="54" />
+        <source>Nodes before</source>
+        <translation>优化前节点数</translation>
+    </message>
+    <message>
+        <location filename="../../panels/optimize_panel.py" line="55" />
+        <source>Nodes after</source>
+        <translation>优化后节点数</translation>
+    </message>
+    <message>
+        <location filename="../../panels/optimize_panel.py" line="55" />
+        <source>Detail</source>
+        <translation>详情</translation>
+    </message>
+    <message>
+        <location filename="../../panels/optimize_panel.py" line="56" />
+        <source>Operator</source>
+        <translation>算子</translation>
+    </message>
+    <message>
+        <location filename="../../panels/optimize_panel.py" line="56" />
+        <source>Before</source>
+        <translation>之前</translation>
+    </message>
+    <message>
+        <location filename="../../panels/optimize_panel.py" line="56" />
+        <source>After</source>
+        <translation>之后</translation>
+    </message>
+    <message>
+        <location filename="../../panels/optimize_panel.py" line="57" />
+        <source>Change</source>
+        <translation>变化</translation>
+    </message>
+    <message>
+        <location filename="../../panels/optimize_panel.py" line="65" />
+        <source>Use as current model</source>
+        <translation>设为当前模型</translation>
+    </message>
+    <message>
+        <location filename="../../panels/optimize_panel.py" line="74" />
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <location filename="../../panels/optimize_panel.py" line="76" />
+        <location filename="../../panels/optimize_panel.py" line="77" />
+        <source>ONNX models (*.onnx)</source>
+        <translation>ONNX 模型 (*.onnx)</translation>
+    </message>
+    <message>
+        <location filename="../../panels/optimize_panel.py" line="83" />
+        <source>Simplify (onnxslim)</source>
+        <translation>简化（onnxslim）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/optimize_panel.py" line="85" />
+        <source>Transformer fusion</source>
+        <translation>Transformer 融合</translation>
+    </message>
+    <message>
+        <location filename="../../panels/optimize_panel.py" line="87" />
+        <source>Validate against PyTorch afterwards</source>
+        <translation>完成后与 PyTorch 对比验证</translation>
+    </message>
+    <message>
+        <location filename="../../panels/optimize_panel.py" line="92" />
+        <source>Input model:</source>
+        <translation>输入模型：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/optimize_panel.py" line="93" />
+        <source>Output:</source>
+        <translation>输出：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/optimize_panel.py" line="94" />
+        <source>Level:</source>
+        <translation>级别：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/optimize_panel.py" line="107" />
+        <source>Export a model first, or choose an ONNX file.</source>
+        <translation>请先导出模型，或选择一个 ONNX 文件。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/optimize_panel.py" line="109" />
+        <source>Choose where to write the optimized model.</source>
+        <translation>请选择优化后模型的保存位置。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/optimize_panel.py" line="124" />
+        <source>Optimize {0}</source>
+        <translation>优化 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/optimize_panel.py" line="140" />
+        <source>Nodes: {0} before, {1} after ({2:.1f}% fewer).</source>
+        <translation>节点数：优化前 {0}，优化后 {1}（减少 {2:.1f}%）。</translation>
+    </message>
+</context>
+<context>
+    <name>PanelBase</name>
+    <message>
+        <location filename="../../panels/base.py" line="119" />
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../../panels/base.py" line="123" />
+        <location filename="../../panels/base.py" line="164" />
+        <source>Copy as CLI command</source>
+        <translation>复制为命令行</translation>
+    </message>
+    <message>
+        <location filename="../../panels/base.py" line="124" />
+        <source>Put the equivalent `workbench` command line on the clipboard</source>
+        <translation>将等效的 `workbench` 命令行复制到剪贴板</translation>
+    </message>
+    <message>
+        <location filename="../../panels/base.py" line="128" />
+        <source>Save as recipe…</source>
+        <translation>另存为配方…</translation>
+    </message>
+    <message>
+        <location filename="../../panels/base.py" line="129" />
+        <source>Write these settings to a TOML recipe for `workbench run`</source>
+        <translation>将这些设置写入 TOML 配方，供 `workbench run` 使用</translation>
+    </message>
+    <message>
+        <location filename="../../panels/base.py" line="167" />
+        <source>Copied: {0}</source>
+        <translation>已复制：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/base.py" line="168" />
+        <source>Command copied to the clipboard</source>
+        <translation>命令已复制到剪贴板</translation>
+    </message>
+    <message>
+        <location filename="../../panels/base.py" line="187" />
+        <location filename="../../panels/base.py" line="194" />
+        <source>Save recipe</source>
+        <translation>保存配方</translation>
+    </message>
+    <message>
+        <location filename="../../panels/base.py" line="188" />
+        <source>Recipes (*.toml)</source>
+        <translation>配方 (*.toml)</translation>
+    </message>
+    <message>
+        <location filename="../../panels/base.py" line="196" />
+        <location filename="../../panels/base.py" line="197" />
+        <source>Recipe saved to {0}</source>
+        <translation>配方已保存到 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/base.py" line="211" />
+        <source>Started: {0}</source>
+        <translation>已开始：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/base.py" line="218" />
+        <source>Could not show the result: {0}</source>
+        <translation>无法显示结果：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/base.py" line="220" />
+        <source>Finished: {0} ({1:.1f} s)</source>
+        <translation>已完成：{0}（{1:.1f} 秒）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/base.py" line="225" />
+        <source>Failed: {0}: {1}</source>
+        <translation>失败：{0}：{1}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/base.py" line="228" />
+        <source>{0} failed</source>
+        <translation>{0} 失败</translation>
+    </message>
+    <message>
+        <location filename="../../panels/base.py" line="233" />
+        <source>Cancelled: {0}</source>
+        <translation>已取消：{0}</translation>
+    </message>
+</context>
+<context>
+    <name>PathEdit</name>
+    <message>
+        <location filename="../../panels/base.py" line="52" />
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <location filename="../../panels/base.py" line="67" />
+        <source>Choose a path</source>
+        <translation>选择路径</translation>
+    </message>
+</context>
+<context>
+    <name>QuantizePanel</name>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="47" />
+        <location filename="../../panels/quantize_panel.py" line="73" />
+        <location filename="../../panels/quantize_panel.py" line="183" />
+        <source>Quantize</source>
+        <translation>量化</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="48" />
+        <source>Tick the variants to build; each runs as its own job. Fidelity compares every variant's outputs with the unquantized model (cosine 1.0 = identical).</source>
+        <translation>勾选要构建的版本，每个版本作为独立任务运行。保真度将每个版本的输出与未量化模型比较（余弦相似度 1.0 表示完全一致）。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="51" />
+        <source>int8 dynamic (weights int8, activations quantized at run time)</source>
+        <translation>int8 动态（权重为 int8，激活在运行时量化）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="52" />
+        <source>int8 static (QDQ, needs calibration data)</source>
+        <translation>int8 静态（QDQ，需要校准数据）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="53" />
+        <source>fp16 (half-precision weights and compute)</source>
+        <translation>fp16（半精度权重与计算）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="54" />
+        <source>int4 weight-only (MatMulNBits)</source>
+        <translation>int4 仅权重（MatMulNBits）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="55" />
+        <source>int8 weight-only</source>
+        <translation>int8 仅权重</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="63" />
+        <source>Variant</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="63" />
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="63" />
+        <source>Size before</source>
+        <translation>原大小</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="64" />
+        <source>Size after</source>
+        <translation>新大小</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="64" />
+        <source>Ratio</source>
+        <translation>比例</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="64" />
+        <source>Cosine</source>
+        <translation>余弦相似度</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="65" />
+        <source>Max abs diff</source>
+        <translation>最大绝对误差</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="65" />
+        <source>Output</source>
+        <translation>输出</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="81" />
+        <source>Variants</source>
+        <translation>量化版本</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="91" />
+        <source>calibration: folder of .npy/.npz or a .txt of lines</source>
+        <translation>校准数据：.npy/.npz 文件夹，或按行分隔的 .txt 文件</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="93" />
+        <source>File…</source>
+        <translation>文件…</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="96" />
+        <source>Folder…</source>
+        <translation>文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="108" />
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="114" />
+        <source>beside the input model</source>
+        <translation>与输入模型相同的位置</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="115" />
+        <source>Per-channel weights (more accurate)</source>
+        <translation>逐通道量化权重（更精确）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="118" />
+        <source>Node names to keep in float, separated by commas or lines (e.g. /lm_head/MatMul)</source>
+        <translation>保持浮点精度的节点名称，用逗号或换行分隔（例如 /lm_head/MatMul）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="121" />
+        <source>Input model:</source>
+        <translation>输入模型：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="122" />
+        <source>Output folder:</source>
+        <translation>输出文件夹：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="124" />
+        <source>Exclude nodes:</source>
+        <translation>排除节点：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="128" />
+        <location filename="../../panels/quantize_panel.py" line="134" />
+        <source>Calibration data</source>
+        <translation>校准数据</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="129" />
+        <source>Calibration data (*.txt *.npy *.npz);;All files (*)</source>
+        <translation>校准数据 (*.txt *.npy *.npz);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="163" />
+        <source>Export a model first, or type the path of an ONNX file.</source>
+        <translation>请先导出模型，或输入 ONNX 文件的路径。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="166" />
+        <source>Tick at least one variant.</source>
+        <translation>请至少勾选一个版本。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="169" />
+        <source>int8 static needs calibration data: choose a file or a folder.</source>
+        <translation>int8 静态量化需要校准数据：请选择文件或文件夹。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="187" />
+        <source>running</source>
+        <translation>运行中</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="188" />
+        <source>Quantize {0}</source>
+        <translation>量化 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="190" />
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="191" />
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="231" />
+        <source>done</source>
+        <translation>完成</translation>
+    </message>
+</context>
+<context>
+    <name>ReportPanel</name>
+    <message>
+        <location filename="../../panels/report_panel.py" line="45" />
+        <source>Report</source>
+        <translation>报告</translation>
+    </message>
+    <message>
+        <location filename="../../panels/report_panel.py" line="46" />
+        <source>A recipe is the whole pipeline in one TOML file. Run it here or with `workbench run`; the report collects every step's results and plots.</source>
+        <translation>配方是把整个流程写在一个 TOML 文件里。可以在这里运行，也可以用 `workbench run` 运行；报告汇总每一步的结果和图表。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/report_panel.py" line="57" />
+        <location filename="../../panels/report_panel.py" line="144" />
+        <source>Run recipe</source>
+        <translation>运行配方</translation>
+    </message>
+    <message>
+        <location filename="../../panels/report_panel.py" line="59" />
+        <source>Open in browser</source>
+        <translation>在浏览器中打开</translation>
+    </message>
+    <message>
+        <location filename="../../panels/report_panel.py" line="68" />
+        <source>Recipe</source>
+        <translation>配方</translation>
+    </message>
+    <message>
+        <location filename="../../panels/report_panel.py" line="70" />
+        <location filename="../../panels/report_panel.py" line="99" />
+        <source>Recipes (*.toml *.yaml *.yml)</source>
+        <translation>配方 (*.toml *.yaml *.yml)</translation>
+    </message>
+    <message>
+        <location filename="../../panels/report_panel.py" line="71" />
+        <source>empty: the settings of every step, as they are now</source>
+        <translation>留空：使用各步骤当前的设置</translation>
+    </message>
+    <message>
+        <location filename="../../panels/report_panel.py" line="74" />
+        <source>Load recipe…</source>
+        <translation>加载配方…</translation>
+    </message>
+    <message>
+        <location filename="../../panels/report_panel.py" line="76" />
+        <source>Save recipe…</source>
+        <translation>保存配方…</translation>
+    </message>
+    <message>
+        <location filename="../../panels/report_panel.py" line="81" />
+        <source>Recipe file:</source>
+        <translation>配方文件：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/report_panel.py" line="82" />
+        <source>Output folder:</source>
+        <translation>输出文件夹：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/report_panel.py" line="88" />
+        <source>No report yet. Run a recipe, or run the demo (Help &gt; Run the demo).</source>
+        <translation>还没有报告。请运行配方，或运行演示（帮助 &gt; 运行演示）。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/report_panel.py" line="98" />
+        <location filename="../../panels/report_panel.py" line="109" />
+        <source>Open recipe</source>
+        <translation>打开配方</translation>
+    </message>
+    <message>
+        <location filename="../../panels/report_panel.py" line="117" />
+        <source>Recipe loaded: {0}</source>
+        <translation>已加载配方：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/report_panel.py" line="135" />
+        <source>Load a model or a recipe first.</source>
+        <translation>请先加载模型或配方。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/report_panel.py" line="147" />
+        <source>Run recipe {0}</source>
+        <translation>运行配方 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/report_panel.py" line="154" />
+        <source>Recipe finished: {0} steps, report in {1}</source>
+        <translation>配方运行完成：共 {0} 个步骤，报告位于 {1}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/report_panel.py" line="156" />
+        <source>Failed steps: {0}</source>
+        <translation>失败的步骤：{0}</translation>
+    </message>
+</context>
+<context>
+    <name>ValidatePanel</name>
+    <message>
+        <location filename="../../panels/validate_panel.py" line="43" />
+        <location filename="../../panels/validate_panel.py" line="62" />
+        <location filename="../../panels/validate_panel.py" line="108" />
+        <source>Validate</source>
+        <translation>验证</translation>
+    </message>
+    <message>
+        <location filename="../../panels/validate_panel.py" line="44" />
+        <source>Run the ONNX checker and shape inference, then feed the same inputs to PyTorch and ONNX Runtime at two shapes and compare every output (padded positions are ignored).</source>
+        <translation>运行 ONNX 检查器和形状推断，然后在两种形状下向 PyTorch 和 ONNX Runtime 输入相同的数据，逐一比较所有输出（忽略填充位置）。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/validate_panel.py" line="50" />
+        <source>Output</source>
+        <translation>输出</translation>
+    </message>
+    <message>
+        <location filename="../../panels/validate_panel.py" line="50" />
+        <source>Shape</source>
+        <translation>形状</translation>
+    </message>
+    <message>
+        <location filename="../../panels/validate_panel.py" line="50" />
+        <source>Max abs diff</source>
+        <translation>最大绝对误差</translation>
+    </message>
+    <message>
+        <location filename="../../panels/validate_panel.py" line="51" />
+        <source>Max rel diff</source>
+        <translation>最大相对误差</translation>
+    </message>
+    <message>
+        <location filename="../../panels/validate_panel.py" line="51" />
+        <source>Cosine</source>
+        <translation>余弦相似度</translation>
+    </message>
+    <message>
+        <location filename="../../panels/validate_panel.py" line="51" />
+        <source>Result</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <location filename="../../panels/validate_panel.py" line="71" />
+        <source>What to compare</source>
+        <translation>比较对象</translation>
+    </message>
+    <message>
+        <location filename="../../panels/validate_panel.py" line="73" />
+        <source>ONNX models (*.onnx)</source>
+        <translation>ONNX 模型 (*.onnx)</translation>
+    </message>
+    <message>
+        <location filename="../../panels/validate_panel.py" line="76" />
+        <source>default for the dtype (1e-4 for fp32)</source>
+        <translation>按数据类型的默认值（fp32 为 1e-4）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/validate_panel.py" line="78" />
+        <source>default for the dtype (1e-5 for fp32)</source>
+        <translation>按数据类型的默认值（fp32 为 1e-5）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/validate_panel.py" line="80" />
+        <source>batch x sequence pairs, separated by commas</source>
+        <translation>批大小 x 序列长度，多组用逗号分隔</translation>
+    </message>
+    <message>
+        <location filename="../../panels/validate_panel.py" line="81" />
+        <source>ONNX model:</source>
+        <translation>ONNX 模型：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/validate_panel.py" line="82" />
+        <source>Against (PyTorch):</source>
+        <translation>对照模型（PyTorch）：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/validate_panel.py" line="83" />
+        <source>Relative tolerance:</source>
+        <translation>相对容差：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/validate_panel.py" line="84" />
+        <source>Absolute tolerance:</source>
+        <translation>绝对容差：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/validate_panel.py" line="85" />
+        <source>Shapes (batch x sequence):</source>
+        <translation>形状（批大小 x 序列长度）：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/validate_panel.py" line="91" />
+        <source>Export a model first, or choose an ONNX file.</source>
+        <translation>请先导出模型，或选择一个 ONNX 文件。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/validate_panel.py" line="93" />
+        <source>Choose the PyTorch model to compare against.</source>
+        <translation>请选择用于对照的 PyTorch 模型。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/validate_panel.py" line="97" />
+        <source>Tolerances must be numbers such as 1e-4.</source>
+        <translation>容差必须是数字，例如 1e-4。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/validate_panel.py" line="101" />
+        <source>Write shapes as batch x sequence pairs, e.g. 2x8, 3x13.</source>
+        <translation>形状请写成“批大小 x 序列长度”，例如 2x8, 3x13。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/validate_panel.py" line="110" />
+        <source>Validate {0}</source>
+        <translation>验证 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/validate_panel.py" line="118" />
+        <source>pass</source>
+        <translation>通过</translation>
+    </message>
+    <message>
+        <location filename="../../panels/validate_panel.py" line="118" />
+        <source>FAIL</source>
+        <translation>未通过</translation>
+    </message>
+    <message>
+        <location filename="../../panels/validate_panel.py" line="125" />
+        <source>PASSED: ONNX Runtime matches PyTorch on every output.</source>
+        <translation>通过：ONNX Runtime 的每个输出都与 PyTorch 一致。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/validate_panel.py" line="128" />
+        <source>FAILED: some outputs differ from PyTorch beyond the tolerances.</source>
+        <translation>未通过：部分输出与 PyTorch 的差异超出容差。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/validate_panel.py" line="132" />
+        <source>Shapes tried: {0}. Tolerances: rtol {1:g}, atol {2:g}. Checker: {3}. Shape inference: {4}.</source>
+        <translation>测试的形状：{0}。容差：rtol {1:g}，atol {2:g}。检查器：{3}。形状推断：{4}。</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,336 @@
+"""Simplified Chinese texts of the GUI, keyed by the English source text; fills workbench_zh_CN.ts.
+
+Run through update.sh (lupdate -> this script -> lrelease). Exits non-zero when a source text has no translation,
+so a new string cannot ship untranslated.
+"""
+
+import sys
+import xml.etree.ElementTree as ET
+
+ZH = {
+    # demo
+    "Building a tiny demo language model (random weights, a few hundred kB).":
+        "正在构建一个微型演示语言模型（随机权重，只有几百 KB）。",
+    "Step 1: loading the model and checking it for problems.": "第 1 步：加载模型并检查是否存在问题。",
+    "Step 2: exporting to ONNX, a format that many runtimes and devices understand.":
+        "第 2 步：导出为 ONNX——一种众多推理引擎和设备都支持的格式。",
+    "Step 3: checking that the ONNX model computes the same numbers as PyTorch.":
+        "第 3 步：检查 ONNX 模型的计算结果是否与 PyTorch 一致。",
+    "Step 4: making an 8-bit version that is smaller and usually faster.":
+        "第 4 步：生成 8 位量化版本，体积更小，通常也更快。",
+    "Step 5: measuring how fast the model runs.": "第 5 步：测量模型的运行速度。",
+    "Demo: watch the workbench take a model from PyTorch to a fast, small ONNX model.":
+        "演示：看工作台如何把 PyTorch 模型变成小巧、快速的 ONNX 模型。",
+    "Demo finished: every step succeeded. Open the Graph tab to explore the model.":
+        "演示完成：所有步骤均已成功。打开“计算图”标签页即可浏览模型。",
+    "The demo stopped at '{0}': the step could not start.": "演示在“{0}”处停止：该步骤无法启动。",
+    "The demo stopped at '{0}': see the Jobs and Log panes.": "演示在“{0}”处停止：请查看“任务”和“日志”面板。",
+    "Using the demo model built earlier in {0}.": "使用之前在 {0} 中构建的演示模型。",
+    "Build the demo model": "构建演示模型",
+    # export
+    "Export": "导出",
+    "Convert the loaded model to ONNX. The dynamo exporter is tried first and falls back to the legacy exporter "
+    "when it fails (the reason is reported). Example sizes of 2 or more keep dynamic axes dynamic.":
+        "将已加载的模型转换为 ONNX。优先使用 dynamo 导出器，失败时回退到旧版导出器（并报告原因）。"
+        "示例尺寸取 2 或以上，动态维度才能保持动态。",
+    "Exporter": "导出器",
+    "(no model loaded)": "（尚未加载模型）",
+    "ONNX models (*.onnx)": "ONNX 模型 (*.onnx)",
+    "exporter default": "导出器默认值",
+    "Fold constants": "常量折叠",
+    "Source:": "来源：",
+    "Output:": "输出：",
+    "Exporter:": "导出器：",
+    "Target:": "目标格式：",
+    "Opset:": "Opset 版本：",
+    "Dtype:": "数据类型：",
+    "Inputs and outputs": "输入与输出",
+    "automatic (e.g. input_ids, attention_mask)": "自动（例如 input_ids, attention_mask）",
+    "automatic (e.g. logits)": "自动（例如 logits）",
+    "Input names:": "输入名称：",
+    "Output names:": "输出名称：",
+    "Example batch:": "示例批大小：",
+    "Example sequence:": "示例序列长度：",
+    "Leave names empty to use the model's own.": "名称留空则使用模型自带的名称。",
+    "Dynamic axes": "动态维度",
+    "Input": "输入",
+    "Axis": "维度",
+    "Name": "名称",
+    "Add axis": "添加维度",
+    "Remove": "删除",
+    "Batch and sequence": "批大小和序列长度",
+    "Make batch (axis 0) and sequence (axis 1) dynamic on input_ids and attention_mask":
+        "将 input_ids 和 attention_mask 的批大小（维度 0）和序列长度（维度 1）设为动态",
+    "An empty table lets the exporter make batch and sequence dynamic on every input.":
+        "表格为空时，导出器会把每个输入的批大小和序列长度设为动态。",
+    "Dynamic axis row {0} needs both an input and a name.": "动态维度第 {0} 行需要同时填写输入和名称。",
+    "Load a model first (Load step).": "请先加载模型（“加载”步骤）。",
+    "Choose where to write the exported model.": "请选择导出模型的保存位置。",
+    "Export {0}": "导出 {0}",
+    "Exported with the {0} exporter in {1:.1f} s: {2}": "已用 {0} 导出器完成导出，耗时 {1:.1f} 秒：{2}",
+    "Fell back to the legacy exporter: {0}": "已回退到旧版导出器：{0}",
+    "Inputs: {0} — outputs: {1}": "输入：{0} — 输出：{1}",
+    # jobs dock
+    "Cancel": "取消",
+    "queued": "排队中",
+    "running": "运行中",
+    "done": "完成",
+    "failed": "失败",
+    "cancelled": "已取消",
+    "Clear finished": "清除已结束",
+    "finished at {0}": "于 {0} 完成",
+    "cancelled at {0}": "于 {0} 取消",
+    "No jobs yet. Long actions (inspect, export, validate, quantize, benchmark) appear here.":
+        "暂无任务。耗时操作（检查、导出、验证、量化、基准测试）会显示在这里。",
+    "{0} running": "{0} 个运行中",
+    "Idle": "空闲",
+    # load
+    "Load a model": "加载模型",
+    "Open a checkpoint (.safetensors, .pt, .bin), a Hugging Face model folder or an ONNX file, or drop it on the "
+    "window. Only headers are read where the format allows.":
+        "打开检查点（.safetensors、.pt、.bin）、Hugging Face 模型文件夹或 ONNX 文件，也可以直接拖放到窗口中。"
+        "在格式允许时只读取文件头。",
+    "Inspect": "检查",
+    "Path of a checkpoint, model folder or .onnx file": "检查点、模型文件夹或 .onnx 文件的路径",
+    "Open file…": "打开文件…",
+    "Open folder…": "打开文件夹…",
+    "Summary": "概要",
+    "Format:": "格式：",
+    "Parameters:": "参数量：",
+    "Size:": "大小：",
+    "By dtype:": "按数据类型：",
+    "Tensors:": "张量数：",
+    "Configuration": "配置",
+    "Key": "键",
+    "Value": "值",
+    "Tensors": "张量",
+    "Filter by name (words, or /regex/)": "按名称筛选（关键词或 /正则表达式/）",
+    "Dtype": "数据类型",
+    "Shape": "形状",
+    "Elements": "元素数",
+    "Size": "大小",
+    "Open a model file": "打开模型文件",
+    "Models (*.safetensors *.pt *.pth *.bin *.pt2 *.onnx *.ckpt);;All files (*)":
+        "模型 (*.safetensors *.pt *.pth *.bin *.pt2 *.onnx *.ckpt);;所有文件 (*)",
+    "Open a model folder": "打开模型文件夹",
+    "Inspect {0}": "检查 {0}",
+    "nodes": "节点数",
+    "<b>Before you export, fix these:</b>": "<b>导出前请先解决以下问题：</b>",
+    "No problems found: the model is ready to export.": "未发现问题：模型可以导出。",
+    "{0} of {1} tensors shown": "显示 {0} / {1} 个张量",
+    "Open a model first.": "请先打开模型。",
+    # main window
+    "Model Workbench": "模型工作台",
+    "The benchmark panel is not available": "基准测试面板不可用",
+    "Load": "加载",
+    "Validate": "验证",
+    "Optimize": "优化",
+    "Quantize": "量化",
+    "Benchmark": "基准测试",
+    "Report": "报告",
+    "The graph view is not available": "计算图视图不可用",
+    "Pipeline": "流程",
+    "Graph": "计算图",
+    "Jobs": "任务",
+    "Log": "日志",
+    "&Open file…": "打开文件(&O)…",
+    "Open a checkpoint or an ONNX file": "打开检查点或 ONNX 文件",
+    "Open &folder…": "打开文件夹(&F)…",
+    "Open a Hugging Face model folder": "打开 Hugging Face 模型文件夹",
+    "Open &recipe…": "打开配方(&R)…",
+    "&Save recipe…": "保存配方(&S)…",
+    "&Quit": "退出(&Q)",
+    "&Export": "导出(&E)",
+    "Export the loaded model to ONNX": "将已加载的模型导出为 ONNX",
+    "&Validate": "验证(&V)",
+    "Compare the ONNX model with PyTorch": "将 ONNX 模型与 PyTorch 进行比较",
+    "&Quantize": "量化(&Q)",
+    "Build the ticked quantized variants": "构建勾选的量化版本",
+    "&Benchmark": "基准测试(&B)",
+    "Benchmark the current model": "对当前模型进行基准测试",
+    "Run the &demo": "运行演示(&D)",
+    "Build a tiny model and walk through every step": "构建一个微型模型并演示每个步骤",
+    "&About Model Workbench": "关于模型工作台(&A)",
+    "&File": "文件(&F)",
+    "Recent files": "最近打开",
+    "&Run": "运行(&R)",
+    "&View": "视图(&V)",
+    "Theme": "主题",
+    "Light": "浅色",
+    "Dark": "深色",
+    "Language": "语言",
+    "&Help": "帮助(&H)",
+    "Main toolbar": "主工具栏",
+    "No model loaded": "尚未加载模型",
+    "Open a model (Ctrl+O), drop one on the window, or run the demo.":
+        "打开模型（Ctrl+O）、将模型拖放到窗口中，或运行演示。",
+    "The graph view could not open {0}: {1}": "计算图视图无法打开 {0}：{1}",
+    "Model: {0}": "模型：{0}",
+    "ONNX: {0}": "ONNX：{0}",
+    "{0} job(s) running": "{0} 个任务运行中",
+    "Node {0} ({1})": "节点 {0}（{1}）",
+    "(none)": "（无）",
+    "Clear the list": "清空列表",
+    "The language changes the next time Model Workbench starts.": "界面语言将在下次启动模型工作台时切换。",
+    "not installed": "未安装",
+    "Restart now": "立即重启",
+    "Later": "稍后",
+    "Take a trained model to deployment: export, validate, optimize, quantize, benchmark.":
+        "把训练好的模型带到部署：导出、验证、优化、量化、基准测试。",
+    "About Model Workbench": "关于模型工作台",
+    "Jobs are running": "有任务正在运行",
+    "{0} job(s) are still running. Cancel them and quit?": "仍有 {0} 个任务在运行。要取消它们并退出吗？",
+    "Some jobs did not stop in time.": "部分任务未能及时停止。",
+    # optimize
+    "Simplify the graph (onnxslim), apply ONNX Runtime's graph optimizations and fuse transformer blocks where the "
+    "model type is known. The result is a new variant; the current model is not replaced.":
+        "简化计算图（onnxslim），应用 ONNX Runtime 的图优化，并在已知模型类型时融合 Transformer 模块。"
+        "结果是一个新的版本，不会替换当前模型。",
+    "Step": "步骤",
+    "Applied": "已应用",
+    "Nodes before": "优化前节点数",
+    "Nodes after": "优化后节点数",
+    "Detail": "详情",
+    "Operator": "算子",
+    "Before": "之前",
+    "After": "之后",
+    "Change": "变化",
+    "Use as current model": "设为当前模型",
+    "Settings": "设置",
+    "Simplify (onnxslim)": "简化（onnxslim）",
+    "Transformer fusion": "Transformer 融合",
+    "Validate against PyTorch afterwards": "完成后与 PyTorch 对比验证",
+    "Input model:": "输入模型：",
+    "Level:": "级别：",
+    "Export a model first, or choose an ONNX file.": "请先导出模型，或选择一个 ONNX 文件。",
+    "Choose where to write the optimized model.": "请选择优化后模型的保存位置。",
+    "Optimize {0}": "优化 {0}",
+    "Nodes: {0} before, {1} after ({2:.1f}% fewer).": "节点数：优化前 {0}，优化后 {1}（减少 {2:.1f}%）。",
+    # panel base
+    "Copy as CLI command": "复制为命令行",
+    "Put the equivalent `workbench` command line on the clipboard": "将等效的 `workbench` 命令行复制到剪贴板",
+    "Save as recipe…": "另存为配方…",
+    "Write these settings to a TOML recipe for `workbench run`": "将这些设置写入 TOML 配方，供 `workbench run` 使用",
+    "Copied: {0}": "已复制：{0}",
+    "Command copied to the clipboard": "命令已复制到剪贴板",
+    "Save recipe": "保存配方",
+    "Recipes (*.toml)": "配方 (*.toml)",
+    "Recipe saved to {0}": "配方已保存到 {0}",
+    "Started: {0}": "已开始：{0}",
+    "Could not show the result: {0}": "无法显示结果：{0}",
+    "Finished: {0} ({1:.1f} s)": "已完成：{0}（{1:.1f} 秒）",
+    "Failed: {0}: {1}": "失败：{0}：{1}",
+    "{0} failed": "{0} 失败",
+    "Cancelled: {0}": "已取消：{0}",
+    "Browse…": "浏览…",
+    "Choose a path": "选择路径",
+    # quantize
+    "Tick the variants to build; each runs as its own job. Fidelity compares every variant's outputs with the "
+    "unquantized model (cosine 1.0 = identical).":
+        "勾选要构建的版本，每个版本作为独立任务运行。保真度将每个版本的输出与未量化模型比较（余弦相似度 1.0 表示完全一致）。",
+    "int8 dynamic (weights int8, activations quantized at run time)": "int8 动态（权重为 int8，激活在运行时量化）",
+    "int8 static (QDQ, needs calibration data)": "int8 静态（QDQ，需要校准数据）",
+    "fp16 (half-precision weights and compute)": "fp16（半精度权重与计算）",
+    "int4 weight-only (MatMulNBits)": "int4 仅权重（MatMulNBits）",
+    "int8 weight-only": "int8 仅权重",
+    "Variant": "版本",
+    "State": "状态",
+    "Size before": "原大小",
+    "Size after": "新大小",
+    "Ratio": "比例",
+    "Cosine": "余弦相似度",
+    "Max abs diff": "最大绝对误差",
+    "Output": "输出",
+    "Variants": "量化版本",
+    "calibration: folder of .npy/.npz or a .txt of lines": "校准数据：.npy/.npz 文件夹，或按行分隔的 .txt 文件",
+    "File…": "文件…",
+    "Folder…": "文件夹…",
+    "beside the input model": "与输入模型相同的位置",
+    "Per-channel weights (more accurate)": "逐通道量化权重（更精确）",
+    "Node names to keep in float, separated by commas or lines (e.g. /lm_head/MatMul)":
+        "保持浮点精度的节点名称，用逗号或换行分隔（例如 /lm_head/MatMul）",
+    "Output folder:": "输出文件夹：",
+    "Exclude nodes:": "排除节点：",
+    "Calibration data": "校准数据",
+    "Calibration data (*.txt *.npy *.npz);;All files (*)": "校准数据 (*.txt *.npy *.npz);;所有文件 (*)",
+    "Export a model first, or type the path of an ONNX file.": "请先导出模型，或输入 ONNX 文件的路径。",
+    "Tick at least one variant.": "请至少勾选一个版本。",
+    "int8 static needs calibration data: choose a file or a folder.": "int8 静态量化需要校准数据：请选择文件或文件夹。",
+    "Quantize {0}": "量化 {0}",
+    # report
+    "A recipe is the whole pipeline in one TOML file. Run it here or with `workbench run`; the report collects "
+    "every step's results and plots.":
+        "配方是把整个流程写在一个 TOML 文件里。可以在这里运行，也可以用 `workbench run` 运行；报告汇总每一步的结果和图表。",
+    "Run recipe": "运行配方",
+    "Open in browser": "在浏览器中打开",
+    "Recipe": "配方",
+    "Recipes (*.toml *.yaml *.yml)": "配方 (*.toml *.yaml *.yml)",
+    "empty: the settings of every step, as they are now": "留空：使用各步骤当前的设置",
+    "Load recipe…": "加载配方…",
+    "Save recipe…": "保存配方…",
+    "Recipe file:": "配方文件：",
+    "No report yet. Run a recipe, or run the demo (Help > Run the demo).":
+        "还没有报告。请运行配方，或运行演示（帮助 > 运行演示）。",
+    "Open recipe": "打开配方",
+    "Recipe loaded: {0}": "已加载配方：{0}",
+    "Load a model or a recipe first.": "请先加载模型或配方。",
+    "Run recipe {0}": "运行配方 {0}",
+    "Recipe finished: {0} steps, report in {1}": "配方运行完成：共 {0} 个步骤，报告位于 {1}",
+    "Failed steps: {0}": "失败的步骤：{0}",
+    # validate
+    "Run the ONNX checker and shape inference, then feed the same inputs to PyTorch and ONNX Runtime at two shapes "
+    "and compare every output (padded positions are ignored).":
+        "运行 ONNX 检查器和形状推断，然后在两种形状下向 PyTorch 和 ONNX Runtime 输入相同的数据，"
+        "逐一比较所有输出（忽略填充位置）。",
+    "Max rel diff": "最大相对误差",
+    "Result": "结果",
+    "What to compare": "比较对象",
+    "default for the dtype (1e-4 for fp32)": "按数据类型的默认值（fp32 为 1e-4）",
+    "default for the dtype (1e-5 for fp32)": "按数据类型的默认值（fp32 为 1e-5）",
+    "batch x sequence pairs, separated by commas": "批大小 x 序列长度，多组用逗号分隔",
+    "ONNX model:": "ONNX 模型：",
+    "Against (PyTorch):": "对照模型（PyTorch）：",
+    "Relative tolerance:": "相对容差：",
+    "Absolute tolerance:": "绝对容差：",
+    "Shapes (batch x sequence):": "形状（批大小 x 序列长度）：",
+    "Choose the PyTorch model to compare against.": "请选择用于对照的 PyTorch 模型。",
+    "Tolerances must be numbers such as 1e-4.": "容差必须是数字，例如 1e-4。",
+    "Write shapes as batch x sequence pairs, e.g. 2x8, 3x13.": "形状请写成“批大小 x 序列长度”，例如 2x8, 3x13。",
+    "Validate {0}": "验证 {0}",
+    "pass": "通过",
+    "FAIL": "未通过",
+    "PASSED: ONNX Runtime matches PyTorch on every output.": "通过：ONNX Runtime 的每个输出都与 PyTorch 一致。",
+    "FAILED: some outputs differ from PyTorch beyond the tolerances.": "未通过：部分输出与 PyTorch 的差异超出容差。",
+    "Shapes tried: {0}. Tolerances: rtol {1:g}, atol {2:g}. Checker: {3}. Shape inference: {4}.":
+        "测试的形状：{0}。容差：rtol {1:g}，atol {2:g}。检查器：{3}。形状推断：{4}。",
+}
+
+
+def fill(ts_path: str) -> int:
+    tree = ET.parse(ts_path)
+    root = tree.getroot()
+    root.set("language", "zh_CN")
+    missing = []
+    for message in root.iter("message"):
+        source = message.find("source").text or ""
+        translation = message.find("translation")
+        if source in ZH:
+            translation.text = ZH[source]
+            translation.attrib.pop("type", None)
+        else:
+            missing.append(source)
+    tree.write(ts_path, encoding="utf-8", xml_declaration=True)
+    with open(ts_path, "r+", encoding="utf-8") as handle:  # lupdate's doctype, kept for Qt Linguist
+        text = handle.read()
+        if "<!DOCTYPE TS>" not in text:
+            text = text.replace("?>\n", "?>\n<!DOCTYPE TS>\n", 1)
+            handle.seek(0)
+            handle.write(text)
+            handle.truncate()
+    for source in missing:
+        print(f"untranslated: {source!r}", file=sys.stderr)
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(fill(sys.argv[1]))
