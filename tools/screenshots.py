@@ -112,14 +112,14 @@ def run(args) -> int:
     if not wait_jobs(app, window.run_export(), 900, "export"):
         shooter.shot("export-failed")
         return 1
-    window.show_panel("export")
-    shooter.shot("export")
+    window.show_panel("graph")  # where a finished export leaves the window; Chromium renders visible pages only
     graph_ready = lambda: getattr(getattr(window.graph_panel, "view", None), "is_ready", False)  # noqa: E731
-    if wait_until(app, graph_ready, 120, "the graph view"):
-        window.show_panel("graph")
+    if wait_until(app, graph_ready, 180, "the graph view"):
         settle(app, 2.0)
         window.graph_panel.highlight(_first_matmul(window.state.onnx_path))
-        shooter.shot("graph", settle_s=2.0)
+    shooter.shot("graph", settle_s=3.0)
+    window.show_panel("export")
+    shooter.shot("export")
 
     print("validate")
     wait_jobs(app, window.run_validate(), 600, "validate")
@@ -182,11 +182,18 @@ def run(args) -> int:
     zh.show()
     zh.state.output_dir = str(work / "out-zh")
     wait_jobs(app, zh.open_path(str(model)), 120, "inspect")
+    zh.state.set_onnx(window.state.onnx_path)
+    for result in window.quantize_panel.results.values():  # the results of the jobs run above
+        zh.quantize_panel.show_result(result)
+    if window.validate_panel.result is not None:
+        zh.validate_panel.show_result(window.validate_panel.result)
     zh_shooter = Shooter(app, zh, out)
     zh_shooter.count = shooter.count
     zh_shooter.shot("zh-load")
     zh.show_panel("export")
     zh_shooter.shot("zh-export")
+    zh.show_panel("validate")
+    zh_shooter.shot("zh-validate")
     zh.show_panel("quantize")
     zh_shooter.shot("zh-quantize")
     zh.shutdown()

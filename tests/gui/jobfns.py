@@ -39,3 +39,16 @@ def fail_with_workbench_error(progress=None, cancel=None):
     from workbench.core.errors import WorkbenchError
 
     raise WorkbenchError("the model folder has no config.json", "choose a Hugging Face model folder")
+
+
+def spawns_grandchild(pid_file: str, progress=None, cancel=None):
+    """Starts a process of its own (as the engine's isolated benchmarks do), then works until killed."""
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    Path(pid_file).write_text(str(child.pid))
+    while True:
+        if progress:
+            progress(0.5, "waiting")
+        time.sleep(0.05)

@@ -133,3 +133,32 @@ def test_live_chart_save_png_with_the_exporter(qtbot, tmp_path):
 
     assert QImage(path).width() >= 600
     assert "ORT fp32 GPU" not in chart.series  # no GPU readings: no GPU curve
+
+
+def test_dark_theme_recolours_background_and_pale_curves(qtbot):
+    from workbench.gui.charts import THEMES, BenchCharts
+
+    charts = BenchCharts()
+    qtbot.addWidget(charts)
+    charts.latency.append_latency("ORT int8", [0, 1, 2], [1.0, 1.1, 1.2])
+    light = charts.latency.series["ORT int8"].items[0].opts["pen"].color().name()
+    charts.set_theme("dark")
+    dark = charts.latency.series["ORT int8"].items[0].opts["pen"].color().name()
+    assert light != dark  # the pale tint mixes with the background it sits on
+    assert charts.latency.plot_widget.backgroundBrush().color().name() == THEMES["dark"]["bg"]
+    assert charts.latency.series["ORT int8"].items[1].opts["pen"].color().name() == charts.color("ORT int8").lower()
+
+
+def test_removing_a_failed_series_clears_its_curves_and_legend(qtbot):
+    from workbench.core.results import BenchSample
+    from workbench.gui.charts import BenchCharts
+
+    charts = BenchCharts()
+    qtbot.addWidget(charts)
+    charts.add_series("PyTorch eager")
+    charts.feed("ORT fp32", [BenchSample(i, 1.0, 300.0, None, i * 0.001) for i in range(10)])
+    charts.remove("PyTorch eager")
+    assert list(charts.latency.series) == ["ORT fp32"]
+    assert [label.text for _s, label in charts.latency.legend.items] == ["ORT fp32"]
+    assert [label.text for _s, label in charts.memory.legend.items] == ["ORT fp32"]
+    charts.redraw()

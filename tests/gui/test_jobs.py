@@ -132,3 +132,25 @@ def test_close_refused_keeps_window(qtbot, tmp_path, monkeypatch):
     assert win.close()
     assert not job.is_running or job.worker.isFinished()
     delete_now(win)
+
+
+def test_cancel_also_ends_processes_the_job_started(qtbot, state, tmp_path):
+    import os
+
+    pid_file = tmp_path / "grandchild.pid"
+    job = state.jobs.run_in_process("nested", jobfns.spawns_grandchild, str(pid_file))
+    qtbot.waitUntil(pid_file.exists, timeout=60000)
+    qtbot.waitUntil(lambda: pid_file.read_text().strip() != "", timeout=5000)
+    grandchild = int(pid_file.read_text())
+    job.cancel()
+    assert wait_job(qtbot, job, 30) == workers.CANCELLED
+
+    def gone():
+        try:
+            os.kill(grandchild, 0)
+        except ProcessLookupError:
+            return True
+        # a zombie not yet reaped by init counts as gone
+        status = Path(f"/proc/{grandchild}/status")
+        return status.exists() and "zombie" in status.read_text()
+    qtbot.waitUntil(gone, timeout=10000)

@@ -193,8 +193,9 @@ def test_settings_theme_and_recent_files(qtbot, window, tmp_path):
     assert window.settings.theme == "dark"
     assert "#1e222a" in QApplication.instance().styleSheet()
     window.set_theme("light")
-    window.state.set_source(str(tmp_path))
+    job = window.open_path(str(tmp_path))
     assert window.settings.recent_files[0] == str(tmp_path)
+    qtbot.waitUntil(lambda: not job.is_running, timeout=30000)
     window._fill_recent_menu()
     assert str(tmp_path) in [a.text() for a in window.recent_menu.actions()]
 
@@ -210,15 +211,27 @@ def test_about_lists_versions_without_importing_torch(qtbot, window):
 
 
 def test_translations_load_and_translate(qtbot):
+    from conftest import StubBenchPanel, StubGraphPanel
     from PySide6.QtCore import QCoreApplication
 
     from workbench.gui import theme
+    from workbench.gui.main_window import MainWindow
 
     translator = theme.install_translator("zh_CN")
     try:
         assert translator is not None
+        import gc
+
+        gc.collect()  # the translator's data must outlive any temporary
         assert QCoreApplication.translate("MainWindow", "Export") == "导出"
         assert QCoreApplication.translate("PanelBase", "Copy as CLI command") == "复制为命令行"
+        win = MainWindow(graph_factory=StubGraphPanel, bench_factory=StubBenchPanel)
+        assert win.windowTitle() == "模型工作台"
+        assert win.load_panel.title_label.text() == "加载模型"
+        assert win.export_panel.copy_button.text() == "复制为命令行"
+        assert win.navigator.item(1).text().endswith("导出")
+        win.close()
+        delete_now(win)
     finally:
         theme.install_translator("en")
 

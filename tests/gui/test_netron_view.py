@@ -264,3 +264,31 @@ def test_graph_panel_lists_filters_highlights_and_shows_the_difference(qtbot, ti
             from workbench.gui.netron_view import port_is_open
 
             assert not port_is_open(*address)
+
+
+def test_graph_panel_opens_netron_when_first_shown(qtbot, tiny_onnx):
+    """A hidden panel lists the nodes at once and starts Netron only when shown; a highlight asked for before
+    Netron is ready is applied once it is."""
+    from workbench.gui.panels.graph_panel import GraphPanel
+    from workbench.gui.state import AppState
+
+    state = AppState()
+    panel = GraphPanel(state)
+    qtbot.addWidget(panel)
+    try:
+        state.set_onnx(tiny_onnx)
+        assert panel.view is None and panel.model.rowCount() == 3
+        panel.highlight("node_relu")
+        assert "Relu" in panel.info.toPlainText()
+        panel.resize(1000, 600)
+        with qtbot.waitSignal(panel.nodeSelected, timeout=1000, raising=False):
+            panel.show()
+        assert panel.view is not None
+        qtbot.waitUntil(lambda: panel.view.is_ready, timeout=READY_MS)
+        qtbot.waitUntil(lambda: json.loads(js(qtbot, panel.view, "JSON.stringify(window.__wb_selected())"))
+                        == [{"name": "node_relu", "type": "Relu", "inputs": ["linear"], "outputs": ["relu"]}],
+                        timeout=10_000)
+        state.set_onnx("")
+        assert panel.model.rowCount() == 0 and panel.view.address is None
+    finally:
+        panel.dispose()

@@ -107,5 +107,24 @@ def test_quantize_panel_int8_dynamic(qtbot, state, exported_onnx, tmp_path):
     assert result.size_bytes["after"] < result.size_bytes["before"]
     row = panel.model.rows()[0]
     assert row[0] == "int8-dynamic" and row[1] == "done"
-    assert 0.5 < row[5] <= 1.0001  # cosine
+    assert 0.5 < float(row[5]) <= 1.0001  # cosine
     assert state.variants["int8-dynamic"] == result.output
+
+
+def test_optimize_panel_shows_node_counts(qtbot, state, exported_onnx, tmp_path):
+    from workbench.gui.panels.optimize_panel import OptimizePanel
+
+    state.set_onnx(exported_onnx)
+    panel = OptimizePanel(state)
+    qtbot.addWidget(panel)
+    assert panel.output_edit.text().endswith("model.opt.onnx")
+    panel.output_edit.setText(str(tmp_path / "model.opt.onnx"))
+    job = panel.optimize()
+    assert wait_job(qtbot, job, 240) == workers.DONE, job.error
+    result = job.result
+    assert (tmp_path / "model.opt.onnx").is_file()
+    assert result.nodes_after <= result.nodes_before
+    assert str(result.nodes_before) in panel.counts.text()
+    assert panel.steps_model.rowCount() == len(result.steps)
+    assert state.variants["optimized"] == result.output
+    assert panel.use_button.isEnabled()

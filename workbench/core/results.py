@@ -58,6 +58,7 @@ class ExportResult(_Json):
     dtype: str = "fp32"
     family_settings: dict = field(default_factory=dict)  # settings applied for the model family
     seconds: float = 0.0
+    notes: list = field(default_factory=list)  # how the export went, in words (e.g. the lean path, or why not)
 
     @property
     def path(self) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -175,6 +176,7 @@ class MainWindow(QMainWindow):
 
     def _action(self, text: str, slot, shortcut=None, icon_name: str = "", tip: str = "") -> QAction:
         action = QAction(theme.icon(icon_name) if icon_name else QIcon(), text, self)
+        action.setIconText(re.sub(r"\(&\w\)|&(?=\w)", "", text).replace("…", ""))  # toolbar: no mnemonic
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
         if tip:
@@ -290,6 +292,7 @@ class MainWindow(QMainWindow):
         self.state.sourceChanged.connect(self._source_changed)
         self.state.onnxChanged.connect(self._onnx_changed)
         self.state.requestPanel.connect(self.show_panel)
+        self.load_panel.pathOpened.connect(self.settings.add_recent)
         self.jobs.runningChanged.connect(self._running_changed)
         self.jobs.jobAdded.connect(lambda _job: self.jobs_dock.show())
         node_selected = getattr(self.graph_panel, "nodeSelected", None)
@@ -330,8 +333,6 @@ class MainWindow(QMainWindow):
     def _source_changed(self, path: str) -> None:
         self.source_status.setText(self.tr("Model: {0}").format(Path(path).name) if path else "")
         self.source_status.setToolTip(path)
-        if path:
-            self.settings.add_recent(path)
         setter = getattr(self.bench_panel, "set_source", None)
         if setter is not None and path:
             setter(path)
@@ -339,8 +340,6 @@ class MainWindow(QMainWindow):
     def _onnx_changed(self, path: str) -> None:
         self.onnx_status.setText(self.tr("ONNX: {0}").format(Path(path).name) if path else "")
         self.onnx_status.setToolTip(path)
-        if path and path.lower().endswith(".onnx"):
-            self.settings.add_recent(path)
         setter = getattr(self.bench_panel, "set_model", None)
         if setter is not None and path:
             setter(path)

@@ -239,8 +239,9 @@ class _NetronPage(QWebEnginePage):
         self.console.append(f"{source}:{line}: {message}")
 
 
-# QWebChannel exposes slots by name: give the slot the plain name JS calls.
 class Bridge(QObject):
+    """The page's ``channel.objects.bridge``: JS calls ``selection(json)``; Python gets ``received``."""
+
     received = Signal(str)
 
     @Slot(str)
@@ -318,8 +319,11 @@ class NetronView(QWebEngineView):
     def console(self) -> list:
         return list(self._page.console) if self._page is not None else []
 
-    def open_model(self, path: str) -> None:
-        """Serve ``path`` (with any external data beside it) on a free loopback port and show it."""
+    def open_model(self, path: str, index: "Optional[NodeIndex]" = None) -> None:
+        """Serve ``path`` (with any external data beside it) on a free loopback port and show it.
+
+        ``index`` is the file's :class:`NodeIndex` when the caller has read it already.
+        """
         path = os.path.abspath(str(path))
         if not os.path.isfile(path):
             raise FileNotFoundError(path)
@@ -327,7 +331,7 @@ class NetronView(QWebEngineView):
             raise RuntimeError("this NetronView was disposed")
         self._stop_server()
         self.model_path = path
-        self.index = NodeIndex(path)
+        self.index = index if index is not None else NodeIndex(path)
         self.address = _start_netron(path)
         self.interceptor.port = int(self.address[1])
         self.is_ready = False
@@ -382,7 +386,8 @@ class NetronView(QWebEngineView):
             self.is_ready = False
 
     def _check_ready(self) -> None:
-        self._elapsed_ms += self._poll.interval()
+        if self.isVisible():  # a hidden page does not render (Netron waits for animation frames)
+            self._elapsed_ms += self._poll.interval()
         if self._elapsed_ms > self._ready_timeout_ms:
             self._poll.stop()
             self.loadFailed.emit(f"Netron did not render within {self._ready_timeout_ms / 1000:.0f} s")
@@ -446,8 +451,17 @@ def _start_netron(path: str) -> tuple:
     import netron
     from netron import server as netron_server
 
+    root = logging.getLogger()
+    guard = None
+    if not root.hasHandlers():  # netron calls logging.basicConfig() then, reconfiguring the whole application
+        guard = logging.NullHandler()
+        root.addHandler(guard)
     with _netron_lock:
-        address = netron.start(path, address=("127.0.0.1", 0), browse=False)
+        try:
+            address = netron.start(path, address=("127.0.0.1", 0), browse=False)
+        finally:
+            if guard is not None:
+                root.removeHandler(guard)
         # netron stores the served content on its handler *class*, shared by every server in the process:
         # give this server a handler subclass of its own so that a second view does not change the first.
         try:

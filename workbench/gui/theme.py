@@ -85,7 +85,10 @@ def install_translator(language: str, app: Optional[QApplication] = None) -> Opt
     if not node.is_file():
         return None
     translator = QTranslator(app)
-    if translator.load(QByteArray(node.read_bytes())):  # from bytes: works inside a zip too
+    # Loaded from bytes (works inside a zip too). QTranslator does not copy them: keep them alive with it.
+    data = QByteArray(node.read_bytes())
+    if translator.load(data):
+        translator._workbench_data = data
         app.installTranslator(translator)
         app._workbench_translator = translator
         return translator

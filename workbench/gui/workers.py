@@ -79,7 +79,15 @@ class _Throttle:
 
 
 def _child_main(channel, fn, args, kwargs) -> None:
-    """Entry point of a job's child process: run ``fn`` and send progress, then the result or the error."""
+    """Entry point of a job's child process: run ``fn`` and send progress, then the result or the error.
+
+    The child leads its own process group, so Cancel also ends the processes the engine starts in turn.
+    """
+    if hasattr(os, "setpgid"):
+        try:
+            os.setpgid(0, 0)
+        except OSError:
+            pass
     def send(fraction, message):
         try:
             channel.put(("progress", fraction, message))
@@ -179,7 +187,7 @@ class ProcessWorker(_Worker):
         self.started_at = time.time()
         try:
             self.process = ctx.Process(target=_child_main, args=(channel, self.fn, self.args, self.kwargs),
-                                       name="workbench-job", daemon=True)
+                                       name="workbench-job", daemon=False)  # the engine may start its own children
             self.process.start()
         except BaseException as err:  # noqa: BLE001 - e.g. an argument that cannot be pickled
             self.ended.emit(FAILED, f"the job could not start: {error_line(err)}", traceback.format_exc())
@@ -222,16 +230,19 @@ class ProcessWorker(_Worker):
                 return FAILED, message[1], message[2] if len(message) > 2 else ""
 
     def _end_child(self) -> None:
+        """Join the child; when it is still running (cancel), SIGTERM its group, then SIGKILL after a grace period.
+        Whatever the child left running in its group (e.g. after a crash) is killed too."""
         proc = self.process
         if proc is None:
             return
         proc.join(timeout=0.2 if not self.token.cancelled else 0)
         if proc.is_alive():
-            proc.terminate()
+            _signal_group(proc, signal.SIGTERM)
             proc.join(timeout=TERMINATE_GRACE_S)
         if proc.is_alive():
-            proc.kill()
+            _signal_group(proc, signal.SIGKILL)
             proc.join(timeout=TERMINATE_GRACE_S)
+        _signal_group(proc, getattr(signal, "SIGKILL", signal.SIGTERM), group_only=True)
 
     def _remove_partial(self, remove_outputs: bool) -> None:
         """Remove the staging folders a killed child left, and (on cancel) outputs it wrote during the job."""
@@ -256,10 +267,29 @@ class ProcessWorker(_Worker):
         self.token.cancel()
         proc = self.process
         if proc is not None and proc.is_alive():
-            try:
-                os.kill(proc.pid, signal.SIGTERM)
-            except OSError:
-                pass
+            _signal_group(proc, signal.SIGTERM)
+
+
+def _signal_group(proc, sig, group_only: bool = False) -> None:
+    """Send ``sig`` to the child's process group (POSIX), else to the child itself."""
+    pid = proc.pid
+    if pid is None:
+        return
+    if hasattr(os, "killpg"):
+        try:
+            os.killpg(pid, sig)  # the child made itself leader of group ``pid``
+            return
+        except (ProcessLookupError, PermissionError):
+            pass  # no such group (yet, or any more)
+    if group_only:
+        return
+    try:
+        if sig == getattr(signal, "SIGKILL", None):
+            proc.kill()
+        else:
+            proc.terminate()
+    except (OSError, ValueError):
+        pass
 
 
 class Job(QObject):

@@ -11,6 +11,7 @@ import warnings
 from pathlib import Path
 
 from workbench.core.errors import WorkbenchError
+from workbench.core.export import lean
 from workbench.core.export.dynamic_axes import normalize, to_dynamic_shapes
 from workbench.core.export.errors import explain, export_error, first_line
 from workbench.core.fsutil import staged_output
@@ -20,6 +21,7 @@ from workbench.core.results import ExportResult
 from workbench.core.specs import DTYPES, EXPORTERS, ExportSpec
 
 EXTERNAL_DATA_ABOVE = 1 << 30  # bytes of weights above which the weights go to model.onnx.data
+LEAN_ABOVE = lean.LEAN_ABOVE  # safetensors weights above this take the lean path (WORKBENCH_LEAN_EXPORT=1/0 forces)
 
 
 def example_inputs(loaded, spec: ExportSpec) -> dict:
@@ -91,7 +93,11 @@ def export_onnx(spec: ExportSpec, progress=None, cancel=None) -> ExportResult:
     stages = Stages(["loading the model", "exporting", "checking the ONNX file"], progress, cancel)
     started = time.perf_counter()
     stages.next()
-    loaded = load_model(spec.source, spec.dtype, spec.inputs.shapes)
+    weights, why_not = lean.wanted(spec, spec.exporter)  # HF folder, safetensors, dynamo, large: no weights loaded
+    notes = [why_not] if why_not else []
+    loaded = _weightless(spec, notes) if weights is not None else None
+    weights = weights if loaded is not None else None
+    loaded = loaded or load_model(spec.source, spec.dtype, spec.inputs.shapes)
     inputs = example_inputs(loaded, spec)
     axes = normalize(spec.dynamic_axes if spec.dynamic_axes is not None else loaded.default_dynamic_axes(), inputs)
     names = _io_names(spec, loaded)
@@ -99,11 +105,19 @@ def export_onnx(spec: ExportSpec, progress=None, cancel=None) -> ExportResult:
     axes = {loaded.input_names[names[0].index(k)] if k in names[0] else k: v for k, v in axes.items()}
     exporter = spec.exporter if spec.exporter != "dynamo" else loaded.family.get("exporter", "dynamo")
     external = spec.external_data if spec.external_data is not None else (
-        _weights_bytes(loaded.module) > EXTERNAL_DATA_ABOVE)
+        _weights_bytes(loaded.module) > EXTERNAL_DATA_ABOVE or weights is not None)
     fallback_reason = None
     stages.next()
     with staged_output(spec.output) as path:
-        if exporter == "dynamo":
+        if exporter == "dynamo" and weights is not None:
+            try:
+                notes += lean.export(loaded, weights, inputs, path, spec, names, axes)
+            except Exception as err:  # noqa: BLE001 - any failure: the plain path below, with the reason noted
+                notes.append(f"lean export failed ({first_line(err)}); exported the plain way")
+                _clean(path)
+                loaded = weights = None
+                loaded = load_model(spec.source, spec.dtype, spec.inputs.shapes)
+        if exporter == "dynamo" and weights is None:
             try:
                 _dynamo(loaded.module, inputs, path, spec, names, axes, external)
             except Exception as err:  # noqa: BLE001 - exporter errors come in many types
@@ -128,7 +142,17 @@ def export_onnx(spec: ExportSpec, progress=None, cancel=None) -> ExportResult:
                         output_names=names[1], dynamic_axes={k: {str(a): d for a, d in v.items()}
                                                               for k, v in axes.items()},
                         example_shapes={k: list(v.shape) for k, v in inputs.items()}, opset=_opset(path_of(spec)),
-                        dtype=spec.dtype, family_settings=loaded.family, seconds=time.perf_counter() - started)
+                        dtype=spec.dtype, family_settings=loaded.family, seconds=time.perf_counter() - started,
+                        notes=notes)
+
+
+def _weightless(spec: ExportSpec, notes: list):
+    """The model built without its weights for the lean path, or None (reason noted) to load it the plain way."""
+    try:
+        return lean.load_weightless(spec.source, spec.dtype)
+    except Exception as err:  # noqa: BLE001
+        notes.append(f"lean export not used: {first_line(err)}")
+        return None
 
 
 def path_of(spec: ExportSpec) -> Path:

@@ -226,7 +226,8 @@ def load_hf_model(folder: str | os.PathLike, dtype: str = "fp32", task: Optional
         if with_weights:
             model = cls.from_pretrained(folder, local_files_only=True, dtype=torch_dtype(dtype), **load_kwargs)
         else:
-            model = cls.from_config(config, dtype=torch_dtype(dtype), **load_kwargs)
+            build = getattr(cls, "from_config", None) or cls._from_config  # Auto* classes / model classes
+            model = build(config, dtype=torch_dtype(dtype), **load_kwargs)
     except WorkbenchError:
         raise
     except Exception as err:  # noqa: BLE001

@@ -23,6 +23,7 @@ from workbench.core.jobs import CancelToken
 from workbench.gui.charts import BenchCharts
 
 BATCH_INTERVAL_S = 0.05
+DEFAULT_WARMUP = 10
 TORCH, ORT = "torch", "onnx"
 TORCH_NAME, ORT_NAME = "PyTorch eager", "ORT fp32"
 COLUMNS = ("Variant", "Provider", "p50 ms", "p95 ms", "p99 ms", "mean ms", "throughput /s", "peak RSS MB",
@@ -170,13 +171,16 @@ class BenchPanel(QWidget):
         self.batch = self._spin(1, 4096, 1, "Batch size of the example inputs")
         self.sequence = self._spin(1, 1 << 16, 128, "Sequence length (text models)")
         self.iterations = self._spin(1, 1_000_000, 200, "Timed runs per variant (after warm-up)")
-        self.warmup = self._spin(0, 10_000, 10, "Untimed runs before timing")
+        self.warmup = self._spin(0, 10_000, DEFAULT_WARMUP, "Untimed runs before timing")
+        self.threads = self._spin(0, 1024, 0, "Intra-op threads (0: the runtime's default)")
+        self.threads.setSpecialValueText("default")
         form = QFormLayout()
         form.addRow("Provider", self.provider)
         form.addRow("Batch", self.batch)
         form.addRow("Sequence", self.sequence)
         form.addRow("Iterations", self.iterations)
         form.addRow("Warm-up", self.warmup)
+        form.addRow("Threads", self.threads)
         self.variant_box = QGroupBox("Variants")
         self.variant_layout = QVBoxLayout(self.variant_box)
         self.checks: dict[str, QCheckBox] = {}
@@ -213,7 +217,7 @@ class BenchPanel(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(True)
         self.table.setMinimumHeight(140)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.charts)
@@ -273,7 +277,7 @@ class BenchPanel(QWidget):
     def spec_fields(self) -> dict:
         return {"provider": self.provider.currentData(), "batch": self.batch.value(),
                 "sequence": self.sequence.value(), "iterations": self.iterations.value(),
-                "warmup": self.warmup.value()}
+                "warmup": self.warmup.value(), "threads": self.threads.value() or None}
 
     # -- run -------------------------------------------------------------------------------------------------------
     @property
@@ -324,6 +328,7 @@ class BenchPanel(QWidget):
 
     def _on_failed(self, name: str, message: str) -> None:
         self.failures[name] = message
+        self.charts.remove(name)
         row = self.table.rowCount()
         self.table.insertRow(row)
         self.table.setItem(row, 0, QTableWidgetItem(name))
@@ -367,6 +372,10 @@ class BenchPanel(QWidget):
         self.provider.setEnabled(not running)
 
     # -- export ----------------------------------------------------------------------------------------------------
+    def set_theme(self, name: str) -> None:
+        """Follow the window's light/dark theme (the main window calls this)."""
+        self.charts.set_theme(name)
+
     def save_charts(self, path: Optional[str] = None) -> Optional[str]:
         if path is None:
             path, _ = QFileDialog.getSaveFileName(self, "Save charts as PNG", "benchmark.png", "PNG image (*.png)")
@@ -384,6 +393,10 @@ class BenchPanel(QWidget):
         for i, v in enumerate(onnx):
             args = ["workbench", "bench", v.path, "--provider", fields["provider"], "--batch", str(fields["batch"]),
                     "--seq", str(fields["sequence"]), "--iterations", str(fields["iterations"])]
+            if fields["warmup"] != DEFAULT_WARMUP:
+                args += ["--warmup", str(fields["warmup"])]
+            if fields["threads"]:
+                args += ["--threads", str(fields["threads"])]
             if torch is not None and i == 0:
                 args += ["--compare-torch", torch.path]
             lines.append(shlex.join(args))

@@ -124,6 +124,7 @@ class ExportPanel(PanelBase):
         self.axes_table.setHorizontalHeaderLabels([self.tr("Input"), self.tr("Axis"), self.tr("Name")])
         self.axes_table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
         self.axes_table.verticalHeader().setVisible(False)
+        self.axes_table.verticalHeader().setDefaultSectionSize(24)
         self.axes_table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.axes_table.setMinimumHeight(110)
         buttons = QHBoxLayout()

@@ -38,6 +38,9 @@ class GraphPanel(QWidget):
         self.state = state
         self.view = None  # NetronView, created by the first open_model
         self.details: Optional[dict] = None
+        self.index = None  # NodeIndex of the current model
+        self.model_path = ""
+        self._view_pending = False
         self._pending_highlight: Optional[str] = None
         self._syncing = False
         self._build()
@@ -89,25 +92,43 @@ class GraphPanel(QWidget):
 
     # -- public API ------------------------------------------------------------------------------------------------
     def open_model(self, path: str) -> None:
-        """Show ``path`` in Netron and list its nodes."""
-        view = self._ensure_view()
+        """List the nodes of ``path`` now and show it in Netron (at once when visible, else when first shown: a
+        hidden web view does not render, and QtWebEngine need not start before anyone looks at a graph)."""
+        from workbench.gui.netron_view import NodeIndex
+
+        self.index = NodeIndex(path)
+        self.model_path = str(path)
         self.details = None
         self.info.clear()
-        view.open_model(path)
-        self.stack.setCurrentWidget(view)
         self._fill_list()
+        if self.isVisible():
+            self._open_view()
+        else:
+            self._view_pending = True
+            self._update_count(" · the graph opens when shown")
+
+    def _open_view(self) -> None:
+        self._view_pending = False
+        view = self._ensure_view()
+        view.open_model(self.model_path, self.index)
+        self.stack.setCurrentWidget(view)
         self._update_count(" · loading graph…")
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if self._view_pending and self.model_path:
+            self._open_view()
 
     def highlight(self, node_name: str) -> None:
         """Select ``node_name`` in Netron (scrolling to it), in the list, and show its details."""
-        if self.view is None or self.view.index is None:
+        if self.index is None:
             return
-        details = self.view.index.details(node_name)
+        details = self.index.details(node_name)
         if details is None:
             return
         self._select_in_list(node_name)
         self._show_details(details)
-        if self.view.is_ready:
+        if self.view is not None and self.view.is_ready:
             self.view.select_node(node_name)
         else:
             self._pending_highlight = node_name
@@ -145,13 +166,21 @@ class GraphPanel(QWidget):
 
     def _on_onnx_changed(self, path: str) -> None:
         if path:
-            self.open_model(path)
-        elif self.view is not None:
+            try:
+                self.open_model(path)
+            except Exception as err:  # noqa: BLE001 - a file ONNX cannot read must not break the window
+                first = next((ln for ln in str(err).splitlines() if ln.strip()), type(err).__name__)
+                self.model.clear()
+                self.placeholder.setText(f"Cannot show {path}:\n{first}")
+                self.stack.setCurrentWidget(self.placeholder)
+            return
+        if self.view is not None:
             self.view.shutdown()
-            self.model.clear()
-            self.info.clear()
-            self.count_label.setText("")
-            self.stack.setCurrentWidget(self.placeholder)
+        self.index, self.model_path, self._view_pending = None, "", False
+        self.model.clear()
+        self.info.clear()
+        self.count_label.setText("")
+        self.stack.setCurrentWidget(self.placeholder)
 
     def _on_filter(self, text: str) -> None:
         self.proxy.setFilterFixedString(text)
@@ -164,15 +193,14 @@ class GraphPanel(QWidget):
         self.count_label.setText(text + suffix)
 
     def _on_ready(self) -> None:
-        if self.view is not None and self.view.index is not None:
-            self._update_count()
+        self._update_count()
         if self._pending_highlight:
             name, self._pending_highlight = self._pending_highlight, None
             self.view.select_node(name)
 
     def _fill_list(self) -> None:
         self.model.clear()
-        for key, op_type in self.view.index.entries():
+        for key, op_type in self.index.entries():
             item = QStandardItem(f"{key}  ·  {op_type}")
             item.setData(key, KEY_ROLE)
             item.setEditable(False)

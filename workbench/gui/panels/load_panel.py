@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -46,12 +46,13 @@ def _flatten(config: dict, prefix: str = "") -> list:
                 value = json.dumps(value)  # true / false / null, as in config.json
             elif isinstance(value, (list, tuple)):
                 value = ", ".join(map(str, value))
-            rows.append([name, value])
+            rows.append([name, str(value)])  # text, left-aligned, next to its key
     return rows
 
 
 class LoadPanel(PanelBase):
     step = "load"
+    pathOpened = Signal(str)  # a file or folder the user opened (for File > Recent files)
 
     def __init__(self, api_state, parent=None):
         super().__init__(api_state, parent)
@@ -107,7 +108,9 @@ class LoadPanel(PanelBase):
         config_layout = QVBoxLayout(config_box)
         self.config_model = RecordTableModel([self.tr("Key"), self.tr("Value")], self)
         self.config_view = self._table(self.config_model, config_box)
-        self.config_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeToContents)
+        self.config_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.Interactive)
+        self.config_view.horizontalHeader().resizeSection(0, 150)
+        self.config_view.setTextElideMode(Qt.ElideMiddle)
         config_layout.addWidget(self.config_view)
         left_layout.addWidget(config_box, 1)
 
@@ -131,7 +134,7 @@ class LoadPanel(PanelBase):
         header = self.tensor_view.horizontalHeader()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.Stretch)
-        for col, width in zip(range(1, 5), (72, 78, 82, 78)):
+        for col, width in zip(range(1, 5), (66, 72, 76, 76)):
             header.setSectionResizeMode(col, QHeaderView.Interactive)
             header.resizeSection(col, width)
         self.shown_label = QLabel(right)
@@ -140,9 +143,9 @@ class LoadPanel(PanelBase):
         right_layout.addWidget(self.shown_label)
         splitter.addWidget(left)
         splitter.addWidget(right)
-        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 3)
-        splitter.setSizes([330, 560])
+        splitter.setSizes([290, 700])
         self.body().addWidget(splitter, 1)
 
     def _table(self, model, parent) -> QTableView:
@@ -180,6 +183,7 @@ class LoadPanel(PanelBase):
         if not path:
             return None
         self.path_edit.setText(path)
+        self.pathOpened.emit(path)
         if path.lower().endswith(".onnx"):
             self.state.set_onnx(path)
         else:
@@ -211,11 +215,12 @@ class LoadPanel(PanelBase):
         self.count_label.setText(f"{len(rows):,}")
         config_rows = _flatten(result.config) if result.config else []
         if result.format == "onnx":
-            config_rows = [[self.tr("nodes"), result.node_count],
-                           *[[f"opset {k or 'ai.onnx'}", v] for k, v in result.opset.items()],
-                           *[[f"op {k}", v] for k, v in sorted(result.op_counts.items(), key=lambda kv: -kv[1])]]
+            config_rows = [[self.tr("nodes"), str(result.node_count)],
+                           *[[f"opset {k or 'ai.onnx'}", str(v)] for k, v in result.opset.items()],
+                           *[[f"op {k}", str(v)] for k, v in sorted(result.op_counts.items(),
+                                                                     key=lambda kv: -kv[1])]]
         if result.metadata:
-            config_rows += [[f"metadata.{k}", v] for k, v in result.metadata.items()]
+            config_rows += [[f"metadata.{k}", str(v)] for k, v in result.metadata.items()]
         self.config_model.set_rows(config_rows)
         self._show_problems(result.problems)
         self.state.set_inspect(result)

@@ -88,7 +88,7 @@ class QuantizePanel(PanelBase):
             layout.addWidget(check)
         cal = QHBoxLayout()
         self.calibration_edit = QLineEdit(box)
-        self.calibration_edit.setPlaceholderText(self.tr("calibration: folder of .npy/.npz or a .txt of lines"))
+        self.calibration_edit.setPlaceholderText(self.tr("calibration data: .txt, or a folder of .npy/.npz"))
         file_button = QToolButton(box)
         file_button.setText(self.tr("File…"))
         file_button.clicked.connect(self._choose_calibration_file)
@@ -220,7 +220,7 @@ class QuantizePanel(PanelBase):
         if result is not None:
             before, after = result.size_bytes.get("before"), result.size_bytes.get("after")
             row[2:8] = [human_bytes(before), human_bytes(after),
-                        f"{after / before:.2f}×" if before and after else "", result.fidelity.cosine,
+                        f"{after / before:.2f}×" if before and after else "", f"{result.fidelity.cosine:.6f}",
                         result.fidelity.max_abs_diff, result.output]
         self.rows[mode] = (row, color, tip)
         ordered = [self.rows[m] for m in self.modes if m in self.rows]

@@ -61,6 +61,7 @@ class ReportPanel(PanelBase):
         self.open_browser_button.clicked.connect(
             lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(self.report_path)))
         row.insertWidget(2, self.open_browser_button)
+        self.recipe_button.hide()  # "Save recipe…" sits in the recipe box above
         self.body().addLayout(row)
         self.state.sourceChanged.connect(self._source_changed)
 

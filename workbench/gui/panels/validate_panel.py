@@ -114,7 +114,7 @@ class ValidatePanel(PanelBase):
         self.result = result
         rows, colors = [], []
         for out in result.outputs:
-            rows.append([out.name, out.shape, out.max_abs_diff, out.max_rel_diff, out.cosine,
+            rows.append([out.name, out.shape, out.max_abs_diff, out.max_rel_diff, f"{out.cosine:.7f}",
                          self.tr("pass") if out.passed else self.tr("FAIL")])
             colors.append(PASS_COLOR if out.passed else FAIL_COLOR)
         self.model.set_rows(rows, colors)

@@ -49,17 +49,17 @@
         <translation>演示在“{0}”处停止：该步骤无法启动。</translation>
     </message>
     <message>
-        <location filename="../../demo.py" line="108" />
+        <location filename="../../demo.py" line="123" />
         <source>The demo stopped at '{0}': see the Jobs and Log panes.</source>
         <translation>演示在“{0}”处停止：请查看“任务”和“日志”面板。</translation>
     </message>
     <message>
-        <location filename="../../demo.py" line="120" />
+        <location filename="../../demo.py" line="135" />
         <source>Using the demo model built earlier in {0}.</source>
         <translation>使用之前在 {0} 中构建的演示模型。</translation>
     </message>
     <message>
-        <location filename="../../demo.py" line="123" />
+        <location filename="../../demo.py" line="138" />
         <source>Build the demo model</source>
         <translation>构建演示模型</translation>
     </message>
@@ -69,7 +69,7 @@
     <message>
         <location filename="../../panels/export_panel.py" line="47" />
         <location filename="../../panels/export_panel.py" line="60" />
-        <location filename="../../panels/export_panel.py" line="225" />
+        <location filename="../../panels/export_panel.py" line="226" />
         <source>Export</source>
         <translation>导出</translation>
     </message>
@@ -85,7 +85,7 @@
     </message>
     <message>
         <location filename="../../panels/export_panel.py" line="71" />
-        <location filename="../../panels/export_panel.py" line="195" />
+        <location filename="../../panels/export_panel.py" line="196" />
         <source>(no model loaded)</source>
         <translation>（尚未加载模型）</translation>
     </message>
@@ -195,62 +195,62 @@
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="130" />
+        <location filename="../../panels/export_panel.py" line="131" />
         <source>Add axis</source>
         <translation>添加维度</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="132" />
+        <location filename="../../panels/export_panel.py" line="133" />
         <source>Remove</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="134" />
+        <location filename="../../panels/export_panel.py" line="135" />
         <source>Batch and sequence</source>
         <translation>批大小和序列长度</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="135" />
+        <location filename="../../panels/export_panel.py" line="136" />
         <source>Make batch (axis 0) and sequence (axis 1) dynamic on input_ids and attention_mask</source>
         <translation>将 input_ids 和 attention_mask 的批大小（维度 0）和序列长度（维度 1）设为动态</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="138" />
+        <location filename="../../panels/export_panel.py" line="139" />
         <source>An empty table lets the exporter make batch and sequence dynamic on every input.</source>
         <translation>表格为空时，导出器会把每个输入的批大小和序列长度设为动态。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="186" />
+        <location filename="../../panels/export_panel.py" line="187" />
         <source>Dynamic axis row {0} needs both an input and a name.</source>
         <translation>动态维度第 {0} 行需要同时填写输入和名称。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="207" />
+        <location filename="../../panels/export_panel.py" line="208" />
         <source>Load a model first (Load step).</source>
         <translation>请先加载模型（“加载”步骤）。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="210" />
+        <location filename="../../panels/export_panel.py" line="211" />
         <source>Choose where to write the exported model.</source>
         <translation>请选择导出模型的保存位置。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="228" />
+        <location filename="../../panels/export_panel.py" line="229" />
         <source>Export {0}</source>
         <translation>导出 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="233" />
+        <location filename="../../panels/export_panel.py" line="234" />
         <source>Exported with the {0} exporter in {1:.1f} s: {2}</source>
         <translation>已用 {0} 导出器完成导出，耗时 {1:.1f} 秒：{2}</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="236" />
+        <location filename="../../panels/export_panel.py" line="237" />
         <source>Fell back to the legacy exporter: {0}</source>
         <translation>已回退到旧版导出器：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="238" />
+        <location filename="../../panels/export_panel.py" line="239" />
         <source>Inputs: {0} — outputs: {1}</source>
         <translation>输入：{0} — 输出：{1}</translation>
     </message>
@@ -287,26 +287,36 @@
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
+    <message>
+        <location filename="../../docks.py" line="87" />
+        <source>finished at {0}</source>
+        <translation>于 {0} 完成</translation>
+    </message>
+    <message>
+        <location filename="../../docks.py" line="89" />
+        <source>cancelled at {0}</source>
+        <translation>于 {0} 取消</translation>
+    </message>
 </context>
 <context>
     <name>JobsWidget</name>
     <message>
-        <location filename="../../docks.py" line="107" />
+        <location filename="../../docks.py" line="110" />
         <source>Clear finished</source>
         <translation>清除已结束</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="119" />
+        <location filename="../../docks.py" line="122" />
         <source>No jobs yet. Long actions (inspect, export, validate, quantize, benchmark) appear here.</source>
         <translation>暂无任务。耗时操作（检查、导出、验证、量化、基准测试）会显示在这里。</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="156" />
+        <location filename="../../docks.py" line="159" />
         <source>{0} running</source>
         <translation>{0} 个运行中</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="156" />
+        <location filename="../../docks.py" line="159" />
         <source>Idle</source>
         <translation>空闲</translation>
     </message>
@@ -314,157 +324,157 @@
 <context>
     <name>LoadPanel</name>
     <message>
-        <location filename="../../panels/load_panel.py" line="54" />
+        <location filename="../../panels/load_panel.py" line="60" />
         <source>Load a model</source>
         <translation>加载模型</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="55" />
+        <location filename="../../panels/load_panel.py" line="61" />
         <source>Open a checkpoint (.safetensors, .pt, .bin), a Hugging Face model folder or an ONNX file, or drop it on the window. Only headers are read where the format allows.</source>
         <translation>打开检查点（.safetensors、.pt、.bin）、Hugging Face 模型文件夹或 ONNX 文件，也可以直接拖放到窗口中。在格式允许时只读取文件头。</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="63" />
+        <location filename="../../panels/load_panel.py" line="69" />
         <source>Inspect</source>
         <translation>检查</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="72" />
+        <location filename="../../panels/load_panel.py" line="78" />
         <source>Path of a checkpoint, model folder or .onnx file</source>
         <translation>检查点、模型文件夹或 .onnx 文件的路径</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="74" />
+        <location filename="../../panels/load_panel.py" line="80" />
         <source>Open file…</source>
         <translation>打开文件…</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="76" />
+        <location filename="../../panels/load_panel.py" line="82" />
         <source>Open folder…</source>
         <translation>打开文件夹…</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="88" />
+        <location filename="../../panels/load_panel.py" line="94" />
         <source>Summary</source>
         <translation>概要</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="95" />
+        <location filename="../../panels/load_panel.py" line="101" />
         <source>Format:</source>
         <translation>格式：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="96" />
+        <location filename="../../panels/load_panel.py" line="102" />
         <source>Parameters:</source>
         <translation>参数量：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="97" />
+        <location filename="../../panels/load_panel.py" line="103" />
         <source>Size:</source>
         <translation>大小：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="98" />
+        <location filename="../../panels/load_panel.py" line="104" />
         <source>By dtype:</source>
         <translation>按数据类型：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="99" />
+        <location filename="../../panels/load_panel.py" line="105" />
         <source>Tensors:</source>
         <translation>张量数：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="101" />
+        <location filename="../../panels/load_panel.py" line="107" />
         <source>Configuration</source>
         <translation>配置</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="103" />
+        <location filename="../../panels/load_panel.py" line="109" />
         <source>Key</source>
         <translation>键</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="103" />
+        <location filename="../../panels/load_panel.py" line="109" />
         <source>Value</source>
         <translation>值</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="109" />
+        <location filename="../../panels/load_panel.py" line="117" />
         <source>Tensors</source>
         <translation>张量</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="112" />
+        <location filename="../../panels/load_panel.py" line="120" />
         <source>Filter by name (words, or /regex/)</source>
         <translation>按名称筛选（关键词或 /正则表达式/）</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="118" />
+        <location filename="../../panels/load_panel.py" line="126" />
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="118" />
+        <location filename="../../panels/load_panel.py" line="126" />
         <source>Dtype</source>
         <translation>数据类型</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="118" />
+        <location filename="../../panels/load_panel.py" line="126" />
         <source>Shape</source>
         <translation>形状</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="118" />
+        <location filename="../../panels/load_panel.py" line="126" />
         <source>Elements</source>
         <translation>元素数</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="119" />
+        <location filename="../../panels/load_panel.py" line="127" />
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="155" />
+        <location filename="../../panels/load_panel.py" line="166" />
         <source>Open a model file</source>
         <translation>打开模型文件</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="156" />
+        <location filename="../../panels/load_panel.py" line="167" />
         <source>Models (*.safetensors *.pt *.pth *.bin *.pt2 *.onnx *.ckpt);;All files (*)</source>
         <translation>模型 (*.safetensors *.pt *.pth *.bin *.pt2 *.onnx *.ckpt);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="161" />
+        <location filename="../../panels/load_panel.py" line="172" />
         <source>Open a model folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="185" />
+        <location filename="../../panels/load_panel.py" line="197" />
         <source>Inspect {0}</source>
         <translation>检查 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="206" />
+        <location filename="../../panels/load_panel.py" line="218" />
         <source>nodes</source>
         <translation>节点数</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="218" />
+        <location filename="../../panels/load_panel.py" line="231" />
         <source>&lt;b&gt;Before you export, fix these:&lt;/b&gt;</source>
         <translation>&lt;b&gt;导出前请先解决以下问题：&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="221" />
+        <location filename="../../panels/load_panel.py" line="234" />
         <source>No problems found: the model is ready to export.</source>
         <translation>未发现问题：模型可以导出。</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="229" />
+        <location filename="../../panels/load_panel.py" line="242" />
         <source>{0} of {1} tensors shown</source>
         <translation>显示 {0} / {1} 个张量</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="247" />
+        <location filename="../../panels/load_panel.py" line="260" />
         <source>Open a model first.</source>
         <translation>请先打开模型。</translation>
     </message>
@@ -472,294 +482,304 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../main_window.py" line="65" />
+        <location filename="../../main_window.py" line="85" />
         <source>Model Workbench</source>
         <translation>模型工作台</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="94" />
+        <location filename="../../main_window.py" line="114" />
         <source>The benchmark panel is not available</source>
         <translation>基准测试面板不可用</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="96" />
+        <location filename="../../main_window.py" line="116" />
         <source>Load</source>
         <translation>加载</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="97" />
+        <location filename="../../main_window.py" line="117" />
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="98" />
+        <location filename="../../main_window.py" line="118" />
         <source>Validate</source>
         <translation>验证</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="99" />
+        <location filename="../../main_window.py" line="119" />
         <source>Optimize</source>
         <translation>优化</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="100" />
+        <location filename="../../main_window.py" line="120" />
         <source>Quantize</source>
         <translation>量化</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="101" />
+        <location filename="../../main_window.py" line="121" />
         <source>Benchmark</source>
         <translation>基准测试</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="102" />
+        <location filename="../../main_window.py" line="122" />
         <source>Report</source>
         <translation>报告</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="112" />
+        <location filename="../../main_window.py" line="133" />
         <source>The graph view is not available</source>
         <translation>计算图视图不可用</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="115" />
-        <location filename="../../main_window.py" line="118" />
+        <location filename="../../main_window.py" line="142" />
+        <location filename="../../main_window.py" line="145" />
         <source>Pipeline</source>
         <translation>流程</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="116" />
+        <location filename="../../main_window.py" line="143" />
         <source>Graph</source>
         <translation>计算图</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="137" />
+        <location filename="../../main_window.py" line="164" />
         <source>Jobs</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="143" />
+        <location filename="../../main_window.py" line="170" />
         <source>Log</source>
         <translation>日志</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="161" />
+        <location filename="../../main_window.py" line="189" />
         <source>&amp;Open file…</source>
         <translation>打开文件(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="162" />
+        <location filename="../../main_window.py" line="190" />
         <source>Open a checkpoint or an ONNX file</source>
         <translation>打开检查点或 ONNX 文件</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="163" />
+        <location filename="../../main_window.py" line="191" />
         <source>Open &amp;folder…</source>
         <translation>打开文件夹(&amp;F)…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="164" />
+        <location filename="../../main_window.py" line="192" />
         <source>Open a Hugging Face model folder</source>
         <translation>打开 Hugging Face 模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="165" />
+        <location filename="../../main_window.py" line="193" />
         <source>Open &amp;recipe…</source>
         <translation>打开配方(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="167" />
+        <location filename="../../main_window.py" line="195" />
         <source>&amp;Save recipe…</source>
         <translation>保存配方(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="169" />
+        <location filename="../../main_window.py" line="197" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="170" />
+        <location filename="../../main_window.py" line="198" />
         <source>&amp;Export</source>
         <translation>导出(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="171" />
+        <location filename="../../main_window.py" line="199" />
         <source>Export the loaded model to ONNX</source>
         <translation>将已加载的模型导出为 ONNX</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="172" />
+        <location filename="../../main_window.py" line="200" />
         <source>&amp;Validate</source>
         <translation>验证(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="173" />
+        <location filename="../../main_window.py" line="201" />
         <source>Compare the ONNX model with PyTorch</source>
         <translation>将 ONNX 模型与 PyTorch 进行比较</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="174" />
+        <location filename="../../main_window.py" line="202" />
         <source>&amp;Quantize</source>
         <translation>量化(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="175" />
+        <location filename="../../main_window.py" line="203" />
         <source>Build the ticked quantized variants</source>
         <translation>构建勾选的量化版本</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="176" />
+        <location filename="../../main_window.py" line="204" />
         <source>&amp;Benchmark</source>
         <translation>基准测试(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="177" />
+        <location filename="../../main_window.py" line="205" />
         <source>Benchmark the current model</source>
         <translation>对当前模型进行基准测试</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="178" />
+        <location filename="../../main_window.py" line="206" />
         <source>Run the &amp;demo</source>
         <translation>运行演示(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="179" />
+        <location filename="../../main_window.py" line="207" />
         <source>Build a tiny model and walk through every step</source>
         <translation>构建一个微型模型并演示每个步骤</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="180" />
+        <location filename="../../main_window.py" line="208" />
         <source>&amp;About Model Workbench</source>
         <translation>关于模型工作台(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="193" />
+        <location filename="../../main_window.py" line="221" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="196" />
+        <location filename="../../main_window.py" line="224" />
         <source>Recent files</source>
         <translation>最近打开</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="204" />
+        <location filename="../../main_window.py" line="232" />
         <source>&amp;Run</source>
         <translation>运行(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="209" />
+        <location filename="../../main_window.py" line="237" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="210" />
+        <location filename="../../main_window.py" line="238" />
         <source>Theme</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="212" />
+        <location filename="../../main_window.py" line="240" />
         <source>Light</source>
         <translation>浅色</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="212" />
+        <location filename="../../main_window.py" line="240" />
         <source>Dark</source>
         <translation>深色</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="219" />
-        <location filename="../../main_window.py" line="421" />
+        <location filename="../../main_window.py" line="247" />
+        <location filename="../../main_window.py" line="462" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="231" />
+        <location filename="../../main_window.py" line="259" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="236" />
+        <location filename="../../main_window.py" line="264" />
         <source>Main toolbar</source>
         <translation>主工具栏</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="251" />
+        <location filename="../../main_window.py" line="279" />
         <source>No model loaded</source>
         <translation>尚未加载模型</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="257" />
+        <location filename="../../main_window.py" line="285" />
         <source>Open a model (Ctrl+O), drop one on the window, or run the demo.</source>
         <translation>打开模型（Ctrl+O）、将模型拖放到窗口中，或运行演示。</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="298" />
+        <location filename="../../main_window.py" line="330" />
         <source>The graph view could not open {0}: {1}</source>
         <translation>计算图视图无法打开 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="302" />
+        <location filename="../../main_window.py" line="334" />
         <source>Model: {0}</source>
         <translation>模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="311" />
+        <location filename="../../main_window.py" line="341" />
         <source>ONNX: {0}</source>
         <translation>ONNX：{0}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="325" />
+        <location filename="../../main_window.py" line="353" />
         <source>{0} job(s) running</source>
         <translation>{0} 个任务运行中</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="330" />
+        <location filename="../../main_window.py" line="358" />
         <source>Node {0} ({1})</source>
         <translation>节点 {0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="352" />
+        <location filename="../../main_window.py" line="380" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="355" />
+        <location filename="../../main_window.py" line="383" />
         <source>Clear the list</source>
         <translation>清空列表</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="422" />
+        <location filename="../../main_window.py" line="463" />
         <source>The language changes the next time Model Workbench starts.</source>
         <translation>界面语言将在下次启动模型工作台时切换。</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="434" />
+        <location filename="../../main_window.py" line="465" />
+        <source>Restart now</source>
+        <translation>立即重启</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="466" />
+        <source>Later</source>
+        <translation>稍后</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="490" />
         <source>not installed</source>
         <translation>未安装</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="442" />
+        <location filename="../../main_window.py" line="498" />
         <source>Take a trained model to deployment: export, validate, optimize, quantize, benchmark.</source>
         <translation>把训练好的模型带到部署：导出、验证、优化、量化、基准测试。</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="446" />
+        <location filename="../../main_window.py" line="502" />
         <source>About Model Workbench</source>
         <translation>关于模型工作台</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="484" />
+        <location filename="../../main_window.py" line="540" />
         <source>Jobs are running</source>
         <translation>有任务正在运行</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="485" />
+        <location filename="../../main_window.py" line="541" />
         <source>{0} job(s) are still running. Cancel them and quit?</source>
         <translation>仍有 {0} 个任务在运行。要取消它们并退出吗？</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="502" />
+        <location filename="../../main_window.py" line="559" />
         <source>Some jobs did not stop in time.</source>
         <translation>部分任务未能及时停止。</translation>
     </message>
@@ -1075,8 +1095,8 @@
     </message>
     <message>
         <location filename="../../panels/quantize_panel.py" line="91" />
-        <source>calibration: folder of .npy/.npz or a .txt of lines</source>
-        <translation>校准数据：.npy/.npz 文件夹，或按行分隔的 .txt 文件</translation>
+        <source>calibration data: .txt, or a folder of .npy/.npz</source>
+        <translation>校准数据：.txt 文件，或 .npy/.npz 文件夹</translation>
     </message>
     <message>
         <location filename="../../panels/quantize_panel.py" line="93" />
@@ -1189,7 +1209,7 @@
     </message>
     <message>
         <location filename="../../panels/report_panel.py" line="57" />
-        <location filename="../../panels/report_panel.py" line="144" />
+        <location filename="../../panels/report_panel.py" line="145" />
         <source>Run recipe</source>
         <translation>运行配方</translation>
     </message>
@@ -1199,74 +1219,74 @@
         <translation>在浏览器中打开</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="68" />
+        <location filename="../../panels/report_panel.py" line="69" />
         <source>Recipe</source>
         <translation>配方</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="70" />
-        <location filename="../../panels/report_panel.py" line="99" />
+        <location filename="../../panels/report_panel.py" line="71" />
+        <location filename="../../panels/report_panel.py" line="100" />
         <source>Recipes (*.toml *.yaml *.yml)</source>
         <translation>配方 (*.toml *.yaml *.yml)</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="71" />
+        <location filename="../../panels/report_panel.py" line="72" />
         <source>empty: the settings of every step, as they are now</source>
         <translation>留空：使用各步骤当前的设置</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="74" />
+        <location filename="../../panels/report_panel.py" line="75" />
         <source>Load recipe…</source>
         <translation>加载配方…</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="76" />
+        <location filename="../../panels/report_panel.py" line="77" />
         <source>Save recipe…</source>
         <translation>保存配方…</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="81" />
+        <location filename="../../panels/report_panel.py" line="82" />
         <source>Recipe file:</source>
         <translation>配方文件：</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="82" />
+        <location filename="../../panels/report_panel.py" line="83" />
         <source>Output folder:</source>
         <translation>输出文件夹：</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="88" />
+        <location filename="../../panels/report_panel.py" line="89" />
         <source>No report yet. Run a recipe, or run the demo (Help &gt; Run the demo).</source>
         <translation>还没有报告。请运行配方，或运行演示（帮助 &gt; 运行演示）。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="98" />
-        <location filename="../../panels/report_panel.py" line="109" />
+        <location filename="../../panels/report_panel.py" line="99" />
+        <location filename="../../panels/report_panel.py" line="110" />
         <source>Open recipe</source>
         <translation>打开配方</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="117" />
+        <location filename="../../panels/report_panel.py" line="118" />
         <source>Recipe loaded: {0}</source>
         <translation>已加载配方：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="135" />
+        <location filename="../../panels/report_panel.py" line="136" />
         <source>Load a model or a recipe first.</source>
         <translation>请先加载模型或配方。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="147" />
+        <location filename="../../panels/report_panel.py" line="148" />
         <source>Run recipe {0}</source>
         <translation>运行配方 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="154" />
+        <location filename="../../panels/report_panel.py" line="155" />
         <source>Recipe finished: {0} steps, report in {1}</source>
         <translation>配方运行完成：共 {0} 个步骤，报告位于 {1}</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="156" />
+        <location filename="../../panels/report_panel.py" line="157" />
         <source>Failed steps: {0}</source>
         <translation>失败的步骤：{0}</translation>
     </message>

@@ -242,7 +242,7 @@ ZH = {
     "Max abs diff": "最大绝对误差",
     "Output": "输出",
     "Variants": "量化版本",
-    "calibration: folder of .npy/.npz or a .txt of lines": "校准数据：.npy/.npz 文件夹，或按行分隔的 .txt 文件",
+    "calibration data: .txt, or a folder of .npy/.npz": "校准数据：.txt 文件，或 .npy/.npz 文件夹",
     "File…": "文件…",
     "Folder…": "文件夹…",
     "beside the input model": "与输入模型相同的位置",
