@@ -68,6 +68,7 @@ def machine_info() -> dict:
         "cpu": cpu,
         "logical_cores": os.cpu_count(),
         "physical_cores": psutil.cpu_count(logical=False),
+        "usable_cores": len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count(),
         "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
         "os": platform.platform(),
         "python": platform.python_version(),
@@ -146,13 +147,19 @@ def markdown(report: dict) -> str:
         lines.append(f"| {r['name']} | {lat['p50']:.2f} | {lat['p95']:.2f} | {lat['p99']:.2f} | {lat['mean']:.2f} "
                      f"| {r['throughput_per_s']:.1f} | {r['peak_rss_mb']:.0f} | {d.get('size_mb', '-')} "
                      f"| {'-' if cos is None else f'{cos:.5f}'} |")
+    load = (m.get("load_average_at_start") or [0])[0]
+    if load > (m.get("usable_cores") or m["logical_cores"] or 1) * 0.75:
+        lines += ["", f"**Busy machine**: the 1-minute load average was {load} on {m['logical_cores']} cores when "
+                  "this ran, so every latency here is inflated by contention (OpenMP/thread-pool waits suffer "
+                  "most); compare the rows with care."]
     failed = {k: v["error"] for k, v in report["variants"].items() if "error" in v}
     if failed:
         lines += ["", "Variants that could not be built:", ""]
         lines += [f"- {k}: {v}" for k, v in failed.items()]
     lines += ["", "Plain-text table (`format_table`):", "", "```", report["table"], "```", "",
               "## Machine", "",
-              f"- CPU: {m['cpu']} ({m['logical_cores']} logical cores, {m['physical_cores']} physical), "
+              f"- CPU: {m['cpu']} ({m['logical_cores']} logical cores, {m['physical_cores']} physical, "
+              f"{m.get('usable_cores')} usable by the benchmark), "
               f"{m['memory_gb']} GB memory",
               f"- OS: {m['os']}, Python {m['python']}",
               "- " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()),

@@ -161,7 +161,18 @@ def run(args) -> int:
 
     print("jobs and log")
     window.show_panel("quantize")
+    # one job still running (progress, elapsed time, Cancel), then cancelled: straight through the JobManager so
+    # the panels' step marks stay as they are
+    from workbench.gui.tasks import run_export
+
+    spec = window.export_panel.spec()
+    spec = type(spec)(**{**spec.__dict__, "output": str(work / "again" / "model.onnx")})
+    job = window.jobs.run_in_process("Export model.onnx (again)", run_export, spec, cleanup=[spec.output])
+    wait_until(app, lambda: job.fraction > 0.2 or not job.is_running, 300, "the second export to progress")
+    settle(app, 1.5)
     shooter.shot("jobs-dock", window.jobs_dock)
+    job.cancel()
+    wait_jobs(app, job, 60, "the cancelled export")
     print("dark theme")
     window.set_theme("dark")
     window.show_panel("validate")

@@ -16,12 +16,13 @@ import dataclasses
 from typing import Iterator, Optional
 
 from workbench.core.jobs import CancelToken, ProgressFn
-from workbench.core.results import (BenchResult, BenchSample, ExportResult, InspectResult, OptimizeResult,
-                                    QuantizeResult, RunResult, ValidateResult)
+from workbench.core.results import (BenchResult, BenchSample, ExportResult, GenerateBenchResult, GenerateResult,
+                                    InspectResult, OptimizeResult, QuantizeResult, RunResult, ValidateResult)
 from workbench.core.specs import (BenchSpec, ExportSpec, InputSpec, ModelSource, OptimizeSpec, QuantSpec,
                                   ValidateSpec)
 
 __all__ = ["inspect", "export", "validate", "optimize", "quantize", "bench", "bench_samples", "run", "demo",
+           "generate", "generate_stream", "compare_generation", "bench_generate",
            "ModelSource", "ExportSpec", "ValidateSpec", "OptimizeSpec", "QuantSpec", "BenchSpec", "InputSpec",
            "CancelToken"]
 
@@ -104,6 +105,48 @@ def bench(spec, *args, progress: Optional[ProgressFn] = None, cancel: Optional[C
 
     spec = _spec(BenchSpec, spec, args, kwargs)
     return run_bench(spec, progress=progress, cancel=cancel)
+
+
+def generate(model: str, prompt, max_new_tokens: int = 32, *, temperature: float = 0.0, top_k: int = 0,
+             top_p: float = 1.0, seed: int = 0, provider: str = "cpu", threads: Optional[int] = None,
+             compare_torch=None, stop_at_eos: bool = True, progress: Optional[ProgressFn] = None,
+             cancel: Optional[CancelToken] = None) -> GenerateResult:
+    """Generate from an exported decoder (folder or .onnx; ``export(..., task="text-generation-with-past")``) or a
+    Hugging Face folder (PyTorch). ``prompt`` is text (the folder's tokenizer) or a list of token ids; greedy
+    unless ``temperature > 0``. With ``compare_torch`` (the source folder) ``agreement`` says how many tokens
+    PyTorch generated alike and where the two first diverge."""
+    from workbench.core.generate import generate as run_generate
+
+    return run_generate(model, prompt, max_new_tokens, temperature=temperature, top_k=top_k, top_p=top_p,
+                        seed=seed, provider=provider, threads=threads, compare_torch=as_source(compare_torch),
+                        stop_at_eos=stop_at_eos, progress=progress, cancel=cancel)
+
+
+def generate_stream(model: str, prompt, max_new_tokens: int = 32, *, cancel: Optional[CancelToken] = None,
+                    **kwargs) -> Iterator:
+    """Yield one ``TokenStep`` per generated token (ids, new text, latency) as it comes; options as generate()."""
+    from workbench.core.generate import stream_text
+
+    return stream_text(model, prompt, max_new_tokens, cancel=cancel, **kwargs)
+
+
+def compare_generation(onnx_dir: str, torch_src, prompts, max_new_tokens: int = 16, *, provider: str = "cpu",
+                       progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None) -> dict:
+    """Greedy generation in ONNX Runtime and PyTorch, token for token: the agreement rate and the first
+    divergence per prompt (fp32 exports agree 100%)."""
+    from workbench.core.generate import compare_generation as run_compare
+
+    return run_compare(onnx_dir, as_source(torch_src), prompts, max_new_tokens, provider=provider,
+                       progress=progress, cancel=cancel)
+
+
+def bench_generate(models, torch_source=None, *, progress: Optional[ProgressFn] = None,
+                   cancel: Optional[CancelToken] = None, **kwargs) -> GenerateBenchResult:
+    """Time to first token, decode latency p50/p95, tokens/s at batch 1 and N, and peak memory for PyTorch
+    (``torch_source``) and each ONNX decoder in ``models``; see workbench.core.bench.generate_bench."""
+    from workbench.core.bench.generate_bench import bench_generate as run_bench_generate
+
+    return run_bench_generate(models, as_source(torch_source), progress=progress, cancel=cancel, **kwargs)
 
 
 def run(recipe: str, output_dir: Optional[str] = None, *, progress: Optional[ProgressFn] = None,

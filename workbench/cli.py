@@ -109,12 +109,36 @@ def cmd_quantize(args):
 
 def cmd_bench(args):
     from workbench import api
+    from workbench.core.errors import WorkbenchError
 
-    return api.bench(args.model, provider=args.provider, batch=args.batch, sequence=args.seq,
+    if args.generate:
+        return api.bench_generate(args.model, _source(args, args.compare_torch) if args.compare_torch else None,
+                                  prompt_tokens=args.seq, max_new_tokens=args.max_new_tokens,
+                                  batch=args.batch if args.batch > 1 else 4, provider=args.provider,
+                                  threads=args.threads, progress=_progress_printer(args.json))
+    if len(args.model) > 1:
+        raise WorkbenchError("bench takes one model", "give several models only with --generate")
+    return api.bench(args.model[0], provider=args.provider, batch=args.batch, sequence=args.seq,
                      iterations=args.iterations, warmup=args.warmup, time_budget_s=args.time_budget,
                      threads=args.threads, cuda_graph=args.cuda_graph,
                      compare_torch=_source(args, args.compare_torch) if args.compare_torch else None,
                      progress=_progress_printer(args.json))
+
+
+def cmd_generate(args):
+    from workbench import api
+    from workbench.core.errors import WorkbenchError
+
+    prompt = args.prompt
+    if args.prompt_ids is not None:
+        try:
+            prompt = [int(t) for t in args.prompt_ids.replace(",", " ").split()]
+        except ValueError:
+            raise WorkbenchError(f"bad --prompt-ids '{args.prompt_ids}'", "give token ids like 1,2,3") from None
+    return api.generate(args.model, prompt, args.max_new_tokens, temperature=args.temperature, top_k=args.top_k,
+                        top_p=args.top_p, seed=args.seed, provider=args.provider,
+                        compare_torch=_source(args, args.compare_torch) if args.compare_torch else None,
+                        progress=_progress_printer(args.json))
 
 
 def cmd_run(args):
@@ -152,7 +176,8 @@ def _add_common(p, source_flags: bool = False):
         p.add_argument("--weights", help="weights file for a model.py:ClassName source")
         p.add_argument("--trust-code", action="store_true",
                        help="allow running the user's model.py (a model.py:ClassName source runs that code)")
-        p.add_argument("--task", help="feature-extraction, text-generation, fill-mask, text-classification, "
+        p.add_argument("--task", help="feature-extraction, text-generation, text-generation-with-past (a decoder "
+                                      "with a KV cache, for `workbench generate`), fill-mask, text-classification, "
                                       "image-classification (default: from config.json)")
 
 
@@ -224,7 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_quantize)
 
     p = sub.add_parser("bench", help="latency, throughput and memory on ONNX Runtime (and PyTorch)")
-    p.add_argument("model")
+    p.add_argument("model", nargs="+", help="an .onnx file (several decoders, or their folders, with --generate)")
     p.add_argument("--provider", choices=("cpu", "cuda"), default="cpu")
     p.add_argument("--batch", type=int, default=1)
     p.add_argument("--seq", type=int, default=128)
@@ -234,8 +259,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int)
     p.add_argument("--cuda-graph", action="store_true")
     p.add_argument("--compare-torch", metavar="SRC", help="also run PyTorch eager on the same inputs")
+    p.add_argument("--generate", action="store_true", help="benchmark generation: time to first token, decode "
+                   "latency, tokens/s at batch 1 and --batch (4 when 1), peak memory; --seq is the prompt length")
+    p.add_argument("--max-new-tokens", type=int, default=32, help="tokens generated per run with --generate")
     _add_common(p, source_flags=True)
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("generate", help="generate text with an exported decoder (or the PyTorch model)")
+    p.add_argument("model", help="a folder written by export --task text-generation-with-past, its .onnx file, "
+                                 "or a Hugging Face model folder (PyTorch)")
+    prompt = p.add_mutually_exclusive_group(required=True)
+    prompt.add_argument("--prompt", help="the prompt text (encoded with the folder's tokenizer)")
+    prompt.add_argument("--prompt-ids", metavar="IDS", help="the prompt as token ids, e.g. 1,2,3")
+    p.add_argument("--max-new-tokens", type=int, default=32)
+    p.add_argument("--temperature", type=float, default=0.0, help="0: greedy (default); above 0: sampling")
+    p.add_argument("--top-k", type=int, default=0)
+    p.add_argument("--top-p", type=float, default=1.0)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--provider", choices=("cpu", "cuda"), default="cpu")
+    p.add_argument("--compare-torch", metavar="SRC", help="also generate with PyTorch from SRC and report the "
+                                                          "token-for-token agreement")
+    _add_common(p)
+    p.set_defaults(func=cmd_generate)
 
     p = sub.add_parser("run", help="run a recipe file (TOML or YAML)")
     p.add_argument("recipe")

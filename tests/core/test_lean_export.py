@@ -51,8 +51,8 @@ def _ort(path, feeds) -> list:
     return ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]).run(None, feeds)
 
 
-@pytest.mark.parametrize("kind,dtype", [("untied", "fp32"), ("tied", "fp32"), ("tied-large", "fp32"),
-                                        ("sharded", "fp32"), ("untied", "fp16"), ("tied-large", "bf16")])
+@pytest.mark.parametrize("kind,dtype", [("untied", "fp32"), ("tied-large", "fp32"), ("sharded", "fp16"),
+                                        pytest.param("tied", "bf16", marks=pytest.mark.slow)])
 def test_lean_export_is_identical_to_plain(kind, dtype, llamas, tmp_path, monkeypatch):
     plain = _export(llamas[kind], tmp_path / "plain", monkeypatch, False, dtype=dtype)
     slim = _export(llamas[kind], tmp_path / "lean", monkeypatch, True, dtype=dtype)
@@ -75,11 +75,8 @@ def test_lean_export_is_identical_to_plain(kind, dtype, llamas, tmp_path, monkey
         feeds = {k: v.numpy() for k, v in load_hf_model(llamas[kind], dtype).make_inputs(3, 13, pad=True).items()}
         for x, y in zip(_ort(slim.path, feeds), _ort(plain.path, feeds)):
             assert np.array_equal(x, y)
-
-
-def test_lean_export_validates_against_pytorch(llamas, tmp_path, monkeypatch):
-    result = _export(llamas["untied"], tmp_path, monkeypatch, True)
-    assert api.validate(result.path, against=str(llamas["untied"])).passed
+    if kind == "untied":
+        assert api.validate(slim.path, against=str(llamas[kind])).passed
 
 
 def test_large_tensors_are_read_once_while_saving(llamas, tmp_path, monkeypatch):
@@ -112,16 +109,23 @@ def test_large_tensors_are_read_once_while_saving(llamas, tmp_path, monkeypatch)
     assert all(reads.count(n) == 1 for n in big), {n: reads.count(n) for n in big}
 
 
-def test_sharded_reads_match_safetensors(llamas):
+def test_sharded_reads_match_safetensors(llamas, monkeypatch):
+    import torch
     from safetensors import safe_open
 
+    monkeypatch.setattr(lean, "_BLOCK_BYTES", 1000)  # several blocks per tensor when converting or transposing
     weights = lean.SafetensorsWeights.of_folder(llamas["sharded"])
     files = sorted(llamas["sharded"].glob("*.safetensors"))
     assert len(files) > 1 and len(weights.entries) == 21
     for path in files:
         with safe_open(str(path), "pt") as f:
             for key in f.keys():
-                assert np.array_equal(weights.read(key).numpy(), f.get_tensor(key).numpy())
+                stored = f.get_tensor(key)
+                assert torch.equal(weights.read(key), stored)
+                assert torch.equal(weights.read(key, torch.float16), stored.half())
+                if stored.dim() == 2:
+                    assert torch.equal(weights.read(key, transpose=True), stored.t())
+                    assert torch.equal(weights.read(key, torch.bfloat16, transpose=True), stored.bfloat16().t())
     assert weights.total_bytes == sum(e.end - e.begin for e in weights.entries.values())
 
 
@@ -150,7 +154,7 @@ def test_a_failing_lean_path_falls_back_to_plain(llamas, tmp_path, monkeypatch):
     result = _export(llamas["untied"], tmp_path, monkeypatch, True)
     assert result.exporter == "dynamo" and any("simulated failure" in n for n in result.notes), result.notes
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.onnx", "model.onnx.data"]  # nothing half-written
-    assert api.validate(result.path, against=str(llamas["untied"])).passed
+    onnx.checker.check_model(result.path)
 
 
 def test_unmappable_checkpoint_names_fall_back(llamas, tmp_path, monkeypatch):

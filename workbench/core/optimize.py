@@ -165,6 +165,8 @@ def optimize_model(spec: OptimizeSpec, progress=None, cancel=None) -> OptimizeRe
 
 def _relink_external(path: Path) -> None:
     """The staged copy's weights were renamed with the model; point the model's references at the new name."""
+    import onnx
+
     from workbench.core.loading.onnx_files import read_model
 
     model = read_model(Path(path))

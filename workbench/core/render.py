@@ -78,6 +78,34 @@ def bench_row(res) -> list:
             res.peak_rss_mb, res.gpu_peak_mb]
 
 
+def _agreement(agree) -> str:
+    if not agree:
+        return ""
+    first = agree.get("first_divergence")
+    return f"{agree['rate'] * 100:.1f}%" + ("" if first is None else f" (diverges at {first})")
+
+
+def render_generate(res: r.GenerateResult) -> str:
+    lines = [res.text if res.text else "tokens: " + " ".join(map(str, res.tokens))]
+    dec = res.decode_ms
+    lines.append(f"[{res.runtime} {res.provider}] {len(res.tokens)} tokens from a {res.prompt_tokens}-token prompt; "
+                 f"first token {res.ttft_ms:.2f} ms, decode p50 {_fmt(dec.get('p50'))} ms p95 {_fmt(dec.get('p95'))} "
+                 f"ms, {res.tokens_per_s:.1f} tokens/s")
+    if res.agreement:
+        lines.append(f"agreement with PyTorch: {_agreement(res.agreement)}")
+    lines += [f"note: {n}" for n in res.notes]
+    return "\n".join(lines)
+
+
+def render_generate_bench(res: r.GenerateBenchResult) -> str:
+    rows = [[row.name, row.provider, row.batch, row.ttft_ms, row.decode_ms.get("p50"), row.decode_ms.get("p95"),
+             row.tokens_per_s, row.peak_rss_mb, _agreement(row.agreement)] for row in res.rows]
+    head = f"generation: {res.prompt_tokens}-token prompt, {res.max_new_tokens} new tokens, greedy"
+    notes = "".join(f"\nnote: {n}" for n in res.notes)
+    return head + "\n" + table(["variant", "provider", "batch", "TTFT ms", "decode p50 ms", "decode p95 ms",
+                                "tokens/s", "peak RSS MB", "agreement"], rows) + notes
+
+
 def render_text(res) -> str:
     if isinstance(res, r.InspectResult):
         return render_inspect(res)
@@ -99,6 +127,10 @@ def render_text(res) -> str:
         f = res.fidelity
         return (f"{res.output} [{res.mode}]: {_mb(res.size_bytes['before'])} -> {_mb(res.size_bytes['after'])}"
                 f"  fidelity vs input: cosine {f.cosine:.6f}, max abs diff {f.max_abs_diff:.4g}")
+    if isinstance(res, r.GenerateResult):
+        return render_generate(res)
+    if isinstance(res, r.GenerateBenchResult):
+        return render_generate_bench(res)
     if isinstance(res, r.RunResult):
         lines = [f"report: {res.report_html}", f"json:   {res.report_json}"]
         lines += [f"failed: {s}" for s in res.failed]

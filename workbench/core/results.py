@@ -147,3 +147,45 @@ class RunResult(_Json):
     report_html: str
     steps: list = field(default_factory=list)
     failed: list = field(default_factory=list)
+
+
+@dataclass
+class GenerateResult(_Json):
+    """One generation: the new text and token ids, time to first token (the prefill), decode step latencies and
+    tokens per second (new tokens over the whole generation); ``agreement`` with --compare-torch."""
+
+    text: str
+    tokens: list
+    ttft_ms: float
+    decode_ms: dict  # p50, p95 (None when only one token was generated)
+    tokens_per_s: float
+    agreement: Optional[dict] = None  # {"rate", "first_divergence", "torch_tokens", "torch_text"}
+    prompt_tokens: int = 0
+    model: str = ""
+    runtime: str = ""  # "onnxruntime" or "pytorch"
+    provider: str = "cpu"
+    notes: list = field(default_factory=list)
+
+
+@dataclass
+class GenerateBenchRow(_Json):
+    name: str  # "PyTorch eager", "ORT model.onnx", ...
+    runtime: str
+    provider: str
+    batch: int
+    ttft_ms: float  # prefill of the prompt and the first token
+    decode_ms: dict  # p50, p95 of one decode step (one new token per row)
+    tokens_per_s: float  # new tokens (all rows) over the whole generation, prefill included
+    peak_rss_mb: float
+    agreement: Optional[dict] = None  # batch-1 greedy tokens vs PyTorch: {"rate", "first_divergence"}
+    new_tokens: int = 0
+    notes: list = field(default_factory=list)
+
+
+@dataclass
+class GenerateBenchResult(_Json):
+    rows: list  # [GenerateBenchRow]: PyTorch first, then each ONNX variant; batch 1 then batch N
+    prompt_tokens: int
+    max_new_tokens: int
+    batches: list = field(default_factory=list)
+    notes: list = field(default_factory=list)

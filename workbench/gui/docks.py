@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -44,6 +45,8 @@ class JobRowWidget(QFrame):
         grid.setHorizontalSpacing(8)
         grid.setVerticalSpacing(2)
         self.name_label = QLabel(f"<b>{html.escape(job.name)}</b>", self)
+        self.name_label.setToolTip(job.name)
+        self.name_label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)  # long names must not widen
         self.state_label = QLabel(self)
         self.elapsed_label = QLabel("0:00", self)
         self.progress = QProgressBar(self)
@@ -54,6 +57,7 @@ class JobRowWidget(QFrame):
         self.message_label.setObjectName("panelHint")
         self.message_label.setWordWrap(True)
         self.cancel_button = QPushButton(icon("cancel"), self.tr("Cancel"), self)
+        self.cancel_button.setSizePolicy(QSizePolicy.Maximum, QSizePolicy.Fixed)
         self.cancel_button.clicked.connect(job.cancel)
         grid.addWidget(self.name_label, 0, 0)
         grid.addWidget(self.state_label, 0, 1, Qt.AlignRight)
@@ -114,6 +118,7 @@ class JobsWidget(QWidget):
         layout.addLayout(top)
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         scroll.setFrameShape(QFrame.NoFrame)
         self.container = QWidget(scroll)
         self.rows_layout = QVBoxLayout(self.container)

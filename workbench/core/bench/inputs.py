@@ -3,8 +3,9 @@
 Integer ids are drawn in ``[0, vocab)`` where the vocabulary is the row count of the embedding table that the input
 indexes (a ``Gather`` on an initializer, also through Cast/DequantizeLinear, also ``GatherBlockQuantized``); masks
 are ones; floats are standard normal. Dynamic dimensions named like a batch or a sequence get ``batch`` or
-``sequence``; otherwise the first dynamic dimension of an input is the batch and the others the sequence. Fixed
-dimensions are kept.
+``sequence``; otherwise a dynamic axis 0 is the batch and any other dynamic axis the sequence. Fixed
+dimensions are kept. A decoder with past key values gets a past as long as the sequence, and its mask (a dimension
+named like ``total_sequence``) spans both.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ _TABLE_PASS = {"Cast", "Identity", "DequantizeLinear"}
 _GATHERS = {"Gather", "GatherBlockQuantized"}
 _BATCH_HINTS = ("batch",)
 _SEQ_HINTS = ("seq", "len", "token", "time", "step")
+_TOTAL_HINTS = ("total",)  # past + new tokens (export --task text-generation-with-past names it total_sequence)
 
 
 @dataclass
@@ -34,19 +36,20 @@ class InputDesc:
     high: Optional[int] = None  # exclusive bound for integer ids, when found from an embedding table
 
     def shape(self, batch: int, sequence: int) -> list:
-        out, dynamic_seen = [], 0
-        for dim in self.dims:
+        out = []
+        for axis, dim in enumerate(self.dims):
             if isinstance(dim, int):
                 out.append(dim)
                 continue
             hint = dim.lower()
-            if any(h in hint for h in _BATCH_HINTS):
+            if any(h in hint for h in _TOTAL_HINTS):  # a decoder's mask spans its past (as long) and new tokens
+                out.append(2 * sequence)
+            elif any(h in hint for h in _BATCH_HINTS):
                 out.append(batch)
             elif any(h in hint for h in _SEQ_HINTS):
                 out.append(sequence)
-            else:
-                out.append(batch if dynamic_seen == 0 else sequence)
-            dynamic_seen += 1
+            else:  # an unnamed dynamic dimension: the batch leads, the others are sequences
+                out.append(batch if axis == 0 else sequence)
         return out
 
 
@@ -164,10 +167,18 @@ def _value(desc: InputDesc, shape: list, rng: np.random.Generator) -> np.ndarray
                          "give the inputs yourself")
 
 
-def onnx_example_inputs(path, batch: int = 1, sequence: int = 128, seed: int = 0) -> dict:
-    """{input name: numpy array} for the ONNX file at ``path`` (see the module docstring for the rules)."""
+def onnx_example_inputs(path, batch: int = 1, sequence: int = 128, seed: int = 0, pad: bool = False) -> dict:
+    """{input name: numpy array} for the ONNX file at ``path`` (see the module docstring for the rules).
+
+    With ``pad`` the last row of a 2-D attention mask ends in zeros, so comparisons see padded positions too.
+    """
     rng = np.random.default_rng(seed)
-    return {d.name: _value(d, d.shape(batch, sequence), rng) for d in describe_inputs(path)}
+    out = {d.name: _value(d, d.shape(batch, sequence), rng) for d in describe_inputs(path)}
+    if pad:
+        for name, array in out.items():
+            if "mask" in name.lower() and array.ndim == 2 and array.shape[1] > 2:
+                array[-1, -max(1, array.shape[1] // 3):] = 0
+    return out
 
 
 def effective_batch(inputs: dict, requested: int) -> int:

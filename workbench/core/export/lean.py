@@ -38,6 +38,7 @@ _ST_DTYPES = {"F64": "float64", "F32": "float32", "F16": "float16", "BF16": "bfl
               "I32": "int32", "I16": "int16", "I8": "int8", "U8": "uint8", "BOOL": "bool", "U16": "uint16",
               "U32": "uint32", "U64": "uint64", "F8_E4M3": "float8_e4m3fn", "F8_E5M2": "float8_e5m2"}
 _PATCH_LOCK = threading.Lock()
+_BLOCK_BYTES = 16 << 20  # rows read at a time when converting or transposing
 
 
 @dataclass
@@ -94,25 +95,49 @@ class SafetensorsWeights:
     def __contains__(self, name: str) -> bool:
         return name in self.entries
 
-    def read(self, name: str, dtype=None):
-        """The tensor ``name`` as a new CPU tensor, converted to ``dtype`` when given."""
+    def read(self, name: str, dtype=None, transpose: bool = False):
+        """The tensor ``name`` as a new CPU tensor, converted to ``dtype`` and (2-D only) transposed when asked.
+
+        A conversion or transpose goes through the output a block of rows at a time, so the memory used is the
+        result plus one block, not the stored tensor and the result side by side.
+        """
         import torch
 
         entry = self.entries[name]
-        raw = torch.empty(entry.end - entry.begin, dtype=torch.uint8)
-        view, done = memoryview(raw.numpy()), 0
+        stored = getattr(torch, _ST_DTYPES[entry.dtype])
+        dtype = dtype or stored
+        if transpose and len(entry.shape) != 2:
+            raise WorkbenchError(f"cannot transpose '{name}' of shape {list(entry.shape)} while reading",
+                                 "only 2-D weights are transposed")
+        if dtype == stored and not transpose:
+            raw = torch.empty(entry.end - entry.begin, dtype=torch.uint8)
+            self._read_into(entry, name, entry.begin, raw)
+            return raw.view(stored).reshape(entry.shape)
+        rows = entry.shape[0] if entry.shape else 1
+        row_bytes = (entry.end - entry.begin) // max(rows, 1)
+        out = torch.empty(tuple(reversed(entry.shape)) if transpose else entry.shape, dtype=dtype)
+        target = out.t() if transpose else out.reshape(rows, -1) if entry.shape else out.reshape(1)
+        step = max(1, _BLOCK_BYTES // max(row_bytes, 1))
+        block = torch.empty(min(step, rows) * row_bytes, dtype=torch.uint8)
+        for first in range(0, rows, step):
+            count = min(step, rows - first)
+            chunk = block[:count * row_bytes]
+            self._read_into(entry, name, entry.begin + first * row_bytes, chunk)
+            values = chunk.view(stored)
+            target[first:first + count].copy_(values.reshape(count, -1) if entry.shape else values)
+        return out
+
+    @staticmethod
+    def _read_into(entry: _Entry, name: str, offset: int, buffer) -> None:
+        view, done = memoryview(buffer.numpy()), 0
         with open(entry.path, "rb", buffering=0) as f:
-            f.seek(entry.begin)
+            f.seek(offset)
             while done < len(view):
                 got = f.readinto(view[done:])
                 if not got:
                     raise WorkbenchError(f"{entry.path}: tensor '{name}' is cut short",
                                          "the file may be truncated — re-download it")
                 done += got
-        tensor = raw.view(getattr(torch, _ST_DTYPES[entry.dtype])).reshape(entry.shape)
-        if dtype is not None and tensor.dtype != dtype:
-            tensor = tensor.to(dtype)
-        return tensor
 
 
 def wanted(spec, exporter: str) -> tuple[Optional[SafetensorsWeights], Optional[str]]:
@@ -210,19 +235,25 @@ def checkpoint_names(hf_model, weights: SafetensorsWeights) -> dict:
     return found
 
 
-def _lazy(weights: SafetensorsWeights, key: str, name: str, ir_dtype, shape, perm=None):
+class _Source:
+    """What a lazy initializer evaluates: one checkpoint tensor, converted (and transposed) as it is read."""
+
+    def __init__(self, weights: SafetensorsWeights, key: str, name: str, torch_dtype, transpose: bool = False):
+        self.weights, self.key, self.name, self.torch_dtype, self.transpose = weights, key, name, torch_dtype, transpose
+
+    def __call__(self):
+        from torch.onnx._internal.exporter._core import TorchTensor  # what ONNXProgram.apply_weights uses
+
+        return TorchTensor(self.weights.read(self.key, self.torch_dtype, self.transpose), self.name)
+
+    def __repr__(self) -> str:
+        return f"_Source({self.key!r}{', transposed' if self.transpose else ''})"
+
+
+def _lazy(source: _Source, ir_dtype, shape):
     import onnx_ir as ir
-    from torch.onnx._internal.exporter._core import TorchTensor  # what ONNXProgram.apply_weights wraps tensors in
 
-    torch_dtype = _torch_dtype(ir_dtype)
-
-    def load():
-        tensor = weights.read(key, torch_dtype)
-        if perm is not None:
-            tensor = tensor.permute(perm).contiguous()
-        return TorchTensor(tensor, name)
-
-    return ir.LazyTensor(load, dtype=ir_dtype, shape=ir.Shape(shape), name=name)
+    return ir.LazyTensor(source, dtype=ir_dtype, shape=ir.Shape(shape), name=source.name)
 
 
 def _torch_dtype(ir_dtype):
@@ -261,7 +292,7 @@ def attach_weights(program, weights: SafetensorsWeights, names: dict, prefix: st
         if tuple(shape) != tuple(weights.entries[key].shape):
             raise WorkbenchError(f"initializer '{name}' is {shape}, checkpoint '{key}' is "
                                  f"{list(weights.entries[key].shape)}", "the plain export path converts it")
-        value.const_value = _lazy(weights, key, name, value.dtype, shape)
+        value.const_value = _lazy(_Source(weights, key, name, _torch_dtype(value.dtype)), value.dtype, shape)
         attached += 1
     return attached
 
@@ -281,24 +312,19 @@ def fold_weight_transposes(program, input_size_limit: Optional[int] = None) -> i
             continue
         source, out = node.inputs[0], node.outputs[0]
         lazy = getattr(source, "const_value", None)
-        if not isinstance(lazy, ir.LazyTensor) or not source.is_initializer() or out.is_graph_output():
+        if (not isinstance(lazy, ir.LazyTensor) or not isinstance(lazy.raw, _Source) or lazy.raw.transpose
+                or not source.is_initializer() or out.is_graph_output()):
             continue
-        size = lazy.size
-        if size > limit and len(source.uses()) != 1:
-            continue  # the optimizer leaves these (e.g. a tied embedding also read by Gather)
-        rank = len(lazy.shape)
         perm_attr = node.attributes.get("perm")
-        perm = list(perm_attr.as_ints()) if perm_attr is not None else list(reversed(range(rank)))
-        shape = [int(lazy.shape[p]) for p in perm]
-        load = lazy.raw
-
-        def transposed(load=load, perm=perm, name=out.name):
-            from torch.onnx._internal.exporter._core import TorchTensor
-
-            return TorchTensor(load().raw.permute(perm).contiguous(), name)
-
+        if len(lazy.shape) != 2 or (perm_attr is not None and list(perm_attr.as_ints()) != [1, 0]):
+            continue  # only the 2-D weight transposes Linear layers trace to; the optimizer folds any others
+        if lazy.size > limit and len(source.uses()) != 1:
+            continue  # the optimizer leaves these (e.g. a tied embedding also read by Gather)
+        shape = [int(lazy.shape[1]), int(lazy.shape[0])]
+        raw = lazy.raw
+        transposed = _Source(raw.weights, raw.key, out.name, raw.torch_dtype, transpose=True)
         new = ir.Value(name=out.name, shape=ir.Shape(shape), type=ir.TensorType(lazy.dtype),
-                       const_value=ir.LazyTensor(transposed, dtype=lazy.dtype, shape=ir.Shape(shape), name=out.name))
+                       const_value=_lazy(transposed, lazy.dtype, shape))
         name = out.name
         out.name = f"{name}_unfolded"
         new.name = name

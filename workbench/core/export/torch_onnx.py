@@ -89,6 +89,10 @@ def export_onnx(spec: ExportSpec, progress=None, cancel=None) -> ExportResult:
     """Load the source, export it, check the file; the output appears only when everything succeeded."""
     from workbench.core.loading import load_model
 
+    if spec.source.task == "text-generation-with-past":
+        from workbench.core.export.decoder import export_decoder
+
+        return export_decoder(spec, progress, cancel)
     _check_spec(spec)
     stages = Stages(["loading the model", "exporting", "checking the ONNX file"], progress, cancel)
     started = time.perf_counter()

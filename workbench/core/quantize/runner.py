@@ -42,7 +42,6 @@ import sys
 import tempfile
 import threading
 import warnings
-from collections import defaultdict
 from dataclasses import fields
 from pathlib import Path
 from typing import Optional
@@ -60,11 +59,9 @@ STATIC_OP_TYPES = ("MatMul",)
 WEIGHT_ONLY_OP_TYPES = ("MatMul",)
 FIDELITY_SHAPES = ((2, 8), (3, 13))  # (batch, sequence) for dynamic dimensions
 FIDELITY_SEEDS = (0, 1, 2)
-DEFAULT_VOCAB = 100
 FILE_SUFFIXES = {"int8-dynamic": "int8", "int8-static": "int8-static", "fp16": "fp16", "int4": "int4",
                  "int8-weight": "int8-weight"}
 QUANTIZABLE_HINT = ("MatMul", "Gemm", "Conv", "Gather", "Attention")
-_PASS_THROUGH = ("Cast", "Identity", "Reshape", "Unsqueeze", "Squeeze", "Flatten")
 _LOCK = threading.RLock()  # the working directory and tempfile.tempdir are process-wide
 
 
@@ -548,85 +545,11 @@ def _check_result(path: Path, src: Path, spec: QuantSpec) -> None:
 
 # --- fidelity ------------------------------------------------------------------------------------------------------
 
-def _vocab_sizes(model) -> dict:
-    """{graph input: rows of the embedding table it indexes}, following Cast/Reshape/... to a Gather."""
-    inits = {t.name: t for t in model.graph.initializer}
-    producers = {o: n for n in model.graph.node for o in n.output}
-    consumers = defaultdict(list)
-    for node in model.graph.node:
-        for name in node.input:
-            consumers[name].append(node)
-
-    def table_rows(name: str) -> Optional[int]:
-        if name in inits and len(inits[name].dims) == 2:
-            return int(inits[name].dims[0])
-        node = producers.get(name)
-        if node is not None and node.op_type in ("DequantizeLinear", "Cast", "Identity") and node.input:
-            return table_rows(node.input[0])
-        return None
-
-    sizes = {}
-    for value in model.graph.input:
-        frontier, seen = [value.name], set()
-        while frontier and value.name not in sizes:
-            tensor = frontier.pop()
-            if tensor in seen:
-                continue
-            seen.add(tensor)
-            for node in consumers.get(tensor, []):
-                if node.op_type == "Gather" and len(node.input) > 1 and node.input[1] == tensor:
-                    rows = table_rows(node.input[0])
-                    if rows:
-                        sizes[value.name] = rows
-                        break
-                elif node.op_type in _PASS_THROUGH and node.input and node.input[0] == tensor:
-                    frontier.extend(node.output)
-    return sizes
-
-
 def onnx_example_inputs(path, batch: int = 2, seq: int = 8, seed: int = 0) -> dict:
-    """Random inputs built from an ONNX model's own input metadata.
+    """Random inputs from the ONNX model's own input metadata, the last row's mask padded (see bench/inputs.py)."""
+    from workbench.core.bench.inputs import onnx_example_inputs as example_inputs
 
-    Integer ids are drawn from [0, vocab), vocab being the rows of the embedding table the input indexes (100 when
-    that cannot be found); ``*mask*`` inputs are ones with the last row's tail padded; ``position_ids`` count up;
-    ``token_type_ids`` are zeros; float inputs are standard normal. Fixed dimensions are kept; a dynamic first
-    dimension becomes ``batch`` and any other dynamic dimension ``seq``.
-    """
-    from onnx import helper
-
-    model = _load_header(Path(path).expanduser())
-    inits = {t.name for t in model.graph.initializer}
-    vocab = _vocab_sizes(model)
-    rng = np.random.default_rng(seed)
-    out = {}
-    for value in model.graph.input:
-        if value.name in inits:
-            continue
-        tensor = value.type.tensor_type
-        try:
-            dtype = np.dtype(helper.tensor_dtype_to_np_dtype(tensor.elem_type))
-        except Exception:  # noqa: BLE001
-            dtype = np.dtype(np.float32)
-        shape = [d.dim_value if d.HasField("dim_value") and d.dim_value > 0 else (batch if axis == 0 else seq)
-                 for axis, d in enumerate(tensor.shape.dim)]
-        name = value.name.lower()
-        if "mask" in name:
-            array = np.ones(shape, dtype=dtype)
-            if len(shape) == 2 and shape[1] > 2:
-                array[-1, -max(1, shape[1] // 3):] = 0
-        elif dtype.kind in "iu":
-            if "position" in name and shape:
-                array = np.broadcast_to(np.arange(shape[-1]), shape).astype(dtype)
-            elif "token_type" in name:
-                array = np.zeros(shape, dtype=dtype)
-            else:
-                array = rng.integers(0, max(vocab.get(value.name, DEFAULT_VOCAB), 1), size=shape).astype(dtype)
-        elif dtype.kind == "b":
-            array = np.ones(shape, dtype=dtype)
-        else:
-            array = rng.standard_normal(shape).astype(dtype)
-        out[value.name] = array
-    return out
+    return example_inputs(Path(path).expanduser(), batch, seq, seed, pad=True)
 
 
 def default_fidelity_inputs(path) -> list:

@@ -1,0 +1,211 @@
+"""Peak memory of an ONNX export relative to the weights, plain path against the lean path (goal: <= 1.3x).
+
+A Llama-shaped Hugging Face folder with random fp32 weights (~1.4 GB, two safetensors shards) is written once by a
+child process; then each export runs `export_onnx` in its own child process (WORKBENCH_LEAN_EXPORT=0: the plain
+path, =1: the lean path), so every peak is that export's alone. A child reports its peak resident set (VmHWM from
+/proc/self/status, which counts file pages mapped in as well as allocations) and, as a cross-check, the largest RSS
+psutil saw sampling every 20 ms; the sampler also tags each sample with the export stage and the step inside the
+lean path (trace, attach, fold, optimize, save), to say where the peak happens.
+
+    python benchmarks/export_memory.py            # writes benchmarks/results/export_memory.{json,md}
+    python benchmarks/export_memory.py --keep DIR # keep (or reuse) the model folder in DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+GOAL = 1.3
+CONFIG = dict(vocab_size=32000, hidden_size=2048, intermediate_size=2816, num_hidden_layers=8,
+              num_attention_heads=32, num_key_value_heads=4, max_position_embeddings=2048, tie_word_embeddings=False)
+RESULTS = Path(__file__).resolve().parent / "results"
+
+BUILD = """
+import sys, torch, transformers as tf
+torch.manual_seed(0)
+config = tf.LlamaConfig(**{config})
+config.architectures = ["LlamaForCausalLM"]
+with torch.device("meta"):
+    model = tf.LlamaForCausalLM(config)
+model = model.to_empty(device="cpu")  # then fill: random weights, one tensor at a time
+with torch.no_grad():  # non-persistent buffers (rotary inv_freq) are not saved, so they can stay uninitialised
+    for p in model.parameters():
+        p.normal_(0, 0.02)
+model.save_pretrained(sys.argv[1], safe_serialization=True, max_shard_size="1GB")
+"""
+
+CHILD = r"""
+import json, os, sys, threading, time
+import psutil
+
+phase = ["start"]
+samples = {}  # phase -> max rss
+peak = [0]
+stop = threading.Event()
+proc = psutil.Process()
+
+def sample():
+    while not stop.is_set():
+        rss = proc.memory_info().rss
+        peak[0] = max(peak[0], rss)
+        samples[phase[0]] = max(samples.get(phase[0], 0), rss)
+        time.sleep(0.02)
+
+def vm(key):
+    for line in open("/proc/self/status"):
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+threading.Thread(target=sample, daemon=True).start()
+import torch, transformers, onnx, onnxscript  # imported before timing: the same baseline for both paths
+phase[0] = "imports"
+time.sleep(0.1)
+baseline = vm("VmRSS")
+
+from workbench.core.export import lean, torch_onnx
+from torch.onnx._internal.exporter._onnx_program import ONNXProgram
+
+def tag(name, fn):
+    def wrapped(*a, **k):
+        phase[0] = name
+        return fn(*a, **k)
+    return wrapped
+
+# where the time and memory go: tag the steps both paths share, and the lean path's own
+ONNXProgram.optimize = tag("export: optimize", ONNXProgram.optimize)
+ONNXProgram.save = tag("export: save", ONNXProgram.save)
+lean.attach_weights = tag("export: attach lazy weights", lean.attach_weights)
+lean.fold_weight_transposes = tag("export: fold transposes", lean.fold_weight_transposes)
+torch_onnx._check = tag("check", torch_onnx._check)
+torch_onnx._stamp = tag("stamp metadata", torch_onnx._stamp)
+real_export = torch.onnx.export
+torch.onnx.export = tag("export: trace", real_export)
+
+from workbench.core.specs import ExportSpec, ModelSource
+
+def progress(fraction, message):
+    phase[0] = message
+
+spec = ExportSpec(source=ModelSource(sys.argv[1]), output=sys.argv[2])
+start = time.perf_counter()
+result = torch_onnx.export_onnx(spec, progress=progress)
+seconds = time.perf_counter() - start
+phase[0] = "done"
+time.sleep(0.1)
+stop.set()
+print(json.dumps({"vmhwm": vm("VmHWM"), "psutil_peak": peak[0], "baseline_rss": baseline, "seconds": seconds,
+                  "by_phase": samples, "notes": result.notes, "outputs": result.outputs}))
+"""
+
+
+def gb(n: int) -> float:
+    return round(n / 1e9, 3)
+
+
+def build(folder: Path) -> None:
+    if (folder / "config.json").is_file():
+        return
+    code = BUILD.format(config=repr(CONFIG))
+    subprocess.run([sys.executable, "-c", code, str(folder)], check=True)
+
+
+def weights_bytes(folder: Path) -> int:
+    from workbench.core.export.lean import SafetensorsWeights
+
+    return SafetensorsWeights.of_folder(folder).total_bytes
+
+
+def run_child(folder: Path, out: Path, lean: bool) -> dict:
+    env = {**os.environ, "WORKBENCH_LEAN_EXPORT": "1" if lean else "0", "PYTHONUNBUFFERED": "1"}
+    done = subprocess.run([sys.executable, "-c", CHILD, str(folder), str(out / "model.onnx")], env=env,
+                          capture_output=True, text=True)
+    if done.returncode:
+        sys.stderr.write(done.stderr[-4000:])
+        raise SystemExit(f"the {'lean' if lean else 'plain'} export failed")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--keep", help="folder for the model (kept; reused when it exists)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="export-memory-") as tmp:
+        folder = Path(args.keep) if args.keep else Path(tmp) / "llama"
+        folder.mkdir(parents=True, exist_ok=True)
+        t = time.perf_counter()
+        build(folder)
+        print(f"model folder ready in {time.perf_counter() - t:.0f} s: {folder}", flush=True)
+        weights = weights_bytes(folder)
+        result = {"weights_gb": gb(weights), "model": {"config": CONFIG, "dtype": "fp32",
+                                                         "shards": len(list(folder.glob("*.safetensors")))},
+                  "goal_ratio": GOAL}
+        for name in ("plain", "lean"):
+            out = Path(tmp) / f"out-{name}"
+            child = run_child(folder, out, lean=name == "lean")
+            onnx_bytes = sum(p.stat().st_size for p in out.iterdir())
+            peak = child["vmhwm"]
+            result[name] = {
+                "peak_rss_gb": gb(peak), "ratio": round(peak / weights, 3),
+                "psutil_peak_rss_gb": gb(child["psutil_peak"]), "seconds": round(child["seconds"], 1),
+                "baseline_rss_gb": gb(child["baseline_rss"]),
+                "ratio_above_baseline": round((peak - child["baseline_rss"]) / weights, 3),
+                "peak_rss_gb_by_phase": {k: gb(v) for k, v in child["by_phase"].items()},
+                "output_gb": gb(onnx_bytes), "notes": child["notes"]}
+            print(name, json.dumps(result[name]), flush=True)
+            for p in out.iterdir():
+                p.unlink()
+        result["lean"]["goal_met"] = result["lean"]["ratio"] <= GOAL
+        result["machine"] = {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+                             "cpus": os.cpu_count(), "python": sys.version.split()[0],
+                             "memory_gb": gb(_total_memory()),
+                             "load_average": [round(x, 2) for x in os.getloadavg()],
+                             "torch": _version("torch"), "transformers": _version("transformers"),
+                             "onnxscript": _version("onnxscript"), "onnx_ir": _version("onnx_ir")}
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "export_memory.json").write_text(json.dumps(result, indent=2) + "\n")
+    (RESULTS / "export_memory.md").write_text(report(result))
+    print(report(result))
+    return 0 if result["lean"]["goal_met"] else 1
+
+
+def _total_memory() -> int:
+    import psutil
+
+    return psutil.virtual_memory().total
+
+
+def _version(name: str) -> str:
+    from importlib.metadata import version
+
+    return version(name)
+
+
+def report(r: dict) -> str:
+    lines = [f"# Export peak memory ({r['weights_gb']} GB of fp32 weights, Llama-shaped, random)", "",
+             f"Goal: peak RSS <= {r['goal_ratio']}x the weights.", "",
+             "| path | peak RSS (VmHWM) | x weights | above the import baseline | seconds |",
+             "|---|---|---|---|---|"]
+    for name in ("plain", "lean"):
+        x = r[name]
+        lines.append(f"| {name} | {x['peak_rss_gb']} GB | {x['ratio']} | {x['ratio_above_baseline']}x "
+                     f"(baseline {x['baseline_rss_gb']} GB) | {x['seconds']} |")
+    lines += ["", "Peak RSS by phase (GB, psutil every 20 ms):", ""]
+    for name in ("plain", "lean"):
+        phases = ", ".join(f"{k} {v}" for k, v in r[name]["peak_rss_gb_by_phase"].items())
+        lines.append(f"- {name}: {phases}")
+    lines += ["", f"Machine: {r['machine']['cpus']} CPUs, {r['machine']['memory_gb']} GB, "
+              f"torch {r['machine']['torch']}, transformers {r['machine']['transformers']}.", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

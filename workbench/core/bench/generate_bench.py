@@ -1,0 +1,183 @@
+"""Generation benchmark: time to first token, decode latency per token, tokens per second and peak memory, for
+PyTorch and each ONNX decoder variant, at batch 1 and batch N, on the same random prompts.
+
+Each variant runs in a process of its own (``isolated=True``, the default; as in ``bench.isolated``), so its peak
+RSS is its whole footprint and not the previous variant's; ``isolated=False`` runs them here (faster; peaks then
+include what this process held). Per variant and batch: one short warm-up generation, then ``repeats`` timed
+generations of ``max_new_tokens`` greedy tokens (end-of-sequence does not stop them). ``ttft_ms`` is the median
+prefill (prompt + first token), ``decode_ms`` the p50/p95 over all decode steps, ``tokens_per_s`` the new tokens of
+every row over the whole generations' time. ``agreement`` compares each ONNX variant's greedy tokens with
+PyTorch's, row by row (the mean rate and the earliest divergence).
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from workbench.core.errors import WorkbenchError
+from workbench.core.jobs import CancelToken, ProgressFn
+from workbench.core.results import GenerateBenchResult, GenerateBenchRow
+
+WARMUP_TOKENS = 2
+
+
+def measure(kind: str, path: str, prompts: dict, max_new_tokens: int, provider: str = "cpu",
+            threads: Optional[int] = None, repeats: int = 2, whole_process: bool = False) -> dict:
+    """Run one variant: {'name', 'runtime', 'provider', 'peak_rss_mb', 'rows': [{'batch', 'ttft_ms',
+    'decode_ms', 'tokens_per_s', 'tokens', 'new_tokens'}]}; ``prompts`` is {batch: [[ids] per row]}."""
+    from workbench.core.bench.memory import PeakTracker
+    from workbench.core.decoders import OrtDecoder, TorchDecoder, folder_settings
+    from workbench.core.generate import Sampling, _percentiles, run_steps
+
+    tracker = PeakTracker(interval_s=0.01, reset=not whole_process, whole_process=whole_process).start()
+    try:
+        decoder = OrtDecoder(path, provider, threads) if kind == "onnx" else TorchDecoder(path, provider)
+        settings = folder_settings(Path(path).parent if kind == "onnx" else path)
+        rows = []
+        for batch, ids in prompts.items():
+            run_steps(decoder, ids, WARMUP_TOKENS, Sampling(), settings, stop_at_eos=False)
+            ttfts, decodes, seconds, new = [], [], 0.0, 0
+            for _ in range(max(1, int(repeats))):
+                started = time.perf_counter()
+                run = run_steps(decoder, ids, max_new_tokens, Sampling(), settings, stop_at_eos=False)
+                seconds += time.perf_counter() - started
+                ttfts.append(run["ttft_ms"])
+                decodes.extend(run["decode_ms"])
+                new += sum(len(r) for r in run["rows"])
+                tracker.sample()
+            rows.append({"batch": int(batch), "ttft_ms": float(np.median(ttfts)), "decode_ms": _percentiles(decodes),
+                         "tokens_per_s": new / seconds if seconds > 0 else 0.0, "tokens": run["rows"],
+                         "new_tokens": len(run["rows"][0])})
+    finally:
+        tracker.stop()
+    return {"name": decoder.name, "runtime": decoder.runtime, "provider": decoder.provider,
+            "peak_rss_mb": tracker.peak_mb, "rows": rows}
+
+
+def _child(conn, payload: dict) -> None:
+    """Child process entry (``bench.isolated.run_child`` target): one variant, sent back as ('ok', dict, {})."""
+    try:
+        conn.send(("progress", 0.0, f"{payload['name']}: loading and warm-up"))
+        result = measure(payload["kind"], payload["path"], payload["prompts"], payload["max_new_tokens"],
+                         payload["provider"], payload["threads"], payload["repeats"], whole_process=True)
+        conn.send(("ok", result, {}))
+    except WorkbenchError as err:
+        conn.send(("error", err.what, err.hint))
+    except BaseException as err:  # noqa: BLE001 - everything goes back to the parent as one line
+        conn.send(("crash", f"{type(err).__name__}: {err}", traceback.format_exc(limit=8)))
+    finally:
+        conn.close()
+
+
+def _variants(models, torch_source) -> list:
+    """[(kind, path, label)]: PyTorch first (the agreement reference), then each ONNX decoder."""
+    from workbench.core.decoders import resolve
+
+    out = []
+    if torch_source is not None:
+        kind, path, _ = resolve(getattr(torch_source, "path", torch_source))
+        if kind != "torch":
+            raise WorkbenchError(f"{torch_source}: --compare-torch needs a Hugging Face model folder",
+                                 "give the folder the decoder was exported from")
+        out.append(("torch", str(path), "PyTorch eager"))
+    names = []
+    for model in models or []:
+        kind, path, _ = resolve(model)
+        label = "PyTorch eager" if kind == "torch" else f"ORT {path.name}"
+        if kind == "torch" and any(k == "torch" for k, _, _ in out):
+            continue
+        if label in names:
+            label = f"ORT {path.parent.name}/{path.name}"
+        names.append(label)
+        out.append((kind, str(path), label))
+    if not out:
+        raise WorkbenchError("nothing to benchmark", "give an exported decoder, and --compare-torch SRC for PyTorch")
+    return out
+
+
+def _prompts(variants: list, prompt_tokens: int, max_new_tokens: int, batches: tuple, notes: list) -> dict:
+    from workbench.core.decoders import _read_json
+
+    config: dict = {}
+    for kind, path, _ in variants:
+        folder = Path(path) if kind == "torch" else Path(path).parent
+        config = _read_json(folder / "config.json")
+        if config:
+            break
+    text = config.get("text_config") or config
+    vocab = int(text.get("vocab_size") or 100)
+    limit = text.get("max_position_embeddings") or text.get("n_positions")
+    length = int(prompt_tokens)
+    if limit and length + max_new_tokens > int(limit):
+        length = max(1, int(limit) - int(max_new_tokens))
+        notes.append(f"prompt shortened to {length} tokens: the model has {limit} positions")
+    rng = np.random.default_rng(0)
+    ids = rng.integers(0, vocab, size=(max(batches), length)).tolist()
+    return {int(b): ids[: int(b)] for b in batches}
+
+
+def bench_generate(models, torch_source=None, *, prompt_tokens: int = 32, max_new_tokens: int = 32,
+                   batch: int = 4, provider: str = "cpu", threads: Optional[int] = None, repeats: int = 2,
+                   isolated: bool = True, timeout_s: Optional[float] = None, progress: Optional[ProgressFn] = None,
+                   cancel: Optional[CancelToken] = None) -> GenerateBenchResult:
+    """Benchmark generation for PyTorch (``torch_source``, or a Hugging Face folder among ``models``) and each
+    ONNX decoder in ``models`` (.onnx files or exported folders), at batch 1 and ``batch``."""
+    from workbench.core.bench.isolated import run_child
+
+    if int(max_new_tokens) < 1 or int(prompt_tokens) < 1 or int(batch) < 1:
+        raise WorkbenchError("prompt tokens, max new tokens and batch must be at least 1",
+                             "give positive sizes")
+    variants = _variants([models] if isinstance(models, (str, Path)) else models, torch_source)
+    notes: list = []
+    batches = tuple(sorted({1, int(batch)}))
+    prompts = _prompts(variants, prompt_tokens, int(max_new_tokens), batches, notes)
+    results = []
+    for i, (kind, path, label) in enumerate(variants):
+        if cancel is not None:
+            cancel.check()
+
+        def part(fraction: float, message: str, i=i) -> None:
+            if progress:
+                progress((i + fraction) / len(variants), message)
+
+        part(0.0, f"{label}: loading and warm-up")
+        args = dict(kind=kind, path=path, prompts=prompts, max_new_tokens=int(max_new_tokens), provider=provider,
+                    threads=threads, repeats=repeats)
+        if isolated:
+            result, _ = run_child({**args, "name": label}, part, cancel, timeout_s, target=_child)
+        else:
+            result = measure(**args)
+        results.append((label, result))
+    if progress:
+        progress(1.0, "done")
+    return GenerateBenchResult(rows=_rows(results), prompt_tokens=len(prompts[1][0]),
+                               max_new_tokens=int(max_new_tokens), batches=list(batches), notes=notes)
+
+
+def _agree(rows: list, reference: list) -> dict:
+    from workbench.core.generate import agreement
+
+    parts = [agreement(a, b) for a, b in zip(rows, reference)]
+    firsts = [p["first_divergence"] for p in parts if p["first_divergence"] is not None]
+    return {"rate": float(np.mean([p["rate"] for p in parts])), "first_divergence": min(firsts) if firsts else None}
+
+
+def _rows(results: list) -> list:
+    reference = next((r for _, r in results if r["runtime"] == "pytorch"), None)
+    out = []
+    for label, result in results:
+        for row in result["rows"]:
+            agree = None
+            if reference is not None and result is not reference:
+                ref_row = next(x for x in reference["rows"] if x["batch"] == row["batch"])
+                agree = _agree(row["tokens"], ref_row["tokens"])
+            out.append(GenerateBenchRow(name=label, runtime=result["runtime"], provider=result["provider"],
+                                        batch=row["batch"], ttft_ms=row["ttft_ms"], decode_ms=row["decode_ms"],
+                                        tokens_per_s=row["tokens_per_s"], peak_rss_mb=result["peak_rss_mb"],
+                                        agreement=agree, new_tokens=row["new_tokens"]))
+    return out

@@ -1,0 +1,71 @@
+"""Check an exported decoder against PyTorch on inputs the exporter never saw.
+
+An exporter that traces data-dependent values as constants (the legacy exporter does this with the expert routing
+of an MoE model run in "eager" mode: which token goes to which expert, and how many) produces a graph that matches
+PyTorch on the traced example and nothing else. So the check runs other token ids at other shapes, a decode step
+(one new token over a past) and a prefill (no past) among them, where the routing differs from the trace; a graph
+that fails to run there or differs from PyTorch is refused.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from workbench.core.errors import WorkbenchError
+
+# (batch, sequence, past, seed): a prompt over a past, a decode step, a prefill; none is the traced example's shape
+# and every seed differs from the trace's (0), so the token ids, and with them the expert routing, differ too.
+CHECK_SHAPES = ((3, 5, 7, 11), (2, 1, 9, 12), (1, 6, 0, 13))
+
+
+def _first_line(err: BaseException) -> str:
+    return next((ln.strip() for ln in str(err).splitlines() if ln.strip()), type(err).__name__)[:200]
+
+
+def _refuse(moe: bool, exporter: str, detail: str):
+    if moe:
+        return WorkbenchError(
+            f"the exported graph froze the MoE routing: on token ids that route differently from the traced "
+            f"example it {detail} (the {exporter} exporter recorded the expert choice as constants)",
+            'export with the dynamo exporter and experts_implementation="batched_mm" (the families.toml setting); '
+            'avoid "eager" experts with the legacy exporter')
+    return WorkbenchError(f"the exported decoder {detail} on inputs other than the traced example",
+                          "try the other --exporter or another --opset, and report the model")
+
+
+def check_decoder(path, module, layout: list, vocab: int, dtype: str = "fp32", positions: bool = True,
+                  moe: bool = False, exporter: str = "dynamo", shapes=CHECK_SHAPES) -> dict:
+    """Run the ONNX decoder at ``path`` and the PyTorch wrapper ``module`` on fresh inputs; raise WorkbenchError
+    when they differ. Returns {"shapes": [...], "max_rel_diff": float, "moe": bool}."""
+    import onnxruntime
+    import torch
+
+    from workbench.core import ort
+    from workbench.core.compare import compare
+    from workbench.core.export.decoder import RTOL, input_names, make_inputs, present_names
+
+    session = ort.make_session(path)
+    onnx_names = input_names(len(layout), positions)
+    out_names = ["logits", *present_names(len(layout))]
+    quiet = onnxruntime.RunOptions()
+    quiet.log_severity_level = 4  # a frozen graph's failure is reported below, in one line
+    worst = 0.0
+    tried = []
+    for batch, sequence, past, seed in shapes:
+        inputs = make_inputs(layout, batch, sequence, past, vocab, dtype, seed, positions)
+        with torch.inference_mode():
+            expected = [t.float().numpy() for t in module(**inputs)]
+        feeds = ort.feed(session, dict(zip(onnx_names, inputs.values())))
+        where = f"at batch {batch}, sequence {sequence}, past {past}"
+        try:
+            got = session.run(out_names, feeds, quiet)
+        except Exception as err:  # noqa: BLE001 - ORT raises its own types
+            raise _refuse(moe, exporter, f"fails to run {where} ({_first_line(err)})") from err
+        for name, actual, reference in zip(out_names, got, expected):
+            diff = compare(np.asarray(actual, dtype=np.float32), reference)
+            rel = float(diff["max_rel_diff"])
+            worst = max(worst, rel)
+            if not rel <= RTOL.get(dtype, 1e-3):
+                raise _refuse(moe, exporter, f"differs from PyTorch {where}: {name} max rel diff {rel:.3g}")
+        tried.append([batch, sequence, past])
+    return {"shapes": tried, "max_rel_diff": worst, "moe": bool(moe)}
