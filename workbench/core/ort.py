@@ -38,10 +38,55 @@ def providers_for(provider: str) -> tuple[list, list]:
     return ["CPUExecutionProvider"], notes
 
 
+# CUDA provider options used unless the caller gives others: GPU 0, and an arena that grows by what is asked
+# rather than to the next power of two (ORT's default), so the GPU memory stays near what the model needs.
+CUDA_DEFAULTS = {"device_id": "0", "arena_extend_strategy": "kSameAsRequested"}
+NOT_ACTIVE = ("the CUDA provider could not start in ONNX Runtime (check the CUDA and cuDNN libraries "
+              "onnxruntime-gpu needs); ran on the CPU")
+
+
+def _option_text(value) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+def provider_list(provider: str, provider_options: dict | None = None) -> tuple[list, list]:
+    """Providers for ``InferenceSession(providers=...)``, CUDA with its options, and notes (see providers_for)."""
+    names, notes = providers_for(provider)
+    out: list = []
+    for name in names:
+        if name == "CUDAExecutionProvider":
+            opts = dict(CUDA_DEFAULTS)
+            opts.update({str(k): _option_text(v) for k, v in (provider_options or {}).items()})
+            out.append((name, opts))
+        else:
+            out.append(name)
+    return out, notes
+
+
+def active_provider(session) -> str:
+    """'cuda' when the CUDA provider really runs the session, else 'cpu'."""
+    return "cuda" if "CUDAExecutionProvider" in session.get_providers() else "cpu"
+
+
 def make_session(path, provider: str = "cpu", threads: int | None = None, level: str = "all",
-                 options=None):
+                 options=None, *, provider_options: dict | None = None, notes: list | None = None,
+                 strict: bool = False):
+    """An ONNX Runtime session on ``provider`` ('cpu' or 'cuda'), checked after creation.
+
+    ``provider_options`` go to the CUDA provider (e.g. ``{"enable_cuda_graph": "1", "device_id": "0",
+    "gpu_mem_limit": ..., "arena_extend_strategy": "kNextPowerOfTwo"}``) over :data:`CUDA_DEFAULTS`; they are
+    ignored on the CPU. When CUDA was asked for but is not available or did not start, the reason is appended
+    to ``notes`` (and the session runs on the CPU), or with ``strict`` a WorkbenchError is raised: CPU results
+    are never silently reported as CUDA ones. ``session.workbench_provider`` holds the provider that really
+    runs ('cuda' or 'cpu').
+    """
     import onnxruntime as ort
 
+    from workbench.core.loading.onnx_files import check_file
+
+    check_file(path)
     so = options or ort.SessionOptions()
     so.graph_optimization_level = {
         "disable": ort.GraphOptimizationLevel.ORT_DISABLE_ALL, "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
@@ -50,13 +95,28 @@ def make_session(path, provider: str = "cpu", threads: int | None = None, level:
     if threads:
         so.intra_op_num_threads = threads
     so.log_severity_level = 3
-    providers, _ = providers_for(provider)
+    providers, fallback = provider_list(provider, provider_options)
+    hint = "install onnxruntime-gpu (not beside onnxruntime) on a machine with an NVIDIA GPU, or use --provider cpu"
+    if fallback and strict:
+        raise WorkbenchError(fallback[0], hint)
+    if provider == "cuda" and not fallback:
+        # Weights go straight to the device allocator, not into the arena (less GPU memory for the same speed).
+        so.add_session_config_entry("session.use_device_allocator_for_initializers", "1")
     try:
-        return ort.InferenceSession(str(path), so, providers=providers)
+        session = ort.InferenceSession(str(path), so, providers=providers)
     except Exception as err:  # noqa: BLE001 - ORT raises its own Fail/InvalidGraph/NotImplemented types
         first = next((ln for ln in str(err).splitlines() if ln.strip()), type(err).__name__)[:300]
         raise WorkbenchError(f"ONNX Runtime cannot load {path}: {first}",
                              "check the file with `workbench inspect`, or re-export it") from err
+    active = active_provider(session)
+    if provider == "cuda" and active != "cuda" and not fallback:
+        if strict:
+            raise WorkbenchError(NOT_ACTIVE, hint)
+        fallback.append(NOT_ACTIVE)
+    if notes is not None:
+        notes.extend(fallback)
+    session.workbench_provider = active
+    return session
 
 
 def feed(session, inputs: dict, names: list | None = None) -> dict:

@@ -182,27 +182,13 @@ class OrtSampler(Sampler):
         self.provider = "cuda" if "CUDAExecutionProvider" in self._providers else "cpu"
 
     def _session(self, cuda_graph: bool):
-        import onnxruntime as ort
+        from workbench.core.ort import make_session
 
-        so = ort.SessionOptions()
-        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        so.log_severity_level = 3
-        if self.spec.threads:
-            so.intra_op_num_threads = int(self.spec.threads)
-        providers: list = []
-        for name in self._providers:
-            if name == "CUDAExecutionProvider":
-                options = {"device_id": "0"}
-                if cuda_graph:
-                    options["enable_cuda_graph"] = "1"
-                providers.append((name, options))
-            else:
-                providers.append(name)
-        try:
-            return ort.InferenceSession(str(self.path), so, providers=providers)
-        except Exception as err:  # noqa: BLE001 - ORT raises its own Fail/InvalidGraph/NotImplemented types
-            raise WorkbenchError(f"ONNX Runtime cannot load {self.path}: {_first_line(err)}",
-                                 "check the file with `workbench inspect`, or re-export it") from err
+        # self.provider is already 'cpu' when CUDA is not available (noted in __init__): no second note then.
+        options = {"enable_cuda_graph": "1"} if cuda_graph and self.provider == "cuda" else None
+        self._session_notes: list = []
+        return make_session(self.path, self.provider, int(self.spec.threads) if self.spec.threads else None,
+                            "all", provider_options=options, notes=self._session_notes)
 
     def _feeds(self, session) -> dict:
         from workbench.core.bench.inputs import effective_batch, onnx_example_inputs
@@ -228,10 +214,17 @@ class OrtSampler(Sampler):
         if want_graph and not use_binding:
             self.notes.append("CUDA graphs need IOBinding; turned IOBinding on")
             use_binding = True
-        session = self._session(want_graph)
-        if self.provider == "cuda" and "CUDAExecutionProvider" not in session.get_providers():
-            self.notes.append("the CUDA provider could not start in ONNX Runtime (check the CUDA and cuDNN "
-                              "libraries onnxruntime-gpu needs); ran on the CPU")
+        try:
+            session = self._session(want_graph)
+        except WorkbenchError as err:
+            if not want_graph:
+                raise
+            self.notes.append(f"ONNX Runtime refused CUDA graphs for this model ({_first_line(err)}); "
+                              "ran without them")
+            want_graph = False
+            session = self._session(False)
+        if self.provider == "cuda" and session.workbench_provider != "cuda":
+            self.notes.extend(self._session_notes)  # the CUDA provider did not start: say so, report CPU
             self.provider = "cpu"
             want_graph = False
         feeds = self._feeds(session)
@@ -249,10 +242,11 @@ class OrtSampler(Sampler):
         self.io_binding = True
         try:
             return self._bound_run(session, feeds, want_graph)
-        except Exception:  # noqa: BLE001 - any failure of the capture: retry without CUDA graphs
+        except Exception as err:  # noqa: BLE001 - any failure of the capture: retry without CUDA graphs
             if not want_graph:
                 raise
-        self.notes.append("CUDA graph capture failed (every node must run on CUDA, with fixed shapes); "
+            why = _first_line(err)
+        self.notes.append(f"CUDA graph capture failed ({why}; every node must run on CUDA, with fixed shapes); "
                           "ran with IOBinding but without CUDA graphs")
         self.session = session = self._session(False)
         return self._bound_run(session, feeds, False)

@@ -204,6 +204,19 @@ def _hf_inputs(model, config) -> tuple[list, str]:
     return infos, "text"
 
 
+def _check_loading_info(folder: str, info: dict) -> None:
+    """transformers fills weights it did not find with random values and only logs it: refuse instead, since an
+    export of a half-random model "works" and is silently wrong."""
+    missing = list(info.get("missing_keys") or [])
+    mismatched = [k[0] if isinstance(k, (tuple, list)) else k for k in info.get("mismatched_keys") or []]
+    if missing or mismatched:
+        names = (mismatched + missing)[:3]
+        raise WorkbenchError(
+            f"{folder}: the weights do not fit config.json ({len(missing)} tensors missing, {len(mismatched)} of "
+            f"the wrong shape, e.g. {', '.join(map(str, names))})",
+            "the folder mixes files from different models: download config.json and the weights together")
+
+
 def load_hf_model(folder: str | os.PathLike, dtype: str = "fp32", task: Optional[str] = None,
                   overrides: Optional[dict] = None, with_weights: bool = True) -> LoadedModel:
     """Build a Hugging Face model folder offline (local files only) with its family settings applied."""
@@ -224,7 +237,9 @@ def load_hf_model(folder: str | os.PathLike, dtype: str = "fp32", task: Optional
     cls = _hf_class(config, task)
     try:
         if with_weights:
-            model = cls.from_pretrained(folder, local_files_only=True, dtype=torch_dtype(dtype), **load_kwargs)
+            model, info = cls.from_pretrained(folder, local_files_only=True, dtype=torch_dtype(dtype),
+                                              output_loading_info=True, **load_kwargs)
+            _check_loading_info(folder, info)
         else:
             build = getattr(cls, "from_config", None) or cls._from_config  # Auto* classes / model classes
             model = build(config, dtype=torch_dtype(dtype), **load_kwargs)

@@ -125,6 +125,24 @@ def read_model(path: Path):
     return model
 
 
+def check_file(path) -> object:
+    """The model's header, after checking that the file exists, parses, and that every external data file it
+    references lies beside it and is long enough. Every command that hands a file to ONNX Runtime calls this
+    first, so a broken file is one clear line, never a runtime crash."""
+    import onnx
+
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise WorkbenchError(f"{path}: no such ONNX file", "check the path, or export the model first")
+    model = read_model(path)
+    seen: dict = {}
+    for g in _graphs(model.graph):
+        for tensor in g.initializer:
+            if tensor.data_location == onnx.TensorProto.EXTERNAL:
+                _check_external(path, tensor, seen)
+    return model
+
+
 def inspect(path: Path) -> InspectResult:
     import onnx
 
