@@ -48,6 +48,7 @@ import psutil
 
 phase = ["start"]
 samples = {}  # phase -> max rss
+entered = []  # (phase, seconds since start) each time the phase changes
 peak = [0]
 stop = threading.Event()
 proc = psutil.Process()
@@ -74,9 +75,15 @@ baseline = vm("VmRSS")
 from workbench.core.export import lean, torch_onnx
 from torch.onnx._internal.exporter._onnx_program import ONNXProgram
 
+T0 = time.perf_counter()
+
+def enter(name):
+    phase[0] = name
+    entered.append((name, time.perf_counter() - T0))
+
 def tag(name, fn):
     def wrapped(*a, **k):
-        phase[0] = name
+        enter(name)
         return fn(*a, **k)
     return wrapped
 
@@ -93,17 +100,17 @@ torch.onnx.export = tag("export: trace", real_export)
 from workbench.core.specs import ExportSpec, ModelSource
 
 def progress(fraction, message):
-    phase[0] = message
+    enter(message)
 
 spec = ExportSpec(source=ModelSource(sys.argv[1]), output=sys.argv[2])
 start = time.perf_counter()
 result = torch_onnx.export_onnx(spec, progress=progress)
 seconds = time.perf_counter() - start
-phase[0] = "done"
+enter("done")
 time.sleep(0.1)
 stop.set()
 print(json.dumps({"vmhwm": vm("VmHWM"), "psutil_peak": peak[0], "baseline_rss": baseline, "seconds": seconds,
-                  "by_phase": samples, "notes": result.notes, "outputs": result.outputs}))
+                  "by_phase": samples, "entered": entered, "notes": result.notes, "outputs": result.outputs}))
 """
 
 
@@ -159,6 +166,7 @@ def main() -> int:
                 "baseline_rss_gb": gb(child["baseline_rss"]),
                 "ratio_above_baseline": round((peak - child["baseline_rss"]) / weights, 3),
                 "peak_rss_gb_by_phase": {k: gb(v) for k, v in child["by_phase"].items()},
+                "seconds_by_phase": _durations(child["entered"]),
                 "output_gb": gb(onnx_bytes), "notes": child["notes"]}
             print(name, json.dumps(result[name]), flush=True)
             for p in out.iterdir():
@@ -175,6 +183,14 @@ def main() -> int:
     (RESULTS / "export_memory.md").write_text(report(result))
     print(report(result))
     return 0 if result["lean"]["goal_met"] else 1
+
+
+def _durations(entered: list) -> dict:
+    """{phase: seconds spent in it} from the (phase, time entered) sequence; a phase entered twice adds up."""
+    out: dict = {}
+    for (name, t), (_, t_next) in zip(entered, entered[1:]):
+        out[name] = round(out.get(name, 0) + t_next - t, 1)
+    return out
 
 
 def _total_memory() -> int:
@@ -201,6 +217,10 @@ def report(r: dict) -> str:
     lines += ["", "Peak RSS by phase (GB, psutil every 20 ms):", ""]
     for name in ("plain", "lean"):
         phases = ", ".join(f"{k} {v}" for k, v in r[name]["peak_rss_gb_by_phase"].items())
+        lines.append(f"- {name}: {phases}")
+    lines += ["", "Seconds by phase:", ""]
+    for name in ("plain", "lean"):
+        phases = ", ".join(f"{k} {v}" for k, v in r[name]["seconds_by_phase"].items())
         lines.append(f"- {name}: {phases}")
     lines += ["", f"Machine: {r['machine']['cpus']} CPUs, {r['machine']['memory_gb']} GB, "
               f"torch {r['machine']['torch']}, transformers {r['machine']['transformers']}.", ""]

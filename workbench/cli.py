@@ -94,6 +94,7 @@ def cmd_optimize(args):
 
     return api.optimize(args.model, args.output, level=args.level, simplify=args.simplify,
                         fusion=not args.no_fusion, against=_source(args, args.against) if args.against else None,
+                        target=args.target,
                         progress=_progress_printer(args.json))
 
 
@@ -228,6 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--level", choices=OPT_LEVELS, default="extended")
     p.add_argument("--simplify", action="store_true", help="run onnxslim first")
     p.add_argument("--no-fusion", action="store_true", help="skip ONNX Runtime transformer fusion")
+    p.add_argument("--target", choices=("cpu", "cuda"), default="cpu",
+                   help="cuda: attention/LayerNorm/GELU fusion for the CUDA provider and fp16 (fp32 inputs/outputs)")
     p.add_argument("--against", help="re-validate against this PyTorch source")
     _add_common(p, source_flags=True)
     p.set_defaults(func=cmd_optimize)

@@ -15,7 +15,7 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.fsutil import staged_output
 from workbench.core.jobs import Stages
 from workbench.core.results import OptimizeResult
-from workbench.core.specs import OPT_LEVELS, OptimizeSpec, ValidateSpec
+from workbench.core.specs import OPT_LEVELS, OPT_TARGETS, OptimizeSpec, ValidateSpec
 
 LARGE = 1 << 30  # above this many bytes of weights the optimized model keeps them in external data
 # config.json model_type -> onnxruntime.transformers model type (data: the families ORT's fusion knows)
@@ -111,6 +111,12 @@ def optimize_model(spec: OptimizeSpec, progress=None, cancel=None) -> OptimizeRe
         raise WorkbenchError(f"unknown optimization level '{spec.level}'", "use basic, extended or all")
     if Path(spec.output).expanduser().resolve() == src.resolve():
         raise WorkbenchError("the output would overwrite the input", "choose another output file name")
+    if spec.target not in OPT_TARGETS:
+        raise WorkbenchError(f"unknown optimization target '{spec.target}'", "use cpu or cuda")
+    if spec.target == "cuda":
+        from workbench.core.optimize_cuda import optimize_cuda
+
+        return optimize_cuda(spec, src, progress, cancel)
     stages = Stages(["simplifying", "fusing", "ONNX Runtime optimization", "validating"], progress, cancel)
     large = _weights_bytes(src) > LARGE
     before = op_counts(src)
@@ -145,11 +151,7 @@ def optimize_model(spec: OptimizeSpec, progress=None, cancel=None) -> OptimizeRe
             steps.append({"name": name, "applied": True, "nodes_before": nodes_in,
                           "nodes_after": sum(op_counts(out).values()), "detail": detail})
             current = out
-        with staged_output(spec.output) as final:
-            for item in current.parent.iterdir():
-                shutil.copy2(item, final.parent / (final.name + item.name[len("model.onnx"):]))
-            if large:
-                _relink_external(final)
+        _publish(current, spec.output, large)
     after = op_counts(spec.output)
     validation = None
     stages.next()
@@ -161,6 +163,15 @@ def optimize_model(spec: OptimizeSpec, progress=None, cancel=None) -> OptimizeRe
     return OptimizeResult(output=str(Path(spec.output).expanduser().resolve()), steps=steps,
                           nodes_before=sum(before.values()), nodes_after=sum(after.values()),
                           op_counts_before=dict(before), op_counts_after=dict(after), validation=validation)
+
+
+def _publish(current: Path, output, large: bool) -> None:
+    """Copy the last step's model (and its weights file) to ``output``, complete or not at all."""
+    with staged_output(output) as final:
+        for item in current.parent.iterdir():
+            shutil.copy2(item, final.parent / (final.name + item.name[len("model.onnx"):]))
+        if large:
+            _relink_external(final)
 
 
 def _relink_external(path: Path) -> None:

@@ -101,7 +101,8 @@ def run_pipeline(recipe, progress=None, cancel=None) -> RunResult:
     if recipe.optimize is not None and is_onnx:
         o = recipe.optimize
         ospec = OptimizeSpec(model=model, output=str(out / "optimized" / "model.onnx"), level=o.get("level", "extended"),
-                             simplify=o.get("simplify", True), fusion=o.get("fusion", True), against=source)
+                             simplify=o.get("simplify", True), fusion=o.get("fusion", True), against=source,
+                             target=o.get("target", "cpu"))
         res = record("optimize", lambda: api.optimize(ospec, progress=bar.step("optimize"), cancel=cancel))
         if res is not None:
             variants["ORT optimized"] = res.output

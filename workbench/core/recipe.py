@@ -4,7 +4,7 @@
     [source]    path, task, weights, trust_code
     [export]    target, exporter, opset, dtype, constant_folding, dynamic = ["input_ids:1=seq"], batch, sequence
     [validate]  rtol, atol                      (present = run it; also `enabled = false`)
-    [optimize]  level, simplify, fusion
+    [optimize]  level, simplify, fusion, target = "cpu" | "cuda"
     [[quantize]] mode, per_channel, calibration, method, op_types, exclude, block_size, algorithm, symmetric
     [bench]     provider, batch, sequence, iterations, warmup, threads, compare_torch = true
 
@@ -30,7 +30,7 @@ SCHEMA: dict = {
                "dynamic": list, "batch": int, "sequence": int, "input_names": list, "output_names": list,
                "fallback": bool, "external_data": bool},
     "validate": {"enabled": bool, "rtol": float, "atol": float},
-    "optimize": {"enabled": bool, "level": str, "simplify": bool, "fusion": bool},
+    "optimize": {"enabled": bool, "level": str, "simplify": bool, "fusion": bool, "target": str},
     "quantize": {"name": str, "mode": str, "per_channel": bool, "calibration": str, "method": str,
                  "op_types": list, "exclude": list, "block_size": int, "algorithm": str, "symmetric": bool,
                  "calibration_samples": int},

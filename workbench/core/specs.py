@@ -12,6 +12,7 @@ QUANT_MODES = ("int8-dynamic", "int8-static", "fp16", "int4", "int8-weight")
 CALIBRATION_METHODS = ("minmax", "entropy", "percentile")
 WEIGHT_ONLY_ALGOS = ("rtn", "hqq", "gptq")
 PROVIDERS = ("cpu", "cuda")
+OPT_TARGETS = ("cpu", "cuda")
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class OptimizeSpec:
     simplify: bool = True
     fusion: bool = True  # ORT transformer fusion where the model type is known and it applies
     against: Optional[ModelSource] = None  # re-validate against this source when given
+    target: str = "cpu"  # "cuda": fusion for the CUDA provider + fp16 (workbench.core.optimize_cuda)
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,11 @@ import numpy as np
 
 from workbench.core.errors import WorkbenchError
 
-# (batch, sequence, past, seed): a prompt over a past, a decode step, a prefill; none is the traced example's shape
-# and every seed differs from the trace's (0), so the token ids, and with them the expert routing, differ too.
-CHECK_SHAPES = ((3, 5, 7, 11), (2, 1, 9, 12), (1, 6, 0, 13))
+# (batch, sequence, past, seed): a prompt over a past, a one-token decode step, a prefill and a large batch; none is
+# the traced example's shape and every seed differs from the trace's (0), so the token ids, and with them the expert
+# routing, differ too. A frozen routing shows either way: one token reaches only top-k experts (a graph frozen to
+# more experts fails to run or differs), and many tokens reach experts the traced example may not have reached.
+CHECK_SHAPES = ((3, 5, 7, 11), (1, 1, 9, 12), (1, 6, 0, 13), (4, 8, 3, 14))
 
 
 def _first_line(err: BaseException) -> str:

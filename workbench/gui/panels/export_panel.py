@@ -238,6 +238,7 @@ class ExportPanel(PanelBase):
         if result.input_names or result.output_names:
             lines.append(self.tr("Inputs: {0} — outputs: {1}").format(", ".join(result.input_names),
                                                                      ", ".join(result.output_names)))
+        lines += [str(note) for note in getattr(result, "notes", None) or []]
         self.summary.setText("\n".join(lines))
         self.summary.show()
         if result.target == "onnx":

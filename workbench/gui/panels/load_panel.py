@@ -222,16 +222,19 @@ class LoadPanel(PanelBase):
         if result.metadata:
             config_rows += [[f"metadata.{k}", str(v)] for k, v in result.metadata.items()]
         self.config_model.set_rows(config_rows)
-        self._show_problems(result.problems)
+        self._show_problems(result.problems, getattr(result, "notes", []))
         self.state.set_inspect(result)
 
-    def _show_problems(self, problems) -> None:
+    def _show_problems(self, problems, notes=()) -> None:
+        """Blocking problems highlighted; informational notes listed under them (or under the all-clear)."""
+        note_html = ("<br>" + self.tr("Notes:") + "<ul>" + "".join(f"<li>{_escape(n)}</li>" for n in notes)
+                     + "</ul>") if notes else ""
         if problems:
             lines = "".join(f"<li>{_escape(p)}</li>" for p in problems)
-            self.problems.setText(self.tr("<b>Before you export, fix these:</b>") + f"<ul>{lines}</ul>")
+            self.problems.setText(self.tr("<b>Before you export, fix these:</b>") + f"<ul>{lines}</ul>" + note_html)
             self.problems.setObjectName("problems")
         else:
-            self.problems.setText(self.tr("No problems found: the model is ready to export."))
+            self.problems.setText(self.tr("No problems found: the model is ready to export.") + note_html)
             self.problems.setObjectName("okBanner")
         self.problems.style().unpolish(self.problems)
         self.problems.style().polish(self.problems)

@@ -117,6 +117,7 @@ ZH = {
     "nodes": "节点数",
     "<b>Before you export, fix these:</b>": "<b>导出前请先解决以下问题：</b>",
     "No problems found: the model is ready to export.": "未发现问题：模型可以导出。",
+    "Notes:": "说明：",
     "{0} of {1} tensors shown": "显示 {0} / {1} 个张量",
     "Open a model first.": "请先打开模型。",
     # main window

@@ -1,0 +1,264 @@
+"""The CUDA preset of ``workbench optimize --target cuda``: transformer fusion that matches the graphs the dynamo
+exporter writes, then fp16 weights with float32 inputs and outputs, re-validated against PyTorch fp32.
+
+Steps (each reported with node counts; an optional one that fails is skipped with its reason):
+
+1. onnxslim (when ``simplify``);
+2. ONNX Runtime's transformer optimizer (``onnxruntime.transformers.optimizer``, model type from the export's
+   metadata or config.json, ``opt_level=0``, ``use_gpu=True``): SkipLayerNormalization, FastGelu / BiasGelu.
+   On dynamo graphs it fuses no attention;
+3. onnxscript's ``rewriter.ort_fusions.optimize_for_ort``: MultiHeadAttention (BERT: packed Attention),
+   SkipLayerNormalization, BiasGelu. Its MultiHeadAttention rule replaces a Reshape to (B*S, D) by a (B, S, D)
+   output, so a Gemm after it (GPT-2's Conv1D) would get a rank-3 input and the model would not load:
+   :func:`repair_gemm_inputs` puts the 2-D Reshape back;
+4. fp16: ``onnxruntime.transformers.float16.convert_float_to_float16(keep_io_types=True)``.
+
+ONNX Runtime's own graph optimizations run when the CUDA session loads the model (they depend on the provider),
+so no offline ORT optimization is saved. With ``against``, the fp16 model is validated against PyTorch fp32
+(fp16 tolerances: max relative error 1e-2); if it fails and the fused fp32 model passes, the fp32 one is kept
+and the step says why. CUDA graphs are a benchmark option (``workbench bench --provider cuda --cuda-graph``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+import tempfile
+import warnings
+from pathlib import Path
+
+from workbench.core.errors import WorkbenchError
+from workbench.core.jobs import Stages
+from workbench.core.results import OptimizeResult
+from workbench.core.specs import OptimizeSpec, ValidateSpec
+
+
+def _first(err: BaseException) -> str:
+    return next((ln.strip() for ln in str(err).splitlines() if ln.strip()), type(err).__name__)[:200]
+
+
+def _config(spec: OptimizeSpec, src: Path) -> dict:
+    """config.json of the source (metadata 'workbench.source' or ``against``), or {}."""
+    import json
+
+    from workbench.core.optimize import model_metadata
+
+    folders = [model_metadata(src).get("workbench.source")]
+    if spec.against is not None:
+        folders.append(spec.against.path)
+    for folder in folders:
+        config = Path(folder or "") / "config.json"
+        if folder and config.is_file():
+            try:
+                return json.loads(config.read_text("utf-8"))
+            except (OSError, ValueError):
+                continue
+    return {}
+
+
+def ort_fusion(src: Path, dst: Path, model_type: str, config: dict, large: bool) -> str:
+    """ONNX Runtime's transformer optimizer for the CUDA provider, no ORT graph optimization (opt_level=0)."""
+    from onnxruntime.transformers import optimizer
+
+    from workbench.core.optimize import _save
+
+    heads = config.get("num_attention_heads") or config.get("n_head") or 0
+    hidden = config.get("hidden_size") or config.get("n_embd") or 0
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        fused = optimizer.optimize_model(str(src), model_type=model_type, num_heads=int(heads),
+                                         hidden_size=int(hidden), opt_level=0, use_gpu=True)
+    stats = {k: v for k, v in (fused.get_fused_operator_statistics() or {}).items() if v}
+    _declare_domains(fused.model)
+    _save(fused.model, dst, large)
+    return f"ONNX Runtime {model_type} fusion: " + (", ".join(f"{k} {v}" for k, v in stats.items())
+                                                   or "nothing fused")
+
+
+def _declare_domains(model) -> None:
+    """Add the opset import of com.microsoft where fused nodes use it (ORT's optimizer leaves it out)."""
+    from onnx import helper
+
+    declared = {o.domain for o in model.opset_import}
+    if "com.microsoft" not in declared and any(n.domain == "com.microsoft" for n in model.graph.node):
+        model.opset_import.append(helper.make_opsetid("com.microsoft", 1))
+
+
+@contextlib.contextmanager
+def _quiet():
+    """onnx_ir logs a traceback when ONNX shape inference meets a com.microsoft op: expected, not news."""
+    import logging
+
+    loggers = [logging.getLogger(name) for name in ("onnx_ir", "onnxscript")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
+
+
+def onnxscript_fusion(src: Path, dst: Path, large: bool) -> str:
+    """onnxscript's ORT fusions (attention, SkipLayerNorm, GELU), then the Gemm repair; raises if none applied."""
+    import onnx_ir as ir
+    from onnxscript.rewriter import ort_fusions
+
+    from workbench.core.optimize import _save
+
+    with _quiet():
+        model = ir.load(str(src))
+        model, counts = ort_fusions.optimize_for_ort(model)
+        proto = ir.serde.serialize_model(model)
+    repaired = repair_gemm_inputs(proto)
+    _save(proto, dst, large)
+    applied = {k: v for k, v in counts.items() if v}
+    if not applied:
+        raise RuntimeError("no onnxscript fusion matched this graph")
+    extra = f"; {repaired} Gemm input(s) reshaped back to 2-D" if repaired else ""
+    return "onnxscript fusion: " + ", ".join(f"{k} {v}" for k, v in applied.items()) + extra
+
+
+def repair_gemm_inputs(model) -> int:
+    """Reshape to 2-D every Gemm input that a com.microsoft node (a fused attention) produces; returns how many.
+
+    Gemm takes rank-2 inputs only; the fused MultiHeadAttention returns (B, S, D) where the graph had (B*S, D).
+    The Reshape costs no copy in ONNX Runtime. Stale shape annotations of those values are dropped.
+    """
+    import numpy as np
+    from onnx import helper, numpy_helper
+
+    producers = {out: node for node in model.graph.node for out in node.output}
+    weights = {t.name: t for t in model.graph.initializer}
+    nodes, fixed, stale = [], 0, set()
+    for node in model.graph.node:
+        source = producers.get(node.input[0]) if node.op_type == "Gemm" and node.input else None
+        if source is not None and source.domain == "com.microsoft" and node.input[1] in weights:
+            trans_a = next((a.i for a in node.attribute if a.name == "transA"), 0)
+            trans_b = next((a.i for a in node.attribute if a.name == "transB"), 0)
+            dims = weights[node.input[1]].dims
+            if trans_a or len(dims) != 2:
+                nodes.append(node)
+                continue
+            k = dims[1] if trans_b else dims[0]
+            shape_name = f"wb_gemm_shape_{fixed}"
+            flat = f"{node.input[0]}_wb_2d_{fixed}"
+            model.graph.initializer.append(numpy_helper.from_array(np.array([-1, k], np.int64), shape_name))
+            nodes.append(helper.make_node("Reshape", [node.input[0], shape_name], [flat],
+                                          name=f"wb_gemm_reshape_{fixed}"))
+            stale.add(node.input[0])
+            node.input[0] = flat
+            fixed += 1
+        nodes.append(node)
+    if fixed:
+        del model.graph.node[:]
+        model.graph.node.extend(nodes)
+        kept = [v for v in model.graph.value_info if v.name not in stale]
+        del model.graph.value_info[:]
+        model.graph.value_info.extend(kept)
+    return fixed
+
+
+def to_fp16(src: Path, dst: Path, large: bool) -> str:
+    import onnx
+    from onnxruntime.transformers.float16 import convert_float_to_float16
+
+    from workbench.core.optimize import _save
+
+    with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
+        warnings.simplefilter("ignore")
+        model = convert_float_to_float16(onnx.load(str(src)), keep_io_types=True, disable_shape_infer=large)
+    _save(model, dst, large)
+    return "fp16 weights and compute, float32 inputs and outputs"
+
+
+def _validate(path: Path, spec: OptimizeSpec):
+    """(ValidateResult or None, note or None): on CUDA where available, else on the CPU."""
+    from workbench.core.ort import cuda_available
+    from workbench.core.validate import validate_model
+
+    provider = "cuda" if cuda_available() else "cpu"
+    try:
+        return validate_model(ValidateSpec(model=str(path), against=spec.against, provider=provider)), None
+    except WorkbenchError as err:
+        return None, f"could not validate on the {provider.upper()}: {err.what}"
+
+
+def optimize_cuda(spec: OptimizeSpec, src: Path, progress=None, cancel=None) -> OptimizeResult:
+    """Run the CUDA preset on ``src`` and write ``spec.output`` (see the module's docstring)."""
+    from workbench.core.optimize import LARGE, _fusion_type, _publish, _simplify, _weights_bytes, op_counts
+
+    stages = Stages(["simplifying", "ONNX Runtime fusion", "onnxscript fusion", "fp16", "validating"],
+                    progress, cancel)
+    large = _weights_bytes(src) > LARGE
+    before = op_counts(src)
+    model_type = _fusion_type(spec, src) if spec.fusion else None
+    config = _config(spec, src)
+    plan = [("onnxslim", spec.simplify, lambda a, b: _simplify(a, b, large)),
+            ("transformer fusion", bool(model_type), lambda a, b: ort_fusion(a, b, model_type, config, large)),
+            ("attention fusion", spec.fusion, lambda a, b: onnxscript_fusion(a, b, large)),
+            ("fp16", True, lambda a, b: to_fp16(a, b, large))]
+    steps: list = []
+    validation = None
+    with tempfile.TemporaryDirectory(prefix="wb-opt-cuda-") as tmp:
+        current = fp32 = src
+        for i, (name, wanted, run) in enumerate(plan):
+            stages.next()
+            if not wanted:
+                detail = "no ONNX Runtime fusion for this model type" if name == "transformer fusion" \
+                    and spec.fusion else "off"
+                steps.append({"name": name, "applied": False, "detail": detail})
+                continue
+            out = Path(tmp) / f"step{i}" / "model.onnx"
+            out.parent.mkdir()
+            nodes_in = sum(op_counts(current).values())
+            try:
+                detail = run(current, out)
+            except WorkbenchError:
+                raise
+            except Exception as err:  # noqa: BLE001 - a failed step is reported, the rest goes on
+                if name == "fp16":
+                    raise WorkbenchError(f"fp16 conversion failed: {_first(err)}",
+                                         "optimize with --target cpu, or quantize --mode fp16") from err
+                steps.append({"name": name, "applied": False, "detail": f"skipped: {_first(err)}"})
+                continue
+            steps.append({"name": name, "applied": True, "nodes_before": nodes_in,
+                          "nodes_after": sum(op_counts(out).values()), "detail": detail})
+            fp32, current = (current, out) if name == "fp16" else (out, out)
+        steps.append({"name": "ort", "applied": False,
+                      "detail": "left to the CUDA session: ONNX Runtime optimizes for its provider at load"})
+        stages.next()
+        if spec.against is not None:
+            validation, note = _validate(current, spec)
+            if validation is None or not validation.passed:
+                fallback, fallback_note = _validate(fp32, spec)
+                if fallback is not None and fallback.passed and validation is not None:
+                    worst = max(d.max_rel_diff for d in validation.outputs)
+                    fp16_step = next(s for s in steps if s["name"] == "fp16")
+                    fp16_step.update(applied=False, detail=f"reverted: fp16 missed the tolerance (max relative "
+                                                          f"error {worst:.2e} > {validation.rtol:g}); kept fp32")
+                    current, validation = fp32, fallback
+                elif validation is None:
+                    # e.g. fp16 kernels missing on the CPU: the fused fp32 graph proves the fusion instead
+                    validation = fallback
+                    steps.append({"name": "validation", "applied": False,
+                                  "detail": f"{note}; the fp32 fused model was validated instead"
+                                  + (f" ({fallback_note})" if fallback_note else "")})
+        if current == src:  # fp16 reverted and nothing fused: publish a copy of the input in the step layout
+            import onnx
+
+            from workbench.core.optimize import _save
+
+            current = Path(tmp) / "copy" / "model.onnx"
+            current.parent.mkdir()
+            _save(onnx.load(str(src)), current, large)
+        _publish(current, spec.output, large)
+    after = op_counts(spec.output)
+    stages.done("optimized for CUDA")
+    return OptimizeResult(output=str(Path(spec.output).expanduser().resolve()), steps=steps,
+                          nodes_before=sum(before.values()), nodes_after=sum(after.values()),
+                          op_counts_before=dict(before), op_counts_after=dict(after), validation=validation)
