@@ -2,9 +2,9 @@
 refuse frozen MoE routing, quantized decoders, the CLI's generate and bench --generate.
 
 Every family is a tiny random model built here (hidden 32, 2 layers, vocab 128); DeepSeek-V3 is the demo model
-(conftest's tiny_models, MoE + MLA, with a tokenizer for text prompts). Exports are shared per module. Exports
-cost 15-50 s each on a loaded 2-core machine, so the families that add no new cache layout or position scheme
-run only with --runslow.
+(conftest's tiny_models: MoE + MLA, hidden 64, vocab 512, with a tokenizer for text prompts). Exports are shared
+per module. An export costs 15-75 s on a loaded 2-core machine, so only Llama and DeepSeek-V3 run by default; the
+other families (Qwen2, Qwen3, Mistral with a short sliding window, Phi3, Gemma, GPT-2) run with --runslow.
 """
 
 import json
@@ -20,7 +20,7 @@ from workbench.core.specs import ModelSource
 
 TASK = "text-generation-with-past"
 PROMPTS = [[1, 5, 9, 22, 7], [3, 4], [100, 50, 25, 12, 6, 3, 1, 0]]
-FAST = ("llama", "gpt2", "deepseek_v3")  # GQA + rope, absolute positions, MoE + MLA
+FAST = ("llama", "gpt2", "deepseek_v3")  # GQA + rope; absolute positions; MoE + MLA (latent keys, rope values)
 
 
 def _config(kind: str):
@@ -199,7 +199,7 @@ def test_quantized_decoders_report_agreement(decoders, tmp_path):
 
 
 def test_bench_generate_in_process_rows(decoders):
-    src, out, _ = decoders("gpt2")
+    src, out, _ = decoders("llama")
     result = api.bench_generate([str(out)], str(src), prompt_tokens=6, max_new_tokens=4, batch=3, repeats=1,
                                 isolated=False)
     assert [(r.name, r.batch) for r in result.rows] == [("PyTorch eager", 1), ("PyTorch eager", 3),
@@ -223,16 +223,14 @@ def test_cli_generate_and_bench_generate_json(decoders):
     data = json.loads(proc.stdout)
     assert {"text", "tokens", "ttft_ms", "decode_ms", "tokens_per_s", "agreement"} <= set(data)
     assert set(data["decode_ms"]) == {"p50", "p95"} and data["agreement"]["rate"] == 1.0
-    proc = wb("bench", out, "--generate", "--compare-torch", src, "--seq", "6", "--max-new-tokens", "3",
-              "--batch", "2", "--json")
+    # ONNX only here (a PyTorch child process costs ~20 s; test_bench_generate_in_process_rows has PyTorch rows)
+    proc = wb("bench", out, "--generate", "--seq", "6", "--max-new-tokens", "3", "--batch", "2", "--json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
-    assert [(r["name"], r["batch"]) for r in data["rows"]] == [("PyTorch eager", 1), ("PyTorch eager", 2),
-                                                               ("ORT model.onnx", 1), ("ORT model.onnx", 2)]
+    assert [(r["name"], r["batch"]) for r in data["rows"]] == [("ORT model.onnx", 1), ("ORT model.onnx", 2)]
     for row in data["rows"]:
         assert {"ttft_ms", "decode_ms", "tokens_per_s", "peak_rss_mb", "agreement"} <= set(row)
-        assert set(row["decode_ms"]) == {"p50", "p95"} and row["peak_rss_mb"] > 0
-    assert data["rows"][2]["agreement"]["rate"] == 1.0
+        assert set(row["decode_ms"]) == {"p50", "p95"} and row["peak_rss_mb"] > 0 and row["tokens_per_s"] > 0
 
 
 @pytest.mark.parametrize("args, message", [

@@ -133,7 +133,8 @@ def bench_generate(models, torch_source=None, *, prompt_tokens: int = 32, max_ne
         raise WorkbenchError("prompt tokens, max new tokens and batch must be at least 1",
                              "give positive sizes")
     variants = _variants([models] if isinstance(models, (str, Path)) else models, torch_source)
-    notes: list = []
+    notes: list = ["peak RSS is each variant's whole process (interpreter, runtime, model and runs)" if isolated
+                   else "all variants ran in this process: each peak RSS includes what the process held before"]
     batches = tuple(sorted({1, int(batch)}))
     prompts = _prompts(variants, prompt_tokens, int(max_new_tokens), batches, notes)
     results = []

@@ -85,6 +85,10 @@ class Sampler:
         self.stopped_by_budget = False
         self.tracker: Optional[memory.PeakTracker] = None
         self._gen = None
+        # keep_outputs: keep the last run's outputs; ``outputs`` (float32 numpy arrays) is set once the run ends
+        self.keep_outputs = False
+        self.outputs: Optional[list] = None
+        self._last = None
 
     # -- iterator protocol: lazy, so building the iterator costs nothing and errors come with the first sample
     def __iter__(self) -> "Sampler":
@@ -234,7 +238,9 @@ class OrtSampler(Sampler):
 
             def run() -> None:
                 try:
-                    session.run(names, feeds)
+                    result = session.run(names, feeds)
+                    if self.keep_outputs:
+                        self._last = result
                 except Exception as err:  # noqa: BLE001
                     raise WorkbenchError(f"ONNX Runtime failed to run the model: {_first_line(err)}",
                                          "check the input shapes and dtypes against `workbench inspect`") from err
@@ -295,6 +301,11 @@ class OrtSampler(Sampler):
         return run
 
     def _teardown(self) -> None:
+        if self.keep_outputs:
+            bound = getattr(self, "_bound", None)
+            values = [v.numpy() for v in bound[0].get_outputs()] if bound else self._last
+            self.outputs = [np.asarray(v, dtype=np.float32) for v in values] if values is not None else None
+        self._last = None
         self._bound = None
         self.session = None
 
@@ -374,7 +385,9 @@ class TorchSampler(Sampler):
         def run() -> None:
             try:
                 with torch.inference_mode():
-                    module(**tensors)
+                    result = module(**tensors)
+                if self.keep_outputs:
+                    self._last = result
                 if sync is not None:
                     sync()
             except WorkbenchError:
@@ -385,6 +398,10 @@ class TorchSampler(Sampler):
         return run
 
     def _teardown(self) -> None:
+        if self.keep_outputs and self._last is not None:
+            values = self._last if isinstance(self._last, (tuple, list)) else [self._last]
+            self.outputs = [v.detach().float().cpu().numpy() for v in values if hasattr(v, "detach")]
+        self._last = None
         if self._threads_before is not None:
             import torch
 

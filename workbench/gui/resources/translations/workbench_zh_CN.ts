@@ -258,42 +258,42 @@
 <context>
     <name>JobRowWidget</name>
     <message>
-        <location filename="../../docks.py" line="56" />
+        <location filename="../../docks.py" line="59" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="71" />
+        <location filename="../../docks.py" line="75" />
         <source>queued</source>
         <translation>排队中</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="71" />
+        <location filename="../../docks.py" line="75" />
         <source>running</source>
         <translation>运行中</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="72" />
+        <location filename="../../docks.py" line="76" />
         <source>done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="72" />
+        <location filename="../../docks.py" line="76" />
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="73" />
+        <location filename="../../docks.py" line="77" />
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="87" />
+        <location filename="../../docks.py" line="91" />
         <source>finished at {0}</source>
         <translation>于 {0} 完成</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="89" />
+        <location filename="../../docks.py" line="93" />
         <source>cancelled at {0}</source>
         <translation>于 {0} 取消</translation>
     </message>
@@ -301,22 +301,22 @@
 <context>
     <name>JobsWidget</name>
     <message>
-        <location filename="../../docks.py" line="110" />
+        <location filename="../../docks.py" line="114" />
         <source>Clear finished</source>
         <translation>清除已结束</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="122" />
+        <location filename="../../docks.py" line="127" />
         <source>No jobs yet. Long actions (inspect, export, validate, quantize, benchmark) appear here.</source>
         <translation>暂无任务。耗时操作（检查、导出、验证、量化、基准测试）会显示在这里。</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="159" />
+        <location filename="../../docks.py" line="164" />
         <source>{0} running</source>
         <translation>{0} 个运行中</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="159" />
+        <location filename="../../docks.py" line="164" />
         <source>Idle</source>
         <translation>空闲</translation>
     </message>
@@ -459,22 +459,27 @@
         <translation>节点数</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="231" />
+        <location filename="../../panels/load_panel.py" line="230" />
+        <source>Notes:</source>
+        <translation>说明：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="234" />
         <source>&lt;b&gt;Before you export, fix these:&lt;/b&gt;</source>
         <translation>&lt;b&gt;导出前请先解决以下问题：&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="234" />
+        <location filename="../../panels/load_panel.py" line="237" />
         <source>No problems found: the model is ready to export.</source>
         <translation>未发现问题：模型可以导出。</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="242" />
+        <location filename="../../panels/load_panel.py" line="245" />
         <source>{0} of {1} tensors shown</source>
         <translation>显示 {0} / {1} 个张量</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="260" />
+        <location filename="../../panels/load_panel.py" line="263" />
         <source>Open a model first.</source>
         <translation>请先打开模型。</translation>
     </message>
@@ -482,304 +487,304 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../main_window.py" line="85" />
+        <location filename="../../main_window.py" line="86" />
         <source>Model Workbench</source>
         <translation>模型工作台</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="114" />
+        <location filename="../../main_window.py" line="119" />
         <source>The benchmark panel is not available</source>
         <translation>基准测试面板不可用</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="116" />
+        <location filename="../../main_window.py" line="121" />
         <source>Load</source>
         <translation>加载</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="117" />
+        <location filename="../../main_window.py" line="122" />
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="118" />
+        <location filename="../../main_window.py" line="123" />
         <source>Validate</source>
         <translation>验证</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="119" />
+        <location filename="../../main_window.py" line="124" />
         <source>Optimize</source>
         <translation>优化</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="120" />
+        <location filename="../../main_window.py" line="125" />
         <source>Quantize</source>
         <translation>量化</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="121" />
+        <location filename="../../main_window.py" line="126" />
         <source>Benchmark</source>
         <translation>基准测试</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="122" />
+        <location filename="../../main_window.py" line="127" />
         <source>Report</source>
         <translation>报告</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="133" />
+        <location filename="../../main_window.py" line="138" />
         <source>The graph view is not available</source>
         <translation>计算图视图不可用</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="142" />
-        <location filename="../../main_window.py" line="145" />
+        <location filename="../../main_window.py" line="147" />
+        <location filename="../../main_window.py" line="150" />
         <source>Pipeline</source>
         <translation>流程</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="143" />
+        <location filename="../../main_window.py" line="148" />
         <source>Graph</source>
         <translation>计算图</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="164" />
+        <location filename="../../main_window.py" line="169" />
         <source>Jobs</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="170" />
+        <location filename="../../main_window.py" line="175" />
         <source>Log</source>
         <translation>日志</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="189" />
+        <location filename="../../main_window.py" line="194" />
         <source>&amp;Open file…</source>
         <translation>打开文件(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="190" />
+        <location filename="../../main_window.py" line="195" />
         <source>Open a checkpoint or an ONNX file</source>
         <translation>打开检查点或 ONNX 文件</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="191" />
+        <location filename="../../main_window.py" line="196" />
         <source>Open &amp;folder…</source>
         <translation>打开文件夹(&amp;F)…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="192" />
+        <location filename="../../main_window.py" line="197" />
         <source>Open a Hugging Face model folder</source>
         <translation>打开 Hugging Face 模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="193" />
+        <location filename="../../main_window.py" line="198" />
         <source>Open &amp;recipe…</source>
         <translation>打开配方(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="195" />
+        <location filename="../../main_window.py" line="200" />
         <source>&amp;Save recipe…</source>
         <translation>保存配方(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="197" />
+        <location filename="../../main_window.py" line="202" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="198" />
+        <location filename="../../main_window.py" line="203" />
         <source>&amp;Export</source>
         <translation>导出(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="199" />
+        <location filename="../../main_window.py" line="204" />
         <source>Export the loaded model to ONNX</source>
         <translation>将已加载的模型导出为 ONNX</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="200" />
+        <location filename="../../main_window.py" line="205" />
         <source>&amp;Validate</source>
         <translation>验证(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="201" />
+        <location filename="../../main_window.py" line="206" />
         <source>Compare the ONNX model with PyTorch</source>
         <translation>将 ONNX 模型与 PyTorch 进行比较</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="202" />
+        <location filename="../../main_window.py" line="207" />
         <source>&amp;Quantize</source>
         <translation>量化(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="203" />
+        <location filename="../../main_window.py" line="208" />
         <source>Build the ticked quantized variants</source>
         <translation>构建勾选的量化版本</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="204" />
+        <location filename="../../main_window.py" line="209" />
         <source>&amp;Benchmark</source>
         <translation>基准测试(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="205" />
+        <location filename="../../main_window.py" line="210" />
         <source>Benchmark the current model</source>
         <translation>对当前模型进行基准测试</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="206" />
+        <location filename="../../main_window.py" line="211" />
         <source>Run the &amp;demo</source>
         <translation>运行演示(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="207" />
+        <location filename="../../main_window.py" line="212" />
         <source>Build a tiny model and walk through every step</source>
         <translation>构建一个微型模型并演示每个步骤</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="208" />
+        <location filename="../../main_window.py" line="213" />
         <source>&amp;About Model Workbench</source>
         <translation>关于模型工作台(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="221" />
+        <location filename="../../main_window.py" line="226" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="224" />
+        <location filename="../../main_window.py" line="229" />
         <source>Recent files</source>
         <translation>最近打开</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="232" />
+        <location filename="../../main_window.py" line="237" />
         <source>&amp;Run</source>
         <translation>运行(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="237" />
+        <location filename="../../main_window.py" line="242" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="238" />
+        <location filename="../../main_window.py" line="243" />
         <source>Theme</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="240" />
+        <location filename="../../main_window.py" line="245" />
         <source>Light</source>
         <translation>浅色</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="240" />
+        <location filename="../../main_window.py" line="245" />
         <source>Dark</source>
         <translation>深色</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="247" />
-        <location filename="../../main_window.py" line="462" />
+        <location filename="../../main_window.py" line="252" />
+        <location filename="../../main_window.py" line="479" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="259" />
+        <location filename="../../main_window.py" line="264" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="264" />
+        <location filename="../../main_window.py" line="269" />
         <source>Main toolbar</source>
         <translation>主工具栏</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="279" />
+        <location filename="../../main_window.py" line="284" />
         <source>No model loaded</source>
         <translation>尚未加载模型</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="285" />
+        <location filename="../../main_window.py" line="290" />
         <source>Open a model (Ctrl+O), drop one on the window, or run the demo.</source>
         <translation>打开模型（Ctrl+O）、将模型拖放到窗口中，或运行演示。</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="330" />
+        <location filename="../../main_window.py" line="347" />
         <source>The graph view could not open {0}: {1}</source>
         <translation>计算图视图无法打开 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="334" />
+        <location filename="../../main_window.py" line="351" />
         <source>Model: {0}</source>
         <translation>模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="341" />
+        <location filename="../../main_window.py" line="358" />
         <source>ONNX: {0}</source>
         <translation>ONNX：{0}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="353" />
+        <location filename="../../main_window.py" line="370" />
         <source>{0} job(s) running</source>
         <translation>{0} 个任务运行中</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="358" />
+        <location filename="../../main_window.py" line="375" />
         <source>Node {0} ({1})</source>
         <translation>节点 {0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="380" />
+        <location filename="../../main_window.py" line="397" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="383" />
+        <location filename="../../main_window.py" line="400" />
         <source>Clear the list</source>
         <translation>清空列表</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="463" />
+        <location filename="../../main_window.py" line="480" />
         <source>The language changes the next time Model Workbench starts.</source>
         <translation>界面语言将在下次启动模型工作台时切换。</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="465" />
+        <location filename="../../main_window.py" line="482" />
         <source>Restart now</source>
         <translation>立即重启</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="466" />
+        <location filename="../../main_window.py" line="483" />
         <source>Later</source>
         <translation>稍后</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="490" />
+        <location filename="../../main_window.py" line="507" />
         <source>not installed</source>
         <translation>未安装</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="498" />
+        <location filename="../../main_window.py" line="515" />
         <source>Take a trained model to deployment: export, validate, optimize, quantize, benchmark.</source>
         <translation>把训练好的模型带到部署：导出、验证、优化、量化、基准测试。</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="502" />
+        <location filename="../../main_window.py" line="519" />
         <source>About Model Workbench</source>
         <translation>关于模型工作台</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="540" />
+        <location filename="../../main_window.py" line="557" />
         <source>Jobs are running</source>
         <translation>有任务正在运行</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="541" />
+        <location filename="../../main_window.py" line="558" />
         <source>{0} job(s) are still running. Cancel them and quit?</source>
         <translation>仍有 {0} 个任务在运行。要取消它们并退出吗？</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="559" />
+        <location filename="../../main_window.py" line="576" />
         <source>Some jobs did not stop in time.</source>
         <translation>部分任务未能及时停止。</translation>
     </message>
