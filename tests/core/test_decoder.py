@@ -3,8 +3,8 @@ refuse frozen MoE routing, quantized decoders, the CLI's generate and bench --ge
 
 Every family is a tiny random model built here (hidden 32, 2 layers, vocab 128); DeepSeek-V3 is the demo model
 (conftest's tiny_models: MoE + MLA, hidden 64, vocab 512, with a tokenizer for text prompts). Exports are shared
-per module. An export costs 15-75 s on a loaded 2-core machine, so only Llama and DeepSeek-V3 run by default; the
-other families (Qwen2, Qwen3, Mistral with a short sliding window, Phi3, Gemma, GPT-2) run with --runslow.
+per module. An export costs 15-75 s on a loaded 2-core machine, so Llama, GPT-2 and DeepSeek-V3 run by default and
+the other families (Qwen2, Qwen3, Mistral with a sliding window shorter than the text, Phi3, Gemma) with --runslow.
 """
 
 import json
