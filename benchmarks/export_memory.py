@@ -109,8 +109,9 @@ seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
 enter("done")
 time.sleep(0.1)
 stop.set()
-print(json.dumps({"vmhwm": vm("VmHWM"), "psutil_peak": peak[0], "baseline_rss": baseline, "seconds": seconds, "cpu_seconds": cpu,
-                  "by_phase": samples, "entered": entered, "notes": result.notes, "outputs": result.outputs}))
+print(json.dumps({"vmhwm": vm("VmHWM"), "psutil_peak": peak[0], "baseline_rss": baseline, "seconds": seconds,
+                  "cpu_seconds": cpu, "by_phase": samples, "entered": entered, "notes": result.notes,
+                  "outputs": result.outputs}))
 """
 
 
@@ -154,8 +155,8 @@ def main() -> int:
         build(folder)
         print(f"model folder ready in {time.perf_counter() - t:.0f} s: {folder}", flush=True)
         weights, largest = weights_bytes(folder)
-        result = {"weights_gb": gb(weights), "largest_tensor_gb": gb(largest), "model": {"config": CONFIG, "dtype": "fp32",
-                                                         "shards": len(list(folder.glob("*.safetensors")))},
+        result = {"weights_gb": gb(weights), "largest_tensor_gb": gb(largest),
+                  "model": {"config": CONFIG, "dtype": "fp32", "shards": len(list(folder.glob("*.safetensors")))},
                   "goal_ratio": GOAL}
         for name in ("plain", "lean"):
             out = Path(tmp) / f"out-{name}"
@@ -174,7 +175,8 @@ def main() -> int:
             print(name, json.dumps(result[name]), flush=True)
         result["lean"]["same_as_plain"] = same_model(Path(tmp) / "out-plain", Path(tmp) / "out-lean")
         result["lean"]["goal_met"] = result["lean"]["ratio"] <= GOAL
-        result["machine"] = {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+        result["machine"] = {"platform": platform.platform(),
+                             "processor": platform.processor() or platform.machine(),
                              "cpus": os.cpu_count(), "python": sys.version.split()[0],
                              "memory_gb": gb(_total_memory()),
                              "load_average": [round(x, 2) for x in os.getloadavg()],

@@ -41,6 +41,7 @@ ORT_VARIANTS = {"ORT CUDA fp32": ("fp32", False), "ORT fp16": ("fp16", False),
                 "ORT fp16 + fusion + CUDA graphs": ("fused", True)}
 OPTION_VARIANTS = {"ORT fp16 + ORT-optimizer fusion only": ("ortfuse", False),
                    "ORT fp16 + onnxscript fusion only": ("osfuse", False)}
+PROFILE_RUNS = 20  # runs inside torch.profiler, before the timed ones (which they do not count among)
 PROFILED = ("PyTorch eager fp16", "torch.compile fp16", "ORT fp16", "ORT fp16 + fusion",
             "ORT fp16 + fusion + CUDA graphs")
 
@@ -172,7 +173,7 @@ def measure(sampler, name: str, profile: bool = False) -> tuple:
     base = memory.gpu_used_mb()
     sampler.keep_outputs = True
     prof_stats = None
-    if profile and torch.cuda.is_available():
+    if profile:
         prof_stats = _profiled(sampler)
     result = collect(sampler, name)
     row = {"variant": name, "batch": result.batch, "provider": result.provider,
@@ -189,13 +190,16 @@ def measure(sampler, name: str, profile: bool = False) -> tuple:
     return row, sampler.outputs
 
 
-def _profiled(sampler, runs: int = 20) -> dict:
+def _profiled(sampler, runs: int = PROFILE_RUNS) -> dict:
     """Take the first samples (warm-up included) outside, then ``runs`` timed runs inside torch.profiler."""
     from torch.profiler import ProfilerActivity, profile
 
+    import torch
+
     first = next(sampler)  # prepares and warms up
     samples = [first]
-    with profile(activities=[ProfilerActivity.CPU, ProfilerActivity.CUDA]) as prof:
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if torch.cuda.is_available() else [])
+    with profile(activities=activities) as prof:
         for _ in range(runs):
             samples.append(next(sampler))
     return _profile_stats(prof, runs, [s.latency_ms for s in samples[1:]])
@@ -207,7 +211,7 @@ def _profile_stats(prof, runs: int, wall_ms: list) -> dict:
     kernels, copies, api = {}, {"count": 0, "us": 0.0}, {}
     for ev in prof.events():
         dev = str(getattr(ev, "device_type", "")).endswith("CUDA")
-        dur = float(getattr(ev, "device_time", 0.0) or getattr(ev, "cuda_time", 0.0) or 0.0) if dev else 0.0
+        dur = float(ev.time_range.elapsed_us()) if dev else 0.0
         if dev:
             if "memcpy" in ev.name.lower() or "memset" in ev.name.lower():
                 copies["count"] += 1
@@ -249,6 +253,8 @@ def torch_rows(kind, info, inputs_by_batch, args, deadline, out_rows, refs):
         loaded = load_model(src, dtype)
         compiled = None
         names = ["PyTorch eager fp32"] if dtype == "fp32" else ["PyTorch eager fp16", "torch.compile fp16"]
+        if args.no_compile:
+            names = [n for n in names if not n.startswith("torch.compile")]
         for name in names:
             for batch, inputs in inputs_by_batch.items():
                 if time.perf_counter() > deadline:
@@ -262,14 +268,15 @@ def torch_rows(kind, info, inputs_by_batch, args, deadline, out_rows, refs):
                         module = loaded.module.to("cuda" if cuda else "cpu")
                         compiled = torch.compile(module, mode="reduce-overhead", dynamic=False)
                     use = dataclasses.replace(loaded, module=compiled)
+                profiled = batch == 1 and name in PROFILED
                 spec = BenchSpec(model=info["paths"]["hf"], provider="cuda", batch=batch, sequence=args.seq,
-                                 iterations=args.iters if batch == 1 else args.iters_b8,
+                                 iterations=_iters(args, batch, profiled),
                                  warmup=args.warmup_compile if use is not loaded else args.warmup,
                                  torch_dtype=dtype)
                 t = time.perf_counter()
                 try:
                     sampler = torch_samples(src, spec, inputs=inputs, loaded=use)
-                    row, outputs = measure(sampler, name, profile=batch == 1 and name in PROFILED)
+                    row, outputs = measure(sampler, name, profile=profiled)
                     if name == "PyTorch eager fp32":
                         refs[batch] = outputs
                     row["max_rel_err_vs_fp32"] = _rel_err(outputs, refs.get(batch))
@@ -298,13 +305,14 @@ def ort_rows(kind, info, inputs_by_batch, args, deadline, out_rows, refs, varian
             if time.perf_counter() > deadline:
                 out_rows.append({"variant": name, "batch": batch, "skipped": "time budget"})
                 continue
+            profiled = batch == 1 and name in PROFILED
             spec = BenchSpec(model=path, provider="cuda", batch=batch, sequence=args.seq,
-                             iterations=args.iters if batch == 1 else args.iters_b8, warmup=args.warmup,
+                             iterations=_iters(args, batch, profiled), warmup=args.warmup,
                              io_binding=True, cuda_graph=graph)
             t = time.perf_counter()
             try:
                 sampler = iter_samples(spec, inputs=inputs)
-                row, outputs = measure(sampler, name, profile=batch == 1 and name in PROFILED)
+                row, outputs = measure(sampler, name, profile=profiled)
                 row["max_rel_err_vs_fp32"] = _rel_err(outputs, refs.get(batch))
                 row["io_binding"], row["cuda_graph"] = sampler.io_binding, sampler.cuda_graph
                 row["weights_mb"] = _file_mb(path)
@@ -314,6 +322,10 @@ def ort_rows(kind, info, inputs_by_batch, args, deadline, out_rows, refs, varian
             row["seconds"] = time.perf_counter() - t
             out_rows.append(row)
             log(kind, _line(row))
+
+
+def _iters(args, batch: int, profiled: bool) -> int:
+    return (args.iters if batch == 1 else args.iters_b8) + (PROFILE_RUNS + 1 if profiled else 0)
 
 
 def _err(err) -> str:
@@ -469,6 +481,7 @@ def main(argv=None) -> int:
     ap.add_argument("--iters-b8", type=int, default=150)
     ap.add_argument("--warmup", type=int, default=30)
     ap.add_argument("--warmup-compile", type=int, default=20)
+    ap.add_argument("--no-compile", action="store_true", help="leave out torch.compile (a quick check)")
     ap.add_argument("--work", default="/tmp/wb-gpu")
     ap.add_argument("--out", default=os.environ.get("OUT") or str(ROOT / "benchmarks" / "results"))
     ap.add_argument("--budget-s", type=float, default=520.0, help="stop starting new variants after this")

@@ -137,7 +137,7 @@ def cmd_generate(args):
         except ValueError:
             raise WorkbenchError(f"bad --prompt-ids '{args.prompt_ids}'", "give token ids like 1,2,3") from None
     return api.generate(args.model, prompt, args.max_new_tokens, temperature=args.temperature, top_k=args.top_k,
-                        top_p=args.top_p, seed=args.seed, provider=args.provider,
+                        top_p=args.top_p, seed=args.seed, provider=args.provider, threads=args.threads,
                         compare_torch=_source(args, args.compare_torch) if args.compare_torch else None,
                         progress=_progress_printer(args.json))
 
@@ -280,6 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top-p", type=float, default=1.0)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--provider", choices=("cpu", "cuda"), default="cpu")
+    p.add_argument("--threads", type=int, help="intra-op threads (ONNX Runtime and PyTorch)")
     p.add_argument("--compare-torch", metavar="SRC", help="also generate with PyTorch from SRC and report the "
                                                           "token-for-token agreement")
     _add_common(p)

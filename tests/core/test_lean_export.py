@@ -158,11 +158,14 @@ def test_a_failing_lean_path_falls_back_to_plain(llamas, tmp_path, monkeypatch):
     onnx.checker.check_model(result.path)
 
 
-def test_unmappable_checkpoint_names_fall_back(llamas, tmp_path, monkeypatch):
-    """A checkpoint whose names transformers would convert: the lean path refuses before tracing, plain exports."""
+def test_unmappable_checkpoint_names_are_refused_before_tracing(llamas, tmp_path, monkeypatch):
+    """A parameter the checkpoint lacks under its own name: the lean path refuses before tracing (nothing saved with
+    a fake tensor), and the plain path it falls back to refuses the folder in plain words."""
     import shutil
 
     from safetensors.torch import load_file, save_file
+
+    from workbench.core.errors import WorkbenchError
 
     folder = tmp_path / "renamed"
     shutil.copytree(llamas["untied"], folder)
@@ -171,7 +174,8 @@ def test_unmappable_checkpoint_names_fall_back(llamas, tmp_path, monkeypatch):
     save_file(tensors, str(folder / "model.safetensors"), metadata={"format": "pt"})
     weights = lean.SafetensorsWeights.of_folder(folder)
     loaded = lean.load_weightless(ModelSource(str(folder)))
-    with pytest.raises(Exception, match="not in the checkpoint"):
+    with pytest.raises(WorkbenchError, match="not in the checkpoint"):
         lean.checkpoint_names(loaded.module.model, weights)
-    result = _export(folder, tmp_path / "out", monkeypatch, True)
-    assert any(n.startswith("lean export failed") for n in result.notes), result.notes
+    with pytest.raises(WorkbenchError, match="do not fit config.json"):
+        _export(folder, tmp_path / "out", monkeypatch, True)
+    assert not (tmp_path / "out").exists()

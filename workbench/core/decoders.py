@@ -128,7 +128,8 @@ class TorchDecoder(_Decoder):
 
     runtime = "pytorch"
 
-    def __init__(self, folder, provider: str = "cpu", dtype: str = "fp32", family_options: Optional[dict] = None):
+    def __init__(self, folder, provider: str = "cpu", dtype: str = "fp32", family_options: Optional[dict] = None,
+                 threads: Optional[int] = None):
         import inspect
 
         import torch
@@ -141,6 +142,7 @@ class TorchDecoder(_Decoder):
         self.provider = "cuda" if provider == "cuda" and torch.cuda.is_available() else "cpu"
         self.model.to(self.provider)
         self.positions = "position_ids" in inspect.signature(self.model.forward).parameters
+        self.threads = threads  # torch's intra-op threads while this decoder runs (restored after each step)
         self.cache = None
 
     def reset(self) -> None:
@@ -153,13 +155,18 @@ class TorchDecoder(_Decoder):
             return torch.from_numpy(a).to(self.provider)
 
         extra = {"position_ids": t(positions)} if self.positions else {}
+        before = torch.get_num_threads()
         try:
+            if self.threads:
+                torch.set_num_threads(int(self.threads))
             with torch.inference_mode():
                 out = self.model(input_ids=t(ids), attention_mask=t(mask), past_key_values=self.cache,
                                  use_cache=True, return_dict=True, **extra)
         except Exception as err:  # noqa: BLE001
             raise WorkbenchError(f"PyTorch failed to run the model: {_first_line(err)}",
                                  "check the prompt's token ids against the model's vocabulary") from err
+        finally:
+            torch.set_num_threads(before)
         self.cache = out.past_key_values
         return out.logits[:, -1, :].float().cpu().numpy()
 
@@ -235,4 +242,4 @@ def open_decoder(model, provider: str = "cpu", threads: Optional[int] = None, dt
     kind, path, folder = resolve(model)
     if kind == "onnx":
         return OrtDecoder(path, provider, threads), folder
-    return TorchDecoder(path, provider, dtype), folder
+    return TorchDecoder(path, provider, dtype, threads=threads), folder

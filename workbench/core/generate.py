@@ -124,16 +124,18 @@ def stream(decoder, prompts: list, max_new_tokens: int, sampling: Sampling = Sam
         logits = decoder.prefill(ids, mask) if index == 0 else decoder.step(tokens)
         tokens = np.where(finished, pad, pick(logits))
         latency = (time.perf_counter_ns() - start) / 1e6
+        if not finished[0]:
+            generated.append(int(tokens[0]))
+        finished |= np.isin(tokens, list(eos))
+        last = index == int(max_new_tokens) - 1 or bool(stop_at_eos and eos and finished.all())
         text = None
         if codec is not None:
-            if not finished[0]:
-                generated.append(int(tokens[0]))
             full = codec.decode(generated)
-            text = "" if full.endswith("\ufffd") else full[len(shown):]
-            shown = shown if full.endswith("\ufffd") else full
+            held = full.endswith("\ufffd") and not last  # an incomplete character: wait for its next byte
+            text = "" if held else full[len(shown):]
+            shown = shown if held else full
         yield TokenStep(index, [int(t) for t in tokens], text, latency)
-        finished |= np.isin(tokens, list(eos))
-        if stop_at_eos and eos and finished.all():
+        if last:
             return
 
 
@@ -218,7 +220,7 @@ def generate(model, prompt, max_new_tokens: int = 32, *, temperature: float = 0.
         from workbench.core.decoders import TorchDecoder
 
         torch_folder = getattr(compare_torch, "path", compare_torch)
-        reference = run_steps(TorchDecoder(torch_folder, provider), prompt_ids, max_new_tokens, sampling, settings,
+        reference = run_steps(TorchDecoder(torch_folder, provider, threads=threads), prompt_ids, max_new_tokens, sampling, settings,
                               None, stop_at_eos, cancel)["rows"][0]
         result.agreement = {**agreement(tokens, reference), "torch_tokens": reference,
                             "torch_text": codec.decode(reference) if codec else None}

@@ -36,7 +36,8 @@ def measure(kind: str, path: str, prompts: dict, max_new_tokens: int, provider: 
 
     tracker = PeakTracker(interval_s=0.01, reset=not whole_process, whole_process=whole_process).start()
     try:
-        decoder = OrtDecoder(path, provider, threads) if kind == "onnx" else TorchDecoder(path, provider)
+        decoder = OrtDecoder(path, provider, threads) if kind == "onnx" else TorchDecoder(path, provider,
+                                                                                          threads=threads)
         settings = folder_settings(Path(path).parent if kind == "onnx" else path)
         rows = []
         for batch, ids in prompts.items():

@@ -21,7 +21,6 @@ from workbench.core.results import ExportResult
 from workbench.core.specs import DTYPES, EXPORTERS, ExportSpec
 
 EXTERNAL_DATA_ABOVE = 1 << 30  # bytes of weights above which the weights go to model.onnx.data
-LEAN_ABOVE = lean.LEAN_ABOVE  # safetensors weights above this take the lean path (WORKBENCH_LEAN_EXPORT=1/0 forces)
 
 
 def example_inputs(loaded, spec: ExportSpec) -> dict:
@@ -97,7 +96,8 @@ def export_onnx(spec: ExportSpec, progress=None, cancel=None) -> ExportResult:
     stages = Stages(["loading the model", "exporting", "checking the ONNX file"], progress, cancel)
     started = time.perf_counter()
     stages.next()
-    weights, why_not = lean.wanted(spec, spec.exporter)  # HF folder, safetensors, dynamo, large: no weights loaded
+    # Lean path (lean.py): a HF folder's safetensors above lean.LEAN_ABOVE (or WORKBENCH_LEAN_EXPORT=1/0 forces it)
+    weights, why_not = lean.wanted(spec, spec.exporter)
     notes = [why_not] if why_not else []
     loaded = _weightless(spec, notes) if weights is not None else None
     weights = weights if loaded is not None else None

@@ -158,16 +158,27 @@ class BenchPanel(QWidget):
             signal.connect(lambda _path: self.refresh_variants())
         state.variantsChanged.connect(self.refresh_variants)
 
-    # -- layout ----------------------------------------------------------------------------------------------------
-    def _build(self) -> None:
-        self.provider = QComboBox()
-        self.provider.addItem("CPU", "cpu")
-        self.provider.addItem("CUDA", "cuda")
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt API
+        super().showEvent(event)
+        self.check_cuda()
+
+    def check_cuda(self) -> None:
+        """Enable CUDA only where ONNX Runtime offers it (imports onnxruntime, so done on first show)."""
+        if self._cuda_checked:
+            return
+        self._cuda_checked = True
         ok, why = cuda_status()
         cuda_item = self.provider.model().item(1)
         cuda_item.setEnabled(ok)
         cuda_item.setToolTip(why)
         self.provider.setToolTip("CUDA: " + why)
+
+    # -- layout ----------------------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.provider = QComboBox()
+        self.provider.addItem("CPU", "cpu")
+        self.provider.addItem("CUDA", "cuda")
+        self._cuda_checked = False  # onnxruntime is imported when the panel is first shown, not at start-up
         self.batch = self._spin(1, 4096, 1, "Batch size of the example inputs")
         self.sequence = self._spin(1, 1 << 16, 128, "Sequence length (text models)")
         self.iterations = self._spin(1, 1_000_000, 200, "Timed runs per variant (after warm-up)")

@@ -1,0 +1,245 @@
+"""The CUDA path on a machine without CUDA: provider checks and fallback notes, `optimize --target cuda` (fusion and
+fp16 run on the CPU too), the Gemm repair after onnxscript's attention fusion, the recipe key and the CLI flag."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from workbench import api
+from workbench.core import ort as wort
+from workbench.core.bench.latency import iter_samples, run_bench, torch_samples
+from workbench.core.errors import WorkbenchError
+from workbench.core.recipe import parse_recipe
+from workbench.core.specs import BenchSpec
+
+pytestmark = pytest.mark.filterwarnings("ignore:Specified provider 'CUDAExecutionProvider':UserWarning")
+no_cuda = pytest.mark.skipif(wort.cuda_available(), reason="checks the fallback of a machine without CUDA")
+FAST = dict(iterations=3, warmup=1, batch=1, sequence=8)
+
+
+def _fake_cuda(monkeypatch):
+    """ONNX Runtime "has" CUDA, but this CPU build cannot start it: the session really runs on the CPU."""
+    monkeypatch.setattr(wort, "providers_for",
+                        lambda provider: ((["CUDAExecutionProvider", "CPUExecutionProvider"], [])
+                                          if provider == "cuda" else (["CPUExecutionProvider"], [])))
+
+
+@pytest.fixture(scope="module")
+def biased_gpt2(tmp_path_factory):
+    """A tiny GPT-2 whose biases are not zero (zero biases are folded away by the exporter, unlike real ones)."""
+    import torch
+    import transformers as tf
+
+    torch.manual_seed(0)
+    model = tf.GPT2LMHeadModel(tf.GPT2Config(vocab_size=128, n_embd=32, n_layer=2, n_head=4, n_positions=64))
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith("bias") or ".ln_" in name:
+                p.add_(torch.randn_like(p) * 0.05)
+    folder = tmp_path_factory.mktemp("gpt2-biased") / "gpt2"
+    model.save_pretrained(str(folder))
+    exp = api.export(str(folder), str(folder.parent / "onnx" / "model.onnx"))
+    return folder, exp.path
+
+
+# ------------------------------------------------------------------------------------------- make_session
+
+def test_make_session_on_cpu_says_cpu(exported):
+    notes = []
+    session = wort.make_session(exported("bert").path, "cpu", notes=notes)
+    assert session.workbench_provider == "cpu" and wort.active_provider(session) == "cpu"
+    assert notes == []
+
+
+@no_cuda
+def test_cuda_asked_without_cuda_is_noted_or_refused(exported):
+    notes = []
+    session = wort.make_session(exported("bert").path, "cuda", notes=notes)
+    assert session.workbench_provider == "cpu"
+    assert any("CUDA is not available" in n for n in notes)
+    with pytest.raises(WorkbenchError, match="CUDA is not available"):
+        wort.make_session(exported("bert").path, "cuda", strict=True)
+
+
+def test_cuda_that_does_not_start_is_detected_after_creation(exported, monkeypatch):
+    _fake_cuda(monkeypatch)
+    notes = []
+    session = wort.make_session(exported("bert").path, "cuda", notes=notes,
+                                provider_options={"enable_cuda_graph": True})
+    assert session.workbench_provider == "cpu"
+    assert notes == [wort.NOT_ACTIVE]
+    with pytest.raises(WorkbenchError, match="could not start"):
+        wort.make_session(exported("bert").path, "cuda", strict=True)
+
+
+def test_provider_options_merge_over_the_defaults(monkeypatch):
+    _fake_cuda(monkeypatch)
+    providers, notes = wort.provider_list("cuda", {"enable_cuda_graph": True, "device_id": 1, "gpu_mem_limit": 2**30})
+    name, options = providers[0]
+    assert name == "CUDAExecutionProvider" and notes == []
+    assert options == {"device_id": "1", "arena_extend_strategy": "kSameAsRequested", "enable_cuda_graph": "1",
+                       "gpu_mem_limit": str(2**30)}
+    assert wort.provider_list("cpu", {"enable_cuda_graph": True})[0] == ["CPUExecutionProvider"]
+
+
+# ------------------------------------------------------------------------------------------------- bench
+
+@no_cuda
+def test_bench_reports_cpu_when_cuda_is_missing(exported):
+    res = run_bench(BenchSpec(model=exported("bert").path, provider="cuda", cuda_graph=True, **FAST))
+    assert res.provider == "cpu"
+    assert any("CUDA is not available" in n for n in res.notes)
+    assert any("CUDA graphs need the CUDA provider" in n for n in res.notes)
+
+
+def test_bench_reports_cpu_when_cuda_does_not_start(exported, monkeypatch):
+    _fake_cuda(monkeypatch)
+    sampler = iter_samples(BenchSpec(model=exported("bert").path, provider="cuda", cuda_graph=True, **FAST))
+    samples = list(sampler)
+    assert len(samples) == FAST["iterations"]
+    assert sampler.provider == "cpu" and not sampler.cuda_graph
+    assert wort.NOT_ACTIVE in sampler.notes
+
+
+def test_samplers_keep_the_last_outputs(exported, tiny_models):
+    from workbench.core.loading import load_model
+    from workbench.core.specs import ModelSource
+
+    loaded = load_model(ModelSource(path=str(tiny_models("bert"))), "fp32")
+    inputs = loaded.make_inputs(1, 8)
+    ort_sampler = iter_samples(BenchSpec(model=exported("bert").path, io_binding=True, **FAST), inputs=inputs)
+    ort_sampler.keep_outputs = True
+    list(ort_sampler)
+    torch_sampler = torch_samples(str(tiny_models("bert")), BenchSpec(model=str(tiny_models("bert")), **FAST),
+                                  inputs=inputs, loaded=loaded)
+    torch_sampler.keep_outputs = True
+    list(torch_sampler)
+    a, b = ort_sampler.outputs[0], torch_sampler.outputs[0]
+    assert a.shape == b.shape and np.abs(a - b).max() < 1e-4
+
+
+# ------------------------------------------------------------------------------------- optimize --target cuda
+
+def _io_types(path):
+    import onnx
+
+    model = onnx.load(str(path), load_external_data=False)
+    return {v.type.tensor_type.elem_type for v in list(model.graph.input) + list(model.graph.output)}
+
+
+def test_optimize_for_cuda_fuses_gpt2_and_keeps_fp32_io(biased_gpt2, tmp_path):
+    import onnx
+
+    folder, path = biased_gpt2
+    res = api.optimize(path, str(tmp_path / "cuda.onnx"), target="cuda", simplify=False, against=str(folder))
+    steps = {s["name"]: s for s in res.steps}
+    assert list(steps) == ["onnxslim", "transformer fusion", "attention fusion", "fp16", "ort"]
+    assert steps["transformer fusion"]["applied"] and "SkipLayerNormalization" in steps["transformer fusion"]["detail"]
+    assert steps["attention fusion"]["applied"] and "reshaped back to 2-D" in steps["attention fusion"]["detail"]
+    assert steps["fp16"]["applied"]
+    assert res.op_counts_after.get("MultiHeadAttention") == 2
+    assert res.op_counts_after.get("FastGelu") == 2
+    assert res.nodes_after < res.nodes_before / 2
+    assert wort.model_float_dtype(res.output) == "fp16"
+    assert _io_types(res.output) <= {onnx.TensorProto.FLOAT, onnx.TensorProto.INT64}
+    assert res.validation is not None and res.validation.passed
+    assert max(d.max_rel_diff for d in res.validation.outputs) <= 1e-2  # fp16 against eager fp32
+
+
+def test_optimize_for_cuda_fuses_bert_attention(exported, tiny_models, tmp_path):
+    res = api.optimize(exported("bert").path, str(tmp_path / "cuda.onnx"), target="cuda",
+                       against=str(tiny_models("bert")))
+    assert res.op_counts_after.get("Attention") == 2
+    assert res.op_counts_after.get("SkipLayerNormalization", 0) >= 2
+    assert res.validation.passed
+
+
+def test_optimize_for_cuda_without_fusion_is_plain_fp16(exported, tmp_path):
+    res = api.optimize(exported("bert").path, str(tmp_path / "fp16.onnx"), target="cuda", fusion=False)
+    assert [s["applied"] for s in res.steps] == [True, False, False, True, False]
+    assert wort.model_float_dtype(res.output) == "fp16"
+    assert res.validation is None
+
+
+def test_zero_bias_gpt2_still_optimizes(exported, tiny_models, tmp_path):
+    # ORT's GPT-2 fusion fails on bias-less Gemms (an IndexError): reported as skipped, the rest goes on.
+    res = api.optimize(exported("gpt2").path, str(tmp_path / "cuda.onnx"), target="cuda",
+                       against=str(tiny_models("gpt2")))
+    fusion = next(s for s in res.steps if s["name"] == "transformer fusion")
+    assert fusion["applied"] or fusion["detail"].startswith("skipped")
+    assert res.validation.passed
+
+
+def test_fp16_that_misses_the_tolerance_is_reverted(exported, tiny_models, tmp_path, monkeypatch):
+    from workbench.core import validate
+
+    monkeypatch.setitem(validate.TOLERANCES, "fp16", (1e-12, 1e-15, 1.0))
+    res = api.optimize(exported("bert").path, str(tmp_path / "cuda.onnx"), target="cuda",
+                       against=str(tiny_models("bert")))
+    fp16 = next(s for s in res.steps if s["name"] == "fp16")
+    assert not fp16["applied"] and fp16["detail"].startswith("reverted")
+    assert wort.model_float_dtype(res.output) == "fp32"
+    assert res.validation.passed
+    assert res.op_counts_after.get("Attention") == 2  # the fusion stays
+
+
+def test_unknown_target_is_refused(exported, tmp_path):
+    with pytest.raises(WorkbenchError, match="unknown optimization target"):
+        api.optimize(exported("bert").path, str(tmp_path / "x.onnx"), target="tpu")
+    assert not (tmp_path / "x.onnx").exists()
+
+
+def test_repair_gemm_inputs_makes_a_rank3_gemm_input_loadable(tmp_path):
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    from workbench.core.optimize_cuda import repair_gemm_inputs
+
+    rng = np.random.default_rng(0)
+    w = rng.standard_normal((4, 5)).astype(np.float32)
+    nodes = [helper.make_node("FastGelu", ["x"], ["g"], domain="com.microsoft"),
+             helper.make_node("Gemm", ["g", "w"], ["y2"]),
+             helper.make_node("Reshape", ["y2", "shape"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2, 3, 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 3, 5])],
+                              [numpy_helper.from_array(w, "w"),
+                               numpy_helper.from_array(np.array([2, 3, 5], np.int64), "shape")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18),
+                                                    helper.make_opsetid("com.microsoft", 1)])
+    broken = tmp_path / "broken.onnx"
+    onnx.save(model, str(broken))
+    with pytest.raises(WorkbenchError):
+        wort.make_session(broken)
+    assert repair_gemm_inputs(model) == 1
+    fixed = tmp_path / "fixed.onnx"
+    onnx.save(model, str(fixed))
+    x = rng.standard_normal((2, 3, 4)).astype(np.float32)
+    y = wort.make_session(fixed).run(None, {"x": x})[0]
+    gelu = 0.5 * x * (1 + np.tanh(0.7978845608 * (x + 0.044715 * x ** 3)))
+    assert np.allclose(y, gelu @ w, atol=1e-4)
+
+
+# -------------------------------------------------------------------------------------------- recipe and CLI
+
+def test_recipe_accepts_the_optimize_target(tmp_path):
+    text = '[source]\npath = "m"\n[optimize]\nlevel = "basic"\ntarget = "cuda"\n'
+    recipe = parse_recipe(text, tmp_path / "r.toml", ".toml")
+    assert recipe.optimize == {"level": "basic", "target": "cuda"}
+    with pytest.raises(WorkbenchError, match="'target' should be str"):
+        parse_recipe('[source]\npath = "m"\n[optimize]\ntarget = 1\n', tmp_path / "r.toml", ".toml")
+
+
+def test_cli_optimize_target_cuda(exported, tmp_path):
+    out = tmp_path / "cuda.onnx"
+    proc = subprocess.run([sys.executable, "-m", "workbench", "optimize", exported("bert").path, "-o", str(out),
+                           "--target", "cuda", "--json"], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert [s["name"] for s in data["steps"]][-2:] == ["fp16", "ort"]
+    assert data["op_counts_after"].get("Attention") == 2
+    bad = subprocess.run([sys.executable, "-m", "workbench", "optimize", exported("bert").path, "-o", str(out),
+                          "--target", "tpu"], capture_output=True, text=True, timeout=600)
+    assert bad.returncode == 2
