@@ -173,6 +173,18 @@ def make_inputs(layout: list, batch: int, sequence: int, past: int, vocab: int, 
     return inputs
 
 
+def example_sizes(batch: int, sequence: int) -> tuple:
+    """(batch, sequence, past) for the traced example: each at least 2 (a size of 1 is specialised) and batch,
+    sequence, past and past + sequence all different (equal sizes may be unified into one dimension)."""
+    batch = max(2, int(batch))
+    sequence = max(2, int(sequence))
+    sequence += 1 if sequence == batch else 0
+    past = sequence + 3
+    while past in (batch, sequence) or past + sequence == batch:
+        past += 1
+    return batch, sequence, past
+
+
 def is_moe(model) -> bool:
     """True when some submodule is a mixture of experts (by its class name: no per-architecture list)."""
     return any(any(h in type(m).__name__.lower() for h in MOE_HINTS) for m in model.modules())
@@ -218,9 +230,7 @@ def export_decoder(spec: ExportSpec, progress=None, cancel=None) -> ExportResult
     layout = cache_layout(model)
     positions = "position_ids" in pyinspect.signature(model.forward).parameters
     module = decoder_module(model, len(layout), positions)
-    batch = max(2, spec.inputs.batch)
-    sequence = max(2, spec.inputs.sequence) + (1 if max(2, spec.inputs.sequence) == batch else 0)
-    past = sequence + 3  # distinct from batch and sequence: the exporter must not equate the dimensions
+    batch, sequence, past = example_sizes(spec.inputs.batch, spec.inputs.sequence)
     inputs = make_inputs(layout, batch, sequence, past, _vocab(model), spec.dtype, 0, positions)
     names = (input_names(len(layout), positions), ["logits", *present_names(len(layout))])
     axes = dynamic_axes(len(layout), positions)
