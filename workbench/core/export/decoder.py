@@ -214,7 +214,6 @@ def export_decoder(spec: ExportSpec, progress=None, cancel=None) -> ExportResult
     PyTorch on fresh inputs."""
     from workbench.core.export import torch_onnx
     from workbench.core.export.decoder_check import check_decoder
-    from workbench.core.export.errors import explain, export_error
 
     final = _output_path(spec)
     torch_onnx._check_spec(dataclasses.replace(spec, output=str(final)))
@@ -235,24 +234,9 @@ def export_decoder(spec: ExportSpec, progress=None, cancel=None) -> ExportResult
     names = (input_names(len(layout), positions), ["logits", *present_names(len(layout))])
     axes = dynamic_axes(len(layout), positions)
     exporter = spec.exporter if spec.exporter != "dynamo" else loaded.family.get("exporter", "dynamo")
-    fallback_reason = None
     stages.next()
     with staged_output(final) as path:
-        if exporter == "dynamo":
-            try:
-                torch_onnx._dynamo(module, inputs, path, spec, names, axes, True)
-            except Exception as err:  # noqa: BLE001 - exporter errors come in many types
-                if not spec.fallback:
-                    raise export_error(err, "dynamo") from err
-                fallback_reason = explain(err, "dynamo")[0]
-                for item in path.parent.iterdir():
-                    item.unlink()
-                exporter = "legacy"
-        if exporter == "legacy":
-            try:
-                torch_onnx._legacy(module, inputs, path, spec, names, axes)
-            except Exception as err:  # noqa: BLE001
-                raise export_error(err, "legacy", fallback_reason) from err
+        exporter, fallback_reason = _run_exporter(exporter, module, inputs, path, spec, names, axes)
         stages.next()
         torch_onnx._check(path)
         report = check_decoder(path, module, layout, _vocab(model), spec.dtype, positions, moe=is_moe(model),
@@ -270,6 +254,30 @@ def export_decoder(spec: ExportSpec, progress=None, cancel=None) -> ExportResult
                         example_shapes={n: list(inputs[_arg(n)].shape) for n in names[0]},
                         opset=torch_onnx._opset(final.resolve()), dtype=spec.dtype,
                         family_settings=loaded.family, seconds=time.perf_counter() - started)
+
+
+def _run_exporter(exporter: str, module, inputs: dict, path: Path, spec: ExportSpec, names: tuple,
+                  axes: dict) -> tuple:
+    """(exporter used, why dynamo fell back or None): torch_onnx's exporters, with its fallback rule."""
+    from workbench.core.export import torch_onnx
+    from workbench.core.export.errors import explain, export_error
+
+    fallback_reason = None
+    if exporter == "dynamo":
+        try:
+            torch_onnx._dynamo(module, inputs, path, spec, names, axes, True)
+            return exporter, None
+        except Exception as err:  # noqa: BLE001 - exporter errors come in many types
+            if not spec.fallback:
+                raise export_error(err, "dynamo") from err
+            fallback_reason = explain(err, "dynamo")[0]
+            for item in path.parent.iterdir():
+                item.unlink()
+    try:
+        torch_onnx._legacy(module, inputs, path, spec, names, axes)
+    except Exception as err:  # noqa: BLE001
+        raise export_error(err, "legacy", fallback_reason) from err
+    return "legacy", fallback_reason
 
 
 def _stamp(path: Path, spec: ExportSpec, loaded, layout: list, report: dict) -> None:
