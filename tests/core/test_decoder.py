@@ -258,3 +258,10 @@ def test_cli_bad_model_is_one_line(tmp_path, decoders):
 def test_export_refuses_names_and_axes_it_sets_itself(tmp_path):
     with pytest.raises(WorkbenchError, match="names its inputs"):
         api.export(ModelSource(str(tmp_path), task=TASK), str(tmp_path / "o"), input_names=("a",))
+
+
+def test_validate_on_a_decoder_runs_the_decoder_check(decoders):
+    src, _, export = decoders("llama")
+    result = api.validate(export.path, against=str(src))
+    assert result.passed and len(result.shapes_tried) >= 2
+    assert result.outputs[0].max_rel_diff <= 1e-3

@@ -58,6 +58,13 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
     path = Path(spec.model).expanduser()
     if not path.is_file():
         raise WorkbenchError(f"{spec.model}: no such ONNX file", "give the path of an exported .onnx file")
+    from workbench.core.loading.onnx_files import check_file
+
+    header = check_file(path)
+    if any(p.key == "workbench.task" and p.value == "text-generation-with-past" for p in header.metadata_props):
+        from workbench.core.export.decoder_check import validate_decoder
+
+        return validate_decoder(spec, progress=progress, cancel=cancel)
     stages = Stages(["checking", "loading PyTorch", "loading ONNX Runtime", "comparing", "comparing"],
                     progress, cancel)
     stages.next()

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from workbench.gui import theme
 from workbench.gui.docks import JobsWidget, LogWidget
 from workbench.gui.navigator import Navigator
+from workbench.gui.panels.chat_panel import ChatPanel
 from workbench.gui.panels.export_panel import ExportPanel
 from workbench.gui.panels.load_panel import LoadPanel
 from workbench.gui.panels.optimize_panel import OptimizePanel
@@ -118,13 +119,15 @@ class MainWindow(QMainWindow):
         self.bench_panel = self._optional_panel(bench_factory, "workbench.gui.panels.bench_panel", "BenchPanel",
                                                 self.tr("The benchmark panel is not available"))
         self.report_panel = ReportPanel(self.state, self.stack)
+        self.chat_panel = ChatPanel(self.state, self.stack)
         steps = [("load", self.tr("Load"), "load", self.load_panel),
                  ("export", self.tr("Export"), "export", self.export_panel),
                  ("validate", self.tr("Validate"), "validate", self.validate_panel),
                  ("optimize", self.tr("Optimize"), "optimize", self.optimize_panel),
                  ("quantize", self.tr("Quantize"), "quantize", self.quantize_panel),
                  ("bench", self.tr("Benchmark"), "bench", self.bench_panel),
-                 ("report", self.tr("Report"), "report", self.report_panel)]
+                 ("report", self.tr("Report"), "report", self.report_panel),
+                 ("chat", self.tr("Chat"), "chat", self.chat_panel)]
         for number, (step, text, icon_name, panel) in enumerate(steps, 1):
             self.navigator.add_step(step, f"{number}  {text}", icon_name)
             self.stack.addWidget(panel)

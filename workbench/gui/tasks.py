@@ -65,3 +65,35 @@ def inspect_with_rows(path: str, progress=None, cancel=None):
         progress(0.8, "building the tensor table")
     tensors = result.tensors if result.tensors else [*result.inputs, *result.outputs]
     return result, tensor_rows(tensors)
+
+
+def chat_stream(columns, prompt, max_new_tokens: int = 48, temperature: float = 0.0, seed: int = 0,
+                progress=None, cancel=None):
+    """The Chat panel's job (a thread): stream one answer per column, one column after the other, so each
+    column's tokens/s is measured without the others competing for the CPU.
+
+    ``columns`` is ``[(key, model path)]``; a generator (the worker relays its items in batches) of
+    ``("start", key)``, ``("step", key, TokenStep)``, ``("end", key)`` and ``("error", key, one-line message)``.
+    Models load in the worker thread, at a column's first step; a column that fails does not stop the others.
+    """
+    from workbench import api
+    from workbench.gui.workers import error_line
+
+    for number, (key, model) in enumerate(columns):
+        if cancel is not None and cancel.cancelled:
+            return
+        if progress:
+            progress(number / max(1, len(columns)), f"{key}: loading and generating")
+        yield ("start", key)
+        try:
+            for step in api.generate_stream(str(model), prompt, int(max_new_tokens), temperature=float(temperature),
+                                            seed=int(seed), cancel=cancel):
+                yield ("step", key, step)
+        except Exception as err:  # noqa: BLE001 - the column shows the engine's one line; the others go on
+            yield ("error", key, error_line(err))
+            continue
+        if cancel is not None and cancel.cancelled:
+            return
+        yield ("end", key)
+    if progress:
+        progress(1.0, "done")

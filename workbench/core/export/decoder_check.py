@@ -71,3 +71,44 @@ def check_decoder(path, module, layout: list, vocab: int, dtype: str = "fp32", p
                 raise _refuse(moe, exporter, f"differs from PyTorch {where}: {name} max rel diff {rel:.3g}")
         tried.append([batch, sequence, past])
     return {"shapes": tried, "max_rel_diff": worst, "moe": bool(moe)}
+
+
+def validate_decoder(spec, progress=None, cancel=None):
+    """`workbench validate` on a decoder exported with past key values: the same fresh-input check the export
+    ran (prefill, one-token decode, batches), reported as a ValidateResult instead of a refusal."""
+    import dataclasses
+    import inspect as pyinspect
+
+    from workbench.core import ort
+    from workbench.core.errors import WorkbenchError
+    from workbench.core.export.decoder import RTOL, _load, _vocab, cache_layout, decoder_module, is_moe
+    from workbench.core.jobs import Stages
+    from workbench.core.results import OutputDiff, ValidateResult
+    from workbench.core.specs import ExportSpec
+    from workbench.core.validate import check_model
+
+    stages = Stages(["checking", "loading PyTorch", "comparing"], progress, cancel)
+    stages.next()
+    checker, inference = check_model(spec.model)
+    dtype = ort.model_float_dtype(spec.model)
+    stages.next()
+    source = dataclasses.replace(spec.against, task=None)
+    loaded, model = _load(ExportSpec(source=source, output=str(spec.model), dtype=dtype))
+    layout = cache_layout(model)
+    positions = "position_ids" in pyinspect.signature(model.forward).parameters
+    module = decoder_module(model, len(layout), positions)
+    stages.next()
+    rtol = spec.rtol if spec.rtol is not None else RTOL.get(dtype, 1e-3)
+    try:
+        report = check_decoder(spec.model, module, layout, _vocab(model), dtype, positions, moe=is_moe(model))
+        row = OutputDiff(name="logits + present.*", shape=[], max_abs_diff=float("nan"),
+                         max_rel_diff=report["max_rel_diff"], cosine=float("nan"),
+                         passed=report["max_rel_diff"] <= rtol)
+        shapes = report["shapes"]
+    except WorkbenchError as err:
+        row = OutputDiff(name=err.what[:200], shape=[], max_abs_diff=float("inf"), max_rel_diff=float("inf"),
+                         cosine=-1.0, passed=False)
+        shapes = []
+    stages.done("validated")
+    return ValidateResult(passed=row.passed, outputs=[row], shapes_tried=shapes, rtol=rtol, atol=0.0,
+                          checker=checker, shape_inference=inference)
