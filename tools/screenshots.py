@@ -209,6 +209,23 @@ def run(args) -> int:
     zh_shooter.shot("zh-quantize")
     zh.shutdown()
     theme.install_translator("en", app)
+
+    print("chat")
+    chat = MainWindow(settings)
+    chat.resize(1440, 900)
+    chat.show()
+    chat.state.output_dir = str(work / "out-chat")
+    wait_jobs(app, chat.open_path(str(model)), 120, "inspect")
+    chat.show_panel("chat")
+    panel = chat.chat_panel
+    wait_jobs(app, panel.export_decoder(), 600, "the export for chat")
+    panel.prompt_edit.setPlainText("Explain what an ONNX model is, in one sentence.")
+    panel.max_tokens_spin.setValue(40)
+    wait_jobs(app, panel.send(), 300, "the chat answers")
+    chat_shooter = Shooter(app, chat, out)
+    chat_shooter.count = zh_shooter.count
+    chat_shooter.shot("chat")
+    chat.shutdown()
     settings.q.clear()
     return 0
 

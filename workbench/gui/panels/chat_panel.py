@@ -77,16 +77,14 @@ class AnswerColumn(QFrame):
         self.title.setToolTip(model)
         self.text = QPlainTextEdit(self)
         self.text.setReadOnly(True)
-        self.text.setMinimumHeight(140)
-        self.status = QLabel(self)
-        self.status.setObjectName("chatStats")
-        self.status.setWordWrap(True)
-        self.status.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.stats = QLabel(self)
-        self.stats.setObjectName("chatStats")
-        self.agree = QLabel(self)
-        self.agree.setObjectName("chatStats")
-        self.agree.setWordWrap(True)
+        self.text.setMinimumHeight(60)
+        # no word wrap under the answer (a wrapped label makes the scroll area size the columns by height-for-width
+        # instead of filling the view); long lines are cut, the whole line is in the tooltip and the error banner
+        self.status, self.stats, self.agree = (QLabel(self), QLabel(self), QLabel(self))
+        for label in (self.status, self.stats, self.agree):
+            label.setObjectName("chatStats")
+            label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+            label.setTextInteractionFlags(Qt.TextSelectableByMouse)
         for widget in (self.title, self.text, self.status, self.stats, self.agree):
             layout.addWidget(widget, 1 if widget is self.text else 0)
         self.reset()
@@ -101,6 +99,7 @@ class AnswerColumn(QFrame):
         self.status.setText(self.tr("waiting"))
         self.stats.setText(self.tr("tokens/s: –   first token: –"))
         self.agree.clear()
+        self.status.setToolTip("")
 
     def tokens_per_s(self) -> float:
         seconds = sum(self.latencies) / 1000.0
@@ -133,8 +132,9 @@ class AnswerColumn(QFrame):
             self.agree.setText(self.tr("✓ same tokens as PyTorch ({0} of {0})").format(len(self.tokens)))
         else:
             _restyle(self.agree, "chatAgreeBad")
-            self.agree.setText(self.tr("✗ differs from PyTorch from token {0} on ({1:.0%} agree)").format(
+            self.agree.setText(self.tr("✗ differs at token {0} ({1:.0%} same as PyTorch)").format(
                 first + 1, result["rate"]))
+        self.agree.setToolTip(self.agree.text())
 
 
 class ChatPanel(PanelBase):
@@ -198,7 +198,7 @@ class ChatPanel(PanelBase):
         form.addRow(self.tr("PyTorch:"), torch_row)
         variant_row = QHBoxLayout()
         self.variant_list = QListWidget(box)
-        self.variant_list.setMaximumHeight(62)
+        self.variant_list.setMaximumHeight(46)
         self.variant_list.itemChanged.connect(lambda _i: self._rebuild_columns())
         self.add_variant_button = QPushButton(self.tr("Add variant…"), box)
         self.add_variant_button.clicked.connect(lambda: self.add_variant())
@@ -213,7 +213,7 @@ class ChatPanel(PanelBase):
         layout = QVBoxLayout(box)
         self.prompt_edit = QPlainTextEdit(box)
         self.prompt_edit.setPlaceholderText(self.tr("Type a prompt, then Ctrl+Enter or Send"))
-        self.prompt_edit.setMaximumHeight(70)
+        self.prompt_edit.setMaximumHeight(58)
         self.prompt_edit.installEventFilter(self)
         layout.addWidget(self.prompt_edit)
         row = QHBoxLayout()
@@ -466,13 +466,16 @@ class ChatPanel(PanelBase):
                 column.error = str(item[2])
                 _restyle(column.status, "chatError")
                 column.status.setText(self.tr("Failed: {0}").format(column.error))
-                self.error_banner.setText(self.tr("{0}: {1}").format(column.title.text(), column.error))
+                column.status.setToolTip(column.error)
+                self.error_banner.setText(f"{column.title.text()}: {column.error}")
                 self.error_banner.show()
         for key in touched:
             column = self.columns[key]
             column.show_numbers()
             if key != TORCH:
                 self._show_agreement(column)
+            elif self.greedy and len(self.columns) > 1:
+                column.agree.setText(self.tr("the reference the others are compared with"))
 
     def _show_agreement(self, column: AnswerColumn) -> None:
         if not self.greedy:

@@ -2,6 +2,262 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AnswerColumn</name>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="99" />
+        <source>waiting</source>
+        <translation>等待中</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="100" />
+        <source>tokens/s: –   first token: –</source>
+        <translation>词元/秒：–   首个词元：–</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="117" />
+        <source>tokens/s: {0:.1f}   first token: {1}   tokens: {2}</source>
+        <translation>词元/秒：{0:.1f}   首个词元：{1}   词元数：{2}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="132" />
+        <source>✓ same tokens as PyTorch ({0} of {0})</source>
+        <translation>✓ 与 PyTorch 的词元相同（{0}/{0}）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="135" />
+        <source>✗ differs at token {0} ({1:.0%} same as PyTorch)</source>
+        <translation>✗ 从第 {0} 个词元起不同（与 PyTorch {1:.0%} 一致）</translation>
+    </message>
+</context>
+<context>
+    <name>ChatPanel</name>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="150" />
+        <location filename="../../panels/chat_panel.py" line="409" />
+        <location filename="../../panels/chat_panel.py" line="413" />
+        <source>Chat</source>
+        <translation>对话</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="151" />
+        <source>Ask the model something and watch PyTorch, ONNX Runtime and every quantized variant answer token by token, side by side. Under each answer: its speed, and whether it picks the same tokens as PyTorch.</source>
+        <translation>向模型提个问题，看 PyTorch、ONNX Runtime 和每个量化版本并排逐个词元地作答。每个回答下方显示速度，以及它选出的词元是否与 PyTorch 相同。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="176" />
+        <source>Who answers</source>
+        <translation>由谁回答</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="181" />
+        <source>a folder written by Export for chat (model.onnx with past key values, plus the tokenizer)</source>
+        <translation>由“导出用于对话”生成的文件夹（带历史键值缓存的 model.onnx 及分词器）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="184" />
+        <location filename="../../panels/chat_panel.py" line="375" />
+        <location filename="../../panels/chat_panel.py" line="378" />
+        <source>Export for chat</source>
+        <translation>导出用于对话</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="185" />
+        <source>Export the loaded PyTorch model as a decoder with past key values (task text-generation-with-past) into the output folder</source>
+        <translation>将已加载的 PyTorch 模型导出为带历史键值缓存的解码器（任务 text-generation-with-past），保存到输出文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="190" />
+        <source>ONNX decoder folder:</source>
+        <translation>ONNX 解码器文件夹：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="192" />
+        <source>Also answer with PyTorch from</source>
+        <translation>同时用 PyTorch 回答，模型来自</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="198" />
+        <source>PyTorch:</source>
+        <translation>PyTorch：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="203" />
+        <source>Add variant…</source>
+        <translation>添加变体…</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="207" />
+        <source>Quantized variants:</source>
+        <translation>量化变体：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="212" />
+        <source>Prompt</source>
+        <translation>提示词</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="215" />
+        <source>Type a prompt, then Ctrl+Enter or Send</source>
+        <translation>输入提示词，然后按 Ctrl+Enter 或点击“发送”</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="220" />
+        <source>Max new tokens:</source>
+        <translation>最多新词元数：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="227" />
+        <source>Greedy (most likely token)</source>
+        <translation>贪心（取最可能的词元）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="228" />
+        <source>Sampling</source>
+        <translation>采样</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="231" />
+        <source>Temperature:</source>
+        <translation>温度：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="236" />
+        <source>Seed:</source>
+        <translation>随机种子：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="242" />
+        <source>Send</source>
+        <translation>发送</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="245" />
+        <source>Ctrl+Enter</source>
+        <translation>Ctrl+Enter</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="247" />
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="265" />
+        <source>(no model loaded)</source>
+        <translation>（尚未加载模型）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="313" />
+        <source>Add a quantized decoder</source>
+        <translation>添加量化解码器</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="315" />
+        <source>ONNX models (*.onnx)</source>
+        <translation>ONNX 模型 (*.onnx)</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="326" />
+        <source>PyTorch</source>
+        <translation>PyTorch</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="329" />
+        <source>ONNX Runtime fp32</source>
+        <translation>ONNX Runtime fp32</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="334" />
+        <source>ONNX Runtime {0}</source>
+        <translation>ONNX Runtime {0}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="354" />
+        <source>Load a Hugging Face model (for PyTorch) or choose an ONNX decoder folder: one answer column appears for each.</source>
+        <translation>加载一个 Hugging Face 模型（用于 PyTorch）或选择一个 ONNX 解码器文件夹：每个都会出现一列回答。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="367" />
+        <source>Load a Hugging Face model first: the chat decoder is exported from it.</source>
+        <translation>请先加载一个 Hugging Face 模型：对话用的解码器由它导出。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="386" />
+        <source>Decoder ready for chat: {0}</source>
+        <translation>对话解码器已就绪：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="409" />
+        <location filename="../../panels/chat_panel.py" line="506" />
+        <source>Type a prompt first.</source>
+        <translation>请先输入提示词。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="413" />
+        <source>Load a Hugging Face model or choose an ONNX decoder folder first.</source>
+        <translation>请先加载一个 Hugging Face 模型或选择一个 ONNX 解码器文件夹。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="423" />
+        <source>Chat: {0}</source>
+        <translation>对话：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="449" />
+        <source>loading the model…</source>
+        <translation>正在加载模型…</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="453" />
+        <source>answering…</source>
+        <translation>正在回答…</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="461" />
+        <source>done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="468" />
+        <source>Failed: {0}</source>
+        <translation>失败：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="478" />
+        <source>the reference the others are compared with</source>
+        <translation>其他各列与之比较的基准</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="482" />
+        <source>sampled: not compared token for token</source>
+        <translation>采样生成：不逐词元比较</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="484" />
+        <source>no PyTorch answer to compare with</source>
+        <translation>没有可比较的 PyTorch 回答</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="486" />
+        <source>PyTorch gave no answer to compare with</source>
+        <translation>PyTorch 没有给出可比较的回答</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="493" />
+        <source>stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="494" />
+        <source>no answer</source>
+        <translation>无回答</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="504" />
+        <source>Choose an ONNX decoder folder first.</source>
+        <translation>请先选择一个 ONNX 解码器文件夹。</translation>
+    </message>
+</context>
+<context>
     <name>DemoRunner</name>
     <message>
         <location filename="../../demo.py" line="38" />
@@ -487,304 +743,309 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../main_window.py" line="86" />
+        <location filename="../../main_window.py" line="87" />
         <source>Model Workbench</source>
         <translation>模型工作台</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="119" />
+        <location filename="../../main_window.py" line="120" />
         <source>The benchmark panel is not available</source>
         <translation>基准测试面板不可用</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="121" />
+        <location filename="../../main_window.py" line="123" />
         <source>Load</source>
         <translation>加载</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="122" />
+        <location filename="../../main_window.py" line="124" />
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="123" />
+        <location filename="../../main_window.py" line="125" />
         <source>Validate</source>
         <translation>验证</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="124" />
+        <location filename="../../main_window.py" line="126" />
         <source>Optimize</source>
         <translation>优化</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="125" />
+        <location filename="../../main_window.py" line="127" />
         <source>Quantize</source>
         <translation>量化</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="126" />
+        <location filename="../../main_window.py" line="128" />
         <source>Benchmark</source>
         <translation>基准测试</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="127" />
+        <location filename="../../main_window.py" line="129" />
         <source>Report</source>
         <translation>报告</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="138" />
+        <location filename="../../main_window.py" line="130" />
+        <source>Chat</source>
+        <translation>对话</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="141" />
         <source>The graph view is not available</source>
         <translation>计算图视图不可用</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="147" />
         <location filename="../../main_window.py" line="150" />
+        <location filename="../../main_window.py" line="153" />
         <source>Pipeline</source>
         <translation>流程</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="148" />
+        <location filename="../../main_window.py" line="151" />
         <source>Graph</source>
         <translation>计算图</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="169" />
+        <location filename="../../main_window.py" line="172" />
         <source>Jobs</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="175" />
+        <location filename="../../main_window.py" line="178" />
         <source>Log</source>
         <translation>日志</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="194" />
+        <location filename="../../main_window.py" line="197" />
         <source>&amp;Open file…</source>
         <translation>打开文件(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="195" />
+        <location filename="../../main_window.py" line="198" />
         <source>Open a checkpoint or an ONNX file</source>
         <translation>打开检查点或 ONNX 文件</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="196" />
+        <location filename="../../main_window.py" line="199" />
         <source>Open &amp;folder…</source>
         <translation>打开文件夹(&amp;F)…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="197" />
+        <location filename="../../main_window.py" line="200" />
         <source>Open a Hugging Face model folder</source>
         <translation>打开 Hugging Face 模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="198" />
+        <location filename="../../main_window.py" line="201" />
         <source>Open &amp;recipe…</source>
         <translation>打开配方(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="200" />
+        <location filename="../../main_window.py" line="203" />
         <source>&amp;Save recipe…</source>
         <translation>保存配方(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="202" />
+        <location filename="../../main_window.py" line="205" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="203" />
+        <location filename="../../main_window.py" line="206" />
         <source>&amp;Export</source>
         <translation>导出(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="204" />
+        <location filename="../../main_window.py" line="207" />
         <source>Export the loaded model to ONNX</source>
         <translation>将已加载的模型导出为 ONNX</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="205" />
+        <location filename="../../main_window.py" line="208" />
         <source>&amp;Validate</source>
         <translation>验证(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="206" />
+        <location filename="../../main_window.py" line="209" />
         <source>Compare the ONNX model with PyTorch</source>
         <translation>将 ONNX 模型与 PyTorch 进行比较</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="207" />
+        <location filename="../../main_window.py" line="210" />
         <source>&amp;Quantize</source>
         <translation>量化(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="208" />
+        <location filename="../../main_window.py" line="211" />
         <source>Build the ticked quantized variants</source>
         <translation>构建勾选的量化版本</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="209" />
+        <location filename="../../main_window.py" line="212" />
         <source>&amp;Benchmark</source>
         <translation>基准测试(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="210" />
+        <location filename="../../main_window.py" line="213" />
         <source>Benchmark the current model</source>
         <translation>对当前模型进行基准测试</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="211" />
+        <location filename="../../main_window.py" line="214" />
         <source>Run the &amp;demo</source>
         <translation>运行演示(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="212" />
+        <location filename="../../main_window.py" line="215" />
         <source>Build a tiny model and walk through every step</source>
         <translation>构建一个微型模型并演示每个步骤</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="213" />
+        <location filename="../../main_window.py" line="216" />
         <source>&amp;About Model Workbench</source>
         <translation>关于模型工作台(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="226" />
+        <location filename="../../main_window.py" line="229" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="229" />
+        <location filename="../../main_window.py" line="232" />
         <source>Recent files</source>
         <translation>最近打开</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="237" />
+        <location filename="../../main_window.py" line="240" />
         <source>&amp;Run</source>
         <translation>运行(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="242" />
+        <location filename="../../main_window.py" line="245" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="243" />
+        <location filename="../../main_window.py" line="246" />
         <source>Theme</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="245" />
+        <location filename="../../main_window.py" line="248" />
         <source>Light</source>
         <translation>浅色</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="245" />
+        <location filename="../../main_window.py" line="248" />
         <source>Dark</source>
         <translation>深色</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="252" />
-        <location filename="../../main_window.py" line="479" />
+        <location filename="../../main_window.py" line="255" />
+        <location filename="../../main_window.py" line="482" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="264" />
+        <location filename="../../main_window.py" line="267" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="269" />
+        <location filename="../../main_window.py" line="272" />
         <source>Main toolbar</source>
         <translation>主工具栏</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="284" />
+        <location filename="../../main_window.py" line="287" />
         <source>No model loaded</source>
         <translation>尚未加载模型</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="290" />
+        <location filename="../../main_window.py" line="293" />
         <source>Open a model (Ctrl+O), drop one on the window, or run the demo.</source>
         <translation>打开模型（Ctrl+O）、将模型拖放到窗口中，或运行演示。</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="347" />
+        <location filename="../../main_window.py" line="350" />
         <source>The graph view could not open {0}: {1}</source>
         <translation>计算图视图无法打开 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="351" />
+        <location filename="../../main_window.py" line="354" />
         <source>Model: {0}</source>
         <translation>模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="358" />
+        <location filename="../../main_window.py" line="361" />
         <source>ONNX: {0}</source>
         <translation>ONNX：{0}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="370" />
+        <location filename="../../main_window.py" line="373" />
         <source>{0} job(s) running</source>
         <translation>{0} 个任务运行中</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="375" />
+        <location filename="../../main_window.py" line="378" />
         <source>Node {0} ({1})</source>
         <translation>节点 {0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="397" />
+        <location filename="../../main_window.py" line="400" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="400" />
+        <location filename="../../main_window.py" line="403" />
         <source>Clear the list</source>
         <translation>清空列表</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="480" />
+        <location filename="../../main_window.py" line="483" />
         <source>The language changes the next time Model Workbench starts.</source>
         <translation>界面语言将在下次启动模型工作台时切换。</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="482" />
+        <location filename="../../main_window.py" line="485" />
         <source>Restart now</source>
         <translation>立即重启</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="483" />
+        <location filename="../../main_window.py" line="486" />
         <source>Later</source>
         <translation>稍后</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="507" />
+        <location filename="../../main_window.py" line="510" />
         <source>not installed</source>
         <translation>未安装</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="515" />
+        <location filename="../../main_window.py" line="518" />
         <source>Take a trained model to deployment: export, validate, optimize, quantize, benchmark.</source>
         <translation>把训练好的模型带到部署：导出、验证、优化、量化、基准测试。</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="519" />
+        <location filename="../../main_window.py" line="522" />
         <source>About Model Workbench</source>
         <translation>关于模型工作台</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="557" />
+        <location filename="../../main_window.py" line="560" />
         <source>Jobs are running</source>
         <translation>有任务正在运行</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="558" />
+        <location filename="../../main_window.py" line="561" />
         <source>{0} job(s) are still running. Cancel them and quit?</source>
         <translation>仍有 {0} 个任务在运行。要取消它们并退出吗？</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="576" />
+        <location filename="../../main_window.py" line="579" />
         <source>Some jobs did not stop in time.</source>
         <translation>部分任务未能及时停止。</translation>
     </message>

@@ -304,6 +304,62 @@ ZH = {
     "FAILED: some outputs differ from PyTorch beyond the tolerances.": "未通过：部分输出与 PyTorch 的差异超出容差。",
     "Shapes tried: {0}. Tolerances: rtol {1:g}, atol {2:g}. Checker: {3}. Shape inference: {4}.":
         "测试的形状：{0}。容差：rtol {1:g}，atol {2:g}。检查器：{3}。形状推断：{4}。",
+    # chat
+    "Chat": "对话",
+    "Ask the model something and watch PyTorch, ONNX Runtime and every quantized variant answer token by token, "
+    "side by side. Under each answer: its speed, and whether it picks the same tokens as PyTorch.":
+        "向模型提个问题，看 PyTorch、ONNX Runtime 和每个量化版本并排逐个词元地作答。每个回答下方显示速度，"
+        "以及它选出的词元是否与 PyTorch 相同。",
+    "Who answers": "由谁回答",
+    "a folder written by Export for chat (model.onnx with past key values, plus the tokenizer)":
+        "由“导出用于对话”生成的文件夹（带历史键值缓存的 model.onnx 及分词器）",
+    "Export for chat": "导出用于对话",
+    "Export the loaded PyTorch model as a decoder with past key values (task text-generation-with-past) into the "
+    "output folder": "将已加载的 PyTorch 模型导出为带历史键值缓存的解码器（任务 text-generation-with-past），"
+                     "保存到输出文件夹",
+    "ONNX decoder folder:": "ONNX 解码器文件夹：",
+    "Also answer with PyTorch from": "同时用 PyTorch 回答，模型来自",
+    "PyTorch:": "PyTorch：",
+    "Add variant…": "添加变体…",
+    "Quantized variants:": "量化变体：",
+    "Prompt": "提示词",
+    "Type a prompt, then Ctrl+Enter or Send": "输入提示词，然后按 Ctrl+Enter 或点击“发送”",
+    "Max new tokens:": "最多新词元数：",
+    "Greedy (most likely token)": "贪心（取最可能的词元）",
+    "Sampling": "采样",
+    "Temperature:": "温度：",
+    "Seed:": "随机种子：",
+    "Send": "发送",
+    "Ctrl+Enter": "Ctrl+Enter",
+    "Stop": "停止",
+    "Add a quantized decoder": "添加量化解码器",
+    "PyTorch": "PyTorch",
+    "ONNX Runtime fp32": "ONNX Runtime fp32",
+    "ONNX Runtime {0}": "ONNX Runtime {0}",
+    "Load a Hugging Face model (for PyTorch) or choose an ONNX decoder folder: one answer column appears for each.":
+        "加载一个 Hugging Face 模型（用于 PyTorch）或选择一个 ONNX 解码器文件夹：每个都会出现一列回答。",
+    "Load a Hugging Face model first: the chat decoder is exported from it.":
+        "请先加载一个 Hugging Face 模型：对话用的解码器由它导出。",
+    "Decoder ready for chat: {0}": "对话解码器已就绪：{0}",
+    "Type a prompt first.": "请先输入提示词。",
+    "Load a Hugging Face model or choose an ONNX decoder folder first.":
+        "请先加载一个 Hugging Face 模型或选择一个 ONNX 解码器文件夹。",
+    "Chat: {0}": "对话：{0}",
+    "loading the model…": "正在加载模型…",
+    "answering…": "正在回答…",
+    "Failed: {0}": "失败：{0}",
+    "sampled: not compared token for token": "采样生成：不逐词元比较",
+    "no PyTorch answer to compare with": "没有可比较的 PyTorch 回答",
+    "PyTorch gave no answer to compare with": "PyTorch 没有给出可比较的回答",
+    "stopped": "已停止",
+    "no answer": "无回答",
+    "Choose an ONNX decoder folder first.": "请先选择一个 ONNX 解码器文件夹。",
+    "waiting": "等待中",
+    "tokens/s: –   first token: –": "词元/秒：–   首个词元：–",
+    "tokens/s: {0:.1f}   first token: {1}   tokens: {2}": "词元/秒：{0:.1f}   首个词元：{1}   词元数：{2}",
+    "✓ same tokens as PyTorch ({0} of {0})": "✓ 与 PyTorch 的词元相同（{0}/{0}）",
+    "✗ differs at token {0} ({1:.0%} same as PyTorch)": "✗ 从第 {0} 个词元起不同（与 PyTorch {1:.0%} 一致）",
+    "the reference the others are compared with": "其他各列与之比较的基准",
 }
 
 
