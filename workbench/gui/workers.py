@@ -78,6 +78,16 @@ class _Throttle:
 # Child process side (must stay importable without Qt side effects and picklable by reference).
 
 
+def _lower_priority(pid: int) -> None:
+    """Background jobs yield the CPU to the window: on a 2-core machine an export saturating both cores would
+    otherwise delay the GUI thread's timers and repaints."""
+    if hasattr(os, "setpriority"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, pid, 10)
+        except OSError:
+            pass
+
+
 def _child_main(channel, fn, args, kwargs) -> None:
     """Entry point of a job's child process: run ``fn`` and send progress, then the result or the error.
 
@@ -193,6 +203,7 @@ class ProcessWorker(_Worker):
             self.ended.emit(FAILED, f"the job could not start: {error_line(err)}", traceback.format_exc())
             return
         self.pid = self.process.pid
+        _lower_priority(self.pid)
         try:
             state, payload, detail = self._wait(channel)
         finally:
