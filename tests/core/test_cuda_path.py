@@ -34,7 +34,8 @@ def biased_gpt2(tmp_path_factory):
     import transformers as tf
 
     torch.manual_seed(0)
-    model = tf.GPT2LMHeadModel(tf.GPT2Config(vocab_size=128, n_embd=32, n_layer=2, n_head=4, n_positions=64))
+    # 301 words: an LM head wider than ALIGN_MIN_WIDTH and not a multiple of 8, like GPT-2's 50257
+    model = tf.GPT2LMHeadModel(tf.GPT2Config(vocab_size=301, n_embd=32, n_layer=2, n_head=4, n_positions=64))
     with torch.no_grad():
         for name, p in model.named_parameters():
             if name.endswith("bias") or ".ln_" in name:
@@ -141,10 +142,11 @@ def test_optimize_for_cuda_fuses_gpt2_and_keeps_fp32_io(biased_gpt2, tmp_path):
     folder, path = biased_gpt2
     res = api.optimize(path, str(tmp_path / "cuda.onnx"), target="cuda", simplify=False, against=str(folder))
     steps = {s["name"]: s for s in res.steps}
-    assert list(steps) == ["onnxslim", "transformer fusion", "attention fusion", "fp16", "ort"]
+    assert list(steps) == ["onnxslim", "transformer fusion", "attention fusion", "alignment", "fp16", "ort"]
     assert steps["transformer fusion"]["applied"] and "SkipLayerNormalization" in steps["transformer fusion"]["detail"]
     assert steps["attention fusion"]["applied"] and "reshaped back to 2-D" in steps["attention fusion"]["detail"]
     assert steps["fp16"]["applied"]
+    assert steps["alignment"]["applied"] and "301 -> 304 columns" in steps["alignment"]["detail"]
     assert res.op_counts_after.get("MultiHeadAttention") == 2
     assert res.op_counts_after.get("FastGelu") == 2
     assert res.nodes_after < res.nodes_before / 2
@@ -164,7 +166,8 @@ def test_optimize_for_cuda_fuses_bert_attention(exported, tiny_models, tmp_path)
 
 def test_optimize_for_cuda_without_fusion_is_plain_fp16(exported, tmp_path):
     res = api.optimize(exported("bert").path, str(tmp_path / "fp16.onnx"), target="cuda", fusion=False)
-    assert [s["applied"] for s in res.steps] == [True, False, False, True, False]
+    assert [s["applied"] for s in res.steps] == [True, False, False, False, True, False]
+    assert res.steps[3]["detail"].startswith("no wide matrix product")
     assert wort.model_float_dtype(res.output) == "fp16"
     assert res.validation is None
 

@@ -89,6 +89,7 @@ class Sampler:
         self.keep_outputs = False
         self.outputs: Optional[list] = None
         self._last = None
+        self.gpu_marks: dict = {}  # GPU memory (MiB) at steps of the preparation, where NVML reads it
 
     # -- iterator protocol: lazy, so building the iterator costs nothing and errors come with the first sample
     def __iter__(self) -> "Sampler":
@@ -230,6 +231,8 @@ class OrtSampler(Sampler):
         if self.provider == "cuda" and session.workbench_provider != "cuda":
             self.notes.extend(self._session_notes)  # the CUDA provider did not start: say so, report CPU
             self.provider = "cpu"
+        if self.provider == "cuda":
+            self.gpu_marks["session"] = memory.gpu_used_mb()
             want_graph = False
         feeds = self._feeds(session)
         self.session = session
@@ -257,6 +260,25 @@ class OrtSampler(Sampler):
         self.session = session = self._session(False)
         return self._bound_run(session, feeds, False)
 
+    def _output_layout(self, session, feeds: dict) -> list:
+        """[(shape, numpy dtype)] of the outputs for these feeds: from the model's output shapes, whose named
+        dimensions the inputs fix (batch, sequence), else from one run of a session without CUDA graphs."""
+        sizes: dict = {}
+        for info in session.get_inputs():
+            if info.name in feeds:
+                for dim, size in zip(info.shape, np.shape(feeds[info.name])):
+                    if isinstance(dim, str):
+                        sizes[dim] = int(size)
+        outputs = session.get_outputs()
+        dtypes = [_ORT_NP.get(o.type, np.float32) for o in outputs]
+        shapes = [[d if isinstance(d, int) and d >= 0 else sizes.get(d) for d in o.shape] for o in outputs]
+        if all(None not in shape for shape in shapes):
+            return list(zip(shapes, dtypes))
+        probe = self._session(False)  # a dimension the inputs do not name: learn the shapes by running once
+        results = probe.run(None, feeds)
+        del probe
+        return [(list(np.shape(r)), dtype) for r, dtype in zip(results, dtypes)]
+
     def _bound_run(self, session, feeds: dict, cuda_graph: bool) -> Callable[[], None]:
         import onnxruntime as ort
 
@@ -269,8 +291,16 @@ class OrtSampler(Sampler):
                       for name, arr in feeds.items()}
             for name, value in values.items():
                 binding.bind_ortvalue_input(name, value)
-            for name in output_names:
-                binding.bind_output(name, device, 0)
+            fixed = {}
+            if cuda_graph:
+                # ONNX Runtime captures the graph inside the very first run (it runs itself again to do so), and
+                # replays write where that capture wrote: the outputs must sit at fixed addresses from the start.
+                for out, (shape, dtype) in zip(output_names, self._output_layout(session, feeds)):
+                    fixed[out] = ort.OrtValue.ortvalue_from_shape_and_type(shape, dtype, device, 0)
+                    binding.bind_ortvalue_output(out, fixed[out])
+            else:
+                for name in output_names:
+                    binding.bind_output(name, device, 0)
         except Exception as err:  # noqa: BLE001
             raise WorkbenchError(f"ONNX Runtime could not bind the inputs on {device}: {_first_line(err)}",
                                  "run with io_binding off") from err
@@ -282,21 +312,10 @@ class OrtSampler(Sampler):
                 raise WorkbenchError(f"ONNX Runtime failed to run the model: {_first_line(err)}",
                                      "check the input shapes and dtypes against `workbench inspect`") from err
 
-        self._bound = (binding, values)
+        self._bound = (binding, values, fixed)
         if cuda_graph:
-            # The first run is a regular one: it shows the output shapes. Graph replays need outputs at fixed
-            # addresses, so bind preallocated device buffers of those shapes before the capture.
-            run()
-            outputs = binding.get_outputs()
-            fixed = {}
-            for name, value in zip(output_names, outputs):
-                dtype = _ORT_NP.get(value.data_type(), np.float32)
-                fixed[name] = ort.OrtValue.ortvalue_from_shape_and_type(value.shape(), dtype, device, 0)
-            binding.clear_binding_outputs()
-            for name, value in fixed.items():
-                binding.bind_ortvalue_output(name, value)
-            self._bound = (binding, values, fixed)
-            run()  # captures the graph (or replays it) now, so a capture failure shows here
+            run()  # captures the graph now, so a capture failure shows here
+            self.gpu_marks["after capture"] = memory.gpu_used_mb()
             self.cuda_graph = True
         return run
 

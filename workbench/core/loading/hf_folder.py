@@ -27,7 +27,7 @@ def _read_config(folder: Path, problems: list) -> dict:
     except OSError as err:
         problems.append(f"config.json cannot be read ({err.strerror or err}); check the file's permissions")
         return {}
-    except (UnicodeDecodeError, ValueError) as err:
+    except (UnicodeDecodeError, ValueError, RecursionError) as err:
         problems.append(f"config.json is not valid JSON ({str(err).splitlines()[0][:120]}); re-download it or "
                         f"fix the syntax")
         return {}

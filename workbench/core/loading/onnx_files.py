@@ -99,7 +99,11 @@ def _check_external(path: Path, tensor, seen: dict) -> None:
             raise WorkbenchError(f"{path.name} references external data {location} which is missing",
                                  f"keep {location} beside {path.name} in {path.parent}")
         seen[location] = target.stat().st_size
-    end = int(entries.get("offset", 0) or 0) + int(entries.get("length", 0) or 0)
+    numbers = [entries.get(key) or "0" for key in ("offset", "length")]
+    if not all(n.isascii() and n.isdigit() for n in numbers):
+        raise WorkbenchError(f"{path.name}: tensor '{tensor.name}' has a bad external data offset or length "
+                             f"({numbers[0]!r}, {numbers[1]!r})", "the file is corrupt — re-export the model")
+    end = int(numbers[0]) + int(numbers[1])
     if end > seen[location]:
         raise WorkbenchError(f"{path.name}: external data {location} is shorter than the model needs "
                              f"({seen[location]} bytes, tensor '{tensor.name}' ends at {end})",

@@ -90,10 +90,15 @@ def read_header(path: str | os.PathLike) -> Header:
         raise _invalid(path, "the header is cut short")
     try:
         header = json.loads(raw.decode("utf-8"))  # strict UTF-8, as safetensors requires
-    except (UnicodeDecodeError, ValueError) as err:
+    except (UnicodeDecodeError, ValueError, RecursionError) as err:  # RecursionError: JSON nested too deep
         raise _invalid(path, f"the header is not JSON: {str(err).splitlines()[0][:120]}") from None
     if not isinstance(header, dict):
         raise _invalid(path, "the header is not a JSON object")
+    if b"\\ud" in raw.lower():  # Python's json accepts an unpaired surrogate escape; safetensors (serde) does not
+        try:
+            json.dumps(header, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise _invalid(path, "the header holds an unpaired UTF-16 surrogate escape") from None
 
     data_size = size - 8 - n
     metadata = header.pop("__metadata__", None) or {}
@@ -230,7 +235,7 @@ def read_index(path: str | os.PathLike) -> dict:
         index = json.loads(path.read_text("utf-8"))
     except OSError as err:
         raise WorkbenchError(f"cannot read {path}: {err.strerror or err}", "check the file's permissions") from err
-    except (UnicodeDecodeError, ValueError) as err:
+    except (UnicodeDecodeError, ValueError, RecursionError) as err:
         raise WorkbenchError(f"{path}: not a valid checkpoint index (not JSON: {str(err).splitlines()[0][:120]})",
                              "re-download the index file") from None
     weight_map = index.get("weight_map") if isinstance(index, dict) else None

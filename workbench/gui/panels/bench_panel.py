@@ -7,7 +7,9 @@ redraw from their own timer, never per sample.
 
 from __future__ import annotations
 
+import os
 import shlex
+import threading
 import time
 from dataclasses import dataclass
 from typing import Optional
@@ -107,6 +109,13 @@ class BenchWorker(QThread):
         return api.bench_samples(spec, cancel=self.token)
 
     def run(self) -> None:  # noqa: D401 - QThread API
+        # Lower this thread's priority (Linux: per thread; the runtimes' thread pools created from it inherit it),
+        # so on a small machine the benchmark yields the CPU to the window's repaints.
+        if hasattr(os, "setpriority") and hasattr(threading, "get_native_id"):
+            try:
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+            except OSError:
+                pass
         for variant in self.variants:
             if self.token.cancelled:
                 break
