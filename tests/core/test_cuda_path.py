@@ -251,3 +251,52 @@ def test_cli_optimize_target_cuda(exported, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "workbench", "optimize", exported("bert").path, "-o", str(out),
                           "--target", "tpu"], capture_output=True, text=True, timeout=600)
     assert bad.returncode == 2
+
+
+def test_cuda_graph_output_layout_comes_from_the_named_dims(exported, tmp_path):
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    from workbench.core.bench.latency import OrtSampler
+
+    sampler = OrtSampler(BenchSpec(model=exported("bert").path, **FAST))
+    session = wort.make_session(exported("bert").path)
+    feeds = sampler._feeds(session)
+    expected = [list(np.shape(r)) for r in session.run(None, feeds)]
+    assert [shape for shape, _ in sampler._output_layout(session, feeds)] == expected
+    # an output dimension the inputs do not name: one run of a plain session tells the shape
+    graph = helper.make_graph([helper.make_node("Reshape", ["x", "flat"], ["y"])], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["a", "b"])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["weird"])],
+                              [numpy_helper.from_array(np.array([-1], np.int64), "flat")])
+    path = tmp_path / "flat.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18)]), str(path))
+    sampler = OrtSampler(BenchSpec(model=str(path), **FAST))
+    session = wort.make_session(path)
+    layout = sampler._output_layout(session, {"x": np.zeros((3, 5), np.float32)})
+    assert layout == [([15], np.float32)]
+
+
+def test_pad_matmul_outputs_keeps_results_and_a_tied_embedding(tmp_path):
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    from workbench.core.optimize_cuda import pad_matmul_outputs
+
+    rng = np.random.default_rng(1)
+    table = rng.standard_normal((300, 16)).astype(np.float32)
+    nodes = [helper.make_node("Gather", ["table", "ids"], ["emb"]),
+             helper.make_node("FusedMatMul", ["emb", "table"], ["logits"], domain="com.microsoft", transB=1)]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("ids", TensorProto.INT64, [4])],
+                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [4, 300])],
+                              [numpy_helper.from_array(table, "table")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 18),
+                                                    helper.make_opsetid("com.microsoft", 1)])
+    assert pad_matmul_outputs(model, 8, min_width=256) == [("", 300, 304)]
+    path = tmp_path / "padded.onnx"
+    onnx.save(model, str(path))
+    ids = np.array([0, 5, 299, 7], np.int64)
+    out = wort.make_session(path).run(None, {"ids": ids})[0]
+    assert out.shape == (4, 300)
+    assert np.allclose(out, table[ids] @ table.T, atol=1e-4)
+    assert pad_matmul_outputs(model, 8, min_width=256) == []  # aligned now: nothing more to pad

@@ -236,6 +236,7 @@ def pad_matmul_outputs(model, multiple: int = 8, min_width: int = ALIGN_MIN_WIDT
     if done:
         del model.graph.node[:]
         model.graph.node.extend(new_nodes)
+        del model.graph.value_info[:]  # recorded widths of the padded tensors are stale; shapes are re-inferred
     return done
 
 

@@ -59,8 +59,13 @@ def _graphs(graph):
                 yield from _graphs(sub)
 
 
+def _text(value) -> str:
+    # protobuf hands back a string field that is not valid UTF-8 as bytes
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+
 def _external_entries(tensor) -> dict:
-    return {e.key: e.value for e in tensor.external_data}
+    return {_text(e.key): _text(e.value) for e in tensor.external_data}
 
 
 def _tensor_bytes(tensor) -> int:
