@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import shutil
 from pathlib import Path
 
@@ -19,15 +18,8 @@ from workbench.core.specs import ModelSource
 
 
 @pytest.fixture(autouse=True)
-def _loaders_only(monkeypatch):
-    """The four file loaders alone, so these tests do not depend on export targets or plugins."""
-    from workbench.core import registry as reg
-
-    r = reg.Registry()
-    for name in ("safetensors_files", "hf_folder", "torch_files", "onnx_files"):
-        r.register_from("builtin", importlib.import_module(f"workbench.core.loading.{name}").register)
-    assert not r.broken, r.broken
-    monkeypatch.setattr(reg, "_default", r)
+def _loaders_only(loaders_only):
+    return loaders_only
 
 
 class TinyNet(torch.nn.Module):

@@ -4,7 +4,6 @@ torch.export archives, and the user's own model.py:ClassName."""
 from __future__ import annotations
 
 import builtins
-import importlib
 import io
 import os
 import pickle
@@ -23,15 +22,8 @@ from workbench.core.specs import ModelSource
 
 
 @pytest.fixture(autouse=True)
-def _loaders_only(monkeypatch):
-    """The four file loaders alone, so these tests do not depend on export targets or plugins."""
-    from workbench.core import registry as reg
-
-    r = reg.Registry()
-    for name in ("safetensors_files", "hf_folder", "torch_files", "onnx_files"):
-        r.register_from("builtin", importlib.import_module(f"workbench.core.loading.{name}").register)
-    assert not r.broken, r.broken
-    monkeypatch.setattr(reg, "_default", r)
+def _loaders_only(loaders_only):
+    return loaders_only
 
 
 class TinyCNN(torch.nn.Module):

@@ -231,9 +231,9 @@ class OrtSampler(Sampler):
         if self.provider == "cuda" and session.workbench_provider != "cuda":
             self.notes.extend(self._session_notes)  # the CUDA provider did not start: say so, report CPU
             self.provider = "cpu"
+            want_graph = False
         if self.provider == "cuda":
             self.gpu_marks["session"] = memory.gpu_used_mb()
-            want_graph = False
         feeds = self._feeds(session)
         self.session = session
         if not use_binding:
