@@ -348,6 +348,10 @@ def main(argv: list[str] | None = None) -> int:
               f"re-run with --debug and report it", file=sys.stderr)
         return 1
     _print_result(result, args.json)
+    ok, reason = result.outcome() if hasattr(result, "outcome") else (True, None)
+    if not ok:  # the result is printed (and any report written); the exit code says it failed
+        print(f"workbench {args.command}: {reason}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -78,8 +78,12 @@ def run_pipeline(recipe, progress=None, cancel=None) -> RunResult:
             report["steps"].append({"name": name, "ok": False, "error": err.one_line(),
                                     "seconds": time.perf_counter() - started})
             return None
-        report["steps"].append({"name": name, "ok": True, "seconds": time.perf_counter() - started,
-                                "result": result.to_dict() if hasattr(result, "to_dict") else result})
+        ok, reason = result.outcome() if hasattr(result, "outcome") else (True, None)
+        if not ok:  # e.g. a validation that ran and FAILED: the run fails, the report still has the numbers
+            report["failed"].append(f"{name}: {reason}")
+        report["steps"].append({"name": name, "ok": ok, "seconds": time.perf_counter() - started,
+                                "result": result.to_dict() if hasattr(result, "to_dict") else result,
+                                **({"error": reason} if not ok else {})})
         return result
 
     exported = api.export(_export_spec(recipe, source, out), progress=bar.step("export"), cancel=cancel)

@@ -62,7 +62,9 @@ def render_validate(res: r.ValidateResult) -> str:
            f"{', '.join('x'.join(map(str, s)) for s in res.shapes_tried)})"
     rows = [[o.name, "x".join(map(str, o.shape)), o.max_abs_diff, o.max_rel_diff, o.cosine,
              "ok" if o.passed else "FAIL"] for o in res.outputs]
-    return head + "\n" + table(["output", "shape", "max abs diff", "max rel diff", "cosine", ""], rows)
+    tail = [f"note: {n}" for n in getattr(res, "notes", [])]
+    tail += [f"reason: {res.outcome()[1]}"] if not res.passed else []
+    return "\n".join([head, table(["output", "shape", "max abs diff", "max rel diff", "cosine", ""], rows), *tail])
 
 
 def render_bench(res: r.BenchResult) -> str:
@@ -115,8 +117,10 @@ def render_text(res) -> str:
         return render_bench(res)
     if isinstance(res, r.ExportResult):
         extra = f" (fell back: {res.fallback_reason})" if res.fallback_reason else ""
+        shapes = [f"  {kind} {n}: {' x '.join(map(str, dims)) or 'scalar'}" for kind, table in
+                  (("input", res.input_shapes), ("output", res.output_shapes)) for n, dims in table.items()]
         return f"exported with the {res.exporter} exporter{extra} in {res.seconds:.1f} s:\n" + \
-            "\n".join(f"  {p}" for p in res.outputs)
+            "\n".join([f"  {p}" for p in res.outputs] + (["shapes in the file:"] + shapes if shapes else []))
     if isinstance(res, r.OptimizeResult):
         rows = [[s["name"], "yes" if s["applied"] else "no", s.get("nodes_before"), s.get("nodes_after"),
                  s.get("detail", "")] for s in res.steps]

@@ -71,14 +71,18 @@ def bench_plots(rows: list) -> str:
 
 def _step_html(step: dict) -> str:
     name, res = step["name"], step.get("result") or {}
-    if not step["ok"]:
+    if not step["ok"] and not res:
         return f"<h2>{_esc(name)}</h2><p class='fail'>{_esc(step['error'])}</p>"
     out = f"<h2>{_esc(name)}</h2><p class='muted'>{step['seconds']:.1f} s</p>"
     if name == "export":
         out += _table(["file"], [[p] for p in res["outputs"]])
         fb = f" (fell back: {res['fallback_reason']})" if res.get("fallback_reason") else ""
         out += f"<p>exporter <b>{_esc(res['exporter'])}</b>{_esc(fb)}, opset {_esc(res.get('opset'))}, " \
-               f"dtype {_esc(res['dtype'])}, dynamic axes {_esc(res['dynamic_axes'])}</p>"
+               f"dtype {_esc(res['dtype'])}</p>"
+        shapes = [[kind, n, " x ".join(map(str, dims))] for kind, key in (("input", "input_shapes"),
+                  ("output", "output_shapes")) for n, dims in (res.get(key) or {}).items()]
+        out += _table(["", "name", "shape in the file"], shapes) if shapes else \
+            f"<p>dynamic axes asked {_esc(res.get('dynamic_axes'))}</p>"
         if res.get("family_settings"):
             out += f"<p class='muted'>family settings applied: {_esc(res['family_settings'].get('load_kwargs'))}" \
                    f" — {_esc(res['family_settings'].get('why', ''))}</p>"

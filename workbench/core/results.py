@@ -9,7 +9,10 @@ from typing import Optional
 
 class _Json:
     def to_dict(self) -> dict:
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(self)
+        if hasattr(self, "outcome"):  # results that can fail: "ok" and, when not, the "reason" (the CLI exits 1)
+            data["ok"], data["reason"] = self.outcome()
+        return data
 
 
 @dataclass
@@ -33,6 +36,7 @@ class InspectResult(_Json):
     config: dict = field(default_factory=dict)
     problems: list = field(default_factory=list)  # plain-words pre-flight problems that block a conversion
     notes: list = field(default_factory=list)  # plain-words observations that do not block anything
+    default_dynamic_axes: dict = field(default_factory=dict)  # HF folders: what export makes dynamic by default
     files: list = field(default_factory=list)
     # ONNX
     inputs: list = field(default_factory=list)  # [TensorInfo]
@@ -42,6 +46,13 @@ class InspectResult(_Json):
     node_count: int = 0
     initializer_bytes: int = 0
     external_data: list = field(default_factory=list)
+
+    def outcome(self) -> tuple:
+        if not self.problems:
+            return True, None
+        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
+        return False, f"{len(self.problems)} blocking problem{'s' if len(self.problems) > 1 else ''}: " \
+                      f"{self.problems[0]}{more}"
 
 
 @dataclass
@@ -54,6 +65,9 @@ class ExportResult(_Json):
     output_names: list = field(default_factory=list)
     dynamic_axes: dict = field(default_factory=dict)
     example_shapes: dict = field(default_factory=dict)
+    # Read back from the written file: {name: [size or dimension name]} ("?" for an unnamed dynamic dimension)
+    input_shapes: dict = field(default_factory=dict)
+    output_shapes: dict = field(default_factory=dict)
     opset: Optional[int] = None
     dtype: str = "fp32"
     family_settings: dict = field(default_factory=dict)  # settings applied for the model family
@@ -84,7 +98,17 @@ class ValidateResult(_Json):
     atol: float
     checker: str = "ok"
     shape_inference: str = "ok"
-    runs: list = field(default_factory=list)  # per shape: {"shape": ..., "outputs": [OutputDiff]}
+    runs: list = field(default_factory=list)  # per shape: {"shape", "inputs": {name: shape}, "outputs"}
+    static: bool = False  # every input dimension of the file is fixed: compared at that one shape
+    notes: list = field(default_factory=list)
+    reason: Optional[str] = None  # why it failed, in words
+
+    def outcome(self) -> tuple:
+        if self.passed:
+            return True, None
+        bad = next((o for o in self.outputs if not o.passed), None)
+        return False, self.reason or (f"output '{bad.name}' differs from PyTorch (max rel diff "
+                                      f"{bad.max_rel_diff:.3g})" if bad else "validation failed")
 
 
 @dataclass
@@ -96,6 +120,11 @@ class OptimizeResult(_Json):
     op_counts_before: dict = field(default_factory=dict)
     op_counts_after: dict = field(default_factory=dict)
     validation: Optional[ValidateResult] = None
+
+    def outcome(self) -> tuple:
+        if self.validation is None or self.validation.passed:
+            return True, None
+        return False, f"the optimized model fails validation: {self.validation.outcome()[1]}"
 
 
 @dataclass
@@ -147,6 +176,11 @@ class RunResult(_Json):
     report_html: str
     steps: list = field(default_factory=list)
     failed: list = field(default_factory=list)
+
+    def outcome(self) -> tuple:
+        if not self.failed:
+            return True, None
+        return False, f"{len(self.failed)} step{'s' if len(self.failed) > 1 else ''} failed: {'; '.join(self.failed)}"
 
 
 @dataclass

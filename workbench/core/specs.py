@@ -65,7 +65,9 @@ class ValidateSpec:
     against: ModelSource
     rtol: Optional[float] = None  # None: the default for the model's dtype
     atol: Optional[float] = None
-    shapes: tuple = ((2, 8), (3, 13))  # (batch, sequence) pairs tried; the image size stays the config's
+    # (batch, sequence) pairs tried, different in every dimension (a fixed size in the file is kept); the image
+    # size stays the config's
+    shapes: tuple = ((2, 8), (3, 13), (1, 21))
     provider: str = "cpu"
 
 

@@ -1,5 +1,5 @@
-"""Check an ONNX model (checker, shape inference) and prove it computes what PyTorch computes, at two input
-shapes, comparing only unmasked positions (padded positions legitimately differ)."""
+"""Check an ONNX model (checker, shape inference) and prove it computes what PyTorch computes, at input shapes
+that differ in every dynamic dimension (ValidateSpec.shapes: (2, 8), (3, 13), (1, 21)), comparing only unmasked positions (padded positions legitimately differ)."""
 
 from __future__ import annotations
 
@@ -38,12 +38,44 @@ def _first(err: BaseException) -> str:
     return next((ln.strip() for ln in str(err).splitlines() if ln.strip()), type(err).__name__)[:300]
 
 
-def _fixed_dims(session) -> tuple:
-    """Fixed (int) batch / sequence sizes of the first input, or None where the axis is dynamic."""
-    shape = session.get_inputs()[0].shape
-    batch = shape[0] if shape and isinstance(shape[0], int) else None
-    seq = shape[1] if len(shape) > 1 and isinstance(shape[1], int) else None
-    return batch, seq
+def _input_shapes(session, loaded, batch: int, seq: int) -> dict:
+    """Each input's shape at (batch, sequence), with the file's fixed sizes where it has them (by name, else by
+    position)."""
+    file_inputs = session.get_inputs()
+    by_name = {i.name: i.shape for i in file_inputs}
+    shapes = {}
+    for pos, info in enumerate(loaded.inputs):
+        dims = [batch if s == -1 else seq if s == -2 else s for s in info.shape]
+        fixed = by_name.get(info.name) or (file_inputs[pos].shape if pos < len(file_inputs) else None)
+        if fixed is not None and len(fixed) == len(dims):
+            dims = [f if isinstance(f, int) else d for f, d in zip(fixed, dims)]
+        shapes[info.name] = dims
+    return shapes
+
+
+def _fixed_note(session) -> tuple:
+    """(static, note): whether every input dimension of the file is fixed, and which ones are, in words."""
+    fixed, dynamic = [], 0
+    for info in session.get_inputs():
+        for axis, dim in enumerate(info.shape):
+            if isinstance(dim, int):
+                fixed.append(f"{info.name}:{axis}={dim}")
+            else:
+                dynamic += 1
+    if not fixed:
+        return False, None
+    if not dynamic:
+        return True, ("the model is static (every input dimension is fixed in the file), so it was compared at its "
+                      "one shape only; export it with dynamic axes to validate other shapes")
+    return False, f"dimensions fixed in the file (compared at that size only): {', '.join(fixed)}"
+
+
+def _reason(outputs: list, rtol: float, floor: float) -> str | None:
+    bad = next((o for o in outputs if not o.passed), None)
+    if bad is None:
+        return None
+    return (f"output '{bad.name}' differs from PyTorch: max rel diff {bad.max_rel_diff:.3g} (rtol {rtol:g}), "
+            f"cosine {bad.cosine:.6f} (floor {floor:g})")
 
 
 def _mask(inputs: dict):
@@ -65,7 +97,7 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
         from workbench.core.export.decoder_check import validate_decoder
 
         return validate_decoder(spec, progress=progress, cancel=cancel)
-    stages = Stages(["checking", "loading PyTorch", "loading ONNX Runtime", "comparing", "comparing"],
+    stages = Stages(["checking", "loading PyTorch", "loading ONNX Runtime", *["comparing"] * len(spec.shapes)],
                     progress, cancel)
     stages.next()
     checker, inference = check_model(str(path))
@@ -79,12 +111,15 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
     loaded = load_model(spec.against, "fp32", getattr(spec.against, "shapes", None))
     stages.next()
     session = ort.make_session(path, spec.provider)
-    fixed_batch, fixed_seq = _fixed_dims(session)
-    runs, worst = [], {}
+    static, note = _fixed_note(session)
+    runs, worst, tried = [], {}, []
     for i, (batch, seq) in enumerate(spec.shapes):
         stages.next(f"comparing at batch {batch}, sequence {seq}")
-        batch, seq = fixed_batch or batch, fixed_seq or seq
-        inputs = loaded.make_inputs(batch, seq, pad=True, seed=100 + i)
+        shapes = _input_shapes(session, loaded, batch, seq)
+        if shapes in tried:  # fixed in the file: the same shape again would prove nothing new
+            continue
+        tried.append(shapes)
+        inputs = loaded.make_inputs(batch, seq, pad=True, seed=100 + i, shapes=shapes)
         reference = loaded.run(inputs)
         actual = ort.run(session, ort.feed(session, inputs, loaded.input_names))
         diffs = []
@@ -96,9 +131,13 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
             prev = worst.get(onnx_name)
             if prev is None or (prev.max_rel_diff, -prev.cosine) < (stats["max_rel_diff"], -stats["cosine"]):
                 worst[onnx_name] = diffs[-1]
-        runs.append({"shape": [batch, seq], "outputs": [d.to_dict() for d in diffs]})
+        first = next(iter(inputs.values()))
+        runs.append({"shape": list(first.shape),
+                     "inputs": {k: list(v.shape) for k, v in inputs.items()},
+                     "outputs": [d.to_dict() for d in diffs]})
     stages.done("validated")
     outputs = list(worst.values())
     return ValidateResult(passed=all(d.passed for d in outputs), outputs=outputs,
                           shapes_tried=[r["shape"] for r in runs], rtol=rtol, atol=atol, checker=checker,
-                          shape_inference=inference, runs=runs)
+                          shape_inference=inference, runs=runs, static=static, notes=[note] if note else [],
+                          reason=_reason(outputs, rtol, floor))

@@ -214,6 +214,7 @@ def export_decoder(spec: ExportSpec, progress=None, cancel=None) -> ExportResult
     PyTorch on fresh inputs."""
     from workbench.core.export import torch_onnx
     from workbench.core.export.decoder_check import check_decoder
+    from workbench.core.export.readback import check_dynamic
 
     final = _output_path(spec)
     torch_onnx._check_spec(dataclasses.replace(spec, output=str(final)))
@@ -239,6 +240,8 @@ def export_decoder(spec: ExportSpec, progress=None, cancel=None) -> ExportResult
         exporter, fallback_reason = _run_exporter(exporter, module, inputs, path, spec, names, axes)
         stages.next()
         torch_onnx._check(path)
+        shapes = check_dynamic(path, {n: axes[_arg(n)] for n in names[0]},
+                               {n: list(inputs[_arg(n)].shape) for n in names[0]})
         report = check_decoder(path, module, layout, _vocab(model), spec.dtype, positions, moe=is_moe(model),
                                exporter=exporter)
         _stamp(path, spec, loaded, layout, report)
@@ -252,6 +255,7 @@ def export_decoder(spec: ExportSpec, progress=None, cancel=None) -> ExportResult
                         output_names=names[1], dynamic_axes={n: {str(a): d for a, d in axes[_arg(n)].items()}
                                                               for n in names[0]},
                         example_shapes={n: list(inputs[_arg(n)].shape) for n in names[0]},
+                        input_shapes=shapes[0], output_shapes=shapes[1],
                         opset=torch_onnx._opset(final.resolve()), dtype=spec.dtype,
                         family_settings=loaded.family, seconds=time.perf_counter() - started)
 

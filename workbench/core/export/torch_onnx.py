@@ -15,6 +15,7 @@ from workbench.core.export import lean
 from workbench.core.export.dynamic_axes import normalize, to_dynamic_shapes
 from workbench.core.export.errors import explain, export_error, first_line
 from workbench.core.fsutil import staged_output
+from workbench.core.export.readback import check_dynamic
 from workbench.core.jobs import Stages
 from workbench.core.registry import Target
 from workbench.core.results import ExportResult
@@ -137,6 +138,7 @@ def export_onnx(spec: ExportSpec, progress=None, cancel=None) -> ExportResult:
                 raise export_error(err, "legacy", fallback_reason) from err
         stages.next()
         _check(path)
+        shapes = _read_back(path, names, loaded, axes, inputs)
         _stamp(path, spec, loaded)
         written = sorted(p.name for p in path.parent.iterdir())
     out_dir = Path(spec.output).expanduser().resolve().parent
@@ -145,9 +147,17 @@ def export_onnx(spec: ExportSpec, progress=None, cancel=None) -> ExportResult:
                         exporter=exporter, fallback_reason=fallback_reason, input_names=names[0],
                         output_names=names[1], dynamic_axes={k: {str(a): d for a, d in v.items()}
                                                               for k, v in axes.items()},
-                        example_shapes={k: list(v.shape) for k, v in inputs.items()}, opset=_opset(path_of(spec)),
+                        example_shapes={k: list(v.shape) for k, v in inputs.items()}, input_shapes=shapes[0],
+                        output_shapes=shapes[1], opset=_opset(path_of(spec)),
                         dtype=spec.dtype, family_settings=loaded.family, seconds=time.perf_counter() - started,
                         notes=notes)
+
+
+def _read_back(path: Path, names: tuple, loaded, axes: dict, inputs: dict) -> tuple[dict, dict]:
+    """The written file's (input, output) shapes, checked against the asked axes (keyed by argument names)."""
+    onnx_name = dict(zip(loaded.input_names, names[0]))
+    asked = {onnx_name.get(k, k): v for k, v in axes.items()}
+    return check_dynamic(path, asked, {onnx_name.get(k, k): list(v.shape) for k, v in inputs.items()})
 
 
 def _weightless(spec: ExportSpec, notes: list):
