@@ -184,9 +184,11 @@ def test_torchscript(tmp_path):
     assert info.format == "torchscript"
     assert [i.name for i in info.inputs] == ["x"]
     assert info.parameters == sum(p.numel() for p in model.parameters())
+    with pytest.raises(WorkbenchError, match="is a TorchScript program.*--trust-code"):
+        load_model(ModelSource(str(path)), shapes={"x": [2, 3, 8, 8]})
     with pytest.raises(WorkbenchError, match="--shape x=2x3x32x32"):
-        load_model(ModelSource(str(path)))
-    loaded = load_model(ModelSource(str(path)), shapes={"x": [2, 3, 8, 8]})
+        load_model(ModelSource(str(path), trust_code=True))
+    loaded = load_model(ModelSource(str(path), trust_code=True), shapes={"x": [2, 3, 8, 8]})
     out = loaded.run({"x": x})
     np.testing.assert_allclose(out[loaded.output_names[0]], model(x).detach().numpy(), rtol=1e-5, atol=1e-6)
 
@@ -200,7 +202,9 @@ def test_torch_export_archive(tmp_path):
     assert [(i.name, i.dtype, i.shape) for i in info.inputs] == [("x", "float32", [2, 3, 8, 8])]
     assert len(info.outputs) == 1 and info.outputs[0].shape == [2, 2]
     assert info.parameters == sum(p.numel() for p in model.parameters())
-    loaded = load_model(ModelSource(str(path)))  # shapes from the archive's example inputs
+    with pytest.raises(WorkbenchError, match="is a torch.export program.*--trust-code"):
+        load_model(ModelSource(str(path)))
+    loaded = load_model(ModelSource(str(path), trust_code=True))  # shapes from the archive's example inputs
     assert loaded.input_names == ["x"]
     out = loaded.run({"x": x})
     np.testing.assert_allclose(out[loaded.output_names[0]], model(x).detach().numpy(), rtol=1e-5, atol=1e-6)
@@ -326,5 +330,5 @@ def test_pt2_graph_calling_a_non_operator_is_refused(tmp_path):
                 assert b"torch.ops.aten.mean.dim" in data
                 data = data.replace(b"torch.ops.aten.mean.dim", b"torch.hub.load")
             out.writestr(item, data)
-    with pytest.raises(WorkbenchError):
-        load_model(ModelSource(str(bad)))
+    with pytest.raises(WorkbenchError, match="torch.hub.load"):
+        load_model(ModelSource(str(bad), trust_code=True))

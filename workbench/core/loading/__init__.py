@@ -35,7 +35,7 @@ def load_model(source: ModelSource, dtype: str = "fp32", shapes: Optional[dict] 
     from workbench.core.registry import default_registry
 
     if is_user_code(source.path):
-        from workbench.core.loading.torch_files import load_user_code
+        from workbench.core.loading.user_code import load_user_code
 
         return load_user_code(source, dtype, shapes or {})
     p = _existing(source.path)
