@@ -57,10 +57,10 @@ def validate_torchscript(spec: ValidateSpec, progress=None, cancel=None) -> Vali
     stages = Stages(["loading", "comparing"], progress, cancel)
     stages.next()
     loaded = load_model(spec.against, "fp32")
-    try:
-        scripted = torch.jit.load(str(spec.model), map_location="cpu")
-    except Exception as err:  # noqa: BLE001
-        raise WorkbenchError(f"{spec.model}: not a loadable TorchScript file", "re-export it") from err
+    from workbench.core.loading.torchscript_files import load_script_module
+
+    # the saved file is a program too: loading it runs its code (see torchscript_files.py)
+    scripted = load_script_module(Path(spec.model), getattr(spec.against, "trust_code", False))
     rtol = spec.rtol if spec.rtol is not None else 1e-4
     atol = spec.atol if spec.atol is not None else 1e-5
     worst: dict = {}
