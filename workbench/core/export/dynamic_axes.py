@@ -21,6 +21,24 @@ def parse_dynamic(specs: list[str] | tuple) -> dict:
     return axes
 
 
+TEXT_INPUTS = (("input_ids", [-1, -2]), ("attention_mask", [-1, -2]))  # when nothing is known about the model
+
+
+def default_axes(inputs=None) -> dict:
+    """The default dynamic axes: batch (-1) and sequence (-2) on every input the model is fed.
+
+    ``inputs`` is [InputInfo] (LoadedModel.inputs) or [(name, shape)]; None means a text model whose inputs are
+    not known yet. The CLI, the API and the GUI's axes table all take their defaults from here.
+    """
+    axes = {}
+    for item in inputs if inputs is not None else TEXT_INPUTS:
+        name, shape = (item.name, item.shape) if hasattr(item, "name") else item
+        dims = {axis: "batch" if size == -1 else "sequence" for axis, size in enumerate(shape) if size in (-1, -2)}
+        if dims:
+            axes[name] = dims
+    return axes
+
+
 def normalize(axes: dict, inputs: dict) -> dict:
     """Check names and axes against the example inputs ({name: tensor}); negative axes count from the end."""
     out: dict = {}

@@ -105,12 +105,18 @@ def inspect(path: Path) -> InspectResult:
     if config:
         _check_config(config, problems, notes)
     weights = _weights(folder, problems)
+    meta = None
     if weights is not None and config:
         _check_dtype(config, weights, notes)
+        from workbench.core.loading import config_shapes
+
+        meta = config_shapes.check(folder, config, weights.tensors, problems, notes)
     _check_tokenizer(folder, notes)
     files = sorted(str(p) for p in folder.iterdir() if p.is_file())
     result = InspectResult(path=str(folder), format="hf-folder", config=config, problems=problems, notes=notes,
                            files=files)
+    if meta is not None:
+        result.default_dynamic_axes = _default_axes(meta)
     if weights is not None:
         result.tensors = weights.tensors
         result.parameters = weights.parameters
@@ -118,6 +124,17 @@ def inspect(path: Path) -> InspectResult:
         result.total_bytes = weights.total_bytes
         result.metadata = weights.metadata
     return result
+
+
+def _default_axes(model) -> dict:
+    """The dynamic axes export makes by default for this model (the inputs it feeds, from the signature)."""
+    from workbench.core.export.dynamic_axes import default_axes
+    from workbench.core.loading.model import _hf_inputs
+
+    try:
+        return default_axes(_hf_inputs(model, model.config)[0])
+    except Exception:  # noqa: BLE001 - informational only
+        return {}
 
 
 def load(source, dtype: str = "fp32", shapes: Optional[dict] = None):

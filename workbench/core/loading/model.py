@@ -63,17 +63,9 @@ class LoadedModel:
         return [i.name for i in self.inputs]
 
     def default_dynamic_axes(self) -> dict:
-        axes = {}
-        for info in self.inputs:
-            dims = {}
-            for axis, size in enumerate(info.shape):
-                if size == -1:
-                    dims[axis] = "batch"
-                elif size == -2:
-                    dims[axis] = "sequence"
-            if dims:
-                axes[info.name] = dims
-        return axes
+        from workbench.core.export.dynamic_axes import default_axes
+
+        return default_axes(self.inputs)
 
     def make_inputs(self, batch: int = 2, sequence: int = 8, pad: bool = False, seed: int = 0,
                     shapes: Optional[dict] = None) -> dict:
@@ -226,7 +218,10 @@ def load_hf_model(folder: str | os.PathLike, dtype: str = "fp32", task: Optional
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     transformers.utils.logging.set_verbosity_error()
     transformers.utils.logging.disable_progress_bar()
+    from workbench.core.loading import limits
+
     folder = str(Path(folder).expanduser().resolve())
+    limits.read_json(Path(folder) / "config.json", "config.json")  # size and nesting bounded before transformers
     try:
         config = transformers.AutoConfig.from_pretrained(folder, local_files_only=True)
     except Exception as err:  # noqa: BLE001 - transformers raises many types for a bad config
@@ -235,6 +230,10 @@ def load_hf_model(folder: str | os.PathLike, dtype: str = "fp32", task: Optional
     family = family_settings(getattr(config, "model_type", None))
     load_kwargs = {**family.get("load_kwargs", {}), **(overrides or {})}
     cls = _hf_class(config, task)
+    if with_weights:
+        limits.check_model_size(folder, config, cls, dtype, load_kwargs)  # fits in free memory, before allocating
+    else:
+        limits.check_counts(config.to_dict(), folder)
     try:
         if with_weights:
             model, info = cls.from_pretrained(folder, local_files_only=True, dtype=torch_dtype(dtype),

@@ -23,13 +23,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from workbench.core.export.dynamic_axes import default_axes
 from workbench.core.specs import DTYPES, EXPORTERS, ExportSpec, InputSpec, ModelSource
 from workbench.gui import commands
 from workbench.gui.panels.base import PanelBase, PathEdit
 from workbench.gui.tasks import run_export
 
 TARGETS = ("onnx", "torchscript")
-TEXT_INPUTS = ("input_ids", "attention_mask")
 
 
 def _names(text: str):
@@ -172,7 +172,8 @@ class ExportPanel(PanelBase):
                 self.add_axis(input_name, int(axis), name)
 
     def suggest_axes(self) -> None:
-        self.set_dynamic_axes({name: {0: "batch", 1: "sequence"} for name in TEXT_INPUTS})
+        """The engine's defaults (every input the model is fed, from the last inspection; else text inputs)."""
+        self.set_dynamic_axes(getattr(self, "_default_axes", None) or default_axes())
 
     def dynamic_axes(self):
         """``{input: {axis: name}}`` from the table, or None (automatic) when it is empty."""
@@ -199,6 +200,7 @@ class ExportPanel(PanelBase):
 
     def _inspected(self, result) -> None:
         config = getattr(result, "config", None) or {}
+        self._default_axes = getattr(result, "default_dynamic_axes", None) or None
         if self.axes_table.rowCount() == 0 and ("vocab_size" in config or "text_config" in config):
             self.suggest_axes()
 
