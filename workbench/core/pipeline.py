@@ -33,9 +33,14 @@ class _Progress:
 
 
 def _source(recipe) -> ModelSource:
+    """The recipe's source. Its code runs only when the caller allowed it (``workbench run RECIPE --trust-code``);
+    a recipe's own ``trust_code = true`` without that is refused: a recipe file alone never runs code."""
     s = recipe.source
-    return ModelSource(path=s["path"], weights=s.get("weights"), trust_code=s.get("trust_code", False),
-                       task=s.get("task"))
+    allowed = bool(getattr(recipe, "trust_code", False))
+    if s.get("trust_code", False) and not allowed:
+        raise WorkbenchError(f"{recipe.path} sets trust_code = true, which runs the code of {s['path']}",
+                             "add --trust-code to `workbench run` to allow it (only for recipes you trust)")
+    return ModelSource(path=s["path"], weights=s.get("weights"), trust_code=allowed, task=s.get("task"))
 
 
 def _export_spec(recipe, source, out: Path) -> ExportSpec:
