@@ -135,3 +135,173 @@ if __name__ == "__main__":
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "corpus")
     for name, path, commands in make_corpus(out):
         print(f"{name:40s} {path}  ({', '.join(commands)})")
+
+
+# ------------------------------------------------------------------------------ files that try to run code
+
+CONSTRUCTOR_C = r"""
+#include <stdio.h>
+__attribute__((constructor)) static void workbench_marker(void) {
+    FILE *f = fopen("%s", "w");
+    if (f) { fputs("native code ran\n", f); fclose(f); }
+}
+"""
+
+RECIPE_MODEL_PY = '''
+import pathlib
+import torch
+
+pathlib.Path({marker!r}).write_text("model.py ran")
+
+
+class Net(torch.nn.Module):
+    example_input_shapes = {{"x": [2, 4]}}
+
+    def __init__(self):
+        super().__init__()
+        self.lin = torch.nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.lin(x)
+'''
+
+
+def _torch_code_modules():
+    """Scripted modules whose __setstate__ / forward write files (defined here so torch.jit.script sees source)."""
+    import torch
+
+    class SetstateWrites(torch.nn.Module):
+        def __init__(self, marker: str):
+            super().__init__()
+            self.w = torch.ones(4, 2)
+            self.marker = marker
+
+        def forward(self, x):
+            return x @ self.w
+
+        @torch.jit.export
+        def __getstate__(self):
+            return (self.w, self.marker, self.training)
+
+        @torch.jit.export
+        def __setstate__(self, state: tuple[torch.Tensor, str, bool]):
+            self.w = state[0]
+            self.marker = state[1]
+            self.training = state[2]
+            torch.save(self.w, self.marker)
+
+    class ForwardSaves(torch.nn.Module):
+        def __init__(self, marker: str):
+            super().__init__()
+            self.lin = torch.nn.Linear(4, 2)
+            self.marker = marker
+
+        def forward(self, x):
+            torch.save(x, self.marker)
+            return self.lin(x)
+
+    class ForwardMapsFile(torch.nn.Module):
+        def __init__(self, victim: str):
+            super().__init__()
+            self.lin = torch.nn.Linear(4, 2)
+            self.victim = victim
+
+        def forward(self, x):
+            mapped = torch.from_file(self.victim, True, 1024)  # shared=True: resizes and writes the file
+            return self.lin(x) + mapped.sum()
+
+    return SetstateWrites, ForwardSaves, ForwardMapsFile
+
+
+def _tiny_linear():
+    import torch
+
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2)).eval()
+
+
+def _rewrite_pt2(good: Path, out: Path, edit) -> Path:
+    """Copy a .pt2 member by member; ``edit(name, data)`` returns the new bytes (or the same)."""
+    import zipfile
+
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            dst.writestr(item, edit(item.filename, src.read(item.filename)))
+    return out
+
+
+def make_code_corpus(root: Path) -> dict:
+    """Files that run code when a careless loader opens or runs them, and the markers that prove it.
+
+    Returns {"markers": [paths that must never exist], "victim": a user file that must stay unchanged,
+    "files": {case name: path}, "benign": {"pt2": ..., "torchscript": ...}, "onnx": a small ONNX model with
+    input x [batch, 4] (for validate / bench --compare-torch)}. The AOTInductor case needs gcc (skipped when
+    missing: "aoti.pt2" is then absent from "files").
+    """
+    import shutil
+    import subprocess
+    import zipfile
+
+    import torch
+
+    root.mkdir(parents=True, exist_ok=True)
+    marks = root / "markers"
+    marks.mkdir(exist_ok=True)
+    victim = root / "users_file.bin"
+    victim.write_bytes(b"the user's data\n" * 4)
+    files, markers = {}, []
+
+    def marker(name: str) -> str:
+        markers.append(marks / name)
+        return str(marks / name)
+
+    model, example = _tiny_linear(), (torch.randn(2, 4),)
+    benign_pt2 = root / "benign.pt2"
+    torch.export.save(torch.export.export(model, example), benign_pt2)
+    benign_ts = root / "benign_ts.pt"
+    torch.jit.save(torch.jit.trace(model, example), benign_ts)
+    (root / "model.onnx").write_bytes(_tiny_onnx())
+
+    if shutil.which("gcc"):
+        source, library = root / "aoti.c", root / "aoti.so"
+        source.write_text(CONSTRUCTOR_C % marker("AOTI_NATIVE_CODE_RAN"))
+        subprocess.run(["gcc", "-shared", "-fPIC", "-o", str(library), str(source)], check=True)
+        prefix = next(n for n in zipfile.ZipFile(benign_pt2).namelist() if n.endswith("archive_format"))[:-14]
+        aoti = root / "aoti.pt2"
+        shutil.copy(benign_pt2, aoti)
+        with zipfile.ZipFile(aoti, "a") as z:  # what torch's AOTI loader looks for (checked: it dlopens the .so)
+            z.write(library, f"{prefix}data/aotinductor/model/cmodel.wrapper.so")
+            z.writestr(f"{prefix}data/aotinductor/model/cmodel.wrapper_metadata.json",
+                       json.dumps({"AOTI_DEVICE_KEY": "cpu"}))
+            z.writestr(f"{prefix}data/aotinductor/model/cmodel.wrapper.cpp", "// wrapper\n")
+        source.unlink()
+        library.unlink()
+        files["aoti.pt2"] = aoti
+
+    setstate, saves, maps = _torch_code_modules()
+    files["ts_setstate_writes.pt"] = root / "ts_setstate_writes.pt"
+    torch.jit.save(torch.jit.script(setstate(marker("SETSTATE_RAN"))), files["ts_setstate_writes.pt"])
+    files["ts_forward_saves.pt"] = root / "ts_forward_saves.pt"
+    torch.jit.save(torch.jit.script(saves(marker("FORWARD_SAVED"))), files["ts_forward_saves.pt"])
+    files["ts_forward_from_file.pt"] = root / "ts_forward_from_file.pt"
+    torch.jit.save(torch.jit.script(maps(str(victim))), files["ts_forward_from_file.pt"])
+
+    # torch.export cannot trace from_file (no fake kernel), so the graphs are edited in the archive's JSON
+    for name, old, new in (("pt2_from_file.pt2", b"torch.ops.aten.relu.default", b"torch.ops.aten.from_file.default"),
+                           ("pt2_save.pt2", b"torch.ops.aten.relu.default", b"torch.ops.aten.save.default"),
+                           ("pt2_custom_op.pt2", b"torch.ops.aten.relu.default", b"torch.ops.mylib.evil.default"),
+                           ("pt2_profiler.pt2", b"torch.ops.aten.relu.default",
+                            b"torch.ops.profiler._record_function_enter_new.default")):
+        def edit(member, data, old=old, new=new):
+            return data.replace(old, new) if member.endswith("models/model.json") else data
+
+        files[name] = _rewrite_pt2(benign_pt2, root / name, edit)
+
+    recipe_dir = root / "recipe_trust"
+    recipe_dir.mkdir(exist_ok=True)
+    (recipe_dir / "model.py").write_text(RECIPE_MODEL_PY.format(marker=str(recipe_dir / "MODEL_PY_RAN")))
+    (recipe_dir / "recipe.toml").write_text('name = "trusting"\noutput_dir = "out"\n\n[source]\n'
+                                            'path = "model.py:Net"\ntrust_code = true\n')
+    return {"markers": markers, "victim": victim, "files": files, "onnx": root / "model.onnx",
+            "benign": {"pt2": benign_pt2, "torchscript": benign_ts},
+            "recipe": recipe_dir / "recipe.toml", "recipe_marker": recipe_dir / "MODEL_PY_RAN"}
