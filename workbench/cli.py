@@ -325,6 +325,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from workbench.core.errors import WorkbenchError
+    from workbench.core.quiet import keep_local, quiet_onnxruntime, quiet_warnings
+
+    keep_local(offline=True)
+    quiet_warnings(args.debug)  # third-party warnings go to the log (shown with --debug)
+    if args.command not in ("inspect", "plugins", "gui"):
+        quiet_onnxruntime(args.debug)  # ORT's own log lines at ERROR before any session
 
     try:
         result = args.func(args)

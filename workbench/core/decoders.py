@@ -115,6 +115,8 @@ class OrtDecoder(_Decoder):
             binding.bind_output(name, self.provider, 0)
         try:
             self.session.run_with_iobinding(binding)
+        except WorkbenchError:
+            raise  # the run-time guard's one line (core/loading/limits.py)
         except Exception as err:  # noqa: BLE001 - ORT raises its own types
             raise WorkbenchError(f"ONNX Runtime failed to run the decoder: {_first_line(err)}",
                                  "check the prompt's token ids against the model's vocabulary") from err
@@ -182,10 +184,18 @@ class TextCodec:
     @classmethod
     def load(cls, folder) -> Optional["TextCodec"]:
         folder = Path(folder)
-        if (folder / "tokenizer.json").is_file():
+        if (folder / "tokenizer.json").exists():
             from tokenizers import Tokenizer
 
-            tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
+            from workbench.core.loading.limits import regular_file
+
+            path = regular_file(folder / "tokenizer.json", "tokenizer file")
+            try:
+                tok = Tokenizer.from_file(str(path))
+            except Exception as err:  # noqa: BLE001 - tokenizers raises a bare Exception for a malformed file
+                raise WorkbenchError(f"{path}: not a readable tokenizer ({_first_line(err)[:160]})",
+                                     "re-copy tokenizer.json from the original model folder, or give --prompt-ids"
+                                     ) from None
             return cls(lambda text: tok.encode(text).ids,
                        lambda ids: tok.decode(list(ids), skip_special_tokens=True))
         if any((folder / n).is_file() for n in ("tokenizer.model", "vocab.json", "vocab.txt")):
@@ -200,7 +210,7 @@ class TextCodec:
 def _read_json(path: Path) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return {}
 
 
@@ -223,9 +233,9 @@ def resolve(model) -> tuple:
     model.onnx, or a Hugging Face model folder."""
     path = Path(str(model)).expanduser()
     if path.suffix.lower() == ".onnx":
-        if not path.is_file():
-            raise WorkbenchError(f"{model}: no such ONNX file", "check the path, or export the model first")
-        return "onnx", path, path.parent
+        from workbench.core.loading.limits import regular_file
+
+        return "onnx", regular_file(path, "ONNX file", "check the path, or export the model first"), path.parent
     if path.is_dir() and (path / "model.onnx").is_file():
         return "onnx", path / "model.onnx", path
     if path.is_dir() and (path / "config.json").is_file():

@@ -104,9 +104,9 @@ def _ort_optimize(src: Path, dst: Path, level: str, large: bool) -> str:
 
 
 def optimize_model(spec: OptimizeSpec, progress=None, cancel=None) -> OptimizeResult:
-    src = Path(spec.model).expanduser()
-    if not src.is_file():
-        raise WorkbenchError(f"{spec.model}: no such ONNX file", "give the path of an .onnx file")
+    from workbench.core.loading.limits import regular_file
+
+    src = regular_file(spec.model, "ONNX file", "give the path of an .onnx file")
     if spec.level not in OPT_LEVELS:
         raise WorkbenchError(f"unknown optimization level '{spec.level}'", "use basic, extended or all")
     if Path(spec.output).expanduser().resolve() == src.resolve():

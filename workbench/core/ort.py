@@ -85,7 +85,9 @@ def make_session(path, provider: str = "cpu", threads: int | None = None, level:
     import onnxruntime as ort
 
     from workbench.core.loading.onnx_files import check_file
+    from workbench.core.quiet import quiet_onnxruntime
 
+    quiet_onnxruntime()
     check_file(path)
     so = options or ort.SessionOptions()
     so.graph_optimization_level = {
@@ -108,6 +110,9 @@ def make_session(path, provider: str = "cpu", threads: int | None = None, level:
         first = next((ln for ln in str(err).splitlines() if ln.strip()), type(err).__name__)[:300]
         raise WorkbenchError(f"ONNX Runtime cannot load {path}: {first}",
                              "check the file with `workbench inspect`, or re-export it") from err
+    from workbench.core.loading.limits import guard_session
+
+    guard_session(session, path)  # one run past $WORKBENCH_RUN_TIMEOUT_S is stopped with a one-line error
     active = active_provider(session)
     if provider == "cuda" and active != "cuda" and not fallback:
         if strict:
@@ -142,6 +147,8 @@ def feed(session, inputs: dict, names: list | None = None) -> dict:
 def run(session, feeds: dict) -> dict:
     try:
         results = session.run(None, feeds)
+    except WorkbenchError:
+        raise  # the run-time guard's one line (core/loading/limits.py)
     except Exception as err:  # noqa: BLE001
         first = next((ln for ln in str(err).splitlines() if ln.strip()), type(err).__name__)[:300]
         raise WorkbenchError(f"ONNX Runtime failed to run the model: {first}",

@@ -136,9 +136,9 @@ def _resolve(base: Path, value: str) -> str:
 
 
 def load_recipe(path: str) -> Recipe:
-    p = Path(path).expanduser()
-    if not p.is_file():
-        raise WorkbenchError(f"{path}: no such recipe file", "give the path of a .toml or .yaml recipe")
+    from workbench.core.loading.limits import regular_file
+
+    p = regular_file(path, "recipe file", "give the path of a .toml or .yaml recipe")
     try:
         text = p.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as err:

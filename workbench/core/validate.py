@@ -87,9 +87,9 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
     from workbench.core import ort
     from workbench.core.loading import load_model
 
-    path = Path(spec.model).expanduser()
-    if not path.is_file():
-        raise WorkbenchError(f"{spec.model}: no such ONNX file", "give the path of an exported .onnx file")
+    from workbench.core.loading.limits import regular_file
+
+    path = regular_file(spec.model, "ONNX file", "give the path of an exported .onnx file")
     from workbench.core.loading.onnx_files import check_file
 
     header = check_file(path)

@@ -67,9 +67,9 @@ def _np_dtype(elem_type: int) -> np.dtype:
 def _load(path) -> "object":
     import onnx
 
-    p = Path(path)
-    if not p.is_file():
-        raise WorkbenchError(f"{path}: no such ONNX file", "check the path, or export the model first")
+    from workbench.core.loading.limits import regular_file
+
+    p = regular_file(path, "ONNX file", "check the path, or export the model first")
     try:
         return onnx.load(str(p), load_external_data=False)
     except Exception as err:  # noqa: BLE001 - DecodeError and friends

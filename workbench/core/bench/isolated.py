@@ -168,11 +168,15 @@ def compare_table(models: dict, source=None, spec: Optional[BenchSpec] = None,
         spec = BenchSpec(model=str(first or getattr(source, "path", source)))
     from workbench.core.bench.latency import check_spec
 
+    from workbench.core.loading.limits import regular_file
+
     check_spec(spec)
     source = _as_source(source)
     for label, path in models.items():
-        if not Path(str(path)).is_file():
-            raise WorkbenchError(f"{label}: {path}: no such ONNX file", "check the path, or export the model first")
+        try:
+            regular_file(str(path), "ONNX file", "check the path, or export the model first")
+        except WorkbenchError as err:
+            raise WorkbenchError(f"{label}: {err.what}", err.hint) from None
     total = len(models) + (1 if source is not None else 0)
     if total == 0:
         raise WorkbenchError("nothing to compare", "give at least one ONNX model or a PyTorch source")

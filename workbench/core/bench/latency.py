@@ -173,9 +173,9 @@ class OrtSampler(Sampler):
         super().__init__(spec, cancel, memory_mode)
         from workbench.core.ort import providers_for
 
-        path = Path(spec.model).expanduser()
-        if not path.is_file():
-            raise WorkbenchError(f"{spec.model}: no such ONNX file", "check the path, or export the model first")
+        from workbench.core.loading.limits import regular_file
+
+        path = regular_file(spec.model, "ONNX file", "check the path, or export the model first")
         self.path = path
         self.default_name = f"ORT {path.name}"
         self.inputs = inputs
@@ -244,6 +244,8 @@ class OrtSampler(Sampler):
                     result = session.run(names, feeds)
                     if self.keep_outputs:
                         self._last = result
+                except WorkbenchError:
+                    raise  # the run-time guard's one line (core/loading/limits.py)
                 except Exception as err:  # noqa: BLE001
                     raise WorkbenchError(f"ONNX Runtime failed to run the model: {_first_line(err)}",
                                          "check the input shapes and dtypes against `workbench inspect`") from err
@@ -308,6 +310,8 @@ class OrtSampler(Sampler):
         def run() -> None:
             try:
                 session.run_with_iobinding(binding)
+            except WorkbenchError:
+                raise  # the run-time guard's one line (core/loading/limits.py)
             except Exception as err:  # noqa: BLE001
                 raise WorkbenchError(f"ONNX Runtime failed to run the model: {_first_line(err)}",
                                      "check the input shapes and dtypes against `workbench inspect`") from err

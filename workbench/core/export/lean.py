@@ -159,7 +159,7 @@ def wanted(spec, exporter: str) -> tuple[Optional[SafetensorsWeights], Optional[
         if family_settings(model_type).get("exporter", "dynamo") != "dynamo":
             return None, None
         weights = SafetensorsWeights.of_folder(folder)
-    except (WorkbenchError, OSError, ValueError, AttributeError) as err:
+    except (WorkbenchError, OSError, ValueError, AttributeError, RecursionError) as err:
         return None, f"lean export not used: {getattr(err, 'what', None) or err}"
     if weights is None or (choice != "1" and weights.total_bytes <= LEAN_ABOVE):
         return None, None

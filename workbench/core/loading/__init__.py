@@ -16,10 +16,9 @@ def is_user_code(path: str) -> bool:
 
 
 def _existing(path: str) -> Path:
-    p = Path(path).expanduser()
-    if not p.exists():
-        raise WorkbenchError(f"{path}: no such file or folder", "check the path")
-    return p
+    from workbench.core.loading.limits import input_path
+
+    return input_path(path)  # a regular file or a folder: never a FIFO, socket or device
 
 
 def inspect_path(path: str):
@@ -27,7 +26,10 @@ def inspect_path(path: str):
     from workbench.core.registry import default_registry
 
     p = _existing(path)
-    return default_registry().loader_for(p).inspect(p)
+    try:
+        return default_registry().loader_for(p).inspect(p)
+    except RecursionError:
+        raise _too_deep(p) from None
 
 
 def load_model(source: ModelSource, dtype: str = "fp32", shapes: Optional[dict] = None):
@@ -43,4 +45,12 @@ def load_model(source: ModelSource, dtype: str = "fp32", shapes: Optional[dict] 
     if loader.load is None:
         raise WorkbenchError(f"{source.path}: a {loader.name} file holds no model to run",
                              "export from the PyTorch model or its Hugging Face folder instead")
-    return loader.load(source, dtype, shapes or {})
+    try:
+        return loader.load(source, dtype, shapes or {})
+    except RecursionError:
+        raise _too_deep(p) from None
+
+
+def _too_deep(path: Path) -> WorkbenchError:
+    return WorkbenchError(f"{path}: nested too deeply to read (Python's recursion limit was reached)",
+                          "the file is corrupt or crafted; re-download it or re-save it as safetensors")

@@ -118,6 +118,9 @@ def _check_external(path: Path, tensor, seen: dict) -> None:
 def read_model(path: Path):
     import onnx
 
+    from workbench.core.loading.limits import regular_file
+
+    path = regular_file(path, "ONNX file", "check the path, or export the model first")
     size = path.stat().st_size
     try:
         model = onnx.load(str(path), load_external_data=False)
@@ -140,10 +143,11 @@ def check_file(path) -> object:
     first, so a broken file is one clear line, never a runtime crash."""
     import onnx
 
-    path = Path(path).expanduser()
-    if not path.is_file():
-        raise WorkbenchError(f"{path}: no such ONNX file", "check the path, or export the model first")
+    from workbench.core.loading.limits import check_onnx_loops, regular_file
+
+    path = regular_file(path, "ONNX file", "check the path, or export the model first")
     model = read_model(path)
+    check_onnx_loops(model, path)
     seen: dict = {}
     for g in _graphs(model.graph):
         for tensor in g.initializer:

@@ -72,7 +72,9 @@ def _is_uint(value) -> bool:
 
 def read_header(path: str | os.PathLike) -> Header:
     """Read and validate one safetensors header; raises WorkbenchError for anything safetensors would refuse."""
-    path = Path(path)
+    from workbench.core.loading.limits import regular_file
+
+    path = regular_file(path, "safetensors file")
     try:
         with open(path, "rb") as f:
             size = os.fstat(f.fileno()).st_size

@@ -120,7 +120,10 @@ def safe_load(path: str | Path):
     """``torch.load`` with ``weights_only=True`` (memory-mapped for zip checkpoints); nothing in the file runs."""
     import torch
 
+    from workbench.core.loading.limits import check_pickle
+
     path = Path(path)
+    check_pickle(path)  # a regular file whose pickle stays within the bounds of a state dict
     use_mmap = zipfile.is_zipfile(path)
     try:
         return torch.load(path, weights_only=True, map_location="cpu", mmap=use_mmap)

@@ -109,10 +109,10 @@ def make_reader(source, model_path, tokenizer: Optional[str] = None, samples: in
                              "give --calibration: a folder of .npz samples or a .txt file with one text per line")
     if samples < 1:
         raise WorkbenchError(f"calibration_samples is {samples}", "use at least 1 calibration sample")
-    path = Path(source).expanduser()
-    if not path.exists():
-        raise WorkbenchError(f"calibration data {source}: no such file or folder",
-                             "give a folder of .npz/.npy samples or a .txt file with one text per line")
+    from workbench.core.loading.limits import input_path
+
+    path = input_path(source, "calibration file or folder",
+                      "give a folder of .npz/.npy samples or a .txt file with one text per line")
     inputs = model_inputs(model_path)
     if path.is_dir():
         feeds = read_folder(path, inputs, samples, same_shape)

@@ -179,10 +179,9 @@ def check_spec(spec: QuantSpec):
     if spec.algorithm not in WEIGHT_ONLY_ALGOS:
         raise WorkbenchError(f"unknown weight-only algorithm '{spec.algorithm}'",
                              f"use one of: {', '.join(WEIGHT_ONLY_ALGOS)}")
-    src = Path(spec.model).expanduser()
-    if not src.exists():
-        raise WorkbenchError(f"{spec.model}: no such file",
-                             "give the path of an .onnx model (make one with `workbench export`)")
+    from workbench.core.loading import limits
+
+    src = limits.input_path(spec.model, "file", "give the path of an .onnx model (make one with `workbench export`)")
     if src.is_dir():
         inside = sorted(src.glob("*.onnx"))
         raise WorkbenchError(f"{spec.model} is a folder, not an ONNX file",
@@ -197,7 +196,8 @@ def check_spec(spec: QuantSpec):
         raise WorkbenchError("the output is the input file", "choose another output name; the input is never changed")
     if spec.calibration_samples < 1:
         raise WorkbenchError(f"calibration_samples is {spec.calibration_samples}", "use at least 1")
-    header = _load_header(src)
+    header = _load_header(limits.regular_file(src, "ONNX file"))
+    limits.check_onnx_loops(header, src)
     nodes = list(_all_nodes(header.graph))
     names = {n.name for n in nodes}
     missing = [n for n in spec.exclude if n not in names]

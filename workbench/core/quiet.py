@@ -1,0 +1,55 @@
+"""Nothing leaves the machine, and third-party chatter goes to the log, not the user's terminal.
+
+* ``keep_local()`` (run when ``workbench`` is imported, so before onnxruntime is): ONNX Runtime 1.29+ on Linux
+  uploads telemetry to mobile.events.data.microsoft.com (1DS) and keeps a device id and an event database under
+  ~/.cache/Microsoft/DeveloperTools/.onnxruntime/; ``ORT_DISABLE_TELEMETRY=1``, read once when onnxruntime is
+  imported, turns all of it off (``onnxruntime.disable_telemetry_events()`` does not: the uploader already runs).
+  ``HF_HUB_DISABLE_TELEMETRY`` and ``DO_NOT_TRACK`` do the same for huggingface_hub and friends. A value the user
+  set is kept.
+* ``quiet_warnings(debug)``: Python warnings (torch's deserialization and pickle-protocol UserWarnings, ...) go to
+  the ``py.warnings`` logger, shown on stderr only with ``--debug``.
+* ``quiet_onnxruntime(debug)``: ONNX Runtime's default logger (coloured ``[W:onnxruntime:...]`` lines of sessions
+  the quantizers and optimizers create) at ERROR, unless ``--debug``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+LOCAL_ENV = {"ORT_DISABLE_TELEMETRY": "1", "HF_HUB_DISABLE_TELEMETRY": "1", "DO_NOT_TRACK": "1"}
+OFFLINE_ENV = {"HF_HUB_OFFLINE": "1"}
+
+_state = {"debug": False, "ort": False}
+
+
+def keep_local(offline: bool = False) -> None:
+    """Opt out of every telemetry the workbench's libraries have (and with ``offline``, of hub downloads)."""
+    for key, value in {**LOCAL_ENV, **(OFFLINE_ENV if offline else {})}.items():
+        os.environ.setdefault(key, value)
+
+
+def quiet_warnings(debug: bool = False) -> None:
+    logging.captureWarnings(True)
+    log = logging.getLogger("py.warnings")
+    log.propagate = False
+    for handler in list(log.handlers):
+        log.removeHandler(handler)
+    if debug:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+        log.addHandler(handler)
+    else:
+        log.addHandler(logging.NullHandler())  # not logging's last-resort handler, which prints to stderr
+    _state["debug"] = debug
+
+
+def quiet_onnxruntime(debug: bool | None = None) -> None:
+    """Set ONNX Runtime's default logger to ERROR (WARNING with --debug); once per process."""
+    debug = _state["debug"] if debug is None else debug
+    if _state["ort"] == ("debug" if debug else "quiet"):
+        return
+    import onnxruntime as ort
+
+    ort.set_default_logger_severity(2 if debug else 3)
+    _state["ort"] = "debug" if debug else "quiet"
