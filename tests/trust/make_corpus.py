@@ -257,7 +257,8 @@ def make_code_corpus(root: Path) -> dict:
 
     model, example = _tiny_linear(), (torch.randn(2, 4),)
     benign_pt2 = root / "benign.pt2"
-    torch.export.save(torch.export.export(model, example), benign_pt2)
+    batch = torch.export.Dim("batch", min=1)
+    torch.export.save(torch.export.export(model, example, dynamic_shapes=({0: batch},)), benign_pt2)
     benign_ts = root / "benign_ts.pt"
     torch.jit.save(torch.jit.trace(model, example), benign_ts)
     (root / "model.onnx").write_bytes(_tiny_onnx())

@@ -290,8 +290,11 @@ def _load_export(path: Path, trust_code: bool, shapes: dict, dtype: str):
     ep = load_exported_program(path, trust_code)
     if not shapes:
         inputs, _ = export_io(ep)
+        samples = _sample_shapes(ep)
         if inputs and all(i.shape and all(isinstance(d, int) for d in i.shape) for i in inputs):
             shapes = {i.name: list(i.shape) for i in inputs}
+        elif inputs and len(samples) == len(inputs):  # dynamic dims: the archive's own example inputs
+            shapes = {i.name: shape for i, shape in zip(inputs, samples)}
         else:
             raise WorkbenchError(f"{path}: the archive has no example input shapes",
                                  _shape_hint(list(ep.graph_signature.user_inputs)))
@@ -301,6 +304,18 @@ def _load_export(path: Path, trust_code: bool, shapes: dict, dtype: str):
     for name in ("train", "eval"):
         module.__dict__.pop(name, None)
     return wrap_module(module, shapes, dtype, description=f"torch.export archive {path.name}")
+
+
+def _sample_shapes(ep) -> list:
+    """Shapes of the positional tensors among the program's stored example inputs (loaded weights-only)."""
+    try:
+        args, kwargs = ep.example_inputs or ((), {})
+    except (TypeError, ValueError):
+        return []
+    tensors = [a for a in args if hasattr(a, "shape")]
+    if kwargs or len(tensors) != len(args):
+        return []
+    return [list(t.shape) for t in tensors]
 
 
 def load_user_code(source, dtype: str = "fp32", shapes: Optional[dict] = None):
