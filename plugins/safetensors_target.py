@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.fsutil import staged_output
+from workbench.core.fsutil import check_output, output_rules, staged_output
 from workbench.core.jobs import Stages
 from workbench.core.registry import Target
 from workbench.core.results import ExportResult, OutputDiff, ValidateResult
@@ -41,12 +41,13 @@ def export_safetensors(spec, progress=None, cancel=None) -> ExportResult:
 
     if not str(spec.output).endswith(".safetensors"):
         raise WorkbenchError(f"output '{spec.output}' does not end in .safetensors", "name it model.safetensors")
+    check_output(spec.output, **output_rules(spec))  # before the work: nothing it may not replace
     stages = Stages(["reading", "writing"], progress, cancel)
     started = time.perf_counter()
     stages.next()
     tensors = _state_dict(spec.source, spec.dtype)
     stages.next()
-    with staged_output(spec.output) as path:
+    with staged_output(spec.output, **output_rules(spec)) as path:
         save_file(tensors, str(path), metadata={"format": "pt", "converted_by": "model-workbench"})
     stages.done()
     return ExportResult(outputs=[str(Path(spec.output).expanduser().resolve())], exporter="safetensors",

@@ -150,16 +150,19 @@ def bench_generate(models, torch_source=None, *, progress: Optional[ProgressFn] 
 
 
 def run(recipe: str, output_dir: Optional[str] = None, *, progress: Optional[ProgressFn] = None,
-        cancel: Optional[CancelToken] = None) -> RunResult:
-    """Run a recipe file (TOML or YAML): every artifact and report.json / report.html go to the output folder."""
+        cancel: Optional[CancelToken] = None, overwrite: bool = False) -> RunResult:
+    """Run a recipe file (TOML or YAML): every artifact and report.json / report.html go to the output folder.
+    ``overwrite=True`` (or ``overwrite = true`` in the recipe) lets it replace files of the user's there."""
     from workbench.core.recipe import run_recipe
 
-    return run_recipe(recipe, output_dir, progress=progress, cancel=cancel)
+    return run_recipe(recipe, output_dir, progress=progress, cancel=cancel, overwrite=overwrite)
 
 
 def demo(output_dir: str = "workbench-demo", *, progress: Optional[ProgressFn] = None,
-         cancel: Optional[CancelToken] = None, quick: bool = False) -> RunResult:
-    """Build the built-in demo model (a tiny DeepSeek/Llama-style causal LM) and run the whole pipeline on it."""
+         cancel: Optional[CancelToken] = None, quick: bool = False, force: bool = False) -> RunResult:
+    """Build the built-in demo model (a tiny DeepSeek/Llama-style causal LM) and run the whole pipeline on it.
+    Running it again into the same folder re-writes the workbench's own files there; files of the user's are
+    replaced only with ``force``."""
     from workbench.core.demo import run_demo
 
-    return run_demo(output_dir, progress=progress, cancel=cancel, quick=quick)
+    return run_demo(output_dir, progress=progress, cancel=cancel, quick=quick, force=force)

@@ -78,7 +78,7 @@ def cmd_export(args):
         output_names=tuple(args.output_names) if args.output_names else None,
         dynamic_axes=parse_dynamic(args.dynamic) if args.dynamic else None,
         inputs=InputSpec(batch=args.batch, sequence=args.seq, shapes=_shapes(args.shape)),
-        external_data=True if args.external_data else None)
+        external_data=True if args.external_data else None, force=args.force)
     return api.export(spec, progress=_progress_printer(args.json))
 
 
@@ -94,7 +94,7 @@ def cmd_optimize(args):
 
     return api.optimize(args.model, args.output, level=args.level, simplify=args.simplify,
                         fusion=not args.no_fusion, against=_source(args, args.against) if args.against else None,
-                        target=args.target,
+                        target=args.target, force=args.force,
                         progress=_progress_printer(args.json))
 
 
@@ -105,7 +105,7 @@ def cmd_quantize(args):
                         calibration=args.calibration, tokenizer=args.tokenizer, method=args.method,
                         op_types=tuple(args.op_types) if args.op_types else None, exclude=tuple(args.exclude),
                         block_size=args.block_size, algorithm=args.algorithm, symmetric=args.symmetric,
-                        progress=_progress_printer(args.json))
+                        force=args.force, progress=_progress_printer(args.json))
 
 
 def cmd_bench(args):
@@ -145,13 +145,13 @@ def cmd_generate(args):
 def cmd_run(args):
     from workbench import api
 
-    return api.run(args.recipe, args.output, progress=_progress_printer(args.json))
+    return api.run(args.recipe, args.output, progress=_progress_printer(args.json), overwrite=args.force)
 
 
 def cmd_demo(args):
     from workbench import api
 
-    return api.demo(args.output, progress=_progress_printer(args.json), quick=args.quick)
+    return api.demo(args.output, progress=_progress_printer(args.json), quick=args.quick, force=args.force)
 
 
 def cmd_gui(args):
@@ -168,6 +168,12 @@ def cmd_plugins(args):
     return {"loaders": {n: l.origin for n, l in reg.loaders.items()},
             "targets": {n: {"description": t.description, "origin": t.origin} for n, t in reg.targets.items()},
             "broken": [{"origin": o, "error": e} for o, e in reg.broken]}
+
+
+def _add_force(p):
+    p.add_argument("--force", action="store_true", help="replace existing files of yours at the output (never "
+                   "folders, devices, the input, or what a link points to; the workbench's own earlier outputs "
+                   "are replaced without it)")
 
 
 def _add_common(p, source_flags: bool = False):
@@ -212,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seq", type=int, default=8, help="example sequence length")
     p.add_argument("--shape", nargs="+", metavar="NAME=DIMS", help="example input shapes, e.g. x=2x3x32x32")
     p.add_argument("--external-data", action="store_true", help="always write weights to model.onnx.data")
+    _add_force(p)
     _add_common(p, source_flags=True)
     p.set_defaults(func=cmd_export)
 
@@ -232,6 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target", choices=("cpu", "cuda"), default="cpu",
                    help="cuda: attention/LayerNorm/GELU fusion for the CUDA provider and fp16 (fp32 inputs/outputs)")
     p.add_argument("--against", help="re-validate against this PyTorch source")
+    _add_force(p)
     _add_common(p, source_flags=True)
     p.set_defaults(func=cmd_optimize)
 
@@ -248,6 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--block-size", type=int, default=128)
     p.add_argument("--algorithm", choices=("rtn", "hqq", "gptq"), default="rtn")
     p.add_argument("--symmetric", action="store_true")
+    _add_force(p)
     _add_common(p)
     p.set_defaults(func=cmd_quantize)
 
@@ -289,12 +298,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run a recipe file (TOML or YAML)")
     p.add_argument("recipe")
     p.add_argument("-o", "--output", help="output folder (default: the recipe's output_dir)")
+    _add_force(p)
     _add_common(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("demo", help="build the built-in demo model and run the whole pipeline on it")
     p.add_argument("-o", "--output", default="workbench-demo")
     p.add_argument("--quick", action="store_true", help="fewer benchmark iterations")
+    _add_force(p)
     _add_common(p)
     p.set_defaults(func=cmd_demo)
 
@@ -332,8 +343,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.command not in ("inspect", "plugins", "gui"):
         quiet_onnxruntime(args.debug)  # ORT's own log lines at ERROR before any session
 
+    from workbench.core.fsutil import Terminated, terminate_on_sigterm
+
+    if args.command != "gui":
+        terminate_on_sigterm()  # SIGTERM unwinds like Ctrl-C: staging and work folders are removed
     try:
         result = args.func(args)
+    except Terminated:
+        print(f"workbench {args.command}: terminated (SIGTERM); nothing was written", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print("workbench: interrupted; nothing was written", file=sys.stderr)
         return 1

@@ -6,18 +6,19 @@ from pathlib import Path
 
 
 def slow_writer(output: str, seconds: float = 120.0, progress=None, cancel=None):
-    """Writes into a staging folder and the output (as an engine would), then keeps working until killed."""
+    """Writes into a staging folder (as the engine does, through fsutil), then keeps working until killed."""
+    from workbench.core.fsutil import staged_output
+
     out = Path(output)
-    stage = out.parent / f".{out.name}.partial-test"
-    stage.mkdir(parents=True, exist_ok=True)
-    (stage / out.name).write_bytes(b"half written")
-    end = time.monotonic() + seconds
-    step = 0
-    while time.monotonic() < end:
-        step += 1
-        if progress:
-            progress(min(0.99, step / 1000), f"working {step}")
-        time.sleep(0.05)
+    with staged_output(out) as staged:
+        staged.write_bytes(b"half written")
+        end = time.monotonic() + seconds
+        step = 0
+        while time.monotonic() < end:
+            step += 1
+            if progress:
+                progress(min(0.99, step / 1000), f"working {step}")
+            time.sleep(0.05)
     return str(out)
 
 

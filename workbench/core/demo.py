@@ -89,16 +89,27 @@ def build_demo_model(folder: str | os.PathLike, seed: int = 0) -> Path:
     return folder
 
 
-def run_demo(output_dir: str = "workbench-demo", progress=None, cancel=None, quick: bool = False):
+def run_demo(output_dir: str = "workbench-demo", progress=None, cancel=None, quick: bool = False,
+             force: bool = False):
+    """Build the demo model in ``output_dir/demo-model`` (kept for the next run) and run the demo recipe there.
+
+    Every write goes through workbench.core.fsutil: a second run into the same folder re-writes the workbench's
+    own files, files of the user's are replaced only with ``force``, and a failed run removes what it added."""
+    from workbench.core.errors import WorkbenchError
+    from workbench.core.fsutil import output_folder, staged_folder, staged_output
     from workbench.core.jobs import no_progress
     from workbench.core.recipe import run_recipe
 
-    out = Path(output_dir).expanduser().resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    (progress or no_progress)(0.0, "building the demo model")
-    model_dir = out / "demo-model"
-    if not (model_dir / "config.json").exists():
-        build_demo_model(model_dir)
-    recipe = out / "demo.toml"
-    recipe.write_text(DEMO_RECIPE.replace("{iterations}", "20" if quick else "100"), encoding="utf-8")
-    return run_recipe(str(recipe), str(out), progress=progress, cancel=cancel)
+    with output_folder(output_dir) as out:
+        (progress or no_progress)(0.0, "building the demo model")
+        model_dir = out / "demo-model"
+        if not (model_dir / "config.json").is_file():
+            if os.path.lexists(model_dir):
+                raise WorkbenchError(f"{model_dir} exists and is not the demo model",
+                                     "give the demo a new or empty folder (-o DIR)")
+            with staged_folder(model_dir) as stage:
+                build_demo_model(stage)
+        recipe = out / "demo.toml"
+        with staged_output(recipe, force=force) as path:
+            path.write_text(DEMO_RECIPE.replace("{iterations}", "20" if quick else "100"), encoding="utf-8")
+        return run_recipe(str(recipe), str(out), progress=progress, cancel=cancel, overwrite=force)

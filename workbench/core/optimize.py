@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.fsutil import staged_output
+from workbench.core.fsutil import check_output, output_rules, staged_output
 from workbench.core.jobs import Stages
 from workbench.core.results import OptimizeResult
 from workbench.core.specs import OPT_LEVELS, OPT_TARGETS, OptimizeSpec, ValidateSpec
@@ -109,8 +109,7 @@ def optimize_model(spec: OptimizeSpec, progress=None, cancel=None) -> OptimizeRe
     src = regular_file(spec.model, "ONNX file", "give the path of an .onnx file")
     if spec.level not in OPT_LEVELS:
         raise WorkbenchError(f"unknown optimization level '{spec.level}'", "use basic, extended or all")
-    if Path(spec.output).expanduser().resolve() == src.resolve():
-        raise WorkbenchError("the output would overwrite the input", "choose another output file name")
+    check_output(spec.output, **output_rules(spec))  # not the input, a folder, a device, or a file of the user's
     if spec.target not in OPT_TARGETS:
         raise WorkbenchError(f"unknown optimization target '{spec.target}'", "use cpu or cuda")
     if spec.target == "cuda":
@@ -151,7 +150,7 @@ def optimize_model(spec: OptimizeSpec, progress=None, cancel=None) -> OptimizeRe
             steps.append({"name": name, "applied": True, "nodes_before": nodes_in,
                           "nodes_after": sum(op_counts(out).values()), "detail": detail})
             current = out
-        _publish(current, spec.output, large)
+        _publish(current, spec.output, large, spec)
     after = op_counts(spec.output)
     validation = None
     stages.next()
@@ -165,9 +164,9 @@ def optimize_model(spec: OptimizeSpec, progress=None, cancel=None) -> OptimizeRe
                           op_counts_before=dict(before), op_counts_after=dict(after), validation=validation)
 
 
-def _publish(current: Path, output, large: bool) -> None:
+def _publish(current: Path, output, large: bool, spec=None) -> None:
     """Copy the last step's model (and its weights file) to ``output``, complete or not at all."""
-    with staged_output(output) as final:
+    with staged_output(output, **output_rules(spec)) as final:
         for item in current.parent.iterdir():
             shutil.copy2(item, final.parent / (final.name + item.name[len("model.onnx"):]))
         if large:

@@ -355,7 +355,7 @@ def optimize_cuda(spec: OptimizeSpec, src: Path, progress=None, cancel=None) -> 
             current = Path(tmp) / "copy" / "model.onnx"
             current.parent.mkdir()
             _save(onnx.load(str(src)), current, large)
-        _publish(current, spec.output, large)
+        _publish(current, spec.output, large, spec)
     after = op_counts(spec.output)
     stages.done("optimized for CUDA")
     return OptimizeResult(output=str(Path(spec.output).expanduser().resolve()), steps=steps,

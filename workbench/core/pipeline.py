@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from workbench.core.errors import JobCancelled, WorkbenchError
+from workbench.core.fsutil import check_name, check_outputs, output_folder, source_inputs
 from workbench.core.jobs import no_progress
 from workbench.core.results import RunResult
 from workbench.core.specs import BenchSpec, ExportSpec, InputSpec, ModelSource, OptimizeSpec, QuantSpec, ValidateSpec
@@ -56,16 +57,36 @@ def _export_spec(recipe, source, out: Path) -> ExportSpec:
                       input_names=tuple(e["input_names"]) if e.get("input_names") else None,
                       output_names=tuple(e["output_names"]) if e.get("output_names") else None,
                       inputs=InputSpec(batch=e.get("batch", 2), sequence=e.get("sequence", 8)),
-                      external_data=e.get("external_data"))
+                      external_data=e.get("external_data"), force=recipe.overwrite)
+
+
+def _quant_label(q: dict) -> str:
+    return check_name(q.get("name") or QUANT_FILE.get(q["mode"], q["mode"]), "[[quantize]] name")
+
+
+def _planned(recipe, source, out: Path) -> list:
+    """Every file the run will write, checked before anything runs."""
+    is_onnx = recipe.export.get("target", "onnx") == "onnx"
+    paths = [_export_spec(recipe, source, out).output, out / "report.json", out / "report.html"]
+    if is_onnx and recipe.optimize is not None:
+        paths.append(out / "optimized" / "model.onnx")
+    paths += [out / "quantized" / f"model.{_quant_label(q)}.onnx" for q in (recipe.quantize if is_onnx else [])]
+    return paths
 
 
 def run_pipeline(recipe, progress=None, cancel=None) -> RunResult:
+    source = _source(recipe)
+    # The output folder is checked (not /, a system folder, a file, or in the source folder) and made; on failure
+    # everything this run wrote in it is removed again (workbench.core.fsutil.output_folder).
+    with output_folder(recipe.output_dir, inputs=source_inputs(source)) as out:
+        check_outputs(_planned(recipe, source, out), force=recipe.overwrite, inputs=source_inputs(source), root=out)
+        return _run_pipeline(recipe, source, out, progress, cancel)
+
+
+def _run_pipeline(recipe, source, out: Path, progress, cancel) -> RunResult:
     from workbench import api
     from workbench.core.report import write_report
 
-    out = recipe.output_dir
-    out.mkdir(parents=True, exist_ok=True)
-    source = _source(recipe)
     steps_total = 2 + bool(recipe.validate is not None) + bool(recipe.optimize is not None) + \
         len(recipe.quantize) + bool(recipe.bench is not None)
     bar = _Progress(progress, cancel, steps_total)
@@ -111,20 +132,21 @@ def run_pipeline(recipe, progress=None, cancel=None) -> RunResult:
         o = recipe.optimize
         ospec = OptimizeSpec(model=model, output=str(out / "optimized" / "model.onnx"), level=o.get("level", "extended"),
                              simplify=o.get("simplify", True), fusion=o.get("fusion", True), against=source,
-                             target=o.get("target", "cpu"))
+                             target=o.get("target", "cpu"), force=recipe.overwrite)
         res = record("optimize", lambda: api.optimize(ospec, progress=bar.step("optimize"), cancel=cancel))
         if res is not None:
             variants["ORT optimized"] = res.output
     for q in (recipe.quantize if is_onnx else []):
         mode = q["mode"]
-        label = q.get("name") or QUANT_FILE.get(mode, mode)
+        label = _quant_label(q)
         qspec = QuantSpec(model=model, output=str(out / "quantized" / f"model.{label}.onnx"), mode=mode,
                           per_channel=q.get("per_channel", True), calibration=q.get("calibration"),
                           method=q.get("method", "minmax"),
                           op_types=tuple(q["op_types"]) if q.get("op_types") else None,
                           exclude=tuple(q.get("exclude", ())), block_size=q.get("block_size", 128),
                           algorithm=q.get("algorithm", "rtn"), symmetric=q.get("symmetric", False),
-                          calibration_samples=q.get("calibration_samples", 32))
+                          calibration_samples=q.get("calibration_samples", 32), min_cosine=q.get("min_cosine"),
+                          max_excluded=q.get("max_excluded"), force=recipe.overwrite)
         res = record(f"quantize {label}", lambda qs=qspec, lb=label: api.quantize(
             qs, progress=bar.step(f"quantize {lb}"), cancel=cancel))
         if res is not None:
@@ -139,7 +161,7 @@ def run_pipeline(recipe, progress=None, cancel=None) -> RunResult:
     bar.step("report")
     report["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
     report["variants"] = variants
-    json_path, html_path = write_report(report, out)
+    json_path, html_path = write_report(report, out, recipe.overwrite, source_inputs(source))
     (progress or no_progress)(1.0, "done")
     return RunResult(output_dir=str(out), report_json=str(json_path), report_html=str(html_path),
                      steps=[s["name"] for s in report["steps"]], failed=report["failed"])

@@ -24,7 +24,7 @@ from workbench.core.errors import WorkbenchError
 # Every key each section accepts, with its type (hand-written: no schema library is in the dependency set and
 # the messages must name the key in plain words).
 SCHEMA: dict = {
-    "": {"name": str, "output_dir": str, "description": str},
+    "": {"name": str, "output_dir": str, "description": str, "overwrite": bool},
     "source": {"path": str, "task": str, "weights": str, "trust_code": bool},
     "export": {"target": str, "exporter": str, "opset": int, "dtype": str, "constant_folding": bool,
                "dynamic": list, "batch": int, "sequence": int, "input_names": list, "output_names": list,
@@ -51,6 +51,7 @@ class Recipe:
     optimize: Optional[dict] = None
     quantize: list = field(default_factory=list)
     bench: Optional[dict] = None
+    overwrite: bool = False  # replace files of the user's in the output folder (see workbench.core.fsutil)
 
 
 def _typed(section: str, key: str, value, where: str):
@@ -114,6 +115,7 @@ def parse_recipe(text: str, path: Path, suffix: str = ".toml") -> Recipe:
             raise WorkbenchError(f"{where}: a [[quantize]] entry has no mode", "add mode = \"int8-dynamic\"")
         if "calibration" in q:
             q["calibration"] = _resolve(base, q["calibration"])
+    _check_quantize_names(quant, where)
 
     def optional(name):
         if name not in data:
@@ -124,7 +126,23 @@ def parse_recipe(text: str, path: Path, suffix: str = ".toml") -> Recipe:
     return Recipe(path=path, name=top.get("name", path.stem),
                   output_dir=Path(_resolve(base, top.get("output_dir", f"{path.stem}-out"))), source=source,
                   export=_section(data.get("export") or {}, "export", where), validate=optional("validate"),
-                  optimize=optional("optimize"), quantize=quant, bench=optional("bench"))
+                  optimize=optional("optimize"), quantize=quant, bench=optional("bench"),
+                  overwrite=top.get("overwrite", False))
+
+
+def _check_quantize_names(quant: list, where: str) -> None:
+    """Each [[quantize]] becomes quantized/model.<name>.onnx: a plain name, and no two the same."""
+    from workbench.core.fsutil import check_name
+    from workbench.core.pipeline import QUANT_FILE
+
+    seen = set()
+    for q in quant:
+        label = q.get("name") or QUANT_FILE.get(q["mode"], q["mode"])
+        check_name(label, f"{where}: [[quantize]] name" if "name" in q else f"{where}: [[quantize]] mode")
+        if label in seen:
+            raise WorkbenchError(f"{where}: two [[quantize]] entries would both write model.{label}.onnx",
+                                 'give one of them a name, e.g. name = "int8-b"')
+        seen.add(label)
 
 
 def _resolve(base: Path, value: str) -> str:
@@ -149,6 +167,8 @@ def load_recipe(path: str) -> Recipe:
 def recipe_to_dict(recipe: Recipe) -> dict:
     data = {"name": recipe.name, "output_dir": str(recipe.output_dir), "source": recipe.source,
             "export": recipe.export}
+    if recipe.overwrite:
+        data["overwrite"] = True
     for key in ("validate", "optimize", "bench"):
         if getattr(recipe, key) is not None:
             data[key] = getattr(recipe, key)
@@ -157,12 +177,15 @@ def recipe_to_dict(recipe: Recipe) -> dict:
     return data
 
 
-def run_recipe(path: str, output_dir: Optional[str] = None, progress=None, cancel=None):
+def run_recipe(path: str, output_dir: Optional[str] = None, progress=None, cancel=None,
+               overwrite: Optional[bool] = None):
     from workbench.core.pipeline import run_pipeline
 
     recipe = load_recipe(path)
     if output_dir:
         recipe.output_dir = Path(output_dir).expanduser().resolve()
+    if overwrite:  # --force: on top of the recipe's own overwrite = true
+        recipe.overwrite = True
     return run_pipeline(recipe, progress=progress, cancel=cancel)
 
 

@@ -132,11 +132,12 @@ def render_html(report: dict) -> str:
             "</body></html>")
 
 
-def write_report(report: dict, out_dir: Path) -> tuple[Path, Path]:
+def write_report(report: dict, out_dir: Path, force: bool = False, inputs=()) -> tuple[Path, Path]:
+    """Write report.json and report.html into ``out_dir`` (replacing files of the user's only with ``force``)."""
     out_dir = Path(out_dir)
     json_path, html_path = out_dir / "report.json", out_dir / "report.html"
-    with staged_output(json_path) as p:
+    with staged_output(json_path, force=force, inputs=inputs) as p:
         p.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
-    with staged_output(html_path) as p:
+    with staged_output(html_path, force=force, inputs=inputs) as p:
         p.write_text(render_html(report), encoding="utf-8")
     return json_path, html_path

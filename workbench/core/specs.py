@@ -57,6 +57,7 @@ class ExportSpec:
     dynamic_axes: Optional[dict] = None  # {input_name: {axis: dim_name}}; None: batch and sequence are dynamic
     inputs: InputSpec = field(default_factory=InputSpec)
     external_data: Optional[bool] = None  # None: decided by size (always for dynamo)
+    force: bool = False  # replace existing files of the user's (never folders, devices, links' targets, inputs)
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class OptimizeSpec:
     fusion: bool = True  # ORT transformer fusion where the model type is known and it applies
     against: Optional[ModelSource] = None  # re-validate against this source when given
     target: str = "cpu"  # "cuda": fusion for the CUDA provider + fp16 (workbench.core.optimize_cuda)
+    force: bool = False  # replace existing files of the user's (see workbench.core.fsutil)
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,7 @@ class QuantSpec:
     algorithm: str = "rtn"  # weight-only: rtn, hqq, gptq
     symmetric: bool = False
     calibration_samples: int = 32
+    force: bool = False  # replace existing files of the user's (see workbench.core.fsutil)
 
 
 @dataclass(frozen=True)

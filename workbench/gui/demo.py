@@ -1,9 +1,14 @@
 """`workbench gui --demo`: build the tiny demo model, then walk the pipeline on it, panel by panel
-(load -> export -> validate -> quantize int8 -> benchmark), narrating each step in the log and status bar."""
+(load -> export -> validate -> quantize int8 -> benchmark), narrating each step in the log and status bar.
+
+Every output of a demo run goes into a new folder of its own (``<tmp>/model-workbench-demo/runs/run-*``): the
+panels' output fields are pointed there before each step, so paths the user left in the panels are never
+written to."""
 
 from __future__ import annotations
 
 import tempfile
+import time
 from pathlib import Path
 from typing import Optional
 
@@ -19,6 +24,13 @@ def default_demo_folder() -> Path:
     return Path(tempfile.gettempdir()) / "model-workbench-demo" / "demo-model"
 
 
+def new_run_folder() -> Path:
+    """A new, empty folder for one demo run's outputs."""
+    root = default_demo_folder().parent / "runs"
+    root.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=time.strftime("run-%Y%m%d-%H%M%S-"), dir=root))
+
+
 class DemoRunner(QObject):
     """Drives the window through the pipeline; each step starts when the previous step's jobs succeeded."""
 
@@ -29,6 +41,8 @@ class DemoRunner(QObject):
         super().__init__(parent or window)
         self.window = window
         self.folder = Path(folder) if folder else default_demo_folder()
+        self.run_dir: Optional[Path] = None  # made by start(): this run's outputs, and nothing else, go there
+        self._user_output_dir = ""
         self.running = False
         self.index = -1
         self.current_step = ""
@@ -39,7 +53,7 @@ class DemoRunner(QObject):
              self._build),
             ("load", self.tr("Step 1: loading the model and checking it for problems."), self._load),
             ("export", self.tr("Step 2: exporting to ONNX, a format that many runtimes and devices understand."),
-             window.run_export),
+             self._export),
             ("validate", self.tr("Step 3: checking that the ONNX model computes the same numbers as PyTorch."),
              window.run_validate),
             ("quantize", self.tr("Step 4: making an 8-bit version that is smaller and usually faster."),
@@ -54,13 +68,21 @@ class DemoRunner(QObject):
     def start(self) -> None:
         self.running = True
         self.index = -1
+        self.run_dir = new_run_folder()
+        self._user_output_dir = self.window.state.output_dir
+        self.window.state.output_dir = str(self.run_dir)
         self.say(self.tr("Demo: watch the workbench take a model from PyTorch to a fast, small ONNX model."))
         self._next()
 
     def stop(self) -> None:
         if self.running:
             self.running = False
+            self._restore_output_dir()
             self.finished.emit(False)
+
+    def _restore_output_dir(self) -> None:
+        if self.window.state.output_dir == str(self.run_dir):
+            self.window.state.output_dir = self._user_output_dir
 
     def _next(self) -> None:
         if not self.running:
@@ -68,6 +90,7 @@ class DemoRunner(QObject):
         self.index += 1
         if self.index >= len(self.steps):
             self.running = False
+            self._restore_output_dir()
             self.say(self.tr("Demo finished: every step succeeded. Open the Graph tab to explore the model."))
             self.finished.emit(True)
             return
@@ -127,6 +150,7 @@ class DemoRunner(QObject):
     def _fail(self, message: str) -> None:
         self.say(message)
         self.running = False
+        self._restore_output_dir()
         self.finished.emit(False)
 
     # -- steps -----------------------------------------------------------------------------------------------
@@ -140,9 +164,16 @@ class DemoRunner(QObject):
     def _load(self):
         return self.window.open_path(str(self.folder))
 
+    def _export(self):
+        panel = self.window.export_panel
+        panel.output_edit.setText(str(self.run_dir / "model.onnx"))  # never the path left in the panel
+        return self.window.run_export()
+
     def _quantize(self):
         panel = self.window.quantize_panel
         for mode, check in panel.mode_checks.items():
             check.setChecked(mode == "int8-dynamic")
+        panel.input_combo.setEditText(str(self.run_dir / "model.onnx"))
+        panel.output_dir_edit.setText(str(self.run_dir))
         return self.window.run_quantize()
 

@@ -97,14 +97,16 @@ def dumps(recipe: dict) -> str:
     return "\n".join(lines).lstrip("\n") + "\n"
 
 
-def save(recipe: dict, path: str | os.PathLike) -> Path:
-    """Write a recipe; the file is replaced only once it is complete."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.partial")
-    tmp.write_text(dumps(recipe), encoding="utf-8")
-    os.replace(tmp, target)
-    return target
+def save(recipe: dict, path: str | os.PathLike, force: bool = True) -> Path:
+    """Write a recipe; the file is replaced only once it is complete (through workbench.core.fsutil: never a
+    folder, a device or a link's target; an existing file of the user's only with ``force``, which the save
+    dialog has asked about)."""
+    from workbench.core.fsutil import staged_output
+
+    text = dumps(recipe)
+    with staged_output(path, force=force) as staged:
+        staged.write_text(text, encoding="utf-8")
+    return Path(path)
 
 
 def load(path: str | os.PathLike) -> dict:

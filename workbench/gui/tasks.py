@@ -32,11 +32,11 @@ def run_quantize(spec, progress=None, cancel=None):
     return api.quantize(spec, progress=progress, cancel=cancel)
 
 
-def run_recipe(recipe: str, output_dir=None, progress=None, cancel=None):
+def run_recipe(recipe: str, output_dir=None, progress=None, cancel=None, overwrite: bool = False):
     """A whole recipe (child process)."""
     from workbench import api
 
-    return api.run(recipe, output_dir, progress=progress, cancel=cancel)
+    return api.run(recipe, output_dir, progress=progress, cancel=cancel, overwrite=overwrite)
 
 
 def build_demo_model(folder: str, progress=None, cancel=None) -> str:

@@ -14,11 +14,9 @@ Results cross threads only through signals. Nothing in this module touches a wid
 
 from __future__ import annotations
 
-import glob
 import multiprocessing
 import os
 import queue as queue_mod
-import shutil
 import signal
 import time
 import traceback
@@ -28,6 +26,7 @@ from typing import Callable, Iterable, Optional
 from PySide6.QtCore import QElapsedTimer, QObject, QThread, Signal
 
 from workbench.core.errors import JobCancelled, WorkbenchError
+from workbench.core.fsutil import Terminated, terminate_on_sigterm
 from workbench.core.jobs import CancelToken
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
@@ -98,6 +97,8 @@ def _child_main(channel, fn, args, kwargs) -> None:
             os.setpgid(0, 0)
         except OSError:
             pass
+    terminate_on_sigterm()  # Cancel sends SIGTERM: it unwinds the job, so its staging folders are removed
+
     def send(fraction, message):
         try:
             channel.put(("progress", fraction, message))
@@ -109,6 +110,11 @@ def _child_main(channel, fn, args, kwargs) -> None:
         channel.put(("result", result))
     except JobCancelled as err:
         channel.put(("cancelled", str(err)))
+    except Terminated:  # the job's cleanup has run; end as the signal would have (the parent sees -SIGTERM)
+        channel.close()
+        channel.join_thread()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
     except BaseException as err:  # noqa: BLE001 - every failure goes back as one line plus its traceback
         channel.put(("error", error_line(err), traceback.format_exc()))
     finally:
@@ -256,20 +262,21 @@ class ProcessWorker(_Worker):
         _signal_group(proc, getattr(signal, "SIGKILL", signal.SIGTERM), group_only=True)
 
     def _remove_partial(self, remove_outputs: bool) -> None:
-        """Remove the staging folders a killed child left, and (on cancel) outputs it wrote during the job."""
+        """Remove the staging folders a killed child left (those of dead processes only), and on cancel the
+        files the child itself finished writing (its folder's manifest says so: never a file of the user's)."""
+        from workbench.core.fsutil import clean_stale, written_by
+
         for out in self.cleanup:
             path = Path(out)
-            for partial in glob.glob(str(path.parent / f".{glob.escape(path.name)}.partial-*")):
-                shutil.rmtree(partial, ignore_errors=True)
-            if not remove_outputs:
+            for folder in {path.parent, path}:
+                if folder.is_dir() and not folder.is_symlink():
+                    clean_stale(folder)
+            if not remove_outputs or self.pid is None:
                 continue
             for candidate in (path, Path(str(path) + ".data")):
                 try:
-                    if candidate.exists() and candidate.stat().st_mtime >= self.started_at - 1:
-                        if candidate.is_dir():
-                            shutil.rmtree(candidate, ignore_errors=True)
-                        else:
-                            candidate.unlink()
+                    if written_by(candidate, self.pid):
+                        candidate.unlink()
                 except OSError:
                     pass
 

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.fsutil import staged_output
+from workbench.core.fsutil import check_output, output_rules, staged_output
 from workbench.core.jobs import Stages
 from workbench.core.results import ExportResult
 from workbench.core.specs import ExportSpec
@@ -218,6 +218,7 @@ def export_decoder(spec: ExportSpec, progress=None, cancel=None) -> ExportResult
 
     final = _output_path(spec)
     torch_onnx._check_spec(dataclasses.replace(spec, output=str(final)))
+    check_output(final, **output_rules(spec))  # before the work: nothing it may not replace
     if spec.input_names or spec.output_names or spec.dynamic_axes:
         raise WorkbenchError(f"--task {TASK} names its inputs, outputs and dynamic axes itself",
                              "leave out --input-names, --output-names and --dynamic")
@@ -236,7 +237,7 @@ def export_decoder(spec: ExportSpec, progress=None, cancel=None) -> ExportResult
     axes = dynamic_axes(len(layout), positions)
     exporter = spec.exporter if spec.exporter != "dynamo" else loaded.family.get("exporter", "dynamo")
     stages.next()
-    with staged_output(final) as path:
+    with staged_output(final, **output_rules(spec)) as path:
         exporter, fallback_reason = _run_exporter(exporter, module, inputs, path, spec, names, axes)
         stages.next()
         torch_onnx._check(path)

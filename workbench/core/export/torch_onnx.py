@@ -14,8 +14,8 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.export import lean
 from workbench.core.export.dynamic_axes import normalize, to_dynamic_shapes
 from workbench.core.export.errors import explain, export_error, first_line
-from workbench.core.fsutil import staged_output
 from workbench.core.export.readback import check_dynamic
+from workbench.core.fsutil import check_output, output_rules, staged_output
 from workbench.core.jobs import Stages
 from workbench.core.registry import Target
 from workbench.core.results import ExportResult
@@ -94,6 +94,7 @@ def export_onnx(spec: ExportSpec, progress=None, cancel=None) -> ExportResult:
 
         return export_decoder(spec, progress, cancel)
     _check_spec(spec)
+    check_output(spec.output, **output_rules(spec))  # before the work: nothing it may not replace
     stages = Stages(["loading the model", "exporting", "checking the ONNX file"], progress, cancel)
     started = time.perf_counter()
     stages.next()
@@ -113,7 +114,7 @@ def export_onnx(spec: ExportSpec, progress=None, cancel=None) -> ExportResult:
         _weights_bytes(loaded.module) > EXTERNAL_DATA_ABOVE or weights is not None)
     fallback_reason = None
     stages.next()
-    with staged_output(spec.output) as path:
+    with staged_output(spec.output, **output_rules(spec)) as path:
         if exporter == "dynamo" and weights is not None:
             try:
                 notes += lean.export(loaded, weights, inputs, path, spec, names, axes)

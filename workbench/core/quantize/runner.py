@@ -49,7 +49,7 @@ from typing import Optional
 import numpy as np
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.fsutil import file_size, staged_output
+from workbench.core.fsutil import check_output, file_size, output_rules, staged_output, work_folder
 from workbench.core.jobs import CancelToken, ProgressFn, Stages
 from workbench.core.results import Fidelity, QuantizeResult
 from workbench.core.specs import CALIBRATION_METHODS, QUANT_MODES, WEIGHT_ONLY_ALGOS, QuantSpec
@@ -72,7 +72,7 @@ def quantize_model(spec: QuantSpec, progress: Optional[ProgressFn] = None,
     """Quantize ``spec.model`` to ``spec.output``; the result carries sizes, settings and fidelity."""
     check_spec(spec)
     src = Path(spec.model).expanduser().resolve()  # absolute: the quantizers run in another current directory
-    final = Path(spec.output).expanduser().resolve()
+    final = check_output(spec.output, **output_rules(spec))  # before the work: nothing it may not replace
     needs_data = spec.mode == "int8-static" or (_weight_only(spec.mode) and spec.algorithm == "gptq")
     names = ["checking the model"]
     names += ["reading calibration data"] if needs_data else []
@@ -97,7 +97,7 @@ def quantize_model(spec: QuantSpec, progress: Optional[ProgressFn] = None,
         stages.next()
         model = _QUANTIZERS[spec.mode](source, work, spec, reader, settings)
         stages.next()
-        with staged_output(final) as out:
+        with staged_output(final, **output_rules(spec)) as out:
             settings["external_data"] = _save(model, out)
             del model
             _check_result(out, src, spec)
@@ -290,13 +290,9 @@ class _QuietOrt(logging.Filter):
 @contextlib.contextmanager
 def _workdir(parent: Path):
     """A private folder next to the output, made the current directory and the temporary folder while it lives."""
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=".quantize-work-", dir=parent))
-    except OSError as err:
-        raise WorkbenchError(f"cannot write to {parent}: {err.strerror or err}",
-                             "choose an output folder you can write to") from err
-    with _LOCK:
+    scratch = contextlib.ExitStack()  # .quantize-work-PID-*, removed with the folders made for it
+    work = scratch.enter_context(work_folder(parent, "quantize"))
+    with _LOCK, scratch:
         old_cwd, old_tmp = os.getcwd(), tempfile.tempdir
         loggers = {name: logging.getLogger(name).level for name in list(logging.root.manager.loggerDict)
                    if name.startswith(("onnxruntime", "neural_compressor"))}
@@ -317,7 +313,6 @@ def _workdir(parent: Path):
             tempfile.tempdir = old_tmp
             for name, level in loggers.items():
                 logging.getLogger(name).setLevel(level)
-            shutil.rmtree(work, ignore_errors=True)
 
 
 def _tensor_bytes(model) -> int:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from workbench.core.compare import compare
 from workbench.core.errors import WorkbenchError
-from workbench.core.fsutil import staged_output
+from workbench.core.fsutil import check_output, output_rules, staged_output
 from workbench.core.jobs import Stages
 from workbench.core.registry import Target
 from workbench.core.results import ExportResult, OutputDiff, ValidateResult
@@ -24,6 +24,7 @@ def export_torchscript(spec: ExportSpec, progress=None, cancel=None) -> ExportRe
 
     if not str(spec.output).endswith((".pt", ".ts", ".torchscript")):
         raise WorkbenchError(f"output '{spec.output}' is not a TorchScript file name", "name it like model.pt")
+    check_output(spec.output, **output_rules(spec))  # before the work: nothing it may not replace
     stages = Stages(["loading the model", "tracing", "saving"], progress, cancel)
     started = time.perf_counter()
     stages.next()
@@ -38,7 +39,7 @@ def export_torchscript(spec: ExportSpec, progress=None, cancel=None) -> ExportRe
         first = next((ln for ln in str(err).splitlines() if ln.strip()), type(err).__name__)[:300]
         raise WorkbenchError(f"TorchScript tracing failed: {first}", "export to ONNX instead") from err
     stages.next()
-    with staged_output(spec.output) as path:
+    with staged_output(spec.output, **output_rules(spec)) as path:
         traced.save(str(path))
     stages.done("exported")
     return ExportResult(outputs=[str(Path(spec.output).expanduser().resolve())], exporter="torch.jit.trace",

@@ -41,6 +41,39 @@ def show_error(parent: Optional[QWidget], title: str, message: str) -> QMessageB
     return box
 
 
+def ask_replace(parent: Optional[QWidget], paths: list) -> bool:
+    """Ask before a job replaces existing files (named in the question); True only when the user agrees."""
+    title = QCoreApplication.translate("PanelBase", "Replace existing files?")
+    text = QCoreApplication.translate("PanelBase", "These files already exist and will be replaced:\n\n{0}\n\n"
+                                      "Replace them?").format("\n".join(str(p) for p in paths))
+    answer = QMessageBox.question(parent, title, text, QMessageBox.Yes | QMessageBox.No, QMessageBox.No)
+    return answer == QMessageBox.Yes
+
+
+def confirm_outputs(parent: Optional[QWidget], args: tuple):
+    """``args`` with the job's spec given ``force=True`` when its output exists and the user agreed to replace
+    it; None when the user said no. Outputs that are never replaced (folders, devices, the input) are left for
+    the job to refuse with its one-line message."""
+    import dataclasses
+
+    from workbench.core.errors import WorkbenchError
+    from workbench.core.fsutil import output_rules, would_replace
+
+    spec = args[0] if args else None
+    if not dataclasses.is_dataclass(spec) or not hasattr(spec, "force") or spec.force or \
+            not getattr(spec, "output", None):
+        return args
+    try:
+        existing = would_replace(spec.output, inputs=output_rules(spec)["inputs"])
+    except WorkbenchError:
+        return args
+    if not existing:
+        return args
+    if not ask_replace(parent, existing):
+        return None
+    return (dataclasses.replace(spec, force=True), *args[1:])
+
+
 class PathEdit(QWidget):
     """A line edit with a Browse button (file, folder, or save-file)."""
 
@@ -190,7 +223,7 @@ class PanelBase(QWidget):
                 return None
         try:
             written = recipes.save(self.build_recipe(), path)
-        except (OSError, ValueError) as err:
+        except Exception as err:  # noqa: BLE001 - OSError, ValueError, WorkbenchError (e.g. a folder or a device)
             show_error(self, QCoreApplication.translate("PanelBase", "Save recipe"), str(err))
             return None
         self.log(QCoreApplication.translate("PanelBase", "Recipe saved to {0}").format(written))
@@ -199,7 +232,12 @@ class PanelBase(QWidget):
 
     # -- jobs ----------------------------------------------------------------------------------------------------
     def start_job(self, name: str, fn, *args, process: bool = True, cleanup=(), on_success=None, **kwargs):
-        """Start ``fn`` as a job; failures go to a message box and the log, success to ``on_success``."""
+        """Start ``fn`` as a job; failures go to a message box and the log, success to ``on_success``. When the
+        job's output exists, the user is asked first (None: the user chose not to replace it)."""
+        args = confirm_outputs(self, args)
+        if args is None:
+            self.log(QCoreApplication.translate("PanelBase", "Not started: {0} (kept the existing files)").format(name))
+            return None
         jobs = self.state.jobs
         if process:
             job = jobs.run_in_process(name, fn, *args, cleanup=cleanup, **kwargs)

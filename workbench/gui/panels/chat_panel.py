@@ -377,6 +377,9 @@ class ChatPanel(PanelBase):
         self.export_button.setEnabled(False)
         self.export_job = self.start_job(self.tr("Export for chat"), run_export, spec, cleanup=[spec.output],
                                          on_success=lambda _r: self._exported(spec.output))
+        if self.export_job is None:  # the user kept the existing files
+            self.export_button.setEnabled(True)
+            return None
         self.export_job.finished.connect(lambda _s: self.export_button.setEnabled(bool(self.state.source_path)))
         return self.export_job
 

@@ -187,6 +187,9 @@ class QuantizePanel(PanelBase):
             self._set_row(spec.mode, self.tr("running"), BUSY_COLOR, output=spec.output)
             job = self.start_job(self.tr("Quantize {0}").format(spec.mode), run_quantize, spec,
                                  cleanup=[spec.output], on_success=self.show_result)
+            if job is None:  # the user kept the existing file
+                self._set_row(spec.mode, self.tr("not started"), None)
+                continue
             job.failed.connect(lambda msg, m=spec.mode: self._set_row(m, self.tr("failed"), BAD_COLOR, tip=msg))
             job.cancelled.connect(lambda m=spec.mode: self._set_row(m, self.tr("cancelled"), None))
             job.finished.connect(lambda _s: self._update_busy())

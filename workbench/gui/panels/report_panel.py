@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.gui import commands, recipes
-from workbench.gui.panels.base import PanelBase, PathEdit, show_error
+from workbench.gui.panels.base import PanelBase, PathEdit, ask_replace, show_error
 from workbench.gui.tasks import run_recipe as run_recipe_job
 from workbench.gui.theme import icon
 
@@ -134,19 +134,50 @@ class ReportPanel(PanelBase):
         folder = Path(self.output_edit.text() or self.state.default_output_dir())
         if not self.state.source_path:
             raise ValueError(self.tr("Load a model or a recipe first."))
-        written = recipes.save(self.build_recipe(), folder / "recipe.toml")
+        from workbench.core.fsutil import would_replace
+
+        target = folder / "recipe.toml"
+        existing = would_replace(target)
+        if existing and not ask_replace(self, existing):
+            raise ValueError(self.tr("Kept the existing {0}: choose another output folder.").format(target))
+        written = recipes.save(self.build_recipe(), target, force=bool(existing))
         self.recipe_edit.setText(str(written))
         return str(written)
 
     def run_recipe(self):
+        from workbench.core.errors import WorkbenchError
+
         try:
             recipe = self._recipe_for_run()
-        except (ValueError, OSError) as err:
+        except (ValueError, OSError, WorkbenchError) as err:
             show_error(self, self.tr("Run recipe"), str(err))
             return None
         output = self.output_edit.text() or None
+        overwrite = self._ask_overwrite(recipe, output)
+        if overwrite is None:
+            self.log(self.tr("Not started: the recipe would replace existing files"))
+            return None
         return self.start_job(self.tr("Run recipe {0}").format(Path(recipe).name), run_recipe_job, recipe, output,
-                              on_success=self.show_result)
+                              overwrite=overwrite, on_success=self.show_result)
+
+    def _ask_overwrite(self, recipe_path: str, output):
+        """False: nothing of the user's would be replaced (or the job will refuse by itself); True: the user agreed
+        to replace the files named in the question; None: the user said no."""
+        from workbench.core.fsutil import source_inputs, would_replace
+        from workbench.core.pipeline import _planned, _source
+        from workbench.core.recipe import load_recipe
+
+        try:
+            recipe = load_recipe(recipe_path)
+            out = Path(output).expanduser().resolve() if output else recipe.output_dir
+            source = _source(recipe)
+            existing = [p for path in _planned(recipe, source, out)
+                        for p in would_replace(path, inputs=source_inputs(source))]
+        except Exception:  # noqa: BLE001 - a bad recipe or a refused folder: the job says why, in one line
+            return False
+        if not existing or recipe.overwrite:
+            return False
+        return True if ask_replace(self, existing) else None
 
     def show_result(self, result) -> None:
         self.result = result
