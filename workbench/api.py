@@ -150,12 +150,14 @@ def bench_generate(models, torch_source=None, *, progress: Optional[ProgressFn] 
 
 
 def run(recipe: str, output_dir: Optional[str] = None, *, progress: Optional[ProgressFn] = None,
-        cancel: Optional[CancelToken] = None, overwrite: bool = False) -> RunResult:
+        cancel: Optional[CancelToken] = None, overwrite: bool = False, trust_code: bool = False) -> RunResult:
     """Run a recipe file (TOML or YAML): every artifact and report.json / report.html go to the output folder.
-    ``overwrite=True`` (or ``overwrite = true`` in the recipe) lets it replace files of the user's there."""
+    ``overwrite=True`` (or ``overwrite = true`` in the recipe) lets it replace files of the user's there.
+    The recipe's ``[source] trust_code = true`` is honoured only with ``trust_code=True`` (``--trust-code``)."""
     from workbench.core.recipe import run_recipe
 
-    return run_recipe(recipe, output_dir, progress=progress, cancel=cancel, overwrite=overwrite)
+    return run_recipe(recipe, output_dir, progress=progress, cancel=cancel, overwrite=overwrite,
+                      trust_code=trust_code)
 
 
 def demo(output_dir: str = "workbench-demo", *, progress: Optional[ProgressFn] = None,

@@ -145,7 +145,8 @@ def cmd_generate(args):
 def cmd_run(args):
     from workbench import api
 
-    return api.run(args.recipe, args.output, progress=_progress_printer(args.json), overwrite=args.force)
+    return api.run(args.recipe, args.output, progress=_progress_printer(args.json), overwrite=args.force,
+                   trust_code=args.trust_code)
 
 
 def cmd_demo(args):
@@ -182,7 +183,8 @@ def _add_common(p, source_flags: bool = False):
     if source_flags:
         p.add_argument("--weights", help="weights file for a model.py:ClassName source")
         p.add_argument("--trust-code", action="store_true",
-                       help="allow running the user's model.py (a model.py:ClassName source runs that code)")
+                       help="allow running the user's code: a model.py:ClassName source, or a TorchScript / "
+                            "torch.export (.pt2) file, is a program that runs")
         p.add_argument("--task", help="feature-extraction, text-generation, text-generation-with-past (a decoder "
                                       "with a KV cache, for `workbench generate`), fill-mask, text-classification, "
                                       "image-classification (default: from config.json)")
@@ -305,6 +307,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="build the built-in demo model and run the whole pipeline on it")
     p.add_argument("-o", "--output", default="workbench-demo")
     p.add_argument("--quick", action="store_true", help="fewer benchmark iterations")
+    p.add_argument("--trust-code", action="store_true",
+                   help="honour the recipe's trust_code = true (its source's code runs: model.py, .pt2, TorchScript)")
     _add_force(p)
     _add_common(p)
     p.set_defaults(func=cmd_demo)

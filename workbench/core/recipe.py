@@ -53,6 +53,7 @@ class Recipe:
     bench: Optional[dict] = None
     overwrite: bool = False  # replace files of the user's in the output folder (see workbench.core.fsutil)
 
+    trust_code: bool = False  # --trust-code on the command line: [source] trust_code is honoured only with it
 
 def _typed(section: str, key: str, value, where: str):
     expected = SCHEMA[section].get(key)
@@ -178,7 +179,7 @@ def recipe_to_dict(recipe: Recipe) -> dict:
 
 
 def run_recipe(path: str, output_dir: Optional[str] = None, progress=None, cancel=None,
-               overwrite: Optional[bool] = None):
+               overwrite: Optional[bool] = None, trust_code: bool = False):
     from workbench.core.pipeline import run_pipeline
 
     recipe = load_recipe(path)
@@ -187,6 +188,7 @@ def run_recipe(path: str, output_dir: Optional[str] = None, progress=None, cance
     if overwrite:  # --force: on top of the recipe's own overwrite = true
         recipe.overwrite = True
     return run_pipeline(recipe, progress=progress, cancel=cancel)
+    recipe.trust_code = bool(trust_code)
 
 
 def dumps_json(recipe: Recipe) -> str:

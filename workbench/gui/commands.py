@@ -19,6 +19,15 @@ def _src(source) -> str:
     return source.path if hasattr(source, "path") else str(source)
 
 
+def _trust(args: list, *sources) -> list:
+    """``--trust-code`` when a source is a program (TorchScript, .pt2, model.py:Class): the CLI needs the flag."""
+    from workbench.core.loading import program_kind
+
+    if any(s is not None and (getattr(s, "trust_code", False) or program_kind(_src(s))) for s in sources):
+        args.append("--trust-code")
+    return args
+
+
 def dynamic_items(dynamic_axes: Optional[dict]) -> list[str]:
     """``{input: {axis: name}}`` -> ``["input:axis=name", ...]`` (the CLI's and the recipe's form)."""
     items = []
@@ -71,7 +80,7 @@ def export_command(spec: ExportSpec) -> str:
     items = dynamic_items(spec.dynamic_axes)
     if items:
         args += ["--dynamic", *items]
-    return shlex.join(args)
+    return shlex.join(_trust(args, spec.source))
 
 
 def validate_command(spec: ValidateSpec) -> str:
@@ -80,7 +89,7 @@ def validate_command(spec: ValidateSpec) -> str:
         args += ["--rtol", repr(float(spec.rtol))]
     if spec.atol is not None:
         args += ["--atol", repr(float(spec.atol))]
-    return shlex.join(args)
+    return shlex.join(_trust(args, spec.against))
 
 
 def optimize_command(spec: OptimizeSpec) -> str:
@@ -93,7 +102,7 @@ def optimize_command(spec: OptimizeSpec) -> str:
         args.append("--no-fusion")
     if spec.against is not None:
         args += ["--against", _src(spec.against)]
-    return shlex.join(args)
+    return shlex.join(_trust(args, spec.against))
 
 
 def quantize_command(spec: QuantSpec) -> str:
@@ -120,7 +129,7 @@ def bench_command(spec: BenchSpec) -> str:
         args += ["--iterations", str(spec.iterations)]
     if spec.compare_torch is not None:
         args += ["--compare-torch", _src(spec.compare_torch)]
-    return shlex.join(args)
+    return shlex.join(_trust(args, spec.compare_torch))
 
 
 def run_command(recipe: str, output_dir: Optional[str] = None) -> str:

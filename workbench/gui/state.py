@@ -48,6 +48,7 @@ class AppState(QObject):
         self.inspect_result = None
         self.jobs = jobs
         self.output_dir: str = ""
+        self.trusted_programs: set = set()  # program files the user agreed to run this session (gui/trust.py)
 
     def default_output_dir(self) -> str:
         """Where outputs go unless the user chose: ``<source>-workbench`` beside the source."""

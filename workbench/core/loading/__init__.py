@@ -15,6 +15,21 @@ def is_user_code(path: str) -> bool:
     return bool(sep) and head.endswith(".py") and tail.isidentifier()
 
 
+def program_kind(path: str) -> Optional[str]:
+    """"Python code", "TorchScript" or "torch.export" when loading ``path`` to run it runs code it contains (so it
+    needs trust_code / --trust-code); None for weights, model folders and ONNX files."""
+    if is_user_code(path):
+        return "Python code"
+    p = Path(str(path)).expanduser()
+    if not p.is_file():
+        return None
+    from workbench.core.loading.torch_files import SUFFIXES, kind_of
+
+    if p.suffix.lower() not in SUFFIXES:
+        return None
+    return {"torchscript": "TorchScript", "torch-export": "torch.export"}.get(kind_of(p))
+
+
 def _existing(path: str) -> Path:
     from workbench.core.loading.limits import input_path
 

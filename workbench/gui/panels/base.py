@@ -234,6 +234,13 @@ class PanelBase(QWidget):
     def start_job(self, name: str, fn, *args, process: bool = True, cleanup=(), on_success=None, **kwargs):
         """Start ``fn`` as a job; failures go to a message box and the log, success to ``on_success``. When the
         job's output exists, the user is asked first (None: the user chose not to replace it)."""
+        from workbench.gui.trust import confirm_programs
+
+        args = confirm_programs(self, self.state, args)  # a program source runs only if the user says yes
+        if args is None:
+            self.log(QCoreApplication.translate("PanelBase", "Not started: {0} (its model is a program and was "
+                                                "not allowed to run)").format(name))
+            return None
         args = confirm_outputs(self, args)
         if args is None:
             self.log(QCoreApplication.translate("PanelBase", "Not started: {0} (kept the existing files)").format(name))

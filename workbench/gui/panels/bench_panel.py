@@ -37,6 +37,7 @@ class Variant:
     name: str
     kind: str  # TORCH or ORT
     path: str
+    trust_code: bool = False  # a PyTorch program (TorchScript, .pt2, model.py) the user allowed to run
 
 
 def cuda_status() -> tuple[bool, str]:
@@ -105,7 +106,10 @@ class BenchWorker(QThread):
             except ImportError:
                 torch_samples = None
             if torch_samples is not None:
-                return torch_samples(variant.path, spec, self.token)
+                from workbench.core.specs import ModelSource
+
+                return torch_samples(ModelSource(path=variant.path, trust_code=variant.trust_code), spec,
+                                     self.token)
         return api.bench_samples(spec, cancel=self.token)
 
     def run(self) -> None:  # noqa: D401 - QThread API
@@ -308,6 +312,9 @@ class BenchPanel(QWidget):
         variants = self.selected_variants()
         if not variants or self.running:
             return
+        variants = self._allowed(variants)
+        if not variants:
+            return
         self.results, self.failures, self.counts = [], {}, {}
         self.table.setRowCount(0)
         self.charts.clear()
@@ -320,6 +327,22 @@ class BenchPanel(QWidget):
         self.worker = worker
         worker.start()
         self._update_buttons()
+
+    def _allowed(self, variants: list) -> list:
+        """The PyTorch variant of a program source (TorchScript, .pt2, model.py) runs only if the user says yes
+        (workbench.gui.trust); declined, it is left out and the ONNX variants still run."""
+        import dataclasses
+
+        from workbench.gui.trust import allow
+
+        out = []
+        for v in variants:
+            allowed = allow(self, self.state, v.path) if v.kind == TORCH else False
+            if allowed is None:
+                self.status.setText(f"{v.name} left out: {v.path} is a program and was not allowed to run")
+                continue
+            out.append(dataclasses.replace(v, trust_code=True) if allowed else v)
+        return out
 
     def cancel(self) -> None:
         if self.worker is not None:
@@ -418,7 +441,9 @@ class BenchPanel(QWidget):
             if fields["threads"]:
                 args += ["--threads", str(fields["threads"])]
             if torch is not None and i == 0:
-                args += ["--compare-torch", torch.path]
+                from workbench.core.loading import program_kind
+
+                args += ["--compare-torch", torch.path] + (["--trust-code"] if program_kind(torch.path) else [])
             lines.append(shlex.join(args))
         return "\n".join(lines)
 
