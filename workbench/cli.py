@@ -105,6 +105,7 @@ def cmd_quantize(args):
                         calibration=args.calibration, tokenizer=args.tokenizer, method=args.method,
                         op_types=tuple(args.op_types) if args.op_types else None, exclude=tuple(args.exclude),
                         block_size=args.block_size, algorithm=args.algorithm, symmetric=args.symmetric,
+                        min_cosine=args.min_cosine, max_excluded=args.max_excluded,
                         force=args.force, progress=_progress_printer(args.json))
 
 
@@ -253,8 +254,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--tokenizer", help="folder with the tokenizer (for .txt calibration)")
     p.add_argument("--method", choices=CALIBRATION_METHODS, default="minmax")
     p.add_argument("--op-types", nargs="+")
-    p.add_argument("--per-channel", action="store_true")
+    p.add_argument("--per-channel", action=argparse.BooleanOptionalAction, default=True,
+                   help="per-channel int8 weights (default; --no-per-channel for per-tensor)")
     p.add_argument("--exclude", nargs="+", default=[], metavar="NODE")
+    p.add_argument("--min-cosine", type=float, metavar="C",
+                   help="int8-dynamic: keep the most sensitive nodes in float32 until the fidelity cosine is at "
+                        "least C (default 0.99, best effort; given: required; 0: off)")
+    p.add_argument("--max-excluded", type=int, metavar="N", help="with --min-cosine: at most N nodes in float32")
     p.add_argument("--block-size", type=int, default=128)
     p.add_argument("--algorithm", choices=("rtn", "hqq", "gptq"), default="rtn")
     p.add_argument("--symmetric", action="store_true")

@@ -585,7 +585,9 @@ def ort_embeddings(path, encoded, mask):
     return mean_pool(outputs["last_hidden_state"], mask)
 
 
-@pytest.mark.parametrize("mode,floor", [("int8-dynamic", 0.98), ("fp16", 0.999)])
+# int8: the default preset (per-channel, min_cosine 0.99 on the runner's fidelity) keeps the layer-0/1 FFN output
+# MatMuls in float32 on ORT 1.32: 0.9928 min here, plain int8 was 0.9798 (benchmarks/quantize_min_cosine.py).
+@pytest.mark.parametrize("mode,floor", [("int8-dynamic", 0.99), ("fp16", 0.999)])
 def test_minilm_sentence_embeddings_floor(mode, floor, minilm, tmp_path):
     from workbench.core.compare import cosine_rows
 
@@ -599,3 +601,8 @@ def test_minilm_sentence_embeddings_floor(mode, floor, minilm, tmp_path):
         assert result.size_bytes["after"] < 0.55 * result.size_bytes["before"]
     else:
         assert result.size_bytes["after"] < 0.3 * result.size_bytes["before"]
+        t = result.targeting
+        print(f"targeting: plain {t['cosine_plain']:.5f} -> {t['cosine']:.5f}, kept {t['kept_fp32']}, "
+              f"latency {t.get('latency_ms')}")
+        assert t["target"] == "default" and t["reached"] and result.fidelity.cosine >= 0.99
+        assert len(t["kept_fp32"]) <= 3 and t["sensitivity"] or t["cosine_plain"] >= 0.99

@@ -5,7 +5,8 @@
     [export]    target, exporter, opset, dtype, constant_folding, dynamic = ["input_ids:1=seq"], batch, sequence
     [validate]  rtol, atol                      (present = run it; also `enabled = false`)
     [optimize]  level, simplify, fusion, target = "cpu" | "cuda"
-    [[quantize]] mode, per_channel, calibration, method, op_types, exclude, block_size, algorithm, symmetric
+    [[quantize]] mode, per_channel, calibration, method, op_types, exclude, block_size, algorithm, symmetric,
+                min_cosine (int8-dynamic floor; see quantize/sensitivity.py), max_excluded
     [bench]     provider, batch, sequence, iterations, warmup, threads, compare_torch = true
 
 The parser is strict: an unknown section or key, or a value of the wrong type, is an error that names it.
@@ -33,7 +34,7 @@ SCHEMA: dict = {
     "optimize": {"enabled": bool, "level": str, "simplify": bool, "fusion": bool, "target": str},
     "quantize": {"name": str, "mode": str, "per_channel": bool, "calibration": str, "method": str,
                  "op_types": list, "exclude": list, "block_size": int, "algorithm": str, "symmetric": bool,
-                 "calibration_samples": int},
+                 "calibration_samples": int, "min_cosine": float, "max_excluded": int},
     "bench": {"enabled": bool, "provider": str, "batch": int, "sequence": int, "iterations": int, "warmup": int,
               "threads": int, "compare_torch": bool, "time_budget_s": float},
 }

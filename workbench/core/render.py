@@ -129,8 +129,9 @@ def render_text(res) -> str:
         return text + ("\n" + render_validate(res.validation) if res.validation else "")
     if isinstance(res, r.QuantizeResult):
         f = res.fidelity
-        return (f"{res.output} [{res.mode}]: {_mb(res.size_bytes['before'])} -> {_mb(res.size_bytes['after'])}"
+        text = (f"{res.output} [{res.mode}]: {_mb(res.size_bytes['before'])} -> {_mb(res.size_bytes['after'])}"
                 f"  fidelity vs input: cosine {f.cosine:.6f}, max abs diff {f.max_abs_diff:.4g}")
+        return text + _render_targeting(res.targeting)
     if isinstance(res, r.GenerateResult):
         return render_generate(res)
     if isinstance(res, r.GenerateBenchResult):
@@ -144,3 +145,21 @@ def render_text(res) -> str:
 
         return json.dumps(res, indent=2)
     return str(res)
+
+
+def _render_targeting(t) -> str:
+    """int8 min_cosine: the floor, the nodes kept in float32 and the most sensitive nodes."""
+    if not t:
+        return ""
+    lines = [f"\nmin cosine {t['min_cosine']} ({t['target']}): plain int8 {t['cosine_plain']:.6f} -> "
+             f"{t['cosine']:.6f}; kept in float32: {', '.join(t['kept_fp32']) or 'none'}"]
+    if t.get("note"):
+        lines.append(t["note"])
+    lat, size = t.get("latency_ms") or {}, t.get("size_bytes") or {}
+    if lat.get("ratio") and size.get("plain"):
+        lines.append(f"cost: size {_mb(size['plain'])} -> {_mb(size['targeted'])}, latency p50 {lat['plain']:.3f} -> "
+                     f"{lat['targeted']:.3f} ms ({lat['ratio']:.2f}x, CPU, {lat['threads']} threads)")
+    for row in (t.get("sensitivity") or [])[:8]:
+        lines.append(f"  {'*' if row['kept_fp32'] else ' '} {row['node']:<32} {row['op_type']:<8} "
+                     f"drop {row['drop']:.2e}  {_mb(row['weight_bytes'])}")
+    return "\n".join(lines)

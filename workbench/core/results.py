@@ -142,6 +142,7 @@ class QuantizeResult(_Json):
     fidelity: Fidelity
     settings: dict = field(default_factory=dict)
     outputs: list = field(default_factory=list)
+    targeting: Optional[dict] = None  # int8 min_cosine: kept_fp32, sensitivity table, size/latency cost
 
 
 @dataclass

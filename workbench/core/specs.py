@@ -99,6 +99,8 @@ class QuantSpec:
     algorithm: str = "rtn"  # weight-only: rtn, hqq, gptq
     symmetric: bool = False
     calibration_samples: int = 32
+    min_cosine: Optional[float] = None  # int8-dynamic cosine floor (None: 0.99, soft; 0: off); see sensitivity.py
+    max_excluded: Optional[int] = None  # nodes min_cosine may keep in float32 (None: a quarter of the candidates)
     force: bool = False  # replace existing files of the user's (see workbench.core.fsutil)
 
 

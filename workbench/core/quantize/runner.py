@@ -53,6 +53,7 @@ from workbench.core.fsutil import check_output, file_size, output_rules, staged_
 from workbench.core.jobs import CancelToken, ProgressFn, Stages
 from workbench.core.results import Fidelity, QuantizeResult
 from workbench.core.specs import CALIBRATION_METHODS, QUANT_MODES, WEIGHT_ONLY_ALGOS, QuantSpec
+from workbench.core.quantize.sensitivity import check_target, quantize_to_floor, replace_exclude, target_of
 
 EXTERNAL_DATA_ABOVE = int(1.5 * (1 << 30))  # bytes of tensors above which the output keeps them in model.onnx.data
 STATIC_OP_TYPES = ("MatMul",)
@@ -95,12 +96,17 @@ def quantize_model(spec: QuantSpec, progress: Optional[ProgressFn] = None,
             stages.next()
             source = _preprocess(source, work, spec.exclude, settings)
         stages.next()
-        model = _QUANTIZERS[spec.mode](source, work, spec, reader, settings)
+        targeting, checked = None, spec
+        if spec.mode == "int8-dynamic" and target_of(spec)[0]:  # fidelity-targeted int8 (sensitivity.py)
+            model, targeting = _targeted(source, work, spec, settings, stages, cancel)
+            checked = replace_exclude(spec, targeting["kept_fp32"])
+        else:
+            model = _QUANTIZERS[spec.mode](source, work, spec, reader, settings)
         stages.next()
         with staged_output(final, **output_rules(spec)) as out:
             settings["external_data"] = _save(model, out)
             del model
-            _check_result(out, src, spec)
+            _check_result(out, src, checked)
             stages.next()
             fid = fidelity(src, out)
             written = sorted(p.name for p in out.parent.iterdir())
@@ -108,7 +114,7 @@ def quantize_model(spec: QuantSpec, progress: Optional[ProgressFn] = None,
     stages.done(f"quantized ({spec.mode}), cosine {fid.cosine:.4f}")
     return QuantizeResult(output=str(final), mode=spec.mode,
                           size_bytes={"before": file_size(src), "after": file_size(final)},
-                          fidelity=fid, settings=settings, outputs=outputs)
+                          fidelity=fid, settings=settings, outputs=outputs, targeting=targeting)
 
 
 def quantize_variants(model, out_dir, modes, progress: Optional[ProgressFn] = None,
@@ -196,6 +202,7 @@ def check_spec(spec: QuantSpec):
         raise WorkbenchError("the output is the input file", "choose another output name; the input is never changed")
     if spec.calibration_samples < 1:
         raise WorkbenchError(f"calibration_samples is {spec.calibration_samples}", "use at least 1")
+    check_target(spec)
     header = _load_header(limits.regular_file(src, "ONNX file"))
     limits.check_onnx_loops(header, src)
     nodes = list(_all_nodes(header.graph))
@@ -432,6 +439,18 @@ def _dynamic(source: Path, work: Path, spec: QuantSpec, reader, settings: dict):
         raise _quantizer_error(spec.mode, err) from err
 
 
+def _targeted(source: Path, work: Path, spec: QuantSpec, settings: dict, stages: Stages, cancel):
+    """int8-dynamic with a cosine floor: the fewest most sensitive nodes stay float32 (see sensitivity.py)."""
+    index, count = stages.index, len(stages.names)
+
+    def report(fraction: float, message: str) -> None:
+        stages.progress((index + min(max(fraction, 0.0), 0.99)) / count, message)
+
+    path, info = quantize_to_floor(source, work, spec, _is_big(source), report, cancel)
+    settings.update(min_cosine=info["min_cosine"], kept_fp32=list(info["kept_fp32"]))
+    return _load(path), info
+
+
 def _static(source: Path, work: Path, spec: QuantSpec, reader, settings: dict):
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
 
@@ -552,22 +571,31 @@ def default_fidelity_inputs(path) -> list:
     return [onnx_example_inputs(path, b, s, seed) for b, s in FIDELITY_SHAPES for seed in FIDELITY_SEEDS]
 
 
-def fidelity(reference_path, quantized_path, inputs_list: Optional[list] = None) -> Fidelity:
+def reference_outputs(reference_path, inputs_list: list) -> list:
+    """The reference model's outputs on each inputs dict (to measure many candidates against one reference)."""
+    from workbench.core import ort
+
+    ref = ort.make_session(reference_path)
+    return [ort.run(ref, ort.feed(ref, inputs)) for inputs in inputs_list]
+
+
+def fidelity(reference_path, quantized_path, inputs_list: Optional[list] = None,
+             expected: Optional[list] = None) -> Fidelity:
     """Compare ORT outputs of the reference (float) model and the quantized one on the same inputs.
 
     ``cosine`` is the minimum over outputs and samples, ``max_abs_diff`` the maximum; positions the attention mask
     pads are left out. ``per_output`` holds, per output, the worst cosine, the mean cosine and the largest difference.
+    ``expected`` (from :func:`reference_outputs` on the same inputs) saves running the reference again.
     """
     from workbench.core import ort
     from workbench.core.compare import compare
 
-    ref = ort.make_session(reference_path)
     quant = ort.make_session(quantized_path)
     if inputs_list is None:
         inputs_list = default_fidelity_inputs(reference_path)
+    references = reference_outputs(reference_path, inputs_list) if expected is None else list(expected)
     rows: dict = {}
-    for inputs in inputs_list:
-        expected = ort.run(ref, ort.feed(ref, inputs))
+    for inputs, expected in zip(inputs_list, references):  # noqa: B020 - one reference dict per inputs dict
         actual = ort.run(quant, ort.feed(quant, inputs))
         mask = inputs.get("attention_mask")
         mask = None if mask is None else np.asarray(mask.detach().cpu() if hasattr(mask, "detach") else mask)
