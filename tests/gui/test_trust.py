@@ -25,6 +25,7 @@ class FakeJobs:
 
     def run_in_process(self, name, fn, *args, **kwargs):
         self.started.append((name, fn, args))
+        self.kwargs = kwargs
         return FakeJob()
 
     run_in_thread = run_in_process
@@ -139,3 +140,24 @@ def test_cli_line_carries_the_flag(programs):
     assert line.endswith("--trust-code")
     line = commands.export_command(ExportSpec(source=ModelSource(str(programs / "weights.pt")), output="m.onnx"))
     assert "--trust-code" not in line
+
+
+def test_recipe_with_trust_code_asks_before_running(dialog, qtbot, tmp_path):
+    from workbench.gui.panels.report_panel import ReportPanel
+    from workbench.gui.state import AppState
+
+    marker = tmp_path / "MODEL_PY_RAN"
+    (tmp_path / "model.py").write_text(f"import pathlib\npathlib.Path({str(marker)!r}).touch()\n")
+    recipe = tmp_path / "recipe.toml"
+    recipe.write_text('name = "r"\noutput_dir = "out"\n[source]\npath = "model.py:Net"\ntrust_code = true\n')
+    state = AppState(jobs=FakeJobs())
+    panel = ReportPanel(state)
+    qtbot.addWidget(panel)
+    panel.recipe_edit.setText(str(recipe))
+    dialog["answer"] = QMessageBox.No
+    assert panel.run_recipe() is None and state.jobs.started == []
+    assert "model.py" in dialog["texts"][0] and not marker.exists()
+    dialog["answer"] = QMessageBox.Yes
+    assert panel.run_recipe() is not None
+    assert state.jobs.kwargs.get("trust_code") is True
+    assert not marker.exists()  # the fake job manager ran nothing; asking read the recipe as data only

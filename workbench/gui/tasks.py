@@ -32,11 +32,12 @@ def run_quantize(spec, progress=None, cancel=None):
     return api.quantize(spec, progress=progress, cancel=cancel)
 
 
-def run_recipe(recipe: str, output_dir=None, progress=None, cancel=None, overwrite: bool = False):
-    """A whole recipe (child process)."""
+def run_recipe(recipe: str, output_dir=None, progress=None, cancel=None, overwrite: bool = False,
+               trust_code: bool = False):
+    """A whole recipe (child process); ``trust_code``: the user allowed its program source to run (gui/trust.py)."""
     from workbench import api
 
-    return api.run(recipe, output_dir, progress=progress, cancel=cancel, overwrite=overwrite)
+    return api.run(recipe, output_dir, progress=progress, cancel=cancel, overwrite=overwrite, trust_code=trust_code)
 
 
 def build_demo_model(folder: str, progress=None, cancel=None) -> str:

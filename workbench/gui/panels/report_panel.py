@@ -153,12 +153,32 @@ class ReportPanel(PanelBase):
             show_error(self, self.tr("Run recipe"), str(err))
             return None
         output = self.output_edit.text() or None
+        trust = self._ask_trust(recipe)
+        if trust is None:
+            self.log(self.tr("Not started: the recipe's model is a program and was not allowed to run"))
+            return None
         overwrite = self._ask_overwrite(recipe, output)
         if overwrite is None:
             self.log(self.tr("Not started: the recipe would replace existing files"))
             return None
         return self.start_job(self.tr("Run recipe {0}").format(Path(recipe).name), run_recipe_job, recipe, output,
-                              overwrite=overwrite, on_success=self.show_result)
+                              overwrite=overwrite, trust_code=trust, on_success=self.show_result)
+
+    def _ask_trust(self, recipe_path: str):
+        """False: the recipe's source is no program; True: the user allowed it to run; None: the user said no."""
+        from workbench.core.recipe import load_recipe
+        from workbench.gui.trust import allow, ask_to_run, program_kind
+
+        try:
+            recipe = load_recipe(recipe_path)
+        except Exception:  # noqa: BLE001 - a bad recipe: the job says why, in one line
+            return False
+        src = str(recipe.source["path"])
+        if program_kind(src) is not None:
+            return allow(self, self.state, src)
+        if recipe.source.get("trust_code"):
+            return True if ask_to_run(self, src, self.tr("the recipe sets trust_code = true")) else None
+        return False
 
     def _ask_overwrite(self, recipe_path: str, output):
         """False: nothing of the user's would be replaced (or the job will refuse by itself); True: the user agreed
