@@ -90,3 +90,47 @@ def test_plugins_command_lists_targets():
     data = _json(wb("plugins", "--json"))
     assert {"onnx", "torchscript", "safetensors"} <= set(data["targets"])
     assert data["broken"] == []
+
+
+# -- exit codes that mean something: a failed validation, run step or pre-flight exits 1 and the JSON says why --
+
+def test_run_with_a_failing_validate_step_exits_1_and_still_writes_the_report(tiny_models, tmp_path):
+    recipe = tmp_path / "recipe.toml"
+    recipe.write_text(f'name = "strict"\noutput_dir = "out"\n[source]\npath = "{tiny_models("bert")}"\n'
+                      f'[export]\nopset = 18\n[validate]\nrtol = 1e-12\natol = 0.0\n')
+    proc = wb("run", recipe, "--json")
+    assert proc.returncode == 1, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["ok"] is False and "validate" in data["reason"]
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    step = next(s for s in report["steps"] if s["name"] == "validate")
+    assert step["ok"] is False and step["result"]["passed"] is False
+    assert report["failed"] and (tmp_path / "out" / "report.html").exists()
+    assert "workbench run:" in proc.stderr and "validate" in proc.stderr
+
+
+def _mismatched_folder(tiny_models, tmp_path):
+    import shutil
+
+    folder = tmp_path / "mismatch"
+    shutil.copytree(tiny_models("bert"), folder)
+    config = json.loads((folder / "config.json").read_text())
+    config["hidden_size"] = 64  # the weights are 32 wide
+    (folder / "config.json").write_text(json.dumps(config))
+    return folder
+
+
+def test_inspect_exits_1_when_config_does_not_fit_the_weights(tiny_models, tmp_path):
+    proc = wb("inspect", _mismatched_folder(tiny_models, tmp_path), "--json")
+    assert proc.returncode == 1
+    data = json.loads(proc.stdout)
+    assert data["ok"] is False
+    assert "embeddings.word_embeddings.weight" in data["reason"] and "[128, 32]" in data["reason"]
+    assert "[128, 64]" in data["reason"]
+    assert len([ln for ln in proc.stderr.splitlines() if ln.startswith("workbench inspect:")]) == 1
+
+
+def test_inspect_of_a_good_folder_exits_0_with_ok(tiny_models):
+    data = _json(wb("inspect", tiny_models("llama"), "--json"))
+    assert data["ok"] is True and data["reason"] is None and data["problems"] == []
+    assert data["default_dynamic_axes"]["attention_mask"] == {"0": "batch", "1": "sequence"}

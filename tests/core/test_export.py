@@ -201,3 +201,65 @@ def test_minilm_real_model_exports_within_1e_4(minilm_dir, tmp_path):
     validation = api.validate(result.path, against=str(minilm_dir))
     assert validation.passed
     assert all(o.max_rel_diff <= 1e-4 for o in validation.outputs), validation
+
+
+# -- dynamic axes as a contract: what the file has, read back, is what was asked (or the export says why not) --
+
+def test_dynamic_on_input_ids_only_is_dynamic_in_the_file_or_refused_with_the_cause(tiny_models, tmp_path):
+    out = tmp_path / "new" / "m.onnx"
+    asked = {"input_ids": {0: "batch", 1: "seq"}}
+    try:
+        result = api.export(str(tiny_models("bert")), str(out), dynamic_axes=asked)
+    except WorkbenchError as err:  # torch.export fixed the dims it equated with the static attention_mask
+        text = str(err)
+        assert "\n" not in text and "input_ids:0=batch" in text
+        assert "attention_mask" in text and "token_type_ids" in text and "--dynamic" in text
+        assert not out.parent.exists()  # nothing written
+        return
+    dims = _dims(result.path)
+    assert dims["input_ids"] == ["batch", "seq"], dims
+    assert result.input_shapes == dims
+
+
+def test_default_bert_export_is_dynamic_on_every_input(exported):
+    result = exported("bert")
+    dims = _dims(result.path)
+    for name in ("input_ids", "attention_mask", "token_type_ids"):
+        assert dims[name] == ["batch", "sequence"], (name, dims)
+    assert result.input_shapes == dims  # the result carries what the file says
+    assert result.output_shapes == _dims(result.path, "output")
+
+
+@pytest.mark.parametrize("kind", ["llama", "gpt2", "resnet"])
+def test_result_shapes_are_read_back_from_the_file(kind, exported):
+    result = exported(kind)
+    assert result.input_shapes == _dims(result.path)
+    assert result.output_shapes == _dims(result.path, "output")
+    for name, dims in result.dynamic_axes.items():
+        for axis, dim in dims.items():
+            assert result.input_shapes[name][int(axis)] == dim
+
+
+def test_size_1_example_on_a_dynamic_axis_is_refused_with_the_cause(user_code, tmp_path):
+    from workbench.core.specs import InputSpec
+
+    src = ModelSource(f"{user_code}/models.py:SmallCNN", weights=str(user_code / "SmallCNN.pt"), trust_code=True)
+    try:
+        result = api.export(src, str(tmp_path / "cnn.onnx"), dynamic_axes={"image": {0: "batch", 2: "height"}},
+                            inputs=InputSpec(shapes={"image": [2, 3, 1, 16]}))
+    except WorkbenchError as err:
+        assert "image:2=height" in str(err) and "size 1" in str(err)
+        return
+    assert result.input_shapes["image"][2] == "height"
+
+
+def test_engine_default_axes_cover_every_fed_input():
+    from workbench.core.export.dynamic_axes import default_axes
+    from workbench.core.loading.model import InputInfo
+
+    infos = [InputInfo("input_ids", "int64", [-1, -2]), InputInfo("attention_mask", "int64", [-1, -2]),
+             InputInfo("token_type_ids", "int64", [-1, -2]), InputInfo("pixel_values", "float", [-1, 3, 8, 8])]
+    assert default_axes(infos) == {"input_ids": {0: "batch", 1: "sequence"},
+                                   "attention_mask": {0: "batch", 1: "sequence"},
+                                   "token_type_ids": {0: "batch", 1: "sequence"}, "pixel_values": {0: "batch"}}
+    assert set(default_axes()) == {"input_ids", "attention_mask"}  # nothing known yet: a text model

@@ -160,3 +160,49 @@ def test_load_broken_config_is_a_workbench_error(folder):
     (folder / "config.json").write_text("not json")
     with pytest.raises(WorkbenchError, match="config.json"):
         load_model(ModelSource(str(folder)))
+
+
+def _bart(folder):
+    import torch
+    import transformers as tf
+
+    torch.manual_seed(0)
+    config = tf.BartConfig(vocab_size=128, d_model=32, encoder_layers=1, decoder_layers=1, encoder_attention_heads=4,
+                           decoder_attention_heads=4, encoder_ffn_dim=64, decoder_ffn_dim=64,
+                           max_position_embeddings=64, tie_word_embeddings=True)
+    model = tf.BartForConditionalGeneration(config).eval()
+    model.config.architectures = ["BartForConditionalGeneration"]
+    model.save_pretrained(str(folder), safe_serialization=True)
+    return folder
+
+
+def test_tied_lm_head_is_not_reported_missing(tmp_path):
+    from safetensors import safe_open
+
+    from workbench import api
+    from workbench.core.loading.model import load_hf_model
+
+    folder = _bart(tmp_path / "bart")
+    with safe_open(str(folder / "model.safetensors"), "pt") as f:
+        assert "lm_head.weight" not in set(f.keys())  # tied to model.shared: stored once
+    info = api.inspect(str(folder))
+    assert info.problems == [], info.problems
+    assert not any("lm_head" in n for n in info.notes)
+    loaded = load_hf_model(folder)  # the load-time check (missing keys) does not refuse it either
+    assert "logits" in loaded.output_names
+
+
+def test_config_wider_than_the_weights_is_a_problem_naming_the_tensor(tiny_models, tmp_path):
+    import json
+    import shutil
+
+    from workbench import api
+
+    folder = tmp_path / "llama"
+    shutil.copytree(tiny_models("llama"), folder)
+    config = json.loads((folder / "config.json").read_text())
+    config["num_hidden_layers"] = 3  # one layer more than the weights hold
+    (folder / "config.json").write_text(json.dumps(config))
+    info = api.inspect(str(folder))
+    assert info.outcome()[0] is False
+    assert any("model.layers.2." in p and "not in the checkpoint" in p for p in info.problems), info.problems
