@@ -131,7 +131,7 @@ def test_cli_command_and_png(qtbot, panel, tiny_models, tmp_path):
     lines = text.splitlines()
     assert shlex.split(lines[0]) == ["workbench", "bench", tiny_models["onnx"], "--provider", "cpu", "--batch", "2",
                                      "--seq", "8", "--iterations", "50", "--warmup", "2",
-                                     "--compare-torch", tiny_models["torch"]]
+                                     "--compare-torch", tiny_models["torch"], "--trust-code"]  # a .pt2 is a program
     assert shlex.split(lines[1])[:3] == ["workbench", "bench", tiny_models["int8"]]
     from PySide6.QtGui import QGuiApplication
 
