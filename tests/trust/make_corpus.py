@@ -131,9 +131,116 @@ def make_corpus(root: Path) -> list:
     return cases
 
 
+# --------------------------------------------------------------------------------------------- hostile input
+# Inputs built to exhaust memory or time, or to hang a reader. Each case runs in a child process with its address
+# space limited (see test_hostile.py): a refusal must come within seconds and with bounded memory.
+
+HOSTILE_ONNX_COMMANDS = ONNX_COMMANDS + ("generate",)
+
+
+def _torch_zip(path: Path, pickle_bytes: bytes) -> None:
+    import zipfile
+
+    stem = path.stem
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
+        z.writestr(f"{stem}/data.pkl", pickle_bytes)
+        z.writestr(f"{stem}/byteorder", "little")
+        z.writestr(f"{stem}/version", "3")
+
+
+def _loop_onnx(trips: int, computed: bool) -> bytes:
+    """x @ w, then a Loop of ``trips`` iterations (a constant, or computed by an Add the checker cannot see)."""
+    import numpy as np
+    from onnx import TensorProto, helper, numpy_helper
+
+    body = helper.make_graph(
+        [helper.make_node("Identity", ["cond_in"], ["cond_out"]), helper.make_node("Add", ["v_in", "one"], ["v_out"])],
+        "body", [helper.make_tensor_value_info("i", TensorProto.INT64, []),
+                 helper.make_tensor_value_info("cond_in", TensorProto.BOOL, []),
+                 helper.make_tensor_value_info("v_in", TensorProto.FLOAT, ["batch", 4])],
+        [helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []),
+         helper.make_tensor_value_info("v_out", TensorProto.FLOAT, ["batch", 4])],
+        [numpy_helper.from_array(np.ones((1, 4), np.float32), "one")])
+    nodes = [helper.make_node("MatMul", ["x", "w"], ["h"], name="mm")]
+    inits = [numpy_helper.from_array(np.ones((4, 4), np.float32), "w"), numpy_helper.from_array(np.array(True), "cond")]
+    if computed:
+        nodes.append(helper.make_node("Add", ["t0", "t1"], ["trips"], name="count"))
+        inits += [numpy_helper.from_array(np.array(trips // 2, np.int64), "t0"),
+                  numpy_helper.from_array(np.array(trips - trips // 2, np.int64), "t1")]
+    else:
+        inits.append(numpy_helper.from_array(np.array(trips, np.int64), "trips"))
+    nodes.append(helper.make_node("Loop", ["trips", "cond", "h"], ["y"], body=body, name="spin"))
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 4])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 4])], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString()
+
+
+def make_hostile(root: Path) -> list:
+    """(name, path, commands) of inputs that try to exhaust memory or time, or hang a reader."""
+    import os
+    import pickle
+
+    import torch
+
+    root.mkdir(parents=True, exist_ok=True)
+    cases = []
+
+    def case(name: str, path: Path, commands) -> None:
+        cases.append((name, path, tuple(commands)))
+
+    laughs = {"w": torch.zeros(1)}  # 30 levels of 10 references to the one dict below: 10**30 paths, 5 KB
+    for _ in range(30):
+        laughs = {f"k{j}": laughs for j in range(10)}
+    torch.save(laughs, root / "laughs.pt")
+    case("billion-laughs pickle", root / "laughs.pt", CHECKPOINT_COMMANDS)
+    depth = 200_000  # {'a': {'a': ... {}}}: RecursionError in anything that walks it
+    _torch_zip(root / "deep.pt", b"\x80\x02" + (b"}" + b"X\x01\x00\x00\x00a") * depth + b"}" + b"s" * depth + b".")
+    case("deeply nested pickle", root / "deep.pt", CHECKPOINT_COMMANDS)
+    torch.save({"w": torch.zeros(2)}, root / "protocol5.pt", pickle_protocol=5)
+    case("protocol-5 pickle (torch.save)", root / "protocol5.pt", CHECKPOINT_COMMANDS)
+    (root / "protocol5.bin").write_bytes(pickle.dumps({"w": [1, 2]}, protocol=5))
+    case("protocol-5 pickle (plain)", root / "protocol5.bin", CHECKPOINT_COMMANDS)
+
+    for name in ("zero", "fifo"):
+        (root / name).mkdir(exist_ok=True)
+        target = root / name / "model.onnx"
+        if target.is_symlink() or target.exists():
+            target.unlink()
+    os.symlink("/dev/zero", root / "zero" / "model.onnx")
+    case("model.onnx linked to /dev/zero", root / "zero" / "model.onnx", HOSTILE_ONNX_COMMANDS)
+    os.mkfifo(root / "fifo" / "model.onnx")
+    case("model.onnx that is a FIFO", root / "fifo" / "model.onnx", HOSTILE_ONNX_COMMANDS)
+    (root / "loop_const.onnx").write_bytes(_loop_onnx(10 ** 15, computed=False))
+    case("Loop with a constant trip count of 1e15", root / "loop_const.onnx", ("bench", "quantize", "validate"))
+    (root / "loop_computed.onnx").write_bytes(_loop_onnx(10 ** 15, computed=True))
+    case("Loop with a computed trip count of 1e15", root / "loop_computed.onnx", ("bench", "quantize"))
+
+    good = _safetensors_bytes({"w": ("F32", [4, 4], bytes(64))})
+    base = {"model_type": "llama", "architectures": ["LlamaForCausalLM"], "vocab_size": 64, "hidden_size": 16,
+            "intermediate_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2}
+    for name, over in (("layers_1e6", {"num_hidden_layers": 10 ** 6}), ("vocab_1e10", {"vocab_size": 10 ** 10})):
+        folder = root / name
+        folder.mkdir(exist_ok=True)
+        (folder / "config.json").write_text(json.dumps({**base, **over}))
+        (folder / "model.safetensors").write_bytes(good)
+        case(f"config.json with {name.replace('_', ' ')}", folder, ("export",))
+    folder = root / "deep_config"
+    folder.mkdir(exist_ok=True)
+    (folder / "config.json").write_text('{"model_type": "llama", "x": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    (folder / "model.safetensors").write_bytes(good)
+    case("deeply nested config.json", folder, ("export", "inspect"))
+    folder = root / "bad_tokenizer"
+    folder.mkdir(exist_ok=True)
+    (folder / "model.onnx").write_bytes(_tiny_onnx())
+    (folder / "config.json").write_text(json.dumps({"model_type": "llama", "vocab_size": 4}))
+    (folder / "tokenizer.json").write_text('{"version": "1.0", "model": {"type": "BPE", "vocab": 12')
+    case("malformed tokenizer.json", folder, ("generate",))
+    return cases
+
+
 if __name__ == "__main__":
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "corpus")
-    for name, path, commands in make_corpus(out):
+    for name, path, commands in make_corpus(out) + make_hostile(out / "hostile"):
         print(f"{name:40s} {path}  ({', '.join(commands)})")
 
 

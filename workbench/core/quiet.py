@@ -44,6 +44,11 @@ def quiet_warnings(debug: bool = False) -> None:
     _state["debug"] = debug
 
 
+def debugging() -> bool:
+    """True after ``quiet_warnings(debug=True)`` (the CLI's --debug)."""
+    return _state["debug"]
+
+
 def quiet_onnxruntime(debug: bool | None = None) -> None:
     """Set ONNX Runtime's default logger to ERROR (WARNING with --debug); once per process."""
     debug = _state["debug"] if debug is None else debug

@@ -22,8 +22,13 @@ def can_load(path: Path) -> bool:
 
 
 def _read_config(folder: Path, problems: list) -> dict:
+    from workbench.core.loading.limits import read_json
+
     try:
-        config = json.loads((folder / "config.json").read_text("utf-8"))
+        config = read_json(folder / "config.json", "config.json")  # a regular file, size and nesting bounded
+    except WorkbenchError as err:
+        problems.append(err.one_line())
+        return {}
     except OSError as err:
         problems.append(f"config.json cannot be read ({err.strerror or err}); check the file's permissions")
         return {}

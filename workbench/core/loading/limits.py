@@ -121,14 +121,15 @@ def read_json(path, what: Optional[str] = None, max_bytes: int = MAX_JSON_BYTES,
         raise WorkbenchError(f"{p}: not UTF-8 text ({err.reason})", f"re-download {name}") from None
     depth = _json_depth(text) if text.count("[") + text.count("{") > max_depth else 0
     if depth > max_depth:
-        raise WorkbenchError(f"{p}: JSON nested {depth} levels deep (limit {max_depth}), which no {name} is",
+        raise WorkbenchError(f"{p}: {name} is not valid JSON for it: nested {depth} levels deep (limit "
+                             f"{max_depth}; no real {name} nests that deep)",
                              f"re-download {name} or fix it")
     try:
         return json.loads(text)
     except RecursionError:
-        raise WorkbenchError(f"{p}: JSON nested too deeply", f"re-download {name} or fix it") from None
+        raise WorkbenchError(f"{p}: {name} is nested too deeply", f"re-download {name} or fix it") from None
     except ValueError as err:
-        raise WorkbenchError(f"{p}: not valid JSON ({str(err).splitlines()[0][:120]})",
+        raise WorkbenchError(f"{p}: {name} is not valid JSON ({str(err).splitlines()[0][:120]})",
                              f"re-download {name} or fix the syntax") from None
 
 
@@ -237,12 +238,52 @@ def _scan_one(stream, graph: _PickleGraph, where: str) -> tuple:
         elif name == "BINPERSID":
             stack.append(graph.node([stack.pop()]))
         else:
-            detail = (f"it is written with pickle protocol {protocol}, whose opcodes (here {name}) "
-                      f"torch.load(weights_only=True) cannot read" if protocol > 2 else
-                      f"it uses the pickle opcode {name}, which a weights-only checkpoint never needs")
-            raise WorkbenchError(f"{where}: {detail}",
-                                 "re-save it with torch.save's default protocol (2), or as safetensors")
+            raise _Unsupported(name, protocol)
     raise ValueError("no STOP")
+
+
+class _Unsupported(Exception):
+    """An opcode torch's weights-only unpickler refuses (it stops there, so nothing expands)."""
+
+    def __init__(self, name: str, protocol: int):
+        super().__init__(name)
+        self.name, self.protocol = name, protocol
+
+
+# Globals of checkpoints torch.save wrote; any other is a pickle of code, which torch.load refuses by name.
+_CHECKPOINT_GLOBALS = ("torch", "collections.OrderedDict", "numpy", "_codecs.encode", "builtins.set",
+                       "builtins.frozenset", "builtins.bytearray")
+
+
+def _foreign_global(data) -> bool:
+    strings: list = []
+    try:
+        for opcode, arg, _pos in pickletools.genops(data):
+            found = None
+            if opcode.name in ("GLOBAL", "INST"):
+                found = str(arg).replace(" ", ".")
+            elif opcode.name == "STACK_GLOBAL" and len(strings) >= 2:
+                found = f"{strings[-2]}.{strings[-1]}"
+            elif isinstance(arg, str):
+                strings.append(arg)
+            if found is not None and not found.startswith(_CHECKPOINT_GLOBALS):
+                return True
+    except Exception:  # noqa: BLE001 - damaged: what was seen is all there is
+        pass
+    return False
+
+
+def _unsupported_error(where: str, path: Path, problem: _Unsupported) -> Optional[WorkbenchError]:
+    """The one line for a pickle torch cannot read, or None to let torch.load name a global it refuses."""
+    opened = _pickle_streams(path)
+    if opened is not None:
+        with opened[0] as stream:
+            if _foreign_global(stream):
+                return None
+    detail = (f"it is written with pickle protocol {problem.protocol}, whose opcodes (here {problem.name}) "
+              f"torch.load(weights_only=True) cannot read" if problem.protocol > 2 else
+              f"it uses the pickle opcode {problem.name}, which a weights-only checkpoint never needs")
+    return WorkbenchError(f"{where}: {detail}", "re-save it with torch.save's default protocol (2), or as safetensors")
 
 
 def _pickle_streams(path: Path):
@@ -282,8 +323,11 @@ def check_pickle(path) -> None:
                 root, count, _protocol = _scan_one(stream, graph, where)
                 roots.append(root)
                 ops += count
-    except WorkbenchError:
-        raise
+    except _Unsupported as problem:
+        error = _unsupported_error(where, path, problem)
+        if error is None:
+            return
+        raise error from None
     except (ValueError, KeyError, IndexError, TypeError, EOFError, OSError, zipfile.BadZipFile, RuntimeError):
         if not roots:
             return  # damaged: torch.load says so (and names a refused global)
@@ -487,13 +531,37 @@ class _Watchdog:
 _WATCHDOG = _Watchdog()
 
 
+_WORK_FOLDERS: dict = {}  # a working folder's path -> the user's input its models come from
+
+
+def name_work_folder(folder, original) -> None:
+    """Models under ``folder`` (a quantizer's working copies) are named as ``original`` in the guard's message."""
+    _WORK_FOLDERS[str(Path(folder).resolve())] = str(original)
+
+
+def _describe(path) -> str:
+    resolved = Path(path).resolve()
+    for folder, original in list(_WORK_FOLDERS.items()):
+        if resolved.is_relative_to(folder):
+            return f"{original} (its working copy {resolved.name})"
+    return str(path)
+
+
 class _Guard:
     """One session's watchdog entry and its RunOptions (reused, so a guarded run costs well under a microsecond)."""
 
     def __init__(self, ort):
         self.ort = ort
         self.fired = False
-        self.options = ort.RunOptions()
+        self.options = self.new_options()
+
+    def new_options(self):
+        from workbench.core.quiet import debugging
+
+        options = self.ort.RunOptions()
+        if not debugging():
+            options.log_severity_level = 4  # a stopped run's "[E:onnxruntime:...]" line: the error says it once
+        return options
 
 
 def guard_session(session, path) -> None:
@@ -515,8 +583,8 @@ def guard_session(session, path) -> None:
             return call(*args, options)
         except Exception as err:
             if guard.fired:
-                guard.fired, guard.options = False, ort.RunOptions()
-                raise WorkbenchError(f"{path}: one ONNX Runtime run took over {timeout:g} s and was stopped",
+                guard.fired, guard.options = False, guard.new_options()
+                raise WorkbenchError(f"{_describe(path)}: one ONNX Runtime run took over {timeout:g} s and was stopped",
                                      f"the graph may loop without end; set {RUN_TIMEOUT_ENV} to allow longer "
                                      f"runs") from err
             raise

@@ -71,6 +71,8 @@ _LOCK = threading.RLock()  # the working directory and tempfile.tempdir are proc
 def quantize_model(spec: QuantSpec, progress: Optional[ProgressFn] = None,
                    cancel: Optional[CancelToken] = None) -> QuantizeResult:
     """Quantize ``spec.model`` to ``spec.output``; the result carries sizes, settings and fidelity."""
+    from workbench.core.loading import limits
+
     check_spec(spec)
     src = Path(spec.model).expanduser().resolve()  # absolute: the quantizers run in another current directory
     final = check_output(spec.output, **output_rules(spec))  # before the work: nothing it may not replace
@@ -91,6 +93,7 @@ def quantize_model(spec: QuantSpec, progress: Optional[ProgressFn] = None,
                              same_shape=spec.mode == "int8-static" and spec.method != "minmax")
         settings["calibration"] = {"source": str(spec.calibration), "batches": len(reader), **reader.info}
     with _workdir(final.parent) as work:
+        limits.name_work_folder(work, src)  # a runaway run of a working copy is reported as the input
         source = _copy_input(src, work)
         if spec.mode == "int8-static":
             stages.next()
