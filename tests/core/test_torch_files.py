@@ -332,3 +332,89 @@ def test_pt2_graph_calling_a_non_operator_is_refused(tmp_path):
             out.writestr(item, data)
     with pytest.raises(WorkbenchError, match="torch.hub.load"):
         load_model(ModelSource(str(bad), trust_code=True))
+
+
+# ------------------------------------------------------------------- programs: read as data, run only if trusted
+
+def test_inspect_never_loads_a_program(tmp_path, monkeypatch):
+    model, x = _cnn(), torch.randn(2, 3, 8, 8)
+    torch.jit.save(torch.jit.trace(model, (x,)), tmp_path / "ts.pt")
+    torch.export.save(torch.export.export(model, (x,)), tmp_path / "ep.pt2")
+
+    def forbidden(*_a, **_k):
+        raise AssertionError("inspect deserialized a program")
+
+    monkeypatch.setattr(torch.jit, "load", forbidden)
+    monkeypatch.setattr(torch.export, "load", forbidden)
+    monkeypatch.setattr(torch._C, "import_ir_module", forbidden)
+    for name in ("ts.pt", "ep.pt2"):
+        info = inspect(str(tmp_path / name))
+        assert info.parameters == sum(p.numel() for p in model.parameters())
+        assert any("--trust-code" in n for n in info.notes)
+
+
+@pytest.mark.parametrize("target, allowed", [
+    ("torch.ops.aten.add.Tensor", True), ("torch.ops.prims.convert_element_type.default", True),
+    ("_operator.getitem", True), ("torch.sym_float", True), ("math.ceil", True),
+    ("torch.ops.higher_order.cond", True),
+    ("torch.ops.aten.from_file.default", False), ("torch.ops.aten.save.default", False),
+    ("torch.ops.aten._print.default", False), ("torch.ops.profiler._record_function_enter_new.default", False),
+    ("torch.ops.mylib.anything.default", False), ("torch.ops.higher_order.run_with_rng_state", False),
+    ("_operator.methodcaller", False), ("builtins.eval", False), ("torch.hub.load", False), ("os.system", False),
+])
+def test_pt2_op_policy(target, allowed):
+    from workbench.core.loading import program_ops
+
+    if allowed:
+        program_ops.check_export_target("m.pt2", target)
+    else:
+        with pytest.raises(WorkbenchError, match="refuses to run it"):
+            program_ops.check_export_target("m.pt2", target)
+
+
+def test_loaded_fx_graph_is_checked_again():
+    from workbench.core.loading import program_ops
+
+    ep = torch.export.export(_cnn(), (torch.randn(2, 3, 8, 8),))
+    program_ops.check_fx_graphs("m.pt2", ep)
+    node = next(n for n in ep.graph_module.graph.nodes if n.op == "call_function")
+    node.target = torch.ops.aten.from_file.default
+    with pytest.raises(WorkbenchError, match="aten::from_file"):
+        program_ops.check_fx_graphs("m.pt2", ep)
+
+
+class _Prints(torch.nn.Module):
+    def forward(self, x):
+        print("side effect")
+        return x * 2
+
+
+class _Saves(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.inner = _Prints()
+
+    def forward(self, x):
+        torch.save(x, "/nonexistent/never-written")
+        return self.inner(x)
+
+
+def test_loaded_script_module_graph_is_checked():
+    """The graph check after torch.jit.load (the second line behind the source scan), submodules included."""
+    from workbench.core.loading import program_ops
+
+    program_ops.check_script_module("ok.pt", torch.jit.trace(_cnn(), (torch.randn(2, 3, 8, 8),)))
+    with pytest.raises(WorkbenchError, match="aten::save"):
+        program_ops.check_script_module("saves.pt", torch.jit.script(_Saves()))
+    with pytest.raises(WorkbenchError, match="prim::Print"):
+        program_ops.check_script_module("prints.pt", torch.jit.script(_Prints()))
+
+
+def test_torchscript_program_refused_before_loading(tmp_path, monkeypatch):
+    path = tmp_path / "saves.pt"
+    torch.jit.save(torch.jit.script(_Saves()), path)
+    monkeypatch.setattr(torch.jit, "load", lambda *a, **k: (_ for _ in ()).throw(AssertionError("loaded")))
+    with pytest.raises(WorkbenchError, match="aten::save"):
+        load_model(ModelSource(str(path), trust_code=True), shapes={"x": [2, 4]})
+    info = inspect(str(path))
+    assert any("aten::save" in p for p in info.problems)
