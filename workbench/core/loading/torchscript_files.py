@@ -56,7 +56,7 @@ def _rebuild_tensor(storage, _offset, size, *_rest):
 
 
 def _typed_list(items, *_rest):
-    return list(items)
+    return items  # no copy: a pickle that rebuilds one big list many times must not cost that many copies
 
 
 class _InertUnpickler(pickle.Unpickler):
