@@ -111,6 +111,10 @@ def quantize_command(spec: QuantSpec) -> str:
         args += ["--calibration", str(spec.calibration)]
     if spec.per_channel:
         args.append("--per-channel")
+    elif spec.mode in ("int8-dynamic", "int8-static"):
+        args.append("--no-per-channel")  # per-channel is the CLI's default
+    if spec.min_cosine is not None:
+        args += ["--min-cosine", f"{spec.min_cosine:g}"]
     if spec.exclude:
         args += ["--exclude", *[str(n) for n in spec.exclude]]
     return shlex.join(args)

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QGridLayout,
@@ -27,6 +28,7 @@ from workbench.core.specs import QuantSpec
 from workbench.gui import commands
 from workbench.gui.models import RecordTableModel, human_bytes
 from workbench.gui.panels.base import DONE, FAILED, IDLE, RUNNING, PanelBase, show_error
+from workbench.gui.panels.sensitivity_view import SensitivityWidget
 from workbench.gui.tasks import run_quantize
 
 OK_COLOR, BAD_COLOR, BUSY_COLOR = QColor(46, 160, 90, 60), QColor(220, 60, 60, 70), QColor(45, 156, 219, 45)
@@ -70,6 +72,10 @@ class QuantizePanel(PanelBase):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.body().addWidget(self.table, 1)
+        self.sensitivity = SensitivityWidget(self)  # shown after an int8 run that measured sensitivity
+        self.sensitivity.requantizeRequested.connect(self.requantize)
+        self.body().addWidget(self.sensitivity, 2)
+        self._requantizing = False
         row = self.make_action_row(self.tr("Quantize"), "quantize")
         self.run_button.clicked.connect(self.quantize)
         self.body().addLayout(row)
@@ -121,8 +127,32 @@ class QuantizePanel(PanelBase):
         form.addRow(self.tr("Input model:"), self.input_combo)
         form.addRow(self.tr("Output folder:"), self.output_dir_edit)
         form.addRow("", self.per_channel_check)
+        form.addRow(self.tr("Min cosine (int8):"), self._min_cosine_row(box))
         form.addRow(self.tr("Exclude nodes:"), self.exclude_edit)
         return box
+
+    def _min_cosine_row(self, box) -> QHBoxLayout:
+        row = QHBoxLayout()
+        self.min_cosine_check = QCheckBox(self.tr("require"), box)
+        self.min_cosine_spin = QDoubleSpinBox(box)
+        self.min_cosine_spin.setDecimals(5)
+        self.min_cosine_spin.setRange(0.0, 0.99999)
+        self.min_cosine_spin.setSingleStep(0.001)
+        self.min_cosine_spin.setValue(0.99)
+        self.min_cosine_spin.setSpecialValueText(self.tr("off"))
+        tip = self.tr("int8 dynamic keeps the most sensitive nodes in float32 until the fidelity cosine reaches this "
+                      "floor. Unticked: aims for 0.99 and keeps plain int8 if it cannot; ticked: required (the job "
+                      "fails if it cannot be reached); 0 = off.")
+        for widget in (self.min_cosine_check, self.min_cosine_spin):
+            widget.setToolTip(tip)
+        row.addWidget(self.min_cosine_spin)
+        row.addWidget(self.min_cosine_check)
+        row.addStretch(1)
+        return row
+
+    def min_cosine(self):
+        """None: the int8 default (0.99, best effort); a number: what the user requires (0: off)."""
+        return round(self.min_cosine_spin.value(), 5) if self.min_cosine_check.isChecked() else None
 
     def _choose_calibration_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, self.tr("Calibration data"), "",
@@ -172,7 +202,8 @@ class QuantizePanel(PanelBase):
         exclude = split_names(self.exclude_edit.toPlainText())
         return [QuantSpec(model=model, output=str(folder / f"{stem}.{mode}.onnx"), mode=mode,
                           per_channel=self.per_channel_check.isChecked(),
-                          calibration=calibration if mode == "int8-static" else None, exclude=exclude)
+                          calibration=calibration if mode == "int8-static" else None, exclude=exclude,
+                          min_cosine=self.min_cosine() if mode == "int8-dynamic" else None)
                 for mode in modes]
 
     # -- running ---------------------------------------------------------------------------------------------
@@ -182,6 +213,27 @@ class QuantizePanel(PanelBase):
         except ValueError as err:
             show_error(self, self.tr("Quantize"), str(err))
             return []
+        self._requantizing = False
+        return self._start(specs)
+
+    def requantize(self, kept: list):
+        """int8 again with exactly the ticked nodes in float32 (as ``--exclude``), no further search."""
+        in_table = {r["node"] for r in self.sensitivity.model._rows}
+        typed = [n for n in split_names(self.exclude_edit.toPlainText()) if n not in in_table]
+        self.mode_checks["int8-dynamic"].setChecked(True)
+        self.exclude_edit.setPlainText("\n".join(typed + list(kept)))
+        self.min_cosine_check.setChecked(True)
+        self.min_cosine_spin.setValue(0.0)  # "off": the ticked nodes are the whole choice
+        try:
+            spec = next(s for s in self.specs() if s.mode == "int8-dynamic")
+        except ValueError as err:
+            show_error(self, self.tr("Quantize"), str(err))
+            return None
+        self._requantizing = True
+        jobs = self._start([spec])
+        return jobs[0] if jobs else None
+
+    def _start(self, specs: list) -> list:
         started = []
         for spec in specs:
             self._set_row(spec.mode, self.tr("running"), BUSY_COLOR, output=spec.output)
@@ -233,6 +285,11 @@ class QuantizePanel(PanelBase):
         self.results[result.mode] = result
         self._set_row(result.mode, self.tr("done"), OK_COLOR, result=result)
         self.state.add_variant(result.mode, result.output)
+        if result.mode == "int8-dynamic":
+            if self._requantizing:
+                self.sensitivity.show_requantized(result)
+            else:
+                self.sensitivity.show_targeting(result.targeting)
 
     # -- CLI / recipe ----------------------------------------------------------------------------------------
     def cli_command(self) -> str:
@@ -244,6 +301,8 @@ class QuantizePanel(PanelBase):
         entries = []
         for mode in self.selected_modes():
             entry = {"mode": mode, "per_channel": self.per_channel_check.isChecked()}
+            if mode == "int8-dynamic" and self.min_cosine() is not None:
+                entry["min_cosine"] = self.min_cosine()
             if mode == "int8-static" and calibration:
                 entry["calibration"] = calibration
             if exclude:
@@ -265,3 +324,6 @@ class QuantizePanel(PanelBase):
                 self.calibration_edit.setText(entry["calibration"])
             if entry.get("exclude"):
                 self.exclude_edit.setPlainText("\n".join(entry["exclude"]))
+            if entry.get("min_cosine") is not None:
+                self.min_cosine_check.setChecked(True)
+                self.min_cosine_spin.setValue(float(entry["min_cosine"]))
