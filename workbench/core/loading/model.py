@@ -221,7 +221,8 @@ def load_hf_model(folder: str | os.PathLike, dtype: str = "fp32", task: Optional
     from workbench.core.loading import limits
 
     folder = str(Path(folder).expanduser().resolve())
-    limits.read_json(Path(folder) / "config.json", "config.json")  # size and nesting bounded before transformers
+    raw = limits.read_json(Path(folder) / "config.json", "config.json")  # size, nesting bounded before transformers
+    limits.check_counts(raw if isinstance(raw, dict) else {}, folder)  # 10**6 layers: refused before any build
     try:
         config = transformers.AutoConfig.from_pretrained(folder, local_files_only=True)
     except Exception as err:  # noqa: BLE001 - transformers raises many types for a bad config
