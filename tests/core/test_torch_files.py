@@ -418,3 +418,38 @@ def test_torchscript_program_refused_before_loading(tmp_path, monkeypatch):
         load_model(ModelSource(str(path), trust_code=True), shapes={"x": [2, 4]})
     info = inspect(str(path))
     assert any("aten::save" in p for p in info.problems)
+
+
+@pytest.mark.parametrize("text, ok", [
+    ("Symbol('s31', positive=True, integer=True)", True),
+    ("Mul(Integer(2), Symbol('s77', positive=True, integer=True))", True),
+    ("FloorDiv(Symbol('s77', positive=True, integer=True), Integer(2))", True),
+    ("__import__('os').system('true')", False), ("Symbol('s0').__class__", False), ("open('x', 'w')", False),
+    ("[c for c in ()]", False), ("(lambda: 0)()", False),
+])
+def test_pt2_symbolic_shapes_must_be_plain_sympy(text, ok):
+    """torch parses these with sympy.sympify, which is eval."""
+    from workbench.core.loading import program_ops
+
+    if ok:
+        program_ops.check_sympy_expr("m.pt2", text)
+    else:
+        with pytest.raises(WorkbenchError, match="symbolic shape"):
+            program_ops.check_sympy_expr("m.pt2", text)
+
+
+@pytest.mark.parametrize("text, ok", [
+    ("L['x'].size()[0] <= 64", True), ("Eq(Mod(L['x'].size()[1], 2), 0)", True),
+    ("L['x'].size()[0] == L['y'].size()[0]", True),
+    ("__import__('os').system('true') or True", False), ("L['x'].__class__", False), ("print(1)", False),
+    ("L['x'].numpy().tofile('/tmp/x')", False),
+])
+def test_pt2_guards_must_be_shape_checks(text, ok):
+    """torch compiles these with exec when it builds ep.module()."""
+    from workbench.core.loading import program_ops
+
+    if ok:
+        program_ops.check_guard("m.pt2", text)
+    else:
+        with pytest.raises(WorkbenchError, match="guard"):
+            program_ops.check_guard("m.pt2", text)

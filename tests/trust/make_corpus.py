@@ -213,7 +213,13 @@ def make_hostile(root: Path) -> list:
     (root / "loop_const.onnx").write_bytes(_loop_onnx(10 ** 15, computed=False))
     case("Loop with a constant trip count of 1e15", root / "loop_const.onnx", ("bench", "quantize", "validate"))
     (root / "loop_computed.onnx").write_bytes(_loop_onnx(10 ** 15, computed=True))
-    case("Loop with a computed trip count of 1e15", root / "loop_computed.onnx", ("bench", "quantize"))
+    import numpy as np
+
+    (root / "calibration").mkdir(exist_ok=True)  # for quantize-static: ORT's calibrator runs the Loop
+    for i in range(2):
+        np.savez(root / "calibration" / f"sample{i}.npz", x=np.ones((2, 4), np.float32))
+    case("Loop with a computed trip count of 1e15", root / "loop_computed.onnx",
+         ("bench", "quantize", "quantize-static"))
 
     good = _safetensors_bytes({"w": ("F32", [4, 4], bytes(64))})
     base = {"model_type": "llama", "architectures": ["LlamaForCausalLM"], "vocab_size": 64, "hidden_size": 16,
@@ -404,6 +410,23 @@ def make_code_corpus(root: Path) -> dict:
             return data.replace(old, new) if member.endswith("models/model.json") else data
 
         files[name] = _rewrite_pt2(benign_pt2, root / name, edit)
+
+    # strings torch evaluates: a symbolic size goes through sympy.sympify (eval), a guard through exec
+    def sympify_payload(member, data):
+        if not member.endswith("models/model.json"):
+            return data
+        code = f"__import__('pathlib').Path({marker('SYMPIFY_RAN')!r}).write_text('x') and Symbol('s"
+        return data.replace(b"Symbol('s", json.dumps(code)[1:-1].encode(), 1)
+
+    def guard_payload(member, data):
+        if not member.endswith("models/model.json"):
+            return data
+        program = json.loads(data)
+        program["guards_code"] = [f"__import__('pathlib').Path({marker('GUARD_RAN')!r}).touch() or True"]
+        return json.dumps(program).encode()
+
+    files["pt2_sympify_code.pt2"] = _rewrite_pt2(benign_pt2, root / "pt2_sympify_code.pt2", sympify_payload)
+    files["pt2_guard_code.pt2"] = _rewrite_pt2(benign_pt2, root / "pt2_guard_code.pt2", guard_payload)
 
     recipe_dir = root / "recipe_trust"
     recipe_dir.mkdir(exist_ok=True)

@@ -17,13 +17,14 @@ from make_corpus import make_code_corpus  # noqa: E402
 from workbench.cli import main  # noqa: E402
 
 HOSTILE = ("aoti.pt2", "ts_setstate_writes.pt", "ts_forward_saves.pt", "ts_forward_from_file.pt",
-           "pt2_from_file.pt2", "pt2_save.pt2", "pt2_custom_op.pt2", "pt2_profiler.pt2")
+           "pt2_from_file.pt2", "pt2_save.pt2", "pt2_custom_op.pt2", "pt2_profiler.pt2", "pt2_sympify_code.pt2",
+           "pt2_guard_code.pt2")
 COMMANDS = ("export", "torchscript", "validate", "bench-compare", "bench")
 # what the one line must say, per file, with or without --trust-code (the refusal does not depend on it)
 SAYS = {"aoti.pt2": "AOTInductor package", "ts_setstate_writes.pt": "aten::save",
         "ts_forward_saves.pt": "aten::save", "ts_forward_from_file.pt": "aten::from_file",
         "pt2_from_file.pt2": "aten.from_file", "pt2_save.pt2": "aten.save", "pt2_custom_op.pt2": "mylib",
-        "pt2_profiler.pt2": "profiler"}
+        "pt2_profiler.pt2": "profiler", "pt2_sympify_code.pt2": "symbolic shape", "pt2_guard_code.pt2": "guard"}
 
 
 @pytest.fixture(scope="module")

@@ -161,6 +161,108 @@ def _symbolic(target) -> bool:
         (getattr(target, "__name__", None) or "").startswith(("sym_", "_sym_"))
 
 
+# Strings in a .pt2 that torch turns into code: symbolic shapes ("expr_str", parsed by sympy.sympify, which is
+# eval) and guards ("guards_code", compiled with exec when ep.module() is built). Only the shapes of expressions
+# torch itself writes pass.
+_SYMPY_CALLS = frozenset({
+    "Symbol", "Integer", "Rational", "Float", "Mul", "Add", "Pow", "Mod", "Max", "Min", "Abs", "floor", "ceiling",
+    "Eq", "Ne", "Lt", "Le", "Gt", "Ge", "StrictLessThan", "LessThan", "StrictGreaterThan", "GreaterThan",
+    "Equality", "Unequality", "And", "Or", "Not", "Piecewise", "ITE", "sqrt", "FloorDiv", "ModularIndexing",
+    "Where", "PythonMod", "CleanDiv", "CeilToInt", "FloorToInt", "CeilDiv", "LShift", "RShift", "PowByNatural",
+    "FloatPow", "TruncToFloat", "TruncToInt", "ToFloat", "RoundToInt", "RoundDecimal", "Identity", "IntTrueDiv",
+    "FloatTrueDiv", "IsNonOverlappingAndDenseIndicator"})
+_SYMPY_CALL_PREFIXES = ("OpaqueUnaryFn_", "BitwiseFn_")
+_GUARD_METHODS = frozenset({"size", "stride", "storage_offset", "dim", "numel"})
+_UNSAFE_NAMES = frozenset({"eval", "exec", "open", "compile", "getattr", "setattr", "delattr", "globals", "locals",
+                           "vars", "input", "breakpoint", "exit", "quit", "help", "type", "object", "print"})
+
+
+def _expression_ok(tree, call_ok, attribute_ok) -> bool:
+    import ast
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            if node.id.startswith("_") or node.id in _UNSAFE_NAMES:
+                return False
+        elif isinstance(node, ast.Call):
+            if not call_ok(node):
+                return False
+        elif isinstance(node, ast.Attribute):
+            if not attribute_ok(node):
+                return False
+        elif isinstance(node, ast.Constant):
+            if not isinstance(node.value, (int, float, bool, str, type(None))):
+                return False
+        elif not isinstance(node, (ast.Expression, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.keyword,
+                                   ast.Subscript, ast.operator, ast.unaryop, ast.boolop, ast.cmpop,
+                                   ast.Load, ast.Tuple)):
+            return False
+    return True
+
+
+def _parse(text: str):
+    import ast
+
+    if not isinstance(text, str) or len(text) > 100_000:
+        return None
+    try:
+        return ast.parse(text, mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def check_sympy_expr(path, text) -> None:
+    """A symbolic size as the archive writes it (``Symbol('s0', positive=True, integer=True)``, ``Mul(...)``)."""
+    import ast
+
+    def call_ok(node):
+        name = node.func.id if isinstance(node.func, ast.Name) else None
+        return bool(name) and (name in _SYMPY_CALLS or name.startswith(_SYMPY_CALL_PREFIXES))
+
+    tree = _parse(text)
+    if tree is None or any(isinstance(n, ast.Subscript) for n in ast.walk(tree)) or \
+            not _expression_ok(tree, call_ok, lambda _n: False):
+        raise refuse(path, f"the symbolic shape {str(text)[:80]!r}", "not a sympy expression torch writes; "
+                     "torch would evaluate it as Python")
+
+
+def check_guard(path, text) -> None:
+    """A shape guard as torch writes it (``L['x'].size()[0] <= 64``)."""
+    import ast
+
+    def call_ok(node):
+        if isinstance(node.func, ast.Attribute):
+            return node.func.attr in _GUARD_METHODS
+        return isinstance(node.func, ast.Name) and (node.func.id in _SYMPY_CALLS or
+                                                    node.func.id.startswith(_SYMPY_CALL_PREFIXES))
+
+    tree = _parse(text)
+    if tree is None or not _expression_ok(tree, call_ok, lambda n: n.attr in _GUARD_METHODS):
+        raise refuse(path, f"the guard {str(text)[:80]!r}", "not a shape check torch writes; torch would "
+                     "compile it as Python")
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    if any(n not in _SYMPY_CALLS and n not in ("L", "inf") and not n.startswith(_SYMPY_CALL_PREFIXES)
+           for n in names):
+        raise refuse(path, f"the guard {str(text)[:80]!r}", "it names something other than the inputs")
+
+
+def check_program_strings(path, document) -> None:
+    """Every string of a serialized ExportedProgram that torch evaluates or compiles: symbolic shapes, guards."""
+    for guard in document.get("guards_code") or []:
+        check_guard(path, guard)
+    stack = [document]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if key == "expr_str":
+                    check_sympy_expr(path, value)
+                else:
+                    stack.append(value)
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
 # ----------------------------------------------------------------------------------------------- TorchScript
 
 def check_script_module(path, module) -> None:

@@ -177,12 +177,12 @@ def _program_problems(archive: Pt2Archive) -> list:
                                 f"does not load")
                 break
     for program in archive.programs.values():
-        for target in program_ops.export_targets(program.get("graph_module", {})):
-            try:
+        try:
+            for target in program_ops.export_targets(program.get("graph_module", {})):
                 program_ops.check_export_target(archive.path, target)
-            except WorkbenchError as err:
-                problems.append(err.what.split(": ", 1)[-1])
-                break
+            program_ops.check_program_strings(archive.path, program)
+        except WorkbenchError as err:
+            problems.append(err.what.split(": ", 1)[-1])
     return problems
 
 
@@ -258,6 +258,7 @@ def precheck(archive: Pt2Archive) -> None:
     for program in archive.programs.values():
         for target in program_ops.export_targets(program.get("graph_module", {})):
             program_ops.check_export_target(archive.path, target)
+        program_ops.check_program_strings(archive.path, program)
 
 
 _export_lock = threading.Lock()
