@@ -453,3 +453,17 @@ def test_pt2_guards_must_be_shape_checks(text, ok):
     else:
         with pytest.raises(WorkbenchError, match="guard"):
             program_ops.check_guard("m.pt2", text)
+
+
+def test_torchscript_data_pkl_is_read_by_an_inert_unpickler(tmp_path):
+    good = tmp_path / "ts.pt"
+    torch.jit.save(torch.jit.trace(_cnn(), (torch.randn(2, 3, 8, 8),)), good)
+    marker = tmp_path / "MARKER"
+    evil = tmp_path / "evil_ts.pt"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(evil, "w") as out:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            out.writestr(item, pickle.dumps(RunsShell(marker)) if item.filename.endswith("/data.pkl") else data)
+    info = inspect(str(evil))
+    assert not marker.exists()
+    assert any("data.pkl was not read" in n and "system" in n for n in info.notes), info.notes
