@@ -306,6 +306,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run a recipe file (TOML or YAML)")
     p.add_argument("recipe")
     p.add_argument("-o", "--output", help="output folder (default: the recipe's output_dir)")
+    p.add_argument("--trust-code", action="store_true",
+                   help="honour the recipe's trust_code = true (its source's code runs: model.py, .pt2, TorchScript)")
     _add_force(p)
     _add_common(p)
     p.set_defaults(func=cmd_run)
@@ -313,8 +315,6 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="build the built-in demo model and run the whole pipeline on it")
     p.add_argument("-o", "--output", default="workbench-demo")
     p.add_argument("--quick", action="store_true", help="fewer benchmark iterations")
-    p.add_argument("--trust-code", action="store_true",
-                   help="honour the recipe's trust_code = true (its source's code runs: model.py, .pt2, TorchScript)")
     _add_force(p)
     _add_common(p)
     p.set_defaults(func=cmd_demo)
