@@ -53,8 +53,8 @@ class Recipe:
     quantize: list = field(default_factory=list)
     bench: Optional[dict] = None
     overwrite: bool = False  # replace files of the user's in the output folder (see workbench.core.fsutil)
-
     trust_code: bool = False  # --trust-code on the command line: [source] trust_code is honoured only with it
+
 
 def _typed(section: str, key: str, value, where: str):
     expected = SCHEMA[section].get(key)
@@ -188,8 +188,8 @@ def run_recipe(path: str, output_dir: Optional[str] = None, progress=None, cance
         recipe.output_dir = Path(output_dir).expanduser().resolve()
     if overwrite:  # --force: on top of the recipe's own overwrite = true
         recipe.overwrite = True
-    return run_pipeline(recipe, progress=progress, cancel=cancel)
     recipe.trust_code = bool(trust_code)
+    return run_pipeline(recipe, progress=progress, cancel=cancel)
 
 
 def dumps_json(recipe: Recipe) -> str:
