@@ -213,7 +213,13 @@ def make_hostile(root: Path) -> list:
     (root / "loop_const.onnx").write_bytes(_loop_onnx(10 ** 15, computed=False))
     case("Loop with a constant trip count of 1e15", root / "loop_const.onnx", ("bench", "quantize", "validate"))
     (root / "loop_computed.onnx").write_bytes(_loop_onnx(10 ** 15, computed=True))
-    case("Loop with a computed trip count of 1e15", root / "loop_computed.onnx", ("bench", "quantize"))
+    import numpy as np
+
+    (root / "calibration").mkdir(exist_ok=True)  # for quantize-static: ORT's calibrator runs the Loop
+    for i in range(2):
+        np.savez(root / "calibration" / f"sample{i}.npz", x=np.ones((2, 4), np.float32))
+    case("Loop with a computed trip count of 1e15", root / "loop_computed.onnx",
+         ("bench", "quantize", "quantize-static"))
 
     good = _safetensors_bytes({"w": ("F32", [4, 4], bytes(64))})
     base = {"model_type": "llama", "architectures": ["LlamaForCausalLM"], "vocab_size": 64, "hidden_size": 16,

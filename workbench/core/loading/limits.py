@@ -7,6 +7,7 @@ to gigabytes, ``num_hidden_layers = 10**6``, a Loop that never ends) is one line
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import math
@@ -564,6 +565,24 @@ class _Guard:
         return options
 
 
+def _guarded(guard: _Guard, timeout: float, label, call, args, options):
+    """``call(*args, options)`` under the watchdog: past ``timeout`` s it is stopped with a one-line error."""
+    options = guard.options if options is None else options
+    _WATCHDOG.watch(guard, time.monotonic() + timeout, options)
+    try:
+        return call(*args, options)
+    except Exception as err:
+        if guard.fired:
+            guard.fired, guard.options = False, guard.new_options()
+            name = label() if callable(label) else label
+            raise WorkbenchError(f"{name}: one ONNX Runtime run took over {timeout:g} s and was stopped",
+                                 f"the graph may loop without end; set {RUN_TIMEOUT_ENV} to allow longer runs") \
+                from err
+        raise
+    finally:
+        _WATCHDOG.active.pop(guard, None)
+
+
 def guard_session(session, path) -> None:
     """Make ``session.run`` and ``session.run_with_iobinding`` stop after :func:`run_timeout_s` seconds, with a
     one-line WorkbenchError (ONNX Runtime's RunOptions.terminate, set from a watchdog thread)."""
@@ -574,27 +593,41 @@ def guard_session(session, path) -> None:
     if timeout <= 0:
         return
     guard = _Guard(ort)
-    active, clock = _WATCHDOG.active, time.monotonic
 
-    def guarded(call, args, options):
-        options = guard.options if options is None else options
-        _WATCHDOG.watch(guard, clock() + timeout, options)
-        try:
-            return call(*args, options)
-        except Exception as err:
-            if guard.fired:
-                guard.fired, guard.options = False, guard.new_options()
-                raise WorkbenchError(f"{_describe(path)}: one ONNX Runtime run took over {timeout:g} s and was stopped",
-                                     f"the graph may loop without end; set {RUN_TIMEOUT_ENV} to allow longer "
-                                     f"runs") from err
-            raise
-        finally:
-            active.pop(guard, None)
+    def describe() -> str:
+        return _describe(path)
 
     def run(output_names, input_feed, run_options=None):
-        return guarded(raw_run, (output_names, input_feed), run_options)
+        return _guarded(guard, timeout, describe, raw_run, (output_names, input_feed), run_options)
 
     def run_with_iobinding(iobinding, run_options=None):
-        return guarded(raw_iobinding, (iobinding,), run_options)
+        return _guarded(guard, timeout, describe, raw_iobinding, (iobinding,), run_options)
 
     session.run, session.run_with_iobinding = run, run_with_iobinding
+
+
+@contextlib.contextmanager
+def guard_every_session(label):
+    """While it lasts, every ``InferenceSession.run`` (also of sessions a library makes, e.g. ORT's calibrators)
+    is under the watchdog; errors name ``label``. Process-wide: use it under the caller's lock."""
+    import onnxruntime as ort
+
+    timeout = run_timeout_s()
+    cls = ort.InferenceSession
+    original = cls.run
+    if timeout <= 0:
+        yield
+        return
+
+    def run(self, output_names, input_feed, run_options=None):
+        guard = self.__dict__.get("_workbench_guard")
+        if guard is None:
+            guard = self.__dict__["_workbench_guard"] = _Guard(ort)
+        return _guarded(guard, timeout, str(label), lambda *a: original(self, *a), (output_names, input_feed),
+                        run_options)
+
+    cls.run = run
+    try:
+        yield
+    finally:
+        cls.run = original

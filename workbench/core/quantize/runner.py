@@ -457,6 +457,8 @@ def _targeted(source: Path, work: Path, spec: QuantSpec, settings: dict, stages:
 def _static(source: Path, work: Path, spec: QuantSpec, reader, settings: dict):
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
 
+    from workbench.core.loading import limits
+
     methods = {"minmax": CalibrationMethod.MinMax, "entropy": CalibrationMethod.Entropy,
                "percentile": CalibrationMethod.Percentile}
     out = work / "quantized.onnx"
@@ -466,12 +468,15 @@ def _static(source: Path, work: Path, spec: QuantSpec, reader, settings: dict):
     settings["dedicated_qdq_pairs"] = bool(spec.exclude)
     reader.rewind()
     try:
-        quantize_static(str(source), str(out), reader, quant_format=QuantFormat.QDQ,
-                        op_types_to_quantize=list(spec.op_types or STATIC_OP_TYPES), per_channel=spec.per_channel,
-                        activation_type=QuantType.QInt8, weight_type=QuantType.QInt8,
-                        nodes_to_exclude=list(spec.exclude), use_external_data_format=_is_big(source),
-                        calibrate_method=methods[spec.method], extra_options=extra)
+        with limits.guard_every_session(spec.model):  # calibration runs the model in ORT's own sessions
+            quantize_static(str(source), str(out), reader, quant_format=QuantFormat.QDQ,
+                            op_types_to_quantize=list(spec.op_types or STATIC_OP_TYPES), per_channel=spec.per_channel,
+                            activation_type=QuantType.QInt8, weight_type=QuantType.QInt8,
+                            nodes_to_exclude=list(spec.exclude), use_external_data_format=_is_big(source),
+                            calibrate_method=methods[spec.method], extra_options=extra)
         return _load(out)
+    except WorkbenchError:
+        raise  # the run-time guard's one line (core/loading/limits.py)
     except Exception as err:  # noqa: BLE001
         raise _quantizer_error(spec.mode, err) from err
 
