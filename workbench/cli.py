@@ -122,7 +122,7 @@ def cmd_bench(args):
         raise WorkbenchError("bench takes one model", "give several models only with --generate")
     return api.bench(args.model[0], provider=args.provider, batch=args.batch, sequence=args.seq,
                      iterations=args.iterations, warmup=args.warmup, time_budget_s=args.time_budget,
-                     threads=args.threads, cuda_graph=args.cuda_graph,
+                     threads=args.threads, cuda_graph=args.cuda_graph, trust_code=args.trust_code,
                      compare_torch=_source(args, args.compare_torch) if args.compare_torch else None,
                      progress=_progress_printer(args.json))
 

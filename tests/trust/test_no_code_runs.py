@@ -156,3 +156,14 @@ def test_recipe_trust_code_with_the_flag_runs_model_py(corpus, monkeypatch, tmp_
     assert marker.exists(), lines  # the flag reached the loader: the user's code ran, as asked
     marker.unlink()
     assert code == 0, lines
+
+
+def test_benign_pt2_benchmarks_with_the_flag(corpus, monkeypatch, tmp_path):
+    argv = _argv("bench", corpus["benign"]["pt2"], corpus, tmp_path / "out")
+    code, lines, _, _ = _run(argv, monkeypatch, tmp_path / "plain")
+    assert code == 1 and "--trust-code" in lines[0], lines
+    code, lines, stdout, _ = _run(argv + ["--trust-code"], monkeypatch, tmp_path / "trusted")
+    assert code == 0, lines
+    code, lines, stdout, _ = _run(_argv("bench-compare", corpus["benign"]["pt2"], corpus, tmp_path / "out") +
+                                  ["--trust-code"], monkeypatch, tmp_path / "compare")
+    assert code == 0, lines

@@ -118,3 +118,4 @@ class BenchSpec:
     cuda_graph: bool = False
     compare_torch: Optional[ModelSource] = None
     torch_dtype: str = "fp32"
+    trust_code: bool = False  # ``model`` is a program (TorchScript, .pt2, model.py) the user allows to run

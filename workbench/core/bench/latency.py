@@ -447,7 +447,8 @@ def iter_samples(spec: BenchSpec, cancel: Optional[CancelToken] = None, *, input
     if not is_user_code(spec.model) and not Path(spec.model).expanduser().exists():
         raise WorkbenchError(f"{spec.model}: no such file or folder",
                              "give an .onnx file, or a model folder or file for PyTorch eager")
-    return TorchSampler(ModelSource(path=str(spec.model)), spec, cancel, inputs=inputs, memory_mode=memory_mode)
+    return TorchSampler(ModelSource(path=str(spec.model), trust_code=spec.trust_code), spec, cancel, inputs=inputs,
+                        memory_mode=memory_mode)
 
 
 def torch_samples(source, spec: BenchSpec, cancel: Optional[CancelToken] = None, *, inputs: Optional[dict] = None,
