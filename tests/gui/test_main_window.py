@@ -293,3 +293,18 @@ def test_copied_commands_parse_with_the_real_cli(qtbot, window, tmp_path):
     assert (args.mode, args.per_channel, args.exclude) == ("int8-dynamic", True, ["a", "b"])
     args = parse(window.load_panel.cli_command())
     assert args.path == src if hasattr(args, "path") else True
+
+
+def test_export_axes_defaults_come_from_the_engine(qtbot, window):
+    """The axes table's defaults are the engine's (every input the model is fed, token_type_ids included)."""
+    from workbench.core.results import InspectResult
+
+    axes = {n: {0: "batch", 1: "sequence"} for n in ("input_ids", "attention_mask", "token_type_ids")}
+    panel = window.export_panel
+    panel.axes_table.setRowCount(0)
+    window.state.inspectChanged.emit(InspectResult(path="m", format="hf-folder", config={"vocab_size": 8},
+                                                   default_dynamic_axes=axes))
+    assert panel.dynamic_axes() == axes
+    panel.axes_table.setRowCount(0)
+    panel.suggest_axes()
+    assert panel.dynamic_axes() == axes
