@@ -20,6 +20,40 @@ from workbench.core import fsutil
 from workbench.core.errors import WorkbenchError
 
 
+PROTECTED_TREES = ("/etc", "/dev", "/proc", "/sys", "/usr", "/boot")
+
+
+def _system_path(path) -> bool:
+    try:
+        p = os.path.abspath(os.fspath(path))
+    except TypeError:
+        return False
+    if p.startswith("/dev/shm/"):
+        return False
+    return os.path.dirname(p) == "/" or any(p.startswith(t + "/") for t in PROTECTED_TREES)
+
+
+@pytest.fixture(autouse=True)
+def never_touch_system_folders(monkeypatch):
+    """A safety net: should the code under test (or an older tree these tests run against) try to create, move,
+    or delete anything in /, /etc, /dev, ... it gets PermissionError, and the test fails."""
+    attempts = []
+    for name, checked in (("replace", 2), ("rename", 2), ("mkdir", 1), ("unlink", 1), ("rmdir", 1)):
+        real = getattr(os, name)
+
+        def guarded(*args, _real=real, _name=name, _checked=checked, **kwargs):
+            if "dir_fd" not in kwargs and "src_dir_fd" not in kwargs:
+                for target in args[:_checked]:
+                    if _system_path(target):
+                        attempts.append((_name, str(target)))
+                        raise PermissionError(13, "blocked by the test", str(target))
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(os, name, guarded)
+    yield attempts
+    assert attempts == [], f"tried to write in a system folder: {attempts}"
+
+
 def digest(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
