@@ -100,8 +100,9 @@ def test_inspect_reads_hostile_programs_as_data(name, corpus, monkeypatch, tmp_p
     path = _hostile(corpus, name)
     before = _snapshot(path.parent)
     code, lines, stdout, temp_files = _run(["inspect", str(path)], monkeypatch, tmp_path)
-    assert code in (0, 1), lines
-    assert SAYS[name] in stdout + " ".join(lines)  # the reason it would be refused, as a problem
+    assert code == 1 and len(lines) == 1, lines  # read as data; the reason it would be refused blocks it
+    assert lines[0].startswith("workbench inspect: ") and path.name in lines[0] and SAYS[name] in lines[0], lines
+    assert path.name in stdout  # and what it holds is still shown
     _assert_nothing_ran(corpus, before, path.parent)
     assert temp_files == []
 
