@@ -1,7 +1,7 @@
 """Hostile input through every command that takes it, each in a child process with its address space limited to
-3 GB and a wall-clock limit: exit code 1, exactly one line on stderr that names the file, no traceback, no warning,
-no ANSI colour; never a hang, never out of memory. ONNX Runtime runs are limited to 2 s (WORKBENCH_RUN_TIMEOUT_S).
-"""
+3 GB and a wall-clock limit: exit code 1, peak RSS under 1 GB, exactly one line on stderr that names the file, no
+traceback, no warning, no ANSI colour; never a hang, never out of memory. ONNX Runtime runs are limited to 2 s
+(WORKBENCH_RUN_TIMEOUT_S)."""
 
 import os
 import subprocess
@@ -17,9 +17,16 @@ from make_corpus import make_hostile  # noqa: E402
 ADDRESS_SPACE = 3 * 1024 ** 3
 HANG_S = 180  # far above any refusal (they take seconds); only a hang or a runaway reaches it
 
+PEAK_RSS = 1024 ** 3
 CHILD = """
-import resource, sys
+import atexit, os, resource, sys
 resource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit}))
+
+def peak():  # VmHWM: this process's own peak resident memory
+    line = next(ln for ln in open("/proc/self/status") if ln.startswith("VmHWM"))
+    open(os.environ["WORKBENCH_TEST_PEAK"], "w").write(line.split()[1])
+
+atexit.register(peak)
 from workbench.cli import main
 raise SystemExit(main(sys.argv[1:]))
 """
@@ -55,7 +62,8 @@ def hostile(tmp_path_factory):
 def test_hostile_input_is_one_line_in_bounded_time_and_memory(index, hostile, tmp_path):
     name, path, command = hostile[index]
     out = tmp_path / "out"
-    env = {**os.environ, "WORKBENCH_RUN_TIMEOUT_S": "2", "PYTHONWARNINGS": "default"}
+    peak = tmp_path / "peak_kb"
+    env = {**os.environ, "WORKBENCH_RUN_TIMEOUT_S": "2", "PYTHONWARNINGS": "default", "WORKBENCH_TEST_PEAK": str(peak)}
     try:
         proc = subprocess.run([sys.executable, "-c", CHILD.format(limit=ADDRESS_SPACE),
                                *_argv(command, path, out)], capture_output=True, text=True, timeout=HANG_S, env=env)
@@ -71,3 +79,4 @@ def test_hostile_input_is_one_line_in_bounded_time_and_memory(index, hostile, tm
     assert "unexpected" not in line and "out of memory" not in line, line
     assert path.name in line or path.parent.name in line, line  # names the file (or its folder)
     assert not out.exists() or not any(out.rglob("*")), list(out.rglob("*"))
+    assert int(peak.read_text()) * 1024 < PEAK_RSS, f"peak RSS {int(peak.read_text()) / 1024:.0f} MB"

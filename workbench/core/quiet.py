@@ -25,8 +25,15 @@ _state = {"debug": False, "ort": False}
 
 def keep_local(offline: bool = False) -> None:
     """Opt out of every telemetry the workbench's libraries have (and with ``offline``, of hub downloads)."""
+    import sys
+
+    late = "onnxruntime" in sys.modules and "ORT_DISABLE_TELEMETRY" not in os.environ
     for key, value in {**LOCAL_ENV, **(OFFLINE_ENV if offline else {})}.items():
         os.environ.setdefault(key, value)
+    if late:  # ORT reads the switch once, at import: a program that imported it first must set it itself
+        logging.getLogger("workbench").warning(
+            "onnxruntime was imported before workbench, so its telemetry stays on; set ORT_DISABLE_TELEMETRY=1 "
+            "in the environment (or import workbench first)")
 
 
 def quiet_warnings(debug: bool = False) -> None:
