@@ -70,9 +70,10 @@ def _fusion_type(spec: OptimizeSpec, src: Path) -> str | None:
     if spec.against is not None and not model_type:
         config = Path(spec.against.path) / "config.json"
         if config.is_file():
-            import json
+            from workbench.core.loading.limits import read_json
 
-            model_type = json.loads(config.read_text("utf-8")).get("model_type")
+            data = read_json(config, "config.json")  # a broken or hostile one is one line (RecursionError ...)
+            model_type = data.get("model_type") if isinstance(data, dict) else None
     return FUSION_TYPES.get(model_type or "")
 
 

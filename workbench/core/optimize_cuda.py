@@ -60,7 +60,7 @@ def _config(spec: OptimizeSpec, src: Path) -> dict:
         if folder and config.is_file():
             try:
                 return json.loads(config.read_text("utf-8"))
-            except (OSError, ValueError):
+            except (OSError, ValueError, RecursionError):
                 continue
     return {}
 
