@@ -234,7 +234,8 @@ def make_hostile(root: Path) -> list:
     folder.mkdir(exist_ok=True)
     (folder / "config.json").write_text('{"model_type": "llama", "x": ' + "[" * 100_000 + "]" * 100_000 + "}")
     (folder / "model.safetensors").write_bytes(good)
-    case("deeply nested config.json", folder, ("export", "inspect"))
+    (root / "tiny.onnx").write_bytes(_tiny_onnx())  # the model optimize-against re-validates against the folder
+    case("deeply nested config.json", folder, ("export", "inspect", "optimize-against"))
     folder = root / "bad_tokenizer"
     folder.mkdir(exist_ok=True)
     (folder / "model.onnx").write_bytes(_tiny_onnx())

@@ -38,6 +38,8 @@ def _argv(command: str, path: Path, out: Path) -> list:
         "export": ["export", str(path), "-o", str(out / "model.onnx")],
         "validate": ["validate", str(path), "--against", str(path)],
         "optimize": ["optimize", str(path), "-o", str(out / "opt.onnx")],
+        "optimize-against": ["optimize", str(path.parent / "tiny.onnx"), "-o", str(out / "opt.onnx"),
+                             "--against", str(path)],
         "quantize": ["quantize", str(path), "-o", str(out / "q.onnx"), "--mode", "int8-dynamic"],
         "quantize-static": ["quantize", str(path), "-o", str(out / "q.onnx"), "--mode", "int8-static",
                             "--calibration", str(path.parent / "calibration")],
