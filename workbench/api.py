@@ -65,7 +65,8 @@ def export(spec, *args, progress: Optional[ProgressFn] = None, cancel: Optional[
 
 def validate(spec, *args, progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None,
              **kwargs) -> ValidateResult:
-    """Check the exported model and compare it with PyTorch at two input shapes."""
+    """Check the exported model and compare it with PyTorch at input shapes that differ in every dynamic
+    dimension (``ValidateSpec.shapes``); the result says which shapes it used and whether the file is static."""
     from workbench.core.validate import validate_model
 
     spec = _spec(ValidateSpec, spec, args, kwargs)

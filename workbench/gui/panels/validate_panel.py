@@ -76,7 +76,8 @@ class ValidatePanel(PanelBase):
         self.rtol_edit.setPlaceholderText(self.tr("default for the dtype (1e-4 for fp32)"))
         self.atol_edit = QLineEdit(box)
         self.atol_edit.setPlaceholderText(self.tr("default for the dtype (1e-5 for fp32)"))
-        self.shapes_edit = QLineEdit("2x8, 3x13", box)
+        default_shapes = ValidateSpec.__dataclass_fields__["shapes"].default  # the engine's: 3, all different
+        self.shapes_edit = QLineEdit(", ".join(f"{b}x{s}" for b, s in default_shapes), box)
         self.shapes_edit.setToolTip(self.tr("batch x sequence pairs, separated by commas"))
         form.addRow(self.tr("ONNX model:"), self.model_edit)
         form.addRow(self.tr("Against (PyTorch):"), self.against_edit)
