@@ -37,6 +37,11 @@ def _names(text: str):
     return names or None
 
 
+def _with_shapes(names, shapes: dict) -> str:
+    """'input_ids [batch x sequence], ...': the shapes as the exported file states them (read back)."""
+    return ", ".join(f"{n} [{' x '.join(map(str, shapes[n]))}]" if n in (shapes or {}) else n for n in names)
+
+
 class ExportPanel(PanelBase):
     step = "export"
 
@@ -238,8 +243,9 @@ class ExportPanel(PanelBase):
         if result.fallback_reason:
             lines.append(self.tr("Fell back to the legacy exporter: {0}").format(result.fallback_reason))
         if result.input_names or result.output_names:
-            lines.append(self.tr("Inputs: {0} — outputs: {1}").format(", ".join(result.input_names),
-                                                                     ", ".join(result.output_names)))
+            lines.append(self.tr("Inputs: {0} — outputs: {1}").format(
+                _with_shapes(result.input_names, getattr(result, "input_shapes", {})),
+                _with_shapes(result.output_names, getattr(result, "output_shapes", {}))))
         lines += [str(note) for note in getattr(result, "notes", None) or []]
         self.summary.setText("\n".join(lines))
         self.summary.show()

@@ -132,7 +132,8 @@ class ValidatePanel(PanelBase):
         self.verdict.show()
         self.details.setText(self.tr("Shapes tried: {0}. Tolerances: rtol {1:g}, atol {2:g}. Checker: {3}. "
                                      "Shape inference: {4}.").format(shapes, result.rtol, result.atol,
-                                                                      result.checker, result.shape_inference))
+                                                                      result.checker, result.shape_inference)
+                             + "".join(f"\n{n}" for n in getattr(result, "notes", None) or []))
         self.state.set_validation(result)
 
     def cli_command(self) -> str:
