@@ -232,7 +232,9 @@ def _examples(names) -> str:
 
 def read_index(path: str | os.PathLike) -> dict:
     """The ``weight_map`` and ``metadata`` of a sharded checkpoint's index, validated."""
-    path = Path(path)
+    from workbench.core.loading.limits import regular_file
+
+    path = regular_file(path, "checkpoint index")
     try:
         index = json.loads(path.read_text("utf-8"))
     except OSError as err:
