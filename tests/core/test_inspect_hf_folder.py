@@ -206,3 +206,21 @@ def test_config_wider_than_the_weights_is_a_problem_naming_the_tensor(tiny_model
     info = api.inspect(str(folder))
     assert info.outcome()[0] is False
     assert any("model.layers.2." in p and "not in the checkpoint" in p for p in info.problems), info.problems
+
+
+def test_config_asking_for_a_million_layers_is_refused_without_building_it(tiny_models, tmp_path):
+    import json
+    import shutil
+    import time
+
+    from workbench import api
+
+    folder = tmp_path / "llama"
+    shutil.copytree(tiny_models("llama"), folder)
+    config = json.loads((folder / "config.json").read_text())
+    config["num_hidden_layers"] = 1_000_000
+    (folder / "config.json").write_text(json.dumps(config))
+    started = time.perf_counter()
+    info = api.inspect(str(folder))
+    assert time.perf_counter() - started < 30
+    assert any("1000000 layers" in p and "holds 2" in p for p in info.problems), info.problems

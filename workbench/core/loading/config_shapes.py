@@ -15,7 +15,8 @@ import warnings
 from pathlib import Path
 from typing import Optional
 
-LAYER_LIMIT = 4096  # a config asking for more layers than this is left to the size limits (not built here)
+LAYER_LIMIT = 4096  # more layers/experts/heads than this: left to the size limits (building it would take long)
+COUNT_KEYS = ("layers", "expert", "heads", "blocks")
 
 
 def _build_meta(folder: Path):
@@ -38,8 +39,29 @@ def _build_meta(folder: Path):
 
 def _too_big(config: dict) -> bool:
     values = [config] + [v for v in config.values() if isinstance(v, dict)]
-    return any(isinstance(v, (int, float)) and "layers" in k and v > LAYER_LIMIT
+    return any(isinstance(v, (int, float)) and any(c in k for c in COUNT_KEYS) and v > LAYER_LIMIT
                for d in values for k, v in d.items())
+
+
+def _stored_layers(names) -> int:
+    """How many layers the checkpoint holds: 1 + the largest index after a 'layers'/'layer'/'h'/'blocks' segment."""
+    top = -1
+    for name in names:
+        parts = name.split(".")
+        for before, index in zip(parts, parts[1:]):
+            if index.isdigit() and before in ("layers", "layer", "h", "blocks", "block"):
+                top = max(top, int(index))
+    return top + 1
+
+
+def _too_big_problem(config: dict, names) -> Optional[str]:
+    """For a config too large to build: its layer count against the checkpoint's, in words (or None)."""
+    asked = next((config[k] for k in ("num_hidden_layers", "n_layer", "num_layers") if k in config), None)
+    held = _stored_layers(names)
+    if isinstance(asked, (int, float)) and held and asked != held:
+        return (f"config.json does not fit the weights: it asks for {int(asked) if float(asked).is_integer() else asked} layers but the checkpoint holds "
+                f"{held}; use the config.json that came with these weights")
+    return None
 
 
 def _candidates(name: str, prefix: str) -> list:
@@ -114,6 +136,8 @@ def check(folder: Path, config: dict, tensors: list, problems: list, notes: list
                      "config.json")
         return None
     if _too_big(config):
+        problem = _too_big_problem(config, [t["name"] if isinstance(t, dict) else t.name for t in tensors])
+        problems.extend([problem] if problem else [])
         return None
     try:
         model, hf_config = _build_meta(folder)
