@@ -62,7 +62,8 @@ def regular_file(path, what: str = "file", hint: Optional[str] = None) -> Path:
     p = Path(path).expanduser()
     mode = _stat(p, what, hint).st_mode
     if stat.S_ISDIR(mode):
-        raise WorkbenchError(f"{p} is a folder, not a {what}", hint or f"give the {what} itself")
+        article = "an" if what[:1].lower() in "aeiou" else "a"
+        raise WorkbenchError(f"{p} is a folder, not {article} {what}", hint or f"give the {what} itself")
     if not stat.S_ISREG(mode):
         raise _not_regular(p, mode, what)
     return p
