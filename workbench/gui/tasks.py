@@ -43,13 +43,15 @@ def run_recipe(recipe: str, output_dir=None, progress=None, cancel=None, overwri
 def build_demo_model(folder: str, progress=None, cancel=None) -> str:
     """The demo's first job (child process): ``workbench.core.demo.build_demo_model``."""
     from workbench.core.demo import build_demo_model as build
+    from workbench.core.fsutil import staged_folder
 
     if progress:
         progress(0.1, "building a tiny language model with random weights")
-    path = build(folder)
+    with staged_folder(folder) as stage:  # a new folder, complete or not at all (an existing one is refused)
+        build(stage)
     if progress:
         progress(1.0, "demo model ready")
-    return str(path)
+    return str(folder)
 
 
 def inspect_with_rows(path: str, progress=None, cancel=None):
