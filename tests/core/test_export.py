@@ -263,3 +263,17 @@ def test_engine_default_axes_cover_every_fed_input():
                                    "attention_mask": {0: "batch", 1: "sequence"},
                                    "token_type_ids": {0: "batch", 1: "sequence"}, "pixel_values": {0: "batch"}}
     assert set(default_axes()) == {"input_ids", "attention_mask"}  # nothing known yet: a text model
+
+
+def test_export_of_a_config_that_does_not_fit_the_weights_names_the_tensor(tiny_models, tmp_path):
+    import json
+    import shutil
+
+    folder = tmp_path / "bert"
+    shutil.copytree(tiny_models("bert"), folder)
+    config = json.loads((folder / "config.json").read_text())
+    config["hidden_size"] = 64
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(WorkbenchError, match="embeddings.word_embeddings.weight") as info:
+        api.export(str(folder), str(tmp_path / "out" / "m.onnx"))
+    assert "\n" not in str(info.value) and not (tmp_path / "out").exists()

@@ -247,6 +247,9 @@ def load_hf_model(folder: str | os.PathLike, dtype: str = "fp32", task: Optional
         raise
     except Exception as err:  # noqa: BLE001
         first = str(err).strip().splitlines()[0][:300] if str(err).strip() else type(err).__name__
+        problem = _preflight_problem(folder)
+        if problem:  # the pre-flight names the cause (e.g. the tensor whose shape config.json contradicts)
+            raise WorkbenchError(f"{folder}: {problem}") from err
         raise WorkbenchError(f"{folder}: transformers could not build the model ({first})",
                              "run `workbench inspect` on the folder to see what is missing or inconsistent") from err
     model.eval()
@@ -262,6 +265,17 @@ def load_hf_model(folder: str | os.PathLike, dtype: str = "fp32", task: Optional
     return LoadedModel(module=module, inputs=infos, output_names=keys, kind=kind, dtype=dtype, config=config,
                        folder=folder, model_type=getattr(config, "model_type", None), family=family,
                        description=f"{type(model).__name__} ({getattr(config, 'model_type', '?')})")
+
+
+def _preflight_problem(folder: str) -> Optional[str]:
+    """The first blocking problem `workbench inspect` finds in the folder, or None."""
+    try:
+        from workbench.core.loading import hf_folder
+
+        problems = hf_folder.inspect(Path(folder)).problems
+    except Exception:  # noqa: BLE001 - only a better message; the caller reports the original error
+        return None
+    return problems[0] if problems else None
 
 
 def parse_shape(text: str) -> list:
