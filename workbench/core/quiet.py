@@ -18,7 +18,7 @@ import logging
 import os
 
 LOCAL_ENV = {"ORT_DISABLE_TELEMETRY": "1", "HF_HUB_DISABLE_TELEMETRY": "1", "DO_NOT_TRACK": "1"}
-OFFLINE_ENV = {"HF_HUB_OFFLINE": "1"}
+OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_PROGRESS_BARS": "1"}  # the CLI: its own progress lines
 
 _state = {"debug": False, "ort": False}
 
