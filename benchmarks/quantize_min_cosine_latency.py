@@ -12,7 +12,8 @@ paths = {"plain": ".qbench/plain.onnx", "targeted": ".qbench/targeted.onnx"}
 rounds = {k: [] for k in paths}
 for i in range(int(sys.argv[1]) if len(sys.argv) > 1 else 5):
     for k in (paths if i % 2 == 0 else list(reversed(list(paths)))):
-        r = run_bench(BenchSpec(model=paths[k], provider="cpu", batch=1, sequence=128, iterations=200, warmup=20, threads=2))
+        r = run_bench(BenchSpec(model=paths[k], provider="cpu", batch=1, sequence=128, iterations=200, warmup=20,
+                                threads=2))
         rounds[k].append(r.latency_ms["p50"])
     print(i, {k: v[-1] for k, v in rounds.items()}, flush=True)
 p50 = {k: statistics.median(v) for k, v in rounds.items()}

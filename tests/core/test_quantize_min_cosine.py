@@ -100,6 +100,10 @@ def test_default_target_is_soft_and_zero_turns_it_off(models, tmp_path, monkeypa
     assert len(t["sensitivity"]) == t["candidates"]  # the table is there for the user to pick from
     assert Path(soft.output).is_file()
 
+    monkeypatch.setattr(sensitivity, "DEFAULT_SEARCH_LIMIT", 3)  # a big graph: the default does not search
+    skipped = api.quantize(models["bert"], str(tmp_path / "skip.onnx"), mode="int8-dynamic").targeting
+    assert skipped["reached"] is False and skipped["sensitivity"] == [] and "only when asked" in skipped["note"]
+
 
 @pytest.mark.parametrize("kwargs,message", [
     (dict(mode="int8-dynamic", min_cosine=1.5), "out of range"),

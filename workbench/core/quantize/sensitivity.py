@@ -19,8 +19,9 @@ The report (``QuantizeResult.targeting``) lists the nodes kept in float32, the s
 cosine when quantized alone, the drop, weight bytes) and the cost: size in bytes and CPU latency p50 (2 threads,
 ``workbench.core.bench.latency``) of the plain int8 model against the targeted one.
 
-Cost: one quantization and one fidelity run per candidate (about 1.3 s a node for MiniLM on 2 busy cores, 40 nodes)
-plus one per greedy step; only when plain int8 misses the floor.
+Cost: one quantization and one fidelity run per candidate (about 1.3-3 s a node for MiniLM on 2 busy cores, 40
+nodes) plus one per greedy step; only when plain int8 misses the floor. The soft default searches only models
+with at most ``DEFAULT_SEARCH_LIMIT`` candidates that are not over 1.5 GB; a given ``min_cosine`` always searches.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from workbench.core.errors import WorkbenchError
 
 DEFAULT_MIN_COSINE = {"int8-dynamic": 0.99}
 MAX_EXCLUDED_FRACTION = 0.25
+DEFAULT_SEARCH_LIMIT = 96  # the soft default searches models with at most this many candidates (not over 1.5 GB)
 LATENCY_SHAPES = ((1, 128), (1, 16))  # (batch, sequence); the second when the model refuses the first
 LATENCY_THREADS = 2
 LATENCY_ITERATIONS = 30
@@ -171,6 +173,13 @@ def quantize_to_floor(source: Path, work: Path, spec, big: bool, report: Report,
                     seconds=round(time.perf_counter() - started, 2))
         return plain, info
     nodes = candidates(source, plain, tuple(spec.exclude))
+    if origin == "default" and (big or len(nodes) > DEFAULT_SEARCH_LIMIT):
+        info.update(reached=False, candidates=len(nodes), size_bytes={"plain": file_size(plain),
+                                                                       "targeted": file_size(plain)},
+                    note=f"plain int8 cosine {plain_fid.cosine:.5f} is below {floor}; the search (one quantization "
+                         f"per node, {len(nodes)} nodes) runs only when asked: pass min_cosine",
+                    seconds=round(time.perf_counter() - started, 2))
+        return plain, info
     limit = spec.max_excluded if spec.max_excluded is not None else max(1, math.ceil(MAX_EXCLUDED_FRACTION *
                                                                                     len(nodes)))
     info.update(candidates=len(nodes), max_excluded=limit)
