@@ -17,8 +17,9 @@ def _shape_hint(names: list) -> str:
 
 
 def _load_weights(path: Path) -> dict:
-    if not path.exists():
-        raise WorkbenchError(f"{path}: no such weights file", "check the --weights path")
+    from workbench.core.loading.limits import regular_file
+
+    path = regular_file(path, "weights file", "check the --weights path")  # never a FIFO or device
     if path.suffix == ".safetensors":
         from safetensors.torch import load_file
 
