@@ -137,8 +137,9 @@ class SensitivityWidget(QGroupBox):
             len(kept), human_bytes(weights)))
 
     def show_targeting(self, targeting: dict) -> None:
-        """Fill the table from ``QuantizeResult.targeting``; hidden when there is nothing to show."""
-        if not targeting:
+        """Fill the table from ``QuantizeResult.targeting``; hidden when no sensitivity was measured (plain int8
+        met the floor, or targeting was off)."""
+        if not targeting or not targeting.get("sensitivity"):
             self.setVisible(False)
             return
         self.model.set_rows(targeting.get("sensitivity") or [])
@@ -163,6 +164,4 @@ def summary_text(t: dict, tr=lambda s: s) -> str:
             lat["plain"], lat["targeted"], lat["ratio"])
     if t.get("note"):
         text += " " + t["note"]
-    elif not t.get("sensitivity"):
-        text += " " + tr("Plain int8 already met the floor: no table to show.")
     return text
