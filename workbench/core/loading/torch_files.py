@@ -93,7 +93,8 @@ def _refused_global(path: Path, message: str) -> Optional[str]:
                 pkl = next((n for n in names if n.endswith("/data.pkl") or n == "data.pkl"), None)
                 data = z.read(pkl) if pkl else b""
         else:
-            data = path.read_bytes()[: 64 * 1024 * 1024]
+            with open(path, "rb") as f:  # a legacy pickle's globals come first: 64 MB is plenty, never the file
+                data = f.read(64 * 1024 * 1024)
     except (OSError, zipfile.BadZipFile):
         return None
     suspicious = [g for g in _pickle_globals(data) if not g.startswith(_BENIGN_GLOBAL_PREFIXES)]
