@@ -320,7 +320,7 @@ ERROR_CASES = {
     "hqq int8": (lambda src, tmp: dict(mode="int8-weight", algorithm="hqq"), "4-bit weights only"),
     "bad block size": (lambda src, tmp: dict(mode="int4", block_size=48), "block size 48"),
     "missing calibration": (lambda src, tmp: dict(mode="int8-static", calibration=str(tmp / "none")),
-                            "no such file or folder"),
+                            "no such calibration file or folder"),
     "empty calibration folder": (lambda src, tmp: dict(mode="int8-static", calibration=str(_mkdir(tmp / "empty"))),
                                  "holds no .npz or .npy"),
     "npz missing input": (lambda src, tmp: dict(mode="int8-static",
