@@ -150,3 +150,17 @@ def test_int8_model_with_a_broken_scale_fails(exported, tiny_models, tmp_path, c
     assert code == 1 and data["ok"] is False
     worst_good = max(o.max_rel_diff for o in good.outputs)
     assert max(o["max_rel_diff"] for o in data["outputs"]) > 5 * worst_good  # the break, not int8 rounding
+    # With no --rtol the int8 tolerances apply: the intact model passes them, the broken one does not.
+    intact = api.validate(q.output, against=str(src))
+    assert intact.passed, intact.reason
+    assert any("int8 tolerances" in n for n in intact.notes)
+    code, data, _ = _cli_validate(bad, src, capsys)
+    assert code == 1 and data["ok"] is False and "differs from PyTorch" in data["reason"]
+
+
+def test_int4_model_is_judged_by_int4_tolerances(exported, tiny_models, tmp_path):
+    src = tiny_models("bert")
+    q = api.quantize(exported("bert").path, str(tmp_path / "q4" / "model.int4.onnx"), mode="int4", block_size=32)
+    result = api.validate(q.output, against=str(src))
+    assert result.passed, result.reason
+    assert any("int4 tolerances" in n for n in result.notes)
