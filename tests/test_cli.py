@@ -28,6 +28,8 @@ def test_full_cli_flow_with_json(tiny_models, tmp_path):
                    "input_ids:1=seq", "attention_mask:0=batch", "attention_mask:1=seq", "token_type_ids:0=batch",
                    "token_type_ids:1=seq", "--json"))
     assert exp["exporter"] == "dynamo" and exp["outputs"][0] == str(out)
+    plain = wb("export", src, "-o", tmp_path / "plain.onnx")  # the exporter's own prints go to the log only
+    assert plain.returncode == 0 and "[torch.onnx]" not in plain.stdout + plain.stderr, plain.stderr
 
     onnx_info = _json(wb("inspect", out, "--json"))
     assert onnx_info["format"] == "onnx" and onnx_info["op_counts"]

@@ -118,6 +118,17 @@ def test_fixed_shapes_when_no_dynamic_axes(tiny_models, tmp_path):
     assert _dims(result.path)["input_ids"] == [2, 8]
 
 
+def test_static_batch_is_exactly_the_size_asked(tiny_models, tmp_path):
+    """--batch 1 with only the sequence dynamic: the file holds batch 1 (not the 2 used for dynamic axes)."""
+    from workbench.core.specs import InputSpec
+
+    result = api.export(str(tiny_models("llama")), str(tmp_path / "m.onnx"), inputs=InputSpec(batch=1),
+                        dynamic_axes={"input_ids": {1: "seq"}, "attention_mask": {1: "seq"}})
+    assert _dims(result.path)["input_ids"] == [1, "seq"]
+    assert result.input_shapes["input_ids"] == [1, "seq"]
+    assert api.validate(result.path, against=str(tiny_models("llama"))).passed
+
+
 def test_external_data_on_request(tiny_models, tmp_path):
     result = api.export(str(tiny_models("gpt2")), str(tmp_path / "m.onnx"), external_data=True)
     assert (tmp_path / "m.onnx.data").exists()

@@ -3,11 +3,8 @@ optimization saved to disk (external data handled); node counts before and after
 
 from __future__ import annotations
 
-import contextlib
 import shutil
-import sys
 import tempfile
-import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -16,6 +13,7 @@ from workbench.core.fsutil import check_output, output_rules, staged_output
 from workbench.core.jobs import Stages
 from workbench.core.results import OptimizeResult
 from workbench.core.specs import OPT_LEVELS, OPT_TARGETS, OptimizeSpec, ValidateSpec
+from workbench.core.quiet import library_output
 
 LARGE = 1 << 30  # above this many bytes of weights the optimized model keeps them in external data
 # config.json model_type -> onnxruntime.transformers model type (data: the families ORT's fusion knows)
@@ -58,8 +56,7 @@ def _simplify(src: Path, dst: Path, large: bool) -> str:
     import onnx
     import onnxslim
 
-    with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
-        warnings.simplefilter("ignore")
+    with library_output():
         model = onnxslim.slim(onnx.load(str(src)))
     _save(model, dst, large)
     return "onnxslim"
@@ -80,8 +77,7 @@ def _fusion_type(spec: OptimizeSpec, src: Path) -> str | None:
 def _fuse(src: Path, dst: Path, model_type: str, large: bool) -> str:
     from onnxruntime.transformers import optimizer
 
-    with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
-        warnings.simplefilter("ignore")
+    with library_output():
         fused = optimizer.optimize_model(str(src), model_type=model_type, opt_level=0)
     stats = {k: v for k, v in (fused.get_fused_operator_statistics() or {}).items() if v}
     _save(fused.model, dst, large)

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import sys
 import tempfile
 import warnings
 from pathlib import Path
@@ -36,6 +35,7 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.jobs import Stages
 from workbench.core.results import OptimizeResult
 from workbench.core.specs import OptimizeSpec, ValidateSpec
+from workbench.core.quiet import library_output
 
 
 ALIGN_MULTIPLE = 8  # pad matrix-product outputs to a multiple of this many columns (0: off)
@@ -264,8 +264,7 @@ def to_fp16(src: Path, dst: Path, large: bool) -> str:
 
     from workbench.core.optimize import _save
 
-    with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
-        warnings.simplefilter("ignore")
+    with library_output():
         model = convert_float_to_float16(onnx.load(str(src)), keep_io_types=True, disable_shape_infer=large)
     _save(model, dst, large)
     return "fp16 weights and compute, float32 inputs and outputs"

@@ -65,3 +65,32 @@ def quiet_onnxruntime(debug: bool | None = None) -> None:
 
     ort.set_default_logger_severity(2 if debug else 3)
     _state["ort"] = "debug" if debug else "quiet"
+
+
+class library_output:
+    """Inside: warnings ignored and what a library prints to stdout (torch.onnx's '[torch.onnx] ...' stages, the
+    ORT optimizers' notes) kept off the user's terminal: logged at DEBUG when the block ends, echoed on stderr
+    with --debug. stdout stays clean for --json either way."""
+
+    def __init__(self, name: str = "workbench.library"):
+        self.name = name
+
+    def __enter__(self):
+        import contextlib
+        import io
+        import sys
+        import warnings
+
+        self._stack = contextlib.ExitStack()
+        self._stack.enter_context(warnings.catch_warnings())
+        warnings.simplefilter("ignore")
+        self._buffer = io.StringIO()
+        self._stack.enter_context(contextlib.redirect_stdout(sys.stderr if debugging() else self._buffer))
+        return self
+
+    def __exit__(self, *exc):
+        self._stack.close()
+        text = self._buffer.getvalue().strip()
+        if text:
+            logging.getLogger(self.name).debug("%s", text)
+        return False

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Optional
 
 from workbench.core.errors import WorkbenchError
+from workbench.core.quiet import library_output
 
 LEAN_ABOVE = 512 * 1024 * 1024  # bytes of safetensors weights above which export_onnx takes the lean path
 ENV = "WORKBENCH_LEAN_EXPORT"  # "1": always (when it applies), "0": never; unset: by size
@@ -344,8 +345,6 @@ def export(loaded, weights: SafetensorsWeights, inputs: dict, path, spec, names,
     """Trace the weightless model, attach the checkpoint's tensors, optimize, save with external data (one tensor
     in memory at a time). Returns notes for the export result."""
     import logging
-    import sys
-    import warnings
 
     import torch
 
@@ -353,8 +352,7 @@ def export(loaded, weights: SafetensorsWeights, inputs: dict, path, spec, names,
 
     mapping = checkpoint_names(loaded.module.model, weights)
     logging.getLogger("torch.onnx").setLevel(logging.ERROR)
-    with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
-        warnings.simplefilter("ignore")
+    with library_output():
         program = torch.onnx.export(loaded.module, (), kwargs=inputs, dynamo=True,
                                     dynamic_shapes=to_dynamic_shapes(axes, list(inputs)),
                                     input_names=names[0], output_names=names[1], opset_version=spec.opset,

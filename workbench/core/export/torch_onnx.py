@@ -3,11 +3,8 @@ choice or as an automatic, reported fallback."""
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import sys
 import time
-import warnings
 from pathlib import Path
 
 from workbench.core.errors import WorkbenchError
@@ -20,15 +17,20 @@ from workbench.core.jobs import Stages
 from workbench.core.registry import Target
 from workbench.core.results import ExportResult
 from workbench.core.specs import DTYPES, EXPORTERS, ExportSpec
+from workbench.core.quiet import library_output
 
 EXTERNAL_DATA_ABOVE = 1 << 30  # bytes of weights above which the weights go to model.onnx.data
 
 
-def example_inputs(loaded, spec: ExportSpec) -> dict:
-    """Example inputs with at least 2 on every dynamic dimension (a size of 1 gets specialised to 1)."""
-    batch = max(2, spec.inputs.batch)
-    sequence = max(2, spec.inputs.sequence)
-    if sequence == batch:  # distinct sizes keep the exporter from equating the two dimensions
+def example_inputs(loaded, spec: ExportSpec, axes: dict | None = None) -> dict:
+    """Example inputs with at least 2 on every dynamic dimension (a size of 1 gets specialised to 1).
+
+    ``axes`` (normalised {input: {axis: name}}): a batch (axis 0) or sequence (axis 1) that no input has dynamic
+    is used exactly as asked, since the file then holds that size (``--batch 1`` means 1, not 2)."""
+    dynamic = {0, 1} if axes is None else {a for dims in axes.values() for a in dims}
+    batch = max(2, spec.inputs.batch) if 0 in dynamic else spec.inputs.batch
+    sequence = max(2, spec.inputs.sequence) if 1 in dynamic else spec.inputs.sequence
+    if {0, 1} <= dynamic and sequence == batch:  # distinct sizes keep the exporter from equating the two dims
         sequence += 1
     return loaded.make_inputs(batch, sequence, shapes=spec.inputs.shapes)
 
@@ -42,8 +44,7 @@ def _dynamo(module, inputs, path, spec, names, axes, external: bool):
 
     # The dynamo exporter prints its stages to stdout (keep stdout for --json) and logs missing torchvision.
     logging.getLogger("torch.onnx").setLevel(logging.ERROR)
-    with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
-        warnings.simplefilter("ignore")
+    with library_output():
         torch.onnx.export(module, (), str(path), kwargs=inputs, dynamo=True,
                           dynamic_shapes=to_dynamic_shapes(axes, list(inputs)),
                           input_names=names[0], output_names=names[1], opset_version=spec.opset,
@@ -56,8 +57,7 @@ def _legacy(module, inputs, path, spec, names, axes):
 
     dynamic = {names[0][i]: dims for i, (n, dims) in enumerate(
         (n, axes.get(n)) for n in inputs) if dims}
-    with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
-        warnings.simplefilter("ignore")
+    with library_output():
         torch.onnx.export(module, (), str(path), kwargs=inputs, dynamo=False, input_names=names[0],
                           output_names=names[1], opset_version=spec.opset or 17, dynamic_axes=dynamic,
                           do_constant_folding=spec.constant_folding, export_params=spec.export_params)
@@ -106,6 +106,7 @@ def export_onnx(spec: ExportSpec, progress=None, cancel=None) -> ExportResult:
     loaded = loaded or load_model(spec.source, spec.dtype, spec.inputs.shapes)
     inputs = example_inputs(loaded, spec)
     axes = normalize(spec.dynamic_axes if spec.dynamic_axes is not None else loaded.default_dynamic_axes(), inputs)
+    inputs = example_inputs(loaded, spec, axes)  # static batch/sequence: exactly the size asked
     names = _io_names(spec, loaded)
     # Rename the user's axes keys to the module's own argument names (the exporter sees those).
     axes = {loaded.input_names[names[0].index(k)] if k in names[0] else k: v for k, v in axes.items()}

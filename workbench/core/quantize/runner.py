@@ -37,11 +37,8 @@ import inspect as pyinspect
 import logging
 import math
 import os
-import shutil
-import sys
 import tempfile
 import threading
-import warnings
 from dataclasses import fields
 from pathlib import Path
 from typing import Optional
@@ -54,6 +51,7 @@ from workbench.core.jobs import CancelToken, ProgressFn, Stages
 from workbench.core.results import Fidelity, QuantizeResult
 from workbench.core.specs import CALIBRATION_METHODS, QUANT_MODES, WEIGHT_ONLY_ALGOS, QuantSpec
 from workbench.core.quantize.sensitivity import check_target, quantize_to_floor, replace_exclude, target_of
+from workbench.core.quiet import library_output
 
 EXTERNAL_DATA_ABOVE = int(1.5 * (1 << 30))  # bytes of tensors above which the output keeps them in model.onnx.data
 STATIC_OP_TYPES = ("MatMul",)
@@ -314,8 +312,7 @@ def _workdir(parent: Path):
             for name in loggers:
                 logging.getLogger(name).setLevel(logging.WARNING)
             # ORT's quantizers print progress to stdout; keep stdout clean for --json.
-            with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
-                warnings.simplefilter("ignore")
+            with library_output():
                 yield work
         finally:
             logging.root.removeFilter(quiet)
