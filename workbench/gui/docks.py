@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -59,12 +60,19 @@ class JobRowWidget(QFrame):
         self.cancel_button = QPushButton(icon("cancel"), self.tr("Cancel"), self)
         self.cancel_button.setSizePolicy(QSizePolicy.Maximum, QSizePolicy.Fixed)
         self.cancel_button.clicked.connect(job.cancel)
+        self.details_button = QPushButton(self.tr("Details…"), self)
+        self.details_button.setToolTip(self.tr("The technical details of the failure (for a bug report)"))
+        self.details_button.setSizePolicy(QSizePolicy.Maximum, QSizePolicy.Fixed)
+        self.details_button.clicked.connect(self.show_details)
+        self.details_button.hide()
+        self.details_box = None
         grid.addWidget(self.name_label, 0, 0)
         grid.addWidget(self.state_label, 0, 1, Qt.AlignRight)
         grid.addWidget(self.elapsed_label, 0, 2, Qt.AlignRight)
         grid.addWidget(self.progress, 1, 0, 1, 2)
         grid.addWidget(self.cancel_button, 1, 2)
         grid.addWidget(self.message_label, 2, 0, 1, 3)
+        grid.addWidget(self.details_button, 1, 2)
         grid.setColumnStretch(0, 1)
         job.progressed.connect(self._progress)
         job.stateChanged.connect(self._state)
@@ -93,8 +101,20 @@ class JobRowWidget(QFrame):
             self.message_label.setText(self.tr("cancelled at {0}").format(time.strftime("%H:%M:%S")))
         if state == workers.FAILED:
             self.message_label.setText(self.job.error)
-            self.message_label.setToolTip(self.job.detail[-3000:] if self.job.detail else self.job.error)
+            self.message_label.setToolTip(self.job.error)
+            self.details_button.setVisible(bool(self.job.detail))
         self.tick()
+
+    def show_details(self) -> QMessageBox:
+        """The failure in one line, the traceback behind "Show Details..." (non-blocking)."""
+        box = QMessageBox(QMessageBox.Warning, self.tr("{0} failed").format(self.job.name), self.job.error,
+                          QMessageBox.Close, self)
+        box.setObjectName("jobDetails")
+        box.setDetailedText(self.job.detail or self.job.error)
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        box.open()
+        self.details_box = box
+        return box
 
     def tick(self) -> None:
         self.elapsed_label.setText(format_elapsed(self.job.elapsed()))

@@ -317,6 +317,7 @@ class MainWindow(QMainWindow):
         self.state.sourceChanged.connect(self._source_changed)
         self.state.onnxChanged.connect(self._onnx_changed)
         self.state.requestPanel.connect(self.show_panel)
+        self.state.modelAvailableChanged.connect(self._model_available)
         self.load_panel.pathOpened.connect(self.settings.add_recent)
         self.jobs.runningChanged.connect(self._running_changed)
         self.jobs.jobAdded.connect(lambda _job: self.jobs_dock.show())
@@ -385,6 +386,17 @@ class MainWindow(QMainWindow):
                 self._open_graph(path)
             else:
                 self._pending_graph = path
+
+    MODEL_STEPS = ("export", "validate", "optimize", "quantize", "bench")  # steps that cannot run without a model
+
+    def _model_available(self, available: bool) -> None:
+        """After a failed load the steps that need a model are greyed out and their Run buttons disabled."""
+        reason = self.tr("Load a model first: the last load failed ({0})").format(self.state.load_error)
+        for step in self.MODEL_STEPS:
+            self.navigator.set_step_enabled(step, available, "" if available else reason)
+            setter = getattr(self.panels.get(step), "set_model_available", None)
+            if setter is not None:
+                setter(available)
 
     def _running_changed(self, count: int) -> None:
         self.jobs_status.setText(self.tr("{0} job(s) running").format(count) if count else "")

@@ -14,7 +14,13 @@ STEP_ROLE = Qt.UserRole
 
 class _StateDelegate(QStyledItemDelegate):
     def paint(self, painter, option, index):
+        enabled = bool(index.flags() & Qt.ItemIsEnabled)
+        if not enabled:  # a step that cannot run now (no model): drawn faded, whatever the theme's colours
+            painter.save()
+            painter.setOpacity(0.35)
         super().paint(painter, option, index)
+        if not enabled:
+            painter.restore()
         state = index.data(STATE_ROLE)
         if state and state != "idle":
             size = 16
@@ -59,6 +65,21 @@ class Navigator(QListWidget):
         item = self.item_for(step)
         if item is not None:
             item.setData(STATE_ROLE, state)
+
+    def set_step_enabled(self, step: str, enabled: bool, tooltip: str = "") -> None:
+        """Grey out a step that cannot run now (e.g. no model after a failed load), with the reason as tooltip."""
+        item = self.item_for(step)
+        if item is None:
+            return
+        flags = item.flags()
+        item.setFlags(flags | Qt.ItemIsEnabled if enabled else flags & ~Qt.ItemIsEnabled)
+        if item.data(Qt.UserRole + 2) is None:
+            item.setData(Qt.UserRole + 2, item.toolTip())  # the step's own tooltip, restored when enabled
+        item.setToolTip(item.data(Qt.UserRole + 2) if enabled else (tooltip or item.data(Qt.UserRole + 2)))
+
+    def is_step_enabled(self, step: str) -> bool:
+        item = self.item_for(step)
+        return bool(item is not None and item.flags() & Qt.ItemIsEnabled)
 
     def state_of(self, step: str) -> str:
         item = self.item_for(step)

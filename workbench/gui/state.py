@@ -38,6 +38,8 @@ class AppState(QObject):
     inspectChanged = Signal(object)  # InspectResult of source_path
     requestPanel = Signal(str)  # a panel asks the window to show another panel ("graph", "export", ...)
     logMessage = Signal(str)
+    modelReset = Signal()  # a new model is being loaded: every step's earlier results and checkmarks are stale
+    modelAvailableChanged = Signal(bool)  # False after a failed load: the steps that need a model are disabled
 
     def __init__(self, jobs: "Optional[JobManager]" = None, parent: Optional[QObject] = None):
         super().__init__(parent)
@@ -49,6 +51,7 @@ class AppState(QObject):
         self.jobs = jobs
         self.output_dir: str = ""
         self.trusted_programs: set = set()  # program files the user agreed to run this session (gui/trust.py)
+        self.load_error: str = ""  # the one-line reason the last load failed ("" when it did not)
 
     def default_output_dir(self) -> str:
         """Where outputs go unless the user chose: ``<source>-workbench`` beside the source."""
@@ -83,6 +86,31 @@ class AppState(QObject):
     def clear_variants(self) -> None:
         self.variants.clear()
         self.variantsChanged.emit()
+
+    def has_model(self) -> bool:
+        return bool(self.source_path or self.onnx_path) and not self.load_error
+
+    def reset_model(self) -> None:
+        """A new model is opened: the previous one's results, variants and checkmarks go."""
+        self.load_error = ""
+        self.validation = None
+        self.inspect_result = None
+        self.variants.clear()
+        self.modelReset.emit()
+        self.variantsChanged.emit()
+        self.modelAvailableChanged.emit(True)
+
+    def fail_load(self, message: str) -> None:
+        """A load failed: nothing is the current model any more (its panels are cleared, its steps disabled)."""
+        self.load_error = str(message or "").strip().splitlines()[0] if str(message or "").strip() else "failed"
+        self.source_path = self.onnx_path = ""
+        self.validation = self.inspect_result = None
+        self.variants.clear()
+        self.sourceChanged.emit("")
+        self.onnxChanged.emit("")
+        self.variantsChanged.emit()
+        self.inspectChanged.emit(None)
+        self.modelAvailableChanged.emit(False)
 
     def set_validation(self, result) -> None:
         self.validation = result

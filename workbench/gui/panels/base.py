@@ -124,6 +124,7 @@ class PanelBase(QWidget):
         self.state = api_state
         self.step_state = IDLE
         self.current_job = None
+        self.last_outputs: list = []  # the files the step's last successful run wrote (its checkmark's evidence)
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(14, 10, 14, 10)
         self._layout.setSpacing(8)
@@ -134,6 +135,31 @@ class PanelBase(QWidget):
         self.hint_label.setWordWrap(True)
         self._layout.addWidget(self.title_label)
         self._layout.addWidget(self.hint_label)
+        reset = getattr(api_state, "modelReset", None)
+        if reset is not None:
+            reset.connect(self.model_reset)
+
+    def model_reset(self) -> None:
+        """A new model was opened: this step's earlier output no longer belongs to the current model."""
+        self.last_outputs = []
+        if self.step_state != RUNNING:
+            self.set_step_state(IDLE)
+
+    def artifact_exists(self) -> bool:
+        """True when the file(s) of the step's last successful run are still on disk."""
+        return bool(self.last_outputs) and all(Path(p).exists() for p in self.last_outputs)
+
+    def remember_outputs(self, result) -> None:
+        """Note the files a successful run wrote (``path``/``output``/``outputs`` of its result, if any)."""
+        paths = [getattr(result, "path", None) or getattr(result, "output", None)]
+        paths += list(getattr(result, "outputs", None) or [])
+        self.last_outputs = list(dict.fromkeys(str(p) for p in paths if isinstance(p, (str, Path)) and str(p)))
+
+    def set_model_available(self, available: bool) -> None:
+        """Enable or disable the Run button (a failed load leaves nothing to run on); a running job keeps it off."""
+        if hasattr(self, "run_button"):
+            busy = hasattr(self, "cancel_button") and self.cancel_button.isEnabled()
+            self.run_button.setEnabled(bool(available) and not busy)
 
     # -- layout helpers ------------------------------------------------------------------------------------------
     def set_header(self, title: str, hint: str) -> None:
@@ -261,20 +287,21 @@ class PanelBase(QWidget):
                     on_success(result)
             except Exception as err:  # noqa: BLE001 - a display bug must not look like a failed job
                 self.log(QCoreApplication.translate("PanelBase", "Could not show the result: {0}").format(err))
+            self.remember_outputs(result)
             self.set_step_state(DONE)
             self.log(QCoreApplication.translate("PanelBase", "Finished: {0} ({1:.1f} s)").format(name, job.elapsed()))
             self.jobDone.emit(self.step, True)
 
         def failed(message):
-            self.set_step_state(FAILED)
-            self.log(QCoreApplication.translate("PanelBase", "Failed: {0}: {1}").format(name, message))
-            if job.detail:
-                self.log(job.detail.rstrip())
+            # the checkmark stays while the earlier run's file exists; the traceback is in the job's Details…
+            self.set_step_state(DONE if self.artifact_exists() else FAILED)
+            first = next((ln for ln in str(message).splitlines() if ln.strip()), str(message))
+            self.log(QCoreApplication.translate("PanelBase", "Failed: {0}: {1}").format(name, first))
             show_error(self, QCoreApplication.translate("PanelBase", "{0} failed").format(name), message)
             self.jobDone.emit(self.step, False)
 
         def cancelled():
-            self.set_step_state(IDLE)
+            self.set_step_state(DONE if self.artifact_exists() else IDLE)
             self.log(QCoreApplication.translate("PanelBase", "Cancelled: {0}").format(name))
             self.jobDone.emit(self.step, False)
 

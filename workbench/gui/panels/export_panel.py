@@ -198,7 +198,16 @@ class ExportPanel(PanelBase):
     def _output_edited(self, *_args) -> None:
         self._output_auto = False
 
+    def model_reset(self) -> None:
+        """A new model: the previous export's banner no longer describes it."""
+        self.result = None
+        self.summary.hide()
+        super().model_reset()
+
     def _source_changed(self, path: str) -> None:
+        if not path:  # a failed load: nothing is loaded, so nothing was exported from it
+            self.result = None
+            self.summary.hide()
         self.source_label.setText(path or self.tr("(no model loaded)"))
         if path and (self._output_auto or not self.output_edit.text()):
             self.output_edit.setText(str(Path(self.state.default_output_dir()) / "model.onnx"))
@@ -283,5 +292,5 @@ class ExportPanel(PanelBase):
         self.seq_spin.setValue(int(section.get("sequence", InputSpec().sequence)))
         self.input_names_edit.setText(", ".join(section.get("input_names", [])))
         self.output_names_edit.setText(", ".join(section.get("output_names", [])))
-        if "dynamic" in section:
-            self.set_dynamic_axes(commands.parse_dynamic_items(section["dynamic"]))
+        # no `dynamic` key: none in the panel either, so the recipe saves back without one
+        self.set_dynamic_axes(commands.parse_dynamic_items(section.get("dynamic") or []))

@@ -67,7 +67,7 @@ class LoadPanel(PanelBase):
         self.body().addWidget(self.problems)
         self._build_results()
         row = self.make_action_row(self.tr("Inspect"), "load")
-        self.run_button.clicked.connect(lambda: self.inspect(self.path_edit.text()))
+        self.run_button.clicked.connect(lambda: self.open_path(self.path_edit.text()))
         self.body().addLayout(row)
         self.state.sourceChanged.connect(self._source_changed)
 
@@ -184,6 +184,10 @@ class LoadPanel(PanelBase):
             return None
         self.path_edit.setText(path)
         self.pathOpened.emit(path)
+        self.clear_results()
+        reset = getattr(self.state, "reset_model", None)
+        if callable(reset):
+            reset()
         if path.lower().endswith(".onnx"):
             self.state.set_onnx(path)
         else:
@@ -194,8 +198,41 @@ class LoadPanel(PanelBase):
         path = str(path or "").strip()
         if not path:
             return None
-        return self.start_job(self.tr("Inspect {0}").format(Path(path).name), inspect_with_rows, path,
-                              process=False, on_success=self.show_result)
+        job = self.start_job(self.tr("Inspect {0}").format(Path(path).name), inspect_with_rows, path,
+                             process=False, on_success=self.show_result)
+        if job is not None:
+            job.failed.connect(self.load_failed)
+        return job
+
+    def artifact_exists(self) -> bool:  # loading writes nothing: a failed load is never shown as done
+        return False
+
+    def load_failed(self, message: str) -> None:
+        """The file could not be read: it is not the current model, nothing of the previous one stays shown,
+        and the banner says why in one line (the traceback is behind the job's Details… in the Jobs dock)."""
+        first = next((ln for ln in str(message).splitlines() if ln.strip()), str(message))
+        path = self.path_edit.text().strip()
+        reason = first[len(path) + 2:] if path and first.startswith(path + ": ") else first  # the path is above
+        self.clear_results()
+        self.problems.setText(self.tr("<b>Could not load {0}:</b> {1}").format(
+            _escape(Path(path).name if path else self.tr("this model")), _escape(reason)))
+        self.problems.setObjectName("problems")
+        self.problems.style().unpolish(self.problems)
+        self.problems.style().polish(self.problems)
+        self.problems.show()
+        fail = getattr(self.state, "fail_load", None)
+        if callable(fail):
+            fail(first)
+
+    def clear_results(self) -> None:
+        """Empty the summary, configuration and tensor tables and hide the banner."""
+        self.result = None
+        self.tensor_model.set_rows([])
+        self.config_model.set_rows([])
+        for label in (self.format_label, self.params_label, self.size_label, self.dtype_label, self.count_label):
+            label.setText("—")
+        self.problems.hide()
+        self._apply_filter()
 
     def _source_changed(self, path: str) -> None:
         if path and self.path_edit.text().strip() != path:

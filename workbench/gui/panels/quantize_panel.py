@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -32,6 +33,60 @@ from workbench.gui.panels.sensitivity_view import SensitivityWidget
 from workbench.gui.tasks import run_quantize
 
 OK_COLOR, BAD_COLOR, BUSY_COLOR = QColor(46, 160, 90, 60), QColor(220, 60, 60, 70), QColor(45, 156, 219, 45)
+WARN_COLOR = QColor(240, 170, 40, 80)
+VERDICT_COLORS = {"pass": OK_COLOR, "warning": WARN_COLOR, "fail": BAD_COLOR}
+WARNING_MARGIN = 0.005  # a cosine this close above its floor passes, but is worded and coloured as a warning
+
+
+def warning_margin(floor: float) -> float:
+    """0.005, or half the way from the floor to 1.0 when that is less (fp16's floor is 0.999)."""
+    return min(WARNING_MARGIN, (1.0 - floor) / 2)
+
+
+def precision_of(mode: str) -> str:
+    """The weights' precision a quantize mode produces: "int8-dynamic" -> "int8", "fp16" -> "fp16"."""
+    return str(mode or "").split("-")[0]
+
+
+def cosine_floor(mode: str):
+    """The fidelity floor the engine's validate step judges this precision by (None when it has none)."""
+    from workbench.core.validate import QUANTIZED_TOLERANCES, TOLERANCES
+
+    table = QUANTIZED_TOLERANCES.get(precision_of(mode)) or TOLERANCES.get(precision_of(mode))
+    return table[2] if table else None
+
+
+def quantize_verdict(result) -> tuple:
+    """("pass" | "warning" | "fail", one line a non-programmer can read) for a QuantizeResult, judged against the
+    cosine floor of its precision (validate.QUANTIZED_TOLERANCES / TOLERANCES). An engine verdict on the result
+    (``verdict`` or ``passed``) wins when it is there."""
+    precision = precision_of(result.mode)
+    cosine = float(result.fidelity.cosine)
+    floor = cosine_floor(result.mode)
+    engine = getattr(result, "verdict", None)
+    if isinstance(engine, dict):
+        engine = engine.get("level") or engine.get("verdict")
+    if engine is None and getattr(result, "passed", None) is not None:
+        engine = "pass" if result.passed else "fail"
+    if floor is None:
+        level = engine if engine in VERDICT_COLORS else "warning"
+        return level, QCoreApplication.translate("QuantizePanel", "{0}: cosine {1:.4f} (no floor known for "
+                                                 "this precision)").format(precision, cosine)
+    margin = warning_margin(floor)
+    if engine not in VERDICT_COLORS:
+        engine = "fail" if cosine < floor else "warning" if cosine < floor + margin else "pass"
+    elif engine == "pass" and cosine < floor + margin:
+        engine = "warning"
+    if engine == "fail":
+        text = QCoreApplication.translate("QuantizePanel", "fail — {0}: cosine {1:.4f}, below the {2:g} floor")
+    elif engine == "warning":
+        text = QCoreApplication.translate("QuantizePanel", "warning — {0}: cosine {1:.4f}, passes its {2:g} "
+                                          "floor by less than {3:g}")
+    else:
+        text = QCoreApplication.translate("QuantizePanel", "pass — {0}: cosine {1:.4f}, at or above the {2:g} "
+                                          "floor")
+    return engine, text.format(precision, cosine, floor, round(margin, 6))
+
 
 
 def split_names(text: str) -> tuple:
@@ -64,7 +119,7 @@ class QuantizePanel(PanelBase):
         self.body().addLayout(grid)
         self.model = RecordTableModel([self.tr("Variant"), self.tr("State"), self.tr("Size before"),
                                        self.tr("Size after"), self.tr("Ratio"), self.tr("Cosine"),
-                                       self.tr("Max abs diff"), self.tr("Output")], self)
+                                       self.tr("Verdict"), self.tr("Max abs diff"), self.tr("Output")], self)
         self.table = QTableView(self)
         self.table.setModel(self.model)
         self.table.verticalHeader().setVisible(False)
@@ -256,27 +311,45 @@ class QuantizePanel(PanelBase):
 
     def _update_busy(self) -> None:
         busy = any(j.is_running for j in self.jobs.values())
-        self.run_button.setEnabled(not busy)
+        self.run_button.setEnabled(not busy and not getattr(self.state, "load_error", ""))
         self.cancel_button.setEnabled(busy)
         if not busy and self.jobs:
             states = [j.state for j in self.jobs.values()]
-            self.set_step_state(DONE if "done" in states and "failed" not in states
-                                else FAILED if "failed" in states else IDLE)
+            state = (DONE if "done" in states and "failed" not in states
+                     else FAILED if "failed" in states else IDLE)
+            # the checkmark follows the files: a cancelled or failed re-run keeps it while a variant exists
+            self.set_step_state(DONE if state != DONE and self.artifact_exists() else state)
         elif busy:
             self.set_step_state(RUNNING)
 
     def _set_busy(self, busy: bool) -> None:  # several jobs: the buttons follow all of them
         self._update_busy()
 
+    def artifact_exists(self) -> bool:
+        return any(Path(r.output).exists() for r in self.results.values())
+
+    def model_reset(self) -> None:
+        """A new model: the previous model's variants and their verdicts are no longer shown."""
+        self.results.clear()
+        self.rows.clear()
+        self.jobs = {m: j for m, j in self.jobs.items() if j.is_running}
+        self.model.set_rows([])
+        self.sensitivity.setVisible(False)
+        super().model_reset()
+
     def _set_row(self, mode, state, color, output=None, result=None, tip=None) -> None:
-        old = self.rows.get(mode, ([mode, "", None, None, None, None, None, output or ""], None, None))[0]
+        old = self.rows.get(mode, ([mode, "", None, None, None, None, "", None, output or ""], None, None))[0]
         row = list(old)
         row[1] = state
+        if result is None and state != self.tr("done"):
+            row[6] = ""  # a new run, a failure or a cancel: the old verdict no longer describes a file
         if result is not None:
             before, after = result.size_bytes.get("before"), result.size_bytes.get("after")
-            row[2:8] = [human_bytes(before), human_bytes(after),
+            level, verdict = quantize_verdict(result)
+            color, tip = VERDICT_COLORS[level], tip or verdict
+            row[2:9] = [human_bytes(before), human_bytes(after),
                         f"{after / before:.2f}×" if before and after else "", f"{result.fidelity.cosine:.6f}",
-                        result.fidelity.max_abs_diff, result.output]
+                        verdict, result.fidelity.max_abs_diff, result.output]
         self.rows[mode] = (row, color, tip)
         ordered = [self.rows[m] for m in self.modes if m in self.rows]
         self.model.set_rows([r[0] for r in ordered], [r[1] for r in ordered], [r[2] for r in ordered])
@@ -284,6 +357,7 @@ class QuantizePanel(PanelBase):
     def show_result(self, result) -> None:
         self.results[result.mode] = result
         self._set_row(result.mode, self.tr("done"), OK_COLOR, result=result)
+        self.log(quantize_verdict(result)[1])
         self.state.add_variant(result.mode, result.output)
         if result.mode == "int8-dynamic":
             if self._requantizing:
