@@ -86,7 +86,7 @@ def cmd_validate(args):
     from workbench import api
 
     return api.validate(args.model, against=_source(args, args.against), rtol=args.rtol, atol=args.atol,
-                        progress=_progress_printer(args.json))
+                        locate=args.locate, progress=_progress_printer(args.json))
 
 
 def cmd_optimize(args):
@@ -230,6 +230,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--against", required=True, help="the PyTorch source the model was exported from")
     p.add_argument("--rtol", type=float)
     p.add_argument("--atol", type=float)
+    p.add_argument("--locate", action="store_true",
+                   help="also find the first node whose output diverges from PyTorch (module by module)")
     _add_common(p, source_flags=True)
     p.set_defaults(func=cmd_validate)
 

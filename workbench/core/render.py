@@ -64,7 +64,20 @@ def render_validate(res: r.ValidateResult) -> str:
              "ok" if o.passed else "FAIL"] for o in res.outputs]
     tail = [f"note: {n}" for n in getattr(res, "notes", [])]
     tail += [f"reason: {res.outcome()[1]}"] if not res.passed else []
+    tail += render_divergence(res)
     return "\n".join([head, table(["output", "shape", "max abs diff", "max rel diff", "cosine", ""], rows), *tail])
+
+
+def render_divergence(res) -> list:
+    d = getattr(res, "divergence", None)
+    if d is None:
+        checked = getattr(res, "locate_checked", 0)
+        return [f"locate: no module boundary diverges ({checked} compared)"] if checked else []
+    ins = ", ".join(f"{i['name']} ({i['module']}) {i['max_rel_diff']:.3g}" for i in d["inputs"]) or "none"
+    region = ", ".join(f"{n['node']} ({n['op_type']})" for n in d["region"][-8:])
+    return [f"first divergence: node {d['node']} ({d['op_type']}) in {d['module']}: max rel diff "
+            f"{d['max_rel_diff']:.3g}, cosine {d['cosine']:.6f} ({d['candidates_checked']} compared)",
+            f"  its inputs' max rel diff: {ins}", f"  nodes since those inputs: {region}"]
 
 
 def render_bench(res: r.BenchResult) -> str:

@@ -102,6 +102,9 @@ class ValidateResult(_Json):
     static: bool = False  # every input dimension of the file is fixed: compared at that one shape
     notes: list = field(default_factory=list)
     reason: Optional[str] = None  # why it failed, in words
+    # with ValidateSpec.locate: the first diverging node (workbench.core.locate), None when none diverges
+    divergence: Optional[dict] = None
+    locate_checked: int = 0  # boundary values compared by locate
 
     def outcome(self) -> tuple:
         if self.passed:

@@ -70,6 +70,7 @@ class ValidateSpec:
     # size stays the config's
     shapes: tuple = ((2, 8), (3, 13), (1, 21))
     provider: str = "cpu"
+    locate: bool = False  # also find the first diverging node (workbench.core.locate), into result.divergence
 
 
 @dataclass(frozen=True)

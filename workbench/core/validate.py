@@ -104,8 +104,8 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
         from workbench.core.export.decoder_check import validate_decoder
 
         return validate_decoder(spec, progress=progress, cancel=cancel)
-    stages = Stages(["checking", "loading PyTorch", "loading ONNX Runtime", *["comparing"] * len(spec.shapes)],
-                    progress, cancel)
+    stages = Stages(["checking", "loading PyTorch", "loading ONNX Runtime", *["comparing"] * len(spec.shapes),
+                     *(["locating"] if spec.locate else [])], progress, cancel)
     stages.next()
     checker, inference = check_model(str(path))
     if checker != "ok":
@@ -148,9 +148,18 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
         runs.append({"shape": list(first.shape),
                      "inputs": {k: list(v.shape) for k, v in inputs.items()},
                      "outputs": [d.to_dict() for d in diffs]})
-    stages.done("validated")
     outputs = list(worst.values())
+    located = {}
+    if spec.locate:
+        from workbench.core.locate import locate
+
+        stages.next("locating the first diverging node")
+        batch, seq = spec.shapes[0]
+        found = locate(str(path), loaded, rtol, atol, floor, batch, seq, spec.provider, bool(quantized),
+                       tried[0] if tried else None)
+        located = {"divergence": found["divergence"], "locate_checked": found["candidates_checked"]}
+    stages.done("validated")
     return ValidateResult(passed=all(d.passed for d in outputs), outputs=outputs,
                           shapes_tried=[r["shape"] for r in runs], rtol=rtol, atol=atol, checker=checker,
                           shape_inference=inference, runs=runs, static=static, notes=notes,
-                          reason=_reason(outputs, rtol, floor))
+                          reason=_reason(outputs, rtol, floor), **located)

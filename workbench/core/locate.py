@@ -1,0 +1,263 @@
+"""The first diverging node: PyTorch with forward hooks on every module, ONNX Runtime with the matching
+intermediate values exposed as outputs, compared module boundary by module boundary in topological order.
+
+ONNX values are mapped to module paths through the node metadata the dynamo exporter writes
+(``pkg.torch.onnx.name_scopes``: ``['', 'model', 'model.encoder', ..., 'linear_1']``) or, for the TorchScript
+exporter, through node names (``/model/encoder/layer.0/attention/self/query/MatMul``). A module's output is the last
+value computed inside its scope with the shape PyTorch's output has; its input is the first value from outside its
+scope that its nodes consume, with the shape of PyTorch's first input. The culprit is the first boundary value
+beyond tolerance whose nearest upstream boundary values are all within it; its ``region`` lists the nodes between
+them (where the broken node or weight is). The user's file is never touched: the graph is copied to a temp folder.
+"""
+
+from __future__ import annotations
+
+import ast
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from workbench.core.compare import compare
+from workbench.core.errors import WorkbenchError
+
+FLOAT_TYPES = (1, 10, 11, 16)  # FLOAT, FLOAT16, DOUBLE, BFLOAT16
+TAIL = 4  # values per module scope exposed as output candidates (from the end of the scope)
+
+
+def node_module(node) -> str | None:
+    """The module path a node was exported from, or None."""
+    for prop in node.metadata_props:
+        if prop.key == "pkg.torch.onnx.name_scopes":
+            try:
+                scopes = ast.literal_eval(prop.value)
+            except (ValueError, SyntaxError):
+                return None
+            paths = [s for s in scopes[:-1] if s and not s.startswith("_")]
+            return paths[-1] if paths else None
+    if node.name.startswith("/") and node.name.count("/") >= 2:  # TorchScript exporter: /model/layer.0/Op
+        return ".".join(p for p in node.name.split("/")[1:-1] if p) or None
+    return None
+
+
+def _inherit(scopes: list, nodes: list) -> list:
+    """Nodes without a scope (added after export: quantization, casts) take their first consumer's, so that a
+    quantized MatMul's helper nodes stay inside the Linear they replace."""
+    consumers = {}
+    for i, n in enumerate(nodes):
+        for v in n.input:
+            consumers.setdefault(v, []).append(i)
+    scopes = list(scopes)
+    for i in reversed(range(len(nodes))):
+        if scopes[i] is None:
+            scopes[i] = next((scopes[j] for o in nodes[i].output for j in consumers.get(o, []) if scopes[j]), None)
+    return scopes
+
+
+def _in(path: str | None, module: str) -> bool:
+    return path is not None and (path == module or path.startswith(module + "."))
+
+
+def _first_tensor(value):
+    import torch
+
+    if isinstance(value, torch.Tensor):
+        return value
+    if isinstance(value, (tuple, list)):
+        return next((t for t in (_first_tensor(v) for v in value) if t is not None), None)
+    if hasattr(value, "values") and callable(value.values):
+        return next((t for t in (_first_tensor(v) for v in value.values()) if t is not None), None)
+    return None
+
+
+def _torch_boundaries(module, inputs: dict) -> dict:
+    """{module path: (input tensor or None, output tensor or None)} for modules called exactly once."""
+    import torch
+
+    seen, calls, handles, ambiguous = {}, {}, [], set()
+
+    def pre(name):
+        def hook(_mod, args, kwargs):
+            calls[name] = calls.get(name, 0) + 1
+            first = _first_tensor(list(args) + [v for v in kwargs.values()])
+            seen[name] = [first.detach().float().numpy().copy() if first is not None and first.is_floating_point()
+                          else None, None]
+        return hook
+
+    def post(name):
+        def hook(_mod, _args, _kwargs, output):
+            out = _first_tensor(output)
+            if name in seen and out is not None and out.is_floating_point():
+                seen[name][1] = out.detach().float().numpy().copy()
+                if isinstance(output, (tuple, list)):  # (cos, sin): which ONNX value is which, by value
+                    same = [t for t in output if isinstance(t, torch.Tensor) and t.shape == out.shape]
+                    ambiguous.add(name) if len(same) > 1 else None
+        return hook
+
+    for name, mod in module.named_modules():
+        if not name:
+            continue
+        handles.append(mod.register_forward_pre_hook(pre(name), with_kwargs=True))
+        handles.append(mod.register_forward_hook(post(name), with_kwargs=True))
+    try:
+        with torch.inference_mode():
+            module(**inputs)
+    finally:
+        for h in handles:
+            h.remove()
+    return {k: (*v, k in ambiguous) for k, v in seen.items() if calls.get(k) == 1}
+
+
+def _float_values(model) -> dict:
+    """{value name: elem_type} of the float values the graph knows the type of (after shape inference)."""
+    import onnx
+
+    try:
+        inferred = onnx.shape_inference.infer_shapes(model)
+    except Exception:  # noqa: BLE001 - a graph shape inference cannot handle: use what the file says
+        inferred = model
+    g = inferred.graph
+    types = {v.name: v.type.tensor_type.elem_type for v in [*g.value_info, *g.output, *g.input]
+             if v.type.HasField("tensor_type")}
+    return {k: t for k, t in types.items() if t in FLOAT_TYPES}
+
+
+def _candidates(model, scopes: list, modules: list, floats: dict, genuine: list) -> tuple:
+    """(output candidates {module: [values, last first]}, input candidates {module: [values]}), restricted to
+    float values the graph knows the type of. An input is only taken where both its producer and its consumer
+    carry their own scope (not one inherited by a node added after export, which may sit on either side)."""
+    nodes = model.graph.node
+    produced_by = {o: i for i, n in enumerate(nodes) for o in n.output}
+    consts = {i.name for i in model.graph.initializer} | {o for n in nodes if n.op_type == "Constant"
+                                                           for o in n.output}
+    outs, ins = {}, {}
+    for mod in modules:
+        idx = [i for i, s in enumerate(scopes) if _in(s, mod)]
+        if not idx:
+            continue
+        inside = {o for i in idx for o in nodes[i].output}
+        tail = [o for i in reversed(idx) for o in nodes[i].output if o in floats][:TAIL]
+        head = []
+        for i in idx:
+            for v in nodes[i].input:
+                if (v and v not in inside and v not in consts and v in floats and v not in head and genuine[i]
+                        and v in produced_by and genuine[produced_by[v]]):
+                    head.append(v)
+            if len(head) >= TAIL:
+                break
+        outs[mod], ins[mod] = tail, head
+    return outs, ins
+
+
+def _run_exposed(path: str, model, values: list, floats: dict, session_feed: dict, provider: str) -> dict:
+    import onnx
+
+    from workbench.core import ort
+
+    present = {o.name for o in model.graph.output}
+    for v in values:
+        if v not in present:
+            model.graph.output.append(onnx.helper.make_tensor_value_info(v, floats[v], None))
+    with tempfile.TemporaryDirectory(prefix="workbench-locate-") as tmp:
+        copy = Path(tmp) / "exposed.onnx"
+        large = model.ByteSize() > 1_500_000_000 if hasattr(model, "ByteSize") else True
+        onnx.save(model, str(copy), save_as_external_data=large, location="exposed.onnx.data" if large else None)
+        session = ort.make_session(str(copy), provider)
+        names = [o.name for o in session.get_outputs()]
+        results = session.run(names, ort.feed(session, session_feed[0], session_feed[1]))
+    return dict(zip(names, results))
+
+
+def locate(path: str, loaded, rtol: float, atol: float, floor: float, batch: int = 2, seq: int = 8,
+           provider: str = "cpu", quantized: bool = False, shapes: dict | None = None) -> dict:
+    """The first diverging boundary value (see the module docstring). Returns {"divergence": dict or None,
+    "candidates_checked": n, "points": [...]} where points are all compared boundary values in order."""
+    import onnx
+
+    model = onnx.load(str(path))  # external data loaded too: the copy is self-contained
+    nodes = list(model.graph.node)
+    genuine = [node_module(n) for n in nodes]
+    scopes = _inherit(genuine, nodes)
+    if not any(scopes):
+        raise WorkbenchError(f"{path} records no module scopes (no pkg.torch.onnx.name_scopes metadata, no "
+                             "/module/path node names), so its values cannot be matched to PyTorch modules",
+                             "locate on the model as exported (the default dynamo exporter records them), "
+                             "before optimization passes that rename nodes")
+    inputs = loaded.make_inputs(batch, seq, pad=False, seed=7, shapes=shapes)
+    reference = _torch_boundaries(loaded.module, inputs)
+    modules = [m for m in reference if any(_in(s, m) for s in scopes)]
+    floats = _float_values(model)
+    outs, ins = _candidates(model, scopes, modules, floats, genuine)
+    exposed = sorted({v for vs in [*outs.values(), *ins.values()] for v in vs})
+    actual = _run_exposed(str(path), model, exposed, floats, (inputs, loaded.input_names), provider)
+
+    producer = {o: i for i, n in enumerate(nodes) for o in n.output}
+    points = {}  # value -> {value, module, role, stats, ref}
+    for mod in modules:
+        ref_in, ref_out, ambiguous = reference[mod]
+        for role, ref, cands in (("output", ref_out, outs.get(mod, [])), ("input", ref_in, ins.get(mod, []))):
+            if ref is None:
+                continue
+            same = [v for v in cands if v in actual and tuple(actual[v].shape) == tuple(ref.shape)]
+            if role == "output" and ambiguous and len(same) > 1:
+                same.sort(key=lambda v: compare(actual[v], ref)["max_rel_diff"])
+            value = same[0] if same else None
+            if value is None or value not in producer or value in points:
+                continue
+            stats = compare(actual[value], ref)
+            ok = (stats["max_rel_diff"] <= rtol or stats["max_abs_diff"] <= atol) and stats["cosine"] >= floor
+            points[value] = {"value": value, "module": mod, "role": role, "passed": ok, **stats}
+    order = sorted(points.values(), key=lambda p: producer[p["value"]])
+
+    def upstream(value):
+        """(nearest upstream boundary values, nodes between them and ``value``)."""
+        found, region, stack, seen = [], [], [value], set()
+        while stack:
+            v = stack.pop()
+            if v in seen or v not in producer:
+                continue
+            seen.add(v)
+            if v != value and v in points:
+                found.append(v)
+                continue
+            i = producer[v]
+            if i not in region:
+                region.append(i)
+                stack.extend(x for x in nodes[i].input if x)
+        return found, sorted(region)
+
+    def describe(point, ups, region, how):
+        node = nodes[producer[point["value"]]]
+        return {"node": node.name, "op_type": node.op_type, "module": scopes[producer[point["value"]]] or
+                point["module"], "value": point["value"], "boundary_of": f"{point['module']} ({point['role']})",
+                "max_rel_diff": point["max_rel_diff"], "max_abs_diff": point["max_abs_diff"],
+                "cosine": point["cosine"],
+                "inputs": [{"name": u, "module": points[u]["module"], "max_rel_diff": points[u]["max_rel_diff"],
+                            "cosine": points[u]["cosine"]} for u in ups],
+                "region": [{"node": nodes[i].name, "op_type": nodes[i].op_type, "module": scopes[i]}
+                           for i in region],
+                "candidates_checked": len(order), "how": how}
+
+    divergence = None
+    if not quantized:
+        for p in order:
+            if p["passed"]:
+                continue
+            ups, region = upstream(p["value"])
+            if all(points[u]["passed"] for u in ups):
+                divergence = describe(p, ups, region, "first boundary value beyond tolerance whose inputs are "
+                                                      "within it")
+                break
+    else:  # rounding everywhere: the value where the error grows the most over its inputs'
+        best = None
+        for p in order:
+            ups, region = upstream(p["value"])
+            jump = p["max_rel_diff"] - max((points[u]["max_rel_diff"] for u in ups), default=0.0)
+            if best is None or jump > best[0]:
+                best = (jump, p, ups, region)
+        if best is not None:
+            divergence = describe(best[1], best[2], best[3], "largest growth in max rel diff over its inputs "
+                                                             "(quantized model: every value drifts a little)")
+    return {"divergence": divergence, "candidates_checked": len(order),
+            "points": [{k: p[k] for k in ("value", "module", "role", "passed", "max_rel_diff", "cosine")}
+                       for p in order]}
