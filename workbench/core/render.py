@@ -144,7 +144,7 @@ def render_text(res) -> str:
         f = res.fidelity
         text = (f"{res.output} [{res.mode}]: {_mb(res.size_bytes['before'])} -> {_mb(res.size_bytes['after'])}"
                 f"  fidelity vs input: cosine {f.cosine:.6f}, max abs diff {f.max_abs_diff:.4g}")
-        return text + _render_targeting(res.targeting)
+        return text + _render_targeting(res.targeting) + "".join(f"\nnote: {n}" for n in res.notes)
     if isinstance(res, r.GenerateResult):
         return render_generate(res)
     if isinstance(res, r.GenerateBenchResult):

@@ -146,6 +146,15 @@ class QuantizeResult(_Json):
     settings: dict = field(default_factory=dict)
     outputs: list = field(default_factory=list)
     targeting: Optional[dict] = None  # int8 min_cosine: kept_fp32, sensitivity table, size/latency cost
+    passed: Optional[bool] = None  # fidelity cosine >= floor (the dtype's floor, validate.py's tables)
+    floor: Optional[float] = None
+    notes: list = field(default_factory=list)
+
+    def outcome(self) -> tuple:
+        if self.passed is not False:
+            return True, None
+        return False, (f"fidelity cosine {self.fidelity.cosine:.4f} is below the {self.mode} floor {self.floor:g}; "
+                       f"the file is still written: {self.output}")
 
 
 @dataclass

@@ -113,9 +113,37 @@ def quantize_model(spec: QuantSpec, progress: Optional[ProgressFn] = None,
             written = sorted(p.name for p in out.parent.iterdir())
     outputs = [str(final.parent / n) for n in sorted(written, key=lambda n: (n != final.name, n))]
     stages.done(f"quantized ({spec.mode}), cosine {fid.cosine:.4f}")
+    floor = fidelity_floor(spec)
+    passed = fid.cosine >= floor
+    notes = [] if passed else [f"FAILED: fidelity cosine {fid.cosine:.4f} is below the {spec.mode} floor {floor:g} "
+                               f"(the file is still written); {_below_floor_hint(spec)}"]
     return QuantizeResult(output=str(final), mode=spec.mode,
                           size_bytes={"before": file_size(src), "after": file_size(final)},
-                          fidelity=fid, settings=settings, outputs=outputs, targeting=targeting)
+                          fidelity=fid, settings=settings, outputs=outputs, targeting=targeting,
+                          passed=passed, floor=floor, notes=notes)
+
+
+def fidelity_floor(spec: QuantSpec) -> float:
+    """The cosine a ``spec.mode`` result must reach: validate.py's floor for its precision (int8: 0.99, int4: 0.95,
+    fp16: 0.999), or the user's own ``min_cosine`` for fidelity-targeted int8."""
+    from workbench.core.validate import QUANTIZED_TOLERANCES, TOLERANCES
+
+    if spec.min_cosine:
+        return float(spec.min_cosine)
+    precision = "int4" if spec.mode == "int4" else "int8" if spec.mode.startswith("int8") else spec.mode
+    table = QUANTIZED_TOLERANCES if precision in QUANTIZED_TOLERANCES else TOLERANCES
+    return table[precision][2]
+
+
+def _below_floor_hint(spec: QuantSpec) -> str:
+    if spec.mode == "int8-static":
+        return ("try more or more representative calibration data, another --method, --per-channel, or --exclude "
+                "the sensitive nodes; int8-dynamic with --min-cosine keeps them float32 automatically")
+    if spec.mode == "int8-dynamic":
+        return "use --min-cosine to keep the most sensitive nodes float32, or --exclude them"
+    if spec.mode == "int4":
+        return "try a smaller --block-size, --algorithm hqq or gptq, or --exclude the sensitive nodes"
+    return "--exclude the sensitive nodes, or try another --mode"
 
 
 def quantize_variants(model, out_dir, modes, progress: Optional[ProgressFn] = None,
@@ -465,7 +493,7 @@ def _static(source: Path, work: Path, spec: QuantSpec, reader, settings: dict):
     settings["dedicated_qdq_pairs"] = bool(spec.exclude)
     reader.rewind()
     try:
-        with limits.guard_every_session(spec.model):  # calibration runs the model in ORT's own sessions
+        with limits.guard_every_session(spec.model), _entropy_bins(spec.method, settings):
             quantize_static(str(source), str(out), reader, quant_format=QuantFormat.QDQ,
                             op_types_to_quantize=list(spec.op_types or STATIC_OP_TYPES), per_channel=spec.per_channel,
                             activation_type=QuantType.QInt8, weight_type=QuantType.QInt8,
@@ -476,6 +504,46 @@ def _static(source: Path, work: Path, spec: QuantSpec, reader, settings: dict):
         raise  # the run-time guard's one line (core/loading/limits.py)
     except Exception as err:  # noqa: BLE001
         raise _quantizer_error(spec.mode, err) from err
+
+
+ENTROPY_BINS = 2048  # histogram bins for the entropy calibrator (TensorRT's choice); 128 quantized bins
+
+
+@contextlib.contextmanager
+def _entropy_bins(method: str, settings: dict):
+    """Give ORT's entropy calibrator a histogram finer than its quantized one.
+
+    quantize_static (ORT 1.32) builds the entropy calibrator with 128 histogram bins and 128 quantized bins and
+    passes no option to change them; the KL search then has a single candidate, the full range, and the result is
+    the min-max calibration byte for byte. ``create_calibrator`` reads ``num_bins`` from its extra options, so the
+    call is wrapped for the duration of this quantization (under ``_LOCK``, see ``_workdir``).
+    """
+    if method != "entropy":
+        yield
+        return
+    import importlib
+
+    from onnxruntime.quantization import CalibrationMethod
+
+    ort_quantize = importlib.import_module("onnxruntime.quantization.quantize")  # the module, not the function
+
+    original = ort_quantize.create_calibrator
+
+    def create_calibrator(*args, **kwargs):
+        method_arg = kwargs.get("calibrate_method", args[3] if len(args) > 3 else None)
+        if method_arg == CalibrationMethod.Entropy:
+            options = dict(kwargs.get("extra_options") or {})
+            options.setdefault("num_bins", ENTROPY_BINS)
+            options.setdefault("num_quantized_bins", 128)
+            kwargs["extra_options"] = options
+        return original(*args, **kwargs)
+
+    settings["calibration_bins"] = {"histogram": ENTROPY_BINS, "quantized": 128}
+    ort_quantize.create_calibrator = create_calibrator
+    try:
+        yield
+    finally:
+        ort_quantize.create_calibrator = original
 
 
 def _fp16(source: Path, work: Path, spec: QuantSpec, reader, settings: dict):
