@@ -73,8 +73,9 @@ def _fake_export(path: str):
         from workbench.core.results import ExportResult
 
         Path(path).write_bytes(b"an exported model")
-        return ExportResult(outputs=[path], exporter="dynamo", input_names=["input_ids"],
-                            input_shapes={"input_ids": ["batch", "sequence"]})
+        return ExportResult(outputs=[path], exporter="dynamo", input_names=["input_ids", "token_type_ids"],
+                            input_shapes={"input_ids": ["batch", "sequence"], "token_type_ids": [2, 8]},
+                            output_names=["logits"], output_shapes={"logits": ["batch", "sequence", 128]})
     return run
 
 
@@ -85,7 +86,13 @@ def test_cancelled_export_keeps_the_checkmark_of_the_existing_file(qtbot, window
     job = panel.start_job("Export first.onnx", _fake_export(first), process=False, on_success=panel.show_result)
     assert wait_job(qtbot, job, 30) == workers.DONE
     assert window.navigator.state_of("export") == "done"
-    assert "input_ids [batch x sequence]" in panel.summary.text()
+    # the banner states the shapes read back from the file, and says which input is fixed
+    assert "Inputs in the file: input_ids: batch × sequence; token_type_ids: 2 × 8 (fixed size)" in \
+        panel.summary.text()
+    assert "Outputs in the file: logits: batch × sequence × 128" in panel.summary.text()
+    window.show_panel("export")
+    qtbot.wait(50)
+    window.grab().save(str(SHOTS / "state_truth_export_banner.png"))
 
     # a real export (child process) into another file, cancelled while it runs
     window.state.set_source(str(llama_dir))

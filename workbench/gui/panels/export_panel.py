@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -38,8 +38,19 @@ def _names(text: str):
 
 
 def _with_shapes(names, shapes: dict) -> str:
-    """'input_ids [batch x sequence], ...': the shapes as the exported file states them (read back)."""
-    return ", ".join(f"{n} [{' x '.join(map(str, shapes[n]))}]" if n in (shapes or {}) else n for n in names)
+    """'input_ids: batch × sequence; ...': the shapes as the exported file states them (read back); an input whose
+    every dimension is a number is marked fixed (only that size will run)."""
+    parts = []
+    for n in names:
+        dims = (shapes or {}).get(n)
+        if dims is None:
+            parts.append(str(n))
+            continue
+        text = " × ".join(map(str, dims)) or QCoreApplication.translate("ExportPanel", "scalar")
+        if dims and all(isinstance(d, int) for d in dims):
+            text += " " + QCoreApplication.translate("ExportPanel", "(fixed size)")
+        parts.append(f"{n}: {text}")
+    return "; ".join(parts)
 
 
 class ExportPanel(PanelBase):
@@ -252,8 +263,9 @@ class ExportPanel(PanelBase):
         if result.fallback_reason:
             lines.append(self.tr("Fell back to the legacy exporter: {0}").format(result.fallback_reason))
         if result.input_names or result.output_names:
-            lines.append(self.tr("Inputs: {0} — outputs: {1}").format(
-                _with_shapes(result.input_names, getattr(result, "input_shapes", {})),
+            lines.append(self.tr("Inputs in the file: {0}").format(
+                _with_shapes(result.input_names, getattr(result, "input_shapes", {}))))
+            lines.append(self.tr("Outputs in the file: {0}").format(
                 _with_shapes(result.output_names, getattr(result, "output_shapes", {}))))
         lines += [str(note) for note in getattr(result, "notes", None) or []]
         self.summary.setText("\n".join(lines))
