@@ -95,13 +95,15 @@ def test_copy_as_cli_other_panels(qtbot, window, tmp_path):
          "--no-fusion"])
     q = window.quantize_panel
     q.mode_checks["int4"].setChecked(True)
-    q.exclude_edit.setPlainText("/lm_head/MatMul, /a/b")
+    q.exclude_edit.setPlainText("/lm_head/MatMul, /a/b")  # int8-dynamic's options (each variant has its own)
+    q.options["int4"].block_size_spin.setValue(32)
+    q.options["int4"].exclude_edit.setPlainText("/a/b")
     lines = q.cli_command().splitlines()
     assert lines == [
         shlex.join(["workbench", "quantize", onnx, "-o", str(tmp_path / "m.int8-dynamic.onnx"), "--mode",
                     "int8-dynamic", "--per-channel", "--exclude", "/lm_head/MatMul", "/a/b"]),
         shlex.join(["workbench", "quantize", onnx, "-o", str(tmp_path / "m.int4.onnx"), "--mode", "int4",
-                    "--per-channel", "--exclude", "/lm_head/MatMul", "/a/b"])]
+                    "--block-size", "32", "--exclude", "/a/b"])]
     assert window.load_panel.cli_command() == shlex.join(["workbench", "inspect", src])
 
 
@@ -157,7 +159,7 @@ def test_recipe_round_trip_into_panels(qtbot, window, tmp_path):
     assert window.validate_panel.rtol_edit.text() == "0.01"
     assert window.optimize_panel.level_combo.currentText() == "basic"
     assert window.quantize_panel.selected_modes() == ["fp16", "int4"]
-    assert window.quantize_panel.exclude_edit.toPlainText() == "n1"
+    assert window.quantize_panel.options["int4"].exclude_edit.toPlainText() == "n1"
 
 
 def test_tiny_toml_writer_without_tomli_w(monkeypatch):

@@ -54,6 +54,7 @@ class Recipe:
     bench: Optional[dict] = None
     overwrite: bool = False  # replace files of the user's in the output folder (see workbench.core.fsutil)
     trust_code: bool = False  # --trust-code on the command line: [source] trust_code is honoured only with it
+    description: str = ""
 
 
 def _typed(section: str, key: str, value, where: str):
@@ -129,7 +130,7 @@ def parse_recipe(text: str, path: Path, suffix: str = ".toml") -> Recipe:
                   output_dir=Path(_resolve(base, top.get("output_dir", f"{path.stem}-out"))), source=source,
                   export=_section(data.get("export") or {}, "export", where), validate=optional("validate"),
                   optimize=optional("optimize"), quantize=quant, bench=optional("bench"),
-                  overwrite=top.get("overwrite", False))
+                  overwrite=top.get("overwrite", False), description=top.get("description", ""))
 
 
 def _check_quantize_names(quant: list, where: str) -> None:
@@ -171,6 +172,8 @@ def recipe_to_dict(recipe: Recipe) -> dict:
             "export": recipe.export}
     if recipe.overwrite:
         data["overwrite"] = True
+    if recipe.description:
+        data["description"] = recipe.description
     for key in ("validate", "optimize", "bench"):
         if getattr(recipe, key) is not None:
             data[key] = getattr(recipe, key)

@@ -106,15 +106,32 @@ def optimize_command(spec: OptimizeSpec) -> str:
 
 
 def quantize_command(spec: QuantSpec) -> str:
+    """`workbench quantize` with every option of the spec that applies to its mode and differs from the CLI's
+    default (per-channel is written for the int8 modes either way)."""
+    from workbench.gui.panels.quantize_options import DEFAULTS, KEYS
+
+    keys = KEYS.get(spec.mode, ())
     args = [PROGRAM, "quantize", str(spec.model), "-o", str(spec.output), "--mode", spec.mode]
-    if spec.calibration:
+    if spec.calibration and "calibration" in keys:
         args += ["--calibration", str(spec.calibration)]
-    if spec.per_channel:
-        args.append("--per-channel")
-    elif spec.mode in ("int8-dynamic", "int8-static"):
-        args.append("--no-per-channel")  # per-channel is the CLI's default
-    if spec.min_cosine is not None:
+        if spec.tokenizer:
+            args += ["--tokenizer", str(spec.tokenizer)]
+    if "method" in keys and spec.method != DEFAULTS["method"]:
+        args += ["--method", spec.method]
+    if "per_channel" in keys:
+        args.append("--per-channel" if spec.per_channel else "--no-per-channel")
+    if "block_size" in keys and spec.block_size != DEFAULTS["block_size"]:
+        args += ["--block-size", str(spec.block_size)]
+    if "algorithm" in keys and spec.algorithm != DEFAULTS["algorithm"]:
+        args += ["--algorithm", spec.algorithm]
+    if "symmetric" in keys and spec.symmetric:
+        args.append("--symmetric")
+    if "op_types" in keys and spec.op_types:
+        args += ["--op-types", *[str(t) for t in spec.op_types]]
+    if spec.min_cosine is not None and "min_cosine" in keys:
         args += ["--min-cosine", f"{spec.min_cosine:g}"]
+    if spec.max_excluded is not None and "max_excluded" in keys:
+        args += ["--max-excluded", str(spec.max_excluded)]
     if spec.exclude:
         args += ["--exclude", *[str(n) for n in spec.exclude]]
     return shlex.join(args)

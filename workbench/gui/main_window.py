@@ -97,6 +97,7 @@ class MainWindow(QMainWindow):
         self.state = AppState(self.jobs, self)
         self.state.recipe_builder = self.collect_recipe
         self.state.recipe_applier = self.apply_recipe
+        self._loaded_recipe, self._loaded_source = None, None  # the last recipe loaded (see _with_loaded)
         self._closing = False
         self._pending_graph = ""
         self.demo = None
@@ -464,6 +465,7 @@ class MainWindow(QMainWindow):
         """The current settings as a recipe: every step for the Report panel and the File menu; the source, the
         export and the asking panel's own step otherwise."""
         source = self.state.source_path
+        loaded = self._loaded_recipe if source and source == self._loaded_source else None
         recipe = {"name": Path(source).name if source else "model",
                   "output_dir": self.report_panel.output_edit.text() or self.state.default_output_dir()}
         if source:
@@ -477,13 +479,33 @@ class MainWindow(QMainWindow):
                 fields = getattr(self.panels.get(step), "spec_fields", None)
                 bench = dict(fields()) if callable(fields) else {"provider": "cpu", "batch": 1, "sequence": 128,
                                                                   "iterations": 100}
-                if source and not source.lower().endswith(".onnx"):
-                    bench["compare_torch"] = True
+                if source and not source.lower().endswith(".onnx"):  # a loaded recipe's choice stays
+                    bench["compare_torch"] = ((loaded or {}).get("bench") or {}).get("compare_torch", True)
                 recipe["bench"] = bench
+        if loaded is not None and upto in ("", "report", "load"):
+            recipe = self._with_loaded(recipe, loaded)
         return recipe
+
+    @staticmethod
+    def _with_loaded(recipe: dict, loaded: dict) -> dict:
+        """The whole recipe after a recipe was loaded (and its source is still the model): what no panel shows
+        comes back as it was (its name, description, overwrite, keys such as [export] fallback or [bench]
+        time_budget_s), and the optional steps it left out stay out, so load -> save changes nothing."""
+        merged = dict(recipe)
+        for key in ("name", "description", "overwrite"):
+            if key in loaded:
+                merged[key] = loaded[key]
+        for key in ("validate", "optimize", "bench"):
+            if key not in loaded:
+                merged.pop(key, None)
+        for key, value in loaded.items():
+            if isinstance(value, dict) and isinstance(merged.get(key), dict):
+                merged[key] = {**{k: v for k, v in value.items() if k not in merged[key]}, **merged[key]}
+        return merged
 
     def apply_recipe(self, recipe: dict) -> None:
         path = (recipe.get("source") or {}).get("path")
+        self._loaded_recipe, self._loaded_source = dict(recipe), path
         for step, panel in self.panels.items():
             apply = getattr(panel, "apply_recipe", None)
             if callable(apply):

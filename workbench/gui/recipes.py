@@ -1,4 +1,5 @@
-"""Recipe files (TOML) as the GUI writes and reads them. Pure Python (no Qt).
+"""Recipe files (TOML) as the GUI writes them, and reads them through the engine's reader
+(workbench.core.recipe). Pure Python (no Qt).
 
 Format::
 
@@ -37,8 +38,6 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-
-import tomllib
 
 SECTION_ORDER = ("source", "export", "validate", "optimize", "quantize", "bench")
 
@@ -110,14 +109,9 @@ def save(recipe: dict, path: str | os.PathLike, force: bool = True) -> Path:
 
 
 def load(path: str | os.PathLike) -> dict:
-    """Read a TOML recipe (YAML too, when the file ends in .yaml/.yml and PyYAML is installed)."""
-    p = Path(path)
-    if p.suffix.lower() in (".yaml", ".yml"):
-        import yaml
+    """Read a recipe with the engine's strict reader (workbench.core.recipe: TOML or YAML, unknown keys and
+    wrong types are errors that name them, relative paths resolved against the recipe's folder), as the dict
+    ``dumps`` writes back. Raises WorkbenchError with the engine's one-line message."""
+    from workbench.core.recipe import load_recipe, recipe_to_dict
 
-        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    else:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    if not isinstance(data, dict):
-        raise ValueError(f"{p}: a recipe must be a table of settings")
-    return data
+    return recipe_to_dict(load_recipe(str(path)))

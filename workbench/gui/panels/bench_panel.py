@@ -303,6 +303,19 @@ class BenchPanel(QWidget):
                 "sequence": self.sequence.value(), "iterations": self.iterations.value(),
                 "warmup": self.warmup.value(), "threads": self.threads.value() or None}
 
+    # what a recipe's [bench] means when it leaves a key out (workbench.core.pipeline)
+    RECIPE_DEFAULTS = {"provider": "cpu", "batch": 1, "sequence": 32, "iterations": 50, "warmup": 5}
+
+    def apply_recipe(self, recipe: dict) -> None:
+        """Show a recipe's [bench] settings (the pipeline's defaults for the keys it leaves out)."""
+        section = {**self.RECIPE_DEFAULTS, **(recipe.get("bench") or {})}
+        index = self.provider.findData(section["provider"])
+        if index >= 0:
+            self.provider.setCurrentIndex(index)
+        for name in ("batch", "sequence", "iterations", "warmup"):
+            getattr(self, name).setValue(int(section[name]))
+        self.threads.setValue(int(section.get("threads") or 0))
+
     # -- run -------------------------------------------------------------------------------------------------------
     @property
     def running(self) -> bool:

@@ -11,17 +11,13 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QGridLayout,
     QGroupBox,
-    QHBoxLayout,
     QHeaderView,
     QLineEdit,
-    QPlainTextEdit,
+    QStackedWidget,
     QTableView,
-    QToolButton,
     QVBoxLayout,
 )
 
@@ -29,6 +25,7 @@ from workbench.core.specs import QuantSpec
 from workbench.gui import commands
 from workbench.gui.models import RecordTableModel, human_bytes
 from workbench.gui.panels.base import DONE, FAILED, IDLE, RUNNING, PanelBase, show_error
+from workbench.gui.panels.quantize_options import ModeOptions
 from workbench.gui.panels.sensitivity_view import SensitivityWidget
 from workbench.gui.tasks import run_quantize
 
@@ -145,80 +142,74 @@ class QuantizePanel(PanelBase):
         for mode, text in self.modes.items():
             check = QCheckBox(text, box)
             check.setChecked(mode == "int8-dynamic")
+            check.toggled.connect(lambda on, m=mode: on and self.show_options(m))
             self.mode_checks[mode] = check
             layout.addWidget(check)
-        cal = QHBoxLayout()
-        self.calibration_edit = QLineEdit(box)
-        self.calibration_edit.setPlaceholderText(self.tr("calibration data: .txt, or a folder of .npy/.npz"))
-        file_button = QToolButton(box)
-        file_button.setText(self.tr("File…"))
-        file_button.clicked.connect(self._choose_calibration_file)
-        folder_button = QToolButton(box)
-        folder_button.setText(self.tr("Folder…"))
-        folder_button.clicked.connect(self._choose_calibration_folder)
-        cal.addSpacing(22)
-        cal.addWidget(self.calibration_edit, 1)
-        cal.addWidget(file_button)
-        cal.addWidget(folder_button)
-        layout.insertLayout(2, cal)
-        self.mode_checks["int8-static"].toggled.connect(self.calibration_edit.setEnabled)
-        self.calibration_edit.setEnabled(False)
+        layout.addStretch(1)
         return box
 
     def _settings_box(self) -> QGroupBox:
         box = QGroupBox(self.tr("Settings"), self)
         form = QFormLayout(box)
+        form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
         self.input_combo = QComboBox(box)
         self.input_combo.setEditable(True)
         self.input_combo.setInsertPolicy(QComboBox.NoInsert)
         self.output_dir_edit = QLineEdit(box)
         self.output_dir_edit.setPlaceholderText(self.tr("beside the input model"))
-        self.per_channel_check = QCheckBox(self.tr("Per-channel weights (more accurate)"), box)
-        self.per_channel_check.setChecked(True)
-        self.exclude_edit = QPlainTextEdit(box)
-        self.exclude_edit.setPlaceholderText(self.tr("Node names to keep in float, separated by commas or lines "
-                                                     "(e.g. /lm_head/MatMul)"))
-        self.exclude_edit.setMaximumHeight(70)
         form.addRow(self.tr("Input model:"), self.input_combo)
         form.addRow(self.tr("Output folder:"), self.output_dir_edit)
-        form.addRow("", self.per_channel_check)
-        form.addRow(self.tr("Min cosine (int8):"), self._min_cosine_row(box))
-        form.addRow(self.tr("Exclude nodes:"), self.exclude_edit)
+        # one page of options per variant, showing only the options of that mode (quantize_options.KEYS)
+        self.options_combo = QComboBox(box)
+        self.options_stack = QStackedWidget(box)
+        self.options = {}
+        for mode in self.modes:
+            self.options[mode] = ModeOptions(mode, self.options_stack)
+            self.options_stack.addWidget(self.options[mode])
+            self.options_combo.addItem(mode, mode)
+        self.options_combo.currentIndexChanged.connect(self.options_stack.setCurrentIndex)
+        form.addRow(self.tr("Options of:"), self.options_combo)
+        form.addRow(self.options_stack)
+        self._align_labels([form] + [page.form for page in self.options.values()])
         return box
 
-    def _min_cosine_row(self, box) -> QHBoxLayout:
-        row = QHBoxLayout()
-        self.min_cosine_check = QCheckBox(self.tr("require"), box)
-        self.min_cosine_spin = QDoubleSpinBox(box)
-        self.min_cosine_spin.setDecimals(5)
-        self.min_cosine_spin.setRange(0.0, 0.99999)
-        self.min_cosine_spin.setSingleStep(0.001)
-        self.min_cosine_spin.setValue(0.99)
-        self.min_cosine_spin.setSpecialValueText(self.tr("off"))
-        tip = self.tr("int8 dynamic keeps the most sensitive nodes in float32 until the fidelity cosine reaches this "
-                      "floor. Unticked: aims for 0.99 and keeps plain int8 if it cannot; ticked: required (the job "
-                      "fails if it cannot be reached); 0 = off.")
-        for widget in (self.min_cosine_check, self.min_cosine_spin):
-            widget.setToolTip(tip)
-        row.addWidget(self.min_cosine_spin)
-        row.addWidget(self.min_cosine_check)
-        row.addStretch(1)
-        return row
+    @staticmethod
+    def _align_labels(forms) -> None:
+        """One label column for the settings and every options page (the pages' forms are nested)."""
+        labels = [form.itemAt(row, QFormLayout.LabelRole) for form in forms for row in range(form.rowCount())]
+        labels = [item.widget() for item in labels if item is not None and item.widget() is not None]
+        width = max((label.sizeHint().width() for label in labels), default=0)
+        for label in labels:
+            label.setMinimumWidth(width)
+
+    def show_options(self, mode: str) -> None:
+        """Show the options page of one variant."""
+        self.options_combo.setCurrentIndex(list(self.modes).index(mode))
+
+    # the int8 controls by their old names (the sensitivity table and scripts drive int8-dynamic through them)
+    @property
+    def per_channel_check(self):
+        return self.options["int8-dynamic"].per_channel_check
+
+    @property
+    def exclude_edit(self):
+        return self.options["int8-dynamic"].exclude_edit
+
+    @property
+    def min_cosine_check(self):
+        return self.options["int8-dynamic"].min_cosine_check
+
+    @property
+    def min_cosine_spin(self):
+        return self.options["int8-dynamic"].min_cosine_spin
+
+    @property
+    def calibration_edit(self):
+        return self.options["int8-static"].calibration_edit
 
     def min_cosine(self):
         """None: the int8 default (0.99, best effort); a number: what the user requires (0: off)."""
-        return round(self.min_cosine_spin.value(), 5) if self.min_cosine_check.isChecked() else None
-
-    def _choose_calibration_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("Calibration data"), "",
-                                              self.tr("Calibration data (*.txt *.npy *.npz);;All files (*)"))
-        if path:
-            self.calibration_edit.setText(path)
-
-    def _choose_calibration_folder(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, self.tr("Calibration data"))
-        if path:
-            self.calibration_edit.setText(path)
+        return self.options["int8-dynamic"].min_cosine()
 
     def _models_changed(self, *_args) -> None:
         """Offer the current model and its optimized variant; a new current model becomes the selection."""
@@ -249,17 +240,11 @@ class QuantizePanel(PanelBase):
         modes = self.selected_modes()
         if not modes:
             raise ValueError(self.tr("Tick at least one variant."))
-        calibration = self.calibration_edit.text().strip() or None
-        if "int8-static" in modes and not calibration:
+        if "int8-static" in modes and not self.calibration_edit.text().strip():
             raise ValueError(self.tr("int8 static needs calibration data: choose a file or a folder."))
         folder = Path(self.output_dir_edit.text().strip() or Path(model).parent)
         stem = Path(model).stem
-        exclude = split_names(self.exclude_edit.toPlainText())
-        return [QuantSpec(model=model, output=str(folder / f"{stem}.{mode}.onnx"), mode=mode,
-                          per_channel=self.per_channel_check.isChecked(),
-                          calibration=calibration if mode == "int8-static" else None, exclude=exclude,
-                          min_cosine=self.min_cosine() if mode == "int8-dynamic" else None)
-                for mode in modes]
+        return [self.options[mode].spec(model, str(folder / f"{stem}.{mode}.onnx")) for mode in modes]
 
     # -- running ---------------------------------------------------------------------------------------------
     def quantize(self) -> list:
@@ -370,34 +355,30 @@ class QuantizePanel(PanelBase):
         return "\n".join(commands.quantize_command(spec) for spec in self.specs())
 
     def recipe_sections(self) -> dict:
-        calibration = self.calibration_edit.text().strip() or None
-        exclude = list(split_names(self.exclude_edit.toPlainText()))
-        entries = []
-        for mode in self.selected_modes():
-            entry = {"mode": mode, "per_channel": self.per_channel_check.isChecked()}
-            if mode == "int8-dynamic" and self.min_cosine() is not None:
-                entry["min_cosine"] = self.min_cosine()
-            if mode == "int8-static" and calibration:
-                entry["calibration"] = calibration
-            if exclude:
-                entry["exclude"] = exclude
-            entries.append(entry)
+        entries = [self.options[mode].entry() for mode in self.selected_modes()]
         return {"quantize": entries} if entries else {}
 
     def apply_recipe(self, recipe: dict) -> None:
+        """One variant per mode: each `[[quantize]]` entry fills its mode's options page (defaults for what it
+        leaves out); a second entry of the same mode cannot be shown and is named in the log."""
         entries = recipe.get("quantize") or []
         if isinstance(entries, dict):
             entries = [entries]
-        modes = {e.get("mode") for e in entries}
-        for mode, check in self.mode_checks.items():
-            check.setChecked(mode in modes)
+        seen = {}
         for entry in entries:
-            if "per_channel" in entry:
-                self.per_channel_check.setChecked(bool(entry["per_channel"]))
-            if entry.get("calibration"):
-                self.calibration_edit.setText(entry["calibration"])
-            if entry.get("exclude"):
-                self.exclude_edit.setPlainText("\n".join(entry["exclude"]))
-            if entry.get("min_cosine") is not None:
-                self.min_cosine_check.setChecked(True)
-                self.min_cosine_spin.setValue(float(entry["min_cosine"]))
+            mode = entry.get("mode")
+            if mode not in self.options:
+                self.log(self.tr("Recipe: quantize mode {0} is not one the panel offers; left out").format(mode))
+            elif mode in seen:
+                self.log(self.tr("Recipe: a second {0} variant ({1}) cannot be shown; the panel keeps the first")
+                         .format(mode, entry.get("name") or mode))
+            else:
+                seen[mode] = entry
+        for mode, page in self.options.items():
+            page.apply(seen.get(mode, {"mode": mode}))
+        for mode, check in self.mode_checks.items():
+            check.blockSignals(True)
+            check.setChecked(mode in seen)
+            check.blockSignals(False)
+        if seen:
+            self.show_options(next(iter(seen)))
