@@ -29,6 +29,11 @@ def test_failed_load_clears_the_previous_model(qtbot, window, llama_dir, tmp_pat
         bad = tmp_path / name
         bad.write_bytes(content)
         window.log_widget.clear()
+        # what the previous model left in the other panels (a verdict, node counts)
+        window.validate_panel.verdict.setText("PASSED: ONNX Runtime matches PyTorch on every output.")
+        window.validate_panel.verdict.show()
+        window.optimize_panel.counts.setText("Nodes: 10 before, 8 after")
+        window.optimize_panel.counts.show()
         job = _open(qtbot, window, bad)
         assert job.state == workers.FAILED
         # nothing of the previous model is shown, and the banner says why in one line
@@ -45,6 +50,9 @@ def test_failed_load_clears_the_previous_model(qtbot, window, llama_dir, tmp_pat
         assert not window.quantize_panel.run_button.isEnabled()
         assert window.export_panel.source_label.text() == "(no model loaded)"
         assert not window.export_panel.summary.isVisible()
+        assert window.validate_panel.verdict.isHidden() and window.validate_panel.model_edit.text() == ""
+        assert window.validate_panel.against_edit.text() == ""
+        assert window.optimize_panel.counts.isHidden() and window.optimize_panel.model_edit.text() == ""
         # the Log shows one line for the failure; the traceback is behind the job row's Details…
         log = window.log_widget.toPlainText()
         assert "Traceback" not in log
@@ -55,6 +63,9 @@ def test_failed_load_clears_the_previous_model(qtbot, window, llama_dir, tmp_pat
             assert row.details_button.isVisibleTo(row)
             box = row.show_details()
             assert box.detailedText() == job.detail
+            if name == "broken.onnx":
+                qtbot.waitExposed(box)
+                box.grab().save(str(SHOTS / "state_truth_details.png"))
             box.close()
         if name == "broken.onnx":
             window.resize(1360, 860)

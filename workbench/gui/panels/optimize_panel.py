@@ -145,6 +145,15 @@ class OptimizePanel(PanelBase):
         if result.validation is not None:
             self.state.set_validation(result.validation)
 
+    def model_reset(self) -> None:
+        """A new model: the previous model's optimization results no longer describe it."""
+        self.result = None
+        self.steps_model.set_rows([])
+        self.ops_model.set_rows([])
+        self.counts.hide()
+        self.use_button.setEnabled(False)
+        super().model_reset()
+
     def use_result(self) -> None:
         if self.result is not None:
             self.state.set_onnx(self.result.output)

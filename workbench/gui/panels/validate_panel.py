@@ -136,6 +136,14 @@ class ValidatePanel(PanelBase):
                              + "".join(f"\n{n}" for n in getattr(result, "notes", None) or []))
         self.state.set_validation(result)
 
+    def model_reset(self) -> None:
+        """A new model: the previous model's verdict and table no longer describe it."""
+        self.result = None
+        self.model.set_rows([])
+        self.verdict.hide()
+        self.details.setText("")
+        super().model_reset()
+
     def cli_command(self) -> str:
         return commands.validate_command(self.spec())
 
