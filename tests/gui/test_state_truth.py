@@ -165,3 +165,12 @@ def test_quantize_results_are_judged_against_their_floor(qtbot, state, tmp_path)
     panel.show()
     qtbot.waitExposed(panel)
     panel.grab().save(str(SHOTS / "state_truth_quantize.png"))
+
+
+def test_a_new_model_unchecks_the_benchmark(qtbot, window, llama_dir):
+    window.navigator.set_state("bench", "done")
+    window.navigator.set_state("quantize", "done")
+    _open(qtbot, window, llama_dir)
+    assert window.navigator.state_of("bench") == "idle"
+    assert window.navigator.state_of("quantize") == "idle"
+    assert window.navigator.state_of("load") == "done"

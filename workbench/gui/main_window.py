@@ -319,6 +319,7 @@ class MainWindow(QMainWindow):
         self.state.onnxChanged.connect(self._onnx_changed)
         self.state.requestPanel.connect(self.show_panel)
         self.state.modelAvailableChanged.connect(self._model_available)
+        self.state.modelReset.connect(self._model_reset)
         self.load_panel.pathOpened.connect(self.settings.add_recent)
         self.jobs.runningChanged.connect(self._running_changed)
         self.jobs.jobAdded.connect(lambda _job: self.jobs_dock.show())
@@ -398,6 +399,11 @@ class MainWindow(QMainWindow):
             setter = getattr(self.panels.get(step), "set_model_available", None)
             if setter is not None:
                 setter(available)
+
+    def _model_reset(self) -> None:
+        """A new model: the benchmark's mark (the panels reset their own) no longer describes it."""
+        if self.navigator.state_of("bench") != "running":
+            self.navigator.set_state("bench", "idle")
 
     def _running_changed(self, count: int) -> None:
         self.jobs_status.setText(self.tr("{0} job(s) running").format(count) if count else "")
