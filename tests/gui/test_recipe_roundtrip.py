@@ -21,7 +21,7 @@ from workbench.core.specs import (
 from workbench.gui import recipes
 from workbench.gui.panels.quantize_options import KEYS, normalise_entry
 
-MODES = tuple(KEYS)  # the panel's order: the GUI writes one variant per mode, in this order
+MODES = tuple(KEYS)  # the GUI holds one variant per mode
 
 # -- strategies --------------------------------------------------------------------------------------------------
 plain = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789_-", min_size=1, max_size=10).filter(
@@ -52,7 +52,8 @@ def quant_entry(mode: str):
 
 @st.composite
 def quantize_entries(draw):
-    modes = [m for m in MODES if draw(st.booleans())]
+    modes = draw(st.permutations(MODES))  # any order: the panel keeps a loaded recipe's order
+    modes = [m for m in modes if draw(st.booleans())]
     entries = [draw(quant_entry(m)) for m in modes]
     labels = [e.get("name") or m for e, m in zip(entries, modes)]  # two entries may not write one file
     if len(set(labels)) < len(labels):
@@ -80,7 +81,7 @@ bench = maybe(provider=st.sampled_from(["cpu", "cuda"]), batch=st.integers(1, 40
 def recipe_dicts(draw):
     recipe = draw(maybe(name=words, output_dir=plain.map(lambda p: p + "-out"), description=words,
                         overwrite=st.booleans()))
-    recipe["source"] = {"path": "model", **draw(maybe(task=st.sampled_from(["feature-extraction",
+    recipe["source"] = {"path": draw(st.sampled_from(["model", "model.onnx"])), **draw(maybe(task=st.sampled_from(["feature-extraction",
                                                                               "text-generation"]),
                                                       weights=st.just("w.safetensors"), trust_code=st.booleans()))}
     if draw(st.booleans()):
@@ -141,7 +142,8 @@ def full_window(qtbot, monkeypatch):
 
     win = MainWindow(graph_factory=StubGraphPanel)
     qtbot.addWidget(win)
-    monkeypatch.setattr(win, "open_path", lambda path: win.state.set_source(path))  # no inspect job
+    monkeypatch.setattr(win, "open_path", lambda path: win.state.set_onnx(path) if path.endswith(".onnx")
+                        else win.state.set_source(path))  # what LoadPanel.open_path sets, without the inspect job
     yield win
     win.close()
 
@@ -161,6 +163,7 @@ def round_trip(window, folder: Path, recipe: dict) -> tuple:
 def test_any_recipe_survives_load_and_save_through_the_gui(full_window, tmp_path_factory, recipe):
     folder = tmp_path_factory.mktemp("rt")
     (folder / "model").mkdir()
+    (folder / "model.onnx").write_bytes(b"")
     before, after = round_trip(full_window, folder, recipe)
     assert after == before
     # and no key of the file is dropped, even one the engine's reading would not show (overwrite = false is the
@@ -261,3 +264,18 @@ def test_options_shown_follow_the_mode(qtbot, state):
     assert panel.options_stack.currentWidget() is panel.options["int8-static"]
     assert not hasattr(panel.options["int8-static"], "block_size_spin")
     panel.grab().save("/tmp/q_int8_static.png")
+
+
+def test_a_recipe_without_dynamic_axes_stays_without_after_the_model_is_inspected(full_window, tmp_path):
+    """Automatic axes (no `dynamic`) are not replaced by the panel's suggestion when the recipe's model loads."""
+    from types import SimpleNamespace
+
+    (tmp_path / "model").mkdir()
+    recipes.save({"source": {"path": "model"}, "export": {"opset": 18}}, tmp_path / "r.toml")
+    full_window.report_panel.load_recipe(str(tmp_path / "r.toml"))
+    full_window.export_panel._inspected(SimpleNamespace(config={"vocab_size": 10}, default_dynamic_axes=None))
+    saved = full_window.report_panel.save_recipe(str(tmp_path / "saved.toml"))
+    assert "dynamic" not in load_recipe(str(saved)).export
+    full_window.state.set_source(str(tmp_path / "other"))  # another model: the panel suggests its axes again
+    full_window.export_panel._inspected(SimpleNamespace(config={"vocab_size": 10}, default_dynamic_axes=None))
+    assert full_window.export_panel.dynamic_axes()

@@ -471,7 +471,8 @@ class MainWindow(QMainWindow):
         """The current settings as a recipe: every step for the Report panel and the File menu; the source, the
         export and the asking panel's own step otherwise."""
         source = self.state.source_path
-        loaded = self._loaded_recipe if source and source == self._loaded_source else None
+        current = source or self.state.onnx_path  # an .onnx source is the current ONNX model, not a source
+        loaded = self._loaded_recipe if current and current == self._loaded_source else None
         recipe = {"name": Path(source).name if source else "model",
                   "output_dir": self.report_panel.output_edit.text() or self.state.default_output_dir()}
         if source:
@@ -498,6 +499,8 @@ class MainWindow(QMainWindow):
         comes back as it was (its name, description, overwrite, keys such as [export] fallback or [bench]
         time_budget_s), and the optional steps it left out stay out, so load -> save changes nothing."""
         merged = dict(recipe)
+        if "source" not in merged and "source" in loaded:  # an .onnx source
+            merged["source"] = loaded["source"]
         for key in ("name", "description", "overwrite"):
             if key in loaded:
                 merged[key] = loaded[key]
@@ -512,6 +515,8 @@ class MainWindow(QMainWindow):
     def apply_recipe(self, recipe: dict) -> None:
         path = (recipe.get("source") or {}).get("path")
         self._loaded_recipe, self._loaded_source = dict(recipe), path
+        if path and path.lower().endswith(".onnx"):  # an ONNX source: the previous torch source is not its source
+            self.state.set_source("")
         for step, panel in self.panels.items():
             apply = getattr(panel, "apply_recipe", None)
             if callable(apply):

@@ -60,6 +60,7 @@ class ExportPanel(PanelBase):
         super().__init__(api_state, parent)
         self.result = None
         self._output_auto = True
+        self._recipe_source = None  # the source of the last recipe applied (its axes are kept as they are)
         self.set_header(self.tr("Export"),
                         self.tr("Convert the loaded model to ONNX. The dynamo exporter is tried first and falls "
                                 "back to the legacy exporter when it fails (the reason is reported). Example "
@@ -226,7 +227,9 @@ class ExportPanel(PanelBase):
     def _inspected(self, result) -> None:
         config = getattr(result, "config", None) or {}
         self._default_axes = getattr(result, "default_dynamic_axes", None) or None
-        if self.axes_table.rowCount() == 0 and ("vocab_size" in config or "text_config" in config):
+        from_recipe = self.state.source_path and self.state.source_path == self._recipe_source
+        if self.axes_table.rowCount() == 0 and ("vocab_size" in config or "text_config" in config) \
+                and not from_recipe:  # a recipe without `dynamic` (automatic axes) stays without
             self.suggest_axes()
 
     def spec(self) -> ExportSpec:
@@ -304,5 +307,6 @@ class ExportPanel(PanelBase):
         self.seq_spin.setValue(int(section.get("sequence", InputSpec().sequence)))
         self.input_names_edit.setText(", ".join(section.get("input_names", [])))
         self.output_names_edit.setText(", ".join(section.get("output_names", [])))
+        self._recipe_source = (recipe.get("source") or {}).get("path")
         # no `dynamic` key: none in the panel either, so the recipe saves back without one
         self.set_dynamic_axes(commands.parse_dynamic_items(section.get("dynamic") or []))

@@ -355,7 +355,9 @@ class QuantizePanel(PanelBase):
         return "\n".join(commands.quantize_command(spec) for spec in self.specs())
 
     def recipe_sections(self) -> dict:
-        entries = [self.options[mode].entry() for mode in self.selected_modes()]
+        order = getattr(self, "_recipe_order", [])  # a loaded recipe's variants keep their order
+        modes = sorted(self.selected_modes(), key=lambda m: order.index(m) if m in order else len(order))
+        entries = [self.options[mode].entry() for mode in modes]
         return {"quantize": entries} if entries else {}
 
     def apply_recipe(self, recipe: dict) -> None:
@@ -380,5 +382,6 @@ class QuantizePanel(PanelBase):
             check.blockSignals(True)
             check.setChecked(mode in seen)
             check.blockSignals(False)
+        self._recipe_order = list(seen)
         if seen:
             self.show_options(next(iter(seen)))
