@@ -70,6 +70,36 @@ def active_provider(session) -> str:
     return "cuda" if "CUDAExecutionProvider" in session.get_providers() else "cpu"
 
 
+BF16_HINT = "use fp16 or fp32 for ONNX Runtime on the CPU (export with --dtype fp16 or fp32); bf16 runs on CUDA"
+
+
+def missing_kernel(path, message: str):
+    """A one-line WorkbenchError for ORT's "Could not find an implementation for Add(14) node with name 'x'" on a
+    bfloat16 model (ORT's CPU provider has no bf16 kernel for most operators), else None."""
+    import re
+
+    found = re.search(r"Could not find an implementation for (\S+?)\((\d+)\) node with name '([^']*)'", message)
+    if not found or not has_bf16(path):
+        return None
+    op, version, node = found.groups()
+    return WorkbenchError(f"ONNX Runtime's CPU provider has no bfloat16 kernel for {op} (opset {version}, node "
+                          f"'{node}'), so it cannot run this bf16 model", BF16_HINT)
+
+
+def has_bf16(path) -> bool:
+    """Whether the file's inputs, outputs or weights (headers only) hold bfloat16 tensors."""
+    import onnx
+
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except Exception:  # noqa: BLE001 - only a hint for an error message
+        return False
+    bf16 = onnx.TensorProto.BFLOAT16
+    values = list(model.graph.input) + list(model.graph.output) + list(model.graph.value_info)
+    return any(t.data_type == bf16 for t in model.graph.initializer) or \
+        any(v.type.tensor_type.elem_type == bf16 for v in values)
+
+
 def make_session(path, provider: str = "cpu", threads: int | None = None, level: str = "all",
                  options=None, *, provider_options: dict | None = None, notes: list | None = None,
                  strict: bool = False):
@@ -108,6 +138,9 @@ def make_session(path, provider: str = "cpu", threads: int | None = None, level:
         session = ort.InferenceSession(str(path), so, providers=providers)
     except Exception as err:  # noqa: BLE001 - ORT raises its own Fail/InvalidGraph/NotImplemented types
         first = next((ln for ln in str(err).splitlines() if ln.strip()), type(err).__name__)[:300]
+        missing = missing_kernel(path, first)
+        if missing:
+            raise missing from err
         raise WorkbenchError(f"ONNX Runtime cannot load {path}: {first}",
                              "check the file with `workbench inspect`, or re-export it") from err
     from workbench.core.loading.limits import guard_session

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.export import lean
+from workbench.core.export import lean, runtime_check
 from workbench.core.export.dynamic_axes import normalize, to_dynamic_shapes
 from workbench.core.export.errors import explain, export_error, first_line
 from workbench.core.export.readback import check_dynamic
@@ -48,7 +48,7 @@ def _dynamo(module, inputs, path, spec, names, axes, external: bool):
         torch.onnx.export(module, (), str(path), kwargs=inputs, dynamo=True,
                           dynamic_shapes=to_dynamic_shapes(axes, list(inputs)),
                           input_names=names[0], output_names=names[1], opset_version=spec.opset,
-                          optimize=spec.constant_folding, export_params=spec.export_params,
+                          optimize=spec.constant_folding, export_params=True,  # no-params: runtime_check.py
                           external_data=external)
 
 
@@ -99,7 +99,7 @@ def export_onnx(spec: ExportSpec, progress=None, cancel=None) -> ExportResult:
     started = time.perf_counter()
     stages.next()
     # Lean path (lean.py): a HF folder's safetensors above lean.LEAN_ABOVE (or WORKBENCH_LEAN_EXPORT=1/0 forces it)
-    weights, why_not = lean.wanted(spec, spec.exporter)
+    weights, why_not = lean.wanted(spec, spec.exporter) if spec.export_params else (None, None)
     notes = [why_not] if why_not else []
     loaded = _weightless(spec, notes) if weights is not None else None
     weights = weights if loaded is not None else None
@@ -139,7 +139,11 @@ def export_onnx(spec: ExportSpec, progress=None, cancel=None) -> ExportResult:
             except Exception as err:  # noqa: BLE001
                 raise export_error(err, "legacy", fallback_reason) from err
         stages.next()
+        if exporter == "dynamo" and not spec.export_params:
+            notes.append(runtime_check.weights_to_inputs(path))
         _check(path)
+        if spec.dtype == "bf16":
+            notes.append(runtime_check.bf16_note(path))
         shapes = _read_back(path, names, loaded, axes, inputs)
         _stamp(path, spec, loaded)
         written = sorted(p.name for p in path.parent.iterdir())
