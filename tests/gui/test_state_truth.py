@@ -174,3 +174,20 @@ def test_a_new_model_unchecks_the_benchmark(qtbot, window, llama_dir):
     assert window.navigator.state_of("bench") == "idle"
     assert window.navigator.state_of("quantize") == "idle"
     assert window.navigator.state_of("load") == "done"
+
+
+def test_quantize_verdict_follows_the_engine_floor_and_passed(qtbot, state, tmp_path):
+    from dataclasses import fields
+
+    from workbench.core.results import QuantizeResult
+    from workbench.gui.panels.quantize_panel import quantize_verdict
+
+    result = _quant_result(tmp_path, "int8-dynamic", 0.987)
+    assert quantize_verdict(result)[0] == "fail"  # below int8's 0.99
+    names = {f.name for f in fields(QuantizeResult)}
+    if {"passed", "floor"} <= names:  # the engine judged it against a floor of its own (e.g. min_cosine 0.98)
+        result.passed, result.floor = True, 0.98
+        level, text = quantize_verdict(result)
+        assert level == "pass" and "0.98 floor" in text
+        result.passed = False
+        assert quantize_verdict(result)[0] == "fail"

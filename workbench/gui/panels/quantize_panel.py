@@ -59,7 +59,8 @@ def quantize_verdict(result) -> tuple:
     (``verdict`` or ``passed``) wins when it is there."""
     precision = precision_of(result.mode)
     cosine = float(result.fidelity.cosine)
-    floor = cosine_floor(result.mode)
+    floor = getattr(result, "floor", None)  # the engine's floor for this run when it states one
+    floor = float(floor) if floor is not None else cosine_floor(result.mode)
     engine = getattr(result, "verdict", None)
     if isinstance(engine, dict):
         engine = engine.get("level") or engine.get("verdict")
@@ -331,7 +332,8 @@ class QuantizePanel(PanelBase):
         if result is not None:
             before, after = result.size_bytes.get("before"), result.size_bytes.get("after")
             level, verdict = quantize_verdict(result)
-            color, tip = VERDICT_COLORS[level], tip or verdict
+            notes = [str(n) for n in getattr(result, "notes", None) or []]
+            color, tip = VERDICT_COLORS[level], tip or "\n".join([verdict, *notes])
             row[2:9] = [human_bytes(before), human_bytes(after),
                         f"{after / before:.2f}×" if before and after else "", f"{result.fidelity.cosine:.6f}",
                         verdict, result.fidelity.max_abs_diff, result.output]
