@@ -47,6 +47,7 @@ def test_failed_load_clears_the_previous_model(qtbot, window, llama_dir, tmp_pat
         for step in window.MODEL_STEPS:
             assert not window.navigator.is_step_enabled(step), step
         assert not window.export_panel.run_button.isEnabled()
+        assert not window.export_action.isEnabled() and not window.quantize_action.isEnabled()
         assert not window.quantize_panel.run_button.isEnabled()
         assert window.export_panel.source_label.text() == "(no model loaded)"
         assert not window.export_panel.summary.isVisible()
@@ -76,6 +77,7 @@ def test_failed_load_clears_the_previous_model(qtbot, window, llama_dir, tmp_pat
     good = _open(qtbot, window, llama_dir)
     assert good.state == workers.DONE
     assert window.navigator.is_step_enabled("export") and window.export_panel.run_button.isEnabled()
+    assert window.export_action.isEnabled() and window.bench_action.isEnabled()
     assert window.state.load_error == ""
 
 

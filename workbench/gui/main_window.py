@@ -399,6 +399,9 @@ class MainWindow(QMainWindow):
             setter = getattr(self.panels.get(step), "set_model_available", None)
             if setter is not None:
                 setter(available)
+        for action in (self.export_action, self.validate_action, self.quantize_action, self.bench_action):
+            action.setEnabled(available)  # the toolbar and Run menu too
+            action.setStatusTip("" if available else reason)
 
     def _model_reset(self) -> None:
         """A new model: the benchmark's mark (the panels reset their own) no longer describes it."""
