@@ -114,3 +114,14 @@ def test_quantized_model_names_the_node_where_error_grows_most(exported, tiny_mo
     d = res.divergence
     assert d is not None and d["node"] and d["module"].startswith("model")
     assert "largest growth" in d["how"]
+
+
+def test_model_without_scopes_keeps_its_validation_and_says_why(exported, tiny_models, tmp_path):
+    model = onnx.load(exported("bert").path)
+    for i, n in enumerate(model.graph.node):
+        del n.metadata_props[:]
+        n.name = f"n{i}"
+    onnx.save(model, str(tmp_path / "bare.onnx"))
+    res = api.validate(str(tmp_path / "bare.onnx"), against=str(tiny_models("bert")), locate=True)
+    assert res.passed and res.divergence is None
+    assert any(n.startswith("locate: ") and "module scopes" in n for n in res.notes), res.notes
