@@ -86,7 +86,8 @@ def cmd_validate(args):
     from workbench import api
 
     return api.validate(args.model, against=_source(args, args.against), rtol=args.rtol, atol=args.atol,
-                        locate=args.locate, progress=_progress_printer(args.json))
+                        locate=args.locate, input_shapes=_shapes(args.shape) or None,
+                        progress=_progress_printer(args.json))
 
 
 def cmd_optimize(args):
@@ -232,6 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--atol", type=float)
     p.add_argument("--locate", action="store_true",
                    help="also find the first node whose output diverges from PyTorch (module by module)")
+    p.add_argument("--shape", nargs="+", metavar="NAME=DIMS",
+                   help="input shapes for sources without stored ones (.pt2, TorchScript, model.py), e.g. "
+                        "x=2x3x32x32; also compared at batch + 1 where the file's batch is dynamic")
     _add_common(p, source_flags=True)
     p.set_defaults(func=cmd_validate)
 

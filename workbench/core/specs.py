@@ -71,6 +71,9 @@ class ValidateSpec:
     shapes: tuple = ((2, 8), (3, 13), (1, 21))
     provider: str = "cpu"
     locate: bool = False  # also find the first diverging node (workbench.core.locate), into result.divergence
+    # {input: [dims]} for sources without stored shapes (.pt2, TorchScript, model.py): compared at these shapes and
+    # at batch + 1 where the file's batch is dynamic (replaces ``shapes``)
+    input_shapes: Optional[dict] = None
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,10 @@ def _reason(outputs: list, rtol: float, floor: float) -> str | None:
             f"cosine {bad.cosine:.6f} (floor {floor:g})")
 
 
+def _given(shapes: dict) -> str:
+    return ", ".join(f"{k}={'x'.join(str(d) for d in v)}" for k, v in shapes.items())
+
+
 def _mask(inputs: dict):
     mask = inputs.get("attention_mask")
     return None if mask is None else mask.numpy()
@@ -117,7 +121,7 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
     rtol = spec.rtol if spec.rtol is not None else rtol
     atol = spec.atol if spec.atol is not None else atol
     stages.next()
-    loaded = load_model(spec.against, "fp32", getattr(spec.against, "shapes", None))
+    loaded = load_model(spec.against, "fp32", spec.input_shapes or getattr(spec.against, "shapes", None))
     stages.next()
     session = ort.make_session(path, spec.provider)
     static, note = _fixed_note(session)
@@ -126,7 +130,13 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
         notes.append(f"the model is quantized ({precision}: {', '.join(quantized)}), so it is judged by {precision} "
                      f"tolerances: cosine >= {floor:g} and max rel diff <= {rtol:g}")
     runs, worst, tried = [], {}, []
-    for i, (batch, seq) in enumerate(spec.shapes):
+    pairs = spec.shapes
+    if spec.input_shapes:  # the given shapes, and batch + 1 where the file's batch is dynamic
+        first = next(iter(spec.input_shapes.values()))
+        pairs = ((first[0], 0), (first[0] + 1, 0))
+        notes.append(f"compared at the given shapes ({_given(spec.input_shapes)}) and at batch {first[0] + 1} "
+                     "where the file's batch is dynamic")
+    for i, (batch, seq) in enumerate(pairs):
         stages.next(f"comparing at batch {batch}, sequence {seq}")
         shapes = _input_shapes(session, loaded, batch, seq)
         if shapes in tried:  # fixed in the file: the same shape again would prove nothing new

@@ -57,10 +57,27 @@ def _legacy(module, inputs, path, spec, names, axes):
 
     dynamic = {names[0][i]: dims for i, (n, dims) in enumerate(
         (n, axes.get(n)) for n in inputs) if dims}
+    script = script_module(module)  # a TorchScript source: the legacy exporter takes the ScriptModule itself
+    onnx_names, args = names[0], ()
+    if script is not None:  # positional, in the order of the scripted forward's parameters
+        order = [a.name for a in script.forward.schema.arguments][1:]
+        keys = sorted(inputs, key=lambda k: order.index(k)) if set(inputs) <= set(order) else list(inputs)
+        onnx_names = [names[0][list(inputs).index(k)] for k in keys]
+        args, inputs = tuple(inputs[k] for k in keys), {}
     with library_output():
-        torch.onnx.export(module, (), str(path), kwargs=inputs, dynamo=False, input_names=names[0],
+        torch.onnx.export(script if script is not None else module, args, str(path), kwargs=inputs, dynamo=False,
+                          input_names=onnx_names,
                           output_names=names[1], opset_version=spec.opset or 17, dynamic_axes=dynamic,
                           do_constant_folding=spec.constant_folding, export_params=spec.export_params)
+
+
+def script_module(module):
+    """The TorchScript module inside a loaded model's wrapper (loading/model.py), or None."""
+    import torch
+
+    if not hasattr(module, "modules"):
+        return None
+    return next((m for m in module.modules() if isinstance(m, torch.jit.ScriptModule)), None)
 
 
 def _check_spec(spec: ExportSpec) -> None:
@@ -111,6 +128,10 @@ def export_onnx(spec: ExportSpec, progress=None, cancel=None) -> ExportResult:
     # Rename the user's axes keys to the module's own argument names (the exporter sees those).
     axes = {loaded.input_names[names[0].index(k)] if k in names[0] else k: v for k, v in axes.items()}
     exporter = spec.exporter if spec.exporter != "dynamo" else loaded.family.get("exporter", "dynamo")
+    if exporter == "dynamo" and script_module(loaded.module) is not None:
+        exporter = "legacy"
+        notes.append("a TorchScript program: exported with the legacy exporter, which traces through the scripted "
+                     "module (torch.export cannot take a ScriptModule)")
     external = spec.external_data if spec.external_data is not None else (
         _weights_bytes(loaded.module) > EXTERNAL_DATA_ABOVE or weights is not None)
     fallback_reason = None
