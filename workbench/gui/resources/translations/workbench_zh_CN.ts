@@ -2,6 +2,40 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name />
+    <message>
+        <location filename="../../panels/sensitivity_view.py" line="157" />
+        <source>Min cosine {0} ({1}): plain int8 {2:.6f} → {3:.6f}; {4} node(s) kept in fp32.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/sensitivity_view.py" line="161" />
+        <source>Size {0} → {1}.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/sensitivity_view.py" line="163" />
+        <source>Latency p50 {0:.3f} → {1:.3f} ms ({2:.2f}×, CPU).</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../trust.py" line="34" />
+        <source>Trust</source>
+        <comment>Run the code in {0}?</comment>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../trust.py" line="35" />
+        <source>Trust</source>
+        <comment>{0} is a program ({1}), not just weights. Exporting, validating or benchmarking it runs the code it contains, with your permissions: it could read, change or delete your files.
+
+{2}
+
+Run it? Only do this for files you trust (the command line needs --trust-code).</comment>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
     <name>AnswerColumn</name>
     <message>
         <location filename="../../panels/chat_panel.py" line="99" />
@@ -33,8 +67,8 @@
     <name>ChatPanel</name>
     <message>
         <location filename="../../panels/chat_panel.py" line="150" />
-        <location filename="../../panels/chat_panel.py" line="409" />
-        <location filename="../../panels/chat_panel.py" line="413" />
+        <location filename="../../panels/chat_panel.py" line="412" />
+        <location filename="../../panels/chat_panel.py" line="416" />
         <source>Chat</source>
         <translation>对话</translation>
     </message>
@@ -181,78 +215,78 @@
         <translation>请先加载一个 Hugging Face 模型：对话用的解码器由它导出。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="386" />
+        <location filename="../../panels/chat_panel.py" line="389" />
         <source>Decoder ready for chat: {0}</source>
         <translation>对话解码器已就绪：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="409" />
-        <location filename="../../panels/chat_panel.py" line="506" />
+        <location filename="../../panels/chat_panel.py" line="412" />
+        <location filename="../../panels/chat_panel.py" line="509" />
         <source>Type a prompt first.</source>
         <translation>请先输入提示词。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="413" />
+        <location filename="../../panels/chat_panel.py" line="416" />
         <source>Load a Hugging Face model or choose an ONNX decoder folder first.</source>
         <translation>请先加载一个 Hugging Face 模型或选择一个 ONNX 解码器文件夹。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="423" />
+        <location filename="../../panels/chat_panel.py" line="426" />
         <source>Chat: {0}</source>
         <translation>对话：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="449" />
+        <location filename="../../panels/chat_panel.py" line="452" />
         <source>loading the model…</source>
         <translation>正在加载模型…</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="453" />
+        <location filename="../../panels/chat_panel.py" line="456" />
         <source>answering…</source>
         <translation>正在回答…</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="461" />
+        <location filename="../../panels/chat_panel.py" line="464" />
         <source>done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="468" />
+        <location filename="../../panels/chat_panel.py" line="471" />
         <source>Failed: {0}</source>
         <translation>失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="478" />
+        <location filename="../../panels/chat_panel.py" line="481" />
         <source>the reference the others are compared with</source>
         <translation>其他各列与之比较的基准</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="482" />
+        <location filename="../../panels/chat_panel.py" line="485" />
         <source>sampled: not compared token for token</source>
         <translation>采样生成：不逐词元比较</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="484" />
+        <location filename="../../panels/chat_panel.py" line="487" />
         <source>no PyTorch answer to compare with</source>
         <translation>没有可比较的 PyTorch 回答</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="486" />
+        <location filename="../../panels/chat_panel.py" line="489" />
         <source>PyTorch gave no answer to compare with</source>
         <translation>PyTorch 没有给出可比较的回答</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="493" />
+        <location filename="../../panels/chat_panel.py" line="496" />
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="494" />
+        <location filename="../../panels/chat_panel.py" line="497" />
         <source>no answer</source>
         <translation>无回答</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="504" />
+        <location filename="../../panels/chat_panel.py" line="507" />
         <source>Choose an ONNX decoder folder first.</source>
         <translation>请先选择一个 ONNX 解码器文件夹。</translation>
     </message>
@@ -260,62 +294,62 @@
 <context>
     <name>DemoRunner</name>
     <message>
-        <location filename="../../demo.py" line="38" />
+        <location filename="../../demo.py" line="52" />
         <source>Building a tiny demo language model (random weights, a few hundred kB).</source>
         <translation>正在构建一个微型演示语言模型（随机权重，只有几百 KB）。</translation>
     </message>
     <message>
-        <location filename="../../demo.py" line="40" />
+        <location filename="../../demo.py" line="54" />
         <source>Step 1: loading the model and checking it for problems.</source>
         <translation>第 1 步：加载模型并检查是否存在问题。</translation>
     </message>
     <message>
-        <location filename="../../demo.py" line="41" />
+        <location filename="../../demo.py" line="55" />
         <source>Step 2: exporting to ONNX, a format that many runtimes and devices understand.</source>
         <translation>第 2 步：导出为 ONNX——一种众多推理引擎和设备都支持的格式。</translation>
     </message>
     <message>
-        <location filename="../../demo.py" line="43" />
+        <location filename="../../demo.py" line="57" />
         <source>Step 3: checking that the ONNX model computes the same numbers as PyTorch.</source>
         <translation>第 3 步：检查 ONNX 模型的计算结果是否与 PyTorch 一致。</translation>
     </message>
     <message>
-        <location filename="../../demo.py" line="45" />
+        <location filename="../../demo.py" line="59" />
         <source>Step 4: making an 8-bit version that is smaller and usually faster.</source>
         <translation>第 4 步：生成 8 位量化版本，体积更小，通常也更快。</translation>
     </message>
     <message>
-        <location filename="../../demo.py" line="47" />
+        <location filename="../../demo.py" line="61" />
         <source>Step 5: measuring how fast the model runs.</source>
         <translation>第 5 步：测量模型的运行速度。</translation>
     </message>
     <message>
-        <location filename="../../demo.py" line="57" />
+        <location filename="../../demo.py" line="74" />
         <source>Demo: watch the workbench take a model from PyTorch to a fast, small ONNX model.</source>
         <translation>演示：看工作台如何把 PyTorch 模型变成小巧、快速的 ONNX 模型。</translation>
     </message>
     <message>
-        <location filename="../../demo.py" line="71" />
+        <location filename="../../demo.py" line="94" />
         <source>Demo finished: every step succeeded. Open the Graph tab to explore the model.</source>
         <translation>演示完成：所有步骤均已成功。打开“计算图”标签页即可浏览模型。</translation>
     </message>
     <message>
-        <location filename="../../demo.py" line="87" />
+        <location filename="../../demo.py" line="110" />
         <source>The demo stopped at '{0}': the step could not start.</source>
         <translation>演示在“{0}”处停止：该步骤无法启动。</translation>
     </message>
     <message>
-        <location filename="../../demo.py" line="123" />
+        <location filename="../../demo.py" line="146" />
         <source>The demo stopped at '{0}': see the Jobs and Log panes.</source>
         <translation>演示在“{0}”处停止：请查看“任务”和“日志”面板。</translation>
     </message>
     <message>
-        <location filename="../../demo.py" line="135" />
+        <location filename="../../demo.py" line="159" />
         <source>Using the demo model built earlier in {0}.</source>
         <translation>使用之前在 {0} 中构建的演示模型。</translation>
     </message>
     <message>
-        <location filename="../../demo.py" line="138" />
+        <location filename="../../demo.py" line="162" />
         <source>Build the demo model</source>
         <translation>构建演示模型</translation>
     </message>
@@ -323,256 +357,286 @@
 <context>
     <name>ExportPanel</name>
     <message>
-        <location filename="../../panels/export_panel.py" line="47" />
-        <location filename="../../panels/export_panel.py" line="60" />
-        <location filename="../../panels/export_panel.py" line="226" />
+        <location filename="../../panels/export_panel.py" line="49" />
+        <source>scalar</source>
+        <translation>标量</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="51" />
+        <source>(fixed size)</source>
+        <translation>（固定尺寸）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="64" />
+        <location filename="../../panels/export_panel.py" line="77" />
+        <location filename="../../panels/export_panel.py" line="256" />
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="48" />
+        <location filename="../../panels/export_panel.py" line="65" />
         <source>Convert the loaded model to ONNX. The dynamo exporter is tried first and falls back to the legacy exporter when it fails (the reason is reported). Example sizes of 2 or more keep dynamic axes dynamic.</source>
         <translation>将已加载的模型转换为 ONNX。优先使用 dynamo 导出器，失败时回退到旧版导出器（并报告原因）。示例尺寸取 2 或以上，动态维度才能保持动态。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="69" />
+        <location filename="../../panels/export_panel.py" line="86" />
         <source>Exporter</source>
         <translation>导出器</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="71" />
-        <location filename="../../panels/export_panel.py" line="196" />
+        <location filename="../../panels/export_panel.py" line="88" />
+        <location filename="../../panels/export_panel.py" line="223" />
         <source>(no model loaded)</source>
         <translation>（尚未加载模型）</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="74" />
+        <location filename="../../panels/export_panel.py" line="91" />
         <source>ONNX models (*.onnx)</source>
         <translation>ONNX 模型 (*.onnx)</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="83" />
+        <location filename="../../panels/export_panel.py" line="100" />
         <source>exporter default</source>
         <translation>导出器默认值</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="87" />
+        <location filename="../../panels/export_panel.py" line="104" />
         <source>Fold constants</source>
         <translation>常量折叠</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="89" />
+        <location filename="../../panels/export_panel.py" line="106" />
         <source>Source:</source>
         <translation>来源：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="90" />
+        <location filename="../../panels/export_panel.py" line="107" />
         <source>Output:</source>
         <translation>输出：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="91" />
+        <location filename="../../panels/export_panel.py" line="108" />
         <source>Exporter:</source>
         <translation>导出器：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="92" />
+        <location filename="../../panels/export_panel.py" line="109" />
         <source>Target:</source>
         <translation>目标格式：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="93" />
+        <location filename="../../panels/export_panel.py" line="110" />
         <source>Opset:</source>
         <translation>Opset 版本：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="94" />
+        <location filename="../../panels/export_panel.py" line="111" />
         <source>Dtype:</source>
         <translation>数据类型：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="99" />
+        <location filename="../../panels/export_panel.py" line="116" />
         <source>Inputs and outputs</source>
         <translation>输入与输出</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="102" />
+        <location filename="../../panels/export_panel.py" line="119" />
         <source>automatic (e.g. input_ids, attention_mask)</source>
         <translation>自动（例如 input_ids, attention_mask）</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="104" />
+        <location filename="../../panels/export_panel.py" line="121" />
         <source>automatic (e.g. logits)</source>
         <translation>自动（例如 logits）</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="111" />
+        <location filename="../../panels/export_panel.py" line="128" />
         <source>Input names:</source>
         <translation>输入名称：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="112" />
+        <location filename="../../panels/export_panel.py" line="129" />
         <source>Output names:</source>
         <translation>输出名称：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="113" />
+        <location filename="../../panels/export_panel.py" line="130" />
         <source>Example batch:</source>
         <translation>示例批大小：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="114" />
+        <location filename="../../panels/export_panel.py" line="131" />
         <source>Example sequence:</source>
         <translation>示例序列长度：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="115" />
+        <location filename="../../panels/export_panel.py" line="132" />
         <source>Leave names empty to use the model's own.</source>
         <translation>名称留空则使用模型自带的名称。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="121" />
+        <location filename="../../panels/export_panel.py" line="138" />
         <source>Dynamic axes</source>
         <translation>动态维度</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="124" />
+        <location filename="../../panels/export_panel.py" line="141" />
         <source>Input</source>
         <translation>输入</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="124" />
+        <location filename="../../panels/export_panel.py" line="141" />
         <source>Axis</source>
         <translation>维度</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="124" />
+        <location filename="../../panels/export_panel.py" line="141" />
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="131" />
+        <location filename="../../panels/export_panel.py" line="148" />
         <source>Add axis</source>
         <translation>添加维度</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="133" />
+        <location filename="../../panels/export_panel.py" line="150" />
         <source>Remove</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="135" />
+        <location filename="../../panels/export_panel.py" line="152" />
         <source>Batch and sequence</source>
         <translation>批大小和序列长度</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="136" />
+        <location filename="../../panels/export_panel.py" line="153" />
         <source>Make batch (axis 0) and sequence (axis 1) dynamic on input_ids and attention_mask</source>
         <translation>将 input_ids 和 attention_mask 的批大小（维度 0）和序列长度（维度 1）设为动态</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="139" />
+        <location filename="../../panels/export_panel.py" line="156" />
         <source>An empty table lets the exporter make batch and sequence dynamic on every input.</source>
         <translation>表格为空时，导出器会把每个输入的批大小和序列长度设为动态。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="187" />
+        <location filename="../../panels/export_panel.py" line="205" />
         <source>Dynamic axis row {0} needs both an input and a name.</source>
         <translation>动态维度第 {0} 行需要同时填写输入和名称。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="208" />
+        <location filename="../../panels/export_panel.py" line="238" />
         <source>Load a model first (Load step).</source>
         <translation>请先加载模型（“加载”步骤）。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="211" />
+        <location filename="../../panels/export_panel.py" line="241" />
         <source>Choose where to write the exported model.</source>
         <translation>请选择导出模型的保存位置。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="229" />
+        <location filename="../../panels/export_panel.py" line="259" />
         <source>Export {0}</source>
         <translation>导出 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="234" />
+        <location filename="../../panels/export_panel.py" line="264" />
         <source>Exported with the {0} exporter in {1:.1f} s: {2}</source>
         <translation>已用 {0} 导出器完成导出，耗时 {1:.1f} 秒：{2}</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="237" />
+        <location filename="../../panels/export_panel.py" line="267" />
         <source>Fell back to the legacy exporter: {0}</source>
         <translation>已回退到旧版导出器：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="239" />
-        <source>Inputs: {0} — outputs: {1}</source>
-        <translation>输入：{0} — 输出：{1}</translation>
+        <location filename="../../panels/export_panel.py" line="269" />
+        <source>Inputs in the file: {0}</source>
+        <translation>文件中的输入：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="271" />
+        <source>Outputs in the file: {0}</source>
+        <translation>文件中的输出：{0}</translation>
     </message>
 </context>
 <context>
     <name>JobRowWidget</name>
     <message>
-        <location filename="../../docks.py" line="59" />
+        <location filename="../../docks.py" line="60" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="75" />
+        <location filename="../../docks.py" line="63" />
+        <source>Details…</source>
+        <translation>详细信息…</translation>
+    </message>
+    <message>
+        <location filename="../../docks.py" line="64" />
+        <source>The technical details of the failure (for a bug report)</source>
+        <translation>失败的技术细节（用于报告问题）</translation>
+    </message>
+    <message>
+        <location filename="../../docks.py" line="83" />
         <source>queued</source>
         <translation>排队中</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="75" />
+        <location filename="../../docks.py" line="83" />
         <source>running</source>
         <translation>运行中</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="76" />
+        <location filename="../../docks.py" line="84" />
         <source>done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="76" />
+        <location filename="../../docks.py" line="84" />
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="77" />
+        <location filename="../../docks.py" line="85" />
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="91" />
+        <location filename="../../docks.py" line="99" />
         <source>finished at {0}</source>
         <translation>于 {0} 完成</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="93" />
+        <location filename="../../docks.py" line="101" />
         <source>cancelled at {0}</source>
         <translation>于 {0} 取消</translation>
+    </message>
+    <message>
+        <location filename="../../docks.py" line="110" />
+        <source>{0} failed</source>
+        <translation>{0} 失败</translation>
     </message>
 </context>
 <context>
     <name>JobsWidget</name>
     <message>
-        <location filename="../../docks.py" line="114" />
+        <location filename="../../docks.py" line="134" />
         <source>Clear finished</source>
         <translation>清除已结束</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="127" />
+        <location filename="../../docks.py" line="147" />
         <source>No jobs yet. Long actions (inspect, export, validate, quantize, benchmark) appear here.</source>
         <translation>暂无任务。耗时操作（检查、导出、验证、量化、基准测试）会显示在这里。</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="164" />
+        <location filename="../../docks.py" line="184" />
         <source>{0} running</source>
         <translation>{0} 个运行中</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="164" />
+        <location filename="../../docks.py" line="184" />
         <source>Idle</source>
         <translation>空闲</translation>
     </message>
@@ -705,37 +769,47 @@
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="197" />
+        <location filename="../../panels/load_panel.py" line="201" />
         <source>Inspect {0}</source>
         <translation>检查 {0}</translation>
     </message>
     <message>
+        <location filename="../../panels/load_panel.py" line="217" />
+        <source>&lt;b&gt;Could not load {0}:&lt;/b&gt; {1}</source>
+        <translation>&lt;b&gt;无法加载 {0}：&lt;/b&gt;{1}</translation>
+    </message>
+    <message>
         <location filename="../../panels/load_panel.py" line="218" />
+        <source>this model</source>
+        <translation>此模型</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="255" />
         <source>nodes</source>
         <translation>节点数</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="230" />
+        <location filename="../../panels/load_panel.py" line="267" />
         <source>Notes:</source>
         <translation>说明：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="234" />
+        <location filename="../../panels/load_panel.py" line="271" />
         <source>&lt;b&gt;Before you export, fix these:&lt;/b&gt;</source>
         <translation>&lt;b&gt;导出前请先解决以下问题：&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="237" />
+        <location filename="../../panels/load_panel.py" line="274" />
         <source>No problems found: the model is ready to export.</source>
         <translation>未发现问题：模型可以导出。</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="245" />
+        <location filename="../../panels/load_panel.py" line="282" />
         <source>{0} of {1} tensors shown</source>
         <translation>显示 {0} / {1} 个张量</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="263" />
+        <location filename="../../panels/load_panel.py" line="300" />
         <source>Open a model first.</source>
         <translation>请先打开模型。</translation>
     </message>
@@ -743,311 +817,480 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../main_window.py" line="87" />
+        <location filename="../../main_window.py" line="104" />
         <source>Model Workbench</source>
         <translation>模型工作台</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="120" />
+        <location filename="../../main_window.py" line="138" />
         <source>The benchmark panel is not available</source>
         <translation>基准测试面板不可用</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="123" />
+        <location filename="../../main_window.py" line="141" />
         <source>Load</source>
         <translation>加载</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="124" />
+        <location filename="../../main_window.py" line="142" />
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="125" />
+        <location filename="../../main_window.py" line="143" />
         <source>Validate</source>
         <translation>验证</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="126" />
+        <location filename="../../main_window.py" line="144" />
         <source>Optimize</source>
         <translation>优化</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="127" />
+        <location filename="../../main_window.py" line="145" />
         <source>Quantize</source>
         <translation>量化</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="128" />
+        <location filename="../../main_window.py" line="146" />
         <source>Benchmark</source>
         <translation>基准测试</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="129" />
+        <location filename="../../main_window.py" line="147" />
         <source>Report</source>
         <translation>报告</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="130" />
+        <location filename="../../main_window.py" line="148" />
         <source>Chat</source>
         <translation>对话</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="141" />
+        <location filename="../../main_window.py" line="159" />
         <source>The graph view is not available</source>
         <translation>计算图视图不可用</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="150" />
-        <location filename="../../main_window.py" line="153" />
+        <location filename="../../main_window.py" line="168" />
+        <location filename="../../main_window.py" line="171" />
         <source>Pipeline</source>
         <translation>流程</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="151" />
+        <location filename="../../main_window.py" line="169" />
         <source>Graph</source>
         <translation>计算图</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="172" />
+        <location filename="../../main_window.py" line="190" />
         <source>Jobs</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="178" />
+        <location filename="../../main_window.py" line="196" />
         <source>Log</source>
         <translation>日志</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="197" />
+        <location filename="../../main_window.py" line="215" />
         <source>&amp;Open file…</source>
         <translation>打开文件(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="198" />
+        <location filename="../../main_window.py" line="216" />
         <source>Open a checkpoint or an ONNX file</source>
         <translation>打开检查点或 ONNX 文件</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="199" />
+        <location filename="../../main_window.py" line="217" />
         <source>Open &amp;folder…</source>
         <translation>打开文件夹(&amp;F)…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="200" />
+        <location filename="../../main_window.py" line="218" />
         <source>Open a Hugging Face model folder</source>
         <translation>打开 Hugging Face 模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="201" />
+        <location filename="../../main_window.py" line="219" />
         <source>Open &amp;recipe…</source>
         <translation>打开配方(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="203" />
+        <location filename="../../main_window.py" line="221" />
         <source>&amp;Save recipe…</source>
         <translation>保存配方(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="205" />
+        <location filename="../../main_window.py" line="223" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="206" />
+        <location filename="../../main_window.py" line="224" />
         <source>&amp;Export</source>
         <translation>导出(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="207" />
+        <location filename="../../main_window.py" line="225" />
         <source>Export the loaded model to ONNX</source>
         <translation>将已加载的模型导出为 ONNX</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="208" />
+        <location filename="../../main_window.py" line="226" />
         <source>&amp;Validate</source>
         <translation>验证(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="209" />
+        <location filename="../../main_window.py" line="227" />
         <source>Compare the ONNX model with PyTorch</source>
         <translation>将 ONNX 模型与 PyTorch 进行比较</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="210" />
+        <location filename="../../main_window.py" line="228" />
         <source>&amp;Quantize</source>
         <translation>量化(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="211" />
+        <location filename="../../main_window.py" line="229" />
         <source>Build the ticked quantized variants</source>
         <translation>构建勾选的量化版本</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="212" />
+        <location filename="../../main_window.py" line="230" />
         <source>&amp;Benchmark</source>
         <translation>基准测试(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="213" />
+        <location filename="../../main_window.py" line="231" />
         <source>Benchmark the current model</source>
         <translation>对当前模型进行基准测试</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="214" />
+        <location filename="../../main_window.py" line="232" />
         <source>Run the &amp;demo</source>
         <translation>运行演示(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="215" />
+        <location filename="../../main_window.py" line="233" />
         <source>Build a tiny model and walk through every step</source>
         <translation>构建一个微型模型并演示每个步骤</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="216" />
+        <location filename="../../main_window.py" line="234" />
         <source>&amp;About Model Workbench</source>
         <translation>关于模型工作台(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="229" />
+        <location filename="../../main_window.py" line="247" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="232" />
+        <location filename="../../main_window.py" line="250" />
         <source>Recent files</source>
         <translation>最近打开</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="240" />
+        <location filename="../../main_window.py" line="258" />
         <source>&amp;Run</source>
         <translation>运行(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="245" />
+        <location filename="../../main_window.py" line="263" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="246" />
+        <location filename="../../main_window.py" line="264" />
         <source>Theme</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="248" />
+        <location filename="../../main_window.py" line="266" />
         <source>Light</source>
         <translation>浅色</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="248" />
+        <location filename="../../main_window.py" line="266" />
         <source>Dark</source>
         <translation>深色</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="255" />
-        <location filename="../../main_window.py" line="482" />
+        <location filename="../../main_window.py" line="273" />
+        <location filename="../../main_window.py" line="547" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="267" />
+        <location filename="../../main_window.py" line="285" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="272" />
+        <location filename="../../main_window.py" line="290" />
         <source>Main toolbar</source>
         <translation>主工具栏</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="287" />
+        <location filename="../../main_window.py" line="305" />
         <source>No model loaded</source>
         <translation>尚未加载模型</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="293" />
+        <location filename="../../main_window.py" line="311" />
         <source>Open a model (Ctrl+O), drop one on the window, or run the demo.</source>
         <translation>打开模型（Ctrl+O）、将模型拖放到窗口中，或运行演示。</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="350" />
+        <location filename="../../main_window.py" line="370" />
         <source>The graph view could not open {0}: {1}</source>
         <translation>计算图视图无法打开 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="354" />
+        <location filename="../../main_window.py" line="374" />
         <source>Model: {0}</source>
         <translation>模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="361" />
+        <location filename="../../main_window.py" line="381" />
         <source>ONNX: {0}</source>
         <translation>ONNX：{0}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="373" />
+        <location filename="../../main_window.py" line="396" />
+        <source>Load a model first: the last load failed ({0})</source>
+        <translation>请先加载模型：上次加载失败（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../../main_window.py" line="412" />
         <source>{0} job(s) running</source>
         <translation>{0} 个任务运行中</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="378" />
+        <location filename="../../main_window.py" line="417" />
         <source>Node {0} ({1})</source>
         <translation>节点 {0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="400" />
+        <location filename="../../main_window.py" line="439" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="403" />
+        <location filename="../../main_window.py" line="442" />
         <source>Clear the list</source>
         <translation>清空列表</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="483" />
+        <location filename="../../main_window.py" line="548" />
         <source>The language changes the next time Model Workbench starts.</source>
         <translation>界面语言将在下次启动模型工作台时切换。</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="485" />
+        <location filename="../../main_window.py" line="550" />
         <source>Restart now</source>
         <translation>立即重启</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="486" />
+        <location filename="../../main_window.py" line="551" />
         <source>Later</source>
         <translation>稍后</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="510" />
+        <location filename="../../main_window.py" line="575" />
         <source>not installed</source>
         <translation>未安装</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="518" />
+        <location filename="../../main_window.py" line="583" />
         <source>Take a trained model to deployment: export, validate, optimize, quantize, benchmark.</source>
         <translation>把训练好的模型带到部署：导出、验证、优化、量化、基准测试。</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="522" />
+        <location filename="../../main_window.py" line="587" />
         <source>About Model Workbench</source>
         <translation>关于模型工作台</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="560" />
+        <location filename="../../main_window.py" line="625" />
         <source>Jobs are running</source>
         <translation>有任务正在运行</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="561" />
+        <location filename="../../main_window.py" line="626" />
         <source>{0} job(s) are still running. Cancel them and quit?</source>
         <translation>仍有 {0} 个任务在运行。要取消它们并退出吗？</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="579" />
+        <location filename="../../main_window.py" line="644" />
         <source>Some jobs did not stop in time.</source>
         <translation>部分任务未能及时停止。</translation>
+    </message>
+</context>
+<context>
+    <name>ModeOptions</name>
+    <message>
+        <location filename="../../panels/quantize_options.py" line="79" />
+        <source>default: {0}</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/quantize_options.py" line="80" />
+        <source>The variant's file-name part in a recipe run: quantized/model.NAME.onnx</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/quantize_options.py" line="81" />
+        <source>Name:</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/quantize_options.py" line="83" />
+        <source>Per-channel weights (more accurate)</source>
+        <translation>逐通道量化权重（更精确）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_options.py" line="90" />
+        <source>Weights per quantization block: a power of two from 16 up</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/quantize_options.py" line="91" />
+        <source>Block size:</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/quantize_options.py" line="95" />
+        <source>rtn: round to nearest; hqq: half-quadratic (asymmetric); gptq: error-correcting, needs calibration data</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/quantize_options.py" line="98" />
+        <source>Algorithm:</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/quantize_options.py" line="100" />
+        <source>Symmetric (no zero point)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/quantize_options.py" line="104" />
+        <source>.txt of lines, or a folder of .npy/.npz</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/quantize_options.py" line="107" />
+        <source>File…</source>
+        <translation>文件…</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_options.py" line="108" />
+        <source>Folder…</source>
+        <translation>文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_options.py" line="113" />
+        <source>Calibration data:</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/quantize_options.py" line="115" />
+        <source>default: the model's folder</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/quantize_options.py" line="116" />
+        <source>Folder with the tokenizer for a .txt calibration file (the command line's --tokenizer; recipes use the source's)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/quantize_options.py" line="118" />
+        <source>Tokenizer:</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/quantize_options.py" line="122" />
+        <source>How activation ranges are chosen from the calibration data</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/quantize_options.py" line="123" />
+        <source>Calibration method:</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/quantize_options.py" line="128" />
+        <source>Calibration samples:</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/quantize_options.py" line="130" />
+        <source>Min cosine:</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/quantize_options.py" line="134" />
+        <source>limit</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/quantize_options.py" line="135" />
+        <source>Unticked: at most a quarter of the candidate nodes stay in float32</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/quantize_options.py" line="142" />
+        <source>Max nodes in fp32:</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/quantize_options.py" line="145" />
+        <source>default operators, e.g. MatMul, Gemm</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/quantize_options.py" line="146" />
+        <source>Operator types:</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/quantize_options.py" line="148" />
+        <source>Node names to keep in float, separated by commas or lines (e.g. /lm_head/MatMul)</source>
+        <translation>保持浮点精度的节点名称，用逗号或换行分隔（例如 /lm_head/MatMul）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_options.py" line="151" />
+        <source>Exclude nodes:</source>
+        <translation>排除节点：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_options.py" line="165" />
+        <source>require</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/quantize_options.py" line="171" />
+        <source>off</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/quantize_options.py" line="172" />
+        <source>int8 dynamic keeps the most sensitive nodes in float32 until the fidelity cosine reaches this floor. Unticked: aims for 0.99 and keeps plain int8 if it cannot; ticked: required (the job fails if it cannot be reached); 0 = off.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/quantize_options.py" line="194" />
+        <location filename="../../panels/quantize_options.py" line="200" />
+        <source>Calibration data</source>
+        <translation>校准数据</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_options.py" line="195" />
+        <source>Calibration data (*.txt *.npy *.npz);;All files (*)</source>
+        <translation>校准数据 (*.txt *.npy *.npz);;所有文件 (*)</translation>
     </message>
 </context>
 <context>
@@ -1179,85 +1422,109 @@
 <context>
     <name>PanelBase</name>
     <message>
-        <location filename="../../panels/base.py" line="119" />
+        <location filename="../../panels/base.py" line="46" />
+        <source>Replace existing files?</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/base.py" line="47" />
+        <source>These files already exist and will be replaced:
+
+{0}
+
+Replace them?</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/base.py" line="178" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="123" />
-        <location filename="../../panels/base.py" line="164" />
+        <location filename="../../panels/base.py" line="182" />
+        <location filename="../../panels/base.py" line="223" />
         <source>Copy as CLI command</source>
         <translation>复制为命令行</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="124" />
+        <location filename="../../panels/base.py" line="183" />
         <source>Put the equivalent `workbench` command line on the clipboard</source>
         <translation>将等效的 `workbench` 命令行复制到剪贴板</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="128" />
+        <location filename="../../panels/base.py" line="187" />
         <source>Save as recipe…</source>
         <translation>另存为配方…</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="129" />
+        <location filename="../../panels/base.py" line="188" />
         <source>Write these settings to a TOML recipe for `workbench run`</source>
         <translation>将这些设置写入 TOML 配方，供 `workbench run` 使用</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="167" />
+        <location filename="../../panels/base.py" line="226" />
         <source>Copied: {0}</source>
         <translation>已复制：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="168" />
+        <location filename="../../panels/base.py" line="227" />
         <source>Command copied to the clipboard</source>
         <translation>命令已复制到剪贴板</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="187" />
-        <location filename="../../panels/base.py" line="194" />
+        <location filename="../../panels/base.py" line="246" />
+        <location filename="../../panels/base.py" line="253" />
         <source>Save recipe</source>
         <translation>保存配方</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="188" />
+        <location filename="../../panels/base.py" line="247" />
         <source>Recipes (*.toml)</source>
         <translation>配方 (*.toml)</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="196" />
-        <location filename="../../panels/base.py" line="197" />
+        <location filename="../../panels/base.py" line="255" />
+        <location filename="../../panels/base.py" line="256" />
         <source>Recipe saved to {0}</source>
         <translation>配方已保存到 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="211" />
+        <location filename="../../panels/base.py" line="267" />
+        <source>Not started: {0} (its model is a program and was not allowed to run)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/base.py" line="272" />
+        <source>Not started: {0} (kept the existing files)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/base.py" line="282" />
         <source>Started: {0}</source>
         <translation>已开始：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="218" />
+        <location filename="../../panels/base.py" line="289" />
         <source>Could not show the result: {0}</source>
         <translation>无法显示结果：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="220" />
+        <location filename="../../panels/base.py" line="292" />
         <source>Finished: {0} ({1:.1f} s)</source>
         <translation>已完成：{0}（{1:.1f} 秒）</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="225" />
+        <location filename="../../panels/base.py" line="299" />
         <source>Failed: {0}: {1}</source>
         <translation>失败：{0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="228" />
+        <location filename="../../panels/base.py" line="300" />
         <source>{0} failed</source>
         <translation>{0} 失败</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="233" />
+        <location filename="../../panels/base.py" line="305" />
         <source>Cancelled: {0}</source>
         <translation>已取消：{0}</translation>
     </message>
@@ -1265,12 +1532,12 @@
 <context>
     <name>PathEdit</name>
     <message>
-        <location filename="../../panels/base.py" line="52" />
+        <location filename="../../panels/base.py" line="85" />
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="67" />
+        <location filename="../../panels/base.py" line="100" />
         <source>Choose a path</source>
         <translation>选择路径</translation>
     </message>
@@ -1278,185 +1545,191 @@
 <context>
     <name>QuantizePanel</name>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="47" />
-        <location filename="../../panels/quantize_panel.py" line="73" />
-        <location filename="../../panels/quantize_panel.py" line="183" />
+        <location filename="../../panels/quantize_panel.py" line="71" />
+        <source>{0}: cosine {1:.4f} (no floor known for this precision)</source>
+        <translation>{0}：余弦相似度 {1:.4f}（此精度没有已知下限）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="79" />
+        <source>fail — {0}: cosine {1:.4f}, below the {2:g} floor</source>
+        <translation>不合格 — {0}：余弦相似度 {1:.4f}，低于下限 {2:g}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="81" />
+        <source>warning — {0}: cosine {1:.4f}, passes its {2:g} floor by less than {3:g}</source>
+        <translation>警告 — {0}：余弦相似度 {1:.4f}，仅比下限 {2:g} 高出不到 {3:g}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="84" />
+        <source>pass — {0}: cosine {1:.4f}, at or above the {2:g} floor</source>
+        <translation>合格 — {0}：余弦相似度 {1:.4f}，达到下限 {2:g}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="102" />
+        <location filename="../../panels/quantize_panel.py" line="132" />
+        <location filename="../../panels/quantize_panel.py" line="255" />
+        <location filename="../../panels/quantize_panel.py" line="271" />
         <source>Quantize</source>
         <translation>量化</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="48" />
+        <location filename="../../panels/quantize_panel.py" line="103" />
         <source>Tick the variants to build; each runs as its own job. Fidelity compares every variant's outputs with the unquantized model (cosine 1.0 = identical).</source>
         <translation>勾选要构建的版本，每个版本作为独立任务运行。保真度将每个版本的输出与未量化模型比较（余弦相似度 1.0 表示完全一致）。</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="51" />
+        <location filename="../../panels/quantize_panel.py" line="106" />
         <source>int8 dynamic (weights int8, activations quantized at run time)</source>
         <translation>int8 动态（权重为 int8，激活在运行时量化）</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="52" />
+        <location filename="../../panels/quantize_panel.py" line="107" />
         <source>int8 static (QDQ, needs calibration data)</source>
         <translation>int8 静态（QDQ，需要校准数据）</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="53" />
+        <location filename="../../panels/quantize_panel.py" line="108" />
         <source>fp16 (half-precision weights and compute)</source>
         <translation>fp16（半精度权重与计算）</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="54" />
+        <location filename="../../panels/quantize_panel.py" line="109" />
         <source>int4 weight-only (MatMulNBits)</source>
         <translation>int4 仅权重（MatMulNBits）</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="55" />
+        <location filename="../../panels/quantize_panel.py" line="110" />
         <source>int8 weight-only</source>
         <translation>int8 仅权重</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="63" />
+        <location filename="../../panels/quantize_panel.py" line="118" />
         <source>Variant</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="63" />
+        <location filename="../../panels/quantize_panel.py" line="118" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="63" />
+        <location filename="../../panels/quantize_panel.py" line="118" />
         <source>Size before</source>
         <translation>原大小</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="64" />
+        <location filename="../../panels/quantize_panel.py" line="119" />
         <source>Size after</source>
         <translation>新大小</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="64" />
+        <location filename="../../panels/quantize_panel.py" line="119" />
         <source>Ratio</source>
         <translation>比例</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="64" />
+        <location filename="../../panels/quantize_panel.py" line="119" />
         <source>Cosine</source>
         <translation>余弦相似度</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="65" />
+        <location filename="../../panels/quantize_panel.py" line="120" />
         <source>Max abs diff</source>
         <translation>最大绝对误差</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="65" />
+        <location filename="../../panels/quantize_panel.py" line="120" />
         <source>Output</source>
         <translation>输出</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="81" />
+        <location filename="../../panels/quantize_panel.py" line="120" />
+        <source>Verdict</source>
+        <translation>结论</translation>
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="140" />
         <source>Variants</source>
         <translation>量化版本</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="91" />
-        <source>calibration data: .txt, or a folder of .npy/.npz</source>
-        <translation>校准数据：.txt 文件，或 .npy/.npz 文件夹</translation>
+        <location filename="../../panels/quantize_panel.py" line="172" />
+        <source>Options of:</source>
+        <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="93" />
-        <source>File…</source>
-        <translation>文件…</translation>
+        <location filename="../../panels/quantize_panel.py" line="375" />
+        <source>Recipe: quantize mode {0} is not one the panel offers; left out</source>
+        <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="96" />
-        <source>Folder…</source>
-        <translation>文件夹…</translation>
+        <location filename="../../panels/quantize_panel.py" line="377" />
+        <source>Recipe: a second {0} variant ({1}) cannot be shown; the panel keeps the first</source>
+        <translation type="unfinished" />
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="108" />
+        <location filename="../../panels/quantize_panel.py" line="153" />
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="114" />
+        <location filename="../../panels/quantize_panel.py" line="160" />
         <source>beside the input model</source>
         <translation>与输入模型相同的位置</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="115" />
-        <source>Per-channel weights (more accurate)</source>
-        <translation>逐通道量化权重（更精确）</translation>
-    </message>
-    <message>
-        <location filename="../../panels/quantize_panel.py" line="118" />
-        <source>Node names to keep in float, separated by commas or lines (e.g. /lm_head/MatMul)</source>
-        <translation>保持浮点精度的节点名称，用逗号或换行分隔（例如 /lm_head/MatMul）</translation>
-    </message>
-    <message>
-        <location filename="../../panels/quantize_panel.py" line="121" />
+        <location filename="../../panels/quantize_panel.py" line="161" />
         <source>Input model:</source>
         <translation>输入模型：</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="122" />
+        <location filename="../../panels/quantize_panel.py" line="162" />
         <source>Output folder:</source>
         <translation>输出文件夹：</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="124" />
-        <source>Exclude nodes:</source>
-        <translation>排除节点：</translation>
-    </message>
-    <message>
-        <location filename="../../panels/quantize_panel.py" line="128" />
-        <location filename="../../panels/quantize_panel.py" line="134" />
-        <source>Calibration data</source>
-        <translation>校准数据</translation>
-    </message>
-    <message>
-        <location filename="../../panels/quantize_panel.py" line="129" />
-        <source>Calibration data (*.txt *.npy *.npz);;All files (*)</source>
-        <translation>校准数据 (*.txt *.npy *.npz);;所有文件 (*)</translation>
-    </message>
-    <message>
-        <location filename="../../panels/quantize_panel.py" line="163" />
+        <location filename="../../panels/quantize_panel.py" line="240" />
         <source>Export a model first, or type the path of an ONNX file.</source>
         <translation>请先导出模型，或输入 ONNX 文件的路径。</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="166" />
+        <location filename="../../panels/quantize_panel.py" line="243" />
         <source>Tick at least one variant.</source>
         <translation>请至少勾选一个版本。</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="169" />
+        <location filename="../../panels/quantize_panel.py" line="245" />
         <source>int8 static needs calibration data: choose a file or a folder.</source>
         <translation>int8 静态量化需要校准数据：请选择文件或文件夹。</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="187" />
+        <location filename="../../panels/quantize_panel.py" line="280" />
         <source>running</source>
         <translation>运行中</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="188" />
+        <location filename="../../panels/quantize_panel.py" line="281" />
         <source>Quantize {0}</source>
         <translation>量化 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="190" />
+        <location filename="../../panels/quantize_panel.py" line="284" />
+        <source>not started</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/quantize_panel.py" line="286" />
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="191" />
+        <location filename="../../panels/quantize_panel.py" line="287" />
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="231" />
+        <location filename="../../panels/quantize_panel.py" line="330" />
+        <location filename="../../panels/quantize_panel.py" line="346" />
         <source>done</source>
         <translation>完成</translation>
     </message>
@@ -1475,7 +1748,7 @@
     </message>
     <message>
         <location filename="../../panels/report_panel.py" line="57" />
-        <location filename="../../panels/report_panel.py" line="145" />
+        <location filename="../../panels/report_panel.py" line="153" />
         <source>Run recipe</source>
         <translation>运行配方</translation>
     </message>
@@ -1542,19 +1815,95 @@
         <translation>请先加载模型或配方。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="148" />
+        <location filename="../../panels/report_panel.py" line="142" />
+        <source>Kept the existing {0}: choose another output folder.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/report_panel.py" line="158" />
+        <source>Not started: the recipe's model is a program and was not allowed to run</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/report_panel.py" line="162" />
+        <source>Not started: the recipe would replace existing files</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/report_panel.py" line="164" />
         <source>Run recipe {0}</source>
         <translation>运行配方 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="155" />
+        <location filename="../../panels/report_panel.py" line="180" />
+        <source>the recipe sets trust_code = true</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/report_panel.py" line="206" />
         <source>Recipe finished: {0} steps, report in {1}</source>
         <translation>配方运行完成：共 {0} 个步骤，报告位于 {1}</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="157" />
+        <location filename="../../panels/report_panel.py" line="208" />
         <source>Failed steps: {0}</source>
         <translation>失败的步骤：{0}</translation>
+    </message>
+</context>
+<context>
+    <name>SensitivityTableModel</name>
+    <message>
+        <location filename="../../panels/sensitivity_view.py" line="36" />
+        <source>Node</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/sensitivity_view.py" line="36" />
+        <source>Op</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/sensitivity_view.py" line="36" />
+        <source>Sensitivity (cosine drop)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/sensitivity_view.py" line="36" />
+        <source>Weights</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/sensitivity_view.py" line="37" />
+        <source>Kept fp32</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/sensitivity_view.py" line="83" />
+        <source>cosine {0:.6f} with only this node quantized</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
+    <name>SensitivityWidget</name>
+    <message>
+        <location filename="../../panels/sensitivity_view.py" line="103" />
+        <source>Per-node sensitivity (int8)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/sensitivity_view.py" line="123" />
+        <source>Re-quantize with ticked nodes in fp32</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/sensitivity_view.py" line="136" />
+        <source>{0} node(s) ticked to stay fp32 ({1} of weights)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <location filename="../../panels/sensitivity_view.py" line="150" />
+        <source>Re-quantized with {0} node(s) in fp32: cosine {1:.6f}, {2}</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
@@ -1562,7 +1911,7 @@
     <message>
         <location filename="../../panels/validate_panel.py" line="43" />
         <location filename="../../panels/validate_panel.py" line="62" />
-        <location filename="../../panels/validate_panel.py" line="108" />
+        <location filename="../../panels/validate_panel.py" line="109" />
         <source>Validate</source>
         <translation>验证</translation>
     </message>
@@ -1622,82 +1971,82 @@
         <translation>按数据类型的默认值（fp32 为 1e-5）</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="80" />
+        <location filename="../../panels/validate_panel.py" line="81" />
         <source>batch x sequence pairs, separated by commas</source>
         <translation>批大小 x 序列长度，多组用逗号分隔</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="81" />
+        <location filename="../../panels/validate_panel.py" line="82" />
         <source>ONNX model:</source>
         <translation>ONNX 模型：</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="82" />
+        <location filename="../../panels/validate_panel.py" line="83" />
         <source>Against (PyTorch):</source>
         <translation>对照模型（PyTorch）：</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="83" />
+        <location filename="../../panels/validate_panel.py" line="84" />
         <source>Relative tolerance:</source>
         <translation>相对容差：</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="84" />
+        <location filename="../../panels/validate_panel.py" line="85" />
         <source>Absolute tolerance:</source>
         <translation>绝对容差：</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="85" />
+        <location filename="../../panels/validate_panel.py" line="86" />
         <source>Shapes (batch x sequence):</source>
         <translation>形状（批大小 x 序列长度）：</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="91" />
+        <location filename="../../panels/validate_panel.py" line="92" />
         <source>Export a model first, or choose an ONNX file.</source>
         <translation>请先导出模型，或选择一个 ONNX 文件。</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="93" />
+        <location filename="../../panels/validate_panel.py" line="94" />
         <source>Choose the PyTorch model to compare against.</source>
         <translation>请选择用于对照的 PyTorch 模型。</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="97" />
+        <location filename="../../panels/validate_panel.py" line="98" />
         <source>Tolerances must be numbers such as 1e-4.</source>
         <translation>容差必须是数字，例如 1e-4。</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="101" />
+        <location filename="../../panels/validate_panel.py" line="102" />
         <source>Write shapes as batch x sequence pairs, e.g. 2x8, 3x13.</source>
         <translation>形状请写成“批大小 x 序列长度”，例如 2x8, 3x13。</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="110" />
+        <location filename="../../panels/validate_panel.py" line="111" />
         <source>Validate {0}</source>
         <translation>验证 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="118" />
+        <location filename="../../panels/validate_panel.py" line="119" />
         <source>pass</source>
         <translation>通过</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="118" />
+        <location filename="../../panels/validate_panel.py" line="119" />
         <source>FAIL</source>
         <translation>未通过</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="125" />
+        <location filename="../../panels/validate_panel.py" line="126" />
         <source>PASSED: ONNX Runtime matches PyTorch on every output.</source>
         <translation>通过：ONNX Runtime 的每个输出都与 PyTorch 一致。</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="128" />
+        <location filename="../../panels/validate_panel.py" line="129" />
         <source>FAILED: some outputs differ from PyTorch beyond the tolerances.</source>
         <translation>未通过：部分输出与 PyTorch 的差异超出容差。</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="132" />
+        <location filename="../../panels/validate_panel.py" line="133" />
         <source>Shapes tried: {0}. Tolerances: rtol {1:g}, atol {2:g}. Checker: {3}. Shape inference: {4}.</source>
         <translation>测试的形状：{0}。容差：rtol {1:g}，atol {2:g}。检查器：{3}。形状推断：{4}。</translation>
     </message>

@@ -360,6 +360,22 @@ ZH = {
     "✓ same tokens as PyTorch ({0} of {0})": "✓ 与 PyTorch 的词元相同（{0}/{0}）",
     "✗ differs at token {0} ({1:.0%} same as PyTorch)": "✗ 从第 {0} 个词元起不同（与 PyTorch {1:.0%} 一致）",
     "the reference the others are compared with": "其他各列与之比较的基准",
+    # state that follows reality (issue 17): failed loads, verdicts, read-back shapes
+    "Verdict": "结论",
+    "{0}: cosine {1:.4f} (no floor known for this precision)": "{0}：余弦相似度 {1:.4f}（此精度没有已知下限）",
+    "fail — {0}: cosine {1:.4f}, below the {2:g} floor": "不合格 — {0}：余弦相似度 {1:.4f}，低于下限 {2:g}",
+    "warning — {0}: cosine {1:.4f}, passes its {2:g} floor by less than {3:g}":
+        "警告 — {0}：余弦相似度 {1:.4f}，仅比下限 {2:g} 高出不到 {3:g}",
+    "pass — {0}: cosine {1:.4f}, at or above the {2:g} floor": "合格 — {0}：余弦相似度 {1:.4f}，达到下限 {2:g}",
+    "<b>Could not load {0}:</b> {1}": "<b>无法加载 {0}：</b>{1}",
+    "this model": "此模型",
+    "Load a model first: the last load failed ({0})": "请先加载模型：上次加载失败（{0}）",
+    "Details…": "详细信息…",
+    "The technical details of the failure (for a bug report)": "失败的技术细节（用于报告问题）",
+    "scalar": "标量",
+    "(fixed size)": "（固定尺寸）",
+    "Inputs in the file: {0}": "文件中的输入：{0}",
+    "Outputs in the file: {0}": "文件中的输出：{0}",
 }
 
 
