@@ -89,6 +89,8 @@ def validate_command(spec: ValidateSpec) -> str:
         args += ["--rtol", repr(float(spec.rtol))]
     if spec.atol is not None:
         args += ["--atol", repr(float(spec.atol))]
+    if getattr(spec, "locate", False):
+        args.append("--locate")
     return shlex.join(_trust(args, spec.against))
 
 

@@ -45,7 +45,7 @@ class GraphPanel(QWidget):
         self._syncing = False
         self._build()
         state.onnxChanged.connect(self._on_onnx_changed)
-        state.validationChanged.connect(lambda _r: self._show_details(self.details))
+        state.validationChanged.connect(self._validation_changed)
         if getattr(state, "onnx_path", ""):
             self.open_model(state.onnx_path)
 
@@ -238,6 +238,28 @@ class GraphPanel(QWidget):
         names = {o["name"] for o in details.get("outputs", [])}
         return [d for d in getattr(result, "outputs", []) if getattr(d, "name", None) in names]
 
+    def _validation_changed(self, result) -> None:
+        """A validation with ``--locate``'s first divergence selects that node; otherwise the details refresh."""
+        node = (getattr(result, "divergence", None) or {}).get("node")
+        if node and self.index is not None and self.index.details(node) is not None:
+            self.highlight(node)
+        else:
+            self._show_details(self.details)
+
+    def _divergence_html(self, d: dict) -> str:
+        div = getattr(getattr(self.state, "validation", None), "divergence", None)
+        if not div or div.get("node") != d.get("name"):
+            return ""
+        e = html.escape
+        rows = "".join(f"<tr><td>{e(i['name'])}</td><td>{e(i.get('module') or '')}</td>"
+                       f"<td>{i['max_rel_diff']:.3g}</td><td>{i['cosine']:.8f}</td></tr>" for i in div["inputs"])
+        return (f"<h4 style='color:#b00'>First divergence from PyTorch</h4>"
+                f"<div>module <tt>{e(div.get('module') or '')}</tt>: max rel diff {div['max_rel_diff']:.3g}, max "
+                f"abs diff {div['max_abs_diff']:.3g}, cosine {div['cosine']:.8f}</div>"
+                f"<table cellspacing='4'><tr><th>its inputs</th><th>module</th><th>max rel</th><th>cosine</th></tr>"
+                f"{rows}</table><div style='color:#555'>nodes since those inputs: "
+                f"{e(', '.join(n['node'] for n in div.get('region', [])))}</div>")
+
     def _show_details(self, details: Optional[dict]) -> None:
         self.details = details
         if not details:
@@ -258,6 +280,7 @@ class GraphPanel(QWidget):
             rows = "".join(f"<tr><td>{e(t['name'])}</td><td style='color:#555'>{e(t.get('dtype') or '')}</td>"
                            f"<td><tt>{e(_shape_text(t.get('shape')))}</tt></td></tr>" for t in d.get(key, []))
             parts.append(f"<h4>{title}</h4><table cellspacing='2'>{rows or '<tr><td>none</td></tr>'}</table>")
+        parts.append(self._divergence_html(d))
         diffs = self.validation_for(d)
         if diffs:
             rows = "".join(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QAbstractItemView, QFormLayout, QGroupBox, QHeaderView, QLabel, QLineEdit, QTableView
+from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QFormLayout, QGroupBox, QHeaderView, QLabel, QLineEdit,
+                               QPushButton, QTableView)
 
 from workbench.core.specs import ModelSource, ValidateSpec
 from workbench.gui import commands
@@ -59,6 +60,16 @@ class ValidatePanel(PanelBase):
         self.details.setWordWrap(True)
         self.details.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.body().addWidget(self.details)
+        self.culprit = QLabel(self)
+        self.culprit.setObjectName("locateCulprit")
+        self.culprit.setWordWrap(True)
+        self.culprit.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.culprit.hide()
+        self.body().addWidget(self.culprit)
+        self.show_culprit = QPushButton(self.tr("Show in the graph"), self)
+        self.show_culprit.hide()
+        self.show_culprit.clicked.connect(lambda: self.state.requestPanel.emit("graph"))
+        self.body().addWidget(self.show_culprit, 0, Qt.AlignLeft)
         row = self.make_action_row(self.tr("Validate"), "validate")
         self.run_button.clicked.connect(self.validate)
         self.body().addLayout(row)
@@ -84,6 +95,8 @@ class ValidatePanel(PanelBase):
         form.addRow(self.tr("Relative tolerance:"), self.rtol_edit)
         form.addRow(self.tr("Absolute tolerance:"), self.atol_edit)
         form.addRow(self.tr("Shapes (batch x sequence):"), self.shapes_edit)
+        self.locate_check = QCheckBox(self.tr("Locate the first difference (compare every module with PyTorch)"), box)
+        form.addRow("", self.locate_check)
         return box
 
     def spec(self) -> ValidateSpec:
@@ -100,7 +113,8 @@ class ValidatePanel(PanelBase):
             shapes = parse_shapes(self.shapes_edit.text())
         except ValueError:
             raise ValueError(self.tr("Write shapes as batch x sequence pairs, e.g. 2x8, 3x13.")) from None
-        return ValidateSpec(model=model, against=ModelSource(path=against), rtol=rtol, atol=atol, shapes=shapes)
+        return ValidateSpec(model=model, against=ModelSource(path=against), rtol=rtol, atol=atol, shapes=shapes,
+                            locate=self.locate_check.isChecked())
 
     def validate(self):
         try:
@@ -134,7 +148,22 @@ class ValidatePanel(PanelBase):
                                      "Shape inference: {4}.").format(shapes, result.rtol, result.atol,
                                                                       result.checker, result.shape_inference)
                              + "".join(f"\n{n}" for n in getattr(result, "notes", None) or []))
+        self._show_divergence(result)
         self.state.set_validation(result)
+
+    def _show_divergence(self, result) -> None:
+        d = getattr(result, "divergence", None)
+        self.show_culprit.setVisible(bool(d))
+        if not d:
+            checked = getattr(result, "locate_checked", 0)
+            self.culprit.setText(self.tr("No module diverges from PyTorch ({0} compared).").format(checked))
+            self.culprit.setVisible(bool(checked))
+            return
+        inputs = ", ".join(f"{i['name']} {i['max_rel_diff']:.3g}" for i in d["inputs"]) or self.tr("none")
+        self.culprit.setText(self.tr("First difference: node {0} ({1}) in {2}: max rel diff {3:.3g}, cosine {4:.6f}; "
+                                     "its inputs' max rel diff: {5}.").format(d["node"], d["op_type"], d["module"],
+                                                                             d["max_rel_diff"], d["cosine"], inputs))
+        self.culprit.show()
 
     def model_reset(self) -> None:
         """A new model: the previous model's verdict and table no longer describe it."""
@@ -142,6 +171,8 @@ class ValidatePanel(PanelBase):
         self.model.set_rows([])
         self.verdict.hide()
         self.details.setText("")
+        self.culprit.hide()
+        self.show_culprit.hide()
         super().model_reset()
 
     def cli_command(self) -> str:
