@@ -629,6 +629,12 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         self.shutdown()
+        # Open message boxes are windows of their own: left open, they would keep the application running
+        # (quitOnLastWindowClosed) after the main window is gone.
+        from PySide6.QtWidgets import QDialog
+
+        for dialog in self.findChildren(QDialog):
+            dialog.close()
         event.accept()
 
     def shutdown(self) -> None:

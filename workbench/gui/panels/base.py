@@ -37,7 +37,8 @@ def show_error(parent: Optional[QWidget], title: str, message: str) -> QMessageB
     box.setObjectName("errorBox")
     box.setAttribute(Qt.WA_DeleteOnClose)
     box.setTextInteractionFlags(Qt.TextSelectableByMouse)
-    box.open()
+    if parent is None or parent.window().isVisible():  # a job ending after the window closed opens no new window
+        box.open()
     return box
 
 
