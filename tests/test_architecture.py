@@ -49,3 +49,45 @@ def test_no_engine_module_mentions_qt():
     offenders = [str(p) for p in engine if "PySide6" in p.read_text(encoding="utf-8")
                  or "PyQt" in p.read_text(encoding="utf-8")]
     assert offenders == []
+
+
+# Layers (gui above cli above api above core, core free of api/cli/gui/Qt, core without import cycles) are
+# import-linter contracts in pyproject.toml; these tests run `lint-imports` on them, so CI does.
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
+
+
+def _lint_imports(*args: str, cwd=ROOT, env=None) -> subprocess.CompletedProcess:
+    import os
+    import shutil
+    from pathlib import Path
+
+    exe = Path(sys.executable).with_name("lint-imports")
+    exe = str(exe) if exe.exists() else shutil.which("lint-imports")
+    assert exe, "lint-imports is missing: pip install -c constraints.txt -e '.[test]'"
+    return subprocess.run([exe, "--no-cache", "--no-logo", *args], capture_output=True, text=True, timeout=300,
+                          cwd=cwd, env={**os.environ, **(env or {})})
+
+
+def test_import_contracts_are_kept():
+    proc = _lint_imports(str(ROOT / "pyproject.toml"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert " 0 broken" in proc.stdout
+    # every contract in pyproject.toml was checked (a contract that failed to load would not be listed)
+    import tomllib
+
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["importlinter"]["contracts"]
+    assert len(contracts) >= 3
+    for contract in contracts:
+        assert f"{contract['name']} KEPT" in proc.stdout, proc.stdout
+
+
+def test_a_broken_layer_contract_is_caught(tmp_path):
+    # the real layers upside down: core above gui. The GUI imports the engine, so this must be reported broken.
+    config = tmp_path / "inverted.toml"
+    config.write_text('[tool.importlinter]\nroot_package = "workbench"\n\n[[tool.importlinter.contracts]]\n'
+                      'name = "core above gui"\ntype = "layers"\nlayers = ["workbench.core", "workbench.gui"]\n',
+                      encoding="utf-8")
+    proc = _lint_imports(str(config))
+    assert proc.returncode != 0
+    assert "core above gui BROKEN" in proc.stdout
+    assert "workbench.gui is not allowed to import workbench.core" in proc.stdout

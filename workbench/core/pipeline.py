@@ -85,8 +85,12 @@ def run_pipeline(recipe, progress=None, cancel=None) -> RunResult:
 
 
 def _run_pipeline(recipe, source, out: Path, progress, cancel) -> RunResult:
-    from workbench import api
+    # The engine's own functions, not workbench.api (the facade over them): imports point down only.
+    from workbench.core.optimize import optimize_model
+    from workbench.core.quantize.runner import quantize_model
+    from workbench.core.registry import default_registry
     from workbench.core.report import write_report
+    from workbench.core.validate import validate_model
 
     steps_total = 2 + bool(recipe.validate is not None) + bool(recipe.optimize is not None) + \
         len(recipe.quantize) + bool(recipe.bench is not None)
@@ -113,7 +117,8 @@ def _run_pipeline(recipe, source, out: Path, progress, cancel) -> RunResult:
                                 **({"error": reason} if not ok else {})})
         return result
 
-    exported = api.export(_export_spec(recipe, source, out), progress=bar.step("export"), cancel=cancel)
+    espec = _export_spec(recipe, source, out)
+    exported = default_registry().target(espec.target).export(espec, progress=bar.step("export"), cancel=cancel)
     report["steps"].append({"name": "export", "ok": True, "seconds": exported.seconds,
                             "result": exported.to_dict()})
     model = exported.path
@@ -122,10 +127,8 @@ def _run_pipeline(recipe, source, out: Path, progress, cancel) -> RunResult:
         v = recipe.validate
         vspec = ValidateSpec(model=model, against=source, rtol=v.get("rtol"), atol=v.get("atol"))
         if is_onnx:
-            record("validate", lambda: api.validate(vspec, progress=bar.step("validate"), cancel=cancel))
+            record("validate", lambda: validate_model(vspec, progress=bar.step("validate"), cancel=cancel))
         else:
-            from workbench.core.registry import default_registry
-
             target = default_registry().target(exported.target)
             # The file to check is the one this run just wrote (e.g. TorchScript, which loads as a program); any
             # program in the source was already allowed by the export above, so trusting it here adds nothing.
@@ -137,7 +140,7 @@ def _run_pipeline(recipe, source, out: Path, progress, cancel) -> RunResult:
         ospec = OptimizeSpec(model=model, output=str(out / "optimized" / "model.onnx"), level=o.get("level", "extended"),
                              simplify=o.get("simplify", True), fusion=o.get("fusion", True), against=source,
                              target=o.get("target", "cpu"), force=recipe.overwrite)
-        res = record("optimize", lambda: api.optimize(ospec, progress=bar.step("optimize"), cancel=cancel))
+        res = record("optimize", lambda: optimize_model(ospec, progress=bar.step("optimize"), cancel=cancel))
         if res is not None:
             variants["ORT optimized"] = res.output
     for q in (recipe.quantize if is_onnx else []):
@@ -151,7 +154,7 @@ def _run_pipeline(recipe, source, out: Path, progress, cancel) -> RunResult:
                           algorithm=q.get("algorithm", "rtn"), symmetric=q.get("symmetric", False),
                           calibration_samples=q.get("calibration_samples", 32), min_cosine=q.get("min_cosine"),
                           max_excluded=q.get("max_excluded"), force=recipe.overwrite)
-        res = record(f"quantize {label}", lambda qs=qspec, lb=label: api.quantize(
+        res = record(f"quantize {label}", lambda qs=qspec, lb=label: quantize_model(
             qs, progress=bar.step(f"quantize {lb}"), cancel=cancel))
         if res is not None:
             variants[f"ORT {label}"] = res.output
