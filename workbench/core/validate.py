@@ -52,7 +52,7 @@ def _input_shapes(session, loaded, batch: int, seq: int) -> dict:
     by_name = {i.name: i.shape for i in file_inputs}
     shapes = {}
     for pos, info in enumerate(loaded.inputs):
-        dims = [batch if s == -1 else seq if s == -2 else s for s in info.shape]
+        dims = info.dims(batch, seq)  # audio: seq frames, in samples
         fixed = by_name.get(info.name) or (file_inputs[pos].shape if pos < len(file_inputs) else None)
         if fixed is not None and len(fixed) == len(dims):
             dims = [f if isinstance(f, int) else d for f, d in zip(fixed, dims)]

@@ -25,7 +25,8 @@ TEXT_INPUTS = (("input_ids", [-1, -2]), ("attention_mask", [-1, -2]))  # when no
 
 
 def default_axes(inputs=None) -> dict:
-    """The default dynamic axes: batch (-1) and sequence (-2) on every input the model is fed.
+    """The default dynamic axes: batch (-1) on every input the model is fed, and its sequence (-2): named
+    ``sequence`` on text inputs, ``length`` on audio ones (samples); an image's height and width stay fixed.
 
     ``inputs`` is [InputInfo] (LoadedModel.inputs) or [(name, shape)]; None means a text model whose inputs are
     not known yet. The CLI, the API and the GUI's axes table all take their defaults from here.
@@ -33,7 +34,8 @@ def default_axes(inputs=None) -> dict:
     axes = {}
     for item in inputs if inputs is not None else TEXT_INPUTS:
         name, shape = (item.name, item.shape) if hasattr(item, "name") else item
-        dims = {axis: "batch" if size == -1 else "sequence" for axis, size in enumerate(shape) if size in (-1, -2)}
+        second = "length" if getattr(item, "role", "text") == "audio" else "sequence"
+        dims = {axis: "batch" if size == -1 else second for axis, size in enumerate(shape) if size in (-1, -2)}
         if dims:
             axes[name] = dims
     return axes

@@ -18,7 +18,6 @@ from typing import Optional
 from workbench.core.errors import WorkbenchError
 
 TORCH_DTYPES = {"fp32": "float32", "fp16": "float16", "bf16": "bfloat16"}
-HF_INPUTS = ("input_ids", "attention_mask", "token_type_ids", "pixel_values")
 SKIPPED_OUTPUTS = ("past_key_values", "hidden_states", "attentions", "cross_attentions", "loss")
 INT_INPUT_HINTS = ("ids", "mask", "position", "index", "indices", "labels")
 
@@ -41,8 +40,15 @@ def family_settings(model_type: Optional[str]) -> dict:
 class InputInfo:
     name: str
     dtype: str  # "int64" or "float"
-    shape: list  # ints; -1 where the batch / sequence goes
+    shape: list  # ints; -1 where the batch goes, -2 where the sequence (text) or length (audio) goes
     high: int = 2  # exclusive upper bound for integer inputs (vocab size for ids)
+    role: str = "text"  # "text", "image", "audio" or "generic": which dims are dynamic by default and their names
+    step: int = 1  # audio: samples per output frame; a sequence of s frames is s * step + offset samples long
+    offset: int = 0
+
+    def dims(self, batch: int, sequence: int) -> list:
+        """The input's shape at (batch, sequence): audio inputs are ``sequence`` frames long in samples."""
+        return [batch if s == -1 else sequence * self.step + self.offset if s == -2 else s for s in self.shape]
 
 
 @dataclass
@@ -50,7 +56,7 @@ class LoadedModel:
     module: object  # torch.nn.Module taking the named inputs as keywords and returning a tuple of tensors
     inputs: list  # [InputInfo]
     output_names: list
-    kind: str  # "text", "vision" or "generic"
+    kind: str  # "text", "vision", "audio", "multimodal" (several of these) or "generic"
     dtype: str = "fp32"
     config: object = None
     folder: Optional[str] = None
@@ -76,12 +82,12 @@ class LoadedModel:
         fdtype = torch_dtype(self.dtype)
         out = {}
         for info in self.inputs:
-            shape = list((shapes or {}).get(info.name) or
-                         [batch if s == -1 else sequence if s == -2 else s for s in info.shape])
+            shape = list((shapes or {}).get(info.name) or info.dims(batch, sequence))
             if info.dtype == "int64":
                 if info.name == "attention_mask" or info.name.endswith("mask"):
                     tensor = torch.ones(shape, dtype=torch.int64)
-                    if pad and len(shape) == 2 and shape[1] > 2:
+                    # text only: an audio mask counts samples, not the output frames a comparison masks
+                    if pad and info.role == "text" and len(shape) == 2 and shape[1] > 2:
                         tensor[-1, -max(1, shape[1] // 3):] = 0
                 else:
                     tensor = torch.randint(0, max(info.high, 1), shape, generator=gen, dtype=torch.int64)
@@ -118,19 +124,6 @@ def _make_wrapper(model, input_names: list, output_keys: list, extra_kwargs: dic
     """A module with one keyword per input (what the exporters need) returning a tuple of tensors."""
     import torch
 
-    class FlatModel(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.model = model
-
-        # Fixed parameter names: the dynamo exporter reads the signature; *args/**kwargs wrappers fail to convert.
-        def forward(self, input_ids=None, attention_mask=None, token_type_ids=None, pixel_values=None):
-            given = {"input_ids": input_ids, "attention_mask": attention_mask, "token_type_ids": token_type_ids,
-                     "pixel_values": pixel_values}
-            out = self.model(**{k: v for k, v in given.items() if v is not None}, **extra_kwargs)
-            named = dict(_tensor_outputs(out))
-            return tuple(named[k] for k in output_keys)
-
     class GenericFlat(torch.nn.Module):
         def __init__(self):
             super().__init__()
@@ -139,9 +132,32 @@ def _make_wrapper(model, input_names: list, output_keys: list, extra_kwargs: dic
         def forward(self, *args):
             return tuple(t for _, t in _tensor_outputs(self.model(*args)))
 
-    if set(input_names) <= set(HF_INPUTS):
-        return FlatModel()
+    if set(input_names) <= set(KNOWN_INPUTS):
+        return _keyword_wrapper(model, input_names, output_keys, extra_kwargs)
     return _PositionalAdapter(GenericFlat(), input_names)
+
+
+def _keyword_wrapper(model, input_names: list, output_keys: list, extra_kwargs: dict):
+    """``forward(self, input_ids=None, pixel_values=None, ...)`` with the model's own input names, passed on as
+    keywords. Generated per model: the dynamo exporter reads the signature, and a ``**kwargs`` wrapper fails to
+    convert. The names come from KNOWN_INPUTS only (identifiers of this module, no user data)."""
+    import torch
+
+    class KeywordInputs(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = model
+
+        def call(self, **given):
+            out = self.model(**{k: v for k, v in given.items() if v is not None}, **extra_kwargs)
+            named = dict(_tensor_outputs(out))
+            return tuple(named[k] for k in output_keys)
+
+    params = ", ".join(f"{n}=None" for n in input_names)
+    passed = ", ".join(f"{n}={n}" for n in input_names)
+    namespace: dict = {}
+    exec(f"def forward(self, {params}):\n    return self.call({passed})\n", namespace)  # noqa: S102
+    return type("FlatModel", (KeywordInputs,), {"forward": namespace["forward"]})()
 
 
 def _PositionalAdapter(flat, input_names):  # noqa: N802 - returns a module
@@ -180,20 +196,105 @@ def _hf_class(config, task: Optional[str]):
     return transformers.AutoModel
 
 
-def _hf_inputs(model, config) -> tuple[list, str]:
-    signature = pyinspect.signature(model.forward).parameters
-    if "pixel_values" in signature and "input_ids" not in signature:
-        vision = getattr(config, "vision_config", config)
-        size = getattr(vision, "image_size", 224)
-        size = size if isinstance(size, int) else (size.get("height") if isinstance(size, dict) else size[0])
-        channels = getattr(vision, "num_channels", 3)
-        return [InputInfo("pixel_values", "float", [-1, channels, size, size])], "vision"
-    infos = [InputInfo("input_ids", "int64", [-1, -2], high=int(getattr(config, "vocab_size", 2) or 2))]
-    if "attention_mask" in signature:
-        infos.append(InputInfo("attention_mask", "int64", [-1, -2]))
-    if "token_type_ids" in signature and int(getattr(config, "type_vocab_size", 0) or 0) > 1:
-        infos.append(InputInfo("token_type_ids", "int64", [-1, -2], high=int(config.type_vocab_size)))
-    return infos, "text"
+# The forward parameters the workbench builds example values for, and where their sizes come from (config.json
+# and the feature extractor's preprocessor_config.json; nothing per architecture). Others with a default are left
+# out; a required one that is not here is refused by name.
+KNOWN_INPUTS = ("input_ids", "attention_mask", "token_type_ids", "pixel_values", "input_values")
+AUDIO_FRAME_MS, AUDIO_WINDOW_MS = 10, 25  # a frame per 10 ms over a 25 ms window where the config has no convs
+
+
+def _tower(config, name: str):
+    """The sub-config of one tower (``text_config``, ``vision_config``...) of a multi-tower model, else config."""
+    sub = getattr(config, name, None)
+    return sub if sub is not None and hasattr(sub, "to_dict") else config
+
+
+def _image_hw(vision) -> tuple:
+    size = getattr(vision, "image_size", None) or 224
+    if isinstance(size, dict):
+        edge = size.get("shortest_edge", 224)
+        return int(size.get("height", edge)), int(size.get("width", edge))
+    if isinstance(size, (list, tuple)):
+        return int(size[0]), int(size[-1])
+    return int(size), int(size)
+
+
+def _audio_frames(config, folder: Optional[str]) -> tuple:
+    """(step, offset): a raw waveform of ``s * step + offset`` samples gives ``s`` frames. From the convolutional
+    feature encoder's kernels and strides (config.json), else from the feature extractor's sampling rate."""
+    kernels, strides = getattr(config, "conv_kernel", None), getattr(config, "conv_stride", None)
+    if kernels and strides and len(kernels) == len(strides):
+        field_, hop = 1, 1
+        for k, s in zip(kernels, strides):
+            field_ += (int(k) - 1) * hop
+            hop *= int(s)
+        return hop, field_ - hop
+    rate = int(_preprocessor(folder).get("sampling_rate") or getattr(config, "sampling_rate", 0) or 16000)
+    step = rate * AUDIO_FRAME_MS // 1000
+    return step, rate * AUDIO_WINDOW_MS // 1000 - step
+
+
+def _preprocessor(folder: Optional[str]) -> dict:
+    """preprocessor_config.json of the folder (the feature extractor's settings), or {}."""
+    path = Path(folder) / "preprocessor_config.json" if folder else None
+    if path is None or not path.is_file():
+        return {}
+    from workbench.core.loading import limits
+
+    try:
+        data = limits.read_json(path, "preprocessor_config.json")
+    except WorkbenchError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _audio_mask(config, folder: Optional[str]) -> bool:
+    """Whether the feature extractor feeds an attention mask: its own setting, else what transformers' feature
+    extractors do (only for models whose feature encoder normalises per layer, not per group)."""
+    value = _preprocessor(folder).get("return_attention_mask")
+    if value is not None:
+        return bool(value)
+    return getattr(config, "feat_extract_norm", "layer") == "layer"
+
+
+def _hf_inputs(model, config, folder: Optional[str] = None) -> tuple[list, str]:
+    """[InputInfo] for the parameters of ``model.forward`` the workbench can build, and the model's kind."""
+    params = pyinspect.signature(model.forward).parameters
+    text = _tower(config, "text_config")
+    infos = []
+    if "input_ids" in params:
+        infos.append(InputInfo("input_ids", "int64", [-1, -2], high=int(getattr(text, "vocab_size", 2) or 2)))
+    if "pixel_values" in params:
+        vision = _tower(config, "vision_config")
+        height, width = _image_hw(vision)
+        channels = int(getattr(vision, "num_channels", 3) or 3)
+        infos.append(InputInfo("pixel_values", "float", [-1, channels, height, width], role="image"))
+    if "input_values" in params:
+        audio = _tower(config, "audio_config")
+        step, offset = _audio_frames(audio, folder)
+        infos.append(InputInfo("input_values", "float", [-1, -2], role="audio", step=step, offset=offset))
+    if "attention_mask" in params:
+        if "input_ids" in params:
+            infos.append(InputInfo("attention_mask", "int64", [-1, -2]))
+        elif "input_values" in params and _audio_mask(_tower(config, "audio_config"), folder):
+            audio = infos[-1]
+            infos.append(InputInfo("attention_mask", "int64", [-1, -2], role="audio", step=audio.step,
+                                   offset=audio.offset))
+    if "input_ids" in params and "token_type_ids" in params and int(getattr(text, "type_vocab_size", 0) or 0) > 1:
+        infos.append(InputInfo("token_type_ids", "int64", [-1, -2], high=int(text.type_vocab_size)))
+    built = {i.name for i in infos}
+    required = [n for n, p in params.items() if p.default is pyinspect.Parameter.empty and n not in built
+                and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    if required or not infos:
+        what = (f"needs '{required[0]}', an input the workbench cannot build from config.json" if required else
+                f"takes none of {', '.join(KNOWN_INPUTS)}")
+        raise WorkbenchError(f"{type(model).__name__}.forward {what}",
+                             "export a model class with text, image or audio inputs (--task feature-extraction "
+                             "gives the base model), or wrap it in model.py:ClassName and give --shape")
+    roles = {i.role for i in infos if i.name != "attention_mask"}
+    kind = {frozenset({"text"}): "text", frozenset({"image"}): "vision", frozenset({"audio"}): "audio"}.get(
+        frozenset(roles), "multimodal")
+    return infos, kind
 
 
 def _check_loading_info(folder: str, info: dict) -> None:
@@ -253,7 +354,7 @@ def load_hf_model(folder: str | os.PathLike, dtype: str = "fp32", task: Optional
         raise WorkbenchError(f"{folder}: transformers could not build the model ({first})",
                              "run `workbench inspect` on the folder to see what is missing or inconsistent") from err
     model.eval()
-    infos, kind = _hf_inputs(model, config)
+    infos, kind = _hf_inputs(model, config, folder)
     extra = {"return_dict": True}
     if "use_cache" in pyinspect.signature(model.forward).parameters:
         extra["use_cache"] = False
