@@ -292,3 +292,81 @@ def test_graph_panel_opens_netron_when_first_shown(qtbot, tiny_onnx):
         assert panel.model.rowCount() == 0 and panel.view.address is None
     finally:
         panel.dispose()
+
+
+SIDEBAR_JS = ("JSON.stringify({stack: window.__view__._sidebar._stack.length, "
+              "opacity: document.getElementById('sidebar').style.opacity, "
+              "title: document.getElementById('sidebar-title').textContent})")
+
+
+def test_node_click_opens_no_netron_sidebar(qtbot, view, tiny_onnx, tmp_path):
+    """Netron's "Node Properties" sidebar (full of the exporter's stack traces) stays shut on a node click; the
+    click still reaches Python, and the properties the user asks for with Netron's own buttons still open."""
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    open_and_wait(qtbot, view, tiny_onnx)
+    boxes = json.loads(js(qtbot, view, "JSON.stringify(Array.from(document.querySelectorAll('.node-item-type'))"
+                                       ".map(function(e){var r=e.getBoundingClientRect();"
+                                       "return {t:e.textContent, x:r.left+r.width/2, y:r.top+r.height/2};}))"))
+    relu = next(b for b in boxes if b["t"].startswith("Relu"))
+    with qtbot.waitSignal(view.nodeSelected, timeout=10_000) as blocker:
+        QTest.mouseClick(view.focusProxy() or view, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                         QPoint(int(relu["x"]), int(relu["y"])))
+    assert blocker.args[0]["name"] == "node_relu"
+    qtbot.wait(500)  # Netron's sidebar slides in over 0.2 s
+    sidebar = json.loads(js(qtbot, view, SIDEBAR_JS))
+    assert sidebar["stack"] == 0 and sidebar["opacity"] in ("", "0"), sidebar
+    assert json.loads(js(qtbot, view, "JSON.stringify(window.__wb_selected())"))[0]["name"] == "node_relu"
+    view.grab().save(str(tmp_path / "netron-after-click.png"))
+    js(qtbot, view, "(function(){window.__view__.showModelProperties(); return 'ok';})()")
+    qtbot.waitUntil(lambda: json.loads(js(qtbot, view, SIDEBAR_JS))["stack"] == 1, timeout=5_000)
+    assert json.loads(js(qtbot, view, SIDEBAR_JS))["title"] == "Model Properties"
+
+
+def test_injected_javascript_is_package_data():
+    """The page's scripts are .js resources shipped with the package, not strings in Python."""
+    import inspect
+    from importlib.resources import files
+
+    from workbench.gui import netron_view
+
+    folder = files("workbench.gui.resources") / "netron"
+    for name in ("prelude", "bridge", "ready"):
+        text = (folder / f"{name}.js").read_text(encoding="utf-8")
+        assert netron_view.netron_js(name) == text and "try" in text
+    source = inspect.getsource(netron_view)
+    for js_only in ("document.cookie", "JSON.stringify", "new QWebChannel", "showNodeProperties ="):
+        assert js_only not in source, js_only
+
+
+def test_details_pane_shows_the_module_and_hides_exporter_metadata(qtbot, tiny_onnx, tmp_path):
+    """The dynamo exporter's namespace / pkg.torch.* stack-trace metadata never reaches the pane; the module
+    path does, in one line; a key of the file's own stays."""
+    import onnx
+
+    from workbench.gui.netron_view import NodeIndex
+    from workbench.gui.panels.graph_panel import GraphPanel
+    from workbench.gui.state import AppState
+
+    model = onnx.load(tiny_onnx)
+    keys = {p.key for n in model.graph.node for p in n.metadata_props}
+    assert {"namespace", "pkg.torch.onnx.stack_trace", "pkg.torch.onnx.name_scopes"} <= keys
+    entry = model.graph.node[1].metadata_props.add()
+    entry.key, entry.value = "reviewed_by", "alice"
+    path = tmp_path / "model.onnx"
+    onnx.save(model, str(path))
+    details = NodeIndex(str(path)).details("node_relu")
+    assert details["module"] == "1" and details["module_class"] == "ReLU"
+    assert details["metadata"] == {"reviewed_by": "alice"}
+    panel = GraphPanel(AppState())
+    qtbot.addWidget(panel)
+    panel.resize(1200, 700)
+    panel.open_model(str(path))
+    panel.highlight("node_relu")
+    text = panel.info.toPlainText()
+    assert "module 1 (ReLU)" in text and "reviewed_by" in text and "alice" in text
+    for noise in ("pkg.torch", "namespace", "stack_trace", "File \"", "aten.relu"):
+        assert noise not in text, noise
+    panel.info.grab().save(str(tmp_path / "details.png"))
+    panel.dispose()

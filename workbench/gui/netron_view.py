@@ -9,7 +9,12 @@ highlights and scrolls to a node. What Netron needs to work offline in a view (c
 * its expiry check (``browser.js``: "Please update to the newest version." 180 days after the ``<meta name="date">``
   of its build) is defused by making that meta element read as today;
 * every request that is not to this view's own server on loopback (or qrc/data/blob) is blocked and recorded
-  (it calls ipinfo.io and an analytics service).
+  (it calls ipinfo.io and an analytics service);
+* a node click selects the node but opens no Netron "Node Properties" sidebar (it would cover the graph with the
+  exporter's stack-trace metadata): the details go to the app's own pane (``bridge.js`` shadows
+  ``view.View.showNodeProperties`` on the page's view).
+
+The injected JavaScript is in ``workbench/gui/resources/netron/*.js``.
 """
 
 from __future__ import annotations
@@ -33,132 +38,17 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 LOCAL_SCHEMES = frozenset({"qrc", "data", "blob"})
 _netron_lock = threading.Lock()
 
-# Runs before any of Netron's scripts. Must never throw: Netron replaces the page on any uncaught error.
-_PRELUDE_JS = r"""
-(function () {
-  try {
-    document.cookie = 'consent=' + Date.now() + ';path=/;max-age=' + (3650 * 86400);
-  } catch (e) {}
-  try {
-    // browser.Host reads <meta name="date"> as its build date and stops 180 days later: read it as now.
-    var desc = Object.getOwnPropertyDescriptor(HTMLMetaElement.prototype, 'content');
-    Object.defineProperty(HTMLMetaElement.prototype, 'content', {
-      configurable: true, enumerable: desc.enumerable,
-      get: function () {
-        try {
-          if (this.getAttribute('name') === 'date') {
-            return new Date().toISOString().slice(0, 19).replace('T', ' ');
-          }
-        } catch (e) {}
-        return desc.get.call(this);
-      },
-      set: function (v) { desc.set.call(this, v); }
-    });
-  } catch (e) {}
-})();
-"""
+# The JavaScript injected into Netron's page lives in resources/netron/*.js (package data): prelude.js runs at
+# document creation (consent cookie, expiry check), bridge.js at document ready (selection sync, Netron's node
+# sidebar kept shut), ready.js is polled until the graph is drawn.
+JS_PACKAGE = "workbench.gui.resources"
 
-# Runs after qwebchannel.js; connects to Python and hooks Netron's selection events on every new target.
-_BRIDGE_JS = r"""
-(function () {
-  try {
-    var describe = function (value) {
-      var names = function (args) {
-        var out = [];
-        try {
-          (args || []).forEach(function (a) {
-            (a.value || []).forEach(function (v) { if (v && typeof v.name === 'string') out.push(v.name); });
-          });
-        } catch (e) {}
-        return out;
-      };
-      return {name: value.name || '', type: (value.type && value.type.name) || '',
-              inputs: names(value.inputs), outputs: names(value.outputs)};
-    };
-    var isNode = function (v) { return v && Array.isArray(v.inputs) && Array.isArray(v.outputs) && v.type; };
-    window.__wb_selected = function () {
-      var out = [];
-      try {
-        var t = window.__view__ && window.__view__.target;
-        if (t && t._selection) {
-          t._selection.forEach(function (el) { if (el && isNode(el.value)) out.push(describe(el.value)); });
-        }
-      } catch (e) {}
-      return out;
-    };
-    window.__wb_find = function (key) {
-      var t = window.__view__ && window.__view__.target;
-      if (!t || !t._table) return null;
-      var byOutput = null;
-      var found = null;
-      t._table.forEach(function (el, value) {
-        if (found || !isNode(value)) return;
-        if (value.name && value.name === key) { found = value; return; }
-        if (!byOutput && !value.name) {
-          var d = describe(value);
-          if (d.outputs.length && d.outputs[0] === key) byOutput = value;
-        }
-      });
-      return found || byOutput;
-    };
-    window.__wb_select = function (key) {
-      try {
-        hook();
-        var t = window.__view__ && window.__view__.target;
-        var value = window.__wb_find(key);
-        if (!t || !value) return JSON.stringify({ok: false});
-        t.scrollTo(t.select([value], 'workbench'));
-        return JSON.stringify({ok: true, selected: window.__wb_selected()});
-      } catch (e) { return JSON.stringify({ok: false, error: String(e)}); }
-    };
-    var hook = window.__wb_hook = function () {
-      try {
-        var t = window.__view__ && window.__view__.target;
-        if (!t || t.__wbHooked || typeof t.on !== 'function') return;
-        t.__wbHooked = true;
-        var pending = null;
-        t.on('selectionchange', function (sender, source) {
-          // activate() clears, then selects: report the settled selection once per turn of the event loop.
-          pending = String(source || '');
-          window.setTimeout(function () {
-            try {
-              if (pending === null) return;
-              var src = pending;
-              pending = null;
-              if (window.__wb) window.__wb.selection(JSON.stringify({source: src, nodes: window.__wb_selected()}));
-            } catch (e) {}
-          }, 0);
-        });
-      } catch (e) {}
-    };
-    var connect = function () {
-      try {
-        if (typeof QWebChannel === 'undefined' || typeof qt === 'undefined') return;
-        new QWebChannel(qt.webChannelTransport, function (channel) {
-          try { window.__wb = channel.objects.bridge; } catch (e) {}
-        });
-      } catch (e) {}
-    };
-    connect();
-    window.setInterval(hook, 200);
-  } catch (e) {}
-})();
-"""
 
-_READY_JS = r"""
-(function () {
-  try {
-    var v = window.__view__;
-    var body = document.body;
-    if (window.__wb_hook) window.__wb_hook();
-    var cls = body ? body.className : '';
-    var msg = document.getElementById('message-text');
-    return JSON.stringify({ready: !!(v && v.target && v.target.__wbHooked) && !!body &&
-                                  body.classList.contains('default'),
-                           classes: cls, message: msg ? msg.innerText : '', bridge: !!window.__wb});
-  } catch (e) { return JSON.stringify({ready: false, error: String(e)}); }
-})()
-"""
+def netron_js(name: str) -> str:
+    """The text of ``resources/netron/<name>.js``."""
+    from importlib.resources import files
+
+    return (files(JS_PACKAGE) / "netron" / f"{name}.js").read_text(encoding="utf-8")
 
 
 def _qrc_text(path: str) -> str:
@@ -282,10 +172,10 @@ class NetronView(QWebEngineView):
         self._channel.registerObject("bridge", self._bridge)
         page.setWebChannel(self._channel)
         scripts = page.scripts()
-        scripts.insert(_script("wb-prelude", _PRELUDE_JS, QWebEngineScript.InjectionPoint.DocumentCreation))
+        scripts.insert(_script("wb-prelude", netron_js("prelude"), QWebEngineScript.InjectionPoint.DocumentCreation))
         scripts.insert(_script("wb-qwebchannel", _qrc_text(":/qtwebchannel/qwebchannel.js"),
                                QWebEngineScript.InjectionPoint.DocumentCreation))
-        scripts.insert(_script("wb-bridge", _BRIDGE_JS, QWebEngineScript.InjectionPoint.DocumentReady))
+        scripts.insert(_script("wb-bridge", netron_js("bridge"), QWebEngineScript.InjectionPoint.DocumentReady))
         self.setPage(page)
         self._page = page
         self.address: Optional[tuple] = None
@@ -294,6 +184,7 @@ class NetronView(QWebEngineView):
         self.is_ready = False
         self.last_status: dict = {}
         self._ready_timeout_ms = ready_timeout_ms
+        self._ready_js = netron_js("ready")
         self._elapsed_ms = 0
         self._poll = QTimer(self)
         self._poll.setInterval(100)
@@ -393,7 +284,7 @@ class NetronView(QWebEngineView):
             self.loadFailed.emit(f"Netron did not render within {self._ready_timeout_ms / 1000:.0f} s")
             return
         if self._page is not None:
-            self._page.runJavaScript(_READY_JS, 0, self._on_ready_status)
+            self._page.runJavaScript(self._ready_js, 0, self._on_ready_status)
 
     def _on_ready_status(self, result) -> None:
         try:
@@ -539,14 +430,49 @@ class NodeIndex:
         node = self.nodes.get(key)
         if node is None:
             return None
+        module, module_class = node_scope(node)
         return {"name": key, "op_type": node.op_type, "domain": node.domain or "ai.onnx",
                 "attributes": {a.name: _attribute_value(a) for a in node.attribute},
                 "inputs": [self._tensor(n) for n in node.input if n],
-                "outputs": [self._tensor(n) for n in node.output if n]}
+                "outputs": [self._tensor(n) for n in node.output if n],
+                "module": module, "module_class": module_class,
+                "metadata": {p.key: p.value for p in node.metadata_props if not is_exporter_metadata(p.key)}}
 
     def _tensor(self, name: str) -> dict:
         dtype, shape = self.values.get(name, (None, None))
         return {"name": name, "dtype": dtype, "shape": shape}
+
+
+# Node metadata the exporters write for their own bookkeeping (the dynamo exporter's module scopes, class
+# hierarchy, FX node and Python stack trace): read for the module path, never shown as such.
+EXPORTER_METADATA_PREFIXES = ("pkg.torch.", "pkg.onnxscript.", "pkg.onnx.")
+EXPORTER_METADATA_KEYS = frozenset({"namespace", "stack_trace", "source_location"})
+
+
+def is_exporter_metadata(key: str) -> bool:
+    """True for exporter bookkeeping (``namespace``, ``pkg.torch.*``, stack traces), not the user's metadata."""
+    return key in EXPORTER_METADATA_KEYS or key.startswith(EXPORTER_METADATA_PREFIXES) or "stack_trace" in key
+
+
+def node_scope(node) -> tuple:
+    """``(module path, module class)`` a node was exported from, e.g. ``("model.layers.0.mlp", "LlamaMLP")``;
+    ``(None, None)`` when the file does not say (``workbench.core.locate.node_module`` reads the path)."""
+    import ast
+
+    from workbench.core.locate import node_module
+
+    module = node_module(node)
+    if module is None:
+        return None, None
+    for prop in node.metadata_props:
+        if prop.key == "pkg.torch.onnx.class_hierarchy":
+            try:
+                classes = ast.literal_eval(prop.value)
+            except (ValueError, SyntaxError):
+                break
+            if isinstance(classes, list) and len(classes) >= 2:  # [..., module class, aten op]
+                return module, str(classes[-2]).rsplit(".", 1)[-1]
+    return module, None
 
 
 def _dtype_name(elem_type: int) -> Optional[str]:

@@ -272,6 +272,9 @@ class GraphPanel(QWidget):
         parts = [f"<h3 style='margin:0'>{e(d.get('op_type', ''))}</h3>",
                  f"<div style='color:#555'>{e(d.get('name', ''))}"
                  f"{' · ' + e(d['domain']) if d.get('domain') not in (None, '', 'ai.onnx') else ''}</div>"]
+        if d.get("module"):
+            cls = f" ({e(d['module_class'])})" if d.get("module_class") else ""
+            parts.append(f"<div>module <tt>{e(d['module'])}</tt>{cls}</div>")
         attrs = d.get("attributes") or {}
         if attrs:
             rows = "".join(f"<tr><td><b>{e(k)}</b></td><td>{e(_fmt(v))}</td></tr>" for k, v in attrs.items())
@@ -280,6 +283,10 @@ class GraphPanel(QWidget):
             rows = "".join(f"<tr><td>{e(t['name'])}</td><td style='color:#555'>{e(t.get('dtype') or '')}</td>"
                            f"<td><tt>{e(_shape_text(t.get('shape')))}</tt></td></tr>" for t in d.get(key, []))
             parts.append(f"<h4>{title}</h4><table cellspacing='2'>{rows or '<tr><td>none</td></tr>'}</table>")
+        metadata = d.get("metadata") or {}  # the file's own metadata; the exporter's bookkeeping is left out
+        if metadata:
+            rows = "".join(f"<tr><td><b>{e(k)}</b></td><td>{e(_fmt(v))}</td></tr>" for k, v in metadata.items())
+            parts.append(f"<h4>Metadata</h4><table cellspacing='2'>{rows}</table>")
         parts.append(self._divergence_html(d))
         diffs = self.validation_for(d)
         if diffs:
