@@ -11,7 +11,7 @@ from typing import Optional
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 REDRAW_HZ = 25
@@ -31,6 +31,15 @@ SERIES_COLORS = {
 _EXTRA_COLORS = ["#8C564B", "#17BECF", "#9467BD", "#7F7F7F", "#BCBD22", "#E377C2"]  # mid tones: both themes
 THEMES = {"light": {"bg": "#ffffff", "fg": "#222222", "axis": "#888888", "muted": "#666666"},
           "dark": {"bg": "#1e1f22", "fg": "#dddddd", "axis": "#777777", "muted": "#aaaaaa"}}
+
+
+def application_theme() -> str:
+    """The application's theme ("light"/"dark", the property workbench.gui.theme.apply_theme sets)."""
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance()
+    name = app.property("workbenchTheme") if app is not None else None
+    return name if name in THEMES else "light"
 
 
 def pale(color: str, amount: float = 0.6, background: str = "#ffffff") -> str:
@@ -123,10 +132,14 @@ class LiveChart(QWidget):
     redrawn = Signal()
 
     def __init__(self, title: str = "", x_label: str = "", y_label: str = "", *, subtitle: str = "",
-                 capacity: int = DEFAULT_CAPACITY, redraw_hz: float = REDRAW_HZ, parent: Optional[QWidget] = None):
+                 capacity: int = DEFAULT_CAPACITY, redraw_hz: float = REDRAW_HZ, parent: Optional[QWidget] = None,
+                 subtitle_args: tuple = ()):
         super().__init__(parent)
         self.capacity = capacity
-        self.title, self.subtitle = title, subtitle
+        # English texts (translated when drawn, "LiveChart" context: mark them with QT_TRANSLATE_NOOP)
+        self.title, self.subtitle, self.subtitle_args = title, subtitle, tuple(subtitle_args)
+        self.x_label, self.y_label = x_label, y_label
+        self.theme_name = "light"
         self.theme = THEMES["light"]
         # A layout of the plot with its legend below it, so that the legend never hides data.
         # The title is a QLabel, not the plot's own: a long plot title sets a minimum width on the scene's layout,
@@ -154,22 +167,37 @@ class LiveChart(QWidget):
         layout.setSpacing(0)
         layout.addWidget(self.title_label)
         layout.addWidget(self.plot_widget, 1)
-        self.set_theme("light")
+        self.set_theme(application_theme())  # a chart built in the dark theme starts dark
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        """Title, subtitle and axis labels in the installed language (the data stays)."""
+        self.set_theme(self.theme_name)
+
+    @staticmethod
+    def _tr(text: str) -> str:
+        return QCoreApplication.translate("LiveChart", text) if text else ""
 
     def set_theme(self, name: str) -> None:
         """Colours for the application's "light" or "dark" theme."""
-        t = self.theme = THEMES.get(name, THEMES["light"])
+        self.theme_name = name if name in THEMES else "light"
+        t = self.theme = THEMES[self.theme_name]
         self.plot_widget.setBackground(t["bg"])
         self.setStyleSheet(f"LiveChart, LiveChart > QLabel {{ background: {t['bg']}; }}")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
-        sub = f" <span style='color:{t['muted']};font-size:9pt'>({self.subtitle})</span>" if self.subtitle else ""
-        self.title_label.setText(f"<span style='color:{t['fg']};font-size:11pt'>{self.title}</span>{sub}")
-        for axis in ("left", "bottom"):
+        subtitle = self._tr(self.subtitle).format(*self.subtitle_args)
+        sub = f" <span style='color:{t['muted']};font-size:9pt'>({subtitle})</span>" if subtitle else ""
+        self.title_label.setText(f"<span style='color:{t['fg']};font-size:11pt'>{self._tr(self.title)}</span>{sub}")
+        for axis, label in (("left", self.y_label), ("bottom", self.x_label)):
             ax = self.plot.getAxis(axis)
             ax.enableAutoSIPrefix(False)  # no "(x0.001)" on plain seconds and MB
             ax.setTextPen(t["fg"])
             ax.setPen(t["axis"])
-            ax.setLabel(ax.labelText, color=t["fg"])
+            ax.setLabel(self._tr(label), color=t["fg"])
         self.legend.setLabelTextColor(t["fg"])
         for _sample, label in self.legend.items:  # setLabelTextColor does not re-render existing labels
             label.setText(label.text, color=t["fg"])
@@ -299,9 +327,10 @@ class LatencyChart(LiveChart):
     """Latency (ms) per iteration: each series' samples in a pale tint, its rolling p50 solid, its p95 dashed."""
 
     def __init__(self, parent: Optional[QWidget] = None, *, window: int = ROLLING_WINDOW, **kwargs):
-        subtitle = f"pale: runs · solid: p50 · dashed: p95, rolling {int(window)}"
-        super().__init__("Latency per iteration", "iteration", "latency (ms)", subtitle=subtitle, parent=parent,
-                         **kwargs)
+        super().__init__(QT_TRANSLATE_NOOP("LiveChart", "Latency per iteration"),
+                         QT_TRANSLATE_NOOP("LiveChart", "iteration"), QT_TRANSLATE_NOOP("LiveChart", "latency (ms)"),
+                         subtitle=QT_TRANSLATE_NOOP("LiveChart", "pale: runs · solid: p50 · dashed: p95, rolling {0}"),
+                         subtitle_args=(int(window),), parent=parent, **kwargs)
         self.window = int(window)
 
     def add_series(self, key: str, label: Optional[str] = None, color: Optional[str] = None, **kwargs) -> _Series:
@@ -351,7 +380,8 @@ class MemoryChart(LiveChart):
     """RSS (solid) and GPU memory (dashed) in MB against seconds since each series started."""
 
     def __init__(self, parent: Optional[QWidget] = None, **kwargs):
-        super().__init__("Memory", "time since start (s)", "MB", subtitle="solid: RSS, dashed: GPU", parent=parent,
+        super().__init__(QT_TRANSLATE_NOOP("LiveChart", "Memory"), QT_TRANSLATE_NOOP("LiveChart", "time since start (s)"),
+                         "MB", subtitle=QT_TRANSLATE_NOOP("LiveChart", "solid: RSS, dashed: GPU"), parent=parent,
                          **kwargs)
 
     def append_memory(self, key: str, elapsed_s, rss_mb, gpu_mb=None, color: Optional[str] = None) -> None:

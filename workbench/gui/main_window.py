@@ -10,7 +10,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Optional
 
-from PySide6.QtCore import SIGNAL, QObject, QProcess, Qt, QTimer, Signal, qVersion
+from PySide6.QtCore import SIGNAL, QCoreApplication, QEvent, QObject, Qt, QTimer, Signal, qVersion
 from PySide6.QtGui import QAction, QActionGroup, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -154,6 +154,7 @@ class MainWindow(QMainWindow):
             if signal is not None:
                 signal.connect(self.navigator.set_state)
         self.navigator.currentRowChanged.connect(self._show_row)
+        self.report_panel.set_step_panels(self.panels)  # the session's report is built from their results
         before = self.state.receivers(SIGNAL("onnxChanged(QString)"))
         self.graph_panel = self._optional_panel(graph_factory, "workbench.gui.panels.graph_panel", "GraphPanel",
                                                 self.tr("The graph view is not available"))
@@ -537,33 +538,34 @@ class MainWindow(QMainWindow):
             hook = getattr(chart_owner, "set_theme", None)
             if callable(hook):
                 hook(name)
+        from workbench.gui.charts import LiveChart
 
-    def set_language(self, code: str) -> QMessageBox:
-        """Save the language; the widgets are built translated, so it applies on restart (offered at once)."""
+        for chart in self.findChildren(LiveChart):  # charts of other panels (e.g. the Report panel's)
+            chart.set_theme(name)
+
+    def set_language(self, code: str) -> None:
+        """Switch the language now: install its translators; every widget gets a LanguageChange event and
+        re-translates in place (``retranslate``), so the session (model, results, checkmarks, settings) stays."""
         self.settings.language = code
         for action in self.language_group.actions():
             action.setChecked(action.data() == code)
         theme.install_translator(code)
-        box = QMessageBox(QMessageBox.Information, self.tr("Language"),
-                          self.tr("The language changes the next time Model Workbench starts."),
-                          QMessageBox.NoButton, self)
-        restart = box.addButton(self.tr("Restart now"), QMessageBox.AcceptRole)
-        box.addButton(self.tr("Later"), QMessageBox.RejectRole)
-        box.setAttribute(Qt.WA_DeleteOnClose)
-        box.buttonClicked.connect(lambda button: self.restart() if button is restart else None)
-        box.open()
-        return box
+        QCoreApplication.sendPostedEvents(None, QEvent.LanguageChange)  # translated when this returns
 
-    def restart(self) -> bool:
-        """Close (asking first when jobs run) and start the application again with the same arguments."""
-        if not self.close():
-            return False
-        QProcess.startDetached(sys.executable, ["-m", "workbench.gui.app", *self._restart_args()])
-        return True
+    def changeEvent(self, event):  # noqa: N802 - Qt API
+        if event.type() == QEvent.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
 
-    def _restart_args(self) -> list:
-        path = self.state.source_path or self.state.onnx_path
-        return [path] if path else []
+    def retranslate(self) -> None:
+        """The window's own texts (menus, toolbar, docks, tabs, navigator, status bar) in the installed language;
+        each panel translates itself on the same event."""
+        from workbench.gui import i18n
+
+        i18n.retranslate_tree(self)
+        for action in self.findChildren(QAction):  # the toolbar's texts: the action's without its mnemonic
+            if action.iconText() and action.text():
+                action.setIconText(re.sub(r"\(&\w\)|&(?=\w)", "", action.text()).replace("…", ""))
 
     def about_text(self) -> str:
         def version(*names):
@@ -619,7 +621,7 @@ class MainWindow(QMainWindow):
 
     # -- closing -----------------------------------------------------------------------------------------------
     def closeEvent(self, event):  # noqa: N802
-        running = self.jobs.running() + ([self.bench_panel] if self.bench_running() else [])
+        running = self.jobs.running()  # the benchmark's variants run as jobs too
         if running and not self._closing:
             answer = QMessageBox.question(
                 self, self.tr("Jobs are running"),

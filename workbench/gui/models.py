@@ -33,6 +33,12 @@ class TensorTableModel(QAbstractTableModel):
         self._headers = list(headers)
         self.headerDataChanged.emit(Qt.Horizontal, 0, len(self._headers) - 1)
 
+    def retranslate(self) -> None:
+        """Headers in the installed language (a live language switch; the rows are data)."""
+        from workbench.gui.i18n import live_text
+
+        self.set_headers([live_text(h) for h in self._headers])
+
     def set_tensors(self, tensors) -> None:
         self.set_rows(tensor_rows(tensors))
 
@@ -155,6 +161,21 @@ class RecordTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._headers = list(headers)
         self.endResetModel()
+
+    def retranslate(self) -> None:
+        """Headers, texts in the rows (states, verdicts) and tooltips in the installed language; values stay."""
+        from workbench.gui.i18n import live_text
+
+        def text(value):
+            return live_text(value) if isinstance(value, str) else value
+
+        self._headers = [text(h) for h in self._headers]
+        self._rows = [[text(v) for v in row] for row in self._rows]
+        self._tips = [text(t) for t in self._tips]
+        if self._headers:  # no reset: the view keeps its selection and scroll position
+            self.headerDataChanged.emit(Qt.Horizontal, 0, len(self._headers) - 1)
+        if self._rows and self._headers:
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(self._headers) - 1))
 
     def set_rows(self, rows, colors=None, tips=None) -> None:
         self.beginResetModel()

@@ -72,27 +72,46 @@ def current_theme() -> str:
     return theme if theme in THEMES else "light"
 
 
-def install_translator(language: str, app: Optional[QApplication] = None) -> Optional[QTranslator]:
-    """Install the .qm for ``language`` (``zh_CN``); English needs none. Returns the translator installed."""
-    app = app or QApplication.instance()
-    old = getattr(app, "_workbench_translator", None)
-    if old is not None:
-        app.removeTranslator(old)
-        app._workbench_translator = None
-    if not language or language.startswith("en"):
-        return None
-    node = resource("translations", f"workbench_{language}.qm")
-    if not node.is_file():
-        return None
+def _load_translator(app, data: bytes) -> Optional[QTranslator]:
     translator = QTranslator(app)
     # Loaded from bytes (works inside a zip too). QTranslator does not copy them: keep them alive with it.
-    data = QByteArray(node.read_bytes())
-    if translator.load(data):
-        translator._workbench_data = data
+    buffer = QByteArray(data)
+    if not translator.load(buffer):
+        return None
+    translator._workbench_data = buffer
+    return translator
+
+
+def install_translator(language: str, app: Optional[QApplication] = None) -> Optional[QTranslator]:
+    """Install the .qm for ``language`` (``zh_CN``) and Qt's own (qtbase: the buttons of message boxes, the file
+    dialog); English needs none. Installing sends every widget a LanguageChange event, on which the window
+    re-translates itself (workbench.gui.i18n). Returns the workbench's translator installed."""
+    from PySide6.QtCore import QCoreApplication, QLibraryInfo, Qt
+
+    app = app or QApplication.instance()
+    for old in getattr(app, "_workbench_translators", ()):
+        app.removeTranslator(old)
+    app._workbench_translators = []
+    app._workbench_translator = None
+    language = language if language in LANGUAGES and not language.startswith("en") else "en"
+    app.setProperty("workbenchLanguage", language)
+    # A native file dialog speaks the system's language; Qt's own speaks the one chosen here.
+    QCoreApplication.setAttribute(Qt.AA_DontUseNativeDialogs, language != system_language())
+    if language == "en":
+        return None
+    qt_file = Path(QLibraryInfo.path(QLibraryInfo.TranslationsPath)) / f"qtbase_{language}.qm"
+    if qt_file.is_file():
+        qt_translator = _load_translator(app, qt_file.read_bytes())
+        if qt_translator is not None:
+            app.installTranslator(qt_translator)
+            app._workbench_translators.append(qt_translator)
+    node = resource("translations", f"workbench_{language}.qm")
+    translator = _load_translator(app, node.read_bytes()) if node.is_file() else None
+    if translator is not None:
         app.installTranslator(translator)
+        app._workbench_translators.append(translator)
         app._workbench_translator = translator
-        return translator
-    return None
+    return translator
 
 
 def system_language() -> str:

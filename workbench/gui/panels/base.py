@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -32,8 +32,11 @@ IDLE, RUNNING, DONE, FAILED = "idle", "running", "done", "failed"
 
 
 def show_error(parent: Optional[QWidget], title: str, message: str) -> QMessageBox:
-    """A window-modal message box that does not block (``open()``), so jobs and tests keep running."""
-    box = QMessageBox(QMessageBox.Warning, title, message, QMessageBox.Ok, parent)
+    """A window-modal message box that does not block (``open()``), so jobs and tests keep running. Engine messages
+    in ``message`` are shown in the GUI's language (workbench.gui.i18n.engine; English where none matches)."""
+    from workbench.gui.i18n import engine
+
+    box = QMessageBox(QMessageBox.Warning, title, engine.translate(message), QMessageBox.Ok, parent)
     box.setObjectName("errorBox")
     box.setAttribute(Qt.WA_DeleteOnClose)
     box.setTextInteractionFlags(Qt.TextSelectableByMouse)
@@ -139,6 +142,17 @@ class PanelBase(QWidget):
         reset = getattr(api_state, "modelReset", None)
         if reset is not None:
             reset.connect(self.model_reset)
+
+    def changeEvent(self, event):  # noqa: N802 - Qt API
+        if event.type() == QEvent.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        """Every text of the panel in the installed language, in place (values, tables and results stay)."""
+        from workbench.gui import i18n
+
+        i18n.retranslate_tree(self)
 
     def model_reset(self) -> None:
         """A new model was opened: this step's earlier output no longer belongs to the current model."""
@@ -297,7 +311,9 @@ class PanelBase(QWidget):
             # the checkmark stays while the earlier run's file exists; the traceback is in the job's Details…
             self.set_step_state(DONE if self.artifact_exists() else FAILED)
             first = next((ln for ln in str(message).splitlines() if ln.strip()), str(message))
-            self.log(QCoreApplication.translate("PanelBase", "Failed: {0}: {1}").format(name, first))
+            from workbench.gui.i18n import engine
+
+            self.log(QCoreApplication.translate("PanelBase", "Failed: {0}: {1}").format(name, engine.translate(first)))
             show_error(self, QCoreApplication.translate("PanelBase", "{0} failed").format(name), message)
             self.jobDone.emit(self.step, False)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
-from PySide6.QtCore import Qt, QThread, Signal
+from PySide6.QtCore import QEvent, Qt, QThread, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox,
                                QHBoxLayout, QHeaderView, QLabel, QPushButton, QSpinBox, QSplitter, QTableWidget,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDia
 
 from workbench.core.jobs import CancelToken
 from workbench.gui.charts import BenchCharts
+from workbench.gui.i18n.engine import translate as engine_text
 
 BATCH_INTERVAL_S = 0.05
 DEFAULT_WARMUP = 10
@@ -184,7 +185,7 @@ class BenchPanel(QWidget):
         cuda_item = self.provider.model().item(1)
         cuda_item.setEnabled(ok)
         cuda_item.setToolTip(why)
-        self.provider.setToolTip("CUDA: " + why)
+        self.provider.setToolTip(self.tr("CUDA: {0}").format(why))
 
     # -- layout ----------------------------------------------------------------------------------------------------
     def _build(self) -> None:
@@ -192,35 +193,35 @@ class BenchPanel(QWidget):
         self.provider.addItem("CPU", "cpu")
         self.provider.addItem("CUDA", "cuda")
         self._cuda_checked = False  # onnxruntime is imported when the panel is first shown, not at start-up
-        self.batch = self._spin(1, 4096, 1, "Batch size of the example inputs")
-        self.sequence = self._spin(1, 1 << 16, 128, "Sequence length (text models)")
-        self.iterations = self._spin(1, 1_000_000, 200, "Timed runs per variant (after warm-up)")
-        self.warmup = self._spin(0, 10_000, DEFAULT_WARMUP, "Untimed runs before timing")
-        self.threads = self._spin(0, 1024, 0, "Intra-op threads (0: the runtime's default)")
-        self.threads.setSpecialValueText("default")
+        self.batch = self._spin(1, 4096, 1, self.tr("Batch size of the example inputs"))
+        self.sequence = self._spin(1, 1 << 16, 128, self.tr("Sequence length (text models)"))
+        self.iterations = self._spin(1, 1_000_000, 200, self.tr("Timed runs per variant (after warm-up)"))
+        self.warmup = self._spin(0, 10_000, DEFAULT_WARMUP, self.tr("Untimed runs before timing"))
+        self.threads = self._spin(0, 1024, 0, self.tr("Intra-op threads (0: the runtime's default)"))
+        self.threads.setSpecialValueText(self.tr("default"))
         form = QFormLayout()
-        form.addRow("Provider", self.provider)
-        form.addRow("Batch", self.batch)
-        form.addRow("Sequence", self.sequence)
-        form.addRow("Iterations", self.iterations)
-        form.addRow("Warm-up", self.warmup)
-        form.addRow("Threads", self.threads)
-        self.variant_box = QGroupBox("Variants")
+        form.addRow(self.tr("Provider"), self.provider)
+        form.addRow(self.tr("Batch"), self.batch)
+        form.addRow(self.tr("Sequence"), self.sequence)
+        form.addRow(self.tr("Iterations"), self.iterations)
+        form.addRow(self.tr("Warm-up"), self.warmup)
+        form.addRow(self.tr("Threads"), self.threads)
+        self.variant_box = QGroupBox(self.tr("Variants"))
         self.variant_layout = QVBoxLayout(self.variant_box)
         self.checks: dict[str, QCheckBox] = {}
-        self.run_button = QPushButton("Run")
+        self.run_button = QPushButton(self.tr("Run"))
         self.run_button.clicked.connect(self.run)
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton(self.tr("Cancel"))
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel)
-        self.save_button = QPushButton("Save charts as PNG…")
+        self.save_button = QPushButton(self.tr("Save charts as PNG…"))
         self.save_button.clicked.connect(lambda: self.save_charts())
-        self.cli_button = QPushButton("Copy as CLI command")
+        self.cli_button = QPushButton(self.tr("Copy as CLI command"))
         self.cli_button.clicked.connect(self.copy_cli)
-        self.log_scale = QCheckBox("Logarithmic latency axis")
-        self.log_scale.setToolTip("Read fast and slow variants on one chart")
+        self.log_scale = QCheckBox(self.tr("Logarithmic latency axis"))
+        self.log_scale.setToolTip(self.tr("Read fast and slow variants on one chart"))
         self.log_scale.toggled.connect(lambda on: self.charts.latency.set_log_y(on))
-        self.status = QLabel("Ready")
+        self.status = QLabel(self.tr("Ready"))
         self.status.setWordWrap(True)
         side = QVBoxLayout()
         side.addLayout(form)
@@ -236,7 +237,7 @@ class BenchPanel(QWidget):
 
         self.charts = BenchCharts()
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setHorizontalHeaderLabels(self.column_titles())
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         header = self.table.horizontalHeader()
@@ -252,6 +253,26 @@ class BenchPanel(QWidget):
         layout = QHBoxLayout(self)
         layout.addWidget(side_widget)
         layout.addWidget(right, 1)
+
+    def column_titles(self) -> list:
+        """The summary table's headers in the GUI's language (COLUMNS are their English texts)."""
+        titles = {"Variant": self.tr("Variant"), "Provider": self.tr("Provider"), "p50 ms": self.tr("p50 ms"),
+                  "p95 ms": self.tr("p95 ms"), "p99 ms": self.tr("p99 ms"), "mean ms": self.tr("mean ms"),
+                  "std ms": self.tr("std ms"), "throughput /s": self.tr("throughput /s"),
+                  "peak RSS MB": self.tr("peak RSS MB"), "GPU peak MB": self.tr("GPU peak MB"), "runs": self.tr("runs")}
+        return [titles.get(c, c) for c in COLUMNS]
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        """Every text in the installed language, in place: settings, variants, results and charts stay."""
+        from workbench.gui import i18n
+
+        i18n.retranslate_tree(self)
+        self.table.setHorizontalHeaderLabels(self.column_titles())
 
     @staticmethod
     def _spin(lo: int, hi: int, value: int, tip: str) -> QSpinBox:
@@ -289,7 +310,7 @@ class BenchPanel(QWidget):
             self.variant_layout.addWidget(box)
             self.checks[v.name] = box
         if not variants:
-            box = QCheckBox("(load a model first)")
+            box = QCheckBox(self.tr("(load a model first)"))
             box.setEnabled(False)
             self.variant_layout.addWidget(box)
             self.checks[""] = box
@@ -352,7 +373,7 @@ class BenchPanel(QWidget):
         for v in variants:
             allowed = allow(self, self.state, v.path) if v.kind == TORCH else False
             if allowed is None:
-                self.status.setText(f"{v.name} left out: {v.path} is a program and was not allowed to run")
+                self.status.setText(self.tr("{0} left out: {1} is a program and was not allowed to run").format(v.name, v.path))
                 continue
             out.append(dataclasses.replace(v, trust_code=True) if allowed else v)
         return out
@@ -360,7 +381,7 @@ class BenchPanel(QWidget):
     def cancel(self) -> None:
         if self.worker is not None:
             self.worker.cancel()
-            self.status.setText("Cancelling…")
+            self.status.setText(self.tr("Cancelling…"))
 
     def shutdown(self, timeout_ms: int = 10_000) -> None:
         """Cancel a running benchmark and wait for its thread."""
@@ -371,12 +392,12 @@ class BenchPanel(QWidget):
     def _on_started(self, name: str) -> None:
         self.counts[name] = 0
         self.charts.add_series(name)
-        self.status.setText(f"{name}: loading and warm-up…")
+        self.status.setText(self.tr("{0}: loading and warm-up…").format(name))
 
     def _on_samples(self, name: str, samples: list) -> None:
         self.charts.feed(name, samples)
         self.counts[name] = self.counts.get(name, 0) + len(samples)
-        self.status.setText(f"{name}: run {self.counts[name]}/{self.iterations.value()}")
+        self.status.setText(self.tr("{0}: run {1}/{2}").format(name, self.counts[name], self.iterations.value()))
 
     def _on_finished(self, name: str, result) -> None:
         self.results.append(result)
@@ -388,17 +409,17 @@ class BenchPanel(QWidget):
         row = self.table.rowCount()
         self.table.insertRow(row)
         self.table.setItem(row, 0, QTableWidgetItem(name))
-        failed = QTableWidgetItem(f"failed: {message}")
+        failed = QTableWidgetItem(self.tr("failed: {0}").format(engine_text(message)))
         failed.setToolTip(message)
         self.table.setItem(row, 1, failed)
         self.table.setSpan(row, 1, 1, len(COLUMNS) - 1)
 
     def _on_done(self, cancelled: bool) -> None:
         self.charts.redraw()
-        done = f"{len(self.results)} variant(s) done"
+        done = self.tr("{0} variant(s) done").format(len(self.results))
         if self.failures:
-            done += f", {len(self.failures)} failed"
-        self.status.setText(("Cancelled: " if cancelled else "Finished: ") + done)
+            done = self.tr("{0}, {1} failed").format(done, len(self.failures))
+        self.status.setText((self.tr("Cancelled: {0}") if cancelled else self.tr("Finished: {0}")).format(done))
         worker, self.worker = self.worker, None
         if worker is not None:
             worker.wait(2000)
@@ -434,7 +455,8 @@ class BenchPanel(QWidget):
 
     def save_charts(self, path: Optional[str] = None) -> Optional[str]:
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Save charts as PNG", "benchmark.png", "PNG image (*.png)")
+            path, _ = QFileDialog.getSaveFileName(self, self.tr("Save charts as PNG"), "benchmark.png",
+                                                  self.tr("PNG image (*.png)"))
             if not path:
                 return None
         return self.charts.save_png(path)
@@ -463,5 +485,5 @@ class BenchPanel(QWidget):
     def copy_cli(self) -> str:
         self.last_cli = self.cli_command()
         QGuiApplication.clipboard().setText(self.last_cli)
-        self.status.setText("Copied: " + self.last_cli)
+        self.status.setText(self.tr("Copied: {0}").format(self.last_cli))
         return self.last_cli

@@ -9,10 +9,12 @@ from __future__ import annotations
 import html
 from typing import Optional
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QEvent, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (QLabel, QLineEdit, QListView, QSplitter, QStackedWidget, QTextBrowser, QVBoxLayout,
                                QWidget)
+
+from workbench.gui.i18n.engine import translate as engine_text
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -51,11 +53,11 @@ class GraphPanel(QWidget):
 
     def _build(self) -> None:
         self.stack = QStackedWidget()
-        self.placeholder = QLabel("No ONNX model yet: export or open one to see its graph.")
+        self.placeholder = QLabel(self.tr("No ONNX model yet: export or open one to see its graph."))
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.stack.addWidget(self.placeholder)
         self.filter = QLineEdit()
-        self.filter.setPlaceholderText("Filter nodes by name or op type")
+        self.filter.setPlaceholderText(self.tr("Filter nodes by name or op type"))
         self.filter.setClearButtonEnabled(True)
         self.model = QStandardItemModel(self)
         self.proxy = QSortFilterProxyModel(self)
@@ -69,7 +71,7 @@ class GraphPanel(QWidget):
         self.count_label = QLabel("")
         self.info = QTextBrowser()
         self.info.setOpenExternalLinks(False)
-        self.info.setPlaceholderText("Select a node in the graph or the list.")
+        self.info.setPlaceholderText(self.tr("Select a node in the graph or the list."))
         side = QSplitter(Qt.Orientation.Vertical)
         top = QWidget()
         top_layout = QVBoxLayout(top)
@@ -90,6 +92,22 @@ class GraphPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
 
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
+
+    def retranslate(self) -> None:
+        """Texts in the installed language, in place: the model, its node list and the selection stay."""
+        from workbench.gui import i18n
+
+        i18n.retranslate_tree(self)
+        suffix = i18n.live_text(getattr(self, "_count_suffix", "")) if self.model_path else ""
+        if self.model_path:
+            self._update_count(suffix)
+        if self.details:
+            self._show_details(self.details)
+
     # -- public API ------------------------------------------------------------------------------------------------
     def open_model(self, path: str) -> None:
         """List the nodes of ``path`` now and show it in Netron (at once when visible, else when first shown: a
@@ -105,14 +123,14 @@ class GraphPanel(QWidget):
             self._open_view()
         else:
             self._view_pending = True
-            self._update_count(" · the graph opens when shown")
+            self._update_count(self.tr(" · the graph opens when shown"))
 
     def _open_view(self) -> None:
         self._view_pending = False
         view = self._ensure_view()
         view.open_model(self.model_path, self.index)
         self.stack.setCurrentWidget(view)
-        self._update_count(" · loading graph…")
+        self._update_count(self.tr(" · loading graph…"))
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().showEvent(event)
@@ -171,7 +189,7 @@ class GraphPanel(QWidget):
             except Exception as err:  # noqa: BLE001 - a file ONNX cannot read must not break the window
                 first = next((ln for ln in str(err).splitlines() if ln.strip()), type(err).__name__)
                 self.model.clear()
-                self.placeholder.setText(f"Cannot show {path}:\n{first}")
+                self.placeholder.setText(self.tr("Cannot show {0}:\n{1}").format(path, engine_text(first)))
                 self.stack.setCurrentWidget(self.placeholder)
             return
         if self.view is not None:
@@ -189,7 +207,9 @@ class GraphPanel(QWidget):
     def _update_count(self, suffix: str = "") -> None:
         total = self.model.rowCount()
         shown = self.proxy.rowCount()
-        text = f"{total} nodes" if shown == total else f"{shown} of {total} nodes"
+        text = self.tr("{0} nodes").format(total) if shown == total else \
+            self.tr("{0} of {1} nodes").format(shown, total)
+        self._count_suffix = suffix
         self.count_label.setText(text + suffix)
 
     def _on_ready(self) -> None:
@@ -251,9 +271,10 @@ class GraphPanel(QWidget):
         if not div or div.get("node") != d.get("name"):
             return ""
         e = html.escape
+        divergence_title = self.tr("First divergence from PyTorch")
         rows = "".join(f"<tr><td>{e(i['name'])}</td><td>{e(i.get('module') or '')}</td>"
                        f"<td>{i['max_rel_diff']:.3g}</td><td>{i['cosine']:.8f}</td></tr>" for i in div["inputs"])
-        return (f"<h4 style='color:#b00'>First divergence from PyTorch</h4>"
+        return (f"<h4 style='color:#b00'>{divergence_title}</h4>"
                 f"<div>module <tt>{e(div.get('module') or '')}</tt>: max rel diff {div['max_rel_diff']:.3g}, max "
                 f"abs diff {div['max_abs_diff']:.3g}, cosine {div['cosine']:.8f}</div>"
                 f"<table cellspacing='4'><tr><th>its inputs</th><th>module</th><th>max rel</th><th>cosine</th></tr>"
@@ -269,6 +290,8 @@ class GraphPanel(QWidget):
 
     def details_html(self, d: dict) -> str:
         e = html.escape
+        attributes_title, metadata_title = self.tr("Attributes"), self.tr("Metadata")
+        difference_title = self.tr("Difference against PyTorch")
         parts = [f"<h3 style='margin:0'>{e(d.get('op_type', ''))}</h3>",
                  f"<div style='color:#555'>{e(d.get('name', ''))}"
                  f"{' · ' + e(d['domain']) if d.get('domain') not in (None, '', 'ai.onnx') else ''}</div>"]
@@ -278,15 +301,15 @@ class GraphPanel(QWidget):
         attrs = d.get("attributes") or {}
         if attrs:
             rows = "".join(f"<tr><td><b>{e(k)}</b></td><td>{e(_fmt(v))}</td></tr>" for k, v in attrs.items())
-            parts.append(f"<h4>Attributes</h4><table cellspacing='2'>{rows}</table>")
-        for title, key in (("Inputs", "inputs"), ("Outputs", "outputs")):
+            parts.append(f"<h4>{attributes_title}</h4><table cellspacing='2'>{rows}</table>")
+        for title, key in ((self.tr("Inputs"), "inputs"), (self.tr("Outputs"), "outputs")):
             rows = "".join(f"<tr><td>{e(t['name'])}</td><td style='color:#555'>{e(t.get('dtype') or '')}</td>"
                            f"<td><tt>{e(_shape_text(t.get('shape')))}</tt></td></tr>" for t in d.get(key, []))
             parts.append(f"<h4>{title}</h4><table cellspacing='2'>{rows or '<tr><td>none</td></tr>'}</table>")
         metadata = d.get("metadata") or {}  # the file's own metadata; the exporter's bookkeeping is left out
         if metadata:
             rows = "".join(f"<tr><td><b>{e(k)}</b></td><td>{e(_fmt(v))}</td></tr>" for k, v in metadata.items())
-            parts.append(f"<h4>Metadata</h4><table cellspacing='2'>{rows}</table>")
+            parts.append(f"<h4>{metadata_title}</h4><table cellspacing='2'>{rows}</table>")
         parts.append(self._divergence_html(d))
         diffs = self.validation_for(d)
         if diffs:
@@ -294,7 +317,7 @@ class GraphPanel(QWidget):
                 f"<tr><td>{e(x.name)}</td><td>{x.max_abs_diff:.3g}</td><td>{x.max_rel_diff:.3g}</td>"
                 f"<td>{x.cosine:.8f}</td><td style='color:{'#080' if x.passed else '#b00'}'>"
                 f"{'pass' if x.passed else 'FAIL'}</td></tr>" for x in diffs)
-            parts.append("<h4>Difference against PyTorch</h4><table cellspacing='4'><tr><th>output</th>"
+            parts.append(f"<h4>{difference_title}</h4><table cellspacing='4'><tr><th>output</th>"
                          f"<th>max abs</th><th>max rel</th><th>cosine</th><th></th></tr>{rows}</table>")
         elif getattr(self.state, "validation", None) is not None:
             parts.append("<p style='color:#666'>The validation compared only the model's outputs; none of them "

@@ -36,6 +36,13 @@ class SensitivityTableModel(QAbstractTableModel):
         self._headers = [self.tr("Node"), self.tr("Op"), self.tr("Sensitivity (cosine drop)"), self.tr("Weights"),
                          self.tr("Kept fp32")]
 
+    def retranslate(self) -> None:
+        """Headers in the installed language (a live language switch)."""
+        from workbench.gui.i18n import live_text
+
+        self._headers = [live_text(h) for h in self._headers]
+        self.headerDataChanged.emit(Qt.Horizontal, 0, len(self._headers) - 1)
+
     def set_rows(self, rows: list) -> None:
         self.beginResetModel()
         self._rows = [dict(r) for r in rows]

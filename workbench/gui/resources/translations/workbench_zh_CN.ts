@@ -4,25 +4,25 @@
 <context>
     <name />
     <message>
-        <location filename="../../panels/sensitivity_view.py" line="157" />
+        <location filename="../../panels/sensitivity_view.py" line="164" />
         <source>Min cosine {0} ({1}): plain int8 {2:.6f} → {3:.6f}; {4} node(s) kept in fp32.</source>
-        <translation type="unfinished" />
+        <translation>最小余弦相似度 {0}（{1}）：纯 int8 {2:.6f} → {3:.6f}；{4} 个节点保留为 fp32。</translation>
     </message>
     <message>
-        <location filename="../../panels/sensitivity_view.py" line="161" />
+        <location filename="../../panels/sensitivity_view.py" line="168" />
         <source>Size {0} → {1}.</source>
-        <translation type="unfinished" />
+        <translation>大小 {0} → {1}。</translation>
     </message>
     <message>
-        <location filename="../../panels/sensitivity_view.py" line="163" />
+        <location filename="../../panels/sensitivity_view.py" line="170" />
         <source>Latency p50 {0:.3f} → {1:.3f} ms ({2:.2f}×, CPU).</source>
-        <translation type="unfinished" />
+        <translation>延迟 p50 {0:.3f} → {1:.3f} 毫秒（{2:.2f}×，CPU）。</translation>
     </message>
     <message>
         <location filename="../../trust.py" line="34" />
         <source>Trust</source>
         <comment>Run the code in {0}?</comment>
-        <translation type="unfinished" />
+        <translation>信任</translation>
     </message>
     <message>
         <location filename="../../trust.py" line="35" />
@@ -32,7 +32,7 @@
 {2}
 
 Run it? Only do this for files you trust (the command line needs --trust-code).</comment>
-        <translation type="unfinished" />
+        <translation>信任</translation>
     </message>
 </context>
 <context>
@@ -61,6 +61,230 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
         <location filename="../../panels/chat_panel.py" line="135" />
         <source>✗ differs at token {0} ({1:.0%} same as PyTorch)</source>
         <translation>✗ 从第 {0} 个词元起不同（与 PyTorch {1:.0%} 一致）</translation>
+    </message>
+</context>
+<context>
+    <name>BenchPanel</name>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="98" />
+        <source>CUDA: {0}</source>
+        <translation>CUDA：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="106" />
+        <source>Batch size of the example inputs</source>
+        <translation>示例输入的批大小</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="107" />
+        <source>Sequence length (text models)</source>
+        <translation>序列长度（文本模型）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="108" />
+        <source>Timed runs per variant (after warm-up)</source>
+        <translation>每个版本的计时运行次数（预热之后）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="109" />
+        <source>Untimed runs before timing</source>
+        <translation>计时前不计时的预热运行次数</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="110" />
+        <source>Intra-op threads (0: the runtime's default)</source>
+        <translation>算子内线程数（0：使用运行时的默认值）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="111" />
+        <source>default</source>
+        <translation>默认</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="113" />
+        <location filename="../../panels/bench_panel.py" line="181" />
+        <source>Provider</source>
+        <translation>执行提供程序</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="114" />
+        <source>Batch</source>
+        <translation>批大小</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="115" />
+        <source>Sequence</source>
+        <translation>序列长度</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="116" />
+        <source>Iterations</source>
+        <translation>迭代次数</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="117" />
+        <source>Warm-up</source>
+        <translation>预热</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="118" />
+        <source>Threads</source>
+        <translation>线程数</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="119" />
+        <source>Variants</source>
+        <translation>量化版本</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="122" />
+        <source>Run</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="124" />
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="127" />
+        <source>Save charts as PNG…</source>
+        <translation>将图表保存为 PNG…</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="129" />
+        <source>Copy as CLI command</source>
+        <translation>复制为命令行</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="131" />
+        <source>Logarithmic latency axis</source>
+        <translation>对数延迟坐标轴</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="132" />
+        <source>Read fast and slow variants on one chart</source>
+        <translation>在同一张图上看清快慢不同的版本</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="134" />
+        <source>Ready</source>
+        <translation>就绪</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="181" />
+        <source>Variant</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="181" />
+        <source>p50 ms</source>
+        <translation>p50（毫秒）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="182" />
+        <source>p95 ms</source>
+        <translation>p95（毫秒）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="182" />
+        <source>p99 ms</source>
+        <translation>p99（毫秒）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="182" />
+        <source>mean ms</source>
+        <translation>平均（毫秒）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="183" />
+        <source>std ms</source>
+        <translation>标准差（毫秒）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="183" />
+        <source>throughput /s</source>
+        <translation>吞吐量（每秒）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="184" />
+        <source>peak RSS MB</source>
+        <translation>峰值 RSS（MB）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="184" />
+        <source>GPU peak MB</source>
+        <translation>GPU 峰值（MB）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="184" />
+        <source>runs</source>
+        <translation>运行次数</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="235" />
+        <source>(load a model first)</source>
+        <translation>（请先加载模型）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="294" />
+        <source>{0} left out: {1} is a program and was not allowed to run</source>
+        <translation>已跳过 {0}：{1} 是程序，未被允许运行</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="333" />
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="351" />
+        <source>{0}: loading and warm-up…</source>
+        <translation>{0}：正在加载并预热…</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="356" />
+        <source>{0}: run {1}/{2}</source>
+        <translation>{0}：第 {1}/{2} 次运行</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="378" />
+        <source>failed: {0}</source>
+        <translation>失败：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="392" />
+        <source>{0} variant(s) done</source>
+        <translation>已完成 {0} 个版本</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="394" />
+        <source>{0}, {1} failed</source>
+        <translation>{0}，{1} 个失败</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="395" />
+        <source>Cancelled: {0}</source>
+        <translation>已取消：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="395" />
+        <source>Finished: {0}</source>
+        <translation>已完成：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="433" />
+        <source>Save charts as PNG</source>
+        <translation>将图表保存为 PNG</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="434" />
+        <source>PNG image (*.png)</source>
+        <translation>PNG 图片 (*.png)</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="463" />
+        <source>Copied: {0}</source>
+        <translation>已复制：{0}</translation>
     </message>
 </context>
 <context>
@@ -561,6 +785,81 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
     </message>
 </context>
 <context>
+    <name>GraphPanel</name>
+    <message>
+        <location filename="../../panels/graph_panel.py" line="56" />
+        <source>No ONNX model yet: export or open one to see its graph.</source>
+        <translation>还没有 ONNX 模型：导出或打开一个模型即可查看其计算图。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/graph_panel.py" line="60" />
+        <source>Filter nodes by name or op type</source>
+        <translation>按名称或算子类型筛选节点</translation>
+    </message>
+    <message>
+        <location filename="../../panels/graph_panel.py" line="74" />
+        <source>Select a node in the graph or the list.</source>
+        <translation>在计算图或列表中选择一个节点。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/graph_panel.py" line="126" />
+        <source> · the graph opens when shown</source>
+        <translation> · 显示时打开计算图</translation>
+    </message>
+    <message>
+        <location filename="../../panels/graph_panel.py" line="133" />
+        <source> · loading graph…</source>
+        <translation> · 正在加载计算图…</translation>
+    </message>
+    <message>
+        <location filename="../../panels/graph_panel.py" line="192" />
+        <source>Cannot show {0}:
+{1}</source>
+        <translation>无法显示 {0}：
+{1}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/graph_panel.py" line="210" />
+        <source>{0} nodes</source>
+        <translation>{0} 个节点</translation>
+    </message>
+    <message>
+        <location filename="../../panels/graph_panel.py" line="211" />
+        <source>{0} of {1} nodes</source>
+        <translation>{0} / {1} 个节点</translation>
+    </message>
+    <message>
+        <location filename="../../panels/graph_panel.py" line="274" />
+        <source>First divergence from PyTorch</source>
+        <translation>与 PyTorch 的第一处偏差</translation>
+    </message>
+    <message>
+        <location filename="../../panels/graph_panel.py" line="293" />
+        <source>Attributes</source>
+        <translation>属性</translation>
+    </message>
+    <message>
+        <location filename="../../panels/graph_panel.py" line="293" />
+        <source>Metadata</source>
+        <translation>元数据</translation>
+    </message>
+    <message>
+        <location filename="../../panels/graph_panel.py" line="294" />
+        <source>Difference against PyTorch</source>
+        <translation>与 PyTorch 的差异</translation>
+    </message>
+    <message>
+        <location filename="../../panels/graph_panel.py" line="305" />
+        <source>Inputs</source>
+        <translation>输入</translation>
+    </message>
+    <message>
+        <location filename="../../panels/graph_panel.py" line="305" />
+        <source>Outputs</source>
+        <translation>输出</translation>
+    </message>
+</context>
+<context>
     <name>JobRowWidget</name>
     <message>
         <location filename="../../docks.py" line="60" />
@@ -639,6 +938,44 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
         <location filename="../../docks.py" line="184" />
         <source>Idle</source>
         <translation>空闲</translation>
+    </message>
+</context>
+<context>
+    <name>LiveChart</name>
+    <message>
+        <location filename="../../charts.py" line="331" />
+        <source>Latency per iteration</source>
+        <translation>每次迭代的延迟</translation>
+    </message>
+    <message>
+        <location filename="../../charts.py" line="332" />
+        <source>iteration</source>
+        <translation>迭代</translation>
+    </message>
+    <message>
+        <location filename="../../charts.py" line="332" />
+        <source>latency (ms)</source>
+        <translation>延迟（毫秒）</translation>
+    </message>
+    <message>
+        <location filename="../../charts.py" line="333" />
+        <source>pale: runs · solid: p50 · dashed: p95, rolling {0}</source>
+        <translation>浅色：每次运行 · 实线：p50 · 虚线：p95，滚动窗口 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../charts.py" line="384" />
+        <source>Memory</source>
+        <translation>内存</translation>
+    </message>
+    <message>
+        <location filename="../../charts.py" line="384" />
+        <source>time since start (s)</source>
+        <translation>开始后的时间（秒）</translation>
+    </message>
+    <message>
+        <location filename="../../charts.py" line="385" />
+        <source>solid: RSS, dashed: GPU</source>
+        <translation>实线：RSS，虚线：GPU</translation>
     </message>
 </context>
 <context>
@@ -1019,7 +1356,6 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
     </message>
     <message>
         <location filename="../../main_window.py" line="273" />
-        <location filename="../../main_window.py" line="547" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
@@ -1084,47 +1420,32 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
         <translation>清空列表</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="548" />
-        <source>The language changes the next time Model Workbench starts.</source>
-        <translation>界面语言将在下次启动模型工作台时切换。</translation>
-    </message>
-    <message>
-        <location filename="../../main_window.py" line="550" />
-        <source>Restart now</source>
-        <translation>立即重启</translation>
-    </message>
-    <message>
-        <location filename="../../main_window.py" line="551" />
-        <source>Later</source>
-        <translation>稍后</translation>
-    </message>
-    <message>
-        <location filename="../../main_window.py" line="575" />
+        <location filename="../../main_window.py" line="576" />
         <source>not installed</source>
         <translation>未安装</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="583" />
+        <location filename="../../main_window.py" line="584" />
         <source>Take a trained model to deployment: export, validate, optimize, quantize, benchmark.</source>
         <translation>把训练好的模型带到部署：导出、验证、优化、量化、基准测试。</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="587" />
+        <location filename="../../main_window.py" line="588" />
         <source>About Model Workbench</source>
         <translation>关于模型工作台</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="625" />
+        <location filename="../../main_window.py" line="626" />
         <source>Jobs are running</source>
         <translation>有任务正在运行</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="626" />
+        <location filename="../../main_window.py" line="627" />
         <source>{0} job(s) are still running. Cancel them and quit?</source>
         <translation>仍有 {0} 个任务在运行。要取消它们并退出吗？</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="644" />
+        <location filename="../../main_window.py" line="651" />
         <source>Some jobs did not stop in time.</source>
         <translation>部分任务未能及时停止。</translation>
     </message>
@@ -1134,17 +1455,17 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
     <message>
         <location filename="../../panels/quantize_options.py" line="79" />
         <source>default: {0}</source>
-        <translation type="unfinished" />
+        <translation>默认：{0}</translation>
     </message>
     <message>
         <location filename="../../panels/quantize_options.py" line="80" />
         <source>The variant's file-name part in a recipe run: quantized/model.NAME.onnx</source>
-        <translation type="unfinished" />
+        <translation>配方运行时该版本文件名中的部分：quantized/model.NAME.onnx</translation>
     </message>
     <message>
         <location filename="../../panels/quantize_options.py" line="81" />
         <source>Name:</source>
-        <translation type="unfinished" />
+        <translation>名称：</translation>
     </message>
     <message>
         <location filename="../../panels/quantize_options.py" line="83" />
@@ -1154,32 +1475,32 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
     <message>
         <location filename="../../panels/quantize_options.py" line="90" />
         <source>Weights per quantization block: a power of two from 16 up</source>
-        <translation type="unfinished" />
+        <translation>每个量化块的权重数：16 及以上的 2 的幂</translation>
     </message>
     <message>
         <location filename="../../panels/quantize_options.py" line="91" />
         <source>Block size:</source>
-        <translation type="unfinished" />
+        <translation>块大小：</translation>
     </message>
     <message>
         <location filename="../../panels/quantize_options.py" line="95" />
         <source>rtn: round to nearest; hqq: half-quadratic (asymmetric); gptq: error-correcting, needs calibration data</source>
-        <translation type="unfinished" />
+        <translation>rtn：就近取整；hqq：半二次量化（非对称）；gptq：误差补偿，需要校准数据</translation>
     </message>
     <message>
         <location filename="../../panels/quantize_options.py" line="98" />
         <source>Algorithm:</source>
-        <translation type="unfinished" />
+        <translation>算法：</translation>
     </message>
     <message>
         <location filename="../../panels/quantize_options.py" line="100" />
         <source>Symmetric (no zero point)</source>
-        <translation type="unfinished" />
+        <translation>对称（无零点）</translation>
     </message>
     <message>
         <location filename="../../panels/quantize_options.py" line="104" />
         <source>.txt of lines, or a folder of .npy/.npz</source>
-        <translation type="unfinished" />
+        <translation>按行书写的 .txt，或存放 .npy/.npz 的文件夹</translation>
     </message>
     <message>
         <location filename="../../panels/quantize_options.py" line="107" />
@@ -1194,67 +1515,67 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
     <message>
         <location filename="../../panels/quantize_options.py" line="113" />
         <source>Calibration data:</source>
-        <translation type="unfinished" />
+        <translation>校准数据：</translation>
     </message>
     <message>
         <location filename="../../panels/quantize_options.py" line="115" />
         <source>default: the model's folder</source>
-        <translation type="unfinished" />
+        <translation>默认：模型所在文件夹</translation>
     </message>
     <message>
         <location filename="../../panels/quantize_options.py" line="116" />
         <source>Folder with the tokenizer for a .txt calibration file (the command line's --tokenizer; recipes use the source's)</source>
-        <translation type="unfinished" />
+        <translation>用于 .txt 校准文件的分词器所在文件夹（即命令行的 --tokenizer；配方使用来源模型的分词器）</translation>
     </message>
     <message>
         <location filename="../../panels/quantize_options.py" line="118" />
         <source>Tokenizer:</source>
-        <translation type="unfinished" />
+        <translation>分词器：</translation>
     </message>
     <message>
         <location filename="../../panels/quantize_options.py" line="122" />
         <source>How activation ranges are chosen from the calibration data</source>
-        <translation type="unfinished" />
+        <translation>如何根据校准数据确定激活值范围</translation>
     </message>
     <message>
         <location filename="../../panels/quantize_options.py" line="123" />
         <source>Calibration method:</source>
-        <translation type="unfinished" />
+        <translation>校准方法：</translation>
     </message>
     <message>
         <location filename="../../panels/quantize_options.py" line="128" />
         <source>Calibration samples:</source>
-        <translation type="unfinished" />
+        <translation>校准样本数：</translation>
     </message>
     <message>
         <location filename="../../panels/quantize_options.py" line="130" />
         <source>Min cosine:</source>
-        <translation type="unfinished" />
+        <translation>最小余弦相似度：</translation>
     </message>
     <message>
         <location filename="../../panels/quantize_options.py" line="134" />
         <source>limit</source>
-        <translation type="unfinished" />
+        <translation>限制</translation>
     </message>
     <message>
         <location filename="../../panels/quantize_options.py" line="135" />
         <source>Unticked: at most a quarter of the candidate nodes stay in float32</source>
-        <translation type="unfinished" />
+        <translation>不勾选时：最多四分之一的候选节点保留为 float32</translation>
     </message>
     <message>
         <location filename="../../panels/quantize_options.py" line="142" />
         <source>Max nodes in fp32:</source>
-        <translation type="unfinished" />
+        <translation>fp32 节点数上限：</translation>
     </message>
     <message>
         <location filename="../../panels/quantize_options.py" line="145" />
         <source>default operators, e.g. MatMul, Gemm</source>
-        <translation type="unfinished" />
+        <translation>默认算子，例如 MatMul、Gemm</translation>
     </message>
     <message>
         <location filename="../../panels/quantize_options.py" line="146" />
         <source>Operator types:</source>
-        <translation type="unfinished" />
+        <translation>算子类型：</translation>
     </message>
     <message>
         <location filename="../../panels/quantize_options.py" line="148" />
@@ -1269,17 +1590,17 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
     <message>
         <location filename="../../panels/quantize_options.py" line="165" />
         <source>require</source>
-        <translation type="unfinished" />
+        <translation>强制</translation>
     </message>
     <message>
         <location filename="../../panels/quantize_options.py" line="171" />
         <source>off</source>
-        <translation type="unfinished" />
+        <translation>关闭</translation>
     </message>
     <message>
         <location filename="../../panels/quantize_options.py" line="172" />
         <source>int8 dynamic keeps the most sensitive nodes in float32 until the fidelity cosine reaches this floor. Unticked: aims for 0.99 and keeps plain int8 if it cannot; ticked: required (the job fails if it cannot be reached); 0 = off.</source>
-        <translation type="unfinished" />
+        <translation>int8 动态量化会把最敏感的节点保留为 float32，直到保真度余弦相似度达到此下限。不勾选：以 0.99 为目标，达不到则保留纯 int8；勾选：强制要求（达不到时任务失败）；0 = 关闭。</translation>
     </message>
     <message>
         <location filename="../../panels/quantize_options.py" line="194" />
@@ -1422,109 +1743,113 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>PanelBase</name>
     <message>
-        <location filename="../../panels/base.py" line="46" />
+        <location filename="../../panels/base.py" line="50" />
         <source>Replace existing files?</source>
-        <translation type="unfinished" />
+        <translation>替换已有文件？</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="47" />
+        <location filename="../../panels/base.py" line="51" />
         <source>These files already exist and will be replaced:
 
 {0}
 
 Replace them?</source>
-        <translation type="unfinished" />
+        <translation>以下文件已存在，将被替换：
+
+{0}
+
+要替换吗？</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="178" />
+        <location filename="../../panels/base.py" line="193" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="182" />
-        <location filename="../../panels/base.py" line="223" />
+        <location filename="../../panels/base.py" line="197" />
+        <location filename="../../panels/base.py" line="238" />
         <source>Copy as CLI command</source>
         <translation>复制为命令行</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="183" />
+        <location filename="../../panels/base.py" line="198" />
         <source>Put the equivalent `workbench` command line on the clipboard</source>
         <translation>将等效的 `workbench` 命令行复制到剪贴板</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="187" />
+        <location filename="../../panels/base.py" line="202" />
         <source>Save as recipe…</source>
         <translation>另存为配方…</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="188" />
+        <location filename="../../panels/base.py" line="203" />
         <source>Write these settings to a TOML recipe for `workbench run`</source>
         <translation>将这些设置写入 TOML 配方，供 `workbench run` 使用</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="226" />
+        <location filename="../../panels/base.py" line="241" />
         <source>Copied: {0}</source>
         <translation>已复制：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="227" />
+        <location filename="../../panels/base.py" line="242" />
         <source>Command copied to the clipboard</source>
         <translation>命令已复制到剪贴板</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="246" />
-        <location filename="../../panels/base.py" line="253" />
+        <location filename="../../panels/base.py" line="261" />
+        <location filename="../../panels/base.py" line="268" />
         <source>Save recipe</source>
         <translation>保存配方</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="247" />
+        <location filename="../../panels/base.py" line="262" />
         <source>Recipes (*.toml)</source>
         <translation>配方 (*.toml)</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="255" />
-        <location filename="../../panels/base.py" line="256" />
+        <location filename="../../panels/base.py" line="270" />
+        <location filename="../../panels/base.py" line="271" />
         <source>Recipe saved to {0}</source>
         <translation>配方已保存到 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="267" />
-        <source>Not started: {0} (its model is a program and was not allowed to run)</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <location filename="../../panels/base.py" line="272" />
-        <source>Not started: {0} (kept the existing files)</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
         <location filename="../../panels/base.py" line="282" />
+        <source>Not started: {0} (its model is a program and was not allowed to run)</source>
+        <translation>未启动：{0}（其模型是程序，未被允许运行）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/base.py" line="287" />
+        <source>Not started: {0} (kept the existing files)</source>
+        <translation>未启动：{0}（保留已有文件）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/base.py" line="297" />
         <source>Started: {0}</source>
         <translation>已开始：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="289" />
+        <location filename="../../panels/base.py" line="304" />
         <source>Could not show the result: {0}</source>
         <translation>无法显示结果：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="292" />
+        <location filename="../../panels/base.py" line="307" />
         <source>Finished: {0} ({1:.1f} s)</source>
         <translation>已完成：{0}（{1:.1f} 秒）</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="299" />
+        <location filename="../../panels/base.py" line="316" />
         <source>Failed: {0}: {1}</source>
         <translation>失败：{0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="300" />
+        <location filename="../../panels/base.py" line="317" />
         <source>{0} failed</source>
         <translation>{0} 失败</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="305" />
+        <location filename="../../panels/base.py" line="322" />
         <source>Cancelled: {0}</source>
         <translation>已取消：{0}</translation>
     </message>
@@ -1532,12 +1857,12 @@ Replace them?</source>
 <context>
     <name>PathEdit</name>
     <message>
-        <location filename="../../panels/base.py" line="85" />
+        <location filename="../../panels/base.py" line="89" />
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="100" />
+        <location filename="../../panels/base.py" line="104" />
         <source>Choose a path</source>
         <translation>选择路径</translation>
     </message>
@@ -1655,17 +1980,17 @@ Replace them?</source>
     <message>
         <location filename="../../panels/quantize_panel.py" line="172" />
         <source>Options of:</source>
-        <translation type="unfinished" />
+        <translation>选项：</translation>
     </message>
     <message>
         <location filename="../../panels/quantize_panel.py" line="375" />
         <source>Recipe: quantize mode {0} is not one the panel offers; left out</source>
-        <translation type="unfinished" />
+        <translation>配方：面板不提供量化模式 {0}，已忽略</translation>
     </message>
     <message>
         <location filename="../../panels/quantize_panel.py" line="377" />
         <source>Recipe: a second {0} variant ({1}) cannot be shown; the panel keeps the first</source>
-        <translation type="unfinished" />
+        <translation>配方：无法显示第二个 {0} 版本（{1}）；面板保留第一个</translation>
     </message>
     <message>
         <location filename="../../panels/quantize_panel.py" line="153" />
@@ -1715,7 +2040,7 @@ Replace them?</source>
     <message>
         <location filename="../../panels/quantize_panel.py" line="284" />
         <source>not started</source>
-        <translation type="unfinished" />
+        <translation>未开始</translation>
     </message>
     <message>
         <location filename="../../panels/quantize_panel.py" line="286" />
@@ -1817,17 +2142,17 @@ Replace them?</source>
     <message>
         <location filename="../../panels/report_panel.py" line="142" />
         <source>Kept the existing {0}: choose another output folder.</source>
-        <translation type="unfinished" />
+        <translation>已保留现有的 {0}：请选择其他输出文件夹。</translation>
     </message>
     <message>
         <location filename="../../panels/report_panel.py" line="158" />
         <source>Not started: the recipe's model is a program and was not allowed to run</source>
-        <translation type="unfinished" />
+        <translation>未启动：配方中的模型是程序，未被允许运行</translation>
     </message>
     <message>
         <location filename="../../panels/report_panel.py" line="162" />
         <source>Not started: the recipe would replace existing files</source>
-        <translation type="unfinished" />
+        <translation>未启动：配方将替换已有文件</translation>
     </message>
     <message>
         <location filename="../../panels/report_panel.py" line="164" />
@@ -1837,7 +2162,7 @@ Replace them?</source>
     <message>
         <location filename="../../panels/report_panel.py" line="180" />
         <source>the recipe sets trust_code = true</source>
-        <translation type="unfinished" />
+        <translation>配方设置了 trust_code = true</translation>
     </message>
     <message>
         <location filename="../../panels/report_panel.py" line="206" />
@@ -1855,200 +2180,225 @@ Replace them?</source>
     <message>
         <location filename="../../panels/sensitivity_view.py" line="36" />
         <source>Node</source>
-        <translation type="unfinished" />
+        <translation>节点</translation>
     </message>
     <message>
         <location filename="../../panels/sensitivity_view.py" line="36" />
         <source>Op</source>
-        <translation type="unfinished" />
+        <translation>算子</translation>
     </message>
     <message>
         <location filename="../../panels/sensitivity_view.py" line="36" />
         <source>Sensitivity (cosine drop)</source>
-        <translation type="unfinished" />
+        <translation>敏感度（余弦相似度下降）</translation>
     </message>
     <message>
         <location filename="../../panels/sensitivity_view.py" line="36" />
         <source>Weights</source>
-        <translation type="unfinished" />
+        <translation>权重</translation>
     </message>
     <message>
         <location filename="../../panels/sensitivity_view.py" line="37" />
         <source>Kept fp32</source>
-        <translation type="unfinished" />
+        <translation>保留 fp32</translation>
     </message>
     <message>
-        <location filename="../../panels/sensitivity_view.py" line="83" />
+        <location filename="../../panels/sensitivity_view.py" line="90" />
         <source>cosine {0:.6f} with only this node quantized</source>
-        <translation type="unfinished" />
+        <translation>仅量化此节点时余弦相似度为 {0:.6f}</translation>
     </message>
 </context>
 <context>
     <name>SensitivityWidget</name>
     <message>
-        <location filename="../../panels/sensitivity_view.py" line="103" />
+        <location filename="../../panels/sensitivity_view.py" line="110" />
         <source>Per-node sensitivity (int8)</source>
-        <translation type="unfinished" />
+        <translation>逐节点敏感度（int8）</translation>
     </message>
     <message>
-        <location filename="../../panels/sensitivity_view.py" line="123" />
+        <location filename="../../panels/sensitivity_view.py" line="130" />
         <source>Re-quantize with ticked nodes in fp32</source>
-        <translation type="unfinished" />
+        <translation>将勾选的节点保留为 fp32 并重新量化</translation>
     </message>
     <message>
-        <location filename="../../panels/sensitivity_view.py" line="136" />
+        <location filename="../../panels/sensitivity_view.py" line="143" />
         <source>{0} node(s) ticked to stay fp32 ({1} of weights)</source>
-        <translation type="unfinished" />
+        <translation>已勾选 {0} 个节点保留为 fp32（占权重的 {1}）</translation>
     </message>
     <message>
-        <location filename="../../panels/sensitivity_view.py" line="150" />
+        <location filename="../../panels/sensitivity_view.py" line="157" />
         <source>Re-quantized with {0} node(s) in fp32: cosine {1:.6f}, {2}</source>
-        <translation type="unfinished" />
+        <translation>已重新量化，{0} 个节点保留为 fp32：余弦相似度 {1:.6f}，{2}</translation>
     </message>
 </context>
 <context>
     <name>ValidatePanel</name>
     <message>
-        <location filename="../../panels/validate_panel.py" line="43" />
-        <location filename="../../panels/validate_panel.py" line="62" />
-        <location filename="../../panels/validate_panel.py" line="109" />
+        <location filename="../../panels/validate_panel.py" line="44" />
+        <location filename="../../panels/validate_panel.py" line="73" />
+        <location filename="../../panels/validate_panel.py" line="123" />
         <source>Validate</source>
         <translation>验证</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="44" />
+        <location filename="../../panels/validate_panel.py" line="45" />
         <source>Run the ONNX checker and shape inference, then feed the same inputs to PyTorch and ONNX Runtime at two shapes and compare every output (padded positions are ignored).</source>
         <translation>运行 ONNX 检查器和形状推断，然后在两种形状下向 PyTorch 和 ONNX Runtime 输入相同的数据，逐一比较所有输出（忽略填充位置）。</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="50" />
+        <location filename="../../panels/validate_panel.py" line="51" />
         <source>Output</source>
         <translation>输出</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="50" />
+        <location filename="../../panels/validate_panel.py" line="51" />
         <source>Shape</source>
         <translation>形状</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="50" />
+        <location filename="../../panels/validate_panel.py" line="51" />
         <source>Max abs diff</source>
         <translation>最大绝对误差</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="51" />
+        <location filename="../../panels/validate_panel.py" line="52" />
         <source>Max rel diff</source>
         <translation>最大相对误差</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="51" />
+        <location filename="../../panels/validate_panel.py" line="52" />
         <source>Cosine</source>
         <translation>余弦相似度</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="51" />
+        <location filename="../../panels/validate_panel.py" line="52" />
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="71" />
+        <location filename="../../panels/validate_panel.py" line="69" />
+        <source>Show in the graph</source>
+        <translation>在计算图中显示</translation>
+    </message>
+    <message>
+        <location filename="../../panels/validate_panel.py" line="82" />
         <source>What to compare</source>
         <translation>比较对象</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="73" />
+        <location filename="../../panels/validate_panel.py" line="84" />
         <source>ONNX models (*.onnx)</source>
         <translation>ONNX 模型 (*.onnx)</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="76" />
+        <location filename="../../panels/validate_panel.py" line="87" />
         <source>default for the dtype (1e-4 for fp32)</source>
         <translation>按数据类型的默认值（fp32 为 1e-4）</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="78" />
+        <location filename="../../panels/validate_panel.py" line="89" />
         <source>default for the dtype (1e-5 for fp32)</source>
         <translation>按数据类型的默认值（fp32 为 1e-5）</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="81" />
+        <location filename="../../panels/validate_panel.py" line="92" />
         <source>batch x sequence pairs, separated by commas</source>
         <translation>批大小 x 序列长度，多组用逗号分隔</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="82" />
+        <location filename="../../panels/validate_panel.py" line="93" />
         <source>ONNX model:</source>
         <translation>ONNX 模型：</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="83" />
+        <location filename="../../panels/validate_panel.py" line="94" />
         <source>Against (PyTorch):</source>
         <translation>对照模型（PyTorch）：</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="84" />
+        <location filename="../../panels/validate_panel.py" line="95" />
         <source>Relative tolerance:</source>
         <translation>相对容差：</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="85" />
+        <location filename="../../panels/validate_panel.py" line="96" />
         <source>Absolute tolerance:</source>
         <translation>绝对容差：</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="86" />
+        <location filename="../../panels/validate_panel.py" line="97" />
         <source>Shapes (batch x sequence):</source>
         <translation>形状（批大小 x 序列长度）：</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="92" />
+        <location filename="../../panels/validate_panel.py" line="98" />
+        <source>Locate the first difference (compare every module with PyTorch)</source>
+        <translation>定位第一处差异（逐个模块与 PyTorch 比较）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/validate_panel.py" line="105" />
         <source>Export a model first, or choose an ONNX file.</source>
         <translation>请先导出模型，或选择一个 ONNX 文件。</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="94" />
+        <location filename="../../panels/validate_panel.py" line="107" />
         <source>Choose the PyTorch model to compare against.</source>
         <translation>请选择用于对照的 PyTorch 模型。</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="98" />
+        <location filename="../../panels/validate_panel.py" line="111" />
         <source>Tolerances must be numbers such as 1e-4.</source>
         <translation>容差必须是数字，例如 1e-4。</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="102" />
+        <location filename="../../panels/validate_panel.py" line="115" />
         <source>Write shapes as batch x sequence pairs, e.g. 2x8, 3x13.</source>
         <translation>形状请写成“批大小 x 序列长度”，例如 2x8, 3x13。</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="111" />
+        <location filename="../../panels/validate_panel.py" line="125" />
         <source>Validate {0}</source>
         <translation>验证 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="119" />
+        <location filename="../../panels/validate_panel.py" line="133" />
         <source>pass</source>
         <translation>通过</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="119" />
+        <location filename="../../panels/validate_panel.py" line="133" />
         <source>FAIL</source>
         <translation>未通过</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="126" />
+        <location filename="../../panels/validate_panel.py" line="140" />
         <source>PASSED: ONNX Runtime matches PyTorch on every output.</source>
         <translation>通过：ONNX Runtime 的每个输出都与 PyTorch 一致。</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="129" />
+        <location filename="../../panels/validate_panel.py" line="143" />
         <source>FAILED: some outputs differ from PyTorch beyond the tolerances.</source>
         <translation>未通过：部分输出与 PyTorch 的差异超出容差。</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="133" />
+        <location filename="../../panels/validate_panel.py" line="147" />
         <source>Shapes tried: {0}. Tolerances: rtol {1:g}, atol {2:g}. Checker: {3}. Shape inference: {4}.</source>
         <translation>测试的形状：{0}。容差：rtol {1:g}，atol {2:g}。检查器：{3}。形状推断：{4}。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/validate_panel.py" line="159" />
+        <source>No module diverges from PyTorch ({0} compared).</source>
+        <translation>没有模块与 PyTorch 出现偏差（已比较 {0} 个）。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/validate_panel.py" line="162" />
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <location filename="../../panels/validate_panel.py" line="163" />
+        <source>First difference: node {0} ({1}) in {2}: max rel diff {3:.3g}, cosine {4:.6f}; its inputs' max rel diff: {5}.</source>
+        <translation>第一处差异：{2} 中的节点 {0}（{1}）：最大相对误差 {3:.3g}，余弦相似度 {4:.6f}；其输入的最大相对误差：{5}。</translation>
     </message>
 </context>
 </TS>

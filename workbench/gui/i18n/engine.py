@@ -1,0 +1,191 @@
+"""Engine messages in the GUI's language: a pattern catalog over the engine's English (which never imports Qt).
+
+The engine's messages are English one-liners, ``"what; hint"`` (:class:`workbench.core.errors.WorkbenchError`),
+pre-flight problems and notes, and verdict reasons. They cross from job processes as plain text, so they are matched
+here by pattern: ``{name}`` captures a value (a path, a number, an operator) that is carried over unchanged. A
+message with no match is split at ``"; "`` and line breaks and each part matched; what still matches nothing stays
+English, so a new engine message is never lost, only untranslated. Every pattern is a line of :data:`ZH_CN`;
+``tests/gui/test_i18n.py`` checks that real engine errors translate.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+# English pattern -> Simplified Chinese. Most specific first where two could match the same text.
+ZH_CN = {
+    # missing, unreadable, wrong kind of file
+    "{path}: no such {what}": "{path}：{what}不存在",
+    "check the path": "请检查路径",
+    "file": "文件",
+    "folder": "文件夹",
+    "file or folder": "文件或文件夹",
+    "cannot read {path}: {reason}": "无法读取 {path}：{reason}",
+    "check the path and its permissions": "请检查路径及其访问权限",
+    "check the file's permissions": "请检查文件的访问权限",
+    "{path} is a folder, not a {what}": "{path} 是文件夹，不是{what}",
+    "{path} is a folder, not an {what}": "{path} 是文件夹，不是{what}",
+    "give the {what} itself": "请给出{what}本身",
+    "give a file or another folder": "请给出一个文件或另一个文件夹",
+    "{path} is {kind}, not a regular {what}": "{path} 是{kind}，不是普通{what}",
+    "give a regular file (pipes, sockets and devices such as /dev/zero are never read)":
+        "请给出普通文件（管道、套接字和 /dev/zero 之类的设备永远不会被读取）",
+    "{path}: no .safetensors files in this folder": "{path}：此文件夹中没有 .safetensors 文件",
+    "{path}: no PyTorch checkpoint in this folder": "{path}：此文件夹中没有 PyTorch 检查点",
+    # corrupt files
+    "{path}: not a valid safetensors file ({reason})": "{path}：不是有效的 safetensors 文件（{reason}）",
+    "{path}: not a valid ONNX file ({reason})": "{path}：不是有效的 ONNX 文件（{reason}）",
+    "{path}: not a readable PyTorch checkpoint ({reason})": "{path}：不是可读取的 PyTorch 检查点（{reason}）",
+    "{path}: not a valid checkpoint index ({reason})": "{path}：不是有效的检查点索引（{reason}）",
+    "the file may be truncated or corrupt — re-download it": "文件可能不完整或已损坏——请重新下载",
+    "the file may be truncated or corrupt, or not a PyTorch file — re-download or re-save it":
+        "文件可能不完整或已损坏，或者不是 PyTorch 文件——请重新下载或重新保存",
+    "the file may be truncated or corrupt — re-save it with torch.jit.save":
+        "文件可能不完整或已损坏——请用 torch.jit.save 重新保存",
+    "the file is corrupt — re-export the model": "文件已损坏——请重新导出模型",
+    "the data file is truncated — copy or export it again": "数据文件不完整——请重新复制或导出",
+    "re-export it": "请重新导出",
+    "re-export the model": "请重新导出模型",
+    "{path}: nested too deeply to read (Python's recursion limit was reached)":
+        "{path}：嵌套过深，无法读取（已达到 Python 的递归上限）",
+    "the file is corrupt or crafted; re-download it or re-save it as safetensors":
+        "文件已损坏或被恶意构造；请重新下载，或另存为 safetensors",
+    "{name} references external data {location} which is missing": "{name} 引用的外部数据 {location} 不存在",
+    "keep {location} beside {name} in {folder}": "请把 {location} 与 {name} 一起放在 {folder} 中",
+    "{name}: external data {location} is shorter than the model needs ({detail})":
+        "{name}：外部数据 {location} 比模型所需的短（{detail}）",
+    # unsupported operators, export failures
+    "{exporter} exporter: no ONNX translation for operator {op}": "{exporter} 导出器：算子 {op} 没有对应的 ONNX 实现",
+    "{exporter} exporter: torch.export could not trace the model: {reason}":
+        "{exporter} 导出器：torch.export 无法追踪该模型：{reason}",
+    "{exporter} exporter failed: {reason}": "{exporter} 导出器失败：{reason}",
+    "the exported model fails the ONNX checker: {reason}": "导出的模型未通过 ONNX 检查器：{reason}",
+    "{model} fails the ONNX checker: {reason}": "{model} 未通过 ONNX 检查器：{reason}",
+    "ONNX Runtime cannot load {path}: {reason}": "ONNX Runtime 无法加载 {path}：{reason}",
+    "ONNX Runtime failed to run the model: {reason}": "ONNX Runtime 运行模型失败：{reason}",
+    "PyTorch failed to run the model: {reason}": "PyTorch 运行模型失败：{reason}",
+    "ONNX Runtime's CPU provider has no bfloat16 kernel for {op} (opset {version}, node {node})":
+        "ONNX Runtime 的 CPU 执行提供程序没有 {op} 的 bfloat16 内核（opset {version}，节点 {node}）",
+    "opset {opset} is out of range": "opset {opset} 超出范围",
+    "use an opset from 7 to 25, e.g. 18": "请使用 7 到 25 之间的 opset，例如 18",
+    "unknown exporter '{name}'": "未知的导出器“{name}”",
+    "use dynamo or legacy": "请使用 dynamo 或 legacy",
+    "unknown dtype '{name}'": "未知的数据类型“{name}”",
+    "use fp32, fp16 or bf16": "请使用 fp32、fp16 或 bf16",
+    # shapes and dynamic axes
+    "bad shape '{text}'": "形状“{text}”无效",
+    "write a shape as positive integers, e.g. 2x3x224x224": "请用正整数写出形状，例如 2x3x224x224",
+    "bad dynamic axis '{text}'": "动态轴“{text}”无效",
+    "write INPUT:AXIS=NAME, e.g. input_ids:1=sequence": "请写成 输入:轴=名称，例如 input_ids:1=sequence",
+    "dynamic axis for unknown input '{name}'": "动态轴指向未知输入“{name}”",
+    "input '{name}' has {rank} axes, axis {axis} does not exist": "输入“{name}”只有 {rank} 个轴，轴 {axis} 不存在",
+    "dynamic axes {what} were asked but the exported file fixes {fixed}":
+        "要求动态轴 {what}，但导出的文件把 {fixed} 固定了",
+    "{path}: '{name}' has size {got} on axis {axis}, the model expects {fixed}":
+        "{path}：“{name}”在轴 {axis} 上的大小为 {got}，模型要求 {fixed}",
+    "{folder}: the weights do not fit config.json ({detail})": "{folder}：权重与 config.json 不符（{detail}）",
+    "config.json does not fit the weights: tensor '{key}' is {have} in the checkpoint but {want} in the model "
+    "config.json builds": "config.json 与权重不符：张量“{key}”在检查点中为 {have}，按 config.json 构建的模型中为 {want}",
+    "this model has no config to build example inputs from": "此模型没有可用于构建示例输入的配置",
+    "give each input's shape, e.g. --shape {example}": "请给出每个输入的形状，例如 --shape {example}",
+    # code that would run
+    "{path} is a {kind} program: exporting, validating or benchmarking it runs the code it contains":
+        "{path} 是一个 {kind} 程序：导出、验证或基准测试它都会运行其中包含的代码",
+    "pass --trust-code to allow it (only for files you trust; the GUI asks first); `workbench inspect {name}` "
+    "reads it without running anything":
+        "传入 --trust-code 以允许运行（仅限你信任的文件；图形界面会先询问）；"
+        "`workbench inspect {name}` 可在不运行任何代码的情况下读取它",
+    "{name} is a program: export, validate and bench run it only with --trust-code":
+        "{name} 是一个程序：导出、验证和基准测试只有在 --trust-code 下才会运行它",
+    "{path} sets trust_code = true, which runs the code of {source}":
+        "{path} 设置了 trust_code = true，这会运行 {source} 的代码",
+    # outputs
+    "would overwrite {names} in {folder}": "将覆盖 {folder} 中的 {names}",
+    "would overwrite {names}": "将覆盖 {names}",
+    "pass --force to replace them (overwrite = true in a recipe, force=True in the API), or choose another output":
+        "传入 --force 以替换它们（配方中为 overwrite = true，API 中为 force=True），或选择其他输出位置",
+    "{path} already exists": "{path} 已存在",
+    "choose a new folder": "请选择一个新文件夹",
+    "the output would overwrite the input {path}": "输出将覆盖输入文件 {path}",
+    "the output is the input file": "输出就是输入文件",
+    "choose another output name; the input is never changed": "请换一个输出名称；输入文件永远不会被修改",
+    "{path} is a folder: an output never replaces a folder": "{path} 是文件夹：输出永远不会替换文件夹",
+    "give a file name inside it, e.g. {example}": "请给出其中的文件名，例如 {example}",
+    "{folder} is a system folder: the workbench does not write there": "{folder} 是系统文件夹：工作台不会写入该位置",
+    "cannot write to {folder}: {reason}": "无法写入 {folder}：{reason}",
+    "cannot write {path}: {reason}": "无法写入 {path}：{reason}",
+    "output '{name}' does not end in .onnx": "输出“{name}”的扩展名不是 .onnx",
+    "name the output like model.onnx": "请把输出命名为类似 model.onnx 的名称",
+    "name the output like model.int8.onnx": "请把输出命名为类似 model.int8.onnx 的名称",
+    "choose another output": "请选择其他输出位置",
+    # validation verdicts and notes
+    "output '{name}' differs from PyTorch: max rel diff {diff} (rtol {rtol}), cosine {cosine} (floor {floor})":
+        "输出“{name}”与 PyTorch 不一致：最大相对误差 {diff}（rtol {rtol}），余弦相似度 {cosine}（下限 {floor}）",
+    "the model is quantized ({precision}: {ops}), so it is judged by {precision} tolerances: cosine >= {floor} and "
+    "max rel diff <= {rtol}":
+        "模型已量化（{precision}：{ops}），因此按 {precision} 的容差判定：余弦相似度 >= {floor} 且最大相对误差 <= {rtol}",
+    "dimensions fixed in the file (compared at that size only): {dims}": "文件中固定的维度（仅按该尺寸比较）：{dims}",
+    "compared at the given shapes ({shapes}) and at batch {batch}": "已按给定形状（{shapes}）和批大小 {batch} 进行比较",
+    "no outputs to compare": "没有可比较的输出",
+    "give validation inputs the model accepts": "请提供模型可接受的验证输入",
+    "locate: {reason}": "定位：{reason}",
+    # quantization
+    "int8-static needs calibration data": "int8 静态量化需要校准数据",
+    "GPTQ needs calibration data": "GPTQ 需要校准数据",
+    "this quantization needs calibration data": "此量化方式需要校准数据",
+    "block size {size} is not supported": "不支持块大小 {size}",
+    "use a power of two from 16 up, e.g. 32, 64 or 128": "请使用 16 及以上的 2 的幂，例如 32、64 或 128",
+    "hqq quantization is asymmetric only": "hqq 量化只支持非对称",
+    "leave symmetric off, or use --algorithm rtn": "请不要勾选对称，或使用 --algorithm rtn",
+    "{mode} quantization failed: {reason}": "{mode} 量化失败：{reason}",
+    "unknown quantization mode '{mode}'": "未知的量化模式“{mode}”",
+    "fp16 conversion failed: {reason}": "fp16 转换失败：{reason}",
+    # benchmark
+    "nothing to benchmark": "没有可基准测试的内容",
+    "unknown provider '{name}'": "未知的执行提供程序“{name}”",
+    "use cpu or cuda": "请使用 cpu 或 cuda",
+    "{name}: no timed run finished": "{name}：没有完成任何计时运行",
+    "ask for at least one iteration, with no cancel": "请至少设置一次迭代，并且不要取消",
+    "the benchmark process for {label} failed: {reason}": "{label} 的基准测试进程失败：{reason}",
+    "the benchmark process for {label} ran past {seconds} s": "{label} 的基准测试进程超过了 {seconds} 秒",
+    "no timed run finished": "没有完成任何计时运行",
+    "cancelled by the user": "已被用户取消",
+    # pre-flight (inspect) problems and notes
+    "config.json has no model_type, so transformers cannot tell which architecture to build; {hint}":
+        "config.json 没有 model_type，transformers 无法判断要构建哪种架构；{hint}",
+    "config.json is not a JSON object; re-download it": "config.json 不是 JSON 对象；请重新下载",
+    "config.json is not valid JSON ({reason}); {hint}": "config.json 不是有效的 JSON（{reason}）；{hint}",
+    "config.json cannot be read ({reason}); check the file's permissions": "无法读取 config.json（{reason}）；请检查文件的访问权限",
+    "model_type '{name}' is unknown to this transformers version; {hint}":
+        "当前 transformers 版本不认识 model_type“{name}”；{hint}",
+    "the weights cannot be read: {reason}": "无法读取权重：{reason}",
+    "no weights file (model.safetensors, a sharded index or pytorch_model.bin); {hint}":
+        "没有权重文件（model.safetensors、分片索引或 pytorch_model.bin）；{hint}",
+    "config.json lists no architectures; {hint}": "config.json 没有列出 architectures；{hint}",
+    "no tokenizer files (tokenizer.json, tokenizer_config.json or vocab files); {hint}":
+        "没有分词器文件（tokenizer.json、tokenizer_config.json 或词表文件）；{hint}",
+    "{missing} of {total} weight shards listed in {name} {rest}": "{name} 中列出的 {total} 个权重分片缺少 {missing} 个 {rest}",
+    "the weights are quantized (quantization_config): {rest}": "权重已量化（quantization_config）：{rest}",
+    "transformers cannot build the model from config.json ({reason}); {hint}":
+        "transformers 无法根据 config.json 构建模型（{reason}）；{hint}",
+    "{folder}: transformers could not build the model ({reason})": "{folder}：transformers 无法构建模型（{reason}）",
+    "run `workbench inspect` on the folder to see what is missing or inconsistent":
+        "对该文件夹运行 `workbench inspect`，查看缺少或不一致的内容",
+    "a TorchScript program: exported with the legacy exporter, {rest}": "TorchScript 程序：使用旧版导出器导出，{rest}",
+    "lean export failed ({reason}); exported the plain way": "精简导出失败（{reason}）；已按普通方式导出",
+}
+
+_PAIRS = {"zh_CN": ZH_CN}
+
+
+def pairs(language: str) -> list:
+    """(English pattern, translation) of the engine messages for ``language`` (none for English)."""
+    return list(_PAIRS.get(language, {}).items())
+
+
+def translate(message: str, language: Optional[str] = None) -> str:
+    """An engine message (``str(WorkbenchError)``, a pre-flight line, a verdict reason) in ``language`` (default:
+    the installed one); the English where the catalog has no match."""
+    from workbench.gui.i18n import live_text
+
+    return live_text(str(message), language)
