@@ -5,9 +5,11 @@ Two kinds of worker wrap the same engine callable ``fn(*args, progress=..., canc
 * :class:`ThreadWorker` runs it in a ``QThread`` (cooperative cancel through a :class:`CancelToken`). When ``fn``
   returns an iterator (a benchmark's samples), every item is relayed in batches through ``Job.samples``.
 * :class:`ProcessWorker` runs it in a child process started with the ``spawn`` context; the ``QThread`` only waits
-  on the child and relays its progress messages from a ``multiprocessing`` queue. Cancel terminates the child
-  (SIGTERM, then SIGKILL after a grace period) and removes its partial output; a child that crashes natively
-  (``os.abort()``, a segfault) marks the job failed with its exit code or signal.
+  on the child and relays its progress messages from a ``multiprocessing`` queue, and when ``fn`` is a generator
+  its items in batches through ``Job.samples`` (the child's side is ``workbench.gui.child``, free of Qt). Cancel
+  terminates the child's process group (SIGTERM, then SIGKILL after a grace period, at once with
+  ``terminate_grace_s=0``) and removes its partial output; a child that crashes natively (``os.abort()``, a
+  segfault) marks the job failed with its exit code or signal.
 
 Results cross threads only through signals. Nothing in this module touches a widget.
 """
@@ -21,26 +23,20 @@ import signal
 import time
 import traceback
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import Iterable, Optional
 
 from PySide6.QtCore import QElapsedTimer, QObject, QThread, Signal
 
-from workbench.core.errors import JobCancelled, WorkbenchError
-from workbench.core.fsutil import Terminated, terminate_on_sigterm
+from workbench.core.errors import JobCancelled
 from workbench.core.jobs import CancelToken
+from workbench.gui.child import PROGRESS_INTERVAL_S, Throttle as _Throttle, child_main as _child_main, drain
+from workbench.gui.child import error_line, is_stream as _is_stream
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 FINAL_STATES = (DONE, FAILED, CANCELLED)
-PROGRESS_INTERVAL_S = 0.05  # at most 20 progress signals a second per job
 TERMINATE_GRACE_S = 3.0
-
-
-def error_line(err: BaseException) -> str:
-    """The engine's one-line message, or the exception's first line for anything unexpected."""
-    if isinstance(err, WorkbenchError):
-        return str(err)
-    first = next((ln.strip() for ln in str(err).splitlines() if ln.strip()), "")
-    return f"{type(err).__name__}: {first}" if first else type(err).__name__
+__all__ = ["PROGRESS_INTERVAL_S", "error_line", "exit_description", "Job", "JobManager", "ProcessWorker",
+           "ThreadWorker"]
 
 
 def exit_description(code: Optional[int]) -> str:
@@ -56,27 +52,6 @@ def exit_description(code: Optional[int]) -> str:
     return f"exit code {code}"
 
 
-class _Throttle:
-    """Passes a progress report on when the message changes, the job ends, or 50 ms have gone by."""
-
-    def __init__(self, sink: Callable[[float, str], None]):
-        self.sink = sink
-        self.last_time = 0.0
-        self.last_message = None
-
-    def __call__(self, fraction: float, message: str) -> None:
-        now = time.monotonic()
-        fraction = float(fraction) if fraction is not None else 0.0
-        message = str(message)
-        if message != self.last_message or fraction >= 1.0 or now - self.last_time >= PROGRESS_INTERVAL_S:
-            self.last_time, self.last_message = now, message
-            self.sink(max(0.0, min(1.0, fraction)), message)
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# Child process side (must stay importable without Qt side effects and picklable by reference).
-
-
 def _lower_priority(pid: int) -> None:
     """Background jobs yield the CPU to the window: on a 2-core machine an export saturating both cores would
     otherwise delay the GUI thread's timers and repaints."""
@@ -85,41 +60,6 @@ def _lower_priority(pid: int) -> None:
             os.setpriority(os.PRIO_PROCESS, pid, 10)
         except OSError:
             pass
-
-
-def _child_main(channel, fn, args, kwargs) -> None:
-    """Entry point of a job's child process: run ``fn`` and send progress, then the result or the error.
-
-    The child leads its own process group, so Cancel also ends the processes the engine starts in turn.
-    """
-    if hasattr(os, "setpgid"):
-        try:
-            os.setpgid(0, 0)
-        except OSError:
-            pass
-    terminate_on_sigterm()  # Cancel sends SIGTERM: it unwinds the job, so its staging folders are removed
-
-    def send(fraction, message):
-        try:
-            channel.put(("progress", fraction, message))
-        except Exception:  # noqa: BLE001 - a full or closed queue must not fail the job
-            pass
-
-    try:
-        result = fn(*args, progress=_Throttle(send), cancel=CancelToken(), **kwargs)
-        channel.put(("result", result))
-    except JobCancelled as err:
-        channel.put(("cancelled", str(err)))
-    except Terminated:  # the job's cleanup has run; end as the signal would have (the parent sees -SIGTERM)
-        channel.close()
-        channel.join_thread()
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGTERM)
-    except BaseException as err:  # noqa: BLE001 - every failure goes back as one line plus its traceback
-        channel.put(("error", error_line(err), traceback.format_exc()))
-    finally:
-        channel.close()
-        channel.join_thread()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -163,36 +103,20 @@ class ThreadWorker(_Worker):
             else:
                 self.ended.emit(FAILED, error_line(err), traceback.format_exc())
 
-    def _relay(self, stream: Iterable) -> list:
-        """Forward a generator's items in batches (at most 20 signals a second); return every item."""
-        items, batch, last = [], [], time.monotonic()
-        for item in stream:
-            items.append(item)
-            batch.append(item)
-            now = time.monotonic()
-            if now - last >= PROGRESS_INTERVAL_S:
-                self.samples.emit(batch)
-                batch, last = [], now
-            if self.token.cancelled:
-                close = getattr(stream, "close", None)
-                if close:
-                    close()
-                break
-        if batch:
-            self.samples.emit(batch)
-        return items
-
-
-def _is_stream(value) -> bool:
-    return hasattr(value, "__next__") and hasattr(value, "__iter__")
+    def _relay(self, stream: Iterable):
+        """Forward a generator's items in batches (at most 20 signals a second); return the generator's return
+        value, or every item when it returns none."""
+        return drain(stream, self.samples.emit, lambda: self.token.cancelled)
 
 
 class ProcessWorker(_Worker):
     """Runs ``fn`` in a spawned child process; this thread waits on it and relays its messages."""
 
-    def __init__(self, fn, args, kwargs, cleanup: Iterable[str] = (), parent=None):
+    def __init__(self, fn, args, kwargs, cleanup: Iterable[str] = (), parent=None,
+                 terminate_grace_s: float = TERMINATE_GRACE_S):
         super().__init__(fn, args, kwargs, parent)
         self.cleanup = [str(p) for p in cleanup]
+        self.terminate_grace_s = float(terminate_grace_s)  # 0: Cancel sends SIGKILL at once (nothing to clean up)
         self.process = None
         self.pid: Optional[int] = None
         self.started_at = time.time()
@@ -239,6 +163,8 @@ class ProcessWorker(_Worker):
             kind = message[0]
             if kind == "progress":
                 self.progressed.emit(float(message[1]), str(message[2]))
+            elif kind == "samples":
+                self.samples.emit(list(message[1]))
             elif kind == "result":
                 return DONE, message[1], ""
             elif kind == "cancelled":
@@ -253,9 +179,9 @@ class ProcessWorker(_Worker):
         if proc is None:
             return
         proc.join(timeout=0.2 if not self.token.cancelled else 0)
-        if proc.is_alive():
+        if proc.is_alive() and self.terminate_grace_s > 0:
             _signal_group(proc, signal.SIGTERM)
-            proc.join(timeout=TERMINATE_GRACE_S)
+            proc.join(timeout=self.terminate_grace_s)
         if proc.is_alive():
             _signal_group(proc, signal.SIGKILL)
             proc.join(timeout=TERMINATE_GRACE_S)
@@ -285,7 +211,7 @@ class ProcessWorker(_Worker):
         self.token.cancel()
         proc = self.process
         if proc is not None and proc.is_alive():
-            _signal_group(proc, signal.SIGTERM)
+            _signal_group(proc, signal.SIGTERM if self.terminate_grace_s > 0 else signal.SIGKILL)
 
 
 def _signal_group(proc, sig, group_only: bool = False) -> None:
@@ -417,9 +343,13 @@ class JobManager(QObject):
         """Run ``fn(*args, progress=, cancel=, **kwargs)`` in a QThread."""
         return self._start(Job(name, ThreadWorker(fn, args, kwargs), "thread", self))
 
-    def run_in_process(self, name: str, fn, *args, cleanup: Iterable[str] = (), **kwargs) -> Job:
-        """Run ``fn`` (picklable by reference) in a spawned child; ``cleanup`` are its output paths."""
-        return self._start(Job(name, ProcessWorker(fn, args, kwargs, cleanup=cleanup), "process", self))
+    def run_in_process(self, name: str, fn, *args, cleanup: Iterable[str] = (),
+                       terminate_grace_s: float = TERMINATE_GRACE_S, **kwargs) -> Job:
+        """Run ``fn`` (picklable by reference) in a spawned child; ``cleanup`` are its output paths. A generator
+        ``fn`` streams its items to ``Job.samples``. ``terminate_grace_s=0``: Cancel kills the child's group at
+        once (for jobs that write nothing, e.g. benchmarks)."""
+        worker = ProcessWorker(fn, args, kwargs, cleanup=cleanup, terminate_grace_s=terminate_grace_s)
+        return self._start(Job(name, worker, "process", self))
 
     def _start(self, job: Job) -> Job:
         self.jobs.append(job)

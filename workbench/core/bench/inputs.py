@@ -188,3 +188,44 @@ def effective_batch(inputs: dict, requested: int) -> int:
         if shape is not None and len(shape) >= 1:
             return int(shape[0])
     return requested
+
+
+def _dims_text(dims) -> str:
+    return "x".join(str(d) if isinstance(d, int) else (d or "?") for d in dims) or "a scalar"
+
+
+def shape_conflicts(path, batch: int, sequence: int, values: Optional[dict] = None) -> list:
+    """["input 1x16 (fixed) where the run has 2x16", ...]: the inputs of the ONNX file at ``path`` whose fixed
+    dimensions cannot take the run's shapes. The run's shapes are those of ``values`` ({name: array}, mapped onto
+    the file's inputs by name, else by position, as ``workbench.core.ort.feed`` does), else ``batch`` on axis 0
+    and ``sequence`` on axis 1 of 2-D integer inputs (token ids and masks); other axes keep the file's sizes."""
+    given = list((values or {}).items())
+    conflicts = []
+    for i, desc in enumerate(describe_inputs(path)):
+        if values is not None:
+            value = values.get(desc.name, given[i][1] if i < len(given) else None)
+            if value is None:
+                continue  # feed() names the missing input when the run starts
+            want = [int(d) for d in np.shape(value)]
+        else:
+            want = [int(d) for d in desc.shape(batch, sequence)]
+            if want:
+                want[0] = int(batch)
+            if len(want) == 2 and np.issubdtype(desc.dtype, np.integer):
+                want[1] = int(sequence)
+        fixed_wrong = len(want) != len(desc.dims) or any(
+            isinstance(d, int) and d != w for d, w in zip(desc.dims, want))
+        if fixed_wrong:
+            conflicts.append(f"{desc.name} {_dims_text(desc.dims)} (fixed) where the run has {_dims_text(want)}")
+    return conflicts
+
+
+def check_fits(path, batch: int, sequence: int, values: Optional[dict] = None, label: str = "") -> None:
+    """Raise WorkbenchError (one line, naming the file's real shapes) when the ONNX file at ``path`` cannot take the
+    run's input shapes (see :func:`shape_conflicts`); a benchmark never silently runs it on other shapes."""
+    conflicts = shape_conflicts(path, batch, sequence, values)
+    if conflicts:
+        name = Path(str(path)).name
+        raise WorkbenchError(f"{label or name} refused: {name} takes {'; '.join(conflicts)} "
+                             f"(batch {batch}, sequence {sequence})",
+                             "set Batch and Sequence to the file's sizes, or export it again with dynamic axes")

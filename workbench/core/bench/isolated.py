@@ -16,7 +16,7 @@ import signal
 import time
 import traceback
 from pathlib import Path
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from workbench.core.errors import JobCancelled, WorkbenchError
 from workbench.core.jobs import CancelToken, ProgressFn
@@ -134,6 +134,47 @@ def run_isolated(spec: BenchSpec, progress: Optional[ProgressFn] = None, cancel:
                "torch_source": _as_source(torch_source)}
     result, _ = run_child(payload, progress, cancel, timeout_s)
     return result
+
+
+class VariantRun(NamedTuple):
+    """What :func:`stream_variant` returns: the summary, and the exact input values it ran on (numpy)."""
+
+    result: BenchResult
+    inputs: Optional[dict]
+
+
+def stream_variant(spec: BenchSpec, *, torch_source=None, inputs: Optional[dict] = None, label: Optional[str] = None,
+                   progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None):
+    """One variant in this process, streamed: yields each BenchSample, returns a :class:`VariantRun`.
+
+    Meant to run in a process of its own (the GUI's benchmark jobs run it in a spawned child): its peak RSS is the
+    whole process's, as :func:`run_isolated` reports it. The sampler and the summary are ``workbench bench``'s
+    (``latency.iter_samples`` / ``torch_samples`` and ``latency.stream``, which ``collect`` runs). With
+    ``torch_source`` PyTorch eager runs instead of ``spec.model``. ``inputs`` are the values to run on (another
+    variant's ``VariantRun.inputs``, so every variant gets identical values); an ONNX file whose fixed input sizes
+    cannot take them, or ``spec.batch`` and ``spec.sequence`` when ``inputs`` is None, is refused
+    (WorkbenchError naming the file's shapes) rather than run on other shapes.
+    """
+    from workbench.core.bench.latency import check_spec, iter_samples, stream, torch_samples
+
+    check_spec(spec)
+    spec = dataclasses.replace(spec, compare_torch=None)
+    values = _numpy(inputs)
+    if torch_source is not None:
+        sampler = torch_samples(_as_source(torch_source), spec, cancel, inputs=values, memory_mode="process")
+    else:
+        from workbench.core.bench.inputs import check_fits, onnx_example_inputs
+        from workbench.core.loading.limits import regular_file
+
+        regular_file(str(spec.model), "ONNX file", "check the path, or export the model first")
+        check_fits(spec.model, spec.batch, spec.sequence, values, label=label or "")
+        if values is None:
+            values = onnx_example_inputs(spec.model, spec.batch, spec.sequence)
+        sampler = iter_samples(spec, cancel, inputs=values, memory_mode="process")
+    result = yield from stream(sampler, label, progress)
+    if progress:
+        progress(1.0, "done")
+    return VariantRun(result, values if torch_source is None else getattr(sampler, "inputs_used", None))
 
 
 def _as_source(source):

@@ -482,6 +482,18 @@ def summarize(name: str, provider: str, samples: list, batch: int, seq: int, not
 def collect(sampler: Sampler, name: Optional[str] = None, progress: Optional[ProgressFn] = None,
             span: tuple = (0.0, 1.0)) -> BenchResult:
     """Run a sampler to its end and summarise it; progress maps onto ``span`` of the overall fraction."""
+    runs = stream(sampler, name, progress, span)
+    while True:
+        try:
+            next(runs)
+        except StopIteration as end:
+            return end.value
+
+
+def stream(sampler: Sampler, name: Optional[str] = None, progress: Optional[ProgressFn] = None,
+           span: tuple = (0.0, 1.0)):
+    """:func:`collect` as a generator: yields each BenchSample as it comes, then returns the same summary
+    (``result = yield from stream(...)``; live charts and the final numbers from one run)."""
     spec = sampler.spec
     name = name or sampler.default_name
     lo, hi = span
@@ -491,6 +503,7 @@ def collect(sampler: Sampler, name: Optional[str] = None, progress: Optional[Pro
     samples, last = [], -1.0
     for sample in sampler:
         samples.append(sample)
+        yield sample
         if progress:
             done = (sample.iteration + 1) / spec.iterations
             if budget:
