@@ -383,9 +383,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:  # noqa: BLE001 - the last line of defence: still one line, no traceback
         if args.debug:
             traceback.print_exc()
-        first = next((ln for ln in str(err).splitlines() if ln.strip()), "")[:300]
-        print(f"workbench {args.command}: unexpected {type(err).__name__}: {first}; "
-              f"re-run with --debug and report it", file=sys.stderr)
+        print(f"workbench {args.command}: {_unclassified(err)}", file=sys.stderr)
         return 1
     _print_result(result, args.json)
     ok, reason = result.outcome() if hasattr(result, "outcome") else (True, None)
@@ -393,6 +391,26 @@ def main(argv: list[str] | None = None) -> int:
         print(f"workbench {args.command}: {reason}", file=sys.stderr)
         return 1
     return 0
+
+
+UNCLASSIFIED = "--debug prints the full traceback"  # ends the line of an exception no engine step classified
+
+
+def _unclassified(err: BaseException) -> str:
+    """One line for an exception no engine step turned into a WorkbenchError: the exporter's classification
+    (operator, data-dependent control flow, the model's code line) when it came from an exporter, else the
+    exception with where it was raised, and what to do."""
+    from workbench.core.export.errors import code_site, explain, failing_operator
+
+    text = str(err)
+    if failing_operator(err) or "torch.export" in text or "torch.onnx" in text or "dynamo" in text.lower():
+        what, hint = explain(err, "the")
+        return f"{what}; {hint}; {UNCLASSIFIED}"
+    first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")[:300]
+    site = code_site(err)
+    where = f" at {site}" if site else ""
+    return (f"{type(err).__name__}{where}: {first}; check the input it names (`workbench inspect` shows what "
+            f"the workbench reads from it); {UNCLASSIFIED}")
 
 
 if __name__ == "__main__":

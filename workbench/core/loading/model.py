@@ -359,8 +359,14 @@ def load_hf_model(folder: str | os.PathLike, dtype: str = "fp32", task: Optional
     if "use_cache" in pyinspect.signature(model.forward).parameters:
         extra["use_cache"] = False
     probe = LoadedModel(module=None, inputs=infos, output_names=[], kind=kind, dtype=dtype)
-    with torch.inference_mode():
-        out = model(**probe.make_inputs(2, 8), **extra)
+    try:
+        with torch.inference_mode():
+            out = model(**probe.make_inputs(2, 8), **extra)
+    except Exception as err:  # noqa: BLE001 - the model's own code: where it failed, in one line
+        from workbench.core.export.errors import model_error
+
+        raise model_error(err, f"{type(model).__name__}.forward on example {', '.join(probe.input_names)}") \
+            from err
     keys = [k for k, _ in _tensor_outputs(out)]
     module = _make_wrapper(model, [i.name for i in infos], keys, extra)
     return LoadedModel(module=module, inputs=infos, output_names=keys, kind=kind, dtype=dtype, config=config,
