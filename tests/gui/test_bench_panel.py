@@ -77,14 +77,12 @@ def test_run_streams_into_the_charts_and_fills_the_table(qtbot, panel, monkeypat
     from workbench.gui.panels import bench_panel
 
     emitted = []
-    original = bench_panel.BenchWorker._run_one
+    original = bench_panel.BenchPanel._on_samples
 
-    def spy(self, variant):
-        if not getattr(self, "_spied", False):
-            self._spied = True
-            self.samples.connect(lambda name, batch: emitted.append((name, len(batch))))
-        return original(self, variant)
-    monkeypatch.setattr(bench_panel.BenchWorker, "_run_one", spy)
+    def spy(self, name, batch):
+        emitted.append((name, len(batch)))
+        return original(self, name, batch)
+    monkeypatch.setattr(bench_panel.BenchPanel, "_on_samples", spy)
     panel.iterations.setValue(300)
     started = time.monotonic()
     with qtbot.waitSignal(panel.runFinished, timeout=180_000) as blocker:
@@ -96,7 +94,7 @@ def test_run_streams_into_the_charts_and_fills_the_table(qtbot, panel, monkeypat
     for row, result in enumerate(results):
         assert panel.table.item(row, 0).text() == result.name
         assert float(panel.table.item(row, 2).text()) == pytest.approx(result.latency_ms["p50"], abs=1e-3)
-        assert float(panel.table.item(row, 6).text()) > 0  # throughput
+        assert float(panel.table.item(row, bench_panel.COLUMNS.index("throughput /s")).text()) > 0
         assert result.iterations == 300 and result.batch == 2
     elapsed = time.monotonic() - started
     # Samples came in batches, at most one signal per BATCH_INTERVAL_S per variant (a run slower than that interval

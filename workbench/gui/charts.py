@@ -29,6 +29,7 @@ SERIES_COLORS = {
     "bf16": "#56B4E9",  # sky blue
 }
 _EXTRA_COLORS = ["#8C564B", "#17BECF", "#9467BD", "#7F7F7F", "#BCBD22", "#E377C2"]  # mid tones: both themes
+PALETTE = list(dict.fromkeys([*SERIES_COLORS.values(), *_EXTRA_COLORS]))  # 12 distinct colours
 THEMES = {"light": {"bg": "#ffffff", "fg": "#222222", "axis": "#888888", "muted": "#666666"},
           "dark": {"bg": "#1e1f22", "fg": "#dddddd", "axis": "#777777", "muted": "#aaaaaa"}}
 
@@ -433,8 +434,15 @@ class BenchCharts(QWidget):
         self.memory.remove_series(f"{name} GPU")
 
     def color(self, name: str) -> str:
+        """The series' colour: its kind's usual one (color_for) unless another series has it, else the first
+        palette colour no series has, so up to len(PALETTE) variants never share one (then spread hues)."""
         if name not in self.colors:
-            self.colors[name] = color_for(name, len(self.colors))
+            taken = {c.lower() for c in self.colors.values()}
+            color = color_for(name, len(self.colors))
+            if color.lower() in taken:
+                free = [c for c in PALETTE if c.lower() not in taken]
+                color = free[0] if free else pg.intColor(len(self.colors), hues=len(self.colors) + 1).name()
+            self.colors[name] = color
         return self.colors[name]
 
     def add_series(self, name: str) -> None:

@@ -1,36 +1,38 @@
 """Benchmark panel: live latency and memory charts of several variants, one after another, and a summary table.
 
-The runs stream from the engine (``api.bench_samples``; PyTorch eager through ``latency.torch_samples``) in a
-:class:`BenchWorker` thread, which hands samples over in batches (at most every :data:`BATCH_INTERVAL_S`); the charts
-redraw from their own timer, never per sample.
+Each variant is a job of the window's JobManager (Jobs dock: progress, elapsed time, Cancel; Log): a spawned child
+process runs ``workbench.core.bench.isolated.stream_variant``, the same samplers and summary as ``workbench bench``,
+and streams its samples back in batches (at most one every :data:`BATCH_INTERVAL_S`); the charts redraw from their
+own timer, never per sample. The peak RSS shown is that child's own (interpreter, runtime, model and runs), never
+the window's. Every variant runs on the same input values (the first variant's: PyTorch's example inputs when it
+runs first); an ONNX file whose fixed input sizes cannot take the panel's batch and sequence is refused with the
+file's real shapes. Cancel kills the running child's process group at once.
 """
 
 from __future__ import annotations
 
-import os
 import shlex
-import threading
-import time
 from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
-from PySide6.QtCore import QEvent, Qt, QThread, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox,
-                               QHBoxLayout, QHeaderView, QLabel, QPushButton, QSpinBox, QSplitter, QTableWidget,
+                               QHBoxLayout, QHeaderView, QLabel, QPushButton, QSizePolicy, QSpinBox, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from workbench.core.jobs import CancelToken
 from workbench.gui.charts import BenchCharts
 from workbench.gui.i18n.engine import translate as engine_text
+from workbench.gui.child import PROGRESS_INTERVAL_S
 
-BATCH_INTERVAL_S = 0.05
+BATCH_INTERVAL_S = PROGRESS_INTERVAL_S  # the child sends its samples in batches at most this often
 DEFAULT_WARMUP = 10
 TORCH, ORT = "torch", "onnx"
 TORCH_NAME, ORT_NAME = "PyTorch eager", "ORT fp32"
-COLUMNS = ("Variant", "Provider", "p50 ms", "p95 ms", "p99 ms", "mean ms", "throughput /s", "peak RSS MB",
-           "GPU peak MB", "runs")
+COLUMNS = ("Variant", "Provider", "p50 ms", "p95 ms", "p99 ms", "mean ms", "std ms", "throughput /s",
+           "peak RSS MB", "GPU peak MB", "runs")
+MAX_VISIBLE_ROWS = 12  # the table grows to show this many rows, then scrolls
 
 
 @dataclass(frozen=True)
@@ -53,106 +55,6 @@ def cuda_status() -> tuple[bool, str]:
                    "onnxruntime) on a machine with an NVIDIA GPU")
 
 
-def summarize(name: str, sampler, samples: list):
-    """The engine's summary (latency.summarize) of one variant's samples; numpy where the engine lacks it."""
-    provider = getattr(sampler, "provider", "cpu")
-    batch = getattr(sampler, "batch", 1)
-    seq = getattr(sampler, "sequence", 0)
-    try:
-        from workbench.core.bench.latency import summarize as engine_summarize
-    except ImportError:
-        engine_summarize = None
-    if engine_summarize is not None:
-        return engine_summarize(name, provider, samples, batch, seq, list(getattr(sampler, "notes", [])),
-                                peak_rss_mb=getattr(sampler, "peak_rss_mb", None),
-                                gpu_peak_mb=getattr(sampler, "gpu_peak_mb", None))
-    from workbench.core.results import BenchResult
-
-    lat = np.asarray([s.latency_ms for s in samples], dtype=np.float64)
-    p50, p95, p99 = (float(v) for v in np.percentile(lat, [50, 95, 99]))
-    gpu = [s.gpu_mb for s in samples if s.gpu_mb is not None]
-    return BenchResult(name=name, provider=provider, iterations=len(lat), batch=batch, sequence=seq,
-                       latency_ms={"p50": p50, "p95": p95, "p99": p99, "mean": float(lat.mean()),
-                                   "min": float(lat.min()), "max": float(lat.max())},
-                       throughput_per_s=batch * 1000.0 / float(lat.mean()),
-                       peak_rss_mb=max((s.rss_mb for s in samples), default=0.0), gpu_peak_mb=max(gpu) if gpu else None)
-
-
-class BenchWorker(QThread):
-    """Runs the variants one after another; samples leave in batches, results and errors as signals."""
-
-    variantStarted = Signal(str)
-    samples = Signal(str, object)  # name, [BenchSample]
-    variantFinished = Signal(str, object)  # name, BenchResult
-    variantFailed = Signal(str, str)
-    done = Signal(bool)  # cancelled
-
-    def __init__(self, variants: list, spec_fields: dict, parent=None):
-        super().__init__(parent)
-        self.variants = list(variants)
-        self.fields = dict(spec_fields)
-        self.token = CancelToken()
-
-    def cancel(self) -> None:
-        self.token.cancel()
-
-    def _sampler(self, variant: Variant):
-        from workbench import api
-        from workbench.core.specs import BenchSpec
-
-        spec = BenchSpec(model=variant.path, **self.fields)
-        if variant.kind == TORCH:
-            try:
-                from workbench.core.bench.latency import torch_samples
-            except ImportError:
-                torch_samples = None
-            if torch_samples is not None:
-                from workbench.core.specs import ModelSource
-
-                return torch_samples(ModelSource(path=variant.path, trust_code=variant.trust_code), spec,
-                                     self.token)
-        return api.bench_samples(spec, cancel=self.token)
-
-    def run(self) -> None:  # noqa: D401 - QThread API
-        # Lower this thread's priority (Linux: per thread; the runtimes' thread pools created from it inherit it),
-        # so on a small machine the benchmark yields the CPU to the window's repaints.
-        if hasattr(os, "setpriority") and hasattr(threading, "get_native_id"):
-            try:
-                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-            except OSError:
-                pass
-        for variant in self.variants:
-            if self.token.cancelled:
-                break
-            self.variantStarted.emit(variant.name)
-            try:
-                self._run_one(variant)
-            except Exception as err:  # noqa: BLE001 - one failed variant must not stop the others
-                if self.token.cancelled:
-                    break
-                first = next((ln for ln in str(err).splitlines() if ln.strip()), type(err).__name__)
-                self.variantFailed.emit(variant.name, first)
-        self.done.emit(self.token.cancelled)
-
-    def _run_one(self, variant: Variant) -> None:
-        sampler = self._sampler(variant)
-        collected, batch, last = [], [], time.monotonic()
-        for sample in sampler:
-            collected.append(sample)
-            batch.append(sample)
-            now = time.monotonic()
-            if now - last >= BATCH_INTERVAL_S:
-                self.samples.emit(variant.name, batch)
-                batch, last = [], now
-        if batch:
-            self.samples.emit(variant.name, batch)
-        if self.token.cancelled or getattr(sampler, "cancelled", False):
-            return
-        if not collected:
-            raise RuntimeError("no timed run finished")
-        self.variantFinished.emit(variant.name, summarize(variant.name, sampler, collected))
-
-
 class BenchPanel(QWidget):
     """Provider, shapes, iterations and variants; Run streams into live charts and ends with a summary table."""
 
@@ -161,7 +63,15 @@ class BenchPanel(QWidget):
     def __init__(self, state, parent=None):
         super().__init__(parent)
         self.state = state
-        self.worker: Optional[BenchWorker] = None
+        if state.jobs is None:  # a panel on its own (tests, embedding): a JobManager of its own
+            from workbench.gui.workers import JobManager
+
+            state.jobs = JobManager(self)
+        self.job = None  # the variant's job that runs now
+        self._queue: list = []  # the variants still to run
+        self._active = False
+        self._cancelled = False
+        self._inputs: Optional[dict] = None  # the values every variant runs on (the first variant's)
         self.results: list = []
         self.failures: dict = {}
         self.counts: dict = {}
@@ -240,19 +150,31 @@ class BenchPanel(QWidget):
         self.table.setHorizontalHeaderLabels(self.column_titles())
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(False)
+        # Every column as wide as its contents (a horizontal scroll bar when they do not all fit), never a last
+        # column cut at the edge; the table as tall as its rows (up to MAX_VISIBLE_ROWS), the charts get the rest.
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
-        self.table.setMinimumHeight(140)
-        right = QSplitter(Qt.Orientation.Vertical)
-        right.addWidget(self.charts)
+        header.setStretchLastSection(False)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        self.table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self._fit_table()
+        right = QVBoxLayout()
+        right.setContentsMargins(0, 0, 0, 0)
+        right.addWidget(self.charts, 1)
         right.addWidget(self.table)
-        right.setStretchFactor(0, 3)
-        right.setStretchFactor(1, 1)
-        right.setSizes([560, 180])
         layout = QHBoxLayout(self)
         layout.addWidget(side_widget)
-        layout.addWidget(right, 1)
+        layout.addLayout(right, 1)
+
+    def _fit_table(self) -> None:
+        """Height for the header, every row (at most MAX_VISIBLE_ROWS, at least 3) and the scroll bar."""
+        table = self.table
+        rows = min(max(table.rowCount(), 3), MAX_VISIBLE_ROWS)
+        row_height = table.verticalHeader().defaultSectionSize()
+        height = (table.horizontalHeader().sizeHint().height() + rows * row_height
+                  + table.horizontalScrollBar().sizeHint().height() + 2 * table.frameWidth() + 2)
+        table.setFixedHeight(height)
 
     def column_titles(self) -> list:
         """The summary table's headers in the GUI's language (COLUMNS are their English texts)."""
@@ -340,9 +262,10 @@ class BenchPanel(QWidget):
     # -- run -------------------------------------------------------------------------------------------------------
     @property
     def running(self) -> bool:
-        return self.worker is not None and self.worker.isRunning()
+        return self._active
 
     def run(self) -> None:
+        """Run the checked variants one after another, each a child-process job (see the module docstring)."""
         variants = self.selected_variants()
         if not variants or self.running:
             return
@@ -351,16 +274,11 @@ class BenchPanel(QWidget):
             return
         self.results, self.failures, self.counts = [], {}, {}
         self.table.setRowCount(0)
+        self._fit_table()
         self.charts.clear()
-        worker = BenchWorker(variants, self.spec_fields(), self)
-        worker.variantStarted.connect(self._on_started)
-        worker.samples.connect(self._on_samples)
-        worker.variantFinished.connect(self._on_finished)
-        worker.variantFailed.connect(self._on_failed)
-        worker.done.connect(self._on_done)
-        self.worker = worker
-        worker.start()
+        self._queue, self._inputs, self._cancelled, self._active = list(variants), None, False, True
         self._update_buttons()
+        self._next()
 
     def _allowed(self, variants: list) -> list:
         """The PyTorch variant of a program source (TorchScript, .pt2, model.py) runs only if the user says yes
@@ -378,16 +296,54 @@ class BenchPanel(QWidget):
             out.append(dataclasses.replace(v, trust_code=True) if allowed else v)
         return out
 
+    def _next(self) -> None:
+        """Start the next variant's job, or end the run."""
+        self.job = None
+        if self._cancelled or not self._queue or not self._active:
+            self._on_done(self._cancelled)
+            return
+        from workbench.core.bench.isolated import stream_variant
+        from workbench.core.specs import BenchSpec, ModelSource
+
+        variant = self._queue.pop(0)
+        spec = BenchSpec(model=variant.path, trust_code=variant.trust_code, **self.spec_fields())
+        source = ModelSource(path=variant.path, trust_code=variant.trust_code) if variant.kind == TORCH else None
+        name = f"Benchmark {variant.name}"
+        self._on_started(variant.name)
+        job = self.state.jobs.run_in_process(name, stream_variant, spec, terminate_grace_s=0, torch_source=source,
+                                             inputs=self._inputs, label=variant.name)
+        self.job = job
+        self.state.log(f"Started: {name}")
+        job.samples.connect(lambda batch, n=variant.name: self._on_samples(n, batch))
+        job.succeeded.connect(lambda run, n=variant.name: self._on_finished(n, run))
+        job.failed.connect(lambda message, n=variant.name: self._on_failed(n, message))
+        job.cancelled.connect(self._on_cancelled)
+        job.finished.connect(lambda _state, j=job: self._job_ended(j))
+
+    def _job_ended(self, job) -> None:
+        if job is self.job:
+            self._next()
+
     def cancel(self) -> None:
-        if self.worker is not None:
-            self.worker.cancel()
-            self.status.setText(self.tr("Cancelling…"))
+        """Cancel the run: the running variant's child is killed at once, the variants after it never start."""
+        if not self._active:
+            return
+        self._cancelled = True
+        self._queue = []
+        self.status.setText(self.tr("Cancelling…"))
+        if self.job is not None:
+            self.job.cancel()
+        else:
+            self._on_done(True)
 
     def shutdown(self, timeout_ms: int = 10_000) -> None:
-        """Cancel a running benchmark and wait for its thread."""
-        if self.worker is not None:
-            self.worker.cancel()
-            self.worker.wait(timeout_ms)
+        """Cancel a running benchmark and wait for its job's thread (its child is killed)."""
+        self._queue = []
+        job = self.job
+        if job is not None and job.is_running:
+            self._cancelled = True
+            job.cancel()
+            job.worker.wait(timeout_ms)
 
     def _on_started(self, name: str) -> None:
         self.counts[name] = 0
@@ -399,20 +355,37 @@ class BenchPanel(QWidget):
         self.counts[name] = self.counts.get(name, 0) + len(samples)
         self.status.setText(self.tr("{0}: run {1}/{2}").format(name, self.counts[name], self.iterations.value()))
 
-    def _on_finished(self, name: str, result) -> None:
+    def _on_finished(self, name: str, run) -> None:
+        result = run.result
+        if self._inputs is None and run.inputs is not None:
+            self._inputs = run.inputs  # the next variants run on exactly these values
         self.results.append(result)
         self._add_row(result)
+        job = self.job
+        took = f", {job.elapsed():.1f} s" if job is not None else ""
+        self.state.log(f"Finished: Benchmark {name} (p50 {result.latency_ms['p50']:.3f} ms, p95 "
+                       f"{result.latency_ms['p95']:.3f} ms, peak RSS {result.peak_rss_mb:.0f} MB of its own "
+                       f"process{took})")
 
     def _on_failed(self, name: str, message: str) -> None:
-        self.failures[name] = message
+        first = next((ln for ln in str(message).splitlines() if ln.strip()), str(message))
+        self.failures[name] = first
+        self.state.log(f"Failed: Benchmark {name}: {first}")
         self.charts.remove(name)
         row = self.table.rowCount()
         self.table.insertRow(row)
         self.table.setItem(row, 0, QTableWidgetItem(name))
-        failed = QTableWidgetItem(self.tr("failed: {0}").format(engine_text(message)))
-        failed.setToolTip(message)
+        text = engine_text(first) if " refused: " in first else self.tr("failed: {0}").format(engine_text(first))
+        failed = QTableWidgetItem(text)
+        failed.setToolTip(first)
         self.table.setItem(row, 1, failed)
         self.table.setSpan(row, 1, 1, len(COLUMNS) - 1)
+        self._fit_table()
+        self.status.setText(f"{name}: {text}")
+
+    def _on_cancelled(self) -> None:
+        self._cancelled = True  # also when the job was cancelled from the Jobs dock
+        self._queue = []
 
     def _on_done(self, cancelled: bool) -> None:
         self.charts.redraw()
@@ -420,18 +393,19 @@ class BenchPanel(QWidget):
         if self.failures:
             done = self.tr("{0}, {1} failed").format(done, len(self.failures))
         self.status.setText((self.tr("Cancelled: {0}") if cancelled else self.tr("Finished: {0}")).format(done))
-        worker, self.worker = self.worker, None
-        if worker is not None:
-            worker.wait(2000)
-            worker.deleteLater()
+        if cancelled:
+            self.state.log("Cancelled: Benchmark (" + done + ")")
+        self.job, self._queue, self._active = None, [], False
         self._update_buttons()
         self.runFinished.emit(list(self.results))
 
     def _add_row(self, r) -> None:
         lat = r.latency_ms
         gpu = "—" if r.gpu_peak_mb is None else f"{r.gpu_peak_mb:.0f}"
+        std = f"{float(np.std(r.samples)):.3f}" if r.samples else "—"
         cells = (r.name, r.provider, f"{lat['p50']:.3f}", f"{lat['p95']:.3f}", f"{lat['p99']:.3f}",
-                 f"{lat['mean']:.3f}", f"{r.throughput_per_s:.1f}", f"{r.peak_rss_mb:.0f}", gpu, str(r.iterations))
+                 f"{lat['mean']:.3f}", std, f"{r.throughput_per_s:.1f}", f"{r.peak_rss_mb:.0f}", gpu,
+                 str(r.iterations))
         row = self.table.rowCount()
         self.table.insertRow(row)
         for col, text in enumerate(cells):
@@ -441,6 +415,7 @@ class BenchPanel(QWidget):
             if r.notes:
                 item.setToolTip("\n".join(r.notes))
             self.table.setItem(row, col, item)
+        self._fit_table()
 
     def _update_buttons(self) -> None:
         running = self.running
