@@ -1,0 +1,557 @@
+"""Export an encoder-decoder model (T5, BART, Marian, Whisper, ...) for generation: two ONNX files in a folder.
+
+``encoder_model.onnx``
+    the encoder's main input (``input_ids`` + ``attention_mask`` for text, ``input_features`` for speech) ->
+    ``last_hidden_state`` and, per decoder layer, the cross-attention keys and values computed from it
+    (``present.{i}.encoder.key`` / ``.value``): they depend on the source only, so they are computed once.
+``decoder_with_past_model.onnx``
+    ``decoder_input_ids``, ``encoder_hidden_states``, ``encoder_attention_mask`` (where the model takes a mask),
+    ``past_key_values.{i}.decoder.key/value`` (self-attention, past length 0 on the first step) and
+    ``past_key_values.{i}.encoder.key/value`` (cross-attention, from the encoder file) -> ``logits`` and
+    ``present.{i}.decoder.key/value`` (the self-attention past with the new tokens appended).
+
+The names are optimum's; the layout differs from optimum's encoder / decoder / decoder-with-past trio in that the
+encoder file also returns the cross-attention cache, so one decoder file serves every step (no If-merged graph).
+
+Nothing is written per architecture: what the encoder takes comes from ``model.main_input_name``, the encoder's
+signature and the feature-extractor config (mel bins, frames; a length the encoder refuses other than its own is
+exported static), the cache layout from the ``EncoderDecoderCache`` the model itself returns. The export is
+checked against PyTorch (greedy generation and encoder outputs on fresh inputs) before anything is written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import time
+from pathlib import Path
+
+from workbench.core.errors import WorkbenchError
+from workbench.core.fsutil import check_output, output_rules, staged_output
+from workbench.core.jobs import Stages
+from workbench.core.results import ExportResult
+from workbench.core.specs import DTYPES, EXPORTERS, ExportSpec
+
+TASK = "text2text-generation-with-past"
+TASKS = (None, "text-generation-with-past", TASK)
+ENCODER_FILE = "encoder_model.onnx"
+DECODER_FILE = "decoder_with_past_model.onnx"
+SEQ2SEQ_FILES = ("config.json", "generation_config.json", "preprocessor_config.json", "tokenizer.json",
+                 "tokenizer_config.json", "special_tokens_map.json", "spiece.model", "source.spm", "target.spm",
+                 "vocab.json", "merges.txt", "vocab.txt", "added_tokens.json")
+
+
+@dataclasses.dataclass(frozen=True)
+class Seq2SeqInfo:
+    """What the two graphs take, read from the model: main input, its shape, mask, start token, cache layout."""
+
+    main_input: str  # "input_ids" or e.g. "input_features"
+    feature_shape: tuple  # () for token ids; (channels, frames) for float features
+    source_dynamic: bool  # the source length may vary (False: the encoder accepts its one length only)
+    encoder_mask: bool  # the model takes an attention mask over the source
+    start_token: int
+    vocab: int
+    self_layout: tuple  # ((heads, key dim, heads, value dim), ...) per decoder layer, self-attention
+    cross_layout: tuple  # the same for cross-attention
+
+    @property
+    def layers(self) -> int:
+        return len(self.self_layout)
+
+
+def _config_of(folder: Path):
+    import transformers
+
+    transformers.utils.logging.set_verbosity_error()
+    try:
+        return transformers.AutoConfig.from_pretrained(str(folder), local_files_only=True)
+    except Exception:  # noqa: BLE001 - not a readable config: the ordinary loader reports it
+        return None
+
+
+def model_class(config):
+    """The generation class of an encoder-decoder config (its architectures, else the seq2seq Auto classes), or
+    None when the model has no generating head (e.g. a classifier)."""
+    import transformers
+
+    for arch in getattr(config, "architectures", None) or []:
+        cls = getattr(transformers, arch, None)
+        if cls is not None:
+            return cls if _generates(cls) else None
+    for auto in ("AutoModelForSeq2SeqLM", "AutoModelForSpeechSeq2Seq"):
+        mapping = getattr(transformers, auto)._model_mapping
+        try:
+            return mapping[type(config)]
+        except KeyError:
+            continue
+    return None
+
+
+def _generates(cls) -> bool:
+    can = getattr(cls, "can_generate", None)
+    return bool(can and can()) and hasattr(cls, "get_encoder")
+
+
+def wanted(spec: ExportSpec) -> bool:
+    """True when ``spec`` exports an encoder-decoder generation model folder (this module's export)."""
+    folder = Path(spec.source.path).expanduser()
+    if spec.source.task not in TASKS or not (folder / "config.json").is_file():
+        return False
+    config = _config_of(folder)
+    return bool(config is not None and getattr(config, "is_encoder_decoder", False) and model_class(config))
+
+
+def load(source, dtype: str = "fp32"):
+    """(model, config, family settings) of an encoder-decoder folder, built offline; missing weights refused."""
+    import torch
+
+    from workbench.core.loading import limits
+    from workbench.core.loading.model import _check_loading_info, family_settings, torch_dtype
+
+    folder = str(Path(source.path).expanduser().resolve())
+    raw = limits.read_json(Path(folder) / "config.json", "config.json")
+    limits.check_counts(raw if isinstance(raw, dict) else {}, folder)
+    config = _config_of(Path(folder))
+    cls = model_class(config) if config is not None else None
+    if cls is None:
+        raise WorkbenchError(f"{folder}: not an encoder-decoder model with a generating head",
+                             "give the folder of a sequence-to-sequence model (e.g. T5, BART, Marian, Whisper)")
+    family = family_settings(getattr(config, "model_type", None))
+    kwargs = family.get("load_kwargs", {})
+    limits.check_model_size(folder, config, cls, dtype, kwargs)
+    try:
+        model, info = cls.from_pretrained(folder, local_files_only=True, dtype=torch_dtype(dtype),
+                                          output_loading_info=True, **kwargs)
+    except Exception as err:  # noqa: BLE001 - transformers raises many types
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0][:300]
+        raise WorkbenchError(f"{folder}: transformers could not build {cls.__name__} ({first})",
+                             "run `workbench inspect` on the folder to see what is missing or inconsistent") from err
+    _check_loading_info(folder, info)
+    torch.set_grad_enabled(False)
+    return model.eval(), config, family
+
+
+def _preprocessor(folder) -> dict:
+    path = Path(folder) / "preprocessor_config.json"
+    if not path.is_file():
+        return {}
+    from workbench.core.loading import limits
+
+    data = limits.read_json(path, "preprocessor_config.json")
+    return data if isinstance(data, dict) else {}
+
+
+def _encoder_runs(encoder, main: str, shape: tuple) -> bool:
+    import torch
+
+    try:
+        encoder(**{main: torch.zeros(1, *shape)}, return_dict=True)
+        return True
+    except Exception:  # noqa: BLE001 - refusing a length is what is probed
+        return False
+
+
+def _features(model, folder) -> tuple:
+    """((channels, frames), dynamic) for an encoder taking float features [batch, channels, frames]."""
+    pre, config = _preprocessor(folder), model.config
+    channels = pre.get("feature_size") or getattr(config, "num_mel_bins", None) or getattr(config, "input_feat_per_channel", None)
+    if not channels:
+        raise WorkbenchError(f"{type(model).__name__} takes {model.main_input_name} but neither "
+                             "preprocessor_config.json (feature_size) nor config.json (num_mel_bins) gives its size",
+                             "add the model's preprocessor_config.json to the folder")
+    positions = getattr(config, "max_source_positions", None)
+    candidates = [pre.get("nb_max_frames"), 2 * positions if positions else None, positions]
+    encoder = model.get_encoder()
+    for frames in dict.fromkeys(int(f) for f in candidates if f):
+        if _encoder_runs(encoder, model.main_input_name, (int(channels), frames)):
+            dynamic = _encoder_runs(encoder, model.main_input_name, (int(channels), frames - 2))
+            return (int(channels), frames), dynamic
+    raise WorkbenchError(f"{type(model).__name__}'s encoder accepts none of the input lengths "
+                         f"{[c for c in candidates if c]} (preprocessor_config.json nb_max_frames, "
+                         "config.json max_source_positions)", "add the model's preprocessor_config.json")
+
+
+def _cache_of(out):
+    cache = getattr(out, "cache", None)
+    return cache if cache is not None else getattr(out, "past_key_values", None)
+
+
+def _cache_kwarg(model) -> str:
+    import inspect as pyinspect
+
+    return "cache" if "cache" in pyinspect.signature(model.forward).parameters else "past_key_values"
+
+
+def cache_tensors(cache) -> list:
+    """[keys, values, keys, values, ...] of a transformers cache's layers (one part of an EncoderDecoderCache)."""
+    flat = []
+    for layer in getattr(cache, "layers", []):
+        if getattr(layer, "keys", None) is None or getattr(layer, "values", None) is None:
+            raise WorkbenchError(f"the model's cache has a {type(layer).__name__} layer without keys and values",
+                                 "only key/value caches (attention layers) export as a decoder with past")
+        flat += [layer.keys, layer.values]
+    return flat
+
+
+def _layout(cache) -> tuple:
+    flat = cache_tensors(cache)
+    if not flat or any(t.dim() != 4 for t in flat):
+        raise WorkbenchError("the model's cache holds no [batch, heads, sequence, dim] keys and values",
+                             "only attention key/value caches export as a decoder with past")
+    return tuple((int(k.shape[1]), int(k.shape[3]), int(v.shape[1]), int(v.shape[3]))
+                 for k, v in zip(flat[::2], flat[1::2]))
+
+
+def describe(model, folder) -> Seq2SeqInfo:
+    """Read the graphs' inputs and the cache layout from the model (one short forward)."""
+    import inspect as pyinspect
+
+    import torch
+    from transformers import DynamicCache, EncoderDecoderCache
+
+    main = getattr(model, "main_input_name", "input_ids")
+    config = model.config
+    text = config.get_text_config(decoder=True) if hasattr(config, "get_text_config") else config
+    vocab = int(getattr(text, "vocab_size", 0) or getattr(config, "vocab_size", 0) or 0)
+    start = getattr(config, "decoder_start_token_id", None)
+    if start is None and getattr(model, "generation_config", None) is not None:
+        start = model.generation_config.decoder_start_token_id
+    if start is None or not vocab:
+        raise WorkbenchError(f"{type(model).__name__}'s config gives no decoder_start_token_id or vocab_size",
+                             "add decoder_start_token_id and vocab_size to config.json (or generation_config.json)")
+    if main == "input_ids":
+        shape, dynamic = (), True
+        mask = "attention_mask" in pyinspect.signature(model.forward).parameters
+    else:
+        shape, dynamic = _features(model, folder)
+        mask = bool(_preprocessor(folder).get("return_attention_mask", False))
+    info = Seq2SeqInfo(main, shape, dynamic, mask, int(start), vocab, (), ())
+    source = source_inputs(info, 1, 3, seed=0)
+    hidden = model.get_encoder()(**{k: v for k, v in source.items() if k == main}, return_dict=True)
+    cache = EncoderDecoderCache(DynamicCache(), DynamicCache())
+    out = model(encoder_outputs=(hidden.last_hidden_state,), decoder_input_ids=torch.full((1, 1), int(start)),
+                use_cache=True, return_dict=True, **{_cache_kwarg(model): cache},
+                **({"attention_mask": source["attention_mask"]} if mask else {}))
+    cache = _cache_of(out)
+    if not hasattr(cache, "self_attention_cache") or not hasattr(cache, "cross_attention_cache"):
+        raise WorkbenchError(f"{type(model).__name__} returned a {type(cache).__name__} as its cache, not an "
+                             "EncoderDecoderCache", "this model's decoder cannot be exported with past key values")
+    return dataclasses.replace(info, self_layout=_layout(cache.self_attention_cache),
+                               cross_layout=_layout(cache.cross_attention_cache))
+
+
+def source_inputs(info: Seq2SeqInfo, batch: int, length: int, seed: int = 0, pad: bool = False) -> dict:
+    """Random encoder inputs: token ids (+ mask, the last row padded with ``pad``) or float features."""
+    import torch
+
+    gen = torch.Generator().manual_seed(seed)
+    if info.main_input != "input_ids":
+        channels, frames = info.feature_shape
+        return {info.main_input: torch.randn(batch, channels, length if info.source_dynamic else frames,
+                                             generator=gen)}
+    out = {"input_ids": torch.randint(0, info.vocab, (batch, length), generator=gen)}
+    if info.encoder_mask:
+        mask = torch.ones(batch, length, dtype=torch.int64)
+        if pad and batch > 1 and length > 2:
+            mask[-1, -max(1, length // 3):] = 0
+        out["attention_mask"] = mask
+    return out
+
+
+def encoder_names(info: Seq2SeqInfo) -> tuple:
+    ins = [info.main_input] + (["attention_mask"] if info.encoder_mask and info.main_input == "input_ids" else [])
+    outs = ["last_hidden_state"] + [f"present.{i}.encoder.{k}" for i in range(info.layers) for k in ("key", "value")]
+    return ins, outs
+
+
+def decoder_names(info: Seq2SeqInfo) -> tuple:
+    ins = ["decoder_input_ids", "encoder_hidden_states"] + (["encoder_attention_mask"] if info.encoder_mask else [])
+    ins += [f"past_key_values.{i}.{part}.{k}" for i in range(info.layers) for part in ("decoder", "encoder")
+            for k in ("key", "value")]
+    outs = ["logits"] + [f"present.{i}.decoder.{k}" for i in range(info.layers) for k in ("key", "value")]
+    return ins, outs
+
+
+def _arg(name: str) -> str:
+    return name.replace(".", "_")
+
+
+def _generated(params: list, body: str):
+    namespace: dict = {}
+    exec(f"def forward(self, {', '.join(params)}):\n    {body}\n", namespace)  # noqa: S102 - generated names only
+    return namespace["forward"]
+
+
+def encoder_module(model, info: Seq2SeqInfo):
+    """(last_hidden_state, *cross keys/values): the encoder, then one decoder step on the start token that fills
+    the cross-attention cache (its logits are dropped)."""
+    import torch
+    from transformers import DynamicCache, EncoderDecoderCache
+
+    names = encoder_names(info)[0]
+    kwarg = _cache_kwarg(model)
+
+    class EncoderWithCrossCache(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = model
+
+        def step(self, inputs: dict):
+            hidden = self.model.get_encoder()(**inputs, return_dict=True).last_hidden_state
+            start = torch.full((hidden.shape[0], 1), info.start_token, dtype=torch.int64, device=hidden.device)
+            mask = {"attention_mask": inputs["attention_mask"]} if "attention_mask" in inputs else {}
+            cache = EncoderDecoderCache(DynamicCache(), DynamicCache())
+            out = self.model(encoder_outputs=(hidden,), decoder_input_ids=start, use_cache=True, return_dict=True,
+                             **{kwarg: cache}, **mask)
+            cross = _cache_of(out).cross_attention_cache
+            return (hidden, *cache_tensors(cross))
+
+    EncoderWithCrossCache.forward = _generated(names, f"return self.step(dict({', '.join(f'{n}={n}' for n in names)}))")
+    return EncoderWithCrossCache().eval()
+
+
+def decoder_module(model, info: Seq2SeqInfo):
+    """(logits, *self-attention presents) for one decoding step over the given past."""
+    import torch
+    from transformers import DynamicCache, EncoderDecoderCache
+
+    names = [_arg(n) for n in decoder_names(info)[0]]
+    fixed = 3 if info.encoder_mask else 2
+    kwarg = _cache_kwarg(model)
+
+    class DecoderWithPast(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = model
+
+        def step(self, ids, hidden, mask, flat: list):
+            own = DynamicCache(ddp_cache_data=[(flat[4 * i], flat[4 * i + 1]) for i in range(info.layers)])
+            cross = DynamicCache(ddp_cache_data=[(flat[4 * i + 2], flat[4 * i + 3]) for i in range(info.layers)])
+            cache = EncoderDecoderCache(own, cross)
+            out = self.model(encoder_outputs=(hidden,), decoder_input_ids=ids, use_cache=True, return_dict=True,
+                             **{kwarg: cache}, **({"attention_mask": mask} if mask is not None else {}))
+            own = _cache_of(out).self_attention_cache
+            return (out.logits, *cache_tensors(own))
+
+    mask = names[2] if info.encoder_mask else "None"
+    DecoderWithPast.forward = _generated(names, f"return self.step({names[0]}, {names[1]}, {mask}, "
+                                                f"[{', '.join(names[fixed:])}])")
+    return DecoderWithPast().eval()
+
+
+def encoder_axes(info: Seq2SeqInfo) -> dict:
+    seq = {1: "encoder_sequence"} if info.source_dynamic and info.main_input == "input_ids" else {}
+    frames = {2: "encoder_frames"} if info.source_dynamic and info.main_input != "input_ids" else {}
+    axes = {info.main_input: {0: "batch", **seq, **frames}}
+    if "attention_mask" in encoder_names(info)[0]:
+        axes["attention_mask"] = {0: "batch", **seq}
+    return axes
+
+
+def decoder_axes(info: Seq2SeqInfo) -> dict:
+    """{wrapper parameter: {axis: name}}; the encoder length is dynamic only where the encoder's input is."""
+    enc = {1: "encoder_sequence"} if info.source_dynamic else {}
+    axes = {"decoder_input_ids": {0: "batch", 1: "decoder_sequence"}, "encoder_hidden_states": {0: "batch", **enc}}
+    if info.encoder_mask:
+        axes["encoder_attention_mask"] = {0: "batch", **enc}
+    for i in range(info.layers):
+        for k in ("key", "value"):
+            axes[_arg(f"past_key_values.{i}.decoder.{k}")] = {0: "batch", 2: "past_decoder_sequence"}
+            axes[_arg(f"past_key_values.{i}.encoder.{k}")] = {0: "batch", **({2: "encoder_sequence"} if enc else {})}
+    return axes
+
+
+def decoder_inputs(info: Seq2SeqInfo, hidden, mask, cross: list, steps: int, past: int, seed: int = 0,
+                   dtype=None) -> dict:
+    """Decoder inputs keyed by the wrapper's parameters: random ids and a random self-attention past."""
+    import torch
+
+    gen = torch.Generator().manual_seed(seed)
+    batch = hidden.shape[0]
+    out = {"decoder_input_ids": torch.randint(0, info.vocab, (batch, steps), generator=gen),
+           "encoder_hidden_states": hidden}
+    if info.encoder_mask:
+        out["encoder_attention_mask"] = mask
+    for i, (kh, kd, vh, vd) in enumerate(info.self_layout):
+        out[_arg(f"past_key_values.{i}.decoder.key")] = torch.randn(batch, kh, past, kd, generator=gen).to(hidden.dtype)
+        out[_arg(f"past_key_values.{i}.decoder.value")] = torch.randn(batch, vh, past, vd, generator=gen).to(hidden.dtype)
+        out[_arg(f"past_key_values.{i}.encoder.key")] = cross[2 * i]
+        out[_arg(f"past_key_values.{i}.encoder.value")] = cross[2 * i + 1]
+    return out
+
+
+def _check_spec(spec: ExportSpec) -> Path:
+    if spec.dtype not in DTYPES:
+        raise WorkbenchError(f"unknown dtype '{spec.dtype}'", "use fp32, fp16 or bf16")
+    if spec.exporter not in EXPORTERS:
+        raise WorkbenchError(f"unknown exporter '{spec.exporter}'", "use dynamo or legacy")
+    if spec.opset is not None and not 7 <= spec.opset <= 25:
+        raise WorkbenchError(f"opset {spec.opset} is out of range", "use an opset from 7 to 25, e.g. 18")
+    if spec.input_names or spec.output_names or spec.dynamic_axes:
+        raise WorkbenchError("an encoder-decoder export names its inputs, outputs and dynamic axes itself",
+                             "leave out --input-names, --output-names and --dynamic")
+    if not spec.export_params:
+        raise WorkbenchError("an encoder-decoder export needs its weights (it is checked against PyTorch)",
+                             "leave out --no-params")
+    out = Path(spec.output).expanduser()
+    if out.suffix.lower() == ".onnx":
+        raise WorkbenchError(f"an encoder-decoder model exports as two files ({ENCODER_FILE}, {DECODER_FILE}), "
+                             f"not one '{out.name}'", f"give -o a folder, e.g. -o {out.with_suffix('')}")
+    return out / ENCODER_FILE
+
+
+def export_seq2seq(spec: ExportSpec, progress=None, cancel=None) -> ExportResult:
+    """Export ``spec.source`` (an encoder-decoder folder) as encoder_model.onnx + decoder_with_past_model.onnx in
+    the folder ``spec.output``, with the configs and tokenizer files; written only when the check passes."""
+    from workbench.core.export.readback import check_dynamic
+    from workbench.core.export.seq2seq_check import check_export
+
+    final = _check_spec(spec)
+    check_output(final, **output_rules(spec))
+    stages = Stages(["loading the model", "reading the cache layout", "exporting the encoder",
+                     "exporting the decoder", "checking against PyTorch", "copying the tokenizer and configs"],
+                    progress, cancel)
+    started = time.perf_counter()
+    stages.next()
+    model, config, family = load(spec.source, spec.dtype)
+    folder = Path(spec.source.path).expanduser().resolve()
+    stages.next()
+    info = describe(model, folder)
+    exporter = spec.exporter if spec.exporter != "dynamo" else family.get("exporter", "dynamo")
+    batch, length, steps, past = 2, 7, 3, 5  # all different, none 1 (a size of 1 is specialised)
+    enc_module, dec_module = encoder_module(model, info), decoder_module(model, info)
+    enc_inputs = source_inputs(info, batch, length)
+    with __import__("torch").inference_mode():
+        enc_out = enc_module(**enc_inputs)
+    dec_inputs = decoder_inputs(info, enc_out[0], enc_inputs.get("attention_mask"), list(enc_out[1:]), steps, past)
+    graphs = [(ENCODER_FILE, enc_module, enc_inputs, encoder_names(info), encoder_axes(info)),
+              (DECODER_FILE, dec_module, dec_inputs, decoder_names(info), decoder_axes(info))]
+    shapes, used, reasons = ({}, {}), [], []
+    with staged_output(final, **output_rules(spec)) as path:
+        for name, module, inputs, names, axes in graphs:
+            stages.next()
+            which, reason = _export_one(exporter, module, inputs, path.parent / name, spec, names, axes, name)
+            used.append(which)
+            reasons += [f"{name}: {reason}"] if reason else []
+            asked = {n: axes[_arg(n)] for n in names[0] if _arg(n) in axes}
+            got = check_dynamic(path.parent / name, asked, {n: list(inputs[_arg(n)].shape) for n in names[0]})
+            shapes[0].update(got[0])
+            shapes[1].update(got[1])
+        stages.next()
+        report = check_export(path.parent, model, info, spec.dtype)
+        for name in (ENCODER_FILE, DECODER_FILE):
+            _stamp(path.parent / name, folder, config, spec.dtype, info, report)
+        stages.next()
+        copy_files(folder, path.parent, model)
+        written = sorted(p.name for p in path.parent.iterdir())
+    stages.done(f"exported an encoder and a decoder with {info.layers} cached layers")
+    out_dir = final.resolve().parent
+    order = {ENCODER_FILE: 0, DECODER_FILE: 1}
+    all_axes = {**encoder_axes(info), **{n: decoder_axes(info)[_arg(n)] for n in decoder_names(info)[0]}}
+    return ExportResult(outputs=[str(out_dir / n) for n in sorted(written, key=lambda n: (order.get(n, 2), n))],
+                        exporter=used[-1] if len(set(used)) == 1 else "+".join(used),
+                        fallback_reason="; ".join(reasons) or None,
+                        input_names=encoder_names(info)[0] + decoder_names(info)[0],
+                        output_names=encoder_names(info)[1] + decoder_names(info)[1],
+                        dynamic_axes={n: {str(a): d for a, d in ax.items()} for n, ax in all_axes.items()},
+                        example_shapes={**{n: list(v.shape) for n, v in enc_inputs.items()},
+                                        **{n: list(dec_inputs[_arg(n)].shape) for n in decoder_names(info)[0]}},
+                        input_shapes=shapes[0], output_shapes=shapes[1], opset=_opset(final.resolve()),
+                        dtype=spec.dtype, family_settings=family, seconds=time.perf_counter() - started,
+                        notes=_notes(info, report))
+
+
+def _notes(info: Seq2SeqInfo, report: dict) -> list:
+    notes = [f"checked against PyTorch: greedy generation {report['agreement'] * 100:.0f}% identical tokens over "
+             f"{report['tokens']} tokens, logits max abs diff {report['max_logits_abs_diff']:.3g}; encoder at "
+             f"{len(report['encoder_shapes'])} source shapes"]
+    if not info.source_dynamic:
+        notes.append(f"the encoder accepts only {info.main_input} of {info.feature_shape[-1]} frames: the source "
+                     "length is static in both files (batch, decoder and past lengths are dynamic)")
+    return notes
+
+
+def _export_one(exporter: str, module, inputs: dict, target: Path, spec: ExportSpec, names: tuple, axes: dict,
+                what: str) -> tuple:
+    """Export one graph into its own scratch folder (a fallback clears that folder only), then move it next to
+    ``target``. Returns (exporter used, why dynamo fell back or None)."""
+    import tempfile
+
+    from workbench.core.export import exporters
+
+    scratch = Path(tempfile.mkdtemp(prefix=".part-", dir=target.parent))
+    try:
+        try:
+            used, reason = exporters.run(exporter, module, inputs, scratch / target.name, spec, names, axes)
+        except WorkbenchError as err:
+            raise WorkbenchError(f"{what}: {err.what}", err.hint) from err
+        check_file(scratch / target.name)
+        for item in scratch.iterdir():
+            shutil.move(str(item), str(target.parent / item.name))
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return used, reason
+
+
+def check_file(path: Path) -> None:
+    """The ONNX checker on ``path`` (path-based: works above 2 GB), failing in one line."""
+    import onnx
+
+    from workbench.core.export.errors import first_line
+
+    try:
+        onnx.checker.check_model(str(path))
+    except Exception as err:  # noqa: BLE001
+        raise WorkbenchError(f"the exported {path.name} fails the ONNX checker: {first_line(err)}",
+                             "try the other --exporter or another --opset") from err
+
+
+def _opset(path: Path):
+    import onnx
+
+    model = onnx.load(str(path), load_external_data=False)
+    return next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), None)
+
+
+def _stamp(path: Path, folder: Path, config, dtype: str, info: Seq2SeqInfo, report: dict) -> None:
+    import onnx
+
+    model = onnx.load(str(path), load_external_data=False)
+    props = {"workbench.source": str(folder), "workbench.model_type": getattr(config, "model_type", "") or "",
+             "workbench.dtype": dtype, "workbench.kind": "text" if info.main_input == "input_ids" else "audio",
+             "workbench.task": TASK, "workbench.seq2seq": json.dumps(dataclasses.asdict(info)),
+             "workbench.seq2seq_check": json.dumps(report)}
+    for key, value in props.items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = key, value
+    onnx.save_model(model, str(path))  # external data references are kept as they are
+
+
+def copy_files(source: Path, dest: Path, model=None) -> list:
+    """Copy the configs, preprocessor and tokenizer files generation needs; generation_config.json from the model
+    when the folder has none."""
+    written = []
+    for name in SEQ2SEQ_FILES:
+        if (source / name).is_file():
+            shutil.copy2(source / name, dest / name)
+            written.append(name)
+    generation = getattr(model, "generation_config", None)
+    if "generation_config.json" not in written and generation is not None:
+        generation.save_pretrained(str(dest))
+        written.append("generation_config.json")
+    return written
+
+
+def read_info(path) -> Seq2SeqInfo | None:
+    """The Seq2SeqInfo stamped in an exported file's metadata, or None for other files."""
+    import onnx
+
+    model = onnx.load(str(path), load_external_data=False)
+    props = {p.key: p.value for p in model.metadata_props}
+    if props.get("workbench.task") != TASK or "workbench.seq2seq" not in props:
+        return None
+    data = json.loads(props["workbench.seq2seq"])
+    data = {k: tuple(tuple(x) for x in v) if k in ("self_layout", "cross_layout") else v for k, v in data.items()}
+    data["feature_shape"] = tuple(data["feature_shape"])
+    return Seq2SeqInfo(**data)
