@@ -29,3 +29,93 @@ def test_show_report_in_text_browser(qtbot, window, tmp_path, monkeypatch):
     assert window.report_panel.viewer.currentWidget() is window.report_panel.browser
     assert "Report of demo" in window.report_panel.browser.toPlainText()
     assert window.report_panel.open_browser_button.isEnabled()
+
+
+def test_report_builds_from_the_steps_done_by_hand_without_running_them_again(qtbot, window, llama_dir, exported,
+                                                                              tmp_path, monkeypatch):
+    """Export and Validate finished (their results handed to the panels as their jobs do); showing the Report
+    panel writes report.html from those results through the engine's report writer, in one thread job (nothing
+    exported or validated again, no recipe run), with the dynamic axes as requested vs read back; a FAILED
+    validation shows as failed."""
+    import dataclasses
+    import json
+
+    from workbench import api
+    from workbench.gui.panels import report_panel as rp
+
+    monkeypatch.setenv("WORKBENCH_NO_WEBENGINE", "1")
+    monkeypatch.setattr(rp, "run_recipe_job", lambda *a, **k: (_ for _ in ()).throw(AssertionError("re-ran")))
+    window.state.set_source(str(llama_dir))
+    out = tmp_path / "out"
+    export = exported("llama")
+    window.export_panel.show_result(export)
+    window.validate_panel.show_result(api.validate(export.path, str(llama_dir)))
+    panel = window.report_panel
+    panel.output_edit.setText(str(out))
+    before = list(window.jobs.jobs)
+    window.show_panel("report")
+    assert panel.build_job is not None and panel.build_job.kind == "thread"
+    assert wait_job(qtbot, panel.build_job, 60) == workers.DONE, panel.build_job.error
+    assert [j for j in window.jobs.jobs if j not in before] == [panel.build_job]  # nothing else ran
+    report = json.loads((out / "report.json").read_text())
+    assert [s["name"] for s in report["steps"]] == ["export", "validate"] and report["failed"] == []
+    cosine = window.validate_panel.result.outputs[0].cosine
+    assert report["steps"][1]["result"]["outputs"][0]["cosine"] == cosine
+    assert panel.report_path == str(out / "report.html")
+    text = panel.browser.toPlainText()
+    assert "No report yet" not in text and "PASSED" in text and "Dynamic axes" in text
+    assert "input_ids" in text and "batch" in text and "sequence" in text
+    assert "{'" not in (out / "report.html").read_text()  # no raw Python dict
+    assert "2 finished steps" in panel.summary.text()
+    panel.grab().save(str(tmp_path / "report-panel.png"))
+    # The same panel shown again with nothing new writes nothing; a failed validation rebuilds it, as failed.
+    window.show_panel("export")
+    window.show_panel("report")
+    assert panel.build_job is not None and not panel.build_job.is_running
+    bad = dataclasses.replace(window.validate_panel.result, passed=False, reason="output 'logits' differs")
+    window.validate_panel.show_result(bad)
+    window.show_panel("export")
+    window.show_panel("report")
+    assert wait_job(qtbot, panel.build_job, 60) == workers.DONE
+    report = json.loads((out / "report.json").read_text())
+    assert report["failed"] == ["validate: output 'logits' differs"]
+    assert "FAILED" in panel.browser.toPlainText() and panel.summary.objectName() == "failBanner"
+
+
+def test_report_shows_dynamic_axes_requested_against_the_file():
+    from workbench.core.report import dynamic_axes_rows, render_html
+
+    res = {"outputs": ["m.onnx"], "exporter": "dynamo", "dtype": "fp32", "opset": 18,
+           "dynamic_axes": {"input_ids": {"0": "batch", "1": "sequence"}, "attention_mask": {0: "batch"}},
+           "input_shapes": {"input_ids": ["batch", 8], "attention_mask": ["batch", 8]}}
+    assert dynamic_axes_rows(res) == [("input_ids", 0, "batch", "batch"), ("input_ids", 1, "sequence", 8),
+                                      ("attention_mask", 0, "batch", "batch")]
+    page = render_html({"name": "m", "source": "src", "steps": [{"name": "export", "ok": True, "seconds": None,
+                                                                 "result": res}]})
+    assert "fixed at 8" in page and "<th>requested</th>" in page and "{&#x27;" not in page and "{'" not in page
+    assert "done in the workbench window" in page
+
+
+def test_open_in_browser_opens_the_file_or_says_why(qtbot, window, tmp_path, monkeypatch):
+    from PySide6.QtGui import QDesktopServices
+
+    monkeypatch.setenv("WORKBENCH_NO_WEBENGINE", "1")
+    opened = []
+    answer = {"ok": False}
+    monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url) or answer["ok"]))
+    panel = window.report_panel
+    window.show_panel("report")
+    assert panel.open_browser_button.isEnabled()
+    assert panel.open_in_browser() is False and not opened
+    assert panel.open_note.isVisible() and "No report to open yet" in panel.open_note.text()
+    report = tmp_path / "report.html"
+    report.write_text("<html><body>r</body></html>")
+    panel.show_report(str(report))
+    assert not panel.open_note.isVisible()
+    assert panel.open_in_browser() is False  # the desktop has no browser
+    assert opened[-1].toLocalFile() == str(report.resolve())
+    assert panel.open_note.isVisible() and "could not open" in panel.open_note.text()
+    answer["ok"] = True
+    assert panel.open_in_browser() is True and not panel.open_note.isVisible()
+    report.unlink()
+    assert panel.open_in_browser() is False and "no longer exists" in panel.open_note.text()

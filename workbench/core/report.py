@@ -73,7 +73,9 @@ def _step_html(step: dict) -> str:
     name, res = step["name"], step.get("result") or {}
     if not step["ok"] and not res:
         return f"<h2>{_esc(name)}</h2><p class='fail'>{_esc(step['error'])}</p>"
-    out = f"<h2>{_esc(name)}</h2><p class='muted'>{step['seconds']:.1f} s</p>"
+    seconds = step.get("seconds")
+    timing = f"{seconds:.1f} s" if isinstance(seconds, (int, float)) else "done in the workbench window"
+    out = f"<h2>{_esc(name)}</h2><p class='muted'>{_esc(timing)}</p>"
     if name == "export":
         out += _table(["file"], [[p] for p in res["outputs"]])
         fb = f" (fell back: {res['fallback_reason']})" if res.get("fallback_reason") else ""
@@ -81,8 +83,9 @@ def _step_html(step: dict) -> str:
                f"dtype {_esc(res['dtype'])}</p>"
         shapes = [[kind, n, " x ".join(map(str, dims))] for kind, key in (("input", "input_shapes"),
                   ("output", "output_shapes")) for n, dims in (res.get(key) or {}).items()]
-        out += _table(["", "name", "shape in the file"], shapes) if shapes else \
-            f"<p>dynamic axes asked {_esc(res.get('dynamic_axes'))}</p>"
+        if shapes:
+            out += _table(["", "name", "shape in the file"], shapes)
+        out += _dynamic_axes_html(res)
         if res.get("family_settings"):
             out += f"<p class='muted'>family settings applied: {_esc(res['family_settings'].get('load_kwargs'))}" \
                    f" — {_esc(res['family_settings'].get('why', ''))}</p>"
@@ -115,6 +118,60 @@ def _step_html(step: dict) -> str:
     return out
 
 
+def dynamic_axes_rows(res: dict) -> list:
+    """``[(tensor, axis, requested name, read back)]`` of an export's dynamic axes: what was asked for, against the
+    dimension the written file has there (a name: dynamic; a number: the exporter fixed it; None: not read)."""
+    shapes = {**(res.get("output_shapes") or {}), **(res.get("input_shapes") or {})}
+    rows = []
+    for tensor, axes in (res.get("dynamic_axes") or {}).items():
+        dims = shapes.get(tensor)
+        for axis, wanted in sorted((axes or {}).items(), key=lambda kv: int(kv[0])):
+            i = int(axis)
+            got = dims[i] if isinstance(dims, list) and -len(dims) <= i < len(dims) else None
+            rows.append((tensor, i, wanted, got))
+    return rows
+
+
+def _dynamic_axes_html(res: dict) -> str:
+    rows = dynamic_axes_rows(res)
+    if not rows:
+        return "<p>dynamic axes: none (every dimension is fixed)</p>"
+    cells = []
+    for tensor, axis, wanted, got in rows:
+        if got is None:
+            read = "<td class='muted'>not read back</td>"
+        elif isinstance(got, int):
+            read = f"<td class='fail'>fixed at {_esc(got)}</td>"
+        else:
+            read = f"<td class='ok'>{_esc(got)}</td>"
+        cells.append([tensor, axis, wanted, read])
+    return "<h3>Dynamic axes</h3>" + _table(["input", "axis", "requested", "in the file"], cells)
+
+
+def step_entry(name: str, result, seconds=None) -> dict:
+    """One step of a report from a finished job's result (what ``workbench run`` records per step): ok and the
+    reason when the result says it failed (e.g. a FAILED validation), its ``to_dict()``, and the time it took."""
+    ok, reason = result.outcome() if hasattr(result, "outcome") else (True, None)
+    if seconds is None:
+        seconds = getattr(result, "seconds", None)
+    entry = {"name": name, "ok": ok, "seconds": seconds,
+             "result": result.to_dict() if hasattr(result, "to_dict") else result}
+    if not ok:
+        entry["error"] = reason
+    return entry
+
+
+def session_report(name: str, source: str, steps: list, started=None) -> dict:
+    """A report of steps run one by one (the GUI's panels, each a finished job), laid out like the one
+    ``run_pipeline`` writes, so that :func:`write_report` renders both the same way. ``steps`` is
+    ``[step_entry(...)]`` in pipeline order; nothing is run again."""
+    import time
+
+    failed = [f"{s['name']}: {s.get('error')}" for s in steps if not s["ok"]]
+    return {"recipe": None, "name": name, "source": source, "steps": list(steps), "failed": failed,
+            "started": started, "finished": time.strftime("%Y-%m-%d %H:%M:%S"), "built_from": "session"}
+
+
 def _optimize_html(res: dict) -> str:
     return f"<p>{res['nodes_before']} → {res['nodes_after']} nodes</p>" + _table(
         ["step", "applied", "nodes before", "nodes after", "detail"],
@@ -125,10 +182,14 @@ def _optimize_html(res: dict) -> str:
 def render_html(report: dict) -> str:
     failed = "".join(f"<li class='fail'>{_esc(f)}</li>" for f in report.get("failed", []))
     body = "".join(_step_html(s) for s in report["steps"])
+    if report.get("built_from") == "session":
+        when = _esc(f"built {report.get('finished')} from the steps finished in the workbench window")
+    else:
+        when = f"{_esc(report.get('started'))} → {_esc(report.get('finished'))}"
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{_esc(report['name'])} — Model Workbench"
             f"</title><style>{CSS}</style></head><body><h1>{_esc(report['name'])}</h1>"
-            f"<p class='muted'>source {_esc(report['source'])} · {_esc(report.get('started'))} → "
-            f"{_esc(report.get('finished'))}</p>" + (f"<ul>{failed}</ul>" if failed else "") + body +
+            f"<p class='muted'>source {_esc(report['source'])} · {when}</p>" +
+            (f"<ul>{failed}</ul>" if failed else "") + body +
             "</body></html>")
 
 
@@ -141,3 +202,20 @@ def write_report(report: dict, out_dir: Path, force: bool = False, inputs=()) ->
     with staged_output(html_path, force=force, inputs=inputs) as p:
         p.write_text(render_html(report), encoding="utf-8")
     return json_path, html_path
+
+
+def write_session_report(report: dict, out_dir, force: bool = False, inputs=(), progress=None, cancel=None):
+    """Write a :func:`session_report` into ``out_dir`` (made when missing; refused inside the source folder, like a
+    recipe's output folder): report.json and report.html, nothing half-written on failure. Returns a RunResult
+    naming them."""
+    from workbench.core.fsutil import output_folder
+    from workbench.core.results import RunResult
+
+    if progress is not None:
+        progress(0.0, "writing the report")
+    with output_folder(out_dir, inputs=inputs) as out:
+        json_path, html_path = write_report(report, out, force=force, inputs=inputs)
+    if progress is not None:
+        progress(1.0, "done")
+    return RunResult(output_dir=str(out), report_json=str(json_path), report_html=str(html_path),
+                     steps=[s["name"] for s in report["steps"]], failed=list(report.get("failed") or []))

@@ -100,6 +100,10 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
 
     from workbench.core.loading.limits import regular_file
 
+    from workbench.core.export.seq2seq_check import is_export, validate_seq2seq
+
+    if is_export(spec.model):  # an encoder-decoder export: its folder or one of its two files
+        return validate_seq2seq(spec, progress=progress, cancel=cancel)
     path = regular_file(spec.model, "ONNX file", "give the path of an exported .onnx file")
     from workbench.core.loading.onnx_files import check_file
 

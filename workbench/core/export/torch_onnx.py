@@ -106,6 +106,10 @@ def export_onnx(spec: ExportSpec, progress=None, cancel=None) -> ExportResult:
     """Load the source, export it, check the file; the output appears only when everything succeeded."""
     from workbench.core.loading import load_model
 
+    from workbench.core.export import seq2seq
+
+    if seq2seq.wanted(spec):  # an encoder-decoder generation model: encoder + decoder-with-past files
+        return seq2seq.export_seq2seq(spec, progress, cancel)
     if spec.source.task == "text-generation-with-past":
         from workbench.core.export.decoder import export_decoder
 

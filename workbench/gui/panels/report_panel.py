@@ -1,7 +1,11 @@
-"""Report: load, save and run recipes (the whole pipeline as one job) and show report.html."""
+"""Report: the report of the steps finished in this session (built from the panels' results, nothing runs again),
+or of a recipe run (the whole pipeline as one job); load and save recipes; show report.html.
+
+Both reports go through the engine's writer (``workbench.core.report``), the one ``workbench run`` uses."""
 
 from __future__ import annotations
 
+import html
 import os
 from pathlib import Path
 
@@ -42,12 +46,18 @@ class ReportPanel(PanelBase):
         self.result = None
         self.report_path = ""
         self.web_view = None
+        self.step_panels: dict = {}  # step -> panel, set by the main window (set_step_panels)
+        self.build_job = None
+        self._built_signature = ()  # the session's results the shown report was built from (or superseded)
         self.set_header(self.tr("Report"),
-                        self.tr("A recipe is the whole pipeline in one TOML file. Run it here or with "
-                                "`workbench run`; the report collects every step's results and plots."))
+                        self.tr("The report collects the results and plots of the steps finished in this session "
+                                "(Build report; nothing runs again), or of a recipe: the whole pipeline in one TOML "
+                                "file, run here or with `workbench run`."))
         self.body().addWidget(self._recipe_box())
         self.summary = self.banner("okBanner")
         self.body().addWidget(self.summary)
+        self.open_note = self.banner("failBanner")  # why "Open in browser" could not open the report
+        self.body().addWidget(self.open_note)
         self.viewer = QStackedWidget(self)
         self.browser = QTextBrowser(self.viewer)
         self.browser.setOpenExternalLinks(True)
@@ -56,11 +66,17 @@ class ReportPanel(PanelBase):
         self.body().addWidget(self.viewer, 1)
         row = self.make_action_row(self.tr("Run recipe"), "run")
         self.run_button.clicked.connect(self.run_recipe)
+        self.run_button.setObjectName("")  # the primary action is building the report from what was done
+        self.run_button.setToolTip(self.tr("Run every step of the recipe again, in one job"))
+        self.build_button = QPushButton(icon("report"), self.tr("Build report"), self)
+        self.build_button.setObjectName("primary")
+        self.build_button.setToolTip(self.tr("Write report.html from the steps finished in this session "
+                                             "(nothing runs again)"))
+        self.build_button.clicked.connect(lambda: self.build_report())
+        row.insertWidget(0, self.build_button)
         self.open_browser_button = QPushButton(self.tr("Open in browser"), self)
-        self.open_browser_button.setEnabled(False)
-        self.open_browser_button.clicked.connect(
-            lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(self.report_path)))
-        row.insertWidget(2, self.open_browser_button)
+        self.open_browser_button.clicked.connect(lambda: self.open_in_browser())
+        row.insertWidget(3, self.open_browser_button)
         self.recipe_button.hide()  # "Save recipe…" sits in the recipe box above
         self.body().addLayout(row)
         self.state.sourceChanged.connect(self._source_changed)
@@ -85,8 +101,133 @@ class ReportPanel(PanelBase):
         return box
 
     def _placeholder_html(self) -> str:
-        return ("<div style='margin:40px; color:#7b8794; font-size:13pt'>"
-                + self.tr("No report yet. Run a recipe, or run the demo (Help > Run the demo).") + "</div>")
+        steps = [s["name"] for s in self.session_steps()] if self.step_panels else []
+        if steps:
+            text = self.tr("{0} steps finished in this session ({1}). Build report writes report.html from their "
+                           "results; nothing runs again.").format(len(steps), ", ".join(steps))
+        else:
+            text = self.tr("No report yet: finish a step (Export, Validate, Optimize, Quantize, Benchmark) and "
+                           "build the report from it, run a recipe, or run the demo (Help > Run the demo).")
+        return f"<div style='margin:40px; color:#7b8794; font-size:13pt'>{html.escape(text)}</div>"
+
+    # -- the session's report ----------------------------------------------------------------------------------
+    def set_step_panels(self, panels: dict) -> None:
+        """The window's panels by step: their finished results are what the session report is built from."""
+        self.step_panels = dict(panels)
+        if not self.report_path:
+            self.browser.setHtml(self._placeholder_html())
+
+    def session_steps(self) -> list:
+        """``[step_entry]`` of every step finished in this session, in pipeline order, from the results the panels
+        hold (export, validate, optimize, each quantize variant, the benchmark)."""
+        from workbench.core.pipeline import QUANT_FILE
+        from workbench.core.report import step_entry
+
+        panels = self.step_panels
+        steps = []
+        for step in ("export", "validate", "optimize"):
+            result = getattr(panels.get(step), "result", None)
+            if result is not None:
+                steps.append(step_entry(step, result))
+        for mode, result in dict(getattr(panels.get("quantize"), "results", None) or {}).items():
+            steps.append(step_entry(f"quantize {QUANT_FILE.get(mode, mode)}", result))
+        bench = panels.get("bench")
+        rows, failures = list(getattr(bench, "results", None) or []), dict(getattr(bench, "failures", None) or {})
+        if rows or failures:
+            entry = {"name": "bench", "ok": not failures, "seconds": None,
+                     "result": {"rows": [r.to_dict() if hasattr(r, "to_dict") else r for r in rows]}}
+            if failures:
+                entry["error"] = "; ".join(f"{name}: {msg}" for name, msg in failures.items())
+            steps.append(entry)
+        return steps
+
+    def _signature(self) -> tuple:
+        panels = self.step_panels
+        results = [getattr(panels.get(s), "result", None) for s in ("export", "validate", "optimize")]
+        results += list(dict(getattr(panels.get("quantize"), "results", None) or {}).values())
+        results += list(getattr(panels.get("bench"), "results", None) or [])
+        return tuple(id(r) for r in results if r is not None)
+
+    def build_report(self, ask: bool = True):
+        """Write report.json / report.html into the output folder from the session's finished steps (a thread
+        job: nothing is exported, validated or measured again). ``ask=False``: leave files that would need
+        replacing alone (returns None) instead of asking."""
+        from workbench.core.errors import WorkbenchError
+        from workbench.core.fsutil import source_inputs, would_replace
+        from workbench.core.report import session_report, write_session_report
+        from workbench.core.specs import ModelSource
+
+        steps = self.session_steps()
+        if not steps:
+            if ask:
+                show_error(self, self.tr("Build report"), self.tr(
+                    "No step has finished in this session yet: export, validate, optimize, quantize or benchmark "
+                    "a model first (or run a recipe)."))
+            return None
+        folder = Path(self.output_edit.text() or self.state.default_output_dir()).expanduser()
+        source = self.state.source_path or self.state.onnx_path
+        inputs = source_inputs(ModelSource(path=source)) if source else []
+        try:
+            existing = [p for name in ("report.json", "report.html")
+                        for p in would_replace(folder / name, inputs=inputs)]
+        except WorkbenchError as err:
+            if ask:
+                show_error(self, self.tr("Build report"), err.one_line())
+            return None
+        if existing and (not ask or not ask_replace(self, existing)):
+            if ask:
+                self.log(self.tr("Not built: kept the existing {0}").format(", ".join(existing)))
+            return None
+        name = Path(source).name if source else "session"
+        report = session_report(name, source, steps)
+        signature = self._signature()
+        job = self.start_job(self.tr("Build report in {0}").format(folder), write_session_report, report,
+                             str(folder), bool(existing), inputs, process=False,
+                             on_success=lambda result: self._report_built(result, signature))
+        self.build_job = job
+        return job
+
+    def _report_built(self, result, signature: tuple) -> None:
+        self._built_signature = signature
+        self.output_edit.setText(result.output_dir)
+        self._set_summary(self.tr("Report built from {0} finished steps ({1}), in {2}").format(
+            len(result.steps), ", ".join(result.steps), result.output_dir), result.failed)
+        self.show_report(result.report_html)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        """Shown with steps finished since the report on screen was built: build it again (asking nothing; a
+        report that is not the workbench's own is left for Build report to ask about)."""
+        super().showEvent(event)
+        if not self.step_panels or (self.build_job is not None and self.build_job.is_running):
+            return
+        if self.current_job is not None and self.current_job.is_running:
+            return
+        signature = self._signature()
+        if signature and signature != self._built_signature:
+            self.build_report(ask=False)
+        if not self.report_path:
+            self.browser.setHtml(self._placeholder_html())
+
+    def open_in_browser(self) -> bool:
+        """Open the shown report.html in the desktop's browser; when there is none yet, or the desktop cannot
+        open it, say why in the panel."""
+        path = Path(self.report_path) if self.report_path else None
+        if path is None:
+            reason = self.tr("No report to open yet: build the report (or run a recipe) first.")
+        elif not path.is_file():
+            reason = self.tr("{0} no longer exists: build the report again.").format(path)
+        elif not QDesktopServices.openUrl(QUrl.fromLocalFile(str(path.resolve()))):
+            reason = self.tr("The desktop could not open {0} in a browser (no default browser is set up here): "
+                             "open the file by hand.").format(path)
+        else:
+            self.open_note.hide()
+            self.log(self.tr("Opened {0} in the browser").format(path))
+            self.notify(self.tr("Opened {0} in the browser").format(path))
+            return True
+        self.open_note.setText(reason)
+        self.open_note.show()
+        self.log(reason)
+        return False
 
     def _source_changed(self, _path: str) -> None:
         if not self.output_edit.text():
@@ -201,9 +342,14 @@ class ReportPanel(PanelBase):
 
     def show_result(self, result) -> None:
         self.result = result
-        failed = list(result.failed or [])
+        self._built_signature = self._signature()  # the recipe's report stands until more is done by hand
         steps = [s.get("name", str(s)) if isinstance(s, dict) else str(s) for s in result.steps]
-        text = self.tr("Recipe finished: {0} steps, report in {1}").format(len(steps), result.output_dir)
+        self._set_summary(self.tr("Recipe finished: {0} steps, report in {1}").format(len(steps), result.output_dir),
+                          list(result.failed or []))
+        if result.report_html:
+            self.show_report(result.report_html)
+
+    def _set_summary(self, text: str, failed: list) -> None:
         if failed:
             text += "\n" + self.tr("Failed steps: {0}").format(", ".join(map(str, failed)))
             self.summary.setObjectName("failBanner")
@@ -213,12 +359,10 @@ class ReportPanel(PanelBase):
         self.summary.style().unpolish(self.summary)
         self.summary.style().polish(self.summary)
         self.summary.show()
-        if result.report_html:
-            self.show_report(result.report_html)
 
     def show_report(self, path: str) -> None:
         self.report_path = str(path)
-        self.open_browser_button.setEnabled(True)
+        self.open_note.hide()
         url = QUrl.fromLocalFile(str(Path(path).resolve()))
         view_class = _web_view_class()
         if view_class is not None:
@@ -229,8 +373,15 @@ class ReportPanel(PanelBase):
             self.viewer.setCurrentWidget(self.web_view)
         else:
             self.browser.setSearchPaths([str(Path(path).parent)])
-            self.browser.setSource(url)
+            if self.browser.source() == url:
+                self.browser.reload()  # the same file, written again
+            else:
+                self.browser.setSource(url)
             self.viewer.setCurrentWidget(self.browser)
+
+    def _set_busy(self, busy: bool) -> None:
+        super()._set_busy(busy)
+        self.build_button.setEnabled(not busy)
 
     def cli_command(self) -> str:
         recipe = self.recipe_edit.text() or str(Path(self.output_edit.text() or self.state.default_output_dir())
