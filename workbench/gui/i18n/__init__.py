@@ -74,7 +74,8 @@ class Pattern:
                 parts.append(re.escape(token[0]))
             else:
                 key = "p_" + match.group(1)
-                parts.append(f"(?P={key})" if key in keys else f"(?P<{key}>.+?)")
+                # a value never spans the engine's "what; hint" separator or a line break: those are split first
+                parts.append(f"(?P={key})" if key in keys else f"(?P<{key}>(?:(?!; |；)[^\n])+?)")
                 keys.append(key)
             pos = match.end()
         parts.append(re.escape(template[pos:]))
@@ -104,6 +105,22 @@ class Pattern:
         return None
 
 
+def _segments(parts: list, sep: str, convert: Callable[[str], str]) -> Optional[list]:
+    """``parts`` (a text split at ``sep``) converted in the longest known runs: a hint that itself holds ``sep``
+    ("... (only for files you trust; the GUI asks first); ...") is matched whole. None when nothing converts."""
+    out, i, changed = [], 0, False
+    while i < len(parts):
+        for j in range(len(parts), i, -1):
+            piece = sep.join(parts[i:j])
+            done = convert(piece)
+            if done != piece or j == i + 1:
+                out.append(done)
+                changed = changed or done != piece
+                i = j
+                break
+    return out if changed else None
+
+
 class Catalog:
     """Every GUI message of one language: exact texts both ways, and patterns for those with placeholders."""
 
@@ -121,7 +138,7 @@ class Catalog:
         # the most literal text first: "Finished: {0} ({1:.1f} s)" before "Finished: {0}"
         self.patterns.sort(key=lambda p: -len(_PLACEHOLDER.sub("", p.english)))
 
-    def english(self, text: str, depth: int = 0) -> str:
+    def english(self, text: str, depth: int = 0, splits: tuple = _SPLITS) -> str:
         """The English source of ``text`` (a translation or a source); ``text`` itself when unknown."""
         if not text or text.isspace():
             return text
@@ -140,16 +157,16 @@ class Catalog:
             numbered = _NUMBERED.match(text)
             if numbered:
                 return numbered.group(1) + self.english(numbered.group(2), depth + 1)
-        for english_sep, target_sep in _SPLITS:
+        for k, (english_sep, target_sep) in enumerate(splits):
+            rest = splits[k + 1:]
             for sep in dict.fromkeys((target_sep, english_sep)):
                 if sep in text:
-                    parts = text.split(sep)
-                    done = [self.english(part, depth) for part in parts]
-                    if done != parts or sep != english_sep:
-                        return english_sep.join(done)
+                    done = _segments(text.split(sep), sep, lambda t: self.english(t, depth, rest))
+                    if done is not None or sep != english_sep:
+                        return english_sep.join(done or text.split(sep))
         return text
 
-    def translate(self, english: str, depth: int = 0) -> str:
+    def translate(self, english: str, depth: int = 0, splits: tuple = _SPLITS) -> str:
         """``english`` in this catalog's language; unchanged when unknown."""
         if not english or english.isspace():
             return english
@@ -166,11 +183,11 @@ class Catalog:
             numbered = _NUMBERED.match(english)
             if numbered:
                 return numbered.group(1) + self.translate(numbered.group(2), depth + 1)
-        for english_sep, target_sep in _SPLITS:
+        for k, (english_sep, target_sep) in enumerate(splits):
             if english_sep in english:
-                parts = english.split(english_sep)
-                done = [self.translate(part, depth) for part in parts]
-                if done != parts:  # otherwise the English text stays exactly as it was
+                rest = splits[k + 1:]  # a run of parts is matched whole, never split at this separator again
+                done = _segments(english.split(english_sep), english_sep, lambda t: self.translate(t, depth, rest))
+                if done is not None:  # otherwise the English text stays exactly as it was
                     return target_sep.join(done)
         return english
 

@@ -1204,248 +1204,248 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
         <translation>对话</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="159" />
+        <location filename="../../main_window.py" line="160" />
         <source>The graph view is not available</source>
         <translation>计算图视图不可用</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="168" />
-        <location filename="../../main_window.py" line="171" />
+        <location filename="../../main_window.py" line="169" />
+        <location filename="../../main_window.py" line="172" />
         <source>Pipeline</source>
         <translation>流程</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="169" />
+        <location filename="../../main_window.py" line="170" />
         <source>Graph</source>
         <translation>计算图</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="190" />
+        <location filename="../../main_window.py" line="191" />
         <source>Jobs</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="196" />
+        <location filename="../../main_window.py" line="197" />
         <source>Log</source>
         <translation>日志</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="215" />
+        <location filename="../../main_window.py" line="216" />
         <source>&amp;Open file…</source>
         <translation>打开文件(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="216" />
+        <location filename="../../main_window.py" line="217" />
         <source>Open a checkpoint or an ONNX file</source>
         <translation>打开检查点或 ONNX 文件</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="217" />
+        <location filename="../../main_window.py" line="218" />
         <source>Open &amp;folder…</source>
         <translation>打开文件夹(&amp;F)…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="218" />
+        <location filename="../../main_window.py" line="219" />
         <source>Open a Hugging Face model folder</source>
         <translation>打开 Hugging Face 模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="219" />
+        <location filename="../../main_window.py" line="220" />
         <source>Open &amp;recipe…</source>
         <translation>打开配方(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="221" />
+        <location filename="../../main_window.py" line="222" />
         <source>&amp;Save recipe…</source>
         <translation>保存配方(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="223" />
+        <location filename="../../main_window.py" line="224" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="224" />
+        <location filename="../../main_window.py" line="225" />
         <source>&amp;Export</source>
         <translation>导出(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="225" />
+        <location filename="../../main_window.py" line="226" />
         <source>Export the loaded model to ONNX</source>
         <translation>将已加载的模型导出为 ONNX</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="226" />
+        <location filename="../../main_window.py" line="227" />
         <source>&amp;Validate</source>
         <translation>验证(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="227" />
+        <location filename="../../main_window.py" line="228" />
         <source>Compare the ONNX model with PyTorch</source>
         <translation>将 ONNX 模型与 PyTorch 进行比较</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="228" />
+        <location filename="../../main_window.py" line="229" />
         <source>&amp;Quantize</source>
         <translation>量化(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="229" />
+        <location filename="../../main_window.py" line="230" />
         <source>Build the ticked quantized variants</source>
         <translation>构建勾选的量化版本</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="230" />
+        <location filename="../../main_window.py" line="231" />
         <source>&amp;Benchmark</source>
         <translation>基准测试(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="231" />
+        <location filename="../../main_window.py" line="232" />
         <source>Benchmark the current model</source>
         <translation>对当前模型进行基准测试</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="232" />
+        <location filename="../../main_window.py" line="233" />
         <source>Run the &amp;demo</source>
         <translation>运行演示(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="233" />
+        <location filename="../../main_window.py" line="234" />
         <source>Build a tiny model and walk through every step</source>
         <translation>构建一个微型模型并演示每个步骤</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="234" />
+        <location filename="../../main_window.py" line="235" />
         <source>&amp;About Model Workbench</source>
         <translation>关于模型工作台(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="247" />
+        <location filename="../../main_window.py" line="248" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="250" />
+        <location filename="../../main_window.py" line="251" />
         <source>Recent files</source>
         <translation>最近打开</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="258" />
+        <location filename="../../main_window.py" line="259" />
         <source>&amp;Run</source>
         <translation>运行(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="263" />
+        <location filename="../../main_window.py" line="264" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="264" />
+        <location filename="../../main_window.py" line="265" />
         <source>Theme</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="266" />
+        <location filename="../../main_window.py" line="267" />
         <source>Light</source>
         <translation>浅色</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="266" />
+        <location filename="../../main_window.py" line="267" />
         <source>Dark</source>
         <translation>深色</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="273" />
+        <location filename="../../main_window.py" line="274" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="285" />
+        <location filename="../../main_window.py" line="286" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="290" />
+        <location filename="../../main_window.py" line="291" />
         <source>Main toolbar</source>
         <translation>主工具栏</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="305" />
+        <location filename="../../main_window.py" line="306" />
         <source>No model loaded</source>
         <translation>尚未加载模型</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="311" />
+        <location filename="../../main_window.py" line="312" />
         <source>Open a model (Ctrl+O), drop one on the window, or run the demo.</source>
         <translation>打开模型（Ctrl+O）、将模型拖放到窗口中，或运行演示。</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="370" />
+        <location filename="../../main_window.py" line="371" />
         <source>The graph view could not open {0}: {1}</source>
         <translation>计算图视图无法打开 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="374" />
+        <location filename="../../main_window.py" line="375" />
         <source>Model: {0}</source>
         <translation>模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="381" />
+        <location filename="../../main_window.py" line="382" />
         <source>ONNX: {0}</source>
         <translation>ONNX：{0}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="396" />
+        <location filename="../../main_window.py" line="397" />
         <source>Load a model first: the last load failed ({0})</source>
         <translation>请先加载模型：上次加载失败（{0}）</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="412" />
+        <location filename="../../main_window.py" line="413" />
         <source>{0} job(s) running</source>
         <translation>{0} 个任务运行中</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="417" />
+        <location filename="../../main_window.py" line="418" />
         <source>Node {0} ({1})</source>
         <translation>节点 {0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="439" />
+        <location filename="../../main_window.py" line="440" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="442" />
+        <location filename="../../main_window.py" line="443" />
         <source>Clear the list</source>
         <translation>清空列表</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="576" />
+        <location filename="../../main_window.py" line="577" />
         <source>not installed</source>
         <translation>未安装</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="584" />
+        <location filename="../../main_window.py" line="585" />
         <source>Take a trained model to deployment: export, validate, optimize, quantize, benchmark.</source>
         <translation>把训练好的模型带到部署：导出、验证、优化、量化、基准测试。</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="588" />
+        <location filename="../../main_window.py" line="589" />
         <source>About Model Workbench</source>
         <translation>关于模型工作台</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="626" />
+        <location filename="../../main_window.py" line="627" />
         <source>Jobs are running</source>
         <translation>有任务正在运行</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="627" />
+        <location filename="../../main_window.py" line="628" />
         <source>{0} job(s) are still running. Cancel them and quit?</source>
         <translation>仍有 {0} 个任务在运行。要取消它们并退出吗？</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="651" />
+        <location filename="../../main_window.py" line="652" />
         <source>Some jobs did not stop in time.</source>
         <translation>部分任务未能及时停止。</translation>
     </message>
@@ -2062,115 +2062,178 @@ Replace them?</source>
 <context>
     <name>ReportPanel</name>
     <message>
-        <location filename="../../panels/report_panel.py" line="45" />
+        <location filename="../../panels/report_panel.py" line="52" />
         <source>Report</source>
         <translation>报告</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="46" />
-        <source>A recipe is the whole pipeline in one TOML file. Run it here or with `workbench run`; the report collects every step's results and plots.</source>
-        <translation>配方是把整个流程写在一个 TOML 文件里。可以在这里运行，也可以用 `workbench run` 运行；报告汇总每一步的结果和图表。</translation>
+        <location filename="../../panels/report_panel.py" line="53" />
+        <source>The report collects the results and plots of the steps finished in this session (Build report; nothing runs again), or of a recipe: the whole pipeline in one TOML file, run here or with `workbench run`.</source>
+        <translation>报告汇总本次会话中已完成步骤的结果和图表（“生成报告”，不会重新运行任何步骤），或汇总一个配方的结果：配方是把整个流程写在一个 TOML 文件里，可以在这里运行，也可以用 `workbench run` 运行。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="57" />
-        <location filename="../../panels/report_panel.py" line="153" />
+        <location filename="../../panels/report_panel.py" line="67" />
+        <location filename="../../panels/report_panel.py" line="294" />
         <source>Run recipe</source>
         <translation>运行配方</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="59" />
+        <location filename="../../panels/report_panel.py" line="70" />
+        <source>Run every step of the recipe again, in one job</source>
+        <translation>在一个任务中重新运行配方的每一步</translation>
+    </message>
+    <message>
+        <location filename="../../panels/report_panel.py" line="71" />
+        <location filename="../../panels/report_panel.py" line="163" />
+        <location filename="../../panels/report_panel.py" line="175" />
+        <source>Build report</source>
+        <translation>生成报告</translation>
+    </message>
+    <message>
+        <location filename="../../panels/report_panel.py" line="73" />
+        <source>Write report.html from the steps finished in this session (nothing runs again)</source>
+        <translation>根据本次会话中已完成的步骤写出 report.html（不会重新运行任何步骤）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/report_panel.py" line="77" />
         <source>Open in browser</source>
         <translation>在浏览器中打开</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="69" />
+        <location filename="../../panels/report_panel.py" line="85" />
         <source>Recipe</source>
         <translation>配方</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="71" />
-        <location filename="../../panels/report_panel.py" line="100" />
+        <location filename="../../panels/report_panel.py" line="87" />
+        <location filename="../../panels/report_panel.py" line="241" />
         <source>Recipes (*.toml *.yaml *.yml)</source>
         <translation>配方 (*.toml *.yaml *.yml)</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="72" />
+        <location filename="../../panels/report_panel.py" line="88" />
         <source>empty: the settings of every step, as they are now</source>
         <translation>留空：使用各步骤当前的设置</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="75" />
+        <location filename="../../panels/report_panel.py" line="91" />
         <source>Load recipe…</source>
         <translation>加载配方…</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="77" />
+        <location filename="../../panels/report_panel.py" line="93" />
         <source>Save recipe…</source>
         <translation>保存配方…</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="82" />
+        <location filename="../../panels/report_panel.py" line="98" />
         <source>Recipe file:</source>
         <translation>配方文件：</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="83" />
+        <location filename="../../panels/report_panel.py" line="99" />
         <source>Output folder:</source>
         <translation>输出文件夹：</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="89" />
-        <source>No report yet. Run a recipe, or run the demo (Help &gt; Run the demo).</source>
-        <translation>还没有报告。请运行配方，或运行演示（帮助 &gt; 运行演示）。</translation>
+        <location filename="../../panels/report_panel.py" line="106" />
+        <source>{0} steps finished in this session ({1}). Build report writes report.html from their results; nothing runs again.</source>
+        <translation>本次会话已完成 {0} 个步骤（{1}）。“生成报告”会根据它们的结果写出 report.html，不会重新运行任何步骤。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="99" />
-        <location filename="../../panels/report_panel.py" line="110" />
+        <location filename="../../panels/report_panel.py" line="109" />
+        <source>No report yet: finish a step (Export, Validate, Optimize, Quantize, Benchmark) and build the report from it, run a recipe, or run the demo (Help &gt; Run the demo).</source>
+        <translation>还没有报告：完成一个步骤（导出、验证、优化、量化、基准测试）后据此生成报告，或运行配方，或运行演示（帮助 &gt; 运行演示）。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/report_panel.py" line="164" />
+        <source>No step has finished in this session yet: export, validate, optimize, quantize or benchmark a model first (or run a recipe).</source>
+        <translation>本次会话还没有完成任何步骤：请先对模型进行导出、验证、优化、量化或基准测试（或运行配方）。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/report_panel.py" line="179" />
+        <source>Not built: kept the existing {0}</source>
+        <translation>未生成：保留了现有的 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/report_panel.py" line="184" />
+        <source>Build report in {0}</source>
+        <translation>在 {0} 中生成报告</translation>
+    </message>
+    <message>
+        <location filename="../../panels/report_panel.py" line="193" />
+        <source>Report built from {0} finished steps ({1}), in {2}</source>
+        <translation>已根据 {0} 个完成的步骤（{1}）生成报告，位于 {2}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/report_panel.py" line="216" />
+        <source>No report to open yet: build the report (or run a recipe) first.</source>
+        <translation>还没有可打开的报告：请先生成报告（或运行配方）。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/report_panel.py" line="218" />
+        <source>{0} no longer exists: build the report again.</source>
+        <translation>{0} 已不存在：请重新生成报告。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/report_panel.py" line="220" />
+        <source>The desktop could not open {0} in a browser (no default browser is set up here): open the file by hand.</source>
+        <translation>桌面环境无法在浏览器中打开 {0}（此处没有设置默认浏览器）：请手动打开该文件。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/report_panel.py" line="224" />
+        <location filename="../../panels/report_panel.py" line="225" />
+        <source>Opened {0} in the browser</source>
+        <translation>已在浏览器中打开 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/report_panel.py" line="240" />
+        <location filename="../../panels/report_panel.py" line="251" />
         <source>Open recipe</source>
         <translation>打开配方</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="118" />
+        <location filename="../../panels/report_panel.py" line="259" />
         <source>Recipe loaded: {0}</source>
         <translation>已加载配方：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="136" />
+        <location filename="../../panels/report_panel.py" line="277" />
         <source>Load a model or a recipe first.</source>
         <translation>请先加载模型或配方。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="142" />
+        <location filename="../../panels/report_panel.py" line="283" />
         <source>Kept the existing {0}: choose another output folder.</source>
         <translation>已保留现有的 {0}：请选择其他输出文件夹。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="158" />
+        <location filename="../../panels/report_panel.py" line="299" />
         <source>Not started: the recipe's model is a program and was not allowed to run</source>
         <translation>未启动：配方中的模型是程序，未被允许运行</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="162" />
+        <location filename="../../panels/report_panel.py" line="303" />
         <source>Not started: the recipe would replace existing files</source>
         <translation>未启动：配方将替换已有文件</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="164" />
+        <location filename="../../panels/report_panel.py" line="305" />
         <source>Run recipe {0}</source>
         <translation>运行配方 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="180" />
+        <location filename="../../panels/report_panel.py" line="321" />
         <source>the recipe sets trust_code = true</source>
         <translation>配方设置了 trust_code = true</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="206" />
+        <location filename="../../panels/report_panel.py" line="347" />
         <source>Recipe finished: {0} steps, report in {1}</source>
         <translation>配方运行完成：共 {0} 个步骤，报告位于 {1}</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="208" />
+        <location filename="../../panels/report_panel.py" line="354" />
         <source>Failed steps: {0}</source>
         <translation>失败的步骤：{0}</translation>
     </message>

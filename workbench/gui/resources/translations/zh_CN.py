@@ -508,6 +508,31 @@ ZH = {
     "Memory": "内存",
     "time since start (s)": "开始后的时间（秒）",
     "solid: RSS, dashed: GPU": "实线：RSS，虚线：GPU",
+    # report panel: the report of the session's finished steps
+    "Run every step of the recipe again, in one job": "在一个任务中重新运行配方的每一步",
+    "Build report": "生成报告",
+    "Write report.html from the steps finished in this session (nothing runs again)":
+        "根据本次会话中已完成的步骤写出 report.html（不会重新运行任何步骤）",
+    "{0} steps finished in this session ({1}). Build report writes report.html from their results; nothing runs "
+    "again.": "本次会话已完成 {0} 个步骤（{1}）。“生成报告”会根据它们的结果写出 report.html，不会重新运行任何步骤。",
+    "No report yet: finish a step (Export, Validate, Optimize, Quantize, Benchmark) and build the report from it, "
+    "run a recipe, or run the demo (Help > Run the demo).":
+        "还没有报告：完成一个步骤（导出、验证、优化、量化、基准测试）后据此生成报告，或运行配方，"
+        "或运行演示（帮助 > 运行演示）。",
+    "No step has finished in this session yet: export, validate, optimize, quantize or benchmark a model first "
+    "(or run a recipe).": "本次会话还没有完成任何步骤：请先对模型进行导出、验证、优化、量化或基准测试（或运行配方）。",
+    "Not built: kept the existing {0}": "未生成：保留了现有的 {0}",
+    "Build report in {0}": "在 {0} 中生成报告",
+    "Report built from {0} finished steps ({1}), in {2}": "已根据 {0} 个完成的步骤（{1}）生成报告，位于 {2}",
+    "No report to open yet: build the report (or run a recipe) first.": "还没有可打开的报告：请先生成报告（或运行配方）。",
+    "{0} no longer exists: build the report again.": "{0} 已不存在：请重新生成报告。",
+    "The desktop could not open {0} in a browser (no default browser is set up here): open the file by hand.":
+        "桌面环境无法在浏览器中打开 {0}（此处没有设置默认浏览器）：请手动打开该文件。",
+    "Opened {0} in the browser": "已在浏览器中打开 {0}",
+    "The report collects the results and plots of the steps finished in this session (Build report; nothing runs "
+    "again), or of a recipe: the whole pipeline in one TOML file, run here or with `workbench run`.":
+        "报告汇总本次会话中已完成步骤的结果和图表（“生成报告”，不会重新运行任何步骤），或汇总一个配方的结果："
+        "配方是把整个流程写在一个 TOML 文件里，可以在这里运行，也可以用 `workbench run` 运行。",
 }
 
 
