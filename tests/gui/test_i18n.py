@@ -360,3 +360,22 @@ def test_dark_check_boxes_render_visible(qtbot, tmp_path):
         assert best >= 3.0, f"the unticked indicator reaches only {best:.2f}:1 against the panel"
     finally:
         theme.apply_theme("light", app)
+
+
+def test_a_failed_load_reads_in_the_language_switched_to(qtbot, window, tmp_path):
+    """The engine's one-line error in the Load banner: Chinese after a live switch, English again after the
+    switch back (the banner is written again from the same message, not left in the old language)."""
+    theme.install_translator("en")
+    missing = tmp_path / "gone.safetensors"
+    job = window.open_path(str(missing))
+    assert wait_job(qtbot, job, 60) == gui_workers.FAILED
+    banner = window.load_panel.problems
+    english = banner.text()
+    assert "no such" in english
+    try:
+        window.set_language("zh_CN")
+        assert "gone.safetensors" in banner.text() and "不存在" in banner.text() and "no such" not in banner.text()
+        assert not _english_words(banner.text()), banner.text()
+    finally:
+        window.set_language("en")
+    assert banner.text() == english

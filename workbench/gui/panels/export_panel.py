@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
 from workbench.core.export.dynamic_axes import default_axes
 from workbench.core.specs import DTYPES, EXPORTERS, ExportSpec, InputSpec, ModelSource
 from workbench.gui import commands
+from workbench.gui.formatting import ElidedLabel
+from workbench.gui.i18n.engine import translate as engine_text
 from workbench.gui.panels.base import PanelBase, PathEdit
 from workbench.gui.tasks import run_export
 
@@ -85,9 +87,9 @@ class ExportPanel(PanelBase):
     def _options_box(self) -> QGroupBox:
         box = QGroupBox(self.tr("Exporter"), self)
         form = QFormLayout(box)
-        self.source_label = QLabel(self.tr("(no model loaded)"), box)
-        self.source_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.source_label.setWordWrap(True)
+        # One line, cut at its end with the whole path in the tooltip: a word-wrapped path made the form taller
+        # than the layout gave it once the banner below showed, clipping the fields' letters.
+        self.source_label = ElidedLabel(self.tr("(no model loaded)"), box)
         self.output_edit = PathEdit("save", self.tr("ONNX models (*.onnx)"), box)
         self.output_edit.edit.textEdited.connect(self._output_edited)
         self.output_edit.button.clicked.connect(self._output_edited)
@@ -264,13 +266,13 @@ class ExportPanel(PanelBase):
         lines = [self.tr("Exported with the {0} exporter in {1:.1f} s: {2}").format(
             result.exporter, result.seconds, ", ".join(Path(p).name for p in result.outputs))]
         if result.fallback_reason:
-            lines.append(self.tr("Fell back to the legacy exporter: {0}").format(result.fallback_reason))
+            lines.append(self.tr("Fell back to the legacy exporter: {0}").format(engine_text(result.fallback_reason)))
         if result.input_names or result.output_names:
             lines.append(self.tr("Inputs in the file: {0}").format(
                 _with_shapes(result.input_names, getattr(result, "input_shapes", {}))))
             lines.append(self.tr("Outputs in the file: {0}").format(
                 _with_shapes(result.output_names, getattr(result, "output_shapes", {}))))
-        lines += [str(note) for note in getattr(result, "notes", None) or []]
+        lines += [engine_text(str(note)) for note in getattr(result, "notes", None) or []]
         self.summary.setText("\n".join(lines))
         self.summary.show()
         if result.target == "onnx":

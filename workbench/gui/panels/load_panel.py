@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.gui import commands
+from workbench.gui.formatting import fit_columns, fit_table
 from workbench.gui.models import (
     FastFilterProxy,
     RecordTableModel,
@@ -110,7 +111,7 @@ class LoadPanel(PanelBase):
         self.config_view = self._table(self.config_model, config_box)
         self.config_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.Interactive)
         self.config_view.horizontalHeader().resizeSection(0, 150)
-        self.config_view.setTextElideMode(Qt.ElideMiddle)
+        fit_table(self.config_view)  # long keys and values end in "…"; the tooltip has them whole
         config_layout.addWidget(self.config_view)
         left_layout.addWidget(config_box, 1)
 
@@ -130,13 +131,11 @@ class LoadPanel(PanelBase):
         self.tensor_view = self._table(self.tensor_proxy, right)
         self.tensor_view.setSortingEnabled(True)
         self.tensor_view.sortByColumn(-1, Qt.AscendingOrder)
-        self.tensor_view.setTextElideMode(Qt.ElideMiddle)  # the end of a tensor name tells most
+        fit_table(self.tensor_view)  # a long name ends in "…" (whole in its tooltip); shapes and counts never cut
         header = self.tensor_view.horizontalHeader()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.Stretch)
-        for col, width in zip(range(1, 5), (66, 72, 76, 76)):
-            header.setSectionResizeMode(col, QHeaderView.Interactive)
-            header.resizeSection(col, width)
+        fit_columns(self.tensor_view, range(1, 5))
         self.shown_label = QLabel(right)
         right_layout.addWidget(self.filter_edit)
         right_layout.addWidget(self.tensor_view, 1)
@@ -212,10 +211,9 @@ class LoadPanel(PanelBase):
         and the banner says why in one line (the traceback is behind the job's Details… in the Jobs dock)."""
         first = next((ln for ln in str(message).splitlines() if ln.strip()), str(message))
         path = self.path_edit.text().strip()
-        reason = first[len(path) + 2:] if path and first.startswith(path + ": ") else first  # the path is above
         self.clear_results()
-        self.problems.setText(self.tr("<b>Could not load {0}:</b> {1}").format(
-            _escape(Path(path).name if path else self.tr("this model")), _escape(reason)))
+        self._failure = (path, first)
+        self._show_failure()
         self.problems.setObjectName("problems")
         self.problems.style().unpolish(self.problems)
         self.problems.style().polish(self.problems)
@@ -224,9 +222,28 @@ class LoadPanel(PanelBase):
         if callable(fail):
             fail(first)
 
+    def _show_failure(self) -> None:
+        from workbench.gui.i18n.engine import translate as engine_text
+
+        path, first = self._failure
+        first = engine_text(first)  # matched with its path, then the path (shown above) left out
+        reason = next((first[len(path) + len(sep):] for sep in (": ", "：") if path and first.startswith(path + sep)),
+                      first)
+        self.problems.setText(self.tr("<b>Could not load {0}:</b> {1}").format(
+            _escape(Path(path).name if path else self.tr("this model")), _escape(reason)))
+
+    def retranslate(self) -> None:
+        """A live language switch: the texts, and the problems banner written again from the result."""
+        super().retranslate()
+        if self.result is not None:
+            self._show_problems(self.result.problems, getattr(self.result, "notes", []))
+        elif getattr(self, "_failure", None) and self.problems.isVisibleTo(self):
+            self._show_failure()
+
     def clear_results(self) -> None:
         """Empty the summary, configuration and tensor tables and hide the banner."""
         self.result = None
+        self._failure = None
         self.tensor_model.set_rows([])
         self.config_model.set_rows([])
         for label in (self.format_label, self.params_label, self.size_label, self.dtype_label, self.count_label):
@@ -248,7 +265,9 @@ class LoadPanel(PanelBase):
         self.params_label.setText(human_count(result.parameters) if result.parameters else "—")
         self.size_label.setText(human_bytes(result.total_bytes or result.initializer_bytes) or "—")
         by_dtype = sorted(result.bytes_by_dtype.items(), key=lambda kv: -kv[1])
-        self.dtype_label.setText(", ".join(f"{k}: {human_bytes(v)}" for k, v in by_dtype) or "—")
+        # one dtype's size never breaks over two lines: only the separators between dtypes may wrap
+        self.dtype_label.setText(", ".join(f"{k}: {human_bytes(v)}".replace(" ", "\u00a0") for k, v in by_dtype)
+                                 or "—")
         self.count_label.setText(f"{len(rows):,}")
         config_rows = _flatten(result.config) if result.config else []
         if result.format == "onnx":
@@ -264,10 +283,12 @@ class LoadPanel(PanelBase):
 
     def _show_problems(self, problems, notes=()) -> None:
         """Blocking problems highlighted; informational notes listed under them (or under the all-clear)."""
-        note_html = ("<br>" + self.tr("Notes:") + "<ul>" + "".join(f"<li>{_escape(n)}</li>" for n in notes)
-                     + "</ul>") if notes else ""
+        from workbench.gui.i18n.engine import translate as engine_text  # the engine's English, translated
+
+        note_html = ("<br>" + self.tr("Notes:") + "<ul>" + "".join(f"<li>{_escape(engine_text(n))}</li>"
+                                                                   for n in notes) + "</ul>") if notes else ""
         if problems:
-            lines = "".join(f"<li>{_escape(p)}</li>" for p in problems)
+            lines = "".join(f"<li>{_escape(engine_text(p))}</li>" for p in problems)
             self.problems.setText(self.tr("<b>Before you export, fix these:</b>") + f"<ul>{lines}</ul>" + note_html)
             self.problems.setObjectName("problems")
         else:

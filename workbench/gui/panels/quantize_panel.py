@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from workbench.core.specs import QuantSpec
 from workbench.gui import commands
+from workbench.gui.i18n.engine import translate as engine_text
 from workbench.gui.models import RecordTableModel, human_bytes
 from workbench.gui.panels.base import DONE, FAILED, IDLE, RUNNING, PanelBase, show_error
 from workbench.gui.panels.quantize_options import ModeOptions
@@ -332,7 +333,7 @@ class QuantizePanel(PanelBase):
         if result is not None:
             before, after = result.size_bytes.get("before"), result.size_bytes.get("after")
             level, verdict = quantize_verdict(result)
-            notes = [str(n) for n in getattr(result, "notes", None) or []]
+            notes = [engine_text(str(n)) for n in getattr(result, "notes", None) or []]
             color, tip = VERDICT_COLORS[level], tip or "\n".join([verdict, *notes])
             row[2:9] = [human_bytes(before), human_bytes(after),
                         f"{after / before:.2f}×" if before and after else "", f"{result.fidelity.cosine:.6f}",

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QFormLayout, QGroup
 
 from workbench.core.specs import ModelSource, ValidateSpec
 from workbench.gui import commands
+from workbench.gui.i18n.engine import translate as engine_text
 from workbench.gui.models import RecordTableModel
 from workbench.gui.panels.base import PanelBase, PathEdit, show_error
 from workbench.gui.tasks import run_validate
@@ -147,7 +148,7 @@ class ValidatePanel(PanelBase):
         self.details.setText(self.tr("Shapes tried: {0}. Tolerances: rtol {1:g}, atol {2:g}. Checker: {3}. "
                                      "Shape inference: {4}.").format(shapes, result.rtol, result.atol,
                                                                       result.checker, result.shape_inference)
-                             + "".join(f"\n{n}" for n in getattr(result, "notes", None) or []))
+                             + "".join(f"\n{engine_text(n)}" for n in getattr(result, "notes", None) or []))
         self._show_divergence(result)
         self.state.set_validation(result)
 
