@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
 from workbench.core.export.dynamic_axes import default_axes
 from workbench.core.specs import DTYPES, EXPORTERS, ExportSpec, InputSpec, ModelSource
 from workbench.gui import commands
-from workbench.gui.formatting import ElidedLabel
 from workbench.gui.i18n.engine import translate as engine_text
 from workbench.gui.panels.base import PanelBase, PathEdit
 from workbench.gui.tasks import run_export
@@ -87,9 +86,9 @@ class ExportPanel(PanelBase):
     def _options_box(self) -> QGroupBox:
         box = QGroupBox(self.tr("Exporter"), self)
         form = QFormLayout(box)
-        # One line, cut at its end with the whole path in the tooltip: a word-wrapped path made the form taller
-        # than the layout gave it once the banner below showed, clipping the fields' letters.
-        self.source_label = ElidedLabel(self.tr("(no model loaded)"), box)
+        self.source_label = QLabel(self.tr("(no model loaded)"), box)
+        self.source_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.source_label.setWordWrap(True)
         self.output_edit = PathEdit("save", self.tr("ONNX models (*.onnx)"), box)
         self.output_edit.edit.textEdited.connect(self._output_edited)
         self.output_edit.button.clicked.connect(self._output_edited)
