@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.gui import commands
-from workbench.gui.formatting import fit_columns, fit_table
 from workbench.gui.models import (
     FastFilterProxy,
     RecordTableModel,
@@ -111,7 +110,7 @@ class LoadPanel(PanelBase):
         self.config_view = self._table(self.config_model, config_box)
         self.config_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.Interactive)
         self.config_view.horizontalHeader().resizeSection(0, 150)
-        fit_table(self.config_view)  # long keys and values end in "…"; the tooltip has them whole
+        self.config_view.setTextElideMode(Qt.ElideMiddle)
         config_layout.addWidget(self.config_view)
         left_layout.addWidget(config_box, 1)
 
@@ -131,11 +130,13 @@ class LoadPanel(PanelBase):
         self.tensor_view = self._table(self.tensor_proxy, right)
         self.tensor_view.setSortingEnabled(True)
         self.tensor_view.sortByColumn(-1, Qt.AscendingOrder)
-        fit_table(self.tensor_view)  # a long name ends in "…" (whole in its tooltip); shapes and counts never cut
+        self.tensor_view.setTextElideMode(Qt.ElideMiddle)  # the end of a tensor name tells most
         header = self.tensor_view.horizontalHeader()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.Stretch)
-        fit_columns(self.tensor_view, range(1, 5))
+        for col, width in zip(range(1, 5), (66, 72, 76, 76)):
+            header.setSectionResizeMode(col, QHeaderView.Interactive)
+            header.resizeSection(col, width)
         self.shown_label = QLabel(right)
         right_layout.addWidget(self.filter_edit)
         right_layout.addWidget(self.tensor_view, 1)
@@ -265,9 +266,7 @@ class LoadPanel(PanelBase):
         self.params_label.setText(human_count(result.parameters) if result.parameters else "—")
         self.size_label.setText(human_bytes(result.total_bytes or result.initializer_bytes) or "—")
         by_dtype = sorted(result.bytes_by_dtype.items(), key=lambda kv: -kv[1])
-        # one dtype's size never breaks over two lines: only the separators between dtypes may wrap
-        self.dtype_label.setText(", ".join(f"{k}: {human_bytes(v)}".replace(" ", "\u00a0") for k, v in by_dtype)
-                                 or "—")
+        self.dtype_label.setText(", ".join(f"{k}: {human_bytes(v)}" for k, v in by_dtype) or "—")
         self.count_label.setText(f"{len(rows):,}")
         config_rows = _flatten(result.config) if result.config else []
         if result.format == "onnx":
