@@ -15,6 +15,8 @@ import warnings
 from pathlib import Path
 from typing import Optional
 
+from workbench.core.errors import first_line
+
 LAYER_LIMIT = 4096  # more layers/experts/heads than this: left to the size limits (building it would take long)
 COUNT_KEYS = ("layers", "expert", "heads", "blocks")
 
@@ -87,14 +89,58 @@ def _converts_names(model) -> bool:
         return False
 
 
-def _tied_names(model, config) -> set:
-    """Parameter names that a checkpoint may legitimately leave out because they are tied to another."""
+def _declared(model, attr: str) -> set:
+    """Names (or patterns) a transformers class lists in ``attr``, over the model and its submodules (the
+    encoder and decoder of a seq2seq model declare their own, relative to themselves)."""
+    keys: set = set()
+    for name, module in model.named_modules():
+        for key in getattr(module, attr, None) or ():
+            keys.add(f"{name}.{key}" if name and re.escape(key) == key.replace(".", "\\.") else key)
+    return keys
+
+
+def _param_name(model, module) -> Optional[str]:
+    return next((f"{n}.weight" for n, m in model.named_modules() if m is module and n), None)
+
+
+def _tied_pairs(model, config) -> dict:
+    """{parameter name or pattern: [names it is tied to]}: a checkpoint stores a tied pair once, under either
+    name (``_tied_weights_keys`` both ways; with ``tie_word_embeddings`` the output embedding is the input one)."""
     tied = getattr(model, "_tied_weights_keys", None) or {}
-    keys = set(tied if isinstance(tied, (list, tuple, set)) else tied.keys())
+    pairs: dict = {}
+    if isinstance(tied, dict):
+        for target, source in tied.items():
+            pairs.setdefault(target, []).append(source)
+            pairs.setdefault(source, []).append(target)
     text = getattr(config, "get_text_config", lambda **_: config)(decoder=True)
     if getattr(config, "tie_word_embeddings", False) or getattr(text, "tie_word_embeddings", False):
-        keys.add("lm_head.weight")
-    return keys
+        get_in, get_out = getattr(model, "get_input_embeddings", None), getattr(model, "get_output_embeddings", None)
+        inp = _param_name(model, get_in()) if get_in else None
+        out = _param_name(model, get_out()) if get_out else None
+        for name in {"lm_head.weight", out} - {None}:
+            pairs.setdefault(name, []).extend([inp] if inp else [])
+        if isinstance(tied, (list, tuple, set)):  # older transformers: the tied names alone
+            for name in tied:
+                pairs.setdefault(name, []).extend([inp] if inp else [])
+    return pairs
+
+
+def _computed(model) -> set:
+    """Names a checkpoint leaves out because the model computes them (``_keys_to_ignore_on_load_missing``,
+    ``_keys_to_ignore_on_save``: e.g. Marian's sinusoidal position embeddings)."""
+    return _declared(model, "_keys_to_ignore_on_load_missing") | _declared(model, "_keys_to_ignore_on_save")
+
+
+def _covered(names: list, pairs: dict, computed: set, stored: dict, prefix: str) -> bool:
+    """True when a parameter none of whose names is stored is legitimately absent: computed, or tied to a
+    parameter the checkpoint holds (both sides of a tie absent is a missing tensor)."""
+    if any(_is_tied(n, computed) for n in names):
+        return True
+    for name in names:
+        for key, partners in pairs.items():
+            if _is_tied(name, {key}) and any(c in stored for p in partners for c in _candidates(p, prefix)):
+                return True
+    return False
 
 
 def _is_tied(name: str, tied: set) -> bool:
@@ -113,12 +159,12 @@ def compare(model, config, stored: dict) -> tuple[list, list]:
     groups: dict = {}
     for name, param in model.named_parameters(remove_duplicate=False):
         groups.setdefault(id(param), (param, []))[1].append(name)
-    tied = _tied_names(model, config)
+    pairs, computed = _tied_pairs(model, config), _computed(model)
     wrong, missing = [], []
     for param, names in groups.values():
         key = next((c for n in names for c in _candidates(n, prefix) if c in stored), None)
         if key is None:
-            if not any(_is_tied(n, tied) for n in names):
+            if not _covered(names, pairs, computed, stored, prefix):
                 missing.append(names[0])
             continue
         if list(stored[key]) != list(param.shape):
@@ -142,7 +188,7 @@ def check(folder: Path, config: dict, tensors: list, problems: list, notes: list
     try:
         model, hf_config = _build_meta(folder)
     except Exception as err:  # noqa: BLE001 - transformers raises many types for an inconsistent config
-        first = next((ln.strip() for ln in str(err).splitlines() if ln.strip()), type(err).__name__)[:200]
+        first = first_line(err, 200)
         problems.append(f"transformers cannot build the model from config.json ({first}); check config.json "
                         f"against the model's original one")
         return None
