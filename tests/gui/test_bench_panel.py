@@ -136,3 +136,177 @@ def test_cli_command_and_png(qtbot, panel, tiny_models, tmp_path):
     assert QGuiApplication.clipboard().text() == text
     path = panel.save_charts(str(tmp_path / "bench.png"))
     assert open(path, "rb").read(8) == b"\x89PNG\r\n\x1a\n" and os.path.getsize(path) > 5000
+
+
+# -- each variant a child-process job (issue 17, point 1) ---------------------------------------------------------
+
+@pytest.fixture
+def job_panel(qtbot, state, tiny_models):
+    """The panel over an AppState with a JobManager (as in the window), ORT fp32 only."""
+    from workbench.gui.panels.bench_panel import BenchPanel
+
+    p = BenchPanel(state)
+    qtbot.addWidget(p)
+    p.resize(1300, 800)
+    p.show()
+    state.set_source(tiny_models["torch"])
+    state.set_onnx(tiny_models["onnx"])
+    p.batch.setValue(2)
+    p.sequence.setValue(8)
+    p.warmup.setValue(2)
+    p.checks["PyTorch eager"].setChecked(False)
+    yield p
+    p.shutdown()
+
+
+def test_variant_runs_in_a_child_job_shown_in_the_job_manager(qtbot, job_panel, state):
+    import psutil
+
+    from workbench.gui import workers
+
+    logged = []
+    state.logMessage.connect(logged.append)
+    added = []
+    state.jobs.jobAdded.connect(added.append)
+    job_panel.iterations.setValue(3000)
+    job_panel.run()
+    job = job_panel.job
+    assert added == [job] and job in state.jobs.running() and job.kind == "process"
+    assert job.name == "Benchmark ORT fp32"
+    qtbot.waitUntil(lambda: job_panel.counts.get("ORT fp32", 0) > 0, timeout=60_000)
+    pid = job.worker.pid
+    assert pid is not None and pid != os.getpid() and psutil.Process(pid).is_running()
+    child_rss = psutil.Process(pid).memory_info().rss / 2**20  # the child, read from outside (psutil on its pid)
+    qtbot.waitUntil(lambda: not job_panel.running, timeout=120_000)
+    assert job.state == workers.DONE and job.fraction == 1.0 and job.elapsed() > 0
+    [result] = job_panel.results
+    assert result.iterations == 3000 and result.batch == 2
+    # the child's own peak: at least what psutil saw of it, and far below this (GUI) process's RSS
+    gui_rss = psutil.Process().memory_info().rss / 2**20
+    assert child_rss * 0.9 <= result.peak_rss_mb < gui_rss / 2, (child_rss, result.peak_rss_mb, gui_rss)
+    assert "Started: Benchmark ORT fp32" in logged
+    assert any(m.startswith("Finished: Benchmark ORT fp32 (p50 ") for m in logged)
+
+
+def test_cancel_kills_the_child_at_once(qtbot, job_panel):
+    import psutil
+
+    job_panel.iterations.setValue(1_000_000)
+    job_panel.run()
+    qtbot.waitUntil(lambda: job_panel.counts.get("ORT fp32", 0) > 20, timeout=60_000)
+    job = job_panel.job
+    child = psutil.Process(job.worker.pid)
+    started = time.monotonic()
+    with qtbot.waitSignal(job_panel.runFinished, timeout=10_000) as blocker:
+        job_panel.cancel()
+    took = time.monotonic() - started
+    assert blocker.args[0] == [] and job.state == "cancelled"
+    assert took < 3.0, took  # SIGKILL at once, no grace period
+    assert not child.is_running() or child.status() == psutil.STATUS_ZOMBIE
+    assert job_panel.counts["ORT fp32"] < 1_000_000 and job_panel.status.text().startswith("Cancelled")
+
+
+def test_cancel_from_the_jobs_dock_ends_the_run(qtbot, panel):
+    panel.iterations.setValue(1_000_000)
+    panel.checks["PyTorch eager"].setChecked(False)
+    panel.run()
+    qtbot.waitUntil(lambda: panel.counts.get("ORT fp32", 0) > 20, timeout=60_000)
+    with qtbot.waitSignal(panel.runFinished, timeout=10_000):
+        panel.job.cancel()  # what the Jobs dock's Cancel button does
+    assert "ORT int8" not in panel.counts and not panel.running  # the next variant never started
+
+
+@pytest.fixture(scope="session")
+def static_onnx(tiny_models, tmp_path_factory):
+    """The tiny MLP exported with a fixed batch of 1 (x: 1x16)."""
+    import torch
+
+    path = tmp_path_factory.mktemp("bench-static") / "static.onnx"
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(16, 32), torch.nn.ReLU(), torch.nn.Linear(32, 4)).eval()
+    torch.onnx.export(model, (torch.randn(1, 16),), dynamo=True, input_names=["x"],
+                      output_names=["y"]).save(str(path))
+    return str(path)
+
+
+def test_a_static_shape_that_differs_is_refused(qtbot, job_panel, state, static_onnx):
+    from workbench.core.bench.inputs import shape_conflicts
+
+    assert shape_conflicts(static_onnx, 1, 8) == []  # the check can pass: batch 1 is what the file takes
+    state.add_variant("ORT static", static_onnx)
+    job_panel.iterations.setValue(20)
+    with qtbot.waitSignal(job_panel.runFinished, timeout=120_000) as blocker:
+        job_panel.run()
+    assert [r.name for r in blocker.args[0]] == ["ORT fp32"]  # the other variant still ran, at batch 2
+    assert blocker.args[0][0].batch == 2
+    reason = job_panel.failures["ORT static"]
+    assert "\n" not in reason and "refused" in reason and "static.onnx takes x 1x16 (fixed)" in reason
+    assert "2x16" in reason
+    row = [r for r in range(job_panel.table.rowCount()) if job_panel.table.item(r, 0).text() == "ORT static"][0]
+    assert "refused" in job_panel.table.item(row, 1).text()
+
+
+def test_variants_get_distinct_colours(qtbot):
+    from workbench.gui.charts import BenchCharts
+
+    charts = BenchCharts()
+    qtbot.addWidget(charts)
+    names = ["PyTorch eager", "ORT fp32", "ORT optimized", "ORT int8 dynamic", "ORT int8 static", "ORT fp16",
+             "ORT int4", "ORT fp32 (2)", "PyTorch eager bf16", "custom"]
+    colors = [charts.color(n) for n in names]
+    assert len({c.lower() for c in colors}) == len(names) == 10
+    assert colors[0] == charts.color("PyTorch eager")  # stable per series
+
+
+def test_table_shows_every_row_and_column(qtbot, job_panel, state, tiny_models, tmp_path):
+    from PySide6.QtCore import QPoint
+
+    from workbench.core.results import BenchResult
+
+    for i in range(5):
+        state.add_variant(f"ORT int8 #{i}", tiny_models["int8"])
+    for name in job_panel.checks:
+        job_panel.charts.add_series(name)
+        job_panel._add_row(BenchResult(name=name, provider="cpu", latency_ms={k: 1.2345 for k in
+                                       ("p50", "p95", "p99", "mean", "min", "max")}, throughput_per_s=1620.0,
+                                       peak_rss_mb=88.0, iterations=200, samples=[1.2, 1.3]))
+    qtbot.wait(50)
+    table = job_panel.table
+    assert table.rowCount() == 7
+    viewport = table.viewport()
+    last_row = table.visualRect(table.model().index(6, 0))
+    assert viewport.rect().contains(last_row.bottomLeft() - QPoint(0, 1))  # all 7 rows visible
+    header = table.horizontalHeader()
+    for col in range(table.columnCount()):  # each column at least as wide as its text (scrolls when needed)
+        assert header.sectionSize(col) >= header.sectionSizeHint(col) - 1
+    assert len({job_panel.charts.color(n).lower() for n in job_panel.checks}) == 7
+    job_panel.grab().save(str(tmp_path / "bench.png"))
+
+
+def test_panel_numbers_match_the_cli_bench(qtbot, panel, tiny_models):
+    """The panel and `workbench bench` (its API function) at the same settings: same p50 within noise; the panel's
+    memory is each child's own."""
+    import psutil
+
+    from workbench import api
+    from workbench.core.specs import ModelSource
+
+    # One intra-op thread each: on a machine whose cores other processes keep busy, two OpenMP threads waiting on
+    # each other swing PyTorch's p50 by 100x in the CLI and the panel alike (0.2 to 27 ms measured here).
+    settings = dict(batch=2, sequence=8, iterations=300, warmup=2, threads=1)
+    cli = api.bench(tiny_models["onnx"], compare_torch=ModelSource(tiny_models["torch"], trust_code=True),
+                    **settings)
+    panel.checks["ORT int8"].setChecked(False)
+    panel.iterations.setValue(300)
+    panel.threads.setValue(1)
+    with qtbot.waitSignal(panel.runFinished, timeout=180_000) as blocker:
+        panel.run()
+    got = {r.name: r for r in blocker.args[0]}
+    gui_rss = psutil.Process().memory_info().rss / 2**20
+    for want in (cli, cli.torch[0]):
+        mine = got["ORT fp32" if want is cli else "PyTorch eager"]
+        ratio = mine.latency_ms["p50"] / want.latency_ms["p50"]
+        assert 1 / 3 < ratio < 3, (mine.name, mine.latency_ms["p50"], want.latency_ms["p50"])
+        assert mine.batch == want.batch == 2 and mine.iterations == want.iterations
+        assert mine.peak_rss_mb < gui_rss, (mine.name, mine.peak_rss_mb, gui_rss)
+    assert got["ORT fp32"].peak_rss_mb < gui_rss / 2
