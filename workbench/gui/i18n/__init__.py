@@ -14,6 +14,7 @@ run without Qt; :mod:`workbench.gui.i18n.engine` matches them against a pattern 
 
 from __future__ import annotations
 
+import html
 import re
 import xml.etree.ElementTree as ET
 from functools import lru_cache
@@ -225,10 +226,27 @@ def live_text(text: str, language: Optional[str] = None) -> str:
 
 # -- walking widgets ---------------------------------------------------------------------------------------------
 
+_TAG = re.compile(r"(<[^>]*>)")
+
+
+def _rich_text(text: str, language: str) -> str:
+    """Rich text (a job's ``<b>name</b>``, a banner's ``<li>`` items): each text run between tags converted."""
+    parts = _TAG.split(text)
+    for i, part in enumerate(parts):
+        if part and not part.startswith("<") and not part.isspace():
+            plain = html.unescape(part)
+            new = live_text(plain, language)
+            if new != plain:
+                parts[i] = html.escape(new, quote=False)
+    return "".join(parts)
+
+
 def _swap(getter, setter, language: str) -> None:
     text = getter()
     if isinstance(text, str) and text:
         new = live_text(text, language)
+        if new == text and "<" in text and ">" in text:
+            new = _rich_text(text, language)
         if new != text:
             setter(new)
 

@@ -171,6 +171,22 @@ ZH_CN = {
     "{folder}: transformers could not build the model ({reason})": "{folder}：transformers 无法构建模型（{reason}）",
     "run `workbench inspect` on the folder to see what is missing or inconsistent":
         "对该文件夹运行 `workbench inspect`，查看缺少或不一致的内容",
+    "they are needed only for text calibration and generation — export, validation and benchmarks work without "
+    "them": "只有文本校准和文本生成才需要它们——导出、验证和基准测试不需要",
+    "re-download it or fix the syntax": "请重新下载或修正语法",
+    "add the model_type (e.g. \"llama\") from the model's original config":
+        "请从模型的原始配置中补上 model_type（例如 \"llama\"）",
+    "upgrade transformers or check the model_type spelling": "请升级 transformers，或检查 model_type 的拼写",
+    "the workbench will build the base model (no task head) unless you pass --task":
+        "除非传入 --task，工作台将构建基础模型（不带任务头）",
+    "download the weights into the folder": "请把权重下载到该文件夹",
+    "config.json says the weights are {declared} but they are stored as {stored}":
+        "config.json 声明权重为 {declared}，但实际存储为 {stored}",
+    "the model is loaded in the dtype you choose (--dtype), so check that choice":
+        "模型会按你选择的数据类型（--dtype）加载，请确认该选择",
+    "model_type '{name}' is custom code shipped with the model (auto_map), which the workbench does not run":
+        "model_type“{name}”是随模型附带的自定义代码（auto_map），工作台不会运行它",
+    "load it as `model.py:ClassName --trust-code` instead": "请改为以 `model.py:ClassName --trust-code` 的方式加载",
     "a TorchScript program: exported with the legacy exporter, {rest}": "TorchScript 程序：使用旧版导出器导出，{rest}",
     "lean export failed ({reason}); exported the plain way": "精简导出失败（{reason}）；已按普通方式导出",
 }
