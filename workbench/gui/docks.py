@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.gui import workers
+from workbench.gui.i18n.engine import translate as engine_text
 from workbench.gui.theme import icon
 
 STATE_COLORS = {workers.RUNNING: "#2d9cdb", workers.DONE: "#27ae60", workers.FAILED: "#eb5757",
@@ -86,7 +87,7 @@ class JobRowWidget(QFrame):
 
     def _progress(self, fraction: float, message: str) -> None:
         self.progress.setValue(int(fraction * 1000))
-        self.message_label.setText(message)
+        self.message_label.setText(engine_text(message))  # the engine's stage, in the GUI's language if known
 
     def _state(self, state: str) -> None:
         color = STATE_COLORS.get(state, "#9aa5b1")
@@ -100,8 +101,8 @@ class JobRowWidget(QFrame):
         if state == workers.CANCELLED:
             self.message_label.setText(self.tr("cancelled at {0}").format(time.strftime("%H:%M:%S")))
         if state == workers.FAILED:
-            self.message_label.setText(self.job.error)
-            self.message_label.setToolTip(self.job.error)
+            self.message_label.setText(engine_text(self.job.error))
+            self.message_label.setToolTip(engine_text(self.job.error))
             self.details_button.setVisible(bool(self.job.detail))
         self.tick()
 
