@@ -27,7 +27,7 @@ import shutil
 import time
 from pathlib import Path
 
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import WorkbenchError, first_line
 from workbench.core.fsutil import check_output, output_rules, staged_output
 from workbench.core.jobs import Stages
 from workbench.core.results import ExportResult
@@ -124,7 +124,7 @@ def load(source, dtype: str = "fp32"):
         model, info = cls.from_pretrained(folder, local_files_only=True, dtype=torch_dtype(dtype),
                                           output_loading_info=True, **kwargs)
     except Exception as err:  # noqa: BLE001 - transformers raises many types
-        first = (str(err).strip().splitlines() or [type(err).__name__])[0][:300]
+        first = first_line(err)
         raise WorkbenchError(f"{folder}: transformers could not build {cls.__name__} ({first})",
                              "run `workbench inspect` on the folder to see what is missing or inconsistent") from err
     _check_loading_info(folder, info)
@@ -203,8 +203,31 @@ def _layout(cache) -> tuple:
                  for k, v in zip(flat[::2], flat[1::2]))
 
 
+def model_failure(err: BaseException, model, what: str) -> WorkbenchError:
+    """One line for an exception the model's own code raised: the module and line that raised it, and what to
+    do (never "unexpected ... report it")."""
+    import traceback
+
+    if isinstance(err, WorkbenchError):
+        return err
+    frames = [f for f in traceback.extract_tb(err.__traceback__) if "/torch/" not in f.filename]
+    site = frames[-1] if frames else None
+    where = f" at {Path(site.filename).name}:{site.lineno} in {site.name}" if site else ""
+    return WorkbenchError(f"{type(model).__name__} failed while {what}: {type(err).__name__}{where}: "
+                          f"{first_line(err)[:200]}",
+                          "this architecture's decoder does not run with an EncoderDecoderCache step by step; "
+                          "export it with --task feature-extraction, or wrap it in model.py:ClassName")
+
+
 def describe(model, folder) -> Seq2SeqInfo:
     """Read the graphs' inputs and the cache layout from the model (one short forward)."""
+    try:
+        return _describe(model, folder)
+    except Exception as err:  # noqa: BLE001 - the model's code raises any type
+        raise model_failure(err, model, "running one decoding step with a cache") from err
+
+
+def _describe(model, folder) -> Seq2SeqInfo:
     import inspect as pyinspect
 
     import torch
@@ -422,8 +445,11 @@ def export_seq2seq(spec: ExportSpec, progress=None, cancel=None) -> ExportResult
     batch, length, steps, past = 2, 7, 3, 5  # all different, none 1 (a size of 1 is specialised)
     enc_module, dec_module = encoder_module(model, info), decoder_module(model, info)
     enc_inputs = source_inputs(info, batch, length)
-    with __import__("torch").inference_mode():
-        enc_out = enc_module(**enc_inputs)
+    try:
+        with __import__("torch").inference_mode():
+            enc_out = enc_module(**enc_inputs)
+    except Exception as err:  # noqa: BLE001 - the model's code raises any type
+        raise model_failure(err, model, "encoding a source and filling the cross-attention cache") from err
     dec_inputs = decoder_inputs(info, enc_out[0], enc_inputs.get("attention_mask"), list(enc_out[1:]), steps, past)
     graphs = [(ENCODER_FILE, enc_module, enc_inputs, encoder_names(info), encoder_axes(info)),
               (DECODER_FILE, dec_module, dec_inputs, decoder_names(info), decoder_axes(info))]
@@ -497,8 +523,6 @@ def _export_one(exporter: str, module, inputs: dict, target: Path, spec: ExportS
 def check_file(path: Path) -> None:
     """The ONNX checker on ``path`` (path-based: works above 2 GB), failing in one line."""
     import onnx
-
-    from workbench.core.export.errors import first_line
 
     try:
         onnx.checker.check_model(str(path))

@@ -204,7 +204,7 @@ def validate_seq2seq(spec, progress=None, cancel=None):
     from workbench.core.export.seq2seq import DECODER_FILE, ENCODER_FILE, load, read_info
     from workbench.core.jobs import Stages
     from workbench.core.results import OutputDiff, ValidateResult
-    from workbench.core.validate import check_model
+    from workbench.core.onnx_io import check_model
 
     path = Path(spec.model).expanduser()
     folder = path if path.is_dir() else path.parent
