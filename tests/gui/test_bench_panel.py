@@ -262,6 +262,7 @@ def test_table_shows_every_row_and_column(qtbot, job_panel, state, tiny_models, 
     from PySide6.QtCore import QPoint
 
     from workbench.core.results import BenchResult
+    from workbench.gui.panels.bench_panel import COLUMNS
 
     for i in range(5):
         state.add_variant(f"ORT int8 #{i}", tiny_models["int8"])
@@ -277,8 +278,15 @@ def test_table_shows_every_row_and_column(qtbot, job_panel, state, tiny_models, 
     last_row = table.visualRect(table.model().index(6, 0))
     assert viewport.rect().contains(last_row.bottomLeft() - QPoint(0, 1))  # all 7 rows visible
     header = table.horizontalHeader()
+    gpu = COLUMNS.index("GPU peak MB")
+    assert table.isColumnHidden(gpu)  # no variant read GPU memory: no column of dashes
     for col in range(table.columnCount()):  # each column at least as wide as its text (scrolls when needed)
-        assert header.sectionSize(col) >= header.sectionSizeHint(col) - 1
+        if col != gpu:
+            assert not table.isColumnHidden(col) and header.sectionSize(col) >= header.sectionSizeHint(col) - 1
+    job_panel._add_row(BenchResult(name="ORT cuda", provider="cuda", latency_ms={k: 0.5 for k in
+                                   ("p50", "p95", "p99", "mean", "min", "max")}, throughput_per_s=4000.0,
+                                   peak_rss_mb=300.0, gpu_peak_mb=612.0, iterations=200, samples=[0.5]))
+    assert not table.isColumnHidden(gpu) and table.item(7, gpu).text() == "612"
     assert len({job_panel.charts.color(n).lower() for n in job_panel.checks}) == 7
     job_panel.grab().save(str(tmp_path / "bench.png"))
 

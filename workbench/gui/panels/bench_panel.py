@@ -158,6 +158,7 @@ class BenchPanel(QWidget):
         header.setStretchLastSection(False)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.table.setColumnHidden(COLUMNS.index("GPU peak MB"), True)  # shown once a variant reads GPU memory
         self._fit_table()
         right = QVBoxLayout()
         right.setContentsMargins(0, 0, 0, 0)
@@ -274,6 +275,7 @@ class BenchPanel(QWidget):
             return
         self.results, self.failures, self.counts = [], {}, {}
         self.table.setRowCount(0)
+        self.table.setColumnHidden(COLUMNS.index("GPU peak MB"), True)
         self._fit_table()
         self.charts.clear()
         self._queue, self._inputs, self._cancelled, self._active = list(variants), None, False, True
@@ -415,6 +417,8 @@ class BenchPanel(QWidget):
             if r.notes:
                 item.setToolTip("\n".join(r.notes))
             self.table.setItem(row, col, item)
+        if r.gpu_peak_mb is not None:
+            self.table.setColumnHidden(COLUMNS.index("GPU peak MB"), False)
         self._fit_table()
 
     def _update_buttons(self) -> None:
