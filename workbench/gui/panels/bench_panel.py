@@ -310,12 +310,12 @@ class BenchPanel(QWidget):
         variant = self._queue.pop(0)
         spec = BenchSpec(model=variant.path, trust_code=variant.trust_code, **self.spec_fields())
         source = ModelSource(path=variant.path, trust_code=variant.trust_code) if variant.kind == TORCH else None
-        name = f"Benchmark {variant.name}"
+        name = self.tr("Benchmark {0}").format(variant.name)
         self._on_started(variant.name)
         job = self.state.jobs.run_in_process(name, stream_variant, spec, terminate_grace_s=0, torch_source=source,
                                              inputs=self._inputs, label=variant.name)
         self.job = job
-        self.state.log(f"Started: {name}")
+        self.state.log(self.tr("Started: {0}").format(name))
         job.samples.connect(lambda batch, n=variant.name: self._on_samples(n, batch))
         job.succeeded.connect(lambda run, n=variant.name: self._on_finished(n, run))
         job.failed.connect(lambda message, n=variant.name: self._on_failed(n, message))
@@ -364,15 +364,15 @@ class BenchPanel(QWidget):
         self.results.append(result)
         self._add_row(result)
         job = self.job
-        took = f", {job.elapsed():.1f} s" if job is not None else ""
-        self.state.log(f"Finished: Benchmark {name} (p50 {result.latency_ms['p50']:.3f} ms, p95 "
-                       f"{result.latency_ms['p95']:.3f} ms, peak RSS {result.peak_rss_mb:.0f} MB of its own "
-                       f"process{took})")
+        took = self.tr(", {0:.1f} s").format(job.elapsed()) if job is not None else ""
+        self.state.log(self.tr("Finished: Benchmark {0} (p50 {1:.3f} ms, p95 {2:.3f} ms, peak RSS {3:.0f} MB of its "
+                               "own process{4})").format(name, result.latency_ms['p50'], result.latency_ms['p95'],
+                                                         result.peak_rss_mb, took))
 
     def _on_failed(self, name: str, message: str) -> None:
         first = next((ln for ln in str(message).splitlines() if ln.strip()), str(message))
         self.failures[name] = first
-        self.state.log(f"Failed: Benchmark {name}: {first}")
+        self.state.log(self.tr("Failed: Benchmark {0}: {1}").format(name, engine_text(first)))
         self.charts.remove(name)
         row = self.table.rowCount()
         self.table.insertRow(row)
@@ -396,7 +396,7 @@ class BenchPanel(QWidget):
             done = self.tr("{0}, {1} failed").format(done, len(self.failures))
         self.status.setText((self.tr("Cancelled: {0}") if cancelled else self.tr("Finished: {0}")).format(done))
         if cancelled:
-            self.state.log("Cancelled: Benchmark (" + done + ")")
+            self.state.log(self.tr("Cancelled: Benchmark ({0})").format(done))
         self.job, self._queue, self._active = None, [], False
         self._update_buttons()
         self.runFinished.emit(list(self.results))

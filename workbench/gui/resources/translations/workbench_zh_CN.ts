@@ -102,7 +102,7 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
     </message>
     <message>
         <location filename="../../panels/bench_panel.py" line="113" />
-        <location filename="../../panels/bench_panel.py" line="181" />
+        <location filename="../../panels/bench_panel.py" line="182" />
         <source>Provider</source>
         <translation>执行提供程序</translation>
     </message>
@@ -172,117 +172,147 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="181" />
+        <location filename="../../panels/bench_panel.py" line="182" />
         <source>Variant</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="181" />
+        <location filename="../../panels/bench_panel.py" line="182" />
         <source>p50 ms</source>
         <translation>p50（毫秒）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="182" />
+        <location filename="../../panels/bench_panel.py" line="183" />
         <source>p95 ms</source>
         <translation>p95（毫秒）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="182" />
+        <location filename="../../panels/bench_panel.py" line="183" />
         <source>p99 ms</source>
         <translation>p99（毫秒）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="182" />
+        <location filename="../../panels/bench_panel.py" line="183" />
         <source>mean ms</source>
         <translation>平均（毫秒）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="183" />
+        <location filename="../../panels/bench_panel.py" line="184" />
         <source>std ms</source>
         <translation>标准差（毫秒）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="183" />
+        <location filename="../../panels/bench_panel.py" line="184" />
         <source>throughput /s</source>
         <translation>吞吐量（每秒）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="184" />
+        <location filename="../../panels/bench_panel.py" line="185" />
         <source>peak RSS MB</source>
         <translation>峰值 RSS（MB）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="184" />
+        <location filename="../../panels/bench_panel.py" line="185" />
         <source>GPU peak MB</source>
         <translation>GPU 峰值（MB）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="184" />
+        <location filename="../../panels/bench_panel.py" line="185" />
         <source>runs</source>
         <translation>运行次数</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="235" />
+        <location filename="../../panels/bench_panel.py" line="236" />
         <source>(load a model first)</source>
         <translation>（请先加载模型）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="294" />
+        <location filename="../../panels/bench_panel.py" line="296" />
         <source>{0} left out: {1} is a program and was not allowed to run</source>
         <translation>已跳过 {0}：{1} 是程序，未被允许运行</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="333" />
+        <location filename="../../panels/bench_panel.py" line="313" />
+        <source>Benchmark {0}</source>
+        <translation>基准测试 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="318" />
+        <source>Started: {0}</source>
+        <translation>已开始：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="335" />
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="351" />
+        <location filename="../../panels/bench_panel.py" line="353" />
         <source>{0}: loading and warm-up…</source>
         <translation>{0}：正在加载并预热…</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="356" />
+        <location filename="../../panels/bench_panel.py" line="358" />
         <source>{0}: run {1}/{2}</source>
         <translation>{0}：第 {1}/{2} 次运行</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="378" />
+        <location filename="../../panels/bench_panel.py" line="367" />
+        <source>, {0:.1f} s</source>
+        <translation>，{0:.1f} 秒</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="368" />
+        <source>Finished: Benchmark {0} (p50 {1:.3f} ms, p95 {2:.3f} ms, peak RSS {3:.0f} MB of its own process{4})</source>
+        <translation>已完成：基准测试 {0}（p50 {1:.3f} 毫秒，p95 {2:.3f} 毫秒，其自身进程的峰值 RSS {3:.0f} MB{4}）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="375" />
+        <source>Failed: Benchmark {0}: {1}</source>
+        <translation>失败：基准测试 {0}：{1}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="380" />
         <source>failed: {0}</source>
         <translation>失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="392" />
+        <location filename="../../panels/bench_panel.py" line="394" />
         <source>{0} variant(s) done</source>
         <translation>已完成 {0} 个版本</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="394" />
+        <location filename="../../panels/bench_panel.py" line="396" />
         <source>{0}, {1} failed</source>
         <translation>{0}，{1} 个失败</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="395" />
+        <location filename="../../panels/bench_panel.py" line="397" />
         <source>Cancelled: {0}</source>
         <translation>已取消：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="395" />
+        <location filename="../../panels/bench_panel.py" line="397" />
         <source>Finished: {0}</source>
         <translation>已完成：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="433" />
+        <location filename="../../panels/bench_panel.py" line="399" />
+        <source>Cancelled: Benchmark ({0})</source>
+        <translation>已取消：基准测试（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="437" />
         <source>Save charts as PNG</source>
         <translation>将图表保存为 PNG</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="434" />
+        <location filename="../../panels/bench_panel.py" line="438" />
         <source>PNG image (*.png)</source>
         <translation>PNG 图片 (*.png)</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="463" />
+        <location filename="../../panels/bench_panel.py" line="467" />
         <source>Copied: {0}</source>
         <translation>已复制：{0}</translation>
     </message>
@@ -581,205 +611,205 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>ExportPanel</name>
     <message>
-        <location filename="../../panels/export_panel.py" line="49" />
+        <location filename="../../panels/export_panel.py" line="53" />
         <source>scalar</source>
         <translation>标量</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="51" />
+        <location filename="../../panels/export_panel.py" line="55" />
         <source>(fixed size)</source>
         <translation>（固定尺寸）</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="64" />
-        <location filename="../../panels/export_panel.py" line="77" />
-        <location filename="../../panels/export_panel.py" line="256" />
+        <location filename="../../panels/export_panel.py" line="68" />
+        <location filename="../../panels/export_panel.py" line="88" />
+        <location filename="../../panels/export_panel.py" line="267" />
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="65" />
+        <location filename="../../panels/export_panel.py" line="69" />
         <source>Convert the loaded model to ONNX. The dynamo exporter is tried first and falls back to the legacy exporter when it fails (the reason is reported). Example sizes of 2 or more keep dynamic axes dynamic.</source>
         <translation>将已加载的模型转换为 ONNX。优先使用 dynamo 导出器，失败时回退到旧版导出器（并报告原因）。示例尺寸取 2 或以上，动态维度才能保持动态。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="86" />
+        <location filename="../../panels/export_panel.py" line="97" />
         <source>Exporter</source>
         <translation>导出器</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="88" />
-        <location filename="../../panels/export_panel.py" line="223" />
+        <location filename="../../panels/export_panel.py" line="101" />
+        <location filename="../../panels/export_panel.py" line="234" />
         <source>(no model loaded)</source>
         <translation>（尚未加载模型）</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="91" />
+        <location filename="../../panels/export_panel.py" line="102" />
         <source>ONNX models (*.onnx)</source>
         <translation>ONNX 模型 (*.onnx)</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="100" />
+        <location filename="../../panels/export_panel.py" line="111" />
         <source>exporter default</source>
         <translation>导出器默认值</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="104" />
+        <location filename="../../panels/export_panel.py" line="115" />
         <source>Fold constants</source>
         <translation>常量折叠</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="106" />
+        <location filename="../../panels/export_panel.py" line="117" />
         <source>Source:</source>
         <translation>来源：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="107" />
+        <location filename="../../panels/export_panel.py" line="118" />
         <source>Output:</source>
         <translation>输出：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="108" />
+        <location filename="../../panels/export_panel.py" line="119" />
         <source>Exporter:</source>
         <translation>导出器：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="109" />
+        <location filename="../../panels/export_panel.py" line="120" />
         <source>Target:</source>
         <translation>目标格式：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="110" />
+        <location filename="../../panels/export_panel.py" line="121" />
         <source>Opset:</source>
         <translation>Opset 版本：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="111" />
+        <location filename="../../panels/export_panel.py" line="122" />
         <source>Dtype:</source>
         <translation>数据类型：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="116" />
+        <location filename="../../panels/export_panel.py" line="127" />
         <source>Inputs and outputs</source>
         <translation>输入与输出</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="119" />
+        <location filename="../../panels/export_panel.py" line="130" />
         <source>automatic (e.g. input_ids, attention_mask)</source>
         <translation>自动（例如 input_ids, attention_mask）</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="121" />
+        <location filename="../../panels/export_panel.py" line="132" />
         <source>automatic (e.g. logits)</source>
         <translation>自动（例如 logits）</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="128" />
+        <location filename="../../panels/export_panel.py" line="139" />
         <source>Input names:</source>
         <translation>输入名称：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="129" />
+        <location filename="../../panels/export_panel.py" line="140" />
         <source>Output names:</source>
         <translation>输出名称：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="130" />
+        <location filename="../../panels/export_panel.py" line="141" />
         <source>Example batch:</source>
         <translation>示例批大小：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="131" />
+        <location filename="../../panels/export_panel.py" line="142" />
         <source>Example sequence:</source>
         <translation>示例序列长度：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="132" />
+        <location filename="../../panels/export_panel.py" line="143" />
         <source>Leave names empty to use the model's own.</source>
         <translation>名称留空则使用模型自带的名称。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="138" />
+        <location filename="../../panels/export_panel.py" line="149" />
         <source>Dynamic axes</source>
         <translation>动态维度</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="141" />
+        <location filename="../../panels/export_panel.py" line="152" />
         <source>Input</source>
         <translation>输入</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="141" />
+        <location filename="../../panels/export_panel.py" line="152" />
         <source>Axis</source>
         <translation>维度</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="141" />
+        <location filename="../../panels/export_panel.py" line="152" />
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="148" />
+        <location filename="../../panels/export_panel.py" line="159" />
         <source>Add axis</source>
         <translation>添加维度</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="150" />
+        <location filename="../../panels/export_panel.py" line="161" />
         <source>Remove</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="152" />
+        <location filename="../../panels/export_panel.py" line="163" />
         <source>Batch and sequence</source>
         <translation>批大小和序列长度</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="153" />
+        <location filename="../../panels/export_panel.py" line="164" />
         <source>Make batch (axis 0) and sequence (axis 1) dynamic on input_ids and attention_mask</source>
         <translation>将 input_ids 和 attention_mask 的批大小（维度 0）和序列长度（维度 1）设为动态</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="156" />
+        <location filename="../../panels/export_panel.py" line="167" />
         <source>An empty table lets the exporter make batch and sequence dynamic on every input.</source>
         <translation>表格为空时，导出器会把每个输入的批大小和序列长度设为动态。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="205" />
+        <location filename="../../panels/export_panel.py" line="216" />
         <source>Dynamic axis row {0} needs both an input and a name.</source>
         <translation>动态维度第 {0} 行需要同时填写输入和名称。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="238" />
+        <location filename="../../panels/export_panel.py" line="249" />
         <source>Load a model first (Load step).</source>
         <translation>请先加载模型（“加载”步骤）。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="241" />
+        <location filename="../../panels/export_panel.py" line="252" />
         <source>Choose where to write the exported model.</source>
         <translation>请选择导出模型的保存位置。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="259" />
+        <location filename="../../panels/export_panel.py" line="270" />
         <source>Export {0}</source>
         <translation>导出 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="264" />
+        <location filename="../../panels/export_panel.py" line="275" />
         <source>Exported with the {0} exporter in {1:.1f} s: {2}</source>
         <translation>已用 {0} 导出器完成导出，耗时 {1:.1f} 秒：{2}</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="267" />
+        <location filename="../../panels/export_panel.py" line="278" />
         <source>Fell back to the legacy exporter: {0}</source>
         <translation>已回退到旧版导出器：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="269" />
+        <location filename="../../panels/export_panel.py" line="280" />
         <source>Inputs in the file: {0}</source>
         <translation>文件中的输入：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="271" />
+        <location filename="../../panels/export_panel.py" line="282" />
         <source>Outputs in the file: {0}</source>
         <translation>文件中的输出：{0}</translation>
     </message>
@@ -862,57 +892,57 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>JobRowWidget</name>
     <message>
-        <location filename="../../docks.py" line="60" />
+        <location filename="../../docks.py" line="61" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="63" />
+        <location filename="../../docks.py" line="64" />
         <source>Details…</source>
         <translation>详细信息…</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="64" />
+        <location filename="../../docks.py" line="65" />
         <source>The technical details of the failure (for a bug report)</source>
         <translation>失败的技术细节（用于报告问题）</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="83" />
+        <location filename="../../docks.py" line="84" />
         <source>queued</source>
         <translation>排队中</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="83" />
+        <location filename="../../docks.py" line="84" />
         <source>running</source>
         <translation>运行中</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="84" />
+        <location filename="../../docks.py" line="85" />
         <source>done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="84" />
+        <location filename="../../docks.py" line="85" />
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="85" />
+        <location filename="../../docks.py" line="86" />
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="99" />
+        <location filename="../../docks.py" line="100" />
         <source>finished at {0}</source>
         <translation>于 {0} 完成</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="101" />
+        <location filename="../../docks.py" line="102" />
         <source>cancelled at {0}</source>
         <translation>于 {0} 取消</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="110" />
+        <location filename="../../docks.py" line="111" />
         <source>{0} failed</source>
         <translation>{0} 失败</translation>
     </message>
@@ -920,22 +950,22 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>JobsWidget</name>
     <message>
-        <location filename="../../docks.py" line="134" />
+        <location filename="../../docks.py" line="135" />
         <source>Clear finished</source>
         <translation>清除已结束</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="147" />
+        <location filename="../../docks.py" line="148" />
         <source>No jobs yet. Long actions (inspect, export, validate, quantize, benchmark) appear here.</source>
         <translation>暂无任务。耗时操作（检查、导出、验证、量化、基准测试）会显示在这里。</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="184" />
+        <location filename="../../docks.py" line="185" />
         <source>{0} running</source>
         <translation>{0} 个运行中</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="184" />
+        <location filename="../../docks.py" line="185" />
         <source>Idle</source>
         <translation>空闲</translation>
     </message>
@@ -981,172 +1011,172 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>LoadPanel</name>
     <message>
-        <location filename="../../panels/load_panel.py" line="60" />
+        <location filename="../../panels/load_panel.py" line="61" />
         <source>Load a model</source>
         <translation>加载模型</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="61" />
+        <location filename="../../panels/load_panel.py" line="62" />
         <source>Open a checkpoint (.safetensors, .pt, .bin), a Hugging Face model folder or an ONNX file, or drop it on the window. Only headers are read where the format allows.</source>
         <translation>打开检查点（.safetensors、.pt、.bin）、Hugging Face 模型文件夹或 ONNX 文件，也可以直接拖放到窗口中。在格式允许时只读取文件头。</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="69" />
+        <location filename="../../panels/load_panel.py" line="70" />
         <source>Inspect</source>
         <translation>检查</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="78" />
+        <location filename="../../panels/load_panel.py" line="79" />
         <source>Path of a checkpoint, model folder or .onnx file</source>
         <translation>检查点、模型文件夹或 .onnx 文件的路径</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="80" />
+        <location filename="../../panels/load_panel.py" line="81" />
         <source>Open file…</source>
         <translation>打开文件…</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="82" />
+        <location filename="../../panels/load_panel.py" line="83" />
         <source>Open folder…</source>
         <translation>打开文件夹…</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="94" />
+        <location filename="../../panels/load_panel.py" line="95" />
         <source>Summary</source>
         <translation>概要</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="101" />
+        <location filename="../../panels/load_panel.py" line="102" />
         <source>Format:</source>
         <translation>格式：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="102" />
+        <location filename="../../panels/load_panel.py" line="103" />
         <source>Parameters:</source>
         <translation>参数量：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="103" />
+        <location filename="../../panels/load_panel.py" line="104" />
         <source>Size:</source>
         <translation>大小：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="104" />
+        <location filename="../../panels/load_panel.py" line="105" />
         <source>By dtype:</source>
         <translation>按数据类型：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="105" />
+        <location filename="../../panels/load_panel.py" line="106" />
         <source>Tensors:</source>
         <translation>张量数：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="107" />
+        <location filename="../../panels/load_panel.py" line="108" />
         <source>Configuration</source>
         <translation>配置</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="109" />
+        <location filename="../../panels/load_panel.py" line="110" />
         <source>Key</source>
         <translation>键</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="109" />
+        <location filename="../../panels/load_panel.py" line="110" />
         <source>Value</source>
         <translation>值</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="117" />
+        <location filename="../../panels/load_panel.py" line="118" />
         <source>Tensors</source>
         <translation>张量</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="120" />
+        <location filename="../../panels/load_panel.py" line="121" />
         <source>Filter by name (words, or /regex/)</source>
         <translation>按名称筛选（关键词或 /正则表达式/）</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="126" />
+        <location filename="../../panels/load_panel.py" line="127" />
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="126" />
+        <location filename="../../panels/load_panel.py" line="127" />
         <source>Dtype</source>
         <translation>数据类型</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="126" />
+        <location filename="../../panels/load_panel.py" line="127" />
         <source>Shape</source>
         <translation>形状</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="126" />
+        <location filename="../../panels/load_panel.py" line="127" />
         <source>Elements</source>
         <translation>元素数</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="127" />
+        <location filename="../../panels/load_panel.py" line="128" />
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="166" />
+        <location filename="../../panels/load_panel.py" line="175" />
         <source>Open a model file</source>
         <translation>打开模型文件</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="167" />
+        <location filename="../../panels/load_panel.py" line="176" />
         <source>Models (*.safetensors *.pt *.pth *.bin *.pt2 *.onnx *.ckpt);;All files (*)</source>
         <translation>模型 (*.safetensors *.pt *.pth *.bin *.pt2 *.onnx *.ckpt);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="172" />
+        <location filename="../../panels/load_panel.py" line="181" />
         <source>Open a model folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="201" />
+        <location filename="../../panels/load_panel.py" line="210" />
         <source>Inspect {0}</source>
         <translation>检查 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="217" />
+        <location filename="../../panels/load_panel.py" line="242" />
         <source>&lt;b&gt;Could not load {0}:&lt;/b&gt; {1}</source>
         <translation>&lt;b&gt;无法加载 {0}：&lt;/b&gt;{1}</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="218" />
+        <location filename="../../panels/load_panel.py" line="243" />
         <source>this model</source>
         <translation>此模型</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="255" />
+        <location filename="../../panels/load_panel.py" line="285" />
         <source>nodes</source>
         <translation>节点数</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="267" />
+        <location filename="../../panels/load_panel.py" line="299" />
         <source>Notes:</source>
         <translation>说明：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="271" />
+        <location filename="../../panels/load_panel.py" line="303" />
         <source>&lt;b&gt;Before you export, fix these:&lt;/b&gt;</source>
         <translation>&lt;b&gt;导出前请先解决以下问题：&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="274" />
+        <location filename="../../panels/load_panel.py" line="306" />
         <source>No problems found: the model is ready to export.</source>
         <translation>未发现问题：模型可以导出。</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="282" />
+        <location filename="../../panels/load_panel.py" line="314" />
         <source>{0} of {1} tensors shown</source>
         <translation>显示 {0} / {1} 个张量</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="300" />
+        <location filename="../../panels/load_panel.py" line="332" />
         <source>Open a model first.</source>
         <translation>请先打开模型。</translation>
     </message>
@@ -1870,191 +1900,191 @@ Replace them?</source>
 <context>
     <name>QuantizePanel</name>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="71" />
+        <location filename="../../panels/quantize_panel.py" line="74" />
         <source>{0}: cosine {1:.4f} (no floor known for this precision)</source>
         <translation>{0}：余弦相似度 {1:.4f}（此精度没有已知下限）</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="79" />
+        <location filename="../../panels/quantize_panel.py" line="82" />
         <source>fail — {0}: cosine {1:.4f}, below the {2:g} floor</source>
         <translation>不合格 — {0}：余弦相似度 {1:.4f}，低于下限 {2:g}</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="81" />
+        <location filename="../../panels/quantize_panel.py" line="84" />
         <source>warning — {0}: cosine {1:.4f}, passes its {2:g} floor by less than {3:g}</source>
         <translation>警告 — {0}：余弦相似度 {1:.4f}，仅比下限 {2:g} 高出不到 {3:g}</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="84" />
+        <location filename="../../panels/quantize_panel.py" line="87" />
         <source>pass — {0}: cosine {1:.4f}, at or above the {2:g} floor</source>
         <translation>合格 — {0}：余弦相似度 {1:.4f}，达到下限 {2:g}</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="102" />
-        <location filename="../../panels/quantize_panel.py" line="132" />
-        <location filename="../../panels/quantize_panel.py" line="255" />
-        <location filename="../../panels/quantize_panel.py" line="271" />
+        <location filename="../../panels/quantize_panel.py" line="105" />
+        <location filename="../../panels/quantize_panel.py" line="141" />
+        <location filename="../../panels/quantize_panel.py" line="264" />
+        <location filename="../../panels/quantize_panel.py" line="280" />
         <source>Quantize</source>
         <translation>量化</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="103" />
+        <location filename="../../panels/quantize_panel.py" line="106" />
         <source>Tick the variants to build; each runs as its own job. Fidelity compares every variant's outputs with the unquantized model (cosine 1.0 = identical).</source>
         <translation>勾选要构建的版本，每个版本作为独立任务运行。保真度将每个版本的输出与未量化模型比较（余弦相似度 1.0 表示完全一致）。</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="106" />
+        <location filename="../../panels/quantize_panel.py" line="109" />
         <source>int8 dynamic (weights int8, activations quantized at run time)</source>
         <translation>int8 动态（权重为 int8，激活在运行时量化）</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="107" />
+        <location filename="../../panels/quantize_panel.py" line="110" />
         <source>int8 static (QDQ, needs calibration data)</source>
         <translation>int8 静态（QDQ，需要校准数据）</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="108" />
+        <location filename="../../panels/quantize_panel.py" line="111" />
         <source>fp16 (half-precision weights and compute)</source>
         <translation>fp16（半精度权重与计算）</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="109" />
+        <location filename="../../panels/quantize_panel.py" line="112" />
         <source>int4 weight-only (MatMulNBits)</source>
         <translation>int4 仅权重（MatMulNBits）</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="110" />
+        <location filename="../../panels/quantize_panel.py" line="113" />
         <source>int8 weight-only</source>
         <translation>int8 仅权重</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="118" />
+        <location filename="../../panels/quantize_panel.py" line="125" />
         <source>Variant</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="118" />
+        <location filename="../../panels/quantize_panel.py" line="125" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="118" />
+        <location filename="../../panels/quantize_panel.py" line="125" />
         <source>Size before</source>
         <translation>原大小</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="119" />
+        <location filename="../../panels/quantize_panel.py" line="126" />
         <source>Size after</source>
         <translation>新大小</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="119" />
+        <location filename="../../panels/quantize_panel.py" line="126" />
         <source>Ratio</source>
         <translation>比例</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="119" />
+        <location filename="../../panels/quantize_panel.py" line="126" />
         <source>Cosine</source>
         <translation>余弦相似度</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="120" />
+        <location filename="../../panels/quantize_panel.py" line="127" />
         <source>Max abs diff</source>
         <translation>最大绝对误差</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="120" />
+        <location filename="../../panels/quantize_panel.py" line="127" />
         <source>Output</source>
         <translation>输出</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="120" />
+        <location filename="../../panels/quantize_panel.py" line="127" />
         <source>Verdict</source>
         <translation>结论</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="140" />
+        <location filename="../../panels/quantize_panel.py" line="149" />
         <source>Variants</source>
         <translation>量化版本</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="172" />
+        <location filename="../../panels/quantize_panel.py" line="181" />
         <source>Options of:</source>
         <translation>选项：</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="375" />
+        <location filename="../../panels/quantize_panel.py" line="384" />
         <source>Recipe: quantize mode {0} is not one the panel offers; left out</source>
         <translation>配方：面板不提供量化模式 {0}，已忽略</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="377" />
+        <location filename="../../panels/quantize_panel.py" line="386" />
         <source>Recipe: a second {0} variant ({1}) cannot be shown; the panel keeps the first</source>
         <translation>配方：无法显示第二个 {0} 版本（{1}）；面板保留第一个</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="153" />
+        <location filename="../../panels/quantize_panel.py" line="162" />
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="160" />
+        <location filename="../../panels/quantize_panel.py" line="169" />
         <source>beside the input model</source>
         <translation>与输入模型相同的位置</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="161" />
+        <location filename="../../panels/quantize_panel.py" line="170" />
         <source>Input model:</source>
         <translation>输入模型：</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="162" />
+        <location filename="../../panels/quantize_panel.py" line="171" />
         <source>Output folder:</source>
         <translation>输出文件夹：</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="240" />
+        <location filename="../../panels/quantize_panel.py" line="249" />
         <source>Export a model first, or type the path of an ONNX file.</source>
         <translation>请先导出模型，或输入 ONNX 文件的路径。</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="243" />
+        <location filename="../../panels/quantize_panel.py" line="252" />
         <source>Tick at least one variant.</source>
         <translation>请至少勾选一个版本。</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="245" />
+        <location filename="../../panels/quantize_panel.py" line="254" />
         <source>int8 static needs calibration data: choose a file or a folder.</source>
         <translation>int8 静态量化需要校准数据：请选择文件或文件夹。</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="280" />
+        <location filename="../../panels/quantize_panel.py" line="289" />
         <source>running</source>
         <translation>运行中</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="281" />
+        <location filename="../../panels/quantize_panel.py" line="290" />
         <source>Quantize {0}</source>
         <translation>量化 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="284" />
+        <location filename="../../panels/quantize_panel.py" line="293" />
         <source>not started</source>
         <translation>未开始</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="286" />
+        <location filename="../../panels/quantize_panel.py" line="295" />
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="287" />
+        <location filename="../../panels/quantize_panel.py" line="296" />
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="330" />
-        <location filename="../../panels/quantize_panel.py" line="346" />
+        <location filename="../../panels/quantize_panel.py" line="339" />
+        <location filename="../../panels/quantize_panel.py" line="355" />
         <source>done</source>
         <translation>完成</translation>
     </message>
@@ -2297,169 +2327,169 @@ Replace them?</source>
 <context>
     <name>ValidatePanel</name>
     <message>
-        <location filename="../../panels/validate_panel.py" line="44" />
-        <location filename="../../panels/validate_panel.py" line="73" />
-        <location filename="../../panels/validate_panel.py" line="123" />
+        <location filename="../../panels/validate_panel.py" line="46" />
+        <location filename="../../panels/validate_panel.py" line="78" />
+        <location filename="../../panels/validate_panel.py" line="128" />
         <source>Validate</source>
         <translation>验证</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="45" />
+        <location filename="../../panels/validate_panel.py" line="47" />
         <source>Run the ONNX checker and shape inference, then feed the same inputs to PyTorch and ONNX Runtime at two shapes and compare every output (padded positions are ignored).</source>
         <translation>运行 ONNX 检查器和形状推断，然后在两种形状下向 PyTorch 和 ONNX Runtime 输入相同的数据，逐一比较所有输出（忽略填充位置）。</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="51" />
+        <location filename="../../panels/validate_panel.py" line="53" />
         <source>Output</source>
         <translation>输出</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="51" />
+        <location filename="../../panels/validate_panel.py" line="53" />
         <source>Shape</source>
         <translation>形状</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="51" />
+        <location filename="../../panels/validate_panel.py" line="53" />
         <source>Max abs diff</source>
         <translation>最大绝对误差</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="52" />
+        <location filename="../../panels/validate_panel.py" line="54" />
         <source>Max rel diff</source>
         <translation>最大相对误差</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="52" />
+        <location filename="../../panels/validate_panel.py" line="54" />
         <source>Cosine</source>
         <translation>余弦相似度</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="52" />
+        <location filename="../../panels/validate_panel.py" line="54" />
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="69" />
+        <location filename="../../panels/validate_panel.py" line="74" />
         <source>Show in the graph</source>
         <translation>在计算图中显示</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="82" />
+        <location filename="../../panels/validate_panel.py" line="87" />
         <source>What to compare</source>
         <translation>比较对象</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="84" />
+        <location filename="../../panels/validate_panel.py" line="89" />
         <source>ONNX models (*.onnx)</source>
         <translation>ONNX 模型 (*.onnx)</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="87" />
+        <location filename="../../panels/validate_panel.py" line="92" />
         <source>default for the dtype (1e-4 for fp32)</source>
         <translation>按数据类型的默认值（fp32 为 1e-4）</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="89" />
+        <location filename="../../panels/validate_panel.py" line="94" />
         <source>default for the dtype (1e-5 for fp32)</source>
         <translation>按数据类型的默认值（fp32 为 1e-5）</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="92" />
+        <location filename="../../panels/validate_panel.py" line="97" />
         <source>batch x sequence pairs, separated by commas</source>
         <translation>批大小 x 序列长度，多组用逗号分隔</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="93" />
+        <location filename="../../panels/validate_panel.py" line="98" />
         <source>ONNX model:</source>
         <translation>ONNX 模型：</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="94" />
+        <location filename="../../panels/validate_panel.py" line="99" />
         <source>Against (PyTorch):</source>
         <translation>对照模型（PyTorch）：</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="95" />
+        <location filename="../../panels/validate_panel.py" line="100" />
         <source>Relative tolerance:</source>
         <translation>相对容差：</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="96" />
+        <location filename="../../panels/validate_panel.py" line="101" />
         <source>Absolute tolerance:</source>
         <translation>绝对容差：</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="97" />
+        <location filename="../../panels/validate_panel.py" line="102" />
         <source>Shapes (batch x sequence):</source>
         <translation>形状（批大小 x 序列长度）：</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="98" />
+        <location filename="../../panels/validate_panel.py" line="103" />
         <source>Locate the first difference (compare every module with PyTorch)</source>
         <translation>定位第一处差异（逐个模块与 PyTorch 比较）</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="105" />
+        <location filename="../../panels/validate_panel.py" line="110" />
         <source>Export a model first, or choose an ONNX file.</source>
         <translation>请先导出模型，或选择一个 ONNX 文件。</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="107" />
+        <location filename="../../panels/validate_panel.py" line="112" />
         <source>Choose the PyTorch model to compare against.</source>
         <translation>请选择用于对照的 PyTorch 模型。</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="111" />
+        <location filename="../../panels/validate_panel.py" line="116" />
         <source>Tolerances must be numbers such as 1e-4.</source>
         <translation>容差必须是数字，例如 1e-4。</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="115" />
+        <location filename="../../panels/validate_panel.py" line="120" />
         <source>Write shapes as batch x sequence pairs, e.g. 2x8, 3x13.</source>
         <translation>形状请写成“批大小 x 序列长度”，例如 2x8, 3x13。</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="125" />
+        <location filename="../../panels/validate_panel.py" line="130" />
         <source>Validate {0}</source>
         <translation>验证 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="133" />
+        <location filename="../../panels/validate_panel.py" line="138" />
         <source>pass</source>
         <translation>通过</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="133" />
+        <location filename="../../panels/validate_panel.py" line="138" />
         <source>FAIL</source>
         <translation>未通过</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="140" />
+        <location filename="../../panels/validate_panel.py" line="145" />
         <source>PASSED: ONNX Runtime matches PyTorch on every output.</source>
         <translation>通过：ONNX Runtime 的每个输出都与 PyTorch 一致。</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="143" />
+        <location filename="../../panels/validate_panel.py" line="148" />
         <source>FAILED: some outputs differ from PyTorch beyond the tolerances.</source>
         <translation>未通过：部分输出与 PyTorch 的差异超出容差。</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="147" />
+        <location filename="../../panels/validate_panel.py" line="152" />
         <source>Shapes tried: {0}. Tolerances: rtol {1:g}, atol {2:g}. Checker: {3}. Shape inference: {4}.</source>
         <translation>测试的形状：{0}。容差：rtol {1:g}，atol {2:g}。检查器：{3}。形状推断：{4}。</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="159" />
+        <location filename="../../panels/validate_panel.py" line="164" />
         <source>No module diverges from PyTorch ({0} compared).</source>
         <translation>没有模块与 PyTorch 出现偏差（已比较 {0} 个）。</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="162" />
+        <location filename="../../panels/validate_panel.py" line="167" />
         <source>none</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../../panels/validate_panel.py" line="163" />
+        <location filename="../../panels/validate_panel.py" line="168" />
         <source>First difference: node {0} ({1}) in {2}: max rel diff {3:.3g}, cosine {4:.6f}; its inputs' max rel diff: {5}.</source>
         <translation>第一处差异：{2} 中的节点 {0}（{1}）：最大相对误差 {3:.3g}，余弦相似度 {4:.6f}；其输入的最大相对误差：{5}。</translation>
     </message>

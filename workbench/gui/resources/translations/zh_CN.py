@@ -533,6 +533,12 @@ ZH = {
     "again), or of a recipe: the whole pipeline in one TOML file, run here or with `workbench run`.":
         "报告汇总本次会话中已完成步骤的结果和图表（“生成报告”，不会重新运行任何步骤），或汇总一个配方的结果："
         "配方是把整个流程写在一个 TOML 文件里，可以在这里运行，也可以用 `workbench run` 运行。",
+    "Benchmark {0}": "基准测试 {0}",
+    ", {0:.1f} s": "，{0:.1f} 秒",
+    "Finished: Benchmark {0} (p50 {1:.3f} ms, p95 {2:.3f} ms, peak RSS {3:.0f} MB of its own process{4})":
+        "已完成：基准测试 {0}（p50 {1:.3f} 毫秒，p95 {2:.3f} 毫秒，其自身进程的峰值 RSS {3:.0f} MB{4}）",
+    "Failed: Benchmark {0}: {1}": "失败：基准测试 {0}：{1}",
+    "Cancelled: Benchmark ({0})": "已取消：基准测试（{0}）",
 }
 
 
