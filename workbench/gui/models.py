@@ -3,12 +3,12 @@ plain Python lists in one pass each (milliseconds for 100k rows) instead of a pe
 
 from __future__ import annotations
 
-import math
 import re
 from typing import Optional, Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
 
+from workbench.gui.formatting import compact
 from workbench.gui.rows import dtype_bytes, human_bytes, human_count, tensor_rows  # noqa: F401 - re-exported
 
 
@@ -103,8 +103,10 @@ class TensorTableModel(QAbstractTableModel):
             return row[col]
         if role == Qt.TextAlignmentRole and index.column() >= 3:
             return int(Qt.AlignRight | Qt.AlignVCenter)
-        if role == Qt.ToolTipRole and index.column() == 0:
-            return self._rows[index.row()][0]
+        if role == Qt.ToolTipRole:  # the whole value: a cell too narrow for it is cut at its end
+            row = self._rows[index.row()]
+            col = index.column()
+            return f"{row[3]:,}" if col == 3 else f"{human_bytes(row[4])} ({row[4]:,} bytes)" if col == 4 else row[col]
         return None
 
     def headerData(self, section, orientation, role=Qt.DisplayRole):  # noqa: N802
@@ -199,8 +201,9 @@ class RecordTableModel(QAbstractTableModel):
             return format_value(value)
         if role == Qt.BackgroundRole:
             return self._colors[index.row()]
-        if role == Qt.ToolTipRole:
-            return self._tips[index.row()] or format_value(value)
+        if role == Qt.ToolTipRole:  # the whole value (a cell may be cut at its end), then the row's own tip
+            full, tip = full_value(value), self._tips[index.row()]
+            return f"{full}\n{tip}" if tip and full and tip != full else (tip or full)
         if role == Qt.TextAlignmentRole and isinstance(value, (int, float)) and not isinstance(value, bool):
             return int(Qt.AlignRight | Qt.AlignVCenter)
         if role == Qt.UserRole:
@@ -213,19 +216,20 @@ class RecordTableModel(QAbstractTableModel):
         return None
 
 
+def full_value(value) -> str:
+    """A cell's value written out in full, for its tooltip (floats with every digit)."""
+    if isinstance(value, float) and not isinstance(value, bool):
+        return repr(value)
+    return format_value(value)
+
+
 def format_value(value) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "✔" if value else "✘"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "nan"
-        if value == 0:
-            return "0"
-        if abs(value) < 1e-3 or abs(value) >= 1e6:
-            return f"{value:.3e}"
-        return f"{value:.6g}"
+    if isinstance(value, float):  # 3 significant digits, no space: 1.79e-07, 0.234 (workbench.gui.formatting)
+        return compact(value)
     if isinstance(value, (list, tuple)):
         return "×".join(str(v) for v in value) if all(isinstance(v, int) for v in value) else str(list(value))
     return str(value)

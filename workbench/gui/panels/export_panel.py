@@ -17,15 +17,18 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
+    QWidget,
 )
 
 from workbench.core.export.dynamic_axes import default_axes
 from workbench.core.specs import DTYPES, EXPORTERS, ExportSpec, InputSpec, ModelSource
 from workbench.gui import commands
+from workbench.gui.formatting import ElidedLabel, scroll_area
 from workbench.gui.i18n.engine import translate as engine_text
 from workbench.gui.panels.base import PanelBase, PathEdit
 from workbench.gui.tasks import run_export
@@ -66,13 +69,20 @@ class ExportPanel(PanelBase):
                         self.tr("Convert the loaded model to ONNX. The dynamo exporter is tried first and falls "
                                 "back to the legacy exporter when it fails (the reason is reported). Example "
                                 "sizes of 2 or more keep dynamic axes dynamic."))
+        # The forms and the axes table scroll together when the window is too short for them (e.g. once the
+        # banner below shows): squeezed, the forms clipped their fields' letters.
+        content = QWidget(self)
+        column = QVBoxLayout(content)
+        column.setContentsMargins(0, 0, 0, 0)
         grid = QGridLayout()
-        grid.addWidget(self._options_box(), 0, 0)
-        grid.addWidget(self._inputs_box(), 0, 1)
+        for col, box in enumerate((self._options_box(), self._inputs_box())):
+            box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+            grid.addWidget(box, 0, col, Qt.AlignmentFlag.AlignTop)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
-        self.body().addLayout(grid)
-        self.body().addWidget(self._axes_box(), 1)
+        column.addLayout(grid)
+        column.addWidget(self._axes_box(), 1)
+        self.body().addWidget(scroll_area(content, self), 1)
         self.summary = self.banner("okBanner")
         self.body().addWidget(self.summary)
         row = self.make_action_row(self.tr("Export"), "export")
@@ -86,9 +96,9 @@ class ExportPanel(PanelBase):
     def _options_box(self) -> QGroupBox:
         box = QGroupBox(self.tr("Exporter"), self)
         form = QFormLayout(box)
-        self.source_label = QLabel(self.tr("(no model loaded)"), box)
-        self.source_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        self.source_label.setWordWrap(True)
+        # One line, cut at its end with the whole path in the tooltip: a word-wrapped path made the form taller
+        # than the layout gave it once the banner below showed, clipping the fields' letters.
+        self.source_label = ElidedLabel(self.tr("(no model loaded)"), box)
         self.output_edit = PathEdit("save", self.tr("ONNX models (*.onnx)"), box)
         self.output_edit.edit.textEdited.connect(self._output_edited)
         self.output_edit.button.clicked.connect(self._output_edited)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.gui import commands
+from workbench.gui.formatting import fit_column_to_texts, fit_table
 from workbench.gui.models import (
     FastFilterProxy,
     RecordTableModel,
@@ -110,7 +111,7 @@ class LoadPanel(PanelBase):
         self.config_view = self._table(self.config_model, config_box)
         self.config_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.Interactive)
         self.config_view.horizontalHeader().resizeSection(0, 150)
-        self.config_view.setTextElideMode(Qt.ElideMiddle)
+        fit_table(self.config_view)  # long keys and values end in "…"; the tooltip has them whole
         config_layout.addWidget(self.config_view)
         left_layout.addWidget(config_box, 1)
 
@@ -130,11 +131,11 @@ class LoadPanel(PanelBase):
         self.tensor_view = self._table(self.tensor_proxy, right)
         self.tensor_view.setSortingEnabled(True)
         self.tensor_view.sortByColumn(-1, Qt.AscendingOrder)
-        self.tensor_view.setTextElideMode(Qt.ElideMiddle)  # the end of a tensor name tells most
+        fit_table(self.tensor_view)  # a long name ends in "…" (whole in its tooltip); shapes and counts never cut
         header = self.tensor_view.horizontalHeader()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.Stretch)
-        for col, width in zip(range(1, 5), (66, 72, 76, 76)):
+        for col, width in zip(range(1, 5), (66, 72, 76, 76)):  # until a model is shown: then fitted to it
             header.setSectionResizeMode(col, QHeaderView.Interactive)
             header.resizeSection(col, width)
         self.shown_label = QLabel(right)
@@ -147,6 +148,14 @@ class LoadPanel(PanelBase):
         splitter.setStretchFactor(1, 3)
         splitter.setSizes([290, 700])
         self.body().addWidget(splitter, 1)
+
+    def _fit_tensor_columns(self, rows) -> None:
+        """Dtype, shape, elements and size columns as wide as their widest value: never cut (the name gives way)."""
+        view = self.tensor_view
+        fit_column_to_texts(view, 1, (r[1] for r in rows))
+        fit_column_to_texts(view, 2, (r[2] for r in rows))
+        fit_column_to_texts(view, 3, [f"{max((r[3] for r in rows), default=0):,}"])
+        fit_column_to_texts(view, 4, {human_bytes(r[4]) for r in rows})
 
     def _table(self, model, parent) -> QTableView:
         view = QTableView(parent)
@@ -261,12 +270,15 @@ class LoadPanel(PanelBase):
         result, rows = payload
         self.result = result
         self.tensor_model.set_rows(rows)
+        self._fit_tensor_columns(rows)
         self._apply_filter()
         self.format_label.setText(result.format)
         self.params_label.setText(human_count(result.parameters) if result.parameters else "—")
         self.size_label.setText(human_bytes(result.total_bytes or result.initializer_bytes) or "—")
         by_dtype = sorted(result.bytes_by_dtype.items(), key=lambda kv: -kv[1])
-        self.dtype_label.setText(", ".join(f"{k}: {human_bytes(v)}" for k, v in by_dtype) or "—")
+        # one dtype's size never breaks over two lines: only the separators between dtypes may wrap
+        self.dtype_label.setText(", ".join(f"{k}: {human_bytes(v)}".replace(" ", "\u00a0") for k, v in by_dtype)
+                                 or "—")
         self.count_label.setText(f"{len(rows):,}")
         config_rows = _flatten(result.config) if result.config else []
         if result.format == "onnx":

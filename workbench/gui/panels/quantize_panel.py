@@ -19,10 +19,12 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QTableView,
     QVBoxLayout,
+    QWidget,
 )
 
 from workbench.core.specs import QuantSpec
 from workbench.gui import commands
+from workbench.gui.formatting import fit_table, scroll_area
 from workbench.gui.i18n.engine import translate as engine_text
 from workbench.gui.models import RecordTableModel, human_bytes
 from workbench.gui.panels.base import DONE, FAILED, IDLE, RUNNING, PanelBase, show_error
@@ -110,12 +112,16 @@ class QuantizePanel(PanelBase):
             "int4": self.tr("int4 weight-only (MatMulNBits)"),
             "int8-weight": self.tr("int8 weight-only"),
         }
-        grid = QGridLayout()
+        # The variant and settings forms scroll when the window is too short for them and the results table,
+        # instead of being squeezed (clipping their fields) or squeezing the table to one row.
+        forms = QWidget(self)
+        grid = QGridLayout(forms)
+        grid.setContentsMargins(0, 0, 0, 0)
         grid.addWidget(self._variants_box(), 0, 0)
         grid.addWidget(self._settings_box(), 0, 1)
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
-        self.body().addLayout(grid)
+        self.body().addWidget(scroll_area(forms, self), 1)
         self.model = RecordTableModel([self.tr("Variant"), self.tr("State"), self.tr("Size before"),
                                        self.tr("Size after"), self.tr("Ratio"), self.tr("Cosine"),
                                        self.tr("Verdict"), self.tr("Max abs diff"), self.tr("Output")], self)
@@ -125,6 +131,8 @@ class QuantizePanel(PanelBase):
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
+        fit_table(self.table)  # numbers never wrap; a long output path ends in "…" (whole in its tooltip)
+        self.table.setMinimumHeight(self.table.horizontalHeader().sizeHint().height() + 3 * 30)  # 3 variants
         self.body().addWidget(self.table, 1)
         self.sensitivity = SensitivityWidget(self)  # shown after an int8 run that measured sensitivity
         self.sensitivity.requantizeRequested.connect(self.requantize)

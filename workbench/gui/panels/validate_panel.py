@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QFormLayout, QGroup
 
 from workbench.core.specs import ModelSource, ValidateSpec
 from workbench.gui import commands
+from workbench.gui.formatting import fit_table
 from workbench.gui.i18n.engine import translate as engine_text
 from workbench.gui.models import RecordTableModel
 from workbench.gui.panels.base import PanelBase, PathEdit, show_error
@@ -55,7 +56,10 @@ class ValidatePanel(PanelBase):
         self.table.setModel(self.model)
         self.table.verticalHeader().setVisible(False)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+        # Numbers and shapes show whole (3 significant digits, never wrapped); a long output name ends in "…"
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
+        fit_table(self.table)
         self.body().addWidget(self.table, 1)
         self.details = QLabel(self)
         self.details.setWordWrap(True)
