@@ -386,3 +386,17 @@ def test_a_failed_load_reads_in_the_language_switched_to(qtbot, window, tmp_path
     finally:
         window.set_language("en")
     assert banner.text() == english
+
+
+def test_catalog_converts_line_by_line_and_back():
+    """A banner of several lines (one holding the engine's "; ") converts line by line and back exactly."""
+    english = ("Exported with the dynamo exporter in 76.3 s: model.onnx\n"
+               "Inputs in the file: input_ids: batch × sequence; attention_mask: batch × sequence\n"
+               "Outputs in the file: logits: batch × sequence × 512")
+    chinese = i18n.live_text(english, "zh_CN")
+    assert chinese.splitlines() == ["已用 dynamo 导出器完成导出，耗时 76.3 秒：model.onnx",
+                                    "文件中的输入：input_ids: batch × sequence；attention_mask: batch × sequence",
+                                    "文件中的输出：logits: batch × sequence × 512"]
+    assert i18n.live_text(chinese, "en") == english
+    assert i18n.live_text("<b>Export model.onnx</b>", "zh_CN") == "<b>Export model.onnx</b>"  # whole text only
+    assert i18n._rich_text("<b>Export model.onnx</b>", "zh_CN") == "<b>导出 model.onnx</b>"

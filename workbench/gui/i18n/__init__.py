@@ -109,6 +109,9 @@ class Pattern:
 def _segments(parts: list, sep: str, convert: Callable[[str], str]) -> Optional[list]:
     """``parts`` (a text split at ``sep``) converted in the longest known runs: a hint that itself holds ``sep``
     ("... (only for files you trust; the GUI asks first); ...") is matched whole. None when nothing converts."""
+    if sep == "\n":  # lines are independent: a run over two lines would only half convert
+        out = [convert(part) for part in parts]
+        return out if out != parts else None
     out, i, changed = [], 0, False
     while i < len(parts):
         for j in range(len(parts), i, -1):
