@@ -72,7 +72,7 @@ phase[0] = "imports"
 time.sleep(0.1)
 baseline = vm("VmRSS")
 
-from workbench.core.export import lean, torch_onnx
+from workbench.core.export import exporters, lean, torch_onnx
 from torch.onnx._internal.exporter._onnx_program import ONNXProgram
 
 T0 = time.perf_counter()
@@ -92,7 +92,7 @@ ONNXProgram.optimize = tag("export: optimize", ONNXProgram.optimize)
 ONNXProgram.save = tag("export: save", ONNXProgram.save)
 lean.attach_weights = tag("export: attach lazy weights", lean.attach_weights)
 lean.fold_weight_transposes = tag("export: fold transposes", lean.fold_weight_transposes)
-torch_onnx._check = tag("check", torch_onnx._check)
+exporters.check_onnx = tag("check", exporters.check_onnx)
 torch_onnx._stamp = tag("stamp metadata", torch_onnx._stamp)
 real_export = torch.onnx.export
 torch.onnx.export = tag("export: trace", real_export)

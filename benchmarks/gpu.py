@@ -145,7 +145,7 @@ def prepare(kind: str, work: Path, tiny: bool) -> dict:
 
 
 def _nodes(path) -> int:
-    from workbench.core.optimize import op_counts
+    from workbench.core.optimize_common import op_counts
 
     return sum(op_counts(path).values())
 

@@ -166,7 +166,7 @@ def main(argv=None) -> int:
         opt, quant = tmp / "opt" / "model.onnx", tmp / "quant" / "model.onnx"
         opt.parent.mkdir()
         quant.parent.mkdir()
-        check_code = ("import json, sys; from workbench.core.validate import check_model; "
+        check_code = ("import json, sys; from workbench.core.onnx_io import check_model; "
                       "c, i = check_model(sys.argv[1]); print(json.dumps({'checker': c, 'shape_inference': i})); "
                       "sys.exit(0 if c == 'ok' and i == 'ok' else 1)")
         plan = [

@@ -91,3 +91,27 @@ def test_a_broken_layer_contract_is_caught(tmp_path):
     assert proc.returncode != 0
     assert "core above gui BROKEN" in proc.stdout
     assert "workbench.gui is not allowed to import workbench.core" in proc.stdout
+
+
+def test_an_import_cycle_is_caught(tmp_path):
+    # the engine's acyclic contract, applied to a tiny package whose two modules import each other (inside
+    # functions, as the engine's lazy imports do): lint-imports must report the cycle
+    import tomllib
+
+    pkg = tmp_path / "cyclic" / "core"
+    pkg.mkdir(parents=True)
+    (tmp_path / "cyclic" / "__init__.py").write_text("", encoding="utf-8")
+    (pkg / "__init__.py").write_text("", encoding="utf-8")
+    (pkg / "a.py").write_text("def f():\n    from cyclic.core import b\n    return b\n", encoding="utf-8")
+    (pkg / "b.py").write_text("def g():\n    from cyclic.core import a\n    return a\n", encoding="utf-8")
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["importlinter"]["contracts"]
+    acyclic = next(c for c in contracts if c["type"] == "acyclic_siblings")
+    assert acyclic["ancestors"] == ["workbench.core"]
+    config = tmp_path / "cycle.toml"
+    config.write_text('[tool.importlinter]\nroot_package = "cyclic"\n\n[[tool.importlinter.contracts]]\n'
+                      f'name = "{acyclic["name"]}"\ntype = "acyclic_siblings"\nancestors = ["cyclic.core"]\n',
+                      encoding="utf-8")
+    proc = _lint_imports(str(config), cwd=tmp_path, env={"PYTHONPATH": str(tmp_path)})
+    assert proc.returncode != 0, proc.stdout + proc.stderr
+    assert f"{acyclic['name']} BROKEN" in proc.stdout
+    assert ".a -> .b" in proc.stdout or ".b -> .a" in proc.stdout

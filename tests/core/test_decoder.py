@@ -94,7 +94,7 @@ def test_family_exports_a_decoder_that_agrees_token_for_token(kind, decoders):
 
 
 def test_dynamic_batch_sequence_and_past_against_pytorch(decoders):
-    from workbench.core.export.decoder import cache_layout, decoder_module
+    from workbench.core.export.decoder_model import cache_layout, decoder_module
     from workbench.core.export.decoder_check import check_decoder
     from workbench.core.loading.model import load_hf_model
 
@@ -157,7 +157,7 @@ def test_the_check_refuses_a_graph_that_computes_something_else(decoders):
     models are told it is the routing."""
     import torch
 
-    from workbench.core.export.decoder import cache_layout, decoder_module
+    from workbench.core.export.decoder_model import cache_layout, decoder_module
     from workbench.core.export.decoder_check import check_decoder
     from workbench.core.loading.model import load_hf_model
 

@@ -18,7 +18,8 @@ from workbench.core.errors import JobCancelled, WorkbenchError
 from workbench.core.jobs import CancelToken
 from workbench.core.quantize import runner
 from workbench.core.quantize.calibration import make_reader
-from workbench.core.quantize.runner import fidelity, onnx_example_inputs, quantize_variants
+from workbench.core.quantize.fidelity import fidelity, onnx_example_inputs
+from workbench.core.quantize.runner import quantize_variants
 
 MODES = ("int8-dynamic", "int8-static", "fp16", "int4", "int8-weight")
 COSINE_FLOOR = {"int8-dynamic": 0.95, "int8-static": 0.95, "fp16": 0.999, "int4": 0.95, "int8-weight": 0.999}

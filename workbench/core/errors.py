@@ -2,6 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def first_line(err: BaseException, limit: int = 300) -> str:
+    """The first non-blank line of an exception's message (colour codes removed), at most ``limit`` characters;
+    the exception's type name when the message is empty. Libraries raise pages of text: a message shows this."""
+    text = _ANSI.sub("", str(err))
+    return next((ln.strip() for ln in text.splitlines() if ln.strip()), type(err).__name__)[:limit]
+
 
 class WorkbenchError(Exception):
     """A failure the user can act on. ``str(err)`` is one line: what went wrong, then what to do."""

@@ -3,75 +3,17 @@ optimization saved to disk (external data handled); node counts before and after
 
 from __future__ import annotations
 
-import shutil
 import tempfile
-from collections import Counter
 from pathlib import Path
 
-from workbench.core.errors import WorkbenchError
-from workbench.core.fsutil import check_output, output_rules, staged_output
+from workbench.core.errors import WorkbenchError, first_line
+from workbench.core.fsutil import check_output, output_rules
 from workbench.core.jobs import Stages
 from workbench.core.results import OptimizeResult
 from workbench.core.specs import OPT_LEVELS, OPT_TARGETS, OptimizeSpec, ValidateSpec
+from workbench.core.optimize_common import fusion_type as _fusion_type, is_large, op_counts, publish, save, simplify
 from workbench.core.quiet import library_output
 
-LARGE = 1 << 30  # above this many bytes of weights the optimized model keeps them in external data
-# config.json model_type -> onnxruntime.transformers model type (data: the families ORT's fusion knows)
-FUSION_TYPES = {"bert": "bert", "roberta": "bert", "xlm-roberta": "bert", "distilbert": "bert",
-                "electra": "bert", "mpnet": "bert", "gpt2": "gpt2", "gpt_neox": "gpt_neox", "phi": "phi",
-                "vit": "vit", "swin": "swin", "clip": "clip", "t5": "t5", "bart": "bart", "qwen3": "qwen3"}
-
-
-def op_counts(path) -> Counter:
-    from workbench.core.loading.onnx_files import read_model
-
-    model = read_model(Path(path))
-    return Counter(n.op_type for n in model.graph.node)
-
-
-def model_metadata(path) -> dict:
-    from workbench.core.loading.onnx_files import read_model
-
-    model = read_model(Path(path))
-    return {p.key: p.value for p in model.metadata_props}
-
-
-def _weights_bytes(path) -> int:
-    from workbench.core.fsutil import file_size
-
-    return file_size(path)
-
-
-def _save(model, path: Path, large: bool) -> None:
-    import onnx
-
-    if large:
-        onnx.save_model(model, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
-                        location=path.name + ".data", size_threshold=1024)
-    else:
-        onnx.save_model(model, str(path))
-
-
-def _simplify(src: Path, dst: Path, large: bool) -> str:
-    import onnx
-    import onnxslim
-
-    with library_output():
-        model = onnxslim.slim(onnx.load(str(src)))
-    _save(model, dst, large)
-    return "onnxslim"
-
-
-def _fusion_type(spec: OptimizeSpec, src: Path) -> str | None:
-    model_type = model_metadata(src).get("workbench.model_type")
-    if spec.against is not None and not model_type:
-        config = Path(spec.against.path) / "config.json"
-        if config.is_file():
-            from workbench.core.loading.limits import read_json
-
-            data = read_json(config, "config.json")  # a broken or hostile one is one line (RecursionError ...)
-            model_type = data.get("model_type") if isinstance(data, dict) else None
-    return FUSION_TYPES.get(model_type or "")
 
 
 def _fuse(src: Path, dst: Path, model_type: str, large: bool) -> str:
@@ -80,7 +22,7 @@ def _fuse(src: Path, dst: Path, model_type: str, large: bool) -> str:
     with library_output():
         fused = optimizer.optimize_model(str(src), model_type=model_type, opt_level=0)
     stats = {k: v for k, v in (fused.get_fused_operator_statistics() or {}).items() if v}
-    _save(fused.model, dst, large)
+    save(fused.model, dst, large)
     return f"{model_type} fusion: " + (", ".join(f"{k} {v}" for k, v in stats.items()) or "nothing fused")
 
 
@@ -114,12 +56,12 @@ def optimize_model(spec: OptimizeSpec, progress=None, cancel=None) -> OptimizeRe
 
         return optimize_cuda(spec, src, progress, cancel)
     stages = Stages(["simplifying", "fusing", "ONNX Runtime optimization", "validating"], progress, cancel)
-    large = _weights_bytes(src) > LARGE
+    large = is_large(src)
     before = op_counts(src)
     steps = []
     with tempfile.TemporaryDirectory(prefix="wb-opt-") as tmp:
         current = src
-        plan = [("onnxslim", spec.simplify, lambda a, b: _simplify(a, b, large))]
+        plan = [("onnxslim", spec.simplify, lambda a, b: simplify(a, b, large))]
         fusion_type = _fusion_type(spec, src) if spec.fusion else None
         plan.append(("transformer fusion", bool(fusion_type), lambda a, b: _fuse(a, b, fusion_type, large)))
         plan.append(("ort", True, lambda a, b: _ort_optimize(a, b, spec.level, large)))
@@ -138,7 +80,7 @@ def optimize_model(spec: OptimizeSpec, progress=None, cancel=None) -> OptimizeRe
             except WorkbenchError:
                 raise
             except Exception as err:  # noqa: BLE001 - a failed optional step is reported, the rest goes on
-                first = next((ln for ln in str(err).splitlines() if ln.strip()), type(err).__name__)[:200]
+                first = first_line(err, 200)
                 if name == "ort":
                     raise WorkbenchError(f"ONNX Runtime could not optimize the model: {first}",
                                          "try --level basic") from err
@@ -147,7 +89,7 @@ def optimize_model(spec: OptimizeSpec, progress=None, cancel=None) -> OptimizeRe
             steps.append({"name": name, "applied": True, "nodes_before": nodes_in,
                           "nodes_after": sum(op_counts(out).values()), "detail": detail})
             current = out
-        _publish(current, spec.output, large, spec)
+        publish(current, spec.output, large, spec)
     after = op_counts(spec.output)
     validation = None
     stages.next()
@@ -159,26 +101,3 @@ def optimize_model(spec: OptimizeSpec, progress=None, cancel=None) -> OptimizeRe
     return OptimizeResult(output=str(Path(spec.output).expanduser().resolve()), steps=steps,
                           nodes_before=sum(before.values()), nodes_after=sum(after.values()),
                           op_counts_before=dict(before), op_counts_after=dict(after), validation=validation)
-
-
-def _publish(current: Path, output, large: bool, spec=None) -> None:
-    """Copy the last step's model (and its weights file) to ``output``, complete or not at all."""
-    with staged_output(output, **output_rules(spec)) as final:
-        for item in current.parent.iterdir():
-            shutil.copy2(item, final.parent / (final.name + item.name[len("model.onnx"):]))
-        if large:
-            _relink_external(final)
-
-
-def _relink_external(path: Path) -> None:
-    """The staged copy's weights were renamed with the model; point the model's references at the new name."""
-    import onnx
-
-    from workbench.core.loading.onnx_files import read_model
-
-    model = read_model(Path(path))
-    for tensor in model.graph.initializer:
-        for entry in tensor.external_data:
-            if entry.key == "location":
-                entry.value = path.name + ".data"
-    onnx.save_model(model, str(path))

@@ -31,8 +31,9 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import WorkbenchError, first_line
 from workbench.core.jobs import Stages
+from workbench.core.optimize_common import fusion_type, is_large, model_metadata, op_counts, publish, save, simplify
 from workbench.core.results import OptimizeResult
 from workbench.core.specs import OptimizeSpec, ValidateSpec
 from workbench.core.quiet import library_output
@@ -42,15 +43,10 @@ ALIGN_MULTIPLE = 8  # pad matrix-product outputs to a multiple of this many colu
 ALIGN_MIN_WIDTH = 256  # ... when they are at least this wide (narrow ones cost little)
 
 
-def _first(err: BaseException) -> str:
-    return next((ln.strip() for ln in str(err).splitlines() if ln.strip()), type(err).__name__)[:200]
-
-
 def _config(spec: OptimizeSpec, src: Path) -> dict:
     """config.json of the source (metadata 'workbench.source' or ``against``), or {}."""
     import json
 
-    from workbench.core.optimize import model_metadata
 
     folders = [model_metadata(src).get("workbench.source")]
     if spec.against is not None:
@@ -69,7 +65,6 @@ def ort_fusion(src: Path, dst: Path, model_type: str, config: dict, large: bool)
     """ONNX Runtime's transformer optimizer for the CUDA provider, no ORT graph optimization (opt_level=0)."""
     from onnxruntime.transformers import optimizer
 
-    from workbench.core.optimize import _save
 
     heads = config.get("num_attention_heads") or config.get("n_head") or 0
     hidden = config.get("hidden_size") or config.get("n_embd") or 0
@@ -79,7 +74,7 @@ def ort_fusion(src: Path, dst: Path, model_type: str, config: dict, large: bool)
                                          hidden_size=int(hidden), opt_level=0, use_gpu=True)
     stats = {k: v for k, v in (fused.get_fused_operator_statistics() or {}).items() if v}
     _declare_domains(fused.model)
-    _save(fused.model, dst, large)
+    save(fused.model, dst, large)
     return f"ONNX Runtime {model_type} fusion: " + (", ".join(f"{k} {v}" for k, v in stats.items())
                                                    or "nothing fused")
 
@@ -116,14 +111,13 @@ def onnxscript_fusion(src: Path, dst: Path, large: bool) -> str:
     import onnx_ir as ir
     from onnxscript.rewriter import ort_fusions
 
-    from workbench.core.optimize import _save
 
     with _quiet():
         model = ir.load(str(src))
         model, counts = ort_fusions.optimize_for_ort(model)
         proto = ir.serde.serialize_model(model)
     repaired = repair_gemm_inputs(proto)
-    _save(proto, dst, large)
+    save(proto, dst, large)
     applied = {k: v for k, v in counts.items() if v}
     if not applied:
         raise RuntimeError("no onnxscript fusion matched this graph")
@@ -243,13 +237,12 @@ def pad_matmul_outputs(model, multiple: int = 8, min_width: int = ALIGN_MIN_WIDT
 def align_outputs(src: Path, dst: Path, large: bool) -> str:
     import onnx
 
-    from workbench.core.optimize import _save
 
     model = onnx.load(str(src))
     done = pad_matmul_outputs(model, ALIGN_MULTIPLE)
     if not done:
         raise _NothingToDo("no wide matrix product with an unaligned output width")
-    _save(model, dst, large)
+    save(model, dst, large)
     return "padded to a multiple of {}: ".format(ALIGN_MULTIPLE) + ", ".join(
         f"{name or 'MatMul'} {n} -> {p} columns, sliced back" for name, n, p in done)
 
@@ -262,11 +255,10 @@ def to_fp16(src: Path, dst: Path, large: bool) -> str:
     import onnx
     from onnxruntime.transformers.float16 import convert_float_to_float16
 
-    from workbench.core.optimize import _save
 
     with library_output():
         model = convert_float_to_float16(onnx.load(str(src)), keep_io_types=True, disable_shape_infer=large)
-    _save(model, dst, large)
+    save(model, dst, large)
     return "fp16 weights and compute, float32 inputs and outputs"
 
 
@@ -284,15 +276,13 @@ def _validate(path: Path, spec: OptimizeSpec):
 
 def optimize_cuda(spec: OptimizeSpec, src: Path, progress=None, cancel=None) -> OptimizeResult:
     """Run the CUDA preset on ``src`` and write ``spec.output`` (see the module's docstring)."""
-    from workbench.core.optimize import LARGE, _fusion_type, _publish, _simplify, _weights_bytes, op_counts
-
     stages = Stages(["simplifying", "ONNX Runtime fusion", "onnxscript fusion", "fp16", "validating"],
                     progress, cancel)
-    large = _weights_bytes(src) > LARGE
+    large = is_large(src)
     before = op_counts(src)
-    model_type = _fusion_type(spec, src) if spec.fusion else None
+    model_type = fusion_type(spec, src) if spec.fusion else None
     config = _config(spec, src)
-    plan = [("onnxslim", spec.simplify, lambda a, b: _simplify(a, b, large)),
+    plan = [("onnxslim", spec.simplify, lambda a, b: simplify(a, b, large)),
             ("transformer fusion", bool(model_type), lambda a, b: ort_fusion(a, b, model_type, config, large)),
             ("attention fusion", spec.fusion, lambda a, b: onnxscript_fusion(a, b, large)),
             ("alignment", ALIGN_MULTIPLE > 1, lambda a, b: align_outputs(a, b, large)),
@@ -320,9 +310,9 @@ def optimize_cuda(spec: OptimizeSpec, src: Path, progress=None, cancel=None) -> 
                 continue
             except Exception as err:  # noqa: BLE001 - a failed step is reported, the rest goes on
                 if name == "fp16":
-                    raise WorkbenchError(f"fp16 conversion failed: {_first(err)}",
+                    raise WorkbenchError(f"fp16 conversion failed: {first_line(err, 200)}",
                                          "optimize with --target cpu, or quantize --mode fp16") from err
-                steps.append({"name": name, "applied": False, "detail": f"skipped: {_first(err)}"})
+                steps.append({"name": name, "applied": False, "detail": f"skipped: {first_line(err, 200)}"})
                 continue
             steps.append({"name": name, "applied": True, "nodes_before": nodes_in,
                           "nodes_after": sum(op_counts(out).values()), "detail": detail})
@@ -349,12 +339,11 @@ def optimize_cuda(spec: OptimizeSpec, src: Path, progress=None, cancel=None) -> 
         if current == src:  # fp16 reverted and nothing fused: publish a copy of the input in the step layout
             import onnx
 
-            from workbench.core.optimize import _save
 
             current = Path(tmp) / "copy" / "model.onnx"
             current.parent.mkdir()
-            _save(onnx.load(str(src)), current, large)
-        _publish(current, spec.output, large, spec)
+            save(onnx.load(str(src)), current, large)
+        publish(current, spec.output, large, spec)
     after = op_counts(spec.output)
     stages.done("optimized for CUDA")
     return OptimizeResult(output=str(Path(spec.output).expanduser().resolve()), steps=steps,

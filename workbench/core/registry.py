@@ -23,7 +23,7 @@ BUILTIN_MODULES = (
     "workbench.core.loading.hf_folder",
     "workbench.core.loading.torch_files",
     "workbench.core.loading.onnx_files",
-    "workbench.core.export.torch_onnx",
+    "workbench.core.targets.onnx",
     "workbench.core.targets.torchscript",
 )
 REPO_PLUGINS = Path(__file__).resolve().parents[2] / "plugins"

@@ -3,12 +3,10 @@ that differ in every dynamic dimension (ValidateSpec.shapes: (2, 8), (3, 13), (1
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from workbench.core.compare import compare
 from workbench.core.errors import WorkbenchError
 from workbench.core.jobs import Stages
+from workbench.core.onnx_io import check_model
 from workbench.core.results import OutputDiff, ValidateResult
 from workbench.core.specs import ValidateSpec
 
@@ -21,28 +19,6 @@ TOLERANCES = {"fp32": (1e-4, 1e-5, 0.99999), "fp16": (1e-2, 1e-3, 0.999), "bf16"
 # cosine cannot see (an output scaled as a whole, e.g. a broken scale in front of it).
 QUANTIZED_TOLERANCES = {"int8": (0.25, 1e-3, 0.99), "int4": (0.5, 1e-2, 0.95)}
 BLOCK_QUANTIZED_OPS = ("MatMulNBits", "GatherBlockQuantized")
-
-
-def check_model(path: str) -> tuple[str, str]:
-    """(checker, shape_inference): 'ok' or the first line of what failed. Path-based, so >2 GB works."""
-    import onnx
-
-    try:
-        onnx.checker.check_model(str(path))
-        checker = "ok"
-    except Exception as err:  # noqa: BLE001
-        checker = _first(err)
-    with tempfile.TemporaryDirectory() as tmp:
-        try:
-            onnx.shape_inference.infer_shapes_path(str(path), str(Path(tmp) / "inferred.onnx"))
-            inference = "ok"
-        except Exception as err:  # noqa: BLE001
-            inference = _first(err)
-    return checker, inference
-
-
-def _first(err: BaseException) -> str:
-    return next((ln.strip() for ln in str(err).splitlines() if ln.strip()), type(err).__name__)[:300]
 
 
 def _input_shapes(session, loaded, batch: int, seq: int) -> dict:

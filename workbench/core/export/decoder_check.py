@@ -11,17 +11,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import WorkbenchError, first_line
 
 # (batch, sequence, past, seed): a prompt over a past, a one-token decode step, a prefill and a large batch; none is
 # the traced example's shape and every seed differs from the trace's (0), so the token ids, and with them the expert
 # routing, differ too. A frozen routing shows either way: one token reaches only top-k experts (a graph frozen to
 # more experts fails to run or differs), and many tokens reach experts the traced example may not have reached.
 CHECK_SHAPES = ((3, 5, 7, 11), (1, 1, 9, 12), (1, 6, 0, 13), (4, 8, 3, 14))
-
-
-def _first_line(err: BaseException) -> str:
-    return next((ln.strip() for ln in str(err).splitlines() if ln.strip()), type(err).__name__)[:200]
 
 
 def _refuse(moe: bool, exporter: str, detail: str):
@@ -44,7 +40,7 @@ def check_decoder(path, module, layout: list, vocab: int, dtype: str = "fp32", p
 
     from workbench.core import ort
     from workbench.core.compare import compare
-    from workbench.core.export.decoder import RTOL, input_names, make_inputs, present_names
+    from workbench.core.export.decoder_model import RTOL, input_names, make_inputs, present_names
 
     session = ort.make_session(path)
     onnx_names = input_names(len(layout), positions)
@@ -62,7 +58,7 @@ def check_decoder(path, module, layout: list, vocab: int, dtype: str = "fp32", p
         try:
             got = session.run(out_names, feeds, quiet)
         except Exception as err:  # noqa: BLE001 - ORT raises its own types
-            raise _refuse(moe, exporter, f"fails to run {where} ({_first_line(err)})") from err
+            raise _refuse(moe, exporter, f"fails to run {where} ({first_line(err, 200)})") from err
         for name, actual, reference in zip(out_names, got, expected):
             diff = compare(np.asarray(actual, dtype=np.float32), reference)
             rel = float(diff["max_rel_diff"])
@@ -80,12 +76,12 @@ def validate_decoder(spec, progress=None, cancel=None):
     import inspect as pyinspect
 
     from workbench.core import ort
-    from workbench.core.errors import WorkbenchError
-    from workbench.core.export.decoder import RTOL, _load, _vocab, cache_layout, decoder_module, is_moe
+    from workbench.core.export.decoder_model import (RTOL, cache_layout, decoder_module, is_moe, load_decoder,
+                                                     vocab_size)
     from workbench.core.jobs import Stages
+    from workbench.core.onnx_io import check_model
     from workbench.core.results import OutputDiff, ValidateResult
     from workbench.core.specs import ExportSpec
-    from workbench.core.validate import check_model
 
     stages = Stages(["checking", "loading PyTorch", "comparing"], progress, cancel)
     stages.next()
@@ -93,14 +89,14 @@ def validate_decoder(spec, progress=None, cancel=None):
     dtype = ort.model_float_dtype(spec.model)
     stages.next()
     source = dataclasses.replace(spec.against, task=None)
-    loaded, model = _load(ExportSpec(source=source, output=str(spec.model), dtype=dtype))
+    loaded, model = load_decoder(ExportSpec(source=source, output=str(spec.model), dtype=dtype))
     layout = cache_layout(model)
     positions = "position_ids" in pyinspect.signature(model.forward).parameters
     module = decoder_module(model, len(layout), positions)
     stages.next()
     rtol = spec.rtol if spec.rtol is not None else RTOL.get(dtype, 1e-3)
     try:
-        report = check_decoder(spec.model, module, layout, _vocab(model), dtype, positions, moe=is_moe(model))
+        report = check_decoder(spec.model, module, layout, vocab_size(model), dtype, positions, moe=is_moe(model))
         row = OutputDiff(name="logits + present.*", shape=[], max_abs_diff=float("nan"),
                          max_rel_diff=report["max_rel_diff"], cosine=float("nan"),
                          passed=report["max_rel_diff"] <= rtol)

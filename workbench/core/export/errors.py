@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import WorkbenchError, first_line
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _NO_FUNCTION = re.compile(r"No ONNX function found for <OpOverload\(op='([\w.]+)'")
@@ -23,11 +23,6 @@ def _text(err: BaseException) -> str:
         parts.append(str(err))
         err = err.__cause__ or err.__context__
     return _ANSI.sub("", "\n".join(parts))
-
-
-def first_line(err: BaseException) -> str:
-    text = _ANSI.sub("", str(err))
-    return next((ln.strip() for ln in text.splitlines() if ln.strip()), type(err).__name__)[:300]
 
 
 def failing_operator(err: BaseException) -> str | None:

@@ -3,23 +3,19 @@ choice or as an automatic, reported fallback."""
 
 from __future__ import annotations
 
-import logging
 import time
 from pathlib import Path
 
-from workbench.core.errors import WorkbenchError
-from workbench.core.export import lean, runtime_check
-from workbench.core.export.dynamic_axes import normalize, to_dynamic_shapes
-from workbench.core.export.errors import explain, export_error, first_line
+from workbench.core import onnx_io
+from workbench.core.errors import WorkbenchError, first_line
+from workbench.core.export import exporters, lean, runtime_check
+from workbench.core.export.dynamic_axes import normalize
+from workbench.core.export.exporters import script_module
 from workbench.core.export.readback import check_dynamic
 from workbench.core.fsutil import check_output, output_rules, staged_output
 from workbench.core.jobs import Stages
-from workbench.core.registry import Target
 from workbench.core.results import ExportResult
-from workbench.core.specs import DTYPES, EXPORTERS, ExportSpec
-from workbench.core.quiet import library_output
-
-EXTERNAL_DATA_ABOVE = 1 << 30  # bytes of weights above which the weights go to model.onnx.data
+from workbench.core.specs import ExportSpec
 
 
 def example_inputs(loaded, spec: ExportSpec, axes: dict | None = None) -> dict:
@@ -37,58 +33,6 @@ def example_inputs(loaded, spec: ExportSpec, axes: dict | None = None) -> dict:
 
 def _weights_bytes(module) -> int:
     return sum(p.numel() * p.element_size() for p in module.parameters()) if hasattr(module, "parameters") else 0
-
-
-def _dynamo(module, inputs, path, spec, names, axes, external: bool):
-    import torch
-
-    # The dynamo exporter prints its stages to stdout (keep stdout for --json) and logs missing torchvision.
-    logging.getLogger("torch.onnx").setLevel(logging.ERROR)
-    with library_output():
-        torch.onnx.export(module, (), str(path), kwargs=inputs, dynamo=True,
-                          dynamic_shapes=to_dynamic_shapes(axes, list(inputs)),
-                          input_names=names[0], output_names=names[1], opset_version=spec.opset,
-                          optimize=spec.constant_folding, export_params=True,  # no-params: runtime_check.py
-                          external_data=external)
-
-
-def _legacy(module, inputs, path, spec, names, axes):
-    import torch
-
-    dynamic = {names[0][i]: dims for i, (n, dims) in enumerate(
-        (n, axes.get(n)) for n in inputs) if dims}
-    script = script_module(module)  # a TorchScript source: the legacy exporter takes the ScriptModule itself
-    onnx_names, args = names[0], ()
-    if script is not None:  # positional, in the order of the scripted forward's parameters
-        order = [a.name for a in script.forward.schema.arguments][1:]
-        keys = sorted(inputs, key=lambda k: order.index(k)) if set(inputs) <= set(order) else list(inputs)
-        onnx_names = [names[0][list(inputs).index(k)] for k in keys]
-        args, inputs = tuple(inputs[k] for k in keys), {}
-    with library_output():
-        torch.onnx.export(script if script is not None else module, args, str(path), kwargs=inputs, dynamo=False,
-                          input_names=onnx_names,
-                          output_names=names[1], opset_version=spec.opset or 17, dynamic_axes=dynamic,
-                          do_constant_folding=spec.constant_folding, export_params=spec.export_params)
-
-
-def script_module(module):
-    """The TorchScript module inside a loaded model's wrapper (loading/model.py), or None."""
-    import torch
-
-    if not hasattr(module, "modules"):
-        return None
-    return next((m for m in module.modules() if isinstance(m, torch.jit.ScriptModule)), None)
-
-
-def _check_spec(spec: ExportSpec) -> None:
-    if spec.dtype not in DTYPES:
-        raise WorkbenchError(f"unknown dtype '{spec.dtype}'", "use fp32, fp16 or bf16")
-    if spec.exporter not in EXPORTERS:
-        raise WorkbenchError(f"unknown exporter '{spec.exporter}'", "use dynamo or legacy")
-    if spec.opset is not None and not 7 <= spec.opset <= 25:
-        raise WorkbenchError(f"opset {spec.opset} is out of range", "use an opset from 7 to 25, e.g. 18")
-    if not str(spec.output).endswith(".onnx"):
-        raise WorkbenchError(f"output '{spec.output}' does not end in .onnx", "name the output like model.onnx")
 
 
 def _io_names(spec: ExportSpec, loaded) -> tuple[list, list]:
@@ -114,7 +58,7 @@ def export_onnx(spec: ExportSpec, progress=None, cancel=None) -> ExportResult:
         from workbench.core.export.decoder import export_decoder
 
         return export_decoder(spec, progress, cancel)
-    _check_spec(spec)
+    exporters.check_spec(spec)
     check_output(spec.output, **output_rules(spec))  # before the work: nothing it may not replace
     stages = Stages(["loading the model", "exporting", "checking the ONNX file"], progress, cancel)
     started = time.perf_counter()
@@ -137,7 +81,7 @@ def export_onnx(spec: ExportSpec, progress=None, cancel=None) -> ExportResult:
         notes.append("a TorchScript program: exported with the legacy exporter, which traces through the scripted "
                      "module (torch.export cannot take a ScriptModule)")
     external = spec.external_data if spec.external_data is not None else (
-        _weights_bytes(loaded.module) > EXTERNAL_DATA_ABOVE or weights is not None)
+        onnx_io.is_large(_weights_bytes(loaded.module)) or weights is not None)
     fallback_reason = None
     stages.next()
     with staged_output(spec.output, **output_rules(spec)) as path:
@@ -146,27 +90,16 @@ def export_onnx(spec: ExportSpec, progress=None, cancel=None) -> ExportResult:
                 notes += lean.export(loaded, weights, inputs, path, spec, names, axes)
             except Exception as err:  # noqa: BLE001 - any failure: the plain path below, with the reason noted
                 notes.append(f"lean export failed ({first_line(err)}); exported the plain way")
-                _clean(path)
+                exporters.clean(path)
                 loaded = weights = None
                 loaded = load_model(spec.source, spec.dtype, spec.inputs.shapes)
-        if exporter == "dynamo" and weights is None:
-            try:
-                _dynamo(loaded.module, inputs, path, spec, names, axes, external)
-            except Exception as err:  # noqa: BLE001 - exporter errors come in many types
-                if not spec.fallback:
-                    raise export_error(err, "dynamo") from err
-                fallback_reason = explain(err, "dynamo")[0]
-                _clean(path)
-                exporter = "legacy"
-        if exporter == "legacy":
-            try:
-                _legacy(loaded.module, inputs, path, spec, names, axes)
-            except Exception as err:  # noqa: BLE001
-                raise export_error(err, "legacy", fallback_reason) from err
+        if not (exporter == "dynamo" and weights is not None):  # not exported by the lean path above
+            exporter, fallback_reason = exporters.run(exporter, loaded.module, inputs, path, spec, names, axes,
+                                                      external)
         stages.next()
         if exporter == "dynamo" and not spec.export_params:
             notes.append(runtime_check.weights_to_inputs(path))
-        _check(path)
+        exporters.check_onnx(path)
         if spec.dtype == "bf16":
             notes.append(runtime_check.bf16_note(path))
         shapes = _read_back(path, names, loaded, axes, inputs)
@@ -179,7 +112,7 @@ def export_onnx(spec: ExportSpec, progress=None, cancel=None) -> ExportResult:
                         output_names=names[1], dynamic_axes={k: {str(a): d for a, d in v.items()}
                                                               for k, v in axes.items()},
                         example_shapes={k: list(v.shape) for k, v in inputs.items()}, input_shapes=shapes[0],
-                        output_shapes=shapes[1], opset=_opset(path_of(spec)),
+                        output_shapes=shapes[1], opset=onnx_io.opset_of(path_of(spec)),
                         dtype=spec.dtype, family_settings=loaded.family, seconds=time.perf_counter() - started,
                         notes=notes)
 
@@ -204,44 +137,9 @@ def path_of(spec: ExportSpec) -> Path:
     return Path(spec.output).expanduser().resolve()
 
 
-def _opset(path: Path) -> int | None:
-    import onnx
-
-    model = onnx.load(str(path), load_external_data=False)
-    return next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), None)
-
-
-def _clean(path: Path) -> None:
-    for item in path.parent.iterdir():
-        item.unlink()
-
-
 def _stamp(path: Path, spec: ExportSpec, loaded) -> None:
     """Record where the model came from in its metadata (optimize picks the fusion type, quantize the tokenizer)."""
-    import onnx
+    onnx_io.stamp(path, {"workbench.source": str(Path(spec.source.path).expanduser().resolve()) if loaded.folder
+                         else spec.source.path, "workbench.model_type": loaded.model_type or "",
+                         "workbench.dtype": spec.dtype, "workbench.kind": loaded.kind})
 
-    model = onnx.load(str(path), load_external_data=False)
-    props = {"workbench.source": str(Path(spec.source.path).expanduser().resolve()) if loaded.folder
-             else spec.source.path, "workbench.model_type": loaded.model_type or "", "workbench.dtype": spec.dtype,
-             "workbench.kind": loaded.kind}
-    for key, value in props.items():
-        entry = model.metadata_props.add()
-        entry.key, entry.value = key, str(value)
-    onnx.save_model(model, str(path))  # external data references are kept as they are
-
-
-def _check(path: Path) -> None:
-    import onnx
-
-    try:
-        onnx.checker.check_model(str(path))  # path-based: works above 2 GB
-    except Exception as err:  # noqa: BLE001
-        raise WorkbenchError(f"the exported model fails the ONNX checker: {first_line(err)}",
-                             "try the other --exporter or another --opset") from err
-
-
-def register(registry) -> None:
-    from workbench.core.validate import validate_model
-
-    registry.add_target(Target(name="onnx", description="ONNX (torch.onnx.export, dynamo or legacy)",
-                               export=export_onnx, validate=validate_model, suffix=".onnx"))

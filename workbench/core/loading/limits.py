@@ -20,7 +20,7 @@ import zipfile
 from pathlib import Path
 from typing import Optional
 
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import WorkbenchError, first_line
 
 # A real state dict pickle is a flat dict of tensors: a few nesting levels, and (shared globals aside) about as many
 # objects expanded as it has opcodes. These bounds are orders of magnitude above any real checkpoint.
@@ -131,7 +131,7 @@ def read_json(path, what: Optional[str] = None, max_bytes: int = MAX_JSON_BYTES,
     except RecursionError:
         raise WorkbenchError(f"{p}: {name} is nested too deeply", f"re-download {name} or fix it") from None
     except ValueError as err:
-        raise WorkbenchError(f"{p}: {name} is not valid JSON ({str(err).splitlines()[0][:120]})",
+        raise WorkbenchError(f"{p}: {name} is not valid JSON ({first_line(err, 120)})",
                              f"re-download {name} or fix the syntax") from None
 
 
@@ -473,9 +473,9 @@ def _constants(graph) -> dict:
 
 def check_onnx_loops(model, where) -> None:
     """Refuse Loop nodes whose trip count is a constant above ``MAX_LOOP_TRIPS`` (they would run for ever)."""
-    from workbench.core.loading.onnx_files import _graphs
+    from workbench.core.onnx_io import graphs
 
-    for graph in _graphs(model.graph):
+    for graph in graphs(model.graph):
         constants = None
         for node in graph.node:
             if node.op_type != "Loop" or not node.input or not node.input[0]:

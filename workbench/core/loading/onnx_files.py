@@ -9,7 +9,8 @@ import math
 from collections import Counter
 from pathlib import Path
 
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import WorkbenchError, first_line
+from workbench.core.onnx_io import dtype_name, graphs
 from workbench.core.results import InspectResult, TensorInfo
 
 PROTOBUF_LIMIT = 2 * 1024 ** 3
@@ -17,18 +18,6 @@ PROTOBUF_LIMIT = 2 * 1024 ** 3
 
 def can_load(path: Path) -> bool:
     return path.is_file() and path.suffix.lower() == ".onnx"
-
-
-def _dtype_name(elem_type: int) -> str:
-    import onnx
-
-    try:
-        return onnx.helper.tensor_dtype_to_np_dtype(elem_type).name
-    except (KeyError, TypeError, ValueError):
-        try:
-            return onnx.TensorProto.DataType.Name(elem_type).lower()
-        except ValueError:
-            return f"type{elem_type}"
 
 
 def _value_info(vi) -> TensorInfo:
@@ -45,18 +34,7 @@ def _value_info(vi) -> TensorInfo:
                 shape.append(dim.dim_param)
             else:
                 shape.append("?")
-    return TensorInfo(vi.name, _dtype_name(tensor_type.elem_type), shape)
-
-
-def _graphs(graph):
-    """The graph and every subgraph (If / Loop / Scan bodies), depth first."""
-    yield graph
-    for node in graph.node:
-        for attr in node.attribute:
-            if attr.HasField("g"):
-                yield from _graphs(attr.g)
-            for sub in attr.graphs:
-                yield from _graphs(sub)
+    return TensorInfo(vi.name, dtype_name(tensor_type.elem_type), shape)
 
 
 def _text(value) -> str:
@@ -127,7 +105,7 @@ def read_model(path: Path):
     except OSError as err:
         raise WorkbenchError(f"cannot read {path}: {err.strerror or err}", "check the file's permissions") from err
     except Exception as err:  # noqa: BLE001 - protobuf's DecodeError and friends
-        reason = str(err).splitlines()[0][:160] if str(err).strip() else type(err).__name__
+        reason = first_line(err, 160)
         if size >= PROTOBUF_LIMIT:
             reason = f"{size / 1e9:.1f} GB in one protobuf, over its 2 GB limit"
         raise WorkbenchError(f"{path}: not a valid ONNX file ({reason})", "re-export it") from None
@@ -149,7 +127,7 @@ def check_file(path) -> object:
     model = read_model(path)
     check_onnx_loops(model, path)
     seen: dict = {}
-    for g in _graphs(model.graph):
+    for g in graphs(model.graph):
         for tensor in g.initializer:
             if tensor.data_location == onnx.TensorProto.EXTERNAL:
                 _check_external(path, tensor, seen)
@@ -166,7 +144,7 @@ def inspect(path: Path) -> InspectResult:
     op_counts: Counter = Counter()
     tensors, by_dtype, external, seen = [], {}, [], {}
     parameters = node_count = 0
-    for g in _graphs(graph):
+    for g in graphs(graph):
         for node in g.node:
             op_counts[node.op_type] += 1
             node_count += 1
@@ -177,7 +155,7 @@ def inspect(path: Path) -> InspectResult:
                 if location not in external:
                     external.append(location)
             nbytes = _tensor_bytes(tensor)
-            dtype = _dtype_name(tensor.data_type)
+            dtype = dtype_name(tensor.data_type)
             tensors.append(TensorInfo(tensor.name, dtype, [int(d) for d in tensor.dims]))
             parameters += math.prod(tensor.dims)
             by_dtype[dtype] = by_dtype.get(dtype, 0) + nbytes

@@ -48,16 +48,16 @@ import numpy as np
 from workbench.core.errors import WorkbenchError
 from workbench.core.fsutil import check_output, file_size, output_rules, staged_output, work_folder
 from workbench.core.jobs import CancelToken, ProgressFn, Stages
-from workbench.core.results import Fidelity, QuantizeResult
+from workbench.core.results import QuantizeResult
 from workbench.core.specs import CALIBRATION_METHODS, QUANT_MODES, WEIGHT_ONLY_ALGOS, QuantSpec
+from workbench.core.quantize.errors import quantizer_error
+from workbench.core.quantize.fidelity import fidelity
 from workbench.core.quantize.sensitivity import check_target, quantize_to_floor, replace_exclude, target_of
 from workbench.core.quiet import library_output
 
 EXTERNAL_DATA_ABOVE = int(1.5 * (1 << 30))  # bytes of tensors above which the output keeps them in model.onnx.data
 STATIC_OP_TYPES = ("MatMul",)
 WEIGHT_ONLY_OP_TYPES = ("MatMul",)
-FIDELITY_SHAPES = ((2, 8), (3, 13))  # (batch, sequence) for dynamic dimensions
-FIDELITY_SEEDS = (0, 1, 2)
 FILE_SUFFIXES = {"int8-dynamic": "int8", "int8-static": "int8-static", "fp16": "fp16", "int4": "int4",
                  "int8-weight": "int8-weight"}
 QUANTIZABLE_HINT = ("MatMul", "Gemm", "Conv", "Gather", "Attention")
@@ -411,20 +411,6 @@ def _node_names(path: Path) -> set:
     return {n.name for n in _all_nodes(_load_header(path).graph)}
 
 
-def _quantizer_error(mode: str, err: BaseException) -> WorkbenchError:
-    if isinstance(err, WorkbenchError):
-        return err
-    text = _first_line(err)
-    if "bins" in text or "inhomogeneous" in text:
-        hint = ("the calibration saw infinite or uneven values: keep op_types to MatMul, use --method minmax, "
-                "or give every sample the same shape")
-    elif "GPTQ" in text or "calib" in text.lower():
-        hint = "check the calibration data, or use --algorithm rtn"
-    else:
-        hint = "exclude the node it names (--exclude), narrow --op-types, or try another --mode"
-    return WorkbenchError(f"{mode} quantization failed: {text}", hint)
-
-
 # --- the quantizers ------------------------------------------------------------------------------------------------
 
 def _preprocess(source: Path, work: Path, exclude: tuple, settings: dict) -> Path:
@@ -464,7 +450,7 @@ def _dynamic(source: Path, work: Path, spec: QuantSpec, reader, settings: dict):
                          nodes_to_exclude=list(spec.exclude), use_external_data_format=_is_big(source))
         return _load(out)
     except Exception as err:  # noqa: BLE001
-        raise _quantizer_error(spec.mode, err) from err
+        raise quantizer_error(spec.mode, err) from err
 
 
 def _targeted(source: Path, work: Path, spec: QuantSpec, settings: dict, stages: Stages, cancel):
@@ -503,7 +489,7 @@ def _static(source: Path, work: Path, spec: QuantSpec, reader, settings: dict):
     except WorkbenchError:
         raise  # the run-time guard's one line (core/loading/limits.py)
     except Exception as err:  # noqa: BLE001
-        raise _quantizer_error(spec.mode, err) from err
+        raise quantizer_error(spec.mode, err) from err
 
 
 ENTROPY_BINS = 2048  # histogram bins for the entropy calibrator (TensorRT's choice); 128 quantized bins
@@ -554,7 +540,7 @@ def _fp16(source: Path, work: Path, spec: QuantSpec, reader, settings: dict):
         return convert_float_to_float16(model, keep_io_types=True, disable_shape_infer=_is_big(source),
                                         node_block_list=list(spec.exclude) or None)
     except Exception as err:  # noqa: BLE001
-        raise _quantizer_error(spec.mode, err) from err
+        raise quantizer_error(spec.mode, err) from err
 
 
 def _config(cls, settings: dict, **kwargs):
@@ -603,7 +589,7 @@ def _weight_only_quant(source: Path, work: Path, spec: QuantSpec, reader, settin
                                              algo_config=config)
         quantizer.process()
     except Exception as err:  # noqa: BLE001
-        raise _quantizer_error(spec.mode, err) from err
+        raise quantizer_error(spec.mode, err) from err
     wrapped = quantizer.model
     return getattr(wrapped, "model", wrapped)
 
@@ -628,66 +614,3 @@ def _check_result(path: Path, src: Path, spec: QuantSpec) -> None:
         if changed:
             raise WorkbenchError(f"the {spec.mode} quantizer did not keep {', '.join(changed[:3])} as it was",
                                  "try another --mode or --algorithm for this model")
-
-
-# --- fidelity ------------------------------------------------------------------------------------------------------
-
-def onnx_example_inputs(path, batch: int = 2, seq: int = 8, seed: int = 0) -> dict:
-    """Random inputs from the ONNX model's own input metadata, the last row's mask padded (see bench/inputs.py)."""
-    from workbench.core.bench.inputs import onnx_example_inputs as example_inputs
-
-    return example_inputs(Path(path).expanduser(), batch, seq, seed, pad=True)
-
-
-def default_fidelity_inputs(path) -> list:
-    """Validation inputs: two shapes, three seeds each."""
-    return [onnx_example_inputs(path, b, s, seed) for b, s in FIDELITY_SHAPES for seed in FIDELITY_SEEDS]
-
-
-def reference_outputs(reference_path, inputs_list: list) -> list:
-    """The reference model's outputs on each inputs dict (to measure many candidates against one reference)."""
-    from workbench.core import ort
-
-    ref = ort.make_session(reference_path)
-    return [ort.run(ref, ort.feed(ref, inputs)) for inputs in inputs_list]
-
-
-def fidelity(reference_path, quantized_path, inputs_list: Optional[list] = None,
-             expected: Optional[list] = None) -> Fidelity:
-    """Compare ORT outputs of the reference (float) model and the quantized one on the same inputs.
-
-    ``cosine`` is the minimum over outputs and samples, ``max_abs_diff`` the maximum; positions the attention mask
-    pads are left out. ``per_output`` holds, per output, the worst cosine, the mean cosine and the largest difference.
-    ``expected`` (from :func:`reference_outputs` on the same inputs) saves running the reference again.
-    """
-    from workbench.core import ort
-    from workbench.core.compare import compare
-
-    quant = ort.make_session(quantized_path)
-    if inputs_list is None:
-        inputs_list = default_fidelity_inputs(reference_path)
-    references = reference_outputs(reference_path, inputs_list) if expected is None else list(expected)
-    rows: dict = {}
-    for inputs, expected in zip(inputs_list, references):  # noqa: B020 - one reference dict per inputs dict
-        actual = ort.run(quant, ort.feed(quant, inputs))
-        mask = inputs.get("attention_mask")
-        mask = None if mask is None else np.asarray(mask.detach().cpu() if hasattr(mask, "detach") else mask)
-        for name, reference in expected.items():
-            if name in actual:
-                diff = compare(actual[name], reference, mask)
-            else:
-                diff = {"max_abs_diff": float("inf"), "cosine": -1.0}
-            row = rows.setdefault(name, {"name": name, "cosine": 1.0, "mean_cosine": 0.0, "max_abs_diff": 0.0,
-                                         "samples": 0})
-            row["cosine"] = min(row["cosine"], float(diff["cosine"]))
-            row["max_abs_diff"] = max(row["max_abs_diff"], float(diff["max_abs_diff"]))
-            row["mean_cosine"] += float(diff["cosine"])
-            row["samples"] += 1
-    per_output = []
-    for row in rows.values():
-        row["mean_cosine"] = row["mean_cosine"] / max(row["samples"], 1)
-        per_output.append(row)
-    if not per_output:
-        raise WorkbenchError("no outputs to compare", "give validation inputs the model accepts")
-    return Fidelity(cosine=min(r["cosine"] for r in per_output),
-                    max_abs_diff=max(r["max_abs_diff"] for r in per_output), per_output=per_output)

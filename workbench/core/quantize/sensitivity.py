@@ -1,7 +1,7 @@
 """Fidelity-targeted int8: keep the fewest, most sensitive nodes in float32 until the model meets a cosine floor.
 
 ``QuantSpec.min_cosine`` (int8-dynamic only) is a floor on the quantize runner's own fidelity measure
-(``runner.fidelity``: the worst cosine over outputs and validation inputs, padded positions left out, against the
+(``fidelity.fidelity``: the worst cosine over outputs and validation inputs, padded positions left out, against the
 float model). The steps:
 
 1. Quantize everything (``quantize_dynamic``) and measure. If the floor holds, that model is the result.
@@ -103,7 +103,7 @@ class _Meter:
     """Quantize (with given nodes in or out) into the working folder and measure against precomputed outputs."""
 
     def __init__(self, source: Path, work: Path, spec, big: bool):
-        from workbench.core.quantize.runner import default_fidelity_inputs, reference_outputs
+        from workbench.core.quantize.fidelity import default_fidelity_inputs, reference_outputs
 
         self.source, self.work, self.spec = source, work, spec
         self.kwargs = dynamic_kwargs(spec, source, big)
@@ -113,18 +113,18 @@ class _Meter:
     def quantize(self, name: str, *, only: Optional[list] = None, exclude: tuple = ()) -> Path:
         from onnxruntime.quantization import quantize_dynamic
 
-        from workbench.core.quantize.runner import _quantizer_error
+        from workbench.core.quantize.errors import quantizer_error
 
         out = self.work / f"{name}.onnx"
         try:
             quantize_dynamic(str(self.source), str(out), nodes_to_quantize=only,
                              nodes_to_exclude=list(self.spec.exclude) + list(exclude), **self.kwargs)
         except Exception as err:  # noqa: BLE001
-            raise _quantizer_error(self.spec.mode, err) from err
+            raise quantizer_error(self.spec.mode, err) from err
         return out
 
     def measure(self, path: Path):
-        from workbench.core.quantize.runner import fidelity
+        from workbench.core.quantize.fidelity import fidelity
 
         return fidelity(self.source, path, self.inputs, expected=self.expected)
 

@@ -1,0 +1,90 @@
+"""What the CPU and CUDA optimization presets share (optimize.py, optimize_cuda.py): node counts, the model's
+metadata, the size rule for external data, onnxslim, the fusion type of a model, publishing the last step's
+model (and its weights file) to the output."""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from pathlib import Path
+
+from workbench.core import onnx_io
+from workbench.core.fsutil import output_rules, staged_output
+from workbench.core.quiet import library_output
+from workbench.core.specs import OptimizeSpec
+
+# config.json model_type -> onnxruntime.transformers model type (data: the families ORT's fusion knows)
+FUSION_TYPES = {"bert": "bert", "roberta": "bert", "xlm-roberta": "bert", "distilbert": "bert",
+                "electra": "bert", "mpnet": "bert", "gpt2": "gpt2", "gpt_neox": "gpt_neox", "phi": "phi",
+                "vit": "vit", "swin": "swin", "clip": "clip", "t5": "t5", "bart": "bart", "qwen3": "qwen3"}
+
+
+def op_counts(path) -> Counter:
+    from workbench.core.loading.onnx_files import read_model
+
+    model = read_model(Path(path))
+    return Counter(n.op_type for n in model.graph.node)
+
+
+def model_metadata(path) -> dict:
+    from workbench.core.loading.onnx_files import read_model
+
+    model = read_model(Path(path))
+    return {p.key: p.value for p in model.metadata_props}
+
+
+def is_large(path) -> bool:
+    """Whether the optimized model keeps its weights in external data: the input file's size above the threshold
+    (workbench.core.onnx_io)."""
+    from workbench.core.fsutil import file_size
+
+    return onnx_io.is_large(file_size(path))
+
+
+def save(model, path: Path, large: bool) -> None:
+    onnx_io.save(model, path, external=large)
+
+
+def simplify(src: Path, dst: Path, large: bool) -> str:
+    import onnx
+    import onnxslim
+
+    with library_output():
+        model = onnxslim.slim(onnx.load(str(src)))
+    save(model, dst, large)
+    return "onnxslim"
+
+
+def fusion_type(spec: OptimizeSpec, src: Path) -> str | None:
+    model_type = model_metadata(src).get("workbench.model_type")
+    if spec.against is not None and not model_type:
+        config = Path(spec.against.path) / "config.json"
+        if config.is_file():
+            from workbench.core.loading.limits import read_json
+
+            data = read_json(config, "config.json")  # a broken or hostile one is one line (RecursionError ...)
+            model_type = data.get("model_type") if isinstance(data, dict) else None
+    return FUSION_TYPES.get(model_type or "")
+
+
+def publish(current: Path, output, large: bool, spec=None) -> None:
+    """Copy the last step's model (and its weights file) to ``output``, complete or not at all."""
+    with staged_output(output, **output_rules(spec)) as final:
+        for item in current.parent.iterdir():
+            shutil.copy2(item, final.parent / (final.name + item.name[len("model.onnx"):]))
+        if large:
+            _relink_external(final)
+
+
+def _relink_external(path: Path) -> None:
+    """The staged copy's weights were renamed with the model; point the model's references at the new name."""
+    import onnx
+
+    from workbench.core.loading.onnx_files import read_model
+
+    model = read_model(Path(path))
+    for tensor in model.graph.initializer:
+        for entry in tensor.external_data:
+            if entry.key == "location":
+                entry.value = path.name + ".data"
+    onnx.save_model(model, str(path))
