@@ -146,7 +146,7 @@ def _encoder_runs(encoder, main: str, shape: tuple) -> bool:
     import torch
 
     try:
-        encoder(**{main: torch.zeros(1, *shape)}, return_dict=True)
+        encoder(**{main: torch.zeros(1, *shape, dtype=encoder.dtype)}, return_dict=True)
         return True
     except Exception:  # noqa: BLE001 - refusing a length is what is probed
         return False
@@ -250,7 +250,7 @@ def _describe(model, folder) -> Seq2SeqInfo:
         shape, dynamic = _features(model, folder)
         mask = bool(_preprocessor(folder).get("return_attention_mask", False))
     info = Seq2SeqInfo(main, shape, dynamic, mask, int(start), vocab, (), ())
-    source = source_inputs(info, 1, 3, seed=0)
+    source = source_inputs(info, 1, 3, seed=0, dtype=model.dtype)
     hidden = model.get_encoder()(**{k: v for k, v in source.items() if k == main}, return_dict=True)
     cache = EncoderDecoderCache(DynamicCache(), DynamicCache())
     out = model(encoder_outputs=(hidden.last_hidden_state,), decoder_input_ids=torch.full((1, 1), int(start)),
@@ -264,15 +264,17 @@ def _describe(model, folder) -> Seq2SeqInfo:
                                cross_layout=_layout(cache.cross_attention_cache))
 
 
-def source_inputs(info: Seq2SeqInfo, batch: int, length: int, seed: int = 0, pad: bool = False) -> dict:
-    """Random encoder inputs: token ids (+ mask, the last row padded with ``pad``) or float features."""
+def source_inputs(info: Seq2SeqInfo, batch: int, length: int, seed: int = 0, pad: bool = False,
+                  dtype=None) -> dict:
+    """Random encoder inputs: token ids (+ mask, the last row padded with ``pad``) or float features (in
+    ``dtype``, float32 by default)."""
     import torch
 
     gen = torch.Generator().manual_seed(seed)
     if info.main_input != "input_ids":
         channels, frames = info.feature_shape
         return {info.main_input: torch.randn(batch, channels, length if info.source_dynamic else frames,
-                                             generator=gen)}
+                                             generator=gen).to(dtype or torch.float32)}
     out = {"input_ids": torch.randint(0, info.vocab, (batch, length), generator=gen)}
     if info.encoder_mask:
         mask = torch.ones(batch, length, dtype=torch.int64)
@@ -444,7 +446,7 @@ def export_seq2seq(spec: ExportSpec, progress=None, cancel=None) -> ExportResult
     exporter = spec.exporter if spec.exporter != "dynamo" else family.get("exporter", "dynamo")
     batch, length, steps, past = 2, 7, 3, 5  # all different, none 1 (a size of 1 is specialised)
     enc_module, dec_module = encoder_module(model, info), decoder_module(model, info)
-    enc_inputs = source_inputs(info, batch, length)
+    enc_inputs = source_inputs(info, batch, length, dtype=model.dtype)
     try:
         with __import__("torch").inference_mode():
             enc_out = enc_module(**enc_inputs)

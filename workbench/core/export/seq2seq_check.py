@@ -95,6 +95,11 @@ def _torch_encoder(model, info, source: dict) -> dict:
     return {n: t.float().numpy() for n, t in zip(names, out)}
 
 
+def _as(source: dict, dtype) -> dict:
+    """The inputs with float tensors in the PyTorch model's dtype (ONNX Runtime gets them cast to the file's)."""
+    return {k: v.to(dtype) if v.is_floating_point() else v for k, v in source.items()}
+
+
 def _masked(name: str, value: np.ndarray, mask):
     """(value, mask) arranged so the mask [batch, source] covers the leading axes (cache: [b, h, s, d])."""
     if mask is None:
@@ -118,7 +123,7 @@ def compare_export(folder, model, info, dtype: str = "fp32", rtol: float | None 
     rows, encoder_shapes = [], []
     for batch, length, seed in ENCODER_SOURCES:
         source = source_inputs(info, batch, length, seed, pad=True)
-        expected = _torch_encoder(model, info, source)
+        expected = _torch_encoder(model, info, _as(source, model.dtype))
         got = _ort_encoder(enc_session, info, source)
         mask = source["attention_mask"].numpy() if "attention_mask" in source else None
         shape = list(source[info.main_input].shape)
@@ -130,7 +135,7 @@ def compare_export(folder, model, info, dtype: str = "fp32", rtol: float | None 
                          "passed": bool(stats["max_rel_diff"] <= rtol)})
     batch, length, seed = GENERATION_SOURCE
     source = source_inputs(info, batch, length, seed, pad=True)
-    want, want_logits = _torch_greedy(model, info, source, steps)
+    want, want_logits = _torch_greedy(model, info, _as(source, model.dtype), steps)
     have, have_logits = _ort_greedy(enc_session, dec_session, info, source, steps)
     agree = want == have
     per_step, same_so_far = [], np.ones(batch, bool)
