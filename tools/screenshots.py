@@ -4,7 +4,8 @@
     python tools/screenshots.py --model path/to/hf-folder --out docs/screenshots
 
 It drives the real window: load -> export -> validate -> optimize -> quantize -> benchmark -> recipe run/report,
-then the Graph tab, the dark theme and the Chinese interface, saving one PNG per view (``widget.grab().save``).
+then the Graph tab, the dark theme and the Chinese interface (switched live on the same window, so its results
+stay), saving one PNG per view (``widget.grab().save``). Chinese glyphs need a CJK font (fonts-wqy-microhei).
 """
 
 from __future__ import annotations
@@ -183,32 +184,19 @@ def run(args) -> int:
     about = window.show_about()
     shooter.shot("about", about)
     about.close()
-    window.shutdown()
-    window.hide()
 
-    print("chinese")
-    theme.install_translator("zh_CN", app)
-    zh = MainWindow(settings)
-    zh.resize(1440, 900)
-    zh.show()
-    zh.state.output_dir = str(work / "out-zh")
-    wait_jobs(app, zh.open_path(str(model)), 120, "inspect")
-    zh.state.set_onnx(window.state.onnx_path)
-    for result in window.quantize_panel.results.values():  # the results of the jobs run above
-        zh.quantize_panel.show_result(result)
-    if window.validate_panel.result is not None:
-        zh.validate_panel.show_result(window.validate_panel.result)
-    zh_shooter = Shooter(app, zh, out)
-    zh_shooter.count = shooter.count
-    zh_shooter.shot("zh-load")
-    zh.show_panel("export")
-    zh_shooter.shot("zh-export")
-    zh.show_panel("validate")
-    zh_shooter.shot("zh-validate")
-    zh.show_panel("quantize")
-    zh_shooter.shot("zh-quantize")
-    zh.shutdown()
-    theme.install_translator("en", app)
+    print("chinese (switched live: the session, its results and marks stay)")
+    window.set_language("zh_CN")
+    window.show_panel("load")
+    shooter.shot("zh-load")
+    window.show_panel("export")
+    shooter.shot("zh-export")
+    window.show_panel("validate")
+    shooter.shot("zh-validate")
+    window.show_panel("quantize")
+    shooter.shot("zh-quantize")
+    window.set_language("en")
+    zh_shooter = shooter
 
     print("chat")
     chat = MainWindow(settings)
@@ -226,7 +214,29 @@ def run(args) -> int:
     chat_shooter.count = zh_shooter.count
     chat_shooter.shot("chat")
     chat.shutdown()
+
+    print("chinese, light and dark: Export and Benchmark")
+    shooter.count = chat_shooter.count
+    window.set_language("zh_CN")
+    for name in ("light", "dark"):
+        window.set_theme(name)
+        prefix = "zh-" if name == "light" else "zh-dark-"
+        if name == "dark":
+            window.show_panel("export")
+            shooter.shot(prefix + "export")
+        window.show_panel("bench")
+        shooter.shot(prefix + "bench", settle_s=1.0)
+    window.set_theme("light")
+    window.set_language("en")
+    window.shutdown()
+    window.hide()
     settings.q.clear()
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    for done in (chat, window):  # destroyed now, not in the interpreter's teardown (which crashed QtWebEngine)
+        done.close()
+        done.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return 0
 
 

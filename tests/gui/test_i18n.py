@@ -398,5 +398,8 @@ def test_catalog_converts_line_by_line_and_back():
                                     "文件中的输入：input_ids: batch × sequence；attention_mask: batch × sequence",
                                     "文件中的输出：logits: batch × sequence × 512"]
     assert i18n.live_text(chinese, "en") == english
+    # nested messages read the same whichever pattern matches first
+    assert i18n.live_text("Finished: 6 variant(s) done", "zh_CN") == "已完成：6 个版本"
+    assert i18n.live_text("Finished: 5 variant(s) done, 1 failed", "zh_CN") == "已完成：5 个版本，1 个失败"
     assert i18n.live_text("<b>Export model.onnx</b>", "zh_CN") == "<b>Export model.onnx</b>"  # whole text only
     assert i18n._rich_text("<b>Export model.onnx</b>", "zh_CN") == "<b>导出 model.onnx</b>"

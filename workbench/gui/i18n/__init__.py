@@ -150,7 +150,7 @@ class Catalog:
             return self.to_source[text]
         if text in self.to_target:
             return text
-        if depth < 2:
+        if depth < 3:  # messages nest: "Finished: {0}" of "{0}, {1} failed" of "{0} variant(s) done"
             def convert(value):
                 return self.english(value, depth + 1)
 
@@ -176,7 +176,7 @@ class Catalog:
             return english
         if english in self.to_target:
             return self.to_target[english]
-        if depth < 2:
+        if depth < 3:  # messages nest: "Finished: {0}" of "{0}, {1} failed" of "{0} variant(s) done"
             def convert(value):
                 return self.translate(value, depth + 1)
 

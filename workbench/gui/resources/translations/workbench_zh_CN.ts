@@ -279,7 +279,7 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
     <message>
         <location filename="../../panels/bench_panel.py" line="394" />
         <source>{0} variant(s) done</source>
-        <translation>已完成 {0} 个版本</translation>
+        <translation>{0} 个版本</translation>
     </message>
     <message>
         <location filename="../../panels/bench_panel.py" line="396" />

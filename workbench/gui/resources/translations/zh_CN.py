@@ -482,7 +482,7 @@ ZH = {
     "{0}: loading and warm-up…": "{0}：正在加载并预热…",
     "{0}: run {1}/{2}": "{0}：第 {1}/{2} 次运行",
     "failed: {0}": "失败：{0}",
-    "{0} variant(s) done": "已完成 {0} 个版本",
+    "{0} variant(s) done": "{0} 个版本",  # inside "Finished: {0}" (已完成：6 个版本)
     "{0}, {1} failed": "{0}，{1} 个失败",
     "Finished: {0}": "已完成：{0}",
     # graph panel
