@@ -8,7 +8,7 @@ import pytest
 from workbench.core import registry as reg_mod
 from workbench.core.errors import WorkbenchError
 
-TESTED_TARGETS = {"onnx", "torchscript", "safetensors"}  # each has an export+validate test in this suite
+TARGET_TESTS = Path(__file__).resolve().parents[1] / "targets"  # tests/targets/test_<target name>.py
 
 
 def test_builtins_and_example_plugin_are_registered():
@@ -21,8 +21,26 @@ def test_builtins_and_example_plugin_are_registered():
 
 
 def test_every_registered_target_has_a_test():
+    # derived from the registry: each target registered (built-in or plugin) has tests/targets/test_<name>.py,
+    # which exports through that target and validates the result
     reg = reg_mod.build_registry()
-    assert set(reg.targets) <= TESTED_TARGETS, "add an export+validate test for the new target"
+    assert reg.targets and not reg.broken
+    missing = [name for name in reg.targets if not (TARGET_TESTS / f"test_{name}.py").is_file()]
+    assert missing == [], f"add tests/targets/test_<name>.py (export + validate) for: {', '.join(missing)}"
+    for name in reg.targets:
+        text = (TARGET_TESTS / f"test_{name}.py").read_text("utf-8")
+        assert f'"{name}"' in text and "export(" in text and "validate(" in text, f"test_{name}.py tests no {name}"
+
+
+def test_a_target_without_a_test_is_caught(tmp_path, monkeypatch):
+    # the check above, on a registry with one more (plugin) target: it must name the target
+    (tmp_path / "untested.py").write_text(
+        "from workbench.core.registry import Target\n"
+        "def register(r):\n"
+        "    r.add_target(Target('untested', 'no test module', export=lambda *a, **k: None))\n")
+    monkeypatch.setenv("WORKBENCH_PLUGIN_PATH", str(tmp_path))
+    with pytest.raises(AssertionError, match="for: untested"):
+        test_every_registered_target_has_a_test()
 
 
 def test_broken_plugins_are_reported_and_skipped(tmp_path, monkeypatch):
@@ -72,23 +90,3 @@ def test_unknown_target_and_unknown_format(tmp_path):
     odd.write_bytes(b"hello")
     with pytest.raises(WorkbenchError, match="not a format"):
         reg.loader_for(Path(odd))
-
-
-def test_safetensors_plugin_exports_and_validates(tiny_models, tmp_path):
-    import torch
-
-    from workbench import api
-    from workbench.core.specs import ModelSource
-
-    folder = tiny_models("bert")
-    result = api.export(str(folder), str(tmp_path / "w.safetensors"), target="safetensors", dtype="fp16")
-    target = reg_mod.default_registry().target("safetensors")
-    check = target.validate(api.ValidateSpec(model=result.path, against=ModelSource(str(folder))))
-    assert check.passed and len(check.outputs) > 5
-    # a pickled state dict converts too (loaded weights-only)
-    from transformers import BertModel
-
-    bin_path = tmp_path / "pytorch_model.bin"
-    torch.save(BertModel.from_pretrained(str(folder)).state_dict(), bin_path)
-    converted = api.export(str(bin_path), str(tmp_path / "from_bin.safetensors"), target="safetensors")
-    assert target.validate(api.ValidateSpec(model=converted.path, against=ModelSource(str(bin_path)))).passed

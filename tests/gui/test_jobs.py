@@ -15,13 +15,18 @@ def test_thread_job_relays_progress_and_result(qtbot, state):
 
     def fn(x, progress=None, cancel=None):
         progress(0.5, "half")
+        time.sleep(0.2)
         return x * 2
 
     job = state.jobs.run_in_thread("double", fn, 21)
     job.progressed.connect(lambda f, m: seen.append((f, m)))
     assert wait_job(qtbot, job, 20) == workers.DONE
     assert job.result == 42
-    assert job.elapsed() >= 0
+    # the job's clock measured the work (it slept 0.2 s) and stopped when it ended
+    ended = job.elapsed()
+    assert 0.2 <= ended < 20
+    time.sleep(0.1)
+    assert job.elapsed() == ended
 
 
 def test_thread_job_streams_samples(qtbot, state):

@@ -1,0 +1,35 @@
+"""The TorchScript target through the registry: its export validates against the source (loading the program
+needs trust), and against a source whose weights differ it fails."""
+
+import shutil
+
+import pytest
+import torch
+from transformers import BertModel
+
+from workbench.core.errors import WorkbenchError
+from workbench.core.registry import default_registry
+from workbench.core.specs import ExportSpec, ModelSource, ValidateSpec
+
+
+def scaled_copy(folder, dest):
+    """A copy of the tiny BERT folder with one layer's weight scaled by 1.05."""
+    shutil.copytree(folder, dest)
+    model = BertModel.from_pretrained(str(folder)).eval()
+    with torch.no_grad():
+        model.encoder.layer[1].output.dense.weight.mul_(1.05)
+    model.save_pretrained(str(dest), safe_serialization=True)
+    return dest
+
+
+def test_torchscript_target_exports_and_validates(tiny_models, tmp_path):
+    target = default_registry().target("torchscript")
+    folder = tiny_models("bert")
+    result = target.export(ExportSpec(source=ModelSource(str(folder)), output=str(tmp_path / "m.pt"),
+                                      target="torchscript"))
+    assert result.target == "torchscript"
+    with pytest.raises(WorkbenchError, match="--trust-code"):  # loading the written program runs it
+        target.validate(ValidateSpec(model=result.path, against=ModelSource(str(folder))))
+    assert target.validate(ValidateSpec(model=result.path, against=ModelSource(str(folder), trust_code=True))).passed
+    scaled = ModelSource(str(scaled_copy(folder, tmp_path / "scaled")), trust_code=True)
+    assert not target.validate(ValidateSpec(model=result.path, against=scaled)).passed
