@@ -12,11 +12,9 @@ from pathlib import Path
 from workbench.core.errors import JobCancelled, WorkbenchError
 from workbench.core.fsutil import check_name, check_outputs, output_folder, source_inputs
 from workbench.core.jobs import no_progress
+from workbench.core.recipe_schema import DEFAULTS, QUANT_FILE, spec_fields
 from workbench.core.results import RunResult
 from workbench.core.specs import BenchSpec, ExportSpec, InputSpec, ModelSource, OptimizeSpec, QuantSpec, ValidateSpec
-
-QUANT_FILE = {"int8-dynamic": "int8", "int8-static": "int8-static", "fp16": "fp16", "int4": "int4",
-              "int8-weight": "int8-weight"}
 
 
 class _Progress:
@@ -48,17 +46,14 @@ def _source(recipe) -> ModelSource:
 def _export_spec(recipe, source, out: Path) -> ExportSpec:
     from workbench.core.export.dynamic_axes import parse_dynamic
 
-    e = recipe.export
-    target = e.get("target", "onnx")
-    name = "model.onnx" if target == "onnx" else "model.pt"
-    return ExportSpec(source=source, output=str(out / "export" / name), target=target,
-                      exporter=e.get("exporter", "dynamo"), fallback=e.get("fallback", True), opset=e.get("opset"),
-                      dtype=e.get("dtype", "fp32"), constant_folding=e.get("constant_folding", True),
+    e, defaults = recipe.export, DEFAULTS["export"]
+    fields = spec_fields("export", e)
+    name = "model.onnx" if fields["target"] == "onnx" else "model.pt"
+    return ExportSpec(source=source, output=str(out / "export" / name), **fields,
                       dynamic_axes=parse_dynamic(e["dynamic"]) if e.get("dynamic") else None,
-                      input_names=tuple(e["input_names"]) if e.get("input_names") else None,
-                      output_names=tuple(e["output_names"]) if e.get("output_names") else None,
-                      inputs=InputSpec(batch=e.get("batch", 2), sequence=e.get("sequence", 8)),
-                      external_data=e.get("external_data"), force=recipe.overwrite)
+                      inputs=InputSpec(batch=e.get("batch", defaults["batch"]),
+                                       sequence=e.get("sequence", defaults["sequence"])),
+                      force=recipe.overwrite)
 
 
 def _quant_label(q: dict) -> str:
@@ -67,7 +62,7 @@ def _quant_label(q: dict) -> str:
 
 def _planned(recipe, source, out: Path) -> list:
     """Every file the run will write, checked before anything runs."""
-    is_onnx = recipe.export.get("target", "onnx") == "onnx"
+    is_onnx = recipe.export.get("target", DEFAULTS["export"]["target"]) == "onnx"
     paths = [_export_spec(recipe, source, out).output, out / "report.json", out / "report.html"]
     if is_onnx and recipe.optimize is not None:
         paths.append(out / "optimized" / "model.onnx")
@@ -125,7 +120,7 @@ def _run_pipeline(recipe, source, out: Path, progress, cancel) -> RunResult:
     is_onnx = exported.target == "onnx"
     if recipe.validate is not None:
         v = recipe.validate
-        vspec = ValidateSpec(model=model, against=source, rtol=v.get("rtol"), atol=v.get("atol"))
+        vspec = ValidateSpec(model=model, against=source, **spec_fields("validate", v))
         if is_onnx:
             record("validate", lambda: validate_model(vspec, progress=bar.step("validate"), cancel=cancel))
         else:
@@ -137,33 +132,23 @@ def _run_pipeline(recipe, source, out: Path, progress, cancel) -> RunResult:
     variants = {"ORT fp32": model} if is_onnx else {}
     if recipe.optimize is not None and is_onnx:
         o = recipe.optimize
-        ospec = OptimizeSpec(model=model, output=str(out / "optimized" / "model.onnx"), level=o.get("level", "extended"),
-                             simplify=o.get("simplify", True), fusion=o.get("fusion", True), against=source,
-                             target=o.get("target", "cpu"), force=recipe.overwrite)
+        ospec = OptimizeSpec(model=model, output=str(out / "optimized" / "model.onnx"), against=source,
+                             force=recipe.overwrite, **spec_fields("optimize", o))
         res = record("optimize", lambda: optimize_model(ospec, progress=bar.step("optimize"), cancel=cancel))
         if res is not None:
             variants["ORT optimized"] = res.output
     for q in (recipe.quantize if is_onnx else []):
-        mode = q["mode"]
         label = _quant_label(q)
-        qspec = QuantSpec(model=model, output=str(out / "quantized" / f"model.{label}.onnx"), mode=mode,
-                          per_channel=q.get("per_channel", True), calibration=q.get("calibration"),
-                          method=q.get("method", "minmax"),
-                          op_types=tuple(q["op_types"]) if q.get("op_types") else None,
-                          exclude=tuple(q.get("exclude", ())), block_size=q.get("block_size", 128),
-                          algorithm=q.get("algorithm", "rtn"), symmetric=q.get("symmetric", False),
-                          calibration_samples=q.get("calibration_samples", 32), min_cosine=q.get("min_cosine"),
-                          max_excluded=q.get("max_excluded"), force=recipe.overwrite)
+        qspec = QuantSpec(model=model, output=str(out / "quantized" / f"model.{label}.onnx"),
+                          force=recipe.overwrite, **spec_fields("quantize", q))
         res = record(f"quantize {label}", lambda qs=qspec, lb=label: quantize_model(
             qs, progress=bar.step(f"quantize {lb}"), cancel=cancel))
         if res is not None:
             variants[f"ORT {label}"] = res.output
     if recipe.bench is not None and variants:
         b = recipe.bench
-        bspec = BenchSpec(model=model, provider=b.get("provider", "cpu"), batch=b.get("batch", 1),
-                          sequence=b.get("sequence", 32), iterations=b.get("iterations", 50),
-                          warmup=b.get("warmup", 5), threads=b.get("threads"), time_budget_s=b.get("time_budget_s"))
-        torch_source = source if b.get("compare_torch", True) else None
+        bspec = BenchSpec(model=model, **spec_fields("bench", b))  # the recipe's defaults: recipe.RECIPE_DEFAULTS
+        torch_source = source if b.get("compare_torch", DEFAULTS["bench"]["compare_torch"]) else None
         record("bench", lambda: _bench_all(variants, torch_source, bspec, bar.step("benchmark"), cancel))
     bar.step("report")
     report["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")

@@ -9,7 +9,9 @@
                 min_cosine (int8-dynamic floor; see quantize/sensitivity.py), max_excluded
     [bench]     provider, batch, sequence, iterations, warmup, threads, compare_torch = true
 
-The parser is strict: an unknown section or key, or a value of the wrong type, is an error that names it.
+The parser is strict: an unknown section or key, or a value of the wrong type, is an error that names it. The keys,
+their types and defaults come from the spec dataclasses (recipe_schema.py). ``dumps_toml`` / ``save_recipe`` write
+what the reader reads (the GUI's Save as recipe).
 """
 
 from __future__ import annotations
@@ -20,26 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from workbench.core.errors import WorkbenchError
-
-# Every key each section accepts, with its type (hand-written: no schema library is in the dependency set and
-# the messages must name the key in plain words).
-SCHEMA: dict = {
-    "": {"name": str, "output_dir": str, "description": str, "overwrite": bool},
-    "source": {"path": str, "task": str, "weights": str, "trust_code": bool},
-    "export": {"target": str, "exporter": str, "opset": int, "dtype": str, "constant_folding": bool,
-               "dynamic": list, "batch": int, "sequence": int, "input_names": list, "output_names": list,
-               "fallback": bool, "external_data": bool},
-    "validate": {"enabled": bool, "rtol": float, "atol": float},
-    "optimize": {"enabled": bool, "level": str, "simplify": bool, "fusion": bool, "target": str},
-    "quantize": {"name": str, "mode": str, "per_channel": bool, "calibration": str, "method": str,
-                 "op_types": list, "exclude": list, "block_size": int, "algorithm": str, "symmetric": bool,
-                 "calibration_samples": int, "min_cosine": float, "max_excluded": int},
-    "bench": {"enabled": bool, "provider": str, "batch": int, "sequence": int, "iterations": int, "warmup": int,
-              "threads": int, "compare_torch": bool, "time_budget_s": float},
-}
-SECTIONS = ("source", "export", "validate", "optimize", "quantize", "bench")
-
+from workbench.core.errors import WorkbenchError, first_line
+from workbench.core.recipe_schema import QUANT_FILE, SCHEMA, SECTIONS
 
 @dataclass
 class Recipe:
@@ -88,7 +72,7 @@ def load_text(text: str, suffix: str, where: str) -> dict:
         else:
             data = tomllib.loads(text)
     except Exception as err:  # noqa: BLE001 - TOML and YAML parsers raise their own types
-        first = next((ln for ln in str(err).splitlines() if ln.strip()), type(err).__name__)[:200]
+        first = first_line(err, 200)
         raise WorkbenchError(f"{where}: not a valid recipe ({first})", "fix the syntax of the file") from err
     if not isinstance(data, dict):
         raise WorkbenchError(f"{where}: a recipe is a table of sections", "see the recipe format in the README")
@@ -136,7 +120,6 @@ def parse_recipe(text: str, path: Path, suffix: str = ".toml") -> Recipe:
 def _check_quantize_names(quant: list, where: str) -> None:
     """Each [[quantize]] becomes quantized/model.<name>.onnx: a plain name, and no two the same."""
     from workbench.core.fsutil import check_name
-    from workbench.core.pipeline import QUANT_FILE
 
     seen = set()
     for q in quant:
@@ -197,3 +180,71 @@ def run_recipe(path: str, output_dir: Optional[str] = None, progress=None, cance
 
 def dumps_json(recipe: Recipe) -> str:
     return json.dumps(recipe_to_dict(recipe), indent=2)
+
+
+# --- writing (TOML) ----------------------------------------------------------------------------------------------
+
+def _clean(value):
+    """Drop None (TOML has no null) recursively; tuples become lists."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items() if v is not None}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value if v is not None]
+    return value
+
+
+def ordered(recipe: dict) -> dict:
+    """Top-level keys first, then the sections in pipeline order, then any other table."""
+    recipe = _clean(recipe)
+    top = {k: v for k, v in recipe.items() if not isinstance(v, dict) and not _is_table_array(v)}
+    sections = {k: recipe[k] for k in SECTIONS if k in recipe and k not in top}
+    rest = {k: v for k, v in recipe.items() if k not in top and k not in sections}
+    return {**top, **sections, **rest}
+
+
+def _scalar(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_scalar(v) for v in value) + "]"
+    return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a valid TOML basic string
+
+
+def _is_table_array(value) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
+
+
+def dumps_toml(recipe: dict) -> str:
+    """TOML text of a recipe (tomli_w when installed, else a small writer for this format's types)."""
+    recipe = ordered(recipe)
+    try:
+        import tomli_w
+
+        return tomli_w.dumps(recipe)
+    except ImportError:
+        pass
+    lines = []
+    for key, value in recipe.items():
+        if not isinstance(value, dict) and not _is_table_array(value):
+            lines.append(f"{key} = {_scalar(value)}")
+    for key, value in recipe.items():
+        if isinstance(value, dict):
+            lines += ["", f"[{key}]"] + [f"{k} = {_scalar(v)}" for k, v in value.items()]
+        elif _is_table_array(value):
+            for table in value:
+                lines += ["", f"[[{key}]]"] + [f"{k} = {_scalar(v)}" for k, v in table.items()]
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def save_recipe(recipe: dict, path, force: bool = True) -> Path:
+    """Write a recipe; the file is replaced only once it is complete (through workbench.core.fsutil: never a
+    folder, a device or a link's target; an existing file of the user's only with ``force``, which the save
+    dialog has asked about)."""
+    from workbench.core.fsutil import staged_output
+
+    text = dumps_toml(recipe)
+    with staged_output(path, force=force) as staged:
+        staged.write_text(text, encoding="utf-8")
+    return Path(path)

@@ -1,4 +1,4 @@
-"""Recipe files (TOML) as the GUI writes them, and reads them through the engine's reader
+"""Recipe files (TOML) as the GUI writes and reads them: through the engine's one reader and writer
 (workbench.core.recipe). Pure Python (no Qt).
 
 Format::
@@ -35,77 +35,19 @@ Format::
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
-SECTION_ORDER = ("source", "export", "validate", "optimize", "quantize", "bench")
-
-
-def _clean(value):
-    """Drop None (TOML has no null) recursively; tuples become lists."""
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items() if v is not None}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value if v is not None]
-    return value
-
-
-def ordered(recipe: dict) -> dict:
-    """Top-level keys first, then the sections in pipeline order, then any other table."""
-    recipe = _clean(recipe)
-    top = {k: v for k, v in recipe.items() if not isinstance(v, dict) and not _is_table_array(v)}
-    sections = {k: recipe[k] for k in SECTION_ORDER if k in recipe and k not in top}
-    rest = {k: v for k, v in recipe.items() if k not in top and k not in sections}
-    return {**top, **sections, **rest}
-
-
-def _scalar(value) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_scalar(v) for v in value) + "]"
-    return json.dumps(str(value), ensure_ascii=False)  # a JSON string is a valid TOML basic string
-
-
-def _is_table_array(value) -> bool:
-    return isinstance(value, list) and bool(value) and all(isinstance(v, dict) for v in value)
-
-
-def dumps(recipe: dict) -> str:
-    """TOML text of a recipe (tomli_w when installed, else a small writer for this format's types)."""
-    recipe = ordered(recipe)
-    try:
-        import tomli_w
-
-        return tomli_w.dumps(recipe)
-    except ImportError:
-        pass
-    lines = []
-    for key, value in recipe.items():
-        if not isinstance(value, dict) and not _is_table_array(value):
-            lines.append(f"{key} = {_scalar(value)}")
-    for key, value in recipe.items():
-        if isinstance(value, dict):
-            lines += ["", f"[{key}]"] + [f"{k} = {_scalar(v)}" for k, v in value.items()]
-        elif _is_table_array(value):
-            for table in value:
-                lines += ["", f"[[{key}]]"] + [f"{k} = {_scalar(v)}" for k, v in table.items()]
-    return "\n".join(lines).lstrip("\n") + "\n"
+from workbench.core.recipe import dumps_toml as dumps  # noqa: F401 - the GUI's name for it
 
 
 def save(recipe: dict, path: str | os.PathLike, force: bool = True) -> Path:
     """Write a recipe; the file is replaced only once it is complete (through workbench.core.fsutil: never a
     folder, a device or a link's target; an existing file of the user's only with ``force``, which the save
     dialog has asked about)."""
-    from workbench.core.fsutil import staged_output
+    from workbench.core.recipe import save_recipe
 
-    text = dumps(recipe)
-    with staged_output(path, force=force) as staged:
-        staged.write_text(text, encoding="utf-8")
-    return Path(path)
+    return save_recipe(recipe, path, force)
 
 
 def load(path: str | os.PathLike) -> dict:

@@ -1,0 +1,98 @@
+"""What a recipe section may hold, derived from the spec dataclasses (workbench.core.specs) with
+``dataclasses.fields``: the keys, their types (the messages of the strict reader name them), the defaults of keys
+left out, and the spec's keyword arguments from a section. The reader (recipe.py), the pipeline (pipeline.py) and
+the GUI read this one description."""
+
+from __future__ import annotations
+
+import typing
+from dataclasses import MISSING, fields
+
+from workbench.core.specs import BenchSpec, ExportSpec, InputSpec, ModelSource, OptimizeSpec, QuantSpec, ValidateSpec
+
+QUANT_FILE = {"int8-dynamic": "int8", "int8-static": "int8-static", "fp16": "fp16", "int4": "int4",
+              "int8-weight": "int8-weight"}  # [[quantize]] mode -> quantized/model.<this>.onnx without a name
+
+# Each section is read into one spec dataclass (workbench.core.specs): its keys, their types and their defaults are
+# the spec's fields, less the ones the pipeline sets itself (the paths it derives, the source it passes on, the
+# overwrite rule), plus the few keys a recipe spells its own way (RECIPE_KEYS).
+SECTION_SPECS = {"source": ModelSource, "export": ExportSpec, "validate": ValidateSpec, "optimize": OptimizeSpec,
+                 "quantize": QuantSpec, "bench": BenchSpec}
+SET_BY_PIPELINE = {
+    "source": {"family_options"},
+    "export": {"source", "output", "export_params", "dynamic_axes", "inputs", "force"},
+    "validate": {"model", "against", "shapes", "provider", "locate", "input_shapes"},
+    "optimize": {"model", "output", "against", "force"},
+    "quantize": {"model", "output", "tokenizer", "force"},
+    "bench": {"model", "io_binding", "cuda_graph", "compare_torch", "torch_dtype", "trust_code"},
+}
+# Keys that are not spec fields: {section: {key: (type, default)}}; "" is the top level.
+RECIPE_KEYS: dict = {
+    "": {"name": (str, None), "output_dir": (str, None), "description": (str, ""), "overwrite": (bool, False)},
+    "export": {"dynamic": (list, None), "batch": (int, InputSpec().batch), "sequence": (int, InputSpec().sequence)},
+    "validate": {"enabled": (bool, True)},
+    "optimize": {"enabled": (bool, True)},
+    "quantize": {"name": (str, None)},
+    "bench": {"enabled": (bool, True), "compare_torch": (bool, True)},
+}
+# Where a recipe's default differs from its spec's: a recipe's benchmark is the quick comparison its report plots
+# (every variant and PyTorch, each in its own process), so it keeps the recipe format's documented defaults
+# (sequence 32, 50 iterations, 5 warm-up runs) where `workbench bench` uses BenchSpec's (128, 100, 10).
+RECIPE_DEFAULTS = {"bench": {"sequence": 32, "iterations": 50, "warmup": 5}}
+SECTIONS = ("source", "export", "validate", "optimize", "quantize", "bench")
+
+
+def _kind(hint) -> type:
+    """The TOML type of a spec field's annotation: Optional[X] is X, a tuple is a list (of strings)."""
+    if typing.get_origin(hint) is typing.Union:
+        return _kind(next(a for a in typing.get_args(hint) if a is not type(None)))
+    hint = typing.get_origin(hint) or hint
+    return list if hint in (tuple, list) else hint
+
+
+def _spec_fields(section: str) -> list:
+    cls = SECTION_SPECS[section]
+    hints = typing.get_type_hints(cls)
+    return [(f, _kind(hints[f.name])) for f in fields(cls) if f.name not in SET_BY_PIPELINE[section]]
+
+
+def _field_default(f):
+    if f.default is not MISSING:
+        return f.default
+    return f.default_factory() if f.default_factory is not MISSING else None
+
+
+def _schema() -> dict:
+    schema = {"": {k: kind for k, (kind, _) in RECIPE_KEYS[""].items()}}
+    for section in SECTIONS:
+        keys = {f.name: kind for f, kind in _spec_fields(section)}
+        keys.update({k: kind for k, (kind, _) in RECIPE_KEYS.get(section, {}).items()})
+        schema[section] = keys
+    return schema
+
+
+def _defaults() -> dict:
+    out = {"": {k: default for k, (_, default) in RECIPE_KEYS[""].items()}}
+    for section in SECTIONS:
+        values = {f.name: _field_default(f) for f, _ in _spec_fields(section)}
+        values.update({k: default for k, (_, default) in RECIPE_KEYS.get(section, {}).items()})
+        values.update(RECIPE_DEFAULTS.get(section, {}))
+        out[section] = values
+    return out
+
+
+SCHEMA: dict = _schema()  # {section: {key: type}}: every key each section accepts
+DEFAULTS: dict = _defaults()  # {section: {key: default}}: what a key left out of a recipe means
+
+
+def spec_fields(section: str, data: dict) -> dict:
+    """The keyword arguments of the section's spec from a parsed recipe section: every field a recipe may set,
+    its value or the recipe's default; lists become tuples where the field is a tuple (an empty list: the
+    field's default)."""
+    out = {}
+    for f, kind in _spec_fields(section):
+        value = data.get(f.name, DEFAULTS[section][f.name])
+        if kind is list and isinstance(value, list):
+            value = tuple(value) if value else _field_default(f)
+        out[f.name] = value
+    return out
