@@ -1,4 +1,6 @@
-"""Report panel: run a recipe as a child-process job (cancellable), show report.html."""
+"""Report panel: run a recipe as a child-process job (cancellable), build the report from the session's finished
+steps without running them again, show report.html, open it in a browser or say why not; the default output
+folder of a model inside site-packages."""
 
 from pathlib import Path
 

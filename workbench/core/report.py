@@ -25,6 +25,16 @@ def _esc(value) -> str:
     return html.escape("" if value is None else str(value))
 
 
+def _shapes(shapes) -> str:
+    """``[[2, 8], [3, 13]]`` -> ``2×8, 3×13``."""
+    return ", ".join("×".join(map(str, s)) if isinstance(s, (list, tuple)) else str(s) for s in shapes or [])
+
+
+def _cosine(value, decimals: int) -> str:
+    """A cosine with enough decimals to tell 0.9999999 from 1 (``.4g`` rounds both to 1)."""
+    return f"{value:.{decimals}f}" if isinstance(value, (int, float)) else _esc(value)
+
+
 def _table(headers, rows) -> str:
     head = "".join(f"<th>{_esc(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(c if isinstance(c, str) and c.startswith("<td") else f"<td>{_esc(c)}</td>"
@@ -94,17 +104,17 @@ def _step_html(step: dict) -> str:
         if name == "optimize":
             out += _optimize_html(res)
         out += f"<p>{'<span class=ok>PASSED</span>' if val['passed'] else '<span class=fail>FAILED</span>'} " \
-               f"at shapes {_esc(val['shapes_tried'])} (rtol {_esc(val['rtol'])})</p>"
+               f"at shapes {_esc(_shapes(val['shapes_tried']))} (rtol {_esc(val['rtol'])})</p>"
         out += _table(["output", "shape", "max abs diff", "max rel diff", "cosine", ""],
-                      [[o["name"], o["shape"], o["max_abs_diff"], o["max_rel_diff"], o["cosine"],
-                        _status(o["passed"])] for o in val["outputs"]])
+                      [[o["name"], _shapes([o["shape"]]), o["max_abs_diff"], o["max_rel_diff"],
+                        _cosine(o["cosine"], 7), _status(o["passed"])] for o in val["outputs"]])
     elif name == "optimize":
         out += _optimize_html(res)
     elif name.startswith("quantize"):
         f = res["fidelity"]
         out += _table(["mode", "size before (MB)", "size after (MB)", "ratio", "cosine", "max abs diff"],
                       [[res["mode"], res["size_bytes"]["before"] / 1e6, res["size_bytes"]["after"] / 1e6,
-                        res["size_bytes"]["after"] / max(res["size_bytes"]["before"], 1), f["cosine"],
+                        res["size_bytes"]["after"] / max(res["size_bytes"]["before"], 1), _cosine(f["cosine"], 4),
                         f["max_abs_diff"]]])
     elif name == "bench":
         rows = res.get("rows", [])

@@ -379,6 +379,16 @@ class ReportPanel(PanelBase):
                 self.browser.setSource(url)
             self.viewer.setCurrentWidget(self.browser)
 
+    def model_reset(self) -> None:
+        """A new model: the report on screen is about the previous one."""
+        self.report_path = ""
+        self._built_signature = ()
+        self.summary.hide()
+        self.open_note.hide()
+        self.viewer.setCurrentWidget(self.browser)
+        self.browser.setHtml(self._placeholder_html())
+        super().model_reset()
+
     def _set_busy(self, busy: bool) -> None:
         super()._set_busy(busy)
         self.build_button.setEnabled(not busy)
