@@ -295,9 +295,9 @@ class GraphPanel(QWidget):
         parts = [f"<h3 style='margin:0'>{e(d.get('op_type', ''))}</h3>",
                  f"<div style='color:#555'>{e(d.get('name', ''))}"
                  f"{' · ' + e(d['domain']) if d.get('domain') not in (None, '', 'ai.onnx') else ''}</div>"]
-        if d.get("module"):
-            cls = f" ({e(d['module_class'])})" if d.get("module_class") else ""
-            parts.append(f"<div>module <tt>{e(d['module'])}</tt>{cls}</div>")
+        if d.get("module"):  # one line, the class first: the path's end is what scrolls out of a narrow pane
+            cls = f"{e(d['module_class'])}: " if d.get("module_class") else ""
+            parts.append(f"<div style='white-space:nowrap'>module {cls}<tt>{e(d['module'])}</tt></div>")
         attrs = d.get("attributes") or {}
         if attrs:
             rows = "".join(f"<tr><td><b>{e(k)}</b></td><td>{e(_fmt(v))}</td></tr>" for k, v in attrs.items())
