@@ -445,7 +445,7 @@ class NodeIndex:
 
 # Node metadata the exporters write for their own bookkeeping (the dynamo exporter's module scopes, class
 # hierarchy, FX node and Python stack trace): read for the module path, never shown as such.
-EXPORTER_METADATA_PREFIXES = ("pkg.torch.", "pkg.onnxscript.", "pkg.onnx.")
+EXPORTER_METADATA_PREFIXES = ("pkg.torch.", "pkg.onnxscript.")
 EXPORTER_METADATA_KEYS = frozenset({"namespace", "stack_trace", "source_location"})
 
 
