@@ -188,8 +188,10 @@ def _add_common(p, source_flags: bool = False):
                        help="allow running the user's code: a model.py:ClassName source, or a TorchScript / "
                             "torch.export (.pt2) file, is a program that runs")
         p.add_argument("--task", help="feature-extraction, text-generation, text-generation-with-past (a decoder "
-                                      "with a KV cache, for `workbench generate`), fill-mask, text-classification, "
-                                      "image-classification (default: from config.json)")
+                                      "with a KV cache, for `workbench generate`; an encoder-decoder model exports "
+                                      "encoder_model.onnx + decoder_with_past_model.onnx to -o DIR, also by "
+                                      "default), fill-mask, text-classification, image-classification (default: "
+                                      "from config.json)")
 
 
 def build_parser() -> argparse.ArgumentParser:
