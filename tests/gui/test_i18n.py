@@ -398,6 +398,12 @@ def test_catalog_converts_line_by_line_and_back():
                                     "文件中的输入：input_ids: batch × sequence；attention_mask: batch × sequence",
                                     "文件中的输出：logits: batch × sequence × 512"]
     assert i18n.live_text(chinese, "en") == english
+    # a pre-flight note of two parts, its first starting with a count (not the navigator's "2  Export")
+    note = ("2 tensors that config.json implies are not in the checkpoint (e.g. 'model.layers.1.mlp.gate'); "
+            "transformers renames this model's checkpoint tensors on load, so this may be only a naming difference")
+    assert i18n.live_text(note, "zh_CN") == ("config.json 推出的 2 个张量不在检查点中（例如“model.layers.1.mlp.gate”）；"
+                                             "transformers 加载时会重命名此模型的检查点张量，因此这可能只是命名上的差异")
+    assert i18n.live_text(i18n.live_text(note, "zh_CN"), "en") == note
     # nested messages read the same whichever pattern matches first
     assert i18n.live_text("Finished: 6 variant(s) done", "zh_CN") == "已完成：6 个版本"
     assert i18n.live_text("Finished: 5 variant(s) done, 1 failed", "zh_CN") == "已完成：5 个版本，1 个失败"

@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 
 LANGUAGE_PROPERTY = "workbenchLanguage"
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{(\w+)(?::[^{}]*)?\}")
-_NUMBERED = re.compile(r"^(\d+\s+)(.+)$", re.S)  # the navigator's "1  Load"
+_NUMBERED = re.compile(r"^(\d+ {2})(\S.*)$", re.S)  # the navigator's "1  Load" (two spaces: not "2 tensors")
 _LETTER = re.compile(r"[^\W\d_]")
 # Composite messages: lines, and the engine's "what; hint" (written "what；hint" in Chinese).
 _SPLITS = (("\n", "\n"), ("; ", "；"))

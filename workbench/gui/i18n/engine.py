@@ -84,8 +84,18 @@ ZH_CN = {
     "{path}: '{name}' has size {got} on axis {axis}, the model expects {fixed}":
         "{path}：“{name}”在轴 {axis} 上的大小为 {got}，模型要求 {fixed}",
     "{folder}: the weights do not fit config.json ({detail})": "{folder}：权重与 config.json 不符（{detail}）",
-    "config.json does not fit the weights: tensor '{key}' is {have} in the checkpoint but {want} in the model "
-    "config.json builds": "config.json 与权重不符：张量“{key}”在检查点中为 {have}，按 config.json 构建的模型中为 {want}",
+    "config.json does not fit the weights: tensor '{key}' is {have} in the checkpoint but config.json implies "
+    "{want}": "config.json 与权重不符：张量“{key}”在检查点中为 {have}，而 config.json 推出的是 {want}",
+    "use the config.json that came with these weights": "请使用随这些权重附带的 config.json",
+    "{count} tensors that config.json implies are not in the checkpoint (e.g. '{name}')":
+        "config.json 推出的 {count} 个张量不在检查点中（例如“{name}”）",
+    "{count} tensor that config.json implies is not in the checkpoint (e.g. '{name}')":
+        "config.json 推出的 {count} 个张量不在检查点中（例如“{name}”）",
+    "transformers renames this model's checkpoint tensors on load, so this may be only a naming difference":
+        "transformers 加载时会重命名此模型的检查点张量，因此这可能只是命名上的差异",
+    "transformers would fill them with random values: use the config.json that came with these weights":
+        "transformers 会用随机值填充它们：请使用随这些权重附带的 config.json",
+    "check config.json against the model's original one": "请对照模型原始的 config.json 检查",
     "this model has no config to build example inputs from": "此模型没有可用于构建示例输入的配置",
     "give each input's shape, e.g. --shape {example}": "请给出每个输入的形状，例如 --shape {example}",
     # code that would run
@@ -165,7 +175,8 @@ ZH_CN = {
     "no tokenizer files (tokenizer.json, tokenizer_config.json or vocab files); {hint}":
         "没有分词器文件（tokenizer.json、tokenizer_config.json 或词表文件）；{hint}",
     "{missing} of {total} weight shards listed in {name} {rest}": "{name} 中列出的 {total} 个权重分片缺少 {missing} 个 {rest}",
-    "the weights are quantized (quantization_config): {rest}": "权重已量化（quantization_config）：{rest}",
+    "the weights are quantized (quantization_config): their shapes were not compared with config.json":
+        "权重已量化（quantization_config）：其形状未与 config.json 比较",
     "transformers cannot build the model from config.json ({reason}); {hint}":
         "transformers 无法根据 config.json 构建模型（{reason}）；{hint}",
     "{folder}: transformers could not build the model ({reason})": "{folder}：transformers 无法构建模型（{reason}）",
