@@ -26,7 +26,7 @@ def _torch_greedy(model, info, source: dict, steps: int) -> tuple:
     import torch
     from transformers import DynamicCache, EncoderDecoderCache
 
-    from workbench.core.export.seq2seq import _cache_kwarg, _cache_of
+    from workbench.core.export.seq2seq_model import cache_kwarg, cache_of
 
     main = {info.main_input: source[info.main_input]}
     mask = {"attention_mask": source["attention_mask"]} if info.encoder_mask and "attention_mask" in source else {}
@@ -37,8 +37,8 @@ def _torch_greedy(model, info, source: dict, steps: int) -> tuple:
         tokens, logits = [], []
         for _ in range(steps):
             out = model(encoder_outputs=(hidden,), decoder_input_ids=ids, use_cache=True, return_dict=True,
-                        **{_cache_kwarg(model): cache}, **mask)
-            cache = _cache_of(out)
+                        **{cache_kwarg(model): cache}, **mask)
+            cache = cache_of(out)
             last = out.logits[:, -1].float()
             ids = last.argmax(-1, keepdim=True)
             tokens.append(ids[:, 0].numpy())
@@ -86,7 +86,7 @@ def _ort_greedy(enc_session, dec_session, info, source: dict, steps: int) -> tup
 def _torch_encoder(model, info, source: dict) -> dict:
     import torch
 
-    from workbench.core.export.seq2seq import encoder_module
+    from workbench.core.export.seq2seq_model import encoder_module
 
     module = encoder_module(model, info)
     with torch.inference_mode():

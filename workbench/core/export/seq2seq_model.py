@@ -1,0 +1,372 @@
+"""The model side of the encoder-decoder export (seq2seq.py): what the encoder takes and the cache layout, read
+from the model; the two wrapped modules (encoder + cross-attention cache, decoder step over a past) with flat,
+named tensor parameters for the exporters; their input and output names, dynamic axes and example inputs.
+
+Nothing here is written per architecture: the encoder's input comes from ``model.main_input_name``, the encoder's
+signature and the feature-extractor config (a length the encoder refuses other than its own is kept static), the
+cache layout from the ``EncoderDecoderCache`` the model returns for one step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from workbench.core.errors import WorkbenchError, first_line
+
+
+@dataclasses.dataclass(frozen=True)
+class Seq2SeqInfo:
+    """What the two graphs take, read from the model: main input, its shape, mask, start token, cache layout."""
+
+    main_input: str  # "input_ids" or e.g. "input_features"
+    feature_shape: tuple  # () for token ids; (channels, frames) for float features
+    source_dynamic: bool  # the source length may vary (False: the encoder accepts its one length only)
+    encoder_mask: bool  # the model takes an attention mask over the source
+    start_token: int
+    vocab: int
+    self_layout: tuple  # ((heads, key dim, heads, value dim), ...) per decoder layer, self-attention
+    cross_layout: tuple  # the same for cross-attention
+
+    @property
+    def layers(self) -> int:
+        return len(self.self_layout)
+
+
+def _config_of(folder: Path):
+    import transformers
+
+    transformers.utils.logging.set_verbosity_error()
+    try:
+        return transformers.AutoConfig.from_pretrained(str(folder), local_files_only=True)
+    except Exception:  # noqa: BLE001 - not a readable config: the ordinary loader reports it
+        return None
+
+
+def model_class(config):
+    """The generation class of an encoder-decoder config (its architectures, else the seq2seq Auto classes), or
+    None when the model has no generating head (e.g. a classifier)."""
+    import transformers
+
+    for arch in getattr(config, "architectures", None) or []:
+        cls = getattr(transformers, arch, None)
+        if cls is not None:
+            return cls if _generates(cls) else None
+    for auto in ("AutoModelForSeq2SeqLM", "AutoModelForSpeechSeq2Seq"):
+        mapping = getattr(transformers, auto)._model_mapping
+        try:
+            return mapping[type(config)]
+        except KeyError:
+            continue
+    return None
+
+
+def _generates(cls) -> bool:
+    can = getattr(cls, "can_generate", None)
+    return bool(can and can()) and hasattr(cls, "get_encoder")
+
+
+def load(source, dtype: str = "fp32"):
+    """(model, config, family settings) of an encoder-decoder folder, built offline; missing weights refused."""
+    import torch
+
+    from workbench.core.loading import limits
+    from workbench.core.loading.model import _check_loading_info, family_settings, torch_dtype
+
+    folder = str(Path(source.path).expanduser().resolve())
+    raw = limits.read_json(Path(folder) / "config.json", "config.json")
+    limits.check_counts(raw if isinstance(raw, dict) else {}, folder)
+    config = _config_of(Path(folder))
+    cls = model_class(config) if config is not None else None
+    if cls is None:
+        raise WorkbenchError(f"{folder}: not an encoder-decoder model with a generating head",
+                             "give the folder of a sequence-to-sequence model (e.g. T5, BART, Marian, Whisper)")
+    family = family_settings(getattr(config, "model_type", None))
+    kwargs = family.get("load_kwargs", {})
+    limits.check_model_size(folder, config, cls, dtype, kwargs)
+    try:
+        model, info = cls.from_pretrained(folder, local_files_only=True, dtype=torch_dtype(dtype),
+                                          output_loading_info=True, **kwargs)
+    except Exception as err:  # noqa: BLE001 - transformers raises many types
+        first = first_line(err)
+        raise WorkbenchError(f"{folder}: transformers could not build {cls.__name__} ({first})",
+                             "run `workbench inspect` on the folder to see what is missing or inconsistent") from err
+    _check_loading_info(folder, info)
+    torch.set_grad_enabled(False)
+    return model.eval(), config, family
+
+
+def _preprocessor(folder) -> dict:
+    path = Path(folder) / "preprocessor_config.json"
+    if not path.is_file():
+        return {}
+    from workbench.core.loading import limits
+
+    data = limits.read_json(path, "preprocessor_config.json")
+    return data if isinstance(data, dict) else {}
+
+
+def _encoder_runs(encoder, main: str, shape: tuple) -> bool:
+    import torch
+
+    try:
+        encoder(**{main: torch.zeros(1, *shape, dtype=encoder.dtype)}, return_dict=True)
+        return True
+    except Exception:  # noqa: BLE001 - refusing a length is what is probed
+        return False
+
+
+def _features(model, folder) -> tuple:
+    """((channels, frames), dynamic) for an encoder taking float features [batch, channels, frames]."""
+    pre, config = _preprocessor(folder), model.config
+    channels = pre.get("feature_size") or getattr(config, "num_mel_bins", None) or getattr(config, "input_feat_per_channel", None)
+    if not channels:
+        raise WorkbenchError(f"{type(model).__name__} takes {model.main_input_name} but neither "
+                             "preprocessor_config.json (feature_size) nor config.json (num_mel_bins) gives its size",
+                             "add the model's preprocessor_config.json to the folder")
+    positions = getattr(config, "max_source_positions", None)
+    candidates = [pre.get("nb_max_frames"), 2 * positions if positions else None, positions]
+    encoder = model.get_encoder()
+    for frames in dict.fromkeys(int(f) for f in candidates if f):
+        if _encoder_runs(encoder, model.main_input_name, (int(channels), frames)):
+            dynamic = _encoder_runs(encoder, model.main_input_name, (int(channels), frames - 2))
+            return (int(channels), frames), dynamic
+    raise WorkbenchError(f"{type(model).__name__}'s encoder accepts none of the input lengths "
+                         f"{[c for c in candidates if c]} (preprocessor_config.json nb_max_frames, "
+                         "config.json max_source_positions)", "add the model's preprocessor_config.json")
+
+
+def cache_of(out):
+    """The cache a transformers output carries (``cache`` in transformers 5, ``past_key_values`` before)."""
+    cache = getattr(out, "cache", None)
+    return cache if cache is not None else getattr(out, "past_key_values", None)
+
+
+def cache_kwarg(model) -> str:
+    """The forward's keyword for the cache: ``cache`` (transformers 5) or ``past_key_values``."""
+    import inspect as pyinspect
+
+    return "cache" if "cache" in pyinspect.signature(model.forward).parameters else "past_key_values"
+
+
+def cache_tensors(cache) -> list:
+    """[keys, values, keys, values, ...] of a transformers cache's layers (one part of an EncoderDecoderCache)."""
+    flat = []
+    for layer in getattr(cache, "layers", []):
+        if getattr(layer, "keys", None) is None or getattr(layer, "values", None) is None:
+            raise WorkbenchError(f"the model's cache has a {type(layer).__name__} layer without keys and values",
+                                 "only key/value caches (attention layers) export as a decoder with past")
+        flat += [layer.keys, layer.values]
+    return flat
+
+
+def _layout(cache) -> tuple:
+    flat = cache_tensors(cache)
+    if not flat or any(t.dim() != 4 for t in flat):
+        raise WorkbenchError("the model's cache holds no [batch, heads, sequence, dim] keys and values",
+                             "only attention key/value caches export as a decoder with past")
+    return tuple((int(k.shape[1]), int(k.shape[3]), int(v.shape[1]), int(v.shape[3]))
+                 for k, v in zip(flat[::2], flat[1::2]))
+
+
+def model_failure(err: BaseException, model, what: str) -> WorkbenchError:
+    """One line for an exception the model's own code raised: the module and line that raised it, and what to
+    do (never "unexpected ... report it")."""
+    import traceback
+
+    if isinstance(err, WorkbenchError):
+        return err
+    frames = [f for f in traceback.extract_tb(err.__traceback__) if "/torch/" not in f.filename]
+    site = frames[-1] if frames else None
+    where = f" at {Path(site.filename).name}:{site.lineno} in {site.name}" if site else ""
+    return WorkbenchError(f"{type(model).__name__} failed while {what}: {type(err).__name__}{where}: "
+                          f"{first_line(err)[:200]}",
+                          "this architecture's decoder does not run with an EncoderDecoderCache step by step; "
+                          "export it with --task feature-extraction, or wrap it in model.py:ClassName")
+
+
+def describe(model, folder) -> Seq2SeqInfo:
+    """Read the graphs' inputs and the cache layout from the model (one short forward)."""
+    try:
+        return _describe(model, folder)
+    except Exception as err:  # noqa: BLE001 - the model's code raises any type
+        raise model_failure(err, model, "running one decoding step with a cache") from err
+
+
+def _describe(model, folder) -> Seq2SeqInfo:
+    import inspect as pyinspect
+
+    import torch
+    from transformers import DynamicCache, EncoderDecoderCache
+
+    main = getattr(model, "main_input_name", "input_ids")
+    config = model.config
+    text = config.get_text_config(decoder=True) if hasattr(config, "get_text_config") else config
+    vocab = int(getattr(text, "vocab_size", 0) or getattr(config, "vocab_size", 0) or 0)
+    start = getattr(config, "decoder_start_token_id", None)
+    if start is None and getattr(model, "generation_config", None) is not None:
+        start = model.generation_config.decoder_start_token_id
+    if start is None or not vocab:
+        raise WorkbenchError(f"{type(model).__name__}'s config gives no decoder_start_token_id or vocab_size",
+                             "add decoder_start_token_id and vocab_size to config.json (or generation_config.json)")
+    if main == "input_ids":
+        shape, dynamic = (), True
+        mask = "attention_mask" in pyinspect.signature(model.forward).parameters
+    else:
+        shape, dynamic = _features(model, folder)
+        mask = bool(_preprocessor(folder).get("return_attention_mask", False))
+    info = Seq2SeqInfo(main, shape, dynamic, mask, int(start), vocab, (), ())
+    source = source_inputs(info, 1, 3, seed=0, dtype=model.dtype)
+    hidden = model.get_encoder()(**{k: v for k, v in source.items() if k == main}, return_dict=True)
+    cache = EncoderDecoderCache(DynamicCache(), DynamicCache())
+    out = model(encoder_outputs=(hidden.last_hidden_state,), decoder_input_ids=torch.full((1, 1), int(start)),
+                use_cache=True, return_dict=True, **{cache_kwarg(model): cache},
+                **({"attention_mask": source["attention_mask"]} if mask else {}))
+    cache = cache_of(out)
+    if not hasattr(cache, "self_attention_cache") or not hasattr(cache, "cross_attention_cache"):
+        raise WorkbenchError(f"{type(model).__name__} returned a {type(cache).__name__} as its cache, not an "
+                             "EncoderDecoderCache", "this model's decoder cannot be exported with past key values")
+    return dataclasses.replace(info, self_layout=_layout(cache.self_attention_cache),
+                               cross_layout=_layout(cache.cross_attention_cache))
+
+
+def source_inputs(info: Seq2SeqInfo, batch: int, length: int, seed: int = 0, pad: bool = False,
+                  dtype=None) -> dict:
+    """Random encoder inputs: token ids (+ mask, the last row padded with ``pad``) or float features (in
+    ``dtype``, float32 by default)."""
+    import torch
+
+    gen = torch.Generator().manual_seed(seed)
+    if info.main_input != "input_ids":
+        channels, frames = info.feature_shape
+        return {info.main_input: torch.randn(batch, channels, length if info.source_dynamic else frames,
+                                             generator=gen).to(dtype or torch.float32)}
+    out = {"input_ids": torch.randint(0, info.vocab, (batch, length), generator=gen)}
+    if info.encoder_mask:
+        mask = torch.ones(batch, length, dtype=torch.int64)
+        if pad and batch > 1 and length > 2:
+            mask[-1, -max(1, length // 3):] = 0
+        out["attention_mask"] = mask
+    return out
+
+
+def encoder_names(info: Seq2SeqInfo) -> tuple:
+    ins = [info.main_input] + (["attention_mask"] if info.encoder_mask and info.main_input == "input_ids" else [])
+    outs = ["last_hidden_state"] + [f"present.{i}.encoder.{k}" for i in range(info.layers) for k in ("key", "value")]
+    return ins, outs
+
+
+def decoder_names(info: Seq2SeqInfo) -> tuple:
+    ins = ["decoder_input_ids", "encoder_hidden_states"] + (["encoder_attention_mask"] if info.encoder_mask else [])
+    ins += [f"past_key_values.{i}.{part}.{k}" for i in range(info.layers) for part in ("decoder", "encoder")
+            for k in ("key", "value")]
+    outs = ["logits"] + [f"present.{i}.decoder.{k}" for i in range(info.layers) for k in ("key", "value")]
+    return ins, outs
+
+
+def _arg(name: str) -> str:
+    return name.replace(".", "_")
+
+
+def _generated(params: list, body: str):
+    namespace: dict = {}
+    exec(f"def forward(self, {', '.join(params)}):\n    {body}\n", namespace)  # noqa: S102 - generated names only
+    return namespace["forward"]
+
+
+def encoder_module(model, info: Seq2SeqInfo):
+    """(last_hidden_state, *cross keys/values): the encoder, then one decoder step on the start token that fills
+    the cross-attention cache (its logits are dropped)."""
+    import torch
+    from transformers import DynamicCache, EncoderDecoderCache
+
+    names = encoder_names(info)[0]
+    kwarg = cache_kwarg(model)
+
+    class EncoderWithCrossCache(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = model
+
+        def step(self, inputs: dict):
+            hidden = self.model.get_encoder()(**inputs, return_dict=True).last_hidden_state
+            start = torch.full((hidden.shape[0], 1), info.start_token, dtype=torch.int64, device=hidden.device)
+            mask = {"attention_mask": inputs["attention_mask"]} if "attention_mask" in inputs else {}
+            cache = EncoderDecoderCache(DynamicCache(), DynamicCache())
+            out = self.model(encoder_outputs=(hidden,), decoder_input_ids=start, use_cache=True, return_dict=True,
+                             **{kwarg: cache}, **mask)
+            cross = cache_of(out).cross_attention_cache
+            return (hidden, *cache_tensors(cross))
+
+    EncoderWithCrossCache.forward = _generated(names, f"return self.step(dict({', '.join(f'{n}={n}' for n in names)}))")
+    return EncoderWithCrossCache().eval()
+
+
+def decoder_module(model, info: Seq2SeqInfo):
+    """(logits, *self-attention presents) for one decoding step over the given past."""
+    import torch
+    from transformers import DynamicCache, EncoderDecoderCache
+
+    names = [_arg(n) for n in decoder_names(info)[0]]
+    fixed = 3 if info.encoder_mask else 2
+    kwarg = cache_kwarg(model)
+
+    class DecoderWithPast(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model = model
+
+        def step(self, ids, hidden, mask, flat: list):
+            own = DynamicCache(ddp_cache_data=[(flat[4 * i], flat[4 * i + 1]) for i in range(info.layers)])
+            cross = DynamicCache(ddp_cache_data=[(flat[4 * i + 2], flat[4 * i + 3]) for i in range(info.layers)])
+            cache = EncoderDecoderCache(own, cross)
+            out = self.model(encoder_outputs=(hidden,), decoder_input_ids=ids, use_cache=True, return_dict=True,
+                             **{kwarg: cache}, **({"attention_mask": mask} if mask is not None else {}))
+            own = cache_of(out).self_attention_cache
+            return (out.logits, *cache_tensors(own))
+
+    mask = names[2] if info.encoder_mask else "None"
+    DecoderWithPast.forward = _generated(names, f"return self.step({names[0]}, {names[1]}, {mask}, "
+                                                f"[{', '.join(names[fixed:])}])")
+    return DecoderWithPast().eval()
+
+
+def encoder_axes(info: Seq2SeqInfo) -> dict:
+    seq = {1: "encoder_sequence"} if info.source_dynamic and info.main_input == "input_ids" else {}
+    frames = {2: "encoder_frames"} if info.source_dynamic and info.main_input != "input_ids" else {}
+    axes = {info.main_input: {0: "batch", **seq, **frames}}
+    if "attention_mask" in encoder_names(info)[0]:
+        axes["attention_mask"] = {0: "batch", **seq}
+    return axes
+
+
+def decoder_axes(info: Seq2SeqInfo) -> dict:
+    """{wrapper parameter: {axis: name}}; the encoder length is dynamic only where the encoder's input is."""
+    enc = {1: "encoder_sequence"} if info.source_dynamic else {}
+    axes = {"decoder_input_ids": {0: "batch", 1: "decoder_sequence"}, "encoder_hidden_states": {0: "batch", **enc}}
+    if info.encoder_mask:
+        axes["encoder_attention_mask"] = {0: "batch", **enc}
+    for i in range(info.layers):
+        for k in ("key", "value"):
+            axes[_arg(f"past_key_values.{i}.decoder.{k}")] = {0: "batch", 2: "past_decoder_sequence"}
+            axes[_arg(f"past_key_values.{i}.encoder.{k}")] = {0: "batch", **({2: "encoder_sequence"} if enc else {})}
+    return axes
+
+
+def decoder_inputs(info: Seq2SeqInfo, hidden, mask, cross: list, steps: int, past: int, seed: int = 0,
+                   dtype=None) -> dict:
+    """Decoder inputs keyed by the wrapper's parameters: random ids and a random self-attention past."""
+    import torch
+
+    gen = torch.Generator().manual_seed(seed)
+    batch = hidden.shape[0]
+    out = {"decoder_input_ids": torch.randint(0, info.vocab, (batch, steps), generator=gen),
+           "encoder_hidden_states": hidden}
+    if info.encoder_mask:
+        out["encoder_attention_mask"] = mask
+    for i, (kh, kd, vh, vd) in enumerate(info.self_layout):
+        out[_arg(f"past_key_values.{i}.decoder.key")] = torch.randn(batch, kh, past, kd, generator=gen).to(hidden.dtype)
+        out[_arg(f"past_key_values.{i}.decoder.value")] = torch.randn(batch, vh, past, vd, generator=gen).to(hidden.dtype)
+        out[_arg(f"past_key_values.{i}.encoder.key")] = cross[2 * i]
+        out[_arg(f"past_key_values.{i}.encoder.value")] = cross[2 * i + 1]
+    return out
