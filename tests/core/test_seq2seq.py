@@ -190,3 +190,21 @@ def test_preflight_understands_tied_and_computed_weights(seq2seq, tmp_path):
         save_file(tensors, str(broken / "model.safetensors"), metadata={"format": "pt"})
         problems = api.inspect(str(broken)).problems
         assert any(needed in p and "not in the checkpoint" in p for p in problems), problems
+
+
+def test_an_export_that_differs_from_pytorch_writes_nothing(seq2seq, tmp_path, monkeypatch):
+    from workbench.core.export import seq2seq_check
+
+    src, _, _ = seq2seq("whisper")
+    real = seq2seq_check.compare_export
+
+    def scaled(folder, *args, **kwargs):  # the staged decoder with a weight x1.05, as a broken exporter would
+        decoder = folder / DECODER_FILE
+        _scale_largest(decoder, decoder)
+        return real(folder, *args, **kwargs)
+
+    monkeypatch.setattr(seq2seq_check, "compare_export", scaled)
+    with pytest.raises(WorkbenchError, match="differ"):
+        api.export(str(src), str(tmp_path / "out"))
+    assert not (tmp_path / "out").exists()
+    assert not [p for p in tmp_path.iterdir()]  # no staging folder left either
