@@ -318,3 +318,38 @@ def test_panel_numbers_match_the_cli_bench(qtbot, panel, tiny_models):
         assert mine.batch == want.batch == 2 and mine.iterations == want.iterations
         assert mine.peak_rss_mb < gui_rss, (mine.name, mine.peak_rss_mb, gui_rss)
     assert got["ORT fp32"].peak_rss_mb < gui_rss / 2
+
+
+@pytest.mark.slow
+def test_panel_matches_the_cli_bench_on_the_demo_model(qtbot, state, tmp_path_factory):
+    """The issue's case (PyTorch p50 606 ms in the panel against 80 ms in the Report): the tiny DeepSeek-V3 demo
+    model, PyTorch eager and ORT, the panel against api.bench at the same settings."""
+    import psutil
+
+    from workbench import api
+    from workbench.core.demo import build_demo_model
+    from workbench.gui.panels.bench_panel import BenchPanel
+
+    root = tmp_path_factory.mktemp("bench-demo")
+    source = str(build_demo_model(root / "demo"))
+    onnx = api.export(source, str(root / "onnx" / "model.onnx")).path
+    settings = dict(batch=1, sequence=16, iterations=40, warmup=3, threads=1)
+    cli = api.bench(onnx, compare_torch=source, **settings)
+    p = BenchPanel(state)
+    qtbot.addWidget(p)
+    state.set_source(source)
+    state.set_onnx(onnx)
+    for name in ("batch", "sequence", "iterations", "warmup", "threads"):
+        getattr(p, name).setValue(settings[name])
+    with qtbot.waitSignal(p.runFinished, timeout=300_000) as blocker:
+        p.run()
+    got = {r.name: r for r in blocker.args[0]}
+    again = api.bench(onnx, compare_torch=source, **settings)  # the CLI before and after: the machine's noise
+    gui_rss = psutil.Process().memory_info().rss / 2**20
+    for name, pick in (("ORT fp32", lambda r: r), ("PyTorch eager", lambda r: r.torch[0])):
+        lo, hi = sorted(pick(r).latency_ms["p50"] for r in (cli, again))
+        assert lo / 3 < got[name].latency_ms["p50"] < hi * 3, (name, got[name].latency_ms["p50"], lo, hi)
+        assert got[name].peak_rss_mb < gui_rss, (name, got[name].peak_rss_mb, gui_rss)
+    print({n: (round(r.latency_ms["p50"], 3), round(r.peak_rss_mb)) for n, r in got.items()},
+          [(round(r.latency_ms["p50"], 3), round(r.torch[0].latency_ms["p50"], 3)) for r in (cli, again)],
+          "gui rss", round(gui_rss))

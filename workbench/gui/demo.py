@@ -117,7 +117,7 @@ class DemoRunner(QObject):
             self._after_step()
 
     def _wait_for_bench(self) -> None:
-        """The benchmark panel runs its own worker: wait for its runFinished signal when it started."""
+        """The benchmark panel runs its variants as one job after another: wait for its runFinished signal."""
         panel = self.window.bench_panel
         finished = getattr(panel, "runFinished", None)
         if finished is None or not self.window.bench_running():

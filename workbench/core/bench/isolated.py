@@ -23,6 +23,8 @@ from workbench.core.jobs import CancelToken, ProgressFn
 from workbench.core.results import BenchResult
 from workbench.core.specs import BenchSpec, ModelSource
 
+PROGRESS_PACE_S = 0.25  # stream_variant's progress reports, at most this often
+
 
 def _child(conn, payload: dict) -> None:
     """Child process entry: run one benchmark and send ('ok', result, extra) or an error back."""
@@ -160,6 +162,7 @@ def stream_variant(spec: BenchSpec, *, torch_source=None, inputs: Optional[dict]
     check_spec(spec)
     spec = dataclasses.replace(spec, compare_torch=None)
     values = _numpy(inputs)
+    progress = _paced(progress)
     if torch_source is not None:
         sampler = torch_samples(_as_source(torch_source), spec, cancel, inputs=values, memory_mode="process")
     else:
@@ -175,6 +178,21 @@ def stream_variant(spec: BenchSpec, *, torch_source=None, inputs: Optional[dict]
     if progress:
         progress(1.0, "done")
     return VariantRun(result, values if torch_source is None else getattr(sampler, "inputs_used", None))
+
+
+def _paced(progress: Optional[ProgressFn], interval_s: float = PROGRESS_PACE_S) -> Optional[ProgressFn]:
+    """``progress`` called at most every ``interval_s`` (and always for the first and the final report): a report
+    per timed run, sent to another process between runs, would take CPU from the runs being timed."""
+    if progress is None:
+        return None
+    last = [-float("inf")]
+
+    def paced(fraction: float, message: str) -> None:
+        now = time.monotonic()
+        if now - last[0] >= interval_s or fraction >= 1.0:
+            last[0] = now
+            progress(fraction, message)
+    return paced
 
 
 def _as_source(source):
