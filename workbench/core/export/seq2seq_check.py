@@ -26,7 +26,7 @@ def _torch_greedy(model, info, source: dict, steps: int) -> tuple:
     import torch
     from transformers import DynamicCache, EncoderDecoderCache
 
-    from workbench.core.export.seq2seq_model import cache_kwarg, cache_of
+    from workbench.core.export.seq2seq_model import cache_kwarg, cache_of, encoder_output
 
     main = {info.main_input: source[info.main_input]}
     mask = {"attention_mask": source["attention_mask"]} if info.encoder_mask and "attention_mask" in source else {}
@@ -36,7 +36,8 @@ def _torch_greedy(model, info, source: dict, steps: int) -> tuple:
         ids = torch.full((hidden.shape[0], 1), info.start_token, dtype=torch.int64)
         tokens, logits = [], []
         for _ in range(steps):
-            out = model(encoder_outputs=(hidden,), decoder_input_ids=ids, use_cache=True, return_dict=True,
+            out = model(encoder_outputs=encoder_output(hidden), decoder_input_ids=ids, use_cache=True,
+                        return_dict=True,
                         **{cache_kwarg(model): cache}, **mask)
             cache = cache_of(out)
             last = out.logits[:, -1].float()
@@ -150,7 +151,8 @@ def compare_export(folder, model, info, dtype: str = "fp32", rtol: float | None 
     report = {"agreement": float(agree.mean()), "tokens": int(agree.size), "new_tokens": steps,
               "generation_source": list(source[info.main_input].shape),
               "first_divergence": _first_divergence(agree),
-              "steps": per_step, "max_logits_abs_diff": max((s["max_abs_diff"] for s in per_step), default=float("inf")),
+              "steps": per_step,
+              "max_logits_abs_diff": max((s["max_abs_diff"] for s in per_step), default=float("inf")),
               "max_logits_rel_diff": worst_rel, "encoder": rows, "encoder_shapes": encoder_shapes, "rtol": rtol,
               "onnx_tokens": have.tolist(), "torch_tokens": want.tolist()}
     report["reason"] = _reason(report, rtol)

@@ -119,7 +119,8 @@ def _encoder_runs(encoder, main: str, shape: tuple) -> bool:
 def _features(model, folder) -> tuple:
     """((channels, frames), dynamic) for an encoder taking float features [batch, channels, frames]."""
     pre, config = _preprocessor(folder), model.config
-    channels = pre.get("feature_size") or getattr(config, "num_mel_bins", None) or getattr(config, "input_feat_per_channel", None)
+    channels = (pre.get("feature_size") or getattr(config, "num_mel_bins", None)
+                or getattr(config, "input_feat_per_channel", None))
     if not channels:
         raise WorkbenchError(f"{type(model).__name__} takes {model.main_input_name} but neither "
                              "preprocessor_config.json (feature_size) nor config.json (num_mel_bins) gives its size",
@@ -134,6 +135,14 @@ def _features(model, folder) -> tuple:
     raise WorkbenchError(f"{type(model).__name__}'s encoder accepts none of the input lengths "
                          f"{[c for c in candidates if c]} (preprocessor_config.json nb_max_frames, "
                          "config.json max_source_positions)", "add the model's preprocessor_config.json")
+
+
+def encoder_output(hidden):
+    """The encoder's hidden states as the ``encoder_outputs`` a seq2seq forward takes (a BaseModelOutput: some
+    models, e.g. ProphetNet, read ``.last_hidden_state`` and refuse a plain tuple)."""
+    from transformers.modeling_outputs import BaseModelOutput
+
+    return BaseModelOutput(last_hidden_state=hidden)
 
 
 def cache_of(out):
@@ -219,8 +228,9 @@ def _describe(model, folder) -> Seq2SeqInfo:
     source = source_inputs(info, 1, 3, seed=0, dtype=model.dtype)
     hidden = model.get_encoder()(**{k: v for k, v in source.items() if k == main}, return_dict=True)
     cache = EncoderDecoderCache(DynamicCache(), DynamicCache())
-    out = model(encoder_outputs=(hidden.last_hidden_state,), decoder_input_ids=torch.full((1, 1), int(start)),
-                use_cache=True, return_dict=True, **{cache_kwarg(model): cache},
+    out = model(encoder_outputs=encoder_output(hidden.last_hidden_state),
+                decoder_input_ids=torch.full((1, 1), int(start)), use_cache=True, return_dict=True,
+                **{cache_kwarg(model): cache},
                 **({"attention_mask": source["attention_mask"]} if mask else {}))
     cache = cache_of(out)
     if not hasattr(cache, "self_attention_cache") or not hasattr(cache, "cross_attention_cache"):
@@ -293,8 +303,8 @@ def encoder_module(model, info: Seq2SeqInfo):
             start = torch.full((hidden.shape[0], 1), info.start_token, dtype=torch.int64, device=hidden.device)
             mask = {"attention_mask": inputs["attention_mask"]} if "attention_mask" in inputs else {}
             cache = EncoderDecoderCache(DynamicCache(), DynamicCache())
-            out = self.model(encoder_outputs=(hidden,), decoder_input_ids=start, use_cache=True, return_dict=True,
-                             **{kwarg: cache}, **mask)
+            out = self.model(encoder_outputs=encoder_output(hidden), decoder_input_ids=start, use_cache=True,
+                             return_dict=True, **{kwarg: cache}, **mask)
             cross = cache_of(out).cross_attention_cache
             return (hidden, *cache_tensors(cross))
 
@@ -320,7 +330,8 @@ def decoder_module(model, info: Seq2SeqInfo):
             own = DynamicCache(ddp_cache_data=[(flat[4 * i], flat[4 * i + 1]) for i in range(info.layers)])
             cross = DynamicCache(ddp_cache_data=[(flat[4 * i + 2], flat[4 * i + 3]) for i in range(info.layers)])
             cache = EncoderDecoderCache(own, cross)
-            out = self.model(encoder_outputs=(hidden,), decoder_input_ids=ids, use_cache=True, return_dict=True,
+            out = self.model(encoder_outputs=encoder_output(hidden), decoder_input_ids=ids, use_cache=True,
+                             return_dict=True,
                              **{kwarg: cache}, **({"attention_mask": mask} if mask is not None else {}))
             own = cache_of(out).self_attention_cache
             return (out.logits, *cache_tensors(own))
@@ -365,8 +376,9 @@ def decoder_inputs(info: Seq2SeqInfo, hidden, mask, cross: list, steps: int, pas
     if info.encoder_mask:
         out["encoder_attention_mask"] = mask
     for i, (kh, kd, vh, vd) in enumerate(info.self_layout):
-        out[_arg(f"past_key_values.{i}.decoder.key")] = torch.randn(batch, kh, past, kd, generator=gen).to(hidden.dtype)
-        out[_arg(f"past_key_values.{i}.decoder.value")] = torch.randn(batch, vh, past, vd, generator=gen).to(hidden.dtype)
+        for kind, heads, dim in (("key", kh, kd), ("value", vh, vd)):
+            out[_arg(f"past_key_values.{i}.decoder.{kind}")] = torch.randn(batch, heads, past, dim,
+                                                                            generator=gen).to(hidden.dtype)
         out[_arg(f"past_key_values.{i}.encoder.key")] = cross[2 * i]
         out[_arg(f"past_key_values.{i}.encoder.value")] = cross[2 * i + 1]
     return out
