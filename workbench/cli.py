@@ -402,13 +402,14 @@ def _unclassified(err: BaseException) -> str:
     """One line for an exception no engine step turned into a WorkbenchError: the exporter's classification
     (operator, data-dependent control flow, the model's code line) when it came from an exporter, else the
     exception with where it was raised, and what to do."""
+    from workbench.core.errors import first_line
     from workbench.core.export.errors import code_site, explain, failing_operator
 
     text = str(err)
     if failing_operator(err) or "torch.export" in text or "torch.onnx" in text or "dynamo" in text.lower():
         what, hint = explain(err, "the")
         return f"{what}; {hint}; {UNCLASSIFIED}"
-    first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")[:300]
+    first = first_line(err) if text.strip() else ""
     site = code_site(err)
     where = f" at {site}" if site else ""
     return (f"{type(err).__name__}{where}: {first}; check the input it names (`workbench inspect` shows what "

@@ -14,9 +14,9 @@ import onnx
 import pytest
 
 from workbench import api
+from workbench.core import onnx_io
 from workbench.core.errors import JobCancelled, WorkbenchError
 from workbench.core.jobs import CancelToken
-from workbench.core.quantize import runner
 from workbench.core.quantize.calibration import make_reader
 from workbench.core.quantize.fidelity import fidelity, onnx_example_inputs
 from workbench.core.quantize.runner import quantize_variants
@@ -435,7 +435,7 @@ def test_external_data_input_and_output(onnx_models, tmp_path, monkeypatch):
     assert small.outputs == [str((tmp_path / "a" / "q.onnx").resolve())]  # small: one self-contained file
     assert small.size_bytes["before"] == sum(os.path.getsize(src.parent / n) for n in hashes)
 
-    monkeypatch.setattr(runner, "EXTERNAL_DATA_ABOVE", 10_000)  # pretend the model is big
+    monkeypatch.setattr(onnx_io, "EXTERNAL_DATA_ABOVE", 10_000)  # pretend the model is big
     for mode in ("int8-dynamic", "fp16", "int4"):
         out = tmp_path / mode / "q.onnx"
         result = api.quantize(str(src), str(out), mode=mode)

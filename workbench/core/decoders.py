@@ -21,13 +21,9 @@ from typing import Optional
 
 import numpy as np
 
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import WorkbenchError, first_line
 
 _ORT_FLOATS = {"tensor(float)": np.float32, "tensor(float16)": np.float16, "tensor(double)": np.float64}
-
-
-def _first_line(err: BaseException) -> str:
-    return next((ln.strip() for ln in str(err).splitlines() if ln.strip()), type(err).__name__)[:300]
 
 
 class _Decoder:
@@ -118,7 +114,7 @@ class OrtDecoder(_Decoder):
         except WorkbenchError:
             raise  # the run-time guard's one line (core/loading/limits.py)
         except Exception as err:  # noqa: BLE001 - ORT raises its own types
-            raise WorkbenchError(f"ONNX Runtime failed to run the decoder: {_first_line(err)}",
+            raise WorkbenchError(f"ONNX Runtime failed to run the decoder: {first_line(err)}",
                                  "check the prompt's token ids against the model's vocabulary") from err
         outputs = binding.get_outputs()
         self.past = list(outputs[1:])
@@ -165,7 +161,7 @@ class TorchDecoder(_Decoder):
                 out = self.model(input_ids=t(ids), attention_mask=t(mask), past_key_values=self.cache,
                                  use_cache=True, return_dict=True, **extra)
         except Exception as err:  # noqa: BLE001
-            raise WorkbenchError(f"PyTorch failed to run the model: {_first_line(err)}",
+            raise WorkbenchError(f"PyTorch failed to run the model: {first_line(err)}",
                                  "check the prompt's token ids against the model's vocabulary") from err
         finally:
             torch.set_num_threads(before)
@@ -193,7 +189,7 @@ class TextCodec:
             try:
                 tok = Tokenizer.from_file(str(path))
             except Exception as err:  # noqa: BLE001 - tokenizers raises a bare Exception for a malformed file
-                raise WorkbenchError(f"{path}: not a readable tokenizer ({_first_line(err)[:160]})",
+                raise WorkbenchError(f"{path}: not a readable tokenizer ({first_line(err)[:160]})",
                                      "re-copy tokenizer.json from the original model folder, or give --prompt-ids"
                                      ) from None
             return cls(lambda text: tok.encode(text).ids,

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from workbench.core import onnx_io
 from workbench.core.compare import compare
 from workbench.core.errors import WorkbenchError
 
@@ -160,8 +161,7 @@ def _run_exposed(path: str, model, values: list, floats: dict, session_feed: dic
             model.graph.output.append(onnx.helper.make_tensor_value_info(v, floats[v], None))
     with tempfile.TemporaryDirectory(prefix="workbench-locate-") as tmp:
         copy = Path(tmp) / "exposed.onnx"
-        large = model.ByteSize() > 1_500_000_000 if hasattr(model, "ByteSize") else True
-        onnx.save(model, str(copy), save_as_external_data=large, location="exposed.onnx.data" if large else None)
+        onnx_io.save(model, copy)  # its tensors in exposed.onnx.data above onnx_io's threshold
         session = ort.make_session(str(copy), provider, level="basic")  # fusions cannot cross exposed values
         names = [o.name for o in session.get_outputs()]
         results = session.run(names, ort.feed(session, session_feed[0], session_feed[1]))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import WorkbenchError, first_line
 
 _NP_TYPES = {"tensor(float)": np.float32, "tensor(float16)": np.float16, "tensor(double)": np.float64,
              "tensor(int64)": np.int64, "tensor(int32)": np.int32, "tensor(bool)": np.bool_,
@@ -137,7 +137,7 @@ def make_session(path, provider: str = "cpu", threads: int | None = None, level:
     try:
         session = ort.InferenceSession(str(path), so, providers=providers)
     except Exception as err:  # noqa: BLE001 - ORT raises its own Fail/InvalidGraph/NotImplemented types
-        first = next((ln for ln in str(err).splitlines() if ln.strip()), type(err).__name__)[:300]
+        first = first_line(err)
         missing = missing_kernel(path, first)
         if missing:
             raise missing from err
@@ -183,7 +183,7 @@ def run(session, feeds: dict) -> dict:
     except WorkbenchError:
         raise  # the run-time guard's one line (core/loading/limits.py)
     except Exception as err:  # noqa: BLE001
-        first = next((ln for ln in str(err).splitlines() if ln.strip()), type(err).__name__)[:300]
+        first = first_line(err)
         raise WorkbenchError(f"ONNX Runtime failed to run the model: {first}",
                              "check the input shapes and dtypes against `workbench inspect`") from err
     return {o.name: np.asarray(r) for o, r in zip(session.get_outputs(), results)}

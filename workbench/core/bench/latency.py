@@ -20,7 +20,7 @@ from typing import Callable, Iterator, Optional
 import numpy as np
 
 from workbench.core.bench import memory
-from workbench.core.errors import JobCancelled, WorkbenchError
+from workbench.core.errors import JobCancelled, WorkbenchError, first_line
 from workbench.core.jobs import CancelToken, ProgressFn
 from workbench.core.results import BenchResult, BenchSample
 from workbench.core.specs import DTYPES, PROVIDERS, BenchSpec, ModelSource
@@ -58,10 +58,6 @@ def check_spec(spec: BenchSpec) -> None:
 
 def _cancelled(cancel) -> bool:
     return bool(cancel is not None and getattr(cancel, "cancelled", False))
-
-
-def _first_line(err: BaseException) -> str:
-    return next((ln.strip() for ln in str(err).splitlines() if ln.strip()), type(err).__name__)[:300]
 
 
 class Sampler:
@@ -224,7 +220,7 @@ class OrtSampler(Sampler):
         except WorkbenchError as err:
             if not want_graph:
                 raise
-            self.notes.append(f"ONNX Runtime refused CUDA graphs for this model ({_first_line(err)}); "
+            self.notes.append(f"ONNX Runtime refused CUDA graphs for this model ({first_line(err)}); "
                               "ran without them")
             want_graph = False
             session = self._session(False)
@@ -247,7 +243,7 @@ class OrtSampler(Sampler):
                 except WorkbenchError:
                     raise  # the run-time guard's one line (core/loading/limits.py)
                 except Exception as err:  # noqa: BLE001
-                    raise WorkbenchError(f"ONNX Runtime failed to run the model: {_first_line(err)}",
+                    raise WorkbenchError(f"ONNX Runtime failed to run the model: {first_line(err)}",
                                          "check the input shapes and dtypes against `workbench inspect`") from err
             return run
         self.io_binding = True
@@ -256,7 +252,7 @@ class OrtSampler(Sampler):
         except Exception as err:  # noqa: BLE001 - any failure of the capture: retry without CUDA graphs
             if not want_graph:
                 raise
-            why = _first_line(err)
+            why = first_line(err)
         self.notes.append(f"CUDA graph capture failed ({why}; every node must run on CUDA, with fixed shapes); "
                           "ran with IOBinding but without CUDA graphs")
         self.session = session = self._session(False)
@@ -304,7 +300,7 @@ class OrtSampler(Sampler):
                 for name in output_names:
                     binding.bind_output(name, device, 0)
         except Exception as err:  # noqa: BLE001
-            raise WorkbenchError(f"ONNX Runtime could not bind the inputs on {device}: {_first_line(err)}",
+            raise WorkbenchError(f"ONNX Runtime could not bind the inputs on {device}: {first_line(err)}",
                                  "run with io_binding off") from err
 
         def run() -> None:
@@ -313,7 +309,7 @@ class OrtSampler(Sampler):
             except WorkbenchError:
                 raise  # the run-time guard's one line (core/loading/limits.py)
             except Exception as err:  # noqa: BLE001
-                raise WorkbenchError(f"ONNX Runtime failed to run the model: {_first_line(err)}",
+                raise WorkbenchError(f"ONNX Runtime failed to run the model: {first_line(err)}",
                                      "check the input shapes and dtypes against `workbench inspect`") from err
 
         self._bound = (binding, values, fixed)
@@ -416,7 +412,7 @@ class TorchSampler(Sampler):
             except WorkbenchError:
                 raise
             except Exception as err:  # noqa: BLE001
-                raise WorkbenchError(f"PyTorch failed to run the model: {_first_line(err)}",
+                raise WorkbenchError(f"PyTorch failed to run the model: {first_line(err)}",
                                      "check that the model runs on these input shapes") from err
         return run
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Optional
 
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import WorkbenchError, first_line
 from workbench.core.loading import safetensors_files
 from workbench.core.results import InspectResult
 
@@ -33,7 +33,7 @@ def _read_config(folder: Path, problems: list) -> dict:
         problems.append(f"config.json cannot be read ({err.strerror or err}); check the file's permissions")
         return {}
     except (UnicodeDecodeError, ValueError, RecursionError) as err:
-        problems.append(f"config.json is not valid JSON ({str(err).splitlines()[0][:120]}); re-download it or "
+        problems.append(f"config.json is not valid JSON ({first_line(err, 120)}); re-download it or "
                         f"fix the syntax")
         return {}
     if not isinstance(config, dict):

@@ -15,7 +15,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Optional
 
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import WorkbenchError, first_line
 
 TORCH_DTYPES = {"fp32": "float32", "fp16": "float16", "bf16": "bfloat16"}
 SKIPPED_OUTPUTS = ("past_key_values", "hidden_states", "attentions", "cross_attentions", "loss")
@@ -327,7 +327,7 @@ def load_hf_model(folder: str | os.PathLike, dtype: str = "fp32", task: Optional
     try:
         config = transformers.AutoConfig.from_pretrained(folder, local_files_only=True)
     except Exception as err:  # noqa: BLE001 - transformers raises many types for a bad config
-        raise WorkbenchError(f"{folder}: cannot read config.json ({str(err).splitlines()[0][:200]})",
+        raise WorkbenchError(f"{folder}: cannot read config.json ({first_line(err, 200)})",
                              "check that config.json is valid JSON with a known model_type") from err
     family = family_settings(getattr(config, "model_type", None))
     load_kwargs = {**family.get("load_kwargs", {}), **(overrides or {})}
@@ -347,7 +347,7 @@ def load_hf_model(folder: str | os.PathLike, dtype: str = "fp32", task: Optional
     except WorkbenchError:
         raise
     except Exception as err:  # noqa: BLE001
-        first = str(err).strip().splitlines()[0][:300] if str(err).strip() else type(err).__name__
+        first = first_line(err)
         problem = _preflight_problem(folder)
         if problem:  # the pre-flight names the cause (e.g. the tensor whose shape config.json contradicts)
             raise WorkbenchError(f"{folder}: {problem}") from err

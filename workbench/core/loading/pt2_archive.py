@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import WorkbenchError, first_line
 from workbench.core.loading import program_ops
 from workbench.core.results import InspectResult, TensorInfo
 
@@ -325,7 +325,7 @@ def load_exported_program(path: Path, trust_code: bool):
         except WorkbenchError:
             raise
         except Exception as err:  # noqa: BLE001
-            first = (str(err).strip().splitlines() or [type(err).__name__])[0][:160]
+            first = first_line(err, 160)
             raise WorkbenchError(f"{path}: not a readable torch.export archive ({first})", READ_HINT) from None
         finally:
             torch.load, _package.pickle = real_load, saved_pickle

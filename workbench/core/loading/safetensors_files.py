@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import WorkbenchError, first_line
 from workbench.core.results import InspectResult, TensorInfo
 
 MAX_HEADER_BYTES = 100 * 1000 * 1000  # the limit safetensors itself enforces
@@ -93,7 +93,7 @@ def read_header(path: str | os.PathLike) -> Header:
     try:
         header = json.loads(raw.decode("utf-8"))  # strict UTF-8, as safetensors requires
     except (UnicodeDecodeError, ValueError, RecursionError) as err:  # RecursionError: JSON nested too deep
-        raise _invalid(path, f"the header is not JSON: {str(err).splitlines()[0][:120]}") from None
+        raise _invalid(path, f"the header is not JSON: {first_line(err, 120)}") from None
     if not isinstance(header, dict):
         raise _invalid(path, "the header is not a JSON object")
     if b"\\ud" in raw.lower():  # Python's json accepts an unpaired surrogate escape; safetensors (serde) does not
@@ -240,7 +240,7 @@ def read_index(path: str | os.PathLike) -> dict:
     except OSError as err:
         raise WorkbenchError(f"cannot read {path}: {err.strerror or err}", "check the file's permissions") from err
     except (UnicodeDecodeError, ValueError, RecursionError) as err:
-        raise WorkbenchError(f"{path}: not a valid checkpoint index (not JSON: {str(err).splitlines()[0][:120]})",
+        raise WorkbenchError(f"{path}: not a valid checkpoint index (not JSON: {first_line(err, 120)})",
                              "re-download the index file") from None
     weight_map = index.get("weight_map") if isinstance(index, dict) else None
     if not isinstance(weight_map, dict) or set(map(type, weight_map.values())) - {str}:

@@ -17,7 +17,7 @@ import zipfile
 from pathlib import Path
 from typing import Optional
 
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import WorkbenchError, first_line
 from workbench.core.results import InspectResult, TensorInfo
 
 SUFFIXES = (".pt", ".pth", ".bin", ".ckpt", ".pt2", ".ptl", ".jit", ".torchscript")
@@ -140,7 +140,7 @@ def safe_load(path: str | Path):
     except OSError as err:
         raise WorkbenchError(f"cannot read {path}: {err.strerror or err}", "check the file's permissions") from err
     except Exception as err:  # noqa: BLE001 - torch raises RuntimeError, KeyError, EOFError... for damaged files
-        first = (str(err).strip().splitlines() or [type(err).__name__])[0][:160]
+        first = first_line(err, 160)
         raise WorkbenchError(f"{path}: not a readable PyTorch checkpoint ({type(err).__name__}: {first})",
                              CORRUPT_HINT) from None
 

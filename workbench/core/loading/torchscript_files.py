@@ -21,7 +21,7 @@ import zipfile
 from pathlib import Path
 from typing import Optional
 
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import WorkbenchError, first_line
 from workbench.core.loading import program_ops
 from workbench.core.results import InspectResult, TensorInfo
 
@@ -106,7 +106,7 @@ def _read_root(path: Path, z: zipfile.ZipFile, pkl: Optional[str]):
         return _InertUnpickler(io.BytesIO(z.read(pkl))).load(), None
     except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError,
             KeyError) as err:
-        return None, str(err).splitlines()[0][:120] if str(err) else type(err).__name__
+        return None, first_line(err, 120)
 
 
 def _tensors(root) -> dict:
@@ -272,7 +272,7 @@ def load_script_module(path: Path, trust_code: bool):
     try:
         module = torch.jit.load(str(path), map_location="cpu")
     except Exception as err:  # noqa: BLE001
-        first = (str(err).strip().splitlines() or [type(err).__name__])[0][:160]
+        first = first_line(err, 160)
         raise WorkbenchError(f"{path}: not a readable TorchScript file ({first})", CORRUPT_HINT) from None
     program_ops.check_script_module(path, module)
     return module

@@ -20,7 +20,7 @@ from typing import Optional
 import numpy as np
 from onnxruntime.quantization import CalibrationDataReader
 
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import WorkbenchError, first_line
 
 TEXT_SUFFIXES = (".txt",)
 SAMPLE_SUFFIXES = (".npz", ".npy")
@@ -154,7 +154,7 @@ def _load_sample(path: Path, inputs: list) -> dict:
     except WorkbenchError:
         raise
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
-        first = next((ln for ln in str(err).splitlines() if ln.strip()), type(err).__name__)[:200]
+        first = first_line(err, 200)
         raise WorkbenchError(f"{path}: cannot read the calibration sample ({first})",
                              "save samples with numpy.save / numpy.savez (no pickled objects)") from err
 
@@ -272,7 +272,7 @@ def load_tokenizer(folder: Path):
         transformers.utils.logging.set_verbosity_error()
         tok = transformers.AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
     except Exception as err:  # noqa: BLE001 - transformers raises many types here
-        first = next((ln for ln in str(err).splitlines() if ln.strip()), type(err).__name__)[:200]
+        first = first_line(err, 200)
         raise WorkbenchError(f"cannot load the tokenizer in {folder}: {first}",
                              "give --tokenizer with a folder that AutoTokenizer can load offline") from err
     if tok.pad_token is None:

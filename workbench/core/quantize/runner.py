@@ -45,7 +45,8 @@ from typing import Optional
 
 import numpy as np
 
-from workbench.core.errors import WorkbenchError
+from workbench.core import onnx_io
+from workbench.core.errors import WorkbenchError, first_line
 from workbench.core.fsutil import check_output, file_size, output_rules, staged_output, work_folder
 from workbench.core.jobs import CancelToken, ProgressFn, Stages
 from workbench.core.results import QuantizeResult
@@ -55,7 +56,6 @@ from workbench.core.quantize.fidelity import fidelity
 from workbench.core.quantize.sensitivity import check_target, quantize_to_floor, replace_exclude, target_of
 from workbench.core.quiet import library_output
 
-EXTERNAL_DATA_ABOVE = int(1.5 * (1 << 30))  # bytes of tensors above which the output keeps them in model.onnx.data
 STATIC_OP_TYPES = ("MatMul",)
 WEIGHT_ONLY_OP_TYPES = ("MatMul",)
 FILE_SUFFIXES = {"int8-dynamic": "int8", "int8-static": "int8-static", "fp16": "fp16", "int4": "int4",
@@ -180,27 +180,13 @@ def _weight_only(mode: str) -> bool:
     return mode in ("int4", "int8-weight")
 
 
-def _first_line(err: BaseException) -> str:
-    return next((ln.strip() for ln in str(err).splitlines() if ln.strip()), type(err).__name__)[:300]
-
-
-def _all_nodes(graph):
-    for node in graph.node:
-        yield node
-        for attr in node.attribute:
-            if attr.HasField("g"):
-                yield from _all_nodes(attr.g)
-            for g in attr.graphs:
-                yield from _all_nodes(g)
-
-
 def _load_header(path: Path):
     import onnx
 
     try:
         return onnx.load(str(path), load_external_data=False)
     except Exception as err:  # noqa: BLE001 - protobuf DecodeError and friends
-        raise WorkbenchError(f"{path}: not a readable ONNX file ({_first_line(err)})",
+        raise WorkbenchError(f"{path}: not a readable ONNX file ({first_line(err)})",
                              "check the file, or export the model again with `workbench export`") from err
 
 
@@ -234,7 +220,7 @@ def check_spec(spec: QuantSpec):
     check_target(spec)
     header = _load_header(limits.regular_file(src, "ONNX file"))
     limits.check_onnx_loops(header, src)
-    nodes = list(_all_nodes(header.graph))
+    nodes = list(onnx_io.nodes(header.graph))
     names = {n.name for n in nodes}
     missing = [n for n in spec.exclude if n not in names]
     if missing:
@@ -350,37 +336,14 @@ def _workdir(parent: Path):
                 logging.getLogger(name).setLevel(level)
 
 
-def _tensor_bytes(model) -> int:
-    total = 0
-    graphs = [model.graph]
-    while graphs:
-        graph = graphs.pop()
-        total += sum(t.ByteSize() for t in graph.initializer)
-        for node in graph.node:
-            for attr in node.attribute:
-                if attr.HasField("t"):
-                    total += attr.t.ByteSize()
-                if attr.HasField("g"):
-                    graphs.append(attr.g)
-                graphs.extend(attr.graphs)
-    return total
-
-
 def _save(model, path: Path) -> bool:
-    """Save a ModelProto; tensors go to ``<name>.data`` beside it above 1.5 GB. Returns whether they did."""
-    import onnx
-
-    external = _tensor_bytes(model) > EXTERNAL_DATA_ABOVE
+    """Save a ModelProto; tensors go to ``<name>.data`` beside it above onnx_io's threshold. Returns whether they
+    did."""
     try:
-        if external:
-            onnx.save_model(model, str(path), save_as_external_data=True, all_tensors_to_one_file=True,
-                            location=path.name + ".data", size_threshold=1024)
-        else:
-            onnx.save_model(model, str(path))
+        return onnx_io.save(model, path)
     except OSError as err:
         raise WorkbenchError(f"cannot write {path.name}: {err.strerror or err}",
                              "free some disk space or choose another output folder") from err
-    return external
 
 
 def _copy_input(src: Path, work: Path) -> Path:
@@ -390,7 +353,7 @@ def _copy_input(src: Path, work: Path) -> Path:
     try:
         model = onnx.load(str(src), load_external_data=True)
     except Exception as err:  # noqa: BLE001
-        raise WorkbenchError(f"cannot read {src} with its weights ({_first_line(err)})",
+        raise WorkbenchError(f"cannot read {src} with its weights ({first_line(err)})",
                              "keep the external data file(s) (e.g. model.onnx.data) beside the .onnx file") from err
     dst = work / "input.onnx"
     _save(model, dst)
@@ -398,7 +361,7 @@ def _copy_input(src: Path, work: Path) -> Path:
 
 
 def _is_big(path: Path) -> bool:
-    return file_size(path) > EXTERNAL_DATA_ABOVE
+    return onnx_io.is_large(file_size(path))
 
 
 def _load(path: Path):
@@ -408,7 +371,7 @@ def _load(path: Path):
 
 
 def _node_names(path: Path) -> set:
-    return {n.name for n in _all_nodes(_load_header(path).graph)}
+    return {n.name for n in onnx_io.nodes(_load_header(path).graph)}
 
 
 # --- the quantizers ------------------------------------------------------------------------------------------------
@@ -429,7 +392,7 @@ def _preprocess(source: Path, work: Path, exclude: tuple, settings: dict) -> Pat
             quant_pre_process(str(source), str(out), save_as_external_data=big, all_tensors_to_one_file=True,
                               external_data_location=out.name + ".data", **kwargs)
         except Exception as err:  # noqa: BLE001 - symbolic shape inference fails on many exports
-            reason = _first_line(err)
+            reason = first_line(err)
             continue
         if exclude and not set(exclude) <= _node_names(out):
             reason = "it renamed excluded nodes"
@@ -608,8 +571,8 @@ def _check_result(path: Path, src: Path, spec: QuantSpec) -> None:
         raise WorkbenchError(f"the {spec.mode} model does not load in ONNX Runtime ({err.what})",
                              "exclude the node it names (--exclude), or try another --mode") from err
     if spec.exclude:
-        original = {n.name: n.op_type for n in _all_nodes(_load_header(src).graph)}
-        result = {n.name: n.op_type for n in _all_nodes(_load_header(path).graph)}
+        original = {n.name: n.op_type for n in onnx_io.nodes(_load_header(src).graph)}
+        result = {n.name: n.op_type for n in onnx_io.nodes(_load_header(path).graph)}
         changed = [n for n in spec.exclude if result.get(n) != original.get(n)]
         if changed:
             raise WorkbenchError(f"the {spec.mode} quantizer did not keep {', '.join(changed[:3])} as it was",

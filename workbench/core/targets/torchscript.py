@@ -8,7 +8,7 @@ import warnings
 from pathlib import Path
 
 from workbench.core.compare import compare
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import WorkbenchError, first_line
 from workbench.core.fsutil import check_output, output_rules, staged_output
 from workbench.core.jobs import Stages
 from workbench.core.registry import Target
@@ -36,7 +36,7 @@ def export_torchscript(spec: ExportSpec, progress=None, cancel=None) -> ExportRe
             warnings.simplefilter("ignore")
             traced = torch.jit.trace(loaded.module, example_kwarg_inputs=inputs, strict=False)
     except Exception as err:  # noqa: BLE001
-        first = next((ln for ln in str(err).splitlines() if ln.strip()), type(err).__name__)[:300]
+        first = first_line(err)
         raise WorkbenchError(f"TorchScript tracing failed: {first}", "export to ONNX instead") from err
     stages.next()
     with staged_output(spec.output, **output_rules(spec)) as path:
