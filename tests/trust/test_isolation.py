@@ -79,7 +79,7 @@ def test_disk_full_is_a_clear_error_and_leaves_nothing(tiny_models, tmp_path, mo
     def full(*a, **k):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(fsutil.os, "replace", full)
+    monkeypatch.setattr(os, "replace", full)
     with pytest.raises(WorkbenchError, match="No space left"):
         api.export(str(tiny_models("bert")), str(tmp_path / "out" / "m.onnx"))
     assert not (tmp_path / "out").exists()

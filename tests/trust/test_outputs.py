@@ -462,11 +462,11 @@ def test_failed_move_puts_replaced_files_back(tmp_path, monkeypatch):
             raise OSError(28, "No space left on device")
         return real(a, b)
 
-    monkeypatch.setattr(fsutil.os, "replace", flaky)
+    monkeypatch.setattr(os, "replace", flaky)
     with pytest.raises(WorkbenchError, match="No space left"):
         with fsutil.staged_output(out / "m.onnx") as p:
             p.write_text("new")
             (p.parent / "m.onnx.data").write_text("new data")
-    monkeypatch.setattr(fsutil.os, "replace", real)
+    monkeypatch.setattr(os, "replace", real)
     assert (out / "m.onnx").read_text() == "old" and (out / "m.onnx.data").read_text() == "old data"
     assert leftovers(out) == []
