@@ -182,11 +182,15 @@ def _reason(report: dict, rtol: float):
 
 def check_export(folder, model, info, dtype: str = "fp32") -> dict:
     """compare_export, refusing the export when it fails (the staged files are then never published)."""
+    from workbench.core.export.seq2seq_model import model_failure
+
     try:
         report = compare_export(folder, model, info, dtype)
     except WorkbenchError as err:
         raise WorkbenchError(f"the exported encoder-decoder fails to run in ONNX Runtime: {err.what}",
                              "try the other --exporter or another --opset, and report the model") from err
+    except Exception as err:  # noqa: BLE001 - the model's own code, generating in PyTorch
+        raise model_failure(err, model, "generating greedily in PyTorch") from err
     if not report["passed"]:
         raise WorkbenchError(f"the exported encoder-decoder {report['reason']}",
                              "try the other --exporter or another --opset, and report the model")
@@ -210,7 +214,7 @@ def validate_seq2seq(spec, progress=None, cancel=None):
     from workbench.core import ort
     from workbench.core.export.seq2seq import DECODER_FILE, ENCODER_FILE, load, read_info
     from workbench.core.jobs import Stages
-    from workbench.core.results import OutputDiff, ValidateResult
+    from workbench.core.results import ValidateResult
     from workbench.core.onnx_io import check_model
 
     path = Path(spec.model).expanduser()
@@ -229,7 +233,14 @@ def validate_seq2seq(spec, progress=None, cancel=None):
     stages.next()
     model, _, _ = load(spec.against, "fp32")
     stages.next()
-    report = compare_export(folder, model, info, dtype, spec.rtol, spec.provider)
+    try:
+        report = compare_export(folder, model, info, dtype, spec.rtol, spec.provider)
+    except WorkbenchError:
+        raise
+    except Exception as err:  # noqa: BLE001 - the model's own code, generating in PyTorch
+        from workbench.core.export.seq2seq_model import model_failure
+
+        raise model_failure(err, model, "generating greedily in PyTorch") from err
     outputs = _rows(report)
     inference = next((i for _, i in checks.values() if i != "ok"), "ok")
     notes = [f"greedy generation: {report['agreement'] * 100:.1f}% identical tokens ({report['tokens']} tokens, "
