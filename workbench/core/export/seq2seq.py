@@ -28,6 +28,7 @@ import shutil
 import time
 from pathlib import Path
 
+from workbench.core import onnx_io
 from workbench.core.errors import WorkbenchError, first_line
 from workbench.core.export.seq2seq_model import (Seq2SeqInfo, _arg, _config_of, decoder_axes, decoder_inputs,
                                                  decoder_module, decoder_names, describe, encoder_axes,
@@ -135,7 +136,7 @@ def export_seq2seq(spec: ExportSpec, progress=None, cancel=None) -> ExportResult
                         dynamic_axes={n: {str(a): d for a, d in ax.items()} for n, ax in all_axes.items()},
                         example_shapes={**{n: list(v.shape) for n, v in enc_inputs.items()},
                                         **{n: list(dec_inputs[_arg(n)].shape) for n in decoder_names(info)[0]}},
-                        input_shapes=shapes[0], output_shapes=shapes[1], opset=_opset(final.resolve()),
+                        input_shapes=shapes[0], output_shapes=shapes[1], opset=onnx_io.opset_of(final.resolve()),
                         dtype=spec.dtype, family_settings=family, seconds=time.perf_counter() - started,
                         notes=_notes(info, report))
 
@@ -183,25 +184,13 @@ def check_file(path: Path) -> None:
                              "try the other --exporter or another --opset") from err
 
 
-def _opset(path: Path):
-    import onnx
-
-    model = onnx.load(str(path), load_external_data=False)
-    return next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), None)
-
-
 def _stamp(path: Path, folder: Path, config, dtype: str, info: Seq2SeqInfo, report: dict) -> None:
-    import onnx
-
-    model = onnx.load(str(path), load_external_data=False)
-    props = {"workbench.source": str(folder), "workbench.model_type": getattr(config, "model_type", "") or "",
-             "workbench.dtype": dtype, "workbench.kind": "text" if info.main_input == "input_ids" else "audio",
-             "workbench.task": TASK, "workbench.seq2seq": json.dumps(dataclasses.asdict(info)),
-             "workbench.seq2seq_check": json.dumps(report)}
-    for key, value in props.items():
-        entry = model.metadata_props.add()
-        entry.key, entry.value = key, value
-    onnx.save_model(model, str(path))  # external data references are kept as they are
+    kind = "text" if info.main_input == "input_ids" else "audio"
+    onnx_io.stamp(path, {"workbench.source": str(folder),
+                         "workbench.model_type": getattr(config, "model_type", "") or "", "workbench.dtype": dtype,
+                         "workbench.kind": kind, "workbench.task": TASK,
+                         "workbench.seq2seq": json.dumps(dataclasses.asdict(info)),
+                         "workbench.seq2seq_check": json.dumps(report)})
 
 
 def copy_files(source: Path, dest: Path, model=None) -> list:
