@@ -43,16 +43,26 @@ def node_module(node) -> str | None:
 
 def _inherit(scopes: list, nodes: list) -> list:
     """Nodes without a scope (added after export: quantization, casts) take their first consumer's, so that a
-    quantized MatMul's helper nodes stay inside the Linear they replace."""
-    consumers = {}
+    quantized MatMul's helper nodes stay inside the Linear they replace; except where that consumer's scope holds
+    the scope their inputs come from (a quantized output projection, whose result leaves its module for the
+    residual Add of the parent): those nodes end their inputs' module, whose output they compute."""
+    consumers, producer = {}, {}
     for i, n in enumerate(nodes):
         for v in n.input:
             consumers.setdefault(v, []).append(i)
-    scopes = list(scopes)
+        for v in n.output:
+            producer[v] = i
+    up = list(scopes)  # the deepest scope the inputs come from, through unscoped nodes
+    for i, n in enumerate(nodes):
+        if up[i] is None:
+            found = [up[producer[v]] for v in n.input if v in producer and up[producer[v]]]
+            up[i] = max(found, key=lambda s: s.count("."), default=None)
+    down = list(scopes)
     for i in reversed(range(len(nodes))):
-        if scopes[i] is None:
-            scopes[i] = next((scopes[j] for o in nodes[i].output for j in consumers.get(o, []) if scopes[j]), None)
-    return scopes
+        if down[i] is None:
+            down[i] = next((down[j] for o in nodes[i].output for j in consumers.get(o, []) if down[j]), None)
+    return [s if s is not None else up[i] if up[i] and down[i] and up[i] != down[i] and _in(up[i], down[i])
+            else down[i] for i, s in enumerate(scopes)]
 
 
 def _in(path: str | None, module: str) -> bool:

@@ -84,10 +84,13 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
     from workbench.core.loading.onnx_files import check_file
 
     header = check_file(path)
+    quantized = sorted({n.op_type for n in header.graph.node if n.op_type in QUANTIZED_OPS})
     if any(p.key == "workbench.task" and p.value == "text-generation-with-past" for p in header.metadata_props):
         from workbench.core.export.decoder_check import validate_decoder
 
-        return validate_decoder(spec, progress=progress, cancel=cancel)
+        bits = ("int4" if set(quantized) & set(BLOCK_QUANTIZED_OPS) else "int8") if quantized else None
+        return validate_decoder(spec, progress=progress, cancel=cancel, quantized=bits,
+                                tolerances=QUANTIZED_TOLERANCES[bits] if bits else None)
     stages = Stages(["checking", "loading PyTorch", "loading ONNX Runtime", *["comparing"] * len(spec.shapes),
                      *(["locating"] if spec.locate else [])], progress, cancel)
     stages.next()
@@ -95,7 +98,6 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
     if checker != "ok":
         raise WorkbenchError(f"{spec.model} fails the ONNX checker: {checker}", "re-export the model")
     dtype = ort.model_float_dtype(path)
-    quantized = sorted({n.op_type for n in header.graph.node if n.op_type in QUANTIZED_OPS})
     precision = ("int4" if set(quantized) & set(BLOCK_QUANTIZED_OPS) else "int8") if quantized else dtype
     rtol, atol, floor = QUANTIZED_TOLERANCES[precision] if quantized else TOLERANCES[dtype]
     rtol = spec.rtol if spec.rtol is not None else rtol

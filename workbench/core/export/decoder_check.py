@@ -69,9 +69,12 @@ def check_decoder(path, module, layout: list, vocab: int, dtype: str = "fp32", p
     return {"shapes": tried, "max_rel_diff": worst, "moe": bool(moe)}
 
 
-def validate_decoder(spec, progress=None, cancel=None):
-    """`workbench validate` on a decoder exported with past key values: the same fresh-input check the export
-    ran (prefill, one-token decode, batches), reported as a ValidateResult instead of a refusal."""
+def validate_decoder(spec, progress=None, cancel=None, quantized: str | None = None,
+                     tolerances: tuple | None = None):
+    """`workbench validate` on a decoder exported with past key values: every output compared with PyTorch on the
+    export check's fresh inputs (prefill, one-token decode, batches), judged by ``tolerances`` (rtol, atol, cosine
+    floor; validate.py's for a ``quantized`` file's precision), ``--locate`` on a decode step
+    (export/decoder_validate.py)."""
     import dataclasses
     import inspect as pyinspect
 
@@ -80,10 +83,11 @@ def validate_decoder(spec, progress=None, cancel=None):
                                                      vocab_size)
     from workbench.core.jobs import Stages
     from workbench.core.onnx_io import check_model
-    from workbench.core.results import OutputDiff, ValidateResult
+    from workbench.core.results import ValidateResult
     from workbench.core.specs import ExportSpec
 
-    stages = Stages(["checking", "loading PyTorch", "comparing"], progress, cancel)
+    stages = Stages(["checking", "loading PyTorch", "comparing", *(["locating"] if spec.locate else [])], progress,
+                    cancel)
     stages.next()
     checker, inference = check_model(spec.model)
     dtype = ort.model_float_dtype(spec.model)
@@ -94,17 +98,10 @@ def validate_decoder(spec, progress=None, cancel=None):
     positions = "position_ids" in pyinspect.signature(model.forward).parameters
     module = decoder_module(model, len(layout), positions)
     stages.next()
-    rtol = spec.rtol if spec.rtol is not None else RTOL.get(dtype, 1e-3)
-    try:
-        report = check_decoder(spec.model, module, layout, vocab_size(model), dtype, positions, moe=is_moe(model))
-        row = OutputDiff(name="logits + present.*", shape=[], max_abs_diff=float("nan"),
-                         max_rel_diff=report["max_rel_diff"], cosine=float("nan"),
-                         passed=report["max_rel_diff"] <= rtol)
-        shapes = report["shapes"]
-    except WorkbenchError as err:
-        row = OutputDiff(name=err.what[:200], shape=[], max_abs_diff=float("inf"), max_rel_diff=float("inf"),
-                         cosine=-1.0, passed=False)
-        shapes = []
+    from workbench.core.export.decoder_validate import DecoderInputs, judge
+
+    decoder = DecoderInputs(module, layout, vocab_size(model), dtype, positions)
+    fields = judge(spec, decoder, CHECK_SHAPES, tolerances or (RTOL.get(dtype, 1e-3), 0.0, -1.0), quantized, stages,
+                   moe=is_moe(model))
     stages.done("validated")
-    return ValidateResult(passed=row.passed, outputs=[row], shapes_tried=shapes, rtol=rtol, atol=0.0,
-                          checker=checker, shape_inference=inference)
+    return ValidateResult(checker=checker, shape_inference=inference, **fields)

@@ -1,0 +1,103 @@
+"""`workbench validate` on a decoder exported with past key values: every output (logits and each present key and
+value) compared with PyTorch at the check's shapes (a prompt over a past, a one-token decode step, a prefill, a
+large batch), judged by the file's precision (a quantized decoder by the int8/int4 tolerances validate.py uses for
+any model), and with ``--locate`` the first diverging node, found on a decode step (a past and new tokens) by
+core/locate.py through the same module scopes as any other export.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from workbench.core.errors import WorkbenchError, first_line
+
+LOCATE_SIZES = (2, 5)  # (batch, sequence) of the step --locate compares; the past is as long as the sequence
+
+
+class DecoderInputs:
+    """The decoder wrapper as locate.py sees a loaded model: ``module``, ``input_names`` (the file's) and
+    ``make_inputs(batch, sequence, ...)`` keyed by the wrapper's parameters, with a past as long as the sequence."""
+
+    def __init__(self, module, layout: list, vocab: int, dtype: str, positions: bool):
+        from workbench.core.export.decoder_model import input_names
+
+        self.module, self.layout, self.vocab, self.dtype, self.positions = module, layout, vocab, dtype, positions
+        self.input_names = input_names(len(layout), positions)
+
+    def make_inputs(self, batch: int = 2, sequence: int = 8, pad: bool = False, seed: int = 0,
+                    shapes: dict | None = None) -> dict:
+        from workbench.core.export.decoder_model import make_inputs
+
+        return make_inputs(self.layout, batch, sequence, sequence, self.vocab, self.dtype, seed, self.positions)
+
+
+def compare_outputs(path, decoder: DecoderInputs, shapes) -> tuple:
+    """({output: worst OutputDiff fields}, [[batch, sequence, past]] run) over ``shapes`` = (batch, sequence,
+    past, seed) tuples; a graph that cannot run at one of them raises WorkbenchError naming the shape."""
+    import torch
+
+    from workbench.core import ort
+    from workbench.core.compare import compare
+    from workbench.core.export.decoder_model import make_inputs, present_names
+
+    session = ort.make_session(path)
+    out_names = ["logits", *present_names(len(decoder.layout))]
+    worst: dict = {}
+    tried = []
+    for batch, sequence, past, seed in shapes:
+        inputs = make_inputs(decoder.layout, batch, sequence, past, decoder.vocab, decoder.dtype, seed,
+                             decoder.positions)
+        with torch.inference_mode():
+            expected = [t.float().numpy() for t in decoder.module(**inputs)]
+        try:
+            got = session.run(out_names, ort.feed(session, dict(zip(decoder.input_names, inputs.values()))))
+        except Exception as err:  # noqa: BLE001 - ORT raises its own types
+            raise WorkbenchError(f"{path} fails to run at batch {batch}, sequence {sequence}, past {past}: "
+                                 f"{first_line(err, 200)}", "re-export the model") from err
+        for name, actual, reference in zip(out_names, got, expected):
+            stats = compare(np.asarray(actual, dtype=np.float32), reference)
+            prev = worst.get(name)
+            if prev is None or (prev["max_rel_diff"], -prev["cosine"]) < (stats["max_rel_diff"], -stats["cosine"]):
+                worst[name] = {"name": name, "shape": list(np.shape(actual)), **{k: float(stats[k]) for k in (
+                    "max_abs_diff", "max_rel_diff", "cosine")}}
+        tried.append([batch, sequence, past])
+    return worst, tried
+
+
+def judge(spec, decoder: DecoderInputs, shapes, tolerances: tuple, quantized: str | None, stages,
+          moe: bool = False) -> dict:
+    """The ValidateResult fields of a decoder file: outputs, shapes_tried, rtol/atol, reason, notes and, with
+    ``spec.locate``, divergence/locate_checked. ``tolerances`` = (rtol, atol, cosine floor) for its precision."""
+    from workbench.core.results import OutputDiff
+
+    rtol, atol, floor = tolerances
+    rtol = spec.rtol if spec.rtol is not None else rtol
+    atol = spec.atol if spec.atol is not None else atol
+    notes = ["decoder with past key values: compared at (batch, sequence, past) " + ", ".join(
+        "x".join(map(str, s[:3])) for s in shapes)]
+    if quantized:
+        notes.append(f"the model is quantized ({quantized}), so it is judged by {quantized} tolerances: cosine >= "
+                     f"{floor:g} and max rel diff <= {rtol:g}")
+    worst, tried = compare_outputs(str(spec.model), decoder, shapes)
+    outputs = [OutputDiff(passed=(w["max_rel_diff"] <= rtol or w["max_abs_diff"] <= atol) and w["cosine"] >= floor,
+                          **w) for w in worst.values()]
+    bad = next((o for o in outputs if not o.passed), None)
+    fields = {"outputs": outputs, "shapes_tried": tried, "rtol": rtol, "atol": atol, "notes": notes,
+              "passed": bad is None, "reason": None if bad is None else (
+                  f"output '{bad.name}' differs from PyTorch: max rel diff {bad.max_rel_diff:.3g} (rtol {rtol:g}), "
+                  f"cosine {bad.cosine:.6f} (floor {floor:g})")}
+    if bad is not None and moe:
+        notes.append("a mixture-of-experts model: an expert routing the exporter froze as constants differs like "
+                     "this; export with the dynamo exporter and experts_implementation=\"batched_mm\" "
+                     "(families.toml)")
+    if spec.locate:
+        from workbench.core.locate import locate
+
+        stages.next("locating the first diverging node")
+        try:
+            found = locate(str(spec.model), decoder, rtol, atol, floor, *LOCATE_SIZES, spec.provider,
+                           bool(quantized))
+            fields.update(divergence=found["divergence"], locate_checked=found["candidates_checked"])
+        except WorkbenchError as err:  # the comparison above still stands
+            notes.append(f"locate: {err}")
+    return fields
