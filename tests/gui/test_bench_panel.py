@@ -244,6 +244,8 @@ def test_a_static_shape_that_differs_is_refused(qtbot, job_panel, state, static_
     assert "2x16" in reason
     row = [r for r in range(job_panel.table.rowCount()) if job_panel.table.item(r, 0).text() == "ORT static"][0]
     assert "refused" in job_panel.table.item(row, 1).text()
+    header = job_panel.table.horizontalHeader()  # the spanning line widens no column (the last stays visible)
+    assert job_panel.table.columnWidth(1) < 3 * header.sectionSizeHint(1)
 
 
 def test_variants_get_distinct_colours(qtbot):

@@ -154,7 +154,7 @@ class BenchPanel(QWidget):
         # Every column as wide as its contents (a horizontal scroll bar when they do not all fit), never a last
         # column cut at the edge; the table as tall as its rows (up to MAX_VISIBLE_ROWS), the charts get the rest.
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)  # sized by _fit_table, not by spans
         header.setStretchLastSection(False)
         self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
@@ -176,6 +176,16 @@ class BenchPanel(QWidget):
         height = (table.horizontalHeader().sizeHint().height() + rows * row_height
                   + table.horizontalScrollBar().sizeHint().height() + 2 * table.frameWidth() + 2)
         table.setFixedHeight(height)
+        # Each column as wide as its header and its own cells; a failure's one line spans the columns after the
+        # name (elided, whole in its tooltip, the status line and the Log) and widens none of them.
+        header, metrics = table.horizontalHeader(), table.fontMetrics()
+        for col in range(table.columnCount()):
+            widths = [header.sectionSizeHint(col)]
+            for row in range(table.rowCount()):
+                item = table.item(row, col)
+                if item is not None and table.columnSpan(row, col) == 1:
+                    widths.append(metrics.horizontalAdvance(item.text()) + 16)
+            header.resizeSection(col, max(widths))
 
     def column_titles(self) -> list:
         """The summary table's headers in the GUI's language (COLUMNS are their English texts)."""
@@ -222,6 +232,7 @@ class BenchPanel(QWidget):
         previous = {name: box.isChecked() for name, box in self.checks.items()}
         for box in self.checks.values():
             self.variant_layout.removeWidget(box)
+            box.hide()
             box.deleteLater()
         self.checks.clear()
         variants = self.available_variants()
