@@ -3,8 +3,9 @@ their KV cache, MoE, state-space, vision, multi-tower, audio, encoder-decoder), 
 its config, exported and validated through the API the CLI uses (workbench.api.export / validate), one child
 process per architecture (a crash or a hang is that row's failure, not the run's).
 
-    nice python benchmarks/coverage.py                  # writes benchmarks/results/coverage.json and .md
+    nice python benchmarks/coverage.py [--jobs 2]       # writes benchmarks/results/coverage.json and .md
     python benchmarks/coverage.py --only clip,wav2vec2  # a few rows (results printed, files not written)
+    python benchmarks/coverage.py --update t5,bart      # re-run rows, merged into the existing results
 
 Per architecture: exported? validated? the dynamic dimensions asked for against those read back from the file,
 the shapes validated, the time, and the one-line error of a failure. Decoder-only families whose cache is keys
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -182,7 +184,9 @@ def run_one(name: str) -> dict:
             src = build(name, Path(tmp) / "src")
             stage = "export"
             t = time.perf_counter()
-            out = Path(tmp) / "onnx" / "model.onnx"
+            # an encoder-decoder model exports as a folder (encoder + decoder with past), anything else as one file
+            seq2seq = json.loads((src / "config.json").read_text()).get("is_encoder_decoder", False)
+            out = Path(tmp) / "onnx" if seq2seq else Path(tmp) / "onnx" / "model.onnx"
             res = api.export(ExportSpec(source=ModelSource(str(src), task=arch[5]), output=str(out)))
             row.update(exported=True, exporter=res.exporter, export_s=round(time.perf_counter() - t, 2),
                        fallback_reason=res.fallback_reason, inputs=res.input_names,
@@ -193,7 +197,7 @@ def run_one(name: str) -> dict:
                                     == {k: sorted(v) for k, v in row["dynamic_read_back"].items()})
             stage = "validate"
             t = time.perf_counter()
-            val = api.validate(res.path, against=str(src))
+            val = api.validate(str(out) if seq2seq else res.path, against=str(src))
             row.update(validated=bool(val.passed), validate_s=round(time.perf_counter() - t, 2),
                        shapes_validated=val.shapes_tried, static=val.static, reason=val.reason,
                        worst_max_rel_diff=max((o.max_rel_diff for o in val.outputs), default=None),
@@ -229,7 +233,11 @@ def _markdown(rows: list, meta: dict) -> str:
              f"{meta['transformers']}, onnxruntime {meta['onnxruntime']}; optimum: {meta['optimum']}. "
              "Tiny random-weight models built from each config; exported and validated through "
              "`workbench.api` (what the CLI runs), one child process each. Decoder-only families with a "
-             f"key/value cache export with `--task {WITH_PAST}`.", "",
+             f"key/value cache export with `--task {WITH_PAST}`; encoder-decoder models export to a folder "
+             "(encoder + decoder with past). Times (s: build + export + validate) are wall times on a machine "
+             "shared with other jobs, two rows at once: compare them with each other, not with other runs.", "",
+             *[f"Re-run later and merged: {', '.join(u['rows'])} ({u['date']}, `{u['command']}`)." for u in
+               meta.get("updated", [])], "",
              f"Exported: {sum(r['exported'] for r in rows)}/{len(rows)}; validated: {ok}/{len(rows)}; "
              f"failures with an engine message (WorkbenchError): "
              f"{sum(1 for r in rows if r.get('error') and r.get('classified'))}/"
@@ -253,22 +261,27 @@ def _markdown(rows: list, meta: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="comma-separated architecture names (results printed, not written)")
+    parser.add_argument("--jobs", type=int, default=1, help="architectures run at once (child processes)")
+    parser.add_argument("--update", help="comma-separated architectures re-run and merged into the existing "
+                                         "coverage.json (the others kept; meta records which and when)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     if args.child:
         print(json.dumps(run_one(args.child), default=str))
         return
-    names = args.only.split(",") if args.only else [a[0] for a in ARCHS]
+    names = (args.only or args.update).split(",") if (args.only or args.update) else [a[0] for a in ARCHS]
     unknown = sorted(set(names) - {a[0] for a in ARCHS})
     if unknown:
         raise SystemExit(f"unknown architectures: {', '.join(unknown)}")
-    rows = []
-    for name in names:
+    def one(name: str) -> dict:
         row = _child(name)
-        rows.append(row)
         mark = "ok" if row["validated"] else ("exported" if row["exported"] else "FAILED")
         print(f"{name:14} {mark:9} {row.get('seconds', '')!s:>7}  {row.get('error') or ''}"[:300], flush=True)
+        return row
+
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:  # each row is its own child process
+        rows = list(pool.map(one, names))
     if args.only:
         return
     import onnxruntime
@@ -281,10 +294,18 @@ def main() -> None:
         has_optimum = "installed"
     except ImportError:
         has_optimum = "not installed (not used)"
-    meta = {"command": "nice python benchmarks/coverage.py", "machine": f"{platform.machine()}, "
-            f"{os.cpu_count()} CPUs", "date": time.strftime("%Y-%m-%d"), "torch": torch.__version__,
+    meta = {"command": f"nice python benchmarks/coverage.py --jobs {args.jobs}",
+            "machine": f"{platform.machine()}, {os.cpu_count()} CPUs", "date": time.strftime("%Y-%m-%d %H:%M"),
+            "torch": torch.__version__,
             "transformers": transformers.__version__, "onnxruntime": onnxruntime.__version__,
             "optimum": has_optimum}
+    if args.update:  # merge into the last full run, in the list's order
+        previous = json.loads((RESULTS / "coverage.json").read_text())
+        fresh = {r["name"]: r for r in rows}
+        rows = [fresh.get(r["name"], r) for r in previous["rows"]]
+        meta = {**previous["meta"], "updated": previous["meta"].get("updated", []) + [
+            {"rows": sorted(fresh), "date": time.strftime("%Y-%m-%d %H:%M"), "command":
+             f"nice python benchmarks/coverage.py --update {args.update} --jobs {args.jobs}"}]}
     summary = {"architectures": len(rows), "exported": sum(r["exported"] for r in rows),
                "validated": sum(r["validated"] for r in rows)}
     RESULTS.mkdir(parents=True, exist_ok=True)
