@@ -105,11 +105,11 @@ def _stamp(path: Path, spec: ExportSpec, loaded, layout: list, report: dict) -> 
                          "workbench.decoder_check": json.dumps(report)})
 
 
-def copy_generation_files(source: Path, dest: Path, model=None) -> list:
-    """Copy config, generation config and tokenizer files; write generation_config.json from the model if the
-    folder has none. Returns the names written."""
+def copy_generation_files(source: Path, dest: Path, model=None, names=GENERATION_FILES) -> list:
+    """Copy config, generation config and tokenizer files (``names``); write generation_config.json from the model
+    if the folder has none. Returns the names written."""
     written = []
-    for name in GENERATION_FILES:
+    for name in names:
         if (source / name).is_file():
             shutil.copy2(source / name, dest / name)
             written.append(name)

@@ -104,5 +104,5 @@ def check_onnx(path: Path) -> None:
     try:
         onnx.checker.check_model(str(path))
     except Exception as err:  # noqa: BLE001
-        raise WorkbenchError(f"the exported model fails the ONNX checker: {first_line(err)}",
+        raise WorkbenchError(f"the exported {path.name} fails the ONNX checker: {first_line(err)}",
                              "try the other --exporter or another --opset") from err

@@ -29,7 +29,8 @@ import time
 from pathlib import Path
 
 from workbench.core import onnx_io
-from workbench.core.errors import WorkbenchError, first_line
+from workbench.core.errors import WorkbenchError
+from workbench.core.export.decoder import copy_generation_files
 from workbench.core.export.seq2seq_model import (Seq2SeqInfo, _arg, _config_of, decoder_axes, decoder_inputs,
                                                  decoder_module, decoder_names, describe, encoder_axes,
                                                  encoder_module, encoder_names, load, model_class, model_failure,
@@ -122,7 +123,7 @@ def export_seq2seq(spec: ExportSpec, progress=None, cancel=None) -> ExportResult
         for name in (ENCODER_FILE, DECODER_FILE):
             _stamp(path.parent / name, folder, config, spec.dtype, info, report)
         stages.next()
-        copy_files(folder, path.parent, model)
+        copy_generation_files(folder, path.parent, model, SEQ2SEQ_FILES)
         written = sorted(p.name for p in path.parent.iterdir())
     stages.done(f"exported an encoder and a decoder with {info.layers} cached layers")
     out_dir = final.resolve().parent
@@ -165,23 +166,12 @@ def _export_one(exporter: str, module, inputs: dict, target: Path, spec: ExportS
             used, reason = exporters.run(exporter, module, inputs, scratch / target.name, spec, names, axes)
         except WorkbenchError as err:
             raise WorkbenchError(f"{what}: {err.what}", err.hint) from err
-        check_file(scratch / target.name)
+        exporters.check_onnx(scratch / target.name)
         for item in scratch.iterdir():
             shutil.move(str(item), str(target.parent / item.name))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return used, reason
-
-
-def check_file(path: Path) -> None:
-    """The ONNX checker on ``path`` (path-based: works above 2 GB), failing in one line."""
-    import onnx
-
-    try:
-        onnx.checker.check_model(str(path))
-    except Exception as err:  # noqa: BLE001
-        raise WorkbenchError(f"the exported {path.name} fails the ONNX checker: {first_line(err)}",
-                             "try the other --exporter or another --opset") from err
 
 
 def _stamp(path: Path, folder: Path, config, dtype: str, info: Seq2SeqInfo, report: dict) -> None:
@@ -191,21 +181,6 @@ def _stamp(path: Path, folder: Path, config, dtype: str, info: Seq2SeqInfo, repo
                          "workbench.kind": kind, "workbench.task": TASK,
                          "workbench.seq2seq": json.dumps(dataclasses.asdict(info)),
                          "workbench.seq2seq_check": json.dumps(report)})
-
-
-def copy_files(source: Path, dest: Path, model=None) -> list:
-    """Copy the configs, preprocessor and tokenizer files generation needs; generation_config.json from the model
-    when the folder has none."""
-    written = []
-    for name in SEQ2SEQ_FILES:
-        if (source / name).is_file():
-            shutil.copy2(source / name, dest / name)
-            written.append(name)
-    generation = getattr(model, "generation_config", None)
-    if "generation_config.json" not in written and generation is not None:
-        generation.save_pretrained(str(dest))
-        written.append("generation_config.json")
-    return written
 
 
 def read_info(path) -> Seq2SeqInfo | None:
