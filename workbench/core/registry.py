@@ -1,4 +1,4 @@
-"""One registry for loaders and export targets. Built-ins register exactly as plugins do: a module-level
+"""One registry for loaders, export targets and runtimes. Built-ins register exactly as plugins do: a module-level
 ``register(registry)`` function, found through the ``workbench.plugins`` entry-point group or as a ``.py`` file in
 a plugins folder (the repository's ``plugins/`` and every folder on ``WORKBENCH_PLUGIN_PATH``). A plugin that fails
 to import or register is recorded in ``registry.broken`` and skipped; it never stops the workbench.
@@ -25,6 +25,8 @@ BUILTIN_MODULES = (
     "workbench.core.loading.onnx_files",
     "workbench.core.targets.onnx",
     "workbench.core.targets.torchscript",
+    "workbench.core.runtimes.onnxruntime",
+    "workbench.core.runtimes.torch_eager",
 )
 REPO_PLUGINS = Path(__file__).resolve().parents[2] / "plugins"
 
@@ -56,6 +58,7 @@ class Target:
 class Registry:
     loaders: dict = field(default_factory=dict)
     targets: dict = field(default_factory=dict)
+    runtimes: dict = field(default_factory=dict)  # name -> workbench.core.runtimes.base.Runtime
     broken: list = field(default_factory=list)  # [(origin, one-line reason)]
     _origin: str = "builtin"
 
@@ -66,6 +69,20 @@ class Registry:
     def add_target(self, target: Target) -> None:
         target.origin = self._origin
         self.targets[target.name] = target
+
+    def add_runtime(self, runtime) -> None:
+        runtime.origin = self._origin
+        self.runtimes[runtime.name] = runtime
+
+    def runtime(self, name: str):
+        if name not in self.runtimes:
+            known = ", ".join(sorted(self.runtimes))
+            raise WorkbenchError(f"unknown runtime '{name}'", f"use one of: {known} (workbench runtimes lists them)")
+        return self.runtimes[name]
+
+    def runtimes_for(self, path) -> list:
+        """The runtimes that open this artifact, in registration order."""
+        return [r for r in self.runtimes.values() if r.opens(path)]
 
     def loader_for(self, path: Path) -> Loader:
         for loader in self.loaders.values():
@@ -87,12 +104,12 @@ class Registry:
 
     def register_from(self, origin: str, register: Callable[["Registry"], None]) -> None:
         """Run one plugin's ``register``; a failure is recorded, and whatever it half-added is rolled back."""
-        loaders, targets = dict(self.loaders), dict(self.targets)
+        loaders, targets, runtimes = dict(self.loaders), dict(self.targets), dict(self.runtimes)
         self._origin = origin
         try:
             register(self)
         except Exception as err:  # noqa: BLE001 - a broken plugin must never stop the workbench
-            self.loaders, self.targets = loaders, targets
+            self.loaders, self.targets, self.runtimes = loaders, targets, runtimes
             self.broken.append((origin, f"{type(err).__name__}: {err}"))
         finally:
             self._origin = "builtin"
