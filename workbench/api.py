@@ -73,6 +73,20 @@ def validate(spec, *args, progress: Optional[ProgressFn] = None, cancel: Optiona
     return validate_model(spec, progress=progress, cancel=cancel)
 
 
+def runtimes() -> list[dict]:
+    """Every registered runtime (built-in or plugin): name, description, the artifacts it opens, origin, whether its
+    library imports here, its version and devices, and how to install it where it does not."""
+    from workbench.core.registry import default_registry
+
+    rows = []
+    for rt in default_registry().runtimes.values():
+        state = rt.availability()
+        rows.append({"name": rt.name, "description": rt.description, "opens": list(rt.suffixes),
+                     "generates": rt.generates, "origin": rt.origin, "available": bool(state.available),
+                     "version": state.version, "devices": list(state.devices), "hint": state.hint})
+    return rows
+
+
 def optimize(spec, *args, progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None,
              **kwargs) -> OptimizeResult:
     """onnxslim, ORT graph optimization and transformer fusion, with node counts before and after."""

@@ -87,7 +87,7 @@ def cmd_validate(args):
 
     return api.validate(args.model, against=_source(args, args.against), rtol=args.rtol, atol=args.atol,
                         locate=args.locate, input_shapes=_shapes(args.shape) or None,
-                        progress=_progress_printer(args.json))
+                        runtime=args.runtime, provider=args.provider, progress=_progress_printer(args.json))
 
 
 def cmd_optimize(args):
@@ -125,7 +125,7 @@ def cmd_bench(args):
                      iterations=args.iterations, warmup=args.warmup, time_budget_s=args.time_budget,
                      threads=args.threads, cuda_graph=args.cuda_graph, trust_code=args.trust_code,
                      compare_torch=_source(args, args.compare_torch) if args.compare_torch else None,
-                     progress=_progress_printer(args.json))
+                     runtime=args.runtime, progress=_progress_printer(args.json))
 
 
 def cmd_generate(args):
@@ -173,10 +173,40 @@ def cmd_plugins(args):
             "broken": [{"origin": o, "error": e} for o, e in reg.broken]}
 
 
+class _Listing:
+    """A command's rows: JSON through to_dict, a table as text."""
+
+    def __init__(self, data, text: str):
+        self.data, self.text = data, text
+
+    def to_dict(self):
+        return self.data
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def cmd_runtimes(args):
+    from workbench import api
+    from workbench.core.render import table
+
+    rows = api.runtimes()
+    text = table(["runtime", "opens", "available", "version", "devices", "description"],
+                 [[r["name"], " ".join(r["opens"]), "yes" if r["available"] else "no", r["version"],
+                   ", ".join(r["devices"]), r["description"]] for r in rows])
+    missing = [f"{r['name']}: {r['hint']}" for r in rows if not r["available"]]
+    return _Listing({"runtimes": rows}, text + "".join(f"\ninstall {m}" for m in missing))
+
+
 def _add_force(p):
     p.add_argument("--force", action="store_true", help="replace existing files of yours at the output (never "
                    "folders, devices, the input, or what a link points to; the workbench's own earlier outputs "
                    "are replaced without it)")
+
+
+def _add_runtime(p):
+    p.add_argument("--runtime", metavar="NAME", help="the runtime that runs the model (default: the one that opens "
+                   "its suffix; `workbench runtimes` lists them)")
 
 
 def _add_common(p, source_flags: bool = False):
@@ -238,6 +268,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--shape", nargs="+", metavar="NAME=DIMS",
                    help="input shapes for sources without stored ones (.pt2, TorchScript, model.py), e.g. "
                         "x=2x3x32x32; also compared at batch + 1 where the file's batch is dynamic")
+    _add_runtime(p)
+    p.add_argument("--provider", default="cpu", help="the device the runtime runs on: cpu, cuda, or a device "
+                   "name the runtime knows (`workbench runtimes` lists them)")
     _add_common(p, source_flags=True)
     p.set_defaults(func=cmd_validate)
 
@@ -287,6 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int)
     p.add_argument("--cuda-graph", action="store_true")
     p.add_argument("--compare-torch", metavar="SRC", help="also run PyTorch eager on the same inputs")
+    _add_runtime(p)
     p.add_argument("--generate", action="store_true", help="benchmark generation: time to first token, decode "
                    "latency, tokens/s at batch 1 and --batch (4 when 1), peak memory; --seq is the prompt length")
     p.add_argument("--max-new-tokens", type=int, default=32, help="tokens generated per run with --generate")
@@ -336,6 +370,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("plugins", help="list loaders, targets and broken plugins")
     _add_common(p)
     p.set_defaults(func=cmd_plugins)
+
+    p = sub.add_parser("runtimes", help="list the runtimes: what each opens, version, availability, devices")
+    _add_common(p)
+    p.set_defaults(func=cmd_runtimes)
     return parser
 
 
@@ -358,7 +396,7 @@ def main(argv: list[str] | None = None) -> int:
 
     keep_local(offline=True)
     quiet_warnings(args.debug)  # third-party warnings go to the log (shown with --debug)
-    if args.command not in ("inspect", "plugins", "gui"):
+    if args.command not in ("inspect", "plugins", "runtimes", "gui"):
         quiet_onnxruntime(args.debug)  # ORT's own log lines at ERROR before any session
 
     from workbench.core.fsutil import Terminated, terminate_on_sigterm

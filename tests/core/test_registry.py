@@ -9,6 +9,11 @@ from workbench.core import registry as reg_mod
 from workbench.core.errors import WorkbenchError
 
 TARGET_TESTS = Path(__file__).resolve().parents[1] / "targets"  # tests/targets/test_<target name>.py
+RUNTIME_TESTS = Path(__file__).resolve().parents[1] / "runtimes"  # tests/runtimes/test_<runtime name>.py
+
+
+def runtime_test(name: str) -> Path:
+    return RUNTIME_TESTS / f"test_{name.replace('.', '_').replace('-', '_')}.py"
 
 
 def test_builtins_and_example_plugin_are_registered():
@@ -41,6 +46,63 @@ def test_a_target_without_a_test_is_caught(tmp_path, monkeypatch):
     monkeypatch.setenv("WORKBENCH_PLUGIN_PATH", str(tmp_path))
     with pytest.raises(AssertionError, match="for: untested"):
         test_every_registered_target_has_a_test()
+
+
+def test_every_registered_runtime_has_a_test():
+    # derived from the registry: each runtime registered (built-in or plugin) has tests/runtimes/test_<name>.py
+    # ("." and "-" as "_"), which opens an artifact through that runtime, runs it and compares it with PyTorch
+    reg = reg_mod.build_registry()
+    assert {"onnxruntime", "torch"} <= set(reg.runtimes) and not reg.broken
+    missing = [name for name in reg.runtimes if not runtime_test(name).is_file()]
+    assert missing == [], f"add tests/runtimes/test_<name>.py (open + run + compare) for: {', '.join(missing)}"
+    for name in reg.runtimes:
+        text = runtime_test(name).read_text("utf-8")
+        assert f'"{name}"' in text and ".open(" in text and ".run(" in text, f"{runtime_test(name).name} runs no {name}"
+
+
+def test_a_runtime_without_a_test_is_caught(tmp_path, monkeypatch):
+    # the check above, on a registry with one more (plugin) runtime whose name needs the "." / "-" mapping
+    (tmp_path / "untested_rt.py").write_text(
+        "from workbench.core.runtimes.base import Availability, Runtime\n"
+        "def register(r):\n"
+        "    r.add_runtime(Runtime('my-rt.v2', 'no test module', ('.xyz',), open=None,\n"
+        "                          availability=lambda: Availability(False, hint='pip install my-rt')))\n")
+    monkeypatch.setenv("WORKBENCH_PLUGIN_PATH", str(tmp_path))
+    assert runtime_test("my-rt.v2").name == "test_my_rt_v2.py"
+    with pytest.raises(AssertionError, match="for: my-rt.v2"):
+        test_every_registered_runtime_has_a_test()
+
+
+def test_runtimes_command_lists_plugins_and_install_hints(tmp_path, monkeypatch, capsys):
+    import json
+
+    from workbench import cli
+
+    (tmp_path / "missing_rt.py").write_text(
+        "from workbench.core.runtimes.base import Availability, Runtime\n"
+        "def register(r):\n"
+        "    r.add_runtime(Runtime('missing', 'a runtime whose library is absent', ('.xyz',), open=None,\n"
+        "                          availability=lambda: Availability(False, hint='pip install missing-lib')))\n"
+        "    r.add_runtime(Runtime('half', 'rolled back', ('.abc',), open=None, availability=None))\n"
+        "    raise ValueError('after two runtimes')\n")
+    (tmp_path / "ok_rt.py").write_text(
+        "from workbench.core.runtimes.base import Availability, Runtime\n"
+        "def register(r):\n"
+        "    r.add_runtime(Runtime('missing', 'a runtime whose library is absent', ('.xyz',), open=None,\n"
+        "                          availability=lambda: Availability(False, hint='pip install missing-lib')))\n")
+    monkeypatch.setenv("WORKBENCH_PLUGIN_PATH", str(tmp_path))
+    monkeypatch.setattr(reg_mod, "_default", reg_mod.build_registry())
+    assert "half" not in reg_mod.default_registry().runtimes  # the failed plugin's runtimes rolled back
+    assert cli.main(["runtimes", "--json"]) == 0
+    rows = {r["name"]: r for r in json.loads(capsys.readouterr().out)["runtimes"]}
+    ort_row = rows["onnxruntime"]
+    assert ort_row["available"] and ort_row["version"] and ".onnx" in ort_row["opens"]
+    assert "cpu" in rows["torch"]["devices"] and rows["torch"]["origin"] == "builtin"
+    assert rows["missing"] == {**rows["missing"], "available": False, "hint": "pip install missing-lib",
+                               "opens": [".xyz"]} and rows["missing"]["origin"].endswith("ok_rt.py")
+    assert cli.main(["runtimes"]) == 0
+    text = capsys.readouterr().out
+    assert "onnxruntime" in text and "install missing: pip install missing-lib" in text
 
 
 def test_broken_plugins_are_reported_and_skipped(tmp_path, monkeypatch):

@@ -74,6 +74,7 @@ class ValidateSpec:
     # {input: [dims]} for sources without stored shapes (.pt2, TorchScript, model.py): compared at these shapes and
     # at batch + 1 where the file's batch is dynamic (replaces ``shapes``)
     input_shapes: Optional[dict] = None
+    runtime: Optional[str] = None  # a registered runtime's name; None: the one that opens the model's suffix
 
 
 @dataclass(frozen=True)
@@ -123,3 +124,4 @@ class BenchSpec:
     compare_torch: Optional[ModelSource] = None
     torch_dtype: str = "fp32"
     trust_code: bool = False  # ``model`` is a program (TorchScript, .pt2, model.py) the user allows to run
+    runtime: Optional[str] = None  # a registered runtime's name; None: the one that opens the model's suffix

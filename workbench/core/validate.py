@@ -1,7 +1,11 @@
-"""Check an ONNX model (checker, shape inference) and prove it computes what PyTorch computes, at input shapes
-that differ in every dynamic dimension (ValidateSpec.shapes: (2, 8), (3, 13), (1, 21)), comparing only unmasked positions (padded positions legitimately differ)."""
+"""Prove an exported artifact computes what PyTorch computes, through runtimes only: the artifact's runtime (chosen by
+its suffix, or ValidateSpec.runtime) against the torch runtime, output by output, at input shapes that differ in
+every dynamic dimension (ValidateSpec.shapes: (2, 8), (3, 13), (1, 21)), comparing only unmasked positions (padded
+positions legitimately differ). An ONNX file is also checked (checker, shape inference, quantization ops)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from workbench.core.compare import compare
 from workbench.core.errors import WorkbenchError
@@ -21,25 +25,24 @@ QUANTIZED_TOLERANCES = {"int8": (0.25, 1e-3, 0.99), "int4": (0.5, 1e-2, 0.95)}
 BLOCK_QUANTIZED_OPS = ("MatMulNBits", "GatherBlockQuantized")
 
 
-def _input_shapes(session, loaded, batch: int, seq: int) -> dict:
-    """Each input's shape at (batch, sequence), with the file's fixed sizes where it has them (by name, else by
-    position)."""
-    file_inputs = session.get_inputs()
-    by_name = {i.name: i.shape for i in file_inputs}
+def _input_shapes(infos: list, loaded, batch: int, seq: int) -> dict:
+    """Each input's shape at (batch, sequence), with the artifact's fixed sizes where it has them (by name, else by
+    position); ``infos`` is the session's ``inputs()``."""
+    by_name = {i.name: i.shape for i in infos}
     shapes = {}
     for pos, info in enumerate(loaded.inputs):
         dims = info.dims(batch, seq)  # audio: seq frames, in samples
-        fixed = by_name.get(info.name) or (file_inputs[pos].shape if pos < len(file_inputs) else None)
+        fixed = by_name.get(info.name) or (infos[pos].shape if pos < len(infos) else None)
         if fixed is not None and len(fixed) == len(dims):
             dims = [f if isinstance(f, int) else d for f, d in zip(fixed, dims)]
         shapes[info.name] = dims
     return shapes
 
 
-def _fixed_note(session) -> tuple:
-    """(static, note): whether every input dimension of the file is fixed, and which ones are, in words."""
+def _fixed_note(infos: list) -> tuple:
+    """(static, note): whether every input dimension of the artifact is fixed, and which ones are, in words."""
     fixed, dynamic = [], 0
-    for info in session.get_inputs():
+    for info in infos:
         for axis, dim in enumerate(info.shape):
             if isinstance(dim, int):
                 fixed.append(f"{info.name}:{axis}={dim}")
@@ -70,44 +73,76 @@ def _mask(inputs: dict):
     return None if mask is None else mask.numpy()
 
 
-def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateResult:
-    from workbench.core import ort
-    from workbench.core.loading import load_model
+def _is_onnx(path) -> bool:
+    return str(path).lower().endswith(".onnx")
 
-    from workbench.core.loading.limits import regular_file
+
+def _label(runtime) -> str:
+    return runtime.description.split(" (")[0]  # "ONNX Runtime (CPU; CUDA ...)" -> "ONNX Runtime"
+
+
+def _onnx_header(path, spec) -> tuple:
+    """ONNX-only facts: (checker, shape inference, weight dtype); the checker must pass."""
+    from workbench.core.ort import model_float_dtype
+
+    checker, inference = check_model(str(path))
+    if checker != "ok":
+        raise WorkbenchError(f"{spec.model} fails the ONNX checker: {checker}", "re-export the model")
+    return checker, inference, model_float_dtype(path)
+
+
+def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateResult:
+    from workbench.core.loading.limits import input_path, regular_file
+    from workbench.core.registry import default_registry
+    from workbench.core.runtimes.base import RuntimeOptions
+    from workbench.core.runtimes.select import REFERENCE, choose, feed
 
     from workbench.core.export.seq2seq_check import is_export, validate_seq2seq
 
     if is_export(spec.model):  # an encoder-decoder export: its folder or one of its two files
         return validate_seq2seq(spec, progress=progress, cancel=cancel)
-    path = regular_file(spec.model, "ONNX file", "give the path of an exported .onnx file")
-    from workbench.core.loading.onnx_files import check_file
+    registry = default_registry()
+    given = Path(str(spec.model)).expanduser()
+    opened = given.is_dir() and any(r.name != REFERENCE and r.opens(given) for r in registry.runtimes.values())
+    path = (input_path(spec.model, "model artifact", "give the path of an exported artifact") if opened else
+            regular_file(spec.model, "ONNX file" if _is_onnx(given) or given.is_dir() else "model artifact",
+                         "give the path of an exported .onnx file (or another artifact a runtime opens)"))
+    quantized = []
+    if _is_onnx(path):
+        from workbench.core.loading.onnx_files import check_file
 
-    header = check_file(path)
-    quantized = sorted({n.op_type for n in header.graph.node if n.op_type in QUANTIZED_OPS})
-    if any(p.key == "workbench.task" and p.value == "text-generation-with-past" for p in header.metadata_props):
-        from workbench.core.export.decoder_check import validate_decoder
+        header = check_file(path)
+        quantized = sorted({n.op_type for n in header.graph.node if n.op_type in QUANTIZED_OPS})
+        if any(p.key == "workbench.task" and p.value == "text-generation-with-past" for p in header.metadata_props):
+            from workbench.core.export.decoder_check import validate_decoder
 
-        bits = ("int4" if set(quantized) & set(BLOCK_QUANTIZED_OPS) else "int8") if quantized else None
-        return validate_decoder(spec, progress=progress, cancel=cancel, quantized=bits,
-                                tolerances=QUANTIZED_TOLERANCES[bits] if bits else None)
-    stages = Stages(["checking", "loading PyTorch", "loading ONNX Runtime", *["comparing"] * len(spec.shapes),
+            bits = ("int4" if set(quantized) & set(BLOCK_QUANTIZED_OPS) else "int8") if quantized else None
+            return validate_decoder(spec, progress=progress, cancel=cancel, quantized=bits,
+                                    tolerances=QUANTIZED_TOLERANCES[bits] if bits else None)
+    runtime = choose(path, spec.runtime, registry)
+    stages = Stages(["checking", "loading PyTorch", f"loading {_label(runtime)}", *["comparing"] * len(spec.shapes),
                      *(["locating"] if spec.locate else [])], progress, cancel)
     stages.next()
-    checker, inference = check_model(str(path))
-    if checker != "ok":
-        raise WorkbenchError(f"{spec.model} fails the ONNX checker: {checker}", "re-export the model")
-    dtype = ort.model_float_dtype(path)
-    precision = ("int4" if set(quantized) & set(BLOCK_QUANTIZED_OPS) else "int8") if quantized else dtype
-    rtol, atol, floor = QUANTIZED_TOLERANCES[precision] if quantized else TOLERANCES[dtype]
+    checker, inference, dtype = _onnx_header(path, spec) if _is_onnx(path) else ("ok", "skipped", None)
+    stages.next()
+    reference = registry.runtime(REFERENCE).open(spec.against, RuntimeOptions(extra={
+        "dtype": "fp32", "shapes": spec.input_shapes or getattr(spec.against, "shapes", None)}))
+    loaded = reference.loaded
+    stages.next()
+    session = runtime.open(path, RuntimeOptions(device=spec.provider))
+    dtype = dtype or getattr(session, "precision", None) or "fp32"  # a runtime may say what its artifact holds
+    if quantized:  # ONNX quantization ops: block-quantized ones are int4
+        precision = "int4" if set(quantized) & set(BLOCK_QUANTIZED_OPS) else "int8"
+    else:
+        precision = dtype
+        quantized = [f"{dtype} weights"] if dtype in QUANTIZED_TOLERANCES else []
+    rtol, atol, floor = QUANTIZED_TOLERANCES[precision] if quantized else TOLERANCES.get(dtype, TOLERANCES["fp32"])
     rtol = spec.rtol if spec.rtol is not None else rtol
     atol = spec.atol if spec.atol is not None else atol
-    stages.next()
-    loaded = load_model(spec.against, "fp32", spec.input_shapes or getattr(spec.against, "shapes", None))
-    stages.next()
-    session = ort.make_session(path, spec.provider)
-    static, note = _fixed_note(session)
+    infos = session.inputs()
+    static, note = _fixed_note(infos)
     notes = [note] if note else []
+    notes.extend(getattr(session, "notes", []) or [])
     if quantized:
         notes.append(f"the model is quantized ({precision}: {', '.join(quantized)}), so it is judged by {precision} "
                      f"tolerances: cosine >= {floor:g} and max rel diff <= {rtol:g}")
@@ -120,16 +155,16 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
                      "where the file's batch is dynamic")
     for i, (batch, seq) in enumerate(pairs):
         stages.next(f"comparing at batch {batch}, sequence {seq}")
-        shapes = _input_shapes(session, loaded, batch, seq)
+        shapes = _input_shapes(infos, loaded, batch, seq)
         if shapes in tried:  # fixed in the file: the same shape again would prove nothing new
             continue
         tried.append(shapes)
         inputs = loaded.make_inputs(batch, seq, pad=True, seed=100 + i, shapes=shapes)
-        reference = loaded.run(inputs)
-        actual = ort.run(session, ort.feed(session, inputs, loaded.input_names))
+        expected = reference.run(inputs)
+        actual = session.run(feed(infos, inputs, loaded.input_names))
         diffs = []
         for name, (onnx_name, value) in zip(loaded.output_names, actual.items()):
-            stats = compare(value, reference[name], _mask(inputs))
+            stats = compare(value, expected[name], _mask(inputs))
             ok = (stats["max_rel_diff"] <= rtol or stats["max_abs_diff"] <= atol) and stats["cosine"] >= floor
             diffs.append(OutputDiff(name=onnx_name, shape=list(value.shape), max_abs_diff=stats["max_abs_diff"],
                                     max_rel_diff=stats["max_rel_diff"], cosine=stats["cosine"], passed=ok))
@@ -142,7 +177,10 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
                      "outputs": [d.to_dict() for d in diffs]})
     outputs = list(worst.values())
     located = {}
-    if spec.locate:
+    session.close()
+    if spec.locate and not _is_onnx(path):
+        notes.append("locate: it walks ONNX graphs only; this artifact was compared output by output")
+    elif spec.locate:
         from workbench.core.locate import locate
 
         stages.next("locating the first diverging node")

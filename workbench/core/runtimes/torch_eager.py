@@ -38,6 +38,10 @@ class TorchSession:
         if options.threads:
             torch.set_num_threads(int(options.threads))
         extra = options.extra
+        if not hasattr(source, "path"):  # a path: a ModelSource that runs no user code
+            from workbench.core.specs import ModelSource
+
+            source = ModelSource(path=str(source))
         self.loaded = load_model(source, extra.get("dtype", "fp32"), extra.get("shapes"))
         if self.device == "cuda":
             self.loaded.module.to("cuda")

@@ -1,0 +1,51 @@
+"""The onnxruntime runtime through the registry: it opens an exported .onnx, describes its inputs, runs it, and
+its outputs match the torch runtime's on the same values; validate and bench pick it by the suffix."""
+
+import numpy as np
+import pytest
+
+from workbench.core.errors import WorkbenchError
+from workbench.core.registry import default_registry
+from workbench.core.runtimes.base import RuntimeOptions
+from workbench.core.runtimes.select import choose, feed
+from workbench.core.specs import ModelSource, ValidateSpec
+
+
+def test_onnxruntime_runs_an_export_like_pytorch(exported, tiny_models):
+    reg = default_registry()
+    path = exported("bert").path
+    assert [r.name for r in reg.runtimes_for(path)] == ["onnxruntime"]
+    session = reg.runtime("onnxruntime").open(path, RuntimeOptions())
+    reference = reg.runtime("torch").open(str(tiny_models("bert")), RuntimeOptions())
+    try:
+        infos = session.inputs()
+        assert [i.name for i in infos][:2] == ["input_ids", "attention_mask"]
+        assert all(i.dtype == "int64" for i in infos) and all(isinstance(d, str) for d in infos[0].shape)
+        assert session.device == "cpu" and session.runtime == "onnxruntime"
+        inputs = reference.loaded.make_inputs(2, 7, seed=3)
+        actual = session.run(feed(infos, inputs, reference.loaded.input_names))
+        expected = reference.run(inputs)
+        assert list(actual) == [o.name for o in session.outputs()]
+        first, ref = next(iter(actual.values())), expected[reference.loaded.output_names[0]]
+        assert first.shape == (2, 7, 32) and np.abs(first - np.asarray(ref)).max() < 1e-4
+    finally:
+        session.close()
+        reference.close()
+
+
+def test_validate_names_the_runtime_and_refuses_one_that_cannot_run(exported, tiny_models, monkeypatch):
+    from workbench import api
+    from workbench.core.runtimes import onnxruntime as ort_runtime
+    from workbench.core.runtimes.base import Availability
+
+    path, src = exported("bert").path, ModelSource(str(tiny_models("bert")))
+    result = api.validate(ValidateSpec(model=path, against=src, runtime="onnxruntime", shapes=((2, 8),)))
+    assert result.passed and [o.name for o in result.outputs] == ["last_hidden_state", "pooler_output"]
+    with pytest.raises(WorkbenchError, match="unknown runtime 'nope'"):
+        api.validate(ValidateSpec(model=path, against=src, runtime="nope"))
+    rt = default_registry().runtime("onnxruntime")
+    monkeypatch.setattr(rt, "availability", lambda: Availability(False, hint="pip install onnxruntime"))
+    with pytest.raises(WorkbenchError, match="cannot run here") as err:
+        choose(path)
+    assert "pip install onnxruntime" in err.value.one_line() and "\n" not in err.value.one_line()
+    assert ort_runtime.availability().available  # the module's own answer is untouched

@@ -1,0 +1,63 @@
+"""Choosing and opening a runtime for an artifact, and feeding it: shared by validate and bench, so neither names a
+runtime library. The artifact's suffix picks the runtime (``registry.runtimes_for``) unless a name is given."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from workbench.core.errors import WorkbenchError
+from workbench.core.runtimes.base import Runtime, RuntimeOptions
+
+REFERENCE = "torch"  # the runtime every artifact is compared with; never picked for an artifact by its suffix
+
+
+def choose(path, name: str | None = None, registry=None) -> Runtime:
+    """The runtime named, else the first registered one that opens ``path``; an unavailable one is a one-line
+    error with its install hint."""
+    from workbench.core.registry import default_registry
+
+    reg = registry or default_registry()
+    if name:
+        runtime = reg.runtime(name)
+    else:
+        found = [r for r in reg.runtimes_for(path) if r.name != REFERENCE]
+        if not found:
+            known = ", ".join(f"{r.name} ({' '.join(r.suffixes)})" for r in reg.runtimes.values())
+            raise WorkbenchError(f"{path}: no registered runtime opens this kind of file",
+                                 f"give an artifact one of these opens, or --runtime NAME: {known}")
+        runtime = found[0]
+    state = runtime.availability()
+    if not state.available:
+        raise WorkbenchError(f"runtime '{runtime.name}' cannot run here: its library is missing",
+                             state.hint or f"install the library of {runtime.description}")
+    return runtime
+
+
+def open_artifact(path, options: RuntimeOptions, name: str | None = None, registry=None):
+    """(runtime, session): the chosen runtime's session on ``path``."""
+    runtime = choose(path, name, registry)
+    return runtime, runtime.open(path, options)
+
+
+def feed(infos: list, inputs: dict, names: list | None = None) -> dict:
+    """Example inputs (torch or numpy) mapped onto a session's inputs (TensorInfo: by name, else by their place in
+    ``names``, else by position) and cast to its dtypes."""
+    values = list(inputs.items())
+    out = {}
+    for i, info in enumerate(infos):
+        if info.name in inputs:
+            value = inputs[info.name]
+        elif names and info.name in names and names.index(info.name) < len(values):
+            value = values[names.index(info.name)][1]
+        elif i < len(values):
+            value = values[i][1]
+        else:
+            raise WorkbenchError(f"no value for the model input '{info.name}'",
+                                 f"the model expects: {', '.join(x.name for x in infos)}")
+        array = value.detach().cpu().numpy() if hasattr(value, "detach") else np.asarray(value)
+        try:
+            dtype = np.dtype(info.dtype)
+        except TypeError:  # bfloat16 and other names numpy does not know: the runtime casts
+            dtype = array.dtype
+        out[info.name] = array.astype(dtype, copy=False)
+    return out
