@@ -4,62 +4,32 @@ Two kinds of worker wrap the same engine callable ``fn(*args, progress=..., canc
 
 * :class:`ThreadWorker` runs it in a ``QThread`` (cooperative cancel through a :class:`CancelToken`). When ``fn``
   returns an iterator (a benchmark's samples), every item is relayed in batches through ``Job.samples``.
-* :class:`ProcessWorker` runs it in a child process started with the ``spawn`` context; the ``QThread`` only waits
-  on the child and relays its progress messages from a ``multiprocessing`` queue, and when ``fn`` is a generator
-  its items in batches through ``Job.samples`` (the child's side is ``workbench.gui.child``, free of Qt). Cancel
-  terminates the child's process group (SIGTERM, then SIGKILL after a grace period, at once with
-  ``terminate_grace_s=0``) and removes its partial output; a child that crashes natively (``os.abort()``, a
-  segfault) marks the job failed with its exit code or signal.
+* :class:`ProcessWorker` runs it in a spawned child through the engine's one runner
+  (``workbench.core.jobs.child.ChildJob``, Qt-free); the ``QThread`` only relays the runner's messages as
+  signals (progress, a generator's items in batches through ``Job.samples``, the end). The runner cancels by
+  killing the child's process group (SIGTERM, then SIGKILL after a grace period, at once with
+  ``terminate_grace_s=0``), removes partial output, and makes a native crash a failed job naming the signal.
 
 Results cross threads only through signals. Nothing in this module touches a widget.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-import queue as queue_mod
-import signal
 import time
 import traceback
-from pathlib import Path
 from typing import Iterable, Optional
 
 from PySide6.QtCore import QElapsedTimer, QObject, QThread, Signal
 
 from workbench.core.errors import JobCancelled
 from workbench.core.jobs import CancelToken
-from workbench.gui.child import PROGRESS_INTERVAL_S, Throttle as _Throttle, child_main as _child_main, drain
-from workbench.gui.child import error_line, is_stream as _is_stream
+from workbench.core.jobs.child import (PROGRESS_INTERVAL_S, TERMINATE_GRACE_S, ChildJob, Throttle as _Throttle,
+                                       drain, error_line, exit_description, is_stream as _is_stream)
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 FINAL_STATES = (DONE, FAILED, CANCELLED)
-TERMINATE_GRACE_S = 3.0
 __all__ = ["PROGRESS_INTERVAL_S", "error_line", "exit_description", "Job", "JobManager", "ProcessWorker",
            "ThreadWorker"]
-
-
-def exit_description(code: Optional[int]) -> str:
-    """Words for a child's exit code: 'exit code 3' or 'signal SIGABRT (6)'."""
-    if code is None:
-        return "no exit code"
-    if code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = "signal"
-        return f"signal {name} ({-code})"
-    return f"exit code {code}"
-
-
-def _lower_priority(pid: int) -> None:
-    """Background jobs yield the CPU to the window: on a 2-core machine an export saturating both cores would
-    otherwise delay the GUI thread's timers and repaints."""
-    if hasattr(os, "setpriority"):
-        try:
-            os.setpriority(os.PRIO_PROCESS, pid, 10)
-        except OSError:
-            pass
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -110,130 +80,48 @@ class ThreadWorker(_Worker):
 
 
 class ProcessWorker(_Worker):
-    """Runs ``fn`` in a spawned child process; this thread waits on it and relays its messages."""
+    """Runs ``fn`` in a spawned child through the engine's runner (:class:`ChildJob`); this thread relays its
+    messages as signals."""
 
     def __init__(self, fn, args, kwargs, cleanup: Iterable[str] = (), parent=None,
                  terminate_grace_s: float = TERMINATE_GRACE_S):
         super().__init__(fn, args, kwargs, parent)
-        self.cleanup = [str(p) for p in cleanup]
-        self.terminate_grace_s = float(terminate_grace_s)  # 0: Cancel sends SIGKILL at once (nothing to clean up)
-        self.process = None
-        self.pid: Optional[int] = None
+        # the nice value: background jobs yield the CPU to the window (on 2 cores an export would otherwise delay
+        # the GUI thread's timers and repaints)
+        self.runner = ChildJob(fn, args, kwargs, cleanup=cleanup, grace_s=terminate_grace_s, cancel=self.token,
+                               nice=10)
         self.started_at = time.time()
+
+    @property
+    def process(self):
+        return self.runner.process
+
+    @property
+    def pid(self) -> Optional[int]:
+        return self.runner.pid
 
     def run(self) -> None:  # noqa: D401 - QThread API
-        ctx = multiprocessing.get_context("spawn")
-        channel = ctx.Queue()
         self.started_at = time.time()
-        try:
-            self.process = ctx.Process(target=_child_main, args=(channel, self.fn, self.args, self.kwargs),
-                                       name="workbench-job", daemon=False)  # the engine may start its own children
-            self.process.start()
-        except BaseException as err:  # noqa: BLE001 - e.g. an argument that cannot be pickled
-            self.ended.emit(FAILED, f"the job could not start: {error_line(err)}", traceback.format_exc())
-            return
-        self.pid = self.process.pid
-        _lower_priority(self.pid)
-        try:
-            state, payload, detail = self._wait(channel)
-        finally:
-            self._end_child()
-            channel.close()
-            channel.cancel_join_thread()
-        if state in (CANCELLED, FAILED):
-            self._remove_partial(remove_outputs=state == CANCELLED)
-        self.ended.emit(state, payload, detail)
-
-    def _wait(self, channel) -> tuple:
-        while True:
-            if self.token.cancelled:
-                return CANCELLED, "cancelled by the user", ""
-            try:
-                message = channel.get(timeout=0.05)
-            except queue_mod.Empty:
-                if self.process.is_alive():
-                    continue
-                try:  # the child may have sent its last message just before exiting
-                    message = channel.get(timeout=0.5)
-                except queue_mod.Empty:
-                    code = self.process.exitcode
-                    return FAILED, f"the worker process crashed ({exit_description(code)})", ""
-            except (EOFError, OSError) as err:
-                return FAILED, f"lost contact with the worker process ({error_line(err)})", ""
-            kind = message[0]
-            if kind == "progress":
-                self.progressed.emit(float(message[1]), str(message[2]))
-            elif kind == "samples":
-                self.samples.emit(list(message[1]))
-            elif kind == "result":
-                return DONE, message[1], ""
-            elif kind == "cancelled":
-                return CANCELLED, message[1], ""
-            else:
-                return FAILED, message[1], message[2] if len(message) > 2 else ""
-
-    def _end_child(self) -> None:
-        """Join the child; when it is still running (cancel), SIGTERM its group, then SIGKILL after a grace period.
-        Whatever the child left running in its group (e.g. after a crash) is killed too."""
-        proc = self.process
-        if proc is None:
-            return
-        proc.join(timeout=0.2 if not self.token.cancelled else 0)
-        if proc.is_alive() and self.terminate_grace_s > 0:
-            _signal_group(proc, signal.SIGTERM)
-            proc.join(timeout=self.terminate_grace_s)
-        if proc.is_alive():
-            _signal_group(proc, signal.SIGKILL)
-            proc.join(timeout=TERMINATE_GRACE_S)
-        _signal_group(proc, getattr(signal, "SIGKILL", signal.SIGTERM), group_only=True)
-
-    def _remove_partial(self, remove_outputs: bool) -> None:
-        """Remove the staging folders a killed child left (those of dead processes only), and on cancel the
-        files the child itself finished writing (its folder's manifest says so: never a file of the user's)."""
-        from workbench.core.fsutil import clean_stale, written_by
-
-        for out in self.cleanup:
-            path = Path(out)
-            for folder in {path.parent, path}:
-                if folder.is_dir() and not folder.is_symlink():
-                    clean_stale(folder)
-            if not remove_outputs or self.pid is None:
-                continue
-            for candidate in (path, Path(str(path) + ".data")):
-                try:
-                    if written_by(candidate, self.pid):
-                        candidate.unlink()
-                except OSError:
-                    pass
+        result, error = None, None
+        for message in self.runner.messages():
+            if message.kind == "progress":
+                self.progressed.emit(float(message.fraction), str(message.text))
+            elif message.kind == "samples":
+                self.samples.emit(list(message.value))
+            elif message.kind == "result":
+                result = message.value
+            elif message.kind == "error" and error is None:
+                error = message
+            elif message.kind == "done":
+                if message.state == DONE:
+                    self.ended.emit(DONE, result, "")
+                else:
+                    self.ended.emit(message.state, error.text if error else message.text,
+                                    error.detail if error else "")
 
     def kill_now(self) -> None:
         """End the child at once (used when the window closes)."""
-        self.token.cancel()
-        proc = self.process
-        if proc is not None and proc.is_alive():
-            _signal_group(proc, signal.SIGTERM if self.terminate_grace_s > 0 else signal.SIGKILL)
-
-
-def _signal_group(proc, sig, group_only: bool = False) -> None:
-    """Send ``sig`` to the child's process group (POSIX), else to the child itself."""
-    pid = proc.pid
-    if pid is None:
-        return
-    if hasattr(os, "killpg"):
-        try:
-            os.killpg(pid, sig)  # the child made itself leader of group ``pid``
-            return
-        except (ProcessLookupError, PermissionError):
-            pass  # no such group (yet, or any more)
-    if group_only:
-        return
-    try:
-        if sig == getattr(signal, "SIGKILL", None):
-            proc.kill()
-        else:
-            proc.terminate()
-    except (OSError, ValueError):
-        pass
+        self.runner.kill_now()
 
 
 class Job(QObject):

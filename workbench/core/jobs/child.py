@@ -1,0 +1,345 @@
+"""The one child-process job runner (Qt-free): the GUI's process jobs, isolated benchmarks and generation benchmarks.
+
+A job is ``fn(*args, progress=, cancel=, **kwargs)``, picklable by reference; it runs in a child started with the
+``spawn`` method, which leads a session (and process group) of its own. One envelope, :class:`Message`, comes back:
+
+* ``progress`` (fraction, text), ``samples`` (value: a batch of a generator job's items, in order), ``log`` (text);
+* then exactly one of ``result`` (value) or ``error`` (text: one line, hint, detail: traceback);
+* then ``done`` (state: done / failed / cancelled, text: the reason for failed / cancelled).
+
+Cancel SIGTERMs the child's process group (its cleanup runs), then SIGKILLs it after a grace period; whatever the
+job left running in its group is killed at the end in every case. A native crash (segfault, kill -9, an exit
+without a result) is a failed job whose reason names the signal or exit code. On cancel or failure, staging
+folders of dead processes under ``cleanup`` are removed, and on cancel the outputs the child itself wrote.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import os
+import signal
+import threading
+import time
+import traceback
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Optional
+
+from workbench.core.errors import JobCancelled, WorkbenchError
+from workbench.core.jobs.progress import CancelToken, ProgressFn
+
+DONE, FAILED, CANCELLED = "done", "failed", "cancelled"
+PROGRESS_INTERVAL_S = 0.05  # at most 20 progress (and sample) messages a second per job
+TERMINATE_GRACE_S = 3.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Message:
+    """One message of the envelope (see the module docstring for which fields each kind uses)."""
+
+    kind: str  # progress | samples | log | result | error | done
+    value: Any = None
+    fraction: float = 0.0
+    text: str = ""
+    hint: Optional[str] = None
+    detail: str = ""
+    state: str = ""
+
+
+def error_line(err: BaseException) -> str:
+    """The engine's one-line message, or the exception's first line for anything unexpected."""
+    if isinstance(err, WorkbenchError):
+        return str(err)
+    first = next((ln.strip() for ln in str(err).splitlines() if ln.strip()), "")
+    return f"{type(err).__name__}: {first}" if first else type(err).__name__
+
+
+def exit_description(code: Optional[int]) -> str:
+    """Words for a child's exit code: 'exit code 3' or 'signal SIGABRT (6)'."""
+    if code is None:
+        return "no exit code"
+    if code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = "signal"
+        return f"signal {name} ({-code})"
+    return f"exit code {code}"
+
+
+class Throttle:
+    """Passes a progress report on when the message changes, the job ends, or 50 ms have gone by."""
+
+    def __init__(self, sink: Callable[[float, str], None]):
+        self.sink = sink
+        self.last_time = 0.0
+        self.last_message = None
+
+    def __call__(self, fraction: float, message: str) -> None:
+        now = time.monotonic()
+        fraction = float(fraction) if fraction is not None else 0.0
+        message = str(message)
+        if message != self.last_message or fraction >= 1.0 or now - self.last_time >= PROGRESS_INTERVAL_S:
+            self.last_time, self.last_message = now, message
+            self.sink(max(0.0, min(1.0, fraction)), message)
+
+
+def is_stream(value) -> bool:
+    """An iterator (a generator job's return value), as opposed to a plain result."""
+    return hasattr(value, "__next__") and hasattr(value, "__iter__")
+
+
+def drain(stream: Iterable, emit: Callable[[list], None], stop: Callable[[], bool] = lambda: False):
+    """Forward a stream's items to ``emit`` in batches (at most one call per :data:`PROGRESS_INTERVAL_S`).
+
+    Returns the generator's own return value when it has one, else the list of every item. ``stop()`` true ends
+    the stream early (its ``close()`` is called).
+    """
+    items, batch, last = [], [], time.monotonic()
+    value = None
+    iterator = iter(stream)
+    while True:
+        if stop():
+            close = getattr(stream, "close", None)
+            if close:
+                close()
+            break
+        try:
+            item = next(iterator)
+        except StopIteration as end:
+            value = end.value
+            break
+        items.append(item)
+        batch.append(item)
+        now = time.monotonic()
+        if now - last >= PROGRESS_INTERVAL_S:
+            emit(batch)
+            batch, last = [], now
+    if batch:
+        emit(batch)
+    return items if value is None else value
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Child side.
+
+
+def child_main(conn, fn, args, kwargs) -> None:
+    """Entry point of the child: lead a new session, run ``fn``, send the envelope's messages over ``conn``."""
+    from workbench.core.fsutil import Terminated, terminate_on_sigterm
+
+    if hasattr(os, "setsid"):
+        try:
+            os.setsid()  # Cancel signals the whole group: the processes the engine starts in turn end too
+        except OSError:
+            pass
+    terminate_on_sigterm()  # SIGTERM unwinds the job, so its staging folders are removed
+    lock = threading.Lock()  # the engine may report progress from its own threads
+
+    def send(message: Message) -> None:
+        with lock:
+            try:
+                conn.send(message)
+            except (OSError, ValueError):
+                pass  # the parent is gone: nothing to tell
+
+    try:
+        result = fn(*args, progress=Throttle(lambda f, m: send(Message("progress", fraction=f, text=m))),
+                    cancel=CancelToken(), **kwargs)
+        if is_stream(result):
+            result = drain(result, lambda batch: send(Message("samples", value=batch)))
+        send(Message("result", value=result))
+    except JobCancelled as err:
+        send(Message("error", text=str(err), state=CANCELLED))
+    except Terminated:  # the cleanup has run; end as the signal would have (the parent sees -SIGTERM)
+        conn.close()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+    except WorkbenchError as err:
+        send(Message("error", text=str(err), hint=err.hint, detail=traceback.format_exc()))
+    except BaseException as err:  # noqa: BLE001 - every failure goes back as one line plus its traceback
+        send(Message("error", text=error_line(err), detail=traceback.format_exc()))
+    finally:
+        conn.close()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Parent side.
+
+
+class ChildJob:
+    """One job in a spawned child. Iterate :meth:`messages` (from any one thread); :meth:`cancel` from any."""
+
+    def __init__(self, fn, args: Iterable = (), kwargs: Optional[dict] = None, *, cleanup: Iterable[str] = (),
+                 grace_s: float = TERMINATE_GRACE_S, cancel: Optional[CancelToken] = None,
+                 timeout_s: Optional[float] = None, name: str = "workbench-job", nice: int = 0):
+        self.fn, self.args, self.kwargs = fn, tuple(args), dict(kwargs or {})
+        self.cleanup = [str(p) for p in cleanup]
+        self.grace_s = float(grace_s)  # 0: cancel sends SIGKILL at once (jobs that write nothing)
+        self.token = cancel or CancelToken()
+        self.timeout_s, self.name, self.nice = timeout_s, name, int(nice)
+        self.process = None
+        self.pid: Optional[int] = None
+
+    def cancel(self) -> None:
+        self.token.cancel()
+
+    def kill_now(self) -> None:
+        """Cancel, and signal the child's group at once (the window is closing)."""
+        self.token.cancel()
+        if self.process is not None and self.process.is_alive():
+            _signal_group(self.process, signal.SIGTERM if self.grace_s > 0 else signal.SIGKILL)
+
+    def messages(self) -> Iterator[Message]:
+        """Start the child and yield its messages; the last one is always ``done``."""
+        ctx = multiprocessing.get_context("spawn")
+        reader, writer = ctx.Pipe(duplex=False)
+        try:
+            self.process = ctx.Process(target=child_main, args=(writer, self.fn, self.args, self.kwargs),
+                                       name=self.name, daemon=False)  # the job may start its own children
+            self.process.start()
+        except BaseException as err:  # noqa: BLE001 - e.g. an argument that cannot be pickled
+            reader.close()
+            writer.close()
+            text = f"the job could not start: {error_line(err)}"
+            yield Message("error", text=text, detail=traceback.format_exc())
+            yield Message("done", state=FAILED, text=text)
+            return
+        writer.close()  # the child holds the only writer now: its death reads as EOF here
+        self.pid = self.process.pid
+        if self.nice and hasattr(os, "setpriority"):
+            try:
+                os.setpriority(os.PRIO_PROCESS, self.pid, self.nice)
+            except OSError:
+                pass
+        state, reason = FAILED, ""
+        try:
+            for message in self._read(reader):
+                if message.kind == "error":
+                    state, reason = (message.state or FAILED), message.text
+                elif message.kind == "result":
+                    state = DONE
+                yield message
+            if state == FAILED and not reason:  # ended without a result or an error: a crash
+                self.process.join(timeout=1.0)
+                reason = f"the worker process crashed ({exit_description(self.process.exitcode)})"
+                yield Message("error", text=reason, hint="SIGKILL often means out of memory")
+            elif state == CANCELLED and not reason:
+                reason = "cancelled by the user"
+                yield Message("error", text=reason, state=CANCELLED)
+        finally:
+            self._end_child()
+            reader.close()
+            if state in (CANCELLED, FAILED):
+                self._remove_partial(remove_outputs=state == CANCELLED)
+        yield Message("done", state=state, text=reason)
+
+    def _read(self, reader) -> Iterator[Message]:
+        started = time.monotonic()
+        while True:
+            if self.token.cancelled:
+                yield Message("error", text="cancelled by the user", state=CANCELLED)
+                return
+            if self.timeout_s is not None and time.monotonic() - started > self.timeout_s:
+                yield Message("error", text=f"the job ran past {self.timeout_s:g} s",
+                              hint="lower the iterations or set a larger time limit")
+                return
+            if not reader.poll(0.05):
+                continue
+            try:
+                message = reader.recv()
+            except (EOFError, OSError):
+                return  # the child ended (or died) without sending more
+            yield message
+            if message.kind in ("result", "error"):
+                return
+
+    def _end_child(self) -> None:
+        """Join the child; a running one (cancel, timeout) gets SIGTERM on its group, then SIGKILL after the grace
+        period. Whatever the job left running in its group is killed too."""
+        proc = self.process
+        if proc is None:
+            return
+        proc.join(timeout=0 if self.token.cancelled else 0.5)
+        if proc.is_alive() and self.grace_s > 0:
+            _signal_group(proc, signal.SIGTERM)
+            proc.join(timeout=self.grace_s)
+        if proc.is_alive():
+            _signal_group(proc, signal.SIGKILL)
+            proc.join(timeout=TERMINATE_GRACE_S)
+        _signal_group(proc, getattr(signal, "SIGKILL", signal.SIGTERM), group_only=True)
+
+    def _remove_partial(self, remove_outputs: bool) -> None:
+        """Remove staging folders of dead processes beside ``cleanup``, and on cancel the files the child itself
+        finished writing (its folder's manifest says so: never a file of the user's)."""
+        from workbench.core.fsutil import clean_stale, written_by
+
+        for out in self.cleanup:
+            path = Path(out)
+            for folder in {path.parent, path}:
+                if folder.is_dir() and not folder.is_symlink():
+                    clean_stale(folder)
+            if not remove_outputs or self.pid is None:
+                continue
+            for candidate in (path, Path(str(path) + ".data")):
+                try:
+                    if written_by(candidate, self.pid):
+                        candidate.unlink()
+                except OSError:
+                    pass
+
+
+def _signal_group(proc, sig, group_only: bool = False) -> None:
+    """Send ``sig`` to the child's process group (POSIX), else to the child itself."""
+    pid = proc.pid
+    if pid is None:
+        return
+    if hasattr(os, "killpg"):
+        try:
+            os.killpg(pid, sig)  # the child leads group ``pid`` (os.setsid)
+            return
+        except (ProcessLookupError, PermissionError):
+            pass  # no such group (yet, or any more)
+    if group_only:
+        return
+    try:
+        proc.kill() if sig == getattr(signal, "SIGKILL", None) else proc.terminate()
+    except (OSError, ValueError):
+        pass
+
+
+def run(fn, *args, progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None,
+        on_samples: Optional[Callable[[list], None]] = None, timeout_s: Optional[float] = None,
+        cleanup: Iterable[str] = (), name: str = "workbench-job", **kwargs):
+    """Run a job in a child and return its result (for engine callers that block, e.g. isolated benchmarks).
+
+    Progress and sample batches go to ``progress`` / ``on_samples``. A failure raises WorkbenchError (the child's
+    own one line and hint, or the crash's reason); a cancel raises JobCancelled.
+    """
+    job = ChildJob(fn, args, kwargs, cancel=cancel, timeout_s=timeout_s, cleanup=cleanup, name=name)
+    result, error = None, None
+    for message in job.messages():
+        if message.kind == "progress" and progress is not None:
+            progress(message.fraction, message.text)
+        elif message.kind == "samples" and on_samples is not None:
+            on_samples(message.value)
+        elif message.kind == "result":
+            result = message.value
+        elif message.kind == "error" and error is None:
+            error = message
+        elif message.kind == "done":
+            if message.state == CANCELLED:
+                raise JobCancelled()
+            if message.state == FAILED:
+                raise ChildFailed(error.text if error else message.text, error.hint if error else None,
+                                  error.detail if error else "")
+    return result
+
+
+class ChildFailed(WorkbenchError):
+    """A child job failed; ``line`` is the child's whole one line (what; hint), ``detail`` its traceback."""
+
+    def __init__(self, line: str, hint: Optional[str], detail: str = ""):
+        what = line[: -len(f"; {hint}")] if hint and line.endswith(f"; {hint}") else line
+        super().__init__(what, hint)
+        self.detail = detail
