@@ -242,7 +242,7 @@ def test_format_table_lists_nested_torch_rows():
     assert text.splitlines()[-1].rstrip().endswith("-")  # no GPU reading
 
 
-def _segfault(conn, payload):  # runs in the spawned child
+def _segfault(payload, progress=None, cancel=None):  # a job run in the spawned child
     os.kill(os.getpid(), signal.SIGSEGV)
 
 

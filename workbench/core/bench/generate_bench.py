@@ -13,7 +13,6 @@ PyTorch's, row by row (the mean rate and the earliest divergence).
 from __future__ import annotations
 
 import time
-import traceback
 from pathlib import Path
 from typing import Optional
 
@@ -60,19 +59,13 @@ def measure(kind: str, path: str, prompts: dict, max_new_tokens: int, provider: 
             "peak_rss_mb": tracker.peak_mb, "rows": rows}
 
 
-def _child(conn, payload: dict) -> None:
-    """Child process entry (``bench.isolated.run_child`` target): one variant, sent back as ('ok', dict, {})."""
-    try:
-        conn.send(("progress", 0.0, f"{payload['name']}: loading and warm-up"))
-        result = measure(payload["kind"], payload["path"], payload["prompts"], payload["max_new_tokens"],
-                         payload["provider"], payload["threads"], payload["repeats"], whole_process=True)
-        conn.send(("ok", result, {}))
-    except WorkbenchError as err:
-        conn.send(("error", err.what, err.hint))
-    except BaseException as err:  # noqa: BLE001 - everything goes back to the parent as one line
-        conn.send(("crash", f"{type(err).__name__}: {err}", traceback.format_exc(limit=8)))
-    finally:
-        conn.close()
+def _child(payload: dict, progress: Optional[ProgressFn] = None, cancel=None) -> tuple:
+    """Child job (``bench.isolated.run_child`` target, through the job runner): one variant; returns (dict, {})."""
+    if progress:
+        progress(0.0, f"{payload['name']}: loading and warm-up")
+    result = measure(payload["kind"], payload["path"], payload["prompts"], payload["max_new_tokens"],
+                     payload["provider"], payload["threads"], payload["repeats"], whole_process=True)
+    return result, {}
 
 
 def _variants(models, torch_source) -> list:

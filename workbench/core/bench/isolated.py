@@ -11,113 +11,61 @@ every ONNX variant on those same values, each in its own process; :func:`format_
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
-import signal
 import time
-import traceback
 from pathlib import Path
 from typing import NamedTuple, Optional
 
 from workbench.core.errors import JobCancelled, WorkbenchError
 from workbench.core.jobs import CancelToken, ProgressFn
+from workbench.core.jobs.child import exit_description
 from workbench.core.results import BenchResult
 from workbench.core.specs import BenchSpec, ModelSource
 
 PROGRESS_PACE_S = 0.25  # stream_variant's progress reports, at most this often
 
 
-def _child(conn, payload: dict) -> None:
-    """Child process entry: run one benchmark and send ('ok', result, extra) or an error back."""
-    try:
-        from workbench.core.bench.latency import collect, iter_samples, torch_samples
+def _variant(payload: dict, progress: Optional[ProgressFn] = None, cancel=None) -> tuple:
+    """Child job (run through ``workbench.core.jobs.child``): one benchmark; returns (BenchResult, extra)."""
+    from workbench.core.bench.latency import collect, iter_samples, torch_samples
 
-        def progress(fraction: float, message: str) -> None:
-            conn.send(("progress", fraction, message))
-
-        spec = payload["spec"]
-        if payload.get("torch_source") is not None:
-            sampler = torch_samples(payload["torch_source"], spec, inputs=payload.get("inputs"),
-                                    memory_mode="process")
-        else:
-            sampler = iter_samples(spec, inputs=payload.get("inputs"), memory_mode="process")
-        result = collect(sampler, payload.get("name"), progress)
-        extra = {}
-        if payload.get("return_inputs"):
-            extra["inputs"] = getattr(sampler, "inputs_used", None)
-        conn.send(("ok", result, extra))
-    except WorkbenchError as err:
-        conn.send(("error", err.what, err.hint))
-    except BaseException as err:  # noqa: BLE001 - everything goes back to the parent as one line
-        conn.send(("crash", f"{type(err).__name__}: {err}", traceback.format_exc(limit=8)))
-    finally:
-        conn.close()
+    spec = payload["spec"]
+    if payload.get("torch_source") is not None:
+        sampler = torch_samples(payload["torch_source"], spec, inputs=payload.get("inputs"), memory_mode="process")
+    else:
+        sampler = iter_samples(spec, inputs=payload.get("inputs"), memory_mode="process")
+    result = collect(sampler, payload.get("name"), progress)
+    extra = {}
+    if payload.get("return_inputs"):
+        extra["inputs"] = getattr(sampler, "inputs_used", None)
+    return result, extra
 
 
 def _exit_reason(code: Optional[int]) -> str:
     if code is None:
         return "did not exit"
-    if code < 0:
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = f"signal {-code}"
-        return f"was killed by {name} (exit code {code})"
-    return f"exited with code {code}"
+    return f"was killed by {exit_description(code)}" if code < 0 else f"exited with {exit_description(code)}"
 
 
 def run_child(payload: dict, progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None,
               timeout_s: Optional[float] = None, target=None) -> tuple:
-    """Run ``_child(payload)`` in a spawned process; returns (BenchResult, extra) or raises WorkbenchError.
+    """Run ``target(payload, progress=, cancel=)`` (default: one benchmark variant) in a spawned child through the
+    job runner; returns its (result, extra) or raises WorkbenchError (JobCancelled on cancel).
 
-    ``target`` replaces ``_child`` (a picklable, module-level ``fn(conn, payload)``; tests use it)."""
-    ctx = multiprocessing.get_context("spawn")
-    reader, writer = ctx.Pipe(duplex=False)
+    ``target`` is a picklable, module-level job function (generation benchmarks and tests pass their own)."""
+    from workbench.core.jobs.child import ChildFailed, run
+
     label = payload.get("name") or Path(str(payload["spec"].model)).name
-    proc = ctx.Process(target=target or _child, args=(writer, payload), name=f"workbench-bench-{label}", daemon=True)
-    proc.start()
-    writer.close()  # the child holds the only writer now: its death reads as EOF here
-    final = None
-    started = time.monotonic()
     try:
-        while final is None:
-            if cancel is not None and getattr(cancel, "cancelled", False):
-                raise JobCancelled()
-            if timeout_s is not None and time.monotonic() - started > timeout_s:
-                raise WorkbenchError(f"the benchmark process for {label} ran past {timeout_s:g} s",
-                                     "lower the iterations or set a time budget")
-            if not reader.poll(0.1):
-                if not proc.is_alive() and not reader.poll(0):
-                    break
-                continue
-            try:
-                message = reader.recv()
-            except (EOFError, OSError):
-                break
-            if message[0] == "progress":
-                if progress:
-                    progress(message[1], message[2])
-            else:
-                final = message
-    finally:
-        if final is None and proc.is_alive():
-            proc.terminate()
-        proc.join(timeout=30)
-        if proc.is_alive():
-            proc.kill()
-            proc.join(timeout=5)
-        reader.close()
-    if final is None:
-        raise WorkbenchError(f"the benchmark process for {label} {_exit_reason(proc.exitcode)} before it "
-                             "reported a result",
-                             "run the same benchmark in-process (api.bench) to see the error; SIGKILL often "
-                             "means out of memory")
-    if final[0] == "ok":
-        return final[1], final[2]
-    if final[0] == "error":
-        raise WorkbenchError(final[1], final[2])
-    raise WorkbenchError(f"the benchmark process for {label} failed: {final[1]}",
-                         "this is a bug or an unsupported model; the child's traceback is in the error's cause") \
-        from RuntimeError(final[2])
+        return run(target or _variant, payload, progress=progress, cancel=cancel, timeout_s=timeout_s,
+                   name=f"workbench-bench-{label}")
+    except JobCancelled:
+        raise
+    except ChildFailed as err:
+        if "worker process crashed" in err.what or err.what.startswith("the job ran past"):
+            raise WorkbenchError(f"the benchmark process for {label}: {err.what}",
+                                 "run the same benchmark in-process (api.bench) to see the error; SIGKILL often "
+                                 "means out of memory") from None
+        raise WorkbenchError(err.what, err.hint) from RuntimeError(err.detail)
 
 
 def run_isolated(spec: BenchSpec, progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None, *,
