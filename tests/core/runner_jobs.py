@@ -56,3 +56,11 @@ def staged_writer(output: str, progress=None, cancel=None):
         while True:
             progress(0.5, "writing")
             time.sleep(0.05)
+
+
+def logs(progress=None, cancel=None):
+    import logging
+
+    logging.getLogger("workbench.core.export").warning("opset %d was raised to %d", 14, 17)
+    logging.getLogger("workbench.core.export").debug("too fine to forward")
+    return "ok"

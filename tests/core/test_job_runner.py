@@ -96,3 +96,13 @@ def test_cancelled_job_staged_output_is_removed(tmp_path):
     assert staged_while_running  # the child had written into its staging folder
     assert message.state == CANCELLED
     assert not output.exists() and not list(output.parent.glob(".model.onnx.partial-*"))
+
+
+def test_engine_log_records_arrive_as_log_messages(caplog):
+    messages = _messages(runner_jobs.logs)
+    logs = [m for m in messages if m.kind == "log"]
+    assert [(m.logger, m.text, m.value) for m in logs] == [("workbench.core.export", "opset 14 was raised to 17", 30)]
+    with caplog.at_level("INFO", logger="workbench"):
+        assert run(runner_jobs.logs) == "ok"
+    assert [(r.name, r.getMessage()) for r in caplog.records] == [("workbench.core.export",
+                                                                   "opset 14 was raised to 17")]

@@ -53,3 +53,10 @@ def spawns_grandchild(pid_file: str, progress=None, cancel=None):
         if progress:
             progress(0.5, "waiting")
         time.sleep(0.05)
+
+
+def logs_a_warning(progress=None, cancel=None):
+    import logging
+
+    logging.getLogger("workbench.core.export").warning("opset raised in the child")
+    return "ok"

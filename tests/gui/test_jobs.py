@@ -159,3 +159,9 @@ def test_cancel_also_ends_processes_the_job_started(qtbot, state, tmp_path):
         status = Path(f"/proc/{grandchild}/status")
         return status.exists() and "zombie" in status.read_text()
     qtbot.waitUntil(gone, timeout=10000)
+
+
+def test_process_job_log_records_reach_the_log_dock(qtbot, window):
+    job = window.jobs.run_in_process("logs", jobfns.logs_a_warning)
+    assert wait_job(qtbot, job, 60) == workers.DONE
+    qtbot.waitUntil(lambda: "opset raised in the child" in window.log_widget.toPlainText(), timeout=5000)

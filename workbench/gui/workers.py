@@ -24,7 +24,8 @@ from PySide6.QtCore import QElapsedTimer, QObject, QThread, Signal
 from workbench.core.errors import JobCancelled
 from workbench.core.jobs import CancelToken
 from workbench.core.jobs.child import (PROGRESS_INTERVAL_S, TERMINATE_GRACE_S, ChildJob, Throttle as _Throttle,
-                                       drain, error_line, exit_description, is_stream as _is_stream)
+                                       drain, error_line, exit_description, is_stream as _is_stream,
+                                       relog)
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 FINAL_STATES = (DONE, FAILED, CANCELLED)
@@ -108,6 +109,8 @@ class ProcessWorker(_Worker):
                 self.progressed.emit(float(message.fraction), str(message.text))
             elif message.kind == "samples":
                 self.samples.emit(list(message.value))
+            elif message.kind == "log":
+                relog(message)  # the window's log bridge shows the child's engine records in the Log dock
             elif message.kind == "result":
                 result = message.value
             elif message.kind == "error" and error is None:

@@ -3,7 +3,8 @@
 A job is ``fn(*args, progress=, cancel=, **kwargs)``, picklable by reference; it runs in a child started with the
 ``spawn`` method, which leads a session (and process group) of its own. One envelope, :class:`Message`, comes back:
 
-* ``progress`` (fraction, text), ``samples`` (value: a batch of a generator job's items, in order), ``log`` (text);
+* ``progress`` (fraction, text), ``samples`` (value: a batch of a generator job's items, in order), ``log`` (text,
+  value: the level, logger: the name; the engine's ``workbench.*`` records at INFO and above, see :func:`relog`);
 * then exactly one of ``result`` (value) or ``error`` (text: one line, hint, detail: traceback);
 * then ``done`` (state: done / failed / cancelled, text: the reason for failed / cancelled).
 
@@ -44,6 +45,14 @@ class Message:
     hint: Optional[str] = None
     detail: str = ""
     state: str = ""
+    logger: str = ""
+
+
+def relog(message: Message) -> None:
+    """Log a child's ``log`` message in this process, under its own logger (the GUI's Log dock shows it)."""
+    import logging
+
+    logging.getLogger(message.logger or "workbench").log(int(message.value or logging.INFO), "%s", message.text)
 
 
 def error_line(err: BaseException) -> str:
@@ -143,6 +152,7 @@ def child_main(conn, fn, args, kwargs) -> None:
             except (OSError, ValueError):
                 pass  # the parent is gone: nothing to tell
 
+    _forward_logs(send)
     try:
         result = fn(*args, progress=Throttle(lambda f, m: send(Message("progress", fraction=f, text=m))),
                     cancel=CancelToken(), **kwargs)
@@ -161,6 +171,23 @@ def child_main(conn, fn, args, kwargs) -> None:
         send(Message("error", text=error_line(err), detail=traceback.format_exc()))
     finally:
         conn.close()
+
+
+def _forward_logs(send: Callable[[Message], None]) -> None:
+    """The child's ``workbench.*`` records (INFO and above) go to the parent as ``log`` messages."""
+    import logging
+
+    class Forward(logging.Handler):
+        def emit(self, record):  # noqa: D401 - logging API
+            try:
+                send(Message("log", value=record.levelno, text=record.getMessage(), logger=record.name))
+            except Exception:  # noqa: BLE001 - logging must never fail the job
+                pass
+
+    engine = logging.getLogger("workbench")
+    engine.addHandler(Forward(logging.INFO))
+    if engine.getEffectiveLevel() > logging.INFO:
+        engine.setLevel(logging.INFO)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -313,8 +340,9 @@ def run(fn, *args, progress: Optional[ProgressFn] = None, cancel: Optional[Cance
         cleanup: Iterable[str] = (), name: str = "workbench-job", **kwargs):
     """Run a job in a child and return its result (for engine callers that block, e.g. isolated benchmarks).
 
-    Progress and sample batches go to ``progress`` / ``on_samples``. A failure raises WorkbenchError (the child's
-    own one line and hint, or the crash's reason); a cancel raises JobCancelled.
+    Progress and sample batches go to ``progress`` / ``on_samples``, log messages to this process's loggers. A
+    failure raises WorkbenchError (the child's own one line and hint, or the crash's reason); a cancel raises
+    JobCancelled.
     """
     job = ChildJob(fn, args, kwargs, cancel=cancel, timeout_s=timeout_s, cleanup=cleanup, name=name)
     result, error = None, None
@@ -323,6 +351,8 @@ def run(fn, *args, progress: Optional[ProgressFn] = None, cancel: Optional[Cance
             progress(message.fraction, message.text)
         elif message.kind == "samples" and on_samples is not None:
             on_samples(message.value)
+        elif message.kind == "log":
+            relog(message)
         elif message.kind == "result":
             result = message.value
         elif message.kind == "error" and error is None:
