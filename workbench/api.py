@@ -131,7 +131,9 @@ def generate(model: str, prompt, max_new_tokens: int = 32, *, temperature: float
     unless ``temperature > 0``. With ``compare_torch`` (the source folder) ``agreement`` says how many tokens
     PyTorch generated alike and where the two first diverge."""
     from workbench.core.generate import generate as run_generate
+    from workbench.core.seq2seq_generate import generate as seq2seq_generate, is_seq2seq
 
+    run_generate = seq2seq_generate if is_seq2seq(model) else run_generate  # encode once, then decode
     return run_generate(model, prompt, max_new_tokens, temperature=temperature, top_k=top_k, top_p=top_p,
                         seed=seed, provider=provider, threads=threads, compare_torch=as_source(compare_torch),
                         stop_at_eos=stop_at_eos, progress=progress, cancel=cancel)
@@ -141,7 +143,9 @@ def generate_stream(model: str, prompt, max_new_tokens: int = 32, *, cancel: Opt
                     **kwargs) -> Iterator:
     """Yield one ``TokenStep`` per generated token (ids, new text, latency) as it comes; options as generate()."""
     from workbench.core.generate import stream_text
+    from workbench.core.seq2seq_generate import is_seq2seq, stream_text as seq2seq_stream
 
+    stream_text = seq2seq_stream if is_seq2seq(model) else stream_text
     return stream_text(model, prompt, max_new_tokens, cancel=cancel, **kwargs)
 
 

@@ -228,6 +228,11 @@ def resolve(model) -> tuple:
     """('onnx', onnx file, folder) or ('torch', folder, folder) for an .onnx file, an exported folder holding
     model.onnx, or a Hugging Face model folder."""
     path = Path(str(model)).expanduser()
+    from workbench.core.export.seq2seq_check import is_export
+
+    if is_export(path):  # an encoder-decoder export: its folder (seq2seq_generate.py runs it)
+        folder = path if path.is_dir() else path.parent
+        return "seq2seq", folder, folder
     if path.suffix.lower() == ".onnx":
         from workbench.core.loading.limits import regular_file
 

@@ -212,6 +212,14 @@ class GenerateResult(_Json):
     runtime: str = ""  # "onnxruntime" or "pytorch"
     provider: str = "cpu"
     notes: list = field(default_factory=list)
+    encoder_ms: Optional[float] = None  # encoder-decoder exports: the source's one encoder run (inside ttft_ms)
+
+    def outcome(self) -> tuple:
+        agree = self.agreement or {}
+        if agree.get("expect_identical") and agree.get("rate", 1.0) < 1.0:
+            return False, (f"greedy tokens differ from PyTorch: {agree['rate'] * 100:.1f}% identical, first "
+                           f"different at token {agree['first_divergence']}")
+        return True, None
 
 
 @dataclass
@@ -227,6 +235,7 @@ class GenerateBenchRow(_Json):
     agreement: Optional[dict] = None  # batch-1 greedy tokens vs PyTorch: {"rate", "first_divergence"}
     new_tokens: int = 0
     notes: list = field(default_factory=list)
+    encoder_ms: Optional[float] = None  # encoder-decoder: median encoder run (inside ttft_ms)
 
 
 @dataclass

@@ -1,0 +1,263 @@
+"""Generation over an encoder-decoder export (encoder_model.onnx + decoder_with_past_model.onnx, export/seq2seq.py)
+and over its PyTorch source, through the same loop as decoder-only generation (generate.stream / run_steps).
+
+It lives next to decoders.py, not under export/, because it is a runtime concern like decoders.py: it only reads
+the export's metadata (``read_info``). Both classes have the decoders' two calls: ``prefill(ids, mask)`` encodes the
+source once (the encoder also returns the cross-attention cache) and runs the first decoder step from the start
+token; ``step(tokens)`` runs one decoder step with the self-attention past. The source arrives left-padded (the
+decoder-only convention of generate.stream) and is re-packed to the right here: BART-like models have absolute
+positions, so a real token must keep its position. ``encoder_ms`` is the last prefill's encoder time.
+
+Speech models (Whisper: ``input_features``) are refused in one line: a text prompt is not their input, and
+generation from audio files is not implemented.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+
+from workbench.core.errors import WorkbenchError, first_line
+
+
+def is_seq2seq_folder(path) -> bool:
+    """True for a Hugging Face folder whose config.json says is_encoder_decoder (PyTorch side)."""
+    from workbench.core.decoders import _read_json
+
+    path = Path(path)
+    return path.is_dir() and bool(_read_json(path / "config.json").get("is_encoder_decoder"))
+
+
+def _refuse_audio(info, where) -> None:
+    if info.main_input != "input_ids":
+        raise WorkbenchError(f"{where} is a speech model: it takes {info.main_input} (audio features), not a text "
+                             "prompt, and generation from audio is not supported yet",
+                             "check it with `workbench validate DIR --against SRC` (greedy generation vs PyTorch)")
+
+
+def _pack_right(ids: np.ndarray, mask: np.ndarray, pad: int) -> tuple:
+    """Left-padded rows -> right-padded rows (real tokens from position 0)."""
+    out_ids, out_mask = np.full_like(ids, pad), np.zeros_like(mask)
+    for row in range(ids.shape[0]):
+        real = ids[row][mask[row] == 1]
+        out_ids[row, :len(real)], out_mask[row, :len(real)] = real, 1
+    return out_ids, out_mask
+
+
+class Seq2SeqOrtDecoder:
+    """The two ONNX files of an encoder-decoder export in ONNX Runtime."""
+
+    runtime = "onnxruntime"
+
+    def __init__(self, folder, provider: str = "cpu", threads: Optional[int] = None, pad: int = 0):
+        from workbench.core import ort
+        from workbench.core.export.seq2seq import DECODER_FILE, ENCODER_FILE, read_info
+
+        self.folder = Path(folder)
+        self.info = read_info(self.folder / ENCODER_FILE)
+        if self.info is None:
+            raise WorkbenchError(f"{self.folder / ENCODER_FILE} was not written by the workbench's encoder-decoder "
+                                 "export (no workbench.seq2seq metadata)", "re-export it with `workbench export`")
+        _refuse_audio(self.info, self.folder)
+        self.name = f"ORT {self.folder.name}"
+        self.pad = pad
+        self.encoder = ort.make_session(self.folder / ENCODER_FILE, provider, threads)
+        self.decoder = ort.make_session(self.folder / DECODER_FILE, provider, threads)
+        self.provider = "cuda" if "CUDAExecutionProvider" in self.decoder.get_providers() else "cpu"
+        self.decoder_inputs = {i.name for i in self.decoder.get_inputs()}
+        self.encoder_ms = 0.0
+
+    def _run(self, session, feeds: dict) -> dict:
+        from workbench.core import ort
+
+        try:
+            return ort.run(session, ort.feed(session, feeds))
+        except WorkbenchError:
+            raise
+        except Exception as err:  # noqa: BLE001 - ORT raises its own types
+            raise WorkbenchError(f"ONNX Runtime failed to run the encoder-decoder: {first_line(err)}",
+                                 "check the prompt's token ids against the model's vocabulary") from err
+
+    def prefill(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        ids, mask = _pack_right(np.asarray(ids, np.int64), np.asarray(mask, np.int64), self.pad)
+        started = time.perf_counter_ns()
+        names = {i.name for i in self.encoder.get_inputs()}
+        enc = self._run(self.encoder, {k: v for k, v in (("input_ids", ids), ("attention_mask", mask))
+                                       if k in names})
+        self.encoder_ms = (time.perf_counter_ns() - started) / 1e6
+        self.hidden, self.mask = enc["last_hidden_state"], mask
+        batch, dtype = ids.shape[0], self.hidden.dtype
+        self.past = {}
+        for i, (kh, kd, vh, vd) in enumerate(self.info.self_layout):
+            self.past[f"past_key_values.{i}.decoder.key"] = np.zeros((batch, kh, 0, kd), dtype)
+            self.past[f"past_key_values.{i}.decoder.value"] = np.zeros((batch, vh, 0, vd), dtype)
+            for k in ("key", "value"):
+                self.past[f"past_key_values.{i}.encoder.{k}"] = enc[f"present.{i}.encoder.{k}"]
+        return self.step(np.full(batch, self.info.start_token, np.int64))
+
+    def step(self, tokens) -> np.ndarray:
+        feeds = {"decoder_input_ids": np.asarray(tokens, np.int64).reshape(-1, 1),
+                 "encoder_hidden_states": self.hidden, "encoder_attention_mask": self.mask, **self.past}
+        out = self._run(self.decoder, {k: v for k, v in feeds.items() if k in self.decoder_inputs})
+        for i in range(self.info.layers):
+            for k in ("key", "value"):
+                self.past[f"past_key_values.{i}.decoder.{k}"] = out[f"present.{i}.decoder.{k}"]
+        return np.asarray(out["logits"][:, -1], dtype=np.float32)
+
+
+class Seq2SeqTorchDecoder:
+    """The PyTorch model of an encoder-decoder folder, stepping with its own EncoderDecoderCache."""
+
+    runtime = "pytorch"
+
+    def __init__(self, folder, provider: str = "cpu", threads: Optional[int] = None, pad: int = 0):
+        from workbench.core.export.seq2seq_model import describe, load
+        from workbench.core.specs import ModelSource
+
+        self.model, _, _ = load(ModelSource(str(folder)), "fp32")
+        self.info = describe(self.model, Path(folder))
+        _refuse_audio(self.info, folder)
+        self.name, self.provider, self.threads, self.pad = "PyTorch eager", "cpu", threads, pad
+        self.encoder_ms = 0.0
+
+    def prefill(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        import torch
+        from transformers import DynamicCache, EncoderDecoderCache
+
+        ids, mask = _pack_right(np.asarray(ids, np.int64), np.asarray(mask, np.int64), self.pad)
+        self.mask = torch.from_numpy(mask)
+        started = time.perf_counter_ns()
+        with torch.inference_mode():
+            self.hidden = self.model.get_encoder()(input_ids=torch.from_numpy(ids), attention_mask=self.mask,
+                                                   return_dict=True).last_hidden_state
+        self.encoder_ms = (time.perf_counter_ns() - started) / 1e6
+        self.cache = EncoderDecoderCache(DynamicCache(), DynamicCache())
+        return self.step(np.full(ids.shape[0], self.info.start_token, np.int64))
+
+    def step(self, tokens) -> np.ndarray:
+        import torch
+
+        from workbench.core.export.seq2seq_model import cache_kwarg, cache_of, encoder_output
+
+        before = torch.get_num_threads()
+        try:
+            if self.threads:
+                torch.set_num_threads(int(self.threads))
+            with torch.inference_mode():
+                out = self.model(encoder_outputs=encoder_output(self.hidden), attention_mask=self.mask,
+                                 decoder_input_ids=torch.as_tensor(np.asarray(tokens, np.int64)).reshape(-1, 1),
+                                 use_cache=True, return_dict=True, **{cache_kwarg(self.model): self.cache})
+        except Exception as err:  # noqa: BLE001 - the model's own code
+            raise WorkbenchError(f"PyTorch failed to run the model: {first_line(err)}",
+                                 "check the prompt's token ids against the model's vocabulary") from err
+        finally:
+            torch.set_num_threads(before)
+        self.cache = cache_of(out)
+        return out.logits[:, -1].float().numpy()
+
+
+def is_seq2seq(model) -> bool:
+    """True for an encoder-decoder export (folder or one of its files) or an encoder-decoder Hugging Face folder."""
+    from workbench.core.export.seq2seq_check import is_export
+
+    return is_export(Path(str(model)).expanduser()) or is_seq2seq_folder(Path(str(model)).expanduser())
+
+
+def open_decoder(model, provider: str = "cpu", threads: Optional[int] = None) -> tuple:
+    """decoders.open_decoder that also opens encoder-decoders: (decoder, folder)."""
+    from workbench.core import decoders
+
+    kind, path, folder = decoders.resolve(model)
+    if kind == "seq2seq" or (kind == "torch" and is_seq2seq_folder(path)):
+        cls = Seq2SeqOrtDecoder if kind == "seq2seq" else Seq2SeqTorchDecoder
+        return cls(path, provider, threads, decoders.folder_settings(folder)["pad"]), folder
+    return decoders.open_decoder(model, provider, threads)
+
+
+def stream_text(model, prompt, max_new_tokens: int = 32, *, temperature: float = 0.0, top_k: int = 0,
+                top_p: float = 1.0, seed: int = 0, provider: str = "cpu", threads: Optional[int] = None,
+                stop_at_eos: bool = True, cancel=None):
+    """generate.stream_text for an encoder-decoder (the source is the prompt; no chat template)."""
+    from workbench.core.decoders import TextCodec, folder_settings, resolve
+    from workbench.core.generate import Sampling, encode_prompts, stream
+
+    sampling = Sampling(float(temperature), int(top_k), float(top_p), int(seed))
+    sampling.check()
+    folder = resolve(model)[2]
+    codec, settings = TextCodec.load(folder), folder_settings(folder)
+    prompt_ids = encode_prompts(prompt, codec, settings["vocab"])
+    decoder, _ = open_decoder(model, provider, threads)
+    yield from stream(decoder, prompt_ids[:1], max_new_tokens, sampling, eos=settings["eos"], pad=settings["pad"],
+                      codec=codec, stop_at_eos=stop_at_eos, cancel=cancel)
+
+
+def hf_greedy(model, prompt_ids: list, max_new_tokens: int, settings: dict, start_token: int) -> list:
+    """transformers' own ``generate`` (greedy, one beam, no length or repetition rules from the model's
+    generation_config: the same plain settings as the ONNX loop) -> the new tokens, EOS included."""
+    import torch
+    from transformers import GenerationConfig
+
+    config = GenerationConfig(max_new_tokens=int(max_new_tokens), do_sample=False, num_beams=1,
+                              decoder_start_token_id=start_token, eos_token_id=settings["eos"] or None,
+                              pad_token_id=settings["pad"])
+    with torch.inference_mode():
+        out = model.generate(input_ids=torch.tensor([prompt_ids]), attention_mask=torch.ones(1, len(prompt_ids),
+                             dtype=torch.int64), generation_config=config)
+    return [int(t) for t in out[0, 1:]]
+
+
+def generate(model, prompt, max_new_tokens: int = 32, *, temperature: float = 0.0, top_k: int = 0,
+             top_p: float = 1.0, seed: int = 0, provider: str = "cpu", threads: Optional[int] = None,
+             compare_torch=None, stop_at_eos: bool = True, progress=None, cancel=None):
+    """generate.generate for an encoder-decoder export folder: ``prompt`` is the source (text or token ids).
+    With ``compare_torch`` greedy tokens are compared with transformers' ``generate``; sampled ones with the
+    PyTorch model stepped through the same numpy sampler (torch's RNG cannot draw what numpy draws)."""
+    from workbench.core.decoders import TextCodec, folder_settings
+    from workbench.core.generate import Sampling, _percentiles, agreement, encode_prompts, run_steps
+    from workbench.core.results import GenerateResult
+
+    report = progress or (lambda fraction, message: None)
+    sampling = Sampling(float(temperature), int(top_k), float(top_p), int(seed))
+    sampling.check()
+    from workbench.core.decoders import resolve
+
+    folder = resolve(model)[2]
+    codec, settings = TextCodec.load(folder), folder_settings(folder)
+    prompt_ids = encode_prompts(prompt, codec, settings["vocab"])
+    if len(prompt_ids) != 1:
+        raise WorkbenchError("generate takes one prompt", "use bench --generate for several")
+    report(0.0, "loading the model")
+    decoder, _ = open_decoder(model, provider, threads)
+    report(0.1, "generating")
+    started = time.perf_counter()
+    run = run_steps(decoder, prompt_ids, max_new_tokens, sampling, settings, codec, stop_at_eos, cancel)
+    seconds = time.perf_counter() - started
+    tokens = run["rows"][0]
+    result = GenerateResult(text=run["text"], tokens=tokens, ttft_ms=run["ttft_ms"],
+                            decode_ms=_percentiles(run["decode_ms"]),
+                            tokens_per_s=len(tokens) / seconds if seconds > 0 else 0.0,
+                            prompt_tokens=len(prompt_ids[0]), model=str(model), runtime=decoder.runtime,
+                            provider=decoder.provider, encoder_ms=decoder.encoder_ms,
+                            notes=[f"encoder-decoder: the source was encoded once ({decoder.encoder_ms:.2f} ms, "
+                                   "part of the time to first token), then decoded with the past"])
+    if compare_torch is not None:
+        report(0.6, "generating with PyTorch")
+        torch_folder = getattr(compare_torch, "path", compare_torch)
+        reference_decoder = Seq2SeqTorchDecoder(torch_folder, provider, threads, settings["pad"])
+        if sampling.temperature == 0 and stop_at_eos:
+            reference = hf_greedy(reference_decoder.model, prompt_ids[0], max_new_tokens, settings,
+                                  reference_decoder.info.start_token)
+            result.notes.append("compared with transformers' generate (greedy, one beam)")
+        else:
+            reference = run_steps(reference_decoder, prompt_ids, max_new_tokens, sampling, settings, None,
+                                  stop_at_eos, cancel)["rows"][0]
+            result.notes.append("compared with the PyTorch model stepped through the same sampler and seed: they "
+                                "agree only while their probabilities agree closely")
+        result.agreement = {**agreement(tokens, reference), "torch_tokens": reference,
+                            "expect_identical": sampling.temperature == 0,  # greedy: a difference fails (exit 1)
+                            "torch_text": codec.decode(reference) if codec else None}
+    report(1.0, "done")
+    return result
