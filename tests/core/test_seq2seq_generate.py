@@ -136,6 +136,19 @@ def test_bench_generate_reports_encoder_time(s2s):
         assert row.tokens_per_s > 0 and row.new_tokens == 4
     assert all(r.agreement["rate"] == 1.0 for r in rows if r.runtime == "onnxruntime")
     assert "encoder_ms" in rows[0].to_dict()
+    from workbench.core.render import render_text
+
+    assert "encoder ms" in render_text(result).splitlines()[1]
+
+
+def test_bench_cli_isolated_json(s2s, capsys):
+    """The default path: each variant in its own process, JSON as the decoder-only result plus encoder_ms."""
+    src, out = s2s("bart")
+    assert main(["bench", str(out), "--generate", "--seq", "5", "--max-new-tokens", "3", "--batch", "2",
+                 "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert [(r["runtime"], r["batch"]) for r in rows] == [("onnxruntime", 1), ("onnxruntime", 2)]
+    assert all(r["encoder_ms"] > 0 and r["tokens_per_s"] > 0 and r["ttft_ms"] > r["encoder_ms"] for r in rows)
 
 
 def test_text_prompt_uses_the_export_folders_tokenizer(s2s, tmp_path):

@@ -117,8 +117,13 @@ def render_generate_bench(res: r.GenerateBenchResult) -> str:
              row.tokens_per_s, row.peak_rss_mb, _agreement(row.agreement)] for row in res.rows]
     head = f"generation: {res.prompt_tokens}-token prompt, {res.max_new_tokens} new tokens, greedy"
     notes = "".join(f"\nnote: {n}" for n in res.notes)
-    return head + "\n" + table(["variant", "provider", "batch", "TTFT ms", "decode p50 ms", "decode p95 ms",
-                                "tokens/s", "peak RSS MB", "agreement"], rows) + notes
+    header = ["variant", "provider", "batch", "TTFT ms", "decode p50 ms", "decode p95 ms", "tokens/s",
+              "peak RSS MB", "agreement"]
+    if any(row.encoder_ms is not None for row in res.rows):  # encoder-decoder: the encoder run (inside TTFT)
+        header.insert(3, "encoder ms")
+        for line, row in zip(rows, res.rows):
+            line.insert(3, row.encoder_ms)
+    return head + "\n" + table(header, rows) + notes
 
 
 def render_text(res) -> str:

@@ -35,9 +35,16 @@ def measure(kind: str, path: str, prompts: dict, max_new_tokens: int, provider: 
 
     tracker = PeakTracker(interval_s=0.01, reset=not whole_process, whole_process=whole_process).start()
     try:
-        decoder = OrtDecoder(path, provider, threads) if kind == "onnx" else TorchDecoder(path, provider,
-                                                                                          threads=threads)
-        settings = folder_settings(Path(path).parent if kind == "onnx" else path)
+        from workbench.core import seq2seq_generate as s2s
+
+        if kind == "seq2seq" or s2s.is_seq2seq(path):  # an encoder-decoder: encoder + decoder with past
+            decoder, folder = s2s.open_decoder(path, provider, threads)
+        else:
+            decoder = OrtDecoder(path, provider, threads) if kind == "onnx" else TorchDecoder(path, provider,
+                                                                                              threads=threads)
+            folder = Path(path).parent if kind == "onnx" else path
+        settings = folder_settings(folder)
+        encoder_ms: list = []  # per timed run, encoder-decoders only
         rows = []
         for batch, ids in prompts.items():
             run_steps(decoder, ids, WARMUP_TOKENS, Sampling(), settings, stop_at_eos=False)
@@ -49,10 +56,13 @@ def measure(kind: str, path: str, prompts: dict, max_new_tokens: int, provider: 
                 ttfts.append(run["ttft_ms"])
                 decodes.extend(run["decode_ms"])
                 new += sum(len(r) for r in run["rows"])
+                encoder_ms += [decoder.encoder_ms] if hasattr(decoder, "encoder_ms") else []
                 tracker.sample()
             rows.append({"batch": int(batch), "ttft_ms": float(np.median(ttfts)), "decode_ms": _percentiles(decodes),
                          "tokens_per_s": new / seconds if seconds > 0 else 0.0, "tokens": run["rows"],
-                         "new_tokens": len(run["rows"][0])})
+                         "new_tokens": len(run["rows"][0]),
+                         "encoder_ms": float(np.median(encoder_ms)) if encoder_ms else None})
+            encoder_ms = []
     finally:
         tracker.stop()
     return {"name": decoder.name, "runtime": decoder.runtime, "provider": decoder.provider,
@@ -99,7 +109,7 @@ def _prompts(variants: list, prompt_tokens: int, max_new_tokens: int, batches: t
 
     config: dict = {}
     for kind, path, _ in variants:
-        folder = Path(path) if kind == "torch" else Path(path).parent
+        folder = Path(path) if kind in ("torch", "seq2seq") else Path(path).parent
         config = _read_json(folder / "config.json")
         if config:
             break
@@ -174,5 +184,6 @@ def _rows(results: list) -> list:
             out.append(GenerateBenchRow(name=label, runtime=result["runtime"], provider=result["provider"],
                                         batch=row["batch"], ttft_ms=row["ttft_ms"], decode_ms=row["decode_ms"],
                                         tokens_per_s=row["tokens_per_s"], peak_rss_mb=result["peak_rss_mb"],
-                                        agreement=agree, new_tokens=row["new_tokens"]))
+                                        agreement=agree, new_tokens=row["new_tokens"],
+                                        encoder_ms=row.get("encoder_ms")))
     return out
