@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.export.seq2seq_check import is_export as is_seq2seq_export
 from workbench.core.generate import agreement
 from workbench.core.specs import ExportSpec, ModelSource
 from workbench.gui.panels.base import DONE, FAILED, IDLE, RUNNING, PanelBase, PathEdit, show_error
@@ -49,7 +50,7 @@ TORCH, ORT = "pytorch", "onnx"
 def find_variants(folder: str) -> list:
     """The other .onnx files of a decoder folder (quantized variants), sorted."""
     path = Path(folder or "").expanduser()
-    if not path.is_dir():
+    if not path.is_dir() or is_seq2seq_export(path):  # an encoder-decoder's two files are one model
         return []
     return sorted(str(p) for p in path.glob("*.onnx") if p.name != "model.onnx")
 
@@ -216,6 +217,11 @@ class ChatPanel(PanelBase):
         self.prompt_edit.setMaximumHeight(58)
         self.prompt_edit.installEventFilter(self)
         layout.addWidget(self.prompt_edit)
+        self.mode_label = QLabel(self.tr("Encoder-decoder model (translation, summary): single turn, the text above "
+                                         "is its input and each column shows its output; no chat template"), box)
+        self.mode_label.setObjectName("panelHint")
+        self.mode_label.setVisible(False)
+        layout.addWidget(self.mode_label)
         row = QHBoxLayout()
         row.addWidget(QLabel(self.tr("Max new tokens:"), box))
         self.max_tokens_spin = QSpinBox(box)
@@ -267,7 +273,7 @@ class ChatPanel(PanelBase):
         self.export_button.setEnabled(bool(path) and not self._export_running())
         if path and not self.decoder_edit.text():
             candidate = Path(self.state.default_output_dir()) / "chat-decoder"
-            if (candidate / "model.onnx").is_file():
+            if (candidate / "model.onnx").is_file() or is_seq2seq_export(candidate):
                 self.decoder_edit.setText(str(candidate))
         self._rebuild_columns()
 
@@ -276,15 +282,23 @@ class ChatPanel(PanelBase):
         if not path or self.decoder_edit.text():
             return
         folder = Path(path).parent
-        if Path(path).name == "model.onnx" and (folder / "config.json").is_file():
+        if (Path(path).name == "model.onnx" and (folder / "config.json").is_file()) or is_seq2seq_export(path):
             self.decoder_edit.setText(str(folder))
             self._decoder_changed()
 
     def _decoder_changed(self) -> None:
         self._refresh_variants()
 
+    def is_seq2seq(self) -> bool:
+        """The folder is an encoder-decoder export: single-turn input -> output (the same engine call)."""
+        return bool(self.decoder_edit.text()) and is_seq2seq_export(self.decoder_edit.text())
+
     def _refresh_variants(self) -> None:
         folder = self.decoder_edit.text()
+        seq2seq = self.is_seq2seq()
+        self.mode_label.setVisible(seq2seq)
+        self.prompt_edit.setPlaceholderText(self.tr("Text to translate or summarise, then Ctrl+Enter or Send")
+                                            if seq2seq else self.tr("Type a prompt, then Ctrl+Enter or Send"))
         checked = {self.variant_list.item(i).data(Qt.UserRole): self.variant_list.item(i).checkState()
                    for i in range(self.variant_list.count())}
         paths = find_variants(folder)
