@@ -64,3 +64,11 @@ def logs(progress=None, cancel=None):
     logging.getLogger("workbench.core.export").warning("opset %d was raised to %d", 14, 17)
     logging.getLogger("workbench.core.export").debug("too fine to forward")
     return "ok"
+
+
+def raises_value_error(progress=None, cancel=None):
+    raise ValueError("bad shape\nsecond line")
+
+
+def killed(progress=None, cancel=None):
+    os.kill(os.getpid(), signal.SIGKILL)

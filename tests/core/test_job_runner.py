@@ -7,7 +7,7 @@ import runner_jobs
 
 from workbench.core.errors import JobCancelled, WorkbenchError
 from workbench.core.jobs import CancelToken
-from workbench.core.jobs.child import CANCELLED, DONE, FAILED, ChildJob, run
+from workbench.core.jobs.child import CANCELLED, DONE, FAILED, ChildFailed, ChildJob, run
 
 
 def _messages(fn, *args, **kwargs):
@@ -53,8 +53,23 @@ def test_segfault_is_a_failed_job_naming_the_signal():
 
 
 def test_exit_without_a_result_names_the_exit_code():
-    with pytest.raises(WorkbenchError, match="exit code 7"):
+    with pytest.raises(ChildFailed, match="exit code 7") as raised:
         run(runner_jobs.exits_silently)
+    assert raised.value.cause == "crash"
+
+
+def test_kill_9_is_a_crash_with_the_memory_hint():
+    with pytest.raises(ChildFailed) as raised:
+        run(runner_jobs.killed)
+    assert "SIGKILL" in raised.value.what and "out of memory" in raised.value.hint
+
+
+def test_unexpected_exception_is_its_first_line_and_traceback():
+    with pytest.raises(ChildFailed) as raised:
+        run(runner_jobs.raises_value_error)
+    err = raised.value
+    assert (err.cause, str(err)) == ("unexpected", "ValueError: bad shape")
+    assert "raises_value_error" in err.detail
 
 
 def test_cancel_kills_the_whole_process_group(tmp_path):

@@ -61,10 +61,14 @@ def run_child(payload: dict, progress: Optional[ProgressFn] = None, cancel: Opti
     except JobCancelled:
         raise
     except ChildFailed as err:
-        if "worker process crashed" in err.what or err.what.startswith("the job ran past"):
+        if err.cause in ("crash", "timeout"):
             raise WorkbenchError(f"the benchmark process for {label}: {err.what}",
                                  "run the same benchmark in-process (api.bench) to see the error; SIGKILL often "
                                  "means out of memory") from None
+        if err.cause == "unexpected":
+            raise WorkbenchError(f"the benchmark process for {label} failed: {err.what}",
+                                 "this is a bug or an unsupported model; the child's traceback is in the error's "
+                                 "cause") from RuntimeError(err.detail)
         raise WorkbenchError(err.what, err.hint) from RuntimeError(err.detail)
 
 

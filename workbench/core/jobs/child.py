@@ -5,7 +5,8 @@ A job is ``fn(*args, progress=, cancel=, **kwargs)``, picklable by reference; it
 
 * ``progress`` (fraction, text), ``samples`` (value: a batch of a generator job's items, in order), ``log`` (text,
   value: the level, logger: the name; the engine's ``workbench.*`` records at INFO and above, see :func:`relog`);
-* then exactly one of ``result`` (value) or ``error`` (text: one line, hint, detail: traceback);
+* then exactly one of ``result`` (value) or ``error`` (text: the whole one line, hint, detail: traceback, value:
+  workbench / unexpected / crash / timeout / start, state: cancelled for a cancel);
 * then ``done`` (state: done / failed / cancelled, text: the reason for failed / cancelled).
 
 Cancel SIGTERMs the child's process group (its cleanup runs), then SIGKILLs it after a grace period; whatever the
@@ -73,9 +74,9 @@ def child_main(conn, fn, args, kwargs) -> None:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGTERM)
     except WorkbenchError as err:
-        send(Message("error", text=str(err), hint=err.hint, detail=traceback.format_exc()))
+        send(Message("error", value="workbench", text=str(err), hint=err.hint, detail=traceback.format_exc()))
     except BaseException as err:  # noqa: BLE001 - every failure goes back as one line plus its traceback
-        send(Message("error", text=error_line(err), detail=traceback.format_exc()))
+        send(Message("error", value="unexpected", text=error_line(err), detail=traceback.format_exc()))
     finally:
         conn.close()
 
@@ -136,7 +137,7 @@ class ChildJob:
             reader.close()
             writer.close()
             text = f"the job could not start: {error_line(err)}"
-            yield Message("error", text=text, detail=traceback.format_exc())
+            yield Message("error", value="start", text=text, detail=traceback.format_exc())
             yield Message("done", state=FAILED, text=text)
             return
         writer.close()  # the child holds the only writer now: its death reads as EOF here
@@ -156,8 +157,12 @@ class ChildJob:
                 yield message
             if state == FAILED and not reason:  # ended without a result or an error: a crash
                 self.process.join(timeout=1.0)
-                reason = f"the worker process crashed ({exit_description(self.process.exitcode)})"
-                yield Message("error", text=reason, hint="SIGKILL often means out of memory")
+                code = self.process.exitcode
+                reason = f"the worker process crashed ({exit_description(code)})"
+                hint = "SIGKILL often means out of memory: close other programs or lower the sizes" \
+                    if code == -getattr(signal, "SIGKILL", 9) else None
+                reason = f"{reason}; {hint}" if hint else reason
+                yield Message("error", value="crash", text=reason, hint=hint)
             elif state == CANCELLED and not reason:
                 reason = "cancelled by the user"
                 yield Message("error", text=reason, state=CANCELLED)
@@ -175,8 +180,9 @@ class ChildJob:
                 yield Message("error", text="cancelled by the user", state=CANCELLED)
                 return
             if self.timeout_s is not None and time.monotonic() - started > self.timeout_s:
-                yield Message("error", text=f"the job ran past {self.timeout_s:g} s",
-                              hint="lower the iterations or set a larger time limit")
+                hint = "lower the iterations or set a larger time limit"
+                yield Message("error", value="timeout", text=f"the job ran past {self.timeout_s:g} s; {hint}",
+                              hint=hint)
                 return
             if not reader.poll(0.05):
                 continue
@@ -269,14 +275,15 @@ def run(fn, *args, progress: Optional[ProgressFn] = None, cancel: Optional[Cance
                 raise JobCancelled()
             if message.state == FAILED:
                 raise ChildFailed(error.text if error else message.text, error.hint if error else None,
-                                  error.detail if error else "")
+                                  error.detail if error else "", error.value if error else "crash")
     return result
 
 
 class ChildFailed(WorkbenchError):
-    """A child job failed; ``line`` is the child's whole one line (what; hint), ``detail`` its traceback."""
+    """A child job failed: ``line`` is the child's whole one line (what; hint), ``detail`` its traceback, ``cause``
+    one of workbench (a WorkbenchError), unexpected (another exception), crash, timeout or start."""
 
-    def __init__(self, line: str, hint: Optional[str], detail: str = ""):
+    def __init__(self, line: str, hint: Optional[str], detail: str = "", cause: str = "workbench"):
         what = line[: -len(f"; {hint}")] if hint and line.endswith(f"; {hint}") else line
         super().__init__(what, hint)
-        self.detail = detail
+        self.detail, self.cause = detail, cause or "workbench"
