@@ -121,3 +121,13 @@ def test_engine_log_records_arrive_as_log_messages(caplog):
         assert run(runner_jobs.logs) == "ok"
     assert [(r.name, r.getMessage()) for r in caplog.records] == [("workbench.core.export",
                                                                    "opset 14 was raised to 17")]
+
+
+def test_timeout_fails_the_job_kills_it_and_removes_its_staging(tmp_path):
+    output = tmp_path / "out" / "model.onnx"
+    job = ChildJob(runner_jobs.staged_writer, (str(output),), cleanup=[str(output)], timeout_s=1.0, grace_s=1.0)
+    messages = list(job.messages())
+    error = next(m for m in messages if m.kind == "error")
+    assert (error.value, messages[-1].state) == ("timeout", FAILED) and "ran past 1 s" in error.text
+    assert not job.process.is_alive()
+    assert not list(output.parent.glob(".model.onnx.partial-*")) and not output.exists()
