@@ -28,7 +28,7 @@ def _refuse(moe: bool, exporter: str, detail: str):
             'export with the dynamo exporter and experts_implementation="batched_mm" (the families.toml setting); '
             'avoid "eager" experts with the legacy exporter')
     return WorkbenchError(f"the exported decoder {detail} on inputs other than the traced example",
-                          "try the other --exporter or another --opset, and report the model")
+                          "re-export with the other --exporter (or another --opset) and validate that file")
 
 
 def check_decoder(path, module, layout: list, vocab: int, dtype: str = "fp32", positions: bool = True,
