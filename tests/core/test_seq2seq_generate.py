@@ -179,3 +179,19 @@ def test_speech_export_refused_in_one_line(tmp_path):
     api.export(ModelSource(str(src)), str(out), exporter="legacy")
     with pytest.raises(WorkbenchError, match="speech model.*input_features"):
         api.generate(str(out), [1, 2, 3], 3)
+
+
+def test_compare_torch_ignores_the_models_search_rules(s2s, tmp_path):
+    """A generation_config with beams, n-gram and length rules and a forced first token (as summarisation models
+    ship) does not leak into the greedy reference: the comparison is plain greedy against plain greedy."""
+    from transformers import GenerationConfig
+
+    src, out = s2s("bart")
+    ruled = tmp_path / "ruled"
+    shutil.copytree(src, ruled)
+    GenerationConfig(decoder_start_token_id=2, eos_token_id=98, pad_token_id=1, num_beams=4, no_repeat_ngram_size=2,
+                     forced_bos_token_id=5, min_length=12, repetition_penalty=2.0,
+                     length_penalty=2.0).save_pretrained(str(ruled))
+    result = api.generate(str(out), PROMPT, 10, compare_torch=str(ruled))
+    assert result.agreement["rate"] == 1.0, (result.tokens, result.agreement["torch_tokens"])
+    assert result.agreement["torch_tokens"][0] != 5 or result.tokens[0] == 5

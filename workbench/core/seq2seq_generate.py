@@ -200,12 +200,19 @@ def hf_greedy(model, prompt_ids: list, max_new_tokens: int, settings: dict, star
     import torch
     from transformers import GenerationConfig
 
-    config = GenerationConfig(max_new_tokens=int(max_new_tokens), do_sample=False, num_beams=1,
-                              decoder_start_token_id=start_token, eos_token_id=settings["eos"] or None,
-                              pad_token_id=settings["pad"])
+    # transformers fills the unset (default) fields of a passed config from the model's generation_config (beams,
+    # n-gram bans, forced tokens, min length...); keyword arguments are applied last, so the plain rules go there
+    plain = dict(max_new_tokens=int(max_new_tokens), do_sample=False, num_beams=1, num_beam_groups=1,
+                 decoder_start_token_id=start_token, eos_token_id=settings["eos"] or None,
+                 pad_token_id=settings["pad"], min_length=0, min_new_tokens=None, no_repeat_ngram_size=0,
+                 encoder_no_repeat_ngram_size=0, repetition_penalty=1.0, encoder_repetition_penalty=1.0,
+                 length_penalty=1.0, forced_bos_token_id=None, forced_eos_token_id=None, bad_words_ids=None,
+                 suppress_tokens=None, begin_suppress_tokens=None, forced_decoder_ids=None, sequence_bias=None,
+                 exponential_decay_length_penalty=None, renormalize_logits=False, temperature=None, top_k=None,
+                 top_p=None)
     with torch.inference_mode():
         out = model.generate(input_ids=torch.tensor([prompt_ids]), attention_mask=torch.ones(1, len(prompt_ids),
-                             dtype=torch.int64), generation_config=config)
+                             dtype=torch.int64), generation_config=GenerationConfig(**plain), **plain)
     return [int(t) for t in out[0, 1:]]
 
 
