@@ -229,3 +229,12 @@ def check_fits(path, batch: int, sequence: int, values: Optional[dict] = None, l
         raise WorkbenchError(f"{label or name} refused: {name} takes {'; '.join(conflicts)} "
                              f"(batch {batch}, sequence {sequence})",
                              "set Batch and Sequence to the file's sizes, or export it again with dynamic axes")
+
+
+def runtime_example_inputs(infos: list, batch: int = 1, sequence: int = 128, seed: int = 0) -> dict:
+    """{input name: numpy array} for a runtime session's ``inputs()`` (TensorInfo), by the same rules as an ONNX
+    file's, for artifacts whose graph the workbench does not read (ids stay under DEFAULT_VOCAB)."""
+    rng = np.random.default_rng(seed)
+    descs = [InputDesc(i.name, np.dtype(i.dtype), [d if isinstance(d, int) and d > 0 else (d or "") for d in i.shape])
+             for i in infos]
+    return {d.name: _value(d, d.shape(batch, sequence), rng) for d in descs}
