@@ -22,6 +22,11 @@ def test_onnxruntime_runs_an_export_like_pytorch(exported, tiny_models):
         assert [i.name for i in infos][:2] == ["input_ids", "attention_mask"]
         assert all(i.dtype == "int64" for i in infos) and all(isinstance(d, str) for d in infos[0].shape)
         assert session.device == "cpu" and session.runtime == "onnxruntime"
+        from workbench.core.bench.inputs import runtime_example_inputs
+
+        example = runtime_example_inputs(infos, 2, 5)  # what bench feeds a runtime whose graph it cannot read
+        assert {k: (v.shape, v.dtype.name) for k, v in example.items()} == {i.name: ((2, 5), "int64") for i in infos}
+        assert (example["attention_mask"] == 1).all()
         inputs = reference.loaded.make_inputs(2, 7, seed=3)
         actual = session.run(feed(infos, inputs, reference.loaded.input_names))
         expected = reference.run(inputs)
@@ -49,3 +54,47 @@ def test_validate_names_the_runtime_and_refuses_one_that_cannot_run(exported, ti
         choose(path)
     assert "pip install onnxruntime" in err.value.one_line() and "\n" not in err.value.one_line()
     assert ort_runtime.availability().available  # the module's own answer is untouched
+
+
+def test_bench_runs_any_runtime_through_session_run(exported, tiny_models, monkeypatch, capsys):
+    # a second registered runtime over ONNX Runtime (a plugin would do the same): bench picks it by name, times its
+    # session.run(feeds) through the generic sampler, and gets the outputs the onnxruntime runtime's sampler gets
+    import dataclasses
+
+    from workbench import api
+    from workbench.core.bench.latency import RuntimeSampler, iter_samples
+    from workbench.core.bench.ort_sampler import OrtSampler
+    from workbench.core.runtimes import onnxruntime as ort_runtime
+    from workbench.core.specs import BenchSpec
+
+    reg = default_registry()
+    plain = dataclasses.replace(reg.runtime("onnxruntime"), name="plain-ort")
+    monkeypatch.setitem(reg.runtimes, "plain-ort", plain)
+    path = exported("bert").path
+    spec = BenchSpec(model=path, batch=2, sequence=6, iterations=3, warmup=1)
+    outputs = {}
+    for name, kind in (("plain-ort", RuntimeSampler), (None, OrtSampler)):
+        sampler = iter_samples(dataclasses.replace(spec, runtime=name))
+        assert type(sampler) is kind
+        sampler.keep_outputs = True
+        assert len(list(sampler)) == 3 and sampler.provider == "cpu" and sampler.batch == 2
+        outputs[name] = sampler.outputs
+    assert [o.shape for o in outputs["plain-ort"]] == [(2, 6, 32), (2, 32)]
+    assert all(np.array_equal(a, b) for a, b in zip(outputs["plain-ort"], outputs[None]))
+    result = api.bench(dataclasses.replace(spec, runtime="plain-ort"))
+    assert result.iterations == 3 and result.name == "plain-ort model.onnx" and result.latency_ms["p50"] > 0
+    with pytest.raises(WorkbenchError, match="unknown runtime 'nope'"):
+        iter_samples(dataclasses.replace(spec, runtime="nope"))
+    import json
+
+    from workbench import cli
+
+    capsys.readouterr()
+    assert cli.main(["bench", path, "--runtime", "plain-ort", "--iterations", "2", "--warmup", "0", "--seq", "6",
+                     "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["name"] == "plain-ort model.onnx"
+    assert cli.main(["validate", path, "--against", str(tiny_models("bert")), "--runtime", "plain-ort",
+                     "--json"]) == 0
+    checked = json.loads(capsys.readouterr().out)
+    assert checked["passed"] and len(checked["shapes_tried"]) == 3
+    assert ort_runtime.NAME == "onnxruntime"

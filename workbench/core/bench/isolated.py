@@ -121,10 +121,11 @@ def stream_variant(spec: BenchSpec, *, torch_source=None, inputs: Optional[dict]
         from workbench.core.bench.inputs import check_fits, onnx_example_inputs
         from workbench.core.loading.limits import regular_file
 
-        regular_file(str(spec.model), "ONNX file", "check the path, or export the model first")
-        check_fits(spec.model, spec.batch, spec.sequence, values, label=label or "")
-        if values is None:
-            values = onnx_example_inputs(spec.model, spec.batch, spec.sequence)
+        if str(spec.model).lower().endswith(".onnx"):  # other artifacts: the inputs their runtime's session names
+            regular_file(str(spec.model), "ONNX file", "check the path, or export the model first")
+            check_fits(spec.model, spec.batch, spec.sequence, values, label=label or "")
+            if values is None:
+                values = onnx_example_inputs(spec.model, spec.batch, spec.sequence)
         sampler = iter_samples(spec, cancel, inputs=values, memory_mode="process")
     result = yield from stream(sampler, label, progress)
     if progress:

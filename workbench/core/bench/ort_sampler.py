@@ -113,7 +113,8 @@ class OrtSampler(RuntimeSampler):
         shapes = [[d if isinstance(d, int) and d >= 0 else sizes.get(d) for d in o.shape] for o in outputs]
         if all(None not in shape for shape in shapes):
             return list(zip(shapes, dtypes))
-        probe = self._open({"level": "all"}).session  # a dimension the inputs do not name: learn the shapes by running once
+        # a dimension the inputs do not name: learn the shapes by running once, without CUDA graphs
+        probe = self._open({"level": "all"}).session
         results = probe.run(None, feeds)
         del probe
         return [(list(np.shape(r)), dtype) for r, dtype in zip(results, dtypes)]

@@ -187,8 +187,13 @@ class RuntimeSampler(Sampler):
         self.notes.extend(session.notes)
         self.provider = session.device
         infos = session.inputs()
-        given = self.inputs if self.inputs is not None else \
-            runtime_example_inputs(infos, self.spec.batch, self.spec.sequence)
+        given = self.inputs
+        if given is None and self.path.suffix.lower() == ".onnx":  # the same values ONNX Runtime's sampler uses
+            from workbench.core.bench.inputs import onnx_example_inputs
+
+            given = onnx_example_inputs(self.path, self.spec.batch, self.spec.sequence)
+        elif given is None:
+            given = runtime_example_inputs(infos, self.spec.batch, self.spec.sequence)
         feeds = feed(infos, given)
         self._note_batch(feeds)
         name = self.runtime.name
