@@ -56,6 +56,10 @@ class Session(Protocol):
 
     def close(self) -> None: ...
 
+    # Optional, read with getattr: ``precision`` ("fp32", "fp16", "bf16", "int8", "int4"), what the artifact's weights
+    # hold where the workbench cannot read it from the file (validate picks its tolerances by it; an .onnx file's
+    # come from its header). Feeding: workbench.core.runtimes.select.feed maps example inputs onto ``inputs()``.
+
 
 class GeneratingSession(Session, Protocol):
     def generate(self, prompt_ids: Sequence[int], max_new_tokens: int, *, temperature: float = 0.0,
