@@ -125,3 +125,51 @@ def test_model_without_scopes_keeps_its_validation_and_says_why(exported, tiny_m
     res = api.validate(str(tmp_path / "bare.onnx"), against=str(tiny_models("bert")), locate=True)
     assert res.passed and res.divergence is None
     assert any(n.startswith("locate: ") and "module scopes" in n for n in res.notes), res.notes
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """A factory: built('mixtral') -> (HF folder, exported ONNX path) of a tiny random model, built once."""
+    import torch
+    import transformers
+
+    from workbench.core.specs import ExportSpec, ModelSource
+
+    configs = {"mixtral": ("MixtralForCausalLM", dict(vocab_size=128, hidden_size=32, intermediate_size=64,
+                                                      num_hidden_layers=2, num_attention_heads=4,
+                                                      num_key_value_heads=2, max_position_embeddings=64,
+                                                      num_local_experts=4, num_experts_per_tok=2)),
+               "albert": ("AlbertModel", dict(vocab_size=128, hidden_size=32, intermediate_size=64,
+                                              num_hidden_layers=2, num_attention_heads=4, embedding_size=16,
+                                              max_position_embeddings=64))}
+    cache = {}
+
+    def get(kind):
+        if kind not in cache:
+            cls, kwargs = configs[kind]
+            folder = tmp_path_factory.mktemp(kind)
+            torch.manual_seed(0)
+            model = getattr(transformers, cls)(transformers.AutoConfig.for_model(kind, **kwargs)).eval()
+            model.config.architectures = [cls]
+            model.save_pretrained(str(folder / "src"), safe_serialization=True)
+            res = api.export(ExportSpec(source=ModelSource(str(folder / "src")), output=str(folder / "m.onnx")))
+            cache[kind] = (str(folder / "src"), res.path)
+        return cache[kind]
+
+    return get
+
+
+def test_moe_router_of_layer_1_is_named_not_layer_0s(built, tmp_path):
+    """A router returns (logits, top-k scores, indices), its softmax computed after the logits it returns first:
+    layer 0's router output must be paired with its logits (so it matches), and the broken layer 1 router named."""
+    src, path = built("mixtral")
+    model = onnx.load(path)
+    consumers = _consumers(model)
+    gate = next(t for t in model.graph.initializer if len(consumers.get(t.name, [])) == 1
+                and node_module(consumers[t.name][0]) == "model.model.layers.1.mlp.gate")
+    gate.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(gate) * np.float32(1.05), gate.name))
+    onnx.save(model, str(tmp_path / "r.onnx"))
+    intact = api.validate(path, against=src, locate=True)
+    assert intact.passed and intact.divergence is None
+    res = api.validate(str(tmp_path / "r.onnx"), against=src, locate=True)
+    assert not res.passed and res.divergence["module"] == "model.model.layers.1.mlp.gate", res.divergence

@@ -82,7 +82,8 @@ def _first_tensor(value):
 
 
 def _torch_boundaries(module, inputs: dict) -> dict:
-    """{module path: (input tensor or None, output tensor or None)} for modules called exactly once."""
+    """{module path: (input tensor or None, output tensor or None, ambiguous)}; a module called k > 1 times (a
+    shared layer: ALBERT's) gives one entry per call, keyed ``path#i``."""
     import torch
 
     seen, calls, handles, ambiguous = {}, {}, [], set()
@@ -91,18 +92,19 @@ def _torch_boundaries(module, inputs: dict) -> dict:
         def hook(_mod, args, kwargs):
             calls[name] = calls.get(name, 0) + 1
             first = _first_tensor(list(args) + [v for v in kwargs.values()])
-            seen[name] = [first.detach().float().numpy().copy() if first is not None and first.is_floating_point()
-                          else None, None]
+            seen.setdefault(name, []).append([first.detach().float().numpy().copy() if first is not None and
+                                              first.is_floating_point() else None, None])
         return hook
 
     def post(name):
         def hook(_mod, _args, _kwargs, output):
             out = _first_tensor(output)
             if name in seen and out is not None and out.is_floating_point():
-                seen[name][1] = out.detach().float().numpy().copy()
-                if isinstance(output, (tuple, list)):  # (cos, sin): which ONNX value is which, by value
-                    same = [t for t in output if isinstance(t, torch.Tensor) and t.shape == out.shape]
-                    ambiguous.add(name) if len(same) > 1 else None
+                seen[name][-1][1] = out.detach().float().numpy().copy()
+                # several tensors out ((cos, sin); a router's (logits, top-k scores, indices), its logits
+                # first but its softmax computed last): which ONNX value is PyTorch's first, by value
+                if isinstance(output, (tuple, list)) and sum(isinstance(t, torch.Tensor) for t in output) > 1:
+                    ambiguous.add(name)
         return hook
 
     for name, mod in module.named_modules():
@@ -116,7 +118,24 @@ def _torch_boundaries(module, inputs: dict) -> dict:
     finally:
         for h in handles:
             h.remove()
-    return {k: (*v, k in ambiguous) for k, v in seen.items() if calls.get(k) == 1}
+    return {(k if len(v) == 1 else f"{k}#{i}"): (*c, k in ambiguous) for k, v in seen.items()
+            for i, c in enumerate(v)}
+
+
+def _module(key: str) -> str:
+    """The module path of a boundary key (``path`` or ``path#call``)."""
+    return key.split("#")[0]
+
+
+def _call_nodes(idx: list, key: str, calls: int) -> list:
+    """The nodes of one call of a module called ``calls`` times: its scope's nodes split into runs of adjacent
+    nodes, the i-th run where there are exactly ``calls`` runs (graph order follows call order); else none."""
+    if "#" not in key:
+        return idx
+    runs = [[idx[0]]] if idx else []
+    for a, b in zip(idx, idx[1:]):
+        runs[-1].append(b) if b == a + 1 else runs.append([b])
+    return runs[int(key.split("#")[1])] if len(runs) == calls else []
 
 
 def _float_values(model) -> dict:
@@ -133,21 +152,26 @@ def _float_values(model) -> dict:
     return {k: t for k, t in types.items() if t in FLOAT_TYPES}
 
 
-def _candidates(model, scopes: list, modules: list, floats: dict, genuine: list) -> tuple:
+def _candidates(model, scopes: list, modules: list, floats: dict, genuine: list, ambiguous=()) -> tuple:
     """(output candidates {module: [values, last first]}, input candidates {module: [values]}), restricted to
-    float values the graph knows the type of. An input is only taken where both its producer and its consumer
+    float values the graph knows the type of; a module returning several tensors gets its last 3*TAIL (its
+    first output may be computed well before its last). An input is only taken where both its producer and its consumer
     carry their own scope (not one inherited by a node added after export, which may sit on either side)."""
     nodes = model.graph.node
+    calls = {}
+    for key in modules:
+        calls[_module(key)] = calls.get(_module(key), 0) + 1
     produced_by = {o: i for i, n in enumerate(nodes) for o in n.output}
     consts = {i.name for i in model.graph.initializer} | {o for n in nodes if n.op_type == "Constant"
                                                            for o in n.output}
     outs, ins = {}, {}
     for mod in modules:
-        idx = [i for i, s in enumerate(scopes) if _in(s, mod)]
+        idx = _call_nodes([i for i, s in enumerate(scopes) if _in(s, _module(mod))], mod, calls[_module(mod)])
         if not idx:
             continue
         inside = {o for i in idx for o in nodes[i].output}
-        tail = [o for i in reversed(idx) for o in nodes[i].output if o in floats][:TAIL]
+        tail = [o for i in reversed(idx) for o in nodes[i].output if o in floats][:TAIL * (3 if mod in ambiguous
+                                                                                            else 1)]
         head = []
         for i in idx:
             for v in nodes[i].input:
@@ -195,9 +219,9 @@ def locate(path: str, loaded, rtol: float, atol: float, floor: float, batch: int
                              "before optimization passes that rename nodes")
     inputs = loaded.make_inputs(batch, seq, pad=False, seed=7, shapes=shapes)
     reference = _torch_boundaries(loaded.module, inputs)
-    modules = [m for m in reference if any(_in(s, m) for s in scopes)]
+    modules = [m for m in reference if any(_in(s, _module(m)) for s in scopes)]
     floats = _float_values(model)
-    outs, ins = _candidates(model, scopes, modules, floats, genuine)
+    outs, ins = _candidates(model, scopes, modules, floats, genuine, {m for m in modules if reference[m][2]})
     exposed = sorted({v for vs in [*outs.values(), *ins.values()] for v in vs})
     actual = _run_exposed(str(path), model, exposed, floats, (inputs, loaded.input_names), provider)
 
@@ -209,14 +233,14 @@ def locate(path: str, loaded, rtol: float, atol: float, floor: float, batch: int
             if ref is None:
                 continue
             same = [v for v in cands if v in actual and tuple(actual[v].shape) == tuple(ref.shape)]
-            if role == "output" and ambiguous and len(same) > 1:
+            if role == "output" and len(same) > 1:  # several with its shape (a router's logits and softmax)
                 same.sort(key=lambda v: compare(actual[v], ref)["max_rel_diff"])
             value = same[0] if same else None
             if value is None or value not in producer or value in points:
                 continue
             stats = compare(actual[value], ref)
             ok = (stats["max_rel_diff"] <= rtol or stats["max_abs_diff"] <= atol) and stats["cosine"] >= floor
-            points[value] = {"value": value, "module": mod, "role": role, "passed": ok, **stats}
+            points[value] = {"value": value, "module": _module(mod), "role": role, "passed": ok, **stats}
     order = sorted(points.values(), key=lambda p: producer[p["value"]])
 
     def upstream(value):
