@@ -48,6 +48,17 @@ def test_validate_names_the_runtime_and_refuses_one_that_cannot_run(exported, ti
     assert result.passed and [o.name for o in result.outputs] == ["last_hidden_state", "pooler_output"]
     with pytest.raises(WorkbenchError, match="unknown runtime 'nope'"):
         api.validate(ValidateSpec(model=path, against=src, runtime="nope"))
+    import dataclasses
+
+    def crash(path, options):
+        raise RuntimeError("native library said no\nsecond line")
+
+    reg = default_registry()
+    monkeypatch.setitem(reg.runtimes, "crashing", dataclasses.replace(reg.runtime("onnxruntime"), name="crashing",
+                                                                      open=crash))
+    with pytest.raises(WorkbenchError, match="runtime 'crashing' cannot open .*native library said no") as err:
+        api.validate(ValidateSpec(model=path, against=src, runtime="crashing"))
+    assert "second line" not in err.value.one_line()
     rt = default_registry().runtime("onnxruntime")
     monkeypatch.setattr(rt, "availability", lambda: Availability(False, hint="pip install onnxruntime"))
     with pytest.raises(WorkbenchError, match="cannot run here") as err:

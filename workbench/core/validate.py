@@ -95,7 +95,7 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
     from workbench.core.loading.limits import input_path, regular_file
     from workbench.core.registry import default_registry
     from workbench.core.runtimes.base import RuntimeOptions
-    from workbench.core.runtimes.select import REFERENCE, choose, feed
+    from workbench.core.runtimes.select import REFERENCE, choose, feed, open_session
 
     from workbench.core.export.seq2seq_check import is_export, validate_seq2seq
 
@@ -129,7 +129,7 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
         "dtype": "fp32", "shapes": spec.input_shapes or getattr(spec.against, "shapes", None)}))
     loaded = reference.loaded
     stages.next()
-    session = runtime.open(path, RuntimeOptions(device=spec.provider))
+    session = open_session(runtime, path, RuntimeOptions(device=spec.provider))
     dtype = dtype or getattr(session, "precision", None) or "fp32"  # a runtime may say what its artifact holds
     if quantized:  # ONNX quantization ops: block-quantized ones are int4
         precision = "int4" if set(quantized) & set(BLOCK_QUANTIZED_OPS) else "int8"

@@ -169,7 +169,10 @@ class RuntimeSampler(Sampler):
         from workbench.core.runtimes.base import RuntimeOptions
 
         threads = int(self.spec.threads) if self.spec.threads else None
-        return self.runtime.open(self.path, RuntimeOptions(device=self.provider, threads=threads, extra=extra or {}))
+        from workbench.core.runtimes.select import open_session
+
+        options = RuntimeOptions(device=self.provider, threads=threads, extra=extra or {})
+        return open_session(self.runtime, self.path, options)
 
     def _note_batch(self, feeds: dict) -> None:
         from workbench.core.bench.inputs import effective_batch

@@ -33,10 +33,23 @@ def choose(path, name: str | None = None, registry=None) -> Runtime:
     return runtime
 
 
+def open_session(runtime: Runtime, path, options: RuntimeOptions):
+    """``runtime.open(path, options)``; a runtime's own exception becomes one line naming the runtime."""
+    from workbench.core.errors import first_line
+
+    try:
+        return runtime.open(path, options)
+    except WorkbenchError:
+        raise
+    except Exception as err:  # noqa: BLE001 - a plugin's library raises its own types
+        raise WorkbenchError(f"runtime '{runtime.name}' cannot open {path}: {first_line(err)}",
+                             "check the artifact with `workbench inspect`, or try another --runtime") from err
+
+
 def open_artifact(path, options: RuntimeOptions, name: str | None = None, registry=None):
     """(runtime, session): the chosen runtime's session on ``path``."""
     runtime = choose(path, name, registry)
-    return runtime, runtime.open(path, options)
+    return runtime, open_session(runtime, path, options)
 
 
 def feed(infos: list, inputs: dict, names: list | None = None) -> dict:
