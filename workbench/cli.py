@@ -77,7 +77,7 @@ def cmd_export(args):
         input_names=tuple(args.input_names) if args.input_names else None,
         output_names=tuple(args.output_names) if args.output_names else None,
         dynamic_axes=parse_dynamic(args.dynamic) if args.dynamic else None,
-        inputs=InputSpec(batch=args.batch, sequence=args.seq, shapes=_shapes(args.shape)),
+        inputs=InputSpec(batch=args.batch, sequence=args.seq, shapes=_shapes(args.shape)), quant=args.quant,
         external_data=True if args.external_data else None, force=args.force)
     return api.export(spec, progress=_progress_printer(args.json))
 
@@ -254,6 +254,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seq", type=int, default=8, help="example sequence length")
     p.add_argument("--shape", nargs="+", metavar="NAME=DIMS", help="example input shapes, e.g. x=2x3x32x32")
     p.add_argument("--external-data", action="store_true", help="always write weights to model.onnx.data")
+    p.add_argument("--quant", help="--target gguf: f16 (default), f32, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k_m...")
     _add_force(p)
     _add_common(p, source_flags=True)
     p.set_defaults(func=cmd_export)

@@ -23,8 +23,10 @@ BUILTIN_MODULES = (
     "workbench.core.loading.hf_folder",
     "workbench.core.loading.torch_files",
     "workbench.core.loading.onnx_files",
+    "workbench.core.loading.gguf_files",
     "workbench.core.targets.onnx",
     "workbench.core.targets.torchscript",
+    "workbench.core.targets.gguf",
     "workbench.core.runtimes.onnxruntime",
     "workbench.core.runtimes.torch_eager",
 )

@@ -1,0 +1,97 @@
+"""The gguf target: tiny random HF folders -> .gguf, read back with gguf-py's GGUFReader (names, shapes, types,
+metadata, the q/k permutation); validate( runs through llama.cpp only where llama-cpp-python is installed."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+gguf = pytest.importorskip("gguf")
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+from workbench.core.errors import WorkbenchError  # noqa: E402
+from workbench.core.registry import default_registry  # noqa: E402
+from workbench.core.specs import ExportSpec, ModelSource  # noqa: E402
+
+SMALL = dict(vocab_size=64, hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
+             num_key_value_heads=2, max_position_embeddings=128)
+
+
+def _folder(tmp_path, config):
+    torch.manual_seed(0)
+    model = transformers.AutoModelForCausalLM.from_config(config)
+    folder = tmp_path / config.model_type
+    model.save_pretrained(folder)
+    return folder, model
+
+
+def _export(folder, out, quant=None):
+    target = default_registry().targets["gguf"]
+    return target.export(ExportSpec(source=ModelSource(path=str(folder)), output=str(out), target="gguf",
+                                    quant=quant))
+
+
+def _fields(reader):
+    return {name: f.contents() for name, f in reader.fields.items() if not name.startswith("GGUF.")}
+
+
+@pytest.mark.parametrize("config_cls,arch", [(transformers.LlamaConfig, "llama"),
+                                              (transformers.Qwen2Config, "qwen2")])
+def test_export_writes_names_shapes_metadata(tmp_path, config_cls, arch):
+    folder, model = _folder(tmp_path, config_cls(**SMALL))
+    result = _export(folder, tmp_path / "m.gguf", "f16")
+    reader = gguf.GGUFReader(result.path)
+    meta = _fields(reader)
+    assert meta["general.architecture"] == arch
+    assert meta[f"{arch}.block_count"] == 2 and meta[f"{arch}.embedding_length"] == 64
+    assert meta[f"{arch}.attention.head_count"] == 4 and meta[f"{arch}.attention.head_count_kv"] == 2
+    assert meta[f"{arch}.context_length"] == 128
+    tensors = {t.name: t for t in reader.tensors}
+    assert "token_embd.weight" in tensors and "blk.1.ffn_down.weight" in tensors and "output_norm.weight" in tensors
+    q = tensors["blk.0.attn_q.weight"]
+    assert q.tensor_type == gguf.GGMLQuantizationType.F16 and list(q.shape) == [64, 64]  # ggml order: ne0 first
+    assert tensors["blk.0.attn_k.weight"].shape.tolist() == [64, 32]
+    assert tensors["blk.0.attn_norm.weight"].tensor_type == gguf.GGMLQuantizationType.F32
+    hf_q = model.model.layers[0].self_attn.q_proj.weight.detach().numpy()
+    got = np.asarray(q.data, dtype=np.float32).reshape(64, 64)
+    if arch == "llama":  # llama.cpp's interleaved rotary layout: rows permuted per head
+        assert not np.allclose(got, hf_q, atol=1e-2)
+        from workbench.core.gguf.tensor_map import permute
+        np.testing.assert_allclose(got, permute(hf_q, 4, 4), atol=1e-2)
+    else:
+        np.testing.assert_allclose(got, hf_q, atol=1e-2)
+
+
+@pytest.mark.parametrize("quant", ["q8_0", "q4_0", "q5_1", "bf16"])
+def test_quant_types_round_trip(tmp_path, quant):
+    folder, model = _folder(tmp_path, transformers.Qwen2Config(**SMALL))
+    reader = gguf.GGUFReader(_export(folder, tmp_path / "m.gguf", quant).path)
+    t = {t.name: t for t in reader.tensors}["blk.0.ffn_up.weight"]
+    assert t.tensor_type.name.lower() == quant
+    back = gguf.quants.dequantize(t.data, t.tensor_type).reshape(128, 64)
+    ref = model.model.layers[0].mlp.up_proj.weight.detach().numpy()
+    assert np.abs(back - ref).max() < 0.02 * (4 if quant.startswith("q4") else 1) + 1e-3
+
+
+def test_refusals_leave_nothing(tmp_path):
+    folder, _ = _folder(tmp_path, transformers.GPT2Config(n_embd=32, n_layer=1, n_head=2, vocab_size=32))
+    with pytest.raises(WorkbenchError, match="gpt2"):
+        _export(folder, tmp_path / "x.gguf")
+    with pytest.raises(WorkbenchError, match="q3_x"):
+        _export(folder, tmp_path / "y.gguf", "q3_x")
+    assert not list(tmp_path.glob("*.gguf")) and not list(tmp_path.glob(".*partial*"))
+
+
+def test_validate_through_llama_cpp(tmp_path):
+    target = default_registry().targets["gguf"]
+    assert target.validate is not None and target.suffix == ".gguf"
+    if importlib.util.find_spec("llama_cpp") is None:
+        pytest.skip("llama-cpp-python is not installed: the .gguf cannot be run here")
+    folder, _ = _folder(tmp_path, transformers.LlamaConfig(**SMALL))
+    out = _export(folder, tmp_path / "m.gguf", "f16")
+    from workbench.core.specs import ValidateSpec
+    result = target.validate(ValidateSpec(model=out.path, against=ModelSource(path=str(folder))))
+    assert result is not None

@@ -1,0 +1,33 @@
+"""What llama.cpp needs beyond tensor names, from config.json (convert_hf_to_gguf.py's set_gguf_parameters)."""
+
+from __future__ import annotations
+
+import gguf
+
+
+def write_hparams(writer: gguf.GGUFWriter, config: dict, name: str) -> None:
+    writer.add_name(name)
+    writer.add_context_length(int(config.get("max_position_embeddings", 2048)))
+    writer.add_embedding_length(int(config["hidden_size"]))
+    writer.add_block_count(int(config["num_hidden_layers"]))
+    writer.add_feed_forward_length(int(config["intermediate_size"]))
+    heads = int(config["num_attention_heads"])
+    writer.add_head_count(heads)
+    writer.add_head_count_kv(int(config.get("num_key_value_heads") or heads))
+    head_dim = config.get("head_dim") or int(config["hidden_size"]) // heads
+    writer.add_key_length(int(head_dim))
+    writer.add_value_length(int(head_dim))
+    writer.add_rope_dimension_count(int(head_dim))
+    writer.add_rope_freq_base(float(config.get("rope_theta", 10000.0)))
+    scaling = config.get("rope_scaling") or {}
+    kind = scaling.get("rope_type", scaling.get("type"))
+    if kind == "linear" and "factor" in scaling:
+        writer.add_rope_scaling_type(gguf.RopeScalingType.LINEAR)
+        writer.add_rope_scaling_factor(float(scaling["factor"]))
+    elif kind == "yarn" and "factor" in scaling:
+        writer.add_rope_scaling_type(gguf.RopeScalingType.YARN)
+        writer.add_rope_scaling_factor(float(scaling["factor"]))
+        if "original_max_position_embeddings" in scaling:
+            writer.add_rope_scaling_orig_ctx_len(int(scaling["original_max_position_embeddings"]))
+    writer.add_layer_norm_rms_eps(float(config.get("rms_norm_eps", 1e-6)))
+    writer.add_vocab_size(int(config["vocab_size"]))
