@@ -29,6 +29,7 @@ BUILTIN_MODULES = (
     "workbench.core.targets.gguf",
     "workbench.core.runtimes.onnxruntime",
     "workbench.core.runtimes.torch_eager",
+    "workbench.core.runtimes.llama_cpp",
 )
 REPO_PLUGINS = Path(__file__).resolve().parents[2] / "plugins"
 

@@ -1,0 +1,186 @@
+"""llama.cpp as a runtime: a .gguf file opened by ``llama_cpp.Llama`` (llama-cpp-python).
+
+``run({"input_ids": (1, n) int array})`` returns ``logits`` (1, n, vocab) for decoders, or ``last_hidden_state``
+(1, n, hidden) for encoder GGUFs (BERT-like: llama.cpp's pooling is off so the caller pools as PyTorch does).
+``generate`` decodes greedily (temperature 0) or samples, reusing llama.cpp's KV cache. ``quantize`` rewrites a
+GGUF into another type through llama.cpp's own quantizer (q8_0, q4_0, q4_k_m, q5_k_m, q6_k...).
+
+``RuntimeOptions.extra``: ``n_ctx`` (context size, 512 by default). ``device="cuda"`` offloads every layer
+(n_gpu_layers=-1) where the build supports GPU offload; otherwise it runs on CPU and says so in ``notes``.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Iterator, Sequence
+
+import numpy as np
+
+from workbench.core.errors import WorkbenchError
+from workbench.core.runtimes.base import Availability, GenerateStep, Runtime, RuntimeOptions, TensorInfo
+
+NAME = "llama.cpp"
+INSTALL = ("pip install -c constraints.txt 'model-workbench[llama]' (builds llama.cpp from source: see README, "
+           "or install a prebuilt wheel with pip install /tmp/wheels/llama_cpp_python-*.whl)")
+# The llama.cpp file types a user can ask for, by the names llama.cpp's own quantize tool uses.
+QUANT_TYPES = {"f32": "ALL_F32", "f16": "MOSTLY_F16", "bf16": "MOSTLY_BF16", "q8_0": "MOSTLY_Q8_0",
+               "q4_0": "MOSTLY_Q4_0", "q4_1": "MOSTLY_Q4_1", "q5_0": "MOSTLY_Q5_0", "q5_1": "MOSTLY_Q5_1",
+               "q2_k": "MOSTLY_Q2_K", "q3_k_m": "MOSTLY_Q3_K_M", "q4_k_s": "MOSTLY_Q4_K_S",
+               "q4_k_m": "MOSTLY_Q4_K_M", "q5_k_s": "MOSTLY_Q5_K_S", "q5_k_m": "MOSTLY_Q5_K_M", "q6_k": "MOSTLY_Q6_K"}
+PRECISION = {"ALL_F32": "fp32", "MOSTLY_F16": "fp16", "MOSTLY_BF16": "bf16", "MOSTLY_Q8_0": "int8"}
+
+
+def _llama():
+    try:
+        import llama_cpp
+    except ImportError as err:
+        raise WorkbenchError(f"llama-cpp-python is not installed ({err})", INSTALL) from None
+    return llama_cpp
+
+
+def _check_gguf(path: Path) -> None:
+    if not path.is_file():
+        raise WorkbenchError(f"{path}: no such GGUF file", "give the path of a .gguf file")
+    with open(path, "rb") as f:
+        if f.read(4) != b"GGUF":
+            raise WorkbenchError(f"{path}: not a GGUF file (no GGUF magic)", "re-export it: workbench export ... "
+                                 "--target gguf, or convert it with llama.cpp's convert_hf_to_gguf.py")
+
+
+class LlamaCppSession:
+    runtime = NAME
+
+    def __init__(self, path, options: RuntimeOptions):
+        self.path = Path(str(path))
+        _check_gguf(self.path)  # before the import: a bad file is one line whether or not llama.cpp is installed
+        llama_cpp = _llama()
+        self.notes: list = []
+        self.device = "cpu"
+        gpu_layers = 0
+        if options.device != "cpu":
+            if options.device == "cuda" and llama_cpp.llama_supports_gpu_offload():
+                gpu_layers, self.device = -1, "cuda"
+            elif options.strict:
+                raise WorkbenchError(f"this llama.cpp build cannot run on '{options.device}'",
+                                     "rebuild llama-cpp-python with CMAKE_ARGS=-DGGML_CUDA=on, or use --device cpu")
+            else:
+                self.notes.append(f"this llama.cpp build cannot run on '{options.device}'; it runs on CPU")
+        kwargs = dict(model_path=str(self.path), n_ctx=int(options.extra.get("n_ctx", 512)), n_gpu_layers=gpu_layers,
+                      logits_all=True, verbose=False, seed=0)
+        if options.threads:
+            kwargs.update(n_threads=int(options.threads), n_threads_batch=int(options.threads))
+        try:
+            probe = llama_cpp.Llama(**kwargs, vocab_only=True)
+            arch = probe.metadata.get("general.architecture", "")
+            ftype = int(probe.metadata.get("general.file_type", -1))
+            probe.close()
+            self.encoder = arch in ("bert", "nomic-bert", "jina-bert-v2", "modern-bert")
+            if self.encoder:  # per-token hidden states; pooling is the caller's (it matches PyTorch's pooling)
+                kwargs.update(embedding=True, pooling_type=llama_cpp.LLAMA_POOLING_TYPE_NONE)
+            self.llm = llama_cpp.Llama(**kwargs)
+        except (ValueError, RuntimeError) as err:
+            raise WorkbenchError(f"{self.path}: llama.cpp cannot load it ({err})",
+                                 "check the file is a complete GGUF of an architecture llama.cpp knows") from None
+        self.architecture = arch
+        names = {getattr(llama_cpp, f"LLAMA_FTYPE_{v}", None): v for v in QUANT_TYPES.values()}
+        self.precision = PRECISION.get(names.get(ftype, ""), "int4")
+
+    def inputs(self) -> list:
+        return [TensorInfo("input_ids", [1, "sequence"], "int64")]
+
+    def outputs(self) -> list:
+        if self.encoder:
+            return [TensorInfo("last_hidden_state", [1, "sequence", self.llm.n_embd()], "float32")]
+        return [TensorInfo("logits", [1, "sequence", self.llm.n_vocab()], "float32")]
+
+    def run(self, feeds: dict) -> dict:
+        ids = np.asarray(feeds["input_ids"])
+        if ids.ndim != 2 or ids.shape[0] != 1:
+            raise WorkbenchError(f"llama.cpp runs one sequence at a time; input_ids has shape {ids.shape}",
+                                 "feed input_ids of shape (1, n)")
+        tokens = [int(t) for t in ids[0]]
+        if self.encoder:
+            return {"last_hidden_state": self._hidden_states(tokens)[None]}
+        self.llm.reset()
+        self.llm.eval(tokens)
+        return {"logits": np.array(self.llm.scores[:len(tokens)], dtype=np.float32)[None]}
+
+    def _hidden_states(self, tokens: list) -> np.ndarray:
+        # Llama.embed takes text only; feeding token ids needs llama-cpp-python's batch (as embed does inside).
+        import llama_cpp
+
+        llm, n_embd = self.llm, self.llm.n_embd()
+        llm._batch.reset()
+        llm._batch.add_sequence(tokens, 0, True)
+        llm._ctx.kv_cache_clear()
+        llm._ctx.decode(llm._batch)
+        ptr = llama_cpp.llama_get_embeddings(llm._ctx.ctx)
+        out = np.ctypeslib.as_array(ptr, shape=(len(tokens) * n_embd,)).reshape(len(tokens), n_embd).copy()
+        llm._batch.reset()
+        llm._ctx.kv_cache_clear()
+        return out
+
+    def generate(self, prompt_ids: Sequence[int], max_new_tokens: int, *, temperature: float = 0.0,
+                 top_k: int = 0, seed: int = 0) -> Iterator[GenerateStep]:
+        if self.encoder:
+            raise WorkbenchError(f"{self.path.name} is an encoder ({self.architecture}): it does not generate",
+                                 "use workbench validate for encoders")
+        self.llm.reset()
+        self.llm.set_seed(seed)
+        start = time.perf_counter()
+        steps = self.llm.generate([int(t) for t in prompt_ids], temp=temperature, top_k=top_k, top_p=1.0,
+                                  min_p=0.0, repeat_penalty=1.0, reset=True)
+        for i, token in enumerate(steps):
+            now = time.perf_counter()
+            yield GenerateStep(int(token), self.llm.detokenize([token]).decode("utf-8", "replace"), now - start)
+            if i + 1 >= max_new_tokens or token == self.llm.token_eos():
+                return
+            start = time.perf_counter()
+
+    def close(self) -> None:
+        if getattr(self, "llm", None) is not None:
+            self.llm.close()
+            self.llm = None
+
+
+def quantize(src, dst, type_name: str, threads: int = 0) -> Path:
+    """Rewrite ``src`` GGUF as ``dst`` in ``type_name`` through llama.cpp's llama_model_quantize (the same code as
+    its llama-quantize tool); ``dst`` is written beside its final name and renamed only when llama.cpp succeeds."""
+    src, dst = Path(str(src)), Path(str(dst))
+    _check_gguf(src)
+    llama_cpp = _llama()
+    key = QUANT_TYPES.get(type_name.lower())
+    if key is None:
+        raise WorkbenchError(f"unknown GGUF quantization '{type_name}'", f"use one of: {', '.join(QUANT_TYPES)}")
+    params = llama_cpp.llama_model_quantize_default_params()
+    params.ftype = getattr(llama_cpp, f"LLAMA_FTYPE_{key}")
+    params.nthread = int(threads)
+    partial = dst.with_name(dst.name + ".partial")
+    rc = llama_cpp.llama_model_quantize(str(src).encode(), str(partial).encode(), params)
+    if rc != 0 or not partial.is_file():
+        partial.unlink(missing_ok=True)
+        raise WorkbenchError(f"llama.cpp could not quantize {src.name} to {type_name} (code {rc})",
+                             "K-quants need tensor rows that are multiples of 256: try q8_0 or q4_0 for tiny models")
+    partial.replace(dst)
+    return dst
+
+
+def open_session(path, options: RuntimeOptions | None = None) -> LlamaCppSession:
+    return LlamaCppSession(path, options or RuntimeOptions())
+
+
+def availability() -> Availability:
+    try:
+        import llama_cpp
+
+        devices = ("cpu", "cuda") if llama_cpp.llama_supports_gpu_offload() else ("cpu",)
+    except Exception as err:  # noqa: BLE001 - a missing library is an answer
+        return Availability(False, hint=f"{INSTALL}: {err}")
+    return Availability(True, llama_cpp.__version__, devices)
+
+
+def register(registry) -> None:
+    registry.add_runtime(Runtime(name=NAME, description="llama.cpp through llama-cpp-python (GGUF; logits, "
+                                 "encoder hidden states, generation)", suffixes=(".gguf",), open=open_session,
+                                 availability=availability, generates=True))
