@@ -76,9 +76,26 @@ def test_quant_types_round_trip(tmp_path, quant):
     assert np.abs(back - ref).max() < 0.02 * (4 if quant.startswith("q4") else 1) + 1e-3
 
 
+def test_gpt2_conv1d_transposed(tmp_path):
+    folder, model = _folder(tmp_path, transformers.GPT2Config(n_embd=32, n_layer=2, n_head=2, vocab_size=48,
+                                                              n_positions=64))
+    reader = gguf.GGUFReader(_export(folder, tmp_path / "g.gguf", "f32").path)
+    meta = _fields(reader)
+    assert meta["general.architecture"] == "gpt2" and meta["gpt2.context_length"] == 64
+    assert meta["gpt2.feed_forward_length"] == 128 and meta["gpt2.attention.head_count"] == 2
+    tensors = {t.name: t for t in reader.tensors}
+    assert not any("attn.bias" in n or "masked" in n for n in tensors)
+    qkv = tensors["blk.1.attn_qkv.weight"]
+    assert qkv.shape.tolist() == [32, 96]  # ggml ne0 = in features: torch (out=96, in=32)
+    ref = model.transformer.h[1].attn.c_attn.weight.detach().numpy().T  # Conv1D (in, out) -> (out, in)
+    np.testing.assert_array_equal(np.asarray(qkv.data).reshape(96, 32), ref)
+    assert {"position_embd.weight", "blk.0.attn_qkv.bias", "blk.0.ffn_up.weight", "output_norm.bias"} <= set(tensors)
+
+
 def test_refusals_leave_nothing(tmp_path):
-    folder, _ = _folder(tmp_path, transformers.GPT2Config(n_embd=32, n_layer=1, n_head=2, vocab_size=32))
-    with pytest.raises(WorkbenchError, match="gpt2"):
+    config = transformers.BloomConfig(hidden_size=32, n_layer=1, n_head=2, vocab_size=32)
+    folder, _ = _folder(tmp_path, config)
+    with pytest.raises(WorkbenchError, match="bloom"):
         _export(folder, tmp_path / "x.gguf")
     with pytest.raises(WorkbenchError, match="q3_x"):
         _export(folder, tmp_path / "y.gguf", "q3_x")

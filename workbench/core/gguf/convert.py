@@ -72,28 +72,31 @@ def convert(folder: Path, out: Path, quant: str = "f16", cancel=None) -> dict:
                              f"use one of: {', '.join(QUANTS)}")
     config = json.loads((folder / "config.json").read_text())
     arch, permute_qk = tensor_map.architecture(config)
-    blocks = int(config["num_hidden_layers"])
+    blocks = int(config.get("num_hidden_layers") or config["n_layer"])
     tmap = tensor_map.name_map(arch, blocks)
     files = _weight_files(folder)
-    heads = int(config["num_attention_heads"])
+    heads = int(config.get("num_attention_heads") or config["n_head"])
     kv_heads = int(config.get("num_key_value_heads") or heads)
 
     plan = []  # (hf name, gguf name, shape, qtype)
     for hf_name in files:
-        if hf_name.endswith("rotary_emb.inv_freq"):
-            continue  # recomputed by llama.cpp from rope theta
+        if hf_name.endswith(tensor_map.SKIP):
+            continue  # rotary frequencies are recomputed by llama.cpp; GPT-2's mask buffers are not weights
         from safetensors import safe_open
         with safe_open(str(files[hf_name]), "pt") as f:
             shape = tuple(f.get_slice(hf_name).get_shape())
+        if hf_name.endswith(tensor_map.CONV1D):
+            shape = shape[::-1]
         plan.append((hf_name, tensor_map.gguf_name(tmap, hf_name), shape, _target_type(hf_name, shape, QUANTS[quant])))
-    if config.get("tie_word_embeddings") and not any(p[1] == "output.weight" for p in plan):
-        pass  # llama.cpp reuses token_embd.weight for the output when output.weight is absent
+    # a tied output (no lm_head in the file) is left out: llama.cpp then reuses token_embd.weight
 
     writer = gguf.GGUFWriter(str(out), gguf.MODEL_ARCH_NAMES[arch])
     metadata.write_hparams(writer, config, folder.name)
     writer.add_file_type(FILE_TYPES[quant])
     writer.add_quantization_version(gguf.GGML_QUANT_VERSION)
     notes = [n for n in [tokenizer.write_vocab(writer, folder, int(config["vocab_size"]))] if n]
+    if config.get("model_type") == "gpt2":
+        notes.append("GPT-2: Conv1D weights transposed to (out, in)")
     for _, name, shape, qtype in plan:
         byte_shape = gguf.quant_shape_to_byte_shape(shape, qtype) if qtype not in (
             gguf.GGMLQuantizationType.F32, gguf.GGMLQuantizationType.F16) else shape
@@ -109,6 +112,8 @@ def convert(folder: Path, out: Path, quant: str = "f16", cancel=None) -> dict:
             writer.close()
             raise WorkbenchError("GGUF conversion cancelled", "run it again")
         data = _read(files[hf_name], hf_name)
+        if hf_name.endswith(tensor_map.CONV1D):
+            data = np.ascontiguousarray(data.T)
         if permute_qk and name.endswith(("attn_q.weight", "attn_k.weight")):
             data = tensor_map.permute(data, heads, kv_heads if name.endswith("attn_k.weight") else heads)
         writer.write_tensor_data(_encode(data, qtype))

@@ -5,8 +5,21 @@ from __future__ import annotations
 import gguf
 
 
+def _gpt2(writer: gguf.GGUFWriter, config: dict) -> None:
+    """GPT-2's names (n_embd, n_layer...) and LayerNorm with biases (convert_hf_to_gguf.py GPT2Model)."""
+    writer.add_context_length(int(config.get("n_ctx") or config["n_positions"]))
+    writer.add_embedding_length(int(config["n_embd"]))
+    writer.add_block_count(int(config["n_layer"]))
+    writer.add_feed_forward_length(int(config.get("n_inner") or 4 * config["n_embd"]))
+    writer.add_head_count(int(config["n_head"]))
+    writer.add_layer_norm_eps(float(config.get("layer_norm_epsilon", 1e-5)))
+    writer.add_vocab_size(int(config["vocab_size"]))
+
+
 def write_hparams(writer: gguf.GGUFWriter, config: dict, name: str) -> None:
     writer.add_name(name)
+    if config.get("model_type") == "gpt2":
+        return _gpt2(writer, config)
     writer.add_context_length(int(config.get("max_position_embeddings", 2048)))
     writer.add_embedding_length(int(config["hidden_size"]))
     writer.add_block_count(int(config["num_hidden_layers"]))

@@ -14,7 +14,11 @@ ARCHES = {
     "mistral": (gguf.MODEL_ARCH.LLAMA, True),
     "qwen2": (gguf.MODEL_ARCH.QWEN2, False),
     "qwen3": (gguf.MODEL_ARCH.QWEN3, False),
+    "gpt2": (gguf.MODEL_ARCH.GPT2, False),
 }
+# GPT-2 stores Linear layers as Conv1D (in, out): llama.cpp wants (out, in); its causal-mask buffers are not weights
+CONV1D = ("attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight")
+SKIP = ("rotary_emb.inv_freq", ".attn.bias", ".attn.masked_bias")
 
 
 def architecture(config: dict):
