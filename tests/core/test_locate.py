@@ -161,7 +161,8 @@ def built(tmp_path_factory):
 
 def test_moe_router_of_layer_1_is_named_not_layer_0s(built, tmp_path):
     """A router returns (logits, top-k scores, indices), its softmax computed after the logits it returns first:
-    layer 0's router output must be paired with its logits (so it matches), and the broken layer 1 router named."""
+    layer 0's router output must be paired with its logits (else it mismatches, upstream of layer 1, and is named)
+    and the broken layer 1 router named."""
     src, path = built("mixtral")
     model = onnx.load(path)
     consumers = _consumers(model)
@@ -169,7 +170,22 @@ def test_moe_router_of_layer_1_is_named_not_layer_0s(built, tmp_path):
                 and node_module(consumers[t.name][0]) == "model.model.layers.1.mlp.gate")
     gate.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(gate) * np.float32(1.05), gate.name))
     onnx.save(model, str(tmp_path / "r.onnx"))
-    intact = api.validate(path, against=src, locate=True)
-    assert intact.passed and intact.divergence is None
     res = api.validate(str(tmp_path / "r.onnx"), against=src, locate=True)
     assert not res.passed and res.divergence["module"] == "model.model.layers.1.mlp.gate", res.divergence
+
+
+def test_shared_layer_weight_is_located_at_its_module(built, tmp_path):
+    """ALBERT applies one layer's weights at every depth: each call of the shared module is its own boundary (its
+    nodes' i-th run in the graph), so a broken shared weight is named at that module, on its first call."""
+    src, path = built("albert")
+    model = onnx.load(path)
+    consumers = _consumers(model)
+    ffn = "model.encoder.albert_layer_groups.0.albert_layers.0.ffn"
+    weight = next(t for t in model.graph.initializer if len(t.dims) == 2 and consumers.get(t.name)
+                  and {node_module(n) for n in consumers[t.name]} == {ffn})
+    weight.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(weight) * np.float32(1.05), weight.name))
+    onnx.save(model, str(tmp_path / "a.onnx"))
+    res = api.validate(str(tmp_path / "a.onnx"), against=src, locate=True)
+    d = res.divergence
+    assert not res.passed and d is not None and d["module"] == ffn, d
+    assert d["inputs"] and all(i["max_rel_diff"] < d["max_rel_diff"] for i in d["inputs"])

@@ -138,8 +138,9 @@ def _call_nodes(idx: list, key: str, calls: int) -> list:
     return runs[int(key.split("#")[1])] if len(runs) == calls else []
 
 
-def _float_values(model) -> dict:
-    """{value name: elem_type} of the float values the graph knows the type of (after shape inference)."""
+def _float_values(model) -> tuple:
+    """({value name: elem_type} of the float values the graph knows the type of (after shape inference),
+    {value name: its dims, None where symbolic} where it knows the rank)."""
     import onnx
 
     try:
@@ -149,14 +150,25 @@ def _float_values(model) -> dict:
     g = inferred.graph
     types = {v.name: v.type.tensor_type.elem_type for v in [*g.value_info, *g.output, *g.input]
              if v.type.HasField("tensor_type")}
-    return {k: t for k, t in types.items() if t in FLOAT_TYPES}
+    dims = {v.name: tuple(d.dim_value if d.HasField("dim_value") else None for d in v.type.tensor_type.shape.dim)
+            for v in [*g.value_info, *g.output, *g.input]
+            if v.type.HasField("tensor_type") and v.type.tensor_type.HasField("shape")}
+    return {k: t for k, t in types.items() if t in FLOAT_TYPES}, dims
 
 
-def _candidates(model, scopes: list, modules: list, floats: dict, genuine: list, ambiguous=()) -> tuple:
+def _fits(dims, shape) -> bool:
+    """Whether a value of ONNX ``dims`` (None: unknown) can hold PyTorch's tensor of ``shape``."""
+    return dims is None or shape is None or (len(dims) == len(shape) and
+                                             all(d is None or d == n for d, n in zip(dims, shape)))
+
+
+def _candidates(model, scopes: list, modules: list, floats: dict, genuine: list, ambiguous=(), dims=None,
+                shapes=None) -> tuple:
     """(output candidates {module: [values, last first]}, input candidates {module: [values]}), restricted to
     float values the graph knows the type of; a module returning several tensors gets its last 3*TAIL (its
-    first output may be computed well before its last). An input is only taken where both its producer and its consumer
-    carry their own scope (not one inherited by a node added after export, which may sit on either side)."""
+    first output may be computed well before its last). Values whose inferred shape cannot be PyTorch's
+    (``shapes``: {module: (input shape, output shape)}) are left out, so fewer are exposed. An input is only
+    taken where both its producer and its consumer carry their own scope (not one inherited by a node added after export, which may sit on either side)."""
     nodes = model.graph.node
     calls = {}
     for key in modules:
@@ -164,18 +176,20 @@ def _candidates(model, scopes: list, modules: list, floats: dict, genuine: list,
     produced_by = {o: i for i, n in enumerate(nodes) for o in n.output}
     consts = {i.name for i in model.graph.initializer} | {o for n in nodes if n.op_type == "Constant"
                                                            for o in n.output}
-    outs, ins = {}, {}
+    dims, shapes, outs, ins = dims or {}, shapes or {}, {}, {}
     for mod in modules:
+        in_shape, out_shape = shapes.get(mod, (None, None))
         idx = _call_nodes([i for i, s in enumerate(scopes) if _in(s, _module(mod))], mod, calls[_module(mod)])
         if not idx:
             continue
         inside = {o for i in idx for o in nodes[i].output}
-        tail = [o for i in reversed(idx) for o in nodes[i].output if o in floats][:TAIL * (3 if mod in ambiguous
-                                                                                            else 1)]
+        tail = [o for i in reversed(idx) for o in nodes[i].output
+                if o in floats and _fits(dims.get(o), out_shape)][:TAIL * (3 if mod in ambiguous else 1)]
         head = []
         for i in idx:
             for v in nodes[i].input:
                 if (v and v not in inside and v not in consts and v in floats and v not in head and genuine[i]
+                        and _fits(dims.get(v), in_shape)
                         and v in produced_by and genuine[produced_by[v]]):
                     head.append(v)
             if len(head) >= TAIL:
@@ -220,8 +234,10 @@ def locate(path: str, loaded, rtol: float, atol: float, floor: float, batch: int
     inputs = loaded.make_inputs(batch, seq, pad=False, seed=7, shapes=shapes)
     reference = _torch_boundaries(loaded.module, inputs)
     modules = [m for m in reference if any(_in(s, _module(m)) for s in scopes)]
-    floats = _float_values(model)
-    outs, ins = _candidates(model, scopes, modules, floats, genuine, {m for m in modules if reference[m][2]})
+    floats, dims = _float_values(model)
+    shapes = {m: tuple(None if t is None else tuple(t.shape) for t in reference[m][:2]) for m in modules}
+    outs, ins = _candidates(model, scopes, modules, floats, genuine, {m for m in modules if reference[m][2]},
+                            dims, shapes)
     exposed = sorted({v for vs in [*outs.values(), *ins.values()] for v in vs})
     actual = _run_exposed(str(path), model, exposed, floats, (inputs, loaded.input_names), provider)
 
@@ -233,7 +249,7 @@ def locate(path: str, loaded, rtol: float, atol: float, floor: float, batch: int
             if ref is None:
                 continue
             same = [v for v in cands if v in actual and tuple(actual[v].shape) == tuple(ref.shape)]
-            if role == "output" and len(same) > 1:  # several with its shape (a router's logits and softmax)
+            if role == "output" and ambiguous and len(same) > 1:  # a router's logits and softmax: by value
                 same.sort(key=lambda v: compare(actual[v], ref)["max_rel_diff"])
             value = same[0] if same else None
             if value is None or value not in producer or value in points:
