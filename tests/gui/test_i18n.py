@@ -337,6 +337,69 @@ def test_dark_theme_indicators_and_texts_are_readable():
     assert "check-light.svg" in rules["QCheckBox::indicator:checked"]["image"]
 
 
+def test_light_theme_texts_are_readable():
+    """The light stylesheet's texts (4.5:1) and check box / radio indicator edges (3:1) against their
+    backgrounds; the test below measures the drawn indicator too."""
+    rules = _rules(theme.stylesheet("light"))
+    panel = _colour(rules, "QWidget", "background")
+    checks = {
+        "text": (_colour(rules, "QWidget", "color"), panel),
+        "hint text": (_colour(rules, "QLabel#panelHint", "color"), panel),
+        "disabled button text": (_colour(rules, "QPushButton:disabled", "color"),
+                                 _colour(rules, "QPushButton:disabled", "background")),
+        "primary button text": (_colour(rules, "QPushButton#primary", "color"),
+                                _colour(rules, "QPushButton#primary", "background")),
+        "hovered primary button text": (_colour(rules, "QPushButton#primary", "color"),
+                                        _colour(rules, "QPushButton#primary:hover", "background")),
+        "disabled primary button text": (_colour(rules, "QPushButton#primary:disabled", "color"),
+                                         _colour(rules, "QPushButton#primary:disabled", "background")),
+    }
+    low = {name: round(contrast(fg, bg), 2) for name, (fg, bg) in checks.items() if contrast(fg, bg) < 4.5}
+    assert not low, f"below WCAG AA 4.5:1 in light.qss: {low}"
+    borders = {
+        "unticked check box": (_colour(rules, "QCheckBox::indicator", "border"), panel),
+        "unticked check box on its fill": (_colour(rules, "QCheckBox::indicator", "border"),
+                                           _colour(rules, "QCheckBox::indicator", "background")),
+        "ticked check box": (_colour(rules, "QCheckBox::indicator:checked", "background"), panel),
+        "disabled check box": (_colour(rules, "QCheckBox::indicator:disabled", "border"), panel),
+        "table check box": (_colour(rules, "QAbstractItemView::indicator", "border"),
+                            _colour(rules, "QTableView", "background")),
+        "radio button": (_colour(rules, "QRadioButton::indicator", "border"), panel),
+    }
+    low = {name: round(contrast(fg, bg), 2) for name, (fg, bg) in borders.items() if contrast(fg, bg) < 3.0}
+    assert not low, f"indicators below WCAG 3:1 in light.qss: {low}"
+
+
+def _indicator_contrast(qtbot, tmp_path, name: str) -> float:
+    """The best contrast an unticked check box's indicator reaches against the panel in theme ``name``."""
+    from PySide6.QtWidgets import QCheckBox, QVBoxLayout
+
+    app = QApplication.instance()
+    theme.apply_theme(name, app)
+    try:
+        host = QWidget()
+        qtbot.addWidget(host)
+        layout = QVBoxLayout(host)
+        box = QCheckBox("off")
+        layout.addWidget(box)
+        host.resize(160, 60)
+        host.show()
+        qtbot.wait(20)
+        image = host.grab().toImage()
+        image.save(str(tmp_path / f"{name}_checkbox.png"))
+        panel = _colour(_rules(theme.stylesheet(name)), "QWidget", "background")
+        area = box.geometry()
+        return max(contrast(image.pixelColor(x, y).name(), panel)
+                   for x in range(area.left(), area.left() + 20) for y in range(area.top(), area.bottom()))
+    finally:
+        theme.apply_theme("light", app)
+
+
+def test_light_check_box_indicator_is_visible(qtbot, tmp_path):
+    best = _indicator_contrast(qtbot, tmp_path, "light")
+    assert best >= 3.0, f"the light theme's unticked indicator reaches only {best:.2f}:1 against the panel"
+
+
 def test_dark_check_boxes_render_visible(qtbot, tmp_path):
     """A grab of an unticked and a ticked check box in the dark theme: the indicator's edge is drawn in the
     stylesheet's colour, well apart from the panel."""
