@@ -27,8 +27,10 @@ BUILTIN_MODULES = (
     "workbench.core.targets.onnx",
     "workbench.core.targets.torchscript",
     "workbench.core.targets.gguf",
+    "workbench.core.targets.openvino",
     "workbench.core.runtimes.onnxruntime",
     "workbench.core.runtimes.torch_eager",
+    "workbench.core.runtimes.openvino",
     "workbench.core.runtimes.llama_cpp",
 )
 REPO_PLUGINS = Path(__file__).resolve().parents[2] / "plugins"

@@ -1,0 +1,100 @@
+"""The openvino runtime: it opens an IR the openvino target wrote (and an .onnx with --runtime openvino), describes
+its inputs, runs it like the torch runtime; a perturbed IR weight, or a perturbed ONNX converted to IR, fails
+validation."""
+
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+from workbench.core.errors import WorkbenchError
+from workbench.core.registry import default_registry
+from workbench.core.runtimes.base import RuntimeOptions
+from workbench.core.runtimes.select import feed
+from workbench.core.specs import ModelSource, ValidateSpec
+
+
+@pytest.fixture(scope="module")
+def ir(exported, tmp_path_factory):
+    """The suite's shared ONNX export converted by OpenVINO (the target's own export is tested in tests/targets)."""
+    import openvino as ov
+
+    out = tmp_path_factory.mktemp("openvino-ir") / "model.xml"
+    ov.save_model(ov.convert_model(exported("bert").path), str(out), compress_to_fp16=False)
+    return out
+
+
+def test_openvino_runs_an_ir_like_pytorch(ir, tiny_models):
+    reg = default_registry()
+    assert [r.name for r in reg.runtimes_for(ir)] == ["openvino"]
+    session = reg.runtime("openvino").open(ir, RuntimeOptions(threads=1, extra={"hint": "LATENCY"}))
+    reference = reg.runtime("torch").open(str(tiny_models("bert")), RuntimeOptions())
+    try:
+        infos = session.inputs()
+        assert [i.name for i in infos][:2] == ["input_ids", "attention_mask"]
+        assert all(i.dtype == "int64" for i in infos) and all(isinstance(d, str) for d in infos[0].shape)
+        assert session.device == "cpu" and session.runtime == "openvino" and session.precision == "fp32"
+        inputs = reference.loaded.make_inputs(2, 7, seed=3)
+        actual = session.run(feed(infos, inputs, reference.loaded.input_names))
+        assert list(actual) == [o.name for o in session.outputs()] == ["last_hidden_state", "pooler_output"]
+        expected = reference.run(inputs)
+        assert actual["last_hidden_state"].shape == (2, 7, 32)
+        assert np.abs(actual["last_hidden_state"] - np.asarray(expected["last_hidden_state"])).max() < 1e-4
+    finally:
+        session.close()
+        reference.close()
+
+
+def test_openvino_opens_onnx_when_named_and_refuses_bad_settings(exported, tiny_models, ir):
+    from workbench import api
+
+    src = ModelSource(str(tiny_models("bert")))
+    result = api.validate(ValidateSpec(model=exported("bert").path, against=src, runtime="openvino",
+                                       shapes=((2, 8),)))
+    assert result.passed and [o.name for o in result.outputs] == ["last_hidden_state", "pooler_output"]
+    with pytest.raises(WorkbenchError, match="performance hint 'fast'"):
+        default_registry().runtime("openvino").open(ir, RuntimeOptions(extra={"hint": "fast"}))
+
+
+def _scale_largest_weight(xml_path, factor):
+    """Multiply the IR's largest f32 Const (in model.bin, at the offset the .xml gives) by ``factor``."""
+    consts = [layer.find("data").attrib for layer in ET.parse(xml_path).getroot().iter("layer")
+              if layer.get("type") == "Const" and layer.find("data").get("element_type") == "f32"]
+    data = max(consts, key=lambda a: int(a["size"]))
+    offset, size = int(data["offset"]), int(data["size"])
+    bin_path = xml_path.with_suffix(".bin")
+    raw = bytearray(bin_path.read_bytes())
+    raw[offset:offset + size] = (np.frombuffer(bytes(raw[offset:offset + size]), np.float32) * factor).tobytes()
+    bin_path.write_bytes(bytes(raw))
+
+
+def test_a_perturbed_ir_weight_or_onnx_fails_validation(ir, exported, tiny_models, tmp_path):
+    import onnx
+    import openvino as ov
+    from onnx import numpy_helper
+
+    from workbench import api
+
+    src = ModelSource(str(tiny_models("bert")))
+    bad = tmp_path / "ir" / "model.xml"
+    bad.parent.mkdir()
+    for suffix in (".xml", ".bin"):
+        bad.with_suffix(suffix).write_bytes(ir.with_suffix(suffix).read_bytes())
+    assert api.validate(ValidateSpec(model=str(bad), against=src, shapes=((2, 8),))).passed
+    _scale_largest_weight(bad, 1.5)
+    assert not api.validate(ValidateSpec(model=str(bad), against=src, shapes=((2, 8),))).passed
+
+    model = onnx.load(exported("bert").path)
+    init = max(model.graph.initializer, key=lambda t: int(np.prod(t.dims)))
+    init.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(init) * 1.5, init.name))
+    onnx.save(model, str(tmp_path / "bad.onnx"))
+    ov.save_model(ov.convert_model(str(tmp_path / "bad.onnx")), str(tmp_path / "bad.xml"), compress_to_fp16=False)
+    result = api.validate(ValidateSpec(model=str(tmp_path / "bad.xml"), against=src, shapes=((2, 8),)))
+    assert not result.passed and result.reason
+
+
+def test_an_ir_without_its_bin_is_one_line(ir, tmp_path):
+    lone = tmp_path / "model.xml"
+    lone.write_bytes(ir.read_bytes())
+    with pytest.raises(WorkbenchError, match="model.bin is missing"):
+        default_registry().runtime("openvino").open(lone, RuntimeOptions())

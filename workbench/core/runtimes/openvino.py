@@ -1,0 +1,119 @@
+"""OpenVINO as a runtime: an IR (model.xml + model.bin) or, with ``--runtime openvino``, an .onnx file, compiled by
+``ov.Core().compile_model`` for a device ("cpu" -> "CPU"; other names such as "GPU.0" pass through).
+
+``RuntimeOptions.extra``: ``hint`` (LATENCY|THROUGHPUT, OpenVINO's PERFORMANCE_HINT), ``streams``
+(NUM_STREAMS, an int or "AUTO"), ``inference_precision`` (INFERENCE_PRECISION_HINT: "f32" by default, "bf16" or
+"f16" to trade accuracy for speed). ``threads`` becomes INFERENCE_NUM_THREADS.
+
+OpenVINO's CPU plugin computes in bf16 on its own where the CPU has bf16 units, whatever the IR holds; the
+workbench asks for f32 unless told otherwise, so a result is the IR's precision, not the machine's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from workbench.core.errors import WorkbenchError
+from workbench.core.runtimes.base import Availability, Runtime, RuntimeOptions, TensorInfo
+
+NAME = "openvino"
+INSTALL = "pip install openvino (it is in the workbench's main dependencies: reinstall with -c constraints.txt)"
+HINTS = ("LATENCY", "THROUGHPUT", "CUMULATIVE_THROUGHPUT")
+
+
+def _device(name: str) -> str:
+    return "CPU" if name.lower() == "cpu" else name  # OpenVINO's own names ("GPU.0", "AUTO") pass through
+
+
+def _config(options: RuntimeOptions) -> dict:
+    config = {}
+    if options.threads:
+        config["INFERENCE_NUM_THREADS"] = int(options.threads)
+    hint = options.extra.get("hint")
+    if hint:
+        if str(hint).upper() not in HINTS:
+            raise WorkbenchError(f"unknown OpenVINO performance hint '{hint}'", f"use one of: {', '.join(HINTS)}")
+        config["PERFORMANCE_HINT"] = str(hint).upper()
+    config["INFERENCE_PRECISION_HINT"] = str(options.extra.get("inference_precision") or "f32")
+    if options.extra.get("streams") is not None:
+        config["NUM_STREAMS"] = str(options.extra["streams"])
+    return config
+
+
+def _dims(partial_shape) -> list:
+    """Fixed dims as ints; dynamic ones by the name the IR keeps (the ONNX dim_param survives conversion as a
+    symbol only, so a dynamic dim is named by its place: 'dim<i>')."""
+    return [d.get_length() if d.is_static else f"dim{i}" for i, d in enumerate(partial_shape)]
+
+
+def _info(port) -> TensorInfo:
+    names = sorted(port.get_names())
+    name = port.get_any_name() if names else f"output{port.get_index()}"
+    return TensorInfo(name=name, shape=_dims(port.get_partial_shape()), dtype=port.get_element_type().to_dtype().name)
+
+
+class OpenVinoSession:
+    runtime = NAME
+
+    def __init__(self, path, options: RuntimeOptions):
+        import openvino as ov
+
+        self.notes: list = []
+        self.path = str(path)
+        path = Path(self.path)
+        if path.suffix.lower() == ".xml" and not path.with_suffix(".bin").is_file():
+            raise WorkbenchError(f"{path}: its weights file {path.with_suffix('.bin').name} is missing",
+                                 "keep the .xml and .bin an export wrote side by side")
+        core = ov.Core()
+        device = _device(options.device)
+        if device not in core.available_devices and device not in ("AUTO", "MULTI", "HETERO") and not \
+                device.split(".")[0] in {d.split(".")[0] for d in core.available_devices}:
+            if options.strict:
+                raise WorkbenchError(f"OpenVINO has no device '{device}' here",
+                                     f"devices here: {', '.join(core.available_devices)}")
+            self.notes.append(f"OpenVINO has no device '{device}' here; it runs on CPU")
+            device = "CPU"
+        self.model = core.read_model(self.path)
+        self.precision = _precision(self.model)
+        self.compiled = core.compile_model(self.model, device, _config(options))
+        self.device = device.lower() if device == "CPU" else device
+        self.request = self.compiled.create_infer_request()
+
+    def inputs(self) -> list:
+        return [_info(p) for p in self.compiled.inputs]
+
+    def outputs(self) -> list:
+        return [_info(p) for p in self.compiled.outputs]
+
+    def run(self, feeds: dict) -> dict:
+        results = self.request.infer(feeds)
+        return {info.name: results[port] for info, port in zip(self.outputs(), self.compiled.outputs)}
+
+    def close(self) -> None:
+        self.request = self.compiled = self.model = None
+
+
+def _precision(model) -> str:
+    """What the IR's weights hold: 'fp16' where save_model compressed them (f16 Constants feeding Converts)."""
+    types = {op.get_output_element_type(0).get_type_name() for op in model.get_ops() if op.get_type_name() ==
+             "Constant"}
+    return "fp16" if "f16" in types else "fp32"
+
+
+def open_session(path, options: RuntimeOptions | None = None) -> OpenVinoSession:
+    return OpenVinoSession(path, options or RuntimeOptions())
+
+
+def availability() -> Availability:
+    try:
+        import openvino as ov
+
+        devices = tuple(d.lower() if d == "CPU" else d for d in ov.Core().available_devices)
+    except Exception as err:  # noqa: BLE001 - a missing library is an answer
+        return Availability(False, hint=f"{INSTALL}: {err}")
+    return Availability(True, ov.__version__, devices)
+
+
+def register(registry) -> None:
+    registry.add_runtime(Runtime(name=NAME, description="OpenVINO (CPU; device names passed through)",
+                                 suffixes=(".xml",), open=open_session, availability=availability))
