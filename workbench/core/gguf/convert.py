@@ -80,7 +80,7 @@ def convert(folder: Path, out: Path, quant: str = "f16", cancel=None) -> dict:
 
     plan = []  # (hf name, gguf name, shape, qtype)
     for hf_name in files:
-        if hf_name.endswith(tensor_map.SKIP):
+        if hf_name.endswith(tensor_map.SKIP) or hf_name.startswith(tensor_map.SKIP_PREFIXES):
             continue  # rotary frequencies are recomputed by llama.cpp; GPT-2's mask buffers are not weights
         from safetensors import safe_open
         with safe_open(str(files[hf_name]), "pt") as f:
@@ -91,7 +91,7 @@ def convert(folder: Path, out: Path, quant: str = "f16", cancel=None) -> dict:
     # a tied output (no lm_head in the file) is left out: llama.cpp then reuses token_embd.weight
 
     writer = gguf.GGUFWriter(str(out), gguf.MODEL_ARCH_NAMES[arch])
-    metadata.write_hparams(writer, config, folder.name)
+    metadata.write_hparams(writer, config, folder.name, folder)
     writer.add_file_type(FILE_TYPES[quant])
     writer.add_quantization_version(gguf.GGML_QUANT_VERSION)
     notes = [n for n in [tokenizer.write_vocab(writer, folder, int(config["vocab_size"]))] if n]

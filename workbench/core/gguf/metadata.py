@@ -16,8 +16,27 @@ def _gpt2(writer: gguf.GGUFWriter, config: dict) -> None:
     writer.add_vocab_size(int(config["vocab_size"]))
 
 
-def write_hparams(writer: gguf.GGUFWriter, config: dict, name: str) -> None:
+def _bert(writer: gguf.GGUFWriter, config: dict, folder) -> None:
+    """An embedding model: not causal, pooled as sentence-transformers' 1_Pooling/config.json says (else mean)."""
+    import json
+
+    writer.add_context_length(int(config["max_position_embeddings"]))
+    writer.add_embedding_length(int(config["hidden_size"]))
+    writer.add_block_count(int(config["num_hidden_layers"]))
+    writer.add_feed_forward_length(int(config["intermediate_size"]))
+    writer.add_head_count(int(config["num_attention_heads"]))
+    writer.add_layer_norm_eps(float(config.get("layer_norm_eps", 1e-12)))
+    writer.add_causal_attention(False)
+    writer.add_vocab_size(int(config["vocab_size"]))
+    pooling = folder / "1_Pooling" / "config.json"
+    mode = json.loads(pooling.read_text()) if pooling.is_file() else {}
+    writer.add_pooling_type(gguf.PoolingType.CLS if mode.get("pooling_mode_cls_token") else gguf.PoolingType.MEAN)
+
+
+def write_hparams(writer: gguf.GGUFWriter, config: dict, name: str, folder=None) -> None:
     writer.add_name(name)
+    if config.get("model_type") == "bert":
+        return _bert(writer, config, folder)
     if config.get("model_type") == "gpt2":
         return _gpt2(writer, config)
     writer.add_context_length(int(config.get("max_position_embeddings", 2048)))

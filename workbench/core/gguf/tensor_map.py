@@ -15,10 +15,12 @@ ARCHES = {
     "qwen2": (gguf.MODEL_ARCH.QWEN2, False),
     "qwen3": (gguf.MODEL_ARCH.QWEN3, False),
     "gpt2": (gguf.MODEL_ARCH.GPT2, False),
+    "bert": (gguf.MODEL_ARCH.BERT, False),
 }
 # GPT-2 stores Linear layers as Conv1D (in, out): llama.cpp wants (out, in); its causal-mask buffers are not weights
 CONV1D = ("attn.c_attn.weight", "attn.c_proj.weight", "mlp.c_fc.weight", "mlp.c_proj.weight")
-SKIP = ("rotary_emb.inv_freq", ".attn.bias", ".attn.masked_bias")
+SKIP = ("rotary_emb.inv_freq", ".attn.bias", ".attn.masked_bias", "position_ids")
+SKIP_PREFIXES = ("pooler.", "bert.pooler.", "cls.")  # BERT: llama.cpp pools itself (pooling_type); no MLM head
 
 
 def architecture(config: dict):

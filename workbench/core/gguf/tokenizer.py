@@ -15,6 +15,8 @@ def write_vocab(writer: gguf.GGUFWriter, folder: Path, vocab_size: int) -> str |
         return "no tokenizer.json: written without a vocab"
     data = json.loads(path.read_text(encoding="utf-8"))
     model = data.get("model", {})
+    if model.get("type") == "WordPiece":
+        return _wordpiece(writer, folder, data, vocab_size)
     if model.get("type") != "BPE":
         return f"tokenizer model {model.get('type')} is not converted yet: written without a vocab"
     by_id = {i: t for t, i in model["vocab"].items()}
@@ -35,4 +37,32 @@ def write_vocab(writer: gguf.GGUFWriter, folder: Path, vocab_size: int) -> str |
     writer.add_token_list(tokens)
     writer.add_token_types(types)
     gguf.SpecialVocab(folder, load_merges=True, n_vocab=vocab_size).add_to_gguf(writer)
+    return None
+
+
+def _wordpiece(writer: gguf.GGUFWriter, folder: Path, data: dict, vocab_size: int) -> None:
+    """BERT's WordPiece as llama.cpp reads it: a word start gets the phantom space U+2581, a "##" piece loses its
+    marks, [SPECIAL] tokens stay (convert_hf_to_gguf.py BertModel.set_vocab)."""
+    by_id = {i: t for t, i in data["model"]["vocab"].items()}
+    special = {t["id"] for t in data.get("added_tokens", []) if t.get("special")}
+    tokens, types = [], []
+    for i in range(vocab_size):
+        tok = by_id.get(i, f"[PAD{i}]")
+        if i in special or (tok.startswith("[") and tok.endswith("]")):
+            tokens.append(tok)
+            types.append(gguf.TokenType.CONTROL if i in special else gguf.TokenType.UNUSED if i not in by_id
+                         else gguf.TokenType.NORMAL)
+        else:
+            tokens.append(tok[2:] if tok.startswith("##") else "\u2581" + tok)
+            types.append(gguf.TokenType.NORMAL)
+    writer.add_tokenizer_model("bert")
+    writer.add_token_list(tokens)
+    writer.add_token_types(types)
+    special_vocab = gguf.SpecialVocab(folder, load_merges=False, n_vocab=vocab_size)
+    ids = {t: i for i, t in by_id.items()}
+    # GGUF has no CLS key: llama.cpp's BERT reads [CLS] as bos and [SEP] as eos
+    for kind, tok in (("bos", "[CLS]"), ("eos", "[SEP]")):
+        if kind not in special_vocab.special_token_ids and tok in ids:
+            special_vocab.special_token_ids[kind] = ids[tok]
+    special_vocab.add_to_gguf(writer)
     return None
