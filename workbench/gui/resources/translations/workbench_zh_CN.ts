@@ -38,27 +38,27 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>AnswerColumn</name>
     <message>
-        <location filename="../../panels/chat_panel.py" line="99" />
+        <location filename="../../panels/chat_panel.py" line="100" />
         <source>waiting</source>
         <translation>等待中</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="100" />
+        <location filename="../../panels/chat_panel.py" line="101" />
         <source>tokens/s: –   first token: –</source>
         <translation>词元/秒：–   首个词元：–</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="117" />
+        <location filename="../../panels/chat_panel.py" line="118" />
         <source>tokens/s: {0:.1f}   first token: {1}   tokens: {2}</source>
         <translation>词元/秒：{0:.1f}   首个词元：{1}   词元数：{2}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="132" />
+        <location filename="../../panels/chat_panel.py" line="133" />
         <source>✓ same tokens as PyTorch ({0} of {0})</source>
         <translation>✓ 与 PyTorch 的词元相同（{0}/{0}）</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="135" />
+        <location filename="../../panels/chat_panel.py" line="136" />
         <source>✗ differs at token {0} ({1:.0%} same as PyTorch)</source>
         <translation>✗ 从第 {0} 个词元起不同（与 PyTorch {1:.0%} 一致）</translation>
     </message>
@@ -102,7 +102,7 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
     </message>
     <message>
         <location filename="../../panels/bench_panel.py" line="113" />
-        <location filename="../../panels/bench_panel.py" line="182" />
+        <location filename="../../panels/bench_panel.py" line="192" />
         <source>Provider</source>
         <translation>执行提供程序</translation>
     </message>
@@ -172,147 +172,147 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="182" />
+        <location filename="../../panels/bench_panel.py" line="192" />
         <source>Variant</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="182" />
+        <location filename="../../panels/bench_panel.py" line="192" />
         <source>p50 ms</source>
         <translation>p50（毫秒）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="183" />
+        <location filename="../../panels/bench_panel.py" line="193" />
         <source>p95 ms</source>
         <translation>p95（毫秒）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="183" />
+        <location filename="../../panels/bench_panel.py" line="193" />
         <source>p99 ms</source>
         <translation>p99（毫秒）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="183" />
+        <location filename="../../panels/bench_panel.py" line="193" />
         <source>mean ms</source>
         <translation>平均（毫秒）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="184" />
+        <location filename="../../panels/bench_panel.py" line="194" />
         <source>std ms</source>
         <translation>标准差（毫秒）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="184" />
+        <location filename="../../panels/bench_panel.py" line="194" />
         <source>throughput /s</source>
         <translation>吞吐量（每秒）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="185" />
+        <location filename="../../panels/bench_panel.py" line="195" />
         <source>peak RSS MB</source>
         <translation>峰值 RSS（MB）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="185" />
+        <location filename="../../panels/bench_panel.py" line="195" />
         <source>GPU peak MB</source>
         <translation>GPU 峰值（MB）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="185" />
+        <location filename="../../panels/bench_panel.py" line="195" />
         <source>runs</source>
         <translation>运行次数</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="236" />
+        <location filename="../../panels/bench_panel.py" line="247" />
         <source>(load a model first)</source>
         <translation>（请先加载模型）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="296" />
+        <location filename="../../panels/bench_panel.py" line="307" />
         <source>{0} left out: {1} is a program and was not allowed to run</source>
         <translation>已跳过 {0}：{1} 是程序，未被允许运行</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="313" />
+        <location filename="../../panels/bench_panel.py" line="324" />
         <source>Benchmark {0}</source>
         <translation>基准测试 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="318" />
+        <location filename="../../panels/bench_panel.py" line="329" />
         <source>Started: {0}</source>
         <translation>已开始：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="335" />
+        <location filename="../../panels/bench_panel.py" line="346" />
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="353" />
+        <location filename="../../panels/bench_panel.py" line="364" />
         <source>{0}: loading and warm-up…</source>
         <translation>{0}：正在加载并预热…</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="358" />
+        <location filename="../../panels/bench_panel.py" line="369" />
         <source>{0}: run {1}/{2}</source>
         <translation>{0}：第 {1}/{2} 次运行</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="367" />
+        <location filename="../../panels/bench_panel.py" line="378" />
         <source>, {0:.1f} s</source>
         <translation>，{0:.1f} 秒</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="368" />
+        <location filename="../../panels/bench_panel.py" line="379" />
         <source>Finished: Benchmark {0} (p50 {1:.3f} ms, p95 {2:.3f} ms, peak RSS {3:.0f} MB of its own process{4})</source>
         <translation>已完成：基准测试 {0}（p50 {1:.3f} 毫秒，p95 {2:.3f} 毫秒，其自身进程的峰值 RSS {3:.0f} MB{4}）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="375" />
+        <location filename="../../panels/bench_panel.py" line="386" />
         <source>Failed: Benchmark {0}: {1}</source>
         <translation>失败：基准测试 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="380" />
+        <location filename="../../panels/bench_panel.py" line="391" />
         <source>failed: {0}</source>
         <translation>失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="394" />
+        <location filename="../../panels/bench_panel.py" line="405" />
         <source>{0} variant(s) done</source>
         <translation>{0} 个版本</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="396" />
+        <location filename="../../panels/bench_panel.py" line="407" />
         <source>{0}, {1} failed</source>
         <translation>{0}，{1} 个失败</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="397" />
+        <location filename="../../panels/bench_panel.py" line="408" />
         <source>Cancelled: {0}</source>
         <translation>已取消：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="397" />
+        <location filename="../../panels/bench_panel.py" line="408" />
         <source>Finished: {0}</source>
         <translation>已完成：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="399" />
+        <location filename="../../panels/bench_panel.py" line="410" />
         <source>Cancelled: Benchmark ({0})</source>
         <translation>已取消：基准测试（{0}）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="437" />
+        <location filename="../../panels/bench_panel.py" line="448" />
         <source>Save charts as PNG</source>
         <translation>将图表保存为 PNG</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="438" />
+        <location filename="../../panels/bench_panel.py" line="449" />
         <source>PNG image (*.png)</source>
         <translation>PNG 图片 (*.png)</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="467" />
+        <location filename="../../panels/bench_panel.py" line="478" />
         <source>Copied: {0}</source>
         <translation>已复制：{0}</translation>
     </message>
@@ -320,227 +320,238 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>ChatPanel</name>
     <message>
-        <location filename="../../panels/chat_panel.py" line="150" />
-        <location filename="../../panels/chat_panel.py" line="412" />
-        <location filename="../../panels/chat_panel.py" line="416" />
+        <location filename="../../panels/chat_panel.py" line="151" />
+        <location filename="../../panels/chat_panel.py" line="426" />
+        <location filename="../../panels/chat_panel.py" line="430" />
         <source>Chat</source>
         <translation>对话</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="151" />
+        <location filename="../../panels/chat_panel.py" line="152" />
         <source>Ask the model something and watch PyTorch, ONNX Runtime and every quantized variant answer token by token, side by side. Under each answer: its speed, and whether it picks the same tokens as PyTorch.</source>
         <translation>向模型提个问题，看 PyTorch、ONNX Runtime 和每个量化版本并排逐个词元地作答。每个回答下方显示速度，以及它选出的词元是否与 PyTorch 相同。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="176" />
+        <location filename="../../panels/chat_panel.py" line="177" />
         <source>Who answers</source>
         <translation>由谁回答</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="181" />
+        <location filename="../../panels/chat_panel.py" line="182" />
         <source>a folder written by Export for chat (model.onnx with past key values, plus the tokenizer)</source>
         <translation>由“导出用于对话”生成的文件夹（带历史键值缓存的 model.onnx 及分词器）</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="184" />
-        <location filename="../../panels/chat_panel.py" line="375" />
-        <location filename="../../panels/chat_panel.py" line="378" />
+        <location filename="../../panels/chat_panel.py" line="185" />
+        <location filename="../../panels/chat_panel.py" line="389" />
+        <location filename="../../panels/chat_panel.py" line="392" />
         <source>Export for chat</source>
         <translation>导出用于对话</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="185" />
+        <location filename="../../panels/chat_panel.py" line="186" />
         <source>Export the loaded PyTorch model as a decoder with past key values (task text-generation-with-past) into the output folder</source>
         <translation>将已加载的 PyTorch 模型导出为带历史键值缓存的解码器（任务 text-generation-with-past），保存到输出文件夹</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="190" />
+        <location filename="../../panels/chat_panel.py" line="191" />
         <source>ONNX decoder folder:</source>
         <translation>ONNX 解码器文件夹：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="192" />
+        <location filename="../../panels/chat_panel.py" line="193" />
         <source>Also answer with PyTorch from</source>
         <translation>同时用 PyTorch 回答，模型来自</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="198" />
+        <location filename="../../panels/chat_panel.py" line="199" />
         <source>PyTorch:</source>
         <translation>PyTorch：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="203" />
+        <location filename="../../panels/chat_panel.py" line="204" />
         <source>Add variant…</source>
         <translation>添加变体…</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="207" />
+        <location filename="../../panels/chat_panel.py" line="208" />
         <source>Quantized variants:</source>
         <translation>量化变体：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="212" />
+        <location filename="../../panels/chat_panel.py" line="213" />
         <source>Prompt</source>
         <translation>提示词</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="215" />
+        <location filename="../../panels/chat_panel.py" line="216" />
+        <location filename="../../panels/chat_panel.py" line="301" />
         <source>Type a prompt, then Ctrl+Enter or Send</source>
         <translation>输入提示词，然后按 Ctrl+Enter 或点击“发送”</translation>
     </message>
     <message>
         <location filename="../../panels/chat_panel.py" line="220" />
+        <source>Encoder-decoder model (translation, summary): single turn, the text above is its input and each column shows its output; no chat template</source>
+        <translation>编码器-解码器模型（翻译、摘要）：单轮对话，上方文本是它的输入，每一栏显示它的输出；不使用对话模板</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="226" />
         <source>Max new tokens:</source>
         <translation>最多新词元数：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="227" />
+        <location filename="../../panels/chat_panel.py" line="233" />
         <source>Greedy (most likely token)</source>
         <translation>贪心（取最可能的词元）</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="228" />
+        <location filename="../../panels/chat_panel.py" line="234" />
         <source>Sampling</source>
         <translation>采样</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="231" />
+        <location filename="../../panels/chat_panel.py" line="237" />
         <source>Temperature:</source>
         <translation>温度：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="236" />
+        <location filename="../../panels/chat_panel.py" line="242" />
         <source>Seed:</source>
         <translation>随机种子：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="242" />
+        <location filename="../../panels/chat_panel.py" line="248" />
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="245" />
+        <location filename="../../panels/chat_panel.py" line="251" />
         <source>Ctrl+Enter</source>
         <translation>Ctrl+Enter</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="247" />
+        <location filename="../../panels/chat_panel.py" line="253" />
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="265" />
+        <location filename="../../panels/chat_panel.py" line="271" />
         <source>(no model loaded)</source>
         <translation>（尚未加载模型）</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="313" />
+        <location filename="../../panels/chat_panel.py" line="300" />
+        <source>Text to translate or summarise, then Ctrl+Enter or Send</source>
+        <translation>输入要翻译或摘要的文本，然后按 Ctrl+Enter 或点击“发送”</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="327" />
         <source>Add a quantized decoder</source>
         <translation>添加量化解码器</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="315" />
+        <location filename="../../panels/chat_panel.py" line="329" />
         <source>ONNX models (*.onnx)</source>
         <translation>ONNX 模型 (*.onnx)</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="326" />
+        <location filename="../../panels/chat_panel.py" line="340" />
         <source>PyTorch</source>
         <translation>PyTorch</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="329" />
+        <location filename="../../panels/chat_panel.py" line="343" />
         <source>ONNX Runtime fp32</source>
         <translation>ONNX Runtime fp32</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="334" />
+        <location filename="../../panels/chat_panel.py" line="348" />
         <source>ONNX Runtime {0}</source>
         <translation>ONNX Runtime {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="354" />
+        <location filename="../../panels/chat_panel.py" line="368" />
         <source>Load a Hugging Face model (for PyTorch) or choose an ONNX decoder folder: one answer column appears for each.</source>
         <translation>加载一个 Hugging Face 模型（用于 PyTorch）或选择一个 ONNX 解码器文件夹：每个都会出现一列回答。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="367" />
+        <location filename="../../panels/chat_panel.py" line="381" />
         <source>Load a Hugging Face model first: the chat decoder is exported from it.</source>
         <translation>请先加载一个 Hugging Face 模型：对话用的解码器由它导出。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="389" />
+        <location filename="../../panels/chat_panel.py" line="403" />
         <source>Decoder ready for chat: {0}</source>
         <translation>对话解码器已就绪：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="412" />
-        <location filename="../../panels/chat_panel.py" line="509" />
+        <location filename="../../panels/chat_panel.py" line="426" />
+        <location filename="../../panels/chat_panel.py" line="523" />
         <source>Type a prompt first.</source>
         <translation>请先输入提示词。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="416" />
+        <location filename="../../panels/chat_panel.py" line="430" />
         <source>Load a Hugging Face model or choose an ONNX decoder folder first.</source>
         <translation>请先加载一个 Hugging Face 模型或选择一个 ONNX 解码器文件夹。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="426" />
+        <location filename="../../panels/chat_panel.py" line="440" />
         <source>Chat: {0}</source>
         <translation>对话：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="452" />
+        <location filename="../../panels/chat_panel.py" line="466" />
         <source>loading the model…</source>
         <translation>正在加载模型…</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="456" />
+        <location filename="../../panels/chat_panel.py" line="470" />
         <source>answering…</source>
         <translation>正在回答…</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="464" />
+        <location filename="../../panels/chat_panel.py" line="478" />
         <source>done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="471" />
+        <location filename="../../panels/chat_panel.py" line="485" />
         <source>Failed: {0}</source>
         <translation>失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="481" />
+        <location filename="../../panels/chat_panel.py" line="495" />
         <source>the reference the others are compared with</source>
         <translation>其他各列与之比较的基准</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="485" />
+        <location filename="../../panels/chat_panel.py" line="499" />
         <source>sampled: not compared token for token</source>
         <translation>采样生成：不逐词元比较</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="487" />
+        <location filename="../../panels/chat_panel.py" line="501" />
         <source>no PyTorch answer to compare with</source>
         <translation>没有可比较的 PyTorch 回答</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="489" />
+        <location filename="../../panels/chat_panel.py" line="503" />
         <source>PyTorch gave no answer to compare with</source>
         <translation>PyTorch 没有给出可比较的回答</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="496" />
+        <location filename="../../panels/chat_panel.py" line="510" />
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="497" />
+        <location filename="../../panels/chat_panel.py" line="511" />
         <source>no answer</source>
         <translation>无回答</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="507" />
+        <location filename="../../panels/chat_panel.py" line="521" />
         <source>Choose an ONNX decoder folder first.</source>
         <translation>请先选择一个 ONNX 解码器文件夹。</translation>
     </message>

@@ -323,6 +323,9 @@ ZH = {
     "Add variant…": "添加变体…",
     "Quantized variants:": "量化变体：",
     "Prompt": "提示词",
+    "Encoder-decoder model (translation, summary): single turn, the text above is its input and each column shows its output; no chat template":
+        "编码器-解码器模型（翻译、摘要）：单轮对话，上方文本是它的输入，每一栏显示它的输出；不使用对话模板",
+    "Text to translate or summarise, then Ctrl+Enter or Send": "输入要翻译或摘要的文本，然后按 Ctrl+Enter 或点击“发送”",
     "Type a prompt, then Ctrl+Enter or Send": "输入提示词，然后按 Ctrl+Enter 或点击“发送”",
     "Max new tokens:": "最多新词元数：",
     "Greedy (most likely token)": "贪心（取最可能的词元）",
