@@ -98,3 +98,16 @@ def test_an_ir_without_its_bin_is_one_line(ir, tmp_path):
     lone.write_bytes(ir.read_bytes())
     with pytest.raises(WorkbenchError, match="model.bin is missing"):
         default_registry().runtime("openvino").open(lone, RuntimeOptions())
+
+
+def test_bench_picks_openvino_for_an_ir(ir, capsys):
+    import json
+
+    from workbench.cli import main
+
+    assert main(["bench", str(ir), "--batch", "2", "--seq", "8", "--iterations", "5", "--threads", "1",
+                 "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["name"] == "openvino model.xml" and row["provider"] == "cpu"
+    assert row["iterations"] == 5 and len(row["samples"]) == 5 and all(s > 0 for s in row["samples"])
+    assert (row["batch"], row["sequence"]) == (2, 8)
