@@ -131,3 +131,15 @@ def test_bert_minilm_as_embedding_model(tmp_path):
     assert {"token_embd.weight", "token_types.weight", "position_embd.weight", "token_embd_norm.weight",
             "blk.5.layer_output_norm.bias", "blk.0.attn_q.bias"} <= names
     assert not any("pooler" in n for n in names) and len(names) == 5 + 16 * 6
+
+
+def test_unknown_tensor_named_and_nothing_left(tmp_path):
+    from safetensors.torch import load_file, save_file
+    folder, _ = _folder(tmp_path, transformers.LlamaConfig(**SMALL))
+    weights = load_file(str(folder / "model.safetensors"))
+    weights["model.extra_adapter.weight"] = torch.zeros(4, 4)
+    save_file(weights, str(folder / "model.safetensors"), metadata={"format": "pt"})
+    with pytest.raises(WorkbenchError, match="model.extra_adapter.weight") as err:
+        _export(folder, tmp_path / "m.gguf", "q8_0")
+    assert "\n" not in str(err.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["llama"]
