@@ -61,3 +61,26 @@ def test_bad_input_is_one_line_and_writes_nothing(tiny_models, tmp_path, capsys)
     assert main(["export", str(tiny_models("bert")), "-o", str(mine / "model.xml"), "--target", "openvino"]) != 0
     assert "model.bin" in capsys.readouterr().err and (mine / "model.bin").read_bytes() == b"the user's own file"
     assert sorted(p.name for p in mine.iterdir()) == ["model.bin"]
+
+
+def test_an_operator_openvino_cannot_convert_is_named_in_one_line(tiny_models, tmp_path, monkeypatch):
+    import onnx
+    from onnx import TensorProto, helper
+
+    from workbench.core.export import torch_onnx
+    from workbench.core.results import ExportResult
+
+    node = helper.make_node("FancyOp", ["x"], ["y"], domain="my.domain")
+    graph = helper.make_graph([node], "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])])
+    fancy = tmp_path / "fancy.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17),
+                                                      helper.make_opsetid("my.domain", 1)]), str(fancy))
+    # the ONNX step stands in for an export whose graph holds an operator OpenVINO has no rule for
+    monkeypatch.setattr(torch_onnx, "export_onnx", lambda spec, **kw: ExportResult(outputs=[str(fancy)],
+                                                                                   exporter="dynamo"))
+    out = tmp_path / "out" / "model.xml"
+    with pytest.raises(WorkbenchError) as err:
+        api.export(str(tiny_models("bert")), str(out), target="openvino")
+    assert str(err.value).startswith("OpenVINO cannot convert the model: my.domain.FancyOp")
+    assert "\n" not in str(err.value) and not out.parent.exists()
