@@ -85,6 +85,9 @@ def cmd_export(args):
 def cmd_validate(args):
     from workbench import api
 
+    if str(args.model).lower().endswith(".gguf"):  # GGUF: llama.cpp vs PyTorch on prompts (core/gguf_validate.py)
+        from workbench.core.gguf_validate import validate_gguf
+        return validate_gguf(args.model, args.against)
     return api.validate(args.model, against=_source(args, args.against), rtol=args.rtol, atol=args.atol,
                         locate=args.locate, input_shapes=_shapes(args.shape) or None,
                         runtime=args.runtime, provider=args.provider, progress=_progress_printer(args.json))

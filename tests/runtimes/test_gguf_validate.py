@@ -45,3 +45,17 @@ def test_a_faithful_gguf_passes_and_a_perturbed_one_fails(tiny_models, tmp_path)
     convert(bad, tmp_path / "bad.gguf", "f16")
     failed = validate_gguf(tmp_path / "bad.gguf", folder, threads=1)
     assert not failed["passed"] and min(r["cosine_min"] for r in failed["prompts"]) < 0.999
+    from workbench.cli import main
+
+    assert main(["validate", str(tmp_path / "bad.gguf"), "--against", str(folder), "--json"]) == 1
+    assert main(["validate", str(path), "--against", str(folder)]) == 0
+
+
+def test_cli_validate_of_a_corrupt_gguf_is_one_line(tmp_path, capsys):
+    from workbench.cli import main
+
+    bad = tmp_path / "broken.gguf"
+    bad.write_bytes(b"\x00" * 32)
+    assert main(["validate", str(bad), "--against", str(tmp_path)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "not a GGUF file" in err and "\n" not in err

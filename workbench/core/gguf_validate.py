@@ -79,10 +79,28 @@ def validate_gguf(path, folder, prompts=PROMPTS, threads: int | None = None) -> 
                 row = compare_logits(session.run({"input_ids": feed})["logits"][0], out.logits[0].numpy())
                 row["passed"] = row["cosine_min"] >= min_cos and row["top1_agreement"] >= min_top1
             rows.append({"prompt": prompt, **row})
-        return {"passed": all(r["passed"] for r in rows), "artifact": str(path), "against": str(folder),
+        return GgufValidateResult({"passed": all(r["passed"] for r in rows), "artifact": str(path), "against": str(folder),
                 "runtime": "llama.cpp", "device": session.device, "precision": session.precision,
                 "kind": "encoder" if session.encoder else "decoder", "notes": list(session.notes),
                 "tolerance": {"cosine_min": min_cos, **({} if session.encoder else {"top1_agreement": min_top1})},
-                "prompts": rows}
+                "prompts": rows})
     finally:
         session.close()
+
+
+class GgufValidateResult(dict):
+    """validate_gguf's dict, shaped for the CLI: ``to_dict`` for --json, ``outcome`` for the exit code."""
+
+    def to_dict(self) -> dict:
+        return dict(self)
+
+    def outcome(self):
+        return (True, None) if self["passed"] else (False, f"llama.cpp differs from PyTorch beyond the {self['precision']}"
+                                                           f" tolerance {self['tolerance']}")
+
+    def __str__(self) -> str:
+        key = "top1_agreement" if self["kind"] == "decoder" else "max_abs"
+        rows = [f"  {'ok  ' if r['passed'] else 'FAIL'} cosine {r['cosine_min']:.6f} {key} {r[key]:.4g}  "
+                f"{r['prompt'][:40]!r}" for r in self["prompts"]]
+        return (f"{'PASSED' if self['passed'] else 'FAILED'}: {self['artifact']} in llama.cpp ({self['device']}, "
+                f"{self['precision']}, {self['kind']}) vs PyTorch {self['against']}\n" + "\n".join(rows))
