@@ -49,4 +49,4 @@ def inspect_gguf(path: Path) -> InspectResult:
 
 
 def register(registry) -> None:
-    registry.add_loader(Loader(name="gguf", can_load=can_load, inspect=inspect_gguf, load=None))
+    registry.add_loader(Loader(name="gguf_files", can_load=can_load, inspect=inspect_gguf, load=None))
