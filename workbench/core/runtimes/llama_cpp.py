@@ -48,6 +48,20 @@ def _check_gguf(path: Path) -> None:
                                  "--target gguf, or convert it with llama.cpp's convert_hf_to_gguf.py")
 
 
+def _header(path: Path) -> tuple:
+    """(general.architecture, general.file_type) read by gguf-py, before llama.cpp allocates anything."""
+    import gguf
+
+    reader = gguf.GGUFReader(str(path))
+
+    def field(name):
+        f = reader.fields.get(name)
+        return None if f is None else f.parts[f.data[0]]
+
+    arch, ftype = field("general.architecture"), field("general.file_type")
+    return (bytes(arch).decode() if arch is not None else "", int(ftype[0]) if ftype is not None else -1)
+
+
 class LlamaCppSession:
     runtime = NAME
 
@@ -71,10 +85,7 @@ class LlamaCppSession:
         if options.threads:
             kwargs.update(n_threads=int(options.threads), n_threads_batch=int(options.threads))
         try:
-            probe = llama_cpp.Llama(**kwargs, vocab_only=True)
-            arch = probe.metadata.get("general.architecture", "")
-            ftype = int(probe.metadata.get("general.file_type", -1))
-            probe.close()
+            arch, ftype = _header(self.path)
             self.encoder = arch in ("bert", "nomic-bert", "jina-bert-v2", "modern-bert")
             if self.encoder:  # per-token hidden states; pooling is the caller's (it matches PyTorch's pooling)
                 kwargs.update(embedding=True, pooling_type=llama_cpp.LLAMA_POOLING_TYPE_NONE)
