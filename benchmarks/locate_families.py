@@ -154,7 +154,7 @@ def main() -> None:
         if "error" in r:
             lines.append(f"| {r['name']}{'*' if r.get('earlier_run') else ''} | | | {r['error']} | | | | |")
         else:
-            lines.append(f"| {r['name']}{'*' if r.get('earlier_run') else ''} | {r['broken_node']} ({r['broken_module']}) | {r['factor']} | {r['located_node']} ({r['located_module']}) | "
+            lines.append(f"| {r['name']}{'*' if r.get('earlier_run') else ''} | {r['broken_node']} ({r['broken_module']}) | {r.get('factor', 1.05)} | {r['located_node']} ({r['located_module']}) | "
                          f"{r['exact']} | {r['in_region']} | {r['broken_validate_failed']} | {r['ratio']} |")
     if any(r.get("earlier_run") for r in rows):
         lines += ["", "Rows marked * are kept from the earlier full run (not re-measured by this command)."]
