@@ -188,12 +188,12 @@ def check_export(folder, model, info, dtype: str = "fp32") -> dict:
         report = compare_export(folder, model, info, dtype)
     except WorkbenchError as err:
         raise WorkbenchError(f"the exported encoder-decoder fails to run in ONNX Runtime: {err.what}",
-                             "try the other --exporter or another --opset, and report the model") from err
+                             "re-export with the other --exporter (or another --opset) and validate that folder") from err
     except Exception as err:  # noqa: BLE001 - the model's own code, generating in PyTorch
         raise model_failure(err, model, "generating greedily in PyTorch") from err
     if not report["passed"]:
         raise WorkbenchError(f"the exported encoder-decoder {report['reason']}",
-                             "try the other --exporter or another --opset, and report the model")
+                             "re-export with the other --exporter (or another --opset) and validate that folder")
     return {k: v for k, v in report.items() if k not in ("onnx_tokens", "torch_tokens", "encoder")}
 
 

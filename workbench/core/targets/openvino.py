@@ -40,7 +40,7 @@ def _check_dynamic(onnx_shapes: dict, ir_shapes: dict) -> None:
         fixed = [i for i, d in enumerate(dims) if isinstance(d, str) and i < len(ir) and ir[i] != "?"]
         if fixed:
             raise WorkbenchError(f"OpenVINO fixed the dynamic axes {fixed} of input '{name}' (IR shape {ir})",
-                                 "export with --batch/--seq at the sizes you deploy, or report the model")
+                                 "export with --batch/--seq at the sizes you deploy (the IR is then static at those sizes)")
 
 
 def export_openvino(spec: ExportSpec, progress=None, cancel=None) -> ExportResult:
