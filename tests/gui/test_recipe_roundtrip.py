@@ -68,13 +68,15 @@ dynamic = st.lists(st.tuples(st.sampled_from(["input_ids", "attention_mask", "pi
 export = maybe(target=st.sampled_from(["onnx"]), exporter=st.sampled_from(EXPORTERS), opset=st.integers(7, 23),
                dtype=st.sampled_from(DTYPES), constant_folding=st.booleans(), dynamic=dynamic,
                batch=st.integers(1, 4096), sequence=st.integers(1, 1 << 16), input_names=names,
-               output_names=names, fallback=st.booleans(), external_data=st.booleans())
-validate = maybe(rtol=tolerance, atol=tolerance)
+               output_names=names, fallback=st.booleans(), external_data=st.booleans(),
+               quant=st.sampled_from(["f16", "q8_0", "q4_0", "q4_k_m"]))
+validate = maybe(rtol=tolerance, atol=tolerance, runtime=st.sampled_from(["onnxruntime", "openvino"]))
 optimize = maybe(level=st.sampled_from(OPT_LEVELS), simplify=st.booleans(), fusion=st.booleans(),
                  target=st.sampled_from(["cpu", "cuda"]))
 bench = maybe(provider=st.sampled_from(["cpu", "cuda"]), batch=st.integers(1, 4096), sequence=st.integers(1, 1 << 16),
               iterations=st.integers(1, 1_000_000), warmup=st.integers(0, 10_000), threads=st.integers(1, 1024),
-              compare_torch=st.booleans(), time_budget_s=st.floats(0.5, 600, allow_nan=False))
+              compare_torch=st.booleans(), time_budget_s=st.floats(0.5, 600, allow_nan=False),
+              runtime=st.sampled_from(["onnxruntime", "openvino"]))
 
 
 @st.composite
@@ -98,12 +100,12 @@ def test_the_strategies_cover_the_schema():
     assert set(SCHEMA[""]) == {"name", "output_dir", "description", "overwrite"}
     assert set(SCHEMA["source"]) == {"path", "task", "weights", "trust_code"}
     assert set(SCHEMA["export"]) == {"target", "exporter", "opset", "dtype", "constant_folding", "dynamic", "batch",
-                                     "sequence", "input_names", "output_names", "fallback", "external_data"}
-    assert set(SCHEMA["validate"]) - {"enabled"} == {"rtol", "atol"}
+                                     "sequence", "input_names", "output_names", "fallback", "external_data", "quant"}
+    assert set(SCHEMA["validate"]) - {"enabled"} == {"rtol", "atol", "runtime"}
     assert set(SCHEMA["optimize"]) - {"enabled"} == {"level", "simplify", "fusion", "target"}
     assert set(SCHEMA["quantize"]) == set().union(*map(set, KEYS.values())) | {"mode"}
     assert set(SCHEMA["bench"]) - {"enabled"} == {"provider", "batch", "sequence", "iterations", "warmup",
-                                                  "threads", "compare_torch", "time_budget_s"}
+                                                  "threads", "compare_torch", "time_budget_s", "runtime"}
 
 
 # -- normalised comparison ---------------------------------------------------------------------------------------
