@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import time
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -195,18 +195,66 @@ class JobsWidget(QWidget):
 
 
 class LogWidget(QPlainTextEdit):
-    """Timestamped messages of the session (read-only, the last 5000 lines)."""
+    """Timestamped messages of the session (read-only, the last 5000 entries).
+
+    Each entry is kept as written (time, prefix, message); on a language switch every entry is written again
+    through the GUI's catalog (:func:`workbench.gui.i18n.live_text`), so lines written before the switch read in
+    the new language too. A prefix (a log record's "INFO workbench.x:") is never translated."""
+
+    MAX_ENTRIES = 5000
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setReadOnly(True)
-        self.setMaximumBlockCount(5000)
+        self.setMaximumBlockCount(self.MAX_ENTRIES * 4)
         self.setLineWrapMode(QPlainTextEdit.NoWrap)
         self.setObjectName("log")
+        self.entries: list[tuple[str, str, str]] = []  # (time, prefix, message as written)
 
-    def append_message(self, message: str) -> None:
-        stamp = time.strftime("%H:%M:%S")
-        for i, line in enumerate(str(message).splitlines() or [""]):
-            self.appendPlainText(f"{stamp}  {line}" if i == 0 else f"          {line}")
+    def append_message(self, message: str, prefix: str = "") -> None:
+        entry = (time.strftime("%H:%M:%S"), prefix, str(message))
+        self.entries.append(entry)
+        if len(self.entries) > self.MAX_ENTRIES:
+            del self.entries[: len(self.entries) - self.MAX_ENTRIES]
+        self.appendPlainText(self._render(entry, None))  # as written; converted on a language switch
         bar = self.verticalScrollBar()
         bar.setValue(bar.maximum())
+
+    def append_record(self, prefix: str, message: str) -> None:
+        self.append_message(message, prefix)
+
+    def clear(self) -> None:  # noqa: D102 - QPlainTextEdit.clear, the entries too
+        self.entries.clear()
+        super().clear()
+
+    @staticmethod
+    def _render(entry: tuple, cache) -> str:
+        from workbench.gui.i18n import live_text
+
+        stamp, prefix, message = entry
+        if cache is None:
+            text = message
+        else:
+            text = cache.get(message)
+            if text is None:
+                text = cache[message] = live_text(message)
+        lines = text.splitlines() or [""]
+        head = f"{stamp}  {prefix + ' ' if prefix else ''}"
+        return "\n".join([head + lines[0]] + [" " * 10 + line for line in lines[1:]])
+
+    def retranslate(self) -> None:
+        """Every entry again in the installed language (the same message written many times converts once)."""
+        bar = self.verticalScrollBar()
+        at_end = bar.value() == bar.maximum()
+        cache: dict = {}
+        super().clear()
+        self.appendPlainText("\n".join(self._render(e, cache) for e in self.entries))
+        if not self.entries:
+            super().clear()
+        if at_end:
+            bar.setValue(bar.maximum())
+
+    def changeEvent(self, event):  # noqa: N802 - Qt API
+        if event.type() == QEvent.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)

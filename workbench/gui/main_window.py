@@ -56,16 +56,18 @@ class _Placeholder(QWidget):
 class _LogBridge(QObject, logging.Handler):
     """Forwards the engine's ``workbench.*`` log records (from any thread) to the Log dock through a signal."""
 
-    record = Signal(str)
+    record = Signal(str, str)  # prefix ("INFO workbench.x:", never translated), message
 
     def __init__(self, parent=None):
         QObject.__init__(self, parent)
         logging.Handler.__init__(self, logging.INFO)
-        self.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
 
     def emit(self, record):  # noqa: D401 - logging API (QObject has no emit)
         try:
-            self.record.emit(self.format(record))
+            message = record.getMessage()
+            if record.exc_info:
+                message += "\n" + logging.Formatter().formatException(record.exc_info)
+            self.record.emit(f"{record.levelname} {record.name}:", message)
         except RuntimeError:  # the window is gone
             pass
 
@@ -314,7 +316,7 @@ class MainWindow(QMainWindow):
     def _connect_state(self) -> None:
         self.state.logMessage.connect(self.log_widget.append_message)
         self.log_bridge = _LogBridge(self)
-        self.log_bridge.record.connect(self.log_widget.append_message)
+        self.log_bridge.record.connect(self.log_widget.append_record)
         logging.getLogger("workbench").addHandler(self.log_bridge)
         self.state.sourceChanged.connect(self._source_changed)
         self.state.onnxChanged.connect(self._onnx_changed)
