@@ -206,7 +206,9 @@ class GenerateResult(_Json):
     ttft_ms: float
     decode_ms: dict  # p50, p95 (None when only one token was generated)
     tokens_per_s: float
-    agreement: Optional[dict] = None  # {"rate", "first_divergence", "torch_tokens", "torch_text"}
+    # {"rate", "first_divergence", "torch_tokens", "torch_text", "expect_identical", "passed", "reason",
+    #  "diverging": {"step", "model", "torch"} on a greedy difference}: generate.judge
+    agreement: Optional[dict] = None
     prompt_tokens: int = 0
     model: str = ""
     runtime: str = ""  # "onnxruntime" or "pytorch"
@@ -216,6 +218,8 @@ class GenerateResult(_Json):
 
     def outcome(self) -> tuple:
         agree = self.agreement or {}
+        if agree.get("passed") is False:
+            return False, agree["reason"]
         if agree.get("expect_identical") and agree.get("rate", 1.0) < 1.0:
             return False, (f"greedy tokens differ from PyTorch: {agree['rate'] * 100:.1f}% identical, first "
                            f"different at token {agree['first_divergence']}")

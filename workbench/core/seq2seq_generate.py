@@ -223,7 +223,7 @@ def generate(model, prompt, max_new_tokens: int = 32, *, temperature: float = 0.
     With ``compare_torch`` greedy tokens are compared with transformers' ``generate``; sampled ones with the
     PyTorch model stepped through the same numpy sampler (torch's RNG cannot draw what numpy draws)."""
     from workbench.core.decoders import TextCodec, folder_settings
-    from workbench.core.generate import Sampling, _percentiles, agreement, encode_prompts, run_steps
+    from workbench.core.generate import Sampling, _percentiles, encode_prompts, judge, run_steps
     from workbench.core.results import GenerateResult
 
     report = progress or (lambda fraction, message: None)
@@ -263,8 +263,7 @@ def generate(model, prompt, max_new_tokens: int = 32, *, temperature: float = 0.
                                   stop_at_eos, cancel)["rows"][0]
             result.notes.append("compared with the PyTorch model stepped through the same sampler and seed: they "
                                 "agree only while their probabilities agree closely")
-        result.agreement = {**agreement(tokens, reference), "torch_tokens": reference,
-                            "expect_identical": sampling.temperature == 0,  # greedy: a difference fails (exit 1)
+        result.agreement = {**judge(tokens, reference, sampling.temperature == 0, decoder.runtime, codec),
                             "torch_text": codec.decode(reference) if codec else None}
     report(1.0, "done")
     return result
