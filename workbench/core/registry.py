@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from workbench.core.errors import WorkbenchError
+from workbench.core.target_options import TargetForm
 
 ENTRY_POINT_GROUP = "workbench.plugins"
 BUILTIN_MODULES = (
@@ -57,6 +58,7 @@ class Target:
     validate: Optional[Callable] = None
     suffix: str = ""
     origin: str = "builtin"
+    form: TargetForm = field(default_factory=TargetForm)  # its options as data (the GUI builds controls from it)
 
 
 @dataclass

@@ -80,7 +80,21 @@ def export_command(spec: ExportSpec) -> str:
     items = dynamic_items(spec.dynamic_axes)
     if items:
         args += ["--dynamic", *items]
+    args += target_flags(spec)
     return shlex.join(_trust(args, spec.source))
+
+
+def target_flags(spec: ExportSpec) -> list:
+    """The flags of the options the spec's target declares (workbench.core.target_options), for the fields set."""
+    from workbench.core.registry import default_registry
+
+    target = default_registry().targets.get(spec.target)
+    out = []
+    for option in target.form.options if target is not None else ():
+        value = getattr(spec, option.field, None)
+        if option.flag and value is not None:
+            out += [option.flag, str(value)]
+    return out
 
 
 def validate_command(spec: ValidateSpec) -> str:

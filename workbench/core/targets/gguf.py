@@ -14,9 +14,31 @@ from workbench.core.fsutil import check_output, output_rules, staged_output
 from workbench.core.registry import Target
 from workbench.core.results import ExportResult
 from workbench.core.specs import ExportSpec
+from workbench.core.target_options import Choice, TargetForm, TargetOption
 
 K_QUANTS = ("q2_k", "q3_k_m", "q4_k_s", "q4_k_m", "q5_k_s", "q5_k_m", "q6_k")
 DTYPE_QUANT = {"fp32": "f32", "fp16": "f16", "bf16": "bf16"}
+# The quant types offered, in plain words (bits per weight are the formats' own; sizes relative to f16).
+QUANTS = (
+    Choice("f32", "32 bits/weight, twice f16's size, exact (the reference)"),
+    Choice("f16", "16 bits/weight, the size the others are compared with, practically lossless"),
+    Choice("bf16", "16 bits/weight, as big as f16, practically lossless; keeps f32's range (bf16-trained models)"),
+    Choice("q8_0", "~8.5 bits/weight, about 53% of f16's size, practically lossless"),
+    Choice("q4_0", "~4.5 bits/weight, about 28% of f16's size, noticeable quality loss (older format, fast)"),
+    Choice("q4_1", "5 bits/weight, about 31% of f16's size, noticeable quality loss (older format)"),
+    Choice("q5_0", "~5.5 bits/weight, about 34% of f16's size, small quality loss (older format)"),
+    Choice("q5_1", "6 bits/weight, about 38% of f16's size, small quality loss (older format)"),
+    Choice("q4_k_m", "~4.8 bits/weight, about 30% of f16's size, small quality loss (the usual choice)", "llama.cpp"),
+    Choice("q5_k_m", "~5.7 bits/weight, about 36% of f16's size, very small quality loss", "llama.cpp"),
+    Choice("q6_k", "~6.6 bits/weight, about 41% of f16's size, near-lossless", "llama.cpp"),
+)
+FORM = TargetForm(
+    options=(TargetOption("quant", "Quant type", QUANTS, "f16", flag="--quant",
+                          help="Smaller files run faster and need less memory; lower bits lose more quality. "
+                               "K-quants go through llama.cpp's own quantizer.",
+                          follows=("dtype", tuple(DTYPE_QUANT.items()))),),
+    unused=("exporter", "opset", "dtype", "constant_folding", "input_names", "output_names", "dynamic_axes",
+            "inputs", "fallback", "external_data"))
 
 
 def _quant(spec: ExportSpec) -> str:
@@ -62,4 +84,4 @@ def register(registry) -> None:
     from workbench.core.validate import validate_model  # a .gguf validates through a registered llama.cpp runtime
 
     registry.add_target(Target(name="gguf", description="GGUF for llama.cpp (gguf-py; --quant f16|q8_0|q4_0|...)",
-                               export=export_gguf, validate=validate_model, suffix=".gguf"))
+                               export=export_gguf, validate=validate_model, suffix=".gguf", form=FORM))

@@ -16,8 +16,13 @@ from workbench.core.jobs import Stages
 from workbench.core.registry import Target
 from workbench.core.results import ExportResult
 from workbench.core.specs import ExportSpec
+from workbench.core.target_options import Choice, TargetForm, TargetOption
 
 DTYPES = ("fp32", "fp16")  # fp16: the IR keeps fp16 weights, computed in the device's precision (OpenVINO's rule)
+FORM = TargetForm(options=(TargetOption("dtype", "Weights", (
+    Choice("fp32", "32-bit weights: the exact model, the largest file"),
+    Choice("fp16", "16-bit weights: half the file, computed in the device's precision (practically lossless)")),
+    "fp32"),))
 
 
 def _unsupported(message: str) -> str:
@@ -90,4 +95,4 @@ def register(registry) -> None:
     from workbench.core.validate import validate_model
 
     registry.add_target(Target(name="openvino", description="OpenVINO IR (ONNX export + ov.convert_model)",
-                               export=export_openvino, validate=validate_model, suffix=".xml"))
+                               export=export_openvino, validate=validate_model, suffix=".xml", form=FORM))

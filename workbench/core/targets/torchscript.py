@@ -14,6 +14,11 @@ from workbench.core.jobs import Stages
 from workbench.core.registry import Target
 from workbench.core.results import ExportResult, OutputDiff, ValidateResult
 from workbench.core.specs import ExportSpec, ValidateSpec
+from workbench.core.target_options import TargetForm
+
+# torch.jit.trace takes none of the ONNX exporter's settings
+FORM = TargetForm(unused=("exporter", "opset", "constant_folding", "input_names", "output_names", "dynamic_axes",
+                          "fallback", "external_data"))
 
 
 def export_torchscript(spec: ExportSpec, progress=None, cancel=None) -> ExportResult:
@@ -90,4 +95,5 @@ def validate_torchscript(spec: ValidateSpec, progress=None, cancel=None) -> Vali
 
 def register(registry) -> None:
     registry.add_target(Target(name="torchscript", description="TorchScript (torch.jit.trace)",
-                               export=export_torchscript, validate=validate_torchscript, suffix=".pt"))
+                               export=export_torchscript, validate=validate_torchscript, suffix=".pt",
+                               form=FORM))
