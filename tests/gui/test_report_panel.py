@@ -148,3 +148,54 @@ def test_default_output_folder_is_never_inside_an_installed_package(qtbot, windo
     assert installed_package_root(own) is None
     window.state.set_source(str(own))
     assert Path(window.export_panel.output_edit.text()) == tmp_path / "my-model-workbench" / "model.onnx"
+
+
+def test_report_shows_how_long_each_step_done_by_hand_took(qtbot, window, tmp_path, monkeypatch):
+    """Steps run from the panels carry their job's elapsed() into the report (a benchmark: the sum of its
+    variants' jobs); a result no job of this session produced has no time ("done in the workbench window")."""
+    import dataclasses
+    import json
+    import types
+
+    from workbench.core.report import render_html
+    from workbench.core.results import ExportResult
+
+    monkeypatch.setenv("WORKBENCH_NO_WEBENGINE", "1")
+    path = str(tmp_path / "model.onnx")
+
+    def export(progress=None, cancel=None):
+        Path(path).write_bytes(b"an exported model")
+        return ExportResult(outputs=[path], exporter="dynamo", input_names=["input_ids"],
+                            input_shapes={"input_ids": ["batch", "sequence"]}, output_names=["logits"],
+                            output_shapes={"logits": ["batch", "sequence", 128]})
+
+    panel = window.report_panel
+    export_panel = window.export_panel
+    job = export_panel.start_job("Export model.onnx", export, process=False, on_success=export_panel.show_result)
+    assert wait_job(qtbot, job, 30) == workers.DONE
+    assert export_panel.result is job.result
+    rows = [{"name": "onnx", "latency_ms": {"p50": 1.0}}, {"name": "torch", "latency_ms": {"p50": 2.0}}]
+    variant_jobs = [window.jobs.run_in_thread(f"Benchmark {r['name']}",
+                                              lambda progress=None, cancel=None, r=r: types.SimpleNamespace(result=r))
+                    for r in rows]
+    for variant in variant_jobs:
+        assert wait_job(qtbot, variant, 30) == workers.DONE
+    window.bench_panel.results, window.bench_panel.failures = rows, {}
+    steps = {s["name"]: s for s in panel.session_steps()}
+    assert steps["export"]["seconds"] == job.elapsed() and job.elapsed() > 0
+    assert steps["bench"]["seconds"] == sum(v.elapsed() for v in variant_jobs)
+    assert f"{job.elapsed():.1f} s" in render_html({"name": "m", "source": "s", "steps": [steps["export"]]})
+    # a result handed to a panel without a job keeps its own time (an export's, the engine's), a benchmark row
+    # without a job has none
+    window.export_panel.result = dataclasses.replace(export(), seconds=7.25)
+    window.bench_panel.results = rows + [{"name": "extra", "latency_ms": {"p50": 3.0}}]
+    steps = {s["name"]: s for s in panel.session_steps()}
+    assert steps["export"]["seconds"] == 7.25 and steps["bench"]["seconds"] is None
+    # built into report.json by the panel itself
+    window.export_panel.result = job.result
+    window.bench_panel.results = []  # the rows above are not whole benchmark results
+    panel.output_edit.setText(str(tmp_path / "out"))
+    build = panel.build_report(ask=False)
+    assert wait_job(qtbot, build, 60) == workers.DONE, build.error
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["steps"][0]["name"] == "export" and report["steps"][0]["seconds"] == job.elapsed()

@@ -49,6 +49,10 @@ class ReportPanel(PanelBase):
         self.step_panels: dict = {}  # step -> panel, set by the main window (set_step_panels)
         self.build_job = None
         self._built_signature = ()  # the session's results the shown report was built from (or superseded)
+        self._durations: list = []  # (result, seconds) of every job that succeeded in this session
+        jobs = getattr(self.state, "jobs", None)
+        if jobs is not None:
+            jobs.jobAdded.connect(self._watch_job)
         self.set_header(self.tr("Report"),
                         self.tr("The report collects the results and plots of the steps finished in this session "
                                 "(Build report; nothing runs again), or of a recipe: the whole pipeline in one TOML "
@@ -117,6 +121,17 @@ class ReportPanel(PanelBase):
         if not self.report_path:
             self.browser.setHtml(self._placeholder_html())
 
+    def _watch_job(self, job) -> None:
+        job.succeeded.connect(lambda result, j=job: self._durations.append((result, j.elapsed())))
+
+    def seconds_of(self, result):
+        """How long the job that produced ``result`` ran (``Job.elapsed()``), None when no job of this session
+        did (a result handed to a panel by hand). A benchmark variant's job returns a run holding the row."""
+        for produced, seconds in reversed(self._durations):
+            if produced is result or getattr(produced, "result", None) is result:
+                return seconds
+        return None
+
     def session_steps(self) -> list:
         """``[step_entry]`` of every step finished in this session, in pipeline order, from the results the panels
         hold (export, validate, optimize, each quantize variant, the benchmark)."""
@@ -128,13 +143,15 @@ class ReportPanel(PanelBase):
         for step in ("export", "validate", "optimize"):
             result = getattr(panels.get(step), "result", None)
             if result is not None:
-                steps.append(step_entry(step, result))
+                steps.append(step_entry(step, result, self.seconds_of(result)))
         for mode, result in dict(getattr(panels.get("quantize"), "results", None) or {}).items():
-            steps.append(step_entry(f"quantize {QUANT_FILE.get(mode, mode)}", result))
+            steps.append(step_entry(f"quantize {QUANT_FILE.get(mode, mode)}", result, self.seconds_of(result)))
         bench = panels.get("bench")
         rows, failures = list(getattr(bench, "results", None) or []), dict(getattr(bench, "failures", None) or {})
         if rows or failures:
-            entry = {"name": "bench", "ok": not failures, "seconds": None,
+            took = [self.seconds_of(r) for r in rows]  # one job per variant: the step took their sum
+            seconds = sum(took) if took and None not in took else None
+            entry = {"name": "bench", "ok": not failures, "seconds": seconds,
                      "result": {"rows": [r.to_dict() if hasattr(r, "to_dict") else r for r in rows]}}
             if failures:
                 entry["error"] = "; ".join(f"{name}: {msg}" for name, msg in failures.items())
