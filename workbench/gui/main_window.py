@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
-    QStackedWidget,
     QTabWidget,
     QToolBar,
     QVBoxLayout,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 from workbench.gui import theme
 from workbench.gui.docks import JobsWidget, LogWidget
 from workbench.gui.navigator import Navigator
+from workbench.gui.page_stack import PageScroll, PageStack
 from workbench.gui.panels.chat_panel import ChatPanel
 from workbench.gui.panels.export_panel import ExportPanel
 from workbench.gui.panels.load_panel import LoadPanel
@@ -129,7 +129,7 @@ class MainWindow(QMainWindow):
     # -- construction ------------------------------------------------------------------------------------------
     def _build_panels(self, graph_factory, bench_factory) -> None:
         self.navigator = Navigator(self)
-        self.stack = QStackedWidget(self)
+        self.stack = PageStack(self)
         self.panels: dict = {}
         self.load_panel = LoadPanel(self.state, self.stack)
         self.export_panel = ExportPanel(self.state, self.stack)
@@ -168,7 +168,8 @@ class MainWindow(QMainWindow):
             finished.connect(lambda results: self.navigator.set_state("bench", "done" if results else "failed"))
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
-        self.tabs.addTab(self.stack, theme.icon("report"), self.tr("Pipeline"))
+        self.page_scroll = PageScroll(self.stack, self)
+        self.tabs.addTab(self.page_scroll, theme.icon("report"), self.tr("Pipeline"))
         self.tabs.addTab(self.graph_panel, theme.icon("graph"), self.tr("Graph"))
         self.tabs.currentChanged.connect(self._tab_changed)
         nav_dock = QDockWidget(self.tr("Pipeline"), self)
@@ -193,7 +194,7 @@ class MainWindow(QMainWindow):
         self.jobs_dock = QDockWidget(self.tr("Jobs"), self)
         self.jobs_dock.setObjectName("jobsDock")
         self.jobs_dock.setWidget(self.jobs_widget)
-        self.jobs_dock.setMinimumWidth(280)
+        self.jobs_dock.setMinimumWidth(240)  # with the navigator, panels keep 780 px on a 1280 px screen
         self.addDockWidget(Qt.RightDockWidgetArea, self.jobs_dock)
         self.log_widget = LogWidget(self)
         self.log_dock = QDockWidget(self.tr("Log"), self)
@@ -201,7 +202,8 @@ class MainWindow(QMainWindow):
         self.log_dock.setWidget(self.log_widget)
         self.addDockWidget(Qt.BottomDockWidgetArea, self.log_dock)
         self.resizeDocks([self.log_dock], [150], Qt.Vertical)
-        self.resizeDocks([self.jobs_dock], [320], Qt.Horizontal)
+        screen = self.screen().availableGeometry().width() if self.screen() is not None else 1920
+        self.resizeDocks([self.jobs_dock], [320 if screen >= 1600 else 250], Qt.Horizontal)  # panels get the room
 
     def _action(self, text: str, slot, shortcut=None, icon_name: str = "", tip: str = "") -> QAction:
         action = QAction(theme.icon(icon_name) if icon_name else QIcon(), text, self)

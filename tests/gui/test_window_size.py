@@ -1,0 +1,58 @@
+"""The window fits 1280x800 and 1366x768 screens (issue 17): its minimum size with every panel shown, in English
+and Chinese, is at most 1280x720, and at 1280x720 no panel is squeezed below its own minimum (a panel that needs
+more room scrolls, nothing is clipped)."""
+
+import pytest
+from conftest import StubGraphPanel, delete_now
+
+from workbench.gui import theme
+
+
+@pytest.fixture(scope="module")
+def real_window(qapp):
+    """The window with the real Benchmark panel (its table and charts), the Graph tab stubbed."""
+    from workbench.gui.main_window import MainWindow
+
+    theme.apply_theme("light")
+    win = MainWindow(graph_factory=StubGraphPanel)
+    win.show()
+    yield win
+    theme.install_translator("en")
+    win.close()
+    delete_now(win)
+
+
+@pytest.mark.parametrize("language", ["en", "zh_CN"])
+def test_minimum_size_fits_a_1280x720_screen_with_every_panel(qtbot, real_window, language):
+    win = real_window
+    try:
+        win.set_language(language)
+        for step in list(win.navigator.steps) + ["graph"]:
+            win.show_panel(step)
+            qtbot.wait(10)
+            hint = win.minimumSizeHint()
+            assert hint.width() <= 1280 and hint.height() <= 720, f"{step} ({language}): {hint.toTuple()}"
+    finally:
+        win.set_language("en")
+
+
+def test_at_1280x720_every_panel_gets_at_least_its_minimum(qtbot, real_window, tmp_path):
+    win = real_window
+    win.resize(1280, 720)
+    qtbot.waitUntil(lambda: win.size().toTuple() == (1280, 720), timeout=3000)
+    viewport = win.page_scroll.viewport()
+    for step in win.navigator.steps:
+        win.show_panel(step)
+        qtbot.wait(20)
+        panel = win.panels[step]
+        need = panel.minimumSizeHint()
+        assert win.size().toTuple() == (1280, 720), step  # the panel did not force the window larger
+        assert panel.width() >= need.width() and panel.height() >= need.height(), \
+            f"{step}: {panel.size().toTuple()} < minimum {need.toTuple()}"
+        if panel.heightForWidth(panel.width()) > 0:
+            assert panel.height() >= panel.heightForWidth(panel.width()), step  # wrapped texts not cut
+        bar = win.page_scroll.horizontalScrollBar()
+        assert (need.width() > viewport.width()) == (bar.maximum() > 0), step  # scrolls only when it must
+        if need.height() <= viewport.height() and panel.heightForWidth(panel.width()) <= viewport.height():
+            assert panel.height() == viewport.height(), step  # a short panel fills the room, no scrolling
+        win.grab().save(str(tmp_path / f"1280x720-{step}.png"))
