@@ -67,7 +67,7 @@ def cmd_inspect(args):
 
 def cmd_export(args):
     from workbench import api
-    from workbench.core.export.dynamic_axes import parse_dynamic
+    from workbench.core.dynamic_axes import parse_dynamic
     from workbench.core.specs import ExportSpec, InputSpec
 
     spec = ExportSpec(
@@ -446,7 +446,8 @@ def _unclassified(err: BaseException) -> str:
     (operator, data-dependent control flow, the model's code line) when it came from an exporter, else the
     exception with where it was raised, and what to do."""
     from workbench.core.errors import first_line
-    from workbench.core.export.errors import code_site, explain, failing_operator
+    from workbench.core.errors import code_site
+    from workbench.core.export.errors import explain, failing_operator
 
     text = str(err)
     if failing_operator(err) or "torch.export" in text or "torch.onnx" in text or "dynamo" in text.lower():

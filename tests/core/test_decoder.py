@@ -96,7 +96,7 @@ def test_family_exports_a_decoder_that_agrees_token_for_token(kind, decoders):
 def test_dynamic_batch_sequence_and_past_against_pytorch(decoders):
     from workbench.core.export.decoder_model import cache_layout, decoder_module
     from workbench.core.export.decoder_check import check_decoder
-    from workbench.core.loading.model import load_hf_model
+    from workbench.core.loading.hf_folder import load_hf_model
 
     src, out, result = decoders("llama")
     dims = _dims(out / "model.onnx")
@@ -159,7 +159,7 @@ def test_the_check_refuses_a_graph_that_computes_something_else(decoders):
 
     from workbench.core.export.decoder_model import cache_layout, decoder_module
     from workbench.core.export.decoder_check import check_decoder
-    from workbench.core.loading.model import load_hf_model
+    from workbench.core.loading.hf_folder import load_hf_model
 
     src, out, _ = decoders("llama")
     model = load_hf_model(src, task="text-generation").module.model

@@ -265,7 +265,7 @@ def test_size_1_example_on_a_dynamic_axis_is_refused_with_the_cause(user_code, t
 
 
 def test_engine_default_axes_cover_every_fed_input():
-    from workbench.core.export.dynamic_axes import default_axes
+    from workbench.core.dynamic_axes import default_axes
     from workbench.core.loading.model import InputInfo
 
     infos = [InputInfo("input_ids", "int64", [-1, -2]), InputInfo("attention_mask", "int64", [-1, -2]),

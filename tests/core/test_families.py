@@ -11,7 +11,7 @@ from onnx import numpy_helper
 
 from workbench import api
 from workbench.cli import main
-from workbench.core.export.errors import code_site, model_error
+from workbench.core.errors import code_site, model_error
 
 CLIP_TEXT = dict(vocab_size=99, hidden_size=32, intermediate_size=37, num_hidden_layers=2, num_attention_heads=4,
                  max_position_embeddings=64)

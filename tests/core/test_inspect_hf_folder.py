@@ -180,7 +180,7 @@ def test_tied_lm_head_is_not_reported_missing(tmp_path):
     from safetensors import safe_open
 
     from workbench import api
-    from workbench.core.loading.model import load_hf_model
+    from workbench.core.loading.hf_folder import load_hf_model
 
     folder = _bart(tmp_path / "bart")
     with safe_open(str(folder / "model.safetensors"), "pt") as f:

@@ -16,7 +16,7 @@ from safetensors.torch import save_file
 from workbench.api import inspect
 from workbench.core.errors import WorkbenchError
 from workbench.core.loading import load_model
-from workbench.core.loading.safetensors_files import read_header
+from workbench.core.loading.safetensors_read import read_header
 from workbench.core.specs import ModelSource
 
 

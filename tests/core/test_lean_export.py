@@ -70,7 +70,7 @@ def test_lean_export_is_identical_to_plain(kind, dtype, llamas, tmp_path, monkey
         assert ia[name].dtype == ib[name].dtype and np.array_equal(ia[name], ib[name]), name
 
     if dtype != "bf16":  # ONNX Runtime's CPU provider has no bf16 Mul
-        from workbench.core.loading.model import load_hf_model
+        from workbench.core.loading.hf_folder import load_hf_model
 
         feeds = {k: v.numpy() for k, v in load_hf_model(llamas[kind], dtype).make_inputs(3, 13, pad=True).items()}
         for x, y in zip(_ort(slim.path, feeds), _ort(plain.path, feeds)):

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.export.dynamic_axes import parse_dynamic
+from workbench.core.dynamic_axes import parse_dynamic
 from workbench.core.recipe import load_recipe, parse_recipe
 
 GOOD = """

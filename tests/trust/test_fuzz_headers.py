@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.loading import safetensors_files
-from workbench.core.loading.safetensors_files import DTYPES
+from workbench.core.loading.safetensors_read import DTYPES, read_header
 
 _TMP: list = []
 
@@ -136,7 +136,7 @@ def check_safetensors(blob: bytes) -> None:
     except WorkbenchError as err:
         _one_line(err)
         return
-    header = safetensors_files.read_header(path)
+    header = read_header(path)
     assert result.total_bytes == len(blob) - 8 - struct.unpack("<Q", blob[:8])[0]
     assert sum(header.bytes_by_dtype.values()) == result.total_bytes
     from safetensors import safe_open

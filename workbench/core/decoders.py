@@ -132,7 +132,7 @@ class TorchDecoder(_Decoder):
 
         import torch
 
-        from workbench.core.loading.model import load_hf_model
+        from workbench.core.loading.hf_folder import load_hf_model
 
         loaded = load_hf_model(folder, dtype, "text-generation", family_options)
         self.model = loaded.module.model

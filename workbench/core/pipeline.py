@@ -44,7 +44,7 @@ def _source(recipe) -> ModelSource:
 
 
 def _export_spec(recipe, source, out: Path) -> ExportSpec:
-    from workbench.core.export.dynamic_axes import parse_dynamic
+    from workbench.core.dynamic_axes import parse_dynamic
 
     e, defaults = recipe.export, DEFAULTS["export"]
     fields = spec_fields("export", e)

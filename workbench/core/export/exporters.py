@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 
 from workbench.core.errors import WorkbenchError, first_line
-from workbench.core.export.dynamic_axes import to_dynamic_shapes
+from workbench.core.dynamic_axes import to_dynamic_shapes
 from workbench.core.export.errors import explain, export_error
 from workbench.core.quiet import library_output
 from workbench.core.specs import DTYPES, EXPORTERS, ExportSpec

@@ -60,7 +60,7 @@ class SafetensorsWeights:
     """
 
     def __init__(self, files: list):
-        from workbench.core.loading.safetensors_files import read_header
+        from workbench.core.loading.safetensors_read import read_header
 
         self.entries: dict = {}
         for path in files:
@@ -77,7 +77,7 @@ class SafetensorsWeights:
     @classmethod
     def of_folder(cls, folder: str | os.PathLike) -> Optional["SafetensorsWeights"]:
         """The folder's weights (the index's shards when there is an index), or None without safetensors."""
-        from workbench.core.loading.safetensors_files import INDEX_SUFFIX, read_index
+        from workbench.core.loading.safetensors_read import INDEX_SUFFIX, read_index
 
         folder = Path(folder)
         indexes = sorted(folder.glob("*" + INDEX_SUFFIX))
@@ -199,7 +199,7 @@ def fake_parameters():
 
 def load_weightless(source, dtype: str = "fp32"):
     """The LoadedModel of a Hugging Face folder, built from its config with fake parameters (no weights read)."""
-    from workbench.core.loading.model import load_hf_model
+    from workbench.core.loading.hf_folder import load_hf_model
 
     with fake_parameters():
         return load_hf_model(Path(source.path).expanduser(), dtype, source.task, source.family_options,
@@ -348,7 +348,7 @@ def export(loaded, weights: SafetensorsWeights, inputs: dict, path, spec, names,
 
     import torch
 
-    from workbench.core.export.dynamic_axes import to_dynamic_shapes
+    from workbench.core.dynamic_axes import to_dynamic_shapes
 
     mapping = checkpoint_names(loaded.module.model, weights)
     logging.getLogger("torch.onnx").setLevel(logging.ERROR)

@@ -31,6 +31,7 @@ from pathlib import Path
 from workbench.core import onnx_io
 from workbench.core.errors import WorkbenchError
 from workbench.core.export.decoder import copy_generation_files
+from workbench.core.export.seq2seq_files import DECODER_FILE, ENCODER_FILE, TASK, read_info  # noqa: F401 - exported
 from workbench.core.export.seq2seq_model import (Seq2SeqInfo, _arg, _config_of, decoder_axes, decoder_inputs,
                                                  decoder_module, decoder_names, describe, encoder_axes,
                                                  encoder_module, encoder_names, load, model_class, model_failure,
@@ -40,10 +41,7 @@ from workbench.core.jobs import Stages
 from workbench.core.results import ExportResult
 from workbench.core.specs import DTYPES, EXPORTERS, ExportSpec
 
-TASK = "text2text-generation-with-past"
 TASKS = (None, "text-generation-with-past", TASK)
-ENCODER_FILE = "encoder_model.onnx"
-DECODER_FILE = "decoder_with_past_model.onnx"
 SEQ2SEQ_FILES = ("config.json", "generation_config.json", "preprocessor_config.json", "tokenizer.json",
                  "tokenizer_config.json", "special_tokens_map.json", "spiece.model", "source.spm", "target.spm",
                  "vocab.json", "merges.txt", "vocab.txt", "added_tokens.json")
@@ -181,17 +179,3 @@ def _stamp(path: Path, folder: Path, config, dtype: str, info: Seq2SeqInfo, repo
                          "workbench.kind": kind, "workbench.task": TASK,
                          "workbench.seq2seq": json.dumps(dataclasses.asdict(info)),
                          "workbench.seq2seq_check": json.dumps(report)})
-
-
-def read_info(path) -> Seq2SeqInfo | None:
-    """The Seq2SeqInfo stamped in an exported file's metadata, or None for other files."""
-    import onnx
-
-    model = onnx.load(str(path), load_external_data=False)
-    props = {p.key: p.value for p in model.metadata_props}
-    if props.get("workbench.task") != TASK or "workbench.seq2seq" not in props:
-        return None
-    data = json.loads(props["workbench.seq2seq"])
-    data = {k: tuple(tuple(x) for x in v) if k in ("self_layout", "cross_layout") else v for k, v in data.items()}
-    data["feature_shape"] = tuple(data["feature_shape"])
-    return Seq2SeqInfo(**data)

@@ -115,7 +115,8 @@ def compare_export(folder, model, info, dtype: str = "fp32", rtol: float | None 
     cannot be run."""
     from workbench.core import ort
     from workbench.core.compare import compare
-    from workbench.core.export.seq2seq import DECODER_FILE, ENCODER_FILE, source_inputs
+    from workbench.core.export.seq2seq_files import DECODER_FILE, ENCODER_FILE
+    from workbench.core.export.seq2seq_model import source_inputs
 
     rtol = rtol if rtol is not None else RTOL.get(dtype, 1e-3)
     folder = Path(folder)
@@ -199,7 +200,7 @@ def check_export(folder, model, info, dtype: str = "fp32") -> dict:
 
 def is_export(path) -> bool:
     """True for a folder written by the encoder-decoder export, or one of its two files."""
-    from workbench.core.export.seq2seq import DECODER_FILE, ENCODER_FILE
+    from workbench.core.export.seq2seq_files import DECODER_FILE, ENCODER_FILE
 
     path = Path(path).expanduser()
     folder = path if path.is_dir() else path.parent
@@ -212,7 +213,8 @@ def validate_seq2seq(spec, progress=None, cancel=None):
     """`workbench validate DIR --against FOLDER` for an encoder-decoder export: greedy generation and the
     encoder's outputs compared with PyTorch, as a ValidateResult (failed: the CLI exits 1)."""
     from workbench.core import ort
-    from workbench.core.export.seq2seq import DECODER_FILE, ENCODER_FILE, load, read_info
+    from workbench.core.export.seq2seq_files import DECODER_FILE, ENCODER_FILE, read_info
+    from workbench.core.export.seq2seq_model import load
     from workbench.core.jobs import Stages
     from workbench.core.results import ValidateResult
     from workbench.core.onnx_io import check_model

@@ -71,7 +71,8 @@ def load(source, dtype: str = "fp32"):
     import torch
 
     from workbench.core.loading import limits
-    from workbench.core.loading.model import _check_loading_info, family_settings, torch_dtype
+    from workbench.core.loading.hf_folder import check_loading_info
+    from workbench.core.loading.model import family_settings, torch_dtype
 
     folder = str(Path(source.path).expanduser().resolve())
     raw = limits.read_json(Path(folder) / "config.json", "config.json")
@@ -91,7 +92,7 @@ def load(source, dtype: str = "fp32"):
         first = first_line(err)
         raise WorkbenchError(f"{folder}: transformers could not build {cls.__name__} ({first})",
                              "run `workbench inspect` on the folder to see what is missing or inconsistent") from err
-    _check_loading_info(folder, info)
+    check_loading_info(folder, info)
     torch.set_grad_enabled(False)
     return model.eval(), config, family
 

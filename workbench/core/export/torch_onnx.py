@@ -9,7 +9,7 @@ from pathlib import Path
 from workbench.core import onnx_io
 from workbench.core.errors import WorkbenchError, first_line
 from workbench.core.export import exporters, lean, runtime_check
-from workbench.core.export.dynamic_axes import normalize
+from workbench.core.dynamic_axes import normalize
 from workbench.core.export.exporters import script_module
 from workbench.core.export.readback import check_dynamic
 from workbench.core.fsutil import check_output, output_rules, staged_output

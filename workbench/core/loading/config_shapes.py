@@ -26,12 +26,13 @@ def _build_meta(folder: Path):
     import torch
     import transformers
 
-    from workbench.core.loading.model import _hf_class, family_settings
+    from workbench.core.loading.hf_inputs import hf_class
+    from workbench.core.loading.model import family_settings
 
     transformers.utils.logging.set_verbosity_error()
     config = transformers.AutoConfig.from_pretrained(str(folder), local_files_only=True)
     load_kwargs = family_settings(getattr(config, "model_type", None)).get("load_kwargs", {})
-    cls = _hf_class(config, None)
+    cls = hf_class(config, None)
     build = getattr(cls, "from_config", None) or cls._from_config
     logging.getLogger("transformers").setLevel(logging.ERROR)
     with warnings.catch_warnings(), torch.device("meta"):

@@ -3,12 +3,17 @@ offline through transformers (``load_hf_model`` sets HF_HUB_OFFLINE; nothing her
 
 from __future__ import annotations
 
+import inspect as pyinspect
 import json
+import os
 from pathlib import Path
 from typing import Optional
 
-from workbench.core.errors import WorkbenchError, first_line
-from workbench.core.loading import safetensors_files
+from workbench.core.dynamic_axes import default_axes
+from workbench.core.errors import WorkbenchError, first_line, model_error
+from workbench.core.loading import safetensors_read
+from workbench.core.loading.hf_inputs import hf_class, hf_inputs
+from workbench.core.loading.model import LoadedModel, family_settings, make_wrapper, tensor_outputs, torch_dtype
 from workbench.core.results import InspectResult
 
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt", "vocab.json", "merges.txt",
@@ -64,11 +69,11 @@ def _check_config(config: dict, problems: list, notes: list) -> None:
 
 def _weights(folder: Path, problems: list) -> Optional[InspectResult]:
     try:
-        weights = safetensors_files.weights_in_folder(folder)
+        weights = safetensors_read.weights_in_folder(folder)
         if weights is None:
-            from workbench.core.loading import torch_files
+            from workbench.core.loading import torch_pickle
 
-            weights = torch_files.weights_in_folder(folder)
+            weights = torch_pickle.weights_in_folder(folder)
     except WorkbenchError as err:
         problems.append(f"the weights cannot be read: {err.one_line()}")
         return None
@@ -133,18 +138,100 @@ def inspect(path: Path) -> InspectResult:
 
 def _default_axes(model) -> dict:
     """The dynamic axes export makes by default for this model (the inputs it feeds, from the signature)."""
-    from workbench.core.export.dynamic_axes import default_axes
-    from workbench.core.loading.model import _hf_inputs
-
     try:
-        return default_axes(_hf_inputs(model, model.config)[0])
+        return default_axes(hf_inputs(model, model.config)[0])
     except Exception:  # noqa: BLE001 - informational only
         return {}
 
 
-def load(source, dtype: str = "fp32", shapes: Optional[dict] = None):
-    from workbench.core.loading.model import load_hf_model
+# ------------------------------------------------------------------------------------------------ the model
 
+def check_loading_info(folder: str, info: dict) -> None:
+    """transformers fills weights it did not find with random values and only logs it: refuse instead, since an
+    export of a half-random model "works" and is silently wrong."""
+    missing = list(info.get("missing_keys") or [])
+    mismatched = [k[0] if isinstance(k, (tuple, list)) else k for k in info.get("mismatched_keys") or []]
+    if missing or mismatched:
+        names = (mismatched + missing)[:3]
+        raise WorkbenchError(
+            f"{folder}: the weights do not fit config.json ({len(missing)} tensors missing, {len(mismatched)} of "
+            f"the wrong shape, e.g. {', '.join(map(str, names))})",
+            "the folder mixes files from different models: download config.json and the weights together")
+
+
+def load_hf_model(folder: str | os.PathLike, dtype: str = "fp32", task: Optional[str] = None,
+                  overrides: Optional[dict] = None, with_weights: bool = True) -> LoadedModel:
+    """Build a Hugging Face model folder offline (local files only) with its family settings applied."""
+    import torch
+    import transformers
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    transformers.utils.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+    from workbench.core.loading import limits
+
+    folder = str(Path(folder).expanduser().resolve())
+    raw = limits.read_json(Path(folder) / "config.json", "config.json")  # size, nesting bounded before transformers
+    limits.check_counts(raw if isinstance(raw, dict) else {}, folder)  # 10**6 layers: refused before any build
+    try:
+        config = transformers.AutoConfig.from_pretrained(folder, local_files_only=True)
+    except Exception as err:  # noqa: BLE001 - transformers raises many types for a bad config
+        raise WorkbenchError(f"{folder}: cannot read config.json ({first_line(err, 200)})",
+                             "check that config.json is valid JSON with a known model_type") from err
+    family = family_settings(getattr(config, "model_type", None))
+    load_kwargs = {**family.get("load_kwargs", {}), **(overrides or {})}
+    cls = hf_class(config, task)
+    if with_weights:
+        limits.check_model_size(folder, config, cls, dtype, load_kwargs)  # fits in free memory, before allocating
+    else:
+        limits.check_counts(config.to_dict(), folder)
+    try:
+        if with_weights:
+            model, info = cls.from_pretrained(folder, local_files_only=True, dtype=torch_dtype(dtype),
+                                              output_loading_info=True, **load_kwargs)
+            check_loading_info(folder, info)
+        else:
+            build = getattr(cls, "from_config", None) or cls._from_config  # Auto* classes / model classes
+            model = build(config, dtype=torch_dtype(dtype), **load_kwargs)
+    except WorkbenchError:
+        raise
+    except Exception as err:  # noqa: BLE001
+        first = first_line(err)
+        problem = _preflight_problem(folder)
+        if problem:  # the pre-flight names the cause (e.g. the tensor whose shape config.json contradicts)
+            raise WorkbenchError(f"{folder}: {problem}") from err
+        raise WorkbenchError(f"{folder}: transformers could not build the model ({first})",
+                             "run `workbench inspect` on the folder to see what is missing or inconsistent") from err
+    model.eval()
+    infos, kind = hf_inputs(model, config, folder)
+    extra = {"return_dict": True}
+    if "use_cache" in pyinspect.signature(model.forward).parameters:
+        extra["use_cache"] = False
+    probe = LoadedModel(module=None, inputs=infos, output_names=[], kind=kind, dtype=dtype)
+    try:
+        with torch.inference_mode():
+            out = model(**probe.make_inputs(2, 8), **extra)
+    except Exception as err:  # noqa: BLE001 - the model's own code: where it failed, in one line
+        raise model_error(err, f"{type(model).__name__}.forward on example {', '.join(probe.input_names)}") \
+            from err
+    keys = [k for k, _ in tensor_outputs(out)]
+    module = make_wrapper(model, [i.name for i in infos], keys, extra)
+    return LoadedModel(module=module, inputs=infos, output_names=keys, kind=kind, dtype=dtype, config=config,
+                       folder=folder, model_type=getattr(config, "model_type", None), family=family,
+                       description=f"{type(model).__name__} ({getattr(config, 'model_type', '?')})")
+
+
+def _preflight_problem(folder: str) -> Optional[str]:
+    """The first blocking problem `workbench inspect` finds in the folder, or None."""
+    try:
+        problems = inspect(Path(folder)).problems
+    except Exception:  # noqa: BLE001 - only a better message; the caller reports the original error
+        return None
+    return problems[0] if problems else None
+
+
+
+def load(source, dtype: str = "fp32", shapes: Optional[dict] = None):
     return load_hf_model(Path(source.path).expanduser(), dtype, source.task, source.family_options)
 
 

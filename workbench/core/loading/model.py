@@ -1,25 +1,28 @@
 """A torch model ready to export, validate and benchmark: a module with flat, named tensor inputs that returns a
-tuple of tensors, plus a maker of example inputs built from the model's signature and config.
+tuple of tensors, plus a maker of example inputs.
 
-Hugging Face folders are built offline (local files only); family settings (families.toml) are applied by
-model_type. Other modules (user code, TorchScript, torch.export archives) are wrapped the same way.
+Every loader ends here: Hugging Face folders (hf_folder.load_hf_model, with example inputs from hf_inputs.py and
+the family settings of families.toml applied by model_type), user code, TorchScript and torch.export archives
+(wrap_module).
 """
 
 from __future__ import annotations
 
 import inspect as pyinspect
-import os
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
-from pathlib import Path
 from typing import Optional
 
-from workbench.core.errors import WorkbenchError, first_line
+from workbench.core.errors import WorkbenchError
 
 TORCH_DTYPES = {"fp32": "float32", "fp16": "float16", "bf16": "bfloat16"}
 SKIPPED_OUTPUTS = ("past_key_values", "hidden_states", "attentions", "cross_attentions", "loss")
 INT_INPUT_HINTS = ("ids", "mask", "position", "index", "indices", "labels")
+# The forward parameters the workbench builds example values for, and where their sizes come from (config.json
+# and the feature extractor's preprocessor_config.json; nothing per architecture). Others with a default are left
+# out; a required one that is not here is refused by name.
+KNOWN_INPUTS = ("input_ids", "attention_mask", "token_type_ids", "pixel_values", "input_values")
 
 
 def torch_dtype(name: str):
@@ -69,7 +72,7 @@ class LoadedModel:
         return [i.name for i in self.inputs]
 
     def default_dynamic_axes(self) -> dict:
-        from workbench.core.export.dynamic_axes import default_axes
+        from workbench.core.dynamic_axes import default_axes
 
         return default_axes(self.inputs)
 
@@ -105,7 +108,7 @@ class LoadedModel:
         return {name: t.detach().float().cpu().numpy() for name, t in zip(self.output_names, result)}
 
 
-def _tensor_outputs(output) -> list:
+def tensor_outputs(output) -> list:
     """Flatten a model output to [(name, tensor)], skipping caches, hidden states and attentions."""
     import torch
 
@@ -120,7 +123,7 @@ def _tensor_outputs(output) -> list:
                          "wrap the model so that forward returns a tensor, a tuple of tensors or a dict")
 
 
-def _make_wrapper(model, input_names: list, output_keys: list, extra_kwargs: dict):
+def make_wrapper(model, input_names: list, output_keys: list, extra_kwargs: dict):
     """A module with one keyword per input (what the exporters need) returning a tuple of tensors."""
     import torch
 
@@ -130,7 +133,7 @@ def _make_wrapper(model, input_names: list, output_keys: list, extra_kwargs: dic
             self.model = model
 
         def forward(self, *args):
-            return tuple(t for _, t in _tensor_outputs(self.model(*args)))
+            return tuple(t for _, t in tensor_outputs(self.model(*args)))
 
     if set(input_names) <= set(KNOWN_INPUTS):
         return _keyword_wrapper(model, input_names, output_keys, extra_kwargs)
@@ -150,7 +153,7 @@ def _keyword_wrapper(model, input_names: list, output_keys: list, extra_kwargs: 
 
         def call(self, **given):
             out = self.model(**{k: v for k, v in given.items() if v is not None}, **extra_kwargs)
-            named = dict(_tensor_outputs(out))
+            named = dict(tensor_outputs(out))
             return tuple(named[k] for k in output_keys)
 
     params = ", ".join(f"{n}=None" for n in input_names)
@@ -178,213 +181,6 @@ def _PositionalAdapter(flat, input_names):  # noqa: N802 - returns a module
     return module
 
 
-def _hf_class(config, task: Optional[str]):
-    import transformers
-
-    if task in ("feature-extraction", "default"):
-        return transformers.AutoModel
-    by_task = {"text-generation": "AutoModelForCausalLM", "fill-mask": "AutoModelForMaskedLM",
-               "text-classification": "AutoModelForSequenceClassification",
-               "image-classification": "AutoModelForImageClassification"}
-    if task in by_task:
-        return getattr(transformers, by_task[task])
-    if task:
-        raise WorkbenchError(f"unknown task '{task}'", f"use one of: feature-extraction, {', '.join(by_task)}")
-    for arch in getattr(config, "architectures", None) or []:
-        if hasattr(transformers, arch):
-            return getattr(transformers, arch)
-    return transformers.AutoModel
-
-
-# The forward parameters the workbench builds example values for, and where their sizes come from (config.json
-# and the feature extractor's preprocessor_config.json; nothing per architecture). Others with a default are left
-# out; a required one that is not here is refused by name.
-KNOWN_INPUTS = ("input_ids", "attention_mask", "token_type_ids", "pixel_values", "input_values")
-AUDIO_FRAME_MS, AUDIO_WINDOW_MS = 10, 25  # a frame per 10 ms over a 25 ms window where the config has no convs
-
-
-def _tower(config, name: str):
-    """The sub-config of one tower (``text_config``, ``vision_config``...) of a multi-tower model, else config."""
-    sub = getattr(config, name, None)
-    return sub if sub is not None and hasattr(sub, "to_dict") else config
-
-
-def _image_hw(vision) -> tuple:
-    size = getattr(vision, "image_size", None) or 224
-    if isinstance(size, dict):
-        edge = size.get("shortest_edge", 224)
-        return int(size.get("height", edge)), int(size.get("width", edge))
-    if isinstance(size, (list, tuple)):
-        return int(size[0]), int(size[-1])
-    return int(size), int(size)
-
-
-def _audio_frames(config, folder: Optional[str]) -> tuple:
-    """(step, offset): a raw waveform of ``s * step + offset`` samples gives ``s`` frames. From the convolutional
-    feature encoder's kernels and strides (config.json), else from the feature extractor's sampling rate."""
-    kernels, strides = getattr(config, "conv_kernel", None), getattr(config, "conv_stride", None)
-    if kernels and strides and len(kernels) == len(strides):
-        field_, hop = 1, 1
-        for k, s in zip(kernels, strides):
-            field_ += (int(k) - 1) * hop
-            hop *= int(s)
-        return hop, field_ - hop
-    rate = int(_preprocessor(folder).get("sampling_rate") or getattr(config, "sampling_rate", 0) or 16000)
-    step = rate * AUDIO_FRAME_MS // 1000
-    return step, rate * AUDIO_WINDOW_MS // 1000 - step
-
-
-def _preprocessor(folder: Optional[str]) -> dict:
-    """preprocessor_config.json of the folder (the feature extractor's settings), or {}."""
-    path = Path(folder) / "preprocessor_config.json" if folder else None
-    if path is None or not path.is_file():
-        return {}
-    from workbench.core.loading import limits
-
-    try:
-        data = limits.read_json(path, "preprocessor_config.json")
-    except WorkbenchError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _audio_mask(config, folder: Optional[str]) -> bool:
-    """Whether the feature extractor feeds an attention mask: its own setting, else what transformers' feature
-    extractors do (only for models whose feature encoder normalises per layer, not per group)."""
-    value = _preprocessor(folder).get("return_attention_mask")
-    if value is not None:
-        return bool(value)
-    return getattr(config, "feat_extract_norm", "layer") == "layer"
-
-
-def _hf_inputs(model, config, folder: Optional[str] = None) -> tuple[list, str]:
-    """[InputInfo] for the parameters of ``model.forward`` the workbench can build, and the model's kind."""
-    params = pyinspect.signature(model.forward).parameters
-    text = _tower(config, "text_config")
-    infos = []
-    if "input_ids" in params:
-        infos.append(InputInfo("input_ids", "int64", [-1, -2], high=int(getattr(text, "vocab_size", 2) or 2)))
-    if "pixel_values" in params:
-        vision = _tower(config, "vision_config")
-        height, width = _image_hw(vision)
-        channels = int(getattr(vision, "num_channels", 3) or 3)
-        infos.append(InputInfo("pixel_values", "float", [-1, channels, height, width], role="image"))
-    if "input_values" in params:
-        audio = _tower(config, "audio_config")
-        step, offset = _audio_frames(audio, folder)
-        infos.append(InputInfo("input_values", "float", [-1, -2], role="audio", step=step, offset=offset))
-    if "attention_mask" in params:
-        if "input_ids" in params:
-            infos.append(InputInfo("attention_mask", "int64", [-1, -2]))
-        elif "input_values" in params and _audio_mask(_tower(config, "audio_config"), folder):
-            audio = infos[-1]
-            infos.append(InputInfo("attention_mask", "int64", [-1, -2], role="audio", step=audio.step,
-                                   offset=audio.offset))
-    if "input_ids" in params and "token_type_ids" in params and int(getattr(text, "type_vocab_size", 0) or 0) > 1:
-        infos.append(InputInfo("token_type_ids", "int64", [-1, -2], high=int(text.type_vocab_size)))
-    built = {i.name for i in infos}
-    required = [n for n, p in params.items() if p.default is pyinspect.Parameter.empty and n not in built
-                and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
-    if required or not infos:
-        what = (f"needs '{required[0]}', an input the workbench cannot build from config.json" if required else
-                f"takes none of {', '.join(KNOWN_INPUTS)}")
-        raise WorkbenchError(f"{type(model).__name__}.forward {what}",
-                             "export a model class with text, image or audio inputs (--task feature-extraction "
-                             "gives the base model), or wrap it in model.py:ClassName and give --shape")
-    roles = {i.role for i in infos if i.name != "attention_mask"}
-    kind = {frozenset({"text"}): "text", frozenset({"image"}): "vision", frozenset({"audio"}): "audio"}.get(
-        frozenset(roles), "multimodal")
-    return infos, kind
-
-
-def _check_loading_info(folder: str, info: dict) -> None:
-    """transformers fills weights it did not find with random values and only logs it: refuse instead, since an
-    export of a half-random model "works" and is silently wrong."""
-    missing = list(info.get("missing_keys") or [])
-    mismatched = [k[0] if isinstance(k, (tuple, list)) else k for k in info.get("mismatched_keys") or []]
-    if missing or mismatched:
-        names = (mismatched + missing)[:3]
-        raise WorkbenchError(
-            f"{folder}: the weights do not fit config.json ({len(missing)} tensors missing, {len(mismatched)} of "
-            f"the wrong shape, e.g. {', '.join(map(str, names))})",
-            "the folder mixes files from different models: download config.json and the weights together")
-
-
-def load_hf_model(folder: str | os.PathLike, dtype: str = "fp32", task: Optional[str] = None,
-                  overrides: Optional[dict] = None, with_weights: bool = True) -> LoadedModel:
-    """Build a Hugging Face model folder offline (local files only) with its family settings applied."""
-    import torch
-    import transformers
-
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    transformers.utils.logging.set_verbosity_error()
-    transformers.utils.logging.disable_progress_bar()
-    from workbench.core.loading import limits
-
-    folder = str(Path(folder).expanduser().resolve())
-    raw = limits.read_json(Path(folder) / "config.json", "config.json")  # size, nesting bounded before transformers
-    limits.check_counts(raw if isinstance(raw, dict) else {}, folder)  # 10**6 layers: refused before any build
-    try:
-        config = transformers.AutoConfig.from_pretrained(folder, local_files_only=True)
-    except Exception as err:  # noqa: BLE001 - transformers raises many types for a bad config
-        raise WorkbenchError(f"{folder}: cannot read config.json ({first_line(err, 200)})",
-                             "check that config.json is valid JSON with a known model_type") from err
-    family = family_settings(getattr(config, "model_type", None))
-    load_kwargs = {**family.get("load_kwargs", {}), **(overrides or {})}
-    cls = _hf_class(config, task)
-    if with_weights:
-        limits.check_model_size(folder, config, cls, dtype, load_kwargs)  # fits in free memory, before allocating
-    else:
-        limits.check_counts(config.to_dict(), folder)
-    try:
-        if with_weights:
-            model, info = cls.from_pretrained(folder, local_files_only=True, dtype=torch_dtype(dtype),
-                                              output_loading_info=True, **load_kwargs)
-            _check_loading_info(folder, info)
-        else:
-            build = getattr(cls, "from_config", None) or cls._from_config  # Auto* classes / model classes
-            model = build(config, dtype=torch_dtype(dtype), **load_kwargs)
-    except WorkbenchError:
-        raise
-    except Exception as err:  # noqa: BLE001
-        first = first_line(err)
-        problem = _preflight_problem(folder)
-        if problem:  # the pre-flight names the cause (e.g. the tensor whose shape config.json contradicts)
-            raise WorkbenchError(f"{folder}: {problem}") from err
-        raise WorkbenchError(f"{folder}: transformers could not build the model ({first})",
-                             "run `workbench inspect` on the folder to see what is missing or inconsistent") from err
-    model.eval()
-    infos, kind = _hf_inputs(model, config, folder)
-    extra = {"return_dict": True}
-    if "use_cache" in pyinspect.signature(model.forward).parameters:
-        extra["use_cache"] = False
-    probe = LoadedModel(module=None, inputs=infos, output_names=[], kind=kind, dtype=dtype)
-    try:
-        with torch.inference_mode():
-            out = model(**probe.make_inputs(2, 8), **extra)
-    except Exception as err:  # noqa: BLE001 - the model's own code: where it failed, in one line
-        from workbench.core.export.errors import model_error
-
-        raise model_error(err, f"{type(model).__name__}.forward on example {', '.join(probe.input_names)}") \
-            from err
-    keys = [k for k, _ in _tensor_outputs(out)]
-    module = _make_wrapper(model, [i.name for i in infos], keys, extra)
-    return LoadedModel(module=module, inputs=infos, output_names=keys, kind=kind, dtype=dtype, config=config,
-                       folder=folder, model_type=getattr(config, "model_type", None), family=family,
-                       description=f"{type(model).__name__} ({getattr(config, 'model_type', '?')})")
-
-
-def _preflight_problem(folder: str) -> Optional[str]:
-    """The first blocking problem `workbench inspect` finds in the folder, or None."""
-    try:
-        from workbench.core.loading import hf_folder
-
-        problems = hf_folder.inspect(Path(folder)).problems
-    except Exception:  # noqa: BLE001 - only a better message; the caller reports the original error
-        return None
-    return problems[0] if problems else None
-
-
 def parse_shape(text: str) -> list:
     """'2x3x32x32' or '2,3,32,32' -> [2, 3, 32, 32]."""
     parts = text.replace(",", "x").lower().split("x")
@@ -402,7 +198,7 @@ def wrap_module(module, shapes: dict, dtype: str = "fp32", description: str = ""
     import torch
 
     if not shapes:
-        names = _forward_names(module)
+        names = forward_names(module)
         raise WorkbenchError(
             "this model has no config to build example inputs from",
             f"give each input's shape, e.g. --shape {names[0] if names else 'x'}=2x3x32x32",
@@ -419,13 +215,13 @@ def wrap_module(module, shapes: dict, dtype: str = "fp32", description: str = ""
     keys_probe = LoadedModel(module=None, inputs=infos, output_names=[], kind="generic", dtype=dtype)
     with torch.inference_mode():
         out = module(*keys_probe.make_inputs(batch=list(shapes.values())[0][0]).values())
-    keys = [k for k, _ in _tensor_outputs(out)]
-    flat = _make_wrapper(module, [i.name for i in infos], keys, {})
+    keys = [k for k, _ in tensor_outputs(out)]
+    flat = make_wrapper(module, [i.name for i in infos], keys, {})
     return LoadedModel(module=flat, inputs=infos, output_names=keys, kind="generic", dtype=dtype,
                        description=description or type(module).__name__)
 
 
-def _forward_names(module) -> list:
+def forward_names(module) -> list:
     try:
         return [p for p in pyinspect.signature(module.forward).parameters if p != "self"]
     except (TypeError, ValueError, AttributeError):

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Optional
 
 from workbench.core.errors import WorkbenchError, first_line
-from workbench.core.loading import program_ops
+from workbench.core.loading import program_ops, torch_pickle
 from workbench.core.results import InspectResult, TensorInfo
 
 AOTI_DIR = "data/aotinductor/"
@@ -190,8 +190,6 @@ def _check_pickles(archive: Pt2Archive) -> None:
     """Pickled members (sample inputs, pickled weights) must load weights-only: refused otherwise, nothing runs."""
     import torch
 
-    from workbench.core.loading import torch_files
-
     pickled = [archive.member(f"data/sample_inputs/{m}.pt") for m in archive.programs]
     for kind, store in (("weights", archive.weights), ("constants", archive.constants)):
         for configs in store.values():
@@ -205,10 +203,10 @@ def _check_pickles(archive: Pt2Archive) -> None:
             try:
                 torch.load(io.BytesIO(data), weights_only=True, map_location="cpu")
             except pickle.UnpicklingError as err:
-                culprit = torch_files.culprit_in_pickle(data, str(err)) or "a pickled object"
+                culprit = torch_pickle.culprit_in_pickle(data, str(err)) or "a pickled object"
                 raise WorkbenchError(
                     f"{archive.path} needs full unpickling (it references {culprit} in {name}), which can run "
-                    f"arbitrary code; the workbench refuses to load it", torch_files.REFUSE_HINT) from None
+                    f"arbitrary code; the workbench refuses to load it", torch_pickle.REFUSE_HINT) from None
             except Exception:  # noqa: BLE001 - a damaged member: torch.export would fail on it too; inspect goes on
                 pass
 
@@ -298,8 +296,6 @@ def load_exported_program(path: Path, trust_code: bool):
     import torch
     from torch.export.pt2_archive import _package
 
-    from workbench.core.loading import torch_files
-
     path = Path(path)
     archive = read_archive(path)
     precheck(archive)
@@ -317,11 +313,11 @@ def load_exported_program(path: Path, trust_code: bool):
         try:
             ep = _deserialize(path)
         except pickle.UnpicklingError as err:
-            match = torch_files._GLOBAL_IN_ERROR.search(str(err))
+            match = torch_pickle.GLOBAL_IN_ERROR.search(str(err))
             culprit = match.group(1) if match else "a pickled object"
             raise WorkbenchError(
                 f"{path} needs full unpickling (it references {culprit}), which can run arbitrary code; "
-                f"the workbench refuses to load it", torch_files.REFUSE_HINT) from None
+                f"the workbench refuses to load it", torch_pickle.REFUSE_HINT) from None
         except WorkbenchError:
             raise
         except Exception as err:  # noqa: BLE001

@@ -1,5 +1,5 @@
 """The user's own ``path/to/model.py:ClassName``: the file is imported (its code runs) only with ``trust_code``;
-``weights`` is read weights-only (safetensors, or a state dict through torch_files.safe_load)."""
+``weights`` is read weights-only (safetensors, or a state dict through torch_pickle.safe_load)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Optional
 from workbench.core.errors import WorkbenchError
 
 
-def _shape_hint(names: list) -> str:
+def shape_hint(names: list) -> str:
     name = names[0] if names else "x"
     return f"give each input's shape, e.g. --shape {name}=2x3x32x32"
 
@@ -23,11 +23,11 @@ def _load_weights(path: Path) -> dict:
     if path.suffix == ".safetensors":
         from safetensors.torch import load_file
 
-        from workbench.core.loading.safetensors_files import read_header
+        from workbench.core.loading.safetensors_read import read_header
 
         read_header(path)  # a clear message for a damaged file
         return load_file(str(path), device="cpu")
-    from workbench.core.loading.torch_files import kind_of, safe_load, state_dict_of
+    from workbench.core.loading.torch_pickle import kind_of, safe_load, state_dict_of
 
     if kind_of(path) != "pytorch":
         raise WorkbenchError(f"{path}: a TorchScript / torch.export file is not a state dict",
@@ -118,10 +118,10 @@ def load_user_code(source, dtype: str = "fp32", shapes: Optional[dict] = None):
     if not shapes:
         shapes = dict(getattr(model, "example_input_shapes", None) or {})
     if not shapes:
-        from workbench.core.loading.model import _forward_names
+        from workbench.core.loading.model import forward_names
 
         raise WorkbenchError(f"{cls_name} has no example input shapes",
-                             _shape_hint(_forward_names(model)) + " or set example_input_shapes on the class")
+                             shape_hint(forward_names(model)) + " or set example_input_shapes on the class")
     return wrap_module(model, {k: list(v) for k, v in shapes.items()}, dtype,
                        description=f"{cls_name} from {file.name}")
 

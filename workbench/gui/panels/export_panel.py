@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core.export.dynamic_axes import default_axes
+from workbench.core.dynamic_axes import default_axes
 from workbench.core.specs import DTYPES, EXPORTERS, ExportSpec, InputSpec, ModelSource
 from workbench.gui import commands
 from workbench.gui.formatting import ElidedLabel, scroll_area
