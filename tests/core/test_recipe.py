@@ -127,3 +127,70 @@ def test_fuzz_dynamic_axes_parser(specs):
     except WorkbenchError:
         return
     assert all(isinstance(a, int) for dims in out.values() for a in dims)
+
+
+# -- the schema is the spec dataclasses ----------------------------------------------------------------------------
+
+def test_pipeline_defaults_are_the_specs_defaults(tmp_path):
+    """A section that leaves every key out builds the spec its command builds with no options (e.g. [bench]:
+    sequence 128, 100 iterations, as `workbench bench`)."""
+    from workbench.core.pipeline import _export_spec, _source
+    from workbench.core.specs import BenchSpec, ExportSpec, ModelSource, OptimizeSpec, QuantSpec, ValidateSpec
+
+    path = tmp_path / "r.toml"
+    path.write_text("[source]\npath = 'm'\n[validate]\n[optimize]\n[[quantize]]\nmode = 'int8-dynamic'\n[bench]\n")
+    recipe = load_recipe(str(path))
+    source = _source(recipe)
+    assert source == ModelSource(path=str((tmp_path / "m").resolve()))
+    assert _export_spec(recipe, source, tmp_path) == ExportSpec(source=source, output=str(tmp_path / "export" /
+                                                                                          "model.onnx"))
+    assert recipe.spec("validate", model="x", against=source) == ValidateSpec(model="x", against=source)
+    assert recipe.spec("optimize", model="x", output="y") == OptimizeSpec(model="x", output="y")
+    assert recipe.spec("quantize", recipe.quantize[0], model="x", output="y") == QuantSpec(model="x", output="y")
+    bench = recipe.spec("bench", model="x")
+    assert bench == BenchSpec(model="x") and (bench.sequence, bench.iterations) == (128, 100)
+
+
+def test_a_field_added_to_a_spec_is_a_recipe_key_with_no_other_change(tmp_path, monkeypatch):
+    from dataclasses import dataclass
+
+    from workbench.core import recipe_schema
+    from workbench.core.specs import BenchSpec
+
+    @dataclass(frozen=True)
+    class WiderBench(BenchSpec):
+        pinned_cores: int = 3
+
+    monkeypatch.setitem(recipe_schema.SECTION_SPECS, "bench", WiderBench)  # the one change: the spec's field
+    monkeypatch.setattr(recipe_schema, "SCHEMA", recipe_schema._schema())  # what importing the module derives
+    monkeypatch.setattr(recipe_schema, "DEFAULTS", recipe_schema._defaults())
+    assert recipe_schema.SCHEMA["bench"]["pinned_cores"] is int
+    assert recipe_schema.DEFAULTS["bench"]["pinned_cores"] == 3
+    assert recipe_schema.with_defaults("bench", {})["pinned_cores"] == 3
+    path = tmp_path / "r.toml"
+    path.write_text("[source]\npath = 'm'\n[bench]\npinned_cores = 5\n")
+    assert load_recipe(str(path)).spec("bench", model="x").pinned_cores == 5
+    path.write_text("[source]\npath = 'm'\n[bench]\n")
+    assert load_recipe(str(path)).spec("bench", model="x").pinned_cores == 3
+    path.write_text("[source]\npath = 'm'\n[bench]\npinned_cores = 'all'\n")
+    with pytest.raises(WorkbenchError, match=r"\[bench\] 'pinned_cores' should be int, got str") as info:
+        load_recipe(str(path))
+    assert "\n" not in str(info.value) and "left out, it is 3" in str(info.value)
+
+
+@pytest.mark.parametrize("section, line, message", [
+    ("bench", "iterations = 'many'", r"r.toml: \[bench\] 'iterations' should be int, got str; .*it is 100\)"),
+    ("bench", "iteration = 5", r"r.toml: unknown key \[bench\] 'iteration'; use one of: .*iterations"),
+    ("optimize", "fusion = 1", r"\[optimize\] 'fusion' should be bool, got int"),
+    ("validate", "rtol = 'tight'", r"\[validate\] 'rtol' should be float, got str"),
+    ("quantize", "mode = 'int4'\nexclude = [1]", r"\[quantize\] 'exclude' should be a list of strings"),
+    ("quantize", "mode = 'int4'\nblock = 32", r"unknown key \[quantize\] 'block'; use one of: .*block_size"),
+    ("export", "batch = true", r"\[export\] 'batch' should be int, got bool; .*it is 2\)"),
+])
+def test_a_wrong_key_or_type_is_one_line_naming_the_key(section, line, message, tmp_path):
+    header = "[[quantize]]" if section == "quantize" else f"[{section}]"
+    path = tmp_path / "r.toml"
+    path.write_text(f"[source]\npath = 'm'\n{header}\n{line}\n")
+    with pytest.raises(WorkbenchError, match=message) as info:
+        load_recipe(str(path))
+    assert "\n" not in str(info.value)

@@ -8,7 +8,8 @@ from conftest import delete_now
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication
 
-from workbench.gui import commands, recipes
+from workbench.core.recipe import dumps_toml, save_recipe
+from workbench.gui import commands
 
 
 def test_window_opens_and_closes_cleanly(qtbot):
@@ -150,7 +151,7 @@ def test_recipe_round_trip_into_panels(qtbot, window, tmp_path):
                          "batch": 3, "sequence": 9},
               "validate": {"rtol": 0.01}, "optimize": {"level": "basic", "simplify": False, "fusion": True},
               "quantize": [{"mode": "fp16"}, {"mode": "int4", "exclude": ["n1"]}]}
-    path = recipes.save(recipe, tmp_path / "r.toml")
+    path = save_recipe(recipe, tmp_path / "r.toml")
     window.report_panel.load_recipe(str(path))
     e = window.export_panel
     assert (e.opset_spin.value(), e.dtype_combo.currentText(), e.exporter_combo.currentText()) == (17, "bf16",
@@ -166,7 +167,7 @@ def test_tiny_toml_writer_without_tomli_w(monkeypatch):
     import sys
 
     monkeypatch.setitem(sys.modules, "tomli_w", None)
-    text = recipes.dumps({"name": "x", "source": {"path": 'a "b"'}, "quantize": [{"mode": "fp16"}],
+    text = dumps_toml({"name": "x", "source": {"path": 'a "b"'}, "quantize": [{"mode": "fp16"}],
                           "export": {"dynamic": ["a:0=b"], "opset": None}})
     data = tomllib.loads(text)
     assert data == {"name": "x", "source": {"path": 'a "b"'}, "export": {"dynamic": ["a:0=b"]},

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workbench.core.recipe import SCHEMA, load_recipe, recipe_to_dict
+from workbench.core.recipe import SCHEMA, load_recipe, recipe_to_dict, save_recipe
 from workbench.core.specs import (
     CALIBRATION_METHODS,
     DTYPES,
@@ -18,7 +18,6 @@ from workbench.core.specs import (
     WEIGHT_ONLY_ALGOS,
     InputSpec,
 )
-from workbench.gui import recipes
 from workbench.gui.panels.quantize_options import KEYS, normalise_entry
 
 MODES = tuple(KEYS)  # the GUI holds one variant per mode
@@ -112,8 +111,8 @@ def test_the_strategies_cover_the_schema():
 EXPORT_DEFAULTS = {"target": "onnx", "exporter": "dynamo", "dtype": "fp32", "constant_folding": True,
                    "batch": InputSpec().batch, "sequence": InputSpec().sequence}
 OPTIMIZE_DEFAULTS = {"level": "extended", "simplify": True, "fusion": True}
-BENCH_DEFAULTS = {"provider": "cpu", "batch": 1, "sequence": 32, "iterations": 50, "warmup": 5,
-                  "compare_torch": True}
+BENCH_DEFAULTS = {"provider": "cpu", "batch": 1, "sequence": 128, "iterations": 100, "warmup": 10,
+                  "compare_torch": True}  # BenchSpec's: a recipe's [bench] means what `workbench bench` means
 
 
 def normalised(path) -> dict:
@@ -152,7 +151,7 @@ def full_window(qtbot, monkeypatch):
 
 def round_trip(window, folder: Path, recipe: dict) -> tuple:
     original = folder / "original.toml"
-    recipes.save(recipe, original)
+    save_recipe(recipe, original)
     assert window.report_panel.load_recipe(str(original)) is not None
     saved = window.report_panel.save_recipe(str(folder / "saved.toml"))
     assert saved is not None
@@ -273,7 +272,7 @@ def test_a_recipe_without_dynamic_axes_stays_without_after_the_model_is_inspecte
     from types import SimpleNamespace
 
     (tmp_path / "model").mkdir()
-    recipes.save({"source": {"path": "model"}, "export": {"opset": 18}}, tmp_path / "r.toml")
+    save_recipe({"source": {"path": "model"}, "export": {"opset": 18}}, tmp_path / "r.toml")
     full_window.report_panel.load_recipe(str(tmp_path / "r.toml"))
     full_window.export_panel._inspected(SimpleNamespace(config={"vocab_size": 10}, default_dynamic_axes=None))
     saved = full_window.report_panel.save_recipe(str(tmp_path / "saved.toml"))

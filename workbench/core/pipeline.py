@@ -14,7 +14,7 @@ from workbench.core.fsutil import check_name, check_outputs, output_folder, sour
 from workbench.core.jobs import no_progress
 from workbench.core.recipe_schema import DEFAULTS, QUANT_FILE, spec_fields
 from workbench.core.results import RunResult
-from workbench.core.specs import BenchSpec, ExportSpec, InputSpec, ModelSource, OptimizeSpec, QuantSpec, ValidateSpec
+from workbench.core.specs import BenchSpec, ExportSpec, InputSpec, ModelSource
 
 
 class _Progress:
@@ -40,20 +40,19 @@ def _source(recipe) -> ModelSource:
     if s.get("trust_code", False) and not allowed:
         raise WorkbenchError(f"{recipe.path} sets trust_code = true, which runs the code of {s['path']}",
                              "add --trust-code to `workbench run` to allow it (only for recipes you trust)")
-    return ModelSource(path=s["path"], weights=s.get("weights"), trust_code=allowed, task=s.get("task"))
+    return dataclasses.replace(recipe.spec("source"), trust_code=allowed)
 
 
 def _export_spec(recipe, source, out: Path) -> ExportSpec:
     from workbench.core.dynamic_axes import parse_dynamic
 
     e, defaults = recipe.export, DEFAULTS["export"]
-    fields = spec_fields("export", e)
-    name = "model.onnx" if fields["target"] == "onnx" else "model.pt"
-    return ExportSpec(source=source, output=str(out / "export" / name), **fields,
-                      dynamic_axes=parse_dynamic(e["dynamic"]) if e.get("dynamic") else None,
-                      inputs=InputSpec(batch=e.get("batch", defaults["batch"]),
-                                       sequence=e.get("sequence", defaults["sequence"])),
-                      force=recipe.overwrite)
+    name = "model.onnx" if spec_fields("export", e)["target"] == "onnx" else "model.pt"
+    return recipe.spec("export", source=source, output=str(out / "export" / name),
+                       dynamic_axes=parse_dynamic(e["dynamic"]) if e.get("dynamic") else None,
+                       inputs=InputSpec(batch=e.get("batch", defaults["batch"]),
+                                        sequence=e.get("sequence", defaults["sequence"])),
+                       force=recipe.overwrite)
 
 
 def _quant_label(q: dict) -> str:
@@ -119,8 +118,7 @@ def _run_pipeline(recipe, source, out: Path, progress, cancel) -> RunResult:
     model = exported.path
     is_onnx = exported.target == "onnx"
     if recipe.validate is not None:
-        v = recipe.validate
-        vspec = ValidateSpec(model=model, against=source, **spec_fields("validate", v))
+        vspec = recipe.spec("validate", model=model, against=source)
         if is_onnx:
             record("validate", lambda: validate_model(vspec, progress=bar.step("validate"), cancel=cancel))
         else:
@@ -131,23 +129,22 @@ def _run_pipeline(recipe, source, out: Path, progress, cancel) -> RunResult:
             record("validate", lambda: target.validate(tspec, progress=bar.step("validate"), cancel=cancel))
     variants = {"ORT fp32": model} if is_onnx else {}
     if recipe.optimize is not None and is_onnx:
-        o = recipe.optimize
-        ospec = OptimizeSpec(model=model, output=str(out / "optimized" / "model.onnx"), against=source,
-                             force=recipe.overwrite, **spec_fields("optimize", o))
+        ospec = recipe.spec("optimize", model=model, output=str(out / "optimized" / "model.onnx"),
+                            against=source, force=recipe.overwrite)
         res = record("optimize", lambda: optimize_model(ospec, progress=bar.step("optimize"), cancel=cancel))
         if res is not None:
             variants["ORT optimized"] = res.output
     for q in (recipe.quantize if is_onnx else []):
         label = _quant_label(q)
-        qspec = QuantSpec(model=model, output=str(out / "quantized" / f"model.{label}.onnx"),
-                          force=recipe.overwrite, **spec_fields("quantize", q))
+        qspec = recipe.spec("quantize", q, model=model, output=str(out / "quantized" / f"model.{label}.onnx"),
+                            force=recipe.overwrite)
         res = record(f"quantize {label}", lambda qs=qspec, lb=label: quantize_model(
             qs, progress=bar.step(f"quantize {lb}"), cancel=cancel))
         if res is not None:
             variants[f"ORT {label}"] = res.output
     if recipe.bench is not None and variants:
         b = recipe.bench
-        bspec = BenchSpec(model=model, **spec_fields("bench", b))  # the recipe's defaults: recipe.RECIPE_DEFAULTS
+        bspec = recipe.spec("bench", model=model)  # BenchSpec's defaults, as `workbench bench`
         torch_source = source if b.get("compare_torch", DEFAULTS["bench"]["compare_torch"]) else None
         record("bench", lambda: _bench_all(variants, torch_source, bspec, bar.step("benchmark"), cancel))
     bar.step("report")

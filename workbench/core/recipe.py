@@ -10,7 +10,8 @@
     [bench]     provider, batch, sequence, iterations, warmup, threads, compare_torch = true
 
 The parser is strict: an unknown section or key, or a value of the wrong type, is an error that names it. The keys,
-their types and defaults come from the spec dataclasses (recipe_schema.py). ``dumps_toml`` / ``save_recipe`` write
+their types and defaults come from the spec dataclasses (recipe_schema.py), and so do the specs a recipe's
+sections build (``Recipe.spec``). ``dumps_toml`` / ``save_recipe`` write
 what the reader reads (the GUI's Save as recipe).
 """
 
@@ -23,7 +24,8 @@ from pathlib import Path
 from typing import Optional
 
 from workbench.core.errors import WorkbenchError, first_line
-from workbench.core.recipe_schema import QUANT_FILE, SCHEMA, SECTIONS
+from workbench.core import recipe_schema as schema
+from workbench.core.recipe_schema import QUANT_FILE, SCHEMA, SECTIONS  # noqa: F401 - SCHEMA: the recipe's keys
 
 @dataclass
 class Recipe:
@@ -40,20 +42,29 @@ class Recipe:
     trust_code: bool = False  # --trust-code on the command line: [source] trust_code is honoured only with it
     description: str = ""
 
+    def spec(self, section: str, entry: Optional[dict] = None, **given):
+        """The spec dataclass a section (or one ``[[quantize]]`` ``entry``) builds: its values, the spec's defaults
+        for the keys it leaves out, and ``given`` for the fields the pipeline sets (paths, source, overwrite)."""
+        data = entry if entry is not None else getattr(self, section)
+        return schema.build_spec(section, data or {}, **given)
+
 
 def _typed(section: str, key: str, value, where: str):
-    expected = SCHEMA[section].get(key)
+    """The value of one key, checked against the schema (the spec field's type); the messages name the key."""
+    expected = schema.SCHEMA[section].get(key)
+    label = f"[{section}] " if section else ""
     if expected is None:
-        known = ", ".join(sorted(SCHEMA[section]))
-        label = f"[{section}] " if section else ""
+        known = ", ".join(sorted(schema.SCHEMA[section]))
         raise WorkbenchError(f"{where}: unknown key {label}'{key}'", f"use one of: {known}")
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
+    default = schema.DEFAULTS[section].get(key)
+    hint = "fix the value in the recipe" + (f" (left out, it is {_scalar(default)})" if default is not None else "")
     if expected is int and isinstance(value, bool) or not isinstance(value, expected):
-        raise WorkbenchError(f"{where}: '{key}' should be {expected.__name__}, got {type(value).__name__}",
-                             "fix the value in the recipe")
+        raise WorkbenchError(f"{where}: {label}'{key}' should be {expected.__name__}, got {type(value).__name__}",
+                             hint)
     if expected is list and not all(isinstance(v, str) for v in value):
-        raise WorkbenchError(f"{where}: '{key}' should be a list of strings", "fix the value in the recipe")
+        raise WorkbenchError(f"{where}: {label}'{key}' should be a list of strings", hint)
     return value
 
 
@@ -148,6 +159,13 @@ def load_recipe(path: str) -> Recipe:
     except (OSError, UnicodeDecodeError) as err:
         raise WorkbenchError(f"{path}: cannot read the recipe ({err})", "save it as UTF-8 text") from err
     return parse_recipe(text, p.resolve(), p.suffix.lower())
+
+
+def read_recipe(path) -> dict:
+    """A recipe file through the strict reader, as the dict ``save_recipe`` writes back: the keys the file sets,
+    relative paths resolved (the GUI's Open recipe; ``recipe_schema.with_defaults`` fills in what it leaves out).
+    Raises WorkbenchError with the reader's one-line message."""
+    return recipe_to_dict(load_recipe(str(path)))
 
 
 def recipe_to_dict(recipe: Recipe) -> dict:

@@ -1,7 +1,8 @@
 """What a recipe section may hold, derived from the spec dataclasses (workbench.core.specs) with
 ``dataclasses.fields``: the keys, their types (the messages of the strict reader name them), the defaults of keys
-left out, and the spec's keyword arguments from a section. The reader (recipe.py), the pipeline (pipeline.py) and
-the GUI read this one description."""
+left out, and the spec a section builds (``build_spec``). The reader (recipe.py), the pipeline (pipeline.py) and
+the GUI (``with_defaults``) read this one description; a field added to a spec is a recipe key with no other
+change, and a key left out means what the spec's default means (the pipeline's defaults are the specs')."""
 
 from __future__ import annotations
 
@@ -35,10 +36,6 @@ RECIPE_KEYS: dict = {
     "quantize": {"name": (str, None)},
     "bench": {"enabled": (bool, True), "compare_torch": (bool, True)},
 }
-# Where a recipe's default differs from its spec's: a recipe's benchmark is the quick comparison its report plots
-# (every variant and PyTorch, each in its own process), so it keeps the recipe format's documented defaults
-# (sequence 32, 50 iterations, 5 warm-up runs) where `workbench bench` uses BenchSpec's (128, 100, 10).
-RECIPE_DEFAULTS = {"bench": {"sequence": 32, "iterations": 50, "warmup": 5}}
 SECTIONS = ("source", "export", "validate", "optimize", "quantize", "bench")
 
 
@@ -76,7 +73,6 @@ def _defaults() -> dict:
     for section in SECTIONS:
         values = {f.name: _field_default(f) for f, _ in _spec_fields(section)}
         values.update({k: default for k, (_, default) in RECIPE_KEYS.get(section, {}).items()})
-        values.update(RECIPE_DEFAULTS.get(section, {}))
         out[section] = values
     return out
 
@@ -96,3 +92,14 @@ def spec_fields(section: str, data: dict) -> dict:
             value = tuple(value) if value else _field_default(f)
         out[f.name] = value
     return out
+
+
+def build_spec(section: str, data: dict, **given):
+    """The section's spec dataclass: the recipe's values (or the spec's defaults) for the keys a recipe may set,
+    ``given`` for the fields the pipeline sets itself (paths, the source, the overwrite rule)."""
+    return SECTION_SPECS[section](**given, **spec_fields(section, data))
+
+
+def with_defaults(section: str, data) -> dict:
+    """A parsed recipe section with the default of every key it leaves out (what the GUI shows for it)."""
+    return {**DEFAULTS[section], **(data or {})}

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.gui import recipes
+from workbench.core.recipe import save_recipe
 from workbench.gui.theme import icon
 
 IDLE, RUNNING, DONE, FAILED = "idle", "running", "done", "failed"
@@ -263,7 +263,7 @@ class PanelBase(QWidget):
             if not path:
                 return None
         try:
-            written = recipes.save(self.build_recipe(), path)
+            written = save_recipe(self.build_recipe(), path)
         except Exception as err:  # noqa: BLE001 - OSError, ValueError, WorkbenchError (e.g. a folder or a device)
             show_error(self, QCoreApplication.translate("PanelBase", "Save recipe"), str(err))
             return None

@@ -258,12 +258,11 @@ class BenchPanel(QWidget):
                 "sequence": self.sequence.value(), "iterations": self.iterations.value(),
                 "warmup": self.warmup.value(), "threads": self.threads.value() or None}
 
-    # what a recipe's [bench] means when it leaves a key out (workbench.core.pipeline)
-    RECIPE_DEFAULTS = {"provider": "cpu", "batch": 1, "sequence": 32, "iterations": 50, "warmup": 5}
-
     def apply_recipe(self, recipe: dict) -> None:
-        """Show a recipe's [bench] settings (the pipeline's defaults for the keys it leaves out)."""
-        section = {**self.RECIPE_DEFAULTS, **(recipe.get("bench") or {})}
+        """Show a recipe's [bench] settings (BenchSpec's defaults, the pipeline's, for the keys it leaves out)."""
+        from workbench.core.recipe_schema import with_defaults
+
+        section = with_defaults("bench", recipe.get("bench"))
         index = self.provider.findData(section["provider"])
         if index >= 0:
             self.provider.setCurrentIndex(index)

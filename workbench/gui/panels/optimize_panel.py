@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QTableView,
 )
 
+from workbench.core.recipe_schema import with_defaults
 from workbench.core.specs import OPT_LEVELS, ModelSource, OptimizeSpec
 from workbench.gui import commands
 from workbench.gui.models import RecordTableModel
@@ -166,7 +167,7 @@ class OptimizePanel(PanelBase):
                              "fusion": self.fusion_check.isChecked()}}
 
     def apply_recipe(self, recipe: dict) -> None:
-        section = recipe.get("optimize") or {}
-        self.level_combo.setCurrentText(section.get("level", "extended"))
-        self.simplify_check.setChecked(bool(section.get("simplify", True)))
-        self.fusion_check.setChecked(bool(section.get("fusion", True)))
+        section = with_defaults("optimize", recipe.get("optimize"))  # OptimizeSpec's defaults for keys left out
+        self.level_combo.setCurrentText(section["level"])
+        self.simplify_check.setChecked(bool(section["simplify"]))
+        self.fusion_check.setChecked(bool(section["fusion"]))

@@ -30,10 +30,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core import recipe_schema
 from workbench.core.specs import CALIBRATION_METHODS, WEIGHT_ONLY_ALGOS, QuantSpec
 
-DEFAULTS = {"per_channel": True, "method": "minmax", "calibration_samples": 32, "block_size": 128,
-            "algorithm": "rtn", "symmetric": False}
+# What a [[quantize]] key left out means: QuantSpec's defaults, through the engine's recipe schema (keys whose
+# default is no value, e.g. calibration or exclude, are left out of an entry rather than filled in).
+DEFAULTS = {k: v for k, v in recipe_schema.DEFAULTS["quantize"].items() if k != "mode" and v not in (None, ())}
 KEYS = {
     "int8-dynamic": ("name", "per_channel", "op_types", "exclude", "min_cosine", "max_excluded"),
     "int8-static": ("name", "per_channel", "calibration", "method", "calibration_samples", "op_types", "exclude"),

@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
     QTextBrowser,
 )
 
-from workbench.gui import commands, recipes
+from workbench.core.recipe import read_recipe, save_recipe
+from workbench.gui import commands
 from workbench.gui.panels.base import PanelBase, PathEdit, ask_replace, show_error
 from workbench.gui.tasks import run_recipe as run_recipe_job
 from workbench.gui.theme import icon
@@ -263,7 +264,7 @@ class ReportPanel(PanelBase):
 
             data = recipe_to_dict(load_recipe(path))
         except ImportError:
-            data = recipes.load(path)
+            data = read_recipe(path)
         except Exception as err:  # noqa: BLE001 - WorkbenchError's one line, or a parser's message
             show_error(self, self.tr("Open recipe"), str(err))
             return None
@@ -298,7 +299,7 @@ class ReportPanel(PanelBase):
         existing = would_replace(target)
         if existing and not ask_replace(self, existing):
             raise ValueError(self.tr("Kept the existing {0}: choose another output folder.").format(target))
-        written = recipes.save(self.build_recipe(), target, force=bool(existing))
+        written = save_recipe(self.build_recipe(), target, force=bool(existing))
         self.recipe_edit.setText(str(written))
         return str(written)
 
