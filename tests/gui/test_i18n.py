@@ -36,8 +36,14 @@ ALLOWED = re.compile(r"""
     int8-dynamic|int8-static|int8-weight|int4|int8|fp16|fp32|bf16|float32|float16|minmax|entropy|percentile|rtn|hqq|
     gptq|basic|extended|all|p50|p95|p99|cosine|rtol|atol|Opset|opset|logits|input_ids|attention_mask|token_type_ids|
     text-generation-with-past|model\.onnx|model\.NAME\.onnx|quantized|NAME|\.safetensors|\.pt|\.bin|\.onnx|\.txt|
-    \.npy|\.npz|\.toml|\.png|PNG|workbench(?:\s+run)?|--[a-z-]+|Ctrl\+\w+|Shift|English|e\.g|Model\s+Workbench|ms
+    \.npy|\.npz|\.toml|\.png|PNG|workbench(?:\s+run)?|--[a-z-]+|Ctrl\+\w+|Shift|English|e\.g|Model\s+Workbench|ms|
+    pip\s+install(?:\s+-c\s+\S+)?\s+[^\s（）()]+|README|NNCF|\bwheel\b
     """, re.X)
+# registered targets and runtimes, and the values their options declare, are names (the CLI's values), never
+# translated: "gguf", "openvino", "q4_k_m", "none" (and llama.cpp's Python module, named in its install hint)
+_REG = __import__("workbench.core.registry", fromlist=["build_registry"]).build_registry()
+NAMES = sorted({"llama_cpp", *_REG.targets, *_REG.runtimes, *(c.value for t in _REG.targets.values() for o in t.form.options
+                                                for c in o.choices)}, key=len, reverse=True)
 WORD = re.compile(r"[A-Za-z]{2,}")
 
 
@@ -47,6 +53,7 @@ DIMENSIONS = re.compile(r"\w+(?=\s×)|(?<=×\s)\w+")  # a file's dimension names
 def _english_words(text: str, extra=()) -> list:
     text = re.sub(r"<[^>]+>|&\w+;", " ", text)  # rich text: tags and entities are not visible
     text = re.sub(r"(?:/|[A-Za-z]:\\)[\w./\\-]+", " ", text)  # paths
+    text = re.sub(r"(?<![\w.-])(?:" + "|".join(map(re.escape, NAMES)) + r")(?![\w.-])", " ", text)
     for word in extra:  # the names of this test's model and its format
         text = text.replace(word, " ")
     return WORD.findall(ALLOWED.sub(" ", DIMENSIONS.sub(" ", text)))

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from workbench.core.recipe import SCHEMA, load_recipe, recipe_to_dict, save_recipe
+from workbench.core.registry import build_registry
 from workbench.core.specs import (
     CALIBRATION_METHODS,
     DTYPES,
@@ -64,11 +65,16 @@ def quantize_entries(draw):
 dynamic = st.lists(st.tuples(st.sampled_from(["input_ids", "attention_mask", "pixel_values"]), st.integers(0, 3),
                              plain), unique_by=lambda t: t[:2], max_size=4).map(
     lambda items: [f"{i}:{d}={n}" for i, d, n in items])
-export = maybe(target=st.sampled_from(["onnx"]), exporter=st.sampled_from(EXPORTERS), opset=st.integers(7, 23),
+# every registered target, and every value a target declares for its options (plus one no target offers): the
+# Export panel's per-target controls (workbench.gui.panels.target_options_box) must carry each one through
+TARGET_NAMES = tuple(build_registry(include_plugins=False).targets)
+QUANTS = tuple(dict.fromkeys(c.value for t in build_registry(include_plugins=False).targets.values()
+                             for o in t.form.options if o.field == "quant" for c in o.choices)) + ("q9_x",)
+export = maybe(target=st.sampled_from(TARGET_NAMES), exporter=st.sampled_from(EXPORTERS), opset=st.integers(7, 23),
                dtype=st.sampled_from(DTYPES), constant_folding=st.booleans(), dynamic=dynamic,
                batch=st.integers(1, 4096), sequence=st.integers(1, 1 << 16), input_names=names,
                output_names=names, fallback=st.booleans(), external_data=st.booleans(),
-               quant=st.sampled_from(["f16", "q8_0", "q4_0", "q4_k_m"]))
+               quant=st.sampled_from(QUANTS))
 validate = maybe(rtol=tolerance, atol=tolerance, runtime=st.sampled_from(["onnxruntime", "openvino"]))
 optimize = maybe(level=st.sampled_from(OPT_LEVELS), simplify=st.booleans(), fusion=st.booleans(),
                  target=st.sampled_from(["cpu", "cuda"]))

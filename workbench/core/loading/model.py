@@ -35,7 +35,7 @@ def torch_dtype(name: str):
 
 def family_settings(model_type: Optional[str]) -> dict:
     """The families.toml entry for a model_type, or {} when the family needs nothing special."""
-    table = tomllib.loads(resources.files("workbench.core.export").joinpath("families.toml").read_text("utf-8"))
+    table = tomllib.loads(resources.files("workbench.core.loading").joinpath("families.toml").read_text("utf-8"))
     return dict(table.get(model_type or "", {}))
 
 

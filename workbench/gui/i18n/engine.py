@@ -200,6 +200,48 @@ ZH_CN = {
     "load it as `model.py:ClassName --trust-code` instead": "请改为以 `model.py:ClassName --trust-code` 的方式加载",
     "a TorchScript program: exported with the legacy exporter, {rest}": "TorchScript 程序：使用旧版导出器导出，{rest}",
     "lean export failed ({reason}); exported the plain way": "精简导出失败（{reason}）；已按普通方式导出",
+    # targets' options (workbench.core.target_options: the Export panel's per-target controls)
+    "Quant type": "量化类型",
+    "Weights": "权重",
+    "Weight compression (NNCF)": "权重压缩（NNCF）",
+    "Smaller files run faster and need less memory; lower bits lose more quality. K-quants go through llama.cpp's "
+    "own quantizer.": "文件越小运行越快、占用内存越少；位数越低，质量损失越多。K 量化使用 llama.cpp 自带的量化器。",
+    "32 bits/weight, twice f16's size, exact (the reference)": "每个权重 32 位，是 f16 的两倍大，完全精确（作为基准）",
+    "16 bits/weight, the size the others are compared with, practically lossless":
+        "每个权重 16 位，是其他类型比较大小的基准，几乎无损",
+    "16 bits/weight, as big as f16, practically lossless; keeps f32's range (bf16-trained models)":
+        "每个权重 16 位，与 f16 一样大，几乎无损；保留 f32 的数值范围（适合以 bf16 训练的模型）",
+    "~8.5 bits/weight, about 53% of f16's size, practically lossless": "每个权重约 8.5 位，约为 f16 的 53%，几乎无损",
+    "~4.5 bits/weight, about 28% of f16's size, noticeable quality loss (older format, fast)":
+        "每个权重约 4.5 位，约为 f16 的 28%，质量损失明显（旧格式，速度快）",
+    "5 bits/weight, about 31% of f16's size, noticeable quality loss (older format)":
+        "每个权重 5 位，约为 f16 的 31%，质量损失明显（旧格式）",
+    "~5.5 bits/weight, about 34% of f16's size, small quality loss (older format)":
+        "每个权重约 5.5 位，约为 f16 的 34%，质量损失小（旧格式）",
+    "6 bits/weight, about 38% of f16's size, small quality loss (older format)":
+        "每个权重 6 位，约为 f16 的 38%，质量损失小（旧格式）",
+    "~4.8 bits/weight, about 30% of f16's size, small quality loss (the usual choice)":
+        "每个权重约 4.8 位，约为 f16 的 30%，质量损失小（常用选择）",
+    "~5.7 bits/weight, about 36% of f16's size, very small quality loss": "每个权重约 5.7 位，约为 f16 的 36%，质量损失很小",
+    "~6.6 bits/weight, about 41% of f16's size, near-lossless": "每个权重约 6.6 位，约为 f16 的 41%，接近无损",
+    "32-bit weights: the exact model, the largest file": "32 位权重：精确的模型，文件最大",
+    "16-bit weights: half the file, computed in the device's precision (practically lossless)":
+        "16 位权重：文件减半，按设备的精度计算（几乎无损）",
+    "no compression: the weights as --dtype says": "不压缩：权重按 --dtype 的设定保存",
+    "8-bit weights: a quarter of the fp32 file, small loss (with --calibration: int8 activations too)":
+        "8 位权重：约为 fp32 文件的四分之一，损失小（配合 --calibration 时激活也为 int8）",
+    "4-bit weights in groups: the smallest file, more loss (int8 kept where 4 bits hurt most)":
+        "分组 4 位权重：文件最小，损失较多（4 位损失最大的地方保留 int8）",
+    "needs the {name} runtime: {hint}": "需要 {name} 运行时：{hint}",
+    "{value} needs the {name} runtime: {hint}": "{value} 需要 {name} 运行时：{hint}",
+    "not offered by this target": "此目标不提供该选项",
+    "'{value}' is not offered by this target": "此目标不提供“{value}”",
+    "no runtime '{name}' is registered (workbench runtimes lists them)":
+        "没有注册名为“{name}”的运行时（workbench runtimes 会列出它们）",
+    "pip install {what} (builds llama.cpp from source: see README, or install a prebuilt wheel with pip install "
+    "{wheel}): {reason}": "pip install {what}（从源码构建 llama.cpp：见 README；或用 pip install {wheel} 安装预构建的 "
+                         "wheel）：{reason}",
+    "No module named '{name}'": "没有名为“{name}”的模块",
 }
 
 _PAIRS = {"zh_CN": ZH_CN}

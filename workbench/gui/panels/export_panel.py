@@ -31,9 +31,8 @@ from workbench.gui import commands
 from workbench.gui.formatting import ElidedLabel, scroll_area
 from workbench.gui.i18n.engine import translate as engine_text
 from workbench.gui.panels.base import PanelBase, PathEdit
+from workbench.gui.panels.target_options_box import TargetOptionsBox
 from workbench.gui.tasks import run_export
-
-TARGETS = ("onnx", "torchscript")
 
 
 def _names(text: str):
@@ -81,6 +80,7 @@ class ExportPanel(PanelBase):
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(1, 1)
         column.addLayout(grid)
+        column.addWidget(self.target_options)
         column.addWidget(self._axes_box(), 1)
         self.body().addWidget(scroll_area(content, self), 1)
         self.summary = self.banner("okBanner")
@@ -91,6 +91,7 @@ class ExportPanel(PanelBase):
         self.state.sourceChanged.connect(self._source_changed)
         self.state.inspectChanged.connect(self._inspected)
         self._source_changed(self.state.source_path)
+        self._target_changed()
 
     # -- layout ----------------------------------------------------------------------------------------------
     def _options_box(self) -> QGroupBox:
@@ -104,8 +105,11 @@ class ExportPanel(PanelBase):
         self.output_edit.button.clicked.connect(self._output_edited)
         self.exporter_combo = QComboBox(box)
         self.exporter_combo.addItems(EXPORTERS)
-        self.target_combo = QComboBox(box)
-        self.target_combo.addItems(TARGETS)
+        from workbench.core.registry import default_registry
+
+        self.registry = default_registry()
+        self.target_combo = QComboBox(box)  # every registered target, plugins included
+        self.target_combo.addItems(list(self.registry.targets))
         self.opset_spin = QSpinBox(box)
         self.opset_spin.setRange(0, 23)
         self.opset_spin.setSpecialValueText(self.tr("exporter default"))
@@ -117,10 +121,15 @@ class ExportPanel(PanelBase):
         form.addRow(self.tr("Source:"), self.source_label)
         form.addRow(self.tr("Output:"), self.output_edit)
         form.addRow(self.tr("Exporter:"), self.exporter_combo)
-        form.addRow(self.tr("Target:"), self.target_combo)
         form.addRow(self.tr("Opset:"), self.opset_spin)
-        form.addRow(self.tr("Dtype:"), self.dtype_combo)
         form.addRow("", self.folding_check)
+        form.addRow(self.tr("Target:"), self.target_combo)
+        form.addRow(self.tr("Dtype:"), self.dtype_combo)
+        # the chosen target's own options, in a box of their own under the forms (built from its declaration)
+        self.target_options = TargetOptionsBox(self.registry, {"dtype": self.dtype_combo}, self)
+        self.target_combo.currentTextChanged.connect(lambda _t: self._target_changed())
+        self.dtype_combo.currentTextChanged.connect(lambda _t: self.target_options.follow(
+            self.target_combo.currentText(), {"dtype": self.dtype_combo.currentText()}))
         return box
 
     def _inputs_box(self) -> QGroupBox:
@@ -147,6 +156,7 @@ class ExportPanel(PanelBase):
 
     def _axes_box(self) -> QGroupBox:
         box = QGroupBox(self.tr("Dynamic axes"), self)
+        self.axes_group = box
         layout = QVBoxLayout(box)
         self.axes_table = QTableWidget(0, 3, box)
         self.axes_table.setHorizontalHeaderLabels([self.tr("Input"), self.tr("Axis"), self.tr("Name")])
@@ -175,6 +185,40 @@ class ExportPanel(PanelBase):
         layout.addWidget(self.axes_table, 1)
         layout.addLayout(buttons)
         return box
+
+    # -- target --------------------------------------------------------------------------------------------
+    def _field_widgets(self) -> dict:
+        """The panel's controls of each ExportSpec field a target may declare it does not use."""
+        return {"exporter": [self.exporter_combo], "opset": [self.opset_spin], "dtype": [self.dtype_combo],
+                "constant_folding": [self.folding_check], "input_names": [self.input_names_edit],
+                "output_names": [self.output_names_edit], "dynamic_axes": [self.axes_group],
+                "inputs": [self.batch_spin, self.seq_spin]}
+
+    def _target_changed(self) -> None:
+        """The chosen target's options appear; the controls it does not use are disabled, saying so; the output
+        name takes the target's suffix (a name the user typed keeps its folder and stem)."""
+        name = self.target_combo.currentText()
+        target = self.registry.targets.get(name)
+        if target is None:
+            return
+        unused = set(target.form.unused)
+        for field, widgets in self._field_widgets().items():
+            for widget in widgets:
+                widget.setEnabled(field not in unused)
+                widget.setToolTip(self.tr("The {0} target does not use this setting.").format(name)
+                                  if field in unused else "")
+        if "dtype" not in self.target_options.generic_fields(name):  # every dtype again (a target may restrict it)
+            model = self.dtype_combo.model()
+            for i in range(self.dtype_combo.count()):
+                model.item(i).setEnabled(True)
+                model.item(i).setToolTip("")
+        self.target_options.set_target(name, {"dtype": self.dtype_combo.currentText()})
+        suffix = target.suffix or ""
+        self.output_edit.file_filter = self.tr("{0} files (*{1})").format(name, suffix) if suffix else ""
+        output = self.output_edit.text()
+        known = {t.suffix for t in self.registry.targets.values() if t.suffix}
+        if output and suffix and Path(output).suffix.lower() in known | {""} and not output.endswith(suffix):
+            self.output_edit.setText(str(Path(output).with_suffix(suffix)))
 
     # -- dynamic axes ----------------------------------------------------------------------------------------
     def add_axis(self, input_name: str, axis: int, name: str) -> None:
@@ -233,7 +277,9 @@ class ExportPanel(PanelBase):
             self.summary.hide()
         self.source_label.setText(path or self.tr("(no model loaded)"))
         if path and (self._output_auto or not self.output_edit.text()):
-            self.output_edit.setText(str(Path(self.state.default_output_dir()) / "model.onnx"))
+            target = self.registry.targets.get(self.target_combo.currentText())
+            suffix = (target.suffix if target is not None else "") or ".onnx"
+            self.output_edit.setText(str(Path(self.state.default_output_dir()) / f"model{suffix}"))
 
     def _inspected(self, result) -> None:
         config = getattr(result, "config", None) or {}
@@ -250,7 +296,12 @@ class ExportPanel(PanelBase):
         output = self.output_edit.text()
         if not output:
             raise ValueError(self.tr("Choose where to write the exported model."))
-        return ExportSpec(source=ModelSource(path=source), output=output, target=self.target_combo.currentText(),
+        target = self.target_combo.currentText()
+        problems = self.target_options.problems(target)
+        if problems:
+            raise ValueError(engine_text(problems[0]))
+        return ExportSpec(source=ModelSource(path=source), output=output, target=target,
+                          **self.target_options.values(target),
                           exporter=self.exporter_combo.currentText(), opset=self.opset_spin.value() or None,
                           dtype=self.dtype_combo.currentText(), constant_folding=self.folding_check.isChecked(),
                           input_names=_names(self.input_names_edit.text()),
@@ -288,6 +339,10 @@ class ExportPanel(PanelBase):
             self.state.set_onnx(result.path)
             self.state.clear_variants()
             self.state.requestPanel.emit("graph")
+        elif result.outputs and [r for r in self.registry.runtimes_for(result.outputs[0]) if r.name != "torch"]:
+            # a GGUF or an OpenVINO IR: a variant the Benchmark and Chat panels offer beside the ONNX ones
+            label = f"{result.target} {result.dtype}" if result.dtype else result.target
+            self.state.add_variant(label, result.outputs[0])
 
     # -- CLI / recipe ----------------------------------------------------------------------------------------
     def cli_command(self) -> str:
@@ -304,7 +359,8 @@ class ExportPanel(PanelBase):
                    "dynamic": commands.dynamic_items(axes) or None,
                    "batch": self.batch_spin.value(), "sequence": self.seq_spin.value(),
                    "input_names": list(_names(self.input_names_edit.text()) or []) or None,
-                   "output_names": list(_names(self.output_names_edit.text()) or []) or None}
+                   "output_names": list(_names(self.output_names_edit.text()) or []) or None,
+                   **self.target_options.values(self.target_combo.currentText())}
         return {"export": section}
 
     def apply_recipe(self, recipe: dict) -> None:
@@ -321,3 +377,5 @@ class ExportPanel(PanelBase):
         self._recipe_source = (recipe.get("source") or {}).get("path")
         # no `dynamic` key: none in the panel either, so the recipe saves back without one
         self.set_dynamic_axes(commands.parse_dynamic_items(section.get("dynamic") or []))
+        self.target_options.apply(section, {"dtype": self.dtype_combo.currentText()})
+        self._target_changed()

@@ -227,92 +227,92 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
         <translation>（请先加载模型）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="307" />
+        <location filename="../../panels/bench_panel.py" line="306" />
         <source>{0} left out: {1} is a program and was not allowed to run</source>
         <translation>已跳过 {0}：{1} 是程序，未被允许运行</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="324" />
+        <location filename="../../panels/bench_panel.py" line="323" />
         <source>Benchmark {0}</source>
         <translation>基准测试 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="329" />
+        <location filename="../../panels/bench_panel.py" line="328" />
         <source>Started: {0}</source>
         <translation>已开始：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="346" />
+        <location filename="../../panels/bench_panel.py" line="345" />
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="364" />
+        <location filename="../../panels/bench_panel.py" line="363" />
         <source>{0}: loading and warm-up…</source>
         <translation>{0}：正在加载并预热…</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="369" />
+        <location filename="../../panels/bench_panel.py" line="368" />
         <source>{0}: run {1}/{2}</source>
         <translation>{0}：第 {1}/{2} 次运行</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="378" />
+        <location filename="../../panels/bench_panel.py" line="377" />
         <source>, {0:.1f} s</source>
         <translation>，{0:.1f} 秒</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="379" />
+        <location filename="../../panels/bench_panel.py" line="378" />
         <source>Finished: Benchmark {0} (p50 {1:.3f} ms, p95 {2:.3f} ms, peak RSS {3:.0f} MB of its own process{4})</source>
         <translation>已完成：基准测试 {0}（p50 {1:.3f} 毫秒，p95 {2:.3f} 毫秒，其自身进程的峰值 RSS {3:.0f} MB{4}）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="386" />
+        <location filename="../../panels/bench_panel.py" line="385" />
         <source>Failed: Benchmark {0}: {1}</source>
         <translation>失败：基准测试 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="391" />
+        <location filename="../../panels/bench_panel.py" line="390" />
         <source>failed: {0}</source>
         <translation>失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="405" />
+        <location filename="../../panels/bench_panel.py" line="404" />
         <source>{0} variant(s) done</source>
         <translation>{0} 个版本</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="407" />
+        <location filename="../../panels/bench_panel.py" line="406" />
         <source>{0}, {1} failed</source>
         <translation>{0}，{1} 个失败</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="408" />
+        <location filename="../../panels/bench_panel.py" line="407" />
         <source>Cancelled: {0}</source>
         <translation>已取消：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="408" />
+        <location filename="../../panels/bench_panel.py" line="407" />
         <source>Finished: {0}</source>
         <translation>已完成：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="410" />
+        <location filename="../../panels/bench_panel.py" line="409" />
         <source>Cancelled: Benchmark ({0})</source>
         <translation>已取消：基准测试（{0}）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="448" />
+        <location filename="../../panels/bench_panel.py" line="447" />
         <source>Save charts as PNG</source>
         <translation>将图表保存为 PNG</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="449" />
+        <location filename="../../panels/bench_panel.py" line="448" />
         <source>PNG image (*.png)</source>
         <translation>PNG 图片 (*.png)</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="478" />
+        <location filename="../../panels/bench_panel.py" line="477" />
         <source>Copied: {0}</source>
         <translation>已复制：{0}</translation>
     </message>
@@ -622,205 +622,215 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>ExportPanel</name>
     <message>
-        <location filename="../../panels/export_panel.py" line="53" />
+        <location filename="../../panels/export_panel.py" line="52" />
         <source>scalar</source>
         <translation>标量</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="55" />
+        <location filename="../../panels/export_panel.py" line="54" />
         <source>(fixed size)</source>
         <translation>（固定尺寸）</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="68" />
+        <location filename="../../panels/export_panel.py" line="67" />
         <location filename="../../panels/export_panel.py" line="88" />
-        <location filename="../../panels/export_panel.py" line="267" />
+        <location filename="../../panels/export_panel.py" line="321" />
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="69" />
+        <location filename="../../panels/export_panel.py" line="68" />
         <source>Convert the loaded model to ONNX. The dynamo exporter is tried first and falls back to the legacy exporter when it fails (the reason is reported). Example sizes of 2 or more keep dynamic axes dynamic.</source>
         <translation>将已加载的模型转换为 ONNX。优先使用 dynamo 导出器，失败时回退到旧版导出器（并报告原因）。示例尺寸取 2 或以上，动态维度才能保持动态。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="97" />
+        <location filename="../../panels/export_panel.py" line="98" />
         <source>Exporter</source>
         <translation>导出器</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="101" />
-        <location filename="../../panels/export_panel.py" line="234" />
+        <location filename="../../panels/export_panel.py" line="102" />
+        <location filename="../../panels/export_panel.py" line="281" />
         <source>(no model loaded)</source>
         <translation>（尚未加载模型）</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="102" />
+        <location filename="../../panels/export_panel.py" line="103" />
         <source>ONNX models (*.onnx)</source>
         <translation>ONNX 模型 (*.onnx)</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="111" />
+        <location filename="../../panels/export_panel.py" line="118" />
         <source>exporter default</source>
         <translation>导出器默认值</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="115" />
+        <location filename="../../panels/export_panel.py" line="122" />
         <source>Fold constants</source>
         <translation>常量折叠</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="117" />
+        <location filename="../../panels/export_panel.py" line="124" />
         <source>Source:</source>
         <translation>来源：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="118" />
+        <location filename="../../panels/export_panel.py" line="125" />
         <source>Output:</source>
         <translation>输出：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="119" />
+        <location filename="../../panels/export_panel.py" line="126" />
         <source>Exporter:</source>
         <translation>导出器：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="120" />
+        <location filename="../../panels/export_panel.py" line="129" />
         <source>Target:</source>
         <translation>目标格式：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="121" />
+        <location filename="../../panels/export_panel.py" line="127" />
         <source>Opset:</source>
         <translation>Opset 版本：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="122" />
+        <location filename="../../panels/export_panel.py" line="130" />
         <source>Dtype:</source>
         <translation>数据类型：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="127" />
+        <location filename="../../panels/export_panel.py" line="139" />
         <source>Inputs and outputs</source>
         <translation>输入与输出</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="130" />
+        <location filename="../../panels/export_panel.py" line="142" />
         <source>automatic (e.g. input_ids, attention_mask)</source>
         <translation>自动（例如 input_ids, attention_mask）</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="132" />
+        <location filename="../../panels/export_panel.py" line="144" />
         <source>automatic (e.g. logits)</source>
         <translation>自动（例如 logits）</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="139" />
+        <location filename="../../panels/export_panel.py" line="151" />
         <source>Input names:</source>
         <translation>输入名称：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="140" />
+        <location filename="../../panels/export_panel.py" line="152" />
         <source>Output names:</source>
         <translation>输出名称：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="141" />
+        <location filename="../../panels/export_panel.py" line="153" />
         <source>Example batch:</source>
         <translation>示例批大小：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="142" />
+        <location filename="../../panels/export_panel.py" line="154" />
         <source>Example sequence:</source>
         <translation>示例序列长度：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="143" />
+        <location filename="../../panels/export_panel.py" line="155" />
         <source>Leave names empty to use the model's own.</source>
         <translation>名称留空则使用模型自带的名称。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="149" />
+        <location filename="../../panels/export_panel.py" line="161" />
         <source>Dynamic axes</source>
         <translation>动态维度</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="152" />
+        <location filename="../../panels/export_panel.py" line="165" />
         <source>Input</source>
         <translation>输入</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="152" />
+        <location filename="../../panels/export_panel.py" line="165" />
         <source>Axis</source>
         <translation>维度</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="152" />
+        <location filename="../../panels/export_panel.py" line="165" />
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="159" />
+        <location filename="../../panels/export_panel.py" line="172" />
         <source>Add axis</source>
         <translation>添加维度</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="161" />
+        <location filename="../../panels/export_panel.py" line="174" />
         <source>Remove</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="163" />
+        <location filename="../../panels/export_panel.py" line="176" />
         <source>Batch and sequence</source>
         <translation>批大小和序列长度</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="164" />
+        <location filename="../../panels/export_panel.py" line="177" />
         <source>Make batch (axis 0) and sequence (axis 1) dynamic on input_ids and attention_mask</source>
         <translation>将 input_ids 和 attention_mask 的批大小（维度 0）和序列长度（维度 1）设为动态</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="167" />
+        <location filename="../../panels/export_panel.py" line="180" />
         <source>An empty table lets the exporter make batch and sequence dynamic on every input.</source>
         <translation>表格为空时，导出器会把每个输入的批大小和序列长度设为动态。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="216" />
+        <location filename="../../panels/export_panel.py" line="211" />
+        <source>The {0} target does not use this setting.</source>
+        <translation>{0} 目标不使用此设置。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="220" />
+        <source>{0} files (*{1})</source>
+        <translation>{0} 文件 (*{1})</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="263" />
         <source>Dynamic axis row {0} needs both an input and a name.</source>
         <translation>动态维度第 {0} 行需要同时填写输入和名称。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="249" />
+        <location filename="../../panels/export_panel.py" line="298" />
         <source>Load a model first (Load step).</source>
         <translation>请先加载模型（“加载”步骤）。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="252" />
+        <location filename="../../panels/export_panel.py" line="301" />
         <source>Choose where to write the exported model.</source>
         <translation>请选择导出模型的保存位置。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="270" />
+        <location filename="../../panels/export_panel.py" line="324" />
         <source>Export {0}</source>
         <translation>导出 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="275" />
+        <location filename="../../panels/export_panel.py" line="329" />
         <source>Exported with the {0} exporter in {1:.1f} s: {2}</source>
         <translation>已用 {0} 导出器完成导出，耗时 {1:.1f} 秒：{2}</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="278" />
+        <location filename="../../panels/export_panel.py" line="332" />
         <source>Fell back to the legacy exporter: {0}</source>
         <translation>已回退到旧版导出器：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="280" />
+        <location filename="../../panels/export_panel.py" line="334" />
         <source>Inputs in the file: {0}</source>
         <translation>文件中的输入：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="282" />
+        <location filename="../../panels/export_panel.py" line="336" />
         <source>Outputs in the file: {0}</source>
         <translation>文件中的输出：{0}</translation>
     </message>
@@ -1195,298 +1205,298 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../main_window.py" line="104" />
+        <location filename="../../main_window.py" line="106" />
         <source>Model Workbench</source>
         <translation>模型工作台</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="138" />
+        <location filename="../../main_window.py" line="140" />
         <source>The benchmark panel is not available</source>
         <translation>基准测试面板不可用</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="141" />
+        <location filename="../../main_window.py" line="143" />
         <source>Load</source>
         <translation>加载</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="142" />
+        <location filename="../../main_window.py" line="144" />
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="143" />
+        <location filename="../../main_window.py" line="145" />
         <source>Validate</source>
         <translation>验证</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="144" />
+        <location filename="../../main_window.py" line="146" />
         <source>Optimize</source>
         <translation>优化</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="145" />
+        <location filename="../../main_window.py" line="147" />
         <source>Quantize</source>
         <translation>量化</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="146" />
+        <location filename="../../main_window.py" line="148" />
         <source>Benchmark</source>
         <translation>基准测试</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="147" />
+        <location filename="../../main_window.py" line="149" />
         <source>Report</source>
         <translation>报告</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="148" />
+        <location filename="../../main_window.py" line="150" />
         <source>Chat</source>
         <translation>对话</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="160" />
+        <location filename="../../main_window.py" line="162" />
         <source>The graph view is not available</source>
         <translation>计算图视图不可用</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="169" />
         <location filename="../../main_window.py" line="172" />
+        <location filename="../../main_window.py" line="175" />
         <source>Pipeline</source>
         <translation>流程</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="170" />
+        <location filename="../../main_window.py" line="173" />
         <source>Graph</source>
         <translation>计算图</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="191" />
+        <location filename="../../main_window.py" line="194" />
         <source>Jobs</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="197" />
+        <location filename="../../main_window.py" line="200" />
         <source>Log</source>
         <translation>日志</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="216" />
+        <location filename="../../main_window.py" line="220" />
         <source>&amp;Open file…</source>
         <translation>打开文件(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="217" />
+        <location filename="../../main_window.py" line="221" />
         <source>Open a checkpoint or an ONNX file</source>
         <translation>打开检查点或 ONNX 文件</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="218" />
+        <location filename="../../main_window.py" line="222" />
         <source>Open &amp;folder…</source>
         <translation>打开文件夹(&amp;F)…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="219" />
+        <location filename="../../main_window.py" line="223" />
         <source>Open a Hugging Face model folder</source>
         <translation>打开 Hugging Face 模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="220" />
+        <location filename="../../main_window.py" line="224" />
         <source>Open &amp;recipe…</source>
         <translation>打开配方(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="222" />
+        <location filename="../../main_window.py" line="226" />
         <source>&amp;Save recipe…</source>
         <translation>保存配方(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="224" />
+        <location filename="../../main_window.py" line="228" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="225" />
+        <location filename="../../main_window.py" line="229" />
         <source>&amp;Export</source>
         <translation>导出(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="226" />
+        <location filename="../../main_window.py" line="230" />
         <source>Export the loaded model to ONNX</source>
         <translation>将已加载的模型导出为 ONNX</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="227" />
+        <location filename="../../main_window.py" line="231" />
         <source>&amp;Validate</source>
         <translation>验证(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="228" />
+        <location filename="../../main_window.py" line="232" />
         <source>Compare the ONNX model with PyTorch</source>
         <translation>将 ONNX 模型与 PyTorch 进行比较</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="229" />
+        <location filename="../../main_window.py" line="233" />
         <source>&amp;Quantize</source>
         <translation>量化(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="230" />
+        <location filename="../../main_window.py" line="234" />
         <source>Build the ticked quantized variants</source>
         <translation>构建勾选的量化版本</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="231" />
+        <location filename="../../main_window.py" line="235" />
         <source>&amp;Benchmark</source>
         <translation>基准测试(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="232" />
+        <location filename="../../main_window.py" line="236" />
         <source>Benchmark the current model</source>
         <translation>对当前模型进行基准测试</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="233" />
+        <location filename="../../main_window.py" line="237" />
         <source>Run the &amp;demo</source>
         <translation>运行演示(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="234" />
+        <location filename="../../main_window.py" line="238" />
         <source>Build a tiny model and walk through every step</source>
         <translation>构建一个微型模型并演示每个步骤</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="235" />
+        <location filename="../../main_window.py" line="239" />
         <source>&amp;About Model Workbench</source>
         <translation>关于模型工作台(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="248" />
+        <location filename="../../main_window.py" line="252" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="251" />
+        <location filename="../../main_window.py" line="255" />
         <source>Recent files</source>
         <translation>最近打开</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="259" />
+        <location filename="../../main_window.py" line="263" />
         <source>&amp;Run</source>
         <translation>运行(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="264" />
+        <location filename="../../main_window.py" line="268" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="265" />
+        <location filename="../../main_window.py" line="269" />
         <source>Theme</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="267" />
+        <location filename="../../main_window.py" line="271" />
         <source>Light</source>
         <translation>浅色</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="267" />
+        <location filename="../../main_window.py" line="271" />
         <source>Dark</source>
         <translation>深色</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="274" />
+        <location filename="../../main_window.py" line="278" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="286" />
+        <location filename="../../main_window.py" line="290" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="291" />
+        <location filename="../../main_window.py" line="295" />
         <source>Main toolbar</source>
         <translation>主工具栏</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="306" />
+        <location filename="../../main_window.py" line="310" />
         <source>No model loaded</source>
         <translation>尚未加载模型</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="312" />
+        <location filename="../../main_window.py" line="316" />
         <source>Open a model (Ctrl+O), drop one on the window, or run the demo.</source>
         <translation>打开模型（Ctrl+O）、将模型拖放到窗口中，或运行演示。</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="371" />
+        <location filename="../../main_window.py" line="375" />
         <source>The graph view could not open {0}: {1}</source>
         <translation>计算图视图无法打开 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="375" />
+        <location filename="../../main_window.py" line="379" />
         <source>Model: {0}</source>
         <translation>模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="382" />
+        <location filename="../../main_window.py" line="386" />
         <source>ONNX: {0}</source>
         <translation>ONNX：{0}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="397" />
+        <location filename="../../main_window.py" line="401" />
         <source>Load a model first: the last load failed ({0})</source>
         <translation>请先加载模型：上次加载失败（{0}）</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="413" />
+        <location filename="../../main_window.py" line="417" />
         <source>{0} job(s) running</source>
         <translation>{0} 个任务运行中</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="418" />
+        <location filename="../../main_window.py" line="422" />
         <source>Node {0} ({1})</source>
         <translation>节点 {0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="440" />
+        <location filename="../../main_window.py" line="444" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="443" />
+        <location filename="../../main_window.py" line="447" />
         <source>Clear the list</source>
         <translation>清空列表</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="577" />
+        <location filename="../../main_window.py" line="581" />
         <source>not installed</source>
         <translation>未安装</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="585" />
+        <location filename="../../main_window.py" line="589" />
         <source>Take a trained model to deployment: export, validate, optimize, quantize, benchmark.</source>
         <translation>把训练好的模型带到部署：导出、验证、优化、量化、基准测试。</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="589" />
+        <location filename="../../main_window.py" line="593" />
         <source>About Model Workbench</source>
         <translation>关于模型工作台</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="627" />
+        <location filename="../../main_window.py" line="631" />
         <source>Jobs are running</source>
         <translation>有任务正在运行</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="628" />
+        <location filename="../../main_window.py" line="632" />
         <source>{0} job(s) are still running. Cancel them and quit?</source>
         <translation>仍有 {0} 个任务在运行。要取消它们并退出吗？</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="652" />
+        <location filename="../../main_window.py" line="656" />
         <source>Some jobs did not stop in time.</source>
         <translation>部分任务未能及时停止。</translation>
     </message>
@@ -1494,163 +1504,163 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>ModeOptions</name>
     <message>
-        <location filename="../../panels/quantize_options.py" line="79" />
+        <location filename="../../panels/quantize_options.py" line="81" />
         <source>default: {0}</source>
         <translation>默认：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_options.py" line="80" />
+        <location filename="../../panels/quantize_options.py" line="82" />
         <source>The variant's file-name part in a recipe run: quantized/model.NAME.onnx</source>
         <translation>配方运行时该版本文件名中的部分：quantized/model.NAME.onnx</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_options.py" line="81" />
+        <location filename="../../panels/quantize_options.py" line="83" />
         <source>Name:</source>
         <translation>名称：</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_options.py" line="83" />
+        <location filename="../../panels/quantize_options.py" line="85" />
         <source>Per-channel weights (more accurate)</source>
         <translation>逐通道量化权重（更精确）</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_options.py" line="90" />
+        <location filename="../../panels/quantize_options.py" line="92" />
         <source>Weights per quantization block: a power of two from 16 up</source>
         <translation>每个量化块的权重数：16 及以上的 2 的幂</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_options.py" line="91" />
+        <location filename="../../panels/quantize_options.py" line="93" />
         <source>Block size:</source>
         <translation>块大小：</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_options.py" line="95" />
+        <location filename="../../panels/quantize_options.py" line="97" />
         <source>rtn: round to nearest; hqq: half-quadratic (asymmetric); gptq: error-correcting, needs calibration data</source>
         <translation>rtn：就近取整；hqq：半二次量化（非对称）；gptq：误差补偿，需要校准数据</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_options.py" line="98" />
+        <location filename="../../panels/quantize_options.py" line="100" />
         <source>Algorithm:</source>
         <translation>算法：</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_options.py" line="100" />
+        <location filename="../../panels/quantize_options.py" line="102" />
         <source>Symmetric (no zero point)</source>
         <translation>对称（无零点）</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_options.py" line="104" />
+        <location filename="../../panels/quantize_options.py" line="106" />
         <source>.txt of lines, or a folder of .npy/.npz</source>
         <translation>按行书写的 .txt，或存放 .npy/.npz 的文件夹</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_options.py" line="107" />
+        <location filename="../../panels/quantize_options.py" line="109" />
         <source>File…</source>
         <translation>文件…</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_options.py" line="108" />
+        <location filename="../../panels/quantize_options.py" line="110" />
         <source>Folder…</source>
         <translation>文件夹…</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_options.py" line="113" />
+        <location filename="../../panels/quantize_options.py" line="115" />
         <source>Calibration data:</source>
         <translation>校准数据：</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_options.py" line="115" />
+        <location filename="../../panels/quantize_options.py" line="117" />
         <source>default: the model's folder</source>
         <translation>默认：模型所在文件夹</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_options.py" line="116" />
+        <location filename="../../panels/quantize_options.py" line="118" />
         <source>Folder with the tokenizer for a .txt calibration file (the command line's --tokenizer; recipes use the source's)</source>
         <translation>用于 .txt 校准文件的分词器所在文件夹（即命令行的 --tokenizer；配方使用来源模型的分词器）</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_options.py" line="118" />
+        <location filename="../../panels/quantize_options.py" line="120" />
         <source>Tokenizer:</source>
         <translation>分词器：</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_options.py" line="122" />
+        <location filename="../../panels/quantize_options.py" line="124" />
         <source>How activation ranges are chosen from the calibration data</source>
         <translation>如何根据校准数据确定激活值范围</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_options.py" line="123" />
+        <location filename="../../panels/quantize_options.py" line="125" />
         <source>Calibration method:</source>
         <translation>校准方法：</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_options.py" line="128" />
+        <location filename="../../panels/quantize_options.py" line="130" />
         <source>Calibration samples:</source>
         <translation>校准样本数：</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_options.py" line="130" />
+        <location filename="../../panels/quantize_options.py" line="132" />
         <source>Min cosine:</source>
         <translation>最小余弦相似度：</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_options.py" line="134" />
+        <location filename="../../panels/quantize_options.py" line="136" />
         <source>limit</source>
         <translation>限制</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_options.py" line="135" />
+        <location filename="../../panels/quantize_options.py" line="137" />
         <source>Unticked: at most a quarter of the candidate nodes stay in float32</source>
         <translation>不勾选时：最多四分之一的候选节点保留为 float32</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_options.py" line="142" />
+        <location filename="../../panels/quantize_options.py" line="144" />
         <source>Max nodes in fp32:</source>
         <translation>fp32 节点数上限：</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_options.py" line="145" />
+        <location filename="../../panels/quantize_options.py" line="147" />
         <source>default operators, e.g. MatMul, Gemm</source>
         <translation>默认算子，例如 MatMul、Gemm</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_options.py" line="146" />
+        <location filename="../../panels/quantize_options.py" line="148" />
         <source>Operator types:</source>
         <translation>算子类型：</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_options.py" line="148" />
+        <location filename="../../panels/quantize_options.py" line="150" />
         <source>Node names to keep in float, separated by commas or lines (e.g. /lm_head/MatMul)</source>
         <translation>保持浮点精度的节点名称，用逗号或换行分隔（例如 /lm_head/MatMul）</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_options.py" line="151" />
+        <location filename="../../panels/quantize_options.py" line="153" />
         <source>Exclude nodes:</source>
         <translation>排除节点：</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_options.py" line="165" />
+        <location filename="../../panels/quantize_options.py" line="167" />
         <source>require</source>
         <translation>强制</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_options.py" line="171" />
+        <location filename="../../panels/quantize_options.py" line="173" />
         <source>off</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_options.py" line="172" />
+        <location filename="../../panels/quantize_options.py" line="174" />
         <source>int8 dynamic keeps the most sensitive nodes in float32 until the fidelity cosine reaches this floor. Unticked: aims for 0.99 and keeps plain int8 if it cannot; ticked: required (the job fails if it cannot be reached); 0 = off.</source>
         <translation>int8 动态量化会把最敏感的节点保留为 float32，直到保真度余弦相似度达到此下限。不勾选：以 0.99 为目标，达不到则保留纯 int8；勾选：强制要求（达不到时任务失败）；0 = 关闭。</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_options.py" line="194" />
-        <location filename="../../panels/quantize_options.py" line="200" />
+        <location filename="../../panels/quantize_options.py" line="196" />
+        <location filename="../../panels/quantize_options.py" line="202" />
         <source>Calibration data</source>
         <translation>校准数据</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_options.py" line="195" />
+        <location filename="../../panels/quantize_options.py" line="197" />
         <source>Calibration data (*.txt *.npy *.npz);;All files (*)</source>
         <translation>校准数据 (*.txt *.npy *.npz);;所有文件 (*)</translation>
     </message>
@@ -1658,125 +1668,125 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>OptimizePanel</name>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="46" />
-        <location filename="../../panels/optimize_panel.py" line="63" />
-        <location filename="../../panels/optimize_panel.py" line="121" />
+        <location filename="../../panels/optimize_panel.py" line="47" />
+        <location filename="../../panels/optimize_panel.py" line="64" />
+        <location filename="../../panels/optimize_panel.py" line="122" />
         <source>Optimize</source>
         <translation>优化</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="47" />
+        <location filename="../../panels/optimize_panel.py" line="48" />
         <source>Simplify the graph (onnxslim), apply ONNX Runtime's graph optimizations and fuse transformer blocks where the model type is known. The result is a new variant; the current model is not replaced.</source>
         <translation>简化计算图（onnxslim），应用 ONNX Runtime 的图优化，并在已知模型类型时融合 Transformer 模块。结果是一个新的版本，不会替换当前模型。</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="54" />
+        <location filename="../../panels/optimize_panel.py" line="55" />
         <source>Step</source>
         <translation>步骤</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="54" />
+        <location filename="../../panels/optimize_panel.py" line="55" />
         <source>Applied</source>
         <translation>已应用</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="54" />
+        <location filename="../../panels/optimize_panel.py" line="55" />
         <source>Nodes before</source>
         <translation>优化前节点数</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="55" />
+        <location filename="../../panels/optimize_panel.py" line="56" />
         <source>Nodes after</source>
         <translation>优化后节点数</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="55" />
+        <location filename="../../panels/optimize_panel.py" line="56" />
         <source>Detail</source>
         <translation>详情</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="56" />
+        <location filename="../../panels/optimize_panel.py" line="57" />
         <source>Operator</source>
         <translation>算子</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="56" />
+        <location filename="../../panels/optimize_panel.py" line="57" />
         <source>Before</source>
         <translation>之前</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="56" />
+        <location filename="../../panels/optimize_panel.py" line="57" />
         <source>After</source>
         <translation>之后</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="57" />
+        <location filename="../../panels/optimize_panel.py" line="58" />
         <source>Change</source>
         <translation>变化</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="65" />
+        <location filename="../../panels/optimize_panel.py" line="66" />
         <source>Use as current model</source>
         <translation>设为当前模型</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="74" />
+        <location filename="../../panels/optimize_panel.py" line="75" />
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="76" />
         <location filename="../../panels/optimize_panel.py" line="77" />
+        <location filename="../../panels/optimize_panel.py" line="78" />
         <source>ONNX models (*.onnx)</source>
         <translation>ONNX 模型 (*.onnx)</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="83" />
+        <location filename="../../panels/optimize_panel.py" line="84" />
         <source>Simplify (onnxslim)</source>
         <translation>简化（onnxslim）</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="85" />
+        <location filename="../../panels/optimize_panel.py" line="86" />
         <source>Transformer fusion</source>
         <translation>Transformer 融合</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="87" />
+        <location filename="../../panels/optimize_panel.py" line="88" />
         <source>Validate against PyTorch afterwards</source>
         <translation>完成后与 PyTorch 对比验证</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="92" />
+        <location filename="../../panels/optimize_panel.py" line="93" />
         <source>Input model:</source>
         <translation>输入模型：</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="93" />
+        <location filename="../../panels/optimize_panel.py" line="94" />
         <source>Output:</source>
         <translation>输出：</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="94" />
+        <location filename="../../panels/optimize_panel.py" line="95" />
         <source>Level:</source>
         <translation>级别：</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="107" />
+        <location filename="../../panels/optimize_panel.py" line="108" />
         <source>Export a model first, or choose an ONNX file.</source>
         <translation>请先导出模型，或选择一个 ONNX 文件。</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="109" />
+        <location filename="../../panels/optimize_panel.py" line="110" />
         <source>Choose where to write the optimized model.</source>
         <translation>请选择优化后模型的保存位置。</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="124" />
+        <location filename="../../panels/optimize_panel.py" line="125" />
         <source>Optimize {0}</source>
         <translation>优化 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="140" />
+        <location filename="../../panels/optimize_panel.py" line="141" />
         <source>Nodes: {0} before, {1} after ({2:.1f}% fewer).</source>
         <translation>节点数：优化前 {0}，优化后 {1}（减少 {2:.1f}%）。</translation>
     </message>
@@ -2103,178 +2113,178 @@ Replace them?</source>
 <context>
     <name>ReportPanel</name>
     <message>
-        <location filename="../../panels/report_panel.py" line="52" />
+        <location filename="../../panels/report_panel.py" line="57" />
         <source>Report</source>
         <translation>报告</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="53" />
+        <location filename="../../panels/report_panel.py" line="58" />
         <source>The report collects the results and plots of the steps finished in this session (Build report; nothing runs again), or of a recipe: the whole pipeline in one TOML file, run here or with `workbench run`.</source>
         <translation>报告汇总本次会话中已完成步骤的结果和图表（“生成报告”，不会重新运行任何步骤），或汇总一个配方的结果：配方是把整个流程写在一个 TOML 文件里，可以在这里运行，也可以用 `workbench run` 运行。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="67" />
-        <location filename="../../panels/report_panel.py" line="294" />
+        <location filename="../../panels/report_panel.py" line="72" />
+        <location filename="../../panels/report_panel.py" line="312" />
         <source>Run recipe</source>
         <translation>运行配方</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="70" />
+        <location filename="../../panels/report_panel.py" line="75" />
         <source>Run every step of the recipe again, in one job</source>
         <translation>在一个任务中重新运行配方的每一步</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="71" />
-        <location filename="../../panels/report_panel.py" line="163" />
-        <location filename="../../panels/report_panel.py" line="175" />
+        <location filename="../../panels/report_panel.py" line="76" />
+        <location filename="../../panels/report_panel.py" line="181" />
+        <location filename="../../panels/report_panel.py" line="193" />
         <source>Build report</source>
         <translation>生成报告</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="73" />
+        <location filename="../../panels/report_panel.py" line="78" />
         <source>Write report.html from the steps finished in this session (nothing runs again)</source>
         <translation>根据本次会话中已完成的步骤写出 report.html（不会重新运行任何步骤）</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="77" />
+        <location filename="../../panels/report_panel.py" line="82" />
         <source>Open in browser</source>
         <translation>在浏览器中打开</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="85" />
+        <location filename="../../panels/report_panel.py" line="90" />
         <source>Recipe</source>
         <translation>配方</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="87" />
-        <location filename="../../panels/report_panel.py" line="241" />
+        <location filename="../../panels/report_panel.py" line="92" />
+        <location filename="../../panels/report_panel.py" line="259" />
         <source>Recipes (*.toml *.yaml *.yml)</source>
         <translation>配方 (*.toml *.yaml *.yml)</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="88" />
+        <location filename="../../panels/report_panel.py" line="93" />
         <source>empty: the settings of every step, as they are now</source>
         <translation>留空：使用各步骤当前的设置</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="91" />
+        <location filename="../../panels/report_panel.py" line="96" />
         <source>Load recipe…</source>
         <translation>加载配方…</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="93" />
+        <location filename="../../panels/report_panel.py" line="98" />
         <source>Save recipe…</source>
         <translation>保存配方…</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="98" />
+        <location filename="../../panels/report_panel.py" line="103" />
         <source>Recipe file:</source>
         <translation>配方文件：</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="99" />
+        <location filename="../../panels/report_panel.py" line="104" />
         <source>Output folder:</source>
         <translation>输出文件夹：</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="106" />
+        <location filename="../../panels/report_panel.py" line="111" />
         <source>{0} steps finished in this session ({1}). Build report writes report.html from their results; nothing runs again.</source>
         <translation>本次会话已完成 {0} 个步骤（{1}）。“生成报告”会根据它们的结果写出 report.html，不会重新运行任何步骤。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="109" />
+        <location filename="../../panels/report_panel.py" line="114" />
         <source>No report yet: finish a step (Export, Validate, Optimize, Quantize, Benchmark) and build the report from it, run a recipe, or run the demo (Help &gt; Run the demo).</source>
         <translation>还没有报告：完成一个步骤（导出、验证、优化、量化、基准测试）后据此生成报告，或运行配方，或运行演示（帮助 &gt; 运行演示）。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="164" />
+        <location filename="../../panels/report_panel.py" line="182" />
         <source>No step has finished in this session yet: export, validate, optimize, quantize or benchmark a model first (or run a recipe).</source>
         <translation>本次会话还没有完成任何步骤：请先对模型进行导出、验证、优化、量化或基准测试（或运行配方）。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="179" />
+        <location filename="../../panels/report_panel.py" line="197" />
         <source>Not built: kept the existing {0}</source>
         <translation>未生成：保留了现有的 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="184" />
+        <location filename="../../panels/report_panel.py" line="202" />
         <source>Build report in {0}</source>
         <translation>在 {0} 中生成报告</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="193" />
+        <location filename="../../panels/report_panel.py" line="211" />
         <source>Report built from {0} finished steps ({1}), in {2}</source>
         <translation>已根据 {0} 个完成的步骤（{1}）生成报告，位于 {2}</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="216" />
+        <location filename="../../panels/report_panel.py" line="234" />
         <source>No report to open yet: build the report (or run a recipe) first.</source>
         <translation>还没有可打开的报告：请先生成报告（或运行配方）。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="218" />
+        <location filename="../../panels/report_panel.py" line="236" />
         <source>{0} no longer exists: build the report again.</source>
         <translation>{0} 已不存在：请重新生成报告。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="220" />
+        <location filename="../../panels/report_panel.py" line="238" />
         <source>The desktop could not open {0} in a browser (no default browser is set up here): open the file by hand.</source>
         <translation>桌面环境无法在浏览器中打开 {0}（此处没有设置默认浏览器）：请手动打开该文件。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="224" />
-        <location filename="../../panels/report_panel.py" line="225" />
+        <location filename="../../panels/report_panel.py" line="242" />
+        <location filename="../../panels/report_panel.py" line="243" />
         <source>Opened {0} in the browser</source>
         <translation>已在浏览器中打开 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="240" />
-        <location filename="../../panels/report_panel.py" line="251" />
+        <location filename="../../panels/report_panel.py" line="258" />
+        <location filename="../../panels/report_panel.py" line="269" />
         <source>Open recipe</source>
         <translation>打开配方</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="259" />
+        <location filename="../../panels/report_panel.py" line="277" />
         <source>Recipe loaded: {0}</source>
         <translation>已加载配方：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="277" />
+        <location filename="../../panels/report_panel.py" line="295" />
         <source>Load a model or a recipe first.</source>
         <translation>请先加载模型或配方。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="283" />
+        <location filename="../../panels/report_panel.py" line="301" />
         <source>Kept the existing {0}: choose another output folder.</source>
         <translation>已保留现有的 {0}：请选择其他输出文件夹。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="299" />
+        <location filename="../../panels/report_panel.py" line="317" />
         <source>Not started: the recipe's model is a program and was not allowed to run</source>
         <translation>未启动：配方中的模型是程序，未被允许运行</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="303" />
+        <location filename="../../panels/report_panel.py" line="321" />
         <source>Not started: the recipe would replace existing files</source>
         <translation>未启动：配方将替换已有文件</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="305" />
+        <location filename="../../panels/report_panel.py" line="323" />
         <source>Run recipe {0}</source>
         <translation>运行配方 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="321" />
+        <location filename="../../panels/report_panel.py" line="339" />
         <source>the recipe sets trust_code = true</source>
         <translation>配方设置了 trust_code = true</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="347" />
+        <location filename="../../panels/report_panel.py" line="365" />
         <source>Recipe finished: {0} steps, report in {1}</source>
         <translation>配方运行完成：共 {0} 个步骤，报告位于 {1}</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="354" />
+        <location filename="../../panels/report_panel.py" line="372" />
         <source>Failed steps: {0}</source>
         <translation>失败的步骤：{0}</translation>
     </message>
@@ -2333,6 +2343,15 @@ Replace them?</source>
         <location filename="../../panels/sensitivity_view.py" line="157" />
         <source>Re-quantized with {0} node(s) in fp32: cosine {1:.6f}, {2}</source>
         <translation>已重新量化，{0} 个节点保留为 fp32：余弦相似度 {1:.6f}，{2}</translation>
+    </message>
+</context>
+<context>
+    <name>TargetOptionsBox</name>
+    <message>
+        <location filename="../../panels/target_options_box.py" line="152" />
+        <location filename="../../panels/target_options_box.py" line="167" />
+        <source>{0} options</source>
+        <translation>{0} 选项</translation>
     </message>
 </context>
 <context>

@@ -542,6 +542,10 @@ ZH = {
         "已完成：基准测试 {0}（p50 {1:.3f} 毫秒，p95 {2:.3f} 毫秒，其自身进程的峰值 RSS {3:.0f} MB{4}）",
     "Failed: Benchmark {0}: {1}": "失败：基准测试 {0}：{1}",
     "Cancelled: Benchmark ({0})": "已取消：基准测试（{0}）",
+    # export: targets and their options
+    "{0} options": "{0} 选项",
+    "The {0} target does not use this setting.": "{0} 目标不使用此设置。",
+    "{0} files (*{1})": "{0} 文件 (*{1})",
 }
 
 
