@@ -25,13 +25,16 @@ BUILTIN_MODULES = (
     "workbench.core.loading.torch_files",
     "workbench.core.loading.onnx_files",
     "workbench.core.loading.gguf_files",
+    "workbench.core.loading.mnn_files",
     "workbench.core.targets.onnx",
     "workbench.core.targets.torchscript",
     "workbench.core.targets.gguf",
     "workbench.core.targets.openvino",
+    "workbench.core.targets.mnn",
     "workbench.core.runtimes.onnxruntime",
     "workbench.core.runtimes.torch_eager",
     "workbench.core.runtimes.openvino",
+    "workbench.core.runtimes.mnn",
     "workbench.core.runtimes.llama_cpp",
 )
 REPO_PLUGINS = Path(__file__).resolve().parents[2] / "plugins"

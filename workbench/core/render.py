@@ -27,8 +27,9 @@ def _mb(n: int) -> str:
 
 def render_inspect(res: r.InspectResult) -> str:
     out = [f"{res.path}  [{res.format}]"]
-    if res.format == "onnx":
-        out.append(f"opset {res.opset}  nodes {res.node_count}  initializers {_mb(res.initializer_bytes)}")
+    if res.format in ("onnx", "mnn"):  # graphs: inputs, outputs, operators
+        out.append(f"opset {res.opset}  nodes {res.node_count}  initializers {_mb(res.initializer_bytes)}"
+                   if res.format == "onnx" else f"operators {res.node_count}  file {_mb(res.total_bytes)}")
         out.append(table(["input", "dtype", "shape"], [[t["name"] if isinstance(t, dict) else t.name,
                                                          *_ts(t)] for t in res.inputs]))
         out.append(table(["output", "dtype", "shape"], [[t["name"] if isinstance(t, dict) else t.name,

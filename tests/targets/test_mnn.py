@@ -1,0 +1,131 @@
+"""The mnn target: a tiny BERT and a tiny ResNet (random weights) exported through the ONNX export and MNN's own
+converter, dynamic axes kept, validated through the mnn runtime against PyTorch; fp16 and int8/int4 weights are
+smaller and judged by their own floors; `inspect X.mnn` reads the header; bad input (a wrong name or option, an
+operator the converter lacks, a corrupt .mnn) is one line and leaves nothing behind."""
+
+import pytest
+
+from workbench import api
+from workbench.core.errors import WorkbenchError
+from workbench.core.specs import ModelSource, ValidateSpec
+
+pytest.importorskip("MNN")
+
+
+@pytest.fixture(scope="module")
+def mnn_bert(tiny_models, tmp_path_factory):
+    out = tmp_path_factory.mktemp("mnn-target") / "bert" / "model.mnn"
+    return out, api.export(str(tiny_models("bert")), str(out), target="mnn")
+
+
+def test_export_validate_and_inspect_a_tiny_bert(tiny_models, mnn_bert):
+    src = str(tiny_models("bert"))
+    out, result = mnn_bert
+    assert result.target == "mnn" and result.outputs == [str(out)] and out.stat().st_size > 50_000
+    assert result.output_names == ["last_hidden_state", "pooler_output"] and result.dtype == "fp32"
+    check = api.validate(ValidateSpec(model=str(out), against=ModelSource(src)))
+    assert check.passed and check.rtol == pytest.approx(1e-4) and not check.static
+    assert [o.name for o in check.outputs] == ["last_hidden_state", "pooler_output"]
+    assert [s[:2] for s in check.shapes_tried] == [[2, 8], [3, 13], [1, 21]]  # batch and sequence stay dynamic
+    assert min(o.cosine for o in check.outputs) > 0.99999
+
+    info = api.inspect(str(out))
+    assert info.format == "mnn" and [i.name for i in info.inputs] == ["input_ids", "attention_mask",
+                                                                       "token_type_ids"]
+    assert info.inputs[0].shape == ["dim0", "dim1"] and [o.name for o in info.outputs] == [
+        "last_hidden_state", "pooler_output"]
+    assert info.op_counts["LayerNorm"] == 5 and info.metadata["workbench.model_type"] == "bert"
+
+
+@pytest.fixture
+def shared_resnet_export(exported, monkeypatch):
+    """The target's ONNX step answered by the suite's shared ResNet export (one export, not one per option)."""
+    from workbench.core.export import torch_onnx
+
+    result = exported("resnet")
+    monkeypatch.setattr(torch_onnx, "export_onnx", lambda spec, **kw: result)
+    return result
+
+
+@pytest.mark.parametrize("kind, floor", [("fp16", 0.999), ("int8", 0.99), ("int4", 0.95)])
+def test_cnn_fp16_and_weight_quant_are_smaller_and_within_their_floors(tiny_models, tmp_path_factory, kind, floor,
+                                                                         shared_resnet_export):
+    src = str(tiny_models("resnet"))
+    root = tmp_path_factory.getbasetemp() / "mnn-resnet"
+    full = root / "fp32.mnn"
+    if not full.exists():
+        api.export(src, str(full), target="mnn")
+        assert api.validate(ValidateSpec(model=str(full), against=ModelSource(src), shapes=((2, 0),))).passed
+    out = root / f"{kind}.mnn"
+    options = {"dtype": "fp16"} if kind == "fp16" else {"quant": kind}
+    result = api.export(src, str(out), target="mnn", **options)
+    assert result.dtype == kind and out.stat().st_size < 0.65 * full.stat().st_size
+    check = api.validate(ValidateSpec(model=str(out), against=ModelSource(src), shapes=((2, 0), (3, 0))))
+    assert check.passed and check.outputs[0].cosine >= floor and check.shapes_tried[1][0] == 3
+    assert check.rtol > 1e-4  # judged as fp16 / quantized, not as fp32
+    if kind != "fp16":
+        assert any(f"{kind} weights" in n for n in check.notes)
+
+
+def test_bad_names_and_options_are_one_line_and_write_nothing(tiny_models, tmp_path, capsys):
+    from workbench.cli import main
+
+    src = str(tiny_models("bert"))
+    out = tmp_path / "out" / "model.mnn"
+    for kwargs, message in (({"dtype": "bf16"}, "--dtype bf16 is not offered for MNN"),
+                            ({"quant": "q4_0"}, "--quant q4_0 is not offered for MNN"),
+                            ({"quant": "int8", "dtype": "fp16"}, "cannot be combined")):
+        with pytest.raises(WorkbenchError, match=message):
+            api.export(src, str(out), target="mnn", **kwargs)
+    with pytest.raises(WorkbenchError, match="not an MNN file name"):
+        api.export(src, str(tmp_path / "out" / "model.onnx"), target="mnn")
+    with pytest.raises(WorkbenchError, match="optimization level 7"):
+        from workbench.core.specs import ExportSpec
+        from workbench.core.targets.mnn import export_mnn
+
+        export_mnn(ExportSpec(source=ModelSource(src), output=str(out), target="mnn"), optimize_level=7)
+    with pytest.raises(WorkbenchError) as err:
+        api.export(str(tmp_path / "missing"), str(out), target="mnn")
+    assert "\n" not in str(err.value) and "missing" in str(err.value)
+    assert not (tmp_path / "out").exists()
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "model.mnn").write_bytes(b"the user's own file")
+    assert main(["export", src, "-o", str(mine / "model.mnn"), "--target", "mnn"]) != 0
+    assert "model.mnn" in capsys.readouterr().err and (mine / "model.mnn").read_bytes() == b"the user's own file"
+
+
+def test_an_operator_the_converter_lacks_is_named_in_one_line(tiny_models, tmp_path, monkeypatch):
+    import onnx
+    from onnx import TensorProto, helper
+
+    from workbench.core.export import torch_onnx
+    from workbench.core.results import ExportResult
+
+    nodes = [helper.make_node("Relu", ["x"], ["r"]), helper.make_node("IsInf", ["r"], ["y"])]
+    graph = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1])],
+                              [helper.make_tensor_value_info("y", TensorProto.BOOL, [1])])
+    odd = tmp_path / "odd.onnx"
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(odd))
+    # the ONNX step stands in for an export whose graph holds an operator MNN's converter has no rule for
+    monkeypatch.setattr(torch_onnx, "export_onnx", lambda spec, **kw: ExportResult(outputs=[str(odd)],
+                                                                                   exporter="dynamo"))
+    out = tmp_path / "out" / "model.mnn"
+    with pytest.raises(WorkbenchError) as err:
+        api.export(str(tiny_models("bert")), str(out), target="mnn")
+    assert str(err.value).startswith("MNN cannot convert the model: its converter does not support IsInf")
+    assert "\n" not in str(err.value) and not out.parent.exists()
+
+
+def test_a_corrupt_mnn_is_one_line_for_inspect_and_validate(mnn_bert, tiny_models, tmp_path):
+    good = mnn_bert[0].read_bytes()
+    for name, data in (("truncated.mnn", good[: len(good) // 3]), ("noise.mnn", bytes(range(256)) * 8)):
+        bad = tmp_path / name
+        bad.write_bytes(data)
+        for call in (lambda: api.inspect(str(bad)),
+                     lambda: api.validate(ValidateSpec(model=str(bad), against=ModelSource(
+                         str(tiny_models("bert")))))):
+            with pytest.raises(WorkbenchError) as err:
+                call()
+            assert "not a valid MNN model" in str(err.value) and "\n" not in str(err.value)
+            assert "convert it again" in err.value.hint
