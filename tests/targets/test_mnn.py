@@ -129,3 +129,14 @@ def test_a_corrupt_mnn_is_one_line_for_inspect_and_validate(mnn_bert, tiny_model
                 call()
             assert "not a valid MNN model" in str(err.value) and "\n" not in str(err.value)
             assert "convert it again" in err.value.hint
+
+
+def test_the_form_declares_weights_and_quantization_and_none_is_plain(tiny_models, tmp_path,
+                                                                        shared_resnet_export):
+    from workbench.core.registry import default_registry
+
+    dtype, quant = default_registry().target("mnn").form.options
+    assert (dtype.field, dtype.values(), quant.field, quant.values(), quant.flag) == (
+        "dtype", ("fp32", "fp16"), "quant", ("none", "int8", "int4"), "--quant")
+    result = api.export(str(tiny_models("resnet")), str(tmp_path / "plain.mnn"), target="mnn", quant="none")
+    assert result.dtype == "fp32" and not any("weights stored" in n for n in result.notes)

@@ -27,9 +27,18 @@ from workbench.core.jobs import Stages
 from workbench.core.registry import Target
 from workbench.core.results import ExportResult
 from workbench.core.specs import ExportSpec
+from workbench.core.target_options import Choice, TargetForm, TargetOption
 
 DTYPES = ("fp32", "fp16")
 QUANTS = {"int8": 8, "int4": 4}  # the converter's weight quantization bits
+FORM = TargetForm(options=(TargetOption("dtype", "Weights", (
+    Choice("fp32", "32-bit weights: the exact model, the largest file"),
+    Choice("fp16", "16-bit weights: half the file, computed in the device's precision (practically lossless)")),
+    "fp32"), TargetOption("quant", "Weight quantization (MNN)", (
+    Choice("none", "no compression: the weights as --dtype says"),
+    Choice("int8", "8-bit weights per channel: a quarter of the fp32 file, small loss, computed in float"),
+    Choice("int4", "4-bit weights per channel: the smallest file, more loss, computed in float")),
+    "none", flag="--quant"),))
 LEVELS = (0, 1, 2)
 _UNSUPPORTED = re.compile(r"These Op Not Support:\s*(.+)")
 
@@ -97,6 +106,7 @@ def convert_onnx(onnx_path: str, out_path: str, dtype: str = "fp32", quant: str 
 
 
 def _check(spec: ExportSpec, optimize_level: int) -> None:
+    """Every option checked before anything is exported (``quant`` "none" is no quantization)."""
     out = Path(str(spec.output)).expanduser()
     if out.suffix.lower() != ".mnn":
         raise WorkbenchError(f"output '{spec.output}' is not an MNN file name", "name it like model.mnn")
@@ -117,6 +127,8 @@ def export_mnn(spec: ExportSpec, progress=None, cancel=None, optimize_level: int
     from workbench.core.export.torch_onnx import export_onnx
     from workbench.core.loading.mnn_files import available
 
+    if spec.quant == "none":
+        spec = dataclasses.replace(spec, quant=None)
     _check(spec, optimize_level)
     missing = available()
     if missing:
@@ -160,4 +172,4 @@ def register(registry) -> None:
     from workbench.core.validate import validate_model
 
     registry.add_target(Target(name="mnn", description="MNN (ONNX export + MNNConvert)",
-                               export=export_mnn, validate=validate_model, suffix=".mnn"))
+                               export=export_mnn, validate=validate_model, suffix=".mnn", form=FORM))

@@ -232,6 +232,11 @@ ZH_CN = {
         "8 位权重：约为 fp32 文件的四分之一，损失小（配合 --calibration 时激活也为 int8）",
     "4-bit weights in groups: the smallest file, more loss (int8 kept where 4 bits hurt most)":
         "分组 4 位权重：文件最小，损失较多（4 位损失最大的地方保留 int8）",
+    "Weight quantization (MNN)": "权重量化（MNN）",
+    "8-bit weights per channel: a quarter of the fp32 file, small loss, computed in float":
+        "按通道的 8 位权重：约为 fp32 文件的四分之一，损失小，以浮点计算",
+    "4-bit weights per channel: the smallest file, more loss, computed in float":
+        "按通道的 4 位权重：文件最小，损失较多，以浮点计算",
     "needs the {name} runtime: {hint}": "需要 {name} 运行时：{hint}",
     "{value} needs the {name} runtime: {hint}": "{value} 需要 {name} 运行时：{hint}",
     "not offered by this target": "此目标不提供该选项",
