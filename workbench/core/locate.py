@@ -13,29 +13,37 @@ them (where the broken node or weight is). The user's file is never touched: the
 from __future__ import annotations
 
 import ast
+import functools
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 from workbench.core import onnx_io
-from workbench.core.compare import compare
+from workbench.core.compare import compare, within
 from workbench.core.errors import WorkbenchError
 
 FLOAT_TYPES = (1, 10, 11, 16)  # FLOAT, FLOAT16, DOUBLE, BFLOAT16
 TAIL = 4  # values per module scope exposed as output candidates (from the end of the scope)
 
 
+@functools.lru_cache(maxsize=65536)
+def _scope_path(value: str) -> str | None:
+    """The module path in a name_scopes string (many nodes share one: parsed once)."""
+    try:
+        scopes = ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return None
+    paths = [s for s in scopes[:-1] if s and not s.startswith("_")]
+    return paths[-1] if paths else None
+
+
 def node_module(node) -> str | None:
     """The module path a node was exported from, or None."""
     for prop in node.metadata_props:
         if prop.key == "pkg.torch.onnx.name_scopes":
-            try:
-                scopes = ast.literal_eval(prop.value)
-            except (ValueError, SyntaxError):
-                return None
-            paths = [s for s in scopes[:-1] if s and not s.startswith("_")]
-            return paths[-1] if paths else None
+            return _scope_path(prop.value)
     if node.name.startswith("/") and node.name.count("/") >= 2:  # TorchScript exporter: /model/layer.0/Op
         return ".".join(p for p in node.name.split("/")[1:-1] if p) or None
     return None
@@ -81,30 +89,33 @@ def _first_tensor(value):
     return None
 
 
-def _torch_boundaries(module, inputs: dict) -> dict:
-    """{module path: (input tensor or None, output tensor or None, ambiguous)}; a module called k > 1 times (a
-    shared layer: ALBERT's) gives one entry per call, keyed ``path#i``."""
+@contextmanager
+def hooked(module):
+    """Forward hooks on every submodule while the block runs; yields a dict that holds, after it, {module path:
+    (input tensor or None, output tensor or None, every float output where it returns several, else None)}. A
+    module called k > 1 times (a shared layer: ALBERT's) gives one entry per call, keyed ``path#i``. validate runs
+    its first PyTorch comparison inside it, so locate needs no PyTorch run of its own."""
     import torch
 
-    seen, calls, handles, ambiguous = {}, {}, [], set()
+    seen, handles, result = {}, [], {}
 
     def pre(name):
         def hook(_mod, args, kwargs):
-            calls[name] = calls.get(name, 0) + 1
             first = _first_tensor(list(args) + [v for v in kwargs.values()])
-            seen.setdefault(name, []).append([first.detach().float().numpy().copy() if first is not None and
-                                              first.is_floating_point() else None, None])
+            seen.setdefault(name, []).append([first.detach().float().cpu().numpy().copy() if first is not None and
+                                              first.is_floating_point() else None, None, None])
         return hook
 
     def post(name):
         def hook(_mod, _args, _kwargs, output):
             out = _first_tensor(output)
             if name in seen and out is not None and out.is_floating_point():
-                seen[name][-1][1] = out.detach().float().numpy().copy()
+                seen[name][-1][1] = out.detach().float().cpu().numpy().copy()
                 # several tensors out ((cos, sin); a router's (logits, top-k scores, indices), its logits
                 # first but its softmax computed last): which ONNX value is PyTorch's first, by value
                 if isinstance(output, (tuple, list)) and sum(isinstance(t, torch.Tensor) for t in output) > 1:
-                    ambiguous.add(name)
+                    seen[name][-1][2] = [t.detach().float().cpu().numpy().copy() for t in output
+                                         if isinstance(t, torch.Tensor) and t.is_floating_point()]
         return hook
 
     for name, mod in module.named_modules():
@@ -113,13 +124,20 @@ def _torch_boundaries(module, inputs: dict) -> dict:
         handles.append(mod.register_forward_pre_hook(pre(name), with_kwargs=True))
         handles.append(mod.register_forward_hook(post(name), with_kwargs=True))
     try:
-        with torch.inference_mode():
-            module(**inputs)
+        yield result
     finally:
         for h in handles:
             h.remove()
-    return {(k if len(v) == 1 else f"{k}#{i}"): (*c, k in ambiguous) for k, v in seen.items()
-            for i, c in enumerate(v)}
+    result.update({(k if len(v) == 1 else f"{k}#{i}"): tuple(c) for k, v in seen.items() for i, c in enumerate(v)})
+
+
+def _torch_boundaries(module, inputs: dict) -> dict:
+    """:func:`hooked`'s dict for one PyTorch run on ``inputs``."""
+    import torch
+
+    with hooked(module) as seen, torch.inference_mode():
+        module(**inputs)
+    return seen
 
 
 def _module(key: str) -> str:
@@ -136,6 +154,17 @@ def _call_nodes(idx: list, key: str, calls: int) -> list:
     for a, b in zip(idx, idx[1:]):
         runs[-1].append(b) if b == a + 1 else runs.append([b])
     return runs[int(key.split("#")[1])] if len(runs) == calls else []
+
+
+def _members(scopes: list) -> dict:
+    """{module path: indices of the nodes inside it (its own and its submodules'), in graph order}."""
+    members: dict = {}
+    for i, scope in enumerate(scopes):
+        if scope:
+            parts = scope.split(".")
+            for n in range(1, len(parts) + 1):
+                members.setdefault(".".join(parts[:n]), []).append(i)
+    return members
 
 
 def _float_values(model) -> tuple:
@@ -176,15 +205,21 @@ def _candidates(model, scopes: list, modules: list, floats: dict, genuine: list,
     produced_by = {o: i for i, n in enumerate(nodes) for o in n.output}
     consts = {i.name for i in model.graph.initializer} | {o for n in nodes if n.op_type == "Constant"
                                                            for o in n.output}
-    dims, shapes, outs, ins = dims or {}, shapes or {}, {}, {}
+    dims, shapes, outs, ins, escaping = dims or {}, shapes or {}, {}, {}, {}
+    graph_outputs = {o.name for o in model.graph.output}
+    members = _members(scopes)
     for mod in modules:
         in_shape, out_shape = shapes.get(mod, (None, None))
-        idx = _call_nodes([i for i, s in enumerate(scopes) if _in(s, _module(mod))], mod, calls[_module(mod)])
+        idx = _call_nodes(members.get(_module(mod), []), mod, calls[_module(mod)])
         if not idx:
             continue
         inside = {o for i in idx for o in nodes[i].output}
         tail = [o for i in reversed(idx) for o in nodes[i].output
                 if o in floats and _fits(dims.get(o), out_shape)][:TAIL * (3 if mod in ambiguous else 1)]
+        if mod in ambiguous:  # what leaves the module: the outputs its caller uses (a router's top-k weights)
+            own = set(idx)
+            used = {v for i, n in enumerate(nodes) if i not in own for v in n.input} | graph_outputs
+            escaping[mod] = [o for i in reversed(idx) for o in nodes[i].output if o in floats and o in used]
         head = []
         for i in idx:
             for v in nodes[i].input:
@@ -195,7 +230,18 @@ def _candidates(model, scopes: list, modules: list, floats: dict, genuine: list,
             if len(head) >= TAIL:
                 break
         outs[mod], ins[mod] = tail, head
-    return outs, ins
+    return outs, ins, escaping
+
+
+def _pair_used(outputs: list, used: list, actual: dict):
+    """(PyTorch output, ONNX value) for a module returning several tensors: its last computed value that leaves the
+    module, paired with the one PyTorch output of that shape; None where the shape does not single one out."""
+    for value in used:
+        shape = tuple(actual[value].shape)
+        match = [t for t in outputs if tuple(t.shape) == shape]
+        if len(match) == 1:
+            return match[0], value
+    return None
 
 
 def _run_exposed(path: str, model, values: list, floats: dict, session_feed: dict, provider: str) -> dict:
@@ -217,9 +263,12 @@ def _run_exposed(path: str, model, values: list, floats: dict, session_feed: dic
 
 
 def locate(path: str, loaded, rtol: float, atol: float, floor: float, batch: int = 2, seq: int = 8,
-           provider: str = "cpu", quantized: bool = False, shapes: dict | None = None) -> dict:
+           provider: str = "cpu", quantized: bool = False, shapes: dict | None = None, *,
+           inputs: dict | None = None, reference: dict | None = None) -> dict:
     """The first diverging boundary value (see the module docstring). Returns {"divergence": dict or None,
-    "candidates_checked": n, "points": [...]} where points are all compared boundary values in order."""
+    "candidates_checked": n, "points": [...]} where points are all compared boundary values in order.
+    ``inputs`` (unpadded) with ``reference`` (:func:`hooked`'s dict of a PyTorch run on them) spare the PyTorch
+    run."""
     import onnx
 
     model = onnx.load(str(path))  # external data loaded too: the copy is self-contained
@@ -231,31 +280,37 @@ def locate(path: str, loaded, rtol: float, atol: float, floor: float, batch: int
                              "/module/path node names), so its values cannot be matched to PyTorch modules",
                              "locate on the model as exported (the default dynamo exporter records them), "
                              "before optimization passes that rename nodes")
-    inputs = loaded.make_inputs(batch, seq, pad=False, seed=7, shapes=shapes)
-    reference = _torch_boundaries(loaded.module, inputs)
-    modules = [m for m in reference if any(_in(s, _module(m)) for s in scopes)]
+    if inputs is None or reference is None:
+        inputs = loaded.make_inputs(batch, seq, pad=False, seed=7, shapes=shapes)
+        reference = _torch_boundaries(loaded.module, inputs)
+    members = _members(scopes)
+    modules = [m for m in reference if _module(m) in members]
     floats, dims = _float_values(model)
     shapes = {m: tuple(None if t is None else tuple(t.shape) for t in reference[m][:2]) for m in modules}
-    outs, ins = _candidates(model, scopes, modules, floats, genuine, {m for m in modules if reference[m][2]},
-                            dims, shapes)
-    exposed = sorted({v for vs in [*outs.values(), *ins.values()] for v in vs})
+    outs, ins, escaping = _candidates(model, scopes, modules, floats, genuine,
+                                      {m for m in modules if reference[m][2] is not None}, dims, shapes)
+    exposed = sorted({v for vs in [*outs.values(), *ins.values(), *escaping.values()] for v in vs})
     actual = _run_exposed(str(path), model, exposed, floats, (inputs, loaded.input_names), provider)
 
     producer = {o: i for i, n in enumerate(nodes) for o in n.output}
     points = {}  # value -> {value, module, role, stats, ref}
     for mod in modules:
-        ref_in, ref_out, ambiguous = reference[mod]
+        ref_in, ref_out, several = reference[mod]
+        if several is not None:  # several outputs: compare the one the caller uses, where its shape is unique
+            paired = _pair_used(several, [v for v in escaping.get(mod, []) if v in actual], actual)
+            if paired is not None:
+                ref_out, outs[mod] = paired[0], [paired[1]]
         for role, ref, cands in (("output", ref_out, outs.get(mod, [])), ("input", ref_in, ins.get(mod, []))):
             if ref is None:
                 continue
             same = [v for v in cands if v in actual and tuple(actual[v].shape) == tuple(ref.shape)]
-            if role == "output" and ambiguous and len(same) > 1:  # a router's logits and softmax: by value
+            if role == "output" and several is not None and len(same) > 1:  # logits and softmax alike: by value
                 same.sort(key=lambda v: compare(actual[v], ref)["max_rel_diff"])
             value = same[0] if same else None
             if value is None or value not in producer or value in points:
                 continue
             stats = compare(actual[value], ref)
-            ok = (stats["max_rel_diff"] <= rtol or stats["max_abs_diff"] <= atol) and stats["cosine"] >= floor
+            ok = within(stats, rtol, atol, floor)
             points[value] = {"value": value, "module": _module(mod), "role": role, "passed": ok, **stats}
     order = sorted(points.values(), key=lambda p: producer[p["value"]])
 
@@ -288,10 +343,23 @@ def locate(path: str, loaded, rtol: float, atol: float, floor: float, batch: int
                            for i in region],
                 "candidates_checked": len(order), "how": how}
 
+    def masked(p):
+        """Whether ``p``'s divergence is gone by its enclosing module's output (computed after it, passing): a value
+        the caller drops or masks (an expert's rows for tokens routed elsewhere), or a pairing of a module called
+        a data-dependent number of times that does not hold; not where the outputs differ."""
+        parts = p["module"].split(".")
+        for n in range(len(parts) - 1, 0, -1):
+            parent = ".".join(parts[:n])
+            after = [q for q in order if q["module"] == parent and q["role"] == "output"
+                     and producer[q["value"]] > producer[p["value"]]]
+            if after:
+                return after[0]["passed"]
+        return False
+
     divergence = None
     if not quantized:
         for p in order:
-            if p["passed"]:
+            if p["passed"] or masked(p):
                 continue
             ups, region = upstream(p["value"])
             if all(points[u]["passed"] for u in ups):

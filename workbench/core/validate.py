@@ -5,11 +5,13 @@ positions legitimately differ). An ONNX file is also checked (checker, shape inf
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 
-from workbench.core.compare import compare
+from workbench.core.compare import compare, within
 from workbench.core.errors import WorkbenchError
 from workbench.core.jobs import Stages
+from workbench.core.locate import hooked
 from workbench.core.onnx_io import check_model
 from workbench.core.results import OutputDiff, ValidateResult
 from workbench.core.specs import ValidateSpec
@@ -64,6 +66,22 @@ def _reason(outputs: list, rtol: float, floor: float) -> str | None:
             f"cosine {bad.cosine:.6f} (floor {floor:g})")
 
 
+def _no_signal(signal: dict, notes: list) -> tuple:
+    """(blind, reason): an output PyTorch computes as zero everywhere at every shape tried cannot tell a correct
+    export from a broken one (any change upstream leaves it zero); when every output is so, validation proves
+    nothing and fails, saying why, instead of passing."""
+    zero = [name for name, seen in signal.items() if not seen]
+    if not zero:
+        return False, None
+    if len(zero) < len(signal):
+        notes.append(f"output{'s' if len(zero) > 1 else ''} {', '.join(zero)} {'are' if len(zero) > 1 else 'is'} "
+                     "zero in PyTorch at every shape tried, so only the other outputs prove anything")
+        return False, None
+    return True, ("every output is zero in PyTorch at every shape tried (the activations vanish on the way: "
+                  "random or collapsed weights), so the comparison cannot tell a correct export from a broken one; "
+                  "validate the model with its real weights")
+
+
 def _given(shapes: dict) -> str:
     return ", ".join(f"{k}={'x'.join(str(d) for d in v)}" for k, v in shapes.items())
 
@@ -101,6 +119,12 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
 
     if is_export(spec.model):  # an encoder-decoder export: its folder or one of its two files
         return validate_seq2seq(spec, progress=progress, cancel=cancel)
+    from workbench.core.loading.paddle_files import is_paddle
+
+    if is_paddle(spec.against.path):  # a Paddle model's reference is Paddle Inference (core/paddle_validate.py)
+        from workbench.core.paddle_validate import validate_against_paddle
+
+        return validate_against_paddle(spec, progress=progress, cancel=cancel)
     registry = default_registry()
     given = Path(str(spec.model)).expanduser()
     opened = given.is_dir() and any(r.name != REFERENCE and r.opens(given) for r in registry.runtimes.values())
@@ -146,7 +170,7 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
     if quantized:
         notes.append(f"the model is quantized ({precision}: {', '.join(quantized)}), so it is judged by {precision} "
                      f"tolerances: cosine >= {floor:g} and max rel diff <= {rtol:g}")
-    runs, worst, tried = [], {}, []
+    runs, worst, tried, signal, first_run = [], {}, [], {}, (None, None)
     pairs = spec.shapes
     if spec.input_shapes:  # the given shapes, and batch + 1 where the file's batch is dynamic
         first = next(iter(spec.input_shapes.values()))
@@ -159,15 +183,20 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
         if shapes in tried:  # fixed in the file: the same shape again would prove nothing new
             continue
         tried.append(shapes)
-        inputs = loaded.make_inputs(batch, seq, pad=True, seed=100 + i, shapes=shapes)
-        expected = reference.run(inputs)
+        hooks = spec.locate and not runs and _is_onnx(path)  # locate's PyTorch run is this one: unpadded
+        inputs = loaded.make_inputs(batch, seq, pad=not hooks, seed=7 if hooks else 100 + i, shapes=shapes)
+        with hooked(loaded.module) if hooks else nullcontext() as seen:
+            expected = reference.run(inputs)
+        if hooks:
+            first_run = (inputs, seen)
         actual = session.run(feed(infos, inputs, loaded.input_names))
         diffs = []
         for name, (onnx_name, value) in zip(loaded.output_names, actual.items()):
             stats = compare(value, expected[name], _mask(inputs))
-            ok = (stats["max_rel_diff"] <= rtol or stats["max_abs_diff"] <= atol) and stats["cosine"] >= floor
+            ok = within(stats, rtol, atol, floor)
             diffs.append(OutputDiff(name=onnx_name, shape=list(value.shape), max_abs_diff=stats["max_abs_diff"],
                                     max_rel_diff=stats["max_rel_diff"], cosine=stats["cosine"], passed=ok))
+            signal[onnx_name] = signal.get(onnx_name, False) or stats.get("scale", 1.0) > 0
             prev = worst.get(onnx_name)
             if prev is None or (prev.max_rel_diff, -prev.cosine) < (stats["max_rel_diff"], -stats["cosine"]):
                 worst[onnx_name] = diffs[-1]
@@ -176,8 +205,12 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
                      "inputs": {k: list(v.shape) for k, v in inputs.items()},
                      "outputs": [d.to_dict() for d in diffs]})
     outputs = list(worst.values())
+    blind, reason = _no_signal(signal, notes)
     located = {}
     session.close()
+    if spec.locate and _is_onnx(path):
+        notes.append("locate: the first shape was compared unpadded, in the PyTorch run whose module values locate "
+                     "reads (a padded position's values need not match)")
     if spec.locate and not _is_onnx(path):
         notes.append("locate: it walks ONNX graphs only; this artifact was compared output by output")
     elif spec.locate:
@@ -187,12 +220,12 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
         batch, seq = spec.shapes[0]
         try:
             found = locate(str(path), loaded, rtol, atol, floor, batch, seq, spec.provider, bool(quantized),
-                           tried[0] if tried else None)
+                           tried[0] if tried else None, inputs=first_run[0], reference=first_run[1])
             located = {"divergence": found["divergence"], "locate_checked": found["candidates_checked"]}
         except WorkbenchError as err:  # the comparison above still stands
             notes.append(f"locate: {err}")
     stages.done("validated")
-    return ValidateResult(passed=all(d.passed for d in outputs), outputs=outputs,
+    return ValidateResult(passed=all(d.passed for d in outputs) and not blind, outputs=outputs,
                           shapes_tried=[r["shape"] for r in runs], rtol=rtol, atol=atol, checker=checker,
                           shape_inference=inference, runs=runs, static=static, notes=notes,
-                          reason=_reason(outputs, rtol, floor), **located)
+                          reason=_reason(outputs, rtol, floor) or reason, **located)
