@@ -32,12 +32,13 @@ class PageStack(QStackedWidget):
         return self._current_hint("sizeHint")
 
     def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt API
-        """The current page's height at ``width`` (QStackedLayout's is the tallest page's: every page would
-        scroll as far as the longest)."""
+        """The current page's minimum height. QStackedLayout answers the tallest page's preferred height at
+        ``width``, so every page scrolled as far as the longest, and a page squeezable to fit (tables, lists)
+        scrolled instead of fitting, its Run button below the fold."""
         page = self.currentWidget()
         if page is None:
             return -1
-        return max(page.heightForWidth(width), page.minimumSizeHint().height(), page.minimumHeight())
+        return max(page.minimumSizeHint().height(), page.minimumHeight())
 
 
 class PageScroll(QScrollArea):
