@@ -53,7 +53,7 @@ def js(qtbot, view, source):
 
 @pytest.fixture
 def view(qtbot):
-    from workbench.gui.netron_view import NetronView
+    from workbench.gui.netron.view import NetronView
 
     v = NetronView()
     qtbot.addWidget(v)
@@ -101,7 +101,8 @@ def test_expiry_check_is_defused(qtbot, tiny_onnx):
     """With the clock a year past Netron's build date it still renders (it would show 'Please update')."""
     from PySide6.QtWebEngineCore import QWebEngineScript
 
-    from workbench.gui.netron_view import NetronView, _script
+    from workbench.gui.netron.page import script as _script
+    from workbench.gui.netron.view import NetronView
 
     view = NetronView()
     qtbot.addWidget(view)
@@ -163,7 +164,8 @@ def test_click_in_netron_emits_node_details(qtbot, view, tiny_onnx):
 
 
 def test_port_is_closed_after_the_view_closes(qtbot, tiny_onnx):
-    from workbench.gui.netron_view import NetronView, port_is_open
+    from workbench.gui.netron.server import port_is_open
+    from workbench.gui.netron.view import NetronView
 
     view = NetronView()
     qtbot.addWidget(view)
@@ -194,7 +196,7 @@ def test_external_data_is_served_beside_the_model(qtbot, view, tiny_onnx_externa
 
 def test_two_servers_keep_their_own_model(tmp_path, tiny_onnx):
     """netron keeps the served file on a class shared by all its servers; each view must still get its own."""
-    from workbench.gui.netron_view import _start_netron, _stop_netron
+    from workbench.gui.netron.server import start as _start_netron, stop as _stop_netron
 
     other = tmp_path / "model.onnx"
     other.write_bytes(b"not the tiny model")
@@ -212,7 +214,7 @@ def test_two_servers_keep_their_own_model(tmp_path, tiny_onnx):
 
 
 def test_node_index_reads_shapes_without_weights(tiny_onnx_external):
-    from workbench.gui.netron_view import NodeIndex
+    from workbench.gui.netron.index import NodeIndex
 
     index = NodeIndex(tiny_onnx_external)
     assert index.entries() == [("node_linear", "Gemm"), ("node_relu", "Relu"), ("node_linear_1", "Gemm")]
@@ -261,14 +263,14 @@ def test_graph_panel_lists_filters_highlights_and_shows_the_difference(qtbot, ti
         panel.shutdown()
         panel.dispose()
         if address:
-            from workbench.gui.netron_view import port_is_open
+            from workbench.gui.netron.server import port_is_open
 
             assert not port_is_open(*address)
 
 
 def test_graph_panel_opens_netron_when_first_shown(qtbot, tiny_onnx):
-    """A hidden panel lists the nodes at once and starts Netron only when shown; a highlight asked for before
-    Netron is ready is applied once it is."""
+    """A hidden panel lists the nodes (read in the background) and starts Netron only when shown; a highlight
+    asked for before the nodes are read, or before Netron is ready, is applied once they are."""
     from workbench.gui.panels.graph_panel import GraphPanel
     from workbench.gui.state import AppState
 
@@ -277,8 +279,9 @@ def test_graph_panel_opens_netron_when_first_shown(qtbot, tiny_onnx):
     qtbot.addWidget(panel)
     try:
         state.set_onnx(tiny_onnx)
+        panel.highlight("node_relu")  # the nodes may still be being read: applied once they are
+        qtbot.waitUntil(lambda: panel.model.rowCount() == 3, timeout=30_000)
         assert panel.view is None and panel.model.rowCount() == 3
-        panel.highlight("node_relu")
         assert "Relu" in panel.info.toPlainText()
         panel.resize(1000, 600)
         with qtbot.waitSignal(panel.nodeSelected, timeout=1000, raising=False):
@@ -329,15 +332,17 @@ def test_injected_javascript_is_package_data():
     import inspect
     from importlib.resources import files
 
-    from workbench.gui import netron_view
+    from workbench.gui import netron
+    from workbench.gui.netron import index, loader, page, server, view
 
-    folder = files("workbench.gui.resources") / "netron"
+    folder = files("workbench.gui.netron")
     for name in ("prelude", "bridge", "ready"):
         text = (folder / f"{name}.js").read_text(encoding="utf-8")
-        assert netron_view.netron_js(name) == text and "try" in text
-    source = inspect.getsource(netron_view)
-    for js_only in ("document.cookie", "JSON.stringify", "new QWebChannel", "showNodeProperties ="):
-        assert js_only not in source, js_only
+        assert page.netron_js(name) == text and "try" in text
+    for module in (netron, index, loader, page, server, view):
+        source = inspect.getsource(module)
+        for js_only in ("document.cookie", "JSON.stringify", "new QWebChannel", "showNodeProperties ="):
+            assert js_only not in source, (module.__name__, js_only)
 
 
 def test_details_pane_shows_the_module_and_hides_exporter_metadata(qtbot, tiny_onnx, tmp_path):
@@ -345,7 +350,7 @@ def test_details_pane_shows_the_module_and_hides_exporter_metadata(qtbot, tiny_o
     path does, in one line; a key of the file's own stays."""
     import onnx
 
-    from workbench.gui.netron_view import NodeIndex
+    from workbench.gui.netron.index import NodeIndex
     from workbench.gui.panels.graph_panel import GraphPanel
     from workbench.gui.state import AppState
 
@@ -363,6 +368,7 @@ def test_details_pane_shows_the_module_and_hides_exporter_metadata(qtbot, tiny_o
     qtbot.addWidget(panel)
     panel.resize(1200, 700)
     panel.open_model(str(path))
+    qtbot.waitUntil(lambda: panel.index is not None, timeout=30_000)  # read off the GUI thread
     panel.highlight("node_relu")
     text = panel.info.toPlainText()
     assert "module ReLU: 1" in text and "reviewed_by" in text and "alice" in text
@@ -370,3 +376,59 @@ def test_details_pane_shows_the_module_and_hides_exporter_metadata(qtbot, tiny_o
         assert noise not in text, noise
     panel.info.grab().save(str(tmp_path / "details.png"))
     panel.dispose()
+
+
+def test_graph_panel_reads_the_nodes_off_the_gui_thread(qtbot, tiny_onnx, tmp_path, monkeypatch):
+    """open_model returns before the file is read (onnx.load and shape inference run in a background thread);
+    the list fills once it is; a file opened after another wins even when the first finishes last; a file ONNX
+    cannot read shows why and opens no web view."""
+    import threading
+    import time
+
+    from workbench.gui.netron import loader
+    from workbench.gui.panels.graph_panel import GraphPanel
+    from workbench.gui.state import AppState
+
+    real, threads, release = loader.NodeIndex, [], threading.Event()
+
+    def slow_index(path):
+        threads.append(threading.current_thread())
+        if path.endswith("slow.onnx"):
+            release.wait(10)  # held until the GUI thread has run on
+        return real(path)
+
+    monkeypatch.setattr(loader, "NodeIndex", slow_index)
+    panel = GraphPanel(AppState())
+    qtbot.addWidget(panel)
+    slow = tmp_path / "slow.onnx"
+    slow.write_bytes(open(tiny_onnx, "rb").read())
+    started = time.perf_counter()
+    panel.open_model(str(slow))
+    assert time.perf_counter() - started < 1.0 and panel.index is None and panel.model.rowCount() == 0
+    qtbot.wait(50)  # the event loop runs while the file is being read
+    assert panel.index is None
+    release.set()
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 3, timeout=30_000)
+    assert threads and all(t is not threading.main_thread() for t in threads)
+    # a stale read never replaces the current file's nodes
+    release.clear()
+    panel.open_model(str(slow))
+    other = tmp_path / "other.onnx"
+    import onnx
+
+    model = onnx.load(tiny_onnx)
+    del model.graph.node[2:]
+    model.graph.output[0].name = model.graph.node[1].output[0]
+    onnx.save(model, str(other))
+    panel.open_model(str(other))
+    qtbot.waitUntil(lambda: panel.index is not None, timeout=30_000)
+    release.set()
+    qtbot.wait(300)
+    assert panel.model_path == str(other) and len(panel.index) == 2 and panel.model.rowCount() == 2
+    # a file that is no ONNX: its error in the placeholder, no web view started
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"not a model")
+    panel.open_model(str(bad))
+    qtbot.waitUntil(lambda: "Cannot show" in panel.placeholder.text(), timeout=30_000)
+    assert panel.stack.currentWidget() is panel.placeholder and panel.view is None and panel.model.rowCount() == 0
+    assert "\n" in panel.placeholder.text() and str(bad) in panel.placeholder.text()

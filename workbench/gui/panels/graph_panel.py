@@ -14,7 +14,9 @@ from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (QLabel, QLineEdit, QListView, QSplitter, QStackedWidget, QTextBrowser, QVBoxLayout,
                                QWidget)
 
+from workbench.core.errors import first_line
 from workbench.gui.i18n.engine import translate as engine_text
+from workbench.gui.netron.loader import IndexLoader
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -45,6 +47,8 @@ class GraphPanel(QWidget):
         self._view_pending = False
         self._pending_highlight: Optional[str] = None
         self._syncing = False
+        self._indexer = IndexLoader(self)  # the node index is read off the GUI thread
+        self._indexer.loaded.connect(self._index_loaded)
         self._build()
         state.onnxChanged.connect(self._on_onnx_changed)
         state.validationChanged.connect(self._validation_changed)
@@ -110,20 +114,45 @@ class GraphPanel(QWidget):
 
     # -- public API ------------------------------------------------------------------------------------------------
     def open_model(self, path: str) -> None:
-        """List the nodes of ``path`` now and show it in Netron (at once when visible, else when first shown: a
-        hidden web view does not render, and QtWebEngine need not start before anyone looks at a graph)."""
-        from workbench.gui.netron_view import NodeIndex
-
-        self.index = NodeIndex(path)
-        self.model_path = str(path)
-        self.details = None
+        """Read the nodes of ``path`` in the background (``onnx.load`` and shape inference take seconds on a large
+        model); then list them and show the file in Netron (at once when visible, else when first shown: a hidden
+        web view does not render, and QtWebEngine need not start before anyone looks at a graph). A highlight
+        asked for meanwhile is applied once the nodes are known."""
+        self.index, self.model_path, self.details, self._view_pending = None, str(path), None, False
         self.info.clear()
+        self.model.clear()
+        self.count_label.setText("")
+        self._indexer.load(self.model_path)
+        if self.isVisible():
+            self._ensure_view()  # shown: the web view starts now, beside the read; it opens the file once read
+
+    def _index_loaded(self, ticket: int, index, error: str) -> None:
+        if ticket != self._indexer.ticket:  # a file opened before the current one
+            return
+        if index is None:
+            self._cannot_show(self.model_path, error)
+            return
+        self.index = index
         self._fill_list()
         if self.isVisible():
-            self._open_view()
+            try:
+                self._open_view()
+            except Exception as err:  # noqa: BLE001 - a file Netron cannot serve must not break the window
+                self._cannot_show(self.model_path, first_line(err))
+                return
         else:
             self._view_pending = True
             self._update_count(self.tr(" · the graph opens when shown"))
+        if self._pending_highlight and index.details(self._pending_highlight) is not None:
+            name, self._pending_highlight = self._pending_highlight, None
+            self.highlight(name)
+
+    def _cannot_show(self, path: str, first: str) -> None:
+        self.model.clear()
+        if self.view is not None:
+            self.view.shutdown()
+        self.placeholder.setText(self.tr("Cannot show {0}:\n{1}").format(path, engine_text(first)))
+        self.stack.setCurrentWidget(self.placeholder)
 
     def _open_view(self) -> None:
         self._view_pending = False
@@ -138,8 +167,11 @@ class GraphPanel(QWidget):
             self._open_view()
 
     def highlight(self, node_name: str) -> None:
-        """Select ``node_name`` in Netron (scrolling to it), in the list, and show its details."""
+        """Select ``node_name`` in Netron (scrolling to it), in the list, and show its details (once the nodes are
+        read, when they are still being read)."""
         if self.index is None:
+            if self.model_path:
+                self._pending_highlight = node_name
             return
         details = self.index.details(node_name)
         if details is None:
@@ -173,7 +205,7 @@ class GraphPanel(QWidget):
     # -- internals -------------------------------------------------------------------------------------------------
     def _ensure_view(self):
         if self.view is None:
-            from workbench.gui.netron_view import NetronView
+            from workbench.gui.netron.view import NetronView
 
             self.view = NetronView()
             self.view.ready.connect(self._on_ready)
@@ -184,14 +216,10 @@ class GraphPanel(QWidget):
 
     def _on_onnx_changed(self, path: str) -> None:
         if path:
-            try:
-                self.open_model(path)
-            except Exception as err:  # noqa: BLE001 - a file ONNX cannot read must not break the window
-                first = next((ln for ln in str(err).splitlines() if ln.strip()), type(err).__name__)
-                self.model.clear()
-                self.placeholder.setText(self.tr("Cannot show {0}:\n{1}").format(path, engine_text(first)))
-                self.stack.setCurrentWidget(self.placeholder)
+            self.open_model(path)  # a file ONNX cannot read shows why in the placeholder (_index_loaded)
             return
+        self._indexer.invalidate()  # a read still in flight is for a file no longer shown
+        self._pending_highlight = None
         if self.view is not None:
             self.view.shutdown()
         self.index, self.model_path, self._view_pending = None, "", False
@@ -261,7 +289,9 @@ class GraphPanel(QWidget):
     def _validation_changed(self, result) -> None:
         """A validation with ``--locate``'s first divergence selects that node; otherwise the details refresh."""
         node = (getattr(result, "divergence", None) or {}).get("node")
-        if node and self.index is not None and self.index.details(node) is not None:
+        if node and self.index is None and self.model_path:
+            self.highlight(node)  # applied once the nodes are read
+        elif node and self.index is not None and self.index.details(node) is not None:
             self.highlight(node)
         else:
             self._show_details(self.details)

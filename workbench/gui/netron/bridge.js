@@ -1,4 +1,4 @@
-// Runs at document ready, after qwebchannel.js (workbench/gui/netron_view.py). Connects to Python, hooks
+// Runs at document ready, after qwebchannel.js (workbench/gui/netron/page.py). Connects to Python, hooks
 // Netron's selection events on every new target, and keeps Netron's own node sidebar shut: node details are
 // shown in the workbench's own pane. Checked against netron 9.3's view.js: a node click calls
 // view.Graph.activate() -> view.Node.activate() -> view.View.showNodeProperties(), which opens the sidebar.

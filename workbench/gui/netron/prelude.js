@@ -1,4 +1,4 @@
-// Runs at document creation, before any of Netron's scripts (workbench/gui/netron_view.py).
+// Runs at document creation, before any of Netron's scripts (workbench/gui/netron/page.py).
 // Must never throw: Netron replaces the page with "Script error." on any uncaught error.
 (function () {
   try {

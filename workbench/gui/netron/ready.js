@@ -1,4 +1,4 @@
-// Polled from Python until Netron has rendered (workbench/gui/netron_view.py): the graph is drawn, the
+// Polled from Python until Netron has rendered (workbench/gui/netron/view.py): the graph is drawn, the
 // selection hook and the node-sidebar guard are in place, and the QWebChannel bridge is connected.
 (function () {
   try {
