@@ -313,6 +313,8 @@ class MainWindow(QMainWindow):
         bar.addPermanentWidget(self.source_status)
         bar.addPermanentWidget(self.onnx_status)
         bar.addPermanentWidget(self.jobs_status)
+        for label in (self.onnx_status, self.jobs_status):
+            label.hide()  # an empty permanent label still paints its box: shown only with a text
         bar.showMessage(self.tr("Open a model (Ctrl+O), drop one on the window, or run the demo."), 10000)
 
     def _connect_state(self) -> None:
@@ -376,7 +378,8 @@ class MainWindow(QMainWindow):
 
     # -- state -------------------------------------------------------------------------------------------------
     def _source_changed(self, path: str) -> None:
-        self.source_status.setText(self.tr("Model: {0}").format(Path(path).name) if path else "")
+        self.source_status.setText(self.tr("Model: {0}").format(Path(path).name) if path else
+                                   self.tr("No model loaded"))
         self.source_status.setToolTip(path)
         setter = getattr(self.bench_panel, "set_source", None)
         if setter is not None and path:
@@ -385,6 +388,7 @@ class MainWindow(QMainWindow):
     def _onnx_changed(self, path: str) -> None:
         self.onnx_status.setText(self.tr("ONNX: {0}").format(Path(path).name) if path else "")
         self.onnx_status.setToolTip(path)
+        self.onnx_status.setVisible(bool(path))
         setter = getattr(self.bench_panel, "set_model", None)
         if setter is not None and path:
             setter(path)
@@ -415,6 +419,7 @@ class MainWindow(QMainWindow):
 
     def _running_changed(self, count: int) -> None:
         self.jobs_status.setText(self.tr("{0} job(s) running").format(count) if count else "")
+        self.jobs_status.setVisible(bool(count))
 
     def _node_selected(self, node: dict) -> None:
         name = node.get("name", "") if isinstance(node, dict) else str(node)

@@ -12,7 +12,6 @@ file's real shapes. Cancel kills the running child's process group at once.
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
@@ -23,24 +22,17 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDia
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from workbench.gui.charts import BenchCharts
-from workbench.gui.i18n.engine import translate as engine_text
 from workbench.gui.child import PROGRESS_INTERVAL_S
+from workbench.gui.i18n.engine import translate as engine_text
+from workbench.gui.panels.bench_variants import ORT, TORCH, Variant, VariantRow, default_threads, runtime_choices
 
 BATCH_INTERVAL_S = PROGRESS_INTERVAL_S  # the child sends its samples in batches at most this often
 DEFAULT_WARMUP = 10
-TORCH, ORT = "torch", "onnx"
 TORCH_NAME, ORT_NAME = "PyTorch eager", "ORT fp32"
-COLUMNS = ("Variant", "Provider", "p50 ms", "p95 ms", "p99 ms", "mean ms", "std ms", "throughput /s",
-           "peak RSS MB", "GPU peak MB", "runs")
+COLUMNS = ("Variant", "Provider", "Runtime", "Threads", "p50 ms", "p95 ms", "p99 ms", "mean ms", "std ms",
+           "throughput /s", "peak RSS MB", "GPU peak MB", "runs")
 MAX_VISIBLE_ROWS = 12  # the table grows to show this many rows, then scrolls
-
-
-@dataclass(frozen=True)
-class Variant:
-    name: str
-    kind: str  # TORCH or ORT
-    path: str
-    trust_code: bool = False  # a PyTorch program (TorchScript, .pt2, model.py) the user allowed to run
+__all__ = ["BenchPanel", "Variant", "TORCH", "ORT", "COLUMNS"]
 
 
 def cuda_status() -> tuple[bool, str]:
@@ -119,6 +111,8 @@ class BenchPanel(QWidget):
         self.variant_box = QGroupBox(self.tr("Variants"))
         self.variant_layout = QVBoxLayout(self.variant_box)
         self.checks: dict[str, QCheckBox] = {}
+        self.rows: dict[str, VariantRow] = {}
+        self.ran: dict = {}  # variant name -> (runtime, threads) it ran with (the table's columns)
         self.run_button = QPushButton(self.tr("Run"))
         self.run_button.clicked.connect(self.run)
         self.cancel_button = QPushButton(self.tr("Cancel"))
@@ -189,7 +183,8 @@ class BenchPanel(QWidget):
 
     def column_titles(self) -> list:
         """The summary table's headers in the GUI's language (COLUMNS are their English texts)."""
-        titles = {"Variant": self.tr("Variant"), "Provider": self.tr("Provider"), "p50 ms": self.tr("p50 ms"),
+        titles = {"Variant": self.tr("Variant"), "Provider": self.tr("Provider"), "Runtime": self.tr("Runtime"),
+                  "Threads": self.tr("Threads"), "p50 ms": self.tr("p50 ms"),
                   "p95 ms": self.tr("p95 ms"), "p99 ms": self.tr("p99 ms"), "mean ms": self.tr("mean ms"),
                   "std ms": self.tr("std ms"), "throughput /s": self.tr("throughput /s"),
                   "peak RSS MB": self.tr("peak RSS MB"), "GPU peak MB": self.tr("GPU peak MB"), "runs": self.tr("runs")}
@@ -229,20 +224,22 @@ class BenchPanel(QWidget):
         return out
 
     def refresh_variants(self) -> None:
+        """One row per variant: its check box and, for an artifact, the runtimes that open it (registry)."""
         previous = {name: box.isChecked() for name, box in self.checks.items()}
-        for box in self.checks.values():
-            self.variant_layout.removeWidget(box)
-            box.hide()
-            box.deleteLater()
+        runtimes = {name: row.chosen().runtime for name, row in self.rows.items()}
+        for widget in list(self.rows.values()) + [b for n, b in self.checks.items() if n not in self.rows]:
+            self.variant_layout.removeWidget(widget)
+            widget.hide()
+            widget.deleteLater()
         self.checks.clear()
+        self.rows.clear()
         variants = self.available_variants()
         for v in variants:
-            box = QCheckBox(v.name)
-            box.setToolTip(v.path)
-            box.setChecked(previous.get(v.name, True))
-            box.toggled.connect(self._update_buttons)
-            self.variant_layout.addWidget(box)
-            self.checks[v.name] = box
+            choices = runtime_choices(v.path) if v.kind == ORT else []
+            row = VariantRow(v, choices, previous.get(v.name, True), runtimes.get(v.name, ""))
+            row.check.toggled.connect(self._update_buttons)
+            self.variant_layout.addWidget(row)
+            self.checks[v.name], self.rows[v.name] = row.check, row
         if not variants:
             box = QCheckBox(self.tr("(load a model first)"))
             box.setEnabled(False)
@@ -251,7 +248,13 @@ class BenchPanel(QWidget):
         self._update_buttons()
 
     def selected_variants(self) -> list:
-        return [v for v in self.available_variants() if self.checks.get(v.name) and self.checks[v.name].isChecked()]
+        """The checked variants, each with the runtime picked for it."""
+        return [self.rows[v.name].chosen() for v in self.available_variants()
+                if v.name in self.rows and self.rows[v.name].runnable() and self.rows[v.name].check.isChecked()]
+
+    def resolved_threads(self) -> int:
+        """The Threads box, or for "default" one number for every variant (runtimes' own defaults differ)."""
+        return self.threads.value() or default_threads()
 
     def spec_fields(self) -> dict:
         return {"provider": self.provider.currentData(), "batch": self.batch.value(),
@@ -283,7 +286,7 @@ class BenchPanel(QWidget):
         variants = self._allowed(variants)
         if not variants:
             return
-        self.results, self.failures, self.counts = [], {}, {}
+        self.results, self.failures, self.counts, self.ran = [], {}, {}, {}
         self.table.setRowCount(0)
         self.table.setColumnHidden(COLUMNS.index("GPU peak MB"), True)
         self._fit_table()
@@ -318,7 +321,9 @@ class BenchPanel(QWidget):
         from workbench.core.specs import BenchSpec, ModelSource
 
         variant = self._queue.pop(0)
-        spec = BenchSpec(model=variant.path, trust_code=variant.trust_code, **self.spec_fields())
+        fields = {**self.spec_fields(), "threads": self.resolved_threads()}
+        spec = BenchSpec(model=variant.path, trust_code=variant.trust_code, runtime=variant.runtime or None, **fields)
+        self.ran[variant.name] = (variant.runtime or "torch", fields["threads"])
         source = ModelSource(path=variant.path, trust_code=variant.trust_code) if variant.kind == TORCH else None
         name = self.tr("Benchmark {0}").format(variant.name)
         self._on_started(variant.name)
@@ -415,14 +420,15 @@ class BenchPanel(QWidget):
         lat = r.latency_ms
         gpu = "—" if r.gpu_peak_mb is None else f"{r.gpu_peak_mb:.0f}"
         std = f"{float(np.std(r.samples)):.3f}" if r.samples else "—"
-        cells = (r.name, r.provider, f"{lat['p50']:.3f}", f"{lat['p95']:.3f}", f"{lat['p99']:.3f}",
+        runtime, threads = self.ran.get(r.name, ("—", None))
+        cells = (r.name, r.provider, runtime, str(threads) if threads else "—", f"{lat['p50']:.3f}", f"{lat['p95']:.3f}", f"{lat['p99']:.3f}",
                  f"{lat['mean']:.3f}", std, f"{r.throughput_per_s:.1f}", f"{r.peak_rss_mb:.0f}", gpu,
                  str(r.iterations))
         row = self.table.rowCount()
         self.table.insertRow(row)
         for col, text in enumerate(cells):
             item = QTableWidgetItem(text)
-            if col >= 2:
+            if col >= COLUMNS.index("Threads"):  # numbers right-aligned; names and runtimes as text
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             if r.notes:
                 item.setToolTip("\n".join(r.notes))
@@ -436,6 +442,9 @@ class BenchPanel(QWidget):
         self.run_button.setEnabled(not running and bool(self.selected_variants()))
         self.cancel_button.setEnabled(running)
         self.provider.setEnabled(not running)
+        for row in self.rows.values():
+            if row.runtime is not None and row.runnable():
+                row.runtime.setEnabled(not running)
 
     # -- export ----------------------------------------------------------------------------------------------------
     def set_theme(self, name: str) -> None:
@@ -451,7 +460,8 @@ class BenchPanel(QWidget):
         return self.charts.save_png(path)
 
     def cli_command(self) -> str:
-        """``workbench bench`` lines that reproduce this run: one per selected ONNX model."""
+        """``workbench bench`` lines that reproduce this run: one per selected artifact, with its runtime where it
+        is not the one the file's suffix picks, and the thread count the run uses."""
         fields = self.spec_fields()
         variants = self.selected_variants()
         torch = next((v for v in variants if v.kind == TORCH), None)
@@ -462,8 +472,10 @@ class BenchPanel(QWidget):
                     "--seq", str(fields["sequence"]), "--iterations", str(fields["iterations"])]
             if fields["warmup"] != DEFAULT_WARMUP:
                 args += ["--warmup", str(fields["warmup"])]
-            if fields["threads"]:
-                args += ["--threads", str(fields["threads"])]
+            args += ["--threads", str(self.resolved_threads())]
+            suffix_pick = next((c.name for c in runtime_choices(v.path)), "")
+            if v.runtime and v.runtime != suffix_pick:
+                args += ["--runtime", v.runtime]
             if torch is not None and i == 0:
                 from workbench.core.loading import program_kind
 

@@ -109,8 +109,8 @@ class LoadPanel(PanelBase):
         config_layout = QVBoxLayout(config_box)
         self.config_model = RecordTableModel([self.tr("Key"), self.tr("Value")], self)
         self.config_view = self._table(self.config_model, config_box)
-        self.config_view.horizontalHeader().setSectionResizeMode(0, QHeaderView.Interactive)
-        self.config_view.horizontalHeader().resizeSection(0, 150)
+        for column in (0, 1):  # halves of the pane, whatever its width (a fixed 150 px key left "Va" of Value)
+            self.config_view.horizontalHeader().setSectionResizeMode(column, QHeaderView.Stretch)
         fit_table(self.config_view)  # long keys and values end in "…"; the tooltip has them whole
         config_layout.addWidget(self.config_view)
         left_layout.addWidget(config_box, 1)

@@ -66,253 +66,259 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>BenchPanel</name>
     <message>
-        <location filename="../../panels/bench_panel.py" line="98" />
+        <location filename="../../panels/bench_panel.py" line="90" />
         <source>CUDA: {0}</source>
         <translation>CUDA：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="106" />
+        <location filename="../../panels/bench_panel.py" line="98" />
         <source>Batch size of the example inputs</source>
         <translation>示例输入的批大小</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="107" />
+        <location filename="../../panels/bench_panel.py" line="99" />
         <source>Sequence length (text models)</source>
         <translation>序列长度（文本模型）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="108" />
+        <location filename="../../panels/bench_panel.py" line="100" />
         <source>Timed runs per variant (after warm-up)</source>
         <translation>每个版本的计时运行次数（预热之后）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="109" />
+        <location filename="../../panels/bench_panel.py" line="101" />
         <source>Untimed runs before timing</source>
         <translation>计时前不计时的预热运行次数</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="110" />
+        <location filename="../../panels/bench_panel.py" line="102" />
         <source>Intra-op threads (0: the runtime's default)</source>
         <translation>算子内线程数（0：使用运行时的默认值）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="111" />
+        <location filename="../../panels/bench_panel.py" line="103" />
         <source>default</source>
         <translation>默认</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="113" />
-        <location filename="../../panels/bench_panel.py" line="192" />
+        <location filename="../../panels/bench_panel.py" line="105" />
+        <location filename="../../panels/bench_panel.py" line="186" />
         <source>Provider</source>
         <translation>执行提供程序</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="114" />
+        <location filename="../../panels/bench_panel.py" line="106" />
         <source>Batch</source>
         <translation>批大小</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="115" />
+        <location filename="../../panels/bench_panel.py" line="107" />
         <source>Sequence</source>
         <translation>序列长度</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="116" />
+        <location filename="../../panels/bench_panel.py" line="108" />
         <source>Iterations</source>
         <translation>迭代次数</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="117" />
+        <location filename="../../panels/bench_panel.py" line="109" />
         <source>Warm-up</source>
         <translation>预热</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="118" />
+        <location filename="../../panels/bench_panel.py" line="110" />
+        <location filename="../../panels/bench_panel.py" line="187" />
         <source>Threads</source>
         <translation>线程数</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="119" />
+        <location filename="../../panels/bench_panel.py" line="111" />
         <source>Variants</source>
         <translation>量化版本</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="122" />
+        <location filename="../../panels/bench_panel.py" line="116" />
         <source>Run</source>
         <translation>运行</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="124" />
+        <location filename="../../panels/bench_panel.py" line="118" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="127" />
+        <location filename="../../panels/bench_panel.py" line="121" />
         <source>Save charts as PNG…</source>
         <translation>将图表保存为 PNG…</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="129" />
+        <location filename="../../panels/bench_panel.py" line="123" />
         <source>Copy as CLI command</source>
         <translation>复制为命令行</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="131" />
+        <location filename="../../panels/bench_panel.py" line="125" />
         <source>Logarithmic latency axis</source>
         <translation>对数延迟坐标轴</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="132" />
+        <location filename="../../panels/bench_panel.py" line="126" />
         <source>Read fast and slow variants on one chart</source>
         <translation>在同一张图上看清快慢不同的版本</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="134" />
+        <location filename="../../panels/bench_panel.py" line="128" />
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="192" />
+        <location filename="../../panels/bench_panel.py" line="186" />
         <source>Variant</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="192" />
+        <location filename="../../panels/bench_panel.py" line="186" />
+        <source>Runtime</source>
+        <translation>运行时</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_panel.py" line="187" />
         <source>p50 ms</source>
         <translation>p50（毫秒）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="193" />
+        <location filename="../../panels/bench_panel.py" line="188" />
         <source>p95 ms</source>
         <translation>p95（毫秒）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="193" />
+        <location filename="../../panels/bench_panel.py" line="188" />
         <source>p99 ms</source>
         <translation>p99（毫秒）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="193" />
+        <location filename="../../panels/bench_panel.py" line="188" />
         <source>mean ms</source>
         <translation>平均（毫秒）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="194" />
+        <location filename="../../panels/bench_panel.py" line="189" />
         <source>std ms</source>
         <translation>标准差（毫秒）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="194" />
+        <location filename="../../panels/bench_panel.py" line="189" />
         <source>throughput /s</source>
         <translation>吞吐量（每秒）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="195" />
+        <location filename="../../panels/bench_panel.py" line="190" />
         <source>peak RSS MB</source>
         <translation>峰值 RSS（MB）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="195" />
+        <location filename="../../panels/bench_panel.py" line="190" />
         <source>GPU peak MB</source>
         <translation>GPU 峰值（MB）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="195" />
+        <location filename="../../panels/bench_panel.py" line="190" />
         <source>runs</source>
         <translation>运行次数</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="247" />
+        <location filename="../../panels/bench_panel.py" line="244" />
         <source>(load a model first)</source>
         <translation>（请先加载模型）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="306" />
+        <location filename="../../panels/bench_panel.py" line="309" />
         <source>{0} left out: {1} is a program and was not allowed to run</source>
         <translation>已跳过 {0}：{1} 是程序，未被允许运行</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="323" />
+        <location filename="../../panels/bench_panel.py" line="328" />
         <source>Benchmark {0}</source>
         <translation>基准测试 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="328" />
+        <location filename="../../panels/bench_panel.py" line="333" />
         <source>Started: {0}</source>
         <translation>已开始：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="345" />
+        <location filename="../../panels/bench_panel.py" line="350" />
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="363" />
+        <location filename="../../panels/bench_panel.py" line="368" />
         <source>{0}: loading and warm-up…</source>
         <translation>{0}：正在加载并预热…</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="368" />
+        <location filename="../../panels/bench_panel.py" line="373" />
         <source>{0}: run {1}/{2}</source>
         <translation>{0}：第 {1}/{2} 次运行</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="377" />
+        <location filename="../../panels/bench_panel.py" line="382" />
         <source>, {0:.1f} s</source>
         <translation>，{0:.1f} 秒</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="378" />
+        <location filename="../../panels/bench_panel.py" line="383" />
         <source>Finished: Benchmark {0} (p50 {1:.3f} ms, p95 {2:.3f} ms, peak RSS {3:.0f} MB of its own process{4})</source>
         <translation>已完成：基准测试 {0}（p50 {1:.3f} 毫秒，p95 {2:.3f} 毫秒，其自身进程的峰值 RSS {3:.0f} MB{4}）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="385" />
+        <location filename="../../panels/bench_panel.py" line="390" />
         <source>Failed: Benchmark {0}: {1}</source>
         <translation>失败：基准测试 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="390" />
+        <location filename="../../panels/bench_panel.py" line="395" />
         <source>failed: {0}</source>
         <translation>失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="404" />
+        <location filename="../../panels/bench_panel.py" line="409" />
         <source>{0} variant(s) done</source>
         <translation>{0} 个版本</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="406" />
+        <location filename="../../panels/bench_panel.py" line="411" />
         <source>{0}, {1} failed</source>
         <translation>{0}，{1} 个失败</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="407" />
+        <location filename="../../panels/bench_panel.py" line="412" />
         <source>Cancelled: {0}</source>
         <translation>已取消：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="407" />
+        <location filename="../../panels/bench_panel.py" line="412" />
         <source>Finished: {0}</source>
         <translation>已完成：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="409" />
+        <location filename="../../panels/bench_panel.py" line="414" />
         <source>Cancelled: Benchmark ({0})</source>
         <translation>已取消：基准测试（{0}）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="447" />
+        <location filename="../../panels/bench_panel.py" line="456" />
         <source>Save charts as PNG</source>
         <translation>将图表保存为 PNG</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="448" />
+        <location filename="../../panels/bench_panel.py" line="457" />
         <source>PNG image (*.png)</source>
         <translation>PNG 图片 (*.png)</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="477" />
+        <location filename="../../panels/bench_panel.py" line="489" />
         <source>Copied: {0}</source>
         <translation>已复制：{0}</translation>
     </message>
@@ -634,7 +640,7 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
     <message>
         <location filename="../../panels/export_panel.py" line="67" />
         <location filename="../../panels/export_panel.py" line="88" />
-        <location filename="../../panels/export_panel.py" line="321" />
+        <location filename="../../panels/export_panel.py" line="318" />
         <source>Export</source>
         <translation>导出</translation>
     </message>
@@ -650,7 +656,7 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
     </message>
     <message>
         <location filename="../../panels/export_panel.py" line="102" />
-        <location filename="../../panels/export_panel.py" line="281" />
+        <location filename="../../panels/export_panel.py" line="278" />
         <source>(no model loaded)</source>
         <translation>（尚未加载模型）</translation>
     </message>
@@ -660,177 +666,177 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
         <translation>ONNX 模型 (*.onnx)</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="118" />
+        <location filename="../../panels/export_panel.py" line="115" />
         <source>exporter default</source>
         <translation>导出器默认值</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="122" />
+        <location filename="../../panels/export_panel.py" line="119" />
         <source>Fold constants</source>
         <translation>常量折叠</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="124" />
+        <location filename="../../panels/export_panel.py" line="121" />
         <source>Source:</source>
         <translation>来源：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="125" />
+        <location filename="../../panels/export_panel.py" line="122" />
         <source>Output:</source>
         <translation>输出：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="126" />
+        <location filename="../../panels/export_panel.py" line="123" />
         <source>Exporter:</source>
         <translation>导出器：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="129" />
+        <location filename="../../panels/export_panel.py" line="126" />
         <source>Target:</source>
         <translation>目标格式：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="127" />
+        <location filename="../../panels/export_panel.py" line="124" />
         <source>Opset:</source>
         <translation>Opset 版本：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="130" />
+        <location filename="../../panels/export_panel.py" line="127" />
         <source>Dtype:</source>
         <translation>数据类型：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="139" />
+        <location filename="../../panels/export_panel.py" line="136" />
         <source>Inputs and outputs</source>
         <translation>输入与输出</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="142" />
+        <location filename="../../panels/export_panel.py" line="139" />
         <source>automatic (e.g. input_ids, attention_mask)</source>
         <translation>自动（例如 input_ids, attention_mask）</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="144" />
+        <location filename="../../panels/export_panel.py" line="141" />
         <source>automatic (e.g. logits)</source>
         <translation>自动（例如 logits）</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="151" />
+        <location filename="../../panels/export_panel.py" line="148" />
         <source>Input names:</source>
         <translation>输入名称：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="152" />
+        <location filename="../../panels/export_panel.py" line="149" />
         <source>Output names:</source>
         <translation>输出名称：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="153" />
+        <location filename="../../panels/export_panel.py" line="150" />
         <source>Example batch:</source>
         <translation>示例批大小：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="154" />
+        <location filename="../../panels/export_panel.py" line="151" />
         <source>Example sequence:</source>
         <translation>示例序列长度：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="155" />
+        <location filename="../../panels/export_panel.py" line="152" />
         <source>Leave names empty to use the model's own.</source>
         <translation>名称留空则使用模型自带的名称。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="161" />
+        <location filename="../../panels/export_panel.py" line="158" />
         <source>Dynamic axes</source>
         <translation>动态维度</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="165" />
+        <location filename="../../panels/export_panel.py" line="162" />
         <source>Input</source>
         <translation>输入</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="165" />
+        <location filename="../../panels/export_panel.py" line="162" />
         <source>Axis</source>
         <translation>维度</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="165" />
+        <location filename="../../panels/export_panel.py" line="162" />
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="172" />
+        <location filename="../../panels/export_panel.py" line="169" />
         <source>Add axis</source>
         <translation>添加维度</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="174" />
+        <location filename="../../panels/export_panel.py" line="171" />
         <source>Remove</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="176" />
+        <location filename="../../panels/export_panel.py" line="173" />
         <source>Batch and sequence</source>
         <translation>批大小和序列长度</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="177" />
+        <location filename="../../panels/export_panel.py" line="174" />
         <source>Make batch (axis 0) and sequence (axis 1) dynamic on input_ids and attention_mask</source>
         <translation>将 input_ids 和 attention_mask 的批大小（维度 0）和序列长度（维度 1）设为动态</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="180" />
+        <location filename="../../panels/export_panel.py" line="177" />
         <source>An empty table lets the exporter make batch and sequence dynamic on every input.</source>
         <translation>表格为空时，导出器会把每个输入的批大小和序列长度设为动态。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="211" />
+        <location filename="../../panels/export_panel.py" line="208" />
         <source>The {0} target does not use this setting.</source>
         <translation>{0} 目标不使用此设置。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="220" />
+        <location filename="../../panels/export_panel.py" line="217" />
         <source>{0} files (*{1})</source>
         <translation>{0} 文件 (*{1})</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="263" />
+        <location filename="../../panels/export_panel.py" line="260" />
         <source>Dynamic axis row {0} needs both an input and a name.</source>
         <translation>动态维度第 {0} 行需要同时填写输入和名称。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="298" />
+        <location filename="../../panels/export_panel.py" line="295" />
         <source>Load a model first (Load step).</source>
         <translation>请先加载模型（“加载”步骤）。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="301" />
+        <location filename="../../panels/export_panel.py" line="298" />
         <source>Choose where to write the exported model.</source>
         <translation>请选择导出模型的保存位置。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="324" />
+        <location filename="../../panels/export_panel.py" line="321" />
         <source>Export {0}</source>
         <translation>导出 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="329" />
+        <location filename="../../panels/export_panel.py" line="326" />
         <source>Exported with the {0} exporter in {1:.1f} s: {2}</source>
         <translation>已用 {0} 导出器完成导出，耗时 {1:.1f} 秒：{2}</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="332" />
+        <location filename="../../panels/export_panel.py" line="329" />
         <source>Fell back to the legacy exporter: {0}</source>
         <translation>已回退到旧版导出器：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="334" />
+        <location filename="../../panels/export_panel.py" line="331" />
         <source>Inputs in the file: {0}</source>
         <translation>文件中的输入：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="336" />
+        <location filename="../../panels/export_panel.py" line="333" />
         <source>Outputs in the file: {0}</source>
         <translation>文件中的输出：{0}</translation>
     </message>
@@ -2522,6 +2528,14 @@ Replace them?</source>
         <location filename="../../panels/validate_panel.py" line="168" />
         <source>First difference: node {0} ({1}) in {2}: max rel diff {3:.3g}, cosine {4:.6f}; its inputs' max rel diff: {5}.</source>
         <translation>第一处差异：{2} 中的节点 {0}（{1}）：最大相对误差 {3:.3g}，余弦相似度 {4:.6f}；其输入的最大相对误差：{5}。</translation>
+    </message>
+</context>
+<context>
+    <name>VariantRow</name>
+    <message>
+        <location filename="../../panels/bench_variants.py" line="89" />
+        <source>no registered runtime opens this file</source>
+        <translation>没有已注册的运行时能打开此文件</translation>
     </message>
 </context>
 </TS>

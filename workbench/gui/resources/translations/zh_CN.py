@@ -546,6 +546,9 @@ ZH = {
     "{0} options": "{0} 选项",
     "The {0} target does not use this setting.": "{0} 目标不使用此设置。",
     "{0} files (*{1})": "{0} 文件 (*{1})",
+    # benchmark: a runtime per variant
+    "Runtime": "运行时",
+    "no registered runtime opens this file": "没有已注册的运行时能打开此文件",
 }
 
 

@@ -1,0 +1,39 @@
+"""Defects seen in the Xvfb screenshots (tools/screenshots.py), each fixed and kept fixed here."""
+
+from conftest import wait_job
+
+from workbench.gui import workers
+
+
+def test_status_bar_shows_no_empty_boxes(qtbot, window, tmp_path):
+    """Empty permanent labels painted blank boxes at the status bar's right end: shown only with a text, and
+    "No model loaded" comes back when the model is gone (a failed load)."""
+    for label in (window.onnx_status, window.jobs_status):
+        assert label.isHidden(), label.text()
+    path = str(tmp_path / "m.onnx")
+    window.state.set_onnx(path)
+    assert not window.onnx_status.isHidden() and window.onnx_status.text() == "ONNX: m.onnx"
+    window.state.set_onnx("")
+    assert window.onnx_status.isHidden()
+    window.state.set_source(str(tmp_path / "model"))
+    assert window.source_status.text() == "Model: model"
+    window.state.set_source("")
+    assert window.source_status.text() == "No model loaded"
+    job = window.jobs.run_in_thread("wait", lambda progress=None, cancel=None: None)
+    assert not window.jobs_status.isHidden() and "1 job(s) running" in window.jobs_status.text()
+    assert wait_job(qtbot, job, 30) == workers.DONE
+    assert window.jobs_status.isHidden()
+
+
+def test_load_configuration_table_shows_its_values(qtbot, window, llama_dir):
+    """The Configuration table's Key column was a fixed 150 px in a ~200 px pane: the Value column read "Va"."""
+    window.resize(1440, 900)
+    assert wait_job(qtbot, window.open_path(str(llama_dir)), 240) == workers.DONE
+    view = window.load_panel.config_view
+    qtbot.waitUntil(lambda: view.model().rowCount() > 0, timeout=5000)
+    room = view.viewport().width()
+    assert view.columnWidth(1) >= 0.45 * room and view.columnWidth(0) >= 0.45 * room, \
+        (view.columnWidth(0), view.columnWidth(1), room)
+    header = view.horizontalHeader()
+    title = view.model().headerData(1, header.orientation())
+    assert view.columnWidth(1) > header.fontMetrics().horizontalAdvance(title) + 8
