@@ -89,7 +89,7 @@ def build_folder(kind: str, folder: Path, tiny: bool) -> Path:
 def prepare(kind: str, work: Path, tiny: bool) -> dict:
     """Export and optimize through the product's API; returns {key: path} and what each step reported."""
     from workbench import api
-    from workbench.core import optimize_cuda as oc
+    from workbench.core.optimize import cuda as oc
 
     base = work / kind
     hf = build_folder(kind, base / "hf", tiny)
@@ -145,7 +145,7 @@ def prepare(kind: str, work: Path, tiny: bool) -> dict:
 
 
 def _nodes(path) -> int:
-    from workbench.core.optimize_common import op_counts
+    from workbench.core.optimize.common import op_counts
 
     return sum(op_counts(path).values())
 

@@ -204,7 +204,7 @@ def test_repair_gemm_inputs_makes_a_rank3_gemm_input_loadable(tmp_path):
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
-    from workbench.core.optimize_cuda import repair_gemm_inputs
+    from workbench.core.optimize.rewrites import repair_gemm_inputs
 
     rng = np.random.default_rng(0)
     w = rng.standard_normal((4, 5)).astype(np.float32)
@@ -281,7 +281,7 @@ def test_pad_matmul_outputs_keeps_results_and_a_tied_embedding(tmp_path):
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
-    from workbench.core.optimize_cuda import pad_matmul_outputs
+    from workbench.core.optimize.rewrites import pad_matmul_outputs
 
     rng = np.random.default_rng(1)
     table = rng.standard_normal((300, 16)).astype(np.float32)

@@ -86,7 +86,7 @@ class OptimizeSpec:
     simplify: bool = True
     fusion: bool = True  # ORT transformer fusion where the model type is known and it applies
     against: Optional[ModelSource] = None  # re-validate against this source when given
-    target: str = "cpu"  # "cuda": fusion for the CUDA provider + fp16 (workbench.core.optimize_cuda)
+    target: str = "cpu"  # "cuda": fusion for the CUDA provider + fp16 (workbench.core.optimize.cuda)
     force: bool = False  # replace existing files of the user's (see workbench.core.fsutil)
 
 

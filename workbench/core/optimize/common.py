@@ -1,4 +1,4 @@
-"""What the CPU and CUDA optimization presets share (optimize.py, optimize_cuda.py): node counts, the model's
+"""What the CPU and CUDA optimization presets share (cpu.py, cuda.py): node counts, the model's
 metadata, the size rule for external data, onnxslim, the fusion type of a model, publishing the last step's
 model (and its weights file) to the output."""
 

@@ -1,5 +1,6 @@
-"""Optimize an ONNX model: onnxslim, ONNX Runtime transformer fusion where it applies, ONNX Runtime graph
-optimization saved to disk (external data handled); node counts before and after each step; re-validated."""
+"""The CPU preset of ``workbench optimize`` (and the entry of both presets, optimize_model): onnxslim, ONNX Runtime
+transformer fusion where it applies, ONNX Runtime graph optimization saved to disk (external data handled); node
+counts before and after each step; re-validated. ``--target cuda`` goes to cuda.py."""
 
 from __future__ import annotations
 
@@ -9,11 +10,10 @@ from pathlib import Path
 from workbench.core.errors import WorkbenchError, first_line
 from workbench.core.fsutil import check_output, output_rules
 from workbench.core.jobs import Stages
+from workbench.core.optimize.common import fusion_type as _fusion_type, is_large, op_counts, publish, save, simplify
+from workbench.core.quiet import library_output
 from workbench.core.results import OptimizeResult
 from workbench.core.specs import OPT_LEVELS, OPT_TARGETS, OptimizeSpec, ValidateSpec
-from workbench.core.optimize_common import fusion_type as _fusion_type, is_large, op_counts, publish, save, simplify
-from workbench.core.quiet import library_output
-
 
 
 def _fuse(src: Path, dst: Path, model_type: str, large: bool) -> str:
@@ -52,7 +52,7 @@ def optimize_model(spec: OptimizeSpec, progress=None, cancel=None) -> OptimizeRe
     if spec.target not in OPT_TARGETS:
         raise WorkbenchError(f"unknown optimization target '{spec.target}'", "use cpu or cuda")
     if spec.target == "cuda":
-        from workbench.core.optimize_cuda import optimize_cuda
+        from workbench.core.optimize.cuda import optimize_cuda
 
         return optimize_cuda(spec, src, progress, cancel)
     stages = Stages(["simplifying", "fusing", "ONNX Runtime optimization", "validating"], progress, cancel)
