@@ -125,6 +125,12 @@ class MnnSession:
             result[name] = np.array(var.read(), copy=True)
         return result
 
+    def generate(self, prompt_ids, max_new_tokens: int, *, temperature: float = 0.0, top_k: int = 0, seed: int = 0):
+        """Token by token on a decoder .mnn (runtimes/mnn_decoder.py); another model is a one-line error."""
+        from workbench.core.runtimes.mnn_decoder import generate
+
+        return generate(self, prompt_ids, max_new_tokens, temperature=temperature, top_k=top_k, seed=seed)
+
     def close(self) -> None:
         self.module = None
 
@@ -147,4 +153,4 @@ def availability() -> Availability:
 
 def register(registry) -> None:
     registry.add_runtime(Runtime(name=NAME, description="MNN (CPU)", suffixes=(".mnn",), open=open_session,
-                                 availability=availability))
+                                 availability=availability, generates=True))
