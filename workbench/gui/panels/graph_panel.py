@@ -10,15 +10,15 @@ import html
 from typing import Optional
 
 from PySide6.QtCore import QEvent, QSortFilterProxyModel, Qt, Signal
-from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (QLabel, QLineEdit, QListView, QSplitter, QStackedWidget, QTextBrowser, QVBoxLayout,
                                QWidget)
 
 from workbench.core.errors import first_line
 from workbench.gui.i18n.engine import translate as engine_text
+from workbench.gui.models import NodeListModel
 from workbench.gui.netron.loader import IndexLoader
 
-KEY_ROLE = Qt.ItemDataRole.UserRole + 1
+KEY_ROLE = NodeListModel.KEY_ROLE
 
 
 def _shape_text(shape) -> str:
@@ -63,7 +63,7 @@ class GraphPanel(QWidget):
         self.filter = QLineEdit()
         self.filter.setPlaceholderText(self.tr("Filter nodes by name or op type"))
         self.filter.setClearButtonEnabled(True)
-        self.model = QStandardItemModel(self)
+        self.model = NodeListModel(self)
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
@@ -247,18 +247,13 @@ class GraphPanel(QWidget):
             self.view.select_node(name)
 
     def _fill_list(self) -> None:
-        self.model.clear()
-        for key, op_type in self.index.entries():
-            item = QStandardItem(f"{key}  ·  {op_type}")
-            item.setData(key, KEY_ROLE)
-            item.setEditable(False)
-            self.model.appendRow(item)
+        self.model.set_entries(self.index.entries())
 
     def _select_in_list(self, key: str) -> None:
-        matches = self.model.match(self.model.index(0, 0), KEY_ROLE, key, 1, Qt.MatchFlag.MatchExactly)
-        if not matches:
+        row = self.model.row_of(key)
+        if row < 0:
             return
-        index = self.proxy.mapFromSource(matches[0])
+        index = self.proxy.mapFromSource(self.model.index(row, 0))
         if index.isValid():
             self._syncing = True
             try:
