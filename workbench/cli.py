@@ -78,7 +78,7 @@ def cmd_export(args):
         output_names=tuple(args.output_names) if args.output_names else None,
         dynamic_axes=parse_dynamic(args.dynamic) if args.dynamic else None,
         inputs=InputSpec(batch=args.batch, sequence=args.seq, shapes=_shapes(args.shape)), quant=args.quant,
-        external_data=True if args.external_data else None, force=args.force)
+        calibration=args.calibration, external_data=True if args.external_data else None, force=args.force)
     return api.export(spec, progress=_progress_printer(args.json))
 
 
@@ -244,7 +244,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("src", help="model folder, checkpoint, .pt2/TorchScript file, or model.py:ClassName")
     p.add_argument("-o", "--output", required=True)
     p.add_argument("--target", default="onnx")
-    p.add_argument("--exporter", choices=EXPORTERS, default="dynamo")
+    p.add_argument("--exporter", choices=EXPORTERS + ("openvino",), default="dynamo",
+                   help="openvino: --target openvino straight from PyTorch (ov.convert_model), no ONNX")
     p.add_argument("--no-fallback", action="store_true", help="fail instead of falling back to the legacy exporter")
     p.add_argument("--opset", type=int)
     p.add_argument("--dtype", choices=DTYPES, default="fp32")
@@ -257,7 +258,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seq", type=int, default=8, help="example sequence length")
     p.add_argument("--shape", nargs="+", metavar="NAME=DIMS", help="example input shapes, e.g. x=2x3x32x32")
     p.add_argument("--external-data", action="store_true", help="always write weights to model.onnx.data")
-    p.add_argument("--quant", help="--target gguf: f16 (default), f32, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k_m...")
+    p.add_argument("--quant", help="--target gguf: f16 (default), f32, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k_m...; "
+                                   "--target openvino: int8, int4 (NNCF weight compression)")
+    p.add_argument("--calibration", help="--target openvino --quant: calibration samples (as quantize's), data-aware")
     _add_force(p)
     _add_common(p, source_flags=True)
     p.set_defaults(func=cmd_export)

@@ -59,6 +59,8 @@ class ExportSpec:
     external_data: Optional[bool] = None  # None: decided by size (always for dynamo)
     force: bool = False  # replace existing files of the user's (never folders, devices, links' targets, inputs)
     quant: Optional[str] = None  # --target gguf: f32|f16|bf16|q8_0|q4_0|q4_1|q5_0|q5_1|q4_k_m|q5_k_m|q6_k
+    # --target openvino: int8|int4 (NNCF); calibration (quantize's .npz folder or .txt) makes it data-aware
+    calibration: Optional[str] = None
 
 
 @dataclass(frozen=True)

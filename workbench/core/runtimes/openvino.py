@@ -95,9 +95,14 @@ class OpenVinoSession:
 
 
 def _precision(model) -> str:
-    """What the IR's weights hold: 'fp16' where save_model compressed them (f16 Constants feeding Converts)."""
-    types = {op.get_output_element_type(0).get_type_name() for op in model.get_ops() if op.get_type_name() ==
-             "Constant"}
+    """What the IR's weights hold: 'int4'/'int8' where NNCF compressed them (u4/i4, u8/i8 Constants, or the
+    FakeQuantize ops of nncf.quantize), 'fp16' where save_model compressed them (f16 Constants feeding Converts)."""
+    ops = model.get_ops()
+    types = {op.get_output_element_type(0).get_type_name() for op in ops if op.get_type_name() == "Constant"}
+    if types & {"u4", "i4"}:
+        return "int4"
+    if types & {"u8", "i8"} or any(op.get_type_name() == "FakeQuantize" for op in ops):
+        return "int8"
     return "fp16" if "f16" in types else "fp32"
 
 

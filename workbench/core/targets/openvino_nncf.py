@@ -1,0 +1,68 @@
+"""Weight compression of an OpenVINO model with NNCF (``--target openvino --quant int8|int4``).
+
+Data-free (no ``--calibration``): ``nncf.compress_weights`` stores the MatMul/Gather weights as int8 (asymmetric,
+per output channel) or int4 (symmetric, in groups of ``GROUP_SIZE``; layers whose width the group does not divide
+are adjusted to a smaller group, and NNCF's backup precision, int8, keeps the embeddings and the last layer).
+
+Data-aware (``--calibration``, the same folder of .npz samples or .txt of lines that ``quantize --mode
+int8-static`` reads, read by the same reader against the ONNX export's inputs): int8 becomes NNCF's post-training
+quantization (``nncf.quantize``: weights and activations in int8, OpenVINO's counterpart of ORT static
+quantization); int4 compresses weights with the data's statistics (AWQ where the pattern is there, scale estimation).
+"""
+
+from __future__ import annotations
+
+from workbench.core.errors import WorkbenchError, first_line
+
+QUANTS = ("int8", "int4")
+GROUP_SIZE = 128
+
+
+def check_quant(quant) -> None:
+    if quant not in (None, "none") and quant not in QUANTS:
+        raise WorkbenchError(f"--quant {quant} is not offered for OpenVINO IR",
+                             f"use one of: {', '.join(QUANTS)} (NNCF weight compression), or leave it out")
+
+
+def _dataset(calibration: str, onnx_path: str, ov_inputs: list):
+    """The calibration samples as an nncf.Dataset of {OpenVINO input name: array} (ONNX names map 1:1)."""
+    import nncf
+
+    from workbench.core.quantize.calibration import make_reader
+
+    reader = make_reader(calibration, onnx_path)
+    names = {name for port in ov_inputs for name in port.get_names()}
+    samples = [{k: v for k, v in feed.items() if k in names} for feed in reader.samples]
+    return nncf.Dataset(samples), f"{reader.description}", len(samples)
+
+
+def compress(model, quant: str, calibration=None, onnx_path=None) -> tuple:
+    """(compressed model, notes). ``onnx_path``: the ONNX the model came from (needed for calibration)."""
+    import nncf
+    from nncf.quantization.advanced_parameters import AdvancedCompressionParameters
+
+    if calibration and not onnx_path:
+        raise WorkbenchError("data-aware compression reads the calibration samples against the ONNX export's inputs",
+                             "leave out --exporter openvino (convert through ONNX), or leave out --calibration")
+    dataset, described, count = _dataset(calibration, onnx_path, model.inputs) if calibration else (None, "", 0)
+    try:
+        if quant == "int8" and dataset is not None:
+            out = nncf.quantize(model, dataset, subset_size=count)
+            note = f"int8 weights and activations (nncf.quantize, calibrated on {described})"
+        elif quant == "int8":
+            out = nncf.compress_weights(model, mode=nncf.CompressWeightsMode.INT8_ASYM)
+            note = "int8 weights (nncf.compress_weights INT8_ASYM, per channel, data-free)"
+        else:
+            advanced = AdvancedCompressionParameters(group_size_fallback_mode=nncf.GroupSizeFallbackMode.ADJUST,
+                                                     min_adjusted_group_size=16)
+            extra = dict(dataset=dataset, subset_size=count, awq=True, scale_estimation=True) if count else {}
+            out = nncf.compress_weights(model, mode=nncf.CompressWeightsMode.INT4_SYM, group_size=GROUP_SIZE,
+                                        ratio=1.0, advanced_parameters=advanced, **extra)
+            how = f"AWQ + scale estimation on {described}" if dataset is not None else "data-free"
+            note = f"int4 weights (nncf.compress_weights INT4_SYM, group {GROUP_SIZE}, {how}; int8 backup layers)"
+    except WorkbenchError:
+        raise
+    except Exception as err:  # noqa: BLE001 - NNCF raises its own and backend types
+        raise WorkbenchError(f"NNCF could not compress the model to {quant}: {first_line(err)}",
+                             "leave out --quant (fp32/fp16 IR), or check the calibration samples") from err
+    return out, [note + f"; NNCF {nncf.__version__}"]
