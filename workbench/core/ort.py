@@ -159,22 +159,12 @@ def make_session(path, provider: str = "cpu", threads: int | None = None, level:
 
 def feed(session, inputs: dict, names: list | None = None) -> dict:
     """Map example inputs onto the session's inputs (by name, else by position) and cast to its dtypes."""
-    model_inputs = session.get_inputs()
-    values = list(inputs.items())
-    out = {}
-    for i, info in enumerate(model_inputs):
-        if info.name in inputs:
-            value = inputs[info.name]
-        elif names and info.name in names and names.index(info.name) < len(values):
-            value = values[names.index(info.name)][1]
-        elif i < len(values):
-            value = values[i][1]
-        else:
-            raise WorkbenchError(f"no value for the model input '{info.name}'",
-                                 f"the model expects: {', '.join(x.name for x in model_inputs)}")
-        array = value.detach().cpu().numpy() if hasattr(value, "detach") else np.asarray(value)
-        out[info.name] = array.astype(_NP_TYPES.get(info.type, array.dtype), copy=False)
-    return out
+    from workbench.core.feeds import feed as feed_infos
+    from workbench.core.results import TensorInfo
+
+    infos = [TensorInfo(i.name, np.dtype(_NP_TYPES[i.type]).name if i.type in _NP_TYPES else "", list(i.shape or []))
+             for i in session.get_inputs()]
+    return feed_infos(infos, inputs, names)
 
 
 def run(session, feeds: dict) -> dict:

@@ -3,9 +3,8 @@ runtime library. The artifact's suffix picks the runtime (``registry.runtimes_fo
 
 from __future__ import annotations
 
-import numpy as np
-
 from workbench.core.errors import WorkbenchError
+from workbench.core.feeds import feed  # noqa: F401 - validate and bench feed sessions through here
 from workbench.core.runtimes.base import Runtime, RuntimeOptions
 
 REFERENCE = "torch"  # the runtime every artifact is compared with; never picked for an artifact by its suffix
@@ -50,27 +49,3 @@ def open_artifact(path, options: RuntimeOptions, name: str | None = None, regist
     """(runtime, session): the chosen runtime's session on ``path``."""
     runtime = choose(path, name, registry)
     return runtime, open_session(runtime, path, options)
-
-
-def feed(infos: list, inputs: dict, names: list | None = None) -> dict:
-    """Example inputs (torch or numpy) mapped onto a session's inputs (TensorInfo: by name, else by their place in
-    ``names``, else by position) and cast to its dtypes."""
-    values = list(inputs.items())
-    out = {}
-    for i, info in enumerate(infos):
-        if info.name in inputs:
-            value = inputs[info.name]
-        elif names and info.name in names and names.index(info.name) < len(values):
-            value = values[names.index(info.name)][1]
-        elif i < len(values):
-            value = values[i][1]
-        else:
-            raise WorkbenchError(f"no value for the model input '{info.name}'",
-                                 f"the model expects: {', '.join(x.name for x in infos)}")
-        array = value.detach().cpu().numpy() if hasattr(value, "detach") else np.asarray(value)
-        try:
-            dtype = np.dtype(info.dtype)
-        except TypeError:  # bfloat16 and other names numpy does not know: the runtime casts
-            dtype = array.dtype
-        out[info.name] = array.astype(dtype, copy=False)
-    return out
