@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.gui import i18n, theme
+from workbench.gui.i18n import translators
 from workbench.gui import workers as gui_workers
 
 # Visible ASCII words that are not English to translate: product, library and provider names, units, dtypes and
@@ -125,12 +126,12 @@ def full_window(qtbot):
     when a graph is shown)."""
     from workbench.gui.main_window import MainWindow
 
-    theme.install_translator("en")
+    translators.install_translator("en")
     win = MainWindow()
     win.show()
     qtbot.wait(50)
     yield win
-    theme.install_translator("en")
+    translators.install_translator("en")
     win.shutdown()
     win.close()
     delete_now(win)
@@ -178,7 +179,7 @@ def test_switch_keeps_the_loaded_model_and_a_finished_step(qtbot, llama_dir, tmp
 
     from workbench.gui.main_window import MainWindow
 
-    theme.install_translator("en")
+    translators.install_translator("en")
     win = MainWindow(graph_factory=StubGraphPanel, bench_factory=StubBenchPanel)
     try:
         job = win.open_path(str(llama_dir))
@@ -208,7 +209,7 @@ def test_switch_keeps_the_loaded_model_and_a_finished_step(qtbot, llama_dir, tmp
         assert not left, "English left after the switch with a loaded model:\n" + "\n".join(left)
         win.grab().save(str(tmp_path / "zh.png"))
     finally:
-        theme.install_translator("en")
+        translators.install_translator("en")
         win.shutdown()
         win.close()
         delete_now(win)
@@ -444,7 +445,7 @@ def test_dark_check_boxes_render_visible(qtbot, tmp_path):
 def test_a_failed_load_reads_in_the_language_switched_to(qtbot, window, tmp_path):
     """The engine's one-line error in the Load banner: Chinese after a live switch, English again after the
     switch back (the banner is written again from the same message, not left in the old language)."""
-    theme.install_translator("en")
+    translators.install_translator("en")
     missing = tmp_path / "gone.safetensors"
     job = window.open_path(str(missing))
     assert wait_job(qtbot, job, 60) == gui_workers.FAILED

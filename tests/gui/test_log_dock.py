@@ -4,7 +4,7 @@ English lines again."""
 
 import logging
 
-from workbench.gui import theme
+from workbench.gui.i18n import translators
 
 
 def _lines(window) -> list:
@@ -12,7 +12,7 @@ def _lines(window) -> list:
 
 
 def test_log_lines_written_before_a_switch_follow_the_language(qtbot, window, tmp_path):
-    theme.install_translator("en")
+    translators.install_translator("en")
     window.log_widget.clear()
     missing = f"{tmp_path}/gone.safetensors: no such file; check the path"
     window.state.log("Started: Export model.onnx")

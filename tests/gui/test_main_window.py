@@ -217,10 +217,10 @@ def test_translations_load_and_translate(qtbot):
     from conftest import StubBenchPanel, StubGraphPanel
     from PySide6.QtCore import QCoreApplication
 
-    from workbench.gui import theme
+    from workbench.gui.i18n import translators
     from workbench.gui.main_window import MainWindow
 
-    translator = theme.install_translator("zh_CN")
+    translator = translators.install_translator("zh_CN")
     try:
         assert translator is not None
         import gc
@@ -236,7 +236,7 @@ def test_translations_load_and_translate(qtbot):
         win.close()
         delete_now(win)
     finally:
-        theme.install_translator("en")
+        translators.install_translator("en")
 
 
 def test_tensor_table_handles_100k_rows(qtbot):

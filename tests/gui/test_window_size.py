@@ -6,6 +6,7 @@ import pytest
 from conftest import StubGraphPanel, delete_now
 
 from workbench.gui import theme
+from workbench.gui.i18n import translators
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +18,7 @@ def real_window(qapp):
     win = MainWindow(graph_factory=StubGraphPanel)
     win.show()
     yield win
-    theme.install_translator("en")
+    translators.install_translator("en")
     win.close()
     delete_now(win)
 

@@ -33,7 +33,7 @@ def create_application(argv: Sequence[str] = ()):
         QCoreApplication.setAttribute(Qt.AA_ShareOpenGLContexts)
     except ImportError:
         pass
-    from workbench.gui.theme import APPLICATION, ORGANIZATION
+    from workbench.gui.settings import APPLICATION, ORGANIZATION
 
     QCoreApplication.setOrganizationName(ORGANIZATION)
     QCoreApplication.setApplicationName(APPLICATION)
@@ -56,15 +56,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     app = create_application()
     from workbench.gui import theme
+    from workbench.gui.i18n.translators import install_translator
     from workbench.gui.main_window import MainWindow
+    from workbench.gui.settings import Settings
 
-    settings = theme.Settings()
+    settings = Settings()
     if args.theme:
         settings.theme = args.theme
     if args.lang:
         settings.language = args.lang
     theme.apply_theme(settings.theme, app)
-    theme.install_translator(settings.language, app)
+    install_translator(settings.language, app)
     app.setWindowIcon(theme.icon("app"))
     window = MainWindow(settings)
     window.show()

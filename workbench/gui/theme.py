@@ -1,4 +1,6 @@
-"""Resources (icons, themes, translations) through importlib.resources, and the settings kept in QSettings."""
+"""The look: the package's resources through importlib.resources (``resource``), its SVG icons, and the light and
+dark style sheets applied to the application. The settings are :mod:`workbench.gui.settings`, the languages
+:mod:`workbench.gui.i18n.translators`."""
 
 from __future__ import annotations
 
@@ -6,15 +8,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Optional
 
-from PySide6.QtCore import QByteArray, QLocale, QSettings, QTranslator
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-ORGANIZATION = "ModelWorkbench"
-APPLICATION = "Model Workbench"
 THEMES = ("light", "dark")
-LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
-MAX_RECENT = 10
 _PACKAGE = "workbench.gui.resources"
 _icons: dict = {}
 
@@ -72,108 +69,17 @@ def current_theme() -> str:
     return theme if theme in THEMES else "light"
 
 
-def _load_translator(app, data: bytes) -> Optional[QTranslator]:
-    translator = QTranslator(app)
-    # Loaded from bytes (works inside a zip too). QTranslator does not copy them: keep them alive with it.
-    buffer = QByteArray(data)
-    if not translator.load(buffer):
-        return None
-    translator._workbench_data = buffer
-    return translator
+# Moved out of this module (it held the settings and the languages too); their callers now import them from
+# workbench.gui.settings and workbench.gui.i18n.translators. Code still being moved over reads them here for now.
+_MOVED = {"Settings": "workbench.gui.settings", "ORGANIZATION": "workbench.gui.settings",
+          "APPLICATION": "workbench.gui.settings", "MAX_RECENT": "workbench.gui.settings",
+          "LANGUAGES": "workbench.gui.i18n.translators", "install_translator": "workbench.gui.i18n.translators",
+          "system_language": "workbench.gui.i18n.translators"}
 
 
-def install_translator(language: str, app: Optional[QApplication] = None) -> Optional[QTranslator]:
-    """Install the .qm for ``language`` (``zh_CN``) and Qt's own (qtbase: the buttons of message boxes, the file
-    dialog); English needs none. Installing sends every widget a LanguageChange event, on which the window
-    re-translates itself (workbench.gui.i18n). Returns the workbench's translator installed."""
-    from PySide6.QtCore import QCoreApplication, QLibraryInfo, Qt
+def __getattr__(name: str):
+    if name in _MOVED:
+        import importlib
 
-    app = app or QApplication.instance()
-    for old in getattr(app, "_workbench_translators", ()):
-        app.removeTranslator(old)
-    app._workbench_translators = []
-    app._workbench_translator = None
-    language = language if language in LANGUAGES and not language.startswith("en") else "en"
-    app.setProperty("workbenchLanguage", language)
-    # A native file dialog speaks the system's language; Qt's own speaks the one chosen here.
-    QCoreApplication.setAttribute(Qt.AA_DontUseNativeDialogs, language != system_language())
-    if language == "en":
-        return None
-    qt_file = Path(QLibraryInfo.path(QLibraryInfo.TranslationsPath)) / f"qtbase_{language}.qm"
-    if qt_file.is_file():
-        qt_translator = _load_translator(app, qt_file.read_bytes())
-        if qt_translator is not None:
-            app.installTranslator(qt_translator)
-            app._workbench_translators.append(qt_translator)
-    node = resource("translations", f"workbench_{language}.qm")
-    translator = _load_translator(app, node.read_bytes()) if node.is_file() else None
-    if translator is not None:
-        app.installTranslator(translator)
-        app._workbench_translators.append(translator)
-        app._workbench_translator = translator
-    return translator
-
-
-def system_language() -> str:
-    name = QLocale.system().name()
-    return "zh_CN" if name.startswith("zh") else "en"
-
-
-class Settings:
-    """Typed access to the QSettings the window keeps (organization ``ModelWorkbench``)."""
-
-    def __init__(self, settings: Optional[QSettings] = None):
-        self.q = settings or QSettings(ORGANIZATION, APPLICATION)
-
-    @property
-    def theme(self) -> str:
-        value = self.q.value("theme", "light")
-        return value if value in THEMES else "light"
-
-    @theme.setter
-    def theme(self, value: str) -> None:
-        self.q.setValue("theme", value)
-
-    @property
-    def language(self) -> str:
-        value = self.q.value("language", "")
-        return value if value in LANGUAGES else system_language()
-
-    @language.setter
-    def language(self, value: str) -> None:
-        self.q.setValue("language", value)
-
-    @property
-    def recent_files(self) -> list[str]:
-        value = self.q.value("recentFiles", [])
-        if isinstance(value, str):
-            value = [value]
-        return [str(v) for v in (value or []) if v]
-
-    def add_recent(self, path: str) -> list[str]:
-        files = [p for p in self.recent_files if p != path]
-        files.insert(0, str(path))
-        files = files[:MAX_RECENT]
-        self.q.setValue("recentFiles", files)
-        return files
-
-    def clear_recent(self) -> None:
-        self.q.setValue("recentFiles", [])
-
-    @property
-    def geometry(self):
-        return self.q.value("window/geometry")
-
-    @property
-    def window_state(self):
-        return self.q.value("window/state")
-
-    def save_window(self, geometry, state) -> None:
-        self.q.setValue("window/geometry", geometry)
-        self.q.setValue("window/state", state)
-
-    def value(self, key: str, default=None):
-        return self.q.value(key, default)
-
-    def set_value(self, key: str, value) -> None:
-        self.q.setValue(key, value)
+        return getattr(importlib.import_module(_MOVED[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -217,7 +217,7 @@ def catalog(language: str) -> Catalog:
 def live_text(text: str, language: Optional[str] = None) -> str:
     """``text`` (English, or a translation into any supported language) written in ``language`` (default: the
     installed one)."""
-    from workbench.gui.theme import LANGUAGES
+    from workbench.gui.i18n.translators import LANGUAGES
 
     language = language or current_language()
     english = text
