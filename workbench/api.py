@@ -143,8 +143,12 @@ def generate_stream(model: str, prompt, max_new_tokens: int = 32, *, cancel: Opt
                     **kwargs) -> Iterator:
     """Yield one ``TokenStep`` per generated token (ids, new text, latency) as it comes; options as generate()."""
     from workbench.core.generate import stream_text
+    from workbench.core.runtimes import stream as runtime_stream
     from workbench.core.seq2seq_generate import is_seq2seq, stream_text as seq2seq_stream
 
+    if runtime_stream.handles(model):  # a .gguf (llama.cpp) or another runtime's artifact: its Session.generate
+        return runtime_stream.stream_text(model, prompt, max_new_tokens, cancel=cancel, **kwargs)
+    kwargs.pop("tokenizer", None)  # the ONNX decoders' folders hold their tokenizer
     stream_text = seq2seq_stream if is_seq2seq(model) else stream_text
     return stream_text(model, prompt, max_new_tokens, cancel=cancel, **kwargs)
 

@@ -71,13 +71,15 @@ def inspect_with_rows(path: str, progress=None, cancel=None):
 
 
 def chat_stream(columns, prompt, max_new_tokens: int = 48, temperature: float = 0.0, seed: int = 0,
-                progress=None, cancel=None):
+                progress=None, cancel=None, tokenizer=None):
     """The Chat panel's job (a thread): stream one answer per column, one column after the other, so each
     column's tokens/s is measured without the others competing for the CPU.
 
     ``columns`` is ``[(key, model path)]``; a generator (the worker relays its items in batches) of
     ``("start", key)``, ``("step", key, TokenStep)``, ``("end", key)`` and ``("error", key, one-line message)``.
     Models load in the worker thread, at a column's first step; a column that fails does not stop the others.
+    ``tokenizer`` (the PyTorch source folder) encodes the prompt for runtime artifacts without one beside them
+    (a .gguf), so every column starts from the same token ids.
     """
     from workbench import api
     from workbench.gui.workers import error_line
@@ -90,7 +92,7 @@ def chat_stream(columns, prompt, max_new_tokens: int = 48, temperature: float = 
         yield ("start", key)
         try:
             for step in api.generate_stream(str(model), prompt, int(max_new_tokens), temperature=float(temperature),
-                                            seed=int(seed), cancel=cancel):
+                                            seed=int(seed), cancel=cancel, tokenizer=tokenizer):
                 yield ("step", key, step)
         except Exception as err:  # noqa: BLE001 - the column shows the engine's one line; the others go on
             yield ("error", key, error_line(err))

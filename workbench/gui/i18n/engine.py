@@ -247,6 +247,15 @@ ZH_CN = {
     "{wheel}): {reason}": "pip install {what}（从源码构建 llama.cpp：见 README；或用 pip install {wheel} 安装预构建的 "
                          "wheel）：{reason}",
     "No module named '{name}'": "没有名为“{name}”的模块",
+    # runtimes: availability and generation (workbench.core.runtimes.select / stream)
+    "runtime '{name}' cannot run here: its library is missing": "运行时“{name}”无法在此运行：缺少它的库",
+    "the {name} runtime does not generate text": "{name} 运行时不能生成文本",
+    "chat with an ONNX decoder folder or a GGUF (llama.cpp)": "请用 ONNX 解码器文件夹或 GGUF（llama.cpp）进行对话",
+    "no tokenizer in {folder} to encode the prompt for {name}": "{folder} 中没有分词器，无法为 {name} 编码提示词",
+    "load the model's Hugging Face folder (its tokenizer encodes the prompt), or give token ids":
+        "请加载模型的 Hugging Face 文件夹（用它的分词器编码提示词），或直接给出词元 ID",
+    "top-p sampling is not offered for runtime generation": "运行时生成不提供 top-p 采样",
+    "leave top_p at 1.0": "请把 top_p 保持为 1.0",
 }
 
 _PAIRS = {"zh_CN": ZH_CN}

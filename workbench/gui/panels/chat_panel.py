@@ -12,7 +12,7 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
 from workbench.core.export.seq2seq_check import is_export as is_seq2seq_export
 from workbench.core.generate import agreement
 from workbench.core.specs import ExportSpec, ModelSource
+from workbench.gui.i18n.engine import translate as engine_text
 from workbench.gui.panels.base import DONE, FAILED, IDLE, RUNNING, PanelBase, PathEdit, show_error
 from workbench.gui.tasks import chat_stream, run_export
 from workbench.gui.theme import icon
@@ -53,6 +54,27 @@ def find_variants(folder: str) -> list:
     if not path.is_dir() or is_seq2seq_export(path):  # an encoder-decoder's two files are one model
         return []
     return sorted(str(p) for p in path.glob("*.onnx") if p.name != "model.onnx")
+
+
+def runtime_status(path: str) -> tuple:
+    """(runtime name, "", "") for an artifact a registered runtime generates from (a .gguf: llama.cpp), or ("", the
+    reason in a few words, the engine's whole line) where its runtime's library is missing or it does not generate;
+    (None, "", "") for ONNX decoders."""
+    from workbench.core.errors import WorkbenchError
+    from workbench.core.registry import default_registry
+    from workbench.core.runtimes import stream
+
+    if not stream.handles(path):
+        return None, "", ""
+    try:
+        return stream.generating_runtime(path).name, "", ""
+    except WorkbenchError as err:
+        runtime = next((r for r in default_registry().runtimes_for(path) if r.name != "torch"), None)
+        name = runtime.name if runtime is not None else "?"
+        short = (QCoreApplication.translate("ChatPanel", "{0} does not generate text").format(name)
+                 if runtime is not None and not runtime.generates else
+                 QCoreApplication.translate("ChatPanel", "{0} is not installed here").format(name))
+        return "", short, str(err)
 
 
 def _restyle(label: QLabel, name: str) -> None:
@@ -170,7 +192,7 @@ class ChatPanel(PanelBase):
         self.state.variantsChanged.connect(self._refresh_variants)
         self._source_changed(self.state.source_path)
         self._onnx_changed(self.state.onnx_path)
-        self._rebuild_columns()
+        self._refresh_variants()  # the variants already there (e.g. a GGUF exported before this panel was built)
 
     # -- construction ------------------------------------------------------------------------------------------
     def _models_box(self) -> QGroupBox:
@@ -303,30 +325,42 @@ class ChatPanel(PanelBase):
                    for i in range(self.variant_list.count())}
         paths = find_variants(folder)
         inside = [p for p in self.state.variants.values() if folder and Path(p).parent == Path(folder)]
+        # GGUF and other runtimes' artifacts (Export's variants): they answer through their runtime's generate
+        others = [p for p in self.state.variants.values() if Path(p).suffix.lower() != ".onnx"
+                  and runtime_status(p)[0] is not None]
         self.variant_list.blockSignals(True)
         self.variant_list.clear()
-        for path in dict.fromkeys(paths + inside + self.extra_variants):
-            item = QListWidgetItem(self.variant_name(path), self.variant_list)
+        self.runtimes = {}
+        for path in dict.fromkeys(paths + inside + others + self.extra_variants):
+            runtime, short, why = runtime_status(path)
+            self.runtimes[path] = runtime
+            # another runtime's file is listed by its file name (model.q8_0.gguf), an ONNX variant by its mode
+            item = QListWidgetItem(self.variant_name(path) if runtime is None else Path(path).name, self.variant_list)
             item.setData(Qt.UserRole, path)
             item.setToolTip(path)
             item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
             item.setCheckState(checked.get(path, Qt.Checked))
+            if why:  # its runtime cannot generate here: shown, unchecked and disabled, with the reason
+                item.setText(self.tr("{0} (cannot answer here: {1})").format(Path(path).name, short))
+                item.setToolTip(f"{path}\n{engine_text(why)}")
+                item.setCheckState(Qt.Unchecked)
+                item.setFlags(item.flags() & ~Qt.ItemIsEnabled & ~Qt.ItemIsUserCheckable)
         self.variant_list.blockSignals(False)
         self._rebuild_columns()
 
     @staticmethod
     def variant_name(path: str) -> str:
-        """``model.int8-dynamic.onnx`` -> ``int8-dynamic``."""
-        name = Path(path).name
-        if name.startswith("model.") and name.endswith(".onnx") and name.count(".") >= 2:
-            return name[len("model."):-len(".onnx")]
+        """``model.int8-dynamic.onnx`` -> ``int8-dynamic``; ``model.q8_0.gguf`` -> ``q8_0``."""
+        name, suffix = Path(path).name, Path(path).suffix
+        if name.startswith("model.") and name.count(".") >= 2:
+            return name[len("model."):-len(suffix)]
         return Path(path).stem
 
     def add_variant(self, path: str = "") -> None:
         if not path:
             path, _ = QFileDialog.getOpenFileName(self, self.tr("Add a quantized decoder"),
                                                   self.decoder_edit.text() or str(Path.home()),
-                                                  self.tr("ONNX models (*.onnx)"))
+                                                  self.tr("Models (*.onnx *.gguf *.xml)"))
             if not path:
                 return
         if path not in self.extra_variants:
@@ -341,11 +375,16 @@ class ChatPanel(PanelBase):
         folder = self.decoder_edit.text()
         if folder:
             columns.append((ORT, self.tr("ONNX Runtime fp32"), folder))
-            for i in range(self.variant_list.count()):
-                item = self.variant_list.item(i)
-                if item.checkState() == Qt.Checked:
-                    path = item.data(Qt.UserRole)
-                    columns.append((path, self.tr("ONNX Runtime {0}").format(self.variant_name(path)), path))
+        for i in range(self.variant_list.count()):
+            item = self.variant_list.item(i)
+            if item.checkState() != Qt.Checked or not item.flags() & Qt.ItemIsEnabled:
+                continue
+            path = item.data(Qt.UserRole)
+            runtime = getattr(self, "runtimes", {}).get(path)
+            if runtime:  # a GGUF in llama.cpp, ...: named by its runtime
+                columns.append((path, f"{runtime} {self.variant_name(path)}", path))
+            elif folder:
+                columns.append((path, self.tr("ONNX Runtime {0}").format(self.variant_name(path)), path))
         return columns
 
     def _rebuild_columns(self) -> None:
@@ -438,7 +477,8 @@ class ChatPanel(PanelBase):
         self.greedy = temperature == 0
         order = [(key, column.model) for key, column in self.columns.items()]
         job = self.start_job(self.tr("Chat: {0}").format(prompt[:40]), chat_stream, order, prompt,
-                             int(self.max_tokens_spin.value()), temperature, seed, process=False)
+                             int(self.max_tokens_spin.value()), temperature, seed, process=False,
+                             tokenizer=self.state.source_path or None)
         job.samples.connect(self._on_items)
         job.finished.connect(self._on_finished)
         return job

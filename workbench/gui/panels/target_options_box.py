@@ -152,7 +152,8 @@ class TargetOptionsBox(QGroupBox):
             self.setTitle(self.tr("{0} options").format(self.target))
         for controls in self.controls.values():
             for control in controls:
-                control.label.setText(engine_text(control.option.label) + ":")
+                colon = "：" if i18n.current_language().startswith("zh") else ":"  # the forms' own colon
+                control.label.setText(engine_text(control.option.label) + colon)
                 if control.generic is None:
                     control.mark()
                 if control.help is not None:

@@ -38,27 +38,27 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>AnswerColumn</name>
     <message>
-        <location filename="../../panels/chat_panel.py" line="100" />
+        <location filename="../../panels/chat_panel.py" line="122" />
         <source>waiting</source>
         <translation>等待中</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="101" />
+        <location filename="../../panels/chat_panel.py" line="123" />
         <source>tokens/s: –   first token: –</source>
         <translation>词元/秒：–   首个词元：–</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="118" />
+        <location filename="../../panels/chat_panel.py" line="140" />
         <source>tokens/s: {0:.1f}   first token: {1}   tokens: {2}</source>
         <translation>词元/秒：{0:.1f}   首个词元：{1}   词元数：{2}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="133" />
+        <location filename="../../panels/chat_panel.py" line="155" />
         <source>✓ same tokens as PyTorch ({0} of {0})</source>
         <translation>✓ 与 PyTorch 的词元相同（{0}/{0}）</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="136" />
+        <location filename="../../panels/chat_panel.py" line="158" />
         <source>✗ differs at token {0} ({1:.0%} same as PyTorch)</source>
         <translation>✗ 从第 {0} 个词元起不同（与 PyTorch {1:.0%} 一致）</translation>
     </message>
@@ -326,238 +326,253 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>ChatPanel</name>
     <message>
-        <location filename="../../panels/chat_panel.py" line="151" />
-        <location filename="../../panels/chat_panel.py" line="426" />
-        <location filename="../../panels/chat_panel.py" line="430" />
+        <location filename="../../panels/chat_panel.py" line="74" />
+        <source>{0} does not generate text</source>
+        <translation>{0} 不能生成文本</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="76" />
+        <source>{0} is not installed here</source>
+        <translation>此处未安装 {0}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="173" />
+        <location filename="../../panels/chat_panel.py" line="465" />
+        <location filename="../../panels/chat_panel.py" line="469" />
         <source>Chat</source>
         <translation>对话</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="152" />
+        <location filename="../../panels/chat_panel.py" line="174" />
         <source>Ask the model something and watch PyTorch, ONNX Runtime and every quantized variant answer token by token, side by side. Under each answer: its speed, and whether it picks the same tokens as PyTorch.</source>
         <translation>向模型提个问题，看 PyTorch、ONNX Runtime 和每个量化版本并排逐个词元地作答。每个回答下方显示速度，以及它选出的词元是否与 PyTorch 相同。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="177" />
+        <location filename="../../panels/chat_panel.py" line="199" />
         <source>Who answers</source>
         <translation>由谁回答</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="182" />
+        <location filename="../../panels/chat_panel.py" line="204" />
         <source>a folder written by Export for chat (model.onnx with past key values, plus the tokenizer)</source>
         <translation>由“导出用于对话”生成的文件夹（带历史键值缓存的 model.onnx 及分词器）</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="185" />
-        <location filename="../../panels/chat_panel.py" line="389" />
-        <location filename="../../panels/chat_panel.py" line="392" />
+        <location filename="../../panels/chat_panel.py" line="207" />
+        <location filename="../../panels/chat_panel.py" line="428" />
+        <location filename="../../panels/chat_panel.py" line="431" />
         <source>Export for chat</source>
         <translation>导出用于对话</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="186" />
+        <location filename="../../panels/chat_panel.py" line="208" />
         <source>Export the loaded PyTorch model as a decoder with past key values (task text-generation-with-past) into the output folder</source>
         <translation>将已加载的 PyTorch 模型导出为带历史键值缓存的解码器（任务 text-generation-with-past），保存到输出文件夹</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="191" />
+        <location filename="../../panels/chat_panel.py" line="213" />
         <source>ONNX decoder folder:</source>
         <translation>ONNX 解码器文件夹：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="193" />
+        <location filename="../../panels/chat_panel.py" line="215" />
         <source>Also answer with PyTorch from</source>
         <translation>同时用 PyTorch 回答，模型来自</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="199" />
+        <location filename="../../panels/chat_panel.py" line="221" />
         <source>PyTorch:</source>
         <translation>PyTorch：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="204" />
+        <location filename="../../panels/chat_panel.py" line="226" />
         <source>Add variant…</source>
         <translation>添加变体…</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="208" />
+        <location filename="../../panels/chat_panel.py" line="230" />
         <source>Quantized variants:</source>
         <translation>量化变体：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="213" />
+        <location filename="../../panels/chat_panel.py" line="235" />
         <source>Prompt</source>
         <translation>提示词</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="216" />
-        <location filename="../../panels/chat_panel.py" line="301" />
+        <location filename="../../panels/chat_panel.py" line="238" />
+        <location filename="../../panels/chat_panel.py" line="323" />
         <source>Type a prompt, then Ctrl+Enter or Send</source>
         <translation>输入提示词，然后按 Ctrl+Enter 或点击“发送”</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="220" />
+        <location filename="../../panels/chat_panel.py" line="242" />
         <source>Encoder-decoder model (translation, summary): single turn, the text above is its input and each column shows its output; no chat template</source>
         <translation>编码器-解码器模型（翻译、摘要）：单轮对话，上方文本是它的输入，每一栏显示它的输出；不使用对话模板</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="226" />
+        <location filename="../../panels/chat_panel.py" line="248" />
         <source>Max new tokens:</source>
         <translation>最多新词元数：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="233" />
+        <location filename="../../panels/chat_panel.py" line="255" />
         <source>Greedy (most likely token)</source>
         <translation>贪心（取最可能的词元）</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="234" />
+        <location filename="../../panels/chat_panel.py" line="256" />
         <source>Sampling</source>
         <translation>采样</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="237" />
+        <location filename="../../panels/chat_panel.py" line="259" />
         <source>Temperature:</source>
         <translation>温度：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="242" />
+        <location filename="../../panels/chat_panel.py" line="264" />
         <source>Seed:</source>
         <translation>随机种子：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="248" />
+        <location filename="../../panels/chat_panel.py" line="270" />
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="251" />
+        <location filename="../../panels/chat_panel.py" line="273" />
         <source>Ctrl+Enter</source>
         <translation>Ctrl+Enter</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="253" />
+        <location filename="../../panels/chat_panel.py" line="275" />
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="271" />
+        <location filename="../../panels/chat_panel.py" line="293" />
         <source>(no model loaded)</source>
         <translation>（尚未加载模型）</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="300" />
+        <location filename="../../panels/chat_panel.py" line="322" />
         <source>Text to translate or summarise, then Ctrl+Enter or Send</source>
         <translation>输入要翻译或摘要的文本，然后按 Ctrl+Enter 或点击“发送”</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="327" />
+        <location filename="../../panels/chat_panel.py" line="344" />
+        <source>{0} (cannot answer here: {1})</source>
+        <translation>{0}（无法在此回答：{1}）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_panel.py" line="361" />
         <source>Add a quantized decoder</source>
         <translation>添加量化解码器</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="329" />
-        <source>ONNX models (*.onnx)</source>
-        <translation>ONNX 模型 (*.onnx)</translation>
+        <location filename="../../panels/chat_panel.py" line="363" />
+        <source>Models (*.onnx *.gguf *.xml)</source>
+        <translation>模型 (*.onnx *.gguf *.xml)</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="340" />
+        <location filename="../../panels/chat_panel.py" line="374" />
         <source>PyTorch</source>
         <translation>PyTorch</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="343" />
+        <location filename="../../panels/chat_panel.py" line="377" />
         <source>ONNX Runtime fp32</source>
         <translation>ONNX Runtime fp32</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="348" />
+        <location filename="../../panels/chat_panel.py" line="387" />
         <source>ONNX Runtime {0}</source>
         <translation>ONNX Runtime {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="368" />
+        <location filename="../../panels/chat_panel.py" line="407" />
         <source>Load a Hugging Face model (for PyTorch) or choose an ONNX decoder folder: one answer column appears for each.</source>
         <translation>加载一个 Hugging Face 模型（用于 PyTorch）或选择一个 ONNX 解码器文件夹：每个都会出现一列回答。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="381" />
+        <location filename="../../panels/chat_panel.py" line="420" />
         <source>Load a Hugging Face model first: the chat decoder is exported from it.</source>
         <translation>请先加载一个 Hugging Face 模型：对话用的解码器由它导出。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="403" />
+        <location filename="../../panels/chat_panel.py" line="442" />
         <source>Decoder ready for chat: {0}</source>
         <translation>对话解码器已就绪：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="426" />
-        <location filename="../../panels/chat_panel.py" line="523" />
+        <location filename="../../panels/chat_panel.py" line="465" />
+        <location filename="../../panels/chat_panel.py" line="563" />
         <source>Type a prompt first.</source>
         <translation>请先输入提示词。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="430" />
+        <location filename="../../panels/chat_panel.py" line="469" />
         <source>Load a Hugging Face model or choose an ONNX decoder folder first.</source>
         <translation>请先加载一个 Hugging Face 模型或选择一个 ONNX 解码器文件夹。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="440" />
+        <location filename="../../panels/chat_panel.py" line="479" />
         <source>Chat: {0}</source>
         <translation>对话：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="466" />
+        <location filename="../../panels/chat_panel.py" line="506" />
         <source>loading the model…</source>
         <translation>正在加载模型…</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="470" />
+        <location filename="../../panels/chat_panel.py" line="510" />
         <source>answering…</source>
         <translation>正在回答…</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="478" />
+        <location filename="../../panels/chat_panel.py" line="518" />
         <source>done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="485" />
+        <location filename="../../panels/chat_panel.py" line="525" />
         <source>Failed: {0}</source>
         <translation>失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="495" />
+        <location filename="../../panels/chat_panel.py" line="535" />
         <source>the reference the others are compared with</source>
         <translation>其他各列与之比较的基准</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="499" />
+        <location filename="../../panels/chat_panel.py" line="539" />
         <source>sampled: not compared token for token</source>
         <translation>采样生成：不逐词元比较</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="501" />
+        <location filename="../../panels/chat_panel.py" line="541" />
         <source>no PyTorch answer to compare with</source>
         <translation>没有可比较的 PyTorch 回答</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="503" />
+        <location filename="../../panels/chat_panel.py" line="543" />
         <source>PyTorch gave no answer to compare with</source>
         <translation>PyTorch 没有给出可比较的回答</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="510" />
+        <location filename="../../panels/chat_panel.py" line="550" />
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="511" />
+        <location filename="../../panels/chat_panel.py" line="551" />
         <source>no answer</source>
         <translation>无回答</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="521" />
+        <location filename="../../panels/chat_panel.py" line="561" />
         <source>Choose an ONNX decoder folder first.</source>
         <translation>请先选择一个 ONNX 解码器文件夹。</translation>
     </message>
@@ -844,74 +859,74 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>GraphPanel</name>
     <message>
-        <location filename="../../panels/graph_panel.py" line="56" />
+        <location filename="../../panels/graph_panel.py" line="60" />
         <source>No ONNX model yet: export or open one to see its graph.</source>
         <translation>还没有 ONNX 模型：导出或打开一个模型即可查看其计算图。</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="60" />
+        <location filename="../../panels/graph_panel.py" line="64" />
         <source>Filter nodes by name or op type</source>
         <translation>按名称或算子类型筛选节点</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="74" />
+        <location filename="../../panels/graph_panel.py" line="78" />
         <source>Select a node in the graph or the list.</source>
         <translation>在计算图或列表中选择一个节点。</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="126" />
+        <location filename="../../panels/graph_panel.py" line="145" />
         <source> · the graph opens when shown</source>
         <translation> · 显示时打开计算图</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="133" />
+        <location filename="../../panels/graph_panel.py" line="162" />
         <source> · loading graph…</source>
         <translation> · 正在加载计算图…</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="192" />
+        <location filename="../../panels/graph_panel.py" line="154" />
         <source>Cannot show {0}:
 {1}</source>
         <translation>无法显示 {0}：
 {1}</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="210" />
+        <location filename="../../panels/graph_panel.py" line="238" />
         <source>{0} nodes</source>
         <translation>{0} 个节点</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="211" />
+        <location filename="../../panels/graph_panel.py" line="239" />
         <source>{0} of {1} nodes</source>
         <translation>{0} / {1} 个节点</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="274" />
+        <location filename="../../panels/graph_panel.py" line="299" />
         <source>First divergence from PyTorch</source>
         <translation>与 PyTorch 的第一处偏差</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="293" />
+        <location filename="../../panels/graph_panel.py" line="318" />
         <source>Attributes</source>
         <translation>属性</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="293" />
+        <location filename="../../panels/graph_panel.py" line="318" />
         <source>Metadata</source>
         <translation>元数据</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="294" />
+        <location filename="../../panels/graph_panel.py" line="319" />
         <source>Difference against PyTorch</source>
         <translation>与 PyTorch 的差异</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="305" />
+        <location filename="../../panels/graph_panel.py" line="330" />
         <source>Inputs</source>
         <translation>输入</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="305" />
+        <location filename="../../panels/graph_panel.py" line="330" />
         <source>Outputs</source>
         <translation>输出</translation>
     </message>
@@ -1211,298 +1226,300 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../main_window.py" line="106" />
+        <location filename="../../main_window.py" line="60" />
+        <location filename="../../window_view.py" line="71" />
         <source>Model Workbench</source>
         <translation>模型工作台</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="140" />
+        <location filename="../../window_panels.py" line="55" />
         <source>The benchmark panel is not available</source>
         <translation>基准测试面板不可用</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="143" />
+        <location filename="../../window_panels.py" line="58" />
         <source>Load</source>
         <translation>加载</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="144" />
+        <location filename="../../window_panels.py" line="59" />
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="145" />
+        <location filename="../../window_panels.py" line="60" />
         <source>Validate</source>
         <translation>验证</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="146" />
+        <location filename="../../window_panels.py" line="61" />
         <source>Optimize</source>
         <translation>优化</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="147" />
+        <location filename="../../window_panels.py" line="62" />
         <source>Quantize</source>
         <translation>量化</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="148" />
+        <location filename="../../window_panels.py" line="63" />
         <source>Benchmark</source>
         <translation>基准测试</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="149" />
+        <location filename="../../window_panels.py" line="64" />
         <source>Report</source>
         <translation>报告</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="150" />
+        <location filename="../../window_panels.py" line="65" />
         <source>Chat</source>
         <translation>对话</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="162" />
+        <location filename="../../window_panels.py" line="78" />
         <source>The graph view is not available</source>
         <translation>计算图视图不可用</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="172" />
-        <location filename="../../main_window.py" line="175" />
+        <location filename="../../window_panels.py" line="89" />
+        <location filename="../../window_panels.py" line="92" />
         <source>Pipeline</source>
         <translation>流程</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="173" />
+        <location filename="../../window_panels.py" line="90" />
         <source>Graph</source>
         <translation>计算图</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="194" />
+        <location filename="../../window_docks.py" line="41" />
         <source>Jobs</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="200" />
+        <location filename="../../window_docks.py" line="47" />
         <source>Log</source>
         <translation>日志</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="220" />
+        <location filename="../../window_actions.py" line="33" />
         <source>&amp;Open file…</source>
         <translation>打开文件(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="221" />
+        <location filename="../../window_actions.py" line="34" />
         <source>Open a checkpoint or an ONNX file</source>
         <translation>打开检查点或 ONNX 文件</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="222" />
+        <location filename="../../window_actions.py" line="35" />
         <source>Open &amp;folder…</source>
         <translation>打开文件夹(&amp;F)…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="223" />
+        <location filename="../../window_actions.py" line="36" />
         <source>Open a Hugging Face model folder</source>
         <translation>打开 Hugging Face 模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="224" />
+        <location filename="../../window_actions.py" line="37" />
         <source>Open &amp;recipe…</source>
         <translation>打开配方(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="226" />
+        <location filename="../../window_actions.py" line="39" />
         <source>&amp;Save recipe…</source>
         <translation>保存配方(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="228" />
+        <location filename="../../window_actions.py" line="41" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="229" />
+        <location filename="../../window_actions.py" line="42" />
         <source>&amp;Export</source>
         <translation>导出(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="230" />
+        <location filename="../../window_actions.py" line="43" />
         <source>Export the loaded model to ONNX</source>
         <translation>将已加载的模型导出为 ONNX</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="231" />
+        <location filename="../../window_actions.py" line="44" />
         <source>&amp;Validate</source>
         <translation>验证(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="232" />
+        <location filename="../../window_actions.py" line="45" />
         <source>Compare the ONNX model with PyTorch</source>
         <translation>将 ONNX 模型与 PyTorch 进行比较</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="233" />
+        <location filename="../../window_actions.py" line="46" />
         <source>&amp;Quantize</source>
         <translation>量化(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="234" />
+        <location filename="../../window_actions.py" line="47" />
         <source>Build the ticked quantized variants</source>
         <translation>构建勾选的量化版本</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="235" />
+        <location filename="../../window_actions.py" line="48" />
         <source>&amp;Benchmark</source>
         <translation>基准测试(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="236" />
+        <location filename="../../window_actions.py" line="49" />
         <source>Benchmark the current model</source>
         <translation>对当前模型进行基准测试</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="237" />
+        <location filename="../../window_actions.py" line="50" />
         <source>Run the &amp;demo</source>
         <translation>运行演示(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="238" />
+        <location filename="../../window_actions.py" line="51" />
         <source>Build a tiny model and walk through every step</source>
         <translation>构建一个微型模型并演示每个步骤</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="239" />
+        <location filename="../../window_actions.py" line="52" />
         <source>&amp;About Model Workbench</source>
         <translation>关于模型工作台(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="252" />
+        <location filename="../../window_actions.py" line="65" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="255" />
+        <location filename="../../window_actions.py" line="68" />
         <source>Recent files</source>
         <translation>最近打开</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="263" />
+        <location filename="../../window_actions.py" line="76" />
         <source>&amp;Run</source>
         <translation>运行(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="268" />
+        <location filename="../../window_actions.py" line="81" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="269" />
+        <location filename="../../window_actions.py" line="82" />
         <source>Theme</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="271" />
+        <location filename="../../window_actions.py" line="84" />
         <source>Light</source>
         <translation>浅色</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="271" />
+        <location filename="../../window_actions.py" line="84" />
         <source>Dark</source>
         <translation>深色</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="278" />
+        <location filename="../../window_actions.py" line="91" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="290" />
+        <location filename="../../window_actions.py" line="103" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="295" />
+        <location filename="../../window_actions.py" line="108" />
         <source>Main toolbar</source>
         <translation>主工具栏</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="310" />
+        <location filename="../../window_docks.py" line="57" />
+        <location filename="../../window_panels.py" line="138" />
         <source>No model loaded</source>
         <translation>尚未加载模型</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="316" />
+        <location filename="../../window_docks.py" line="65" />
         <source>Open a model (Ctrl+O), drop one on the window, or run the demo.</source>
         <translation>打开模型（Ctrl+O）、将模型拖放到窗口中，或运行演示。</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="375" />
+        <location filename="../../window_panels.py" line="134" />
         <source>The graph view could not open {0}: {1}</source>
         <translation>计算图视图无法打开 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="379" />
+        <location filename="../../window_panels.py" line="137" />
         <source>Model: {0}</source>
         <translation>模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="386" />
+        <location filename="../../window_panels.py" line="144" />
         <source>ONNX: {0}</source>
         <translation>ONNX：{0}</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="401" />
+        <location filename="../../window_panels.py" line="157" />
         <source>Load a model first: the last load failed ({0})</source>
         <translation>请先加载模型：上次加载失败（{0}）</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="417" />
+        <location filename="../../window_docks.py" line="68" />
         <source>{0} job(s) running</source>
         <translation>{0} 个任务运行中</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="422" />
+        <location filename="../../window_docks.py" line="74" />
         <source>Node {0} ({1})</source>
         <translation>节点 {0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="444" />
+        <location filename="../../window_actions.py" line="140" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="447" />
+        <location filename="../../window_actions.py" line="143" />
         <source>Clear the list</source>
         <translation>清空列表</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="581" />
+        <location filename="../../window_view.py" line="64" />
         <source>not installed</source>
         <translation>未安装</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="589" />
+        <location filename="../../window_view.py" line="72" />
         <source>Take a trained model to deployment: export, validate, optimize, quantize, benchmark.</source>
         <translation>把训练好的模型带到部署：导出、验证、优化、量化、基准测试。</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="593" />
+        <location filename="../../window_view.py" line="77" />
         <source>About Model Workbench</source>
         <translation>关于模型工作台</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="631" />
+        <location filename="../../main_window.py" line="133" />
         <source>Jobs are running</source>
         <translation>有任务正在运行</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="632" />
+        <location filename="../../main_window.py" line="134" />
         <source>{0} job(s) are still running. Cancel them and quit?</source>
         <translation>仍有 {0} 个任务在运行。要取消它们并退出吗？</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="656" />
+        <location filename="../../main_window.py" line="158" />
         <source>Some jobs did not stop in time.</source>
         <translation>部分任务未能及时停止。</translation>
     </message>
@@ -2533,7 +2550,7 @@ Replace them?</source>
 <context>
     <name>VariantRow</name>
     <message>
-        <location filename="../../panels/bench_variants.py" line="89" />
+        <location filename="../../panels/bench_variants.py" line="90" />
         <source>no registered runtime opens this file</source>
         <translation>没有已注册的运行时能打开此文件</translation>
     </message>

@@ -549,6 +549,11 @@ ZH = {
     # benchmark: a runtime per variant
     "Runtime": "运行时",
     "no registered runtime opens this file": "没有已注册的运行时能打开此文件",
+    # chat: runtime artifacts (GGUF in llama.cpp)
+    "{0} (cannot answer here: {1})": "{0}（无法在此回答：{1}）",
+    "{0} does not generate text": "{0} 不能生成文本",
+    "{0} is not installed here": "此处未安装 {0}",
+    "Models (*.onnx *.gguf *.xml)": "模型 (*.onnx *.gguf *.xml)",
 }
 
 

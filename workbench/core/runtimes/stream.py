@@ -1,0 +1,70 @@
+"""Text generation through a registered runtime's ``Session.generate`` (llama.cpp for a .gguf, and any runtime that
+says it ``generates``), streamed as the same :class:`workbench.core.generate.TokenStep` items as the ONNX decoders, so
+the Chat panel shows a GGUF beside PyTorch and ONNX Runtime.
+
+The prompt is encoded with the tokenizer of ``tokenizer`` (a Hugging Face folder: the PyTorch source, so every column
+starts from the same token ids) or, without one, of the artifact's own folder.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator, Optional
+
+from workbench.core.errors import WorkbenchError
+
+
+def handles(model, registry=None) -> bool:
+    """Whether ``model`` is an artifact file of a registered runtime other than ONNX Runtime's decoders and PyTorch
+    (a .gguf, an IR .xml): those generate through their runtime's session."""
+    from workbench.core.registry import default_registry
+
+    path = Path(str(model)).expanduser()
+    if path.is_dir() or path.suffix.lower() == ".onnx":
+        return False
+    reg = registry or default_registry()
+    return any(r.name != "torch" for r in reg.runtimes_for(path))
+
+
+def generating_runtime(path, registry=None):
+    """The runtime that opens ``path`` (its suffix's own), or a one-line error saying why it cannot chat: its
+    library is missing (with the install hint) or it does not generate text."""
+    from workbench.core.runtimes.select import choose
+
+    runtime = choose(path, registry=registry)  # an unavailable runtime: one line with its install hint
+    if not runtime.generates:
+        raise WorkbenchError(f"the {runtime.name} runtime does not generate text",
+                             "chat with an ONNX decoder folder or a GGUF (llama.cpp)")
+    return runtime
+
+
+def stream_text(model, prompt, max_new_tokens: int = 32, *, temperature: float = 0.0, top_k: int = 0,
+                top_p: float = 1.0, seed: int = 0, threads: Optional[int] = None, provider: str = "cpu",
+                tokenizer=None, cancel=None, registry=None, **_ignored) -> Iterator:
+    """Yield one TokenStep per generated token of ``model`` (an artifact a generating runtime opens)."""
+    from workbench.core.decoders import TextCodec
+    from workbench.core.generate import TokenStep, encode_prompts
+    from workbench.core.runtimes.base import RuntimeOptions
+    from workbench.core.runtimes.select import open_session
+
+    if top_p != 1.0:
+        raise WorkbenchError("top-p sampling is not offered for runtime generation", "leave top_p at 1.0")
+    path = Path(str(model)).expanduser()
+    runtime = generating_runtime(path, registry)
+    folder = Path(str(getattr(tokenizer, "path", tokenizer))) if tokenizer else path.parent
+    codec = TextCodec.load(folder)
+    if codec is None and isinstance(prompt, str):
+        raise WorkbenchError(f"no tokenizer in {folder} to encode the prompt for {path.name}",
+                             "load the model's Hugging Face folder (its tokenizer encodes the prompt), or give token ids")
+    prompt_ids = encode_prompts(prompt, codec, None)[0]
+    session = open_session(runtime, path, RuntimeOptions(device=provider, threads=threads))
+    try:
+        steps = session.generate(prompt_ids, int(max_new_tokens), temperature=float(temperature), top_k=int(top_k),
+                                 seed=int(seed))
+        for index, step in enumerate(steps):
+            if cancel is not None and cancel.cancelled:
+                return
+            yield TokenStep(index=index, tokens=[int(step.token_id)], text=step.text,
+                            latency_ms=float(step.seconds) * 1000.0)
+    finally:
+        session.close()
