@@ -1,5 +1,6 @@
-"""Stream a Hugging Face folder (safetensors, sharded or not) into one .gguf: tensor infos first, then each tensor's
-data read, converted and written one at a time (memory near the largest tensor). Quantization by gguf.quants."""
+"""Stream a Hugging Face folder (safetensors, sharded or not) into one .gguf: tensor infos first (gguf.plan), then
+each tensor written in row chunks, each chunk read, converted and quantized (gguf.quants) on its own, so memory
+stays near one chunk, not one tensor."""
 
 from __future__ import annotations
 
@@ -10,58 +11,62 @@ import gguf
 import numpy as np
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.gguf import metadata, tensor_map, tokenizer
+from workbench.core.gguf import metadata, plan, tensor_map, tokenizer
 
-QUANTS = {"f32": gguf.GGMLQuantizationType.F32, "f16": gguf.GGMLQuantizationType.F16,
-          "bf16": gguf.GGMLQuantizationType.BF16, "q8_0": gguf.GGMLQuantizationType.Q8_0,
-          "q4_0": gguf.GGMLQuantizationType.Q4_0, "q4_1": gguf.GGMLQuantizationType.Q4_1,
-          "q5_0": gguf.GGMLQuantizationType.Q5_0, "q5_1": gguf.GGMLQuantizationType.Q5_1}
+T = gguf.GGMLQuantizationType
+QUANTS = {"f32": T.F32, "f16": T.F16, "bf16": T.BF16, "q8_0": T.Q8_0, "q4_0": T.Q4_0, "q4_1": T.Q4_1,
+          "q5_0": T.Q5_0, "q5_1": T.Q5_1}
 FILE_TYPES = {"f32": gguf.LlamaFileType.ALL_F32, "f16": gguf.LlamaFileType.MOSTLY_F16,
               "bf16": gguf.LlamaFileType.MOSTLY_BF16, "q8_0": gguf.LlamaFileType.MOSTLY_Q8_0,
               "q4_0": gguf.LlamaFileType.MOSTLY_Q4_0, "q4_1": gguf.LlamaFileType.MOSTLY_Q4_1,
               "q5_0": gguf.LlamaFileType.MOSTLY_Q5_0, "q5_1": gguf.LlamaFileType.MOSTLY_Q5_1}
+# kept in F32 whatever the file type, as convert_hf_to_gguf.py and llama-quantize do
+F32_NAMES = ("ffn_gate_inp.weight", "ffn_gate_inp_shexp.weight", "position_embd.weight", "token_types.weight")
 
 
-def _weight_files(folder: Path) -> dict:
-    """{tensor name: safetensors file}, through model.safetensors.index.json for shards."""
-    from safetensors import safe_open
-
-    index = folder / "model.safetensors.index.json"
-    if index.is_file():
-        return {k: folder / v for k, v in json.loads(index.read_text())["weight_map"].items()}
-    files = sorted(folder.glob("*.safetensors"))
-    if not files:
-        raise WorkbenchError(f"'{folder}' has no .safetensors weights", "save the model with save_pretrained()")
-    out = {}
-    for file in files:
-        with safe_open(str(file), "np") as f:
-            out.update({k: file for k in f.keys()})
-    return out
-
-
-def _read(file: Path, name: str) -> np.ndarray:
-    from safetensors import safe_open
-
-    with safe_open(str(file), "pt") as f:  # "pt": numpy has no bf16
-        return f.get_tensor(name).float().numpy()
-
-
-def _target_type(name: str, shape: tuple, quant) -> "gguf.GGMLQuantizationType":
-    """1-D tensors (norms, biases) stay F32; a row not divisible by the quant block falls back to F16 (as llama.cpp)."""
-    if len(shape) < 2:
-        return gguf.GGMLQuantizationType.F32
+def target_type(name: str, shape: tuple, quant) -> "gguf.GGMLQuantizationType":
+    """1-D tensors, norms and routers stay F32; a row not divisible by the quant block falls back to F16."""
+    if len(shape) < 2 or name.endswith(("_norm.weight", ".bias") + F32_NAMES) or not name.endswith(".weight"):
+        return T.F32
     block = gguf.GGML_QUANT_SIZES[quant][0]
     if shape[-1] % block:
-        return gguf.GGMLQuantizationType.F16
+        return T.F16
     return quant
 
 
+class _Chunked:
+    """What GGUFWriter.write_tensor_data needs of an array (nbytes, tofile), written chunk by chunk. Written by hand:
+    gguf-py 0.19.0 has no chunked tensor (llama.cpp's unreleased gguf-py adds LazyChunkedTensor for the same)."""
+
+    def __init__(self, item: plan.Item, qtype, nbytes: int, cancel):
+        self.item, self.qtype, self.nbytes, self.cancel = item, qtype, nbytes, cancel
+
+    def tofile(self, fout) -> None:
+        written = 0
+        for load in self.item.chunks:
+            if self.cancel is not None and self.cancel():
+                raise WorkbenchError("GGUF conversion cancelled", "run it again")
+            data = _encode(load(), self.qtype)
+            data.tofile(fout)
+            written += data.nbytes
+            del data
+        if written != self.nbytes:
+            raise WorkbenchError(f"{self.item.name}: wrote {written} bytes of {self.nbytes}",
+                                 "the checkpoint changed while converting: run it again")
+
+
 def _encode(data: np.ndarray, qtype) -> np.ndarray:
-    if qtype == gguf.GGMLQuantizationType.F32:
+    if qtype == T.F32:
         return data.astype(np.float32)
-    if qtype == gguf.GGMLQuantizationType.F16:
+    if qtype == T.F16:
         return data.astype(np.float16)
-    return gguf.quants.quantize(data.astype(np.float32), qtype)
+    return gguf.quants.quantize(data.astype(np.float32, copy=False), qtype)
+
+
+def _nbytes(shape: tuple, qtype) -> tuple:
+    if qtype in (T.F32, T.F16):
+        return shape, np.dtype(np.float32 if qtype == T.F32 else np.float16)
+    return gguf.quant_shape_to_byte_shape(shape, qtype), np.dtype(np.uint8)
 
 
 def convert(folder: Path, out: Path, quant: str = "f16", cancel=None) -> dict:
@@ -71,51 +76,32 @@ def convert(folder: Path, out: Path, quant: str = "f16", cancel=None) -> dict:
         raise WorkbenchError(f"quant type '{quant}' is not written by this converter",
                              f"use one of: {', '.join(QUANTS)}")
     config = json.loads((folder / "config.json").read_text())
-    arch, permute_qk = tensor_map.architecture(config)
+    opts = tensor_map.architecture(config)
+    arch = opts["arch"]
     blocks = int(config.get("num_hidden_layers") or config["n_layer"])
     tmap = tensor_map.name_map(arch, blocks)
-    files = _weight_files(folder)
-    heads = int(config.get("num_attention_heads") or config["n_head"])
-    kv_heads = int(config.get("num_key_value_heads") or heads)
-
-    plan = []  # (hf name, gguf name, shape, qtype)
-    for hf_name in files:
-        if hf_name.endswith(tensor_map.SKIP) or hf_name.startswith(tensor_map.SKIP_PREFIXES):
-            continue  # rotary frequencies are recomputed by llama.cpp; GPT-2's mask buffers are not weights
-        from safetensors import safe_open
-        with safe_open(str(files[hf_name]), "pt") as f:
-            shape = tuple(f.get_slice(hf_name).get_shape())
-        if hf_name.endswith(tensor_map.CONV1D):
-            shape = shape[::-1]
-        plan.append((hf_name, tensor_map.gguf_name(tmap, hf_name), shape, _target_type(hf_name, shape, QUANTS[quant])))
-    # a tied output (no lm_head in the file) is left out: llama.cpp then reuses token_embd.weight
+    items = plan.plan(plan.weight_files(folder), config, opts, tmap, blocks)
 
     writer = gguf.GGUFWriter(str(out), gguf.MODEL_ARCH_NAMES[arch])
-    metadata.write_hparams(writer, config, folder.name, folder)
-    writer.add_file_type(FILE_TYPES[quant])
-    writer.add_quantization_version(gguf.GGML_QUANT_VERSION)
-    notes = [n for n in [tokenizer.write_vocab(writer, folder, int(config["vocab_size"]))] if n]
-    if config.get("model_type") == "gpt2":
-        notes.append("GPT-2: Conv1D weights transposed to (out, in)")
-    for _, name, shape, qtype in plan:
-        byte_shape = gguf.quant_shape_to_byte_shape(shape, qtype) if qtype not in (
-            gguf.GGMLQuantizationType.F32, gguf.GGMLQuantizationType.F16) else shape
-        itemsize = {gguf.GGMLQuantizationType.F32: 4, gguf.GGMLQuantizationType.F16: 2}.get(qtype, 1)
-        dtype = {gguf.GGMLQuantizationType.F32: np.float32, gguf.GGMLQuantizationType.F16: np.float16}.get(
-            qtype, np.uint8)
-        writer.add_tensor_info(name, byte_shape, np.dtype(dtype), int(np.prod(byte_shape)) * itemsize, raw_dtype=qtype)
-    writer.write_header_to_file()
-    writer.write_kv_data_to_file()
-    writer.write_ti_data_to_file()
-    for hf_name, name, _, qtype in plan:
-        if cancel is not None and cancel():
-            writer.close()
-            raise WorkbenchError("GGUF conversion cancelled", "run it again")
-        data = _read(files[hf_name], hf_name)
-        if hf_name.endswith(tensor_map.CONV1D):
-            data = np.ascontiguousarray(data.T)
-        if permute_qk and name.endswith(("attn_q.weight", "attn_k.weight")):
-            data = tensor_map.permute(data, heads, kv_heads if name.endswith("attn_k.weight") else heads)
-        writer.write_tensor_data(_encode(data, qtype))
-    writer.close()
-    return {"arch": gguf.MODEL_ARCH_NAMES[arch], "tensors": len(plan), "notes": notes}
+    try:
+        metadata.write_hparams(writer, config, folder.name, folder)
+        writer.add_file_type(FILE_TYPES[quant])
+        writer.add_quantization_version(gguf.GGML_QUANT_VERSION)
+        notes = [n for n in [tokenizer.write_vocab(writer, folder, int(config["vocab_size"]), opts)] if n]
+        if config.get("model_type") == "gpt2":
+            notes.append("GPT-2: Conv1D weights transposed to (out, in)")
+        bodies = []
+        for item in items:
+            qtype = target_type(item.name, item.shape, QUANTS[quant])
+            byte_shape, dtype = _nbytes(item.shape, qtype)
+            nbytes = int(np.prod(byte_shape)) * dtype.itemsize
+            writer.add_tensor_info(item.name, byte_shape, dtype, nbytes, raw_dtype=qtype)
+            bodies.append(_Chunked(item, qtype, nbytes, cancel))
+        writer.write_header_to_file()
+        writer.write_kv_data_to_file()
+        writer.write_ti_data_to_file()
+        for body in bodies:
+            writer.write_tensor_data(body)
+    finally:
+        writer.close()
+    return {"arch": gguf.MODEL_ARCH_NAMES[arch], "tensors": len(items), "notes": notes}

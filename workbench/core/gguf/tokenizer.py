@@ -1,5 +1,7 @@
-"""Vocab for llama.cpp from tokenizer.json (BPE: tokens, types, merges) plus gguf-py's SpecialVocab (bos/eos/pad/unk
-ids, add_bos, chat template). A folder without tokenizer files gets no vocab (noted): llama.cpp then needs one."""
+"""Vocab for llama.cpp from tokenizer.json plus gguf-py's SpecialVocab (bos/eos/pad/unk ids, add_bos, chat template):
+byte-level BPE (GPT-2, Llama 3, Qwen: "gpt2" model, tokens, types, merges), SentencePiece BPE with byte fallback
+(Llama 2, Mistral, Gemma, Phi-3: "llama" model, tokens, scores, types) and WordPiece (BERT). A folder without
+tokenizer files gets no vocab (noted): llama.cpp then needs one."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from pathlib import Path
 import gguf
 
 
-def write_vocab(writer: gguf.GGUFWriter, folder: Path, vocab_size: int) -> str | None:
+def write_vocab(writer: gguf.GGUFWriter, folder: Path, vocab_size: int, opts: dict | None = None) -> str | None:
     path = folder / "tokenizer.json"
     if not path.is_file():
         return "no tokenizer.json: written without a vocab"
@@ -17,6 +19,8 @@ def write_vocab(writer: gguf.GGUFWriter, folder: Path, vocab_size: int) -> str |
     model = data.get("model", {})
     if model.get("type") == "WordPiece":
         return _wordpiece(writer, folder, data, vocab_size)
+    if model.get("type") == "BPE" and model.get("byte_fallback"):
+        return _sentencepiece(writer, folder, data, vocab_size)
     if model.get("type") != "BPE":
         return f"tokenizer model {model.get('type')} is not converted yet: written without a vocab"
     by_id = {i: t for t, i in model["vocab"].items()}
@@ -66,3 +70,47 @@ def _wordpiece(writer: gguf.GGUFWriter, folder: Path, data: dict, vocab_size: in
             special_vocab.special_token_ids[kind] = ids[tok]
     special_vocab.add_to_gguf(writer)
     return None
+
+
+def _sentencepiece(writer: gguf.GGUFWriter, folder: Path, data: dict, vocab_size: int) -> None:
+    """SentencePiece BPE as tokenizer.json holds it, through gguf-py's LlamaHfVocab (convert_hf_to_gguf.py's
+    _set_vocab_llama_hf). LlamaHfVocab gives every token the placeholder score -1000, but llama.cpp's SPM tokenizer
+    merges by score: a token made by merge rank r gets -r here instead (by hand: no library maps merges to scores)."""
+    from workbench.core.errors import WorkbenchError
+
+    vocab = gguf.LlamaHfVocab(folder)
+    merges = data["model"].get("merges") or []
+    rank = {(m if isinstance(m, str) else " ".join(m)).replace(" ", ""): r for r, m in enumerate(merges)}
+    tokens, scores, types = [], [], []
+    for text, _, kind in vocab.all_tokens():
+        tokens.append(text)
+        scores.append(-float(rank[text.decode("utf-8")]) if kind == gguf.TokenType.NORMAL
+                      and text.decode("utf-8") in rank else 0.0)
+        types.append(kind)
+    if len(tokens) > vocab_size:
+        raise WorkbenchError(f"tokenizer.json has {len(tokens)} tokens, config.json vocab_size {vocab_size}",
+                             "convert the folder the tokenizer belongs to")
+    for i in range(len(tokens), vocab_size):  # padding rows of the embedding (llama.cpp's convention)
+        tokens.append(f"[PAD{i}]".encode())
+        scores.append(-10000.0)
+        types.append(gguf.TokenType.UNUSED)
+    writer.add_tokenizer_model("llama")
+    writer.add_tokenizer_pre("default")
+    writer.add_token_list(tokens)
+    writer.add_token_scores(scores)
+    writer.add_token_types(types)
+    writer.add_add_space_prefix(_space_prefix(data))
+    gguf.SpecialVocab(folder, n_vocab=vocab_size).add_to_gguf(writer)
+    return None
+
+
+def _space_prefix(data: dict) -> bool:
+    """Llama 2 prepends U+2581 to the text (a Prepend normalizer or a Metaspace prepend_scheme); Gemma does not."""
+    def walk(node):
+        if isinstance(node, dict):
+            if node.get("type") == "Prepend" or (node.get("type") == "Metaspace"
+                                                 and node.get("prepend_scheme", "always") != "never"):
+                return True
+            return any(walk(v) for v in node.values())
+        return isinstance(node, list) and any(walk(v) for v in node)
+    return walk(data.get("normalizer")) or walk(data.get("pre_tokenizer"))
