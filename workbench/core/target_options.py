@@ -51,12 +51,10 @@ class TargetForm:
     unused: tuple = field(default_factory=tuple)  # ExportSpec field names, e.g. ("exporter", "opset")
 
 
-def available_runtime(name: str, registry=None) -> tuple:
-    """(available, hint) of the registered runtime ``name``; a runtime that is not registered is unavailable."""
-    from workbench.core.registry import default_registry
-
-    reg = registry or default_registry()
-    runtime = reg.runtimes.get(name)
+def available_runtime(name: str, registry) -> tuple:
+    """(available, hint) of the runtime ``name`` in ``registry`` (a workbench.core.registry.Registry: passed in, the
+    registry imports this module); a runtime that is not registered is unavailable."""
+    runtime = registry.runtimes.get(name)
     if runtime is None:
         return False, f"no runtime '{name}' is registered (workbench runtimes lists them)"
     state = runtime.availability()
