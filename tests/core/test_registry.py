@@ -21,7 +21,8 @@ def test_builtins_and_example_plugin_are_registered():
     assert {"onnx", "torchscript", "safetensors"} <= set(reg.targets)
     assert reg.targets["safetensors"].origin.endswith("safetensors_target.py")
     assert reg.targets["onnx"].origin == "builtin"
-    assert list(reg.loaders) == ["safetensors_files", "hf_folder", "torch_files", "onnx_files", "gguf_files"]
+    assert list(reg.loaders) == ["safetensors_files", "hf_folder", "torch_files", "onnx_files", "gguf_files",
+                                 "paddle_files", "mnn_files"]
     assert reg.broken == []
 
 

@@ -25,6 +25,7 @@ BUILTIN_MODULES = (
     "workbench.core.loading.torch_files",
     "workbench.core.loading.onnx_files",
     "workbench.core.loading.gguf_files",
+    "workbench.core.loading.paddle_files",
     "workbench.core.loading.mnn_files",
     "workbench.core.targets.onnx",
     "workbench.core.targets.torchscript",
@@ -36,6 +37,7 @@ BUILTIN_MODULES = (
     "workbench.core.runtimes.openvino",
     "workbench.core.runtimes.mnn",
     "workbench.core.runtimes.llama_cpp",
+    "workbench.core.runtimes.paddle",
 )
 REPO_PLUGINS = Path(__file__).resolve().parents[2] / "plugins"
 

@@ -45,6 +45,11 @@ def render_inspect(res: r.InspectResult) -> str:
                                                           *_ts(t)] for t in shown]))
         if len(res.tensors) > len(shown):
             out.append(f"... {len(res.tensors) - len(shown)} more (use --json for all)")
+        if res.format == "paddle":  # a program and its weights: the graph too
+            out += [table([head, "dtype", "shape"], [[t["name"] if isinstance(t, dict) else t.name, *_ts(t)]
+                                                     for t in ts]) for head, ts in (("input", res.inputs),
+                                                                                    ("output", res.outputs))]
+            out.append(table(["op type", "count"], sorted(res.op_counts.items(), key=lambda kv: -kv[1])[:15]))
     for problem in res.problems:
         out.append(f"problem: {problem}")
     for note in res.notes:

@@ -124,7 +124,7 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
     if is_paddle(spec.against.path):  # a Paddle model's reference is Paddle Inference (core/paddle_validate.py)
         from workbench.core.paddle_validate import validate_against_paddle
 
-        return validate_against_paddle(spec, progress=progress, cancel=cancel)
+        return validate_against_paddle(spec, TOLERANCES, QUANTIZED_TOLERANCES, progress=progress, cancel=cancel)
     registry = default_registry()
     given = Path(str(spec.model)).expanduser()
     opened = given.is_dir() and any(r.name != REFERENCE and r.opens(given) for r in registry.runtimes.values())

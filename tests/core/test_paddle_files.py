@@ -1,0 +1,109 @@
+"""Paddle models in: `inspect` reads a paddle.jit.save model's program (inputs, outputs, ops, parameters) without
+running it; the onnx target exports it with paddle2onnx (opset, dynamic axes as for PyTorch sources); validate
+compares ONNX Runtime with Paddle Inference and fails a perturbed export; bad input is one line, nothing written."""
+
+import json
+
+import numpy as np
+import onnx
+import pytest
+from onnx import numpy_helper
+
+from paddle_models import build
+from workbench import api
+from workbench.core.errors import WorkbenchError
+from workbench.core.specs import InputSpec, ModelSource, ValidateSpec
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory):
+    root = tmp_path_factory.mktemp("paddle-models")
+    return {kind: build(kind, root / kind) for kind in ("mlp", "cnn")}
+
+
+@pytest.fixture(scope="module")
+def onnx_files(models, tmp_path_factory):
+    root = tmp_path_factory.mktemp("paddle-onnx")
+    return {kind: api.export(str(path), str(root / kind / "model.onnx")) for kind, path in models.items()}
+
+
+def test_inspect_reads_the_program(models, capsys):
+    from workbench.cli import main
+
+    res = api.inspect(str(models["mlp"]))
+    assert res.format == "paddle" and res.parameters == 16 * 32 + 32 + 32 * 4 + 4
+    assert [(t.name, t.dtype, t.shape) for t in res.inputs] == [("x", "float32", ["?", 16])]
+    assert [(t.dtype, t.shape) for t in res.outputs] == [("float32", ["?", 4])]
+    assert res.op_counts["matmul"] == 2 and res.op_counts["relu"] == 1 and res.bytes_by_dtype == {"float32": 2704}
+    assert sorted(t.name for t in res.tensors) == ["linear_0.b_0", "linear_0.w_0", "linear_1.b_0", "linear_1.w_0"]
+    cnn = api.inspect(str(models["cnn"].parent))  # the folder paddle.jit.save wrote into
+    assert cnn.inputs[0].shape == ["?", 3, "?", "?"] and cnn.op_counts["conv2d"] == 1
+    assert main(["inspect", str(models["cnn"].with_suffix(".pdiparams")), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["op_counts"]["batch_norm_"] == 1
+
+
+@pytest.mark.parametrize("kind", ["mlp", "cnn"])
+def test_paddle2onnx_export_keeps_dynamic_axes_and_validates_against_paddle(models, onnx_files, kind):
+    result = onnx_files[kind]
+    name = {"mlp": "x", "cnn": "image"}[kind]
+    assert result.exporter.startswith("paddle2onnx") and result.opset == 17 and result.input_names == [name]
+    expected_dims = {"mlp": ["batch", 16], "cnn": ["batch", 3, "image_dim2", "image_dim3"]}[kind]
+    assert result.input_shapes[name] == expected_dims
+    model = onnx.load(result.path)
+    assert [d.dim_param or d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim] == expected_dims
+    check = api.validate(ValidateSpec(model=result.path, against=ModelSource(str(models[kind]))))
+    assert check.passed and check.rtol == pytest.approx(1e-4)
+    assert len(check.shapes_tried) == 3 and min(o.cosine for o in check.outputs) > 0.99999
+    assert "compared onnxruntime with Paddle Inference" in check.notes[0]
+
+
+def test_dynamic_and_opset_are_the_users(models, tmp_path):
+    out = tmp_path / "static" / "model.onnx"
+    result = api.export(str(models["cnn"]), str(out), opset=13, dynamic_axes={"image": {0: "n"}},
+                        inputs=InputSpec(shapes={"image": [1, 3, 12, 12]}))
+    assert result.opset == 13 and onnx.load(str(out)).opset_import[0].version == 13
+    assert result.input_shapes["image"] == ["n", 3, 12, 12]
+    check = api.validate(ValidateSpec(model=str(out), against=ModelSource(str(models["cnn"])), shapes=((2, 12),)))
+    assert check.passed
+    with pytest.raises(WorkbenchError, match="give its size with --shape image="):
+        api.export(str(models["cnn"]), str(tmp_path / "x" / "model.onnx"), dynamic_axes={"image": {0: "n"}})
+    with pytest.raises(WorkbenchError, match="axis 1 of input 'image' is fixed"):
+        api.export(str(models["cnn"]), str(tmp_path / "x" / "model.onnx"), dynamic_axes={"image": {1: "c"}})
+    assert not (tmp_path / "x").exists()
+
+
+def test_a_perturbed_export_fails_validation(models, onnx_files, tmp_path):
+    model = onnx.load(onnx_files["cnn"].path)  # paddle2onnx stores weights as initializers or Constant nodes
+    tensors = list(model.graph.initializer) + [a.t for n in model.graph.node if n.op_type == "Constant"
+                                               for a in n.attribute if a.name == "value"]
+    weight = max(tensors, key=lambda t: int(np.prod(t.dims)))
+    assert int(np.prod(weight.dims)) == 8 * 3 * 3 * 3  # the conv kernel
+    weight.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(weight) * 1.5, weight.name))
+    onnx.save(model, str(tmp_path / "bad.onnx"))
+    result = api.validate(ValidateSpec(model=str(tmp_path / "bad.onnx"), against=ModelSource(str(models["cnn"]))))
+    assert not result.passed and "differs from Paddle Inference" in result.reason
+
+
+def test_bad_paddle_input_is_one_line_and_writes_nothing(models, tmp_path, capsys):
+    from workbench.cli import main
+
+    lone = tmp_path / "lone"
+    lone.mkdir()
+    (lone / "model.json").write_bytes(models["mlp"].read_bytes())
+    (lone / "model.pdmodel").write_bytes(b"\x08garbage")
+    out = tmp_path / "out" / "model.onnx"
+    assert main(["export", str(lone / "model.json"), "-o", str(out)]) != 0
+    errors = [line for line in capsys.readouterr().err.splitlines() if not line.startswith("[")]  # not progress
+    assert len(errors) == 1 and "model.pdiparams is missing" in errors[0] and not out.parent.exists()
+    (lone / "model.pdiparams").write_bytes(models["mlp"].with_suffix(".pdiparams").read_bytes()[:100])
+    with pytest.raises(WorkbenchError, match="the weights file is truncated"):
+        api.inspect(str(lone / "model.json"))
+    (lone / "model.json").write_text("{not json")
+    with pytest.raises(WorkbenchError, match="not a readable Paddle program") as err:
+        api.inspect(str(lone / "model.json"))
+    assert "\n" not in str(err.value)
+    with pytest.raises(WorkbenchError, match="not a readable Paddle program"):
+        api.inspect(str(lone / "model.pdmodel"))  # a corrupt ProgramDesc protobuf
+    with pytest.raises(WorkbenchError, match="--dtype fp16 is not offered for Paddle"):
+        api.export(str(models["mlp"]), str(out), dtype="fp16")
+    assert not out.parent.exists()
