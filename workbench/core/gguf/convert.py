@@ -44,7 +44,7 @@ class _Chunked:
     def tofile(self, fout) -> None:
         written = 0
         for load in self.item.chunks:
-            if self.cancel is not None and self.cancel():
+            if self.cancel is not None and (self.cancel() if callable(self.cancel) else self.cancel.cancelled):
                 raise WorkbenchError("GGUF conversion cancelled", "run it again")
             data = _encode(load(), self.qtype)
             data.tofile(fout)
