@@ -344,16 +344,18 @@ def locate(path: str, loaded, rtol: float, atol: float, floor: float, batch: int
                 "candidates_checked": len(order), "how": how}
 
     def masked(p):
-        """Whether ``p``'s divergence is gone by its enclosing module's output (computed after it, passing): a value
-        the caller drops or masks (an expert's rows for tokens routed elsewhere), or a pairing of a module called
-        a data-dependent number of times that does not hold; not where the outputs differ."""
+        """Whether ``p``'s divergence is gone for good: its enclosing module's output (computed after it) passes
+        and no boundary value after that one fails. That is a value the caller drops or masks (an expert's rows
+        for tokens routed elsewhere), or a pairing of a module called a data-dependent number of times that does
+        not hold; a divergence that only shrinks below tolerance there (and grows again later) is kept."""
         parts = p["module"].split(".")
         for n in range(len(parts) - 1, 0, -1):
             parent = ".".join(parts[:n])
             after = [q for q in order if q["module"] == parent and q["role"] == "output"
                      and producer[q["value"]] > producer[p["value"]]]
             if after:
-                return after[0]["passed"]
+                end = producer[after[0]["value"]]
+                return after[0]["passed"] and all(q["passed"] for q in order if producer[q["value"]] > end)
         return False
 
     divergence = None
