@@ -128,7 +128,16 @@ def cmd_bench(args):
                      iterations=args.iterations, warmup=args.warmup, time_budget_s=args.time_budget,
                      threads=args.threads, cuda_graph=args.cuda_graph, trust_code=args.trust_code,
                      compare_torch=_source(args, args.compare_torch) if args.compare_torch else None,
-                     runtime=args.runtime, progress=_progress_printer(args.json))
+                     runtime=args.runtime, runtime_options=_runtime_options(args),
+                     progress=_progress_printer(args.json))
+
+
+def _runtime_options(args) -> dict:
+    """bench's runtime settings (OpenVINO's, as benchmark_app names them): --hint, --streams."""
+    options = {"hint": args.hint.upper()} if args.hint else {}
+    if args.streams is not None:
+        options["streams"] = args.streams.upper()
+    return options
 
 
 def cmd_generate(args):
@@ -326,6 +335,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--time-budget", type=float, help="stop after this many seconds")
     p.add_argument("--threads", type=int)
     p.add_argument("--cuda-graph", action="store_true")
+    p.add_argument("--hint", choices=("latency", "throughput"), help="openvino: benchmark_app's -hint (throughput: "
+                   "OpenVINO's optimal number of requests in flight)")
+    p.add_argument("--streams", help="openvino: benchmark_app's -nstreams (a number or auto)")
     p.add_argument("--compare-torch", metavar="SRC", help="also run PyTorch eager on the same inputs")
     _add_runtime(p)
     p.add_argument("--generate", action="store_true", help="benchmark generation: time to first token, decode "

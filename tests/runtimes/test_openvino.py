@@ -111,3 +111,29 @@ def test_bench_picks_openvino_for_an_ir(ir, capsys):
     assert row["name"] == "openvino model.xml" and row["provider"] == "cpu"
     assert row["iterations"] == 5 and len(row["samples"]) == 5 and all(s > 0 for s in row["samples"])
     assert (row["batch"], row["sequence"]) == (2, 8)
+
+
+def test_throughput_mode_keeps_requests_in_flight_and_bench_reports_the_rate(ir, tiny_models, capsys):
+    import json
+
+    from workbench.cli import main
+
+    session = default_registry().runtime("openvino").open(ir, RuntimeOptions(threads=2, extra={
+        "hint": "THROUGHPUT", "streams": 2}))
+    try:
+        assert session.in_flight >= 2 and "2 streams" in session.notes[-1]
+        feeds = {i.name: np.ones((2, 8), np.int64) for i in session.inputs()}
+        together, alone = session.run_in_flight(feeds), session.run(feeds)
+        assert np.array_equal(together["last_hidden_state"], alone["last_hidden_state"])
+    finally:
+        session.close()
+    latency = default_registry().runtime("openvino").open(ir, RuntimeOptions(extra={"hint": "LATENCY"}))
+    assert latency.in_flight == 1
+    latency.close()
+    assert main(["bench", str(ir), "--batch", "2", "--seq", "8", "--iterations", "4", "--warmup", "1",
+                 "--threads", "2", "--hint", "throughput", "--streams", "2", "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)
+    assert row["batch"] == 2 and len(row["samples"]) == 4
+    assert any("requests in flight" in n for n in row["notes"])
+    # each sample is a round's time per inference: throughput is batch / that mean
+    assert row["throughput_per_s"] == pytest.approx(2 * 1000 / np.mean(row["samples"]), rel=0.05)

@@ -26,7 +26,8 @@ SET_BY_PIPELINE = {
     "validate": {"model", "against", "shapes", "provider", "locate", "input_shapes"},
     "optimize": {"model", "output", "against", "force"},
     "quantize": {"model", "output", "tokenizer", "force"},
-    "bench": {"model", "io_binding", "cuda_graph", "compare_torch", "torch_dtype", "trust_code"},
+    "bench": {"model", "io_binding", "cuda_graph", "compare_torch", "torch_dtype", "trust_code",
+              "runtime_options"},  # not a recipe key yet: `workbench bench --hint/--streams` only
 }
 # Keys that are not spec fields: {section: {key: (type, default)}}; "" is the top level.
 RECIPE_KEYS: dict = {

@@ -128,3 +128,5 @@ class BenchSpec:
     torch_dtype: str = "fp32"
     trust_code: bool = False  # ``model`` is a program (TorchScript, .pt2, model.py) the user allows to run
     runtime: Optional[str] = None  # a registered runtime's name; None: the one that opens the model's suffix
+    # the runtime's own settings (RuntimeOptions.extra), e.g. openvino's {"hint": "THROUGHPUT", "streams": 4}
+    runtime_options: dict = field(default_factory=dict)

@@ -53,6 +53,7 @@ class Sampler:
     """Iterator of BenchSample over timed runs; subclasses prepare the runtime and return the run callable."""
 
     default_name = "benchmark"
+    per_run = 1  # inferences one run() does (a runtime's throughput mode): a sample's time is divided by it
 
     def __init__(self, spec: BenchSpec, cancel: Optional[CancelToken] = None, memory_mode: str = "run"):
         check_spec(spec)
@@ -138,7 +139,7 @@ class Sampler:
                 run()
                 t1 = time.perf_counter_ns()
                 elapsed = time.perf_counter() - start
-                sample = BenchSample(iteration=i, latency_ms=(t1 - t0) / 1e6, rss_mb=self.tracker.sample(),
+                sample = BenchSample(iteration=i, latency_ms=(t1 - t0) / 1e6 / self.per_run, rss_mb=self.tracker.sample(),
                                      gpu_mb=self.tracker.sample_gpu(), elapsed_s=elapsed)
                 self.count += 1
                 yield sample
@@ -171,7 +172,8 @@ class RuntimeSampler(Sampler):
         threads = int(self.spec.threads) if self.spec.threads else None
         from workbench.core.runtimes.select import open_session
 
-        options = RuntimeOptions(device=self.provider, threads=threads, extra=extra or {})
+        options = RuntimeOptions(device=self.provider, threads=threads,
+                                 extra={**(self.spec.runtime_options or {}), **(extra or {})})
         return open_session(self.runtime, self.path, options)
 
     def _note_batch(self, feeds: dict) -> None:
@@ -200,10 +202,19 @@ class RuntimeSampler(Sampler):
         feeds = feed(infos, given)
         self._note_batch(feeds)
         name = self.runtime.name
+        in_flight = int(getattr(session, "in_flight", 1) or 1)  # a runtime's throughput mode: requests at once
+        if in_flight > 1:
+            self.per_run = in_flight
+            self.notes.append(f"{in_flight} requests in flight: each sample is one round of {in_flight} requests, "
+                              f"its time divided by {in_flight} (time per inference, so throughput is the rate; "
+                              "one request's latency is longer)")
+            run_once = session.run_in_flight
+        else:
+            run_once = session.run
 
         def run() -> None:
             try:
-                result = session.run(feeds)
+                result = run_once(feeds)
             except WorkbenchError:
                 raise
             except Exception as err:  # noqa: BLE001 - a runtime's own error types

@@ -2,7 +2,8 @@
 ``ov.Core().compile_model`` for a device ("cpu" -> "CPU"; other names such as "GPU.0" pass through).
 
 ``RuntimeOptions.extra``: ``hint`` (LATENCY|THROUGHPUT, OpenVINO's PERFORMANCE_HINT), ``streams``
-(NUM_STREAMS, an int or "AUTO"), ``inference_precision`` (INFERENCE_PRECISION_HINT: "f32" by default, "bf16" or
+(NUM_STREAMS, an int or "AUTO"), ``requests`` (infer requests in flight in throughput mode; default OpenVINO's
+OPTIMAL_NUMBER_OF_INFER_REQUESTS), ``inference_precision`` (INFERENCE_PRECISION_HINT: "f32" by default, "bf16" or
 "f16" to trade accuracy for speed). ``threads`` becomes INFERENCE_NUM_THREADS.
 
 OpenVINO's CPU plugin computes in bf16 on its own where the CPU has bf16 units, whatever the IR holds; the
@@ -75,9 +76,19 @@ class OpenVinoSession:
             device = "CPU"
         self.model = core.read_model(self.path)
         self.precision = _precision(self.model)
-        self.compiled = core.compile_model(self.model, device, _config(options))
+        config = _config(options)
+        self.compiled = core.compile_model(self.model, device, config)
         self.device = device.lower() if device == "CPU" else device
         self.request = self.compiled.create_infer_request()
+        # benchmark_app's throughput mode: several requests in flight at once (bench's sampler runs them in rounds)
+        throughput = config.get("PERFORMANCE_HINT") in ("THROUGHPUT", "CUMULATIVE_THROUGHPUT") or \
+            str(config.get("NUM_STREAMS", "1")) not in ("1", "0")
+        self.in_flight = int(options.extra.get("requests") or (self.compiled.get_property(
+            "OPTIMAL_NUMBER_OF_INFER_REQUESTS") if throughput else 1))
+        self._requests = [self.request] + [self.compiled.create_infer_request() for _ in range(self.in_flight - 1)]
+        if self.in_flight > 1:
+            self.notes.append(f"OpenVINO throughput mode: {self.in_flight} requests on "
+                              f"{self.compiled.get_property('NUM_STREAMS')} streams")
         self._output_names = [info.name for info in self.outputs()]  # once: run() is in bench's timed loop
 
     def inputs(self) -> list:
@@ -90,8 +101,18 @@ class OpenVinoSession:
         results = self.request.infer(feeds)
         return {name: results[port] for name, port in zip(self._output_names, self.compiled.outputs)}
 
+    def run_in_flight(self, feeds: dict) -> dict:
+        """Every request started at once on the same feeds, then all awaited; the first one's outputs."""
+        for request in self._requests:
+            request.start_async(feeds)
+        for request in self._requests:
+            request.wait()
+        results = self._requests[0].results
+        return {name: results[port] for name, port in zip(self._output_names, self.compiled.outputs)}
+
     def close(self) -> None:
         self.request = self.compiled = self.model = None
+        self._requests = []
 
 
 def _precision(model) -> str:
