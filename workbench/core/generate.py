@@ -215,6 +215,21 @@ def _prepare(model, prompt, sampling: Sampling, provider: str, threads: Optional
     return decoder, codec, settings, prompt_ids
 
 
+def timed_generation(model, decoder, prompt_ids, max_new_tokens, sampling, settings, codec, stop_at_eos,
+                     cancel) -> GenerateResult:
+    """One prompt generated through ``decoder``, timed, as the GenerateResult every generator reports (decoder-only
+    here, encoder-decoder in seq2seq_generate.py, which adds its encoder time)."""
+    started = time.perf_counter()
+    run = run_steps(decoder, prompt_ids, max_new_tokens, sampling, settings, codec, stop_at_eos, cancel)
+    seconds = time.perf_counter() - started
+    tokens = run["rows"][0]
+    return GenerateResult(text=run["text"], tokens=tokens, ttft_ms=run["ttft_ms"],
+                          decode_ms=_percentiles(run["decode_ms"]),
+                          tokens_per_s=len(tokens) / seconds if seconds > 0 else 0.0,
+                          prompt_tokens=len(prompt_ids[0]), model=str(model), runtime=decoder.runtime,
+                          provider=decoder.provider)
+
+
 def generate(model, prompt, max_new_tokens: int = 32, *, temperature: float = 0.0, top_k: int = 0,
              top_p: float = 1.0, seed: int = 0, provider: str = "cpu", threads: Optional[int] = None,
              compare_torch=None, stop_at_eos: bool = True, progress=None, cancel=None) -> GenerateResult:
@@ -231,15 +246,9 @@ def generate(model, prompt, max_new_tokens: int = 32, *, temperature: float = 0.
     if len(prompt_ids) != 1:
         raise WorkbenchError("generate takes one prompt", "use compare_generation or bench for several")
     report(0.1, "generating")
-    started = time.perf_counter()
-    run = run_steps(decoder, prompt_ids, max_new_tokens, sampling, settings, codec, stop_at_eos, cancel)
-    seconds = time.perf_counter() - started
-    tokens = run["rows"][0]
-    result = GenerateResult(text=run["text"], tokens=tokens, ttft_ms=run["ttft_ms"],
-                            decode_ms=_percentiles(run["decode_ms"]),
-                            tokens_per_s=len(tokens) / seconds if seconds > 0 else 0.0,
-                            prompt_tokens=len(prompt_ids[0]), model=str(model), runtime=decoder.runtime,
-                            provider=decoder.provider)
+    result = timed_generation(model, decoder, prompt_ids, max_new_tokens, sampling, settings, codec, stop_at_eos,
+                              cancel)
+    tokens = result.tokens
     if compare_torch is not None:
         report(0.6, "generating with PyTorch")
         from workbench.core.decoders import TorchDecoder

@@ -223,8 +223,7 @@ def generate(model, prompt, max_new_tokens: int = 32, *, temperature: float = 0.
     With ``compare_torch`` greedy tokens are compared with transformers' ``generate``; sampled ones with the
     PyTorch model stepped through the same numpy sampler (torch's RNG cannot draw what numpy draws)."""
     from workbench.core.decoders import TextCodec, folder_settings
-    from workbench.core.generate import Sampling, _percentiles, encode_prompts, judge, run_steps
-    from workbench.core.results import GenerateResult
+    from workbench.core.generate import Sampling, encode_prompts, judge, run_steps, timed_generation
 
     report = progress or (lambda fraction, message: None)
     sampling = Sampling(float(temperature), int(top_k), float(top_p), int(seed))
@@ -239,17 +238,12 @@ def generate(model, prompt, max_new_tokens: int = 32, *, temperature: float = 0.
     report(0.0, "loading the model")
     decoder, _ = open_decoder(model, provider, threads)
     report(0.1, "generating")
-    started = time.perf_counter()
-    run = run_steps(decoder, prompt_ids, max_new_tokens, sampling, settings, codec, stop_at_eos, cancel)
-    seconds = time.perf_counter() - started
-    tokens = run["rows"][0]
-    result = GenerateResult(text=run["text"], tokens=tokens, ttft_ms=run["ttft_ms"],
-                            decode_ms=_percentiles(run["decode_ms"]),
-                            tokens_per_s=len(tokens) / seconds if seconds > 0 else 0.0,
-                            prompt_tokens=len(prompt_ids[0]), model=str(model), runtime=decoder.runtime,
-                            provider=decoder.provider, encoder_ms=decoder.encoder_ms,
-                            notes=[f"encoder-decoder: the source was encoded once ({decoder.encoder_ms:.2f} ms, "
-                                   "part of the time to first token), then decoded with the past"])
+    result = timed_generation(model, decoder, prompt_ids, max_new_tokens, sampling, settings, codec, stop_at_eos,
+                              cancel)
+    result.encoder_ms = decoder.encoder_ms  # the prefill encoded the source
+    result.notes.append(f"encoder-decoder: the source was encoded once ({decoder.encoder_ms:.2f} ms, part of the "
+                        "time to first token), then decoded with the past")
+    tokens = result.tokens
     if compare_torch is not None:
         report(0.6, "generating with PyTorch")
         torch_folder = getattr(compare_torch, "path", compare_torch)
