@@ -3,6 +3,7 @@ and Chinese, is at most 1280x720, and at 1280x720 no panel is squeezed below its
 more room scrolls, nothing is clipped)."""
 
 import pytest
+from PySide6.QtCore import Qt
 from conftest import StubGraphPanel, delete_now
 
 from workbench.gui import theme
@@ -56,3 +57,21 @@ def test_at_1280x720_every_panel_gets_at_least_its_minimum(qtbot, real_window, t
             assert panel.height() == viewport.height(), step
             assert win.page_scroll.verticalScrollBar().maximum() == 0, step
         win.grab().save(str(tmp_path / f"1280x720-{step}.png"))
+
+
+def test_a_narrow_window_takes_the_room_from_the_jobs_dock(qtbot, real_window):
+    """Made narrower (1440 -> 1280), the window narrows the Jobs dock down to its minimum before a panel has to
+    scroll sideways: at 1280 px only the Chat panel (its answer columns side by side) needs more."""
+    win = real_window
+    win.resize(1440, 900)
+    win.resizeDocks([win.jobs_dock], [320], Qt.Horizontal)
+    qtbot.waitUntil(lambda: win.jobs_dock.width() >= 300, timeout=3000)
+    win.resize(1280, 720)
+    qtbot.waitUntil(lambda: win.size().toTuple() == (1280, 720), timeout=3000)
+    bar = win.page_scroll.horizontalScrollBar()
+    for step in win.navigator.steps:
+        win.show_panel(step)
+        qtbot.wait(30)
+        if step != "chat":
+            assert bar.maximum() == 0, f"{step} scrolls sideways at 1280 px (Jobs dock {win.jobs_dock.width()} px)"
+    assert win.jobs_dock.width() < 300
