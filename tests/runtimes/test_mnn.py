@@ -95,3 +95,16 @@ def test_bench_picks_mnn_and_keeps_stdout_json(bert_mnn, capfd):
     assert row["name"] == "mnn model.mnn" and row["provider"] == "cpu"
     assert row["iterations"] == 5 and len(row["samples"]) == 5 and all(s > 0 for s in row["samples"])
     assert (row["batch"], row["sequence"]) == (2, 8)
+
+
+def test_optimize_level_2_reaches_the_converter_and_still_validates(exported, bert_mnn, tiny_models, tmp_path):
+    from workbench import api
+    from workbench.core.targets.mnn import convert_onnx, prepare_onnx
+
+    result = exported("bert")
+    prepare_onnx(result.path, str(tmp_path / "prepared.onnx"), result.dynamic_axes)
+    convert_onnx(str(tmp_path / "prepared.onnx"), str(tmp_path / "o2.mnn"), optimize_level=2)
+    assert (tmp_path / "o2.mnn").read_bytes() != bert_mnn.read_bytes()  # level 2 rewrites more than level 1
+    check = api.validate(ValidateSpec(model=str(tmp_path / "o2.mnn"), against=ModelSource(str(tiny_models("bert"))),
+                                      shapes=((2, 8),)))
+    assert check.passed
