@@ -5,6 +5,7 @@ import shlex
 from dataclasses import replace
 
 import pytest
+from PySide6.QtCore import Qt
 
 from workbench.core.registry import Target, build_registry
 from workbench.core.runtimes.base import Availability
@@ -152,3 +153,48 @@ def test_an_exported_gguf_becomes_a_variant_for_bench_and_chat(qtbot, panel, sta
     path.write_bytes(b"GGUF")
     panel.show_result(ExportResult(outputs=[str(path)], exporter="gguf-py (llama)", target="gguf", dtype="q8_0"))
     assert state.variants == {"gguf q8_0": str(path)} and state.onnx_path == ""
+
+
+def test_export_to_gguf_from_the_panel_writes_the_chosen_quant(qtbot, state, monkeypatch, tmp_path):
+    """The whole path: the panel's job (a child process) writes a q8_0 GGUF of a tiny Llama, which becomes a
+    variant; the Benchmark and Chat panels list it (disabled, with the reason, where llama.cpp is missing)."""
+    gguf = pytest.importorskip("gguf")
+    import torch
+    import transformers
+
+    from conftest import wait_job
+    from workbench.gui import workers
+
+    torch.manual_seed(0)
+    config = transformers.LlamaConfig(vocab_size=64, hidden_size=64, intermediate_size=128, num_hidden_layers=1,
+                                      num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=64)
+    folder = tmp_path / "tiny-llama"
+    transformers.AutoModelForCausalLM.from_config(config).save_pretrained(folder)
+    panel = _panel(qtbot, state, monkeypatch)
+    state.set_source(str(folder))
+    panel.target_combo.setCurrentText("gguf")
+    [control] = panel.target_options.controls["gguf"]
+    control.set_value("q8_0", explicit=True)
+    out = tmp_path / "out" / "tiny.gguf"
+    panel.output_edit.setText(str(out))
+    job = panel.export()
+    assert job is not None and job.kind == "process"
+    assert wait_job(qtbot, job, 240) == workers.DONE, job.error
+    types = {t.name: t.tensor_type for t in gguf.GGUFReader(str(out)).tensors}
+    assert types["blk.0.attn_q.weight"] == gguf.GGMLQuantizationType.Q8_0
+    assert state.variants == {"gguf q8_0": str(out.resolve())}
+    from workbench.gui.panels.bench_panel import BenchPanel
+    from workbench.gui.panels.chat_panel import ChatPanel
+
+    bench, chat = BenchPanel(state), ChatPanel(state)
+    qtbot.addWidget(bench)
+    qtbot.addWidget(chat)
+    row = bench.rows["gguf q8_0"]
+    assert row.runtime.currentData() == "llama.cpp"
+    assert chat.variant_list.count() == 1
+    try:
+        import llama_cpp  # noqa: F401
+    except ImportError:
+        assert not row.runnable() and "pip install" in row.check.toolTip()
+        assert not chat.variant_list.item(0).flags() & Qt.ItemIsEnabled
+    bench.shutdown()

@@ -32,7 +32,7 @@ from workbench.gui import workers as gui_workers
 # quantization modes, CLI values and flags, file names and formats, shortcuts.
 ALLOWED = re.compile(r"""
     [\w.-]*\.(?:html|onnx|json|toml|txt|png|safetensors|pt|bin|npy|npz|data|qss)\b|
-    PyTorch|ONNX(?:\s+Runtime)?|ORT|Netron|Hugging\s+Face|TorchScript|Transformers?|PySide6|Qt|TOML|GGUF|OpenVINO|MNN|
+    PyTorch|ONNX(?:\s+Runtime)?|ORT|Netron|Hugging\s+Face|TorchScript|Transformers?|PySide6|Qt|TOML|GGUF|OpenVINO(?:\s+IR)?|MNN|
     CPU|CUDA|GPU|NVIDIA|RSS|MB|GB|kB|KB|QDQ|MatMulNBits|MatMul|Gemm|onnxslim|dynamo|legacy|torchscript|onnx|
     int8-dynamic|int8-static|int8-weight|int4|int8|fp16|fp32|bf16|float32|float16|minmax|entropy|percentile|rtn|hqq|
     gptq|basic|extended|all|p50|p95|p99|cosine|rtol|atol|Opset|opset|logits|input_ids|attention_mask|token_type_ids|

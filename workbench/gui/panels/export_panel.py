@@ -65,9 +65,11 @@ class ExportPanel(PanelBase):
         self._output_auto = True
         self._recipe_source = None  # the source of the last recipe applied (its axes are kept as they are)
         self.set_header(self.tr("Export"),
-                        self.tr("Convert the loaded model to ONNX. The dynamo exporter is tried first and falls "
-                                "back to the legacy exporter when it fails (the reason is reported). Example "
-                                "sizes of 2 or more keep dynamic axes dynamic."))
+                        self.tr("Convert the loaded model for a runtime: ONNX, or another target of the Target "
+                                "list (GGUF for llama.cpp, OpenVINO IR, ...) with that target's own options. For "
+                                "ONNX the dynamo exporter is tried first and falls back to the legacy exporter when "
+                                "it fails (the reason is reported). Example sizes of 2 or more keep dynamic axes "
+                                "dynamic."))
         # The forms and the axes table scroll together when the window is too short for them (e.g. once the
         # banner below shows): squeezed, the forms clipped their fields' letters.
         content = QWidget(self)

@@ -654,204 +654,204 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
     </message>
     <message>
         <location filename="../../panels/export_panel.py" line="67" />
-        <location filename="../../panels/export_panel.py" line="88" />
-        <location filename="../../panels/export_panel.py" line="318" />
+        <location filename="../../panels/export_panel.py" line="90" />
+        <location filename="../../panels/export_panel.py" line="320" />
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="68" />
-        <source>Convert the loaded model to ONNX. The dynamo exporter is tried first and falls back to the legacy exporter when it fails (the reason is reported). Example sizes of 2 or more keep dynamic axes dynamic.</source>
-        <translation>将已加载的模型转换为 ONNX。优先使用 dynamo 导出器，失败时回退到旧版导出器（并报告原因）。示例尺寸取 2 或以上，动态维度才能保持动态。</translation>
-    </message>
-    <message>
-        <location filename="../../panels/export_panel.py" line="98" />
+        <location filename="../../panels/export_panel.py" line="100" />
         <source>Exporter</source>
         <translation>导出器</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="102" />
-        <location filename="../../panels/export_panel.py" line="278" />
+        <location filename="../../panels/export_panel.py" line="104" />
+        <location filename="../../panels/export_panel.py" line="280" />
         <source>(no model loaded)</source>
         <translation>（尚未加载模型）</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="103" />
+        <location filename="../../panels/export_panel.py" line="105" />
         <source>ONNX models (*.onnx)</source>
         <translation>ONNX 模型 (*.onnx)</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="115" />
+        <location filename="../../panels/export_panel.py" line="117" />
         <source>exporter default</source>
         <translation>导出器默认值</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="119" />
+        <location filename="../../panels/export_panel.py" line="121" />
         <source>Fold constants</source>
         <translation>常量折叠</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="121" />
+        <location filename="../../panels/export_panel.py" line="123" />
         <source>Source:</source>
         <translation>来源：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="122" />
+        <location filename="../../panels/export_panel.py" line="124" />
         <source>Output:</source>
         <translation>输出：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="123" />
+        <location filename="../../panels/export_panel.py" line="125" />
         <source>Exporter:</source>
         <translation>导出器：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="126" />
+        <location filename="../../panels/export_panel.py" line="128" />
         <source>Target:</source>
         <translation>目标格式：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="124" />
+        <location filename="../../panels/export_panel.py" line="126" />
         <source>Opset:</source>
         <translation>Opset 版本：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="127" />
+        <location filename="../../panels/export_panel.py" line="68" />
+        <source>Convert the loaded model for a runtime: ONNX, or another target of the Target list (GGUF for llama.cpp, OpenVINO IR, ...) with that target's own options. For ONNX the dynamo exporter is tried first and falls back to the legacy exporter when it fails (the reason is reported). Example sizes of 2 or more keep dynamic axes dynamic.</source>
+        <translation>将已加载的模型转换为某个运行时所需的格式：ONNX，或“目标格式”列表中的其他目标（用于 llama.cpp 的 GGUF、OpenVINO IR 等），并使用该目标自己的选项。对于 ONNX，优先使用 dynamo 导出器，失败时回退到旧版导出器（并报告原因）。示例尺寸取 2 或以上，动态维度才能保持动态。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="129" />
         <source>Dtype:</source>
         <translation>数据类型：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="136" />
+        <location filename="../../panels/export_panel.py" line="138" />
         <source>Inputs and outputs</source>
         <translation>输入与输出</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="139" />
+        <location filename="../../panels/export_panel.py" line="141" />
         <source>automatic (e.g. input_ids, attention_mask)</source>
         <translation>自动（例如 input_ids, attention_mask）</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="141" />
+        <location filename="../../panels/export_panel.py" line="143" />
         <source>automatic (e.g. logits)</source>
         <translation>自动（例如 logits）</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="148" />
+        <location filename="../../panels/export_panel.py" line="150" />
         <source>Input names:</source>
         <translation>输入名称：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="149" />
+        <location filename="../../panels/export_panel.py" line="151" />
         <source>Output names:</source>
         <translation>输出名称：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="150" />
+        <location filename="../../panels/export_panel.py" line="152" />
         <source>Example batch:</source>
         <translation>示例批大小：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="151" />
+        <location filename="../../panels/export_panel.py" line="153" />
         <source>Example sequence:</source>
         <translation>示例序列长度：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="152" />
+        <location filename="../../panels/export_panel.py" line="154" />
         <source>Leave names empty to use the model's own.</source>
         <translation>名称留空则使用模型自带的名称。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="158" />
+        <location filename="../../panels/export_panel.py" line="160" />
         <source>Dynamic axes</source>
         <translation>动态维度</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="162" />
+        <location filename="../../panels/export_panel.py" line="164" />
         <source>Input</source>
         <translation>输入</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="162" />
+        <location filename="../../panels/export_panel.py" line="164" />
         <source>Axis</source>
         <translation>维度</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="162" />
+        <location filename="../../panels/export_panel.py" line="164" />
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="169" />
+        <location filename="../../panels/export_panel.py" line="171" />
         <source>Add axis</source>
         <translation>添加维度</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="171" />
+        <location filename="../../panels/export_panel.py" line="173" />
         <source>Remove</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="173" />
+        <location filename="../../panels/export_panel.py" line="175" />
         <source>Batch and sequence</source>
         <translation>批大小和序列长度</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="174" />
+        <location filename="../../panels/export_panel.py" line="176" />
         <source>Make batch (axis 0) and sequence (axis 1) dynamic on input_ids and attention_mask</source>
         <translation>将 input_ids 和 attention_mask 的批大小（维度 0）和序列长度（维度 1）设为动态</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="177" />
+        <location filename="../../panels/export_panel.py" line="179" />
         <source>An empty table lets the exporter make batch and sequence dynamic on every input.</source>
         <translation>表格为空时，导出器会把每个输入的批大小和序列长度设为动态。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="208" />
+        <location filename="../../panels/export_panel.py" line="210" />
         <source>The {0} target does not use this setting.</source>
         <translation>{0} 目标不使用此设置。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="217" />
+        <location filename="../../panels/export_panel.py" line="219" />
         <source>{0} files (*{1})</source>
         <translation>{0} 文件 (*{1})</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="260" />
+        <location filename="../../panels/export_panel.py" line="262" />
         <source>Dynamic axis row {0} needs both an input and a name.</source>
         <translation>动态维度第 {0} 行需要同时填写输入和名称。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="295" />
+        <location filename="../../panels/export_panel.py" line="297" />
         <source>Load a model first (Load step).</source>
         <translation>请先加载模型（“加载”步骤）。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="298" />
+        <location filename="../../panels/export_panel.py" line="300" />
         <source>Choose where to write the exported model.</source>
         <translation>请选择导出模型的保存位置。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="321" />
+        <location filename="../../panels/export_panel.py" line="323" />
         <source>Export {0}</source>
         <translation>导出 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="326" />
+        <location filename="../../panels/export_panel.py" line="328" />
         <source>Exported with the {0} exporter in {1:.1f} s: {2}</source>
         <translation>已用 {0} 导出器完成导出，耗时 {1:.1f} 秒：{2}</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="329" />
+        <location filename="../../panels/export_panel.py" line="331" />
         <source>Fell back to the legacy exporter: {0}</source>
         <translation>已回退到旧版导出器：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="331" />
+        <location filename="../../panels/export_panel.py" line="333" />
         <source>Inputs in the file: {0}</source>
         <translation>文件中的输入：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="333" />
+        <location filename="../../panels/export_panel.py" line="335" />
         <source>Outputs in the file: {0}</source>
         <translation>文件中的输出：{0}</translation>
     </message>
@@ -1226,300 +1226,300 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../main_window.py" line="60" />
-        <location filename="../../window_view.py" line="71" />
+        <location filename="../../main_window.py" line="61" />
+        <location filename="../../window_view.py" line="74" />
         <source>Model Workbench</source>
         <translation>模型工作台</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="55" />
+        <location filename="../../window_panels.py" line="57" />
         <source>The benchmark panel is not available</source>
         <translation>基准测试面板不可用</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="58" />
+        <location filename="../../window_panels.py" line="60" />
         <source>Load</source>
         <translation>加载</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="59" />
+        <location filename="../../window_panels.py" line="61" />
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="60" />
+        <location filename="../../window_panels.py" line="62" />
         <source>Validate</source>
         <translation>验证</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="61" />
+        <location filename="../../window_panels.py" line="63" />
         <source>Optimize</source>
         <translation>优化</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="62" />
+        <location filename="../../window_panels.py" line="64" />
         <source>Quantize</source>
         <translation>量化</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="63" />
+        <location filename="../../window_panels.py" line="65" />
         <source>Benchmark</source>
         <translation>基准测试</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="64" />
+        <location filename="../../window_panels.py" line="66" />
         <source>Report</source>
         <translation>报告</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="65" />
+        <location filename="../../window_panels.py" line="67" />
         <source>Chat</source>
         <translation>对话</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="78" />
+        <location filename="../../window_panels.py" line="80" />
         <source>The graph view is not available</source>
         <translation>计算图视图不可用</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="89" />
-        <location filename="../../window_panels.py" line="92" />
+        <location filename="../../window_panels.py" line="91" />
+        <location filename="../../window_panels.py" line="94" />
         <source>Pipeline</source>
         <translation>流程</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="90" />
+        <location filename="../../window_panels.py" line="92" />
         <source>Graph</source>
         <translation>计算图</translation>
     </message>
     <message>
-        <location filename="../../window_docks.py" line="41" />
+        <location filename="../../window_docks.py" line="43" />
         <source>Jobs</source>
         <translation>任务</translation>
     </message>
     <message>
-        <location filename="../../window_docks.py" line="47" />
+        <location filename="../../window_docks.py" line="49" />
         <source>Log</source>
         <translation>日志</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="33" />
+        <location filename="../../window_actions.py" line="37" />
         <source>&amp;Open file…</source>
         <translation>打开文件(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="34" />
+        <location filename="../../window_actions.py" line="38" />
         <source>Open a checkpoint or an ONNX file</source>
         <translation>打开检查点或 ONNX 文件</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="35" />
+        <location filename="../../window_actions.py" line="40" />
         <source>Open &amp;folder…</source>
         <translation>打开文件夹(&amp;F)…</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="36" />
+        <location filename="../../window_actions.py" line="41" />
         <source>Open a Hugging Face model folder</source>
         <translation>打开 Hugging Face 模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="37" />
+        <location filename="../../window_actions.py" line="43" />
         <source>Open &amp;recipe…</source>
         <translation>打开配方(&amp;R)…</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="39" />
+        <location filename="../../window_actions.py" line="45" />
         <source>&amp;Save recipe…</source>
         <translation>保存配方(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="41" />
+        <location filename="../../window_actions.py" line="47" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="42" />
+        <location filename="../../window_actions.py" line="48" />
         <source>&amp;Export</source>
         <translation>导出(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="43" />
+        <location filename="../../window_actions.py" line="49" />
         <source>Export the loaded model to ONNX</source>
         <translation>将已加载的模型导出为 ONNX</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="44" />
+        <location filename="../../window_actions.py" line="50" />
         <source>&amp;Validate</source>
         <translation>验证(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="45" />
+        <location filename="../../window_actions.py" line="51" />
         <source>Compare the ONNX model with PyTorch</source>
         <translation>将 ONNX 模型与 PyTorch 进行比较</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="46" />
+        <location filename="../../window_actions.py" line="52" />
         <source>&amp;Quantize</source>
         <translation>量化(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="47" />
+        <location filename="../../window_actions.py" line="53" />
         <source>Build the ticked quantized variants</source>
         <translation>构建勾选的量化版本</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="48" />
+        <location filename="../../window_actions.py" line="54" />
         <source>&amp;Benchmark</source>
         <translation>基准测试(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="49" />
+        <location filename="../../window_actions.py" line="55" />
         <source>Benchmark the current model</source>
         <translation>对当前模型进行基准测试</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="50" />
+        <location filename="../../window_actions.py" line="56" />
         <source>Run the &amp;demo</source>
         <translation>运行演示(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="51" />
+        <location filename="../../window_actions.py" line="57" />
         <source>Build a tiny model and walk through every step</source>
         <translation>构建一个微型模型并演示每个步骤</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="52" />
+        <location filename="../../window_actions.py" line="58" />
         <source>&amp;About Model Workbench</source>
         <translation>关于模型工作台(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="65" />
+        <location filename="../../window_actions.py" line="71" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="68" />
+        <location filename="../../window_actions.py" line="74" />
         <source>Recent files</source>
         <translation>最近打开</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="76" />
+        <location filename="../../window_actions.py" line="82" />
         <source>&amp;Run</source>
         <translation>运行(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="81" />
+        <location filename="../../window_actions.py" line="87" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="82" />
+        <location filename="../../window_actions.py" line="88" />
         <source>Theme</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="84" />
+        <location filename="../../window_actions.py" line="90" />
         <source>Light</source>
         <translation>浅色</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="84" />
+        <location filename="../../window_actions.py" line="90" />
         <source>Dark</source>
         <translation>深色</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="91" />
+        <location filename="../../window_actions.py" line="97" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="103" />
+        <location filename="../../window_actions.py" line="109" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="108" />
+        <location filename="../../window_actions.py" line="114" />
         <source>Main toolbar</source>
         <translation>主工具栏</translation>
     </message>
     <message>
-        <location filename="../../window_docks.py" line="57" />
-        <location filename="../../window_panels.py" line="138" />
+        <location filename="../../window_docks.py" line="70" />
+        <location filename="../../window_panels.py" line="140" />
         <source>No model loaded</source>
         <translation>尚未加载模型</translation>
     </message>
     <message>
-        <location filename="../../window_docks.py" line="65" />
+        <location filename="../../window_docks.py" line="78" />
         <source>Open a model (Ctrl+O), drop one on the window, or run the demo.</source>
         <translation>打开模型（Ctrl+O）、将模型拖放到窗口中，或运行演示。</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="134" />
+        <location filename="../../window_panels.py" line="136" />
         <source>The graph view could not open {0}: {1}</source>
         <translation>计算图视图无法打开 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="137" />
+        <location filename="../../window_panels.py" line="139" />
         <source>Model: {0}</source>
         <translation>模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="144" />
+        <location filename="../../window_panels.py" line="146" />
         <source>ONNX: {0}</source>
         <translation>ONNX：{0}</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="157" />
+        <location filename="../../window_panels.py" line="159" />
         <source>Load a model first: the last load failed ({0})</source>
         <translation>请先加载模型：上次加载失败（{0}）</translation>
     </message>
     <message>
-        <location filename="../../window_docks.py" line="68" />
+        <location filename="../../window_docks.py" line="82" />
         <source>{0} job(s) running</source>
         <translation>{0} 个任务运行中</translation>
     </message>
     <message>
-        <location filename="../../window_docks.py" line="74" />
+        <location filename="../../window_docks.py" line="88" />
         <source>Node {0} ({1})</source>
         <translation>节点 {0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="140" />
+        <location filename="../../window_actions.py" line="146" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="143" />
+        <location filename="../../window_actions.py" line="149" />
         <source>Clear the list</source>
         <translation>清空列表</translation>
     </message>
     <message>
-        <location filename="../../window_view.py" line="64" />
+        <location filename="../../window_view.py" line="67" />
         <source>not installed</source>
         <translation>未安装</translation>
     </message>
     <message>
-        <location filename="../../window_view.py" line="72" />
+        <location filename="../../window_view.py" line="75" />
         <source>Take a trained model to deployment: export, validate, optimize, quantize, benchmark.</source>
         <translation>把训练好的模型带到部署：导出、验证、优化、量化、基准测试。</translation>
     </message>
     <message>
-        <location filename="../../window_view.py" line="77" />
+        <location filename="../../window_view.py" line="80" />
         <source>About Model Workbench</source>
         <translation>关于模型工作台</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="133" />
+        <location filename="../../main_window.py" line="139" />
         <source>Jobs are running</source>
         <translation>有任务正在运行</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="134" />
+        <location filename="../../main_window.py" line="140" />
         <source>{0} job(s) are still running. Cancel them and quit?</source>
         <translation>仍有 {0} 个任务在运行。要取消它们并退出吗？</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="158" />
+        <location filename="../../main_window.py" line="164" />
         <source>Some jobs did not stop in time.</source>
         <translation>部分任务未能及时停止。</translation>
     </message>
@@ -2372,7 +2372,7 @@ Replace them?</source>
     <name>TargetOptionsBox</name>
     <message>
         <location filename="../../panels/target_options_box.py" line="152" />
-        <location filename="../../panels/target_options_box.py" line="167" />
+        <location filename="../../panels/target_options_box.py" line="168" />
         <source>{0} options</source>
         <translation>{0} 选项</translation>
     </message>

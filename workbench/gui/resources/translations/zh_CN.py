@@ -29,10 +29,13 @@ ZH = {
     "Build the demo model": "构建演示模型",
     # export
     "Export": "导出",
-    "Convert the loaded model to ONNX. The dynamo exporter is tried first and falls back to the legacy exporter "
-    "when it fails (the reason is reported). Example sizes of 2 or more keep dynamic axes dynamic.":
-        "将已加载的模型转换为 ONNX。优先使用 dynamo 导出器，失败时回退到旧版导出器（并报告原因）。"
-        "示例尺寸取 2 或以上，动态维度才能保持动态。",
+    "Convert the loaded model for a runtime: ONNX, or another target of the Target list (GGUF for llama.cpp, "
+    "OpenVINO IR, ...) with that target's own options. For ONNX the dynamo exporter is tried first and falls back "
+    "to the legacy exporter when it fails (the reason is reported). Example sizes of 2 or more keep dynamic axes "
+    "dynamic.":
+        "将已加载的模型转换为某个运行时所需的格式：ONNX，或“目标格式”列表中的其他目标（用于 llama.cpp 的 GGUF、"
+        "OpenVINO IR 等），并使用该目标自己的选项。对于 ONNX，优先使用 dynamo 导出器，失败时回退到旧版导出器"
+        "（并报告原因）。示例尺寸取 2 或以上，动态维度才能保持动态。",
     "Exporter": "导出器",
     "(no model loaded)": "（尚未加载模型）",
     "ONNX models (*.onnx)": "ONNX 模型 (*.onnx)",
