@@ -140,3 +140,25 @@ def test_the_form_declares_weights_and_quantization_and_none_is_plain(tiny_model
         "dtype", ("fp32", "fp16"), "quant", ("none", "int8", "int4"), "--quant")
     result = api.export(str(tiny_models("resnet")), str(tmp_path / "plain.mnn"), target="mnn", quant="none")
     assert result.dtype == "fp32" and not any("weights stored" in n for n in result.notes)
+
+
+def test_without_mnn_each_entry_point_says_how_to_install_it(tiny_models, tmp_path, monkeypatch):
+    import importlib.util
+    import sys
+
+    from workbench.core.registry import default_registry
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a, **k: None if name in ("_tools", "MNN") else real(name, *a, **k))
+    monkeypatch.setitem(sys.modules, "MNN", None)  # `import MNN` now fails as it does where it is not installed
+    with pytest.raises(WorkbenchError, match="MNN is not installed: pip install -c constraints.txt mnn"):
+        api.export(str(tiny_models("bert")), str(tmp_path / "out" / "model.mnn"), target="mnn")
+    assert not (tmp_path / "out").exists()
+    (tmp_path / "x.mnn").write_bytes(b"not checked: MNN is missing")
+    with pytest.raises(WorkbenchError, match="MNN is not installed"):
+        api.inspect(str(tmp_path / "x.mnn"))
+    state = default_registry().runtime("mnn").availability()
+    assert not state.available and "pip install -c constraints.txt mnn" in state.hint
+    with pytest.raises(WorkbenchError, match="runtime 'mnn' cannot run here"):
+        api.validate(ValidateSpec(model=str(tmp_path / "x.mnn"), against=ModelSource(str(tiny_models("bert")))))
