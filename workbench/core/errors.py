@@ -9,11 +9,13 @@ import re
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def first_line(err: BaseException, limit: int = 300) -> str:
-    """The first non-blank line of an exception's message (colour codes removed), at most ``limit`` characters;
-    the exception's type name when the message is empty. Libraries raise pages of text: a message shows this."""
+def first_line(err: BaseException | str, limit: int | None = 300) -> str:
+    """The first non-blank line of an exception's message, or of a message already turned into text (a job's
+    failure in the GUI), colour codes removed, at most ``limit`` characters (None: all of it); the exception's
+    type name (the text itself) when it has no such line. Libraries raise pages of text: a message shows this."""
     text = _ANSI.sub("", str(err))
-    return next((ln.strip() for ln in text.splitlines() if ln.strip()), type(err).__name__)[:limit]
+    fallback = err if isinstance(err, str) else type(err).__name__
+    return next((ln.strip() for ln in text.splitlines() if ln.strip()), fallback)[:limit]
 
 
 class WorkbenchError(Exception):

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Optional
 
 from PySide6.QtCore import QObject, Signal
 
+from workbench.core.errors import first_line
+
 if TYPE_CHECKING:  # pragma: no cover
     from workbench.gui.workers import JobManager
 
@@ -139,7 +141,7 @@ class AppState(QObject):
 
     def fail_load(self, message: str) -> None:
         """A load failed: nothing is the current model any more (its panels are cleared, its steps disabled)."""
-        self.load_error = str(message or "").strip().splitlines()[0] if str(message or "").strip() else "failed"
+        self.load_error = first_line(str(message or ""), None) or "failed"
         self.source_path = self.onnx_path = ""
         self.validation = self.inspect_result = None
         self.variants.clear()

@@ -8,7 +8,7 @@ import signal
 import time
 from typing import Any, Callable, Iterable, Optional
 
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import WorkbenchError, first_line
 
 DONE, FAILED, CANCELLED = "done", "failed", "cancelled"
 PROGRESS_INTERVAL_S = 0.05  # at most 20 progress (and sample) messages a second per job
@@ -39,8 +39,8 @@ def error_line(err: BaseException) -> str:
     """The engine's one-line message, or the exception's first line for anything unexpected."""
     if isinstance(err, WorkbenchError):
         return str(err)
-    first = next((ln.strip() for ln in str(err).splitlines() if ln.strip()), "")
-    return f"{type(err).__name__}: {first}" if first else type(err).__name__
+    first = first_line(err, None)
+    return f"{type(err).__name__}: {first}" if str(err).strip() else type(err).__name__
 
 
 def exit_description(code: Optional[int]) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import WorkbenchError, first_line
 from workbench.core.registry import Loader
 from workbench.core.results import InspectResult, TensorInfo
 
@@ -24,7 +24,7 @@ def inspect_gguf(path: Path) -> InspectResult:
     try:
         reader = gguf.GGUFReader(str(path), "r")
     except Exception as err:  # noqa: BLE001 - gguf-py raises ValueError/IndexError/struct errors on bad bytes
-        raise WorkbenchError(f"{path}: not a valid GGUF file ({str(err).splitlines()[0] if str(err) else type(err).__name__})",
+        raise WorkbenchError(f"{path}: not a valid GGUF file ({first_line(err)})",
                              "the file may be truncated or corrupt — convert or download it again") from None
     meta = {}
     for name, field in reader.fields.items():

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.errors import first_line
 from workbench.core.recipe import save_recipe
 from workbench.gui.theme import icon
 
@@ -310,7 +311,7 @@ class PanelBase(QWidget):
         def failed(message):
             # the checkmark stays while the earlier run's file exists; the traceback is in the job's Details…
             self.set_step_state(DONE if self.artifact_exists() else FAILED)
-            first = next((ln for ln in str(message).splitlines() if ln.strip()), str(message))
+            first = first_line(message, None)
             from workbench.gui.i18n import engine
 
             self.log(QCoreApplication.translate("PanelBase", "Failed: {0}: {1}").format(name, engine.translate(first)))

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDia
                                QHBoxLayout, QHeaderView, QLabel, QPushButton, QSizePolicy, QSpinBox, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
+from workbench.core.errors import first_line
 from workbench.gui.charts import BenchCharts
 from workbench.gui.child import PROGRESS_INTERVAL_S
 from workbench.gui.i18n.engine import translate as engine_text
@@ -385,7 +386,7 @@ class BenchPanel(QWidget):
                                                          result.peak_rss_mb, took))
 
     def _on_failed(self, name: str, message: str) -> None:
-        first = next((ln for ln in str(message).splitlines() if ln.strip()), str(message))
+        first = first_line(message, None)
         self.failures[name] = first
         self.state.log(self.tr("Failed: Benchmark {0}: {1}").format(name, engine_text(first)))
         self.charts.remove(name)

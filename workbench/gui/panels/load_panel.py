@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.errors import first_line
 from workbench.gui import commands
 from workbench.gui.formatting import fit_column_to_texts, fit_table
 from workbench.gui.models import (
@@ -219,7 +220,7 @@ class LoadPanel(PanelBase):
     def load_failed(self, message: str) -> None:
         """The file could not be read: it is not the current model, nothing of the previous one stays shown,
         and the banner says why in one line (the traceback is behind the job's Details… in the Jobs dock)."""
-        first = next((ln for ln in str(message).splitlines() if ln.strip()), str(message))
+        first = first_line(message, None)
         path = self.path_edit.text().strip()
         self.clear_results()
         self._failure = (path, first)
