@@ -62,6 +62,8 @@ def test_each_variant_offers_the_runtimes_that_open_it(qtbot, panel, state, arti
     reg = build_registry(include_plugins=False)
     reg.add_runtime(_fake("fast-onnx", True))
     reg.add_runtime(_fake("absent-onnx", False))
+    reg.runtimes["llama.cpp"] = replace(reg.runtimes["llama.cpp"],  # as where llama-cpp-python is missing
+                                        availability=lambda: Availability(False, hint="pip install llama-cpp-python"))
     monkeypatch.setattr("workbench.core.registry.default_registry", lambda: reg)
     state.add_variant("gguf q8_0", artifacts["gguf"])
     row = panel.rows["ORT fp32"]
@@ -72,11 +74,8 @@ def test_each_variant_offers_the_runtimes_that_open_it(qtbot, panel, state, arti
     assert not absent.isEnabled() and absent.toolTip() == "pip install absent-onnx-runtime"
     # llama.cpp missing: the GGUF variant says why and cannot be checked; the run leaves it out
     gguf = panel.rows["gguf q8_0"]
-    try:
-        import llama_cpp  # noqa: F401
-    except ImportError:
-        assert not gguf.check.isEnabled() and not gguf.check.isChecked() and "pip install" in gguf.check.toolTip()
-        assert [v.name for v in panel.selected_variants()] == ["ORT fp32"]
+    assert not gguf.check.isEnabled() and not gguf.check.isChecked() and "pip install" in gguf.check.toolTip()
+    assert [v.name for v in panel.selected_variants()] == ["ORT fp32"]
     # another runtime picked: the variant runs on it, and the CLI line names it
     combo.setCurrentIndex(1)
     [variant] = [v for v in panel.selected_variants() if v.name == "ORT fp32"]

@@ -36,12 +36,14 @@ def _item(panel, path):
                 if panel.variant_list.item(i).data(Qt.UserRole) == path)
 
 
-def test_a_gguf_without_llama_cpp_and_an_ir_are_shown_disabled_with_the_reason(qtbot, state, gguf, tmp_path):
-    try:
-        import llama_cpp  # noqa: F401
-        pytest.skip("llama-cpp-python is installed here: the disabled path needs it missing")
-    except ImportError:
-        pass
+def test_a_gguf_without_llama_cpp_and_an_ir_are_shown_disabled_with_the_reason(qtbot, state, gguf, tmp_path,
+                                                                               monkeypatch):
+    from workbench.core.runtimes.llama_cpp import INSTALL
+
+    reg = build_registry(include_plugins=False)  # as where llama-cpp-python is missing (here it is; in CI maybe not)
+    reg.runtimes["llama.cpp"] = replace(reg.runtimes["llama.cpp"], availability=lambda: Availability(
+        False, hint=f"{INSTALL}: No module named 'llama_cpp'"))
+    monkeypatch.setattr("workbench.core.registry.default_registry", lambda: reg)
     xml = tmp_path / "model.xml"
     xml.write_text("<net/>")
     state.add_variant("gguf q8_0", gguf)

@@ -58,13 +58,19 @@ def test_targets_come_from_the_registry_and_a_new_one_appears_with_its_options(q
     panel.grab().save("/tmp/export_plugin_target.png")
 
 
-def test_gguf_quant_types_explained_k_quants_disabled_without_llama_cpp(qtbot, panel, monkeypatch):
+def _without_llama_cpp():
+    """The registry as on a machine without llama-cpp-python (the runtime's own install hint), installed or not."""
+    from workbench.core.runtimes.llama_cpp import INSTALL
+
+    reg = build_registry(include_plugins=False)
+    reg.runtimes["llama.cpp"] = replace(reg.runtimes["llama.cpp"], availability=lambda: Availability(
+        False, hint=f"{INSTALL}: No module named 'llama_cpp'"))
+    return reg
+
+
+def test_gguf_quant_types_explained_k_quants_disabled_without_llama_cpp(qtbot, state, monkeypatch):
     pytest.importorskip("workbench.cli")
-    try:
-        import llama_cpp  # noqa: F401
-        pytest.skip("llama-cpp-python is installed here: the disabled path needs it missing")
-    except ImportError:
-        pass
+    panel = _panel(qtbot, state, monkeypatch, _without_llama_cpp())
     panel.target_combo.setCurrentText("gguf")
     [control] = panel.target_options.controls["gguf"]
     items = _items(control.combo)
