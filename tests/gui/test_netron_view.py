@@ -432,3 +432,6 @@ def test_graph_panel_reads_the_nodes_off_the_gui_thread(qtbot, tiny_onnx, tmp_pa
     qtbot.waitUntil(lambda: "Cannot show" in panel.placeholder.text(), timeout=30_000)
     assert panel.stack.currentWidget() is panel.placeholder and panel.view is None and panel.model.rowCount() == 0
     assert "\n" in panel.placeholder.text() and str(bad) in panel.placeholder.text()
+    panel.open_model(str(other))  # a readable file again: its nodes, and no word of the failed one
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 2, timeout=30_000)
+    assert "Cannot show" not in panel.placeholder.text()

@@ -134,6 +134,8 @@ class GraphPanel(QWidget):
             return
         self.index = index
         self._fill_list()
+        self.placeholder.setText(self.tr("No ONNX model yet: export or open one to see its graph."))  # not an
+        # earlier file's "Cannot show" (the view replaces the placeholder once shown)
         if self.isVisible():
             try:
                 self._open_view()
