@@ -37,3 +37,17 @@ def test_load_configuration_table_shows_its_values(qtbot, window, llama_dir):
     header = view.horizontalHeader()
     title = view.model().headerData(1, header.orientation())
     assert view.columnWidth(1) > header.fontMetrics().horizontalAdvance(title) + 8
+
+
+def test_load_summary_is_not_squeezed_at_1280x720(qtbot, window, llama_dir):
+    """At 1280x720 the Load panel was held to its minimumSizeHint, which ignores wrapped texts (the banner's notes
+    take more lines when narrow): the Summary rows overlapped. The page's height now counts them; it scrolls."""
+    window.resize(1280, 720)
+    assert wait_job(qtbot, window.open_path(str(llama_dir)), 240) == workers.DONE
+    panel = window.load_panel
+    qtbot.waitUntil(lambda: panel.format_label.text() not in ("", "—"), timeout=5000)
+    qtbot.wait(50)
+    layout = panel.layout()
+    assert panel.height() >= layout.totalMinimumHeightForWidth(panel.width())
+    for label in (panel.format_label, panel.params_label, panel.size_label, panel.dtype_label, panel.count_label):
+        assert label.height() >= label.heightForWidth(label.width()), (label.text(), label.size().toTuple())

@@ -32,13 +32,17 @@ class PageStack(QStackedWidget):
         return self._current_hint("sizeHint")
 
     def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt API
-        """The current page's minimum height. QStackedLayout answers the tallest page's preferred height at
+        """The current page's minimum height at ``width`` (wrapped labels counted). QStackedLayout answers the tallest page's preferred height at
         ``width``, so every page scrolled as far as the longest, and a page squeezable to fit (tables, lists)
         scrolled instead of fitting, its Run button below the fold."""
         page = self.currentWidget()
         if page is None:
             return -1
-        return max(page.minimumSizeHint().height(), page.minimumHeight())
+        height = max(page.minimumSizeHint().height(), page.minimumHeight())
+        layout = page.layout()
+        if layout is not None and layout.hasHeightForWidth():  # wrapped texts take more lines when narrow
+            height = max(height, layout.totalMinimumHeightForWidth(width))
+        return height
 
 
 class PageScroll(QScrollArea):
