@@ -1,29 +1,55 @@
-"""Screenshots of every panel after its job ran, for docs/screenshots/ (headless: QT_QPA_PLATFORM=offscreen).
+"""Screenshots of every panel in every state, from a real window under Xvfb, for docs/screenshots/.
 
-    python tools/screenshots.py                      # the demo model (tiny DeepSeek-V3), built in a temp folder
+    python tools/screenshots.py                      # starts Xvfb, builds the demo model (tiny DeepSeek-V3)
     python tools/screenshots.py --model path/to/hf-folder --out docs/screenshots
+    python tools/screenshots.py --offscreen          # no X server: Qt's offscreen platform (widget.grab())
 
-It drives the real window: load -> export -> validate -> optimize -> quantize -> benchmark -> recipe run/report,
-then the Graph tab, the dark theme and the Chinese interface (switched live on the same window, so its results
-stay), saving one PNG per view (``widget.grab().save``). Chinese glyphs need a CJK font (fonts-wqy-microhei).
+Under Xvfb (apt-get install xvfb) the window is a real X window (platform xcb) and each PNG is what the X server
+shows (``QScreen.grabWindow``), web views included. The tool walks the states a user goes through: empty, a failed
+load, the demo model loaded, after export, after validate, optimize, quantize results, benchmark done, the report
+built from the session, the Jobs dock, About; each state in English and Chinese, light and dark (switched live on
+the same window, so the results stay); then every panel at 1280x720 and the Chat panel. Chinese glyphs need a CJK
+font (apt-get install fonts-wqy-microhei).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox")
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="workbench-shots-settings-")  # never the user's settings
-
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+VARIANTS = (("en", "light", ""), ("zh_CN", "light", "-zh"), ("en", "dark", "-dark"), ("zh_CN", "dark", "-zh-dark"))
+
+
+def start_xvfb(size: str = "1600x1000"):
+    """Xvfb on a free display (the first from :90 without a lock file); returns the process, with DISPLAY and
+    QT_QPA_PLATFORM set."""
+    if shutil.which("Xvfb") is None:
+        raise SystemExit("Xvfb is not installed: apt-get install xvfb (or run with --offscreen)")
+    for number in range(90, 130):
+        if Path(f"/tmp/.X{number}-lock").exists() or Path(f"/tmp/.X11-unix/X{number}").exists():
+            continue
+        log = tempfile.TemporaryFile()
+        proc = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", f"{size}x24", "-nolisten", "tcp"],
+                                stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        end = time.monotonic() + 15
+        while time.monotonic() < end and proc.poll() is None and not Path(f"/tmp/.X11-unix/X{number}").exists():
+            time.sleep(0.05)
+        time.sleep(0.3)
+        if proc.poll() is None and Path(f"/tmp/.X11-unix/X{number}").exists():
+            os.environ["DISPLAY"] = f":{number}"
+            os.environ["QT_QPA_PLATFORM"] = "xcb"
+            return proc
+        log.seek(0)
+        print(f"Xvfb :{number} ended ({proc.poll()}): {log.read().decode(errors='replace')[-300:]}", file=sys.stderr)
+        proc.kill()
+    raise SystemExit("Xvfb did not start")
 
 
 def wait_until(app, predicate, timeout_s: float, what: str) -> bool:
@@ -54,17 +80,48 @@ def wait_jobs(app, jobs, timeout_s: float, what: str) -> bool:
 
 
 class Shooter:
+    """Saves ``NN-name.png``: the X server's pixels of a widget under Xvfb, ``widget.grab()`` offscreen."""
+
     def __init__(self, app, window, out: Path):
         self.app, self.window, self.out = app, window, out
         self.count = 0
+        self.real = app.platformName() == "xcb"
 
-    def shot(self, name: str, widget=None, settle_s: float = 0.5) -> Path:
+    def shot(self, name: str, widget=None, settle_s: float = 0.5, numbered: bool = True) -> Path:
+        from PySide6.QtCore import QPoint
+
         settle(self.app, settle_s)
-        self.count += 1
+        widget = widget or self.window
+        if numbered:
+            self.count += 1
         path = self.out / f"{self.count:02d}-{name}.png"
-        (widget or self.window).grab().save(str(path))
+        if self.real:
+            top = widget.window()
+            pos = widget.mapTo(top, QPoint(0, 0)) if widget is not top else QPoint(0, 0)
+            pixmap = top.screen().grabWindow(top.winId(), pos.x(), pos.y(), widget.width(), widget.height())
+        else:
+            pixmap = widget.grab()
+        pixmap.save(str(path))
         print(f"saved {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
         return path
+
+    def variants(self, name: str, step: str, variants=VARIANTS, settle_s: float = 0.6) -> None:
+        """One state in each language and theme (live switches), numbered once: 05-export, 05-export-zh, ..."""
+        self.count += 1
+        for language, theme_name, suffix in variants:
+            self.window.set_language(language)
+            self.window.set_theme(theme_name)
+            self.window.show_panel(step)
+            self.shot(name + suffix, settle_s=settle_s, numbered=False)
+        self.window.set_language("en")
+        self.window.set_theme("light")
+
+
+def close_dialogs(window) -> None:
+    from PySide6.QtWidgets import QDialog
+
+    for dialog in window.findChildren(QDialog):
+        dialog.close()
 
 
 def build_model(app, window, folder: Path) -> Path:
@@ -79,33 +136,50 @@ def build_model(app, window, folder: Path) -> Path:
 
 
 def run(args) -> int:
+    from PySide6.QtCore import QCoreApplication, QEvent
+
     from workbench.gui import theme
     from workbench.gui.app import create_application
+    from workbench.gui.i18n.translators import install_translator
     from workbench.gui.main_window import MainWindow
+    from workbench.gui.settings import Settings
 
     app = create_application()
-    settings = theme.Settings()
+    print(f"platform {app.platformName()}")
+    settings = Settings()
     settings.q.clear()
     theme.apply_theme("light", app)
-    theme.install_translator("en", app)
+    install_translator("en", app)
     out = Path(args.out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("*.png"):
         old.unlink()
     work = Path(args.work or tempfile.mkdtemp(prefix="workbench-shots-"))
+    for stale in ("out", "again", "report", "out-chat"):  # a second run never asks to replace its own outputs
+        shutil.rmtree(work / stale, ignore_errors=True)
     window = MainWindow(settings)
+    window.move(0, 0)
     window.resize(1440, 900)
     window.show()
     shooter = Shooter(app, window, out)
-    shooter.shot("start")
+    shooter.variants("start", "load")
+
+    print("a failed load")
+    broken = work / "broken.onnx"
+    broken.parent.mkdir(parents=True, exist_ok=True)
+    broken.write_text("this is a text file, not an ONNX model\n")
+    wait_jobs(app, window.open_path(str(broken)), 120, "the failed load")
+    shooter.variants("failed-load", "load")
+    window.show_panel("export")
+    shooter.shot("failed-load-export")
+    close_dialogs(window)
 
     model = Path(args.model) if args.model else build_model(app, window, work / "demo-model")
     window.state.output_dir = str(work / "out")
     print("load")
     wait_jobs(app, window.open_path(str(model)), 120, "inspect")
     window.load_panel.filter_edit.setText("layers.0")
-    settle(app, 0.5)
-    shooter.shot("load")
+    shooter.variants("load", "load")
     window.load_panel.filter_edit.clear()
 
     print("export")
@@ -113,129 +187,97 @@ def run(args) -> int:
     if not wait_jobs(app, window.run_export(), 900, "export"):
         shooter.shot("export-failed")
         return 1
-    window.show_panel("graph")  # where a finished export leaves the window; Chromium renders visible pages only
+    shooter.variants("export", "export")
+    window.show_panel("graph")  # Chromium renders visible pages only
     graph_ready = lambda: getattr(getattr(window.graph_panel, "view", None), "is_ready", False)  # noqa: E731
     if wait_until(app, graph_ready, 180, "the graph view"):
         settle(app, 2.0)
         window.graph_panel.highlight(_first_matmul(window.state.onnx_path))
     shooter.shot("graph", settle_s=3.0)
-    window.show_panel("export")
-    shooter.shot("export")
 
     print("validate")
     wait_jobs(app, window.run_validate(), 600, "validate")
-    shooter.shot("validate")
+    shooter.variants("validate", "validate")
 
     print("optimize")
     window.show_panel("optimize")
     wait_jobs(app, window.optimize_panel.optimize(), 600, "optimize")
-    shooter.shot("optimize")
+    shooter.variants("optimize", "optimize", VARIANTS[:2])
 
     print("quantize")
     for mode, check in window.quantize_panel.mode_checks.items():
         check.setChecked(mode in ("int8-dynamic", "fp16", "int4"))
     wait_jobs(app, window.run_quantize(), 900, "quantize")
-    shooter.shot("quantize")
+    shooter.variants("quantize", "quantize")
 
     print("bench")
     panel = window.bench_panel
-    for name in ("iterations", "warmup"):
-        spin = getattr(panel, name, None)
-        if spin is not None:
-            spin.setValue(30 if name == "iterations" else 3)
-    if hasattr(panel, "sequence"):
-        panel.sequence.setValue(32)
+    panel.iterations.setValue(30)
+    panel.warmup.setValue(3)
+    panel.sequence.setValue(32)
     window.run_bench()
     wait_until(app, lambda: not window.bench_running(), 900, "the benchmark")
-    shooter.shot("bench", settle_s=1.0)
+    shooter.variants("bench", "bench", settle_s=1.0)
 
-    if not args.skip_report:
-        print("report (recipe run)")
-        window.show_panel("report")
-        window.report_panel.output_edit.setText(str(work / "recipe-run"))
-        recipe = window.report_panel.save_recipe(str(work / "recipe.toml"))
-        print(f"  recipe {recipe}")
-        job = window.report_panel.run_recipe()
-        wait_jobs(app, job, 1800, "the recipe run")
-        settle(app, 4.0)
-        shooter.shot("report", settle_s=2.0)
+    print("report (built from the session's steps: nothing runs again)")
+    window.report_panel.output_edit.setText(str(work / "report"))
+    window.show_panel("report")
+    wait_until(app, lambda: window.report_panel.build_job is not None, 10, "the report build")
+    wait_jobs(app, window.report_panel.build_job, 120, "the report")
+    shooter.variants("report", "report", VARIANTS[:2], settle_s=3.0)
 
     print("jobs and log")
     window.show_panel("quantize")
-    # one job still running (progress, elapsed time, Cancel), then cancelled: straight through the JobManager so
-    # the panels' step marks stay as they are
-    from workbench.gui.tasks import run_export
+    from workbench.gui.tasks import run_export  # one job running (progress, elapsed time, Cancel), then cancelled
 
     spec = window.export_panel.spec()
     spec = type(spec)(**{**spec.__dict__, "output": str(work / "again" / "model.onnx")})
     job = window.jobs.run_in_process("Export model.onnx (again)", run_export, spec, cleanup=[spec.output])
     wait_until(app, lambda: job.fraction > 0.2 or not job.is_running, 300, "the second export to progress")
-    settle(app, 1.5)
-    shooter.shot("jobs-dock", window.jobs_dock)
+    shooter.shot("jobs-dock", window.jobs_dock, settle_s=1.5)
     job.cancel()
     wait_jobs(app, job, 60, "the cancelled export")
-    print("dark theme")
-    window.set_theme("dark")
-    window.show_panel("validate")
-    shooter.shot("dark-validate")
-    window.show_panel("load")
-    shooter.shot("dark-load")
-    window.set_theme("light")
+    shooter.shot("log-dock", window.log_dock)
+    window.set_language("zh_CN")
+    shooter.shot("log-dock-zh", window.log_dock)
+    window.set_language("en")
     about = window.show_about()
     shooter.shot("about", about)
     about.close()
 
-    print("chinese (switched live: the session, its results and marks stay)")
-    window.set_language("zh_CN")
-    window.show_panel("load")
-    shooter.shot("zh-load")
-    window.show_panel("export")
-    shooter.shot("zh-export")
-    window.show_panel("validate")
-    shooter.shot("zh-validate")
-    window.show_panel("quantize")
-    shooter.shot("zh-quantize")
-    window.set_language("en")
-    zh_shooter = shooter
+    print("1280x720")
+    window.resize(1280, 720)
+    for step in window.navigator.steps:
+        window.show_panel(step)
+        shooter.shot(f"1280x720-{step}", settle_s=0.8)
+    window.resize(1440, 900)
 
-    print("chat")
-    chat = MainWindow(settings)
-    chat.resize(1440, 900)
-    chat.show()
-    chat.state.output_dir = str(work / "out-chat")
-    wait_jobs(app, chat.open_path(str(model)), 120, "inspect")
-    chat.show_panel("chat")
-    panel = chat.chat_panel
-    wait_jobs(app, panel.export_decoder(), 600, "the export for chat")
-    panel.prompt_edit.setPlainText("Explain what an ONNX model is, in one sentence.")
-    panel.max_tokens_spin.setValue(40)
-    wait_jobs(app, panel.send(), 300, "the chat answers")
-    chat_shooter = Shooter(app, chat, out)
-    chat_shooter.count = zh_shooter.count
-    chat_shooter.shot("chat")
-    chat.shutdown()
+    if not args.skip_chat:
+        print("chat")
+        chat = MainWindow(settings)
+        chat.move(0, 0)
+        chat.resize(1440, 900)
+        chat.show()
+        chat.state.output_dir = str(work / "out-chat")
+        wait_jobs(app, chat.open_path(str(model)), 120, "inspect")
+        chat.show_panel("chat")
+        panel = chat.chat_panel
+        wait_jobs(app, panel.export_decoder(), 600, "the export for chat")
+        panel.prompt_edit.setPlainText("Explain what an ONNX model is, in one sentence.")
+        panel.max_tokens_spin.setValue(40)
+        wait_jobs(app, panel.send(), 300, "the chat answers")
+        chat_shooter = Shooter(app, chat, out)
+        chat_shooter.count = shooter.count
+        chat_shooter.shot("chat")
+        chat.shutdown()
+        chat.close()
+        chat.deleteLater()
 
-    print("chinese, light and dark: Export and Benchmark")
-    shooter.count = chat_shooter.count
-    window.set_language("zh_CN")
-    for name in ("light", "dark"):
-        window.set_theme(name)
-        prefix = "zh-" if name == "light" else "zh-dark-"
-        if name == "dark":
-            window.show_panel("export")
-            shooter.shot(prefix + "export")
-        window.show_panel("bench")
-        shooter.shot(prefix + "bench", settle_s=1.0)
-    window.set_theme("light")
-    window.set_language("en")
     window.shutdown()
     window.hide()
     settings.q.clear()
-    from PySide6.QtCore import QCoreApplication, QEvent
-
-    for done in (chat, window):  # destroyed now, not in the interpreter's teardown (which crashed QtWebEngine)
-        done.close()
-        done.deleteLater()
+    window.close()
+    window.deleteLater()  # destroyed now, not in the interpreter's teardown (which crashed QtWebEngine)
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     return 0
 
@@ -252,8 +294,27 @@ def main() -> int:
     parser.add_argument("--model", help="a model folder or checkpoint (default: the demo model)")
     parser.add_argument("--out", default=str(ROOT / "docs" / "screenshots"))
     parser.add_argument("--work", help="folder for the outputs (default: a temp folder)")
-    parser.add_argument("--skip-report", action="store_true", help="do not run the whole recipe for the report")
-    return run(parser.parse_args())
+    parser.add_argument("--offscreen", action="store_true", help="no Xvfb: Qt's offscreen platform")
+    parser.add_argument("--skip-chat", action="store_true", help="leave out the Chat panel (a second export)")
+    args = parser.parse_args()
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # Xvfb is stopped on kill too (finally below)
+    xvfb = None
+    if args.offscreen:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+    else:
+        xvfb = start_xvfb()
+    os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="workbench-shots-settings-")  # never the user's
+    sys.path.insert(0, str(ROOT))
+    try:
+        return run(args)
+    finally:
+        if xvfb is not None:
+            xvfb.terminate()
+            xvfb.wait(10)
 
 
 if __name__ == "__main__":
