@@ -80,7 +80,7 @@ def wait_jobs(app, jobs, timeout_s: float, what: str) -> bool:
 
 
 class Shooter:
-    """Saves ``NN-name.png``: the X server's pixels of a widget under Xvfb, ``widget.grab()`` offscreen."""
+    """Saves ``NN-name.png``: the screen's pixels where a widget is under Xvfb, ``widget.grab()`` offscreen."""
 
     def __init__(self, app, window, out: Path):
         self.app, self.window, self.out = app, window, out
@@ -96,9 +96,10 @@ class Shooter:
             self.count += 1
         path = self.out / f"{self.count:02d}-{name}.png"
         if self.real:
-            top = widget.window()
-            pos = widget.mapTo(top, QPoint(0, 0)) if widget is not top else QPoint(0, 0)
-            pixmap = top.screen().grabWindow(top.winId(), pos.x(), pos.y(), widget.width(), widget.height())
+            # From the root window, as the screen shows it: a window's own drawable holds undefined (stale) pixels
+            # where another window (an open message box) covers it.
+            pos = widget.mapToGlobal(QPoint(0, 0))
+            pixmap = widget.screen().grabWindow(0, pos.x(), pos.y(), widget.width(), widget.height())
         else:
             pixmap = widget.grab()
         pixmap.save(str(path))

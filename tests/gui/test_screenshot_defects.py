@@ -51,3 +51,38 @@ def test_load_summary_is_not_squeezed_at_1280x720(qtbot, window, llama_dir):
     assert panel.height() >= layout.totalMinimumHeightForWidth(panel.width())
     for label in (panel.format_label, panel.params_label, panel.size_label, panel.dtype_label, panel.count_label):
         assert label.height() >= label.heightForWidth(label.width()), (label.text(), label.size().toTuple())
+
+
+def test_an_open_message_box_is_repainted_on_a_theme_switch(qtbot, window):
+    """Under Xvfb a message box left open through dark -> light (the language switched too, as the screenshot tool
+    does) kept the dark background on screen though its palette was light (tools/screenshots.py's
+    03-failed-load-export.png; offscreen rendering re-renders and never shows it). set_theme re-polishes and
+    repaints open dialogs at once: each switch paints the box while set_theme runs."""
+    from PySide6.QtCore import QEvent, QObject
+
+    from workbench.gui.panels.base import show_error
+
+    class Paints(QObject):
+        count = 0
+
+        def eventFilter(self, obj, event):  # noqa: N802 - Qt API
+            if event.type() == QEvent.Paint:
+                Paints.count += 1
+            return False
+
+    box = show_error(window.load_panel, "Inspect", "some/file.onnx: not a valid ONNX file (truncated); re-export it")
+    qtbot.waitExposed(box)
+    paints = Paints(box)
+    box.installEventFilter(paints)
+    try:
+        for language, name in (("zh_CN", "light"), ("en", "dark"), ("zh_CN", "dark"), ("en", "light")):
+            window.set_language(language)
+            qtbot.wait(20)
+            Paints.count = 0
+            window.set_theme(name)  # no event loop in between: only a repaint() inside set_theme paints
+            assert Paints.count >= 1, f"the open box was not repainted by set_theme({name!r})"
+        assert box.grab().toImage().pixelColor(3, 3).name() == box.palette().window().color().name() == "#f7f8fa"
+    finally:
+        window.set_language("en")
+        window.set_theme("light")
+        box.close()

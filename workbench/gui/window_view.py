@@ -9,7 +9,7 @@ from importlib import metadata
 
 from PySide6.QtCore import QCoreApplication, QEvent, Qt, qVersion
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QDialog, QMessageBox
 
 from workbench.gui import theme
 from workbench.gui.i18n.translators import install_translator
@@ -32,6 +32,11 @@ class WindowView:
 
         for chart in self.findChildren(LiveChart):  # charts of other panels (e.g. the Report panel's)
             chart.set_theme(name)
+        for dialog in self.findChildren(QDialog):  # an open message box got the new palette but kept the old
+            if dialog.isVisible():                 # theme's pixels on screen (Xvfb screenshots): repaint it
+                dialog.style().unpolish(dialog)
+                dialog.style().polish(dialog)
+                dialog.repaint()
 
     def set_language(self, code: str) -> None:
         """Switch the language now: install its translators; every widget gets a LanguageChange event and
