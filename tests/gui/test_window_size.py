@@ -75,5 +75,12 @@ def test_a_narrow_window_takes_the_room_from_the_jobs_dock(qtbot, real_window):
     for step in win.navigator.steps:
         win.show_panel(step)
         if step != "chat":  # the dock gives way once the page is laid out (a zero timer)
-            qtbot.waitUntil(lambda: bar.maximum() == 0, timeout=3000)
+            try:
+                qtbot.waitUntil(lambda: bar.maximum() == 0, timeout=5000)
+            except Exception:
+                page = win.stack.currentWidget()
+                raise AssertionError(f"{step} scrolls sideways at 1280 px: needs {page.minimumSizeHint().width()} px, "
+                                     f"has {win.page_scroll.viewport().width()}, Jobs dock {win.jobs_dock.width()} "
+                                     f"px (minimum {win.jobs_dock.minimumWidth()}), navigator "
+                                     f"{win.navigator.width()} px") from None
     assert win.jobs_dock.width() < 300
