@@ -14,25 +14,21 @@ from __future__ import annotations
 import shlex
 from typing import Optional
 
-import numpy as np
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox,
-                               QHBoxLayout, QHeaderView, QLabel, QPushButton, QSizePolicy, QSpinBox, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
+                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from workbench.core.errors import first_line
 from workbench.gui.charts import BenchCharts
 from workbench.gui.child import PROGRESS_INTERVAL_S
 from workbench.gui.i18n.engine import translate as engine_text
+from workbench.gui.panels.bench_table import COLUMNS, BenchTable
 from workbench.gui.panels.bench_variants import ORT, TORCH, Variant, VariantRow, default_threads, runtime_choices
 
 BATCH_INTERVAL_S = PROGRESS_INTERVAL_S  # the child sends its samples in batches at most this often
 DEFAULT_WARMUP = 10
 TORCH_NAME, ORT_NAME = "PyTorch eager", "ORT fp32"
-COLUMNS = ("Variant", "Provider", "Runtime", "Threads", "p50 ms", "p95 ms", "p99 ms", "mean ms", "std ms",
-           "throughput /s", "peak RSS MB", "GPU peak MB", "runs")
-MAX_VISIBLE_ROWS = 12  # the table grows to show this many rows, then scrolls
 __all__ = ["BenchPanel", "Variant", "TORCH", "ORT", "COLUMNS"]
 
 
@@ -141,20 +137,7 @@ class BenchPanel(QWidget):
         side_widget.setMaximumWidth(300)
 
         self.charts = BenchCharts()
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(self.column_titles())
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setWordWrap(False)
-        # Every column as wide as its contents (a horizontal scroll bar when they do not all fit), never a last
-        # column cut at the edge; the table as tall as its rows (up to MAX_VISIBLE_ROWS), the charts get the rest.
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)  # sized by _fit_table, not by spans
-        header.setStretchLastSection(False)
-        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        self.table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.table.setColumnHidden(COLUMNS.index("GPU peak MB"), True)  # shown once a variant reads GPU memory
-        self._fit_table()
+        self.table = BenchTable()
         right = QVBoxLayout()
         right.setContentsMargins(0, 0, 0, 0)
         right.addWidget(self.charts, 1)
@@ -162,34 +145,6 @@ class BenchPanel(QWidget):
         layout = QHBoxLayout(self)
         layout.addWidget(side_widget)
         layout.addLayout(right, 1)
-
-    def _fit_table(self) -> None:
-        """Height for the header, every row (at most MAX_VISIBLE_ROWS, at least 3) and the scroll bar."""
-        table = self.table
-        rows = min(max(table.rowCount(), 3), MAX_VISIBLE_ROWS)
-        row_height = table.verticalHeader().defaultSectionSize()
-        height = (table.horizontalHeader().sizeHint().height() + rows * row_height
-                  + table.horizontalScrollBar().sizeHint().height() + 2 * table.frameWidth() + 2)
-        table.setFixedHeight(height)
-        # Each column as wide as its header and its own cells; a failure's one line spans the columns after the
-        # name (elided, whole in its tooltip, the status line and the Log) and widens none of them.
-        header, metrics = table.horizontalHeader(), table.fontMetrics()
-        for col in range(table.columnCount()):
-            widths = [header.sectionSizeHint(col)]
-            for row in range(table.rowCount()):
-                item = table.item(row, col)
-                if item is not None and table.columnSpan(row, col) == 1:
-                    widths.append(metrics.horizontalAdvance(item.text()) + 16)
-            header.resizeSection(col, max(widths))
-
-    def column_titles(self) -> list:
-        """The summary table's headers in the GUI's language (COLUMNS are their English texts)."""
-        titles = {"Variant": self.tr("Variant"), "Provider": self.tr("Provider"), "Runtime": self.tr("Runtime"),
-                  "Threads": self.tr("Threads"), "p50 ms": self.tr("p50 ms"),
-                  "p95 ms": self.tr("p95 ms"), "p99 ms": self.tr("p99 ms"), "mean ms": self.tr("mean ms"),
-                  "std ms": self.tr("std ms"), "throughput /s": self.tr("throughput /s"),
-                  "peak RSS MB": self.tr("peak RSS MB"), "GPU peak MB": self.tr("GPU peak MB"), "runs": self.tr("runs")}
-        return [titles.get(c, c) for c in COLUMNS]
 
     def changeEvent(self, event) -> None:  # noqa: N802 - Qt API
         if event.type() == QEvent.Type.LanguageChange:
@@ -201,7 +156,7 @@ class BenchPanel(QWidget):
         from workbench.gui import i18n
 
         i18n.retranslate_tree(self)
-        self.table.setHorizontalHeaderLabels(self.column_titles())
+        self.table.retranslate()
 
     @staticmethod
     def _spin(lo: int, hi: int, value: int, tip: str) -> QSpinBox:
@@ -288,9 +243,7 @@ class BenchPanel(QWidget):
         if not variants:
             return
         self.results, self.failures, self.counts, self.ran = [], {}, {}, {}
-        self.table.setRowCount(0)
-        self.table.setColumnHidden(COLUMNS.index("GPU peak MB"), True)
-        self._fit_table()
+        self.table.clear_rows()
         self.charts.clear()
         self._queue, self._inputs, self._cancelled, self._active = list(variants), None, False, True
         self._update_buttons()
@@ -390,15 +343,8 @@ class BenchPanel(QWidget):
         self.failures[name] = first
         self.state.log(self.tr("Failed: Benchmark {0}: {1}").format(name, engine_text(first)))
         self.charts.remove(name)
-        row = self.table.rowCount()
-        self.table.insertRow(row)
-        self.table.setItem(row, 0, QTableWidgetItem(name))
         text = engine_text(first) if " refused: " in first else self.tr("failed: {0}").format(engine_text(first))
-        failed = QTableWidgetItem(text)
-        failed.setToolTip(first)
-        self.table.setItem(row, 1, failed)
-        self.table.setSpan(row, 1, 1, len(COLUMNS) - 1)
-        self._fit_table()
+        self.table.add_failure(name, text, first)
         self.status.setText(f"{name}: {text}")
 
     def _on_cancelled(self) -> None:
@@ -418,25 +364,7 @@ class BenchPanel(QWidget):
         self.runFinished.emit(list(self.results))
 
     def _add_row(self, r) -> None:
-        lat = r.latency_ms
-        gpu = "—" if r.gpu_peak_mb is None else f"{r.gpu_peak_mb:.0f}"
-        std = f"{float(np.std(r.samples)):.3f}" if r.samples else "—"
-        runtime, threads = self.ran.get(r.name, ("—", None))
-        cells = (r.name, r.provider, runtime, str(threads) if threads else "—", f"{lat['p50']:.3f}", f"{lat['p95']:.3f}", f"{lat['p99']:.3f}",
-                 f"{lat['mean']:.3f}", std, f"{r.throughput_per_s:.1f}", f"{r.peak_rss_mb:.0f}", gpu,
-                 str(r.iterations))
-        row = self.table.rowCount()
-        self.table.insertRow(row)
-        for col, text in enumerate(cells):
-            item = QTableWidgetItem(text)
-            if col >= COLUMNS.index("Threads"):  # numbers right-aligned; names and runtimes as text
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            if r.notes:
-                item.setToolTip("\n".join(r.notes))
-            self.table.setItem(row, col, item)
-        if r.gpu_peak_mb is not None:
-            self.table.setColumnHidden(COLUMNS.index("GPU peak MB"), False)
-        self._fit_table()
+        self.table.add_result(r, *self.ran.get(r.name, ("—", None)))
 
     def _update_buttons(self) -> None:
         running = self.running

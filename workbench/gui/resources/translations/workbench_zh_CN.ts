@@ -66,261 +66,272 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>BenchPanel</name>
     <message>
-        <location filename="../../panels/bench_panel.py" line="90" />
+        <location filename="../../panels/bench_panel.py" line="87" />
         <source>CUDA: {0}</source>
         <translation>CUDA：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="98" />
+        <location filename="../../panels/bench_panel.py" line="95" />
         <source>Batch size of the example inputs</source>
         <translation>示例输入的批大小</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="99" />
+        <location filename="../../panels/bench_panel.py" line="96" />
         <source>Sequence length (text models)</source>
         <translation>序列长度（文本模型）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="100" />
+        <location filename="../../panels/bench_panel.py" line="97" />
         <source>Timed runs per variant (after warm-up)</source>
         <translation>每个版本的计时运行次数（预热之后）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="101" />
+        <location filename="../../panels/bench_panel.py" line="98" />
         <source>Untimed runs before timing</source>
         <translation>计时前不计时的预热运行次数</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="102" />
+        <location filename="../../panels/bench_panel.py" line="99" />
         <source>Intra-op threads (0: the runtime's default)</source>
         <translation>算子内线程数（0：使用运行时的默认值）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="103" />
+        <location filename="../../panels/bench_panel.py" line="100" />
         <source>default</source>
         <translation>默认</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="105" />
-        <location filename="../../panels/bench_panel.py" line="186" />
+        <location filename="../../panels/bench_panel.py" line="102" />
         <source>Provider</source>
         <translation>执行提供程序</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="106" />
+        <location filename="../../panels/bench_panel.py" line="103" />
         <source>Batch</source>
         <translation>批大小</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="107" />
+        <location filename="../../panels/bench_panel.py" line="104" />
         <source>Sequence</source>
         <translation>序列长度</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="108" />
+        <location filename="../../panels/bench_panel.py" line="105" />
         <source>Iterations</source>
         <translation>迭代次数</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="109" />
+        <location filename="../../panels/bench_panel.py" line="106" />
         <source>Warm-up</source>
         <translation>预热</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="110" />
-        <location filename="../../panels/bench_panel.py" line="187" />
+        <location filename="../../panels/bench_panel.py" line="107" />
         <source>Threads</source>
         <translation>线程数</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="111" />
+        <location filename="../../panels/bench_panel.py" line="108" />
         <source>Variants</source>
         <translation>量化版本</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="116" />
+        <location filename="../../panels/bench_panel.py" line="113" />
         <source>Run</source>
         <translation>运行</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="118" />
+        <location filename="../../panels/bench_panel.py" line="115" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="121" />
+        <location filename="../../panels/bench_panel.py" line="118" />
         <source>Save charts as PNG…</source>
         <translation>将图表保存为 PNG…</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="123" />
+        <location filename="../../panels/bench_panel.py" line="120" />
         <source>Copy as CLI command</source>
         <translation>复制为命令行</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="125" />
+        <location filename="../../panels/bench_panel.py" line="122" />
         <source>Logarithmic latency axis</source>
         <translation>对数延迟坐标轴</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="126" />
+        <location filename="../../panels/bench_panel.py" line="123" />
         <source>Read fast and slow variants on one chart</source>
         <translation>在同一张图上看清快慢不同的版本</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="128" />
+        <location filename="../../panels/bench_panel.py" line="125" />
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="186" />
-        <source>Variant</source>
-        <translation>版本</translation>
-    </message>
-    <message>
-        <location filename="../../panels/bench_panel.py" line="186" />
-        <source>Runtime</source>
-        <translation>运行时</translation>
-    </message>
-    <message>
-        <location filename="../../panels/bench_panel.py" line="187" />
-        <source>p50 ms</source>
-        <translation>p50（毫秒）</translation>
-    </message>
-    <message>
-        <location filename="../../panels/bench_panel.py" line="188" />
-        <source>p95 ms</source>
-        <translation>p95（毫秒）</translation>
-    </message>
-    <message>
-        <location filename="../../panels/bench_panel.py" line="188" />
-        <source>p99 ms</source>
-        <translation>p99（毫秒）</translation>
-    </message>
-    <message>
-        <location filename="../../panels/bench_panel.py" line="188" />
-        <source>mean ms</source>
-        <translation>平均（毫秒）</translation>
-    </message>
-    <message>
-        <location filename="../../panels/bench_panel.py" line="189" />
-        <source>std ms</source>
-        <translation>标准差（毫秒）</translation>
-    </message>
-    <message>
-        <location filename="../../panels/bench_panel.py" line="189" />
-        <source>throughput /s</source>
-        <translation>吞吐量（每秒）</translation>
-    </message>
-    <message>
-        <location filename="../../panels/bench_panel.py" line="190" />
-        <source>peak RSS MB</source>
-        <translation>峰值 RSS（MB）</translation>
-    </message>
-    <message>
-        <location filename="../../panels/bench_panel.py" line="190" />
-        <source>GPU peak MB</source>
-        <translation>GPU 峰值（MB）</translation>
-    </message>
-    <message>
-        <location filename="../../panels/bench_panel.py" line="190" />
-        <source>runs</source>
-        <translation>运行次数</translation>
-    </message>
-    <message>
-        <location filename="../../panels/bench_panel.py" line="244" />
+        <location filename="../../panels/bench_panel.py" line="200" />
         <source>(load a model first)</source>
         <translation>（请先加载模型）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="309" />
+        <location filename="../../panels/bench_panel.py" line="263" />
         <source>{0} left out: {1} is a program and was not allowed to run</source>
         <translation>已跳过 {0}：{1} 是程序，未被允许运行</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="328" />
+        <location filename="../../panels/bench_panel.py" line="282" />
         <source>Benchmark {0}</source>
         <translation>基准测试 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="333" />
+        <location filename="../../panels/bench_panel.py" line="287" />
         <source>Started: {0}</source>
         <translation>已开始：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="350" />
+        <location filename="../../panels/bench_panel.py" line="304" />
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="368" />
+        <location filename="../../panels/bench_panel.py" line="322" />
         <source>{0}: loading and warm-up…</source>
         <translation>{0}：正在加载并预热…</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="373" />
+        <location filename="../../panels/bench_panel.py" line="327" />
         <source>{0}: run {1}/{2}</source>
         <translation>{0}：第 {1}/{2} 次运行</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="382" />
+        <location filename="../../panels/bench_panel.py" line="336" />
         <source>, {0:.1f} s</source>
         <translation>，{0:.1f} 秒</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="383" />
+        <location filename="../../panels/bench_panel.py" line="337" />
         <source>Finished: Benchmark {0} (p50 {1:.3f} ms, p95 {2:.3f} ms, peak RSS {3:.0f} MB of its own process{4})</source>
         <translation>已完成：基准测试 {0}（p50 {1:.3f} 毫秒，p95 {2:.3f} 毫秒，其自身进程的峰值 RSS {3:.0f} MB{4}）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="390" />
+        <location filename="../../panels/bench_panel.py" line="344" />
         <source>Failed: Benchmark {0}: {1}</source>
         <translation>失败：基准测试 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="395" />
+        <location filename="../../panels/bench_panel.py" line="346" />
         <source>failed: {0}</source>
         <translation>失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="409" />
+        <location filename="../../panels/bench_panel.py" line="356" />
         <source>{0} variant(s) done</source>
         <translation>{0} 个版本</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="411" />
+        <location filename="../../panels/bench_panel.py" line="358" />
         <source>{0}, {1} failed</source>
         <translation>{0}，{1} 个失败</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="412" />
+        <location filename="../../panels/bench_panel.py" line="359" />
         <source>Cancelled: {0}</source>
         <translation>已取消：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="412" />
+        <location filename="../../panels/bench_panel.py" line="359" />
         <source>Finished: {0}</source>
         <translation>已完成：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="414" />
+        <location filename="../../panels/bench_panel.py" line="361" />
         <source>Cancelled: Benchmark ({0})</source>
         <translation>已取消：基准测试（{0}）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="456" />
+        <location filename="../../panels/bench_panel.py" line="385" />
         <source>Save charts as PNG</source>
         <translation>将图表保存为 PNG</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="457" />
+        <location filename="../../panels/bench_panel.py" line="386" />
         <source>PNG image (*.png)</source>
         <translation>PNG 图片 (*.png)</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="489" />
+        <location filename="../../panels/bench_panel.py" line="418" />
         <source>Copied: {0}</source>
         <translation>已复制：{0}</translation>
+    </message>
+</context>
+<context>
+    <name>BenchTable</name>
+    <message>
+        <location filename="../../panels/bench_table.py" line="34" />
+        <source>Variant</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_table.py" line="34" />
+        <source>Provider</source>
+        <translation>执行提供程序</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_table.py" line="34" />
+        <source>Runtime</source>
+        <translation>运行时</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_table.py" line="35" />
+        <source>Threads</source>
+        <translation>线程数</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_table.py" line="35" />
+        <source>p50 ms</source>
+        <translation>p50（毫秒）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_table.py" line="36" />
+        <source>p95 ms</source>
+        <translation>p95（毫秒）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_table.py" line="36" />
+        <source>p99 ms</source>
+        <translation>p99（毫秒）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_table.py" line="36" />
+        <source>mean ms</source>
+        <translation>平均（毫秒）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_table.py" line="37" />
+        <source>std ms</source>
+        <translation>标准差（毫秒）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_table.py" line="37" />
+        <source>throughput /s</source>
+        <translation>吞吐量（每秒）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_table.py" line="38" />
+        <source>peak RSS MB</source>
+        <translation>峰值 RSS（MB）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_table.py" line="38" />
+        <source>GPU peak MB</source>
+        <translation>GPU 峰值（MB）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_table.py" line="38" />
+        <source>runs</source>
+        <translation>运行次数</translation>
     </message>
 </context>
 <context>
@@ -1053,172 +1064,172 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>LoadPanel</name>
     <message>
-        <location filename="../../panels/load_panel.py" line="61" />
+        <location filename="../../panels/load_panel.py" line="62" />
         <source>Load a model</source>
         <translation>加载模型</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="62" />
+        <location filename="../../panels/load_panel.py" line="63" />
         <source>Open a checkpoint (.safetensors, .pt, .bin), a Hugging Face model folder or an ONNX file, or drop it on the window. Only headers are read where the format allows.</source>
         <translation>打开检查点（.safetensors、.pt、.bin）、Hugging Face 模型文件夹或 ONNX 文件，也可以直接拖放到窗口中。在格式允许时只读取文件头。</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="70" />
+        <location filename="../../panels/load_panel.py" line="71" />
         <source>Inspect</source>
         <translation>检查</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="79" />
+        <location filename="../../panels/load_panel.py" line="80" />
         <source>Path of a checkpoint, model folder or .onnx file</source>
         <translation>检查点、模型文件夹或 .onnx 文件的路径</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="81" />
+        <location filename="../../panels/load_panel.py" line="82" />
         <source>Open file…</source>
         <translation>打开文件…</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="83" />
+        <location filename="../../panels/load_panel.py" line="84" />
         <source>Open folder…</source>
         <translation>打开文件夹…</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="95" />
+        <location filename="../../panels/load_panel.py" line="96" />
         <source>Summary</source>
         <translation>概要</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="102" />
+        <location filename="../../panels/load_panel.py" line="103" />
         <source>Format:</source>
         <translation>格式：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="103" />
+        <location filename="../../panels/load_panel.py" line="104" />
         <source>Parameters:</source>
         <translation>参数量：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="104" />
+        <location filename="../../panels/load_panel.py" line="105" />
         <source>Size:</source>
         <translation>大小：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="105" />
+        <location filename="../../panels/load_panel.py" line="106" />
         <source>By dtype:</source>
         <translation>按数据类型：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="106" />
+        <location filename="../../panels/load_panel.py" line="107" />
         <source>Tensors:</source>
         <translation>张量数：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="108" />
+        <location filename="../../panels/load_panel.py" line="109" />
         <source>Configuration</source>
         <translation>配置</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="110" />
+        <location filename="../../panels/load_panel.py" line="111" />
         <source>Key</source>
         <translation>键</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="110" />
+        <location filename="../../panels/load_panel.py" line="111" />
         <source>Value</source>
         <translation>值</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="118" />
+        <location filename="../../panels/load_panel.py" line="119" />
         <source>Tensors</source>
         <translation>张量</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="121" />
+        <location filename="../../panels/load_panel.py" line="122" />
         <source>Filter by name (words, or /regex/)</source>
         <translation>按名称筛选（关键词或 /正则表达式/）</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="127" />
+        <location filename="../../panels/load_panel.py" line="128" />
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="127" />
+        <location filename="../../panels/load_panel.py" line="128" />
         <source>Dtype</source>
         <translation>数据类型</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="127" />
+        <location filename="../../panels/load_panel.py" line="128" />
         <source>Shape</source>
         <translation>形状</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="127" />
+        <location filename="../../panels/load_panel.py" line="128" />
         <source>Elements</source>
         <translation>元素数</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="128" />
+        <location filename="../../panels/load_panel.py" line="129" />
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="175" />
+        <location filename="../../panels/load_panel.py" line="176" />
         <source>Open a model file</source>
         <translation>打开模型文件</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="176" />
+        <location filename="../../panels/load_panel.py" line="177" />
         <source>Models (*.safetensors *.pt *.pth *.bin *.pt2 *.onnx *.ckpt);;All files (*)</source>
         <translation>模型 (*.safetensors *.pt *.pth *.bin *.pt2 *.onnx *.ckpt);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="181" />
+        <location filename="../../panels/load_panel.py" line="182" />
         <source>Open a model folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="210" />
+        <location filename="../../panels/load_panel.py" line="211" />
         <source>Inspect {0}</source>
         <translation>检查 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="242" />
+        <location filename="../../panels/load_panel.py" line="243" />
         <source>&lt;b&gt;Could not load {0}:&lt;/b&gt; {1}</source>
         <translation>&lt;b&gt;无法加载 {0}：&lt;/b&gt;{1}</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="243" />
+        <location filename="../../panels/load_panel.py" line="244" />
         <source>this model</source>
         <translation>此模型</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="285" />
+        <location filename="../../panels/load_panel.py" line="286" />
         <source>nodes</source>
         <translation>节点数</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="299" />
+        <location filename="../../panels/load_panel.py" line="300" />
         <source>Notes:</source>
         <translation>说明：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="303" />
+        <location filename="../../panels/load_panel.py" line="304" />
         <source>&lt;b&gt;Before you export, fix these:&lt;/b&gt;</source>
         <translation>&lt;b&gt;导出前请先解决以下问题：&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="306" />
+        <location filename="../../panels/load_panel.py" line="307" />
         <source>No problems found: the model is ready to export.</source>
         <translation>未发现问题：模型可以导出。</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="314" />
+        <location filename="../../panels/load_panel.py" line="315" />
         <source>{0} of {1} tensors shown</source>
         <translation>显示 {0} / {1} 个张量</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="332" />
+        <location filename="../../panels/load_panel.py" line="333" />
         <source>Open a model first.</source>
         <translation>请先打开模型。</translation>
     </message>
@@ -1817,12 +1828,12 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>PanelBase</name>
     <message>
-        <location filename="../../panels/base.py" line="50" />
+        <location filename="../../panels/base.py" line="51" />
         <source>Replace existing files?</source>
         <translation>替换已有文件？</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="51" />
+        <location filename="../../panels/base.py" line="52" />
         <source>These files already exist and will be replaced:
 
 {0}
@@ -1835,95 +1846,95 @@ Replace them?</source>
 要替换吗？</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="193" />
+        <location filename="../../panels/base.py" line="194" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="197" />
-        <location filename="../../panels/base.py" line="238" />
+        <location filename="../../panels/base.py" line="198" />
+        <location filename="../../panels/base.py" line="239" />
         <source>Copy as CLI command</source>
         <translation>复制为命令行</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="198" />
+        <location filename="../../panels/base.py" line="199" />
         <source>Put the equivalent `workbench` command line on the clipboard</source>
         <translation>将等效的 `workbench` 命令行复制到剪贴板</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="202" />
+        <location filename="../../panels/base.py" line="203" />
         <source>Save as recipe…</source>
         <translation>另存为配方…</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="203" />
+        <location filename="../../panels/base.py" line="204" />
         <source>Write these settings to a TOML recipe for `workbench run`</source>
         <translation>将这些设置写入 TOML 配方，供 `workbench run` 使用</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="241" />
+        <location filename="../../panels/base.py" line="242" />
         <source>Copied: {0}</source>
         <translation>已复制：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="242" />
+        <location filename="../../panels/base.py" line="243" />
         <source>Command copied to the clipboard</source>
         <translation>命令已复制到剪贴板</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="261" />
-        <location filename="../../panels/base.py" line="268" />
+        <location filename="../../panels/base.py" line="262" />
+        <location filename="../../panels/base.py" line="269" />
         <source>Save recipe</source>
         <translation>保存配方</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="262" />
+        <location filename="../../panels/base.py" line="263" />
         <source>Recipes (*.toml)</source>
         <translation>配方 (*.toml)</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="270" />
         <location filename="../../panels/base.py" line="271" />
+        <location filename="../../panels/base.py" line="272" />
         <source>Recipe saved to {0}</source>
         <translation>配方已保存到 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="282" />
+        <location filename="../../panels/base.py" line="283" />
         <source>Not started: {0} (its model is a program and was not allowed to run)</source>
         <translation>未启动：{0}（其模型是程序，未被允许运行）</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="287" />
+        <location filename="../../panels/base.py" line="288" />
         <source>Not started: {0} (kept the existing files)</source>
         <translation>未启动：{0}（保留已有文件）</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="297" />
+        <location filename="../../panels/base.py" line="298" />
         <source>Started: {0}</source>
         <translation>已开始：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="304" />
+        <location filename="../../panels/base.py" line="305" />
         <source>Could not show the result: {0}</source>
         <translation>无法显示结果：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="307" />
+        <location filename="../../panels/base.py" line="308" />
         <source>Finished: {0} ({1:.1f} s)</source>
         <translation>已完成：{0}（{1:.1f} 秒）</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="316" />
+        <location filename="../../panels/base.py" line="317" />
         <source>Failed: {0}: {1}</source>
         <translation>失败：{0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="317" />
+        <location filename="../../panels/base.py" line="318" />
         <source>{0} failed</source>
         <translation>{0} 失败</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="322" />
+        <location filename="../../panels/base.py" line="323" />
         <source>Cancelled: {0}</source>
         <translation>已取消：{0}</translation>
     </message>
@@ -1931,12 +1942,12 @@ Replace them?</source>
 <context>
     <name>PathEdit</name>
     <message>
-        <location filename="../../panels/base.py" line="89" />
+        <location filename="../../panels/base.py" line="90" />
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="104" />
+        <location filename="../../panels/base.py" line="105" />
         <source>Choose a path</source>
         <translation>选择路径</translation>
     </message>
