@@ -264,11 +264,12 @@ def _run_exposed(path: str, model, values: list, floats: dict, session_feed: dic
 
 def locate(path: str, loaded, rtol: float, atol: float, floor: float, batch: int = 2, seq: int = 8,
            provider: str = "cpu", quantized: bool = False, shapes: dict | None = None, *,
-           inputs: dict | None = None, reference: dict | None = None) -> dict:
+           inputs: dict | None = None, reference: dict | None = None, outputs_passed: bool = True) -> dict:
     """The first diverging boundary value (see the module docstring). Returns {"divergence": dict or None,
     "candidates_checked": n, "points": [...]} where points are all compared boundary values in order.
     ``inputs`` (unpadded) with ``reference`` (:func:`hooked`'s dict of a PyTorch run on them) spare the PyTorch
-    run."""
+    run. ``outputs_passed`` (validation's verdict on the outputs) allows dropping a divergence that is gone for
+    good (:func:`masked` inside); where the outputs differ none is dropped."""
     import onnx
 
     model = onnx.load(str(path))  # external data loaded too: the copy is self-contained
@@ -348,6 +349,8 @@ def locate(path: str, loaded, rtol: float, atol: float, floor: float, batch: int
         and no boundary value after that one fails. That is a value the caller drops or masks (an expert's rows
         for tokens routed elsewhere), or a pairing of a module called a data-dependent number of times that does
         not hold; a divergence that only shrinks below tolerance there (and grows again later) is kept."""
+        if not outputs_passed:  # the outputs differ: every divergence is a candidate for the cause
+            return False
         parts = p["module"].split(".")
         for n in range(len(parts) - 1, 0, -1):
             parent = ".".join(parts[:n])

@@ -220,7 +220,8 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
         batch, seq = spec.shapes[0]
         try:
             found = locate(str(path), loaded, rtol, atol, floor, batch, seq, spec.provider, bool(quantized),
-                           tried[0] if tried else None, inputs=first_run[0], reference=first_run[1])
+                           tried[0] if tried else None, inputs=first_run[0], reference=first_run[1],
+                           outputs_passed=all(d.passed for d in outputs))
             located = {"divergence": found["divergence"], "locate_checked": found["candidates_checked"]}
         except WorkbenchError as err:  # the comparison above still stands
             notes.append(f"locate: {err}")
