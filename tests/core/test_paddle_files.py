@@ -107,3 +107,24 @@ def test_bad_paddle_input_is_one_line_and_writes_nothing(models, tmp_path, capsy
     with pytest.raises(WorkbenchError, match="--dtype fp16 is not offered for Paddle"):
         api.export(str(models["mlp"]), str(out), dtype="fp16")
     assert not out.parent.exists()
+
+
+def test_a_programdesc_pdmodel_reads_exports_and_validates(tmp_path):
+    """The pre-PIR format (.pdmodel protobuf): saved in a child process, since Paddle picks the format at import."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parents[1]
+    code = f"import sys; sys.path.insert(0, {str(here)!r}); import paddle_models, pathlib; " \
+           f"paddle_models.build('cnn', pathlib.Path({str(tmp_path / 'legacy')!r}))"
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                   env={**os.environ, "FLAGS_enable_pir_api": "0"})
+    program = tmp_path / "legacy" / "model.pdmodel"
+    res = api.inspect(str(program))
+    assert res.metadata["program"] == "programdesc" and res.inputs[0].shape == ["?", 3, "?", "?"]
+    assert res.op_counts["conv2d"] == 1 and res.parameters == 8 * 3 * 3 * 3 + 8 + 4 * 8 + 8 * 5 + 5
+    out = api.export(str(program), str(tmp_path / "onnx" / "model.onnx"))
+    check = api.validate(ValidateSpec(model=out.path, against=ModelSource(str(program)), shapes=((2, 9),)))
+    assert check.passed and min(o.cosine for o in check.outputs) > 0.99999

@@ -129,7 +129,8 @@ def _read_proto(path: Path) -> tuple:
     variables = {v.name: v for v in block.vars}
 
     def info(name):
-        tensor = variables[name].type.lod_tensor.tensor
+        kind = variables[name].type
+        tensor = (kind.dense_tensor if kind.HasField("dense_tensor") else kind.lod_tensor).tensor  # 3.x / 2.x
         return TensorInfo(name, PROTO_DTYPES.get(tensor.data_type, str(tensor.data_type)),
                           [d if d >= 0 else "?" for d in tensor.dims])
 
