@@ -435,3 +435,26 @@ def test_graph_panel_reads_the_nodes_off_the_gui_thread(qtbot, tiny_onnx, tmp_pa
     panel.open_model(str(other))  # a readable file again: its nodes, and no word of the failed one
     qtbot.waitUntil(lambda: panel.model.rowCount() == 2, timeout=30_000)
     assert "Cannot show" not in panel.placeholder.text()
+
+
+def test_node_index_of_a_large_graph_infers_shapes_in_a_child_process(tiny_onnx, monkeypatch):
+    """onnx's shape inference holds the GIL (it would stall the GUI thread beside the reading thread): from
+    CHILD_INFER_NODES nodes on it runs in a child process, with the same shapes; a failing child leaves the node
+    list working, its shapes unknown, and says why."""
+    import subprocess
+
+    from workbench.gui.netron import index as node_index
+
+    in_process = node_index.NodeIndex(tiny_onnx)
+    calls = []
+    real_run = subprocess.run
+    monkeypatch.setattr(node_index.subprocess, "run", lambda *a, **k: calls.append(a[0]) or real_run(*a, **k))
+    monkeypatch.setattr(node_index.NodeIndex, "CHILD_INFER_NODES", 3)  # the tiny graph has 3 nodes
+    child = node_index.NodeIndex(tiny_onnx)
+    assert len(calls) == 1 and child.shape_inference == "ok"
+    assert child.values == in_process.values and child.entries() == in_process.entries()
+    assert child.details("node_relu") == in_process.details("node_relu")
+    monkeypatch.setattr(node_index, "_INFER", "import sys; sys.exit('no shapes today')")
+    failed = node_index.NodeIndex(tiny_onnx)
+    assert failed.shape_inference == "failed: no shapes today" and len(failed) == 3
+    assert failed.details("node_relu")["op_type"] == "Relu"

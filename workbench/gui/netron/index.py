@@ -1,13 +1,24 @@
 """The authoritative details of an ONNX file's nodes, as the Graph panel and Netron's selection show them.
 
 Qt-free (onnx only), so that it can be built off the GUI thread: ``NetronView.open_model`` and the Graph panel
-read it in a background thread (``workbench.gui.netron.view.IndexLoader``), since ``onnx.load`` and shape
-inference take seconds on a large model.
+read it in a background thread (``workbench.gui.netron.loader.IndexLoader``), since ``onnx.load`` and shape
+inference take seconds on a large model. onnx's shape inference holds the GIL throughout (a 20k-node model held
+every other Python thread, the GUI's included, for ~1 s), so for a graph of ``CHILD_INFER_NODES`` nodes or more it
+runs in a child Python process (``onnx.shape_inference.infer_shapes_path`` into a temporary file): a thread alone
+would only move the stall. Below that, starting the child (importing onnx) costs more than the stall it saves.
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
 from typing import Optional
+
+# Written by hand: onnx has no shape inference that lets go of the GIL, and the job runner (core.jobs.child) is
+# for the engine's jobs; this is one short command whose only output is a file.
+_INFER = "import sys, onnx; onnx.shape_inference.infer_shapes_path(sys.argv[1], sys.argv[2])"
 
 
 class NodeIndex:
@@ -18,6 +29,8 @@ class NodeIndex:
     """
 
     MAX_INFER_BYTES = 2**31 - 1
+    CHILD_INFER_NODES = 5000  # ~0.25 s of GIL-holding shape inference: from here on it runs in a child process
+    CHILD_TIMEOUT_S = 300
 
     def __init__(self, path: str):
         import onnx
@@ -26,7 +39,8 @@ class NodeIndex:
         self.shape_inference = "skipped"
         if model.ByteSize() < self.MAX_INFER_BYTES:
             try:
-                model = onnx.shape_inference.infer_shapes(model)
+                model = self._inferred_in_child(path) if len(model.graph.node) >= self.CHILD_INFER_NODES else \
+                    onnx.shape_inference.infer_shapes(model)
                 self.shape_inference = "ok"
             except Exception as exc:  # noqa: BLE001 - shapes are a nicety; the node list still works
                 self.shape_inference = f"failed: {exc}"
@@ -42,6 +56,18 @@ class NodeIndex:
             key = node.name or (node.output[0] if node.output else f"#{i}")
             self.nodes[key] = node
             self.order.append(key)
+
+    def _inferred_in_child(self, path: str):
+        import onnx
+
+        with tempfile.TemporaryDirectory(prefix="workbench-shapes-") as folder:
+            out = Path(folder) / "inferred.onnx"
+            done = subprocess.run([sys.executable, "-c", _INFER, str(path), str(out)], capture_output=True,
+                                  text=True, timeout=self.CHILD_TIMEOUT_S, stdin=subprocess.DEVNULL)
+            if done.returncode != 0:
+                lines = [ln for ln in done.stderr.splitlines() if ln.strip()]
+                raise RuntimeError(lines[-1] if lines else f"shape inference exited with {done.returncode}")
+            return onnx.load(str(out), load_external_data=False)
 
     def __len__(self) -> int:
         return len(self.order)
