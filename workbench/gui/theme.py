@@ -67,19 +67,3 @@ def current_theme() -> str:
     app = QApplication.instance()
     theme = app.property("workbenchTheme") if app is not None else None
     return theme if theme in THEMES else "light"
-
-
-# Moved out of this module (it held the settings and the languages too); their callers now import them from
-# workbench.gui.settings and workbench.gui.i18n.translators. Code still being moved over reads them here for now.
-_MOVED = {"Settings": "workbench.gui.settings", "ORGANIZATION": "workbench.gui.settings",
-          "APPLICATION": "workbench.gui.settings", "MAX_RECENT": "workbench.gui.settings",
-          "LANGUAGES": "workbench.gui.i18n.translators", "install_translator": "workbench.gui.i18n.translators",
-          "system_language": "workbench.gui.i18n.translators"}
-
-
-def __getattr__(name: str):
-    if name in _MOVED:
-        import importlib
-
-        return getattr(importlib.import_module(_MOVED[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
