@@ -89,7 +89,7 @@ def decoder_case(work: Path, new_tokens: int = 32, threads: int = 2) -> dict:
     import transformers as tf
 
     from workbench import api
-    from workbench.core.decoders import OrtDecoder, TorchDecoder, folder_settings
+    from workbench.core.generate_decoders import OrtDecoder, TorchDecoder, folder_settings
     from workbench.core.generate import Sampling, run_steps
     from workbench.core.registry import default_registry
     from workbench.core.runtimes.base import RuntimeOptions
@@ -173,6 +173,8 @@ def markdown(report: dict) -> str:
             r = d[name]
             lines.append(f"| {name} | {r['agreement_vs_pytorch']:.0%} | {r['ttft_ms']:.2f} | "
                          f"{r['decode_ms_per_token']:.2f} | {r['tokens_per_s']:.1f} |")
+    if report.get("findings"):
+        lines += ["", "## Findings", ""] + [f"- {f}" for f in report["findings"]]
     failed = [f"- {k}: {v}" for k, v in report.get("failures", {}).items()]
     if failed:
         lines += ["", "Failures:", ""] + failed
@@ -200,12 +202,23 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--decoder-only", action="store_true", help="rerun the decoder case into an existing mnn.json")
     args = parser.parse_args(argv)
     if args.quick:
         args.iterations, args.warmup = 10, 2
 
     from workbench.core.bench.isolated import compare_table
     from workbench.core.specs import BenchSpec, ModelSource
+
+    if args.decoder_only:
+        report = json.loads((args.out / "mnn.json").read_text())
+        with tempfile.TemporaryDirectory(prefix="mnn-bench-") as tmp:
+            report["decoder"] = decoder_case(args.workdir or Path(tmp), threads=args.threads)
+        report["failures"].pop("decoder", None)
+        report["decoder_date"] = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+        (args.out / "mnn.json").write_text(json.dumps(report, indent=2, default=str) + "\n", encoding="utf-8")
+        (args.out / "mnn.md").write_text(markdown(report), encoding="utf-8")
+        return 0
 
     started = time.perf_counter()
     info = machine_info()
