@@ -40,29 +40,9 @@ IDS = [1, 17, 42, 99, 5, 64, 3, 120, 7, 33, 81, 12]
 
 
 def build(kind: str, folder: Path) -> Path:
-    import torch
-    import transformers as tf
-
-    sys.path.insert(0, str(ROOT / "tests" / "runtimes"))
     sys.path.insert(0, str(ROOT / "tests" / "targets"))
-    from gguf_fixtures import add_tiny_tokenizer
-    from gguf_spm import add_spm_tokenizer
-
-    torch.manual_seed(0)
-    common = dict(vocab_size=128, hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
-                  num_key_value_heads=2, max_position_embeddings=128)
-    if kind == "deepseek_v3":
-        from workbench.core.demo import build_demo_model
-        return build_demo_model(folder)
-    cls, cfg = {"llama": (tf.LlamaForCausalLM, tf.LlamaConfig), "qwen2": (tf.Qwen2ForCausalLM, tf.Qwen2Config),
-                "gemma": (tf.GemmaForCausalLM, tf.GemmaConfig), "phi3": (tf.Phi3ForCausalLM, tf.Phi3Config)}[kind]
-    extra = {"head_dim": 16} if kind == "gemma" else {"pad_token_id": 0, "eos_token_id": 2} if kind == "phi3" else {}
-    model = cls(cfg(**common, **extra)).eval()
-    model.config.architectures = [cls.__name__]
-    model.save_pretrained(str(folder))
-    (add_spm_tokenizer(folder, 128, prepend=kind != "gemma") if kind in ("gemma", "phi3")
-     else add_tiny_tokenizer(folder))
-    return folder
+    from gguf_families import build_family
+    return build_family(kind, folder)
 
 
 def tensors(path: Path) -> dict:
@@ -114,10 +94,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--llama-cpp", required=True, help="llama.cpp source dir with convert_hf_to_gguf.py")
     ap.add_argument("--families", default="llama,qwen2,deepseek_v3,gemma,phi3")
+    ap.add_argument("--reference", action="store_true", help="also write their tensor sets for the tests")
     args = ap.parse_args()
     from workbench.core.gguf.convert import convert
 
-    rows = []
+    rows, reference = [], {}
     with tempfile.TemporaryDirectory(prefix="gguf-anchor-") as tmp:
         for kind in args.families.split(","):
             folder = build(kind, Path(tmp) / kind)
@@ -131,6 +112,7 @@ def main() -> None:
                 print(kind, rows[-1])
                 continue
             (t_ours, k_ours), (t_theirs, k_theirs) = tensors(ours), tensors(theirs)
+            reference[kind] = {n: [list(s), t] for n, (s, t) in sorted(t_theirs.items())}
             row = {"family": kind, "tensors_ours": len(t_ours), "tensors_theirs": len(t_theirs),
                    "same_names": set(t_ours) == set(t_theirs),
                    "only_ours": sorted(set(t_ours) - set(t_theirs)), "only_theirs": sorted(set(t_theirs) - set(t_ours)),
@@ -152,6 +134,9 @@ def main() -> None:
             print(json.dumps(row))
     out = ROOT / "benchmarks" / "results" / "gguf_anchor.json"
     out.write_text(json.dumps(rows, indent=1) + "\n")
+    if args.reference:  # what convert_hf_to_gguf.py wrote, f16: tests/targets/test_gguf_families.py checks ours
+        ref = ROOT / "tests" / "targets" / "gguf_reference_tensors.json"
+        ref.write_text(json.dumps(reference, indent=0) + "\n")
 
 
 if __name__ == "__main__":

@@ -27,3 +27,34 @@ def add_spm_tokenizer(folder: Path, vocab_size: int, prepend: bool = True) -> li
     fast = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<s>", eos_token="</s>", unk_token="<unk>")
     fast.save_pretrained(str(folder))
     return merges
+
+
+FAMILIES = ("llama", "qwen2", "deepseek_v3", "gemma", "phi3")
+
+
+def build_family(kind: str, folder: Path) -> Path:
+    """The tiny random folder of one family, with a tokenizer (the anchor benchmark converts the same ones)."""
+    import sys
+
+    import torch
+    import transformers as tf
+
+    torch.manual_seed(0)
+    if kind == "deepseek_v3":
+        from workbench.core.demo import build_demo_model
+        return build_demo_model(folder)
+    common = dict(vocab_size=128, hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
+                  num_key_value_heads=2, max_position_embeddings=128)
+    cls, cfg = {"llama": (tf.LlamaForCausalLM, tf.LlamaConfig), "qwen2": (tf.Qwen2ForCausalLM, tf.Qwen2Config),
+                "gemma": (tf.GemmaForCausalLM, tf.GemmaConfig), "phi3": (tf.Phi3ForCausalLM, tf.Phi3Config)}[kind]
+    extra = {"head_dim": 16} if kind == "gemma" else {"pad_token_id": 0, "eos_token_id": 2} if kind == "phi3" else {}
+    model = cls(cfg(**common, **extra)).eval()
+    model.config.architectures = [cls.__name__]
+    model.save_pretrained(str(folder))
+    if kind in ("gemma", "phi3"):
+        add_spm_tokenizer(folder, 128, prepend=kind != "gemma")
+    else:
+        sys.path.insert(0, str(Path(__file__).parents[1] / "runtimes"))
+        from gguf_fixtures import add_tiny_tokenizer
+        add_tiny_tokenizer(folder)
+    return folder
