@@ -119,7 +119,7 @@ def test_left_padded_batch_matches_pytorch_and_hf_generate(decoders):
     import torch
     import transformers
 
-    from workbench.core.decoders import OrtDecoder, TorchDecoder, folder_settings
+    from workbench.core.generate_decoders import OrtDecoder, TorchDecoder, folder_settings
     from workbench.core.generate import Sampling, run_steps
 
     src, out, _ = decoders("llama")

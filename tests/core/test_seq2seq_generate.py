@@ -96,7 +96,7 @@ def test_compare_torch_cli_greedy_and_sampled(s2s, capsys):
 def test_padded_batch_rows_generate_as_alone(s2s):
     """A shorter source padded in a batch (bench's case) gives the tokens it gives alone: BART has absolute
     positions, so the left-padded rows of generate.stream are packed to the right before encoding."""
-    from workbench.core.decoders import folder_settings
+    from workbench.core.generate_decoders import folder_settings
     from workbench.core.seq2seq_generate import open_decoder
     from workbench.core.generate import Sampling, run_steps
 

@@ -109,7 +109,7 @@ def test_stop_cancels_mid_stream(qtbot, state, decoder, monkeypatch):
 
 @pytest.mark.parametrize("what", ["missing", "not-a-decoder"])
 def test_bad_decoder_folder_shows_the_engines_line(qtbot, state, tmp_path, what):
-    from workbench.core.decoders import resolve
+    from workbench.core.generate_decoders import resolve
     from workbench.core.errors import WorkbenchError
 
     folder = tmp_path / what

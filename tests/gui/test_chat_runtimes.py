@@ -94,7 +94,7 @@ class FakeLlamaSession:
 
 def test_a_gguf_answers_through_its_runtime_beside_pytorch(qtbot, state, demo_source, gguf, monkeypatch):
     from workbench import api
-    from workbench.core.decoders import TextCodec
+    from workbench.core.generate_decoders import TextCodec
 
     reference = api.generate(demo_source, PROMPT, 8)  # PyTorch's greedy answer
     codec = TextCodec.load(demo_source)

@@ -33,7 +33,7 @@ def _snapshot(folder) -> tuple:
 
 
 def _live_sessions() -> int:
-    from workbench.core.decoders import OrtDecoder
+    from workbench.core.generate_decoders import OrtDecoder
 
     gc.collect()
     return sum(1 for o in gc.get_objects() if isinstance(o, OrtDecoder))

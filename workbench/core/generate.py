@@ -205,7 +205,7 @@ def run_steps(decoder, prompt_ids: list, max_new_tokens: int, sampling: Sampling
 
 def _prepare(model, prompt, sampling: Sampling, provider: str, threads: Optional[int]) -> tuple:
     """(decoder, codec, settings, prompt ids); the prompt and settings are checked before the model loads."""
-    from workbench.core.decoders import TextCodec, folder_settings, open_decoder, resolve
+    from workbench.core.generate_decoders import TextCodec, folder_settings, open_decoder, resolve
 
     sampling.check()
     folder = resolve(model)[2]
@@ -251,7 +251,7 @@ def generate(model, prompt, max_new_tokens: int = 32, *, temperature: float = 0.
     tokens = result.tokens
     if compare_torch is not None:
         report(0.6, "generating with PyTorch")
-        from workbench.core.decoders import TorchDecoder
+        from workbench.core.generate_decoders import TorchDecoder
 
         torch_folder = getattr(compare_torch, "path", compare_torch)
         reference = run_steps(TorchDecoder(torch_folder, provider, threads=threads), prompt_ids, max_new_tokens, sampling, settings,
@@ -273,7 +273,7 @@ def compare_generation(onnx_dir, torch_src, prompts, max_new_tokens: int = 16, *
     Returns {'rate': overall agreement, 'prompts': [{'prompt_tokens', 'rate', 'first_divergence', 'onnx',
     'torch'}], 'max_new_tokens', 'model', 'torch_source'}; fp32 exports are expected to agree 100%.
     """
-    from workbench.core.decoders import OrtDecoder, TextCodec, TorchDecoder, folder_settings, resolve
+    from workbench.core.generate_decoders import OrtDecoder, TextCodec, TorchDecoder, folder_settings, resolve
 
     kind, path, folder = resolve(onnx_dir)
     if kind != "onnx":

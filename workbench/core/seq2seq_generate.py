@@ -1,7 +1,7 @@
 """Generation over an encoder-decoder export (encoder_model.onnx + decoder_with_past_model.onnx, export/seq2seq.py)
 and over its PyTorch source, through the same loop as decoder-only generation (generate.stream / run_steps).
 
-It lives next to decoders.py, not under export/, because it is a runtime concern like decoders.py: it only reads
+It lives next to generate_decoders.py, not under export/, because it is a runtime concern like that module: it only reads
 the export's metadata (``read_info``). Both classes have the decoders' two calls: ``prefill(ids, mask)`` encodes the
 source once (the encoder also returns the cross-attention cache) and runs the first decoder step from the start
 token; ``step(tokens)`` runs one decoder step with the self-attention past. The source arrives left-padded (the
@@ -25,10 +25,10 @@ from workbench.core.errors import WorkbenchError, first_line
 
 def is_seq2seq_folder(path) -> bool:
     """True for a Hugging Face folder whose config.json says is_encoder_decoder (PyTorch side)."""
-    from workbench.core.decoders import _read_json
+    from workbench.core.generate_decoders import read_json
 
     path = Path(path)
-    return path.is_dir() and bool(_read_json(path / "config.json").get("is_encoder_decoder"))
+    return path.is_dir() and bool(read_json(path / "config.json").get("is_encoder_decoder"))
 
 
 def _refuse_audio(info, where) -> None:
@@ -167,21 +167,21 @@ def is_seq2seq(model) -> bool:
 
 
 def open_decoder(model, provider: str = "cpu", threads: Optional[int] = None) -> tuple:
-    """decoders.open_decoder that also opens encoder-decoders: (decoder, folder)."""
-    from workbench.core import decoders
+    """generate_decoders.open_decoder that also opens encoder-decoders: (decoder, folder)."""
+    from workbench.core import generate_decoders
 
-    kind, path, folder = decoders.resolve(model)
+    kind, path, folder = generate_decoders.resolve(model)
     if kind == "seq2seq" or (kind == "torch" and is_seq2seq_folder(path)):
         cls = Seq2SeqOrtDecoder if kind == "seq2seq" else Seq2SeqTorchDecoder
-        return cls(path, provider, threads, decoders.folder_settings(folder)["pad"]), folder
-    return decoders.open_decoder(model, provider, threads)
+        return cls(path, provider, threads, generate_decoders.folder_settings(folder)["pad"]), folder
+    return generate_decoders.open_decoder(model, provider, threads)
 
 
 def stream_text(model, prompt, max_new_tokens: int = 32, *, temperature: float = 0.0, top_k: int = 0,
                 top_p: float = 1.0, seed: int = 0, provider: str = "cpu", threads: Optional[int] = None,
                 stop_at_eos: bool = True, cancel=None):
     """generate.stream_text for an encoder-decoder (the source is the prompt; no chat template)."""
-    from workbench.core.decoders import TextCodec, folder_settings, resolve
+    from workbench.core.generate_decoders import TextCodec, folder_settings, resolve
     from workbench.core.generate import Sampling, encode_prompts, stream
 
     sampling = Sampling(float(temperature), int(top_k), float(top_p), int(seed))
@@ -222,13 +222,13 @@ def generate(model, prompt, max_new_tokens: int = 32, *, temperature: float = 0.
     """generate.generate for an encoder-decoder export folder: ``prompt`` is the source (text or token ids).
     With ``compare_torch`` greedy tokens are compared with transformers' ``generate``; sampled ones with the
     PyTorch model stepped through the same numpy sampler (torch's RNG cannot draw what numpy draws)."""
-    from workbench.core.decoders import TextCodec, folder_settings
+    from workbench.core.generate_decoders import TextCodec, folder_settings
     from workbench.core.generate import Sampling, encode_prompts, judge, run_steps, timed_generation
 
     report = progress or (lambda fraction, message: None)
     sampling = Sampling(float(temperature), int(top_k), float(top_p), int(seed))
     sampling.check()
-    from workbench.core.decoders import resolve
+    from workbench.core.generate_decoders import resolve
 
     folder = resolve(model)[2]
     codec, settings = TextCodec.load(folder), folder_settings(folder)

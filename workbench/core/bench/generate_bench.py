@@ -30,7 +30,7 @@ def measure(kind: str, path: str, prompts: dict, max_new_tokens: int, provider: 
     """Run one variant: {'name', 'runtime', 'provider', 'peak_rss_mb', 'rows': [{'batch', 'ttft_ms',
     'decode_ms', 'tokens_per_s', 'tokens', 'new_tokens'}]}; ``prompts`` is {batch: [[ids] per row]}."""
     from workbench.core.bench.memory import PeakTracker
-    from workbench.core.decoders import OrtDecoder, TorchDecoder, folder_settings
+    from workbench.core.generate_decoders import OrtDecoder, TorchDecoder, folder_settings
     from workbench.core.generate import Sampling, _percentiles, run_steps
 
     tracker = PeakTracker(interval_s=0.01, reset=not whole_process, whole_process=whole_process).start()
@@ -80,7 +80,7 @@ def _child(payload: dict, progress: Optional[ProgressFn] = None, cancel=None) ->
 
 def _variants(models, torch_source) -> list:
     """[(kind, path, label)]: PyTorch first (the agreement reference), then each ONNX decoder."""
-    from workbench.core.decoders import resolve
+    from workbench.core.generate_decoders import resolve
 
     out = []
     if torch_source is not None:
@@ -105,12 +105,12 @@ def _variants(models, torch_source) -> list:
 
 
 def _prompts(variants: list, prompt_tokens: int, max_new_tokens: int, batches: tuple, notes: list) -> dict:
-    from workbench.core.decoders import _read_json
+    from workbench.core.generate_decoders import read_json
 
     config: dict = {}
     for kind, path, _ in variants:
         folder = Path(path) if kind in ("torch", "seq2seq") else Path(path).parent
-        config = _read_json(folder / "config.json")
+        config = read_json(folder / "config.json")
         if config:
             break
     text = config.get("text_config") or config

@@ -3,7 +3,7 @@
 ``present.{i}.key|value``), run step by step on an MNN session: the prefill starts from an empty past (length 0,
 which MNN runs), each step feeds the previous ``present.*`` back as ``past_key_values.*`` (as numpy arrays: the
 Python module API has no device binding). Mask and position bookkeeping is the ONNX decoder's
-(``decoders._Decoder``), and token picking is ``generate.Sampling``'s, so greedy tokens compare one for one with
+(``generate_decoders.Decoder``), and token picking is ``generate.Sampling``'s, so greedy tokens compare one for one with
 ONNX Runtime's and PyTorch's.
 """
 
@@ -13,7 +13,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from workbench.core.decoders import _Decoder
+from workbench.core.generate_decoders import Decoder
 from workbench.core.errors import WorkbenchError
 from workbench.core.runtimes.base import GenerateStep
 
@@ -25,7 +25,7 @@ def is_decoder(inputs: list) -> bool:
     return "input_ids" in names and any(n.startswith(PAST) for n in names)
 
 
-class MnnDecoder(_Decoder):
+class MnnDecoder(Decoder):
     runtime = "mnn"
     provider = "cpu"
 

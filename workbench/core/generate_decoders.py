@@ -26,7 +26,7 @@ from workbench.core.errors import WorkbenchError, first_line
 _ORT_FLOATS = {"tensor(float)": np.float32, "tensor(float16)": np.float16, "tensor(double)": np.float64}
 
 
-class _Decoder:
+class Decoder:
     """Mask and position bookkeeping shared by both runtimes; subclasses implement ``_run``."""
 
     runtime = ""
@@ -56,7 +56,7 @@ class _Decoder:
         raise NotImplementedError
 
 
-class OrtDecoder(_Decoder):
+class OrtDecoder(Decoder):
     """An ONNX decoder exported with ``--task text-generation-with-past``."""
 
     runtime = "onnxruntime"
@@ -121,7 +121,7 @@ class OrtDecoder(_Decoder):
         return np.asarray(outputs[0].numpy()[:, -1, :], dtype=np.float32)
 
 
-class TorchDecoder(_Decoder):
+class TorchDecoder(Decoder):
     """The PyTorch model of a Hugging Face folder, with its own cache (the semantics of ``generate``)."""
 
     runtime = "pytorch"
@@ -203,7 +203,7 @@ class TextCodec:
         return None
 
 
-def _read_json(path: Path) -> dict:
+def read_json(path: Path) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     except (OSError, ValueError, RecursionError):
@@ -213,9 +213,9 @@ def _read_json(path: Path) -> dict:
 def folder_settings(folder) -> dict:
     """{'eos': [ids], 'pad': id, 'vocab': size or None} from generation_config.json and config.json."""
     folder = Path(folder)
-    config = _read_json(folder / "config.json")
+    config = read_json(folder / "config.json")
     text = config.get("text_config") or config
-    gen = _read_json(folder / "generation_config.json")
+    gen = read_json(folder / "generation_config.json")
     eos = gen.get("eos_token_id", text.get("eos_token_id"))
     eos = [int(e) for e in (eos if isinstance(eos, list) else [eos]) if e is not None]
     pad = gen.get("pad_token_id", text.get("pad_token_id"))
