@@ -11,6 +11,10 @@ from workbench.core.registry import default_registry
 from workbench.core.runtimes.base import RuntimeOptions
 
 pytest.importorskip("MNN")
+try:  # decoders.py is becoming generate_decoders.py
+    from workbench.core.generate_decoders import TorchDecoder, folder_settings
+except ImportError:
+    from workbench.core.decoders import TorchDecoder, folder_settings
 PROMPTS = [[1, 5, 9, 20, 33, 7], [3, 4]]
 
 
@@ -47,7 +51,6 @@ def decoder_mnn(decoder_onnx, tiny_models, tmp_path_factory):
 
 
 def _torch_greedy(folder, prompts, n):
-    from workbench.core.decoders import TorchDecoder, folder_settings
     from workbench.core.generate import Sampling, run_steps
 
     return run_steps(TorchDecoder(str(folder)), prompts, n, Sampling(), folder_settings(folder), None, False,
@@ -64,7 +67,6 @@ def test_greedy_generation_in_mnn_agrees_with_pytorch(decoder_mnn, tiny_models):
 
 
 def test_a_left_padded_batch_agrees_row_by_row(decoder_mnn, tiny_models):
-    from workbench.core.decoders import folder_settings
     from workbench.core.generate import Sampling, run_steps
     from workbench.core.runtimes.mnn_decoder import MnnDecoder
 
