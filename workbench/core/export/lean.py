@@ -16,6 +16,9 @@ weight is folded into a transposed initializer) and saving. Here instead:
 
 Anything this path cannot map (checkpoint names transformers converts on load, e.g. fused MoE experts) raises
 before tracing; ``export_onnx`` then falls back to the plain path and says why.
+
+Size: over 300 lines because the streamed weight reading, the meta-device build and the write of the graph with
+its external data are one memory budget; each step only works with the others.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@ its config.json describes, and how long one ONNX Runtime run may take.
 
 Every loader calls these first, so hostile input (a FIFO or /dev/zero named model.onnx, a 2 KB pickle that expands
 to gigabytes, ``num_hidden_layers = 10**6``, a Loop that never ends) is one line, not a hang or an out-of-memory.
+
+Size: over 300 lines on purpose: every bound an untrusted input meets is in this one file (pickle, JSON,
+config counts, memory, ONNX loops, run time), so a security review reads one module; each part is small.
 """
 
 from __future__ import annotations

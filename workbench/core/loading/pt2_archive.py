@@ -10,6 +10,9 @@ AOTInductor package (``data/aotinductor/``: a native shared library torch would 
 object is refused, and every node target in the JSON graph is held to :mod:`program_ops`' allow-list. Then only
 the ExportedProgram is deserialized (torch's ``_load_exported_programs``, never the AOTI loader), with every
 pickle in it held to weights-only, and the loaded graph is checked again.
+
+Size: over 300 lines because reading the archive as data and the refusals before loading it as a program share
+the parsed Pt2Archive; splitting them would pass its internals between two modules.
 """
 
 from __future__ import annotations
