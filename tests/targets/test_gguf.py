@@ -108,6 +108,11 @@ def test_validate_through_llama_cpp(tmp_path):
     if importlib.util.find_spec("llama_cpp") is None:
         pytest.skip("llama-cpp-python is not installed: the .gguf cannot be run here")
     folder, _ = _folder(tmp_path, transformers.LlamaConfig(**SMALL))
+    import sys
+    from pathlib import Path
+    sys.path.insert(0, str(Path(__file__).parents[1] / "runtimes"))
+    from gguf_fixtures import add_tiny_tokenizer
+    add_tiny_tokenizer(folder, 64)  # llama.cpp loads no GGUF without a vocab
     out = _export(folder, tmp_path / "m.gguf", "f16")
     from workbench.core.specs import ValidateSpec
     result = target.validate(ValidateSpec(model=out.path, against=ModelSource(path=str(folder))))
