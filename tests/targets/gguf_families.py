@@ -48,11 +48,13 @@ def build_family(kind: str, folder: Path) -> Path:
     cls, cfg = {"llama": (tf.LlamaForCausalLM, tf.LlamaConfig), "qwen2": (tf.Qwen2ForCausalLM, tf.Qwen2Config),
                 "gemma": (tf.GemmaForCausalLM, tf.GemmaConfig), "phi3": (tf.Phi3ForCausalLM, tf.Phi3Config)}[kind]
     extra = {"head_dim": 16} if kind == "gemma" else {"pad_token_id": 0, "eos_token_id": 2} if kind == "phi3" else {}
+    if kind == "phi3":  # llama.cpp's SPM vocab needs the <0xNN> byte tokens (its newline is <0x0A>)
+        common["vocab_size"] = 320
     model = cls(cfg(**common, **extra)).eval()
     model.config.architectures = [cls.__name__]
     model.save_pretrained(str(folder))
     if kind in ("gemma", "phi3"):
-        add_spm_tokenizer(folder, 128, prepend=kind != "gemma")
+        add_spm_tokenizer(folder, common["vocab_size"], prepend=kind != "gemma")
     else:
         sys.path.insert(0, str(Path(__file__).parents[1] / "runtimes"))
         from gguf_fixtures import add_tiny_tokenizer
