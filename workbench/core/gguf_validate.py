@@ -15,8 +15,9 @@ from workbench.core.errors import WorkbenchError
 
 PROMPTS = ("The quick brown fox jumps over the lazy dog.", "In 1905, Einstein published four papers that",
            "def fibonacci(n):\n    return", "Paris is the capital of", "Water boils at 100 degrees Celsius and")
-# (min cosine, min top-1 agreement) per precision. fp32/fp16 are tight; int8 (q8_0) and int4 (q4/q5/K-quants)
-# are provisional until benchmarks/llamacpp.py measures them on real models.
+# (min cosine, min top-1 agreement) per precision. Measured in llama.cpp 0.3.36 (wheel built here) on the real
+# MiniLM over PROMPTS, mean-pooled: f16 min cosine 0.999999, q8_0 0.99957, q4_0 0.9684; the floors below leave
+# that margin. Decoder top-1 floors are not yet measured on a real decoder (tiny f16 decoders agree 100%).
 TOLERANCES = {"fp32": (0.9999, 0.99), "fp16": (0.999, 0.95), "bf16": (0.995, 0.9), "int8": (0.99, 0.85),
               "int4": (0.95, 0.6)}
 

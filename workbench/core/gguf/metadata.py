@@ -31,6 +31,7 @@ def _bert(writer: gguf.GGUFWriter, config: dict, folder) -> None:
     writer.add_layer_norm_eps(float(config.get("layer_norm_eps", 1e-12)))
     writer.add_causal_attention(False)
     writer.add_vocab_size(int(config["vocab_size"]))
+    writer.add_token_type_count(int(config.get("type_vocab_size", 2)))  # llama.cpp refuses a BERT without it
     pooling = folder / "1_Pooling" / "config.json"
     mode = json.loads(pooling.read_text()) if pooling.is_file() else {}
     writer.add_pooling_type(gguf.PoolingType.CLS if mode.get("pooling_mode_cls_token") else gguf.PoolingType.MEAN)
