@@ -242,6 +242,7 @@ class ChatPanel(PanelBase):
         self.mode_label = QLabel(self.tr("Encoder-decoder model (translation, summary): single turn, the text above "
                                          "is its input and each column shows its output; no chat template"), box)
         self.mode_label.setObjectName("panelHint")
+        self.mode_label.setWordWrap(True)  # unwrapped, this one line made the panel 1112 px wide when shown
         self.mode_label.setVisible(False)
         layout.addWidget(self.mode_label)
         row = QHBoxLayout()
