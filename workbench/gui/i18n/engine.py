@@ -256,6 +256,17 @@ ZH_CN = {
         "请加载模型的 Hugging Face 文件夹（用它的分词器编码提示词），或直接给出词元 ID",
     "top-p sampling is not offered for runtime generation": "运行时生成不提供 top-p 采样",
     "leave top_p at 1.0": "请把 top_p 保持为 1.0",
+    # optimize: the steps table (workbench.core.optimize cpu/cuda/common)
+    "transformer fusion": "Transformer 融合",
+    "no fusion for this model type": "此模型类型没有融合",
+    "off": "关闭",
+    "skipped: {reason}": "已跳过：{reason}",
+    "ONNX Runtime {level} optimization (layout specific to this CPU)": "ONNX Runtime {level} 级优化（布局仅适用于本机 CPU）",
+    "ONNX Runtime {level} optimization": "ONNX Runtime {level} 级优化",
+    "ONNX Runtime {model_type} fusion: {stats}": "ONNX Runtime {model_type} 融合：{stats}",
+    "{model_type} fusion: nothing fused": "{model_type} 融合：没有可融合的部分",
+    "{model_type} fusion: {stats}": "{model_type} 融合：{stats}",
+    "fp16 weights and compute, float32 inputs and outputs": "fp16 权重与计算，float32 输入与输出",
 }
 
 _PAIRS = {"zh_CN": ZH_CN}

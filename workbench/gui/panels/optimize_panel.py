@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from workbench.core.recipe_schema import with_defaults
 from workbench.core.specs import OPT_LEVELS, ModelSource, OptimizeSpec
 from workbench.gui import commands
+from workbench.gui.i18n.engine import translate as engine_text
 from workbench.gui.models import RecordTableModel
 from workbench.gui.panels.base import PanelBase, PathEdit, show_error
 from workbench.gui.tasks import run_optimize
@@ -127,8 +128,8 @@ class OptimizePanel(PanelBase):
 
     def show_result(self, result) -> None:
         self.result = result
-        self.steps_model.set_rows([[s.get("name"), s.get("applied"), s.get("nodes_before"), s.get("nodes_after"),
-                                    s.get("detail", "")] for s in result.steps])
+        self.steps_model.set_rows([[engine_text(s.get("name", "")), s.get("applied"), s.get("nodes_before"),
+                                    s.get("nodes_after"), engine_text(s.get("detail", ""))] for s in result.steps])
         ops = sorted(set(result.op_counts_before) | set(result.op_counts_after))
         rows = []
         for op in ops:
