@@ -324,7 +324,11 @@ def test_panel_numbers_match_the_cli_bench(qtbot, panel, tiny_models):
     for want in (cli, cli.torch[0]):
         mine = got["ORT fp32" if want is cli else "PyTorch eager"]
         ratio = mine.latency_ms["p50"] / want.latency_ms["p50"]
-        assert 1 / 3 < ratio < 3, (mine.name, mine.latency_ms["p50"], want.latency_ms["p50"])
+        # Within 3x, or within 0.05 ms: the tiny ORT model runs in 10-40 us, where a shared core's scheduling alone
+        # moves p50 by 3x (CI read 0.012 ms in the panel, 0.038 ms in the CLI). The defects this guards against were
+        # far larger (606 ms vs 80 ms; 1.6 ms vs 0.5 ms).
+        close = abs(mine.latency_ms["p50"] - want.latency_ms["p50"]) < 0.05
+        assert close or 1 / 3 < ratio < 3, (mine.name, mine.latency_ms["p50"], want.latency_ms["p50"])
         assert mine.batch == want.batch == 2 and mine.iterations == want.iterations
         assert mine.peak_rss_mb < gui_rss, (mine.name, mine.peak_rss_mb, gui_rss)
     assert got["ORT fp32"].peak_rss_mb < gui_rss / 2
