@@ -225,14 +225,18 @@ def folder_settings(folder) -> dict:
 
 
 def resolve(model) -> tuple:
-    """('onnx', onnx file, folder) or ('torch', folder, folder) for an .onnx file, an exported folder holding
-    model.onnx, or a Hugging Face model folder."""
+    """('onnx', onnx file, folder), ('gguf', .gguf file, folder) or ('torch', folder, folder) for an .onnx file, an
+    exported folder holding model.onnx, a .gguf file, or a Hugging Face model folder."""
     path = Path(str(model)).expanduser()
     from workbench.core.export.seq2seq_check import is_export
 
     if is_export(path):  # an encoder-decoder export: its folder (seq2seq_generate.py runs it)
         folder = path if path.is_dir() else path.parent
         return "seq2seq", folder, folder
+    if path.suffix.lower() == ".gguf":  # llama.cpp (runtimes/llama_decoder.py); its folder may hold the tokenizer
+        from workbench.core.loading.limits import regular_file
+
+        return "gguf", regular_file(path, "GGUF file", "check the path, or export it with --target gguf"), path.parent
     if path.suffix.lower() == ".onnx":
         from workbench.core.loading.limits import regular_file
 
@@ -253,4 +257,8 @@ def open_decoder(model, provider: str = "cpu", threads: Optional[int] = None, dt
     kind, path, folder = resolve(model)
     if kind == "onnx":
         return OrtDecoder(path, provider, threads), folder
+    if kind == "gguf":
+        from workbench.core.runtimes.llama_decoder import LlamaDecoder
+
+        return LlamaDecoder(path, provider, threads), folder
     return TorchDecoder(path, provider, dtype, threads=threads), folder

@@ -119,12 +119,13 @@ def render_generate(res: r.GenerateResult) -> str:
 
 
 def render_generate_bench(res: r.GenerateBenchResult) -> str:
-    rows = [[row.name, row.provider, row.batch, row.ttft_ms, row.decode_ms.get("p50"), row.decode_ms.get("p95"),
-             row.tokens_per_s, row.peak_rss_mb, _agreement(row.agreement)] for row in res.rows]
+    rows = [[row.name, row.provider, row.batch, row.ttft_ms, row.prompt_tokens_per_s, row.decode_ms.get("p50"),
+             row.decode_ms.get("p95"), row.tokens_per_s, row.peak_rss_mb, _agreement(row.agreement)]
+            for row in res.rows]
     head = f"generation: {res.prompt_tokens}-token prompt, {res.max_new_tokens} new tokens, greedy"
     notes = "".join(f"\nnote: {n}" for n in res.notes)
-    header = ["variant", "provider", "batch", "TTFT ms", "decode p50 ms", "decode p95 ms", "tokens/s",
-              "peak RSS MB", "agreement"]
+    header = ["variant", "provider", "batch", "TTFT ms", "prompt tok/s", "decode p50 ms", "decode p95 ms",
+              "tokens/s", "peak RSS MB", "agreement"]
     if any(row.encoder_ms is not None for row in res.rows):  # encoder-decoder: the encoder run (inside TTFT)
         header.insert(3, "encoder ms")
         for line, row in zip(rows, res.rows):

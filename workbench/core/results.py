@@ -240,6 +240,7 @@ class GenerateBenchRow(_Json):
     new_tokens: int = 0
     notes: list = field(default_factory=list)
     encoder_ms: Optional[float] = None  # encoder-decoder: median encoder run (inside ttft_ms)
+    prompt_tokens_per_s: Optional[float] = None  # prompt tokens (all rows) over the median TTFT: prompt processing
 
 
 @dataclass

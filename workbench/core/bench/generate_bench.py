@@ -37,13 +37,19 @@ def measure(kind: str, path: str, prompts: dict, max_new_tokens: int, provider: 
     try:
         from workbench.core import seq2seq_generate as s2s
 
-        if kind == "seq2seq" or s2s.is_seq2seq(path):  # an encoder-decoder: encoder + decoder with past
+        if kind == "gguf":  # llama.cpp, one sequence at a time (runtimes/llama_decoder.py)
+            from workbench.core.runtimes import llama_decoder
+
+            decoder, settings = llama_decoder.LlamaDecoder(path, provider, threads), llama_decoder.settings(path)
+            prompts = {1: prompts[1]}
+        elif kind == "seq2seq" or s2s.is_seq2seq(path):  # an encoder-decoder: encoder + decoder with past
             decoder, folder = s2s.open_decoder(path, provider, threads)
         else:
             decoder = OrtDecoder(path, provider, threads) if kind == "onnx" else TorchDecoder(path, provider,
                                                                                               threads=threads)
             folder = Path(path).parent if kind == "onnx" else path
-        settings = folder_settings(folder)
+        if kind != "gguf":
+            settings = folder_settings(folder)
         encoder_ms: list = []  # per timed run, encoder-decoders only
         rows = []
         for batch, ids in prompts.items():
@@ -59,6 +65,7 @@ def measure(kind: str, path: str, prompts: dict, max_new_tokens: int, provider: 
                 encoder_ms += [decoder.encoder_ms] if hasattr(decoder, "encoder_ms") else []
                 tracker.sample()
             rows.append({"batch": int(batch), "ttft_ms": float(np.median(ttfts)), "decode_ms": _percentiles(decodes),
+                         "prompt_tokens_per_s": sum(len(r) for r in ids) / max(float(np.median(ttfts)) / 1000.0, 1e-9),
                          "tokens_per_s": new / seconds if seconds > 0 else 0.0, "tokens": run["rows"],
                          "new_tokens": len(run["rows"][0]),
                          "encoder_ms": float(np.median(encoder_ms)) if encoder_ms else None})
@@ -92,7 +99,7 @@ def _variants(models, torch_source) -> list:
     names = []
     for model in models or []:
         kind, path, _ = resolve(model)
-        label = "PyTorch eager" if kind == "torch" else f"ORT {path.name}"
+        label = "PyTorch eager" if kind == "torch" else f"{'llama.cpp' if kind == 'gguf' else 'ORT'} {path.name}"
         if kind == "torch" and any(k == "torch" for k, _, _ in out):
             continue
         if label in names:
@@ -111,6 +118,10 @@ def _prompts(variants: list, prompt_tokens: int, max_new_tokens: int, batches: t
     for kind, path, _ in variants:
         folder = Path(path) if kind in ("torch", "seq2seq") else Path(path).parent
         config = read_json(folder / "config.json")
+        if not config and kind == "gguf":  # a GGUF alone: its header says the vocab and context length
+            from workbench.core.runtimes.llama_decoder import header_config
+
+            config = header_config(path)
         if config:
             break
     text = config.get("text_config") or config
@@ -140,6 +151,8 @@ def bench_generate(models, torch_source=None, *, prompt_tokens: int = 32, max_ne
     notes: list = ["peak RSS is each variant's whole process (interpreter, runtime, model and runs)" if isolated
                    else "all variants ran in this process: each peak RSS includes what the process held before"]
     batches = tuple(sorted({1, int(batch)}))
+    if int(batch) > 1 and any(kind == "gguf" for kind, _, _ in variants):
+        notes.append(f"llama.cpp variants run at batch 1 only (one sequence at a time): no batch-{int(batch)} row")
     prompts = _prompts(variants, prompt_tokens, int(max_new_tokens), batches, notes)
     results = []
     for i, (kind, path, label) in enumerate(variants):
@@ -185,5 +198,6 @@ def _rows(results: list) -> list:
                                         batch=row["batch"], ttft_ms=row["ttft_ms"], decode_ms=row["decode_ms"],
                                         tokens_per_s=row["tokens_per_s"], peak_rss_mb=result["peak_rss_mb"],
                                         agreement=agree, new_tokens=row["new_tokens"],
-                                        encoder_ms=row.get("encoder_ms")))
+                                        encoder_ms=row.get("encoder_ms"),
+                                        prompt_tokens_per_s=row.get("prompt_tokens_per_s")))
     return out

@@ -5,7 +5,8 @@
 ``generate`` decodes greedily (temperature 0) or samples, reusing llama.cpp's KV cache. ``quantize`` rewrites a
 GGUF into another type through llama.cpp's own quantizer (q8_0, q4_0, q4_k_m, q5_k_m, q6_k...).
 
-``RuntimeOptions.extra``: ``n_ctx`` (context size, 512 by default). ``device="cuda"`` offloads every layer
+``RuntimeOptions.extra``: ``n_ctx`` (context size, 512 by default), ``logits_all`` (True by default: ``run`` returns
+every position's logits; the generation decoder, runtimes/llama_decoder.py, turns it off). ``device="cuda"`` offloads every layer
 (n_gpu_layers=-1) where the build supports GPU offload; otherwise it runs on CPU and says so in ``notes``.
 """
 
@@ -31,12 +32,38 @@ QUANT_TYPES = {"f32": "ALL_F32", "f16": "MOSTLY_F16", "bf16": "MOSTLY_BF16", "q8
 PRECISION = {"ALL_F32": "fp32", "MOSTLY_F16": "fp16", "MOSTLY_BF16": "bf16", "MOSTLY_Q8_0": "int8"}
 
 
+_LOG_CALLBACK = None  # kept referenced: llama.cpp calls it from C
+
+
 def _llama():
     try:
         import llama_cpp
     except ImportError as err:
         raise WorkbenchError(f"llama-cpp-python is not installed ({err})", INSTALL) from None
+    _quiet(llama_cpp)
     return llama_cpp
+
+
+def _quiet(llama_cpp) -> None:
+    """llama.cpp's log lines go to the 'llama.cpp' Python logger (shown with --debug), not to stderr:
+    llama-cpp-python 0.3.36 maps ggml's levels with an older enum (WARN=3 is read as ERROR), so with verbose off it
+    still printed warnings such as 'n_ctx_seq (256) > n_ctx_train (128)' into the CLI's output."""
+    global _LOG_CALLBACK
+    if _LOG_CALLBACK is not None:
+        return
+    import ctypes
+    import logging
+
+    log = logging.getLogger("llama.cpp")
+
+    def forward(level, text, user_data):
+        log.debug(text.decode("utf-8", "replace").rstrip())
+
+    try:
+        _LOG_CALLBACK = llama_cpp.llama_log_callback(forward)
+        llama_cpp.llama_log_set(_LOG_CALLBACK, ctypes.c_void_p(0))
+    except (AttributeError, TypeError):  # another binding version: keep its own logging
+        _LOG_CALLBACK = False
 
 
 def _check_gguf(path: Path) -> None:
@@ -81,7 +108,7 @@ class LlamaCppSession:
             else:
                 self.notes.append(f"this llama.cpp build cannot run on '{options.device}'; it runs on CPU")
         kwargs = dict(model_path=str(self.path), n_ctx=int(options.extra.get("n_ctx", 512)), n_gpu_layers=gpu_layers,
-                      logits_all=True, verbose=False, seed=0)
+                      logits_all=bool(options.extra.get("logits_all", True)), verbose=False, seed=0)
         if options.threads:
             kwargs.update(n_threads=int(options.threads), n_threads_batch=int(options.threads))
         try:
