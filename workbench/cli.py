@@ -117,10 +117,11 @@ def cmd_bench(args):
     from workbench import api
     from workbench.core.errors import WorkbenchError
 
-    if args.generate:
+    gguf = len(args.model) == 1 and not args.runtime and _decoder_gguf(args.model[0])
+    if args.generate or gguf:
         return api.bench_generate(args.model, _source(args, args.compare_torch) if args.compare_torch else None,
                                   prompt_tokens=args.seq, max_new_tokens=args.max_new_tokens,
-                                  batch=args.batch if args.batch > 1 else 4, provider=args.provider,
+                                  batch=args.batch if args.batch > 1 or gguf else 4, provider=args.provider,
                                   threads=args.threads, progress=_progress_printer(args.json))
     if len(args.model) > 1:
         raise WorkbenchError("bench takes one model", "give several models only with --generate")
@@ -130,6 +131,13 @@ def cmd_bench(args):
                      compare_torch=_source(args, args.compare_torch) if args.compare_torch else None,
                      runtime=args.runtime, runtime_options=_runtime_options(args),
                      progress=_progress_printer(args.json))
+
+
+def _decoder_gguf(path: str) -> bool:
+    """A decoder .gguf benches its generation (prompt processing, decode, TTFT, memory): --generate implied."""
+    from workbench.core.runtimes.llama_decoder import is_decoder_gguf
+
+    return is_decoder_gguf(path)
 
 
 def _runtime_options(args) -> dict:
@@ -327,7 +335,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_quantize)
 
     p = sub.add_parser("bench", help="latency, throughput and memory on ONNX Runtime (and PyTorch)")
-    p.add_argument("model", nargs="+", help="an .onnx file (several decoders, or their folders, with --generate)")
+    p.add_argument("model", nargs="+", help="an .onnx file (several decoders, or their folders, with --generate); "
+                   "a decoder .gguf benches its generation in llama.cpp (--generate implied; --runtime llama.cpp "
+                   "times one forward pass instead)")
     p.add_argument("--provider", choices=("cpu", "cuda"), default="cpu")
     p.add_argument("--batch", type=int, default=1)
     p.add_argument("--seq", type=int, default=128)
@@ -349,6 +359,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("generate", help="generate text with an exported decoder (or the PyTorch model)")
     p.add_argument("model", help="a folder written by export --task text-generation-with-past, its .onnx file, "
+                                 "a .gguf (llama.cpp), "
                                  "an encoder-decoder export folder (the prompt is its source text), "
                                  "or a Hugging Face model folder (PyTorch)")
     prompt = p.add_mutually_exclusive_group(required=True)

@@ -97,6 +97,20 @@ def test_bench_generate_gguf_beside_pytorch(tiny):
     assert "prompt tok/s" in render_generate_bench(result)
 
 
+def test_bench_of_a_decoder_gguf_is_its_generation(tiny, capsys):
+    pytest.importorskip("llama_cpp", reason=NEEDS_LLAMA)
+    _, _, gguf_file = tiny
+    rc, out, err = _run(capsys, "bench", str(gguf_file), "--seq", "8", "--max-new-tokens", "4", "--threads", "1",
+                        "--json")
+    result = json.loads(out)
+    assert rc == 0, err
+    assert result["batches"] == [1] and [r["runtime"] for r in result["rows"]] == ["llama.cpp"]
+    assert result["prompt_tokens"] == 8 and result["rows"][0]["new_tokens"] == 4
+    rc, out, err = _run(capsys, "bench", str(gguf_file), "--runtime", "llama.cpp", "--seq", "8", "--iterations",
+                        "2", "--warmup", "1", "--json")
+    assert rc == 0 and "rows" not in json.loads(out), err  # --runtime: one forward pass timed, as for any runtime
+
+
 def _error(err: str) -> str:
     lines = [line for line in err.splitlines() if line.startswith("workbench generate:")]
     assert len(lines) == 1, err

@@ -29,6 +29,7 @@ QUANT_TYPES = {"f32": "ALL_F32", "f16": "MOSTLY_F16", "bf16": "MOSTLY_BF16", "q8
                "q4_0": "MOSTLY_Q4_0", "q4_1": "MOSTLY_Q4_1", "q5_0": "MOSTLY_Q5_0", "q5_1": "MOSTLY_Q5_1",
                "q2_k": "MOSTLY_Q2_K", "q3_k_m": "MOSTLY_Q3_K_M", "q4_k_s": "MOSTLY_Q4_K_S",
                "q4_k_m": "MOSTLY_Q4_K_M", "q5_k_s": "MOSTLY_Q5_K_S", "q5_k_m": "MOSTLY_Q5_K_M", "q6_k": "MOSTLY_Q6_K"}
+ENCODER_ARCHS = ("bert", "nomic-bert", "jina-bert-v2", "modern-bert")  # embedding models: no generation
 PRECISION = {"ALL_F32": "fp32", "MOSTLY_F16": "fp16", "MOSTLY_BF16": "bf16", "MOSTLY_Q8_0": "int8"}
 
 
@@ -113,7 +114,7 @@ class LlamaCppSession:
             kwargs.update(n_threads=int(options.threads), n_threads_batch=int(options.threads))
         try:
             arch, ftype = _header(self.path)
-            self.encoder = arch in ("bert", "nomic-bert", "jina-bert-v2", "modern-bert")
+            self.encoder = arch in ENCODER_ARCHS
             if self.encoder:  # per-token hidden states; pooling is the caller's (it matches PyTorch's pooling)
                 kwargs.update(embedding=True, pooling_type=llama_cpp.LLAMA_POOLING_TYPE_NONE)
             self.llm = llama_cpp.Llama(**kwargs)

@@ -48,6 +48,19 @@ def header_config(path) -> dict:
     return {k: v for k, v in out.items() if v is not None}
 
 
+def is_decoder_gguf(path) -> bool:
+    """A .gguf file whose header names a generating architecture (not BERT-like); False for anything unreadable."""
+    from workbench.core.errors import WorkbenchError as Error
+    from workbench.core.runtimes.llama_cpp import ENCODER_ARCHS
+
+    if not str(path).lower().endswith(".gguf") or not Path(str(path)).is_file():
+        return False
+    try:
+        return header_config(path).get("architecture", "") not in ENCODER_ARCHS + ("",)
+    except Error:
+        return False
+
+
 def settings(path, folder: Optional[Path] = None) -> dict:
     """folder_settings for a GGUF: the folder's generation settings where it has a config.json, else the header's."""
     from workbench.core.generate_decoders import folder_settings
