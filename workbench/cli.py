@@ -406,6 +406,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("runtimes", help="list the runtimes: what each opens, version, availability, devices")
     _add_common(p)
     p.set_defaults(func=cmd_runtimes)
+
+    from workbench import cli_sweep
+
+    cli_sweep.add_parser(sub)
     return parser
 
 
