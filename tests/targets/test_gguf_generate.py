@@ -111,6 +111,22 @@ def test_bench_of_a_decoder_gguf_is_its_generation(tiny, capsys):
     assert rc == 0 and "rows" not in json.loads(out), err  # --runtime: one forward pass timed, as for any runtime
 
 
+def test_llama_session_refuses_ids_outside_its_vocab(tiny):
+    pytest.importorskip("llama_cpp", reason=NEEDS_LLAMA)
+    from workbench.core.errors import WorkbenchError
+    from workbench.core.runtimes.llama_cpp import open_session
+
+    session = open_session(tiny[2])
+    try:  # another model's inputs (floats, or ids past this vocab) are one line, not llama_decode's -1
+        for bad in (np.zeros((1, 4), np.float32), np.array([[1, 2, 128]])):
+            with pytest.raises(WorkbenchError, match=r"token ids in \[0, 128\)") as err:
+                session.run({"input_ids": bad})
+            assert "\n" not in str(err.value)
+        assert session.run({"input_ids": np.array([[1, 2, 127]])})["logits"].shape == (1, 3, 128)
+    finally:
+        session.close()
+
+
 def _error(err: str) -> str:
     lines = [line for line in err.splitlines() if line.startswith("workbench generate:")]
     assert len(lines) == 1, err

@@ -138,6 +138,11 @@ class LlamaCppSession:
         if ids.ndim != 2 or ids.shape[0] != 1:
             raise WorkbenchError(f"llama.cpp runs one sequence at a time; input_ids has shape {ids.shape}",
                                  "feed input_ids of shape (1, n)")
+        vocab = self.llm.n_vocab()
+        if not np.issubdtype(ids.dtype, np.integer) or (ids.size and (ids.min() < 0 or ids.max() >= vocab)):
+            raise WorkbenchError(f"llama.cpp takes token ids in [0, {vocab}); input_ids holds {ids.dtype} values "
+                                 f"{ids.min() if ids.size else ''}..{ids.max() if ids.size else ''}",
+                                 "feed the token ids of this model's vocabulary (another model's inputs do not fit)")
         tokens = [int(t) for t in ids[0]]
         if self.encoder:
             return {"last_hidden_state": self._hidden_states(tokens)[None]}
