@@ -94,6 +94,9 @@ def run_sweep(sweep, output_dir=None, *, cluster: str = "local", cache=None, job
     from workbench.core.sweep.artifacts import plan_builds
     from workbench.core.sweep.report import build_report, write_report
 
+    from workbench.core.sweep.ray_cluster import parse_cluster
+
+    parse_cluster(cluster)  # a bad --cluster is refused before anything is written
     progress = progress or no_progress
     started = time.perf_counter()
     max_latency_ms = max_latency_ms if max_latency_ms is not None else sweep.budget.get("max_latency_ms")

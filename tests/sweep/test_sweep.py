@@ -1,0 +1,167 @@
+"""`workbench sweep` (issue 16): a tiny BERT x {fp32, int8, a broken int4} x batch {1, 2}, locally, restarted
+(everything reused), and through ray:local on the same artifact cache; the failed variant is failed rows with
+its one-line reason and the sweep goes on; the report has the curves, the Pareto front and the recommendation."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from workbench.cli import main
+from workbench.core.errors import WorkbenchError
+from workbench.core.sweep import load_sweep, parse_sweep, run_sweep
+from workbench.core.sweep.spec import Cell
+
+SWEEP = """name = "tiny"
+[[model]]
+name = "bert"
+path = "{path}"
+[model.export]
+batch = 2
+sequence = 8
+[[variant]]
+name = "fp32"
+[[variant]]
+name = "int8"
+quantize = {{ mode = "int8-dynamic", min_cosine = 0.0 }}
+[[variant]]
+name = "broken"
+quantize = {{ mode = "int4", block_size = 7 }}
+[axes]
+batch = [1, 2]
+sequence = [8]
+threads = [1]
+[bench]
+iterations = 5
+warmup = 1
+"""
+
+
+@pytest.fixture(scope="module")
+def sweep_file(tiny_models, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("sweep")
+    path = folder / "tiny.toml"
+    path.write_text(SWEEP.format(path=tiny_models("bert")), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="module")
+def local_run(sweep_file):
+    out = sweep_file.parent / "out"
+    code = main(["sweep", str(sweep_file), "-o", str(out), "--json"])
+    return code, out
+
+
+def _report(out: Path) -> dict:
+    return json.loads((out / "sweep.json").read_text("utf-8"))
+
+
+def test_local_sweep_times_every_cell_and_fails_the_broken_variant_alone(local_run):
+    code, out = local_run
+    assert code == 1  # a failed cell fails the command; the report is still written
+    report = _report(out)
+    rows = report["rows"]
+    assert len(rows) == 6
+    ok = [r for r in rows if r["ok"]]
+    assert sorted((r["variant"], r["batch"]) for r in ok) == [("fp32", 1), ("fp32", 2), ("int8", 1), ("int8", 2)]
+    for r in ok:
+        assert r["p50_ms"] > 0 and r["p99_ms"] >= r["p95_ms"] >= r["p50_ms"] and r["throughput_per_s"] > 0
+        assert r["peak_rss_mb"] > 10 and r["size_mb"] > 0
+    fp32 = [r for r in ok if r["variant"] == "fp32"]
+    int8 = [r for r in ok if r["variant"] == "int8"]
+    assert all(r["cosine"] > 0.99999 for r in fp32)  # fidelity against PyTorch, through validate
+    assert all(0.5 < r["cosine"] < fp32[0]["cosine"] for r in int8)
+    assert int8[0]["size_mb"] < fp32[0]["size_mb"]
+    broken = [r for r in rows if r["variant"] == "broken"]
+    assert len(broken) == 2 and all(not r["ok"] for r in broken)
+    assert all("block size 7" in r["error"] and "\n" not in r["error"] for r in broken)
+    assert len(report["failed"]) == 2
+    # two artifacts built (export, int8; the broken one left nothing), each in a folder of its own
+    built = [p for p in (out / "artifacts").iterdir() if (p / "artifact.json").is_file()]
+    assert len(built) == 2 and not [p for p in (out / "artifacts").iterdir() if p.name.startswith(".")]
+    html = (out / "sweep.html").read_text("utf-8")
+    assert "Pareto front" in html and "data:image/png;base64," in html and "Recommendation" in html
+    assert report["pareto"] and all(k in {r["key"] for r in ok} for k in report["pareto"])
+
+
+def test_restarted_sweep_reuses_every_artifact_and_finished_cell(local_run, sweep_file):
+    _, out = local_run
+    before = {p.name: p.stat().st_mtime_ns for p in (out / "artifacts").iterdir()}
+    res = run_sweep(load_sweep(str(sweep_file)), out)
+    assert res.reused == 4 and res.finished == 4 and len(res.failed) == 2  # the failed cells ran again (and failed)
+    assert {p.name: p.stat().st_mtime_ns for p in (out / "artifacts").iterdir()} == before
+    assert _report(out)["build_s"] < 5  # nothing rebuilt: hashing only (a rebuild exports and validates)
+
+
+def test_ray_local_gives_the_same_cells_on_the_shared_cache(local_run, sweep_file, tmp_path):
+    pytest.importorskip("ray", reason="ray is in the test extra; pip install -c constraints.txt -e '.[ray]'")
+    _, out = local_run
+    res = run_sweep(load_sweep(str(sweep_file)), tmp_path / "ray", cluster="ray:local", cache=out / "artifacts",
+                    jobs=2)
+    assert res.cluster.startswith("ray:local") and "one timed cell per node" in res.cluster
+    ray_rows = {r["key"]: r for r in _report(tmp_path / "ray")["rows"]}
+    local_rows = {r["key"]: r for r in _report(out)["rows"]}
+    assert ray_rows.keys() == local_rows.keys()  # the same cells, keyed by the same hashes
+    timed = [r for r in ray_rows.values() if r["ok"]]
+    assert len(timed) == 4 and all(r["where"].startswith("ray:") and not r.get("reused") for r in timed)
+    for key, r in ray_rows.items():
+        assert r["ok"] == local_rows[key]["ok"]
+        assert r.get("cosine") == local_rows[key].get("cosine")  # the same artifacts
+    assert all("block size 7" in r["error"] for r in ray_rows.values() if not r["ok"])
+
+
+def test_recommendation_follows_the_budget(local_run):
+    from workbench.core.sweep.summary import recommend
+
+    rows = _report(local_run[1])["rows"]
+    best = recommend(rows, None, 0.99999)["bert"]["row"]
+    assert best["variant"] == "fp32"  # int8 is below that cosine
+    none = recommend(rows, 1e-6, None)["bert"]
+    assert none["row"] is None and "fastest p50" in none["reason"]
+
+
+def test_a_cell_that_cannot_run_is_a_failed_row(tmp_path):
+    from workbench.core.sweep.cells import time_cell
+
+    cell = Cell("m", "v", 1, 8, 1, "cpu", None, False)
+    row = time_cell(cell, str(tmp_path / "missing.onnx"), {"iterations": 2, "warmup": 0})
+    assert row["ok"] is False and "missing.onnx" in row["error"] and "\n" not in row["error"]
+
+
+@pytest.mark.parametrize("text, message", [
+    ('[[model]]\nname = "a"\npath = "."\n[axes]\nbatchez = [1]', "unknown key [axes] 'batchez'"),
+    ('[[model]]\nname = "a"\npath = "."\n[axes]\nbatch = [0]', "batch holds 0"),
+    ('[[model]]\nname = "a"\npath = "."\n[[variant]]\nname = "q"\nquantize = { mode = "int8-dynamic", x = 1 }',
+     "unknown key [quantize] 'x'"),
+    ('[[model]]\nname = "a"\npath = "."\n[[variant]]\nname = "q"\nquantize = { per_channel = true }', "no mode"),
+    ('[[model]]\nname = "a"\npath = "."\n[[model]]\nname = "a"\npath = "."', "two [[model]] entries"),
+    ('name = "x"', "no model to sweep"),
+    ('[[model]]\nname = "../a"\npath = "."', "name"),
+    ('[[model]]\nname = "a"\npath = "."\n[axes]\nprovider = ["tpu"]', "provider"),
+])
+def test_sweep_file_errors_name_the_key(tmp_path, text, message):
+    with pytest.raises(WorkbenchError) as err:
+        parse_sweep(text, tmp_path / "s.toml")
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_cells_are_the_product_of_the_axes_without_cpu_graph_cells(tmp_path):
+    sweep = parse_sweep('[[model]]\nname = "a"\npath = "."\n[[variant]]\nname = "x"\n[[variant]]\nname = "y"\n'
+                        '[axes]\nbatch = [1, 8, 32]\nthreads = [1, 2]\nprovider = ["cpu", "cuda"]\n'
+                        'cuda_graph = [false, true]', tmp_path / "s.toml")
+    cells = sweep.cells()
+    # 2 variants x 3 batches x 2 threads x (cpu, cuda, cuda+graph)
+    assert len(cells) == 36 and not [c for c in cells if c.cuda_graph and c.provider == "cpu"]
+
+
+def test_an_output_folder_of_other_files_is_refused(tmp_path, sweep_file):
+    (tmp_path / "mine.txt").write_text("mine")
+    with pytest.raises(WorkbenchError, match="not a sweep's"):
+        run_sweep(load_sweep(str(sweep_file)), tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.txt"]
+
+
+def test_unknown_cluster_is_one_line(tmp_path, sweep_file, capsys):
+    assert main(["sweep", str(sweep_file), "-o", str(tmp_path / "o"), "--cluster", "slurm"]) == 1
+    assert "unknown --cluster slurm" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
