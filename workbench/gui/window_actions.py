@@ -44,6 +44,9 @@ class WindowActions:
         self.save_recipe_action = self._action(
             translate("MainWindow", "&Save recipe…"), lambda: self.report_panel.save_recipe(), QKeySequence.Save,
             "save")
+        self.open_sweep_action = self._action(
+            translate("MainWindow", "Open s&weep report…"), lambda: self.open_sweep_report(), None, "",
+            translate("MainWindow", "Show a sweep's curves and table, live while it runs"))
         self.quit_action = self._action(translate("MainWindow", "&Quit"), self.close, "Ctrl+Q")
         self.export_action = self._action(translate("MainWindow", "&Export"), self.run_export, "Ctrl+E", "export",
                                           translate("MainWindow", "Export the loaded model to ONNX"))
@@ -77,6 +80,7 @@ class WindowActions:
         file_menu.addSeparator()
         file_menu.addAction(self.open_recipe_action)
         file_menu.addAction(self.save_recipe_action)
+        file_menu.addAction(self.open_sweep_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         run_menu = bar.addMenu(translate("MainWindow", "&Run"))
@@ -169,6 +173,11 @@ class WindowActions:
 
     def bench_running(self) -> bool:
         return bool(self.panel_api["bench"].running())
+
+    def open_sweep_report(self, folder: str = ""):
+        from workbench.gui.sweep_view import open_sweep_report
+
+        return open_sweep_report(self, folder)
 
     def start_demo(self, folder: str = ""):
         from workbench.gui.demo import DemoRunner

@@ -348,8 +348,8 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
     </message>
     <message>
         <location filename="../../panels/chat_panel.py" line="173" />
-        <location filename="../../panels/chat_panel.py" line="465" />
-        <location filename="../../panels/chat_panel.py" line="469" />
+        <location filename="../../panels/chat_panel.py" line="466" />
+        <location filename="../../panels/chat_panel.py" line="470" />
         <source>Chat</source>
         <translation>对话</translation>
     </message>
@@ -370,8 +370,8 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
     </message>
     <message>
         <location filename="../../panels/chat_panel.py" line="207" />
-        <location filename="../../panels/chat_panel.py" line="428" />
-        <location filename="../../panels/chat_panel.py" line="431" />
+        <location filename="../../panels/chat_panel.py" line="429" />
+        <location filename="../../panels/chat_panel.py" line="432" />
         <source>Export for chat</source>
         <translation>导出用于对话</translation>
     </message>
@@ -412,7 +412,7 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
     </message>
     <message>
         <location filename="../../panels/chat_panel.py" line="238" />
-        <location filename="../../panels/chat_panel.py" line="323" />
+        <location filename="../../panels/chat_panel.py" line="324" />
         <source>Type a prompt, then Ctrl+Enter or Send</source>
         <translation>输入提示词，然后按 Ctrl+Enter 或点击“发送”</translation>
     </message>
@@ -422,168 +422,168 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
         <translation>编码器-解码器模型（翻译、摘要）：单轮对话，上方文本是它的输入，每一栏显示它的输出；不使用对话模板</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="248" />
+        <location filename="../../panels/chat_panel.py" line="249" />
         <source>Max new tokens:</source>
         <translation>最多新词元数：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="255" />
+        <location filename="../../panels/chat_panel.py" line="256" />
         <source>Greedy (most likely token)</source>
         <translation>贪心（取最可能的词元）</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="256" />
+        <location filename="../../panels/chat_panel.py" line="257" />
         <source>Sampling</source>
         <translation>采样</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="259" />
+        <location filename="../../panels/chat_panel.py" line="260" />
         <source>Temperature:</source>
         <translation>温度：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="264" />
+        <location filename="../../panels/chat_panel.py" line="265" />
         <source>Seed:</source>
         <translation>随机种子：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="270" />
+        <location filename="../../panels/chat_panel.py" line="271" />
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="273" />
+        <location filename="../../panels/chat_panel.py" line="274" />
         <source>Ctrl+Enter</source>
         <translation>Ctrl+Enter</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="275" />
+        <location filename="../../panels/chat_panel.py" line="276" />
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="293" />
+        <location filename="../../panels/chat_panel.py" line="294" />
         <source>(no model loaded)</source>
         <translation>（尚未加载模型）</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="322" />
+        <location filename="../../panels/chat_panel.py" line="323" />
         <source>Text to translate or summarise, then Ctrl+Enter or Send</source>
         <translation>输入要翻译或摘要的文本，然后按 Ctrl+Enter 或点击“发送”</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="344" />
+        <location filename="../../panels/chat_panel.py" line="345" />
         <source>{0} (cannot answer here: {1})</source>
         <translation>{0}（无法在此回答：{1}）</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="361" />
+        <location filename="../../panels/chat_panel.py" line="362" />
         <source>Add a quantized decoder</source>
         <translation>添加量化解码器</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="363" />
+        <location filename="../../panels/chat_panel.py" line="364" />
         <source>Models (*.onnx *.gguf *.xml)</source>
         <translation>模型 (*.onnx *.gguf *.xml)</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="374" />
+        <location filename="../../panels/chat_panel.py" line="375" />
         <source>PyTorch</source>
         <translation>PyTorch</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="377" />
+        <location filename="../../panels/chat_panel.py" line="378" />
         <source>ONNX Runtime fp32</source>
         <translation>ONNX Runtime fp32</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="387" />
+        <location filename="../../panels/chat_panel.py" line="388" />
         <source>ONNX Runtime {0}</source>
         <translation>ONNX Runtime {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="407" />
+        <location filename="../../panels/chat_panel.py" line="408" />
         <source>Load a Hugging Face model (for PyTorch) or choose an ONNX decoder folder: one answer column appears for each.</source>
         <translation>加载一个 Hugging Face 模型（用于 PyTorch）或选择一个 ONNX 解码器文件夹：每个都会出现一列回答。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="420" />
+        <location filename="../../panels/chat_panel.py" line="421" />
         <source>Load a Hugging Face model first: the chat decoder is exported from it.</source>
         <translation>请先加载一个 Hugging Face 模型：对话用的解码器由它导出。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="442" />
+        <location filename="../../panels/chat_panel.py" line="443" />
         <source>Decoder ready for chat: {0}</source>
         <translation>对话解码器已就绪：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="465" />
-        <location filename="../../panels/chat_panel.py" line="563" />
+        <location filename="../../panels/chat_panel.py" line="466" />
+        <location filename="../../panels/chat_panel.py" line="564" />
         <source>Type a prompt first.</source>
         <translation>请先输入提示词。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="469" />
+        <location filename="../../panels/chat_panel.py" line="470" />
         <source>Load a Hugging Face model or choose an ONNX decoder folder first.</source>
         <translation>请先加载一个 Hugging Face 模型或选择一个 ONNX 解码器文件夹。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="479" />
+        <location filename="../../panels/chat_panel.py" line="480" />
         <source>Chat: {0}</source>
         <translation>对话：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="506" />
+        <location filename="../../panels/chat_panel.py" line="507" />
         <source>loading the model…</source>
         <translation>正在加载模型…</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="510" />
+        <location filename="../../panels/chat_panel.py" line="511" />
         <source>answering…</source>
         <translation>正在回答…</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="518" />
+        <location filename="../../panels/chat_panel.py" line="519" />
         <source>done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="525" />
+        <location filename="../../panels/chat_panel.py" line="526" />
         <source>Failed: {0}</source>
         <translation>失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="535" />
+        <location filename="../../panels/chat_panel.py" line="536" />
         <source>the reference the others are compared with</source>
         <translation>其他各列与之比较的基准</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="539" />
+        <location filename="../../panels/chat_panel.py" line="540" />
         <source>sampled: not compared token for token</source>
         <translation>采样生成：不逐词元比较</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="541" />
+        <location filename="../../panels/chat_panel.py" line="542" />
         <source>no PyTorch answer to compare with</source>
         <translation>没有可比较的 PyTorch 回答</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="543" />
+        <location filename="../../panels/chat_panel.py" line="544" />
         <source>PyTorch gave no answer to compare with</source>
         <translation>PyTorch 没有给出可比较的回答</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="550" />
+        <location filename="../../panels/chat_panel.py" line="551" />
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="551" />
+        <location filename="../../panels/chat_panel.py" line="552" />
         <source>no answer</source>
         <translation>无回答</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="561" />
+        <location filename="../../panels/chat_panel.py" line="562" />
         <source>Choose an ONNX decoder folder first.</source>
         <translation>请先选择一个 ONNX 解码器文件夹。</translation>
     </message>
@@ -871,6 +871,7 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
     <name>GraphPanel</name>
     <message>
         <location filename="../../panels/graph_panel.py" line="60" />
+        <location filename="../../panels/graph_panel.py" line="137" />
         <source>No ONNX model yet: export or open one to see its graph.</source>
         <translation>还没有 ONNX 模型：导出或打开一个模型即可查看其计算图。</translation>
     </message>
@@ -885,59 +886,59 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
         <translation>在计算图或列表中选择一个节点。</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="145" />
+        <location filename="../../panels/graph_panel.py" line="147" />
         <source> · the graph opens when shown</source>
         <translation> · 显示时打开计算图</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="162" />
+        <location filename="../../panels/graph_panel.py" line="164" />
         <source> · loading graph…</source>
         <translation> · 正在加载计算图…</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="154" />
+        <location filename="../../panels/graph_panel.py" line="156" />
         <source>Cannot show {0}:
 {1}</source>
         <translation>无法显示 {0}：
 {1}</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="238" />
+        <location filename="../../panels/graph_panel.py" line="240" />
         <source>{0} nodes</source>
         <translation>{0} 个节点</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="239" />
+        <location filename="../../panels/graph_panel.py" line="241" />
         <source>{0} of {1} nodes</source>
         <translation>{0} / {1} 个节点</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="299" />
+        <location filename="../../panels/graph_panel.py" line="301" />
         <source>First divergence from PyTorch</source>
         <translation>与 PyTorch 的第一处偏差</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="318" />
+        <location filename="../../panels/graph_panel.py" line="320" />
         <source>Attributes</source>
         <translation>属性</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="318" />
+        <location filename="../../panels/graph_panel.py" line="320" />
         <source>Metadata</source>
         <translation>元数据</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="319" />
+        <location filename="../../panels/graph_panel.py" line="321" />
         <source>Difference against PyTorch</source>
         <translation>与 PyTorch 的差异</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="330" />
+        <location filename="../../panels/graph_panel.py" line="332" />
         <source>Inputs</source>
         <translation>输入</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="330" />
+        <location filename="../../panels/graph_panel.py" line="332" />
         <source>Outputs</source>
         <translation>输出</translation>
     </message>
@@ -1238,7 +1239,7 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
     <name>MainWindow</name>
     <message>
         <location filename="../../main_window.py" line="61" />
-        <location filename="../../window_view.py" line="74" />
+        <location filename="../../window_view.py" line="79" />
         <source>Model Workbench</source>
         <translation>模型工作台</translation>
     </message>
@@ -1344,112 +1345,122 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
         <translation>保存配方(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="47" />
+        <location filename="../../window_actions.py" line="48" />
+        <source>Open s&amp;weep report…</source>
+        <translation>打开扫描报告(&amp;W)…</translation>
+    </message>
+    <message>
+        <location filename="../../window_actions.py" line="49" />
+        <source>Show a sweep's curves and table, live while it runs</source>
+        <translation>显示扫描的曲线和表格，运行期间实时更新</translation>
+    </message>
+    <message>
+        <location filename="../../window_actions.py" line="50" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="48" />
+        <location filename="../../window_actions.py" line="51" />
         <source>&amp;Export</source>
         <translation>导出(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="49" />
+        <location filename="../../window_actions.py" line="52" />
         <source>Export the loaded model to ONNX</source>
         <translation>将已加载的模型导出为 ONNX</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="50" />
+        <location filename="../../window_actions.py" line="53" />
         <source>&amp;Validate</source>
         <translation>验证(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="51" />
+        <location filename="../../window_actions.py" line="54" />
         <source>Compare the ONNX model with PyTorch</source>
         <translation>将 ONNX 模型与 PyTorch 进行比较</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="52" />
+        <location filename="../../window_actions.py" line="55" />
         <source>&amp;Quantize</source>
         <translation>量化(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="53" />
+        <location filename="../../window_actions.py" line="56" />
         <source>Build the ticked quantized variants</source>
         <translation>构建勾选的量化版本</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="54" />
+        <location filename="../../window_actions.py" line="57" />
         <source>&amp;Benchmark</source>
         <translation>基准测试(&amp;B)</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="55" />
+        <location filename="../../window_actions.py" line="58" />
         <source>Benchmark the current model</source>
         <translation>对当前模型进行基准测试</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="56" />
+        <location filename="../../window_actions.py" line="59" />
         <source>Run the &amp;demo</source>
         <translation>运行演示(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="57" />
+        <location filename="../../window_actions.py" line="60" />
         <source>Build a tiny model and walk through every step</source>
         <translation>构建一个微型模型并演示每个步骤</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="58" />
+        <location filename="../../window_actions.py" line="61" />
         <source>&amp;About Model Workbench</source>
         <translation>关于模型工作台(&amp;A)</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="71" />
+        <location filename="../../window_actions.py" line="74" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="74" />
+        <location filename="../../window_actions.py" line="77" />
         <source>Recent files</source>
         <translation>最近打开</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="82" />
+        <location filename="../../window_actions.py" line="86" />
         <source>&amp;Run</source>
         <translation>运行(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="87" />
+        <location filename="../../window_actions.py" line="91" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="88" />
+        <location filename="../../window_actions.py" line="92" />
         <source>Theme</source>
         <translation>主题</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="90" />
+        <location filename="../../window_actions.py" line="94" />
         <source>Light</source>
         <translation>浅色</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="90" />
+        <location filename="../../window_actions.py" line="94" />
         <source>Dark</source>
         <translation>深色</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="97" />
+        <location filename="../../window_actions.py" line="101" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="109" />
+        <location filename="../../window_actions.py" line="113" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="114" />
+        <location filename="../../window_actions.py" line="118" />
         <source>Main toolbar</source>
         <translation>主工具栏</translation>
     </message>
@@ -1495,27 +1506,27 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
         <translation>节点 {0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="146" />
+        <location filename="../../window_actions.py" line="150" />
         <source>(none)</source>
         <translation>（无）</translation>
     </message>
     <message>
-        <location filename="../../window_actions.py" line="149" />
+        <location filename="../../window_actions.py" line="153" />
         <source>Clear the list</source>
         <translation>清空列表</translation>
     </message>
     <message>
-        <location filename="../../window_view.py" line="67" />
+        <location filename="../../window_view.py" line="72" />
         <source>not installed</source>
         <translation>未安装</translation>
     </message>
     <message>
-        <location filename="../../window_view.py" line="75" />
+        <location filename="../../window_view.py" line="80" />
         <source>Take a trained model to deployment: export, validate, optimize, quantize, benchmark.</source>
         <translation>把训练好的模型带到部署：导出、验证、优化、量化、基准测试。</translation>
     </message>
     <message>
-        <location filename="../../window_view.py" line="80" />
+        <location filename="../../window_view.py" line="85" />
         <source>About Model Workbench</source>
         <translation>关于模型工作台</translation>
     </message>
@@ -1702,125 +1713,125 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>OptimizePanel</name>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="47" />
-        <location filename="../../panels/optimize_panel.py" line="64" />
-        <location filename="../../panels/optimize_panel.py" line="122" />
+        <location filename="../../panels/optimize_panel.py" line="48" />
+        <location filename="../../panels/optimize_panel.py" line="65" />
+        <location filename="../../panels/optimize_panel.py" line="123" />
         <source>Optimize</source>
         <translation>优化</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="48" />
+        <location filename="../../panels/optimize_panel.py" line="49" />
         <source>Simplify the graph (onnxslim), apply ONNX Runtime's graph optimizations and fuse transformer blocks where the model type is known. The result is a new variant; the current model is not replaced.</source>
         <translation>简化计算图（onnxslim），应用 ONNX Runtime 的图优化，并在已知模型类型时融合 Transformer 模块。结果是一个新的版本，不会替换当前模型。</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="55" />
+        <location filename="../../panels/optimize_panel.py" line="56" />
         <source>Step</source>
         <translation>步骤</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="55" />
+        <location filename="../../panels/optimize_panel.py" line="56" />
         <source>Applied</source>
         <translation>已应用</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="55" />
+        <location filename="../../panels/optimize_panel.py" line="56" />
         <source>Nodes before</source>
         <translation>优化前节点数</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="56" />
+        <location filename="../../panels/optimize_panel.py" line="57" />
         <source>Nodes after</source>
         <translation>优化后节点数</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="56" />
+        <location filename="../../panels/optimize_panel.py" line="57" />
         <source>Detail</source>
         <translation>详情</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="57" />
+        <location filename="../../panels/optimize_panel.py" line="58" />
         <source>Operator</source>
         <translation>算子</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="57" />
+        <location filename="../../panels/optimize_panel.py" line="58" />
         <source>Before</source>
         <translation>之前</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="57" />
+        <location filename="../../panels/optimize_panel.py" line="58" />
         <source>After</source>
         <translation>之后</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="58" />
+        <location filename="../../panels/optimize_panel.py" line="59" />
         <source>Change</source>
         <translation>变化</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="66" />
+        <location filename="../../panels/optimize_panel.py" line="67" />
         <source>Use as current model</source>
         <translation>设为当前模型</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="75" />
+        <location filename="../../panels/optimize_panel.py" line="76" />
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="77" />
         <location filename="../../panels/optimize_panel.py" line="78" />
+        <location filename="../../panels/optimize_panel.py" line="79" />
         <source>ONNX models (*.onnx)</source>
         <translation>ONNX 模型 (*.onnx)</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="84" />
+        <location filename="../../panels/optimize_panel.py" line="85" />
         <source>Simplify (onnxslim)</source>
         <translation>简化（onnxslim）</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="86" />
+        <location filename="../../panels/optimize_panel.py" line="87" />
         <source>Transformer fusion</source>
         <translation>Transformer 融合</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="88" />
+        <location filename="../../panels/optimize_panel.py" line="89" />
         <source>Validate against PyTorch afterwards</source>
         <translation>完成后与 PyTorch 对比验证</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="93" />
+        <location filename="../../panels/optimize_panel.py" line="94" />
         <source>Input model:</source>
         <translation>输入模型：</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="94" />
+        <location filename="../../panels/optimize_panel.py" line="95" />
         <source>Output:</source>
         <translation>输出：</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="95" />
+        <location filename="../../panels/optimize_panel.py" line="96" />
         <source>Level:</source>
         <translation>级别：</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="108" />
+        <location filename="../../panels/optimize_panel.py" line="109" />
         <source>Export a model first, or choose an ONNX file.</source>
         <translation>请先导出模型，或选择一个 ONNX 文件。</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="110" />
+        <location filename="../../panels/optimize_panel.py" line="111" />
         <source>Choose where to write the optimized model.</source>
         <translation>请选择优化后模型的保存位置。</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="125" />
+        <location filename="../../panels/optimize_panel.py" line="126" />
         <source>Optimize {0}</source>
         <translation>优化 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="141" />
+        <location filename="../../panels/optimize_panel.py" line="142" />
         <source>Nodes: {0} before, {1} after ({2:.1f}% fewer).</source>
         <translation>节点数：优化前 {0}，优化后 {1}（减少 {2:.1f}%）。</translation>
     </message>
@@ -2377,6 +2388,167 @@ Replace them?</source>
         <location filename="../../panels/sensitivity_view.py" line="157" />
         <source>Re-quantized with {0} node(s) in fp32: cosine {1:.6f}, {2}</source>
         <translation>已重新量化，{0} 个节点保留为 fp32：余弦相似度 {1:.6f}，{2}</translation>
+    </message>
+</context>
+<context>
+    <name>SweepView</name>
+    <message>
+        <location filename="../../sweep_view.py" line="109" />
+        <location filename="../../sweep_view.py" line="232" />
+        <source>Sweep report</source>
+        <translation>扫描报告</translation>
+    </message>
+    <message>
+        <location filename="../../sweep_view.py" line="110" />
+        <source>Max p50 latency</source>
+        <translation>最大 p50 延迟</translation>
+    </message>
+    <message>
+        <location filename="../../sweep_view.py" line="111" />
+        <source>Min cosine</source>
+        <translation>最小余弦相似度</translation>
+    </message>
+    <message>
+        <location filename="../../sweep_view.py" line="113" />
+        <source>no limit</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <location filename="../../sweep_view.py" line="116" />
+        <source>Latency against throughput (batch along each curve)</source>
+        <translation>延迟与吞吐量（每条曲线上的点为不同批大小）</translation>
+    </message>
+    <message>
+        <location filename="../../sweep_view.py" line="38" />
+        <location filename="../../sweep_view.py" line="117" />
+        <source>items/s</source>
+        <translation>条/秒</translation>
+    </message>
+    <message>
+        <location filename="../../sweep_view.py" line="30" />
+        <source>model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <location filename="../../sweep_view.py" line="31" />
+        <source>variant</source>
+        <translation>变体</translation>
+    </message>
+    <message>
+        <location filename="../../sweep_view.py" line="32" />
+        <source>batch</source>
+        <translation>批大小</translation>
+    </message>
+    <message>
+        <location filename="../../sweep_view.py" line="33" />
+        <source>sequence</source>
+        <translation>序列长度</translation>
+    </message>
+    <message>
+        <location filename="../../sweep_view.py" line="34" />
+        <source>threads</source>
+        <translation>线程数</translation>
+    </message>
+    <message>
+        <location filename="../../sweep_view.py" line="35" />
+        <location filename="../../sweep_view.py" line="118" />
+        <source>p50 ms</source>
+        <translation>p50（毫秒）</translation>
+    </message>
+    <message>
+        <location filename="../../sweep_view.py" line="36" />
+        <source>p95 ms</source>
+        <translation>p95（毫秒）</translation>
+    </message>
+    <message>
+        <location filename="../../sweep_view.py" line="37" />
+        <source>p99 ms</source>
+        <translation>p99（毫秒）</translation>
+    </message>
+    <message>
+        <location filename="../../sweep_view.py" line="39" />
+        <source>peak RSS MB</source>
+        <translation>峰值 RSS（MB）</translation>
+    </message>
+    <message>
+        <location filename="../../sweep_view.py" line="40" />
+        <source>cosine</source>
+        <translation>余弦相似度</translation>
+    </message>
+    <message>
+        <location filename="../../sweep_view.py" line="41" />
+        <source>size MB</source>
+        <translation>大小（MB）</translation>
+    </message>
+    <message>
+        <location filename="../../sweep_view.py" line="42" />
+        <source>status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../../sweep_view.py" line="149" />
+        <source>No sweep open</source>
+        <translation>尚未打开扫描</translation>
+    </message>
+    <message>
+        <location filename="../../sweep_view.py" line="150" />
+        <source>Open the output folder of a sweep (workbench sweep SWEEP.toml -o DIR).</source>
+        <translation>请打开一次扫描的输出文件夹（workbench sweep SWEEP.toml -o DIR）。</translation>
+    </message>
+    <message>
+        <location filename="../../sweep_view.py" line="154" />
+        <source>Sweep: {0}</source>
+        <translation>扫描：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../sweep_view.py" line="156" />
+        <source>finished</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <location filename="../../sweep_view.py" line="156" />
+        <source>running</source>
+        <translation>运行中</translation>
+    </message>
+    <message>
+        <location filename="../../sweep_view.py" line="158" />
+        <source>{0} of {1} cells done, {2} failed ({3})</source>
+        <translation>已完成 {0}/{1} 个单元，{2} 个失败（{3}）</translation>
+    </message>
+    <message>
+        <location filename="../../sweep_view.py" line="182" />
+        <source>FAILED: {0}</source>
+        <translation>失败：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../sweep_view.py" line="183" />
+        <source>ok</source>
+        <translation>成功</translation>
+    </message>
+    <message>
+        <location filename="../../sweep_view.py" line="186" />
+        <source>(reused)</source>
+        <translation>（复用）</translation>
+    </message>
+    <message>
+        <location filename="../../sweep_view.py" line="199" />
+        <source>no cell fits the budget</source>
+        <translation>没有单元满足预算</translation>
+    </message>
+    <message>
+        <location filename="../../sweep_view.py" line="202" />
+        <source>batch {0}, threads {1}: p50 {2} ms, {3} items/s, cosine {4}</source>
+        <translation>批大小 {0}，线程数 {1}：p50 {2} 毫秒，{3} 条/秒，余弦相似度 {4}</translation>
+    </message>
+    <message>
+        <location filename="../../sweep_view.py" line="205" />
+        <source>Recommended</source>
+        <translation>推荐配置</translation>
+    </message>
+    <message>
+        <location filename="../../sweep_view.py" line="225" />
+        <source>Open the output folder of a sweep</source>
+        <translation>打开扫描的输出文件夹</translation>
     </message>
 </context>
 <context>

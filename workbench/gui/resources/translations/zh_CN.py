@@ -8,6 +8,37 @@ import sys
 import xml.etree.ElementTree as ET
 
 ZH = {
+    # sweep report view (workbench/gui/sweep_view.py)
+    "Open s&weep report…": "打开扫描报告(&W)…",
+    "Show a sweep's curves and table, live while it runs": "显示扫描的曲线和表格，运行期间实时更新",
+    "model": "模型",
+    "variant": "变体",
+    "batch": "批大小",
+    "sequence": "序列长度",
+    "threads": "线程数",
+    "items/s": "条/秒",
+    "cosine": "余弦相似度",
+    "size MB": "大小（MB）",
+    "status": "状态",
+    "Sweep report": "扫描报告",
+    "Max p50 latency": "最大 p50 延迟",
+    "Min cosine": "最小余弦相似度",
+    "no limit": "不限",
+    "Latency against throughput (batch along each curve)": "延迟与吞吐量（每条曲线上的点为不同批大小）",
+    "No sweep open": "尚未打开扫描",
+    "Open the output folder of a sweep (workbench sweep SWEEP.toml -o DIR).":
+        "请打开一次扫描的输出文件夹（workbench sweep SWEEP.toml -o DIR）。",
+    "Sweep: {0}": "扫描：{0}",
+    "finished": "已完成",
+    "{0} of {1} cells done, {2} failed ({3})": "已完成 {0}/{1} 个单元，{2} 个失败（{3}）",
+    "ok": "成功",
+    "FAILED: {0}": "失败：{0}",
+    "(reused)": "（复用）",
+    "no cell fits the budget": "没有单元满足预算",
+    "batch {0}, threads {1}: p50 {2} ms, {3} items/s, cosine {4}":
+        "批大小 {0}，线程数 {1}：p50 {2} 毫秒，{3} 条/秒，余弦相似度 {4}",
+    "Recommended": "推荐配置",
+    "Open the output folder of a sweep": "打开扫描的输出文件夹",
     # demo
     "Building a tiny demo language model (random weights, a few hundred kB).":
         "正在构建一个微型演示语言模型（随机权重，只有几百 KB）。",
