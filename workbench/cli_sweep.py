@@ -26,12 +26,12 @@ def add_parser(sub) -> None:
 
 
 def cmd_sweep(args):
+    from workbench import api
     from workbench.cli import _progress_printer
     from workbench.core.errors import WorkbenchError
-    from workbench.core.sweep import load_sweep, run_sweep
 
     if args.jobs is not None and args.jobs < 1:
         raise WorkbenchError(f"--jobs {args.jobs}", "give 1 or more")
-    return run_sweep(load_sweep(args.sweep), args.output, cluster=args.cluster, cache=args.cache, jobs=args.jobs,
+    return api.sweep(args.sweep, args.output, cluster=args.cluster, cache=args.cache, jobs=args.jobs,
                      max_latency_ms=args.max_latency_ms, min_cosine=args.min_cosine, force=args.force,
                      progress=_progress_printer(args.json))
