@@ -275,8 +275,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seq", type=int, default=8, help="example sequence length")
     p.add_argument("--shape", nargs="+", metavar="NAME=DIMS", help="example input shapes, e.g. x=2x3x32x32")
     p.add_argument("--external-data", action="store_true", help="always write weights to model.onnx.data")
-    p.add_argument("--quant", help="--target gguf: f32, f16, bf16 (default: the one --dtype names, so f32 unless "
-                                   "told), q8_0, q4_0, q4_1, q5_0, q5_1, q4_k_m...; "
+    p.add_argument("--quant", help="--target gguf: auto (default, as llama.cpp's converter: f16, or bf16 for a "
+                                   "bf16 checkpoint; --dtype fp16|bf16 picks that), f32, f16, bf16, q8_0, q4_0, "
+                                   "q4_1, q5_0, q5_1, q4_k_m, q5_k_m, q6_k; "
                                    "--target openvino: int8, int4 (NNCF weight compression)")
     p.add_argument("--calibration", help="--target openvino --quant: calibration samples (as quantize's), data-aware")
     _add_force(p)

@@ -41,16 +41,16 @@ def test_declared_fields_flags_and_runtimes_are_real(registry):
 
 def test_gguf_declares_the_quant_types_and_k_quants_need_llama_cpp(registry):
     [quant] = registry.target("gguf").form.options
-    assert quant.values() == ("f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "q4_k_m", "q5_k_m",
+    assert quant.values() == ("auto", "f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "q4_k_m", "q5_k_m",
                               "q6_k")
     assert {c.value for c in quant.choices if c.needs == "llama.cpp"} == {"q4_k_m", "q5_k_m", "q6_k"}
     assert "30% of f16" in quant.choice("q4_k_m").summary
     # the default follows --dtype exactly as the target's own rule does
     from workbench.core.targets.gguf import _quant
 
-    for dtype in ("fp32", "fp16", "bf16"):
+    for dtype, want in (("fp32", "auto"), ("fp16", "f16"), ("bf16", "bf16")):
         spec = ExportSpec(source=ModelSource("m"), output="m.gguf", target="gguf", dtype=dtype)
-        assert quant.implied({"dtype": dtype}) == _quant(spec)
+        assert quant.implied({"dtype": dtype}) == _quant(spec) == want
 
 
 def test_an_option_without_follows_implies_its_default():

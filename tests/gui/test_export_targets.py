@@ -74,7 +74,7 @@ def test_gguf_quant_types_explained_k_quants_disabled_without_llama_cpp(qtbot, s
     panel.target_combo.setCurrentText("gguf")
     [control] = panel.target_options.controls["gguf"]
     items = _items(control.combo)
-    assert list(items) == ["f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "q4_k_m", "q5_k_m", "q6_k"]
+    assert list(items) == ["auto", "f32", "f16", "bf16", "q8_0", "q4_0", "q4_1", "q5_0", "q5_1", "q4_k_m", "q5_k_m", "q6_k"]
     for k in ("q4_k_m", "q5_k_m", "q6_k"):
         enabled, tip = items[k]
         assert not enabled and "llama.cpp" in tip and "pip install" in tip
@@ -84,7 +84,7 @@ def test_gguf_quant_types_explained_k_quants_disabled_without_llama_cpp(qtbot, s
     assert not panel.exporter_combo.isEnabled() and not panel.axes_group.isEnabled()
     assert "does not use" in panel.opset_spin.toolTip() and panel.output_edit.text().endswith("model.gguf")
     # untouched: the target's own default (following --dtype), left out of spec, CLI and recipe
-    assert control.value() == "f32" and panel.spec().quant is None
+    assert control.value() == "auto" and panel.spec().quant is None
     assert "quant" not in panel.recipe_sections()["export"] and "--quant" not in panel.cli_command()
     panel.grab().save("/tmp/export_gguf.png")
     # a K-quant set (e.g. by a recipe) is refused at Export with the install hint, in one line

@@ -148,3 +148,25 @@ def test_unknown_tensor_named_and_nothing_left(tmp_path):
         _export(folder, tmp_path / "m.gguf", "q8_0")
     assert "\n" not in str(err.value)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["llama"]
+
+
+def test_default_type_is_llama_cpp_s_auto(tmp_path):
+    """No --quant: the checkpoint's 16-bit type (fp32 -> f16, bf16 -> bf16) as convert_hf_to_gguf.py --outtype
+    auto; an explicit --dtype fp16/bf16 picks that type; f32 only with --quant f32."""
+    target = default_registry().targets["gguf"]
+    folder, model = _folder(tmp_path, transformers.Qwen2Config(**SMALL))
+    bf16 = tmp_path / "bf16-ckpt"
+    model.to(torch.bfloat16).save_pretrained(bf16)
+
+    def written(src, name, **fields):
+        result = target.export(ExportSpec(source=ModelSource(path=str(src)), output=str(tmp_path / name),
+                                          target="gguf", **fields))
+        t = {t.name: t for t in gguf.GGUFReader(result.path).tensors}["blk.0.ffn_up.weight"]
+        return t.tensor_type.name.lower(), result
+
+    kind, result = written(folder, "a.gguf")
+    assert kind == "f16" and result.dtype == "f16" and any("auto" in n for n in result.notes)
+    assert written(bf16, "b.gguf")[0] == "bf16"
+    assert written(folder, "c.gguf", dtype="bf16")[0] == "bf16"
+    assert written(bf16, "d.gguf", dtype="fp16")[0] == "f16"
+    assert written(folder, "e.gguf", quant="f32")[0] == "f32"

@@ -17,9 +17,14 @@ from workbench.core.specs import ExportSpec
 from workbench.core.target_options import Choice, TargetForm, TargetOption
 
 K_QUANTS = ("q2_k", "q3_k_m", "q4_k_s", "q4_k_m", "q5_k_s", "q5_k_m", "q6_k")
-DTYPE_QUANT = {"fp32": "f32", "fp16": "f16", "bf16": "bf16"}
+# The default type is llama.cpp's converter's (convert_hf_to_gguf.py --outtype auto): the checkpoint's own 16-bit
+# type, bf16 for a bf16 checkpoint, else f16 (an fp32 checkpoint too: f32 GGUFs are twice the size for no
+# measurable gain, MiniLM f16 cosine 0.999999 in llama.cpp). An explicit --dtype fp16/bf16 picks that type; f32 is
+# written only when asked for with --quant f32 (--dtype's fp32 default is what every export starts from, not a pick).
+DTYPE_QUANT = {"fp16": "f16", "bf16": "bf16"}
 # The quant types offered, in plain words (bits per weight are the formats' own; sizes relative to f16).
 QUANTS = (
+    Choice("auto", "f16, or bf16 for a bf16 checkpoint (llama.cpp's converter's default), practically lossless"),
     Choice("f32", "32 bits/weight, twice f16's size, exact (the reference)"),
     Choice("f16", "16 bits/weight, the size the others are compared with, practically lossless"),
     Choice("bf16", "16 bits/weight, as big as f16, practically lossless; keeps f32's range (bf16-trained models)"),
@@ -33,7 +38,7 @@ QUANTS = (
     Choice("q6_k", "~6.6 bits/weight, about 41% of f16's size, near-lossless", "llama.cpp"),
 )
 FORM = TargetForm(
-    options=(TargetOption("quant", "Quant type", QUANTS, "f16", flag="--quant",
+    options=(TargetOption("quant", "Quant type", QUANTS, "auto", flag="--quant",
                           help="Smaller files run faster and need less memory; lower bits lose more quality. "
                                "K-quants go through llama.cpp's own quantizer.",
                           follows=("dtype", tuple(DTYPE_QUANT.items()))),),
@@ -42,7 +47,24 @@ FORM = TargetForm(
 
 
 def _quant(spec: ExportSpec) -> str:
-    return (getattr(spec, "quant", None) or DTYPE_QUANT.get(spec.dtype, "f16")).lower()
+    """The type asked for: --quant, else the one an explicit --dtype fp16/bf16 names, else "auto"."""
+    return (getattr(spec, "quant", None) or DTYPE_QUANT.get(spec.dtype, "auto")).lower()
+
+
+def checkpoint_type(folder: Path) -> str:
+    """"auto" resolved as convert_hf_to_gguf.py does: the dtype of the checkpoint's first 2-D tensor, bf16 or f16,
+    and f16 for anything else (fp32). Reads safetensors headers only."""
+    from safetensors import safe_open
+
+    from workbench.core.gguf.plan import weight_files
+
+    for path in dict.fromkeys(weight_files(folder).values()):
+        with safe_open(str(path), "np") as f:
+            for name in f.keys():
+                piece = f.get_slice(name)
+                if len(piece.get_shape()) >= 2:
+                    return {"BF16": "bf16", "F16": "f16"}.get(piece.get_dtype(), "f16")
+    return "f16"
 
 
 def _k_quantizer():
@@ -63,6 +85,11 @@ def export_gguf(spec: ExportSpec, progress=None, cancel=None) -> ExportResult:
     if Path(str(spec.output)).suffix.lower() != ".gguf":
         raise WorkbenchError(f"output '{spec.output}' is not a .gguf file name", "name it like model.gguf")
     quant = _quant(spec)
+    notes = []
+    if quant == "auto":
+        quant = checkpoint_type(src)
+        notes.append(f"type {quant}: the default (auto) writes the checkpoint's 16-bit type, as llama.cpp's "
+                     "converter does; --quant f32|q8_0|q4_k_m|... picks another")
     check_output(spec.output, **output_rules(spec))
     started = time.perf_counter()
     with staged_output(spec.output, **output_rules(spec)) as path:
@@ -77,11 +104,11 @@ def export_gguf(spec: ExportSpec, progress=None, cancel=None) -> ExportResult:
     final = str(Path(str(spec.output)).expanduser().resolve())
     return ExportResult(outputs=[final], exporter=f"gguf-py ({info['arch']})", target="gguf", dtype=quant,
                         seconds=time.perf_counter() - started,
-                        notes=[f"{info['tensors']} tensors, {quant}"] + info["notes"])
+                        notes=[f"{info['tensors']} tensors, {quant}"] + notes + info["notes"])
 
 
 def register(registry) -> None:
     from workbench.core.validate import validate_model  # a .gguf validates through a registered llama.cpp runtime
 
-    registry.add_target(Target(name="gguf", description="GGUF for llama.cpp (gguf-py; --quant f16|q8_0|q4_0|...)",
+    registry.add_target(Target(name="gguf", description="GGUF for llama.cpp (gguf-py; --quant auto|f16|q8_0|q4_k_m|...)",
                                export=export_gguf, validate=validate_model, suffix=".gguf", form=FORM))

@@ -206,6 +206,8 @@ ZH_CN = {
     "Weight compression (NNCF)": "权重压缩（NNCF）",
     "Smaller files run faster and need less memory; lower bits lose more quality. K-quants go through llama.cpp's "
     "own quantizer.": "文件越小运行越快、占用内存越少；位数越低，质量损失越多。K 量化使用 llama.cpp 自带的量化器。",
+    "f16, or bf16 for a bf16 checkpoint (llama.cpp's converter's default), practically lossless":
+        "f16；若检查点为 bf16 则用 bf16（llama.cpp 转换器的默认值），几乎无损",
     "32 bits/weight, twice f16's size, exact (the reference)": "每个权重 32 位，是 f16 的两倍大，完全精确（作为基准）",
     "16 bits/weight, the size the others are compared with, practically lossless":
         "每个权重 16 位，是其他类型比较大小的基准，几乎无损",
