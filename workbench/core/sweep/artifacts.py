@@ -138,7 +138,7 @@ def build_artifact(payload: dict, progress=None, cancel=None) -> dict:
         model_file, result = _build(payload, stage, progress, cancel)
         meta = {"key": key, "kind": payload["kind"], "model_file": model_file, "result": result,
                 "size_bytes": sum(f.stat().st_size for f in stage.rglob("*") if f.is_file()),
-                **_fidelity(stage / model_file, payload["source"], result.get("target", "onnx")),
+                **_fidelity(stage / model_file, payload["source"], result.get("target", "onnx"), cache / key),
                 "seconds": round(time.perf_counter() - started, 3), "built_on": os.uname().nodename}
         (stage / META).write_text(json.dumps(meta, indent=1, default=str), encoding="utf-8")
     return {**meta, "reused": False}
@@ -186,8 +186,9 @@ def _build(payload: dict, stage: Path, progress, cancel) -> tuple[str, dict]:
     return "model.onnx", summary
 
 
-def _fidelity(model: Path, source: dict, target: str) -> dict:
-    """Cosine (worst output, worst shape) and max relative difference against PyTorch, through validate."""
+def _fidelity(model: Path, source: dict, target: str, final: Path) -> dict:
+    """Cosine (worst output, worst shape) and max relative difference against PyTorch, through validate (run in
+    the staging folder; messages name the ``final`` folder, the one that stays)."""
     from workbench.core.specs import ValidateSpec
 
     spec = ValidateSpec(model=str(model), against=_source_spec(source))
@@ -201,7 +202,8 @@ def _fidelity(model: Path, source: dict, target: str) -> dict:
 
             res = default_registry().target(target).validate(spec)
     except WorkbenchError as err:
-        return {"cosine": None, "max_rel_diff": None, "validate_passed": None, "validate_error": err.one_line()}
+        return {"cosine": None, "max_rel_diff": None, "validate_passed": None,
+                "validate_error": err.one_line().replace(str(model.parent), str(final))}
     outs = res.outputs or []
     return {"cosine": min((o.cosine for o in outs), default=None),
             "max_rel_diff": max((o.max_rel_diff for o in outs), default=None),

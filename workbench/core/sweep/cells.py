@@ -63,6 +63,8 @@ def make_row(cell, artifact: dict, timing: dict, key: str, where: str) -> dict:
     row["cosine"] = artifact.get("cosine")
     row["max_rel_diff"] = artifact.get("max_rel_diff")
     row["validate_passed"] = artifact.get("validate_passed")
+    if artifact.get("validate_error"):  # no fidelity: why validate could not compare it with PyTorch
+        row["validate_error"] = artifact["validate_error"]
     row["size_mb"] = round(artifact["size_bytes"] / 1e6, 3) if artifact.get("size_bytes") else None
     return row
 
