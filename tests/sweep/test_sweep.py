@@ -148,10 +148,22 @@ def test_sweep_file_errors_name_the_key(tmp_path, text, message):
 def test_cells_are_the_product_of_the_axes_without_cpu_graph_cells(tmp_path):
     sweep = parse_sweep('[[model]]\nname = "a"\npath = "."\n[[variant]]\nname = "x"\n[[variant]]\nname = "y"\n'
                         '[axes]\nbatch = [1, 8, 32]\nthreads = [1, 2]\nprovider = ["cpu", "cuda"]\n'
-                        'cuda_graph = [false, true]', tmp_path / "s.toml")
+                        'cuda_graph = [false, true]\naccelerator = ["H100", "A10G"]', tmp_path / "s.toml")
     cells = sweep.cells()
-    # 2 variants x 3 batches x 2 threads x (cpu, cuda, cuda+graph)
-    assert len(cells) == 36 and not [c for c in cells if c.cuda_graph and c.provider == "cpu"]
+    # 2 variants x 3 batches x 2 threads x (cpu, (cuda, cuda+graph) x 2 GPU kinds)
+    assert len(cells) == 60 and not [c for c in cells if c.cuda_graph and c.provider == "cpu"]
+    assert {c.accelerator for c in cells if c.provider == "cpu"} == {None}
+    assert {c.accelerator for c in cells if c.provider == "cuda"} == {"H100", "A10G"}
+
+
+def test_a_gpu_kind_cell_is_a_failed_row_locally(tmp_path):
+    from workbench.core.sweep.local import LocalExecutor
+    from workbench.core.sweep.runner import Todo
+
+    rows = []
+    cell = Cell("m", "v", 1, 8, None, "cuda", None, False, "H100")
+    LocalExecutor(1).time([Todo(cell, "k", str(tmp_path / "m.onnx"), {})], {}, lambda *a: rows.append(a), None)
+    assert rows[0][1]["ok"] is False and "--cluster ray:auto" in rows[0][1]["error"]
 
 
 def test_an_output_folder_of_other_files_is_refused(tmp_path, sweep_file):

@@ -21,6 +21,8 @@ def cell_key(artifact_key: str, cell, bench: dict) -> str:
     from workbench.core.sweep.artifacts import key_of
 
     fields = {k: v for k, v in dataclasses.asdict(cell).items() if k not in ("model", "variant")}
+    if fields.get("accelerator") is None:
+        fields.pop("accelerator", None)  # keys of sweeps without GPU kinds stay as they were
     return key_of("cell", artifact_key, fields, bench)
 
 

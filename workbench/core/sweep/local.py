@@ -68,6 +68,10 @@ class LocalExecutor:
         for item in todo:
             if cancel is not None:
                 cancel.check()
+            if item.cell.accelerator:
+                on_row(item, {"ok": False, "error": f"accelerator {item.cell.accelerator} picks a GPU kind of a Ray "
+                              "cluster; run with --cluster ray:auto, or leave [axes] accelerator out"}, "local")
+                continue
             on_row(item, time_cell(item.cell, item.model_path, bench, cancel=cancel), "local")
 
     def close(self) -> None:

@@ -101,6 +101,8 @@ class RayExecutor:
         for i, item in enumerate(todo):
             c = item.cell
             opts = {"num_cpus": c.threads or 1, "num_gpus": 1 if c.provider == "cuda" else 0}
+            if c.accelerator:  # a node of that GPU kind (ray start --resources / the autoscaler's node types)
+                opts["accelerator_type"] = c.accelerator
             if self.has_timer:
                 opts["resources"] = {TIMER: 1}
             refs[i] = task.options(**opts).remote(c, item.model_path, bench)

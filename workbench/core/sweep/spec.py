@@ -5,7 +5,7 @@
     [[model]]   name, path, task, weights;  [model.export]: any recipe [export] key (dtype, opset, batch, ...)
     [[variant]] name;  export = {dtype = "fp16"};  optimize = {level = "extended"};  quantize = {mode = "int4"}
     [axes]      batch = [1, 8], sequence = [128], threads = [1, 2], provider = ["cpu"], runtime = ["onnxruntime"],
-                cuda_graph = [false]
+                cuda_graph = [false], accelerator = ["H100", "A10G"] (Ray accelerator types: one GPU kind each)
     [bench]     iterations, warmup, time_budget_s (the recipe [bench] keys that are not axes)
     [budget]    max_latency_ms, min_cosine  (the recommendation; the CLI's --max-latency-ms / --min-cosine win)
 
@@ -22,9 +22,10 @@ from typing import Optional
 
 from workbench.core.errors import WorkbenchError
 
-AXES = {"batch": int, "sequence": int, "threads": int, "provider": str, "runtime": str, "cuda_graph": bool}
+AXES = {"batch": int, "sequence": int, "threads": int, "provider": str, "runtime": str, "cuda_graph": bool,
+        "accelerator": str}
 AXIS_DEFAULTS = {"batch": [1], "sequence": [128], "threads": [None], "provider": ["cpu"], "runtime": [None],
-                 "cuda_graph": [False]}
+                 "cuda_graph": [False], "accelerator": [None]}
 BENCH_KEYS = {"iterations": int, "warmup": int, "time_budget_s": float}
 BUDGET_KEYS = {"max_latency_ms": float, "min_cosine": float}
 TOP_KEYS = {"name", "output_dir", "description", "recipe", "model", "variant", "axes", "bench", "budget"}
@@ -57,6 +58,7 @@ class Cell:
     provider: str
     runtime: Optional[str]
     cuda_graph: bool
+    accelerator: Optional[str] = None  # a Ray accelerator_type (e.g. "H100"): which GPU kind times the cell
 
     def label(self) -> str:
         parts = [self.model, self.variant, f"b{self.batch}", f"s{self.sequence}",
@@ -65,6 +67,8 @@ class Cell:
             parts.append(self.runtime)
         if self.cuda_graph:
             parts.append("graph")
+        if self.accelerator:
+            parts.append(self.accelerator)
         return " ".join(parts)
 
 
@@ -81,15 +85,18 @@ class Sweep:
     description: str = ""
 
     def cells(self) -> list:
-        out = []
+        out: dict = {}
         keys = list(AXES)
         for model, variant in itertools.product(self.models, self.variants):
             for values in itertools.product(*(self.axes[k] for k in keys)):
                 v = dict(zip(keys, values))
                 if v["cuda_graph"] and v["provider"] != "cuda":
                     continue  # CUDA graphs are a CUDA provider setting: no CPU cell for them
-                out.append(Cell(model.name, variant.name, **v))
-        return out
+                if v["provider"] != "cuda":
+                    v["accelerator"] = None  # a GPU kind picks where CUDA cells run; CPU cells run once
+                cell = Cell(model.name, variant.name, **v)
+                out[cell] = None
+        return list(out)
 
     def model(self, name: str) -> Model:
         return next(m for m in self.models if m.name == name)

@@ -24,6 +24,8 @@ def series_name(row: dict) -> str:
         parts.append(row["runtime"])
     if row.get("cuda_graph"):
         parts.append("graph")
+    if row.get("accelerator"):
+        parts.append(row["accelerator"])
     parts.append(f"s{row['sequence']}")
     return " ".join(parts)
 
