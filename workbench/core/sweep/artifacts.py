@@ -134,13 +134,19 @@ def build_artifact(payload: dict, progress=None, cancel=None) -> dict:
     if meta is not None:  # built meanwhile by another sweep or worker
         return {**meta, "reused": True}
     started = time.perf_counter()
-    with staged_folder(cache / key) as stage:
-        model_file, result = _build(payload, stage, progress, cancel)
-        meta = {"key": key, "kind": payload["kind"], "model_file": model_file, "result": result,
-                "size_bytes": sum(f.stat().st_size for f in stage.rglob("*") if f.is_file()),
-                **_fidelity(stage / model_file, payload["source"], result.get("target", "onnx"), cache / key),
-                "seconds": round(time.perf_counter() - started, 3), "built_on": os.uname().nodename}
-        (stage / META).write_text(json.dumps(meta, indent=1, default=str), encoding="utf-8")
+    try:
+        with staged_folder(cache / key) as stage:
+            model_file, result = _build(payload, stage, progress, cancel)
+            meta = {"key": key, "kind": payload["kind"], "model_file": model_file, "result": result,
+                    "size_bytes": sum(f.stat().st_size for f in stage.rglob("*") if f.is_file()),
+                    **_fidelity(stage / model_file, payload["source"], result.get("target", "onnx"), cache / key),
+                    "seconds": round(time.perf_counter() - started, 3), "built_on": os.uname().nodename}
+            (stage / META).write_text(json.dumps(meta, indent=1, default=str), encoding="utf-8")
+    except (OSError, WorkbenchError):
+        other = read_meta(cache, key)  # another worker finished the same key first: its folder is the artifact
+        if other is None:
+            raise
+        return {**other, "reused": True}
     return {**meta, "reused": False}
 
 
