@@ -4,12 +4,12 @@ transformers writes one for Llama 2 / Mistral / Gemma / Phi-3, built with the to
 from pathlib import Path
 
 
-def add_spm_tokenizer(folder: Path, vocab_size: int, prepend: bool = True) -> list:
+def add_spm_tokenizer(folder: Path, vocab_size: int, prepend: bool = True, extra_specials=()) -> list:
     """Writes tokenizer.json + tokenizer_config.json with ``vocab_size`` ids; returns the merges."""
     from tokenizers import Tokenizer, decoders, models, normalizers
     from transformers import PreTrainedTokenizerFast
 
-    specials = ["<unk>", "<s>", "</s>"]
+    specials = ["<unk>", "<s>", "</s>", *extra_specials]
     pieces = specials + [f"<0x{b:02X}>" for b in range(256)] if vocab_size > 300 else list(specials)
     chars = ["\u2581"] + list("etaoinshrdlucmfwypvbgk")
     pieces += [c for c in chars if c not in pieces]
@@ -54,7 +54,9 @@ def build_family(kind: str, folder: Path) -> Path:
     model.config.architectures = [cls.__name__]
     model.save_pretrained(str(folder))
     if kind in ("gemma", "phi3"):
-        add_spm_tokenizer(folder, common["vocab_size"], prepend=kind != "gemma")
+        # Phi-3's own vocab has <|endoftext|>: llama.cpp looks it up by text in any model named phi3
+        add_spm_tokenizer(folder, common["vocab_size"], prepend=kind != "gemma",
+                          extra_specials=("<|endoftext|>",) if kind == "phi3" else ())
     else:
         sys.path.insert(0, str(Path(__file__).parents[1] / "runtimes"))
         from gguf_fixtures import add_tiny_tokenizer

@@ -74,7 +74,7 @@ def test_gemma_norms_plus_one_tied_output_and_vocab(families):
 
 
 def test_sentencepiece_vocab_scores_types_and_padding(tmp_path):
-    folder = build_family("phi3", tmp_path / "phi3")
+    folder = build_family("phi3", tmp_path / "spm")  # not named phi3: llama.cpp's Phi-3 token lookups stay out
     merges = add_spm_tokenizer(folder, 330)  # 288 tokens with the 256 <0xNN> byte tokens
     cfg = json.loads((folder / "config.json").read_text())
     cfg["vocab_size"] = 340  # 10 embedding rows past the tokenizer: [PADn], unused
@@ -127,6 +127,23 @@ def test_phi3_fused_qkv_gate_up_and_longrope(families, tmp_path):
     assert meta["phi3.rope.scaling.attn_factor"] == pytest.approx(np.sqrt(1 + np.log(4) / np.log(64)))
     np.testing.assert_array_equal(_data(r, "rope_factors_long.weight"), long)
     np.testing.assert_array_equal(_data(r, "rope_factors_short.weight"), short)
+
+
+def test_phi3_vocab_without_llama_cpp_s_named_tokens_is_refused(families, tmp_path):
+    """llama.cpp looks </s>, <unk>, <s>, <|endoftext|> up by text in a model named phi3 (a vocab without one does
+    not load: 'unordered_map::at'); the converter says so in one line and writes nothing."""
+    folder, _ = families("phi3")
+    bare = tmp_path / "phi3-bare"
+    bare.mkdir()
+    for f in folder.iterdir():
+        (bare / f.name).write_bytes(f.read_bytes())
+    add_spm_tokenizer(bare, 320, prepend=True)  # no <|endoftext|>
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(WorkbenchError, match=r"named 'phi3-bare' whose vocab lacks <\|endoftext\|>") as err:
+        convert(bare, out / "p.gguf", "f16")
+    assert "\n" not in str(err.value) and "Phi-3's own tokenizer" in str(err.value)
+    assert list(out.iterdir()) == []
 
 
 def test_deepseek_v3_experts_mla_and_gating(families):
@@ -189,9 +206,9 @@ def test_a_missing_expert_is_one_line_and_leaves_nothing(families, tmp_path):
     assert "\n" not in str(err.value) and list(out.parent.iterdir()) == []
 
 
-@pytest.mark.parametrize("kind", ["llama", "qwen2", "deepseek_v3", "gemma"])
+@pytest.mark.parametrize("kind", ["llama", "qwen2", "deepseek_v3", "gemma", "phi3"])
 def test_families_in_llama_cpp_match_pytorch(families, kind):
-    """f16 in llama.cpp against PyTorch: top-1 the same on every token (Phi-3's tiny vocab does not load yet)."""
+    """f16 in llama.cpp against PyTorch: top-1 the same on every token."""
     pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install '.[llama]')")
     from transformers import AutoModelForCausalLM
 

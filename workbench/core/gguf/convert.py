@@ -81,6 +81,7 @@ def convert(folder: Path, out: Path, quant: str = "f16", cancel=None) -> dict:
     blocks = int(config.get("num_hidden_layers") or config["n_layer"])
     tmap = tensor_map.name_map(arch, blocks)
     items = plan.plan(plan.weight_files(folder), config, opts, tmap, blocks)
+    tokenizer.check_named_tokens(folder, folder.name)  # general.name is the folder's name (metadata.write_hparams)
 
     writer = gguf.GGUFWriter(str(out), gguf.MODEL_ARCH_NAMES[arch])
     try:

@@ -11,6 +11,31 @@ from pathlib import Path
 import gguf
 
 
+# llama.cpp (llama-vocab.cpp in llama-cpp-python 0.3.36) sets token attributes by their text, with
+# token_to_id.at(), for a model whose general.name contains one of these: a vocab lacking one of the tokens does not
+# load ("error loading model vocabulary: unordered_map::at"). Phi-3's own vocab has them all.
+NAMED_TOKENS = ((("phi-3", "phi3"), ("</s>", "<unk>", "<s>", "<|endoftext|>")),)
+
+
+def check_named_tokens(folder: Path, name: str) -> None:
+    """Refuse, in one line, a vocab llama.cpp would fail to load because of the model's name (NAMED_TOKENS)."""
+    from workbench.core.errors import WorkbenchError
+
+    path = folder / "tokenizer.json"
+    rules = [tokens for names, tokens in NAMED_TOKENS if any(n in name.lower() for n in names)]
+    if not rules or not path.is_file():
+        return
+    data = json.loads(path.read_text(encoding="utf-8"))
+    vocab = data.get("model", {}).get("vocab") or {}
+    have = set(vocab) if isinstance(vocab, dict) else {v[0] for v in vocab}
+    have |= {t.get("content") for t in data.get("added_tokens", [])}
+    missing = [t for tokens in rules for t in tokens if t not in have]
+    if missing:
+        raise WorkbenchError(f"llama.cpp cannot load a model named '{name}' whose vocab lacks {', '.join(missing)} "
+                             "(for Phi-3 models it looks these tokens up by text)",
+                             "convert the folder with Phi-3's own tokenizer files, which hold these tokens")
+
+
 def write_vocab(writer: gguf.GGUFWriter, folder: Path, vocab_size: int, opts: dict | None = None) -> str | None:
     path = folder / "tokenizer.json"
     if not path.is_file():
