@@ -177,3 +177,27 @@ def test_unknown_cluster_is_one_line(tmp_path, sweep_file, capsys):
     assert main(["sweep", str(sweep_file), "-o", str(tmp_path / "o"), "--cluster", "slurm"]) == 1
     assert "unknown --cluster slurm" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+def test_a_cancelled_sweep_raises_and_leaves_no_half_artifact(sweep_file, tmp_path):
+    from workbench.core.errors import JobCancelled
+    from workbench.core.jobs import CancelToken
+
+    token = CancelToken()
+    token.cancel()
+    with pytest.raises(JobCancelled):
+        run_sweep(load_sweep(str(sweep_file)), tmp_path / "out", cache=tmp_path / "cache", cancel=token)
+    assert list((tmp_path / "cache").iterdir()) == []  # no artifact, no staging folder left
+    assert list((tmp_path / "out" / "cells").iterdir()) == []
+
+
+def test_a_base_recipe_gives_the_model_and_its_quantize_entries_as_variants(tmp_path, tiny_models):
+    recipe = tmp_path / "base.toml"
+    recipe.write_text(f'name = "base"\n[source]\npath = "{tiny_models("bert")}"\n[export]\nsequence = 8\n'
+                      '[[quantize]]\nmode = "int8-dynamic"\n[[quantize]]\nmode = "int4"\nname = "q4"\n',
+                      encoding="utf-8")
+    sweep = parse_sweep('recipe = "base.toml"\n[axes]\nbatch = [1, 4]', tmp_path / "s.toml")
+    assert [m.name for m in sweep.models] == ["base"] and sweep.models[0].export == {"sequence": 8}
+    assert [v.name for v in sweep.variants] == ["fp32", "int8", "q4"]
+    assert sweep.variant("q4").quantize == {"mode": "int4", "name": "q4"}
+    assert len(sweep.cells()) == 6

@@ -8,7 +8,7 @@ The pool only waits on child processes: the work is theirs (workbench.core.jobs.
 from __future__ import annotations
 
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, TimeoutError
 
 from workbench.core.errors import JobCancelled, WorkbenchError
 
@@ -48,16 +48,37 @@ class LocalExecutor:
         return f"local, {self.jobs} build processes, timed cells one at a time"
 
     def build(self, builds: dict, cache, on_built, cancel=None) -> dict:
+        from workbench.core.jobs import CancelToken
+
+        token = CancelToken()  # set on Ctrl-C / SIGTERM / the caller's cancel: every build child is ended
         futures: dict = {}
         with ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="sweep-build") as pool:
-            # Submitted parents first: a task that waits for its parent only ever waits for one started before it.
-            for key, b in builds.items():
-                parent = futures.get(b.parent)
-                futures[key] = pool.submit(self._task, b, cache, parent, on_built, cancel)
-            return {key: f.result() for key, f in futures.items()}
+            try:
+                # Parents are submitted first: a task waiting for its parent waits for one started before it.
+                for key, b in builds.items():
+                    parent = futures.get(b.parent)
+                    futures[key] = pool.submit(self._task, b, cache, parent, on_built, token)
+                out = {}
+                for key, f in futures.items():
+                    while True:
+                        if cancel is not None and cancel.cancelled:
+                            raise JobCancelled()
+                        try:
+                            out[key] = f.result(timeout=0.2)
+                            break
+                        except TimeoutError:
+                            continue
+                return out
+            except BaseException:
+                token.cancel()
+                for f in futures.values():
+                    f.cancel()
+                raise
 
     @staticmethod
     def _task(build, cache, parent, on_built, cancel):
+        if cancel.cancelled:
+            raise JobCancelled()
         meta = build_one(build, cache, parent.result() if parent is not None else None, cancel)
         on_built(build, meta)
         return meta
