@@ -65,7 +65,8 @@ def test_view_fills_in_live_as_cells_finish_and_stops_at_the_report(qtbot, view,
     qtbot.waitUntil(lambda: view.table.rowCount() == 2, timeout=3000)
     assert view.curve_names() == ["m int8 1 thr s8"]
     items = view.plot.getPlotItem().listDataItems()
-    assert list(items[0].getData()[0]) == [500.0, 1333.0] and list(items[0].getData()[1]) == [2.0, 6.0]
+    assert list(items[0].xData) == [500.0, 1333.0] and list(items[0].yData) == [2.0, 6.0]
+    assert view.model_box.count() == 1 and view.model_box.currentText() == "m"
     for variant, batch, *rest in CELLS[2:]:
         _write(folder / "cells" / f"{variant}-{batch}.json", _row(variant, batch, *rest))
     qtbot.waitUntil(lambda: view.table.rowCount() == 5, timeout=3000)

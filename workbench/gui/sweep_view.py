@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, QTimer
-from PySide6.QtWidgets import (QDoubleSpinBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QSplitter,
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QSplitter,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from workbench.core.sweep import summary
@@ -59,7 +59,10 @@ class SweepView(QWidget):
         self.status = QLabel()
         self.plot = pg.PlotWidget()
         self.plot.showGrid(x=True, y=True, alpha=0.3)
-        self.legend = self.plot.addLegend(offset=(10, 10))
+        self.plot.setLogMode(x=True, y=True)  # batch 1 and batch 32, a tiny model and a big one: decades apart
+        self.legend = self.plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        self.model_label, self.model_box = QLabel(), QComboBox()  # one model's curves at a time
+        self.model_box.currentIndexChanged.connect(self._redraw)
         self.latency = self._spin(0.0, 1e6, 1, 0.0)
         self.cosine = self._spin(0.0, 1.0, 4, 0.0)
         self.latency_label, self.cosine_label = QLabel(), QLabel()
@@ -72,6 +75,7 @@ class SweepView(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().setVisible(False)
         budget = QFormLayout()
+        budget.addRow(self.model_label, self.model_box)
         budget.addRow(self.latency_label, self.latency)
         budget.addRow(self.cosine_label, self.cosine)
         side_box = QWidget()
@@ -113,7 +117,8 @@ class SweepView(QWidget):
         self.setWindowTitle(translate("SweepView", "Sweep report"))
         self.latency_label.setText(translate("SweepView", "Max p50 latency"))
         self.cosine_label.setText(translate("SweepView", "Min cosine"))
-        for label in (self.latency_label, self.cosine_label):  # whole, in either language
+        self.model_label.setText(translate("SweepView", "Curves of"))
+        for label in (self.model_label, self.latency_label, self.cosine_label):  # whole, in either language
             label.setMinimumWidth(label.fontMetrics().horizontalAdvance(label.text()) + 16)
         for box in (self.latency, self.cosine):
             box.setSpecialValueText(translate("SweepView", "no limit"))
@@ -163,7 +168,16 @@ class SweepView(QWidget):
         failed = sum(1 for r in rows if not r.get("ok"))
         self.status.setText(translate("SweepView", "{0} of {1} cells done, {2} failed ({3})").format(
             len(rows), self.folder.total, failed, finished))
-        self._draw_curves(rows)
+        models = list(dict.fromkeys(r["model"] for r in rows))
+        if models != [self.model_box.itemText(i) for i in range(self.model_box.count())]:
+            current = self.model_box.currentText()
+            self.model_box.blockSignals(True)
+            self.model_box.clear()
+            self.model_box.addItems(models)
+            self.model_box.setCurrentIndex(max(0, models.index(current)) if current in models else 0)
+            self.model_box.blockSignals(False)
+        shown = self.model_box.currentText()
+        self._draw_curves([r for r in rows if r["model"] == shown])
         self._fill_table(rows)
         self._recommend(rows)
 

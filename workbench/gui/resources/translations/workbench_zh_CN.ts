@@ -2393,34 +2393,34 @@ Replace them?</source>
 <context>
     <name>SweepView</name>
     <message>
-        <location filename="../../sweep_view.py" line="109" />
-        <location filename="../../sweep_view.py" line="232" />
+        <location filename="../../sweep_view.py" line="117" />
+        <location filename="../../sweep_view.py" line="252" />
         <source>Sweep report</source>
         <translation>扫描报告</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="110" />
+        <location filename="../../sweep_view.py" line="118" />
         <source>Max p50 latency</source>
         <translation>最大 p50 延迟</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="111" />
+        <location filename="../../sweep_view.py" line="119" />
         <source>Min cosine</source>
         <translation>最小余弦相似度</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="113" />
+        <location filename="../../sweep_view.py" line="124" />
         <source>no limit</source>
         <translation>不限</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="116" />
+        <location filename="../../sweep_view.py" line="127" />
         <source>Latency against throughput (batch along each curve)</source>
         <translation>延迟与吞吐量（每条曲线上的点为不同批大小）</translation>
     </message>
     <message>
         <location filename="../../sweep_view.py" line="38" />
-        <location filename="../../sweep_view.py" line="117" />
+        <location filename="../../sweep_view.py" line="128" />
         <source>items/s</source>
         <translation>条/秒</translation>
     </message>
@@ -2451,7 +2451,7 @@ Replace them?</source>
     </message>
     <message>
         <location filename="../../sweep_view.py" line="35" />
-        <location filename="../../sweep_view.py" line="118" />
+        <location filename="../../sweep_view.py" line="129" />
         <source>p50 ms</source>
         <translation>p50（毫秒）</translation>
     </message>
@@ -2486,67 +2486,72 @@ Replace them?</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="149" />
+        <location filename="../../sweep_view.py" line="120" />
+        <source>Curves of</source>
+        <translation>曲线所属模型</translation>
+    </message>
+    <message>
+        <location filename="../../sweep_view.py" line="160" />
         <source>No sweep open</source>
         <translation>尚未打开扫描</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="150" />
+        <location filename="../../sweep_view.py" line="161" />
         <source>Open the output folder of a sweep (workbench sweep SWEEP.toml -o DIR).</source>
         <translation>请打开一次扫描的输出文件夹（workbench sweep SWEEP.toml -o DIR）。</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="154" />
+        <location filename="../../sweep_view.py" line="165" />
         <source>Sweep: {0}</source>
         <translation>扫描：{0}</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="156" />
+        <location filename="../../sweep_view.py" line="167" />
         <source>finished</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="156" />
+        <location filename="../../sweep_view.py" line="167" />
         <source>running</source>
         <translation>运行中</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="158" />
+        <location filename="../../sweep_view.py" line="169" />
         <source>{0} of {1} cells done, {2} failed ({3})</source>
         <translation>已完成 {0}/{1} 个单元，{2} 个失败（{3}）</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="182" />
+        <location filename="../../sweep_view.py" line="202" />
         <source>FAILED: {0}</source>
         <translation>失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="183" />
+        <location filename="../../sweep_view.py" line="203" />
         <source>ok</source>
         <translation>成功</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="186" />
+        <location filename="../../sweep_view.py" line="206" />
         <source>(reused)</source>
         <translation>（复用）</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="199" />
+        <location filename="../../sweep_view.py" line="219" />
         <source>no cell fits the budget</source>
         <translation>没有单元满足预算</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="202" />
+        <location filename="../../sweep_view.py" line="222" />
         <source>batch {0}, threads {1}: p50 {2} ms, {3} items/s, cosine {4}</source>
         <translation>批大小 {0}，线程数 {1}：p50 {2} 毫秒，{3} 条/秒，余弦相似度 {4}</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="205" />
+        <location filename="../../sweep_view.py" line="225" />
         <source>Recommended</source>
         <translation>推荐配置</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="225" />
+        <location filename="../../sweep_view.py" line="245" />
         <source>Open the output folder of a sweep</source>
         <translation>打开扫描的输出文件夹</translation>
     </message>

@@ -38,6 +38,7 @@ ZH = {
     "batch {0}, threads {1}: p50 {2} ms, {3} items/s, cosine {4}":
         "批大小 {0}，线程数 {1}：p50 {2} 毫秒，{3} 条/秒，余弦相似度 {4}",
     "Recommended": "推荐配置",
+    "Curves of": "曲线所属模型",
     "Open the output folder of a sweep": "打开扫描的输出文件夹",
     # demo
     "Building a tiny demo language model (random weights, a few hundred kB).":
