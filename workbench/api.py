@@ -172,6 +172,15 @@ def bench_generate(models, torch_source=None, *, progress: Optional[ProgressFn] 
     return run_bench_generate(models, as_source(torch_source), progress=progress, cancel=cancel, **kwargs)
 
 
+def advise(source, *, device: str = "cpu", memory_gb: Optional[float] = None):
+    """The route and GGUF quant type that fit ``source`` (a Hugging Face folder) in ``memory_gb`` (default: this
+    machine's available memory), from the workbench's own measured fidelity, speed and size per type; see
+    workbench.core.gguf.advise."""
+    from workbench.core.gguf.advise import advise as run_advise
+
+    return run_advise(as_source(source), device=device, memory_gb=memory_gb)
+
+
 def run(recipe: str, output_dir: Optional[str] = None, *, progress: Optional[ProgressFn] = None,
         cancel: Optional[CancelToken] = None, overwrite: bool = False, trust_code: bool = False) -> RunResult:
     """Run a recipe file (TOML or YAML): every artifact and report.json / report.html go to the output folder.

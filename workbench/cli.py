@@ -408,9 +408,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.set_defaults(func=cmd_runtimes)
 
-    from workbench import cli_sweep
+    from workbench import cli_advise, cli_sweep
 
     cli_sweep.add_parser(sub)
+    cli_advise.add_parser(sub)
     return parser
 
 

@@ -89,11 +89,21 @@ def validate_gguf(path, folder, prompts=PROMPTS, threads: int | None = None) -> 
         session.close()
 
 
-class GgufValidateResult(dict):
-    """validate_gguf's dict, shaped for the CLI: ``to_dict`` for --json, ``outcome`` for the exit code."""
+class GgufValidateResult:
+    """validate_gguf's answer, read like a dict (``result["passed"]``), shaped for the CLI: ``to_dict`` for --json,
+    ``outcome`` for the exit code, str for the table (not a dict subclass: the CLI prints dicts as JSON)."""
+
+    def __init__(self, data: dict):
+        self.data = data
+
+    def __getitem__(self, key):
+        return self.data[key]
+
+    def get(self, key, default=None):
+        return self.data.get(key, default)
 
     def to_dict(self) -> dict:
-        return dict(self)
+        return dict(self.data)
 
     def outcome(self):
         return (True, None) if self["passed"] else (False, f"llama.cpp differs from PyTorch beyond the {self['precision']}"
