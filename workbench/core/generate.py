@@ -210,10 +210,8 @@ def _prepare(model, prompt, sampling: Sampling, provider: str, threads: Optional
     sampling.check()
     kind, path, folder = resolve(model)
     if kind == "gguf":  # the file carries its vocab: llama.cpp's tokenizer where no tokenizer.json is beside it
-        from workbench.core.runtimes.llama_decoder import settings as gguf_settings
-
-        settings = gguf_settings(path, folder)
         decoder, _ = open_decoder(model, provider, threads)
+        settings = decoder.settings(folder)
         codec = TextCodec.load(folder) or decoder.codec()
         return decoder, codec, settings, encode_prompts(prompt, codec, settings["vocab"])
     codec, settings = TextCodec.load(folder), folder_settings(folder)

@@ -258,7 +258,23 @@ def open_decoder(model, provider: str = "cpu", threads: Optional[int] = None, dt
     if kind == "onnx":
         return OrtDecoder(path, provider, threads), folder
     if kind == "gguf":
-        from workbench.core.runtimes.llama_decoder import LlamaDecoder
-
-        return LlamaDecoder(path, provider, threads), folder
+        return runtime_decoder(path, provider, threads), folder
     return TorchDecoder(path, provider, dtype, threads=threads), folder
+
+
+def runtime_decoder(path, provider: str = "cpu", threads: Optional[int] = None) -> Decoder:
+    """The Decoder of the registered runtime that opens ``path`` and offers one (llama.cpp for a .gguf), found
+    through the registry so the generation loop never imports a runtime module itself."""
+    from workbench.core.registry import default_registry
+
+    for runtime in default_registry().runtimes_for(path):
+        factory = getattr(runtime, "decoder", None)
+        if isinstance(factory, str):  # "module:name", imported when asked for (as the registry's modules)
+            import importlib
+
+            module, _, name = factory.partition(":")
+            factory = getattr(importlib.import_module(module), name)
+        if factory is not None:
+            return factory(path, provider, threads)
+    raise WorkbenchError(f"no registered runtime generates from {Path(str(path)).name}",
+                         "`workbench runtimes` lists them; llama.cpp runs a .gguf (pip install '.[llama]')")

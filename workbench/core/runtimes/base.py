@@ -86,6 +86,10 @@ class Runtime:
     open: Callable
     availability: Callable[[], Availability]
     generates: bool = False  # offers ``generate`` (text models)
+    # (path, provider, threads) -> a generate_decoders.Decoder (prefill/step logits), or "module:name" of one, as
+    # the registry names its modules: `generate` and `bench --generate` run the artifact through the loop every
+    # decoder shares (llama.cpp's .gguf)
+    decoder: Union[Callable, str, None] = None
     origin: str = "builtin"
 
     def opens(self, path) -> bool:

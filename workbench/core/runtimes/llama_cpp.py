@@ -227,4 +227,5 @@ def availability() -> Availability:
 def register(registry) -> None:
     registry.add_runtime(Runtime(name=NAME, description="llama.cpp through llama-cpp-python (GGUF; logits, "
                                  "encoder hidden states, generation)", suffixes=(".gguf",), open=open_session,
-                                 availability=availability, generates=True))
+                                 availability=availability, generates=True,
+                                 decoder="workbench.core.runtimes.llama_decoder:LlamaDecoder"))

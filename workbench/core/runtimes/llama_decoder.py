@@ -97,6 +97,10 @@ class LlamaDecoder(Decoder):
         self.notes = self.session.notes
         self.n_ctx = ctx
 
+    def settings(self, folder: Optional[Path] = None) -> dict:
+        """folder_settings for this file (the folder's where it has a config.json, else the header's)."""
+        return settings(self.path, folder)
+
     def codec(self):
         """A TextCodec over llama.cpp's own tokenizer (the vocabulary the GGUF carries)."""
         from workbench.core.generate_decoders import TextCodec
