@@ -132,7 +132,7 @@ def build_decoder(kind: str, folder: Path, seed: int = 0) -> Path:
     return folder
 
 
-def decoders(threads: int, scratch: Path, quants=("f16", "q8_0", "q4_k_m")) -> dict:
+def decoders(threads: int, scratch: Path, quants=("f16", "q8_0", "q4_0", "q4_k_m")) -> dict:
     import torch
     from transformers import AutoModelForCausalLM
 
