@@ -237,3 +237,55 @@ def test_minilm_embeddings_in_llama_cpp(tmp_path):
     result = validate_gguf(tmp_path / "e.gguf", folder, threads=2)
     assert result["passed"] and result["kind"] == "encoder" and result["precision"] == "int8"
     assert min(r["cosine_min"] for r in result["prompts"]) > 0.999
+
+
+def _unigram_folder(folder: Path) -> Path:
+    """A tiny Llama with a T5-style SentencePiece Unigram tokenizer.json (pieces with log-prob scores)."""
+    import transformers as tf
+    from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers
+
+    torch.manual_seed(0)
+    tf.LlamaForCausalLM(tf.LlamaConfig(vocab_size=64, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                                       num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=128,
+                                       bos_token_id=None, eos_token_id=1, pad_token_id=0)).save_pretrained(folder)
+    words = ["\u2581the", "\u2581hello", "\u2581world", "\u2581wor", "ld", "\u2581he", "llo", "\u2581a", "\u2581cat"]
+    chars = ["\u2581"] + list("abcdefghijklmnopqrstuvwxyz")
+    vocab = [("<pad>", 0.0), ("</s>", 0.0), ("<unk>", 0.0)] + [(w, -2.0 - i / 10) for i, w in enumerate(words)]
+    vocab += [(c, -5.0 - i / 100) for i, c in enumerate(chars)]
+    tok = Tokenizer(models.Unigram(vocab, unk_id=2, byte_fallback=False))
+    tok.normalizer = normalizers.Sequence([normalizers.Replace(Regex(" {2,}"), " ")])
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="always")
+    tok.decoder = decoders.Metaspace(replacement="\u2581", prepend_scheme="always")
+    from transformers import PreTrainedTokenizerFast
+    PreTrainedTokenizerFast(tokenizer_object=tok, eos_token="</s>", unk_token="<unk>",
+                            pad_token="<pad>").save_pretrained(str(folder))
+    return folder
+
+
+def test_unigram_vocab_as_llama_cpp_s_t5_tokenizer(tmp_path):
+    folder = _unigram_folder(tmp_path / "uni")
+    out = tmp_path / "u.gguf"
+    convert(folder, out, "f16")
+    meta = _meta(gguf.GGUFReader(str(out)))
+    tokens, scores, types = (meta[f"tokenizer.ggml.{k}"] for k in ("tokens", "scores", "token_type"))
+    assert meta["tokenizer.ggml.model"] == "t5" and len(tokens) == 64 and tokens[3] == "\u2581the"
+    assert scores[3] == pytest.approx(-2.0) and scores[12] == pytest.approx(-5.0)
+    assert types[2] == gguf.TokenType.UNKNOWN and types[1] == gguf.TokenType.CONTROL
+    assert types[3] == gguf.TokenType.NORMAL and types[-1] == gguf.TokenType.UNUSED and tokens[-1] == "[PAD63]"
+    assert meta["tokenizer.ggml.add_space_prefix"] is True and meta["tokenizer.ggml.remove_extra_whitespaces"] is True
+    assert meta["tokenizer.ggml.eos_token_id"] == 1 and meta["tokenizer.ggml.unknown_token_id"] == 2
+    llama_cpp = pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install '.[llama]')")
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    hf = AutoTokenizer.from_pretrained(str(folder))
+    llm = llama_cpp.Llama(model_path=str(out), n_ctx=128, verbose=False, logits_all=True)
+    try:  # llama.cpp's UGM tokenizer gives the folder's ids, and the model the same top-1 as PyTorch
+        for text in ("hello the world", "a cat  hello", "xyz world"):
+            assert llm.tokenize(text.encode(), add_bos=False) == hf(text)["input_ids"], text
+        ids = hf("hello the world a cat")["input_ids"]
+        llm.eval(ids)
+        got = np.array(llm.scores[:len(ids)])
+    finally:
+        llm.close()
+    with torch.no_grad():
+        want = AutoModelForCausalLM.from_pretrained(str(folder)).eval()(torch.tensor([ids])).logits[0].numpy()
+    assert (got.argmax(-1) == want.argmax(-1)).all() and np.abs(got - want).max() < 5e-3

@@ -1,6 +1,7 @@
 """Vocab for llama.cpp from tokenizer.json plus gguf-py's SpecialVocab (bos/eos/pad/unk ids, add_bos, chat template):
 byte-level BPE (GPT-2, Llama 3, Qwen: "gpt2" model, tokens, types, merges), SentencePiece BPE with byte fallback
-(Llama 2, Mistral, Gemma, Phi-3: "llama" model, tokens, scores, types) and WordPiece (BERT). A folder without
+(Llama 2, Mistral, Gemma, Phi-3: "llama" model, tokens, scores, types), SentencePiece Unigram (T5-style: "t5"
+model, llama.cpp's UGM tokenizer, for any architecture) and WordPiece (BERT). A folder without
 tokenizer files gets no vocab (noted): llama.cpp then needs one."""
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ def write_vocab(writer: gguf.GGUFWriter, folder: Path, vocab_size: int, opts: di
         return _wordpiece(writer, folder, data, vocab_size)
     if model.get("type") == "BPE" and model.get("byte_fallback"):
         return _sentencepiece(writer, folder, data, vocab_size)
+    if model.get("type") == "Unigram":
+        return _unigram(writer, folder, data, vocab_size)
     if model.get("type") != "BPE":
         return f"tokenizer model {model.get('type')} is not converted yet: written without a vocab"
     by_id = {i: t for t, i in model["vocab"].items()}
@@ -127,6 +130,59 @@ def _sentencepiece(writer: gguf.GGUFWriter, folder: Path, data: dict, vocab_size
     writer.add_add_space_prefix(_space_prefix(data))
     gguf.SpecialVocab(folder, n_vocab=vocab_size).add_to_gguf(writer)
     return None
+
+
+def _unigram(writer: gguf.GGUFWriter, folder: Path, data: dict, vocab_size: int) -> None:
+    """SentencePiece Unigram (T5-style) as llama.cpp's UGM tokenizer reads it ("t5" model, convert_hf_to_gguf.py
+    T5Model.set_vocab): pieces with their log-probability scores, types, the normalizer's precompiled charsmap.
+    Read from tokenizer.json by hand: gguf-py's vocab classes read only sentencepiece's .model file."""
+    import base64
+    import re
+
+    from workbench.core.errors import WorkbenchError
+
+    model = data["model"]
+    pieces = model.get("vocab") or []
+    if len(pieces) > vocab_size:
+        raise WorkbenchError(f"tokenizer.json has {len(pieces)} tokens, config.json vocab_size {vocab_size}",
+                             "convert the folder the tokenizer belongs to")
+    special = {t["id"] for t in data.get("added_tokens", []) if t.get("special")}
+    unk, byte_fallback = model.get("unk_id"), bool(model.get("byte_fallback"))
+    tokens, scores, types = [], [], []
+    for i in range(vocab_size):
+        if i >= len(pieces):  # padding rows of the embedding (llama.cpp's convention)
+            tokens.append(f"[PAD{i}]")
+            scores.append(-10000.0)
+            types.append(gguf.TokenType.UNUSED)
+            continue
+        piece, score = pieces[i]
+        tokens.append(piece)
+        scores.append(float(score))
+        types.append(gguf.TokenType.UNKNOWN if i == unk else gguf.TokenType.CONTROL if i in special else
+                     gguf.TokenType.BYTE if byte_fallback and re.fullmatch(r"<0x[0-9A-F]{2}>", piece) else
+                     gguf.TokenType.NORMAL)
+    writer.add_tokenizer_model("t5")
+    writer.add_tokenizer_pre("default")
+    writer.add_token_list(tokens)
+    writer.add_token_scores(scores)
+    writer.add_token_types(types)
+    writer.add_add_space_prefix(_space_prefix(data))
+    steps = _nodes(data.get("normalizer"))
+    writer.add_remove_extra_whitespaces(any(n.get("type") == "Replace" and " {2,}" in str(n.get("pattern"))
+                                            for n in steps))
+    charsmap = next((n["precompiled_charsmap"] for n in steps if n.get("type") == "Precompiled"
+                     and n.get("precompiled_charsmap")), None)
+    if charsmap:
+        writer.add_precompiled_charsmap(base64.b64decode(charsmap))
+    gguf.SpecialVocab(folder, n_vocab=vocab_size).add_to_gguf(writer)
+    return None
+
+
+def _nodes(node) -> list:
+    """Every dict in a tokenizer.json normalizer (a Sequence nests them)."""
+    if isinstance(node, dict):
+        return [node] + [n for v in node.values() for n in _nodes(v)]
+    return [n for v in node for n in _nodes(v)] if isinstance(node, list) else []
 
 
 def _space_prefix(data: dict) -> bool:
