@@ -4,7 +4,7 @@ quantized from it) vs llama.cpp GGUF f16 / q8_0 / q4_0 / q4_k_m. Prompt 128 toke
 2 threads, each variant in its own process (peak RSS is its whole footprint), through `workbench bench --generate`'s
 code (core/bench/generate_bench.py). Agreement is each variant's greedy tokens vs PyTorch's.
 
-Usage: python benchmarks/gguf_cpu_table.py [--threads 2] [--repeats 2] [--skip-ort]
+Usage: python benchmarks/gguf_cpu_table.py [--threads 2] [--repeats 2] [--skip-ort] [--tag NAME]
 Writes benchmarks/results/gguf_cpu_table.json and .md."""
 
 from __future__ import annotations
@@ -105,6 +105,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--skip-ort", action="store_true")
+    ap.add_argument("--tag", default="", help="results file suffix, e.g. threads1 -> gguf_cpu_table_threads1.json")
     args = ap.parse_args()
     import llama_cpp
     import onnxruntime
@@ -146,8 +147,9 @@ def main() -> None:
                 "greedy tokens drift from PyTorch's after a few steps without being wrong; see gguf_validate.md "
                 "for teacher-forced agreement"]}
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "gguf_cpu_table.json").write_text(json.dumps(data, indent=2, default=str) + "\n")
-    (RESULTS / "gguf_cpu_table.md").write_text(markdown(data))
+    stem = "gguf_cpu_table" + (f"_{args.tag}" if args.tag else "")
+    (RESULTS / f"{stem}.json").write_text(json.dumps(data, indent=2, default=str) + "\n")
+    (RESULTS / f"{stem}.md").write_text(markdown(data))
     print(markdown(data))
 
 
