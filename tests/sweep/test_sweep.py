@@ -89,6 +89,8 @@ def test_restarted_sweep_reuses_every_artifact_and_finished_cell(local_run, swee
     before = {p.name: p.stat().st_mtime_ns for p in (out / "artifacts").iterdir()}
     res = run_sweep(load_sweep(str(sweep_file)), out)
     assert res.reused == 4 and res.finished == 4 and len(res.failed) == 2  # the failed cells ran again (and failed)
+    text = str(res)  # what `workbench sweep` prints: the table of cells, then the report's paths
+    assert text.count("ok (reused)") == 4 and text.count("FAILED: build failed") == 2 and "recommended for bert" in text
     assert {p.name: p.stat().st_mtime_ns for p in (out / "artifacts").iterdir()} == before
     assert _report(out)["build_s"] < 5  # nothing rebuilt: hashing only (a rebuild exports and validates)
 

@@ -44,6 +44,7 @@ class SweepResult:
     recommendation: dict
     wall_s: float
     cluster: str
+    rows: list = dataclasses.field(default_factory=list)  # every cell's row, in the plan's order
 
     def to_dict(self) -> dict:
         data = dataclasses.asdict(self)
@@ -57,7 +58,11 @@ class SweepResult:
             "; ".join(self.failed[:3]) + ("; ..." if len(self.failed) > 3 else "")
 
     def __str__(self) -> str:
-        lines = [f"report: {self.report_html}", f"json:   {self.report_json}",
+        from workbench.core.render import table
+        from workbench.core.sweep.summary import TABLE, table_rows
+
+        lines = [table(list(TABLE), table_rows(self.rows)), "",
+                 f"report: {self.report_html}", f"json:   {self.report_json}",
                  f"{self.finished} of {self.cells} cells finished ({self.reused} reused), {len(self.failed)} failed,"
                  f" {self.wall_s:.1f} s on {self.cluster}"]
         for model, rec in self.recommendation.items():
@@ -157,7 +162,7 @@ def run_sweep(sweep, output_dir=None, *, cluster: str = "local", cache=None, job
     rec = {m: (_rec_text(by_key[v["key"]]) if v["key"] else v["reason"])
            for m, v in report["recommendation"].items()}
     return SweepResult(str(out), str(json_path), str(html_path), len(cells), sum(1 for r in rows if r.get("ok")),
-                       sum(1 for r in rows if r.get("reused")), report["failed"], rec, meta["wall_s"], describe)
+                       sum(1 for r in rows if r.get("reused")), report["failed"], rec, meta["wall_s"], describe, rows)
 
 
 def _rec_text(r: dict) -> str:
