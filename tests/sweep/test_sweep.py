@@ -203,3 +203,13 @@ def test_a_base_recipe_gives_the_model_and_its_quantize_entries_as_variants(tmp_
     assert [v.name for v in sweep.variants] == ["fp32", "int8", "q4"]
     assert sweep.variant("q4").quantize == {"mode": "int4", "name": "q4"}
     assert len(sweep.cells()) == 6
+
+
+def test_cluster_names(monkeypatch):
+    from workbench.core.sweep.ray_cluster import parse_cluster
+
+    monkeypatch.delenv("RAY_ADDRESS", raising=False)
+    assert parse_cluster("local") == ("local", None) and parse_cluster("ray") == ("ray", "local")
+    assert parse_cluster("ray:auto") == ("ray", "auto") and parse_cluster("ray:10.0.0.1:6379") == ("ray", "10.0.0.1:6379")
+    monkeypatch.setenv("RAY_ADDRESS", "10.0.0.1:6379")
+    assert parse_cluster("ray") == ("ray", "auto")

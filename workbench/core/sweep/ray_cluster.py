@@ -39,13 +39,14 @@ def _cell_task(cell, model_path, bench):
 
 
 def parse_cluster(text: str) -> tuple[str, str | None]:
-    """'local' -> ('local', None); 'ray' / 'ray:local' -> ('ray', 'local'); 'ray:auto'; 'ray:HOST:PORT'."""
+    """'local' -> ('local', None); 'ray:local' -> ('ray', 'local'); 'ray:auto'; 'ray:HOST:PORT'; plain 'ray' is
+    Ray's own default: the cluster RAY_ADDRESS names when it is set, else a local one."""
     if text in ("local", ""):
         return "local", None
     kind, _, address = text.partition(":")
     if kind != "ray":
         raise WorkbenchError(f"unknown --cluster {text}", "use local, ray:local, ray:auto or ray:HOST:PORT")
-    return "ray", address or "local"
+    return "ray", address or ("auto" if os.environ.get("RAY_ADDRESS") else "local")
 
 
 class RayExecutor:
