@@ -372,7 +372,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top-p", type=float, default=1.0)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--provider", choices=("cpu", "cuda"), default="cpu")
-    p.add_argument("--threads", type=int, help="intra-op threads (ONNX Runtime and PyTorch)")
+    p.add_argument("--threads", type=int, help="intra-op threads (ONNX Runtime, PyTorch, llama.cpp)")
     p.add_argument("--compare-torch", metavar="SRC", help="also generate with PyTorch from SRC and report the "
                                                           "token-for-token agreement")
     _add_common(p)

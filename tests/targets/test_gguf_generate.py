@@ -89,6 +89,7 @@ def test_bench_generate_gguf_beside_pytorch(tiny):
     rows = {(r.runtime, r.batch): r for r in result.rows}
     assert set(rows) == {("pytorch", 1), ("pytorch", 2), ("llama.cpp", 1)}  # llama.cpp: batch 1 only
     assert any("batch 1 only" in n for n in result.notes)
+    assert f"llama.cpp llama-f16.gguf: file {gguf_file.stat().st_size / 1e6:.1f} MB" in result.notes
     row = rows[("llama.cpp", 1)]
     assert row.name == "llama.cpp llama-f16.gguf" and row.new_tokens == 6
     assert row.prompt_tokens_per_s > 0 and row.tokens_per_s > 0 and row.peak_rss_mb > 0

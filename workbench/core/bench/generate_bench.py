@@ -153,6 +153,8 @@ def bench_generate(models, torch_source=None, *, prompt_tokens: int = 32, max_ne
     batches = tuple(sorted({1, int(batch)}))
     if int(batch) > 1 and any(kind == "gguf" for kind, _, _ in variants):
         notes.append(f"llama.cpp variants run at batch 1 only (one sequence at a time): no batch-{int(batch)} row")
+    notes += [f"{label}: file {Path(path).stat().st_size / 1e6:.1f} MB" for kind, path, label in variants
+              if kind == "gguf"]
     prompts = _prompts(variants, prompt_tokens, int(max_new_tokens), batches, notes)
     results = []
     for i, (kind, path, label) in enumerate(variants):
