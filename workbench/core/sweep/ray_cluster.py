@@ -73,7 +73,9 @@ class RayExecutor:
             from workbench.core.errors import first_line
 
             raise WorkbenchError(f"cannot start or join Ray at {address}: {first_line(err)}",
-                                 "start a cluster with `ray start --head`, or use --cluster ray:local") from None
+                                 "start a cluster with `ray start --head`, or use --cluster ray:local; a cluster "
+                                 "started by `ray start` (Ray 2.60) wants its token: set RAY_AUTH_MODE=token "
+                                 "(the token is in ~/.ray/auth_token)") from None
         self.init_s = time.perf_counter() - started
         resources = ray.cluster_resources()
         self.has_timer = resources.get(TIMER, 0) >= 1
