@@ -15,28 +15,14 @@ import traceback
 from workbench import __version__
 
 
-def _progress_printer(quiet: bool):
-    """Progress lines on stderr (stdout is kept for --json): one per stage, and within a stage at most one every
-    two seconds; on a terminal a single line redrawn in place."""
-    import time
+_QUIET = [False]  # --quiet of the command being run (set by main)
 
-    state = {"stage": None, "at": 0.0}
-    tty = sys.stderr.isatty()
 
-    def progress(fraction: float, message: str) -> None:
-        if quiet:
-            return
-        stage, now = message.split(":")[0], time.monotonic()
-        line = f"[{fraction * 100:5.1f}%] {message}"
-        if tty:
-            print(f"\r\033[K{line[:150]}", end="" if fraction < 1 else "\n", file=sys.stderr, flush=True)
-        elif stage != state["stage"] or now - state["at"] >= 2.0 or fraction >= 1:
-            print(line, file=sys.stderr, flush=True)
-        else:
-            return
-        state["stage"], state["at"] = stage, now
+def _progress_printer(json_mode: bool):
+    """Progress on stderr (stdout is kept for --json): rich bars with rate and ETA, workbench/cli_progress.py."""
+    from workbench.cli_progress import printer
 
-    return progress
+    return printer(quiet=_QUIET[0], json_mode=json_mode)
 
 
 def _source(args, path: str):
@@ -115,7 +101,6 @@ def cmd_quantize(args):
 
 def cmd_bench(args):
     from workbench import api
-    from workbench.core.errors import WorkbenchError
 
     gguf = len(args.model) == 1 and not args.runtime and _decoder_gguf(args.model[0])
     if args.generate or gguf:
@@ -123,12 +108,11 @@ def cmd_bench(args):
                                   prompt_tokens=args.seq, max_new_tokens=args.max_new_tokens,
                                   batch=args.batch if args.batch > 1 or gguf else 4, provider=args.provider,
                                   threads=args.threads, progress=_progress_printer(args.json))
-    if len(args.model) > 1:
-        raise WorkbenchError("bench takes one model", "give several models only with --generate")
+    if len(args.model) > 1 or args.compare_torch:  # one process per variant: its own peak RSS (cli_bench.py)
+        return _bench_isolated(args)
     return api.bench(args.model[0], provider=args.provider, batch=args.batch, sequence=args.seq,
                      iterations=args.iterations, warmup=args.warmup, time_budget_s=args.time_budget,
                      threads=args.threads, cuda_graph=args.cuda_graph, trust_code=args.trust_code,
-                     compare_torch=_source(args, args.compare_torch) if args.compare_torch else None,
                      runtime=args.runtime, runtime_options=_runtime_options(args),
                      progress=_progress_printer(args.json))
 
@@ -138,6 +122,18 @@ def _decoder_gguf(path: str) -> bool:
     from workbench.core.runtimes.llama_decoder import is_decoder_gguf
 
     return is_decoder_gguf(path)
+
+
+def _bench_isolated(args):
+    from workbench.cli_bench import compare
+    from workbench.core.specs import BenchSpec
+
+    spec = BenchSpec(model=args.model[0], provider=args.provider, batch=args.batch, sequence=args.seq,
+                     iterations=args.iterations, warmup=args.warmup, time_budget_s=args.time_budget,
+                     threads=args.threads, cuda_graph=args.cuda_graph, trust_code=args.trust_code,
+                     runtime=args.runtime, runtime_options=_runtime_options(args))
+    return compare(args.model, spec, _source(args, args.compare_torch) if args.compare_torch else None,
+                   progress=_progress_printer(args.json))
 
 
 def _runtime_options(args) -> dict:
@@ -231,6 +227,7 @@ def _add_runtime(p):
 
 def _add_common(p, source_flags: bool = False):
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    p.add_argument("--quiet", action="store_true", help="no progress display (errors and the result still print)")
     p.add_argument("--debug", action="store_true", help="show the traceback on failure")
     if source_flags:
         p.add_argument("--weights", help="weights file for a model.py:ClassName source")
@@ -441,8 +438,14 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command != "gui":
         terminate_on_sigterm()  # SIGTERM unwinds like Ctrl-C: staging and work folders are removed
+    from workbench import cli_progress
+
+    _QUIET[0] = bool(getattr(args, "quiet", False))
     try:
-        result = args.func(args)
+        try:
+            result = args.func(args)
+        finally:
+            cli_progress.close()  # the live bar ends before the result or the error line prints
     except Terminated:
         print(f"workbench {args.command}: terminated (SIGTERM); nothing was written", file=sys.stderr)
         return 143
