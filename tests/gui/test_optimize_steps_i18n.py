@@ -45,3 +45,24 @@ def test_steps_table_stays_english_under_en(qtbot, state):
     qtbot.addWidget(panel)
     panel.show_result(_result())
     assert [str(r[-1]) for r in _cells(panel)] == DETAILS
+
+
+def test_steps_table_follows_a_later_live_language_switch(qtbot, state):
+    """Shown in English, then switched live to zh_CN and back: the table re-renders each time (issue 17)."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    panel = OptimizePanel(state)
+    qtbot.addWidget(panel)
+    panel.show_result(_result())
+    assert str(_cells(panel)[5][-1]) == DETAILS[5]
+    try:
+        translators.install_translator("zh_CN")
+        QCoreApplication.sendPostedEvents(None, QEvent.LanguageChange)
+        rows = _cells(panel)
+        assert rows[0][0] == "Transformer 融合"
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in str(rows[5][-1])), rows[5]
+        assert "Attention 2, LayerNormalization 5" in str(rows[5][-1])
+    finally:
+        translators.install_translator("en")
+        QCoreApplication.sendPostedEvents(None, QEvent.LanguageChange)
+    assert [str(r[-1]) for r in _cells(panel)] == DETAILS

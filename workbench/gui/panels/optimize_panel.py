@@ -128,8 +128,7 @@ class OptimizePanel(PanelBase):
 
     def show_result(self, result) -> None:
         self.result = result
-        self.steps_model.set_rows([[engine_text(s.get("name", "")), s.get("applied"), s.get("nodes_before"),
-                                    s.get("nodes_after"), engine_text(s.get("detail", ""))] for s in result.steps])
+        self._fill_steps(result)
         ops = sorted(set(result.op_counts_before) | set(result.op_counts_after))
         rows = []
         for op in ops:
@@ -146,6 +145,17 @@ class OptimizePanel(PanelBase):
         self.state.add_variant("optimized", result.output)
         if result.validation is not None:
             self.state.set_validation(result.validation)
+
+    def _fill_steps(self, result) -> None:
+        """The steps table from the engine's English step names and details, in the installed language."""
+        self.steps_model.set_rows([[engine_text(s.get("name", "")), s.get("applied"), s.get("nodes_before"),
+                                    s.get("nodes_after"), engine_text(s.get("detail", ""))] for s in result.steps])
+
+    def retranslate(self) -> None:
+        """A live language switch: the texts, and the steps table written again from the result (issue 17)."""
+        super().retranslate()
+        if self.result is not None:
+            self._fill_steps(self.result)
 
     def model_reset(self) -> None:
         """A new model: the previous model's optimization results no longer describe it."""
