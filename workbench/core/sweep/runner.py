@@ -190,5 +190,10 @@ def _split(cells, artifact_of, metas, cache, rows_dir, tick) -> tuple[list, list
             rows.append(row)
             tick(f"{cell.label()}: FAILED (its build failed)")
         else:
-            todo.append(Todo(cell, key, str(model_path(cache, akey)), meta))
+            try:
+                todo.append(Todo(cell, key, str(model_path(cache, akey)), meta))
+            except WorkbenchError as err:  # e.g. its folder was removed since it was built: this cell fails
+                row = C.failed_row(cell, err.one_line(), key, akey)
+                C.save_row(rows_dir, row)
+                rows.append(row)
     return rows, todo
