@@ -141,10 +141,16 @@ def _fp16(source: Path, work: Path, spec: QuantSpec, reader, settings: dict):
 
     model = load(source)
     try:
-        return convert_float_to_float16(model, keep_io_types=True, disable_shape_infer=is_big(source),
-                                        node_block_list=list(spec.exclude) or None)
+        converted = convert_float_to_float16(model, keep_io_types=True, disable_shape_infer=is_big(source),
+                                             node_block_list=list(spec.exclude) or None)
     except Exception as err:  # noqa: BLE001
         raise quantizer_error(spec.mode, err) from err
+    # The converter appends the Casts it inserts for blocked ops at the graph's end: ORT loads that, but the file
+    # fails the ONNX checker (nodes out of topological order) and so every later validate. ORT's own sort fixes it.
+    from onnxruntime.transformers.onnx_model import OnnxModel
+
+    OnnxModel(converted).topological_sort()
+    return converted
 
 
 def _config(cls, settings: dict, **kwargs):

@@ -36,8 +36,10 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Optional
 
+import onnx
+
 from workbench.core import onnx_io
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import WorkbenchError, first_line
 from workbench.core.fsutil import check_output, file_size, output_rules, staged_output
 from workbench.core.jobs import CancelToken, ProgressFn, Stages
 from workbench.core.results import QuantizeResult
@@ -163,8 +165,15 @@ def quantize_variants(model, out_dir, modes, progress: Optional[ProgressFn] = No
 
 
 def _check_result(path: Path, src: Path, spec: QuantSpec) -> None:
-    """The output loads in ONNX Runtime and every excluded node is still there with its float weights."""
+    """The output passes the ONNX checker, loads in ONNX Runtime, and every excluded node is still there with its
+    float weights (a file only ORT accepts would pass here and then fail every validate)."""
     from workbench.core.ort import make_session
+
+    try:
+        onnx.checker.check_model(str(path))  # path-based: works past 2 GB
+    except Exception as err:  # noqa: BLE001
+        raise WorkbenchError(f"the {spec.mode} model fails the ONNX checker ({first_line(err)})",
+                             "exclude the node it names (--exclude), or try another --mode") from err
 
     try:
         make_session(path)
