@@ -37,7 +37,7 @@ ALLOWED = re.compile(r"""
     int8-dynamic|int8-static|int8-weight|int4|int8|fp16|fp32|bf16|float32|float16|minmax|entropy|percentile|rtn|hqq|
     gptq|basic|extended|all|p50|p95|p99|cosine|rtol|atol|Opset|opset|logits|input_ids|attention_mask|token_type_ids|
     text-generation-with-past|model\.onnx|model\.NAME\.onnx|quantized|NAME|\.safetensors|\.pt|\.bin|\.onnx|\.txt|
-    \.npy|\.npz|\.toml|\.png|PNG|workbench(?:\s+run)?|--[a-z-]+|Ctrl\+\w+|Shift|English|e\.g|Model\s+Workbench|ms|
+    \.npy|\.npz|\.toml|\.png|PNG|workbench(?:\s+run|\s+advise)?|--[a-z-]+|Ctrl\+\w+|Shift|English|e\.g|Model\s+Workbench|ms|
     pip\s+install(?:\s+-c\s+\S+)?\s+[^\s（）()]+|README|NNCF|\bwheel\b
     """, re.X)
 # registered targets and runtimes, and the values their options declare, are names (the CLI's values), never

@@ -97,7 +97,9 @@ class LoadPanel(PanelBase):
         form = QFormLayout(summary)
         self.format_label, self.params_label, self.size_label, self.dtype_label, self.count_label = (
             QLabel("—", summary) for _ in range(5))
-        for label in (self.format_label, self.params_label, self.size_label, self.dtype_label, self.count_label):
+        self.advice_label = QLabel("—", summary)  # `workbench advise`: the GGUF type that fits this machine
+        for label in (self.format_label, self.params_label, self.size_label, self.dtype_label, self.count_label,
+                      self.advice_label):
             label.setTextInteractionFlags(Qt.TextSelectableByMouse)
             label.setWordWrap(True)
         form.addRow(self.tr("Format:"), self.format_label)
@@ -105,6 +107,7 @@ class LoadPanel(PanelBase):
         form.addRow(self.tr("Size:"), self.size_label)
         form.addRow(self.tr("By dtype:"), self.dtype_label)
         form.addRow(self.tr("Tensors:"), self.count_label)
+        form.addRow(self.tr("GGUF advice:"), self.advice_label)
         left_layout.addWidget(summary)
         config_box = QGroupBox(self.tr("Configuration"), left)
         config_layout = QVBoxLayout(config_box)
@@ -248,6 +251,7 @@ class LoadPanel(PanelBase):
         super().retranslate()
         if self.result is not None:
             self._show_problems(self.result.problems, getattr(self.result, "notes", []))
+            self._show_advice(self.result)
         elif getattr(self, "_failure", None) and self.problems.isVisibleTo(self):
             self._show_failure()
 
@@ -257,7 +261,8 @@ class LoadPanel(PanelBase):
         self._failure = None
         self.tensor_model.set_rows([])
         self.config_model.set_rows([])
-        for label in (self.format_label, self.params_label, self.size_label, self.dtype_label, self.count_label):
+        for label in (self.format_label, self.params_label, self.size_label, self.dtype_label, self.count_label,
+                      self.advice_label):
             label.setText("—")
         self.problems.hide()
         self._apply_filter()
@@ -291,7 +296,36 @@ class LoadPanel(PanelBase):
             config_rows += [[f"metadata.{k}", str(v)] for k, v in result.metadata.items()]
         self.config_model.set_rows(config_rows)
         self._show_problems(result.problems, getattr(result, "notes", []))
+        self._show_advice(result)
         self.state.set_inspect(result)
+
+    def _show_advice(self, result) -> None:
+        """The same advice as `workbench advise` for a Hugging Face folder (headers only, so it runs here)."""
+        from workbench import api
+        from workbench.core.errors import WorkbenchError
+
+        self.advice_label.setToolTip("")
+        if result.format != "hf-folder":
+            self.advice_label.setText("—")
+            return
+        try:
+            advice = api.advise(result.path)
+        except WorkbenchError as err:  # an architecture llama.cpp cannot take: said in the tooltip
+            from workbench.gui.i18n.engine import translate as engine_text
+
+            self.advice_label.setText(self.tr("none (no GGUF conversion for this model)"))
+            self.advice_label.setToolTip(engine_text(err.one_line()))
+            return
+        pick, budget = advice["pick"], human_bytes(advice["budget_bytes"])
+        if pick is None:
+            self.advice_label.setText(self.tr("none fits the {0} available").format(budget))
+            self.advice_label.setToolTip(self.tr("workbench advise {0} explains why").format(result.path))
+            return
+        # one short line (the summary column is narrow); the rest in the tooltip
+        self.advice_label.setText(self.tr("{0}, needs ~{1}").format(pick["quant"], human_bytes(pick["need_bytes"])))
+        self.advice_label.setToolTip(self.tr("{0} in llama.cpp, of the {1} available; measured fidelity {2:.4f}; "
+                                             "workbench advise {3} explains why").format(
+            pick["quant"], budget, pick["fidelity"], result.path))
 
     def _show_problems(self, problems, notes=()) -> None:
         """Blocking problems highlighted; informational notes listed under them (or under the all-clear)."""

@@ -38,27 +38,27 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>AnswerColumn</name>
     <message>
-        <location filename="../../panels/chat_panel.py" line="122" />
+        <location filename="../../panels/chat_panel.py" line="124" />
         <source>waiting</source>
         <translation>等待中</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="123" />
+        <location filename="../../panels/chat_panel.py" line="125" />
         <source>tokens/s: –   first token: –</source>
         <translation>词元/秒：–   首个词元：–</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="140" />
+        <location filename="../../panels/chat_panel.py" line="142" />
         <source>tokens/s: {0:.1f}   first token: {1}   tokens: {2}</source>
         <translation>词元/秒：{0:.1f}   首个词元：{1}   词元数：{2}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="155" />
+        <location filename="../../panels/chat_panel.py" line="157" />
         <source>✓ same tokens as PyTorch ({0} of {0})</source>
         <translation>✓ 与 PyTorch 的词元相同（{0}/{0}）</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="158" />
+        <location filename="../../panels/chat_panel.py" line="160" />
         <source>✗ differs at token {0} ({1:.0%} same as PyTorch)</source>
         <translation>✗ 从第 {0} 个词元起不同（与 PyTorch {1:.0%} 一致）</translation>
     </message>
@@ -337,253 +337,253 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>ChatPanel</name>
     <message>
-        <location filename="../../panels/chat_panel.py" line="74" />
+        <location filename="../../panels/chat_panel.py" line="76" />
         <source>{0} does not generate text</source>
         <translation>{0} 不能生成文本</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="76" />
+        <location filename="../../panels/chat_panel.py" line="78" />
         <source>{0} is not installed here</source>
         <translation>此处未安装 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="173" />
-        <location filename="../../panels/chat_panel.py" line="466" />
-        <location filename="../../panels/chat_panel.py" line="470" />
+        <location filename="../../panels/chat_panel.py" line="175" />
+        <location filename="../../panels/chat_panel.py" line="499" />
+        <location filename="../../panels/chat_panel.py" line="503" />
         <source>Chat</source>
         <translation>对话</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="174" />
+        <location filename="../../panels/chat_panel.py" line="176" />
         <source>Ask the model something and watch PyTorch, ONNX Runtime and every quantized variant answer token by token, side by side. Under each answer: its speed, and whether it picks the same tokens as PyTorch.</source>
         <translation>向模型提个问题，看 PyTorch、ONNX Runtime 和每个量化版本并排逐个词元地作答。每个回答下方显示速度，以及它选出的词元是否与 PyTorch 相同。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="199" />
+        <location filename="../../panels/chat_panel.py" line="206" />
         <source>Who answers</source>
         <translation>由谁回答</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="204" />
+        <location filename="../../panels/chat_panel.py" line="211" />
         <source>a folder written by Export for chat (model.onnx with past key values, plus the tokenizer)</source>
         <translation>由“导出用于对话”生成的文件夹（带历史键值缓存的 model.onnx 及分词器）</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="207" />
-        <location filename="../../panels/chat_panel.py" line="429" />
-        <location filename="../../panels/chat_panel.py" line="432" />
+        <location filename="../../panels/chat_panel.py" line="214" />
+        <location filename="../../panels/chat_panel.py" line="462" />
+        <location filename="../../panels/chat_panel.py" line="465" />
         <source>Export for chat</source>
         <translation>导出用于对话</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="208" />
+        <location filename="../../panels/chat_panel.py" line="215" />
         <source>Export the loaded PyTorch model as a decoder with past key values (task text-generation-with-past) into the output folder</source>
         <translation>将已加载的 PyTorch 模型导出为带历史键值缓存的解码器（任务 text-generation-with-past），保存到输出文件夹</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="213" />
+        <location filename="../../panels/chat_panel.py" line="220" />
         <source>ONNX decoder folder:</source>
         <translation>ONNX 解码器文件夹：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="215" />
+        <location filename="../../panels/chat_panel.py" line="222" />
         <source>Also answer with PyTorch from</source>
         <translation>同时用 PyTorch 回答，模型来自</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="221" />
+        <location filename="../../panels/chat_panel.py" line="228" />
         <source>PyTorch:</source>
         <translation>PyTorch：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="226" />
+        <location filename="../../panels/chat_panel.py" line="233" />
         <source>Add variant…</source>
         <translation>添加变体…</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="230" />
+        <location filename="../../panels/chat_panel.py" line="237" />
         <source>Quantized variants:</source>
         <translation>量化变体：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="235" />
+        <location filename="../../panels/chat_panel.py" line="242" />
         <source>Prompt</source>
         <translation>提示词</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="238" />
-        <location filename="../../panels/chat_panel.py" line="324" />
+        <location filename="../../panels/chat_panel.py" line="245" />
+        <location filename="../../panels/chat_panel.py" line="333" />
         <source>Type a prompt, then Ctrl+Enter or Send</source>
         <translation>输入提示词，然后按 Ctrl+Enter 或点击“发送”</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="242" />
+        <location filename="../../panels/chat_panel.py" line="249" />
         <source>Encoder-decoder model (translation, summary): single turn, the text above is its input and each column shows its output; no chat template</source>
         <translation>编码器-解码器模型（翻译、摘要）：单轮对话，上方文本是它的输入，每一栏显示它的输出；不使用对话模板</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="249" />
+        <location filename="../../panels/chat_panel.py" line="256" />
         <source>Max new tokens:</source>
         <translation>最多新词元数：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="256" />
+        <location filename="../../panels/chat_panel.py" line="263" />
         <source>Greedy (most likely token)</source>
         <translation>贪心（取最可能的词元）</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="257" />
+        <location filename="../../panels/chat_panel.py" line="264" />
         <source>Sampling</source>
         <translation>采样</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="260" />
+        <location filename="../../panels/chat_panel.py" line="267" />
         <source>Temperature:</source>
         <translation>温度：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="265" />
+        <location filename="../../panels/chat_panel.py" line="272" />
         <source>Seed:</source>
         <translation>随机种子：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="271" />
+        <location filename="../../panels/chat_panel.py" line="278" />
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="274" />
+        <location filename="../../panels/chat_panel.py" line="281" />
         <source>Ctrl+Enter</source>
         <translation>Ctrl+Enter</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="276" />
+        <location filename="../../panels/chat_panel.py" line="283" />
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="294" />
+        <location filename="../../panels/chat_panel.py" line="303" />
         <source>(no model loaded)</source>
         <translation>（尚未加载模型）</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="323" />
+        <location filename="../../panels/chat_panel.py" line="332" />
         <source>Text to translate or summarise, then Ctrl+Enter or Send</source>
         <translation>输入要翻译或摘要的文本，然后按 Ctrl+Enter 或点击“发送”</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="345" />
+        <location filename="../../panels/chat_panel.py" line="354" />
         <source>{0} (cannot answer here: {1})</source>
         <translation>{0}（无法在此回答：{1}）</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="362" />
+        <location filename="../../panels/chat_panel.py" line="371" />
         <source>Add a quantized decoder</source>
         <translation>添加量化解码器</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="364" />
+        <location filename="../../panels/chat_panel.py" line="373" />
         <source>Models (*.onnx *.gguf *.xml)</source>
         <translation>模型 (*.onnx *.gguf *.xml)</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="375" />
+        <location filename="../../panels/chat_panel.py" line="384" />
         <source>PyTorch</source>
         <translation>PyTorch</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="378" />
+        <location filename="../../panels/chat_panel.py" line="387" />
         <source>ONNX Runtime fp32</source>
         <translation>ONNX Runtime fp32</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="388" />
+        <location filename="../../panels/chat_panel.py" line="397" />
         <source>ONNX Runtime {0}</source>
         <translation>ONNX Runtime {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="408" />
+        <location filename="../../panels/chat_panel.py" line="417" />
         <source>Load a Hugging Face model (for PyTorch) or choose an ONNX decoder folder: one answer column appears for each.</source>
         <translation>加载一个 Hugging Face 模型（用于 PyTorch）或选择一个 ONNX 解码器文件夹：每个都会出现一列回答。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="421" />
+        <location filename="../../panels/chat_panel.py" line="454" />
         <source>Load a Hugging Face model first: the chat decoder is exported from it.</source>
         <translation>请先加载一个 Hugging Face 模型：对话用的解码器由它导出。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="443" />
+        <location filename="../../panels/chat_panel.py" line="476" />
         <source>Decoder ready for chat: {0}</source>
         <translation>对话解码器已就绪：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="466" />
-        <location filename="../../panels/chat_panel.py" line="564" />
+        <location filename="../../panels/chat_panel.py" line="499" />
+        <location filename="../../panels/chat_panel.py" line="597" />
         <source>Type a prompt first.</source>
         <translation>请先输入提示词。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="470" />
+        <location filename="../../panels/chat_panel.py" line="503" />
         <source>Load a Hugging Face model or choose an ONNX decoder folder first.</source>
         <translation>请先加载一个 Hugging Face 模型或选择一个 ONNX 解码器文件夹。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="480" />
+        <location filename="../../panels/chat_panel.py" line="513" />
         <source>Chat: {0}</source>
         <translation>对话：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="507" />
+        <location filename="../../panels/chat_panel.py" line="540" />
         <source>loading the model…</source>
         <translation>正在加载模型…</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="511" />
+        <location filename="../../panels/chat_panel.py" line="544" />
         <source>answering…</source>
         <translation>正在回答…</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="519" />
+        <location filename="../../panels/chat_panel.py" line="552" />
         <source>done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="526" />
+        <location filename="../../panels/chat_panel.py" line="559" />
         <source>Failed: {0}</source>
         <translation>失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="536" />
+        <location filename="../../panels/chat_panel.py" line="569" />
         <source>the reference the others are compared with</source>
         <translation>其他各列与之比较的基准</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="540" />
+        <location filename="../../panels/chat_panel.py" line="573" />
         <source>sampled: not compared token for token</source>
         <translation>采样生成：不逐词元比较</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="542" />
+        <location filename="../../panels/chat_panel.py" line="575" />
         <source>no PyTorch answer to compare with</source>
         <translation>没有可比较的 PyTorch 回答</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="544" />
+        <location filename="../../panels/chat_panel.py" line="577" />
         <source>PyTorch gave no answer to compare with</source>
         <translation>PyTorch 没有给出可比较的回答</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="551" />
+        <location filename="../../panels/chat_panel.py" line="584" />
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="552" />
+        <location filename="../../panels/chat_panel.py" line="585" />
         <source>no answer</source>
         <translation>无回答</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="562" />
+        <location filename="../../panels/chat_panel.py" line="595" />
         <source>Choose an ONNX decoder folder first.</source>
         <translation>请先选择一个 ONNX 解码器文件夹。</translation>
     </message>
@@ -1100,137 +1100,167 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
         <translation>概要</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="103" />
+        <location filename="../../panels/load_panel.py" line="105" />
         <source>Format:</source>
         <translation>格式：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="104" />
+        <location filename="../../panels/load_panel.py" line="106" />
         <source>Parameters:</source>
         <translation>参数量：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="105" />
+        <location filename="../../panels/load_panel.py" line="107" />
         <source>Size:</source>
         <translation>大小：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="106" />
+        <location filename="../../panels/load_panel.py" line="108" />
         <source>By dtype:</source>
         <translation>按数据类型：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="107" />
+        <location filename="../../panels/load_panel.py" line="109" />
         <source>Tensors:</source>
         <translation>张量数：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="109" />
+        <location filename="../../panels/load_panel.py" line="110" />
+        <source>GGUF advice:</source>
+        <translation>GGUF 建议：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="112" />
         <source>Configuration</source>
         <translation>配置</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="111" />
+        <location filename="../../panels/load_panel.py" line="114" />
         <source>Key</source>
         <translation>键</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="111" />
+        <location filename="../../panels/load_panel.py" line="114" />
         <source>Value</source>
         <translation>值</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="119" />
+        <location filename="../../panels/load_panel.py" line="122" />
         <source>Tensors</source>
         <translation>张量</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="122" />
+        <location filename="../../panels/load_panel.py" line="125" />
         <source>Filter by name (words, or /regex/)</source>
         <translation>按名称筛选（关键词或 /正则表达式/）</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="128" />
+        <location filename="../../panels/load_panel.py" line="131" />
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="128" />
+        <location filename="../../panels/load_panel.py" line="131" />
         <source>Dtype</source>
         <translation>数据类型</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="128" />
+        <location filename="../../panels/load_panel.py" line="131" />
         <source>Shape</source>
         <translation>形状</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="128" />
+        <location filename="../../panels/load_panel.py" line="131" />
         <source>Elements</source>
         <translation>元素数</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="129" />
+        <location filename="../../panels/load_panel.py" line="132" />
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="176" />
+        <location filename="../../panels/load_panel.py" line="179" />
         <source>Open a model file</source>
         <translation>打开模型文件</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="177" />
+        <location filename="../../panels/load_panel.py" line="180" />
         <source>Models (*.safetensors *.pt *.pth *.bin *.pt2 *.onnx *.ckpt);;All files (*)</source>
         <translation>模型 (*.safetensors *.pt *.pth *.bin *.pt2 *.onnx *.ckpt);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="182" />
+        <location filename="../../panels/load_panel.py" line="185" />
         <source>Open a model folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="211" />
+        <location filename="../../panels/load_panel.py" line="214" />
         <source>Inspect {0}</source>
         <translation>检查 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="243" />
+        <location filename="../../panels/load_panel.py" line="246" />
         <source>&lt;b&gt;Could not load {0}:&lt;/b&gt; {1}</source>
         <translation>&lt;b&gt;无法加载 {0}：&lt;/b&gt;{1}</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="244" />
+        <location filename="../../panels/load_panel.py" line="247" />
         <source>this model</source>
         <translation>此模型</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="286" />
+        <location filename="../../panels/load_panel.py" line="290" />
         <source>nodes</source>
         <translation>节点数</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="300" />
+        <location filename="../../panels/load_panel.py" line="315" />
+        <source>none (no GGUF conversion for this model)</source>
+        <translation>无（此模型没有 GGUF 转换）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="320" />
+        <source>none fits the {0} available</source>
+        <translation>可用的 {0} 放不下任何类型</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="321" />
+        <source>workbench advise {0} explains why</source>
+        <translation>workbench advise {0} 会说明原因</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="324" />
+        <source>{0}, needs ~{1}</source>
+        <translation>{0}，约需 {1}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="325" />
+        <source>{0} in llama.cpp, of the {1} available; measured fidelity {2:.4f}; workbench advise {3} explains why</source>
+        <translation>llama.cpp 中的 {0}（可用 {1}）；实测保真度 {2:.4f}；workbench advise {3} 会说明原因</translation>
+    </message>
+    <message>
+        <location filename="../../panels/load_panel.py" line="333" />
         <source>Notes:</source>
         <translation>说明：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="304" />
+        <location filename="../../panels/load_panel.py" line="337" />
         <source>&lt;b&gt;Before you export, fix these:&lt;/b&gt;</source>
         <translation>&lt;b&gt;导出前请先解决以下问题：&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="307" />
+        <location filename="../../panels/load_panel.py" line="340" />
         <source>No problems found: the model is ready to export.</source>
         <translation>未发现问题：模型可以导出。</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="315" />
+        <location filename="../../panels/load_panel.py" line="348" />
         <source>{0} of {1} tensors shown</source>
         <translation>显示 {0} / {1} 个张量</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="333" />
+        <location filename="../../panels/load_panel.py" line="366" />
         <source>Open a model first.</source>
         <translation>请先打开模型。</translation>
     </message>
@@ -1831,7 +1861,7 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
         <translation>优化 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/optimize_panel.py" line="142" />
+        <location filename="../../panels/optimize_panel.py" line="141" />
         <source>Nodes: {0} before, {1} after ({2:.1f}% fewer).</source>
         <translation>节点数：优化前 {0}，优化后 {1}（减少 {2:.1f}%）。</translation>
     </message>

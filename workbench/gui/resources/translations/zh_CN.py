@@ -135,6 +135,13 @@ ZH = {
     "Size:": "大小：",
     "By dtype:": "按数据类型：",
     "Tensors:": "张量数：",
+    "GGUF advice:": "GGUF 建议：",
+    "none (no GGUF conversion for this model)": "无（此模型没有 GGUF 转换）",
+    "none fits the {0} available": "可用的 {0} 放不下任何类型",
+    "{0}, needs ~{1}": "{0}，约需 {1}",
+    "{0} in llama.cpp, of the {1} available; measured fidelity {2:.4f}; workbench advise {3} explains why":
+        "llama.cpp 中的 {0}（可用 {1}）；实测保真度 {2:.4f}；workbench advise {3} 会说明原因",
+    "workbench advise {0} explains why": "workbench advise {0} 会说明原因",
     "Configuration": "配置",
     "Key": "键",
     "Value": "值",
