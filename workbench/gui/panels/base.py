@@ -190,7 +190,7 @@ class PanelBase(QWidget):
         row = QHBoxLayout()
         self.run_button = QPushButton(icon(run_icon), run_text, self)
         self.run_button.setObjectName("primary")
-        self.run_button.setMinimumWidth(140)
+        self.run_button.setMinimumWidth(110)  # 140 made the Optimize row need the whole 801 px at 1280x720
         self.cancel_button = QPushButton(icon("cancel"), QCoreApplication.translate("PanelBase", "Cancel"), self)
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel_job)

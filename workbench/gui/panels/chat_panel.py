@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QFrame,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -46,6 +47,7 @@ from workbench.gui.workers import DONE as JOB_DONE
 
 TASK = "text-generation-with-past"
 TORCH, ORT = "pytorch", "onnx"
+COLUMN_WIDTH = 260  # an answer column's least width; the columns stack into rows when the view is narrower
 
 
 def find_variants(folder: str) -> list:
@@ -91,7 +93,7 @@ class AnswerColumn(QFrame):
         super().__init__(parent)
         self.key, self.model = key, model
         self.setObjectName("chatColumn")
-        self.setMinimumWidth(260)
+        self.setMinimumWidth(COLUMN_WIDTH)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 8, 10, 8)
         layout.setSpacing(4)
@@ -179,13 +181,18 @@ class ChatPanel(PanelBase):
         self.error_banner = self.banner("failBanner")
         self.body().addWidget(self.error_banner)
         self.answers = QWidget(self)
-        self.answers_layout = QHBoxLayout(self.answers)
+        # a grid, reflowed to the view's width (issue 17: side by side, three columns needed ~922 px and the page
+        # scrolled sideways at 1280x720); the view scrolls down when the columns stack
+        self.answers_layout = QGridLayout(self.answers)
         self.answers_layout.setContentsMargins(0, 0, 0, 0)
         self.answers_layout.setSpacing(8)
+        self._per_row = 0
         self.scroll = QScrollArea(self)
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
         self.scroll.setWidget(self.answers)
+        self.scroll.viewport().installEventFilter(self)
         self.body().addWidget(self.scroll, 1)
         self.state.sourceChanged.connect(self._source_changed)
         self.state.onnxChanged.connect(self._onnx_changed)
@@ -265,9 +272,11 @@ class ChatPanel(PanelBase):
         self.seed_label = QLabel(self.tr("Seed:"), box)
         self.seed_spin = QSpinBox(box)
         self.seed_spin.setRange(0, 2**31 - 1)
-        for widget in (self.temperature_label, self.temperature_spin, self.seed_label, self.seed_spin):
-            row.addWidget(widget)
         row.addStretch(1)
+        sampling_row = QHBoxLayout()  # its own row: on one line with Send the prompt box needed 1084 px (issue 17)
+        for widget in (self.temperature_label, self.temperature_spin, self.seed_label, self.seed_spin):
+            sampling_row.addWidget(widget)
+        sampling_row.addStretch(1)
         self.send_button = QPushButton(icon("run"), self.tr("Send"), box)
         self.send_button.setObjectName("primary")
         self.send_button.setMinimumWidth(110)
@@ -279,10 +288,13 @@ class ChatPanel(PanelBase):
         row.addWidget(self.send_button)
         row.addWidget(self.stop_button)
         layout.addLayout(row)
+        layout.addLayout(sampling_row)
         self._mode_changed()
         return box
 
     def eventFilter(self, obj, event):  # noqa: N802 - Qt API
+        if obj is self.scroll.viewport() and event.type() == QEvent.Resize:
+            self._reflow()
         if (obj is self.prompt_edit and event.type() == QEvent.KeyPress
                 and event.key() in (Qt.Key_Return, Qt.Key_Enter) and event.modifiers() & Qt.ControlModifier):
             self.send()
@@ -401,16 +413,40 @@ class ChatPanel(PanelBase):
                 widget.hide()
                 widget.deleteLater()
         for key, title, model in wanted:
-            column = AnswerColumn(key, title, model, self.answers)
-            self.columns[key] = column
-            self.answers_layout.addWidget(column, 1)
+            self.columns[key] = AnswerColumn(key, title, model, self.answers)
+        self._per_row = 0
+        self._reflow()
         if not wanted:
             hint = QLabel(self.tr("Load a Hugging Face model (for PyTorch) or choose an ONNX decoder folder: one "
                                   "answer column appears for each."), self.answers)
             hint.setObjectName("panelHint")
             hint.setWordWrap(True)
             hint.setAlignment(Qt.AlignCenter)
-            self.answers_layout.addWidget(hint, 1)
+            self.answers_layout.addWidget(hint, 0, 0)
+
+    def columns_per_row(self) -> int:
+        """As many answer columns side by side as the view's width holds at their least width (at least one)."""
+        spacing = self.answers_layout.spacing()
+        fit = (self.scroll.viewport().width() + spacing) // (COLUMN_WIDTH + spacing)
+        return max(1, min(len(self.columns) or 1, fit))
+
+    def _reflow(self) -> None:
+        """Place the answer columns in rows of :meth:`columns_per_row`, each row filling the width."""
+        per_row = self.columns_per_row()
+        if per_row == self._per_row or not self.columns:
+            return
+        self._per_row = per_row
+        grid = self.answers_layout
+        for column in self.columns.values():
+            grid.removeWidget(column)
+        for i, column in enumerate(self.columns.values()):
+            grid.addWidget(column, i // per_row, i % per_row)
+        for c in range(max(grid.columnCount(), per_row)):
+            grid.setColumnStretch(c, 1 if c < per_row else 0)
+        rows = (len(self.columns) + per_row - 1) // per_row
+        for r in range(max(grid.rowCount(), rows)):
+            grid.setRowStretch(r, 1 if r < rows else 0)
+            grid.setRowMinimumHeight(r, 0)
 
     # -- export --------------------------------------------------------------------------------------------------
     def _export_running(self) -> bool:
