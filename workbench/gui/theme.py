@@ -4,11 +4,12 @@ dark style sheets applied to the application. The settings are :mod:`workbench.g
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
 from typing import Optional
 
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import QApplication
 
 THEMES = ("light", "dark")
@@ -34,6 +35,20 @@ def icon(name: str) -> QIcon:
         else:
             _icons[name] = QIcon()
     return _icons[name]
+
+
+def primary_icon(name: str) -> QIcon:
+    """The icon drawn in white, for the blue primary buttons (issue 17: the coloured icons, green on blue, were
+    nearly invisible in both themes). Its SVG's colours are replaced; no library recolours an SVG icon."""
+    key = f"{name}@primary"
+    if key not in _icons:
+        node = resource("icons", f"{name}.svg")
+        pixmap = QPixmap()
+        if node.is_file():
+            svg = re.sub(r"#[0-9a-fA-F]{6}\b|#[0-9a-fA-F]{3}\b", "#ffffff", node.read_text(encoding="utf-8"))
+            pixmap.loadFromData(svg.encode("utf-8"), "SVG")
+        _icons[key] = QIcon(pixmap) if not pixmap.isNull() else QIcon()
+    return _icons[key]
 
 
 def _icons_dir() -> str:

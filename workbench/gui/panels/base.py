@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from workbench.core.errors import first_line
 from workbench.core.recipe import save_recipe
-from workbench.gui.theme import icon
+from workbench.gui.theme import icon, primary_icon
 
 IDLE, RUNNING, DONE, FAILED = "idle", "running", "done", "failed"
 
@@ -188,7 +188,7 @@ class PanelBase(QWidget):
     def make_action_row(self, run_text: str, run_icon: str = "run") -> QHBoxLayout:
         """The row at the bottom: the primary Run button, then Copy as CLI command and Save as recipe."""
         row = QHBoxLayout()
-        self.run_button = QPushButton(icon(run_icon), run_text, self)
+        self.run_button = QPushButton(primary_icon(run_icon), run_text, self)
         self.run_button.setObjectName("primary")
         self.run_button.setMinimumWidth(110)  # 140 made the Optimize row need the whole 801 px at 1280x720
         self.cancel_button = QPushButton(icon("cancel"), QCoreApplication.translate("PanelBase", "Cancel"), self)

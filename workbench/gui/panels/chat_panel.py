@@ -42,7 +42,7 @@ from workbench.core.specs import ExportSpec, ModelSource
 from workbench.gui.i18n.engine import translate as engine_text
 from workbench.gui.panels.base import DONE, FAILED, IDLE, RUNNING, PanelBase, PathEdit, show_error
 from workbench.gui.tasks import chat_stream, run_export
-from workbench.gui.theme import icon
+from workbench.gui.theme import icon, primary_icon
 from workbench.gui.workers import DONE as JOB_DONE
 
 TASK = "text-generation-with-past"
@@ -277,7 +277,7 @@ class ChatPanel(PanelBase):
         for widget in (self.temperature_label, self.temperature_spin, self.seed_label, self.seed_spin):
             sampling_row.addWidget(widget)
         sampling_row.addStretch(1)
-        self.send_button = QPushButton(icon("run"), self.tr("Send"), box)
+        self.send_button = QPushButton(primary_icon("run"), self.tr("Send"), box)
         self.send_button.setObjectName("primary")
         self.send_button.setMinimumWidth(110)
         self.send_button.setToolTip(self.tr("Ctrl+Enter"))

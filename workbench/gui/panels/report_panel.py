@@ -25,7 +25,7 @@ from workbench.core.recipe import read_recipe, save_recipe
 from workbench.gui import commands
 from workbench.gui.panels.base import PanelBase, PathEdit, ask_replace, show_error
 from workbench.gui.tasks import run_recipe as run_recipe_job
-from workbench.gui.theme import icon
+from workbench.gui.theme import icon, primary_icon
 
 
 def _web_view_class():
@@ -72,8 +72,9 @@ class ReportPanel(PanelBase):
         row = self.make_action_row(self.tr("Run recipe"), "run")
         self.run_button.clicked.connect(self.run_recipe)
         self.run_button.setObjectName("")  # the primary action is building the report from what was done
+        self.run_button.setIcon(icon("run"))  # a plain button: the coloured icon
         self.run_button.setToolTip(self.tr("Run every step of the recipe again, in one job"))
-        self.build_button = QPushButton(icon("report"), self.tr("Build report"), self)
+        self.build_button = QPushButton(primary_icon("report"), self.tr("Build report"), self)
         self.build_button.setObjectName("primary")
         self.build_button.setToolTip(self.tr("Write report.html from the steps finished in this session "
                                              "(nothing runs again)"))
