@@ -194,15 +194,16 @@ def run(recipe: str, output_dir: Optional[str] = None, *, progress: Optional[Pro
 
 def sweep(path: str, output_dir: Optional[str] = None, *, cluster: str = "local", cache: Optional[str] = None,
           jobs: Optional[int] = None, max_latency_ms: Optional[float] = None, min_cosine: Optional[float] = None,
-          force: bool = False, progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None):
+          force: bool = False, artifacts: str = "shared", progress: Optional[ProgressFn] = None,
+          cancel: Optional[CancelToken] = None):
     """Run a sweep file (``workbench sweep``): every cell's row in ``output_dir/cells``, sweep.json / sweep.html
     with the curves, Pareto front and recommendation; ``cluster`` is local, ray:local, ray:auto or ray:HOST:PORT.
     Returns a SweepResult; a folder run before reuses its artifacts and finished cells."""
     from workbench.core.sweep import load_sweep, run_sweep
 
     return run_sweep(load_sweep(path), output_dir, cluster=cluster, cache=cache, jobs=jobs,
-                     max_latency_ms=max_latency_ms, min_cosine=min_cosine, force=force, progress=progress,
-                     cancel=cancel)
+                     max_latency_ms=max_latency_ms, min_cosine=min_cosine, force=force, artifacts=artifacts,
+                     progress=progress, cancel=cancel)
 
 
 def demo(output_dir: str = "workbench-demo", *, progress: Optional[ProgressFn] = None,

@@ -14,6 +14,9 @@ def add_parser(sub) -> None:
                         "running cluster) or ray:HOST:PORT")
     p.add_argument("--cache", metavar="DIR", help="the artifact cache (default: OUTPUT/artifacts); on a Ray "
                    "cluster, a folder every node mounts")
+    p.add_argument("--artifacts", choices=["shared", "object-store"], default="shared",
+                   help="on Ray: artifacts in the --cache folder every node mounts (shared, default), or through "
+                        "Ray's object store for nodes that share no folder (small and medium models)")
     p.add_argument("--jobs", type=int, metavar="N", help="builds at a time (default: CPUs, at most 4)")
     p.add_argument("--max-latency-ms", type=float, metavar="MS", help="the recommendation's budget: p50 at most "
                    "this (default: the sweep file's [budget])")
@@ -34,4 +37,4 @@ def cmd_sweep(args):
         raise WorkbenchError(f"--jobs {args.jobs}", "give 1 or more")
     return api.sweep(args.sweep, args.output, cluster=args.cluster, cache=args.cache, jobs=args.jobs,
                      max_latency_ms=args.max_latency_ms, min_cosine=args.min_cosine, force=args.force,
-                     progress=_progress_printer(args.json))
+                     artifacts=args.artifacts, progress=_progress_printer(args.json))

@@ -95,21 +95,61 @@ def test_restarted_sweep_reuses_every_artifact_and_finished_cell(local_run, swee
     assert _report(out)["build_s"] < 5  # nothing rebuilt: hashing only (a rebuild exports and validates)
 
 
-def test_ray_local_gives_the_same_cells_on_the_shared_cache(local_run, sweep_file, tmp_path):
-    pytest.importorskip("ray", reason="ray is in the test extra; pip install -c constraints.txt -e '.[ray]'")
+@pytest.fixture(scope="module")
+def ray_local(tmp_path_factory):
+    """One local Ray instance (2 CPUs, the timer resource) for this module's Ray sweeps; the sweeps use it as
+    they find it and leave it running."""
+    ray = pytest.importorskip("ray", reason="ray is in the test extra; pip install -c constraints.txt -e '.[ray]'")
+    import os
+
+    node = tmp_path_factory.mktemp("ray-node-cache")
+    os.environ["WORKBENCH_SWEEP_NODE_CACHE"] = str(node)  # before ray.init: its workers inherit it
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    ray.init(address="local", num_cpus=2, resources={"workbench_timer": 1}, include_dashboard=False,
+             log_to_driver=False, configure_logging=False)
+    yield node
+    ray.shutdown()
+    os.environ.pop("WORKBENCH_SWEEP_NODE_CACHE", None)
+
+
+@pytest.mark.parametrize("artifacts", ["shared", "object-store"])
+def test_ray_local_gives_the_same_cells(local_run, sweep_file, tmp_path, ray_local, artifacts):
     _, out = local_run
-    res = run_sweep(load_sweep(str(sweep_file)), tmp_path / "ray", cluster="ray:local", cache=out / "artifacts",
-                    jobs=2)
+    small = tmp_path / "small.toml"  # batch 1 of the same sweep: the same cell keys, half the Ray tasks
+    small.write_text(sweep_file.read_text("utf-8").replace("batch = [1, 2]", "batch = [1]"), encoding="utf-8")
+    res = run_sweep(load_sweep(str(small)), tmp_path / "ray", cluster="ray:local", cache=out / "artifacts",
+                    jobs=2, artifacts=artifacts)
     assert res.cluster.startswith("ray:local") and "one timed cell per node" in res.cluster
     ray_rows = {r["key"]: r for r in _report(tmp_path / "ray")["rows"]}
-    local_rows = {r["key"]: r for r in _report(out)["rows"]}
+    local_rows = {r["key"]: r for r in _report(out)["rows"] if r["batch"] == 1}
     assert ray_rows.keys() == local_rows.keys()  # the same cells, keyed by the same hashes
     timed = [r for r in ray_rows.values() if r["ok"]]
-    assert len(timed) == 4 and all(r["where"].startswith("ray:") and not r.get("reused") for r in timed)
+    assert len(timed) == 2 and all(r["where"].startswith("ray:") and not r.get("reused") for r in timed)
     for key, r in ray_rows.items():
         assert r["ok"] == local_rows[key]["ok"]
         assert r.get("cosine") == local_rows[key].get("cosine")  # the same artifacts
     assert all("block size 7" in r["error"] for r in ray_rows.values() if not r["ok"])
+    received = sorted(p.name for p in ray_local.iterdir() if not p.name.startswith("."))
+    if artifacts == "object-store":  # the cells ran on the copies the node got through the object store
+        assert received == sorted(p.name for p in (out / "artifacts").iterdir())
+    import ray
+
+    assert ray.is_initialized()  # the caller's Ray instance is left running
+
+
+def test_artifact_bytes_round_trip(tmp_path):
+    from workbench.core.sweep.ray_transfer import pack, unpack
+
+    src = tmp_path / "a"
+    (src / "sub").mkdir(parents=True)
+    (src / "artifact.json").write_text("{}")
+    (src / "sub" / "model.onnx").write_bytes(b"\x00\x01" * 1000)
+    blob = pack(src)
+    dst = unpack(blob, tmp_path / "b" / "a")
+    assert (dst / "sub" / "model.onnx").read_bytes() == b"\x00\x01" * 1000 and (dst / "artifact.json").is_file()
+    with pytest.raises(ValueError, match="bad artifact member"):
+        unpack({"../evil": b"x", "artifact.json": b"{}"}, tmp_path / "c" / "a")
+    assert not (tmp_path / "c" / "a").exists() and not (tmp_path / "evil").exists()
 
 
 def test_recommendation_follows_the_budget(local_run):
@@ -173,6 +213,12 @@ def test_an_output_folder_of_other_files_is_refused(tmp_path, sweep_file):
     with pytest.raises(WorkbenchError, match="not a sweep's"):
         run_sweep(load_sweep(str(sweep_file)), tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.txt"]
+
+
+def test_object_store_artifacts_need_ray(tmp_path, sweep_file):
+    with pytest.raises(WorkbenchError, match="--artifacts object-store is for --cluster ray"):
+        run_sweep(load_sweep(str(sweep_file)), tmp_path / "o", artifacts="object-store")
+    assert not (tmp_path / "o").exists()
 
 
 def test_unknown_cluster_is_one_line(tmp_path, sweep_file, capsys):

@@ -52,21 +52,25 @@ def parse_cluster(text: str) -> tuple[str, str | None]:
 class RayExecutor:
     name = "ray"
 
-    def __init__(self, address: str = "local", jobs=None):
+    def __init__(self, address: str = "local", jobs=None, transfer: str = "shared"):
         try:
             import ray
         except ImportError:
             raise WorkbenchError("--cluster ray needs the ray package", INSTALL_HINT) from None
-        self.ray, self.address = ray, address
+        self.ray, self.address, self.transfer, self.blobs = ray, address, transfer, {}
         os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # no usage report leaves the machine
         from workbench.core.sweep.local import default_jobs
 
         self.jobs = jobs or default_jobs()
         started = time.perf_counter()
+        self.owned = not ray.is_initialized()  # a caller's own ray.init() is used as it is, and left running
         try:
-            if address == "local":
-                ray.init(num_cpus=self.jobs, resources={TIMER: 1}, include_dashboard=False, log_to_driver=False,
-                         configure_logging=False)
+            if not self.owned:
+                pass
+            elif address == "local":
+                # address="local": always a new instance, never a cluster `ray start` left running
+                ray.init(address="local", num_cpus=self.jobs, resources={TIMER: 1}, include_dashboard=False,
+                         log_to_driver=False, configure_logging=False)
             else:
                 ray.init(address=address, log_to_driver=False, configure_logging=False)
         except Exception as err:  # noqa: BLE001 - ray raises ConnectionError, RuntimeError, ValueError ...
@@ -84,10 +88,14 @@ class RayExecutor:
     def describe(self) -> str:
         timer = "one timed cell per node" if self.has_timer else (
             f"no {TIMER} resource: timed cells may share a node")
-        return f"ray:{self.address} {self.resources}, started in {self.init_s:.1f} s; {timer}"
+        how = "artifacts through the object store" if self.transfer == "object-store" else \
+            "artifacts in the shared cache folder"
+        return f"ray:{self.address} {self.resources}, started in {self.init_s:.1f} s; {timer}; {how}"
 
     def build(self, builds: dict, cache, on_built, cancel=None) -> dict:
         ray = self.ray
+        if self.transfer == "object-store":
+            return self._build_through_store(builds, cache, on_built, cancel)
         task = ray.remote(num_cpus=1, max_retries=0)(_build_task)
         refs: dict = {}
         for key, b in builds.items():
@@ -97,9 +105,37 @@ class RayExecutor:
                             lambda key, err: {"key": key, "ok": False, "label": builds[key].label,
                                               "error": f"{builds[key].label}: {err}"})
 
+    def _build_through_store(self, builds: dict, cache, on_built, cancel) -> dict:
+        from workbench.core.sweep import ray_transfer
+        from workbench.core.sweep.artifacts import read_meta
+
+        ray = self.ray
+        task = ray.remote(num_cpus=1, max_retries=0, num_returns=2)(ray_transfer.build_task)
+        metas: dict = {}
+        for key, b in builds.items():
+            known = read_meta(cache, key)
+            if known is not None:  # in the driver's cache from an earlier run: its files go to the store
+                self.blobs[key] = ray.put(ray_transfer.pack(cache / key))
+                metas[key] = ray.put({**known, "ok": True, "reused": True, "label": b.label})
+                continue
+            metas[key], self.blobs[key] = task.remote(b, metas.get(b.parent), self.blobs.get(b.parent))
+
+        def done(key, meta):
+            if meta.get("ok"):  # into the driver's cache too: a restart reuses it, the report reads it
+                ray_transfer.unpack(ray.get(self.blobs[key]), cache / key)
+            on_built(builds[key], meta)
+
+        return self._gather(metas, done, cancel, lambda key, err: {
+            "key": key, "ok": False, "label": builds[key].label, "error": f"{builds[key].label}: {err}"})
+
     def time(self, todo: list, bench: dict, on_row, cancel=None) -> None:
         ray = self.ray
-        task = ray.remote(max_retries=0)(_cell_task)
+        if self.transfer == "object-store":
+            from workbench.core.sweep import ray_transfer
+
+            task = ray.remote(max_retries=0)(ray_transfer.cell_task)
+        else:
+            task = ray.remote(max_retries=0)(_cell_task)
         refs = {}
         for i, item in enumerate(todo):
             c = item.cell
@@ -108,7 +144,10 @@ class RayExecutor:
                 opts["accelerator_type"] = c.accelerator
             if self.has_timer:
                 opts["resources"] = {TIMER: 1}
-            refs[i] = task.options(**opts).remote(c, item.model_path, bench)
+            if self.transfer == "object-store":
+                refs[i] = task.options(**opts).remote(c, item.artifact, bench, self.blobs[item.artifact["key"]])
+            else:
+                refs[i] = task.options(**opts).remote(c, item.model_path, bench)
         self._gather(refs, lambda i, row: on_row(todo[i], row, f"ray:{row.pop('node', '?')}"), cancel,
                      lambda i, err: {"ok": False, "error": f"the Ray task failed: {err}"})
 
@@ -137,4 +176,6 @@ class RayExecutor:
         return out
 
     def close(self) -> None:
-        self.ray.shutdown()
+        self.blobs.clear()
+        if self.owned:
+            self.ray.shutdown()

@@ -81,7 +81,7 @@ def _folder(out: Path, force: bool) -> Path:
     return real
 
 
-def _executor(cluster: str, jobs):
+def _executor(cluster: str, jobs, artifacts: str):
     from workbench.core.sweep.ray_cluster import RayExecutor, parse_cluster
 
     kind, address = parse_cluster(cluster)
@@ -89,19 +89,23 @@ def _executor(cluster: str, jobs):
         from workbench.core.sweep.local import LocalExecutor
 
         return LocalExecutor(jobs)
-    return RayExecutor(address, jobs)
+    return RayExecutor(address, jobs, artifacts)
 
 
 def run_sweep(sweep, output_dir=None, *, cluster: str = "local", cache=None, jobs: Optional[int] = None,
               max_latency_ms: Optional[float] = None, min_cosine: Optional[float] = None, force: bool = False,
-              progress=None, cancel=None) -> SweepResult:
+              artifacts: str = "shared", progress=None, cancel=None) -> SweepResult:
     from workbench.core.fsutil import staged_output
     from workbench.core.sweep.artifacts import plan_builds
     from workbench.core.sweep.report import build_report, write_report
 
     from workbench.core.sweep.ray_cluster import parse_cluster
 
-    parse_cluster(cluster)  # a bad --cluster is refused before anything is written
+    kind, _ = parse_cluster(cluster)  # a bad --cluster is refused before anything is written
+    if artifacts not in ("shared", "object-store"):
+        raise WorkbenchError(f"unknown --artifacts {artifacts}", "use shared or object-store")
+    if artifacts == "object-store" and kind != "ray":
+        raise WorkbenchError("--artifacts object-store is for --cluster ray:...", "leave it out for a local sweep")
     progress = progress or no_progress
     started = time.perf_counter()
     max_latency_ms = max_latency_ms if max_latency_ms is not None else sweep.budget.get("max_latency_ms")
@@ -119,7 +123,7 @@ def run_sweep(sweep, output_dir=None, *, cluster: str = "local", cache=None, job
             "builds": len(builds), "cluster": cluster}
     with staged_output(out / OURS, force=True) as p:
         p.write_text(json.dumps(plan, indent=1), encoding="utf-8")
-    executor = _executor(cluster, jobs)
+    executor = _executor(cluster, jobs, artifacts)
     lock, done = threading.Lock(), [0]
     total = len(builds) + len(cells)
 
