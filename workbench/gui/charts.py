@@ -159,6 +159,8 @@ class LiveChart(QWidget):
         self.legend = pg.LegendItem(colCount=8, horSpacing=14, verSpacing=-6)
         self.plot_widget.addItem(self.legend, row=1, col=0)
         self.series: dict[str, _Series] = {}
+        self._user_range = self._fitting = False  # a zoom or pan of the user's own (kept until clear())
+        self.plot.getViewBox().sigRangeChangedManually.connect(self._range_changed_by_user)
         self.redraw_count = 0
         self._timer = QTimer(self)
         self._timer.setInterval(int(1000 / redraw_hz))
@@ -265,6 +267,8 @@ class LiveChart(QWidget):
                 self.plot.removeItem(item)
         self.legend.clear()
         self.series.clear()
+        self._user_range = False
+        self.plot.enableAutoRange()
 
     def remove_series(self, key: str) -> None:
         """Drop a series, its curves and its legend entry."""
@@ -277,14 +281,53 @@ class LiveChart(QWidget):
             self.legend.removeItem(series.label)
         self.legend.columnCount = 0  # lay the remaining entries out again, without a hole
         self._fit_legend()
+        self._fit_axes()
+
+    def _fit_axes(self) -> None:
+        """Axes that fit the data now in the buffers (issue 17: after a series was removed or the charts cleared,
+        pyqtgraph's auto-range kept the old range and, clipping to that view, drew nothing: a 1 s run on a ~400 s
+        axis). The range is set from the buffers here (pyqtgraph has no auto-range that survives removed items
+        with clipToView on); a user's own zoom or pan is kept until the next clear."""
+        if self._user_range:
+            return
+        xs, ys = [], []
+        log_y = self.plot.getViewBox().state["logMode"][1]
+        for series in self.series.values():
+            x = series.buffer.column(0)
+            for row, item in enumerate(series.items, start=1):
+                if not item.isVisible() or not len(x):
+                    continue
+                y = series.buffer.column(row)
+                ok = np.isfinite(x) & np.isfinite(y) & ((y > 0) if log_y else True)
+                if ok.any():
+                    xs += [x[ok].min(), x[ok].max()]
+                    yv = np.log10(y[ok]) if log_y else y[ok]
+                    ys += [yv.min(), yv.max()]
+        if not xs:
+            self.plot.enableAutoRange()
+            return
+        (x0, x1), (y0, y1) = (min(xs), max(xs)), (min(ys), max(ys))
+        if y1 - y0 < 1e-9 * max(1.0, abs(y1)):  # a flat line: some room above and below
+            y0, y1 = y0 - max(1.0, abs(y0) * 0.05), y1 + max(1.0, abs(y1) * 0.05)
+        self._fitting = True
+        try:
+            self.plot.setRange(xRange=(x0, x1 if x1 > x0 else x0 + 1.0), yRange=(y0, y1), padding=0.05)
+        finally:
+            self._fitting = False
+
+    def _range_changed_by_user(self, *_args) -> None:
+        if not self._fitting:
+            self._user_range = True
 
     def set_log_y(self, on: bool) -> None:
         """Logarithmic y axis (pyqtgraph plots log10 of the data; the buffers stay linear)."""
         self.plot.setLogMode(x=False, y=bool(on))
+        self._fit_axes()
 
     def set_visible_series(self, key: str, visible: bool) -> None:
         for item in self.series[key].items:
             item.setVisible(visible)
+        self._fit_axes()
 
     # -- drawing ---------------------------------------------------------------------------------------------------
     def redraw(self) -> None:
@@ -299,6 +342,7 @@ class LiveChart(QWidget):
             for row, item in enumerate(series.items, start=1):
                 item.setData(x, series.buffer.column(row), skipFiniteCheck=True)
             series.dirty = False
+        self._fit_axes()
         self.redraw_count += 1
         self.redrawn.emit()
 
