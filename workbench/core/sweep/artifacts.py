@@ -38,8 +38,18 @@ class Build:
     users: list = field(default_factory=list)  # (model, variant) pairs whose cells run on it
 
 
+def _engine_hash() -> str:
+    """A hash of the engine's own code (workbench/core/**/*.py): a fix in an exporter or quantizer makes new keys,
+    as a library upgrade does (the package version alone stays 0.1.0 across commits)."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.blake2b(digest_size=12)
+    for f in sorted(root.rglob("*.py")):
+        h.update(f"{f.relative_to(root)}\0{file_hash(f)}\0".encode())
+    return h.hexdigest()
+
+
 def _versions() -> dict:
-    out = {}
+    out = {"engine": _engine_hash()}
     for name in LIBRARIES:
         try:
             out[name] = metadata.version(name)
