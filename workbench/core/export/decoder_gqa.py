@@ -65,6 +65,9 @@ def build(model, max_length: int, dtype: str = "float16"):
     cfg = model.config
     _check(cfg)
     L = layout(cfg)
+    if L["head_size"] % 16:
+        raise WorkbenchError(f"head size {L['head_size']} is not a multiple of 16, which ONNX Runtime's "
+                             "GroupQueryAttention needs", "export it with --task text-generation-with-past instead")
     np_t = np.float16 if dtype == "float16" else np.float32
     onnx_t = TensorProto.FLOAT16 if dtype == "float16" else TensorProto.FLOAT
     eps = float(getattr(cfg, "rms_norm_eps", 1e-6))

@@ -166,6 +166,11 @@ def _validate(path: Path, spec: OptimizeSpec):
 
 def optimize_cuda(spec: OptimizeSpec, src: Path, progress=None, cancel=None) -> OptimizeResult:
     """Run the CUDA preset on ``src`` and write ``spec.output`` (see the module's docstring)."""
+    from workbench.core.optimize.cuda_decoder import gqa_source, optimize_cuda_decoder
+
+    folder = gqa_source(spec, src)
+    if folder is not None:  # a Llama-family decoder: the GroupQueryAttention decoder instead of graph fusion
+        return optimize_cuda_decoder(spec, src, folder, progress, cancel)
     stages = Stages(["simplifying", "ONNX Runtime fusion", "onnxscript fusion", "fp16", "validating"],
                     progress, cancel)
     large = is_large(src)

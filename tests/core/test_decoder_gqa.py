@@ -1,0 +1,108 @@
+"""The GroupQueryAttention decoder (core/export/decoder_gqa.py + core/runtimes/ort_gqa.py) on the CPU: greedy tokens
+equal PyTorch's for Llama, Mistral and Qwen2 (q/k/v bias), the KV buffer really is shared (ORT writes the cache
+into the bound buffer), ``optimize --target cuda`` on a decoder export writes it, and the refusals."""
+
+import numpy as np
+import onnx
+import pytest
+import torch
+import transformers as tf
+
+from workbench import api
+from workbench.core.errors import WorkbenchError
+from workbench.core.export.decoder_gqa import build
+from workbench.core.runtimes.ort_gqa import GQADecoder
+from workbench.core.specs import ModelSource
+
+COMMON = dict(vocab_size=128, hidden_size=64, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
+              num_key_value_heads=2, max_position_embeddings=64)
+
+
+def _model(kind):
+    torch.manual_seed(0)
+    cls = {"llama": (tf.LlamaConfig, tf.LlamaForCausalLM), "mistral": (tf.MistralConfig, tf.MistralForCausalLM),
+           "qwen2": (tf.Qwen2Config, tf.Qwen2ForCausalLM)}[kind]
+    model = cls[1](cls[0](**COMMON)).eval()
+    if kind == "qwen2":  # real q/k/v biases (random init leaves them zero)
+        with torch.no_grad():
+            for name, p in model.named_parameters():
+                if name.endswith("proj.bias"):
+                    p.normal_(0, 0.5)
+    model.generation_config.eos_token_id = None
+    return model
+
+
+def _greedy(model, prompts, n):
+    ids = torch.tensor(prompts)
+    with torch.no_grad():
+        out = model.generate(ids, attention_mask=torch.ones_like(ids), max_new_tokens=n, do_sample=False,
+                             pad_token_id=0)
+    return out[:, prompts.shape[1]:].numpy()
+
+
+@pytest.mark.parametrize("kind", ["llama", "mistral", "qwen2"])
+def test_gqa_decoder_greedy_equals_pytorch(kind, tmp_path):
+    model = _model(kind)
+    path = tmp_path / "gqa.onnx"
+    onnx.save(build(model, 48, "float32"), str(path))
+    prompts = np.random.RandomState(1).randint(0, 128, (3, 9))
+    decoder = GQADecoder(path, "cpu")
+    got = decoder.generate(prompts, 16)
+    np.testing.assert_array_equal(got, _greedy(model, prompts, 16))
+    # the cache is the bound buffer: layer 0's values for the prompt equal PyTorch's (values carry no rotary)
+    decoder.prefill(prompts)
+    with torch.no_grad():
+        past = model(torch.tensor(prompts), use_cache=True).past_key_values
+    want = past.layers[0].values.numpy() if hasattr(past, "layers") else past[0][1].numpy()
+    np.testing.assert_allclose(decoder.cache[1].numpy()[:, :, :9], want, atol=1e-5)
+
+
+def test_gqa_decoder_refusals(tmp_path):
+    gpt2 = tf.GPT2LMHeadModel(tf.GPT2Config(vocab_size=64, n_embd=16, n_layer=1, n_head=2, n_positions=32))
+    with pytest.raises(WorkbenchError, match="supports llama, mistral, qwen2, not 'gpt2'"):
+        build(gpt2, 32)
+    path = tmp_path / "gqa.onnx"
+    onnx.save(build(_model("llama"), 16, "float32"), str(path))
+    decoder = GQADecoder(path, "cpu")
+    with pytest.raises(WorkbenchError, match="does not fit the decoder's 16-position KV buffer"):
+        decoder.prefill(np.zeros((1, 16), np.int64))
+    decoder.prefill(np.zeros((1, 14), np.int64))
+    decoder.step(np.zeros(1, np.int64))  # positions 14 and 15: the buffer's last two
+    decoder.step(np.zeros(1, np.int64))
+    with pytest.raises(WorkbenchError, match="holds 16 positions"):
+        decoder.step(np.zeros(1, np.int64))
+    other = tmp_path / "plain.onnx"
+    m = onnx.helper.make_model(onnx.helper.make_graph(
+        [onnx.helper.make_node("Identity", ["x"], ["y"])], "g",
+        [onnx.helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1])],
+        [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [1])]))
+    onnx.save(m, str(other))
+    with pytest.raises(WorkbenchError, match="not a GroupQueryAttention decoder"):
+        GQADecoder(other, "cpu")
+
+
+def test_optimize_cuda_on_a_decoder_export_writes_the_gqa_decoder(tmp_path):
+    model = _model("llama")
+    model.config.architectures = ["LlamaForCausalLM"]
+    src = tmp_path / "src"
+    model.save_pretrained(str(src))
+    api.export(ModelSource(str(src), task="text-generation-with-past"), str(tmp_path / "dec"))
+    out = tmp_path / "cuda" / "model.onnx"
+    result = api.optimize(str(tmp_path / "dec" / "model.onnx"), str(out), target="cuda")
+    assert result.op_counts_after.get("GroupQueryAttention") == 2
+    assert "matches PyTorch" in result.steps[0]["detail"]
+    assert (out.parent / "config.json").is_file()
+    # the fp16 file runs on the CPU too and decodes like PyTorch for the first tokens at least
+    got = GQADecoder(out, "cpu").generate(np.array([[5, 6, 7, 8]]), 4)
+    assert got.shape == (1, 4)
+    assert got[0, 0] == _greedy(model, np.array([[5, 6, 7, 8]]), 1)[0, 0]
+    # --no-fusion keeps the generic preset (no GQA)
+    plain = api.optimize(str(tmp_path / "dec" / "model.onnx"), str(tmp_path / "plain.onnx"), target="cuda",
+                         fusion=False)
+    assert "GroupQueryAttention" not in plain.op_counts_after
+
+
+def test_gqa_decoder_refuses_head_sizes_gqa_cannot_run():
+    cfg = tf.LlamaConfig(**{**COMMON, "hidden_size": 32})  # head size 8
+    with pytest.raises(WorkbenchError, match="head size 8 is not a multiple of 16"):
+        build(tf.LlamaForCausalLM(cfg), 16)
