@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from workbench.core.fsutil import staged_output
+from workbench.core.report_summary import dynamic_axes_words, environment, summary
 
 CSS = """body{font:14px/1.45 system-ui,-apple-system,'Segoe UI','Noto Sans CJK SC','WenQuanYi Micro Hei',sans-serif;
 margin:2em auto;max-width:1100px;color:#1f2430;padding:0 1em}h1{font-size:1.6em;margin-bottom:.2em}
@@ -16,7 +17,8 @@ h2{font-size:1.2em;margin-top:1.8em;border-bottom:1px solid #dde;padding-bottom:
 table{border-collapse:collapse;margin:.6em 0;font-variant-numeric:tabular-nums}
 td,th{border:1px solid #d8dce6;padding:.3em .7em;text-align:right}th{background:#f2f4f8}
 td:first-child,th:first-child{text-align:left}.ok{color:#17803d;font-weight:600}.fail{color:#c62828;font-weight:600}
-.muted{color:#667}img{max-width:100%;border:1px solid #e4e6ee;border-radius:4px;margin:.4em 0}"""
+.muted{color:#667}.summary{background:#f5f8fd;border:1px solid #d6e2f5;border-radius:6px;padding:.6em 1.2em}
+.warn{color:#9a5b00;font-weight:600}img{max-width:100%;border:1px solid #e4e6ee;border-radius:4px;margin:.4em 0}"""
 
 
 def _esc(value) -> str:
@@ -155,7 +157,40 @@ def _dynamic_axes_html(res: dict) -> str:
         else:
             read = f"<td class='ok'>{_esc(got)}</td>"
         cells.append([tensor, axis, wanted, read])
-    return "<h3>Dynamic axes</h3>" + _table(["input", "axis", "requested", "in the file"], cells)
+    words = "".join(f"<li>{_esc(line)}</li>" for line in dynamic_axes_words(rows))
+    return "<h3>Dynamic axes</h3>" + f"<ul>{words}</ul>" + _table(["input", "axis", "requested", "in the file"],
+                                                                    cells)
+
+
+def _summary_html(report: dict) -> str:
+    """The recommendation, speed-up, size and fidelity verdict, and the noise warnings (report_summary)."""
+    s = summary(report)
+    items = []
+    if s["recommended"]:
+        items.append(f"<li><b>Recommended: {_esc(s['recommended'])}</b> — {_esc(s['why'])}</li>")
+    else:
+        items.append(f"<li>No recommendation: {_esc(s['why'])}</li>")
+    if s["speedup"] is not None:
+        items.append(f"<li>Speed-up against PyTorch (p50): <b>{s['speedup']:.2f}x</b></li>")
+    if s["size"]:
+        z = s["size"]
+        items.append(f"<li>Size: {z['before_mb']:.1f} MB → {z['after_mb']:.1f} MB "
+                     f"(<b>{100 * z['reduction']:.0f}% smaller</b>)</li>")
+    verdict = s["fidelity"]
+    cls = "ok" if verdict == "PASSED" else "fail" if verdict == "FAILED" else "muted"
+    items.append(f"<li>Fidelity against PyTorch: <span class='{cls}'>{_esc(verdict)}</span></li>")
+    items += [f"<li class='warn'>Noisy measurement: {_esc(w)}</li>" for w in s["noise"]]
+    return f"<div class='summary'><h2>Summary</h2><ul>{''.join(items)}</ul></div>"
+
+
+def _environment_html(env: dict) -> str:
+    if not env:
+        return ""
+    memory = f"{env['memory_gb']:.1f} GB" if isinstance(env.get("memory_gb"), (int, float)) else "?"
+    rows = [["system", env.get("system")], ["processor", f"{env.get('processor')} ({env.get('cpus')} logical CPUs)"],
+            ["memory", memory], ["python", env.get("python")]]
+    rows += [[name, version] for name, version in (env.get("libraries") or {}).items()]
+    return "<h2>Machine and libraries</h2>" + _table(["", "version"], rows)
 
 
 def step_entry(name: str, result, seconds=None) -> dict:
@@ -199,14 +234,15 @@ def render_html(report: dict) -> str:
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{_esc(report['name'])} — Model Workbench"
             f"</title><style>{CSS}</style></head><body><h1>{_esc(report['name'])}</h1>"
             f"<p class='muted'>source {_esc(report['source'])} · {when}</p>" +
-            (f"<ul>{failed}</ul>" if failed else "") + body +
-            "</body></html>")
+            (f"<ul>{failed}</ul>" if failed else "") + _summary_html(report) + body +
+            _environment_html(report.get("environment") or {}) + "</body></html>")
 
 
 def write_report(report: dict, out_dir: Path, force: bool = False, inputs=()) -> tuple[Path, Path]:
     """Write report.json and report.html into ``out_dir`` (replacing files of the user's only with ``force``)."""
     out_dir = Path(out_dir)
     json_path, html_path = out_dir / "report.json", out_dir / "report.html"
+    report.setdefault("environment", environment())  # the machine that measured (or that built the report)
     with staged_output(json_path, force=force, inputs=inputs) as p:
         p.write_text(json.dumps(report, indent=2, default=str), encoding="utf-8")
     with staged_output(html_path, force=force, inputs=inputs) as p:
