@@ -127,6 +127,18 @@ def _md(runs: list) -> str:
     return "\n".join(lines) + "\n"
 
 
+NOTES = """
+## Notes
+
+- demo fp16 has no cosine in these runs: validate refused the file (the ONNX checker: nodes not topologically
+  sorted; ORT's float16 converter appends its Casts at the graph's end). Fixed in adebfd2; re-run after it
+  (`workbench sweep` of demo x fp16 x batch {1, 8} x 1 thread, the same bench settings): cosine 1.00000 (0.99999+)
+  at both batches, p50 6.17 / 34.05 ms under load ~12.
+- 2 threads slower than 1 on most cells: 8 sessions share these 2 cores (load 2-12 during the runs), so a 2-thread
+  cell competes with everything else; read the thread axis on a quiet machine.
+"""
+
+
 def _dcos(pairs: list) -> float:
     return max((abs(a["cosine"] - b["cosine"]) for a, b in pairs
                 if a.get("cosine") is not None and b.get("cosine") is not None), default=0.0)
@@ -147,7 +159,7 @@ def main() -> None:
     if args.render:
         name = "sweep_cpu" + ("_quick" if args.quick else "")
         runs = json.loads((RESULTS / f"{name}.json").read_text("utf-8"))
-        (RESULTS / f"{name}.md").write_text(_md(runs) + _loads(runs), encoding="utf-8")
+        (RESULTS / f"{name}.md").write_text(_md(runs) + _loads(runs) + NOTES, encoding="utf-8")
         return
     work = Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
@@ -166,7 +178,7 @@ def main() -> None:
         name = "sweep_cpu" + ("_quick" if args.quick else "")
         RESULTS.mkdir(exist_ok=True)
         (RESULTS / f"{name}.json").write_text(json.dumps(runs, indent=1, default=str), encoding="utf-8")
-        (RESULTS / f"{name}.md").write_text(_md(runs) + _loads(runs), encoding="utf-8")
+        (RESULTS / f"{name}.md").write_text(_md(runs) + _loads(runs) + NOTES, encoding="utf-8")
         print(f"{tag}: {runs[-1]['command_wall_s']:.1f} s, exit {runs[-1]['exit']}", flush=True)
 
 
