@@ -108,3 +108,24 @@ def test_optimize_level_2_reaches_the_converter_and_still_validates(exported, be
     check = api.validate(ValidateSpec(model=str(tmp_path / "o2.mnn"), against=ModelSource(str(tiny_models("bert"))),
                                       shapes=((2, 8),)))
     assert check.passed
+
+
+def test_fp32_kernels_approximate_gelu_so_an_fp32_mnn_has_its_own_bound(bert_mnn, tiny_models, tmp_path):
+    """Why an fp32 .mnn is judged at rel 5e-3: MNN's GELU is off by > 1e-4 absolute where torch's erf GELU is the
+    reference (if MNN becomes exact, tighten runtimes/mnn.FP32_TOLERANCES), and validate applies that bound."""
+    import torch
+
+    from workbench import api
+    from workbench.core.runtimes.mnn import FP32_TOLERANCES
+
+    x = torch.linspace(-6, 6, 4 * 384).reshape(1, 4, 384)
+    torch.onnx.export(torch.nn.GELU(), (x,), str(tmp_path / "gelu.onnx"), input_names=["x"], output_names=["y"],
+                      dynamo=False, opset_version=17)
+    gelu = _convert(tmp_path / "gelu.onnx", tmp_path / "gelu.mnn", {})
+    session = default_registry().runtime("mnn").open(gelu, RuntimeOptions(extra={"precision": "high"}))
+    error = np.abs(session.run({"x": x.numpy()})["y"] - torch.nn.functional.gelu(x).numpy()).max()
+    assert 1e-4 < error < FP32_TOLERANCES[0]
+    assert session.fp32_tolerances == FP32_TOLERANCES and any("approximate GELU" in n for n in session.notes)
+    check = api.validate(ValidateSpec(model=str(bert_mnn), against=ModelSource(str(tiny_models("bert"))),
+                                      shapes=((2, 8),)))
+    assert check.passed and any("bounded by 0.005" in n for n in check.notes)
