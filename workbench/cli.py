@@ -409,6 +409,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_sweep.add_parser(sub)
     cli_advise.add_parser(sub)
+    from workbench import cli_deploy, cli_encrypt
+
+    cli_deploy.add_parser(sub)
+    cli_encrypt.add_parser(sub)
     return parser
 
 

@@ -38,6 +38,7 @@ BUILTIN_MODULES = (
     "workbench.core.runtimes.mnn",
     "workbench.core.runtimes.llama_cpp",
     "workbench.core.runtimes.paddle",
+    "workbench.core.runtimes.encrypted",
 )
 REPO_PLUGINS = Path(__file__).resolve().parents[2] / "plugins"
 

@@ -62,7 +62,8 @@ class OpenVinoSession:
         self.notes: list = []
         self.path = str(path)
         path = Path(self.path)
-        if path.suffix.lower() == ".xml" and not path.with_suffix(".bin").is_file():
+        memory = options.extra.get("memory")  # (xml bytes, bin bytes): a decrypted IR, never written to disk
+        if memory is None and path.suffix.lower() == ".xml" and not path.with_suffix(".bin").is_file():
             raise WorkbenchError(f"{path}: its weights file {path.with_suffix('.bin').name} is missing",
                                  "keep the .xml and .bin an export wrote side by side")
         core = ov.Core()
@@ -74,7 +75,12 @@ class OpenVinoSession:
                                      f"devices here: {', '.join(core.available_devices)}")
             self.notes.append(f"OpenVINO has no device '{device}' here; it runs on CPU")
             device = "CPU"
-        self.model = core.read_model(self.path)
+        if memory is not None:
+            import numpy as np
+
+            self.model = core.read_model(memory[0].decode(), ov.Tensor(np.frombuffer(memory[1], np.uint8).copy()))
+        else:
+            self.model = core.read_model(self.path)
         self.precision = _precision(self.model)
         config = _config(options)
         self.compiled = core.compile_model(self.model, device, config)
