@@ -93,6 +93,10 @@ class MainWindow(WindowPanels, WindowDocks, WindowActions, WindowView, WindowRec
         self.state.modelAvailableChanged.connect(self._model_available)
         self.state.modelReset.connect(self._model_reset)
         self.load_panel.pathOpened.connect(self.settings.add_recent)
+        welcome = self.load_panel.welcome  # the empty state's Run the demo and recent files
+        welcome.runDemo.connect(lambda: self.start_demo())
+        self.load_panel.pathOpened.connect(lambda _p: welcome.set_recent(self.settings.recent_files))
+        welcome.set_recent(self.settings.recent_files)
         self.jobs.runningChanged.connect(self._running_changed)
         self.jobs.jobAdded.connect(lambda _job: self.jobs_dock.show())
         node_selected = self.panel_api["graph"].node_signal

@@ -58,6 +58,9 @@ class WindowView:
         from workbench.gui import i18n
 
         i18n.retranslate_tree(self)
+        bar = self.statusBar()
+        if bar.currentMessage():  # a message shown for a while is no widget's text: the walk does not reach it
+            bar.showMessage(i18n.live_text(bar.currentMessage()), 10000)
         for action in self.findChildren(QAction):  # the toolbar's texts: the action's without its mnemonic
             if action.iconText() and action.text():
                 action.setIconText(re.sub(r"\(&\w\)|&(?=\w)", "", action.text()).replace("…", ""))

@@ -33,6 +33,7 @@ from workbench.gui.models import (
     human_count,
 )
 from workbench.gui.panels.base import PanelBase
+from workbench.gui.panels.welcome import WelcomeCard
 from workbench.gui.tasks import inspect_with_rows
 from workbench.gui.theme import icon
 
@@ -67,6 +68,11 @@ class LoadPanel(PanelBase):
         self._build_open_row()
         self.problems = self.banner("problems")
         self.body().addWidget(self.problems)
+        self.welcome = WelcomeCard(self)  # the empty state: shown until a model is loaded
+        self.welcome.openFile.connect(self.choose_file)
+        self.welcome.openFolder.connect(self.choose_folder)
+        self.welcome.openRecent.connect(self.open_path)
+        self.body().addWidget(self.welcome, 1)
         self._build_results()
         row = self.make_action_row(self.tr("Inspect"), "load")
         self.run_button.clicked.connect(lambda: self.open_path(self.path_edit.text()))
@@ -152,6 +158,8 @@ class LoadPanel(PanelBase):
         splitter.setStretchFactor(1, 3)
         splitter.setSizes([290, 700])
         self.body().addWidget(splitter, 1)
+        self.results_splitter = splitter
+        splitter.setVisible(False)  # the welcome card stands in for the empty tables
 
     def _fit_tensor_columns(self, rows) -> None:
         """Dtype, shape, elements and size columns as wide as their widest value: never cut (the name gives way)."""
@@ -266,15 +274,22 @@ class LoadPanel(PanelBase):
             label.setText("—")
         self.problems.hide()
         self._apply_filter()
+        self.show_welcome(True)
 
     def _source_changed(self, path: str) -> None:
         if path and self.path_edit.text().strip() != path:
             self.path_edit.setText(path)
 
     # -- results ---------------------------------------------------------------------------------------------
+    def show_welcome(self, on: bool) -> None:
+        """The welcome card while no model is loaded, the Summary and Tensors tables once one is."""
+        self.welcome.setVisible(on)
+        self.results_splitter.setVisible(not on)
+
     def show_result(self, payload) -> None:
         result, rows = payload
         self.result = result
+        self.show_welcome(False)
         self.tensor_model.set_rows(rows)
         self._fit_tensor_columns(rows)
         self._apply_filter()

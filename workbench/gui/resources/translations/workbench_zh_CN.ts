@@ -348,8 +348,8 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
     </message>
     <message>
         <location filename="../../panels/chat_panel.py" line="175" />
-        <location filename="../../panels/chat_panel.py" line="499" />
-        <location filename="../../panels/chat_panel.py" line="503" />
+        <location filename="../../panels/chat_panel.py" line="502" />
+        <location filename="../../panels/chat_panel.py" line="506" />
         <source>Chat</source>
         <translation>对话</translation>
     </message>
@@ -370,8 +370,8 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
     </message>
     <message>
         <location filename="../../panels/chat_panel.py" line="214" />
-        <location filename="../../panels/chat_panel.py" line="462" />
         <location filename="../../panels/chat_panel.py" line="465" />
+        <location filename="../../panels/chat_panel.py" line="468" />
         <source>Export for chat</source>
         <translation>导出用于对话</translation>
     </message>
@@ -412,7 +412,7 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
     </message>
     <message>
         <location filename="../../panels/chat_panel.py" line="245" />
-        <location filename="../../panels/chat_panel.py" line="333" />
+        <location filename="../../panels/chat_panel.py" line="336" />
         <source>Type a prompt, then Ctrl+Enter or Send</source>
         <translation>输入提示词，然后按 Ctrl+Enter 或点击“发送”</translation>
     </message>
@@ -447,143 +447,143 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
         <translation>随机种子：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="278" />
+        <location filename="../../panels/chat_panel.py" line="280" />
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="281" />
+        <location filename="../../panels/chat_panel.py" line="283" />
         <source>Ctrl+Enter</source>
         <translation>Ctrl+Enter</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="283" />
+        <location filename="../../panels/chat_panel.py" line="285" />
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="303" />
+        <location filename="../../panels/chat_panel.py" line="306" />
         <source>(no model loaded)</source>
         <translation>（尚未加载模型）</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="332" />
+        <location filename="../../panels/chat_panel.py" line="335" />
         <source>Text to translate or summarise, then Ctrl+Enter or Send</source>
         <translation>输入要翻译或摘要的文本，然后按 Ctrl+Enter 或点击“发送”</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="354" />
+        <location filename="../../panels/chat_panel.py" line="357" />
         <source>{0} (cannot answer here: {1})</source>
         <translation>{0}（无法在此回答：{1}）</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="371" />
+        <location filename="../../panels/chat_panel.py" line="374" />
         <source>Add a quantized decoder</source>
         <translation>添加量化解码器</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="373" />
+        <location filename="../../panels/chat_panel.py" line="376" />
         <source>Models (*.onnx *.gguf *.xml)</source>
         <translation>模型 (*.onnx *.gguf *.xml)</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="384" />
+        <location filename="../../panels/chat_panel.py" line="387" />
         <source>PyTorch</source>
         <translation>PyTorch</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="387" />
+        <location filename="../../panels/chat_panel.py" line="390" />
         <source>ONNX Runtime fp32</source>
         <translation>ONNX Runtime fp32</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="397" />
+        <location filename="../../panels/chat_panel.py" line="400" />
         <source>ONNX Runtime {0}</source>
         <translation>ONNX Runtime {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="417" />
+        <location filename="../../panels/chat_panel.py" line="420" />
         <source>Load a Hugging Face model (for PyTorch) or choose an ONNX decoder folder: one answer column appears for each.</source>
         <translation>加载一个 Hugging Face 模型（用于 PyTorch）或选择一个 ONNX 解码器文件夹：每个都会出现一列回答。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="454" />
+        <location filename="../../panels/chat_panel.py" line="457" />
         <source>Load a Hugging Face model first: the chat decoder is exported from it.</source>
         <translation>请先加载一个 Hugging Face 模型：对话用的解码器由它导出。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="476" />
+        <location filename="../../panels/chat_panel.py" line="479" />
         <source>Decoder ready for chat: {0}</source>
         <translation>对话解码器已就绪：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="499" />
-        <location filename="../../panels/chat_panel.py" line="597" />
+        <location filename="../../panels/chat_panel.py" line="502" />
+        <location filename="../../panels/chat_panel.py" line="600" />
         <source>Type a prompt first.</source>
         <translation>请先输入提示词。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="503" />
+        <location filename="../../panels/chat_panel.py" line="506" />
         <source>Load a Hugging Face model or choose an ONNX decoder folder first.</source>
         <translation>请先加载一个 Hugging Face 模型或选择一个 ONNX 解码器文件夹。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="513" />
+        <location filename="../../panels/chat_panel.py" line="516" />
         <source>Chat: {0}</source>
         <translation>对话：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="540" />
+        <location filename="../../panels/chat_panel.py" line="543" />
         <source>loading the model…</source>
         <translation>正在加载模型…</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="544" />
+        <location filename="../../panels/chat_panel.py" line="547" />
         <source>answering…</source>
         <translation>正在回答…</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="552" />
+        <location filename="../../panels/chat_panel.py" line="555" />
         <source>done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="559" />
+        <location filename="../../panels/chat_panel.py" line="562" />
         <source>Failed: {0}</source>
         <translation>失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="569" />
+        <location filename="../../panels/chat_panel.py" line="572" />
         <source>the reference the others are compared with</source>
         <translation>其他各列与之比较的基准</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="573" />
+        <location filename="../../panels/chat_panel.py" line="576" />
         <source>sampled: not compared token for token</source>
         <translation>采样生成：不逐词元比较</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="575" />
+        <location filename="../../panels/chat_panel.py" line="578" />
         <source>no PyTorch answer to compare with</source>
         <translation>没有可比较的 PyTorch 回答</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="577" />
+        <location filename="../../panels/chat_panel.py" line="580" />
         <source>PyTorch gave no answer to compare with</source>
         <translation>PyTorch 没有给出可比较的回答</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="584" />
+        <location filename="../../panels/chat_panel.py" line="587" />
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="585" />
+        <location filename="../../panels/chat_panel.py" line="588" />
         <source>no answer</source>
         <translation>无回答</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="595" />
+        <location filename="../../panels/chat_panel.py" line="598" />
         <source>Choose an ONNX decoder folder first.</source>
         <translation>请先选择一个 ONNX 解码器文件夹。</translation>
     </message>
@@ -1027,37 +1027,37 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>LiveChart</name>
     <message>
-        <location filename="../../charts.py" line="331" />
+        <location filename="../../charts.py" line="375" />
         <source>Latency per iteration</source>
         <translation>每次迭代的延迟</translation>
     </message>
     <message>
-        <location filename="../../charts.py" line="332" />
+        <location filename="../../charts.py" line="376" />
         <source>iteration</source>
         <translation>迭代</translation>
     </message>
     <message>
-        <location filename="../../charts.py" line="332" />
+        <location filename="../../charts.py" line="376" />
         <source>latency (ms)</source>
         <translation>延迟（毫秒）</translation>
     </message>
     <message>
-        <location filename="../../charts.py" line="333" />
+        <location filename="../../charts.py" line="377" />
         <source>pale: runs · solid: p50 · dashed: p95, rolling {0}</source>
         <translation>浅色：每次运行 · 实线：p50 · 虚线：p95，滚动窗口 {0}</translation>
     </message>
     <message>
-        <location filename="../../charts.py" line="384" />
+        <location filename="../../charts.py" line="428" />
         <source>Memory</source>
         <translation>内存</translation>
     </message>
     <message>
-        <location filename="../../charts.py" line="384" />
+        <location filename="../../charts.py" line="428" />
         <source>time since start (s)</source>
         <translation>开始后的时间（秒）</translation>
     </message>
     <message>
-        <location filename="../../charts.py" line="385" />
+        <location filename="../../charts.py" line="429" />
         <source>solid: RSS, dashed: GPU</source>
         <translation>实线：RSS，虚线：GPU</translation>
     </message>
@@ -1065,202 +1065,202 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>LoadPanel</name>
     <message>
-        <location filename="../../panels/load_panel.py" line="62" />
+        <location filename="../../panels/load_panel.py" line="63" />
         <source>Load a model</source>
         <translation>加载模型</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="63" />
+        <location filename="../../panels/load_panel.py" line="64" />
         <source>Open a checkpoint (.safetensors, .pt, .bin), a Hugging Face model folder or an ONNX file, or drop it on the window. Only headers are read where the format allows.</source>
         <translation>打开检查点（.safetensors、.pt、.bin）、Hugging Face 模型文件夹或 ONNX 文件，也可以直接拖放到窗口中。在格式允许时只读取文件头。</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="71" />
+        <location filename="../../panels/load_panel.py" line="77" />
         <source>Inspect</source>
         <translation>检查</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="80" />
+        <location filename="../../panels/load_panel.py" line="86" />
         <source>Path of a checkpoint, model folder or .onnx file</source>
         <translation>检查点、模型文件夹或 .onnx 文件的路径</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="82" />
+        <location filename="../../panels/load_panel.py" line="88" />
         <source>Open file…</source>
         <translation>打开文件…</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="84" />
+        <location filename="../../panels/load_panel.py" line="90" />
         <source>Open folder…</source>
         <translation>打开文件夹…</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="96" />
+        <location filename="../../panels/load_panel.py" line="102" />
         <source>Summary</source>
         <translation>概要</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="105" />
+        <location filename="../../panels/load_panel.py" line="111" />
         <source>Format:</source>
         <translation>格式：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="106" />
+        <location filename="../../panels/load_panel.py" line="112" />
         <source>Parameters:</source>
         <translation>参数量：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="107" />
+        <location filename="../../panels/load_panel.py" line="113" />
         <source>Size:</source>
         <translation>大小：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="108" />
+        <location filename="../../panels/load_panel.py" line="114" />
         <source>By dtype:</source>
         <translation>按数据类型：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="109" />
+        <location filename="../../panels/load_panel.py" line="115" />
         <source>Tensors:</source>
         <translation>张量数：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="110" />
+        <location filename="../../panels/load_panel.py" line="116" />
         <source>GGUF advice:</source>
         <translation>GGUF 建议：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="112" />
+        <location filename="../../panels/load_panel.py" line="118" />
         <source>Configuration</source>
         <translation>配置</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="114" />
+        <location filename="../../panels/load_panel.py" line="120" />
         <source>Key</source>
         <translation>键</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="114" />
+        <location filename="../../panels/load_panel.py" line="120" />
         <source>Value</source>
         <translation>值</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="122" />
+        <location filename="../../panels/load_panel.py" line="128" />
         <source>Tensors</source>
         <translation>张量</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="125" />
+        <location filename="../../panels/load_panel.py" line="131" />
         <source>Filter by name (words, or /regex/)</source>
         <translation>按名称筛选（关键词或 /正则表达式/）</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="131" />
+        <location filename="../../panels/load_panel.py" line="137" />
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="131" />
+        <location filename="../../panels/load_panel.py" line="137" />
         <source>Dtype</source>
         <translation>数据类型</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="131" />
+        <location filename="../../panels/load_panel.py" line="137" />
         <source>Shape</source>
         <translation>形状</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="131" />
+        <location filename="../../panels/load_panel.py" line="137" />
         <source>Elements</source>
         <translation>元素数</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="132" />
+        <location filename="../../panels/load_panel.py" line="138" />
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="179" />
+        <location filename="../../panels/load_panel.py" line="187" />
         <source>Open a model file</source>
         <translation>打开模型文件</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="180" />
+        <location filename="../../panels/load_panel.py" line="188" />
         <source>Models (*.safetensors *.pt *.pth *.bin *.pt2 *.onnx *.ckpt);;All files (*)</source>
         <translation>模型 (*.safetensors *.pt *.pth *.bin *.pt2 *.onnx *.ckpt);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="185" />
+        <location filename="../../panels/load_panel.py" line="193" />
         <source>Open a model folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="214" />
+        <location filename="../../panels/load_panel.py" line="222" />
         <source>Inspect {0}</source>
         <translation>检查 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="246" />
+        <location filename="../../panels/load_panel.py" line="254" />
         <source>&lt;b&gt;Could not load {0}:&lt;/b&gt; {1}</source>
         <translation>&lt;b&gt;无法加载 {0}：&lt;/b&gt;{1}</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="247" />
+        <location filename="../../panels/load_panel.py" line="255" />
         <source>this model</source>
         <translation>此模型</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="290" />
+        <location filename="../../panels/load_panel.py" line="306" />
         <source>nodes</source>
         <translation>节点数</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="315" />
+        <location filename="../../panels/load_panel.py" line="331" />
         <source>none (no GGUF conversion for this model)</source>
         <translation>无（此模型没有 GGUF 转换）</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="320" />
+        <location filename="../../panels/load_panel.py" line="336" />
         <source>none fits the {0} available</source>
         <translation>可用的 {0} 放不下任何类型</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="321" />
+        <location filename="../../panels/load_panel.py" line="337" />
         <source>workbench advise {0} explains why</source>
         <translation>workbench advise {0} 会说明原因</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="324" />
+        <location filename="../../panels/load_panel.py" line="340" />
         <source>{0}, needs ~{1}</source>
         <translation>{0}，约需 {1}</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="325" />
+        <location filename="../../panels/load_panel.py" line="341" />
         <source>{0} in llama.cpp, of the {1} available; measured fidelity {2:.4f}; workbench advise {3} explains why</source>
         <translation>llama.cpp 中的 {0}（可用 {1}）；实测保真度 {2:.4f}；workbench advise {3} 会说明原因</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="333" />
+        <location filename="../../panels/load_panel.py" line="349" />
         <source>Notes:</source>
         <translation>说明：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="337" />
+        <location filename="../../panels/load_panel.py" line="353" />
         <source>&lt;b&gt;Before you export, fix these:&lt;/b&gt;</source>
         <translation>&lt;b&gt;导出前请先解决以下问题：&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="340" />
+        <location filename="../../panels/load_panel.py" line="356" />
         <source>No problems found: the model is ready to export.</source>
         <translation>未发现问题：模型可以导出。</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="348" />
+        <location filename="../../panels/load_panel.py" line="364" />
         <source>{0} of {1} tensors shown</source>
         <translation>显示 {0} / {1} 个张量</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="366" />
+        <location filename="../../panels/load_panel.py" line="382" />
         <source>Open a model first.</source>
         <translation>请先打开模型。</translation>
     </message>
@@ -1269,7 +1269,7 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
     <name>MainWindow</name>
     <message>
         <location filename="../../main_window.py" line="61" />
-        <location filename="../../window_view.py" line="79" />
+        <location filename="../../window_view.py" line="82" />
         <source>Model Workbench</source>
         <translation>模型工作台</translation>
     </message>
@@ -1546,32 +1546,32 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
         <translation>清空列表</translation>
     </message>
     <message>
-        <location filename="../../window_view.py" line="72" />
+        <location filename="../../window_view.py" line="75" />
         <source>not installed</source>
         <translation>未安装</translation>
     </message>
     <message>
-        <location filename="../../window_view.py" line="80" />
+        <location filename="../../window_view.py" line="83" />
         <source>Take a trained model to deployment: export, validate, optimize, quantize, benchmark.</source>
         <translation>把训练好的模型带到部署：导出、验证、优化、量化、基准测试。</translation>
     </message>
     <message>
-        <location filename="../../window_view.py" line="85" />
+        <location filename="../../window_view.py" line="88" />
         <source>About Model Workbench</source>
         <translation>关于模型工作台</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="139" />
+        <location filename="../../main_window.py" line="143" />
         <source>Jobs are running</source>
         <translation>有任务正在运行</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="140" />
+        <location filename="../../main_window.py" line="144" />
         <source>{0} job(s) are still running. Cancel them and quit?</source>
         <translation>仍有 {0} 个任务在运行。要取消它们并退出吗？</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="164" />
+        <location filename="../../main_window.py" line="168" />
         <source>Some jobs did not stop in time.</source>
         <translation>部分任务未能及时停止。</translation>
     </message>
@@ -2199,167 +2199,167 @@ Replace them?</source>
     </message>
     <message>
         <location filename="../../panels/report_panel.py" line="72" />
-        <location filename="../../panels/report_panel.py" line="312" />
+        <location filename="../../panels/report_panel.py" line="313" />
         <source>Run recipe</source>
         <translation>运行配方</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="75" />
+        <location filename="../../panels/report_panel.py" line="76" />
         <source>Run every step of the recipe again, in one job</source>
         <translation>在一个任务中重新运行配方的每一步</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="76" />
-        <location filename="../../panels/report_panel.py" line="181" />
-        <location filename="../../panels/report_panel.py" line="193" />
+        <location filename="../../panels/report_panel.py" line="77" />
+        <location filename="../../panels/report_panel.py" line="182" />
+        <location filename="../../panels/report_panel.py" line="194" />
         <source>Build report</source>
         <translation>生成报告</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="78" />
+        <location filename="../../panels/report_panel.py" line="79" />
         <source>Write report.html from the steps finished in this session (nothing runs again)</source>
         <translation>根据本次会话中已完成的步骤写出 report.html（不会重新运行任何步骤）</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="82" />
+        <location filename="../../panels/report_panel.py" line="83" />
         <source>Open in browser</source>
         <translation>在浏览器中打开</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="90" />
+        <location filename="../../panels/report_panel.py" line="91" />
         <source>Recipe</source>
         <translation>配方</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="92" />
-        <location filename="../../panels/report_panel.py" line="259" />
+        <location filename="../../panels/report_panel.py" line="93" />
+        <location filename="../../panels/report_panel.py" line="260" />
         <source>Recipes (*.toml *.yaml *.yml)</source>
         <translation>配方 (*.toml *.yaml *.yml)</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="93" />
+        <location filename="../../panels/report_panel.py" line="94" />
         <source>empty: the settings of every step, as they are now</source>
         <translation>留空：使用各步骤当前的设置</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="96" />
+        <location filename="../../panels/report_panel.py" line="97" />
         <source>Load recipe…</source>
         <translation>加载配方…</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="98" />
+        <location filename="../../panels/report_panel.py" line="99" />
         <source>Save recipe…</source>
         <translation>保存配方…</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="103" />
+        <location filename="../../panels/report_panel.py" line="104" />
         <source>Recipe file:</source>
         <translation>配方文件：</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="104" />
+        <location filename="../../panels/report_panel.py" line="105" />
         <source>Output folder:</source>
         <translation>输出文件夹：</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="111" />
+        <location filename="../../panels/report_panel.py" line="112" />
         <source>{0} steps finished in this session ({1}). Build report writes report.html from their results; nothing runs again.</source>
         <translation>本次会话已完成 {0} 个步骤（{1}）。“生成报告”会根据它们的结果写出 report.html，不会重新运行任何步骤。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="114" />
+        <location filename="../../panels/report_panel.py" line="115" />
         <source>No report yet: finish a step (Export, Validate, Optimize, Quantize, Benchmark) and build the report from it, run a recipe, or run the demo (Help &gt; Run the demo).</source>
         <translation>还没有报告：完成一个步骤（导出、验证、优化、量化、基准测试）后据此生成报告，或运行配方，或运行演示（帮助 &gt; 运行演示）。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="182" />
+        <location filename="../../panels/report_panel.py" line="183" />
         <source>No step has finished in this session yet: export, validate, optimize, quantize or benchmark a model first (or run a recipe).</source>
         <translation>本次会话还没有完成任何步骤：请先对模型进行导出、验证、优化、量化或基准测试（或运行配方）。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="197" />
+        <location filename="../../panels/report_panel.py" line="198" />
         <source>Not built: kept the existing {0}</source>
         <translation>未生成：保留了现有的 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="202" />
+        <location filename="../../panels/report_panel.py" line="203" />
         <source>Build report in {0}</source>
         <translation>在 {0} 中生成报告</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="211" />
+        <location filename="../../panels/report_panel.py" line="212" />
         <source>Report built from {0} finished steps ({1}), in {2}</source>
         <translation>已根据 {0} 个完成的步骤（{1}）生成报告，位于 {2}</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="234" />
+        <location filename="../../panels/report_panel.py" line="235" />
         <source>No report to open yet: build the report (or run a recipe) first.</source>
         <translation>还没有可打开的报告：请先生成报告（或运行配方）。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="236" />
+        <location filename="../../panels/report_panel.py" line="237" />
         <source>{0} no longer exists: build the report again.</source>
         <translation>{0} 已不存在：请重新生成报告。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="238" />
+        <location filename="../../panels/report_panel.py" line="239" />
         <source>The desktop could not open {0} in a browser (no default browser is set up here): open the file by hand.</source>
         <translation>桌面环境无法在浏览器中打开 {0}（此处没有设置默认浏览器）：请手动打开该文件。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="242" />
         <location filename="../../panels/report_panel.py" line="243" />
+        <location filename="../../panels/report_panel.py" line="244" />
         <source>Opened {0} in the browser</source>
         <translation>已在浏览器中打开 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="258" />
-        <location filename="../../panels/report_panel.py" line="269" />
+        <location filename="../../panels/report_panel.py" line="259" />
+        <location filename="../../panels/report_panel.py" line="270" />
         <source>Open recipe</source>
         <translation>打开配方</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="277" />
+        <location filename="../../panels/report_panel.py" line="278" />
         <source>Recipe loaded: {0}</source>
         <translation>已加载配方：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="295" />
+        <location filename="../../panels/report_panel.py" line="296" />
         <source>Load a model or a recipe first.</source>
         <translation>请先加载模型或配方。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="301" />
+        <location filename="../../panels/report_panel.py" line="302" />
         <source>Kept the existing {0}: choose another output folder.</source>
         <translation>已保留现有的 {0}：请选择其他输出文件夹。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="317" />
+        <location filename="../../panels/report_panel.py" line="318" />
         <source>Not started: the recipe's model is a program and was not allowed to run</source>
         <translation>未启动：配方中的模型是程序，未被允许运行</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="321" />
+        <location filename="../../panels/report_panel.py" line="322" />
         <source>Not started: the recipe would replace existing files</source>
         <translation>未启动：配方将替换已有文件</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="323" />
+        <location filename="../../panels/report_panel.py" line="324" />
         <source>Run recipe {0}</source>
         <translation>运行配方 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="339" />
+        <location filename="../../panels/report_panel.py" line="340" />
         <source>the recipe sets trust_code = true</source>
         <translation>配方设置了 trust_code = true</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="365" />
+        <location filename="../../panels/report_panel.py" line="366" />
         <source>Recipe finished: {0} steps, report in {1}</source>
         <translation>配方运行完成：共 {0} 个步骤，报告位于 {1}</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="372" />
+        <location filename="../../panels/report_panel.py" line="373" />
         <source>Failed steps: {0}</source>
         <translation>失败的步骤：{0}</translation>
     </message>
@@ -2771,6 +2771,59 @@ Replace them?</source>
         <location filename="../../panels/bench_variants.py" line="90" />
         <source>no registered runtime opens this file</source>
         <translation>没有已注册的运行时能打开此文件</translation>
+    </message>
+</context>
+<context>
+    <name>WelcomeCard</name>
+    <message>
+        <location filename="../../panels/welcome.py" line="29" />
+        <source>Start here</source>
+        <translation>从这里开始</translation>
+    </message>
+    <message>
+        <location filename="../../panels/welcome.py" line="31" />
+        <source>Open a model to inspect it, then take it step by step down the list on the left: export to ONNX, validate against PyTorch, optimize, quantize, benchmark, report. New to this? Run the demo: it builds a tiny model and runs every step on it in about a minute, in a folder of its own.</source>
+        <translation>打开一个模型进行检查，然后按左侧列表逐步处理：导出为 ONNX、与 PyTorch 对比验证、优化、量化、基准测试、报告。第一次使用？运行演示：它会构建一个很小的模型，在单独的文件夹中用大约一分钟跑完每一步。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/welcome.py" line="40" />
+        <source>Open a model…</source>
+        <translation>打开模型…</translation>
+    </message>
+    <message>
+        <location filename="../../panels/welcome.py" line="42" />
+        <source>A checkpoint (.safetensors, .pt, .bin) or an .onnx file (Ctrl+O)</source>
+        <translation>检查点文件（.safetensors、.pt、.bin）或 .onnx 文件（Ctrl+O）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/welcome.py" line="44" />
+        <source>Open a model folder…</source>
+        <translation>打开模型文件夹…</translation>
+    </message>
+    <message>
+        <location filename="../../panels/welcome.py" line="45" />
+        <source>A Hugging Face model folder (config.json and weights)</source>
+        <translation>Hugging Face 模型文件夹（config.json 和权重）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/welcome.py" line="46" />
+        <source>Run the demo</source>
+        <translation>运行演示</translation>
+    </message>
+    <message>
+        <location filename="../../panels/welcome.py" line="47" />
+        <source>Build a tiny model and run export, validate, quantize, benchmark and report on it; nothing of yours is touched</source>
+        <translation>构建一个很小的模型并对它运行导出、验证、量化、基准测试和报告；不会改动您的任何文件</translation>
+    </message>
+    <message>
+        <location filename="../../panels/welcome.py" line="56" />
+        <source>Recent files</source>
+        <translation>最近打开</translation>
+    </message>
+    <message>
+        <location filename="../../panels/welcome.py" line="62" />
+        <source>None yet: the models you open are listed here.</source>
+        <translation>暂无：您打开过的模型会列在这里。</translation>
     </message>
 </context>
 </TS>

@@ -8,6 +8,22 @@ import sys
 import xml.etree.ElementTree as ET
 
 ZH = {
+    # first-run page (workbench/gui/panels/welcome.py)
+    "Start here": "从这里开始",
+    "Open a model to inspect it, then take it step by step down the list on the left: export to ONNX, validate "
+    "against PyTorch, optimize, quantize, benchmark, report. New to this? Run the demo: it builds a tiny model and "
+    "runs every step on it in about a minute, in a folder of its own.":
+        "打开一个模型进行检查，然后按左侧列表逐步处理：导出为 ONNX、与 PyTorch 对比验证、优化、量化、基准测试、"
+        "报告。第一次使用？运行演示：它会构建一个很小的模型，在单独的文件夹中用大约一分钟跑完每一步。",
+    "Open a model…": "打开模型…",
+    "Run the demo": "运行演示",
+    "A checkpoint (.safetensors, .pt, .bin) or an .onnx file (Ctrl+O)":
+        "检查点文件（.safetensors、.pt、.bin）或 .onnx 文件（Ctrl+O）",
+    "Open a model folder…": "打开模型文件夹…",
+    "A Hugging Face model folder (config.json and weights)": "Hugging Face 模型文件夹（config.json 和权重）",
+    "Build a tiny model and run export, validate, quantize, benchmark and report on it; nothing of yours is touched":
+        "构建一个很小的模型并对它运行导出、验证、量化、基准测试和报告；不会改动您的任何文件",
+    "None yet: the models you open are listed here.": "暂无：您打开过的模型会列在这里。",
     # sweep report view (workbench/gui/sweep_view.py)
     "Open s&weep report…": "打开扫描报告(&W)…",
     "Show a sweep's curves and table, live while it runs": "显示扫描的曲线和表格，运行期间实时更新",
