@@ -77,3 +77,12 @@ def test_dynamic_axes_in_plain_words():
     assert words[0] == ("input_ids: axis 0 ('batch') can take any size; axis 1 (asked to vary as 'sequence', the "
                         "file fixes it at 8): only that size works; re-export with the axis dynamic")
     assert words[1] == "attention_mask: axis 0 not read back from the file"
+
+
+def test_a_variant_is_matched_to_its_quantize_step_by_the_steps_label():
+    """``workbench run`` names the step "quantize int8" (mode int8-dynamic) and the benchmark row "ORT int8"."""
+    q = _quant("int8-dynamic", 0.9990, True, 0.99)
+    q["name"] = "quantize int8"
+    s = summary(_report([_row("PyTorch eager", 20.0), _row("ORT fp32", 5.0), _row("ORT int8", 2.0)], q))
+    assert s["recommended"] == "ORT int8" and "cosine 0.9990" in s["why"]
+    assert abs(s["size"]["reduction"] - 0.75) < 1e-9

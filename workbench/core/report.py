@@ -176,6 +176,8 @@ def _summary_html(report: dict) -> str:
         z = s["size"]
         items.append(f"<li>Size: {z['before_mb']:.1f} MB → {z['after_mb']:.1f} MB "
                      f"(<b>{100 * z['reduction']:.0f}% smaller</b>)</li>")
+    elif s["recommended"]:
+        items.append("<li>Size: that of the fp32 export (the recommended variant is not quantized)</li>")
     verdict = s["fidelity"]
     cls = "ok" if verdict == "PASSED" else "fail" if verdict == "FAILED" else "muted"
     items.append(f"<li>Fidelity against PyTorch: <span class='{cls}'>{_esc(verdict)}</span></li>")

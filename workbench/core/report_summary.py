@@ -56,8 +56,24 @@ def _bench_rows(report: dict) -> list:
 
 
 def _quantized(report: dict) -> dict:
-    """{mode: quantize result} of the report's quantize steps."""
-    return {s["result"].get("mode"): s["result"] for s in _steps(report, "quantize")}
+    """{label: quantize result} of the report's quantize steps, under both the step's label ("quantize int8" ->
+    "int8", as the benchmark names the variant "ORT int8") and the mode ("int8-dynamic")."""
+    out = {}
+    for step in _steps(report, "quantize"):
+        label = step["name"][len("quantize"):].strip()
+        for key in (label, step["result"].get("mode")):
+            if key:
+                out.setdefault(key, step["result"])
+    return out
+
+
+def _quantize_of(row: dict, quantized: dict) -> tuple:
+    """(label, result) of the quantize step that made the benchmarked variant ``row``, else (None, None)."""
+    words = row.get("name", "").replace("(", " ").replace(")", " ").split()
+    for key, result in quantized.items():
+        if key in words or key == row.get("name"):
+            return key, result
+    return None, None
 
 
 def _validation(report: dict) -> Optional[dict]:
@@ -73,13 +89,13 @@ def _is_torch(row: dict) -> bool:
 def _fidelity(row: dict, quantized: dict, validation: Optional[dict]) -> tuple:
     """(ok, words) of a benchmarked variant: its quantize step's cosine against the dtype's floor, or, for the fp32
     export, the validation against PyTorch; (None, ...) when nothing measured it."""
-    for mode, q in quantized.items():
-        if mode and mode in row.get("name", ""):
-            cos, floor = (q.get("fidelity") or {}).get("cosine"), q.get("floor")
-            if q.get("passed") is False:
-                return False, f"cosine {cos:.4f} below the {mode} floor {floor:g}"
-            if isinstance(cos, (int, float)):
-                return True, f"cosine {cos:.4f} against fp32" + (f" (floor {floor:g})" if floor else "")
+    mode, q = _quantize_of(row, quantized)
+    if q is not None:
+        cos, floor = (q.get("fidelity") or {}).get("cosine"), q.get("floor")
+        if q.get("passed") is False:
+            return False, f"cosine {cos:.4f} below the {mode} floor {floor:g}"
+        if isinstance(cos, (int, float)):
+            return True, f"cosine {cos:.4f} against fp32" + (f" (floor {floor:g})" if floor else "")
     if validation is not None and ("fp32" in row.get("name", "") or "optimized" in row.get("name", "")):
         if validation.get("passed"):
             return True, "matches PyTorch (validation passed)"
@@ -132,12 +148,12 @@ def summary(report: dict) -> dict:
     out["why"] = why
     if torch is not None and (torch.get("latency_ms") or {}).get("p50"):
         out["speedup"] = torch["latency_ms"]["p50"] / best["p50_ms"]
-    for mode, q in quantized.items():
-        if mode and mode in best["name"]:
-            sizes = q.get("size_bytes") or {}
-            if sizes.get("before"):
-                out["size"] = {"before_mb": sizes["before"] / 1e6, "after_mb": sizes["after"] / 1e6,
-                               "reduction": 1.0 - sizes["after"] / sizes["before"]}
+    _mode, q = _quantize_of({"name": best["name"]}, quantized)
+    if q is not None:
+        sizes = q.get("size_bytes") or {}
+        if sizes.get("before"):
+            out["size"] = {"before_mb": sizes["before"] / 1e6, "after_mb": sizes["after"] / 1e6,
+                           "reduction": 1.0 - sizes["after"] / sizes["before"]}
     return out
 
 
