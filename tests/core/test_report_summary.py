@@ -86,3 +86,10 @@ def test_a_variant_is_matched_to_its_quantize_step_by_the_steps_label():
     s = summary(_report([_row("PyTorch eager", 20.0), _row("ORT fp32", 5.0), _row("ORT int8", 2.0)], q))
     assert s["recommended"] == "ORT int8" and "cosine 0.9990" in s["why"]
     assert abs(s["size"]["reduction"] - 0.75) < 1e-9
+
+
+def test_a_speed_up_over_a_noisy_pytorch_says_so():
+    page = render_html(_report([_row("PyTorch eager", 369.0, low=2.7), _row("ORT fp32", 5.0)]))
+    assert "73.80x</b> <span class='warn'>(PyTorch's own runs were noisy" in page
+    quiet = render_html(_report([_row("PyTorch eager", 20.0), _row("ORT fp32", 5.0)]))
+    assert "4.00x</b></li>" in quiet and "own runs were noisy" not in quiet

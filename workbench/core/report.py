@@ -171,7 +171,9 @@ def _summary_html(report: dict) -> str:
     else:
         items.append(f"<li>No recommendation: {_esc(s['why'])}</li>")
     if s["speedup"] is not None:
-        items.append(f"<li>Speed-up against PyTorch (p50): <b>{s['speedup']:.2f}x</b></li>")
+        noisy = any(w.lower().startswith("pytorch") for w in s["noise"])
+        caveat = " <span class='warn'>(PyTorch's own runs were noisy: see below)</span>" if noisy else ""
+        items.append(f"<li>Speed-up against PyTorch (p50): <b>{s['speedup']:.2f}x</b>{caveat}</li>")
     if s["size"]:
         z = s["size"]
         items.append(f"<li>Size: {z['before_mb']:.1f} MB → {z['after_mb']:.1f} MB "
