@@ -422,16 +422,17 @@ def rolling_percentiles(values: np.ndarray, window: int, skip: int = 0) -> tuple
 
 
 class MemoryChart(LiveChart):
-    """RSS (solid) and GPU memory (dashed) in MB against seconds since each series started."""
+    """RSS (solid) and GPU memory (dashed) in MB against the iteration, as the latency chart: every variant spans
+    the same x (against seconds, a 30-run ORT variant of 20 ms was a dot at x=0 beside PyTorch's 6 s)."""
 
     def __init__(self, parent: Optional[QWidget] = None, **kwargs):
-        super().__init__(QT_TRANSLATE_NOOP("LiveChart", "Memory"), QT_TRANSLATE_NOOP("LiveChart", "time since start (s)"),
+        super().__init__(QT_TRANSLATE_NOOP("LiveChart", "Memory"), QT_TRANSLATE_NOOP("LiveChart", "iteration"),
                          "MB", subtitle=QT_TRANSLATE_NOOP("LiveChart", "solid: RSS, dashed: GPU"), parent=parent,
                          **kwargs)
 
-    def append_memory(self, key: str, elapsed_s, rss_mb, gpu_mb=None, color: Optional[str] = None) -> None:
-        """Store RSS (and GPU memory, unless it is all None/NaN) of series ``key`` against elapsed seconds."""
-        elapsed = np.atleast_1d(np.asarray(elapsed_s, dtype=np.float64))
+    def append_memory(self, key: str, x, rss_mb, gpu_mb=None, color: Optional[str] = None) -> None:
+        """Store RSS (and GPU memory, unless it is all None/NaN) of series ``key`` against ``x`` (iterations)."""
+        elapsed = np.atleast_1d(np.asarray(x, dtype=np.float64))
         color = color or color_for(key, len(self.series))
         rss_key, gpu_key = f"{key} RSS", f"{key} GPU"
         if rss_key not in self.series:
@@ -498,7 +499,6 @@ class BenchCharts(QWidget):
             return
         it = np.fromiter((s.iteration for s in samples), dtype=np.float64, count=len(samples))
         lat = np.fromiter((s.latency_ms for s in samples), dtype=np.float64, count=len(samples))
-        el = np.fromiter((s.elapsed_s for s in samples), dtype=np.float64, count=len(samples))
         rss = np.fromiter((s.rss_mb if s.rss_mb is not None else np.nan for s in samples), dtype=np.float64,
                           count=len(samples))
         gpu = np.fromiter((s.gpu_mb if s.gpu_mb is not None else np.nan for s in samples), dtype=np.float64,
@@ -506,7 +506,7 @@ class BenchCharts(QWidget):
         if name not in self.latency.series:
             self.add_series(name)
         self.latency.append_latency(name, it, lat)
-        self.memory.append_memory(name, el, rss, gpu, color=self.color(name))
+        self.memory.append_memory(name, it, rss, gpu, color=self.color(name))
 
     def redraw(self) -> None:
         self.latency.redraw()

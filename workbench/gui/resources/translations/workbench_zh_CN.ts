@@ -1033,6 +1033,7 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
     </message>
     <message>
         <location filename="../../charts.py" line="376" />
+        <location filename="../../charts.py" line="429" />
         <source>iteration</source>
         <translation>迭代</translation>
     </message>
@@ -1047,17 +1048,12 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
         <translation>浅色：每次运行 · 实线：p50 · 虚线：p95，滚动窗口 {0}</translation>
     </message>
     <message>
-        <location filename="../../charts.py" line="428" />
+        <location filename="../../charts.py" line="429" />
         <source>Memory</source>
         <translation>内存</translation>
     </message>
     <message>
-        <location filename="../../charts.py" line="428" />
-        <source>time since start (s)</source>
-        <translation>开始后的时间（秒）</translation>
-    </message>
-    <message>
-        <location filename="../../charts.py" line="429" />
+        <location filename="../../charts.py" line="430" />
         <source>solid: RSS, dashed: GPU</source>
         <translation>实线：RSS，虚线：GPU</translation>
     </message>
