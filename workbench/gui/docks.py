@@ -35,6 +35,14 @@ def format_elapsed(seconds: float) -> str:
                                                                                         time.gmtime(seconds))
 
 
+def remaining_seconds(elapsed: float, fraction: float):
+    """Seconds left at the pace so far (elapsed / fraction done), or None before the estimate means anything
+    (under 5 % done or 3 s in) and once done."""
+    if not 0.05 <= fraction < 1.0 or elapsed < 3.0:
+        return None
+    return elapsed * (1.0 - fraction) / fraction
+
+
 class JobRowWidget(QFrame):
     """One job in the Jobs dock."""
 
@@ -118,7 +126,17 @@ class JobRowWidget(QFrame):
         return box
 
     def tick(self) -> None:
-        self.elapsed_label.setText(format_elapsed(self.job.elapsed()))
+        """Elapsed time, and while running the time left at the pace so far (issue 14: long jobs say both)."""
+        elapsed = self.job.elapsed()
+        left = remaining_seconds(elapsed, self.job.fraction) if self.job.state == workers.RUNNING else None
+        if left is None:
+            self.elapsed_label.setText(format_elapsed(elapsed))
+            self.elapsed_label.setToolTip(self.tr("Time since the job started"))
+        else:
+            self.elapsed_label.setText(self.tr("{0} · ~{1} left").format(format_elapsed(elapsed),
+                                                                          format_elapsed(left)))
+            self.elapsed_label.setToolTip(self.tr("Time since the job started, and the time left estimated from "
+                                                  "its progress so far"))
 
 
 class JobsWidget(QWidget):

@@ -946,80 +946,95 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>JobRowWidget</name>
     <message>
-        <location filename="../../docks.py" line="61" />
+        <location filename="../../docks.py" line="69" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="64" />
+        <location filename="../../docks.py" line="72" />
         <source>Details…</source>
         <translation>详细信息…</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="65" />
+        <location filename="../../docks.py" line="73" />
         <source>The technical details of the failure (for a bug report)</source>
         <translation>失败的技术细节（用于报告问题）</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="84" />
+        <location filename="../../docks.py" line="92" />
         <source>queued</source>
         <translation>排队中</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="84" />
+        <location filename="../../docks.py" line="92" />
         <source>running</source>
         <translation>运行中</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="85" />
+        <location filename="../../docks.py" line="93" />
         <source>done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="85" />
+        <location filename="../../docks.py" line="93" />
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="86" />
+        <location filename="../../docks.py" line="94" />
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="100" />
+        <location filename="../../docks.py" line="108" />
         <source>finished at {0}</source>
         <translation>于 {0} 完成</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="102" />
+        <location filename="../../docks.py" line="110" />
         <source>cancelled at {0}</source>
         <translation>于 {0} 取消</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="111" />
+        <location filename="../../docks.py" line="119" />
         <source>{0} failed</source>
         <translation>{0} 失败</translation>
+    </message>
+    <message>
+        <location filename="../../docks.py" line="134" />
+        <source>Time since the job started</source>
+        <translation>任务开始后经过的时间</translation>
+    </message>
+    <message>
+        <location filename="../../docks.py" line="136" />
+        <source>{0} · ~{1} left</source>
+        <translation>{0} · 剩余约 {1}</translation>
+    </message>
+    <message>
+        <location filename="../../docks.py" line="138" />
+        <source>Time since the job started, and the time left estimated from its progress so far</source>
+        <translation>任务开始后经过的时间，以及按目前进度估计的剩余时间</translation>
     </message>
 </context>
 <context>
     <name>JobsWidget</name>
     <message>
-        <location filename="../../docks.py" line="135" />
+        <location filename="../../docks.py" line="153" />
         <source>Clear finished</source>
         <translation>清除已结束</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="148" />
+        <location filename="../../docks.py" line="166" />
         <source>No jobs yet. Long actions (inspect, export, validate, quantize, benchmark) appear here.</source>
         <translation>暂无任务。耗时操作（检查、导出、验证、量化、基准测试）会显示在这里。</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="185" />
+        <location filename="../../docks.py" line="203" />
         <source>{0} running</source>
         <translation>{0} 个运行中</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="185" />
+        <location filename="../../docks.py" line="203" />
         <source>Idle</source>
         <translation>空闲</translation>
     </message>

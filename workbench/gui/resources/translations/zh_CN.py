@@ -8,6 +8,11 @@ import sys
 import xml.etree.ElementTree as ET
 
 ZH = {
+    # Jobs dock: elapsed and remaining time (workbench/gui/docks.py)
+    "{0} · ~{1} left": "{0} · 剩余约 {1}",
+    "Time since the job started": "任务开始后经过的时间",
+    "Time since the job started, and the time left estimated from its progress so far":
+        "任务开始后经过的时间，以及按目前进度估计的剩余时间",
     # first-run page (workbench/gui/panels/welcome.py)
     "Start here": "从这里开始",
     "Open a model to inspect it, then take it step by step down the list on the left: export to ONNX, validate "
