@@ -1,4 +1,4 @@
-"""The GroupQueryAttention decoder (core/export/decoder_gqa.py + core/runtimes/ort_gqa.py) on the CPU: greedy tokens
+"""The GroupQueryAttention decoder (core/export/decoder_gqa.py + core/generate_gqa.py) on the CPU: greedy tokens
 equal PyTorch's for Llama, Mistral and Qwen2 (q/k/v bias), the KV buffer really is shared (ORT writes the cache
 into the bound buffer), ``optimize --target cuda`` on a decoder export writes it, and the refusals."""
 
@@ -11,7 +11,7 @@ import transformers as tf
 from workbench import api
 from workbench.core.errors import WorkbenchError
 from workbench.core.export.decoder_gqa import build
-from workbench.core.runtimes.ort_gqa import GQADecoder
+from workbench.core.generate_gqa import GQADecoder, GQAGenerate
 from workbench.core.specs import ModelSource
 
 COMMON = dict(vocab_size=128, hidden_size=64, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
@@ -96,6 +96,15 @@ def test_optimize_cuda_on_a_decoder_export_writes_the_gqa_decoder(tmp_path):
     got = GQADecoder(out, "cpu").generate(np.array([[5, 6, 7, 8]]), 4)
     assert got.shape == (1, 4)
     assert got[0, 0] == _greedy(model, np.array([[5, 6, 7, 8]]), 1)[0, 0]
+    # workbench generate and bench --generate run it through the GQA path (also for --provider cuda without CUDA)
+    gen = api.generate(str(out), [5, 6, 7, 8], 4, provider="cuda", stop_at_eos=False)
+    # (the first token only: this random model's fp16 logits tie exactly at the second step)
+    assert gen.tokens[0] == got[0, 0] and len(gen.tokens) == 4 and gen.provider == "cpu"
+    bench = api.bench_generate([str(out)], prompt_tokens=6, max_new_tokens=3, batch=2, repeats=1)
+    # (the generic OrtDecoder cannot run this graph: it has no attention_mask or position_ids inputs)
+    assert [r.batch for r in bench.rows] == [1, 2] and all(r.decode_ms["p50"] > 0 for r in bench.rows)
+    with pytest.raises(WorkbenchError, match="prompts of one length"):  # left-padded prompts are refused
+        GQAGenerate(out).prefill(np.array([[5, 6, 7], [0, 5, 6]]), np.array([[1, 1, 1], [0, 1, 1]]))
     # --no-fusion keeps the generic preset (no GQA)
     plain = api.optimize(str(tmp_path / "dec" / "model.onnx"), str(tmp_path / "plain.onnx"), target="cuda",
                          fusion=False)

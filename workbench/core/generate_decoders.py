@@ -256,10 +256,17 @@ def open_decoder(model, provider: str = "cpu", threads: Optional[int] = None, dt
     """(decoder, folder) for ``model`` (see :func:`resolve`)."""
     kind, path, folder = resolve(model)
     if kind == "onnx":
-        return OrtDecoder(path, provider, threads), folder
+        return onnx_decoder(path, provider, threads), folder
     if kind == "gguf":
         return runtime_decoder(path, provider, threads), folder
     return TorchDecoder(path, provider, dtype, threads=threads), folder
+
+
+def onnx_decoder(path, provider: str = "cpu", threads: Optional[int] = None):
+    """OrtDecoder for an exported decoder, or the GroupQueryAttention decoder's (``optimize --target cuda``)."""
+    from workbench.core.generate_gqa import GQAGenerate, is_gqa
+
+    return GQAGenerate(path, provider, threads) if is_gqa(path) else OrtDecoder(path, provider, threads)
 
 
 def runtime_decoder(path, provider: str = "cpu", threads: Optional[int] = None) -> Decoder:

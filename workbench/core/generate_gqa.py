@@ -131,3 +131,52 @@ class GQADecoder:
             if timings is not None:
                 timings.append(time.perf_counter() - t)
         return np.stack(out, 1)
+
+
+def is_gqa(path) -> bool:
+    """Whether ``path`` is a GQA decoder, from its metadata. ONNX writes metadata_props after the graph, so the
+    file's tail holds them: read 64 KB there instead of parsing a file of up to 2 GB (written by hand: no library
+    reads one field of a ModelProto)."""
+    from pathlib import Path
+
+    path = Path(path)
+    try:
+        with path.open("rb") as f:
+            f.seek(max(0, path.stat().st_size - 65536))
+            tail = f.read()
+    except OSError:
+        return False
+    return b"workbench.decoder" in tail and b"gqa" in tail
+
+
+class GQAGenerate:
+    """The generation loop's decoder (generate.py's ``prefill(ids, mask)`` / ``step(tokens)`` returning float32
+    last-position logits [batch, vocab]) over :class:`GQADecoder`: what ``workbench generate`` and
+    ``bench --generate`` run for a GQA decoder. Prompts of one length only (no left padding)."""
+
+    runtime = "onnxruntime"
+
+    def __init__(self, path, provider: str = "cpu", threads=None):
+        from pathlib import Path
+
+        import onnxruntime as ort
+
+        if provider == "cuda" and "CUDAExecutionProvider" not in ort.get_available_providers():
+            provider = "cpu"  # as the other decoders: no CUDA here, the CPU runs it (self.provider says so)
+        self.decoder = GQADecoder(path, provider, cuda_graph=provider == "cuda", threads=threads or 0)
+        self.provider = self.decoder.device
+        self.name = f"ORT {Path(path).name} (GQA)"
+
+    def _logits(self) -> np.ndarray:
+        return self.decoder.logits.numpy()[:, 0].astype(np.float32)
+
+    def prefill(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        if not np.asarray(mask).all():
+            raise WorkbenchError("the GroupQueryAttention decoder takes prompts of one length (no padding)",
+                                 "generate the prompts one at a time, or use the exported decoder (model.onnx)")
+        self.decoder.prefill(np.asarray(ids))
+        return self._logits()
+
+    def step(self, tokens: np.ndarray) -> np.ndarray:
+        self.decoder.step(np.asarray(tokens))
+        return self._logits()

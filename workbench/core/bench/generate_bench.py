@@ -30,7 +30,7 @@ def measure(kind: str, path: str, prompts: dict, max_new_tokens: int, provider: 
     """Run one variant: {'name', 'runtime', 'provider', 'peak_rss_mb', 'rows': [{'batch', 'ttft_ms',
     'decode_ms', 'tokens_per_s', 'tokens', 'new_tokens'}]}; ``prompts`` is {batch: [[ids] per row]}."""
     from workbench.core.bench.memory import PeakTracker
-    from workbench.core.generate_decoders import OrtDecoder, TorchDecoder, folder_settings
+    from workbench.core.generate_decoders import TorchDecoder, folder_settings, onnx_decoder
     from workbench.core.generate import Sampling, _percentiles, run_steps
 
     tracker = PeakTracker(interval_s=0.01, reset=not whole_process, whole_process=whole_process).start()
@@ -45,8 +45,8 @@ def measure(kind: str, path: str, prompts: dict, max_new_tokens: int, provider: 
         elif kind == "seq2seq" or s2s.is_seq2seq(path):  # an encoder-decoder: encoder + decoder with past
             decoder, folder = s2s.open_decoder(path, provider, threads)
         else:
-            decoder = OrtDecoder(path, provider, threads) if kind == "onnx" else TorchDecoder(path, provider,
-                                                                                              threads=threads)
+            decoder = onnx_decoder(path, provider, threads) if kind == "onnx" else TorchDecoder(path, provider,
+                                                                                                threads=threads)
             folder = Path(path).parent if kind == "onnx" else path
         if kind != "gguf":
             settings = folder_settings(folder)
