@@ -19,11 +19,7 @@ def open_session(path, options: RuntimeOptions | None = None):
     extra = {k: v for k, v in options.extra.items() if k != "key"}
     names = [m["name"] for m in header["members"]]
     if header["format"] == "onnx":
-        from workbench.core.runtimes import onnxruntime
-
-        extra["data"] = members[names[0]]
-        session = onnxruntime.open_session(path, RuntimeOptions(options.device, options.threads, options.strict,
-                                                                extra))
+        session = _ort_from_bytes(path, members[names[0]], options)
     elif header["format"] == "openvino":
         from workbench.core.runtimes import openvino
 
@@ -34,6 +30,33 @@ def open_session(path, options: RuntimeOptions | None = None):
         raise WorkbenchError(f"{path}: unknown encrypted format '{header['format']}'",
                              "encrypt the model again with this workbench")
     session.notes.append(f"decrypted into memory ({header['format']}); no plaintext file written")
+    return session
+
+
+def _ort_from_bytes(path, data: bytes, options: RuntimeOptions):
+    """The onnxruntime runtime's session, its InferenceSession made from the decrypted bytes."""
+    import onnxruntime as ort
+
+    from workbench.core import ort as wb_ort
+    from workbench.core.errors import WorkbenchError, first_line
+    from workbench.core.runtimes.onnxruntime import OrtSession
+
+    so = ort.SessionOptions()
+    so.log_severity_level = 3
+    if options.threads:
+        so.intra_op_num_threads = options.threads
+    providers, fallback = wb_ort.provider_list(options.device, options.extra.get("provider_options"))
+    if fallback and options.strict:
+        raise WorkbenchError(fallback[0], "use --provider cpu, or onnxruntime-gpu on a machine with an NVIDIA GPU")
+    session = OrtSession.__new__(OrtSession)
+    session.notes, session.path = list(fallback), str(path)
+    try:
+        session.session = ort.InferenceSession(data, so, providers=providers)
+    except Exception as err:  # noqa: BLE001 - ORT raises its own types
+        raise WorkbenchError(f"ONNX Runtime cannot load the decrypted {path}: {first_line(err)}",
+                             "check the original file with `workbench inspect`, or encrypt it again") from err
+    session.device = "cuda" if "CUDAExecutionProvider" in session.session.get_providers() else "cpu"
+    session.session.workbench_provider = session.device
     return session
 
 

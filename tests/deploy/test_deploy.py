@@ -1,0 +1,174 @@
+"""workbench deploy: the generated programs load the artifact, feed its inputs and print what the workbench's own
+run prints. Python programs run here; the C++ OpenVINO program is built with CMake against the openvino wheel's
+headers (and OpenSSL for an encrypted IR); ORT C++ / Java / C# build only where their SDKs are (skipped otherwise)."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from workbench.core import crypto
+from workbench.core.deploy import deploy, describe, example_feeds, parse_output
+from workbench.core.errors import WorkbenchError
+from workbench.core.runtimes.base import RuntimeOptions
+from workbench.core.runtimes.select import open_artifact
+
+
+def _expected(artifact, key=None) -> dict:
+    spec = describe(artifact)
+    _, session = open_artifact(artifact, RuntimeOptions(extra={"key": key} if key else {}))
+    got = session.run(example_feeds(spec.inputs))
+    session.close()
+    return got
+
+
+def _check(stdout: str, expected: dict):
+    printed = parse_output(stdout)
+    assert sorted(printed) == sorted(expected), stdout
+    for name, value in expected.items():
+        shape, total, first = printed[name]
+        flat = np.asarray(value, np.float64).reshape(-1)
+        assert shape == list(np.shape(value))
+        np.testing.assert_allclose(total, flat.sum(), rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(first, flat[:8], rtol=1e-5, atol=1e-6)
+
+
+@pytest.fixture(scope="module")
+def encrypted(artifacts, key, tmp_path_factory):
+    root = tmp_path_factory.mktemp("deploy_enc")
+    crypto.encrypt(artifacts["ext"], root / "onnx.enc", key)
+    crypto.encrypt(artifacts["ir"], root / "ir.enc", key)
+    return {"onnx": root / "onnx.enc", "ir": root / "ir.enc"}
+
+
+@pytest.mark.parametrize("which", ["onnx", "ir", "onnx.enc", "ir.enc"])
+def test_python_program_prints_what_the_workbench_computes(artifacts, encrypted, key, tmp_path, which):
+    artifact = encrypted[which[:-4]] if which.endswith(".enc") else artifacts[which]
+    result = deploy(artifact, tmp_path / "prog", "python")
+    assert result.runtime == ("OpenVINO" if which.startswith("ir") else "ONNX Runtime")
+    env = {**os.environ, crypto.KEY_ENV: key.hex()}
+    env.pop(crypto.KEY_FILE_ENV, None)
+    ran = subprocess.run([sys.executable, str(tmp_path / "prog" / "run_model.py")], capture_output=True, text=True,
+                         env=env, timeout=120)
+    assert ran.returncode == 0, ran.stderr
+    _check(ran.stdout, _expected(artifact, key))
+    if which.endswith(".enc"):
+        env[crypto.KEY_ENV] = "00" * 32
+        bad = subprocess.run([sys.executable, str(tmp_path / "prog" / "run_model.py")], capture_output=True,
+                             text=True, env=env, timeout=120)
+        assert bad.returncode != 0 and "wrong key" in bad.stderr
+
+
+def _openvino_cmake_dir() -> str:
+    import openvino
+
+    return os.path.join(os.path.dirname(openvino.__file__), "cmake")
+
+
+@pytest.mark.skipif(not (shutil.which("cmake") and shutil.which("g++")), reason="needs cmake and g++")
+def test_cpp_openvino_program_builds_and_decrypts_in_memory(encrypted, key, tmp_path):
+    if not Path("/usr/include/openssl/evp.h").is_file():
+        pytest.skip("needs OpenSSL headers (apt-get install libssl-dev)")
+    deploy(encrypted["ir"], tmp_path / "prog", "cpp")
+    build = tmp_path / "prog" / "build"
+    for cmd in (["cmake", "-S", str(tmp_path / "prog"), "-B", str(build), f"-DOpenVINO_DIR={_openvino_cmake_dir()}"],
+                ["cmake", "--build", str(build)]):
+        made = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        assert made.returncode == 0, made.stdout[-2000:] + made.stderr[-2000:]
+    env = {**os.environ, crypto.KEY_ENV: key.hex()}
+    env.pop(crypto.KEY_FILE_ENV, None)
+    ran = subprocess.run([str(build / "run_model")], capture_output=True, text=True, env=env, timeout=120)
+    assert ran.returncode == 0, ran.stderr
+    _check(ran.stdout, _expected(encrypted["ir"], key))
+    env[crypto.KEY_ENV] = "11" * 32
+    bad = subprocess.run([str(build / "run_model")], capture_output=True, text=True, env=env, timeout=120)
+    assert bad.returncode == 1 and "wrong key" in bad.stderr and not bad.stdout
+
+
+def _ort_root():
+    root = os.environ.get("ONNXRUNTIME_ROOT")
+    return root if root and Path(root, "include").is_dir() else None
+
+
+@pytest.mark.skipif(_ort_root() is None, reason="ONNX Runtime's C++ headers: set ONNXRUNTIME_ROOT to a release folder")
+def test_cpp_onnxruntime_program_builds_and_runs(artifacts, tmp_path):
+    deploy(artifacts["ext"], tmp_path / "prog", "cpp")
+    build = tmp_path / "prog" / "build"
+    for cmd in (["cmake", "-S", str(tmp_path / "prog"), "-B", str(build), f"-DONNXRUNTIME_ROOT={_ort_root()}"],
+                ["cmake", "--build", str(build)]):
+        made = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        assert made.returncode == 0, made.stdout[-2000:] + made.stderr[-2000:]
+    ran = subprocess.run([str(build / "run_model")], capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 0, ran.stderr
+    _check(ran.stdout, _expected(artifacts["ext"]))
+
+
+@pytest.mark.skipif(not (shutil.which("javac") and os.environ.get("WORKBENCH_ORT_JAR")),
+                    reason="needs javac and the onnxruntime jar (WORKBENCH_ORT_JAR)")
+def test_java_program_compiles_and_runs(artifacts, tmp_path):
+    deploy(artifacts["onnx"], tmp_path / "prog", "java")
+    jar = os.environ["WORKBENCH_ORT_JAR"]
+    src = tmp_path / "prog" / "src" / "main" / "java" / "RunModel.java"
+    made = subprocess.run(["javac", "-cp", jar, "-d", str(tmp_path / "cls"), str(src)], capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    ran = subprocess.run(["java", "-cp", f"{jar}:{tmp_path / 'cls'}", "RunModel"], capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stderr
+    _check(ran.stdout, _expected(artifacts["onnx"]))
+
+
+def test_java_and_csharp_programs_carry_the_inputs_and_the_pinned_runtime(artifacts, encrypted, tmp_path):
+    import onnxruntime
+
+    java = deploy(encrypted["onnx"], tmp_path / "java", "java")
+    text = (tmp_path / "java" / "src/main/java/RunModel.java").read_text()
+    assert '{"x", "ids"}' in text and '{"float32", "int64"}' in text and "new long[]{2L, 16L}" in text
+    assert "AES/GCM/NoPadding" in text and f"<version>{onnxruntime.__version__}</version>" in \
+        (tmp_path / "java" / "pom.xml").read_text()
+    assert java.files == ["pom.xml", "src/main/java/RunModel.java", "workbench-deploy.json"]
+    deploy(artifacts["onnx"], tmp_path / "cs", "csharp")
+    cs = (tmp_path / "cs" / "Program.cs").read_text()
+    assert "new[] {2, 16}" in cs and "Sizes = {  }" in cs
+    assert f'Version="{onnxruntime.__version__}"' in (tmp_path / "cs" / "run_model.csproj").read_text()
+
+
+def test_refusals_are_one_line_and_write_nothing(artifacts, tmp_path):
+    cases = [(artifacts["ir"], "java", "OpenVINO has no official java API"),
+             (artifacts["ir"], "csharp", "OpenVINO has no official csharp API"),
+             (artifacts["onnx"], "rust", "unknown language")]
+    gguf = tmp_path / "m.gguf"
+    gguf.write_bytes(b"GGUF" + bytes(16))
+    cases.append((gguf, "cpp", "only a Python program for a GGUF"))
+    (tmp_path / "m.pt").write_bytes(b"x")
+    cases.append((tmp_path / "m.pt", "python", "takes .onnx, .xml, .gguf or .enc"))
+    for artifact, lang, message in cases:
+        with pytest.raises(WorkbenchError, match=message) as err:
+            deploy(artifact, tmp_path / "out", lang)
+        assert "\n" not in str(err.value) and "; " in str(err.value)
+        assert not (tmp_path / "out").exists()
+
+
+def test_existing_folder_is_replaced_only_with_force_and_only_if_deploy_wrote_it(artifacts, tmp_path):
+    deploy(artifacts["onnx"], tmp_path / "p", "python")
+    with pytest.raises(WorkbenchError, match="already exists"):
+        deploy(artifacts["onnx"], tmp_path / "p", "cpp")
+    deploy(artifacts["onnx"], tmp_path / "p", "cpp", force=True)
+    assert sorted(p.name for p in (tmp_path / "p").iterdir()) == ["CMakeLists.txt", "main.cpp", "workbench-deploy.json"]
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep")
+    with pytest.raises(WorkbenchError, match="already exists"):
+        deploy(artifacts["onnx"], tmp_path / "mine", "python", force=True)
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep"
+
+
+def test_cli_deploy(artifacts, tmp_path):
+    ran = subprocess.run([sys.executable, "-m", "workbench", "deploy", str(artifacts["onnx"]), "-o",
+                          str(tmp_path / "c"), "--lang", "cpp", "--json"], capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stderr
+    assert '"runtime": "ONNX Runtime"' in ran.stdout and (tmp_path / "c" / "main.cpp").is_file()
+    bad = subprocess.run([sys.executable, "-m", "workbench", "deploy", str(artifacts["ir"]), "-o",
+                          str(tmp_path / "j"), "--lang", "java"], capture_output=True, text=True)
+    assert bad.returncode == 1 and len(bad.stderr.strip().splitlines()) == 1 and "OpenVINO" in bad.stderr
