@@ -36,8 +36,11 @@ EXCLUDED_BINARIES = ("libcuda", "libcudnn", "libcublas", "libcufft", "libcurand"
                      "libQt6SpatialAudio", "libQt6TextToSpeech", "multimedia/", "sceneparsers/", "geometryloaders/",
                      "renderers/", "designer/", "texttospeech/", "sensors/", "position/", "geoservices/",
                      "canbus/", "sqldrivers/", "qmltooling/", "PySide6/Qt/qml/",
-                     # torch's C++ test programs and protoc (torch/bin, torch/test, *_test.so): never run
-                     "torch/bin/", "torch/test/", "_test.so", "libcudart", "libcaffe2_nvrtc")
+                     # torch's C++ test programs and protoc: never run (torch/bin/torch_shm_manager is kept:
+                     # `import torch` checks that it exists)
+                     "torch/bin/protoc", "torch/bin/FileStoreTest", "torch/bin/HashStoreTest",
+                     "torch/bin/TCPStoreTest", "torch/bin/test_", "torch/test/", "_test.so", "libcudart",
+                     "libcaffe2_nvrtc")
 
 # Data left out: tests and test data shipped inside packages, C headers, type stubs, Qt's QML modules (the
 # window is widgets only; QtWebEngine's process does not use QML) and its translations other than English/Chinese.
