@@ -105,8 +105,10 @@ def opset_of(path) -> int | None:
     return next((o.version for o in header(path).opset_import if o.domain in ("", "ai.onnx")), None)
 
 
-def check_model(path) -> tuple[str, str]:
-    """(checker, shape_inference): 'ok' or the first line of what failed. Path-based, so >2 GB works."""
+def check_model(path, keep: dict | None = None) -> tuple[str, str]:
+    """(checker, shape_inference): 'ok' or the first line of what failed. Path-based, so >2 GB works. With
+    ``keep``, ``keep["inferred"]`` is the inferred graph's header (no weights), for a caller that reads its value
+    types and shapes (locate) without inferring again."""
     import onnx
 
     try:
@@ -118,6 +120,8 @@ def check_model(path) -> tuple[str, str]:
         try:
             onnx.shape_inference.infer_shapes_path(str(path), str(Path(tmp) / "inferred.onnx"))
             inference = "ok"
+            if keep is not None:
+                keep["inferred"] = onnx.load(str(Path(tmp) / "inferred.onnx"), load_external_data=False)
         except Exception as err:  # noqa: BLE001
             inference = first_line(err)
     return checker, inference

@@ -102,7 +102,7 @@ def has_bf16(path) -> bool:
 
 def make_session(path, provider: str = "cpu", threads: int | None = None, level: str = "all",
                  options=None, *, provider_options: dict | None = None, notes: list | None = None,
-                 strict: bool = False):
+                 strict: bool = False, data: bytes | None = None):
     """An ONNX Runtime session on ``provider`` ('cpu' or 'cuda'), checked after creation.
 
     ``provider_options`` go to the CUDA provider (e.g. ``{"enable_cuda_graph": "1", "device_id": "0",
@@ -110,7 +110,8 @@ def make_session(path, provider: str = "cpu", threads: int | None = None, level:
     ignored on the CPU. When CUDA was asked for but is not available or did not start, the reason is appended
     to ``notes`` (and the session runs on the CPU), or with ``strict`` a WorkbenchError is raised: CPU results
     are never silently reported as CUDA ones. ``session.workbench_provider`` holds the provider that really
-    runs ('cuda' or 'cpu').
+    runs ('cuda' or 'cpu'). ``data`` (a serialized model, under protobuf's 2 GB) is loaded instead of the file at
+    ``path``, which then only names it in messages: no temp file for a model built in memory.
     """
     import onnxruntime as ort
 
@@ -118,7 +119,8 @@ def make_session(path, provider: str = "cpu", threads: int | None = None, level:
     from workbench.core.quiet import quiet_onnxruntime
 
     quiet_onnxruntime()
-    check_file(path)
+    if data is None:
+        check_file(path)
     so = options or ort.SessionOptions()
     so.graph_optimization_level = {
         "disable": ort.GraphOptimizationLevel.ORT_DISABLE_ALL, "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
@@ -135,7 +137,7 @@ def make_session(path, provider: str = "cpu", threads: int | None = None, level:
         # Weights go straight to the device allocator, not into the arena (less GPU memory for the same speed).
         so.add_session_config_entry("session.use_device_allocator_for_initializers", "1")
     try:
-        session = ort.InferenceSession(str(path), so, providers=providers)
+        session = ort.InferenceSession(str(path) if data is None else data, so, providers=providers)
     except Exception as err:  # noqa: BLE001 - ORT raises its own Fail/InvalidGraph/NotImplemented types
         first = first_line(err)
         missing = missing_kernel(path, first)

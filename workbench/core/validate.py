@@ -99,11 +99,12 @@ def _label(runtime) -> str:
     return runtime.description.split(" (")[0]  # "ONNX Runtime (CPU; CUDA ...)" -> "ONNX Runtime"
 
 
-def _onnx_header(path, spec) -> tuple:
-    """ONNX-only facts: (checker, shape inference, weight dtype); the checker must pass."""
+def _onnx_header(path, spec, keep: dict | None = None) -> tuple:
+    """ONNX-only facts: (checker, shape inference, weight dtype); the checker must pass. ``keep`` receives the
+    inferred graph (onnx_io.check_model)."""
     from workbench.core.ort import model_float_dtype
 
-    checker, inference = check_model(str(path))
+    checker, inference = check_model(str(path), keep)
     if checker != "ok":
         raise WorkbenchError(f"{spec.model} fails the ONNX checker: {checker}", "re-export the model")
     return checker, inference, model_float_dtype(path)
@@ -147,7 +148,9 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
     stages = Stages(["checking", "loading PyTorch", f"loading {_label(runtime)}", *["comparing"] * len(spec.shapes),
                      *(["locating"] if spec.locate else [])], progress, cancel)
     stages.next()
-    checker, inference, dtype = _onnx_header(path, spec) if _is_onnx(path) else ("ok", "skipped", None)
+    inferred = {}  # the graph after shape inference, for locate
+    checker, inference, dtype = (_onnx_header(path, spec, inferred if spec.locate else None) if _is_onnx(path)
+                                 else ("ok", "skipped", None))
     stages.next()
     reference = registry.runtime(REFERENCE).open(spec.against, RuntimeOptions(extra={
         "dtype": "fp32", "shapes": spec.input_shapes or getattr(spec.against, "shapes", None)}))
@@ -223,7 +226,7 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
         try:
             found = locate(str(path), loaded, rtol, atol, floor, batch, seq, spec.provider, bool(quantized),
                            tried[0] if tried else None, inputs=first_run[0], reference=first_run[1],
-                           outputs_passed=all(d.passed for d in outputs))
+                           outputs_passed=all(d.passed for d in outputs), inferred=inferred.get("inferred"))
             located = {"divergence": found["divergence"], "locate_checked": found["candidates_checked"]}
         except WorkbenchError as err:  # the comparison above still stands
             notes.append(f"locate: {err}")
