@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from workbench.core.errors import WorkbenchError
 from workbench.core.loading.safetensors_read import (INDEX_SUFFIX, inspect_file, inspect_index,
                                                      no_architecture_error, weights_in_folder)
+from workbench.core.loading.weights_hooks import config_folder, inspect_weights
 from workbench.core.results import InspectResult
 
 
@@ -22,23 +22,14 @@ def can_load(path: Path) -> bool:
 
 
 def inspect(path: Path) -> InspectResult:
-    path = Path(path)
-    if path.is_dir():
-        result = weights_in_folder(path)
-        if result is None:
-            raise WorkbenchError(f"{path}: no .safetensors files in this folder", "give a file or another folder")
-        return result
-    if path.name.endswith(INDEX_SUFFIX):
-        return inspect_index(path)
-    return inspect_file(path)
+    return inspect_weights(path, ".safetensors files", INDEX_SUFFIX, weights_in_folder, inspect_index, inspect_file)
 
 
 def load(source, dtype: str = "fp32", shapes: Optional[dict] = None):
     from workbench.core.loading.hf_folder import load_hf_model
 
-    path = Path(source.path).expanduser()
-    folder = path if path.is_dir() else path.parent
-    if (folder / "config.json").is_file():
+    folder = config_folder(source.path)
+    if folder is not None:
         return load_hf_model(folder, dtype, source.task, source.family_options)
     raise no_architecture_error(source.path)
 

@@ -16,6 +16,7 @@ from workbench.core.loading.torch_pickle import (BIN_INDEX_SUFFIX, inspect_bin_i
                                                  safe_load, state_dict_of, weights_in_folder)
 from workbench.core.loading.torchscript_files import inspect_torchscript, load_script_module
 from workbench.core.loading.user_code import shape_hint
+from workbench.core.loading.weights_hooks import config_folder, inspect_weights
 from workbench.core.results import InspectResult
 
 SUFFIXES = (".pt", ".pth", ".bin", ".ckpt", ".pt2", ".ptl", ".jit", ".torchscript")
@@ -36,14 +37,11 @@ def can_load(path: Path) -> bool:
 
 def inspect(path: Path) -> InspectResult:
     """What the file holds, read as data: nothing in a .pt2 or TorchScript file is loaded as code here."""
-    path = Path(path)
-    if path.is_dir():
-        result = weights_in_folder(path)
-        if result is None:
-            raise WorkbenchError(f"{path}: no PyTorch checkpoint in this folder", "give a file or another folder")
-        return result
-    if path.name.endswith(BIN_INDEX_SUFFIX):
-        return inspect_bin_index(path)
+    return inspect_weights(path, "PyTorch checkpoint", BIN_INDEX_SUFFIX, weights_in_folder, inspect_bin_index,
+                           _inspect_file)
+
+
+def _inspect_file(path: Path) -> InspectResult:
     kind = kind_of(path)
     if kind == "torch-export":
         return inspect_export(path)
@@ -67,8 +65,8 @@ def load(source, dtype: str = "fp32", shapes: Optional[dict] = None):
             raise WorkbenchError(f"{path}: a TorchScript file carries no input shapes",
                                  shape_hint(torchscript_files.forward_names(path)))
         return wrap_module(module, shapes, dtype, description=f"TorchScript {path.name}")
-    folder = path if path.is_dir() else path.parent
-    if (folder / "config.json").is_file():
+    folder = config_folder(path)
+    if folder is not None:
         from workbench.core.loading.hf_folder import load_hf_model
 
         return load_hf_model(folder, dtype, source.task, source.family_options)
