@@ -214,3 +214,19 @@ def demo(output_dir: str = "workbench-demo", *, progress: Optional[ProgressFn] =
     from workbench.core.demo import run_demo
 
     return run_demo(output_dir, progress=progress, cancel=cancel, quick=quick, force=force)
+
+
+def deploy(artifact, output, lang: str = "python", *, force: bool = False):
+    """Write a minimal program (python, cpp, java, csharp) that loads ``artifact`` with its runtime, feeds its inputs
+    and prints its outputs (workbench.core.deploy); returns a DeployResult."""
+    from workbench.core.deploy import deploy as _deploy
+
+    return _deploy(artifact, output, lang, force=force)
+
+
+def encrypt(model, output, key: bytes, *, force: bool = False) -> dict:
+    """AES-256-GCM ``model`` (.onnx with its external data, or OpenVINO .xml + .bin) into ``output``
+    (workbench.core.crypto); the runtimes decrypt it into memory only."""
+    from workbench.core import crypto
+
+    return crypto.encrypt(model, output, key, force=force)

@@ -652,6 +652,77 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
     </message>
 </context>
 <context>
+    <name>DeployPanel</name>
+    <message>
+        <location filename="../../panels/deploy_panel.py" line="42" />
+        <location filename="../../panels/deploy_panel.py" line="54" />
+        <source>Generate</source>
+        <translation>生成</translation>
+    </message>
+    <message>
+        <location filename="../../panels/deploy_panel.py" line="50" />
+        <location filename="../../panels/deploy_panel.py" line="91" />
+        <location filename="../../panels/deploy_panel.py" line="94" />
+        <source>Deploy</source>
+        <translation>部署</translation>
+    </message>
+    <message>
+        <location filename="../../panels/deploy_panel.py" line="50" />
+        <source>Write a small program that loads the artifact with its runtime, feeds inputs of its names, shapes and types, and prints the outputs: a starting point for your service.</source>
+        <translation>生成一个小程序：用产物对应的运行时加载它，按其输入的名称、形状和类型提供输入，并打印输出，作为你的服务的起点。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/deploy_panel.py" line="53" />
+        <source>Program</source>
+        <translation>程序</translation>
+    </message>
+    <message>
+        <location filename="../../panels/deploy_panel.py" line="55" />
+        <source>Artifact</source>
+        <translation>产物</translation>
+    </message>
+    <message>
+        <location filename="../../panels/deploy_panel.py" line="56" />
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <location filename="../../panels/deploy_panel.py" line="57" />
+        <source>Output folder</source>
+        <translation>输出文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../panels/deploy_panel.py" line="58" />
+        <source>An exported .onnx, OpenVINO .xml, .gguf, or a model encrypted with workbench encrypt (.enc)</source>
+        <translation>导出的 .onnx、OpenVINO .xml、.gguf，或用 workbench encrypt 加密的模型（.enc）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/deploy_panel.py" line="60" />
+        <source>ONNX files: Python, C++, Java or C#; OpenVINO: Python or C++; GGUF: Python</source>
+        <translation>ONNX 文件：Python、C++、Java 或 C#；OpenVINO：Python 或 C++；GGUF：Python</translation>
+    </message>
+    <message>
+        <location filename="../../panels/deploy_panel.py" line="62" />
+        <source>A new folder; the program's files are written into it</source>
+        <translation>一个新文件夹，程序的文件写入其中</translation>
+    </message>
+    <message>
+        <location filename="../../panels/deploy_panel.py" line="76" />
+        <source>Choose an artifact first</source>
+        <translation>请先选择产物</translation>
+    </message>
+    <message>
+        <location filename="../../panels/deploy_panel.py" line="78" />
+        <source>Choose an output folder first</source>
+        <translation>请先选择输出文件夹</translation>
+    </message>
+    <message>
+        <location filename="../../panels/deploy_panel.py" line="98" />
+        <source>Wrote {0} into {1}. Build and run: {2}</source>
+        <translation>已将 {0} 写入 {1}。构建并运行：{2}</translation>
+    </message>
+</context>
+<context>
     <name>ExportPanel</name>
     <message>
         <location filename="../../panels/export_panel.py" line="52" />
@@ -941,6 +1012,84 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
         <location filename="../../panels/graph_panel.py" line="332" />
         <source>Outputs</source>
         <translation>输出</translation>
+    </message>
+</context>
+<context>
+    <name>GroupHints</name>
+    <message>
+        <location filename="../../panels/group_hints.py" line="11" />
+        <source>What the file holds, read from its headers.</source>
+        <translation>文件里有什么，从文件头读取。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/group_hints.py" line="12" />
+        <source>The model's own settings (config.json).</source>
+        <translation>模型自身的设置（config.json）。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/group_hints.py" line="13" />
+        <source>Every weight: its name, number type and shape.</source>
+        <translation>每个权重：名称、数值类型和形状。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/group_hints.py" line="14" />
+        <source>How the model becomes an ONNX file: the exporter, the ONNX version and the number type.</source>
+        <translation>模型如何变成 ONNX 文件：导出器、ONNX 版本和数值类型。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/group_hints.py" line="16" />
+        <source>The example inputs the model is traced with; their sizes are only an example.</source>
+        <translation>追踪模型所用的示例输入；其尺寸仅为示例。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/group_hints.py" line="18" />
+        <source>Dimensions that may change at run time (batch, sequence); a fixed one takes one size only.</source>
+        <translation>运行时可以变化的维度（批大小、序列长度）；固定的维度只接受一种尺寸。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/group_hints.py" line="20" />
+        <source>The ONNX file and PyTorch run the same inputs; their outputs must agree.</source>
+        <translation>ONNX 文件与 PyTorch 使用相同的输入运行，二者的输出必须一致。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/group_hints.py" line="22" />
+        <source>Which graph rewrites to apply; the result is a new file, the model stays as it is.</source>
+        <translation>要应用哪些计算图改写；结果是一个新文件，原模型保持不变。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/group_hints.py" line="24" />
+        <source>Each ticked type becomes a smaller file; how close it stays to fp32 is measured.</source>
+        <translation>每个勾选的类型都会生成一个更小的文件，并测量它与 fp32 的接近程度。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/group_hints.py" line="26" />
+        <source>How much each node's output moves when only that node is int8: the first ones to keep fp32.</source>
+        <translation>只把某个节点量化为 int8 时其输出变化多少：变化最大的应最先保留 fp32。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/group_hints.py" line="28" />
+        <source>How the weights are rounded, and which data calibrates the rounding.</source>
+        <translation>权重如何取整，以及用哪些数据校准取整。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/group_hints.py" line="30" />
+        <source>Each ticked variant is timed in a process of its own, on the same input sizes.</source>
+        <translation>每个勾选的版本都在各自的进程中、以相同的输入尺寸计时。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/group_hints.py" line="32" />
+        <source>Every step's settings in one TOML file: run it here or with workbench run.</source>
+        <translation>把每一步的设置写进一个 TOML 文件：可在这里运行，也可用 workbench run 运行。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/group_hints.py" line="34" />
+        <source>Each engine ticked here answers the same prompt in a column of its own.</source>
+        <translation>这里勾选的每个引擎都在各自的一栏中回答同一个提示词。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/group_hints.py" line="36" />
+        <source>The text every engine continues; greedy answers are compared token by token.</source>
+        <translation>每个引擎都从这段文本接着写；贪心解码的回答会逐个词元比较。</translation>
     </message>
 </context>
 <context>
@@ -1285,63 +1434,63 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
         <translation>模型工作台</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="57" />
+        <location filename="../../window_panels.py" line="58" />
         <source>The benchmark panel is not available</source>
         <translation>基准测试面板不可用</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="60" />
+        <location filename="../../window_panels.py" line="61" />
         <source>Load</source>
         <translation>加载</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="61" />
+        <location filename="../../window_panels.py" line="62" />
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="62" />
+        <location filename="../../window_panels.py" line="63" />
         <source>Validate</source>
         <translation>验证</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="63" />
+        <location filename="../../window_panels.py" line="64" />
         <source>Optimize</source>
         <translation>优化</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="64" />
+        <location filename="../../window_panels.py" line="65" />
         <source>Quantize</source>
         <translation>量化</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="65" />
+        <location filename="../../window_panels.py" line="66" />
         <source>Benchmark</source>
         <translation>基准测试</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="66" />
+        <location filename="../../window_panels.py" line="67" />
         <source>Report</source>
         <translation>报告</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="67" />
+        <location filename="../../window_panels.py" line="68" />
         <source>Chat</source>
         <translation>对话</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="80" />
+        <location filename="../../window_panels.py" line="82" />
         <source>The graph view is not available</source>
         <translation>计算图视图不可用</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="91" />
-        <location filename="../../window_panels.py" line="94" />
+        <location filename="../../window_panels.py" line="93" />
+        <location filename="../../window_panels.py" line="96" />
         <source>Pipeline</source>
         <translation>流程</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="92" />
+        <location filename="../../window_panels.py" line="94" />
         <source>Graph</source>
         <translation>计算图</translation>
     </message>
@@ -1507,7 +1656,7 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
     </message>
     <message>
         <location filename="../../window_docks.py" line="70" />
-        <location filename="../../window_panels.py" line="140" />
+        <location filename="../../window_panels.py" line="142" />
         <source>No model loaded</source>
         <translation>尚未加载模型</translation>
     </message>
@@ -1517,22 +1666,22 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
         <translation>打开模型（Ctrl+O）、将模型拖放到窗口中，或运行演示。</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="136" />
+        <location filename="../../window_panels.py" line="138" />
         <source>The graph view could not open {0}: {1}</source>
         <translation>计算图视图无法打开 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="139" />
+        <location filename="../../window_panels.py" line="141" />
         <source>Model: {0}</source>
         <translation>模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="146" />
+        <location filename="../../window_panels.py" line="148" />
         <source>ONNX: {0}</source>
         <translation>ONNX：{0}</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="159" />
+        <location filename="../../window_panels.py" line="161" />
         <source>Load a model first: the last load failed ({0})</source>
         <translation>请先加载模型：上次加载失败（{0}）</translation>
     </message>
@@ -2600,8 +2749,8 @@ Replace them?</source>
 <context>
     <name>TargetOptionsBox</name>
     <message>
-        <location filename="../../panels/target_options_box.py" line="152" />
-        <location filename="../../panels/target_options_box.py" line="168" />
+        <location filename="../../panels/target_options_box.py" line="193" />
+        <location filename="../../panels/target_options_box.py" line="211" />
         <source>{0} options</source>
         <translation>{0} 选项</translation>
     </message>

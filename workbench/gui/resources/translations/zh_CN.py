@@ -8,6 +8,23 @@ import sys
 import xml.etree.ElementTree as ET
 
 ZH = {
+    # the Deploy step (workbench/gui/panels/deploy_panel.py)
+    "Deploy": "部署",
+    "Generate": "生成",
+    "Program": "程序",
+    "Artifact": "产物",
+    "Output folder": "输出文件夹",
+    "Write a small program that loads the artifact with its runtime, feeds inputs of its names, shapes and types, "
+    "and prints the outputs: a starting point for your service.":
+        "生成一个小程序：用产物对应的运行时加载它，按其输入的名称、形状和类型提供输入，并打印输出，作为你的服务的起点。",
+    "An exported .onnx, OpenVINO .xml, .gguf, or a model encrypted with workbench encrypt (.enc)":
+        "导出的 .onnx、OpenVINO .xml、.gguf，或用 workbench encrypt 加密的模型（.enc）",
+    "ONNX files: Python, C++, Java or C#; OpenVINO: Python or C++; GGUF: Python":
+        "ONNX 文件：Python、C++、Java 或 C#；OpenVINO：Python 或 C++；GGUF：Python",
+    "A new folder; the program's files are written into it": "一个新文件夹，程序的文件写入其中",
+    "Choose an artifact first": "请先选择产物",
+    "Choose an output folder first": "请先选择输出文件夹",
+    "Wrote {0} into {1}. Build and run: {2}": "已将 {0} 写入 {1}。构建并运行：{2}",
     # Jobs dock: elapsed and remaining time (workbench/gui/docks.py)
     "{0} · ~{1} left": "{0} · 剩余约 {1}",
     "Time since the job started": "任务开始后经过的时间",
