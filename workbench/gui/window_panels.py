@@ -14,7 +14,9 @@ from workbench.gui import theme
 from workbench.gui.navigator import Navigator
 from workbench.gui.page_stack import PageScroll, PageStack
 from workbench.gui.panel_api import window_panel
+from workbench.gui.panels import group_hints
 from workbench.gui.panels.chat_panel import ChatPanel
+from workbench.gui.panels.deploy_panel import DeployPanel
 from workbench.gui.panels.export_panel import ExportPanel
 from workbench.gui.panels.load_panel import LoadPanel
 from workbench.gui.panels.optimize_panel import OptimizePanel
@@ -57,6 +59,7 @@ class WindowPanels:
                                                 translate("MainWindow", "The benchmark panel is not available"))
         self.report_panel = ReportPanel(self.state, self.stack)
         self.chat_panel = ChatPanel(self.state, self.stack)
+        self.deploy_panel = DeployPanel(self.state, self.stack)
         steps = [("load", translate("MainWindow", "Load"), "load", self.load_panel),
                  ("export", translate("MainWindow", "Export"), "export", self.export_panel),
                  ("validate", translate("MainWindow", "Validate"), "validate", self.validate_panel),
@@ -64,12 +67,14 @@ class WindowPanels:
                  ("quantize", translate("MainWindow", "Quantize"), "quantize", self.quantize_panel),
                  ("bench", translate("MainWindow", "Benchmark"), "bench", self.bench_panel),
                  ("report", translate("MainWindow", "Report"), "report", self.report_panel),
+                 ("deploy", translate("MainWindow", "Deploy"), "export", self.deploy_panel),
                  ("chat", translate("MainWindow", "Chat"), "chat", self.chat_panel)]
         self.panel_api: dict = {}  # step (and "graph") -> the panel's WindowPanel interface
         for number, (step, text, icon_name, panel) in enumerate(steps, 1):
             self.navigator.add_step(step, f"{number}  {text}", icon_name)
             self.stack.addWidget(panel)
             self.panels[step] = panel
+            group_hints.describe(panel)  # a plain-words line under each control group's title
             api = self.panel_api[step] = window_panel(panel)
             if api.state_signal is not None:
                 api.state_signal.connect(self.navigator.set_state)

@@ -1434,63 +1434,68 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
         <translation>模型工作台</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="58" />
+        <location filename="../../window_panels.py" line="59" />
         <source>The benchmark panel is not available</source>
         <translation>基准测试面板不可用</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="61" />
+        <location filename="../../window_panels.py" line="63" />
         <source>Load</source>
         <translation>加载</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="62" />
+        <location filename="../../window_panels.py" line="64" />
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="63" />
+        <location filename="../../window_panels.py" line="65" />
         <source>Validate</source>
         <translation>验证</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="64" />
+        <location filename="../../window_panels.py" line="66" />
         <source>Optimize</source>
         <translation>优化</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="65" />
+        <location filename="../../window_panels.py" line="67" />
         <source>Quantize</source>
         <translation>量化</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="66" />
+        <location filename="../../window_panels.py" line="68" />
         <source>Benchmark</source>
         <translation>基准测试</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="67" />
+        <location filename="../../window_panels.py" line="69" />
         <source>Report</source>
         <translation>报告</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="68" />
+        <location filename="../../window_panels.py" line="70" />
+        <source>Deploy</source>
+        <translation>部署</translation>
+    </message>
+    <message>
+        <location filename="../../window_panels.py" line="71" />
         <source>Chat</source>
         <translation>对话</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="82" />
+        <location filename="../../window_panels.py" line="85" />
         <source>The graph view is not available</source>
         <translation>计算图视图不可用</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="93" />
         <location filename="../../window_panels.py" line="96" />
+        <location filename="../../window_panels.py" line="99" />
         <source>Pipeline</source>
         <translation>流程</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="94" />
+        <location filename="../../window_panels.py" line="97" />
         <source>Graph</source>
         <translation>计算图</translation>
     </message>
@@ -1656,7 +1661,7 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
     </message>
     <message>
         <location filename="../../window_docks.py" line="70" />
-        <location filename="../../window_panels.py" line="142" />
+        <location filename="../../window_panels.py" line="145" />
         <source>No model loaded</source>
         <translation>尚未加载模型</translation>
     </message>
@@ -1666,22 +1671,22 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
         <translation>打开模型（Ctrl+O）、将模型拖放到窗口中，或运行演示。</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="138" />
+        <location filename="../../window_panels.py" line="141" />
         <source>The graph view could not open {0}: {1}</source>
         <translation>计算图视图无法打开 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="141" />
+        <location filename="../../window_panels.py" line="144" />
         <source>Model: {0}</source>
         <translation>模型：{0}</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="148" />
+        <location filename="../../window_panels.py" line="151" />
         <source>ONNX: {0}</source>
         <translation>ONNX：{0}</translation>
     </message>
     <message>
-        <location filename="../../window_panels.py" line="161" />
+        <location filename="../../window_panels.py" line="164" />
         <source>Load a model first: the last load failed ({0})</source>
         <translation>请先加载模型：上次加载失败（{0}）</translation>
     </message>

@@ -25,6 +25,33 @@ ZH = {
     "Choose an artifact first": "请先选择产物",
     "Choose an output folder first": "请先选择输出文件夹",
     "Wrote {0} into {1}. Build and run: {2}": "已将 {0} 写入 {1}。构建并运行：{2}",
+    # one line under each control group (workbench/gui/panels/group_hints.py)
+    "What the file holds, read from its headers.": "文件里有什么，从文件头读取。",
+    "The model's own settings (config.json).": "模型自身的设置（config.json）。",
+    "Every weight: its name, number type and shape.": "每个权重：名称、数值类型和形状。",
+    "How the model becomes an ONNX file: the exporter, the ONNX version and the number type.":
+        "模型如何变成 ONNX 文件：导出器、ONNX 版本和数值类型。",
+    "The example inputs the model is traced with; their sizes are only an example.":
+        "追踪模型所用的示例输入；其尺寸仅为示例。",
+    "Dimensions that may change at run time (batch, sequence); a fixed one takes one size only.":
+        "运行时可以变化的维度（批大小、序列长度）；固定的维度只接受一种尺寸。",
+    "The ONNX file and PyTorch run the same inputs; their outputs must agree.":
+        "ONNX 文件与 PyTorch 使用相同的输入运行，二者的输出必须一致。",
+    "Which graph rewrites to apply; the result is a new file, the model stays as it is.":
+        "要应用哪些计算图改写；结果是一个新文件，原模型保持不变。",
+    "Each ticked type becomes a smaller file; how close it stays to fp32 is measured.":
+        "每个勾选的类型都会生成一个更小的文件，并测量它与 fp32 的接近程度。",
+    "How much each node's output moves when only that node is int8: the first ones to keep fp32.":
+        "只把某个节点量化为 int8 时其输出变化多少：变化最大的应最先保留 fp32。",
+    "How the weights are rounded, and which data calibrates the rounding.": "权重如何取整，以及用哪些数据校准取整。",
+    "Each ticked variant is timed in a process of its own, on the same input sizes.":
+        "每个勾选的版本都在各自的进程中、以相同的输入尺寸计时。",
+    "Every step's settings in one TOML file: run it here or with workbench run.":
+        "把每一步的设置写进一个 TOML 文件：可在这里运行，也可用 workbench run 运行。",
+    "Each engine ticked here answers the same prompt in a column of its own.":
+        "这里勾选的每个引擎都在各自的一栏中回答同一个提示词。",
+    "The text every engine continues; greedy answers are compared token by token.":
+        "每个引擎都从这段文本接着写；贪心解码的回答会逐个词元比较。",
     # Jobs dock: elapsed and remaining time (workbench/gui/docks.py)
     "{0} · ~{1} left": "{0} · 剩余约 {1}",
     "Time since the job started": "任务开始后经过的时间",
