@@ -16,14 +16,19 @@ from workbench.core.specs import DTYPES, EXPORTERS, ExportSpec
 
 def check_spec(spec: ExportSpec) -> None:
     """Refuse an unknown dtype or exporter, an opset out of range and an output not named .onnx, before any work."""
+    check_options(spec)
+    if not str(spec.output).endswith(".onnx"):
+        raise WorkbenchError(f"output '{spec.output}' does not end in .onnx", "name the output like model.onnx")
+
+
+def check_options(spec: ExportSpec) -> None:
+    """Refuse an unknown dtype or exporter and an opset out of range (every ONNX export: one file or a folder)."""
     if spec.dtype not in DTYPES:
         raise WorkbenchError(f"unknown dtype '{spec.dtype}'", "use fp32, fp16 or bf16")
     if spec.exporter not in EXPORTERS:
         raise WorkbenchError(f"unknown exporter '{spec.exporter}'", "use dynamo or legacy")
     if spec.opset is not None and not 7 <= spec.opset <= 25:
         raise WorkbenchError(f"opset {spec.opset} is out of range", "use an opset from 7 to 25, e.g. 18")
-    if not str(spec.output).endswith(".onnx"):
-        raise WorkbenchError(f"output '{spec.output}' does not end in .onnx", "name the output like model.onnx")
 
 
 def script_module(module):

@@ -31,6 +31,7 @@ from pathlib import Path
 from workbench.core import onnx_io
 from workbench.core.errors import WorkbenchError
 from workbench.core.export.decoder import copy_generation_files
+from workbench.core.export.exporters import check_options
 from workbench.core.export.seq2seq_files import DECODER_FILE, ENCODER_FILE, TASK, read_info  # noqa: F401 - exported
 from workbench.core.export.seq2seq_model import (Seq2SeqInfo, _arg, _config_of, decoder_axes, decoder_inputs,
                                                  decoder_module, decoder_names, describe, encoder_axes,
@@ -39,7 +40,7 @@ from workbench.core.export.seq2seq_model import (Seq2SeqInfo, _arg, _config_of, 
 from workbench.core.fsutil import check_output, output_rules, staged_output
 from workbench.core.jobs import Stages
 from workbench.core.results import ExportResult
-from workbench.core.specs import DTYPES, EXPORTERS, ExportSpec
+from workbench.core.specs import ExportSpec
 
 TASKS = (None, "text-generation-with-past", TASK)
 SEQ2SEQ_FILES = ("config.json", "generation_config.json", "preprocessor_config.json", "tokenizer.json",
@@ -57,12 +58,7 @@ def wanted(spec: ExportSpec) -> bool:
 
 
 def _check_spec(spec: ExportSpec) -> Path:
-    if spec.dtype not in DTYPES:
-        raise WorkbenchError(f"unknown dtype '{spec.dtype}'", "use fp32, fp16 or bf16")
-    if spec.exporter not in EXPORTERS:
-        raise WorkbenchError(f"unknown exporter '{spec.exporter}'", "use dynamo or legacy")
-    if spec.opset is not None and not 7 <= spec.opset <= 25:
-        raise WorkbenchError(f"opset {spec.opset} is out of range", "use an opset from 7 to 25, e.g. 18")
+    check_options(spec)
     if spec.input_names or spec.output_names or spec.dynamic_axes:
         raise WorkbenchError("an encoder-decoder export names its inputs, outputs and dynamic axes itself",
                              "leave out --input-names, --output-names and --dynamic")
