@@ -19,7 +19,7 @@ def test_window_opens_and_closes_cleanly(qtbot):
     win = MainWindow()
     win.show()
     qtbot.waitExposed(win)
-    assert win.navigator.count() == 8
+    assert win.navigator.count() == 9
     assert win.tabs.count() == 2
     assert win.close()
     assert not win.jobs.running()
@@ -29,7 +29,8 @@ def test_window_opens_and_closes_cleanly(qtbot):
 def test_navigator_switches_panels(qtbot, window):
     expected = {"load": window.load_panel, "export": window.export_panel, "validate": window.validate_panel,
                 "optimize": window.optimize_panel, "quantize": window.quantize_panel,
-                "bench": window.bench_panel, "report": window.report_panel, "chat": window.chat_panel}
+                "bench": window.bench_panel, "report": window.report_panel, "deploy": window.deploy_panel,
+                "chat": window.chat_panel}
     for row, step in enumerate(window.navigator.steps):
         window.navigator.setCurrentRow(row)
         assert window.stack.currentWidget() is expected[step]
