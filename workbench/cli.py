@@ -64,7 +64,8 @@ def cmd_export(args):
         output_names=tuple(args.output_names) if args.output_names else None,
         dynamic_axes=parse_dynamic(args.dynamic) if args.dynamic else None,
         inputs=InputSpec(batch=args.batch, sequence=args.seq, shapes=_shapes(args.shape)), quant=args.quant,
-        calibration=args.calibration, external_data=True if args.external_data else None, force=args.force)
+        calibration=args.calibration, optimize_level=args.optimize_level,
+        external_data=True if args.external_data else None, force=args.force)
     return api.export(spec, progress=_progress_printer(args.json))
 
 
@@ -277,6 +278,8 @@ def build_parser() -> argparse.ArgumentParser:
                                    "q4_1, q5_0, q5_1, q4_k_m, q5_k_m, q6_k; "
                                    "--target openvino: int8, int4 (NNCF weight compression)")
     p.add_argument("--calibration", help="--target openvino --quant: calibration samples (as quantize's), data-aware")
+    p.add_argument("--optimize-level", type=int, choices=(0, 1, 2),
+                   help="--target mnn: MNNConvert's --optimizeLevel (0 none, 1 always-right rewrites: default, 2 more)")
     _add_force(p)
     _add_common(p, source_flags=True)
     p.set_defaults(func=cmd_export)

@@ -28,6 +28,11 @@ def test_declared_fields_flags_and_runtimes_are_real(registry):
         for option in target.form.options:
             declared += 1
             assert option.field in spec_fields and option.field in SCHEMA["export"], (name, option.field)
+            if option.kind == "path":  # a file the user names: no choices, the flag takes the path
+                assert not option.choices and option.flag and option.cast("") is None, (name, option.field)
+                args = parser.parse_args(["export", "m", "-o", "o", "--target", name, option.flag, "data/cal.txt"])
+                assert getattr(args, option.field) == option.cast("data/cal.txt") == "data/cal.txt"
+                continue
             assert option.default in option.values(), (name, option.field)
             assert len(set(option.values())) == len(option.values())
             assert all(c.summary for c in option.choices), (name, option.field)  # each explained in words
@@ -35,7 +40,7 @@ def test_declared_fields_flags_and_runtimes_are_real(registry):
                 assert not choice.needs or choice.needs in registry.runtimes, (name, choice.value, choice.needs)
                 if option.flag:
                     args = parser.parse_args(["export", "m", "-o", "o", "--target", name, option.flag, choice.value])
-                    assert getattr(args, option.field) == choice.value
+                    assert getattr(args, option.field) == option.cast(choice.value)
     assert declared >= 2  # gguf's quant and openvino's dtype at least
 
 

@@ -74,7 +74,8 @@ export = maybe(target=st.sampled_from(TARGET_NAMES), exporter=st.sampled_from(EX
                dtype=st.sampled_from(DTYPES), constant_folding=st.booleans(), dynamic=dynamic,
                batch=st.integers(1, 4096), sequence=st.integers(1, 1 << 16), input_names=names,
                output_names=names, fallback=st.booleans(), external_data=st.booleans(),
-               quant=st.sampled_from(QUANTS))
+               quant=st.sampled_from(QUANTS), calibration=st.sampled_from(["calib.txt", "samples", "/data/cal"]),
+               optimize_level=st.sampled_from([0, 1, 2]))
 validate = maybe(rtol=tolerance, atol=tolerance, runtime=st.sampled_from(["onnxruntime", "openvino"]))
 optimize = maybe(level=st.sampled_from(OPT_LEVELS), simplify=st.booleans(), fusion=st.booleans(),
                  target=st.sampled_from(["cpu", "cuda"]))
@@ -105,7 +106,8 @@ def test_the_strategies_cover_the_schema():
     assert set(SCHEMA[""]) == {"name", "output_dir", "description", "overwrite"}
     assert set(SCHEMA["source"]) == {"path", "task", "weights", "trust_code"}
     assert set(SCHEMA["export"]) == {"target", "exporter", "opset", "dtype", "constant_folding", "dynamic", "batch",
-                                     "sequence", "input_names", "output_names", "fallback", "external_data", "quant"}
+                                     "sequence", "input_names", "output_names", "fallback", "external_data", "quant",
+                                     "calibration", "optimize_level"}
     assert set(SCHEMA["validate"]) - {"enabled"} == {"rtol", "atol", "runtime"}
     assert set(SCHEMA["optimize"]) - {"enabled"} == {"level", "simplify", "fusion", "target"}
     assert set(SCHEMA["quantize"]) == set().union(*map(set, KEYS.values())) | {"mode"}

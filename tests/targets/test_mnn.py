@@ -24,7 +24,7 @@ def test_export_validate_and_inspect_a_tiny_bert(tiny_models, mnn_bert):
     assert result.target == "mnn" and result.outputs == [str(out)] and out.stat().st_size > 50_000
     assert result.output_names == ["last_hidden_state", "pooler_output"] and result.dtype == "fp32"
     check = api.validate(ValidateSpec(model=str(out), against=ModelSource(src)))
-    assert check.passed and check.rtol == pytest.approx(1e-4) and not check.static
+    assert check.passed and check.rtol == pytest.approx(5e-3) and not check.static
     assert [o.name for o in check.outputs] == ["last_hidden_state", "pooler_output"]
     assert [s[:2] for s in check.shapes_tried] == [[2, 8], [3, 13], [1, 21]]  # batch and sequence stay dynamic
     assert min(o.cosine for o in check.outputs) > 0.99999
@@ -84,6 +84,8 @@ def test_bad_names_and_options_are_one_line_and_write_nothing(tiny_models, tmp_p
         from workbench.core.targets.mnn import export_mnn
 
         export_mnn(ExportSpec(source=ModelSource(src), output=str(out), target="mnn"), optimize_level=7)
+    with pytest.raises(WorkbenchError, match="optimization level 5"):  # the spec's field, as a recipe sets it
+        api.export(src, str(out), target="mnn", optimize_level=5)
     with pytest.raises(WorkbenchError) as err:
         api.export(str(tmp_path / "missing"), str(out), target="mnn")
     assert "\n" not in str(err.value) and "missing" in str(err.value)
@@ -135,11 +137,15 @@ def test_the_form_declares_weights_and_quantization_and_none_is_plain(tiny_model
                                                                         shared_resnet_export):
     from workbench.core.registry import default_registry
 
-    dtype, quant = default_registry().target("mnn").form.options
+    dtype, quant, level = default_registry().target("mnn").form.options
     assert (dtype.field, dtype.values(), quant.field, quant.values(), quant.flag) == (
         "dtype", ("fp32", "fp16"), "quant", ("none", "int8", "int4"), "--quant")
-    result = api.export(str(tiny_models("resnet")), str(tmp_path / "plain.mnn"), target="mnn", quant="none")
+    assert (level.field, level.values(), level.default, level.flag, level.cast("2")) == (
+        "optimize_level", ("0", "1", "2"), "1", "--optimize-level", 2)
+    result = api.export(str(tiny_models("resnet")), str(tmp_path / "plain.mnn"), target="mnn", quant="none",
+                        optimize_level=0)
     assert result.dtype == "fp32" and not any("weights stored" in n for n in result.notes)
+    assert any("(optimize level 0)" in n for n in result.notes)  # the spec's level reached the converter
 
 
 def test_without_mnn_each_entry_point_says_how_to_install_it(tiny_models, tmp_path, monkeypatch):

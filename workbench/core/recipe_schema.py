@@ -21,8 +21,7 @@ SECTION_SPECS = {"source": ModelSource, "export": ExportSpec, "validate": Valida
                  "quantize": QuantSpec, "bench": BenchSpec}
 SET_BY_PIPELINE = {
     "source": {"family_options"},
-    "export": {"source", "output", "export_params", "dynamic_axes", "inputs", "force",
-               "calibration"},  # not a recipe key yet: openvino's data-aware NNCF is `workbench export` only
+    "export": {"source", "output", "export_params", "dynamic_axes", "inputs", "force"},
     "validate": {"model", "against", "shapes", "provider", "locate", "input_shapes"},
     "optimize": {"model", "output", "against", "force"},
     "quantize": {"model", "output", "tokenizer", "force"},

@@ -61,6 +61,7 @@ class ExportSpec:
     quant: Optional[str] = None  # --target gguf: f32|f16|bf16|q8_0|q4_0|q4_1|q5_0|q5_1|q4_k_m|q5_k_m|q6_k
     # --target openvino: int8|int4 (NNCF); calibration (quantize's .npz folder or .txt) makes it data-aware
     calibration: Optional[str] = None
+    optimize_level: Optional[int] = None  # --target mnn: MNNConvert --optimizeLevel 0|1|2 (None: 1)
 
 
 @dataclass(frozen=True)

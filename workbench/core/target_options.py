@@ -28,12 +28,21 @@ class TargetOption:
     help: str = ""  # one line under the control
     # the default follows another field where the target says so: (field, {its value: this option's value})
     follows: tuple = ()
+    # "choice": one of ``choices`` (a string); "int": one of ``choices`` (digits), the field holds the int;
+    # "path": a file or folder the user names (no choices; "" is unset), e.g. calibration data
+    kind: str = "choice"
+
+    def cast(self, value):
+        """The field's value for a control's text ("" of a path option: unset)."""
+        if self.kind == "path":
+            return value or None
+        return int(value) if self.kind == "int" else value
 
     def values(self) -> tuple:
         return tuple(c.value for c in self.choices)
 
     def choice(self, value) -> Choice | None:
-        return next((c for c in self.choices if c.value == value), None)
+        return next((c for c in self.choices if c.value == str(value)), None)
 
     def implied(self, spec_fields: dict) -> str:
         """The value the target uses when the field is unset, given the other fields (``follows``)."""

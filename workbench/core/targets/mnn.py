@@ -38,8 +38,13 @@ FORM = TargetForm(options=(TargetOption("dtype", "Weights", (
     Choice("none", "no compression: the weights as --dtype says"),
     Choice("int8", "8-bit weights per channel: a quarter of the fp32 file, small loss, computed in float"),
     Choice("int4", "4-bit weights per channel: the smallest file, more loss, computed in float")),
-    "none", flag="--quant"),))
+    "none", flag="--quant"), TargetOption("optimize_level", "Converter optimization (MNN)", (
+    Choice("0", "no graph rewrites: the graph as exported"),
+    Choice("1", "only rewrites that are right for every input (MNN's default)"),
+    Choice("2", "also rewrites that are right for usual inputs (validate checks the result)")),
+    "1", flag="--optimize-level", kind="int"),))
 LEVELS = (0, 1, 2)
+DEFAULT_LEVEL = 1
 _UNSUPPORTED = re.compile(r"These Op Not Support:\s*(.+)")
 
 
@@ -119,13 +124,18 @@ def _check(spec: ExportSpec, optimize_level: int) -> None:
         raise WorkbenchError("--dtype fp16 and --quant cannot be combined for MNN",
                              "choose one: fp16 weights, or int8/int4 weights")
     if optimize_level not in LEVELS:
-        raise WorkbenchError(f"MNN optimization level {optimize_level} does not exist",
+        raise WorkbenchError(f"MNN optimization level {optimize_level!r} does not exist",
                              f"use one of: {', '.join(map(str, LEVELS))}")
 
 
-def export_mnn(spec: ExportSpec, progress=None, cancel=None, optimize_level: int = 1) -> ExportResult:
+def export_mnn(spec: ExportSpec, progress=None, cancel=None, optimize_level: int | None = None) -> ExportResult:
+    """``optimize_level``: the converter's level when the spec leaves ``optimize_level`` unset (default 1)."""
     from workbench.core.export.torch_onnx import export_onnx
     from workbench.core.loading.mnn_files import available
+
+    if spec.optimize_level is not None:
+        optimize_level = spec.optimize_level
+    optimize_level = DEFAULT_LEVEL if optimize_level is None else optimize_level
 
     if spec.quant == "none":
         spec = dataclasses.replace(spec, quant=None)

@@ -34,7 +34,8 @@ FORM = TargetForm(options=(TargetOption("dtype", "Weights", (
     Choice("none", "no compression: the weights as --dtype says"),
     Choice("int8", "8-bit weights: a quarter of the fp32 file, small loss (with --calibration: int8 activations too)"),
     Choice("int4", "4-bit weights in groups: the smallest file, more loss (int8 kept where 4 bits hurt most)")),
-    "none", flag="--quant"),))
+    "none", flag="--quant"), TargetOption("calibration", "Calibration data (NNCF)", (), "", flag="--calibration",
+    kind="path", help="for int8/int4: .npz folder or .txt of lines, as Quantize reads"),))
 
 
 def _unsupported(message: str) -> str:

@@ -239,6 +239,14 @@ ZH_CN = {
         "按通道的 8 位权重：约为 fp32 文件的四分之一，损失小，以浮点计算",
     "4-bit weights per channel: the smallest file, more loss, computed in float":
         "按通道的 4 位权重：文件最小，损失较多，以浮点计算",
+    "Converter optimization (MNN)": "转换器优化（MNN）",
+    "no graph rewrites: the graph as exported": "不改写计算图：保持导出时的图",
+    "only rewrites that are right for every input (MNN's default)": "只做对任何输入都正确的改写（MNN 的默认）",
+    "also rewrites that are right for usual inputs (validate checks the result)":
+        "也做对常见输入正确的改写（验证步骤会检查结果）",
+    "Calibration data (NNCF)": "校准数据（NNCF）",
+    "for int8/int4: .npz folder or .txt of lines, as Quantize reads": "用于 int8/int4：.npz 文件夹或按行的 .txt，与量化步骤读取的相同",
+    "empty: data-free": "留空：不用数据",
     "needs the {name} runtime: {hint}": "需要 {name} 运行时：{hint}",
     "{value} needs the {name} runtime: {hint}": "{value} 需要 {name} 运行时：{hint}",
     "not offered by this target": "此目标不提供该选项",

@@ -17,6 +17,43 @@ from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel, QSizePo
 from workbench.core.target_options import available_runtime
 from workbench.gui.formatting import ElidedLabel
 from workbench.gui.i18n.engine import translate as engine_text
+from workbench.gui.panels.base import PathEdit
+
+
+class PathControl:
+    """A declared ``kind="path"`` option (e.g. OpenVINO's calibration data): the panels' PathEdit (a line edit and
+    Browse); it is explicit while it names something, and empty means unset."""
+
+    def __init__(self, option, page: QWidget):
+        self.option, self.generic, self.explicit, self.help = option, None, False, None
+        self.combo = PathEdit("open", "", page)  # the form's field widget (named combo like the other controls')
+        self.edit = self.combo.edit
+        self.edit.setObjectName(f"option_{option.field}")
+        self.edit.textChanged.connect(lambda _t: setattr(self, "explicit", bool(self.value())))
+        self.summary = ElidedLabel("", page)
+        self.summary.setObjectName("panelHint")
+
+    def retranslate(self) -> None:
+        self.edit.setPlaceholderText(engine_text("empty: data-free"))
+
+    def restrict(self) -> None:
+        pass
+
+    def mark(self) -> None:
+        pass
+
+    def value(self) -> str:
+        return self.combo.text()
+
+    def set_value(self, value, explicit: bool) -> None:
+        self.combo.setText("" if value is None else str(value))
+        self.explicit = explicit and bool(self.value())
+
+    def explain(self) -> None:
+        self.summary.setText("")
+
+    def problem(self) -> str:
+        return ""  # the engine checks the path when it reads it
 
 
 class OptionControl:
@@ -118,9 +155,13 @@ class TargetOptionsBox(QGroupBox):
             form.setContentsMargins(0, 0, 0, 0)
             controls = []
             for option in target.form.options:
-                control = OptionControl(option, page, generic.get(option.field), registry)
+                control = (PathControl(option, page) if option.kind == "path"
+                           else OptionControl(option, page, generic.get(option.field), registry))
                 control.label = QLabel(page)
-                if control.generic is None:
+                if isinstance(control, PathControl):
+                    form.addRow(control.label, control.combo)
+                    control.edit.textChanged.connect(lambda _t: self.changed.emit())
+                elif control.generic is None:
                     control.mark()
                     form.addRow(control.label, control.combo)
                     control.combo.currentIndexChanged.connect(lambda _i: self.changed.emit())
@@ -156,6 +197,8 @@ class TargetOptionsBox(QGroupBox):
                 control.label.setText(engine_text(control.option.label) + colon)
                 if control.generic is None:
                     control.mark()
+                if isinstance(control, PathControl):
+                    control.retranslate()
                 if control.help is not None:
                     control.help.setText(engine_text(control.option.help))
                 control.explain()
@@ -182,8 +225,8 @@ class TargetOptionsBox(QGroupBox):
 
     def values(self, name: str) -> dict:
         """{field: value} of the target's explicit options (not the panel's own controls)."""
-        return {c.option.field: c.value() for c in self.controls.get(name, ())
-                if c.generic is None and c.explicit}
+        return {c.option.field: c.option.cast(c.value()) for c in self.controls.get(name, ())
+                if c.generic is None and c.explicit and c.option.cast(c.value()) is not None}
 
     def problems(self, name: str) -> list:
         return [p for p in (c.problem() for c in self.controls.get(name, ())) if p]
