@@ -31,14 +31,14 @@ from workbench.gui import workers as gui_workers
 # Visible ASCII words that are not English to translate: product, library and provider names, units, dtypes and
 # quantization modes, CLI values and flags, file names and formats, shortcuts.
 ALLOWED = re.compile(r"""
-    [\w.-]*\.(?:html|onnx|json|toml|txt|png|safetensors|pt|bin|npy|npz|data|qss)\b|
+    [\w.-]*\.(?:html|onnx|json|toml|txt|png|safetensors|pt|bin|npy|npz|data|qss|xml|gguf|enc)\b|
     PyTorch|ONNX(?:\s+Runtime)?|ORT|Netron|Hugging\s+Face|TorchScript|Transformers?|PySide6|Qt|TOML|GGUF|OpenVINO(?:\s+IR)?|MNN|
     CPU|CUDA|GPU|NVIDIA|RSS|MB|GB|kB|KB|QDQ|MatMulNBits|MatMul|Gemm|onnxslim|dynamo|legacy|torchscript|onnx|
     int8-dynamic|int8-static|int8-weight|int4|int8|fp16|fp32|bf16|float32|float16|minmax|entropy|percentile|rtn|hqq|
     gptq|basic|extended|all|p50|p95|p99|cosine|rtol|atol|Opset|opset|logits|input_ids|attention_mask|token_type_ids|
     text-generation-with-past|model\.onnx|model\.NAME\.onnx|quantized|NAME|\.safetensors|\.pt|\.bin|\.onnx|\.txt|
-    \.npy|\.npz|\.toml|\.png|PNG|workbench(?:\s+run|\s+advise)?|--[a-z-]+|Ctrl\+\w+|Shift|English|e\.g|Model\s+Workbench|ms|
-    pip\s+install(?:\s+-c\s+\S+)?\s+[^\s（）()]+|README|NNCF|\bwheel\b
+    \.npy|\.npz|\.toml|\.png|PNG|workbench(?:\s+run|\s+advise|\s+encrypt|\s+deploy)?|--[a-z-]+|Ctrl\+\w+|Shift|English|e\.g|Model\s+Workbench|ms|
+    pip\s+install(?:\s+-c\s+\S+)?\s+[^\s（）()]+|README|NNCF|\bwheel\b|Python|CMake|Java|Maven|\.NET
     """, re.X)
 # registered targets and runtimes, and the values their options declare, are names (the CLI's values), never
 # translated: "gguf", "openvino", "q4_k_m", "none" (and llama.cpp's Python module, named in its install hint)
