@@ -40,6 +40,7 @@ class BenchTable(QTableWidget):
 
     def retranslate(self) -> None:
         self.setHorizontalHeaderLabels(self.column_titles())
+        self.fit()  # the columns as wide as the new titles (in zh_CN they were cut at the English widths)
 
     def clear_rows(self) -> None:
         self.setRowCount(0)
