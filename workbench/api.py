@@ -227,6 +227,6 @@ def deploy(artifact, output, lang: str = "python", *, force: bool = False):
 def encrypt(model, output, key: bytes, *, force: bool = False) -> dict:
     """AES-256-GCM ``model`` (.onnx with its external data, or OpenVINO .xml + .bin) into ``output``
     (workbench.core.crypto); the runtimes decrypt it into memory only."""
-    from workbench.core import crypto
+    from workbench.core.encrypt import encrypt as _encrypt
 
-    return crypto.encrypt(model, output, key, force=force)
+    return _encrypt(model, output, key, force=force)

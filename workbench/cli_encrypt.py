@@ -41,4 +41,6 @@ def cmd_encrypt(args):
         key = crypto.load_key(crypto.new_key(args.new_key))
     else:
         key = crypto.load_key(args.key_file, env=args.key_env)
-    return EncryptResult(crypto.encrypt(args.model, args.output, key, force=args.force))
+    from workbench.core.encrypt import encrypt
+
+    return EncryptResult(encrypt(args.model, args.output, key, force=args.force))

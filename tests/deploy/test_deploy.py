@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from workbench.core import crypto
+from workbench.core.encrypt import encrypt
 from workbench.core.deploy import deploy, describe, example_feeds, parse_output
 from workbench.core.errors import WorkbenchError
 from workbench.core.runtimes.base import RuntimeOptions
@@ -40,8 +41,8 @@ def _check(stdout: str, expected: dict):
 @pytest.fixture(scope="module")
 def encrypted(artifacts, key, tmp_path_factory):
     root = tmp_path_factory.mktemp("deploy_enc")
-    crypto.encrypt(artifacts["ext"], root / "onnx.enc", key)
-    crypto.encrypt(artifacts["ir"], root / "ir.enc", key)
+    encrypt(artifacts["ext"], root / "onnx.enc", key)
+    encrypt(artifacts["ir"], root / "ir.enc", key)
     return {"onnx": root / "onnx.enc", "ir": root / "ir.enc"}
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from workbench.core import crypto
+from workbench.core.encrypt import encrypt
 from workbench.core.errors import WorkbenchError
 from workbench.core.runtimes.base import RuntimeOptions
 from workbench.core.runtimes.select import open_artifact
@@ -45,7 +46,7 @@ def test_encrypted_model_runs_from_memory_and_leaves_no_plaintext(artifacts, key
     monkeypatch.setenv("TMPDIR", str(scratch))
     tempfile.tempdir = None
     out = tmp_path / "out" / "model.enc"
-    info = crypto.encrypt(artifacts[which], out, key)
+    info = encrypt(artifacts[which], out, key)
     assert info["format"] == ("openvino" if which == "ir" else "onnx")
     blob = out.read_bytes()
     assert WEIGHTS[:64] not in blob and b"MatMul" not in blob  # neither weights nor graph in the clear
@@ -65,7 +66,7 @@ def test_encrypted_model_runs_from_memory_and_leaves_no_plaintext(artifacts, key
 
 def test_wrong_key_and_modified_file_fail_in_one_line(artifacts, key, tmp_path):
     out = tmp_path / "m.enc"
-    crypto.encrypt(artifacts["onnx"], out, key)
+    encrypt(artifacts["onnx"], out, key)
     with pytest.raises(WorkbenchError, match="wrong key") as err:
         crypto.decrypt(out, bytes(32))
     assert "\n" not in str(err.value)
@@ -106,7 +107,7 @@ def test_gguf_is_refused_naming_llama_cpp(tmp_path, key):
     gguf = tmp_path / "m.gguf"
     gguf.write_bytes(b"GGUF" + bytes(64))
     with pytest.raises(WorkbenchError, match="llama.cpp loads a GGUF only from a file path"):
-        crypto.encrypt(gguf, tmp_path / "m.enc", key)
+        encrypt(gguf, tmp_path / "m.enc", key)
     assert not (tmp_path / "m.enc").exists()
 
 
