@@ -39,6 +39,7 @@ BUILTIN_MODULES = (
     "workbench.core.runtimes.llama_cpp",
     "workbench.core.runtimes.paddle",
     "workbench.core.runtimes.encrypted",
+    "workbench.core.runtimes.tensorrt",
 )
 REPO_PLUGINS = Path(__file__).resolve().parents[2] / "plugins"
 
