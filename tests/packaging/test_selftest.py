@@ -107,7 +107,7 @@ def test_translation_check_needs_the_qm(monkeypatch, tmp_path):
     assert selftest._translation_check()[1] is False
 
 
-def test_checks_fail_on_an_empty_window(qapp_or_none=None):
+def test_checks_fail_on_an_empty_window():
     class State:
         onnx_path, validation = "", None
 
