@@ -7,6 +7,9 @@ own timer, never per sample. The peak RSS shown is that child's own (interpreter
 the window's. Every variant runs on the same input values (the first variant's: PyTorch's example inputs when it
 runs first); an ONNX file whose fixed input sizes cannot take the panel's batch and sequence is refused with the
 file's real shapes. Cancel kills the running child's process group at once.
+
+Why one module of ~420 lines: the variant list, the run queue and the summary table share one run's state; to
+be split (variants / table) when the GUI is not being edited by others.
 """
 
 from __future__ import annotations

@@ -5,6 +5,9 @@ the same tokens as PyTorch.
 The answers come from one thread job (:func:`workbench.gui.tasks.chat_stream`): the columns run one after the other
 so that each one's speed is measured alone; models load in that thread; tokens arrive through ``Job.samples`` in
 batches (at most 20 a second). Stop cancels the job between two tokens.
+
+Why one module of ~600 lines: one panel whose columns, prompt box, settings and streaming state change
+together; to be split (columns / settings) when the GUI is not being edited by others.
 """
 
 from __future__ import annotations
