@@ -178,16 +178,23 @@ def markdown(report: dict) -> str:
     failed = [f"- {k}: {v}" for k, v in report.get("failures", {}).items()]
     if failed:
         lines += ["", "Failures:", ""] + failed
+    return "\n".join(lines + machine_lines(report, {"mnn": report["mnn"]}))
+
+
+def machine_lines(report: dict, libraries: dict) -> list:
+    """The tables' footer (the MNN and OpenVINO ones): a busy-machine warning where the load says so, the machine,
+    library versions (``libraries`` beside the common ones), load and date."""
+    m, lines = report["machine"], []
     load = (m.get("load_average_at_start") or [0])[0]
     if load > (m.get("usable_cores") or m["logical_cores"] or 1) * 0.75:
         lines += ["", f"**Busy machine**: the 1-minute load average was {load} on {m['usable_cores']} usable cores "
                   "when this ran (other work shares it), so every latency is inflated; compare rows, not machines."]
     lines += ["", "## Machine", "", f"- CPU: {m['cpu']} ({m['logical_cores']} logical cores, {m.get('usable_cores')} "
               f"usable), {m['memory_gb']} GB memory", f"- OS: {m['os']}, Python {m['python']}",
-              "- " + ", ".join(f"{k} {v}" for k, v in {**m["versions"], "mnn": report["mnn"]}.items()),
+              "- " + ", ".join(f"{k} {v}" for k, v in {**m["versions"], **libraries}.items()),
               f"- load average at start {m['load_average_at_start']}, at end {m.get('load_average_at_end')}",
               f"- date: {report['date']}; total time {report['seconds']:.0f} s", ""]
-    return "\n".join(lines)
+    return lines
 
 
 def main(argv=None) -> int:

@@ -35,7 +35,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from minilm_cpu import machine_info, minilm_folder  # noqa: E402
-from mnn import build_cnn  # noqa: E402
+from mnn import build_cnn, cosines, machine_lines  # noqa: E402 - the same CNN and fidelity check as the MNN table
 
 RESULTS = Path(__file__).resolve().parent / "results"
 # row -> export keyword arguments of the openvino target (source: the ONNX export unless "from_torch")
@@ -94,21 +94,6 @@ def build(name: str, src: Path, work: Path, optimum: Path | None, kind: str) -> 
     return paths, details
 
 
-def cosines(paths: dict, src: Path, batch: int, sequence: int) -> dict:
-    from workbench import api
-    from workbench.core.specs import ModelSource, ValidateSpec
-
-    out = {}
-    for row, path in paths.items():
-        try:
-            check = api.validate(ValidateSpec(model=path, against=ModelSource(str(src)), shapes=((batch, sequence),)))
-            out[row] = {"cosine": min(o.cosine for o in check.outputs), "passed": check.passed,
-                        "max_rel_diff": max(o.max_rel_diff for o in check.outputs)}
-        except Exception as err:  # noqa: BLE001
-            out[row] = {"error": str(err)}
-    return out
-
-
 def markdown(report: dict) -> str:
     s, m = report["settings"], report["machine"]
     lines = ["# OpenVINO on the CPU: MiniLM and a small CNN, PyTorch eager and ONNX Runtime vs the openvino target",
@@ -130,16 +115,7 @@ def markdown(report: dict) -> str:
     failed = [f"- {k}: {v}" for k, v in report.get("failures", {}).items()]
     if failed:
         lines += ["", "Not run or failed:", ""] + failed
-    load = (m.get("load_average_at_start") or [0])[0]
-    if load > (m.get("usable_cores") or m["logical_cores"] or 1) * 0.75:
-        lines += ["", f"**Busy machine**: the 1-minute load average was {load} on {m['usable_cores']} usable cores "
-                  "when this ran (other work shares it), so every latency is inflated; compare rows, not machines."]
-    lines += ["", "## Machine", "", f"- CPU: {m['cpu']} ({m['logical_cores']} logical cores, {m.get('usable_cores')} "
-              f"usable), {m['memory_gb']} GB memory", f"- OS: {m['os']}, Python {m['python']}",
-              "- " + ", ".join(f"{k} {v}" for k, v in {**m["versions"], **report["libraries"]}.items()),
-              f"- load average at start {m['load_average_at_start']}, at end {m.get('load_average_at_end')}",
-              f"- date: {report['date']}; total time {report['seconds']:.0f} s", ""]
-    return "\n".join(lines)
+    return "\n".join(lines + machine_lines(report, report["libraries"]))
 
 
 def main(argv=None) -> int:
