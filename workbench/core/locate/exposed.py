@@ -35,7 +35,7 @@ def _fits(dims, shape) -> bool:
 
 
 def _candidates(model, scopes: list, modules: list, floats: dict, genuine: list, ambiguous=(), dims=None,
-                shapes=None) -> tuple:
+                shapes=None, members: dict | None = None) -> tuple:
     """(output candidates {module: [values, last first]}, input candidates {module: [values]}), restricted to
     float values the graph knows the type of; a module returning several tensors gets its last 3*TAIL (its
     first output may be computed well before its last). Values whose inferred shape cannot be PyTorch's
@@ -50,7 +50,11 @@ def _candidates(model, scopes: list, modules: list, floats: dict, genuine: list,
                                                            for o in n.output}
     dims, shapes, outs, ins, escaping = dims or {}, shapes or {}, {}, {}, {}
     graph_outputs = {o.name for o in model.graph.output}
-    members = _members(scopes)
+    members = members if members is not None else _members(scopes)
+    consumers: dict = {}
+    for i, n in enumerate(nodes):
+        for v in n.input:
+            consumers.setdefault(v, []).append(i)
     for mod in modules:
         in_shape, out_shape = shapes.get(mod, (None, None))
         idx = _call_nodes(members.get(_module(mod), []), mod, calls[_module(mod)])
@@ -61,8 +65,8 @@ def _candidates(model, scopes: list, modules: list, floats: dict, genuine: list,
                 if o in floats and _fits(dims.get(o), out_shape)][:TAIL * (3 if mod in ambiguous else 1)]
         if mod in ambiguous:  # what leaves the module: the outputs its caller uses (a router's top-k weights)
             own = set(idx)
-            used = {v for i, n in enumerate(nodes) if i not in own for v in n.input} | graph_outputs
-            escaping[mod] = [o for i in reversed(idx) for o in nodes[i].output if o in floats and o in used]
+            escaping[mod] = [o for i in reversed(idx) for o in nodes[i].output if o in floats and (
+                o in graph_outputs or any(c not in own for c in consumers.get(o, ())))]
         head = []
         for i in idx:
             for v in nodes[i].input:

@@ -48,7 +48,7 @@ def locate(path: str, loaded, rtol: float, atol: float, floor: float, batch: int
     floats, dims = _float_values(model, inferred)
     shapes = {m: tuple(None if t is None else tuple(t.shape) for t in reference[m][:2]) for m in modules}
     outs, ins, escaping = _candidates(model, scopes, modules, floats, genuine,
-                                      {m for m in modules if reference[m][2] is not None}, dims, shapes)
+                                      {m for m in modules if reference[m][2] is not None}, dims, shapes, members)
     exposed = sorted({v for vs in [*outs.values(), *ins.values(), *escaping.values()] for v in vs})
     actual = _run_exposed(str(path), model, exposed, floats, (inputs, loaded.input_names), provider)
 
