@@ -9,6 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 from workbench.core import onnx_io
+from workbench.core.errors import WorkbenchError, first_line
 from workbench.core.fsutil import output_rules, staged_output
 from workbench.core.quiet import library_output
 from workbench.core.specs import OptimizeSpec
@@ -88,3 +89,31 @@ def _relink_external(path: Path) -> None:
             if entry.key == "location":
                 entry.value = path.name + ".data"
     onnx.save_model(model, str(path))
+
+
+class Skip(Exception):
+    """A step with nothing to do: reported as not applied, with this reason."""
+
+
+def run_step(name: str, run, current: Path, out: Path, steps: list, fatal=None) -> bool:
+    """Run one optimization step from ``current`` into ``out`` and record it in ``steps`` (the cpu and cuda
+    plans share this); returns whether it applied. A WorkbenchError stops the run; for another failure
+    ``fatal(first line)`` may give the WorkbenchError that stops it, else the step is reported as skipped."""
+    nodes_in = sum(op_counts(current).values())
+    try:
+        detail = run(current, out)
+    except WorkbenchError:
+        raise
+    except Skip as why:
+        steps.append({"name": name, "applied": False, "detail": str(why)})
+        return False
+    except Exception as err:  # noqa: BLE001 - a failed optional step is reported, the rest goes on
+        first = first_line(err, 200)
+        error = fatal(first) if fatal is not None else None
+        if error is not None:
+            raise error from err
+        steps.append({"name": name, "applied": False, "detail": f"skipped: {first}"})
+        return False
+    steps.append({"name": name, "applied": True, "nodes_before": nodes_in,
+                  "nodes_after": sum(op_counts(out).values()), "detail": detail})
+    return True

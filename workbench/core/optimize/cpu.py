@@ -7,14 +7,19 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from workbench.core.errors import WorkbenchError, first_line
+from workbench.core.errors import WorkbenchError
 from workbench.core.fsutil import check_output, output_rules
 from workbench.core.jobs import Stages
-from workbench.core.optimize.common import fusion_type as _fusion_type, is_large, op_counts, publish, save, simplify
+from workbench.core.optimize.common import (fusion_type as _fusion_type, is_large, op_counts, publish, run_step, save,
+                                             simplify)
 from workbench.core.quiet import library_output
 from workbench.core.results import OptimizeResult
 from workbench.core.specs import OPT_LEVELS, OPT_TARGETS, OptimizeSpec, ValidateSpec
 
+
+
+def _ort_failed(first: str) -> WorkbenchError:
+    return WorkbenchError(f"ONNX Runtime could not optimize the model: {first}", "try --level basic")
 
 def _fuse(src: Path, dst: Path, model_type: str, large: bool) -> str:
     from onnxruntime.transformers import optimizer
@@ -74,21 +79,8 @@ def optimize_model(spec: OptimizeSpec, progress=None, cancel=None) -> OptimizeRe
             step_dir = Path(tmp) / f"step{i}"
             step_dir.mkdir()
             out = step_dir / "model.onnx"
-            nodes_in = sum(op_counts(current).values())
-            try:
-                detail = run(current, out)
-            except WorkbenchError:
-                raise
-            except Exception as err:  # noqa: BLE001 - a failed optional step is reported, the rest goes on
-                first = first_line(err, 200)
-                if name == "ort":
-                    raise WorkbenchError(f"ONNX Runtime could not optimize the model: {first}",
-                                         "try --level basic") from err
-                steps.append({"name": name, "applied": False, "detail": f"skipped: {first}"})
-                continue
-            steps.append({"name": name, "applied": True, "nodes_before": nodes_in,
-                          "nodes_after": sum(op_counts(out).values()), "detail": detail})
-            current = out
+            if run_step(name, run, current, out, steps, _ort_failed if name == "ort" else None):
+                current = out
         publish(current, spec.output, large, spec)
     after = op_counts(spec.output)
     validation = None

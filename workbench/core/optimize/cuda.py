@@ -31,9 +31,10 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from workbench.core.errors import WorkbenchError, first_line
+from workbench.core.errors import WorkbenchError
 from workbench.core.jobs import Stages
-from workbench.core.optimize.common import fusion_type, is_large, model_metadata, op_counts, publish, save, simplify
+from workbench.core.optimize.common import (Skip, fusion_type, is_large, model_metadata, op_counts, publish,
+                                             run_step, save, simplify)
 from workbench.core.optimize.rewrites import ALIGN_MULTIPLE, pad_matmul_outputs, repair_gemm_inputs
 from workbench.core.results import OptimizeResult
 from workbench.core.specs import OptimizeSpec, ValidateSpec
@@ -137,8 +138,12 @@ def align_outputs(src: Path, dst: Path, large: bool) -> str:
         f"{name or 'MatMul'} {n} -> {p} columns, sliced back" for name, n, p in done)
 
 
-class _NothingToDo(Exception):
-    """A step that found nothing to change: reported as not applied, without 'skipped'."""
+class _NothingToDo(Skip):
+    """A step that found nothing to change: reported as not applied, without 'skipped' (common.run_step)."""
+
+
+def _fp16_failed(first: str) -> WorkbenchError:
+    return WorkbenchError(f"fp16 conversion failed: {first}", "optimize with --target cpu, or quantize --mode fp16")
 
 
 def to_fp16(src: Path, dst: Path, large: bool) -> str:
@@ -195,23 +200,8 @@ def optimize_cuda(spec: OptimizeSpec, src: Path, progress=None, cancel=None) -> 
                 continue
             out = Path(tmp) / f"step{i}" / "model.onnx"
             out.parent.mkdir()
-            nodes_in = sum(op_counts(current).values())
-            try:
-                detail = run(current, out)
-            except WorkbenchError:
-                raise
-            except _NothingToDo as why:
-                steps.append({"name": name, "applied": False, "detail": str(why)})
-                continue
-            except Exception as err:  # noqa: BLE001 - a failed step is reported, the rest goes on
-                if name == "fp16":
-                    raise WorkbenchError(f"fp16 conversion failed: {first_line(err, 200)}",
-                                         "optimize with --target cpu, or quantize --mode fp16") from err
-                steps.append({"name": name, "applied": False, "detail": f"skipped: {first_line(err, 200)}"})
-                continue
-            steps.append({"name": name, "applied": True, "nodes_before": nodes_in,
-                          "nodes_after": sum(op_counts(out).values()), "detail": detail})
-            fp32, current = (current, out) if name == "fp16" else (out, out)
+            if run_step(name, run, current, out, steps, _fp16_failed if name == "fp16" else None):
+                fp32, current = (current, out) if name == "fp16" else (out, out)
         steps.append({"name": "ort", "applied": False,
                       "detail": "left to the CUDA session: ONNX Runtime optimizes for its provider at load"})
         stages.next()
