@@ -22,7 +22,9 @@ try:  # QtWebEngine has to be imported before the QApplication exists
 except ImportError:  # pragma: no cover - WebEngine is optional
     pass
 
-from PySide6.QtWidgets import QMessageBox, QWidget  # noqa: E402
+from PySide6.QtWidgets import QMessageBox  # noqa: E402
+
+from gui_helpers import StubBenchPanel, StubGraphPanel, delete_now, wait_job  # noqa: E402
 
 
 def pytest_collection_modifyitems(config, items):
@@ -45,41 +47,6 @@ def _no_modal_boxes(monkeypatch):
     monkeypatch.setattr(QFileDialog, "getOpenFileName", staticmethod(lambda *a, **k: ("", "")))
     monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: ("", "")))
     monkeypatch.setattr(QFileDialog, "getExistingDirectory", staticmethod(lambda *a, **k: ""))
-
-
-class StubGraphPanel(QWidget):
-    """Stands in for the Netron graph view where a test does not look at the graph (no Chromium start)."""
-
-    from PySide6.QtCore import Signal
-
-    nodeSelected = Signal(dict)
-
-    def __init__(self, api_state, parent=None):
-        super().__init__(parent)
-        self.opened: list = []
-        self.highlighted: list = []
-        self.shut = False
-
-    def open_model(self, path: str) -> None:
-        self.opened.append(path)
-
-    def highlight(self, node_name: str) -> None:
-        self.highlighted.append(node_name)
-
-    def shutdown(self) -> None:
-        self.shut = True
-
-
-class StubBenchPanel(QWidget):
-    def __init__(self, api_state, parent=None):
-        super().__init__(parent)
-        self.model = self.source = ""
-
-    def set_model(self, path: str) -> None:
-        self.model = path
-
-    def set_source(self, path: str) -> None:
-        self.source = path
 
 
 @pytest.fixture
@@ -107,25 +74,10 @@ def window(qtbot):
     delete_now(win)
 
 
-def delete_now(widget):
-    """Destroy a closed window now, so later tests do not restyle and repaint dead windows."""
-    from PySide6.QtCore import QCoreApplication, QEvent
-
-    widget.deleteLater()
-    QCoreApplication.sendPostedEvents(None, QEvent.DeferredDelete)
-
-
 @pytest.fixture(scope="session")
 def llama_dir(tiny_models):
     """The tiny Llama folder (vocab 128, hidden 32, 2 layers, 4 heads, 2 kv heads, intermediate 64)."""
     return tiny_models("llama")
-
-
-def wait_job(qtbot, job, timeout_s: float = 180):
-    """Wait until a job ended; returns its state."""
-    qtbot.waitUntil(lambda: not job.is_running, timeout=int(timeout_s * 1000))
-    job.wait(10000)
-    return job.state
 
 
 _cache: dict = {}

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QMessageBox
 from workbench.gui import workers
 from workbench.gui.panels.chat_panel import ORT, TORCH, ChatPanel
 
-from conftest import wait_job
+from gui_helpers import wait_job
 
 _cache: dict = {}
 

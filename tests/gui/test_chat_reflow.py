@@ -4,7 +4,7 @@ side again."""
 
 import pytest
 from PySide6.QtCore import Qt
-from conftest import StubGraphPanel, delete_now
+from gui_helpers import StubGraphPanel, delete_now
 
 from workbench.gui import theme
 from workbench.gui.panels.chat_panel import COLUMN_WIDTH

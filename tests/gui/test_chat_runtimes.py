@@ -12,7 +12,7 @@ from workbench.core.runtimes.base import Availability, GenerateStep, TensorInfo
 from workbench.gui import workers
 from workbench.gui.panels.chat_panel import TORCH, ChatPanel
 
-from conftest import wait_job
+from gui_helpers import wait_job
 
 PROMPT = "The workbench exports"
 

@@ -8,7 +8,7 @@ from workbench.core.specs import ModelSource
 from workbench.gui import workers
 from workbench.gui.panels.chat_panel import ORT, TORCH, ChatPanel, find_variants
 
-from conftest import wait_job
+from gui_helpers import wait_job
 from tests.core.test_seq2seq_generate import _bart
 
 

@@ -31,7 +31,7 @@ def panel(qtbot, state):
 
 
 def test_generate_writes_the_program_and_shows_how_to_build_it(qtbot, panel, tmp_path):
-    from conftest import wait_job
+    from gui_helpers import wait_job
 
     model = _onnx(tmp_path / "m.onnx")
     panel.artifact_edit.setText(str(model))

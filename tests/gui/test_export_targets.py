@@ -168,7 +168,7 @@ def test_export_to_gguf_from_the_panel_writes_the_chosen_quant(qtbot, state, mon
     import torch
     import transformers
 
-    from conftest import wait_job
+    from gui_helpers import wait_job
     from workbench.gui import workers
 
     torch.manual_seed(0)

@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install '.[llama]')")
 pytest.importorskip("pyqtgraph")
 
-from conftest import wait_job  # noqa: E402
+from gui_helpers import wait_job  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 title and as its tooltip, in English and, after a live switch, in Chinese."""
 
 from PySide6.QtWidgets import QGroupBox, QLabel
-from conftest import StubGraphPanel, delete_now
+from gui_helpers import StubGraphPanel, delete_now
 
 from workbench.gui.panels.group_hints import HINTS, TOOLTIP_ONLY
 

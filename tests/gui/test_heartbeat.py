@@ -4,7 +4,7 @@ than 100 ms."""
 import gc
 import time
 
-from conftest import wait_job
+from gui_helpers import wait_job
 from PySide6.QtCore import QTimer
 
 from workbench.gui import workers

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import StubGraphPanel, delete_now, wait_job
+from gui_helpers import StubGraphPanel, delete_now, wait_job
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -176,7 +176,7 @@ def _fake_export(path: str):
 
 
 def test_switch_keeps_the_loaded_model_and_a_finished_step(qtbot, llama_dir, tmp_path):
-    from conftest import StubBenchPanel
+    from gui_helpers import StubBenchPanel
 
     from workbench.gui.main_window import MainWindow
 
@@ -254,7 +254,7 @@ def test_engine_errors_translate_with_english_fallback(tmp_path):
 
 
 def test_charts_follow_the_theme_at_start_and_on_switch(qtbot):
-    from conftest import StubBenchPanel
+    from gui_helpers import StubBenchPanel
 
     from workbench.gui.charts import THEMES, LiveChart
     from workbench.gui.main_window import MainWindow

@@ -2,7 +2,7 @@
 (issue 14 point 2); no estimate before it means anything, none once the job ended."""
 
 import pytest
-from conftest import wait_job
+from gui_helpers import wait_job
 
 import jobfns
 from workbench.gui import workers

@@ -5,7 +5,7 @@ import time
 from pathlib import Path
 
 import jobfns
-from conftest import delete_now, wait_job
+from gui_helpers import delete_now, wait_job
 
 from workbench.gui import workers
 
@@ -97,7 +97,7 @@ def test_jobs_dock_shows_job_and_cancel_button(qtbot, window, tmp_path):
 
 
 def test_close_with_running_job_is_clean(qtbot, tmp_path, monkeypatch):
-    from conftest import StubBenchPanel, StubGraphPanel
+    from gui_helpers import StubBenchPanel, StubGraphPanel
     from PySide6.QtWidgets import QMessageBox
 
     from workbench.gui.main_window import MainWindow
@@ -121,7 +121,7 @@ def test_close_with_running_job_is_clean(qtbot, tmp_path, monkeypatch):
 
 
 def test_close_refused_keeps_window(qtbot, tmp_path, monkeypatch):
-    from conftest import StubBenchPanel, StubGraphPanel
+    from gui_helpers import StubBenchPanel, StubGraphPanel
     from PySide6.QtWidgets import QMessageBox
 
     from workbench.gui.main_window import MainWindow

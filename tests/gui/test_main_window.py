@@ -4,7 +4,7 @@ import shlex
 import time
 
 import tomllib
-from conftest import delete_now
+from gui_helpers import delete_now
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDropEvent, QGuiApplication
 
@@ -215,7 +215,7 @@ def test_about_lists_versions_without_importing_torch(qtbot, window):
 
 
 def test_translations_load_and_translate(qtbot):
-    from conftest import StubBenchPanel, StubGraphPanel
+    from gui_helpers import StubBenchPanel, StubGraphPanel
     from PySide6.QtCore import QCoreApplication
 
     from workbench.gui.i18n import translators

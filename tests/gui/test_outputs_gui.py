@@ -4,7 +4,7 @@ the user agrees; the GUI demo writes only into its own new folder, never the pat
 from pathlib import Path
 
 import jobfns
-from conftest import wait_job
+from gui_helpers import wait_job
 from PySide6.QtWidgets import QMessageBox
 
 from workbench.gui import workers

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from conftest import wait_job
+from gui_helpers import wait_job
 from PySide6.QtCore import Qt
 
 from workbench.gui import workers

@@ -7,7 +7,7 @@ from pathlib import Path
 import onnx
 from PySide6.QtCore import Qt
 
-from conftest import wait_job
+from gui_helpers import wait_job
 from workbench.gui import workers
 from workbench.gui.panels.sensitivity_view import KEPT, NODE, SENSITIVITY, SIZE
 

@@ -145,7 +145,7 @@ def normalised(path) -> dict:
 @pytest.fixture
 def full_window(qtbot, monkeypatch):
     """The main window with the real panels (the stub graph view: no Chromium); loading a model only sets it."""
-    from conftest import StubGraphPanel
+    from gui_helpers import StubGraphPanel
 
     from workbench.gui.main_window import MainWindow
 

@@ -4,7 +4,7 @@ folder of a model inside site-packages."""
 
 from pathlib import Path
 
-from conftest import wait_job
+from gui_helpers import wait_job
 
 from workbench.gui import workers
 

@@ -1,6 +1,6 @@
 """Defects seen in the Xvfb screenshots (tools/screenshots.py), each fixed and kept fixed here."""
 
-from conftest import wait_job
+from gui_helpers import wait_job
 
 from workbench.gui import workers
 

@@ -3,7 +3,7 @@ checkmarks follow the files that exist, and quantize results are judged against 
 
 from pathlib import Path
 
-from conftest import wait_job
+from gui_helpers import wait_job
 from PySide6.QtCore import Qt
 
 from workbench.gui import workers

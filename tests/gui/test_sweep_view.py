@@ -6,7 +6,7 @@ import os
 import time
 
 import pytest
-from conftest import delete_now
+from gui_helpers import delete_now
 
 from workbench.core.errors import WorkbenchError
 from workbench.gui.i18n import translators

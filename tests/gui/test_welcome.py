@@ -2,7 +2,7 @@
 Open a model folder, Run the demo and the recent files instead of empty tables; a loaded model replaces it, a failed
 load brings it back; every button does what it says."""
 
-from conftest import StubGraphPanel, delete_now
+from gui_helpers import StubGraphPanel, delete_now
 
 from workbench.gui.i18n import translators
 
@@ -48,7 +48,7 @@ def test_empty_state_offers_open_demo_and_recent_files(qtbot, tmp_path, monkeypa
 
 
 def test_a_loaded_model_replaces_the_card_and_a_failed_load_brings_it_back(qtbot, tmp_path):
-    from conftest import wait_job
+    from gui_helpers import wait_job
 
     from workbench.core.demo import build_demo_model
 

@@ -3,13 +3,17 @@ through the window's real jobs (on the suite's tiny BERT, shared and quick; the 
 --runslow, as the bundle runs it) passes with every check; a failed step, a timeout and each missing piece fail
 it."""
 
+import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("PySide6")
+# the walk saves QSettings: a private folder, never the user's (the root conftest set headless Qt already)
+os.environ.setdefault("XDG_CONFIG_HOME", tempfile.mkdtemp(prefix="workbench-packaging-settings-"))
 
 from workbench.gui import selftest  # noqa: E402
 

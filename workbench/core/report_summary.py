@@ -15,7 +15,7 @@ from typing import Optional
 NOISE_P50_OVER_MIN = 3.0
 NOISE_P99_OVER_P50 = 5.0
 LIBRARIES = ("workbench", "torch", "transformers", "onnx", "onnxruntime", "numpy", "optimum", "llama-cpp-python",
-             "openvino", "PySide6")
+             "openvino")  # the libraries that did the work (the GUI toolkit does none)
 
 
 def environment() -> dict:

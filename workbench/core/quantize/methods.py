@@ -201,7 +201,18 @@ def _weight_only_quant(source: Path, work: Path, spec: QuantSpec, reader, settin
     except Exception as err:  # noqa: BLE001
         raise quantizer_error(spec.mode, err) from err
     wrapped = quantizer.model
-    return getattr(wrapped, "model", wrapped)
+    return _declare_domains(getattr(wrapped, "model", wrapped))
+
+
+def _declare_domains(model):
+    """ORT's GPTQ path (Neural Compressor) writes MatMulNBits nodes without importing their domain: ORT loads
+    that, the ONNX checker refuses it. Every contrib domain a node uses gets its opset import (version 1, the only
+    one com.microsoft has)."""
+    declared = {imp.domain for imp in model.opset_import}
+    used = {node.domain for node in model.graph.node} - {"", "ai.onnx"}
+    for domain in sorted(used - declared):
+        model.opset_import.add(domain=domain, version=1)
+    return model
 
 
 QUANTIZERS = {"int8-dynamic": _dynamic, "int8-static": _static, "fp16": _fp16, "int4": _weight_only_quant,
