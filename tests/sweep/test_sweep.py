@@ -259,3 +259,24 @@ def test_cluster_names(monkeypatch):
     assert parse_cluster("ray:auto") == ("ray", "auto") and parse_cluster("ray:10.0.0.1:6379") == ("ray", "10.0.0.1:6379")
     monkeypatch.setenv("RAY_ADDRESS", "10.0.0.1:6379")
     assert parse_cluster("ray") == ("ray", "auto")
+
+
+def test_a_cell_ray_local_cannot_place_is_a_failed_row_not_a_hang(ray_local, tmp_path):
+    """A CUDA cell on a ray:local instance without a GPU (and a cell asking more threads than its CPUs) would
+    stay pending in Ray for ever; each is a failed row saying what to do, and the cells that fit still run."""
+    from workbench.core.sweep.ray_cluster import RayExecutor
+    from workbench.core.sweep.runner import Todo
+
+    ex = RayExecutor("local")
+    if ex.resources.get("GPU"):
+        pytest.skip("this machine's Ray instance has a GPU: a CUDA cell can be placed")
+    rows = []
+    cuda = Cell("m", "v", 1, 8, 1, "cuda", None, False)
+    wide = Cell("m", "v", 1, 8, 3, "cpu", None, False)  # the fixture's instance has 2 CPUs
+    ex.time([Todo(cuda, "k1", str(tmp_path / "m.onnx"), {}), Todo(wide, "k2", str(tmp_path / "m.onnx"), {})], {},
+            lambda *a: rows.append(a), None)
+    ex.close()  # not owned: the fixture's instance stays up
+    assert [r[0].cell for r in rows] == [cuda, wide]
+    assert rows[0][1]["ok"] is False and "no GPU" in rows[0][1]["error"] and "ray start --num-gpus" in rows[0][1]["error"]
+    assert rows[1][1]["ok"] is False and "asks 3 CPUs" in rows[1][1]["error"]
+    assert rows[0][2] == "ray"

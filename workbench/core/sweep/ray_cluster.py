@@ -128,6 +128,20 @@ class RayExecutor:
         return self._gather(metas, done, cancel, lambda key, err: {
             "key": key, "ok": False, "label": builds[key].label, "error": f"{builds[key].label}: {err}"})
 
+    def cannot_place(self, cell):
+        """Why no node of a ray:local instance can ever run the cell (a CUDA cell without a GPU, more threads than
+        its CPUs), or None. Ray would leave such a task pending (infeasible) and the sweep would never end."""
+        if self.address != "local":
+            return None  # a joined cluster may grow (its autoscaler starts the nodes a task asks for)
+        gpus, cpus = self.resources.get("GPU", 0), self.resources.get("CPU", 0)
+        if cell.provider == "cuda" and gpus < 1:
+            return (f"the Ray cluster has no GPU ({self.resources}): a CUDA cell needs num_gpus=1; start the "
+                    "nodes on GPU machines (ray start --num-gpus N) or drop provider cuda")
+        if (cell.threads or 1) > cpus:
+            return (f"the cell asks {cell.threads} CPUs and the Ray cluster has {cpus:g}: lower threads or add "
+                    "CPUs (ray start --num-cpus N)")
+        return None
+
     def time(self, todo: list, bench: dict, on_row, cancel=None) -> None:
         ray = self.ray
         if self.transfer == "object-store":
@@ -139,6 +153,10 @@ class RayExecutor:
         refs = {}
         for i, item in enumerate(todo):
             c = item.cell
+            missing = self.cannot_place(c)
+            if missing:  # Ray would keep such a task pending for ever (infeasible): a failed row instead
+                on_row(item, {"ok": False, "error": missing}, "ray")
+                continue
             opts = {"num_cpus": c.threads or 1, "num_gpus": 1 if c.provider == "cuda" else 0}
             if c.accelerator:  # a node of that GPU kind (ray start --resources / the autoscaler's node types)
                 opts["accelerator_type"] = c.accelerator
