@@ -1,6 +1,7 @@
 """workbench deploy: the generated programs load the artifact, feed its inputs and print what the workbench's own
-run prints. Python programs run here; the C++ OpenVINO program is built with CMake against the openvino wheel's
-headers (and OpenSSL for an encrypted IR); ORT C++ / Java / C# build only where their SDKs are (skipped otherwise)."""
+run prints. Python programs run here; the C++ programs are built with CMake: OpenVINO's against the openvino wheel's
+headers, ORT's against the onnxruntime wheel's library and ORT's headers (tools/ort_cxx_headers.sh), with OpenSSL
+for an encrypted model; Java builds only where ORT's jar is (WORKBENCH_ORT_JAR), C# nowhere here (no .NET SDK)."""
 
 import os
 import shutil
@@ -90,26 +91,80 @@ def test_cpp_openvino_program_builds_and_decrypts_in_memory(encrypted, key, tmp_
     assert bad.returncode == 1 and "wrong key" in bad.stderr and not bad.stdout
 
 
-def _ort_root():
+def _ort_headers():
+    """ONNX Runtime's C++ headers: $ONNXRUNTIME_ROOT/include, Debian's libonnxruntime-dev, or what
+    tools/ort_cxx_headers.sh put in /usr/local/include/onnxruntime (PyPI and npm ship none)."""
     root = os.environ.get("ONNXRUNTIME_ROOT")
-    return root if root and Path(root, "include").is_dir() else None
+    places = [Path(root, "include"), Path(root, "include", "onnxruntime")] if root else []
+    places += [Path("/usr/include/onnxruntime"), Path("/usr/local/include/onnxruntime")]
+    return next((p for p in places if (p / "onnxruntime_cxx_api.h").is_file()), None)
 
 
-@pytest.mark.skipif(_ort_root() is None, reason="ONNX Runtime's C++ headers: set ONNXRUNTIME_ROOT to a release folder")
-def test_cpp_onnxruntime_program_builds_and_runs(artifacts, tmp_path):
-    deploy(artifacts["ext"], tmp_path / "prog", "cpp")
-    build = tmp_path / "prog" / "build"
-    for cmd in (["cmake", "-S", str(tmp_path / "prog"), "-B", str(build), f"-DONNXRUNTIME_ROOT={_ort_root()}"],
-                ["cmake", "--build", str(build)]):
+def _build_ort(prog: Path) -> Path:
+    """Configure and build a deployed ORT C++ program against the headers found and the onnxruntime wheel's own
+    library (the ORT the workbench runs), the way the program's CMakeLists documents it."""
+    import onnxruntime
+
+    build = prog / "build"
+    wheel = os.path.dirname(onnxruntime.__file__)
+    for cmd in (["cmake", "-S", str(prog), "-B", str(build), f"-DONNXRUNTIME_ROOT={wheel}",
+                 f"-DORT_INCLUDE={_ort_headers()}"], ["cmake", "--build", str(build)]):
         made = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
         assert made.returncode == 0, made.stdout[-2000:] + made.stderr[-2000:]
-    ran = subprocess.run([str(build / "run_model")], capture_output=True, text=True, timeout=120)
+    return build / "run_model"
+
+
+def _holding(folder, needle: bytes) -> list:
+    """Files under folder whose bytes contain needle (a plaintext weight that should not be on disk)."""
+    return [str(p) for p in Path(folder).rglob("*") if p.is_file() and needle in p.read_bytes()]
+
+
+NEEDS_ORT_CXX = pytest.mark.skipif(
+    not (shutil.which("cmake") and shutil.which("g++")) or _ort_headers() is None,
+    reason="needs cmake, g++ and ONNX Runtime's C++ headers (bash tools/ort_cxx_headers.sh, or Debian's "
+           "libonnxruntime-dev, or ONNXRUNTIME_ROOT=<release folder>)")
+
+
+@NEEDS_ORT_CXX
+def test_cpp_onnxruntime_program_builds_and_runs(artifacts, tmp_path):
+    deploy(artifacts["ext"], tmp_path / "prog", "cpp")
+    program = _build_ort(tmp_path / "prog")
+    ran = subprocess.run([str(program)], capture_output=True, text=True, timeout=120)
     assert ran.returncode == 0, ran.stderr
     _check(ran.stdout, _expected(artifacts["ext"]))
+    other = subprocess.run([str(program), str(artifacts["onnx"])], capture_output=True, text=True, timeout=120)
+    assert other.returncode == 0, other.stderr  # MODEL on the command line (the same model without external data)
+    _check(other.stdout, _expected(artifacts["onnx"]))
+    missing = subprocess.run([str(program), str(tmp_path / "gone.onnx")], capture_output=True, text=True,
+                             timeout=120)
+    assert missing.returncode != 0 and not missing.stdout and "gone.onnx" in missing.stderr
+
+
+@NEEDS_ORT_CXX
+def test_cpp_onnxruntime_program_decrypts_in_memory(encrypted, key, tmp_path):
+    if not Path("/usr/include/openssl/evp.h").is_file():
+        pytest.skip("needs OpenSSL headers (apt-get install libssl-dev)")
+    deploy(encrypted["onnx"], tmp_path / "prog", "cpp")
+    program = _build_ort(tmp_path / "prog")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, crypto.KEY_ENV: key.hex(), "TMPDIR": str(scratch)}
+    env.pop(crypto.KEY_FILE_ENV, None)
+    ran = subprocess.run([str(program)], capture_output=True, text=True, env=env, timeout=120, cwd=scratch)
+    assert ran.returncode == 0, ran.stderr
+    _check(ran.stdout, _expected(encrypted["onnx"], key))
+    weights = np.random.default_rng(7).standard_normal((16, 8)).astype(np.float32).tobytes()[:64]  # conftest's W
+    assert _holding(tmp_path, weights) == [] and _holding(encrypted["onnx"].parent, weights) == []
+    env[crypto.KEY_ENV] = "22" * 32
+    bad = subprocess.run([str(program)], capture_output=True, text=True, env=env, timeout=120)
+    assert bad.returncode == 1 and "wrong key" in bad.stderr and not bad.stdout
+    env.pop(crypto.KEY_ENV)
+    unset = subprocess.run([str(program)], capture_output=True, text=True, env=env, timeout=120)
+    assert unset.returncode == 1 and "WORKBENCH_MODEL_KEY" in unset.stderr and not unset.stdout
 
 
 @pytest.mark.skipif(not (shutil.which("javac") and os.environ.get("WORKBENCH_ORT_JAR")),
-                    reason="needs javac and the onnxruntime jar (WORKBENCH_ORT_JAR)")
+                    reason="needs javac and ONNX Runtime's jar (WORKBENCH_ORT_JAR=PATH; it is on Maven Central only)")
 def test_java_program_compiles_and_runs(artifacts, tmp_path):
     deploy(artifacts["onnx"], tmp_path / "prog", "java")
     jar = os.environ["WORKBENCH_ORT_JAR"]

@@ -158,12 +158,28 @@ int main(int argc, char** argv) {
 CMAKE_ORT = '''cmake_minimum_required(VERSION 3.16)
 project(run_model CXX)
 set(CMAKE_CXX_STANDARD 17)
-set(ONNXRUNTIME_ROOT "" CACHE PATH "an ONNX Runtime release folder (include/ and lib/)")
+# ONNXRUNTIME_ROOT: an ONNX Runtime release folder (include/ and lib/), or the onnxruntime pip wheel's folder
+# (python -c "import onnxruntime, os; print(os.path.dirname(onnxruntime.__file__))": its capi/ has the library);
+# the headers are then found in the system's include folders (Debian's libonnxruntime-dev: /usr/include/onnxruntime)
+# or given with -DORT_INCLUDE=DIR. Headers older than the library are fine (ONNX Runtime's C API is versioned).
+set(ONNXRUNTIME_ROOT "" CACHE PATH "an ONNX Runtime release folder (include/ and lib/) or the onnxruntime wheel's folder")
 find_path(ORT_INCLUDE onnxruntime_cxx_api.h HINTS ${ONNXRUNTIME_ROOT}/include
           ${ONNXRUNTIME_ROOT}/include/onnxruntime/core/session PATH_SUFFIXES onnxruntime onnxruntime/core/session)
 find_library(ORT_LIB NAMES onnxruntime libonnxruntime.so.1 HINTS ${ONNXRUNTIME_ROOT}/lib ${ONNXRUNTIME_ROOT})
+if(NOT ORT_LIB)
+  file(GLOB ORT_WHEEL_LIB ${ONNXRUNTIME_ROOT}/capi/libonnxruntime.so.1.*)
+  if(ORT_WHEEL_LIB)
+    # the wheel's file is libonnxruntime.so.1.N.M, its soname libonnxruntime.so.1: a link of that name beside
+    # the program (the build folder is on its run path)
+    list(GET ORT_WHEEL_LIB 0 ORT_WHEEL_LIB)
+    file(CREATE_LINK ${ORT_WHEEL_LIB} ${CMAKE_BINARY_DIR}/libonnxruntime.so.1 SYMBOLIC)
+    set(ORT_LIB ${CMAKE_BINARY_DIR}/libonnxruntime.so.1)
+  endif()
+endif()
 if(NOT ORT_INCLUDE OR NOT ORT_LIB)
-  message(FATAL_ERROR "ONNX Runtime not found: give -DONNXRUNTIME_ROOT=<release folder with include/ and lib/>")
+  message(FATAL_ERROR "ONNX Runtime not found (headers: '${ORT_INCLUDE}', library: '${ORT_LIB}'): give "
+          "-DONNXRUNTIME_ROOT=<release folder with include/ and lib/, or the onnxruntime wheel's folder> and, "
+          "for the wheel, headers in the system's include folders or -DORT_INCLUDE=DIR")
 endif()
 add_executable(run_model main.cpp)
 target_include_directories(run_model PRIVATE ${ORT_INCLUDE})
