@@ -1,4 +1,4 @@
-"""On the GPU machine: the GroupQueryAttention decoder (core/export/decoder_gqa.py, run by core/generate_gqa.py:
+"""On the GPU machine: the GroupQueryAttention decoder (core/export/decoder_gqa.py, run by core/runtimes/ort_gqa.py:
 shared KV buffer, IOBinding, CUDA graph decode step, last-position logits) against PyTorch on the same random
 ~100M Llama as generate_gpu.py: eager fp16 and transformers' static cache + torch.compile fp16; batch 1, 8, 32;
 prompt 128 tokens, 64 new, greedy. Also int4 weight-only (MatMulNBits) and the decoder without CUDA graphs.
@@ -17,7 +17,7 @@ import torch
 import transformers as tf
 
 from workbench.core.export.decoder_gqa import build
-from workbench.core.generate_gqa import GQADecoder
+from workbench.core.runtimes.ort_gqa import GQADecoder
 
 OUT = os.environ.get("OUT", "/tmp/o")
 PROMPT, NEW, REPEATS = 128, 64, 5

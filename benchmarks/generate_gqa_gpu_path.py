@@ -19,7 +19,7 @@ import transformers as tf
 
 from workbench import api
 from workbench.core.export.decoder_gqa import build
-from workbench.core.generate_gqa import GQADecoder
+from workbench.core.runtimes.ort_gqa import GQADecoder
 from workbench.core.specs import ModelSource
 
 OUT = os.environ.get("OUT", "/tmp/o")
@@ -61,7 +61,7 @@ def families():
 MEM = """
 import sys, numpy as np, onnxruntime as ort, pynvml, os
 ort.preload_dlls()
-from workbench.core.generate_gqa import GQADecoder
+from workbench.core.runtimes.ort_gqa import GQADecoder
 d = GQADecoder(sys.argv[1], "cuda")
 d.generate(np.zeros((1, 128), np.int64) + 5, 64)
 pynvml.nvmlInit(); h = pynvml.nvmlDeviceGetHandleByIndex(0)

@@ -1,4 +1,4 @@
-"""The GroupQueryAttention decoder (core/export/decoder_gqa.py + core/generate_gqa.py) on the CPU: greedy tokens
+"""The GroupQueryAttention decoder (core/export/decoder_gqa.py + core/runtimes/ort_gqa.py) on the CPU: greedy tokens
 equal PyTorch's for Llama, Mistral and Qwen2 (q/k/v bias), the KV buffer really is shared (ORT writes the cache
 into the bound buffer), ``optimize --target cuda`` on a decoder export writes it, and the refusals."""
 
@@ -11,7 +11,7 @@ import transformers as tf
 from workbench import api
 from workbench.core.errors import WorkbenchError
 from workbench.core.export.decoder_gqa import build
-from workbench.core.generate_gqa import GQADecoder, GQAGenerate
+from workbench.core.runtimes.ort_gqa import GQADecoder, GQAGenerate
 from workbench.core.specs import ModelSource
 
 COMMON = dict(vocab_size=128, hidden_size=64, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,

@@ -1,227 +1,21 @@
-"""Decoders that generation runs on: an exported ONNX decoder in ONNX Runtime, or the PyTorch model; plus the
-tokenizer and generation settings of a model folder.
+"""Which decoder a model generates on: :func:`resolve` tells an exported ONNX decoder, an encoder-decoder export, a
+.gguf and a Hugging Face folder apart, and :func:`open_decoder` asks the registered runtime that runs it for its
+decoder (``Runtime.decoder``: ONNX Runtime's in runtimes/ort_decoder.py, PyTorch's in runtimes/torch_decoder.py,
+llama.cpp's in runtimes/llama_decoder.py), so the generation loop never opens a runtime library itself.
 
-Both decoders have the same two calls: ``prefill(ids, mask)`` for the (left-padded) prompts and ``step(tokens)``
-for one new token per row; each returns the last position's logits as float32 numpy ``[batch, vocab]``. They keep
-the attention mask and positions, and the key/value cache:
-
-* ONNX Runtime: ``present.*`` of one run are bound as ``past_key_values.*`` of the next through IOBinding, as
-  OrtValues on the session's device, so on CUDA the cache never leaves the GPU (only the ids, the mask and the
-  positions go up, and the logits come down). The prefill starts from an empty past (length 0).
-* PyTorch: the model's own cache (what ``generate`` uses), fed back as ``past_key_values``.
-
-The ONNX path never imports torch or transformers when the folder has a ``tokenizer.json``.
+The decoders, the tokenizer and the folder settings live under runtimes/ (decoder_base.py); their names stay
+importable from here.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Optional
 
-import numpy as np
-
-from workbench.core.errors import WorkbenchError, first_line
-
-_ORT_FLOATS = {"tensor(float)": np.float32, "tensor(float16)": np.float16, "tensor(double)": np.float64}
-
-
-class Decoder:
-    """Mask and position bookkeeping shared by both runtimes; subclasses implement ``_run``."""
-
-    runtime = ""
-    provider = "cpu"
-    name = ""
-
-    def prefill(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        ids = np.ascontiguousarray(ids, dtype=np.int64)
-        self.mask = np.ascontiguousarray(mask, dtype=np.int64)
-        positions = np.maximum(np.cumsum(self.mask, axis=1) - 1, 0)
-        self.next_position = positions[:, -1] + 1
-        self.reset()
-        return self._run(ids, self.mask, np.ascontiguousarray(positions))
-
-    def step(self, tokens: np.ndarray) -> np.ndarray:
-        batch = self.mask.shape[0]
-        self.mask = np.concatenate([self.mask, np.ones((batch, 1), dtype=np.int64)], axis=1)
-        positions = self.next_position[:, None].copy()
-        self.next_position = self.next_position + 1
-        ids = np.asarray(tokens, dtype=np.int64).reshape(batch, 1)
-        return self._run(ids, self.mask, positions)
-
-    def reset(self) -> None:
-        raise NotImplementedError
-
-    def _run(self, ids, mask, positions) -> np.ndarray:
-        raise NotImplementedError
-
-
-class OrtDecoder(Decoder):
-    """An ONNX decoder exported with ``--task text-generation-with-past``."""
-
-    runtime = "onnxruntime"
-
-    def __init__(self, path, provider: str = "cpu", threads: Optional[int] = None):
-        from workbench.core.ort import make_session
-
-        self.path = Path(path)
-        self.name = f"ORT {self.path.name}"
-        self.session = make_session(self.path, provider, threads)
-        self.provider = "cuda" if "CUDAExecutionProvider" in self.session.get_providers() else "cpu"
-        inputs = {i.name: i for i in self.session.get_inputs()}
-        self.past_names = [n for n in inputs if n.startswith("past_key_values.")]
-        if "input_ids" not in inputs or not self.past_names:
-            raise WorkbenchError(f"{self.path} is not a decoder with past key values (inputs: "
-                                 f"{', '.join(list(inputs)[:4])}...)",
-                                 "export it with --task text-generation-with-past")
-        self.positions = "position_ids" in inputs
-        self.present_names = ["present." + n[len("past_key_values."):] for n in self.past_names]
-        outputs = {o.name for o in self.session.get_outputs()}
-        missing = [n for n in ["logits", *self.present_names] if n not in outputs]
-        if missing:
-            raise WorkbenchError(f"{self.path} lacks the outputs {', '.join(missing[:3])}",
-                                 "export it with --task text-generation-with-past")
-        self.past_specs = []
-        for name in self.past_names:
-            info = inputs[name]
-            heads, dim = info.shape[1], info.shape[3]
-            if not isinstance(heads, int) or not isinstance(dim, int):
-                raise WorkbenchError(f"{name} has no fixed heads and head size ({info.shape})",
-                                     "re-export with --task text-generation-with-past")
-            self.past_specs.append((heads, dim, _ORT_FLOATS.get(info.type, np.float32)))
-        self.past: list = []
-
-    def reset(self) -> None:
-        import onnxruntime as ort
-
-        batch = self.mask.shape[0]
-        self.past = [ort.OrtValue.ortvalue_from_shape_and_type([batch, heads, 0, dim], dtype, self.provider, 0)
-                     for heads, dim, dtype in self.past_specs]
-
-    def _run(self, ids, mask, positions) -> np.ndarray:
-        binding = self.session.io_binding()
-        binding.bind_cpu_input("input_ids", ids)
-        binding.bind_cpu_input("attention_mask", mask)
-        if self.positions:
-            binding.bind_cpu_input("position_ids", positions)
-        for name, value in zip(self.past_names, self.past):
-            binding.bind_ortvalue_input(name, value)
-        binding.bind_output("logits", "cpu")
-        for name in self.present_names:
-            binding.bind_output(name, self.provider, 0)
-        try:
-            self.session.run_with_iobinding(binding)
-        except WorkbenchError:
-            raise  # the run-time guard's one line (core/loading/limits.py)
-        except Exception as err:  # noqa: BLE001 - ORT raises its own types
-            raise WorkbenchError(f"ONNX Runtime failed to run the decoder: {first_line(err)}",
-                                 "check the prompt's token ids against the model's vocabulary") from err
-        outputs = binding.get_outputs()
-        self.past = list(outputs[1:])
-        return np.asarray(outputs[0].numpy()[:, -1, :], dtype=np.float32)
-
-
-class TorchDecoder(Decoder):
-    """The PyTorch model of a Hugging Face folder, with its own cache (the semantics of ``generate``)."""
-
-    runtime = "pytorch"
-
-    def __init__(self, folder, provider: str = "cpu", dtype: str = "fp32", family_options: Optional[dict] = None,
-                 threads: Optional[int] = None):
-        import inspect
-
-        import torch
-
-        from workbench.core.loading.hf_folder import load_hf_model
-
-        loaded = load_hf_model(folder, dtype, "text-generation", family_options)
-        self.model = loaded.module.model
-        self.name = "PyTorch eager" + ("" if dtype == "fp32" else f" {dtype}")
-        self.provider = "cuda" if provider == "cuda" and torch.cuda.is_available() else "cpu"
-        self.model.to(self.provider)
-        self.positions = "position_ids" in inspect.signature(self.model.forward).parameters
-        self.threads = threads  # torch's intra-op threads while this decoder runs (restored after each step)
-        self.cache = None
-
-    def reset(self) -> None:
-        self.cache = None
-
-    def _run(self, ids, mask, positions) -> np.ndarray:
-        import torch
-
-        def t(a):
-            return torch.from_numpy(a).to(self.provider)
-
-        extra = {"position_ids": t(positions)} if self.positions else {}
-        before = torch.get_num_threads()
-        try:
-            if self.threads:
-                torch.set_num_threads(int(self.threads))
-            with torch.inference_mode():
-                out = self.model(input_ids=t(ids), attention_mask=t(mask), past_key_values=self.cache,
-                                 use_cache=True, return_dict=True, **extra)
-        except Exception as err:  # noqa: BLE001
-            raise WorkbenchError(f"PyTorch failed to run the model: {first_line(err)}",
-                                 "check the prompt's token ids against the model's vocabulary") from err
-        finally:
-            torch.set_num_threads(before)
-        self.cache = out.past_key_values
-        return out.logits[:, -1, :].float().cpu().numpy()
-
-
-# ------------------------------------------------------------------------------------------ tokenizer and settings
-
-class TextCodec:
-    """Encode and decode text with a model folder's tokenizer (``tokenizers`` alone when tokenizer.json exists)."""
-
-    def __init__(self, encode, decode):
-        self.encode, self.decode = encode, decode
-
-    @classmethod
-    def load(cls, folder) -> Optional["TextCodec"]:
-        folder = Path(folder)
-        if (folder / "tokenizer.json").exists():
-            from tokenizers import Tokenizer
-
-            from workbench.core.loading.limits import regular_file
-
-            path = regular_file(folder / "tokenizer.json", "tokenizer file")
-            try:
-                tok = Tokenizer.from_file(str(path))
-            except Exception as err:  # noqa: BLE001 - tokenizers raises a bare Exception for a malformed file
-                raise WorkbenchError(f"{path}: not a readable tokenizer ({first_line(err)[:160]})",
-                                     "re-copy tokenizer.json from the original model folder, or give --prompt-ids"
-                                     ) from None
-            return cls(lambda text: tok.encode(text).ids,
-                       lambda ids: tok.decode(list(ids), skip_special_tokens=True))
-        if any((folder / n).is_file() for n in ("tokenizer.model", "vocab.json", "vocab.txt")):
-            from transformers import AutoTokenizer
-
-            tok = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
-            return cls(lambda text: list(tok(text)["input_ids"]),
-                       lambda ids: tok.decode(list(ids), skip_special_tokens=True))
-        return None
-
-
-def read_json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    except (OSError, ValueError, RecursionError):
-        return {}
-
-
-def folder_settings(folder) -> dict:
-    """{'eos': [ids], 'pad': id, 'vocab': size or None} from generation_config.json and config.json."""
-    folder = Path(folder)
-    config = read_json(folder / "config.json")
-    text = config.get("text_config") or config
-    gen = read_json(folder / "generation_config.json")
-    eos = gen.get("eos_token_id", text.get("eos_token_id"))
-    eos = [int(e) for e in (eos if isinstance(eos, list) else [eos]) if e is not None]
-    pad = gen.get("pad_token_id", text.get("pad_token_id"))
-    pad = pad if isinstance(pad, int) else (eos[0] if eos else 0)
-    vocab = text.get("vocab_size")
-    return {"eos": eos, "pad": pad, "vocab": int(vocab) if vocab else None}
+from workbench.core.errors import WorkbenchError
+from workbench.core.runtimes.decoder_base import Decoder, TextCodec, folder_settings, read_json  # noqa: F401
+from workbench.core.runtimes.ort_decoder import OrtDecoder  # noqa: F401 - importable from here as before
+from workbench.core.runtimes.torch_decoder import TorchDecoder  # noqa: F401 - importable from here as before
 
 
 def resolve(model) -> tuple:
@@ -253,35 +47,52 @@ def resolve(model) -> tuple:
 
 
 def open_decoder(model, provider: str = "cpu", threads: Optional[int] = None, dtype: str = "fp32"):
-    """(decoder, folder) for ``model`` (see :func:`resolve`)."""
+    """(decoder, folder) for ``model`` (see :func:`resolve`), from the runtime that runs it."""
     kind, path, folder = resolve(model)
     if kind == "onnx":
         return onnx_decoder(path, provider, threads), folder
     if kind == "gguf":
         return runtime_decoder(path, provider, threads), folder
-    return TorchDecoder(path, provider, dtype, threads=threads), folder
+    return runtime_decoder(path, provider, threads, runtime="torch", dtype=dtype), folder
 
 
 def onnx_decoder(path, provider: str = "cpu", threads: Optional[int] = None):
-    """OrtDecoder for an exported decoder, or the GroupQueryAttention decoder's (``optimize --target cuda``)."""
-    from workbench.core.generate_gqa import GQAGenerate, is_gqa
+    """ONNX Runtime's decoder for an exported decoder, or the GroupQueryAttention decoder's (``optimize --target
+    cuda``)."""
+    return runtime_decoder(path, provider, threads, runtime="onnxruntime")
 
-    return GQAGenerate(path, provider, threads) if is_gqa(path) else OrtDecoder(path, provider, threads)
+
+def torch_decoder(folder, provider: str = "cpu", threads: Optional[int] = None, dtype: str = "fp32",
+                  family_options: Optional[dict] = None):
+    """PyTorch eager's decoder for a Hugging Face folder (the reference of every comparison)."""
+    return runtime_decoder(folder, provider, threads, runtime="torch", dtype=dtype, family_options=family_options)
 
 
-def runtime_decoder(path, provider: str = "cpu", threads: Optional[int] = None) -> Decoder:
-    """The Decoder of the registered runtime that opens ``path`` and offers one (llama.cpp for a .gguf), found
-    through the registry so the generation loop never imports a runtime module itself."""
+def _factory(runtime):
+    factory = getattr(runtime, "decoder", None)
+    if isinstance(factory, str):  # "module:name", imported when asked for (as the registry's modules)
+        import importlib
+
+        module, _, name = factory.partition(":")
+        factory = getattr(importlib.import_module(module), name)
+    return factory
+
+
+def runtime_decoder(path, provider: str = "cpu", threads: Optional[int] = None, runtime: Optional[str] = None,
+                    **options) -> Decoder:
+    """The Decoder of the registered runtime named ``runtime``, or of the first one that opens ``path`` and offers
+    one (llama.cpp for a .gguf), found through the registry so the generation loop never imports a runtime library.
+    ``options`` go to that runtime's decoder (PyTorch's ``dtype`` and ``family_options``)."""
     from workbench.core.registry import default_registry
 
-    for runtime in default_registry().runtimes_for(path):
-        factory = getattr(runtime, "decoder", None)
-        if isinstance(factory, str):  # "module:name", imported when asked for (as the registry's modules)
-            import importlib
-
-            module, _, name = factory.partition(":")
-            factory = getattr(importlib.import_module(module), name)
+    reg = default_registry()
+    candidates = [reg.runtime(runtime)] if runtime else reg.runtimes_for(path)
+    for candidate in candidates:
+        factory = _factory(candidate)
         if factory is not None:
-            return factory(path, provider, threads)
+            return factory(path, provider, threads, **options)
+    if runtime:
+        raise WorkbenchError(f"the {runtime} runtime offers no decoder for {Path(str(path)).name}",
+                             "`workbench runtimes` lists them; generate with an ONNX decoder folder or a GGUF")
     raise WorkbenchError(f"no registered runtime generates from {Path(str(path)).name}",
                          "`workbench runtimes` lists them; llama.cpp runs a .gguf (pip install '.[llama]')")

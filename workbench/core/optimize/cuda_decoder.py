@@ -44,7 +44,7 @@ def _check(model, path: Path) -> str:
     """The fp32 graph on the CPU against PyTorch; a mismatch raises."""
     import torch
 
-    from workbench.core.generate_gqa import GQADecoder
+    from workbench.core.runtimes.ort_gqa import GQADecoder
 
     vocab = model.config.vocab_size
     prompts = np.random.RandomState(0).randint(0, vocab, (2, 6))

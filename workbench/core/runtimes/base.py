@@ -86,9 +86,9 @@ class Runtime:
     open: Callable
     availability: Callable[[], Availability]
     generates: bool = False  # offers ``generate`` (text models)
-    # (path, provider, threads) -> a generate_decoders.Decoder (prefill/step logits), or "module:name" of one, as
-    # the registry names its modules: `generate` and `bench --generate` run the artifact through the loop every
-    # decoder shares (llama.cpp's .gguf)
+    # (path, provider, threads, **options) -> a runtimes.decoder_base.Decoder (prefill/step logits), or "module:name"
+    # of one, as the registry names its modules: `generate`, `bench --generate` and Chat run the artifact through the
+    # loop every decoder shares (runtimes/decoding.py): ONNX Runtime's decoders, PyTorch's, llama.cpp's .gguf
     decoder: Union[Callable, str, None] = None
     origin: str = "builtin"
 

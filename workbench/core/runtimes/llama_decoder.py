@@ -17,7 +17,7 @@ from typing import Optional
 import numpy as np
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.generate_decoders import Decoder
+from workbench.core.runtimes.decoder_base import Decoder
 
 DEFAULT_CTX = 2048  # context allocated for generation, capped by the file's own context length
 
@@ -63,7 +63,7 @@ def is_decoder_gguf(path) -> bool:
 
 def settings(path, folder: Optional[Path] = None) -> dict:
     """folder_settings for a GGUF: the folder's generation settings where it has a config.json, else the header's."""
-    from workbench.core.generate_decoders import folder_settings
+    from workbench.core.runtimes.decoder_base import folder_settings
 
     if folder is not None and (Path(folder) / "config.json").is_file():
         return folder_settings(folder)
@@ -103,7 +103,7 @@ class LlamaDecoder(Decoder):
 
     def codec(self):
         """A TextCodec over llama.cpp's own tokenizer (the vocabulary the GGUF carries)."""
-        from workbench.core.generate_decoders import TextCodec
+        from workbench.core.runtimes.decoder_base import TextCodec
 
         llm = self.llm
         return TextCodec(lambda text: llm.tokenize(text.encode("utf-8"), add_bos=True, special=False),

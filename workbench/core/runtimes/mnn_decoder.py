@@ -3,8 +3,8 @@
 ``present.{i}.key|value``), run step by step on an MNN session: the prefill starts from an empty past (length 0,
 which MNN runs), each step feeds the previous ``present.*`` back as ``past_key_values.*`` (as numpy arrays: the
 Python module API has no device binding). Mask and position bookkeeping is the ONNX decoder's
-(``generate_decoders.Decoder``), and token picking is ``generate.Sampling``'s, so greedy tokens compare one for one with
-ONNX Runtime's and PyTorch's.
+(``runtimes.decoder_base.Decoder``), and token picking is ``runtimes.decoding.Sampling``'s, so greedy tokens compare
+one for one with ONNX Runtime's and PyTorch's.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from workbench.core.generate_decoders import Decoder
+from workbench.core.runtimes.decoder_base import Decoder
 from workbench.core.errors import WorkbenchError
 from workbench.core.runtimes.base import GenerateStep
 
@@ -60,7 +60,7 @@ def generate(session, prompt_ids: Sequence[int], max_new_tokens: int, *, tempera
              seed: int = 0, eos=()) -> Iterator[GenerateStep]:
     """The runtime contract's ``generate`` on an MNN decoder session (``GenerateStep.text`` is '' here: the
     session has no tokenizer; callers decode the ids)."""
-    from workbench.core.generate import Sampling, stream
+    from workbench.core.runtimes.decoding import Sampling, stream
 
     decoder = MnnDecoder(session)
     steps = stream(decoder, [[int(t) for t in prompt_ids]], max_new_tokens, Sampling(float(temperature), int(top_k),

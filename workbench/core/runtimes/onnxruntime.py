@@ -1,5 +1,6 @@
 """ONNX Runtime as a runtime: CPU, and CUDA through onnxruntime-gpu (workbench.core.ort holds the session
-building, provider fallback notes and error wording; this module is the runtime contract over it).
+building, provider fallback notes and error wording; this module is the runtime contract over it). Its generation
+decoders (an exported decoder with past, the GroupQueryAttention one) are runtimes/ort_decoder.py's.
 
 ``RuntimeOptions.extra``: ``level`` (disable|basic|extended|all, default all), ``provider_options`` (for the CUDA
 provider, e.g. ``{"enable_cuda_graph": "1"}``), ``session_options`` (an ``ort.SessionOptions`` to start from).
@@ -70,4 +71,5 @@ def availability() -> Availability:
 
 def register(registry) -> None:
     registry.add_runtime(Runtime(name=NAME, description="ONNX Runtime (CPU; CUDA with onnxruntime-gpu)",
-                                 suffixes=(".onnx",), open=open_session, availability=availability))
+                                 suffixes=(".onnx",), open=open_session, availability=availability,
+                                 decoder="workbench.core.runtimes.ort_decoder:open_decoder"))

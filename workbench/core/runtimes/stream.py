@@ -42,8 +42,8 @@ def stream_text(model, prompt, max_new_tokens: int = 32, *, temperature: float =
                 top_p: float = 1.0, seed: int = 0, threads: Optional[int] = None, provider: str = "cpu",
                 tokenizer=None, cancel=None, registry=None, **_ignored) -> Iterator:
     """Yield one TokenStep per generated token of ``model`` (an artifact a generating runtime opens)."""
-    from workbench.core.generate_decoders import TextCodec
-    from workbench.core.generate import TokenStep, encode_prompts
+    from workbench.core.runtimes.decoder_base import TextCodec
+    from workbench.core.runtimes.decoding import TokenStep, encode_prompts
     from workbench.core.runtimes.base import RuntimeOptions
     from workbench.core.runtimes.select import open_session
 

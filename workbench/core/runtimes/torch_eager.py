@@ -2,7 +2,8 @@
 or folder a loader reads), not an exported artifact; ``run`` takes the model's named inputs as numpy arrays.
 
 ``RuntimeOptions.extra``: ``dtype`` (fp32|fp16|bf16, default fp32), ``shapes`` (input shapes for sources that
-store none), ``task`` (a Hugging Face task, e.g. text-generation-with-past).
+store none), ``task`` (a Hugging Face task, e.g. text-generation-with-past). Its generation decoder (the model
+stepping with its own cache) is runtimes/torch_decoder.py's.
 """
 
 from __future__ import annotations
@@ -80,4 +81,5 @@ def availability() -> Availability:
 def register(registry) -> None:
     registry.add_runtime(Runtime(name=NAME, description="PyTorch eager (the reference)",
                                  suffixes=(".safetensors", ".pt", ".pth", ".bin", ".pt2", "/"),
-                                 open=open_session, availability=availability))
+                                 open=open_session, availability=availability,
+                                 decoder="workbench.core.runtimes.torch_decoder:open_decoder"))
