@@ -48,13 +48,16 @@ def _pack_right(ids: np.ndarray, mask: np.ndarray, pad: int) -> tuple:
 
 
 class Seq2SeqOrtDecoder:
-    """The two ONNX files of an encoder-decoder export in ONNX Runtime."""
+    """The two ONNX files of an encoder-decoder export, each a session of the registered ``onnxruntime`` runtime."""
 
     runtime = "onnxruntime"
 
     def __init__(self, folder, provider: str = "cpu", threads: Optional[int] = None, pad: int = 0):
-        from workbench.core import ort
         from workbench.core.export.seq2seq import DECODER_FILE, ENCODER_FILE, read_info
+        from workbench.core.runtimes.base import RuntimeOptions
+        from workbench.core.runtimes.select import choose, open_session
+
+        ort_runtime = choose(Path(folder) / ENCODER_FILE, "onnxruntime")  # its library missing: one line
 
         self.folder = Path(folder)
         self.info = read_info(self.folder / ENCODER_FILE)
@@ -64,17 +67,17 @@ class Seq2SeqOrtDecoder:
         _refuse_audio(self.info, self.folder)
         self.name = f"ORT {self.folder.name}"
         self.pad = pad
-        self.encoder = ort.make_session(self.folder / ENCODER_FILE, provider, threads)
-        self.decoder = ort.make_session(self.folder / DECODER_FILE, provider, threads)
-        self.provider = "cuda" if "CUDAExecutionProvider" in self.decoder.get_providers() else "cpu"
-        self.decoder_inputs = {i.name for i in self.decoder.get_inputs()}
+        options = RuntimeOptions(device=provider, threads=threads)
+        self.encoder = open_session(ort_runtime, self.folder / ENCODER_FILE, options)
+        self.decoder = open_session(ort_runtime, self.folder / DECODER_FILE, options)
+        self.provider = self.decoder.device
+        self.encoder_inputs = {i.name for i in self.encoder.inputs()}
+        self.decoder_inputs = {i.name for i in self.decoder.inputs()}
         self.encoder_ms = 0.0
 
     def _run(self, session, feeds: dict) -> dict:
-        from workbench.core import ort
-
         try:
-            return ort.run(session, ort.feed(session, feeds))
+            return session.run(session.feed(feeds))
         except WorkbenchError:
             raise
         except Exception as err:  # noqa: BLE001 - ORT raises its own types
@@ -84,9 +87,8 @@ class Seq2SeqOrtDecoder:
     def prefill(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         ids, mask = _pack_right(np.asarray(ids, np.int64), np.asarray(mask, np.int64), self.pad)
         started = time.perf_counter_ns()
-        names = {i.name for i in self.encoder.get_inputs()}
         enc = self._run(self.encoder, {k: v for k, v in (("input_ids", ids), ("attention_mask", mask))
-                                       if k in names})
+                                       if k in self.encoder_inputs})
         self.encoder_ms = (time.perf_counter_ns() - started) / 1e6
         self.hidden, self.mask = enc["last_hidden_state"], mask
         batch, dtype = ids.shape[0], self.hidden.dtype
