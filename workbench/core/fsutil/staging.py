@@ -88,6 +88,18 @@ def _log(*entry) -> None:
         run.append(entry)
 
 
+def _private_folder(parent: Path, prefix: str, created: list) -> Path:
+    """A new folder ``prefix*`` in ``parent`` (stale ones of dead processes removed first); when it cannot be made,
+    the folders made for it (``created``) are removed and the error is one line."""
+    try:
+        clean_stale(parent)
+        return Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    except OSError as err:
+        _remove_created(created)
+        raise WorkbenchError(f"cannot write to {parent}: {err.strerror or err}",
+                             "choose an output folder you can write to") from err
+
+
 @contextlib.contextmanager
 def work_folder(parent: str | os.PathLike, kind: str = "quantize") -> Iterator[Path]:
     """A private scratch folder ``.KIND-work-PID-*`` in ``parent``; removed at the end with the folders made for it
@@ -95,13 +107,7 @@ def work_folder(parent: str | os.PathLike, kind: str = "quantize") -> Iterator[P
     parent = Path(parent)
     check_folder(parent)
     created = _make_folders(parent)
-    try:
-        clean_stale(parent)
-        work = Path(tempfile.mkdtemp(prefix=f".{kind}-work-{os.getpid()}-", dir=parent))
-    except OSError as err:
-        _remove_created(created)
-        raise WorkbenchError(f"cannot write to {parent}: {err.strerror or err}",
-                             "choose an output folder you can write to") from err
+    work = _private_folder(parent, f".{kind}-work-{os.getpid()}-", created)
     try:
         yield work
     finally:
@@ -124,13 +130,7 @@ def staged_output(final_path: str | os.PathLike, *, force: bool = False, inputs:
     existed = parent.exists()
     created = _make_folders(parent)
     adopt = not existed or is_empty(parent)
-    try:
-        clean_stale(parent)
-        stage = Path(tempfile.mkdtemp(prefix=f".{final.name}.partial-{os.getpid()}-", dir=parent))
-    except OSError as err:
-        _remove_created(created)
-        raise WorkbenchError(f"cannot write to {parent}: {err.strerror or err}",
-                             "choose an output folder you can write to") from err
+    stage = _private_folder(parent, f".{final.name}.partial-{os.getpid()}-", created)
     ok = False
     try:
         yield stage / final.name
