@@ -14,10 +14,11 @@ from typing import Optional
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from workbench.gui.chart_data import DEFAULT_CAPACITY, RingBuffer, rolling_percentiles  # noqa: F401 - importable here
+from workbench.gui.i18n import Retranslating
 
 REDRAW_HZ = 25
 ROLLING_WINDOW = 50  # samples in the rolling p50/p95
@@ -79,7 +80,7 @@ class _Series:
         self.dirty = False
 
 
-class LiveChart(QWidget):
+class LiveChart(Retranslating, QWidget):
     """One pyqtgraph plot of several series, redrawn from a timer over ring buffers.
 
     ``append(key, x, y)`` only stores; the timer redraws changed series at ~25 Hz. ``redraw_count`` counts redraws
@@ -128,10 +129,6 @@ class LiveChart(QWidget):
         layout.addWidget(self.plot_widget, 1)
         self.set_theme(application_theme())  # a chart built in the dark theme starts dark
 
-    def changeEvent(self, event) -> None:  # noqa: N802 - Qt API
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         """Title, subtitle and axis labels in the installed language (the data stays)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import time
 
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from workbench.gui import workers
 from workbench.gui.i18n.engine import translate as engine_text
 from workbench.gui.theme import icon
+from workbench.gui.i18n import Retranslating
 
 STATE_COLORS = {workers.RUNNING: "#2d9cdb", workers.DONE: "#27ae60", workers.FAILED: "#eb5757",
                 workers.CANCELLED: "#9aa5b1", workers.QUEUED: "#9aa5b1"}
@@ -212,7 +213,7 @@ class JobsWidget(QWidget):
         self.empty_label.setVisible(not self.rows)
 
 
-class LogWidget(QPlainTextEdit):
+class LogWidget(Retranslating, QPlainTextEdit):
     """Timestamped messages of the session (read-only, the last 5000 entries).
 
     Each entry is kept as written (time, prefix, message); on a language switch every entry is written again
@@ -272,7 +273,3 @@ class LogWidget(QPlainTextEdit):
         if at_end:
             bar.setValue(bar.maximum())
 
-    def changeEvent(self, event):  # noqa: N802 - Qt API
-        if event.type() == QEvent.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)

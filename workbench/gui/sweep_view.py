@@ -19,6 +19,7 @@ from workbench.core.sweep.live import SweepFolder
 from workbench.gui import i18n
 from workbench.gui.i18n import engine as engine_i18n
 from workbench.gui.charts import PALETTE, THEMES, application_theme
+from workbench.gui.i18n import Retranslating
 
 POLL_MS = 500
 
@@ -47,7 +48,7 @@ def _headers() -> list:
     return [translate("SweepView", c) for c in COLUMNS]
 
 
-class SweepView(QWidget):
+class SweepView(Retranslating, QWidget):
     """Open a sweep folder with :meth:`open`; it polls the folder until the sweep's report is written."""
 
     def __init__(self, parent=None):
@@ -129,10 +130,6 @@ class SweepView(QWidget):
         self.plot.setLabel("left", translate("SweepView", "p50 ms"))
         self._redraw()
 
-    def changeEvent(self, event) -> None:  # noqa: N802 - Qt API
-        if i18n.is_language_change(event):
-            self.retranslate()
-        super().changeEvent(event)
 
     def open(self, folder) -> None:
         """Show the sweep in ``folder`` (its output folder, or its sweep.json); raises WorkbenchError otherwise."""

@@ -13,12 +13,13 @@ from PySide6.QtWidgets import QDialog, QMessageBox
 
 from workbench.gui import theme
 from workbench.gui.i18n.translators import install_translator
+from workbench.gui.i18n import Retranslating
 
 translate = QCoreApplication.translate  # texts in the "MainWindow" context (pyside6-lupdate reads the literal)
 
 
 
-class WindowView:
+class WindowView(Retranslating):
     """Theme, language and About (a part of :class:`~workbench.gui.main_window.MainWindow`)."""
 
     def set_theme(self, name: str) -> None:
@@ -47,10 +48,6 @@ class WindowView:
         install_translator(code)
         QCoreApplication.sendPostedEvents(None, QEvent.LanguageChange)  # translated when this returns
 
-    def changeEvent(self, event):  # noqa: N802 - Qt API
-        if event.type() == QEvent.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         """The window's own texts (menus, toolbar, docks, tabs, navigator, status bar) in the installed language;

@@ -358,6 +358,16 @@ def is_language_change(event) -> bool:
     return event is not None and event.type() == QEvent.LanguageChange
 
 
+class Retranslating:
+    """Mixin for a Qt widget class with a ``retranslate()``: Qt's LanguageChange event calls it. List it before the
+    Qt base (``class Panel(Retranslating, QWidget)``), so its ``changeEvent`` comes first."""
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if is_language_change(event):
+            self.retranslate()
+        super().changeEvent(event)
+
+
 class LanguageChangeFilter(QObject):
     """Calls ``callback()`` on LanguageChange events of the watched object (for widgets that cannot override
     ``changeEvent``, e.g. panels built by a factory)."""

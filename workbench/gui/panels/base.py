@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Optional
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from workbench.core.errors import first_line
 from workbench.core.recipe import save_recipe
 from workbench.gui.theme import icon, primary_icon
+from workbench.gui.i18n import Retranslating
 
 IDLE, RUNNING, DONE, FAILED = "idle", "running", "done", "failed"
 
@@ -113,7 +114,7 @@ class PathEdit(QWidget):
             self.setText(path)
 
 
-class PanelBase(QWidget):
+class PanelBase(Retranslating, QWidget):
     """Base of the pipeline panels.
 
     Subclasses set ``step`` and implement ``cli_command()`` and ``recipe_sections()``; they start their work with
@@ -144,10 +145,6 @@ class PanelBase(QWidget):
         if reset is not None:
             reset.connect(self.model_reset)
 
-    def changeEvent(self, event):  # noqa: N802 - Qt API
-        if event.type() == QEvent.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         """Every text of the panel in the installed language, in place (values, tables and results stay)."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 import shlex
 from typing import Optional
 
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
                                QPushButton, QSpinBox, QVBoxLayout, QWidget)
@@ -28,6 +28,7 @@ from workbench.gui.child import PROGRESS_INTERVAL_S
 from workbench.gui.i18n.engine import translate as engine_text
 from workbench.gui.panels.bench_table import COLUMNS, BenchTable
 from workbench.gui.panels.bench_variants import ORT, TORCH, Variant, VariantRow, default_threads, runtime_choices
+from workbench.gui.i18n import Retranslating
 
 BATCH_INTERVAL_S = PROGRESS_INTERVAL_S  # the child sends its samples in batches at most this often
 DEFAULT_WARMUP = 10
@@ -47,7 +48,7 @@ def cuda_status() -> tuple[bool, str]:
                    "onnxruntime) on a machine with an NVIDIA GPU")
 
 
-class BenchPanel(QWidget):
+class BenchPanel(Retranslating, QWidget):
     """Provider, shapes, iterations and variants; Run streams into live charts and ends with a summary table."""
 
     runFinished = Signal(list)  # [BenchResult] of the variants that finished
@@ -149,10 +150,6 @@ class BenchPanel(QWidget):
         layout.addWidget(side_widget)
         layout.addLayout(right, 1)
 
-    def changeEvent(self, event) -> None:  # noqa: N802 - Qt API
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         """Every text in the installed language, in place: settings, variants, results and charts stay."""

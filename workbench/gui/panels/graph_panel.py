@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from typing import Optional
 
-from PySide6.QtCore import QEvent, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import (QLabel, QLineEdit, QListView, QSplitter, QStackedWidget, QTextBrowser, QVBoxLayout,
                                QWidget)
 
@@ -17,6 +17,7 @@ from workbench.core.errors import first_line
 from workbench.gui.i18n.engine import translate as engine_text
 from workbench.gui.models import NodeListModel
 from workbench.gui.netron.loader import IndexLoader
+from workbench.gui.i18n import Retranslating
 
 KEY_ROLE = NodeListModel.KEY_ROLE
 
@@ -32,7 +33,7 @@ def _fmt(value) -> str:
     return text if len(text) <= 120 else text[:117] + "…"
 
 
-class GraphPanel(QWidget):
+class GraphPanel(Retranslating, QWidget):
     """Netron view + node list + details. Follows ``state.onnxChanged``; the web view is created on first use."""
 
     nodeSelected = Signal(dict)
@@ -96,10 +97,6 @@ class GraphPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
 
-    def changeEvent(self, event) -> None:  # noqa: N802 - Qt API
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         """Texts in the installed language, in place: the model, its node list and the selection stay."""

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from typing import Optional
 
-from PySide6.QtCore import QEvent, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QFormLayout, QGroupBox, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from workbench.core.target_options import available_runtime
 from workbench.gui.formatting import ElidedLabel
 from workbench.gui.i18n.engine import translate as engine_text
 from workbench.gui.panels.base import PathEdit
+from workbench.gui.i18n import Retranslating
 
 
 class PathControl:
@@ -132,7 +133,7 @@ class OptionControl:
         return "" if self.option.choice(value) is not None else f"'{value}' is not offered by this target"
 
 
-class TargetOptionsBox(QGroupBox):
+class TargetOptionsBox(Retranslating, QGroupBox):
     """The chosen target's options: a page (its own form) per target, built once, only the chosen one shown; the
     box hides for a target without options. ``generic`` maps ExportSpec fields to the panel's own controls (their
     row here only explains the value chosen there)."""
@@ -179,10 +180,6 @@ class TargetOptionsBox(QGroupBox):
             self.controls[name], self.pages[name] = controls, page
         self.retranslate()
 
-    def changeEvent(self, event) -> None:  # noqa: N802 - Qt API
-        if event.type() == QEvent.Type.LanguageChange:
-            self.retranslate()
-        super().changeEvent(event)
 
     def retranslate(self) -> None:
         """The options' texts are the engine's (the targets declare them): written again in the language now."""
