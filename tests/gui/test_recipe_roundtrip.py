@@ -76,6 +76,7 @@ export = maybe(target=st.sampled_from(TARGET_NAMES), exporter=st.sampled_from(EX
                output_names=names, fallback=st.booleans(), external_data=st.booleans(),
                quant=st.sampled_from(QUANTS), calibration=st.sampled_from(["calib.txt", "samples", "/data/cal"]),
                optimize_level=st.sampled_from([0, 1, 2]))
+GGUF_QUANTS = tuple(c.value for c in build_registry(include_plugins=False).targets["gguf"].form.options[0].choices)
 validate = maybe(rtol=tolerance, atol=tolerance, runtime=st.sampled_from(["onnxruntime", "openvino"]))
 optimize = maybe(level=st.sampled_from(OPT_LEVELS), simplify=st.booleans(), fusion=st.booleans(),
                  target=st.sampled_from(["cpu", "cuda"]))
@@ -98,6 +99,9 @@ def recipe_dicts(draw):
         if draw(st.booleans()):
             recipe[key] = draw(strategy)
     recipe["quantize"] = draw(quantize_entries())
+    if draw(st.booleans()):  # [[gguf]] variants: kept through the GUI as they were (no panel edits them)
+        gguf_quants = [q for q in GGUF_QUANTS if draw(st.booleans())]
+        recipe["gguf"] = [{"quant": q, **draw(maybe(name=plain.map(lambda n, q=q: f"{n}-{q}")))} for q in gguf_quants]
     return recipe
 
 
@@ -111,6 +115,7 @@ def test_the_strategies_cover_the_schema():
     assert set(SCHEMA["validate"]) - {"enabled"} == {"rtol", "atol", "runtime"}
     assert set(SCHEMA["optimize"]) - {"enabled"} == {"level", "simplify", "fusion", "target"}
     assert set(SCHEMA["quantize"]) == set().union(*map(set, KEYS.values())) | {"mode"}
+    assert set(SCHEMA["gguf"]) == {"quant", "name"}
     assert set(SCHEMA["bench"]) - {"enabled"} == {"provider", "batch", "sequence", "iterations", "warmup",
                                                   "threads", "compare_torch", "time_budget_s", "runtime"}
 
@@ -139,6 +144,7 @@ def normalised(path) -> dict:
         if key in data:
             data[key] = fill(data[key], defaults)
     data["quantize"] = [normalise_entry(e) for e in data.get("quantize", [])]
+    data.setdefault("gguf", [])
     return data
 
 
@@ -190,6 +196,7 @@ def test_any_recipe_survives_load_and_save_through_the_gui(full_window, tmp_path
             assert keys(value) <= set(written[key]), key
     for entry, saved in zip(raw.get("quantize", []), written.get("quantize", [])):
         assert keys(entry) <= set(saved)
+    assert written.get("gguf", []) == raw.get("gguf", [])
 
 
 def test_demo_recipe_keeps_int4_block_size_and_algorithm(full_window, tmp_path):

@@ -89,6 +89,19 @@ def validate_gguf(path, folder, prompts=PROMPTS, threads: int | None = None) -> 
         session.close()
 
 
+def validate_spec(spec, progress=None, cancel=None) -> "GgufValidateResult":
+    """The gguf target's validate (what `workbench run` calls for a .gguf): :func:`validate_gguf` of ``spec.model``
+    against ``spec.against``'s folder, on PROMPTS, as `workbench validate X.gguf --against SRC` runs it."""
+    if cancel is not None:
+        cancel.check()
+    if progress:
+        progress(0.0, "llama.cpp and PyTorch on the prompts")
+    result = validate_gguf(spec.model, getattr(spec.against, "path", spec.against))
+    if progress:
+        progress(1.0, "done")
+    return result
+
+
 class GgufValidateResult:
     """validate_gguf's answer, read like a dict (``result["passed"]``), shaped for the CLI: ``to_dict`` for --json,
     ``outcome`` for the exit code, str for the table (not a dict subclass: the CLI prints dicts as JSON)."""

@@ -1,4 +1,5 @@
-"""Run a recipe's pipeline: export -> validate -> optimize -> quantize variants -> benchmark -> report.
+"""Run a recipe's pipeline: export -> validate -> optimize -> quantize variants -> GGUF variants -> benchmark ->
+report (one table of every artifact: size, fidelity against PyTorch, speed, memory; report_summary.artifacts).
 
 Every artifact goes into the output folder. A failed export stops the run; a failed later step is recorded in
 the report and the remaining steps go on (a broken int4 variant must not hide the int8 numbers)."""
@@ -12,7 +13,7 @@ from pathlib import Path
 from workbench.core.errors import JobCancelled, WorkbenchError
 from workbench.core.fsutil import check_name, check_outputs, output_folder, source_inputs
 from workbench.core.jobs import no_progress
-from workbench.core.recipe_schema import DEFAULTS, QUANT_FILE, spec_fields
+from workbench.core.recipe_schema import DEFAULTS, QUANT_FILE, gguf_label, spec_fields
 from workbench.core.results import RunResult
 from workbench.core.specs import BenchSpec, ExportSpec, InputSpec, ModelSource
 
@@ -47,7 +48,10 @@ def _export_spec(recipe, source, out: Path) -> ExportSpec:
     from workbench.core.dynamic_axes import parse_dynamic
 
     e, defaults = recipe.export, DEFAULTS["export"]
-    name = "model.onnx" if spec_fields("export", e)["target"] == "onnx" else "model.pt"
+    from workbench.core.registry import default_registry
+
+    # the target's own suffix: model.onnx, model.xml (OpenVINO), model.mnn, model.gguf, model.pt (TorchScript)
+    name = "model" + (default_registry().target(spec_fields("export", e)["target"]).suffix or ".pt")
     return recipe.spec("export", source=source, output=str(out / "export" / name),
                        dynamic_axes=parse_dynamic(e["dynamic"]) if e.get("dynamic") else None,
                        inputs=InputSpec(batch=e.get("batch", defaults["batch"]),
@@ -66,7 +70,21 @@ def _planned(recipe, source, out: Path) -> list:
     if is_onnx and recipe.optimize is not None:
         paths.append(out / "optimized" / "model.onnx")
     paths += [out / "quantized" / f"model.{_quant_label(q)}.onnx" for q in (recipe.quantize if is_onnx else [])]
+    paths += [_gguf_path(out, g) for g in recipe.gguf]
     return paths
+
+
+def _gguf_path(out: Path, entry: dict) -> Path:
+    return out / "gguf" / f"model.{gguf_label(entry)}.gguf"
+
+
+def _runtime_label(path) -> str:
+    """The runtime that opens an artifact, for its variant's name ("openvino model.xml"); None when none does."""
+    from workbench.core.registry import default_registry
+    from workbench.core.runtimes.select import REFERENCE
+
+    found = [r for r in default_registry().runtimes_for(Path(str(path))) if r.name != REFERENCE]
+    return found[0].name if found else None
 
 
 def run_pipeline(recipe, progress=None, cancel=None) -> RunResult:
@@ -84,10 +102,12 @@ def _run_pipeline(recipe, source, out: Path, progress, cancel) -> RunResult:
     from workbench.core.quantize.runner import quantize_model
     from workbench.core.registry import default_registry
     from workbench.core.report import write_report
+    from workbench.core.report_artifacts import artifacts
     from workbench.core.validate import validate_model
 
     steps_total = 2 + bool(recipe.validate is not None) + bool(recipe.optimize is not None) + \
-        len(recipe.quantize) + bool(recipe.bench is not None)
+        len(recipe.quantize) + len(recipe.gguf) * (1 + bool(recipe.validate is not None)) + \
+        bool(recipe.bench is not None)
     bar = _Progress(progress, cancel, steps_total)
     report: dict = {"recipe": str(recipe.path), "name": recipe.name, "source": source.path, "steps": [],
                     "failed": [], "started": time.strftime("%Y-%m-%d %H:%M:%S")}
@@ -128,6 +148,8 @@ def _run_pipeline(recipe, source, out: Path, progress, cancel) -> RunResult:
             tspec = dataclasses.replace(vspec, against=dataclasses.replace(source, trust_code=True))
             record("validate", lambda: target.validate(tspec, progress=bar.step("validate"), cancel=cancel))
     variants = {"ORT fp32": model} if is_onnx else {}
+    if not is_onnx and _runtime_label(model):  # e.g. OpenVINO's .xml, MNN's .mnn, a .gguf: in the one table too
+        variants[f"{_runtime_label(model)} {exported.dtype} (export)"] = model
     if recipe.optimize is not None and is_onnx:
         ospec = recipe.spec("optimize", model=model, output=str(out / "optimized" / "model.onnx"),
                             against=source, force=recipe.overwrite)
@@ -142,32 +164,60 @@ def _run_pipeline(recipe, source, out: Path, progress, cancel) -> RunResult:
             qs, progress=bar.step(f"quantize {lb}"), cancel=cancel))
         if res is not None:
             variants[f"ORT {label}"] = res.output
+    for g in recipe.gguf:
+        path = _gguf_variant(recipe, g, source, out, record, bar, cancel)
+        if path is not None:
+            variants[f"llama.cpp {gguf_label(g)}"] = path
     if recipe.bench is not None and variants:
         b = recipe.bench
         bspec = recipe.spec("bench", model=model)  # BenchSpec's defaults, as `workbench bench`
         torch_source = source if b.get("compare_torch", DEFAULTS["bench"]["compare_torch"]) else None
-        record("bench", lambda: _bench_all(variants, torch_source, bspec, bar.step("benchmark"), cancel))
+        rows = record("bench", lambda: _bench_all(variants, torch_source, bspec, bar.step("benchmark"), cancel))
+        report["failed"] += [f"bench {name}: {why}" for name, why in (rows.failures if rows else [])]
     bar.step("report")
     report["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
     report["variants"] = variants
+    report["runtimes"] = {name: _runtime_label(path) for name, path in variants.items()}
+    report["artifacts"] = artifacts(report)  # the one table: size, fidelity vs PyTorch, speed, memory
     json_path, html_path = write_report(report, out, recipe.overwrite, source_inputs(source))
     (progress or no_progress)(1.0, "done")
     return RunResult(output_dir=str(out), report_json=str(json_path), report_html=str(html_path),
                      steps=[s["name"] for s in report["steps"]], failed=report["failed"])
 
 
+def _gguf_variant(recipe, entry: dict, source, out: Path, record, bar, cancel):
+    """One [[gguf]] entry: written by the gguf target (step "gguf LABEL"), validated in llama.cpp against PyTorch
+    when the recipe has [validate] (step "validate gguf LABEL"); the .gguf's path, or None when it failed."""
+    from workbench.core.registry import default_registry
+
+    label, target = gguf_label(entry), default_registry().target("gguf")
+    gspec = recipe.spec("gguf", entry, target="gguf", source=source, output=str(_gguf_path(out, entry)),
+                        force=recipe.overwrite)
+    res = record(f"gguf {label}", lambda: target.export(gspec, progress=bar.step(f"gguf {label}"), cancel=cancel))
+    if res is None:
+        return None
+    if recipe.validate is not None:
+        vspec = recipe.spec("validate", model=res.path, against=source)
+        record(f"validate gguf {label}", lambda: target.validate(vspec, progress=bar.step(f"validate gguf {label}"),
+                                                                  cancel=cancel))
+    return res.path
+
+
 class _Rows:
-    def __init__(self, rows):
-        self.rows = rows
+    def __init__(self, rows, failures=()):
+        self.rows, self.failures = rows, list(failures)
 
     def to_dict(self):
-        return {"rows": [r.to_dict() for r in self.rows]}
+        return {"rows": [r.to_dict() for r in self.rows],
+                "failed": [{"name": name, "error": why} for name, why in self.failures]}
 
 
 def _bench_all(variants: dict, source, spec: BenchSpec, progress, cancel) -> _Rows:
-    """PyTorch eager and each ORT variant, each in its own process so peak memory is its own."""
+    """PyTorch eager and each variant (ONNX Runtime, llama.cpp, ...), each in its own process so peak memory is
+    its own; a variant that fails is a failure of its own, the others' rows stay."""
     from workbench.core.bench.isolated import compare_table
 
     progress(0.0, f"{len(variants) + bool(source)} variants")
-    rows = compare_table(variants, source, spec, progress=progress, cancel=cancel)
-    return _Rows(rows)
+    failures: list = []
+    rows = compare_table(variants, source, spec, progress=progress, cancel=cancel, failures=failures)
+    return _Rows(rows, failures)

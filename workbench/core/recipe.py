@@ -7,6 +7,8 @@
     [optimize]  level, simplify, fusion, target = "cpu" | "cuda"
     [[quantize]] mode, per_channel, calibration, method, op_types, exclude, block_size, algorithm, symmetric,
                 min_cosine (int8-dynamic floor; see quantize/sensitivity.py), max_excluded
+    [[gguf]]    quant (f16, q8_0, q4_k_m, ... as `export --target gguf --quant`), name: gguf/model.<name>.gguf,
+                validated against PyTorch (with [validate]) and benchmarked in llama.cpp beside the others
     [bench]     provider, batch, sequence, iterations, warmup, threads, compare_torch = true
 
 The parser is strict: an unknown section or key, or a value of the wrong type, is an error that names it. The keys,
@@ -25,7 +27,7 @@ from typing import Optional
 
 from workbench.core.errors import WorkbenchError, first_line
 from workbench.core import recipe_schema as schema
-from workbench.core.recipe_schema import QUANT_FILE, SCHEMA, SECTIONS  # noqa: F401 - SCHEMA: the recipe's keys
+from workbench.core.recipe_schema import QUANT_FILE, SCHEMA, SECTIONS, gguf_label  # noqa: F401 - SCHEMA: the keys
 
 @dataclass
 class Recipe:
@@ -37,6 +39,7 @@ class Recipe:
     validate: Optional[dict] = None
     optimize: Optional[dict] = None
     quantize: list = field(default_factory=list)
+    gguf: list = field(default_factory=list)  # [[gguf]] variants (recipe_schema.VARIANT_TARGETS)
     bench: Optional[dict] = None
     overwrite: bool = False  # replace files of the user's in the output folder (see workbench.core.fsutil)
     trust_code: bool = False  # --trust-code on the command line: [source] trust_code is honoured only with it
@@ -102,18 +105,15 @@ def parse_recipe(text: str, path: Path, suffix: str = ".toml") -> Recipe:
     source["path"] = _resolve(base, source["path"])
     if "weights" in source:
         source["weights"] = _resolve(base, source["weights"])
-    quant = data.get("quantize", [])
-    if isinstance(quant, dict):
-        quant = [quant]
-    if not isinstance(quant, list):
-        raise WorkbenchError(f"{where}: [[quantize]] should be a list of tables", "fix the recipe")
-    quant = [_section(q, "quantize", where) for q in quant]
+    quant = _tables(data, "quantize", where)
     for q in quant:
         if "mode" not in q:
             raise WorkbenchError(f"{where}: a [[quantize]] entry has no mode", "add mode = \"int8-dynamic\"")
         if "calibration" in q:
             q["calibration"] = _resolve(base, q["calibration"])
     _check_quantize_names(quant, where)
+    gguf = _tables(data, "gguf", where)
+    _check_gguf(gguf, where)
 
     def optional(name):
         if name not in data:
@@ -124,8 +124,39 @@ def parse_recipe(text: str, path: Path, suffix: str = ".toml") -> Recipe:
     return Recipe(path=path, name=top.get("name", path.stem),
                   output_dir=Path(_resolve(base, top.get("output_dir", f"{path.stem}-out"))), source=source,
                   export=_section(data.get("export") or {}, "export", where), validate=optional("validate"),
-                  optimize=optional("optimize"), quantize=quant, bench=optional("bench"),
+                  optimize=optional("optimize"), quantize=quant, gguf=gguf, bench=optional("bench"),
                   overwrite=top.get("overwrite", False), description=top.get("description", ""))
+
+
+def _tables(data: dict, key: str, where: str) -> list:
+    """A ``[[key]]`` array of tables (one ``[key]`` table is a list of one), each checked against the schema."""
+    tables = data.get(key, [])
+    if isinstance(tables, dict):
+        tables = [tables]
+    if not isinstance(tables, list):
+        raise WorkbenchError(f"{where}: [[{key}]] should be a list of tables", "fix the recipe")
+    return [_section(t, key, where) for t in tables]
+
+
+def _check_gguf(entries: list, where: str) -> None:
+    """Each [[gguf]] quant is one the gguf target writes, and no two entries write one file: checked on reading,
+    so a bad entry stops the run before anything is written."""
+    from workbench.core.fsutil import check_name
+    from workbench.core.targets.gguf import QUANTS
+
+    known = [c.value for c in QUANTS]
+    seen = set()
+    for entry in entries:
+        quant = entry.get("quant")
+        if quant is not None and quant.lower() not in known:
+            raise WorkbenchError(f"{where}: [[gguf]] quant '{quant}' is not a GGUF type",
+                                 f"use one of: {', '.join(known)}")
+        label = gguf_label(entry)
+        check_name(label, f"{where}: [[gguf]] name" if "name" in entry else f"{where}: [[gguf]] quant")
+        if label in seen:
+            raise WorkbenchError(f"{where}: two [[gguf]] entries would both write gguf/model.{label}.gguf",
+                                 'give one of them a name, e.g. name = "q8-b"')
+        seen.add(label)
 
 
 def _check_quantize_names(quant: list, where: str) -> None:
@@ -180,6 +211,8 @@ def recipe_to_dict(recipe: Recipe) -> dict:
             data[key] = getattr(recipe, key)
     if recipe.quantize:
         data["quantize"] = recipe.quantize
+    if recipe.gguf:
+        data["gguf"] = recipe.gguf
     return data
 
 

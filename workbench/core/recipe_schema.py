@@ -18,13 +18,20 @@ QUANT_FILE = {"int8-dynamic": "int8", "int8-static": "int8-static", "fp16": "fp1
 # the spec's fields, less the ones the pipeline sets itself (the paths it derives, the source it passes on, the
 # overwrite rule), plus the few keys a recipe spells its own way (RECIPE_KEYS).
 SECTION_SPECS = {"source": ModelSource, "export": ExportSpec, "validate": ValidateSpec, "optimize": OptimizeSpec,
-                 "quantize": QuantSpec, "bench": BenchSpec}
+                 "quantize": QuantSpec, "gguf": ExportSpec, "bench": BenchSpec}
+# [[gguf]]: more artifacts of the same source, each an export by the gguf target (an ExportSpec with target "gguf":
+# a table holds what `workbench export --target gguf` takes, its --quant, and the variant's name); each is written
+# to gguf/model.<name or quant>.gguf, validated against PyTorch when [validate] is there, and benchmarked in
+# llama.cpp beside the other variants.
+VARIANT_TARGETS = ("gguf",)
+VARIANT_KEYS = {"gguf": ("quant",)}  # the ExportSpec fields such a table sets (the rest are the target's own)
 SET_BY_PIPELINE = {
     "source": {"family_options"},
     "export": {"source", "output", "export_params", "dynamic_axes", "inputs", "force"},
     "validate": {"model", "against", "shapes", "provider", "locate", "input_shapes"},
     "optimize": {"model", "output", "against", "force"},
     "quantize": {"model", "output", "tokenizer", "force"},
+    "gguf": {f.name for f in fields(ExportSpec)} - set(VARIANT_KEYS["gguf"]),
     "bench": {"model", "io_binding", "cuda_graph", "compare_torch", "torch_dtype", "trust_code",
               "runtime_options"},  # not a recipe key yet: `workbench bench --hint/--streams` only
 }
@@ -35,9 +42,15 @@ RECIPE_KEYS: dict = {
     "validate": {"enabled": (bool, True)},
     "optimize": {"enabled": (bool, True)},
     "quantize": {"name": (str, None)},
+    "gguf": {"name": (str, None)},
     "bench": {"enabled": (bool, True), "compare_torch": (bool, True)},
 }
-SECTIONS = ("source", "export", "validate", "optimize", "quantize", "bench")
+SECTIONS = ("source", "export", "validate", "optimize", "quantize", "gguf", "bench")
+
+
+def gguf_label(entry: dict) -> str:
+    """The file-name part of a [[gguf]] variant: gguf/model.<this>.gguf (its name, else its quant type)."""
+    return entry.get("name") or (entry.get("quant") or "auto").lower()
 
 
 def _kind(hint) -> type:

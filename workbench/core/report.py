@@ -88,7 +88,9 @@ def _step_html(step: dict) -> str:
     seconds = step.get("seconds")
     timing = f"{seconds:.1f} s" if isinstance(seconds, (int, float)) else "done in the workbench window"
     out = f"<h2>{_esc(name)}</h2><p class='muted'>{_esc(timing)}</p>"
-    if name == "export":
+    if "prompts" in res:  # a .gguf validated in llama.cpp on real prompts (the main export's or a [[gguf]]'s)
+        return out + _gguf_validate_html(res)
+    if name == "export" or name.startswith("gguf "):
         out += _table(["file"], [[p] for p in res["outputs"]])
         fb = f" (fell back: {res['fallback_reason']})" if res.get("fallback_reason") else ""
         out += f"<p>exporter <b>{_esc(res['exporter'])}</b>{_esc(fb)}, opset {_esc(res.get('opset'))}, " \
@@ -97,6 +99,8 @@ def _step_html(step: dict) -> str:
                   ("output", "output_shapes")) for n, dims in (res.get(key) or {}).items()]
         if shapes:
             out += _table(["", "name", "shape in the file"], shapes)
+        if name.startswith("gguf "):
+            return out + "".join(f"<p class='muted'>{_esc(n)}</p>" for n in res.get("notes") or [])
         out += _dynamic_axes_html(res)
         if res.get("family_settings"):
             out += f"<p class='muted'>family settings applied: {_esc(res['family_settings'].get('load_kwargs'))}" \
@@ -124,10 +128,46 @@ def _step_html(step: dict) -> str:
                        "GPU MB"], [[r["name"], r["provider"], r["latency_ms"]["p50"], r["latency_ms"]["p95"],
                                     r["latency_ms"]["p99"], r["latency_ms"]["mean"], r["throughput_per_s"],
                                     r["peak_rss_mb"], r.get("gpu_peak_mb")] for r in rows])
+        out += "".join(f"<p class='fail'>{_esc(f['name'])}: {_esc(f['error'])}</p>" for f in res.get("failed", []))
         notes = sorted({n for r in rows for n in r.get("notes", [])})
         out += "".join(f"<p class='muted'>note: {_esc(n)}</p>" for n in notes)
         out += bench_plots(rows)
     return out
+
+
+def _gguf_validate_html(res: dict) -> str:
+    verdict = '<span class=ok>PASSED</span>' if res["passed"] else '<span class=fail>FAILED</span>'
+    out = f"<p>{verdict} in {_esc(res.get('runtime'))} ({_esc(res.get('precision'))}, {_esc(res.get('kind'))}) " \
+          f"against PyTorch on {len(res['prompts'])} prompts, tolerance {_esc(res.get('tolerance'))}</p>"
+    decoder = res.get("kind") == "decoder"
+    head = ["prompt", "tokens", "cosine min", "max abs diff"] + (["top-1 agreement"] if decoder else []) + [""]
+    return out + _table(head, [[r["prompt"][:40], r.get("tokens"), _cosine(r["cosine_min"], 6), r.get("max_abs")]
+                               + ([r.get("top1_agreement")] if decoder else []) + [_status(r["passed"])]
+                               for r in res["prompts"]])
+
+
+def _artifacts_html(report: dict) -> str:
+    """The one table of every artifact (report_artifacts): size, fidelity against PyTorch, speed, memory."""
+    from workbench.core.report_artifacts import artifacts
+
+    rows = report.get("artifacts")
+    rows = artifacts(report) if rows is None else rows
+    if not rows:
+        return ""
+    cells = []
+    for r in rows:
+        f = r["fidelity"]
+        check = "<td class='muted'>-</td>" if f["passed"] is None else _status(bool(f["passed"]))
+        against = f" ({_esc(f['against'])})" if f.get("against") and f["against"] != "PyTorch" else ""
+        cos = _cosine(f["cosine"], 6) + against if f["cosine"] is not None else _esc(f["words"])
+        speed = [r["p50_ms"], r["p95_ms"], r["throughput_per_s"], r["peak_rss_mb"]]
+        if r.get("bench_error") and r["p50_ms"] is None:
+            speed = [f"<td class='fail' colspan=4>{_esc(r['bench_error'])}</td>"]
+        cells.append([r["name"], r["runtime"], r["size_mb"], f"<td>{cos}</td>",
+                      "-" if f["top1"] is None else f"{f['top1']:.3f}", check, *speed])
+    return "<h2>Every artifact</h2>" + _table(["artifact", "runtime", "size MB", "cosine vs PyTorch",
+                                               "top-1 agreement", "fidelity", "p50 ms", "p95 ms", "per s",
+                                               "peak RSS MB"], cells)
 
 
 def dynamic_axes_rows(res: dict) -> list:
@@ -238,7 +278,7 @@ def render_html(report: dict) -> str:
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>{_esc(report['name'])} — Model Workbench"
             f"</title><style>{CSS}</style></head><body><h1>{_esc(report['name'])}</h1>"
             f"<p class='muted'>source {_esc(report['source'])} · {when}</p>" +
-            (f"<ul>{failed}</ul>" if failed else "") + _summary_html(report) + body +
+            (f"<ul>{failed}</ul>" if failed else "") + _summary_html(report) + _artifacts_html(report) + body +
             _environment_html(report.get("environment") or {}) + "</body></html>")
 
 

@@ -56,6 +56,8 @@ class WindowRecipes:
         for key, value in loaded.items():
             if isinstance(value, dict) and isinstance(merged.get(key), dict):
                 merged[key] = {**{k: v for k, v in value.items() if k not in merged[key]}, **merged[key]}
+            elif isinstance(value, list) and key not in PANEL_SECTIONS:  # e.g. [[gguf]] variants: no panel edits
+                merged[key] = value                                     # them, the recipe keeps them as they were
         return merged
 
     def apply_recipe(self, recipe: dict) -> None:

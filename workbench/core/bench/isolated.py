@@ -172,9 +172,15 @@ def _numpy(inputs: Optional[dict]) -> Optional[dict]:
 
 def compare_table(models: dict, source=None, spec: Optional[BenchSpec] = None,
                   progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None, *,
-                  inputs: Optional[dict] = None, timeout_s: Optional[float] = None) -> list:
-    """[BenchResult]: PyTorch eager on ``source`` (when given) then each ``{name: onnx path}``, one process each,
-    all on identical input values (PyTorch's example inputs, else ``inputs``, else the first model's)."""
+                  inputs: Optional[dict] = None, timeout_s: Optional[float] = None,
+                  failures: Optional[list] = None) -> list:
+    """[BenchResult]: PyTorch eager on ``source`` (when given) then each ``{name: artifact path}`` (an .onnx file or
+    any artifact a registered runtime opens: a .gguf, an OpenVINO .xml...), one process each, all on identical
+    input values (PyTorch's example inputs, else ``inputs``, else the first ONNX model's).
+
+    With ``failures`` (a list), a variant whose benchmark fails is appended to it as ``(name, one-line reason)``
+    and the others still run (a recipe's table keeps every row it could measure); without it the first failure
+    raises."""
     if spec is None:
         first = next(iter(models.values()), None)
         spec = BenchSpec(model=str(first or getattr(source, "path", source)))
@@ -186,7 +192,8 @@ def compare_table(models: dict, source=None, spec: Optional[BenchSpec] = None,
     source = _as_source(source)
     for label, path in models.items():
         try:
-            regular_file(str(path), "ONNX file", "check the path, or export the model first")
+            regular_file(str(path), "ONNX file" if str(path).lower().endswith(".onnx") else "model artifact",
+                         "check the path, or export the model first")
         except WorkbenchError as err:
             raise WorkbenchError(f"{label}: {err.what}", err.hint) from None
     total = len(models) + (1 if source is not None else 0)
@@ -210,14 +217,21 @@ def compare_table(models: dict, source=None, spec: Optional[BenchSpec] = None,
         if values is None:
             values = extra.get("inputs")
         done[0] += 1
-    if values is None and models:
+    onnx = [p for p in models.values() if str(p).lower().endswith(".onnx")]
+    if values is None and onnx:  # else each runtime builds its session's own example inputs
         from workbench.core.bench.inputs import onnx_example_inputs
 
-        values = onnx_example_inputs(next(iter(models.values())), spec.batch, spec.sequence)
+        values = onnx_example_inputs(onnx[0], spec.batch, spec.sequence)
     for label, path in models.items():
         payload = {"spec": dataclasses.replace(base, model=str(path)), "inputs": values, "name": label}
-        result, _ = run_child(payload, part, cancel, timeout_s)
-        results.append(result)
+        try:
+            result, _ = run_child(payload, part, cancel, timeout_s)
+        except WorkbenchError as err:
+            if failures is None or isinstance(err, JobCancelled):
+                raise
+            failures.append((label, err.one_line()))
+        else:
+            results.append(result)
         done[0] += 1
     if progress:
         progress(1.0, "done")

@@ -107,8 +107,14 @@ def export_gguf(spec: ExportSpec, progress=None, cancel=None) -> ExportResult:
                         notes=[f"{info['tensors']} tensors, {quant}"] + notes + info["notes"])
 
 
-def register(registry) -> None:
-    from workbench.core.validate import validate_model  # a .gguf validates through a registered llama.cpp runtime
+def validate_gguf_spec(spec, progress=None, cancel=None):
+    """A .gguf validated in llama.cpp against PyTorch on real prompts, as `workbench validate X.gguf --against SRC`
+    (workbench.core.gguf_validate, imported when used: it needs numpy)."""
+    from workbench.core.gguf_validate import validate_spec
 
+    return validate_spec(spec, progress=progress, cancel=cancel)
+
+
+def register(registry) -> None:
     registry.add_target(Target(name="gguf", description="GGUF for llama.cpp (gguf-py; --quant auto|f16|q8_0|q4_k_m|...)",
-                               export=export_gguf, validate=validate_model, suffix=".gguf", form=FORM))
+                               export=export_gguf, validate=validate_gguf_spec, suffix=".gguf", form=FORM))
