@@ -60,6 +60,15 @@ class TargetForm:
     unused: tuple = field(default_factory=tuple)  # ExportSpec field names, e.g. ("exporter", "opset")
 
 
+# A converted model's weights (OpenVINO IR, MNN): the exact fp32 file or fp16 halves, computed in the device's
+# precision; and the "no compression" choice of their quant options. Shared so every target words them alike.
+FLOAT_WEIGHTS = TargetOption("dtype", "Weights", (
+    Choice("fp32", "32-bit weights: the exact model, the largest file"),
+    Choice("fp16", "16-bit weights: half the file, computed in the device's precision (practically lossless)")),
+    "fp32")
+NO_COMPRESSION = Choice("none", "no compression: the weights as --dtype says")
+
+
 def available_runtime(name: str, registry) -> tuple:
     """(available, hint) of the runtime ``name`` in ``registry`` (a workbench.core.registry.Registry: passed in, the
     registry imports this module); a runtime that is not registered is unavailable."""

@@ -27,15 +27,12 @@ from workbench.core.jobs import Stages
 from workbench.core.registry import Target
 from workbench.core.results import ExportResult
 from workbench.core.specs import ExportSpec
-from workbench.core.target_options import Choice, TargetForm, TargetOption
+from workbench.core.target_options import FLOAT_WEIGHTS, NO_COMPRESSION, Choice, TargetForm, TargetOption
 
 DTYPES = ("fp32", "fp16")
 QUANTS = {"int8": 8, "int4": 4}  # the converter's weight quantization bits
-FORM = TargetForm(options=(TargetOption("dtype", "Weights", (
-    Choice("fp32", "32-bit weights: the exact model, the largest file"),
-    Choice("fp16", "16-bit weights: half the file, computed in the device's precision (practically lossless)")),
-    "fp32"), TargetOption("quant", "Weight quantization (MNN)", (
-    Choice("none", "no compression: the weights as --dtype says"),
+FORM = TargetForm(options=(FLOAT_WEIGHTS, TargetOption("quant", "Weight quantization (MNN)", (
+    NO_COMPRESSION,
     Choice("int8", "8-bit weights per channel: a quarter of the fp32 file, small loss, computed in float"),
     Choice("int4", "4-bit weights per channel: the smallest file, more loss, computed in float")),
     "none", flag="--quant"), TargetOption("optimize_level", "Converter optimization (MNN)", (

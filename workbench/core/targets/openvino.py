@@ -23,15 +23,12 @@ from workbench.core.jobs import Stages
 from workbench.core.registry import Target
 from workbench.core.results import ExportResult
 from workbench.core.specs import ExportSpec
-from workbench.core.target_options import Choice, TargetForm, TargetOption
+from workbench.core.target_options import FLOAT_WEIGHTS, NO_COMPRESSION, Choice, TargetForm, TargetOption
 
 DIRECT = "openvino"  # --exporter openvino: OpenVINO's PyTorch frontend, no ONNX in between
 DTYPES = ("fp32", "fp16")  # fp16: the IR keeps fp16 weights, computed in the device's precision (OpenVINO's rule)
-FORM = TargetForm(options=(TargetOption("dtype", "Weights", (
-    Choice("fp32", "32-bit weights: the exact model, the largest file"),
-    Choice("fp16", "16-bit weights: half the file, computed in the device's precision (practically lossless)")),
-    "fp32"), TargetOption("quant", "Weight compression (NNCF)", (
-    Choice("none", "no compression: the weights as --dtype says"),
+FORM = TargetForm(options=(FLOAT_WEIGHTS, TargetOption("quant", "Weight compression (NNCF)", (
+    NO_COMPRESSION,
     Choice("int8", "8-bit weights: a quarter of the fp32 file, small loss (with --calibration: int8 activations too)"),
     Choice("int4", "4-bit weights in groups: the smallest file, more loss (int8 kept where 4 bits hurt most)")),
     "none", flag="--quant"), TargetOption("calibration", "Calibration data (NNCF)", (), "", flag="--calibration",
