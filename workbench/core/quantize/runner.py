@@ -82,7 +82,7 @@ def quantize_model(spec: QuantSpec, progress: Optional[ProgressFn] = None,
         settings["calibration"] = {"source": str(spec.calibration), "batches": len(reader), **reader.info}
     with workdir(final.parent) as work:
         limits.name_work_folder(work, src)  # a runaway run of a working copy is reported as the input
-        source = copy_input(src, work)
+        source = copy_input(src, work, pretranspose_gemm=spec.mode == "int8-dynamic")
         if spec.mode == "int8-static":
             stages.next()
             source = preprocess(source, work, spec.exclude, settings)
