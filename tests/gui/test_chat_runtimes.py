@@ -1,6 +1,7 @@
-"""Chat panel with runtime artifacts: a GGUF answers through its runtime's generate beside PyTorch (a fake llama.cpp
-runtime registered here, since llama-cpp-python is not installed), and where the runtime's library is missing, or
-the runtime does not generate (OpenVINO), the variant is shown disabled with the reason."""
+"""Chat panel with runtime artifacts: a GGUF answers through its runtime's Session.generate beside PyTorch (a fake
+llama.cpp runtime registered here, without its decoder, since llama-cpp-python may not be installed), and where the
+runtime's library is missing, or the runtime does not generate (OpenVINO made so here), the variant is shown disabled
+with the reason. OpenVINO and MNN answering for real: test_chat_edge_runtimes.py."""
 
 from dataclasses import replace
 
@@ -43,6 +44,7 @@ def test_a_gguf_without_llama_cpp_and_an_ir_are_shown_disabled_with_the_reason(q
     reg = build_registry(include_plugins=False)  # as where llama-cpp-python is missing (here it is; in CI maybe not)
     reg.runtimes["llama.cpp"] = replace(reg.runtimes["llama.cpp"], availability=lambda: Availability(
         False, hint=f"{INSTALL}: No module named 'llama_cpp'"))
+    reg.runtimes["openvino"] = replace(reg.runtimes["openvino"], generates=False, decoder=None)
     monkeypatch.setattr("workbench.core.registry.default_registry", lambda: reg)
     xml = tmp_path / "model.xml"
     xml.write_text("<net/>")
@@ -102,7 +104,7 @@ def test_a_gguf_answers_through_its_runtime_beside_pytorch(qtbot, state, demo_so
     FakeLlamaSession.pieces = {t: codec.decode([t]) for t in reference.tokens}
     FakeLlamaSession.seen = []
     reg = build_registry(include_plugins=False)
-    reg.runtimes["llama.cpp"] = replace(reg.runtimes["llama.cpp"], open=FakeLlamaSession,
+    reg.runtimes["llama.cpp"] = replace(reg.runtimes["llama.cpp"], open=FakeLlamaSession, decoder=None,
                                         availability=lambda: Availability(True, "0.test", ("cpu",)))
     monkeypatch.setattr("workbench.core.registry.default_registry", lambda: reg)
     state.set_source(demo_source)
@@ -135,7 +137,7 @@ def test_runtime_generation_refuses_what_it_cannot_do_in_one_line(gguf, tmp_path
     from workbench.core.runtimes import stream
 
     reg = build_registry(include_plugins=False)
-    reg.runtimes["llama.cpp"] = replace(reg.runtimes["llama.cpp"], open=FakeLlamaSession,
+    reg.runtimes["llama.cpp"] = replace(reg.runtimes["llama.cpp"], open=FakeLlamaSession, decoder=None,
                                         availability=lambda: Availability(True, "0.test", ("cpu",)))
     assert stream.handles(gguf, reg) and not stream.handles(str(tmp_path), reg)
     assert not stream.handles(str(tmp_path / "model.onnx"), reg)

@@ -57,7 +57,7 @@ def _prepare(model, prompt, sampling: Sampling, provider: str, threads: Optional
 
     sampling.check()
     kind, path, folder = resolve(model)
-    if kind == "gguf":  # the file carries its vocab: llama.cpp's tokenizer where no tokenizer.json is beside it
+    if kind in ("gguf", "runtime"):  # a GGUF carries its vocab: llama.cpp's tokenizer where no tokenizer.json is
         decoder, _ = open_decoder(model, provider, threads)
         settings = decoder.settings(folder)
         codec = TextCodec.load(folder) or decoder.codec()

@@ -19,8 +19,9 @@ from workbench.core.runtimes.torch_decoder import TorchDecoder  # noqa: F401 - i
 
 
 def resolve(model) -> tuple:
-    """('onnx', onnx file, folder), ('gguf', .gguf file, folder) or ('torch', folder, folder) for an .onnx file, an
-    exported folder holding model.onnx, a .gguf file, or a Hugging Face model folder."""
+    """('onnx', onnx file, folder), ('gguf', .gguf file, folder), ('runtime', file, folder) or ('torch', folder,
+    folder) for an .onnx file, an exported folder holding model.onnx, a .gguf file, another runtime's decoder file
+    (.xml, .mnn), or a Hugging Face model folder."""
     path = Path(str(model)).expanduser()
     from workbench.core.export.seq2seq_check import is_export
 
@@ -31,6 +32,8 @@ def resolve(model) -> tuple:
         from workbench.core.loading.limits import regular_file
 
         return "gguf", regular_file(path, "GGUF file", "check the path, or export it with --target gguf"), path.parent
+    if runtime_artifact(path):  # an OpenVINO IR, an .mnn: their runtime's decoder (runtimes/session_decoder.py)
+        return "runtime", path, path.parent
     if path.suffix.lower() == ".onnx":
         from workbench.core.loading.limits import regular_file
 
@@ -46,12 +49,22 @@ def resolve(model) -> tuple:
                          "export it with `workbench export SRC -o OUT --task text-generation-with-past`")
 
 
+def runtime_artifact(path: Path) -> bool:
+    """A file, neither .onnx nor .gguf, that a registered runtime other than PyTorch opens and offers a decoder for
+    (OpenVINO's .xml, MNN's .mnn)."""
+    from workbench.core.registry import default_registry
+
+    if not path.is_file() or path.suffix.lower() in (".onnx", ".gguf"):
+        return False
+    return any(r.name != "torch" and r.decoder is not None for r in default_registry().runtimes_for(path))
+
+
 def open_decoder(model, provider: str = "cpu", threads: Optional[int] = None, dtype: str = "fp32"):
     """(decoder, folder) for ``model`` (see :func:`resolve`), from the runtime that runs it."""
     kind, path, folder = resolve(model)
     if kind == "onnx":
         return onnx_decoder(path, provider, threads), folder
-    if kind == "gguf":
+    if kind in ("gguf", "runtime"):
         return runtime_decoder(path, provider, threads), folder
     return runtime_decoder(path, provider, threads, runtime="torch", dtype=dtype), folder
 

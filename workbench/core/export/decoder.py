@@ -118,3 +118,15 @@ def copy_generation_files(source: Path, dest: Path, model=None, names=GENERATION
         generation.save_pretrained(str(dest))
         written.append("generation_config.json")
     return written
+
+
+def generation_files_beside(spec: ExportSpec, onnx_path, stage) -> list:
+    """For another target's decoder (``--task text-generation-with-past`` converted to OpenVINO or MNN): the
+    generation files of the ONNX step's folder that the final folder lacks, copied into the staging folder ``stage``
+    (published with the artifact), so ``workbench generate`` on the artifact finds its tokenizer and settings as on
+    the ONNX decoder's folder. Returns the names copied ([] for other tasks)."""
+    if spec.source.task != TASK or onnx_path is None:
+        return []
+    final = Path(str(spec.output)).expanduser().parent
+    names = [n for n in GENERATION_FILES if not (final / n).exists()]
+    return copy_generation_files(Path(str(onnx_path)).parent, Path(stage), None, names)

@@ -92,6 +92,16 @@ class Runtime:
     decoder: Union[Callable, str, None] = None
     origin: str = "builtin"
 
+    def decoder_factory(self) -> Optional[Callable]:
+        """``decoder`` as a callable (a "module:name" imported now), or None where the runtime offers none."""
+        factory = self.decoder
+        if isinstance(factory, str):
+            import importlib
+
+            module, _, name = factory.partition(":")
+            factory = getattr(importlib.import_module(module), name)
+        return factory
+
     def opens(self, path) -> bool:
         p = Path(str(path))
         return p.suffix.lower() in self.suffixes or (p.is_dir() and "/" in self.suffixes)

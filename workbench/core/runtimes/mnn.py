@@ -166,4 +166,5 @@ def availability() -> Availability:
 
 def register(registry) -> None:
     registry.add_runtime(Runtime(name=NAME, description="MNN (CPU)", suffixes=(".mnn",), open=open_session,
-                                 availability=availability, generates=True))
+                                 availability=availability, generates=True,
+                                 decoder="workbench.core.runtimes.mnn_decoder:open_decoder"))

@@ -116,6 +116,12 @@ class OpenVinoSession:
         results = self._requests[0].results
         return {name: results[port] for name, port in zip(self._output_names, self.compiled.outputs)}
 
+    def generate(self, prompt_ids, max_new_tokens: int, *, temperature: float = 0.0, top_k: int = 0, seed: int = 0):
+        """Token by token on a decoder IR (runtimes/openvino_decoder.py); another model is a one-line error."""
+        from workbench.core.runtimes.openvino_decoder import generate
+
+        return generate(self, prompt_ids, max_new_tokens, temperature=temperature, top_k=top_k, seed=seed)
+
     def close(self) -> None:
         self.request = self.compiled = self.model = None
         self._requests = []
@@ -149,4 +155,5 @@ def availability() -> Availability:
 
 def register(registry) -> None:
     registry.add_runtime(Runtime(name=NAME, description="OpenVINO (CPU; device names passed through)",
-                                 suffixes=(".xml",), open=open_session, availability=availability))
+                                 suffixes=(".xml",), open=open_session, availability=availability, generates=True,
+                                 decoder="workbench.core.runtimes.openvino_decoder:open_decoder"))

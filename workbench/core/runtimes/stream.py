@@ -1,9 +1,11 @@
-"""Text generation through a registered runtime's ``Session.generate`` (llama.cpp for a .gguf, and any runtime that
-says it ``generates``), streamed as the same :class:`workbench.core.generate.TokenStep` items as the ONNX decoders, so
-the Chat panel shows a GGUF beside PyTorch and ONNX Runtime.
+"""Text generation through a registered runtime (llama.cpp for a .gguf, OpenVINO for an IR .xml, MNN for an .mnn,
+and any runtime that says it ``generates``), streamed as the same :class:`workbench.core.runtimes.decoding.TokenStep`
+items as the ONNX decoders, so the Chat panel shows them beside PyTorch and ONNX Runtime. A runtime that offers a
+decoder (``Runtime.decoder``) runs in the loop every decoder shares (decoding.stream: the same sampler, the text
+decoded as it streams); one that offers only ``Session.generate`` streams what that yields.
 
 The prompt is encoded with the tokenizer of ``tokenizer`` (a Hugging Face folder: the PyTorch source, so every column
-starts from the same token ids) or, without one, of the artifact's own folder.
+starts from the same token ids) or, without one, of the artifact's own folder (a GGUF's own vocabulary last).
 """
 
 from __future__ import annotations
@@ -47,12 +49,17 @@ def stream_text(model, prompt, max_new_tokens: int = 32, *, temperature: float =
     from workbench.core.runtimes.base import RuntimeOptions
     from workbench.core.runtimes.select import open_session
 
-    if top_p != 1.0:
-        raise WorkbenchError("top-p sampling is not offered for runtime generation", "leave top_p at 1.0")
     path = Path(str(model)).expanduser()
     runtime = generating_runtime(path, registry)
     folder = Path(str(getattr(tokenizer, "path", tokenizer))) if tokenizer else path.parent
     codec = TextCodec.load(folder)
+    if runtime.decoder is not None:  # llama.cpp, OpenVINO, MNN: their decoder in the loop every decoder shares
+        yield from decoder_stream(runtime, path, prompt, max_new_tokens, folder, codec, temperature=temperature,
+                                  top_k=top_k, top_p=top_p, seed=seed, threads=threads, provider=provider,
+                                  cancel=cancel)
+        return
+    if top_p != 1.0:
+        raise WorkbenchError("top-p sampling is not offered for runtime generation", "leave top_p at 1.0")
     if codec is None and isinstance(prompt, str):
         raise WorkbenchError(f"no tokenizer in {folder} to encode the prompt for {path.name}",
                              "load the model's Hugging Face folder (its tokenizer encodes the prompt), or give token ids")
@@ -68,3 +75,27 @@ def stream_text(model, prompt, max_new_tokens: int = 32, *, temperature: float =
                             latency_ms=float(step.seconds) * 1000.0)
     finally:
         session.close()
+
+
+def decoder_stream(runtime, path: Path, prompt, max_new_tokens: int, folder: Path, codec, *, temperature: float,
+                   top_k: int, top_p: float, seed: int, threads: Optional[int], provider: str, cancel) -> Iterator:
+    """TokenSteps of ``runtime``'s decoder (``Runtime.decoder``) on ``path`` through decoding.stream: the settings
+    (end of sequence, pad, vocabulary) of ``folder`` or the decoder's own, the text decoded by ``codec`` (the
+    folder's tokenizer) or the decoder's own vocabulary (a GGUF's)."""
+    from workbench.core.runtimes.decoding import Sampling, encode_prompts, stream
+
+    sampling = Sampling(float(temperature), int(top_k), float(top_p), int(seed))
+    sampling.check()  # before the model loads
+    decoder = runtime.decoder_factory()(path, provider, threads)
+    try:
+        codec = codec or decoder.codec()
+        if codec is None and isinstance(prompt, str):
+            raise WorkbenchError(f"no tokenizer in {folder} to encode the prompt for {path.name}",
+                                 "load the model's Hugging Face folder (its tokenizer encodes the prompt), or give "
+                                 "token ids")
+        settings = decoder.settings(folder)
+        prompt_ids = encode_prompts(prompt, codec, settings["vocab"])[:1]
+        yield from stream(decoder, prompt_ids, max_new_tokens, sampling, eos=settings["eos"], pad=settings["pad"],
+                          codec=codec, cancel=cancel)
+    finally:
+        decoder.close()

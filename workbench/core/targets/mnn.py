@@ -127,6 +127,7 @@ def _check(spec: ExportSpec, optimize_level: int) -> None:
 
 def export_mnn(spec: ExportSpec, progress=None, cancel=None, optimize_level: int | None = None) -> ExportResult:
     """``optimize_level``: the converter's level when the spec leaves ``optimize_level`` unset (default 1)."""
+    from workbench.core.export.decoder import generation_files_beside
     from workbench.core.export.torch_onnx import export_onnx
     from workbench.core.loading.mnn_files import available
 
@@ -156,11 +157,14 @@ def export_mnn(spec: ExportSpec, progress=None, cancel=None, optimize_level: int
         stages.next()
         with staged_output(spec.output, **output_rules(spec)) as path:
             converted.replace(path)
+            beside = generation_files_beside(spec, onnx.path, path.parent)
     stages.done("exported")
     from importlib.metadata import version  # not MNN.version(): importing MNN prints to stdout
 
     notes = list(onnx.notes) + [f"converted from the {onnx.exporter} ONNX export by MNN {version('mnn')}"
                                 f" (optimize level {optimize_level})"]
+    if beside:
+        notes.append(f"for generation, beside it: {', '.join(beside)}")
     if spec.dtype == "fp16":
         notes.append("weights stored as fp16 (MNNConvert --fp16); MNN computes in the precision mode asked for")
     if spec.quant:

@@ -149,6 +149,8 @@ def _through_onnx(spec: ExportSpec, scratch: str, cancel) -> tuple:
 def export_openvino(spec: ExportSpec, progress=None, cancel=None) -> ExportResult:
     import openvino as ov
 
+    from workbench.core.export.decoder import generation_files_beside
+
     spec = dataclasses.replace(spec, quant=None) if spec.quant == "none" else spec
     out = _check(spec)
     from_onnx = Path(str(spec.source.path)).suffix.lower() == ".onnx"
@@ -176,6 +178,9 @@ def export_openvino(spec: ExportSpec, progress=None, cancel=None) -> ExportResul
         stages.next()
         with staged_output(spec.output, **output_rules(spec)) as path:
             ov.save_model(model, str(path), compress_to_fp16=spec.dtype == "fp16")
+            beside = generation_files_beside(spec, onnx_path, path.parent)
+    if beside:
+        notes.append(f"for generation, beside it: {', '.join(beside)}")
     stages.done("exported")
     final = out.resolve()
     if spec.dtype == "fp16":

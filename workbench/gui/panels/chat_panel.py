@@ -372,11 +372,20 @@ class ChatPanel(PanelBase):
             return name[len("model."):-len(suffix)]
         return Path(path).stem
 
+    def runtime_variant_name(self, path: str) -> str:
+        """:meth:`variant_name`, or where the file name says nothing (``model.xml``, ``model.mnn``) what the Export
+        panel called it, less the target ("openvino fp16" -> "fp16")."""
+        name = self.variant_name(path)
+        if name != "model":
+            return name
+        label = next((k for k, p in self.state.variants.items() if p == path), "")
+        return label.split(" ", 1)[1] if " " in label else ""
+
     def add_variant(self, path: str = "") -> None:
         if not path:
             path, _ = QFileDialog.getOpenFileName(self, self.tr("Add a quantized decoder"),
                                                   self.decoder_edit.text() or str(Path.home()),
-                                                  self.tr("Models (*.onnx *.gguf *.xml)"))
+                                                  self.tr("Models (*.onnx *.gguf *.xml *.mnn)"))
             if not path:
                 return
         if path not in self.extra_variants:
@@ -397,8 +406,8 @@ class ChatPanel(PanelBase):
                 continue
             path = item.data(Qt.UserRole)
             runtime = getattr(self, "runtimes", {}).get(path)
-            if runtime:  # a GGUF in llama.cpp, ...: named by its runtime
-                columns.append((path, f"{runtime} {self.variant_name(path)}", path))
+            if runtime:  # a GGUF in llama.cpp, an IR in OpenVINO, an .mnn in MNN: named by its runtime
+                columns.append((path, f"{runtime} {self.runtime_variant_name(path)}".strip(), path))
             elif folder:
                 columns.append((path, self.tr("ONNX Runtime {0}").format(self.variant_name(path)), path))
         return columns

@@ -38,27 +38,27 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>AnswerColumn</name>
     <message>
-        <location filename="../../panels/chat_panel.py" line="124" />
+        <location filename="../../panels/chat_panel.py" line="127" />
         <source>waiting</source>
         <translation>等待中</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="125" />
+        <location filename="../../panels/chat_panel.py" line="128" />
         <source>tokens/s: –   first token: –</source>
         <translation>词元/秒：–   首个词元：–</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="142" />
+        <location filename="../../panels/chat_panel.py" line="145" />
         <source>tokens/s: {0:.1f}   first token: {1}   tokens: {2}</source>
         <translation>词元/秒：{0:.1f}   首个词元：{1}   词元数：{2}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="157" />
+        <location filename="../../panels/chat_panel.py" line="160" />
         <source>✓ same tokens as PyTorch ({0} of {0})</source>
         <translation>✓ 与 PyTorch 的词元相同（{0}/{0}）</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="160" />
+        <location filename="../../panels/chat_panel.py" line="163" />
         <source>✗ differs at token {0} ({1:.0%} same as PyTorch)</source>
         <translation>✗ 从第 {0} 个词元起不同（与 PyTorch {1:.0%} 一致）</translation>
     </message>
@@ -66,202 +66,202 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>BenchPanel</name>
     <message>
-        <location filename="../../panels/bench_panel.py" line="87" />
+        <location filename="../../panels/bench_panel.py" line="90" />
         <source>CUDA: {0}</source>
         <translation>CUDA：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="95" />
+        <location filename="../../panels/bench_panel.py" line="98" />
         <source>Batch size of the example inputs</source>
         <translation>示例输入的批大小</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="96" />
+        <location filename="../../panels/bench_panel.py" line="99" />
         <source>Sequence length (text models)</source>
         <translation>序列长度（文本模型）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="97" />
+        <location filename="../../panels/bench_panel.py" line="100" />
         <source>Timed runs per variant (after warm-up)</source>
         <translation>每个版本的计时运行次数（预热之后）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="98" />
+        <location filename="../../panels/bench_panel.py" line="101" />
         <source>Untimed runs before timing</source>
         <translation>计时前不计时的预热运行次数</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="99" />
+        <location filename="../../panels/bench_panel.py" line="102" />
         <source>Intra-op threads (0: the runtime's default)</source>
         <translation>算子内线程数（0：使用运行时的默认值）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="100" />
+        <location filename="../../panels/bench_panel.py" line="103" />
         <source>default</source>
         <translation>默认</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="102" />
+        <location filename="../../panels/bench_panel.py" line="105" />
         <source>Provider</source>
         <translation>执行提供程序</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="103" />
+        <location filename="../../panels/bench_panel.py" line="106" />
         <source>Batch</source>
         <translation>批大小</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="104" />
+        <location filename="../../panels/bench_panel.py" line="107" />
         <source>Sequence</source>
         <translation>序列长度</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="105" />
+        <location filename="../../panels/bench_panel.py" line="108" />
         <source>Iterations</source>
         <translation>迭代次数</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="106" />
+        <location filename="../../panels/bench_panel.py" line="109" />
         <source>Warm-up</source>
         <translation>预热</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="107" />
+        <location filename="../../panels/bench_panel.py" line="110" />
         <source>Threads</source>
         <translation>线程数</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="108" />
+        <location filename="../../panels/bench_panel.py" line="111" />
         <source>Variants</source>
         <translation>量化版本</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="113" />
+        <location filename="../../panels/bench_panel.py" line="116" />
         <source>Run</source>
         <translation>运行</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="115" />
+        <location filename="../../panels/bench_panel.py" line="118" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="118" />
+        <location filename="../../panels/bench_panel.py" line="121" />
         <source>Save charts as PNG…</source>
         <translation>将图表保存为 PNG…</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="120" />
+        <location filename="../../panels/bench_panel.py" line="123" />
         <source>Copy as CLI command</source>
         <translation>复制为命令行</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="122" />
+        <location filename="../../panels/bench_panel.py" line="125" />
         <source>Logarithmic latency axis</source>
         <translation>对数延迟坐标轴</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="123" />
+        <location filename="../../panels/bench_panel.py" line="126" />
         <source>Read fast and slow variants on one chart</source>
         <translation>在同一张图上看清快慢不同的版本</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="125" />
+        <location filename="../../panels/bench_panel.py" line="128" />
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="200" />
+        <location filename="../../panels/bench_panel.py" line="203" />
         <source>(load a model first)</source>
         <translation>（请先加载模型）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="263" />
+        <location filename="../../panels/bench_panel.py" line="266" />
         <source>{0} left out: {1} is a program and was not allowed to run</source>
         <translation>已跳过 {0}：{1} 是程序，未被允许运行</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="282" />
+        <location filename="../../panels/bench_panel.py" line="285" />
         <source>Benchmark {0}</source>
         <translation>基准测试 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="287" />
+        <location filename="../../panels/bench_panel.py" line="290" />
         <source>Started: {0}</source>
         <translation>已开始：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="304" />
+        <location filename="../../panels/bench_panel.py" line="307" />
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="322" />
+        <location filename="../../panels/bench_panel.py" line="325" />
         <source>{0}: loading and warm-up…</source>
         <translation>{0}：正在加载并预热…</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="327" />
+        <location filename="../../panels/bench_panel.py" line="330" />
         <source>{0}: run {1}/{2}</source>
         <translation>{0}：第 {1}/{2} 次运行</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="336" />
+        <location filename="../../panels/bench_panel.py" line="339" />
         <source>, {0:.1f} s</source>
         <translation>，{0:.1f} 秒</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="337" />
+        <location filename="../../panels/bench_panel.py" line="340" />
         <source>Finished: Benchmark {0} (p50 {1:.3f} ms, p95 {2:.3f} ms, peak RSS {3:.0f} MB of its own process{4})</source>
         <translation>已完成：基准测试 {0}（p50 {1:.3f} 毫秒，p95 {2:.3f} 毫秒，其自身进程的峰值 RSS {3:.0f} MB{4}）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="344" />
+        <location filename="../../panels/bench_panel.py" line="347" />
         <source>Failed: Benchmark {0}: {1}</source>
         <translation>失败：基准测试 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="346" />
+        <location filename="../../panels/bench_panel.py" line="349" />
         <source>failed: {0}</source>
         <translation>失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="356" />
+        <location filename="../../panels/bench_panel.py" line="359" />
         <source>{0} variant(s) done</source>
         <translation>{0} 个版本</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="358" />
+        <location filename="../../panels/bench_panel.py" line="361" />
         <source>{0}, {1} failed</source>
         <translation>{0}，{1} 个失败</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="359" />
+        <location filename="../../panels/bench_panel.py" line="362" />
         <source>Cancelled: {0}</source>
         <translation>已取消：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="359" />
+        <location filename="../../panels/bench_panel.py" line="362" />
         <source>Finished: {0}</source>
         <translation>已完成：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="361" />
+        <location filename="../../panels/bench_panel.py" line="364" />
         <source>Cancelled: Benchmark ({0})</source>
         <translation>已取消：基准测试（{0}）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="385" />
+        <location filename="../../panels/bench_panel.py" line="388" />
         <source>Save charts as PNG</source>
         <translation>将图表保存为 PNG</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="386" />
+        <location filename="../../panels/bench_panel.py" line="389" />
         <source>PNG image (*.png)</source>
         <translation>PNG 图片 (*.png)</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="418" />
+        <location filename="../../panels/bench_panel.py" line="421" />
         <source>Copied: {0}</source>
         <translation>已复制：{0}</translation>
     </message>
@@ -337,253 +337,253 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>ChatPanel</name>
     <message>
-        <location filename="../../panels/chat_panel.py" line="76" />
+        <location filename="../../panels/chat_panel.py" line="79" />
         <source>{0} does not generate text</source>
         <translation>{0} 不能生成文本</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="78" />
+        <location filename="../../panels/chat_panel.py" line="81" />
         <source>{0} is not installed here</source>
         <translation>此处未安装 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="175" />
-        <location filename="../../panels/chat_panel.py" line="502" />
-        <location filename="../../panels/chat_panel.py" line="506" />
+        <location filename="../../panels/chat_panel.py" line="178" />
+        <location filename="../../panels/chat_panel.py" line="514" />
+        <location filename="../../panels/chat_panel.py" line="518" />
         <source>Chat</source>
         <translation>对话</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="176" />
+        <location filename="../../panels/chat_panel.py" line="179" />
         <source>Ask the model something and watch PyTorch, ONNX Runtime and every quantized variant answer token by token, side by side. Under each answer: its speed, and whether it picks the same tokens as PyTorch.</source>
         <translation>向模型提个问题，看 PyTorch、ONNX Runtime 和每个量化版本并排逐个词元地作答。每个回答下方显示速度，以及它选出的词元是否与 PyTorch 相同。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="206" />
+        <location filename="../../panels/chat_panel.py" line="209" />
         <source>Who answers</source>
         <translation>由谁回答</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="211" />
+        <location filename="../../panels/chat_panel.py" line="214" />
         <source>a folder written by Export for chat (model.onnx with past key values, plus the tokenizer)</source>
         <translation>由“导出用于对话”生成的文件夹（带历史键值缓存的 model.onnx 及分词器）</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="214" />
-        <location filename="../../panels/chat_panel.py" line="465" />
-        <location filename="../../panels/chat_panel.py" line="468" />
+        <location filename="../../panels/chat_panel.py" line="217" />
+        <location filename="../../panels/chat_panel.py" line="477" />
+        <location filename="../../panels/chat_panel.py" line="480" />
         <source>Export for chat</source>
         <translation>导出用于对话</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="215" />
+        <location filename="../../panels/chat_panel.py" line="218" />
         <source>Export the loaded PyTorch model as a decoder with past key values (task text-generation-with-past) into the output folder</source>
         <translation>将已加载的 PyTorch 模型导出为带历史键值缓存的解码器（任务 text-generation-with-past），保存到输出文件夹</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="220" />
+        <location filename="../../panels/chat_panel.py" line="223" />
         <source>ONNX decoder folder:</source>
         <translation>ONNX 解码器文件夹：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="222" />
+        <location filename="../../panels/chat_panel.py" line="225" />
         <source>Also answer with PyTorch from</source>
         <translation>同时用 PyTorch 回答，模型来自</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="228" />
+        <location filename="../../panels/chat_panel.py" line="231" />
         <source>PyTorch:</source>
         <translation>PyTorch：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="233" />
+        <location filename="../../panels/chat_panel.py" line="236" />
         <source>Add variant…</source>
         <translation>添加变体…</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="237" />
+        <location filename="../../panels/chat_panel.py" line="240" />
         <source>Quantized variants:</source>
         <translation>量化变体：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="242" />
+        <location filename="../../panels/chat_panel.py" line="245" />
         <source>Prompt</source>
         <translation>提示词</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="245" />
-        <location filename="../../panels/chat_panel.py" line="336" />
+        <location filename="../../panels/chat_panel.py" line="248" />
+        <location filename="../../panels/chat_panel.py" line="339" />
         <source>Type a prompt, then Ctrl+Enter or Send</source>
         <translation>输入提示词，然后按 Ctrl+Enter 或点击“发送”</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="249" />
+        <location filename="../../panels/chat_panel.py" line="252" />
         <source>Encoder-decoder model (translation, summary): single turn, the text above is its input and each column shows its output; no chat template</source>
         <translation>编码器-解码器模型（翻译、摘要）：单轮对话，上方文本是它的输入，每一栏显示它的输出；不使用对话模板</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="256" />
+        <location filename="../../panels/chat_panel.py" line="259" />
         <source>Max new tokens:</source>
         <translation>最多新词元数：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="263" />
+        <location filename="../../panels/chat_panel.py" line="266" />
         <source>Greedy (most likely token)</source>
         <translation>贪心（取最可能的词元）</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="264" />
+        <location filename="../../panels/chat_panel.py" line="267" />
         <source>Sampling</source>
         <translation>采样</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="267" />
+        <location filename="../../panels/chat_panel.py" line="270" />
         <source>Temperature:</source>
         <translation>温度：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="272" />
+        <location filename="../../panels/chat_panel.py" line="275" />
         <source>Seed:</source>
         <translation>随机种子：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="280" />
+        <location filename="../../panels/chat_panel.py" line="283" />
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="283" />
+        <location filename="../../panels/chat_panel.py" line="286" />
         <source>Ctrl+Enter</source>
         <translation>Ctrl+Enter</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="285" />
+        <location filename="../../panels/chat_panel.py" line="288" />
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="306" />
+        <location filename="../../panels/chat_panel.py" line="309" />
         <source>(no model loaded)</source>
         <translation>（尚未加载模型）</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="335" />
+        <location filename="../../panels/chat_panel.py" line="338" />
         <source>Text to translate or summarise, then Ctrl+Enter or Send</source>
         <translation>输入要翻译或摘要的文本，然后按 Ctrl+Enter 或点击“发送”</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="357" />
+        <location filename="../../panels/chat_panel.py" line="360" />
         <source>{0} (cannot answer here: {1})</source>
         <translation>{0}（无法在此回答：{1}）</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="374" />
+        <location filename="../../panels/chat_panel.py" line="386" />
         <source>Add a quantized decoder</source>
         <translation>添加量化解码器</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="376" />
-        <source>Models (*.onnx *.gguf *.xml)</source>
-        <translation>模型 (*.onnx *.gguf *.xml)</translation>
+        <location filename="../../panels/chat_panel.py" line="388" />
+        <source>Models (*.onnx *.gguf *.xml *.mnn)</source>
+        <translation>模型 (*.onnx *.gguf *.xml *.mnn)</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="387" />
+        <location filename="../../panels/chat_panel.py" line="399" />
         <source>PyTorch</source>
         <translation>PyTorch</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="390" />
+        <location filename="../../panels/chat_panel.py" line="402" />
         <source>ONNX Runtime fp32</source>
         <translation>ONNX Runtime fp32</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="400" />
+        <location filename="../../panels/chat_panel.py" line="412" />
         <source>ONNX Runtime {0}</source>
         <translation>ONNX Runtime {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="420" />
+        <location filename="../../panels/chat_panel.py" line="432" />
         <source>Load a Hugging Face model (for PyTorch) or choose an ONNX decoder folder: one answer column appears for each.</source>
         <translation>加载一个 Hugging Face 模型（用于 PyTorch）或选择一个 ONNX 解码器文件夹：每个都会出现一列回答。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="457" />
+        <location filename="../../panels/chat_panel.py" line="469" />
         <source>Load a Hugging Face model first: the chat decoder is exported from it.</source>
         <translation>请先加载一个 Hugging Face 模型：对话用的解码器由它导出。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="479" />
+        <location filename="../../panels/chat_panel.py" line="491" />
         <source>Decoder ready for chat: {0}</source>
         <translation>对话解码器已就绪：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="502" />
-        <location filename="../../panels/chat_panel.py" line="600" />
+        <location filename="../../panels/chat_panel.py" line="514" />
+        <location filename="../../panels/chat_panel.py" line="612" />
         <source>Type a prompt first.</source>
         <translation>请先输入提示词。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="506" />
+        <location filename="../../panels/chat_panel.py" line="518" />
         <source>Load a Hugging Face model or choose an ONNX decoder folder first.</source>
         <translation>请先加载一个 Hugging Face 模型或选择一个 ONNX 解码器文件夹。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="516" />
+        <location filename="../../panels/chat_panel.py" line="528" />
         <source>Chat: {0}</source>
         <translation>对话：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="543" />
+        <location filename="../../panels/chat_panel.py" line="555" />
         <source>loading the model…</source>
         <translation>正在加载模型…</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="547" />
+        <location filename="../../panels/chat_panel.py" line="559" />
         <source>answering…</source>
         <translation>正在回答…</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="555" />
+        <location filename="../../panels/chat_panel.py" line="567" />
         <source>done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="562" />
+        <location filename="../../panels/chat_panel.py" line="574" />
         <source>Failed: {0}</source>
         <translation>失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="572" />
+        <location filename="../../panels/chat_panel.py" line="584" />
         <source>the reference the others are compared with</source>
         <translation>其他各列与之比较的基准</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="576" />
+        <location filename="../../panels/chat_panel.py" line="588" />
         <source>sampled: not compared token for token</source>
         <translation>采样生成：不逐词元比较</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="578" />
+        <location filename="../../panels/chat_panel.py" line="590" />
         <source>no PyTorch answer to compare with</source>
         <translation>没有可比较的 PyTorch 回答</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="580" />
+        <location filename="../../panels/chat_panel.py" line="592" />
         <source>PyTorch gave no answer to compare with</source>
         <translation>PyTorch 没有给出可比较的回答</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="587" />
+        <location filename="../../panels/chat_panel.py" line="599" />
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="588" />
+        <location filename="../../panels/chat_panel.py" line="600" />
         <source>no answer</source>
         <translation>无回答</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="598" />
+        <location filename="../../panels/chat_panel.py" line="610" />
         <source>Choose an ONNX decoder folder first.</source>
         <translation>请先选择一个 ONNX 解码器文件夹。</translation>
     </message>
@@ -1191,33 +1191,33 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>LiveChart</name>
     <message>
-        <location filename="../../charts.py" line="375" />
+        <location filename="../../charts.py" line="331" />
         <source>Latency per iteration</source>
         <translation>每次迭代的延迟</translation>
     </message>
     <message>
-        <location filename="../../charts.py" line="376" />
-        <location filename="../../charts.py" line="429" />
+        <location filename="../../charts.py" line="332" />
+        <location filename="../../charts.py" line="370" />
         <source>iteration</source>
         <translation>迭代</translation>
     </message>
     <message>
-        <location filename="../../charts.py" line="376" />
+        <location filename="../../charts.py" line="332" />
         <source>latency (ms)</source>
         <translation>延迟（毫秒）</translation>
     </message>
     <message>
-        <location filename="../../charts.py" line="377" />
+        <location filename="../../charts.py" line="333" />
         <source>pale: runs · solid: p50 · dashed: p95, rolling {0}</source>
         <translation>浅色：每次运行 · 实线：p50 · 虚线：p95，滚动窗口 {0}</translation>
     </message>
     <message>
-        <location filename="../../charts.py" line="429" />
+        <location filename="../../charts.py" line="370" />
         <source>Memory</source>
         <translation>内存</translation>
     </message>
     <message>
-        <location filename="../../charts.py" line="430" />
+        <location filename="../../charts.py" line="371" />
         <source>solid: RSS, dashed: GPU</source>
         <translation>实线：RSS，虚线：GPU</translation>
     </message>
