@@ -197,11 +197,19 @@ def test_settings_theme_and_recent_files(qtbot, window, tmp_path):
     assert window.settings.theme == "dark"
     assert "#1e222a" in QApplication.instance().styleSheet()
     window.set_theme("light")
-    job = window.open_path(str(tmp_path))
-    assert window.settings.recent_files[0] == str(tmp_path)
+    import onnx
+    from onnx import TensorProto, helper
+
+    model = tmp_path / "relu.onnx"  # a model that loads: only those enter Recent files (test_recent_files.py)
+    graph = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(model))
+    job = window.open_path(str(model))
     qtbot.waitUntil(lambda: not job.is_running, timeout=30000)
+    qtbot.waitUntil(lambda: window.settings.recent_files[:1] == [str(model)], timeout=10000)
     window._fill_recent_menu()
-    assert str(tmp_path) in [a.text() for a in window.recent_menu.actions()]
+    assert str(model) in [a.text() for a in window.recent_menu.actions()]
 
 
 def test_about_lists_versions_without_importing_torch(qtbot, window):

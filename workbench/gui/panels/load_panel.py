@@ -55,7 +55,7 @@ def _flatten(config: dict, prefix: str = "") -> list:
 
 class LoadPanel(PanelBase):
     step = "load"
-    pathOpened = Signal(str)  # a file or folder the user opened (for File > Recent files)
+    pathOpened = Signal(str)  # a file or folder the user opened and that loaded (for Recent files)
 
     def __init__(self, api_state, parent=None):
         super().__init__(api_state, parent)
@@ -204,7 +204,6 @@ class LoadPanel(PanelBase):
         if not path:
             return None
         self.path_edit.setText(path)
-        self.pathOpened.emit(path)
         self.clear_results()
         reset = getattr(self.state, "reset_model", None)
         if callable(reset):
@@ -213,7 +212,10 @@ class LoadPanel(PanelBase):
             self.state.set_onnx(path)
         else:
             self.state.set_source(path)
-        return self.inspect(path)
+        job = self.inspect(path)
+        if job is not None:  # Recent files gets only what loaded: a failed load is no recent file
+            job.succeeded.connect(lambda _result, p=path: self.pathOpened.emit(p))
+        return job
 
     def inspect(self, path: str):
         path = str(path or "").strip()

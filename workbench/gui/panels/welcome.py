@@ -64,10 +64,13 @@ class WelcomeCard(QFrame):
         layout.addWidget(self.no_recent)
         layout.addStretch(1)
         self.recent_buttons: list = []
+        self.recent_paths: list = []
         self.set_recent([])
 
     def set_recent(self, paths: list) -> None:
-        """The recent files (newest first), the ones that still exist as buttons, at most MAX_SHOWN."""
+        """The recent files (newest first), the ones that still exist as buttons, at most MAX_SHOWN; checked again
+        each time the card is shown (a file deleted since is no longer offered)."""
+        self.recent_paths = list(paths)
         for button, label in self.recent_buttons:
             for widget in (button, label):
                 self.recent_grid.removeWidget(widget)
@@ -88,3 +91,7 @@ class WelcomeCard(QFrame):
             self.recent_grid.addWidget(folder, i, 1)
             self.recent_buttons.append((button, folder))
         self.no_recent.setVisible(not shown)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self.set_recent(self.recent_paths)
+        super().showEvent(event)
