@@ -2,6 +2,9 @@
 
 Run through update.sh (lupdate -> this script -> lrelease). Exits non-zero when a source text has no translation,
 so a new string cannot ship untranslated.
+
+Size: a table, not code: the English -> Chinese pair of every message of the GUI (534), in the one place
+the translator and update.sh read them; the code around it is ~30 lines.
 """
 
 import sys
