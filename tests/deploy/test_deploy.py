@@ -65,6 +65,31 @@ def test_python_program_prints_what_the_workbench_computes(artifacts, encrypted,
         assert bad.returncode != 0 and "wrong key" in bad.stderr
 
 
+@pytest.mark.parametrize("which", ["onnx", "ir"])
+def test_python_program_reads_the_key_file_decrypts_in_memory_and_refuses_without_a_key(encrypted, key, tmp_path,
+                                                                                      which):
+    result = deploy(encrypted[which], tmp_path / "prog", "python")
+    assert "cryptography" in (tmp_path / "prog" / "requirements.txt").read_text()
+    program = [sys.executable, str(Path(result.folder) / "run_model.py")]
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in (crypto.KEY_ENV, crypto.KEY_FILE_ENV)}
+    env["TMPDIR"] = str(scratch)
+    weights = np.random.default_rng(7).standard_normal((16, 8)).astype(np.float32).tobytes()[:64]  # conftest's W
+    for name, content in (("raw.key", key), ("hex.key", key.hex().encode() + b"\n")):
+        (tmp_path / name).write_bytes(content)
+        ran = subprocess.run(program, capture_output=True, text=True, timeout=120, cwd=scratch,
+                             env={**env, crypto.KEY_FILE_ENV: str(tmp_path / name)})
+        assert ran.returncode == 0, ran.stderr
+        _check(ran.stdout, _expected(encrypted[which], key))
+    assert _holding(tmp_path, weights) == []  # program folder, working folder, temp folder: no plaintext weights
+    for extra, message in (({}, "set WORKBENCH_MODEL_KEY"), ({crypto.KEY_ENV: "zz"}, "cannot read the key"),
+                           ({crypto.KEY_FILE_ENV: str(tmp_path / "none.key")}, "cannot read the key")):
+        bad = subprocess.run(program, capture_output=True, text=True, timeout=120, env={**env, **extra})
+        assert bad.returncode == 1 and not bad.stdout and message in bad.stderr
+        assert len(bad.stderr.strip().splitlines()) == 1, bad.stderr
+
+
 def _openvino_cmake_dir() -> str:
     import openvino
 

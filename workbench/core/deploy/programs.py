@@ -19,11 +19,17 @@ def read_model(path):
     assert blob[:8] == b"WBENC001", f"{path} is not a workbench encrypted model"
     (size,) = struct.unpack("<I", blob[8:12])
     aad, rest = blob[:12 + size], blob[12 + size:]
-    if os.environ.get("WORKBENCH_MODEL_KEY_FILE"):
-        raw = open(os.environ["WORKBENCH_MODEL_KEY_FILE"], "rb").read()
-        key = raw if len(raw) == 32 else bytes.fromhex(raw.decode().strip())
-    else:
-        key = bytes.fromhex(os.environ["WORKBENCH_MODEL_KEY"])
+    try:
+        if os.environ.get("WORKBENCH_MODEL_KEY_FILE"):
+            raw = open(os.environ["WORKBENCH_MODEL_KEY_FILE"], "rb").read()
+            key = raw if len(raw) == 32 else bytes.fromhex(raw.decode().strip())
+        else:
+            key = bytes.fromhex(os.environ.get("WORKBENCH_MODEL_KEY", "").strip())
+    except (OSError, ValueError) as err:
+        sys.exit(f"cannot read the key ({err}): set WORKBENCH_MODEL_KEY (64 hex characters) or "
+                 "WORKBENCH_MODEL_KEY_FILE")
+    if len(key) != 32:
+        sys.exit("set WORKBENCH_MODEL_KEY (64 hex characters) or WORKBENCH_MODEL_KEY_FILE (32 bytes or 64 hex)")
     try:
         plain = AESGCM(key).decrypt(rest[:12], rest[12:], aad)
     except Exception:
