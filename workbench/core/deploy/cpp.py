@@ -162,7 +162,7 @@ set(CMAKE_CXX_STANDARD 17)
 # (python -c "import onnxruntime, os; print(os.path.dirname(onnxruntime.__file__))": its capi/ has the library);
 # the headers are then found in the system's include folders (Debian's libonnxruntime-dev: /usr/include/onnxruntime)
 # or given with -DORT_INCLUDE=DIR. Headers older than the library are fine (ONNX Runtime's C API is versioned).
-set(ONNXRUNTIME_ROOT "" CACHE PATH "an ONNX Runtime release folder (include/ and lib/) or the onnxruntime wheel's folder")
+set(ONNXRUNTIME_ROOT "" CACHE PATH "an ONNX Runtime release folder (include/, lib/) or the onnxruntime wheel folder")
 find_path(ORT_INCLUDE onnxruntime_cxx_api.h HINTS ${ONNXRUNTIME_ROOT}/include
           ${ONNXRUNTIME_ROOT}/include/onnxruntime/core/session PATH_SUFFIXES onnxruntime onnxruntime/core/session)
 find_library(ORT_LIB NAMES onnxruntime libonnxruntime.so.1 HINTS ${ONNXRUNTIME_ROOT}/lib ${ONNXRUNTIME_ROOT})
