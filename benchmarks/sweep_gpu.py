@@ -86,6 +86,27 @@ def run_once(work: Path, sweep: Path, deadline_s: float) -> dict:
             "load_after": Path("/proc/loadavg").read_text().split()[:3]}
 
 
+NOTES = """
+## Notes
+
+- First run on the same machine (benchmarks/results/sweep_gpu_h200_run1.json, the engine at d26f0a3): 48 of 60
+  cells ok; demo int8 and int8-targeted (12 cells) failed to build: ONNX Runtime 1.31.1's quantize_dynamic
+  transposes a Gemm's weight in place under its name and the demo router Gemm's weight has a value_info, so shape
+  inference stopped ('Inferred shape and existing shape differ in dimension 0: (64) vs (4)'; ORT 1.32, which CPU
+  sweep used, makes a new initializer). Fixed in 9891df4 (quantize reads such weights from a transposed
+  initializer; tests/core/test_quantize_gemm.py); this run is after it, every cell ok, and the demo int8 cosine
+  is the CPU run's (0.99975).
+- The cells run `workbench bench --provider cuda` as a sweep runs it: IOBinding on (the CUDA default), CUDA graphs
+  off (the grid has cuda_graph off, as the CPU grid). A run's fixed cost dominates at these sizes: minilm fp16 p50
+  1.245 ms at b1 and 1.340 ms at b32; threads (ORT intra-op threads) change little on CUDA. int8-dynamic is slow on
+  CUDA (minilm b32 p50 75.6 ms vs fp16 1.3 ms; ORT's DynamicQuantizeLinear / MatMulInteger path): fp16 is the CUDA
+  pick, as the recommendation says. GPU MB: the cell process's NVML peak, CUDA context included (a bare context
+  measured 518 MB on this machine: benchmarks/results/gpu_memory_h200.md).
+- Ray: ray:local saw {GPU: 1, CPU: 4 (the build jobs), workbench_timer: 1}; CUDA cells asked num_gpus=1 and ran
+  one at a time. Wall times compare with the CPU run only as a whole (different machine).
+"""
+
+
 def _num(v, fmt):
     return "-" if v is None else format(v, fmt)
 
@@ -133,7 +154,7 @@ def render(doc: dict) -> str:
                                            f"{_num(row.get('cosine'), '.5f')}" if row else rec.get("reason")))
     else:
         lines += ["", "No report: the sweep did not finish (see the invocations above)."]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines) + "\n" + (NOTES if rep and not doc.get("quick") else "")
 
 
 def main() -> None:
