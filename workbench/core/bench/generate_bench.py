@@ -30,23 +30,21 @@ def measure(kind: str, path: str, prompts: dict, max_new_tokens: int, provider: 
     """Run one variant: {'name', 'runtime', 'provider', 'peak_rss_mb', 'rows': [{'batch', 'ttft_ms',
     'decode_ms', 'tokens_per_s', 'tokens', 'new_tokens'}]}; ``prompts`` is {batch: [[ids] per row]}."""
     from workbench.core.bench.memory import PeakTracker
-    from workbench.core.generate_decoders import TorchDecoder, folder_settings, onnx_decoder
+    from workbench.core.generate_decoders import folder_settings, onnx_decoder, runtime_decoder, torch_decoder
     from workbench.core.generate import Sampling, _percentiles, run_steps
 
     tracker = PeakTracker(interval_s=0.01, reset=not whole_process, whole_process=whole_process).start()
     try:
         from workbench.core import seq2seq_generate as s2s
 
-        if kind == "gguf":  # llama.cpp, one sequence at a time (runtimes/llama_decoder.py)
-            from workbench.core.runtimes import llama_decoder
-
-            decoder, settings = llama_decoder.LlamaDecoder(path, provider, threads), llama_decoder.settings(path)
+        if kind == "gguf":  # llama.cpp's decoder (the registry's), one sequence at a time
+            decoder = runtime_decoder(path, provider, threads)
+            settings = decoder.settings()  # the GGUF header's
             prompts = {1: prompts[1]}
         elif kind == "seq2seq" or s2s.is_seq2seq(path):  # an encoder-decoder: encoder + decoder with past
             decoder, folder = s2s.open_decoder(path, provider, threads)
         else:
-            decoder = onnx_decoder(path, provider, threads) if kind == "onnx" else TorchDecoder(path, provider,
-                                                                                                threads=threads)
+            decoder = (onnx_decoder if kind == "onnx" else torch_decoder)(path, provider, threads)
             folder = Path(path).parent if kind == "onnx" else path
         if kind != "gguf":
             settings = folder_settings(folder)

@@ -36,11 +36,12 @@ def compare_outputs(path, decoder: DecoderInputs, shapes) -> tuple:
     past, seed) tuples; a graph that cannot run at one of them raises WorkbenchError naming the shape."""
     import torch
 
-    from workbench.core import ort
     from workbench.core.compare import compare
     from workbench.core.export.decoder_model import make_inputs, present_names
+    from workbench.core.runtimes.base import RuntimeOptions
+    from workbench.core.runtimes.select import open_artifact
 
-    session = ort.make_session(path)
+    session = open_artifact(path, RuntimeOptions(), "onnxruntime")[1]  # the registered runtime's session
     out_names = ["logits", *present_names(len(decoder.layout))]
     worst: dict = {}
     tried = []
@@ -50,10 +51,11 @@ def compare_outputs(path, decoder: DecoderInputs, shapes) -> tuple:
         with torch.inference_mode():
             expected = [t.float().numpy() for t in decoder.module(**inputs)]
         try:
-            got = session.run(out_names, ort.feed(session, dict(zip(decoder.input_names, inputs.values()))))
-        except Exception as err:  # noqa: BLE001 - ORT raises its own types
+            outputs = session.run(session.feed(dict(zip(decoder.input_names, inputs.values()))))
+        except Exception as err:  # noqa: BLE001 - ORT's own error, as the runtime's one line wraps it
             raise WorkbenchError(f"{path} fails to run at batch {batch}, sequence {sequence}, past {past}: "
-                                 f"{first_line(err, 200)}", "re-export the model") from err
+                                 f"{first_line(err.__cause__ or err, 200)}", "re-export the model") from err
+        got = [outputs[name] for name in out_names]
         for name, actual, reference in zip(out_names, got, expected):
             stats = compare(np.asarray(actual, dtype=np.float32), reference)
             prev = worst.get(name)

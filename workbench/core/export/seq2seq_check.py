@@ -47,15 +47,19 @@ def _torch_greedy(model, info, source: dict, steps: int) -> tuple:
     return np.stack(tokens, 1), logits
 
 
-def _ort_encoder(session, info, source: dict) -> dict:
-    from workbench.core import ort
+def _ort_session(path, provider: str):
+    """A session of the registered onnxruntime runtime on ``path`` (Session.feed/run by name)."""
+    from workbench.core.runtimes.base import RuntimeOptions
+    from workbench.core.runtimes.select import open_artifact
 
-    return ort.run(session, ort.feed(session, {k: v for k, v in source.items()}))
+    return open_artifact(path, RuntimeOptions(device=provider), "onnxruntime")[1]
+
+
+def _ort_encoder(session, info, source: dict) -> dict:
+    return session.run(session.feed({k: v for k, v in source.items()}))
 
 
 def _ort_greedy(enc_session, dec_session, info, source: dict, steps: int) -> tuple:
-    from workbench.core import ort
-
     enc = _ort_encoder(enc_session, info, source)
     hidden = enc["last_hidden_state"]
     batch = hidden.shape[0]
@@ -72,8 +76,8 @@ def _ort_greedy(enc_session, dec_session, info, source: dict, steps: int) -> tup
         feeds = {"decoder_input_ids": ids, "encoder_hidden_states": hidden, **past}
         if info.encoder_mask:
             feeds["encoder_attention_mask"] = source["attention_mask"].numpy()
-        names = {i.name for i in dec_session.get_inputs()}
-        out = ort.run(dec_session, ort.feed(dec_session, {k: v for k, v in feeds.items() if k in names}))
+        names = {i.name for i in dec_session.inputs()}
+        out = dec_session.run(dec_session.feed({k: v for k, v in feeds.items() if k in names}))
         last = out["logits"][:, -1].astype(np.float32)
         ids = last.argmax(-1)[:, None].astype(np.int64)
         tokens.append(ids[:, 0])
@@ -113,15 +117,14 @@ def compare_export(folder, model, info, dtype: str = "fp32", rtol: float | None 
     """Greedy generation and encoder outputs, ONNX Runtime vs PyTorch. Returns the report (``passed``,
     ``reason``, ``agreement``, per-step logits diffs, encoder rows, the shapes used); raises only when a file
     cannot be run."""
-    from workbench.core import ort
     from workbench.core.compare import compare
     from workbench.core.export.seq2seq_files import DECODER_FILE, ENCODER_FILE
     from workbench.core.export.seq2seq_model import source_inputs
 
     rtol = rtol if rtol is not None else RTOL.get(dtype, 1e-3)
     folder = Path(folder)
-    enc_session = ort.make_session(folder / ENCODER_FILE, provider)
-    dec_session = ort.make_session(folder / DECODER_FILE, provider)
+    enc_session = _ort_session(folder / ENCODER_FILE, provider)
+    dec_session = _ort_session(folder / DECODER_FILE, provider)
     rows, encoder_shapes = [], []
     for batch, length, seed in ENCODER_SOURCES:
         source = source_inputs(info, batch, length, seed, pad=True)
