@@ -97,7 +97,12 @@ def artifacts(report: dict) -> list:
             out.append({"name": name, "runtime": "torch", "file": report.get("source"), "size_mb": None,
                         "fidelity": {"cosine": 1.0, "top1": 1.0, "passed": True, "against": None,
                                      "words": "the reference"}, **speed(name)})
-    for name, path in (report.get("variants") or {}).items():
+    variants = report.get("variants") or {}
+    for name, path in variants.items():
         out.append({"name": name, "runtime": runtimes.get(name), "file": str(path), "size_mb": size_mb(path),
                     "fidelity": fidelity(measuring_step(report, name)), **speed(name)})
+    for name in rows:  # benchmarked without a variant entry (a report built from the GUI session's steps)
+        if name not in variants and not name.lower().startswith("pytorch"):
+            out.append({"name": name, "runtime": None, "file": None, "size_mb": None,
+                        "fidelity": fidelity(measuring_step(report, name)), **speed(name)})
     return out
