@@ -4,7 +4,8 @@ The engine reports ``progress(fraction, message)``; here that becomes, on a term
 whole command (percentage, elapsed, remaining time from the fraction's pace) whose description is the current
 step, with a line kept above it for every finished step (its time), and a rate column for steps that count
 (``run 12/100``, ``sensitivity 3/40``: runs or nodes per second). Off a terminal (a log, CI) it prints plain lines,
-one per step and at most one every two seconds within a step, with the same rate and remaining time.
+one per step and at most one every two seconds within a step (and a counted step's last count, ``6/6 nodes``),
+with the same rate and remaining time.
 ``--quiet`` prints nothing; with ``--json`` progress shows only when stderr is a terminal.
 """
 
@@ -69,7 +70,9 @@ def _plain(stream) -> Callable[[float, str], None]:
     def progress(fraction: float, message: str) -> None:
         info = pace.update(fraction, message)
         now = time.monotonic()
-        if not (info["changed"] or now - last[0] >= PLAIN_INTERVAL_S or fraction >= 1):
+        count = _COUNT.search(message)
+        complete = bool(count) and count.group(1) == count.group(2)  # a counted step's last report (6/6 nodes)
+        if not (info["changed"] or now - last[0] >= PLAIN_INTERVAL_S or fraction >= 1 or complete):
             return
         last[0] = now
         extra = f", {info['rate']:.1f}/s" if info["rate"] else ""

@@ -1,10 +1,12 @@
 """The quantizers, one adapter per ``QuantSpec.mode`` over ONNX Runtime's tools (see runner.py's docstring for the
-modes), plus the static path's pre-processing. Each takes ``(source, work, spec, reader, settings)`` and returns a
-ModelProto; failures become one line through quantizer_error."""
+modes), plus the static path's pre-processing. Each takes ``(source, work, spec, reader, settings, report=None)`` and
+returns a ModelProto; failures become one line through quantizer_error. ``report(done, total, unit)`` hears of each
+node (or calibration batch, initializer) as ORT's loop finishes it (node_progress.py says how)."""
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import inspect as pyinspect
 from pathlib import Path
 
@@ -13,6 +15,7 @@ from workbench.core.jobs import Stages
 from workbench.core.specs import QuantSpec
 from workbench.core.quantize.checks import STATIC_OP_TYPES, WEIGHT_ONLY_OP_TYPES
 from workbench.core.quantize.errors import quantizer_error
+from workbench.core.quantize import node_progress
 from workbench.core.quantize.sensitivity import quantize_to_floor
 from workbench.core.quantize.workdir import is_big, load, node_names
 
@@ -44,14 +47,19 @@ def preprocess(source: Path, work: Path, exclude: tuple, settings: dict) -> Path
     return source
 
 
-def _dynamic(source: Path, work: Path, spec: QuantSpec, reader, settings: dict):
+def _no_report(done: int, total: int, unit: str) -> None:  # noqa: ARG001 - the null per-node sink
+    return None
+
+
+def _dynamic(source: Path, work: Path, spec: QuantSpec, reader, settings: dict, report=None):
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     out = work / "quantized.onnx"
     try:
-        quantize_dynamic(str(source), str(out), op_types_to_quantize=list(spec.op_types) if spec.op_types else None,
-                         per_channel=spec.per_channel, weight_type=QuantType.QInt8,
-                         nodes_to_exclude=list(spec.exclude), use_external_data_format=is_big(source))
+        with node_progress.tracked(spec.mode, spec.algorithm, report or _no_report):
+            quantize_dynamic(str(source), str(out), op_types_to_quantize=list(spec.op_types) if spec.op_types else None,
+                             per_channel=spec.per_channel, weight_type=QuantType.QInt8,
+                             nodes_to_exclude=list(spec.exclude), use_external_data_format=is_big(source))
         return load(out)
     except Exception as err:  # noqa: BLE001
         raise quantizer_error(spec.mode, err) from err
@@ -69,7 +77,7 @@ def targeted(source: Path, work: Path, spec: QuantSpec, settings: dict, stages: 
     return load(path), info
 
 
-def _static(source: Path, work: Path, spec: QuantSpec, reader, settings: dict):
+def _static(source: Path, work: Path, spec: QuantSpec, reader, settings: dict, report=None):
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
 
     from workbench.core.loading import limits
@@ -82,8 +90,10 @@ def _static(source: Path, work: Path, spec: QuantSpec, reader, settings: dict):
     extra = {"DedicatedQDQPair": True} if spec.exclude else {}
     settings["dedicated_qdq_pairs"] = bool(spec.exclude)
     reader.rewind()
+    report = report or _no_report
     try:
-        with limits.guard_every_session(spec.model), _entropy_bins(spec.method, settings):
+        with limits.guard_every_session(spec.model), _entropy_bins(spec.method, settings), \
+                node_progress.counting_reader(reader, report), node_progress.tracked(spec.mode, "", report):
             quantize_static(str(source), str(out), reader, quant_format=QuantFormat.QDQ,
                             op_types_to_quantize=list(spec.op_types or STATIC_OP_TYPES), per_channel=spec.per_channel,
                             activation_type=QuantType.QInt8, weight_type=QuantType.QInt8,
@@ -136,13 +146,15 @@ def _entropy_bins(method: str, settings: dict):
         ort_quantize.create_calibrator = original
 
 
-def _fp16(source: Path, work: Path, spec: QuantSpec, reader, settings: dict):
-    from onnxruntime.transformers.float16 import convert_float_to_float16
+def _fp16(source: Path, work: Path, spec: QuantSpec, reader, settings: dict, report=None):
+    from onnxruntime.transformers import float16
 
     model = load(source)
     try:
-        converted = convert_float_to_float16(model, keep_io_types=True, disable_shape_infer=is_big(source),
-                                             node_block_list=list(spec.exclude) or None)
+        with node_progress.tracked(spec.mode, "", report or _no_report,
+                                   fp16_names=node_progress.float_initializers(model)):
+            converted = float16.convert_float_to_float16(model, keep_io_types=True, disable_shape_infer=is_big(source),
+                                                         node_block_list=list(spec.exclude) or None)
     except Exception as err:  # noqa: BLE001
         raise quantizer_error(spec.mode, err) from err
     # The converter appends the Casts it inserts for blocked ops at the graph's end: ORT loads that, but the file
@@ -163,11 +175,36 @@ def _config(cls, settings: dict, **kwargs):
     return cls(**used)
 
 
-def _nbits_quantizer_class():
-    from onnxruntime.quantization.matmul_nbits_quantizer import MatMulNBitsQuantizer
+def nbits_module():
+    """ORT's ``matmul_nbits_quantizer``, imported with the root logger left as it was: on its first import it calls
+    ``logging.basicConfig(level=INFO)``, a stderr handler on the root logger that would print every library's INFO
+    records for the rest of the process (its own ``start to quantize matmul0 ...`` for each node among them)."""
+    import logging
+    import sys
+
+    name = "onnxruntime.quantization.matmul_nbits_quantizer"
+    if name not in sys.modules:
+        root = logging.getLogger()
+        handlers, level = list(root.handlers), root.level
+        try:
+            importlib.import_module(name)
+        finally:
+            for handler in [h for h in root.handlers if h not in handlers]:
+                root.removeHandler(handler)
+            root.setLevel(level)
+    return sys.modules[name]
+
+
+def _nbits_quantizer_class(report=None):
+    import onnx
+
+    MatMulNBitsQuantizer = nbits_module().MatMulNBitsQuantizer  # noqa: N806 - ORT's class
+
+    report = report or _no_report
 
     class Quantizer(MatMulNBitsQuantizer):
-        """The Neural Compressor path (GPTQ) ignores nodes_to_exclude; mark those nodes to stay float."""
+        """The Neural Compressor path (GPTQ) ignores nodes_to_exclude; mark those nodes to stay float. The rtn/hqq
+        path counts every node its loop (``_process_subgraph``) hands to ``node_quantizer.quantize``."""
 
         def _generate_q4_node_config(self):
             config = super()._generate_q4_node_config()
@@ -175,12 +212,38 @@ def _nbits_quantizer_class():
                 config[name] = "fp32"
             return config
 
+        def _to_quantize(self, graph) -> int:
+            count = 0
+            for node in graph.node:
+                for attr in node.attribute:
+                    subgraphs = [attr.g] if attr.type == onnx.AttributeProto.GRAPH else \
+                        attr.graphs if attr.type == onnx.AttributeProto.GRAPHS else []
+                    count += sum(self._to_quantize(g) for g in subgraphs)
+                if node.name in self.nodes_to_exclude:
+                    continue
+                if (self.nodes_to_include and node.name in self.nodes_to_include) or \
+                        node.op_type in self.algo_config.op_types_to_quantize:
+                    count += 1
+            return count
+
+        def process(self):
+            if self.node_quantizer is not None and self.algo_config.algorithm in ("HQQ", "DEFAULT"):
+                counter = node_progress.Counter(report, "nodes", self._to_quantize(self.model.graph()))
+                inner = self.node_quantizer.quantize
+
+                def quantize(node, graph_stack):
+                    out = inner(node, graph_stack)
+                    counter.step()
+                    return out
+
+                self.node_quantizer.quantize = quantize
+            return super().process()
+
     return Quantizer
 
 
-def _weight_only_quant(source: Path, work: Path, spec: QuantSpec, reader, settings: dict):
-    from onnxruntime.quantization import matmul_nbits_quantizer as nbits
-
+def _weight_only_quant(source: Path, work: Path, spec: QuantSpec, reader, settings: dict, report=None):
+    nbits = nbits_module()
     bits = 4 if spec.mode == "int4" else 8
     op_types = tuple(spec.op_types or WEIGHT_ONLY_OP_TYPES)
     if spec.algorithm == "hqq":
@@ -194,10 +257,11 @@ def _weight_only_quant(source: Path, work: Path, spec: QuantSpec, reader, settin
         config = _config(nbits.DefaultWeightOnlyQuantConfig, settings, block_size=spec.block_size,
                          is_symmetric=spec.symmetric, bits=bits, op_types_to_quantize=op_types)
     try:
-        quantizer = _nbits_quantizer_class()(str(source), bits=bits, block_size=spec.block_size,
-                                             is_symmetric=spec.symmetric, nodes_to_exclude=list(spec.exclude),
-                                             algo_config=config)
-        quantizer.process()
+        quantizer = _nbits_quantizer_class(report)(str(source), bits=bits, block_size=spec.block_size,
+                                                   is_symmetric=spec.symmetric, nodes_to_exclude=list(spec.exclude),
+                                                   algo_config=config)
+        with node_progress.tracked(spec.mode, spec.algorithm, report or _no_report):
+            quantizer.process()
     except Exception as err:  # noqa: BLE001
         raise quantizer_error(spec.mode, err) from err
     wrapped = quantizer.model

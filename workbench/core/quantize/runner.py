@@ -92,7 +92,7 @@ def quantize_model(spec: QuantSpec, progress: Optional[ProgressFn] = None,
             model, targeting = targeted(source, work, spec, settings, stages, cancel)
             checked = replace_exclude(spec, targeting["kept_fp32"])
         else:
-            model = QUANTIZERS[spec.mode](source, work, spec, reader, settings)
+            model = QUANTIZERS[spec.mode](source, work, spec, reader, settings, _per_node(stages, spec.mode))
         stages.next()
         with staged_output(final, **output_rules(spec)) as out:
             settings["external_data"] = save(model, out)
@@ -111,6 +111,24 @@ def quantize_model(spec: QuantSpec, progress: Optional[ProgressFn] = None,
                           size_bytes={"before": file_size(src), "after": file_size(final)},
                           fidelity=fid, settings=settings, outputs=outputs, targeting=targeting,
                           passed=passed, floor=floor, notes=notes)
+
+
+# The share of the quantizing stage each counted phase takes (static int8: calibration's inferences, then nodes).
+PHASES = {"calibration batches": (0.0, 0.8)}
+
+
+def _per_node(stages: Stages, mode: str):
+    """``report(done, total, unit)`` for the quantizers (node_progress.py): a progress message
+    ``quantizing (MODE) 12/96 nodes`` (the CLI's bar takes its rate from the count) at the stage's fraction."""
+    index, count = stages.index, len(stages.names)
+    name = stages.names[index]
+
+    def report(done: int, total: int, unit: str) -> None:
+        low, high = PHASES.get(unit, (0.8, 1.0) if mode == "int8-static" else (0.0, 1.0))
+        within = low + (high - low) * (done / total if total else 1.0)
+        stages.progress((index + within) / count, f"{name} {done}/{total} {unit}")
+
+    return report
 
 
 def fidelity_floor(spec: QuantSpec) -> float:

@@ -172,6 +172,18 @@ def _latency(paths: dict) -> dict:
 
 # --- the search -----------------------------------------------------------------------------------------------------
 
+def _plain(meter: _Meter, mode: str, report: Report, share: float) -> Path:
+    """Every node quantized, each reported as ORT's loop finishes it (node_progress.py), within the first ``share``
+    of the search's progress (all of it when no search can follow: a big model under the default floor)."""
+    from workbench.core.quantize import node_progress
+
+    def per_node(done: int, total: int, unit: str) -> None:
+        report(share * done / max(total, 1), f"quantizing ({mode}) {done}/{total} {unit}")
+
+    with node_progress.tracked(mode, "", per_node):
+        return meter.quantize("plain")
+
+
 def quantize_to_floor(source: Path, work: Path, spec, big: bool, report: Report, cancel=None) -> tuple:
     """Return (path of the chosen model in ``work``, targeting report); raises when a given floor is missed."""
     from workbench.core.fsutil import file_size
@@ -179,8 +191,7 @@ def quantize_to_floor(source: Path, work: Path, spec, big: bool, report: Report,
     floor, origin = target_of(spec)
     started = time.perf_counter()
     meter = _Meter(source, work, spec, big)
-    report(0.0, "quantizing every node")
-    plain = meter.quantize("plain")
+    plain = _plain(meter, spec.mode, report, 0.95 if origin == "default" and big else 0.05)
     plain_fid = meter.measure(plain)
     info = {"min_cosine": floor, "target": origin, "measure": "runner.fidelity cosine (worst output and input)",
             "cosine_plain": plain_fid.cosine, "cosine": plain_fid.cosine, "reached": plain_fid.cosine >= floor,
