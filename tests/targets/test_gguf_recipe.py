@@ -123,6 +123,15 @@ def test_a_bad_gguf_entry_is_one_line_before_anything_is_written(tmp_path, entry
     assert not (tmp_path / "out").exists()
 
 
+def test_gguf_variants_of_a_source_that_is_no_hf_folder_stop_before_anything_is_written(tmp_path):
+    (tmp_path / "model.onnx").write_bytes(b"not read")
+    (tmp_path / "r.toml").write_text('output_dir = "out"\n[source]\npath = "model.onnx"\n[[gguf]]\nquant = "f16"\n',
+                                     encoding="utf-8")
+    with pytest.raises(WorkbenchError, match="converts a Hugging Face model folder;.*model.onnx is not one"):
+        run_recipe(str(tmp_path / "r.toml"))
+    assert not (tmp_path / "out").exists()
+
+
 def test_a_variant_llama_cpp_cannot_benchmark_fails_alone(folder, tmp_path):
     """At batch 2 llama.cpp (one sequence at a time) refuses: each GGUF row is a failure of its own, PyTorch's row
     stays; the GGUF export as the recipe's main target (export/model.gguf: the target's suffix) is a variant too."""

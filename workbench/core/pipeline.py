@@ -70,6 +70,10 @@ def _planned(recipe, source, out: Path) -> list:
     if is_onnx and recipe.optimize is not None:
         paths.append(out / "optimized" / "model.onnx")
     paths += [out / "quantized" / f"model.{_quant_label(q)}.onnx" for q in (recipe.quantize if is_onnx else [])]
+    if recipe.gguf and not (Path(source.path).expanduser() / "config.json").is_file():
+        raise WorkbenchError(f"[[gguf]] converts a Hugging Face model folder; {source.path} is not one",
+                             "point [source] path at a folder with config.json and *.safetensors, or remove the "
+                             "[[gguf]] entries")
     paths += [_gguf_path(out, g) for g in recipe.gguf]
     return paths
 
