@@ -62,14 +62,17 @@ def _counts(events, unit):
 
 
 EXPECTED = [("int8-dynamic", {}, "nodes", 3 * LAYERS),  # every node of the graph passes its op quantizer
+            ("int8-dynamic", {"min_cosine": 0}, "nodes", 3 * LAYERS),  # no fidelity target: the plain quantizer
             ("int4", {}, "nodes", LAYERS),  # the MatMuls
             ("int4", {"algorithm": "hqq"}, "nodes", LAYERS),
             ("int8-weight", {}, "nodes", LAYERS),
             ("fp16", {}, "initializers", 2 * LAYERS)]
 
 
-@pytest.mark.parametrize("mode,extra,unit,total", EXPECTED, ids=[f"{m}-{e.get('algorithm', '')}" for m, e, *_ in
-                                                                 EXPECTED])
+IDS = [f"{m}-{e.get('algorithm', '')}{'-plain' if 'min_cosine' in e else ''}" for m, e, *_ in EXPECTED]
+
+
+@pytest.mark.parametrize("mode,extra,unit,total", EXPECTED, ids=IDS)
 def test_every_node_is_reported_and_the_count_reaches_its_total(chain, tmp_path, mode, extra, unit, total):
     result, events = _run(chain, tmp_path, mode, **extra)
     counts = _counts(events, unit)
