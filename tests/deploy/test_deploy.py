@@ -136,6 +136,8 @@ def _build_ort(prog: Path) -> Path:
                  f"-DORT_INCLUDE={_ort_headers()}"], ["cmake", "--build", str(build)]):
         made = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
         assert made.returncode == 0, made.stdout[-2000:] + made.stderr[-2000:]
+    linked = subprocess.run(["ldd", str(build / "run_model")], capture_output=True, text=True).stdout
+    assert f"libonnxruntime.so.1 => {build / 'libonnxruntime.so.1'}" in linked, linked  # the wheel's, via its link
     return build / "run_model"
 
 

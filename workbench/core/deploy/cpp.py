@@ -165,16 +165,17 @@ set(CMAKE_CXX_STANDARD 17)
 set(ONNXRUNTIME_ROOT "" CACHE PATH "an ONNX Runtime release folder (include/, lib/) or the onnxruntime wheel folder")
 find_path(ORT_INCLUDE onnxruntime_cxx_api.h HINTS ${ONNXRUNTIME_ROOT}/include
           ${ONNXRUNTIME_ROOT}/include/onnxruntime/core/session PATH_SUFFIXES onnxruntime onnxruntime/core/session)
-find_library(ORT_LIB NAMES onnxruntime libonnxruntime.so.1 HINTS ${ONNXRUNTIME_ROOT}/lib ${ONNXRUNTIME_ROOT})
-if(NOT ORT_LIB)
+if(ONNXRUNTIME_ROOT)
   file(GLOB ORT_WHEEL_LIB ${ONNXRUNTIME_ROOT}/capi/libonnxruntime.so.1.*)
-  if(ORT_WHEEL_LIB)
-    # the wheel's file is libonnxruntime.so.1.N.M, its soname libonnxruntime.so.1: a link of that name beside
-    # the program (the build folder is on its run path)
-    list(GET ORT_WHEEL_LIB 0 ORT_WHEEL_LIB)
-    file(CREATE_LINK ${ORT_WHEEL_LIB} ${CMAKE_BINARY_DIR}/libonnxruntime.so.1 SYMBOLIC)
-    set(ORT_LIB ${CMAKE_BINARY_DIR}/libonnxruntime.so.1)
-  endif()
+endif()
+if(ORT_WHEEL_LIB AND NOT ORT_LIB)
+  # the wheel's file is libonnxruntime.so.1.N.M, its soname libonnxruntime.so.1: a link of that name beside the
+  # program (the build folder is on its run path), so it runs on this library and not on another one installed
+  list(GET ORT_WHEEL_LIB 0 ORT_WHEEL_LIB)
+  file(CREATE_LINK ${ORT_WHEEL_LIB} ${CMAKE_BINARY_DIR}/libonnxruntime.so.1 SYMBOLIC)
+  set(ORT_LIB ${CMAKE_BINARY_DIR}/libonnxruntime.so.1)
+else()
+  find_library(ORT_LIB NAMES onnxruntime libonnxruntime.so.1 HINTS ${ONNXRUNTIME_ROOT}/lib ${ONNXRUNTIME_ROOT})
 endif()
 if(NOT ORT_INCLUDE OR NOT ORT_LIB)
   message(FATAL_ERROR "ONNX Runtime not found (headers: '${ORT_INCLUDE}', library: '${ORT_LIB}'): give "
