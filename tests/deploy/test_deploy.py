@@ -255,3 +255,22 @@ def test_cli_deploy(artifacts, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "workbench", "deploy", str(artifacts["ir"]), "-o",
                           str(tmp_path / "j"), "--lang", "java"], capture_output=True, text=True)
     assert bad.returncode == 1 and len(bad.stderr.strip().splitlines()) == 1 and "OpenVINO" in bad.stderr
+
+
+def test_ort_headers_tool_finds_existing_headers_and_says_why_it_cannot_fetch_them(tmp_path):
+    """tools/ort_cxx_headers.sh without the network: headers already in DEST are reported as they are; with no
+    apt-get and none anywhere it exits 1 with one line saying what to do (the download itself: README, CI)."""
+    if Path("/usr/include/onnxruntime/onnxruntime_cxx_api.h").is_file():
+        pytest.skip("Debian's libonnxruntime-dev is installed: the tool stops at it")
+    tool = Path(__file__).resolve().parents[2] / "tools" / "ort_cxx_headers.sh"
+    have = tmp_path / "have"
+    have.mkdir()
+    for name in ("onnxruntime_cxx_api.h", "onnxruntime_c_api.h"):
+        (have / name).write_text("// header\n")
+    found = subprocess.run(["/bin/bash", str(tool), str(have)], capture_output=True, text=True, timeout=60,
+                           env={"PATH": "/nonexistent"})
+    assert found.returncode == 0 and found.stdout.strip() == str(have), found.stderr
+    none = subprocess.run(["/bin/bash", str(tool), str(tmp_path / "none")], capture_output=True, text=True,
+                          timeout=60, env={"PATH": "/nonexistent"})
+    assert none.returncode == 1 and not none.stdout and "no apt-get" in none.stderr
+    assert len(none.stderr.strip().splitlines()) == 1 and not (tmp_path / "none").exists()
