@@ -7,13 +7,13 @@ from pathlib import Path
 TASK = "text-generation-with-past"
 
 
-def build_chat_llama(folder: Path) -> Path:
+def build_chat_llama(folder: Path, seed: int = 0) -> Path:
     import torch
     import transformers as tf
 
     from workbench.core.demo import build_tokenizer
 
-    torch.manual_seed(0)
+    torch.manual_seed(seed)
     config = tf.LlamaConfig(vocab_size=320, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
                             num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=128,
                             bos_token_id=0, eos_token_id=1, pad_token_id=2)

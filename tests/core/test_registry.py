@@ -22,7 +22,7 @@ def test_builtins_and_example_plugin_are_registered():
     assert reg.targets["safetensors"].origin.endswith("safetensors_target.py")
     assert reg.targets["onnx"].origin == "builtin"
     assert list(reg.loaders) == ["safetensors_files", "hf_folder", "torch_files", "onnx_files", "gguf_files",
-                                 "paddle_files", "mnn_files"]
+                                 "paddle_files", "mnn_files", "openvino_files"]
     assert reg.broken == []
 
 

@@ -100,6 +100,28 @@ def test_an_ir_without_its_bin_is_one_line(ir, tmp_path):
         default_registry().runtime("openvino").open(lone, RuntimeOptions())
 
 
+@pytest.mark.parametrize("cut", ["xml", "bin"])
+def test_a_truncated_ir_pair_is_one_line_for_open_validate_and_bench(ir, tiny_models, tmp_path, cut, capsys):
+    from workbench import api
+    from workbench.cli import main
+
+    for suffix in ("xml", "bin"):
+        data = ir.with_suffix(f".{suffix}").read_bytes()
+        (tmp_path / f"model.{suffix}").write_bytes(data[: len(data) // 2] if suffix == cut else data)
+    bad = tmp_path / "model.xml"
+    why = "Error parsing" if cut == "xml" else "model.bin does not hold the weights the .xml expects"
+    with pytest.raises(WorkbenchError, match="not a readable OpenVINO IR") as err:
+        default_registry().runtime("openvino").open(bad, RuntimeOptions())
+    assert why in str(err.value) and "\n" not in str(err.value) and "--target openvino" in err.value.hint
+    with pytest.raises(WorkbenchError, match="not a readable OpenVINO IR") as err:
+        api.validate(ValidateSpec(model=str(bad), against=ModelSource(str(tiny_models("bert")))))
+    assert "\n" not in str(err.value)
+    capsys.readouterr()
+    assert main(["bench", str(bad), "--iterations", "2"]) != 0
+    errors = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip() and not ln.startswith("[")]
+    assert len(errors) == 1 and "not a readable OpenVINO IR" in errors[0], errors
+
+
 def test_bench_picks_openvino_for_an_ir(ir, capsys):
     import json
 

@@ -1,7 +1,8 @@
 """`workbench generate` on an OpenVINO IR and an .mnn decoder, through each runtime's registered decoder
 (Runtime.decoder -> runtimes/openvino_decoder.py, mnn_decoder.py): a text prompt is encoded by the tokenizer the
 target copied beside the file, greedy tokens agree with PyTorch's one for one, the streamed text is the decoded
-answer; an encoder IR, an IR without its .bin and a text prompt without a tokenizer are each one line."""
+answer; `validate` feeds each a past as it does the ONNX decoder (the same model passes, another one fails); an
+encoder IR, an IR without its .bin and a text prompt without a tokenizer are each one line."""
 
 import shutil
 from pathlib import Path
@@ -75,3 +76,18 @@ def test_what_cannot_generate_is_one_line(decoders, exported, tmp_path):
     assert "\n" not in str(err.value)
     with pytest.raises(WorkbenchError, match="no such file"):
         api.generate(str(alone / "nothing.mnn"), [5, 6, 7], 3)
+
+
+@pytest.mark.parametrize("target", ["openvino", "mnn"])
+def test_validate_compares_the_decoder_with_its_past_against_pytorch(decoders, target, tmp_path):
+    source, paths = decoders
+    result = api.validate(paths[target], against=str(source))
+    assert result.passed, result.reason
+    assert {o.name for o in result.outputs} == {"logits", "present.0.key", "present.0.value", "present.1.key",
+                                                  "present.1.value"}
+    assert [1, 6, 0] in result.shapes_tried and [1, 1, 9] in result.shapes_tried  # a prefill and a decode step
+    assert all(o.cosine > 0.9999 for o in result.outputs)
+    assert any(f"in {target}" in n for n in result.notes)
+    other = build_chat_llama(tmp_path / "other", seed=1)  # same shapes, other weights
+    wrong = api.validate(paths[target], against=str(other))
+    assert not wrong.passed and "differs from PyTorch" in wrong.reason and "\n" not in wrong.reason

@@ -27,6 +27,7 @@ BUILTIN_MODULES = (
     "workbench.core.loading.gguf_files",
     "workbench.core.loading.paddle_files",
     "workbench.core.loading.mnn_files",
+    "workbench.core.loading.openvino_files",
     "workbench.core.targets.onnx",
     "workbench.core.targets.torchscript",
     "workbench.core.targets.gguf",

@@ -27,7 +27,7 @@ def _mb(n: int) -> str:
 
 def render_inspect(res: r.InspectResult) -> str:
     out = [f"{res.path}  [{res.format}]"]
-    if res.format in ("onnx", "mnn"):  # graphs: inputs, outputs, operators
+    if res.format in ("onnx", "mnn", "openvino"):  # graphs: inputs, outputs, operators
         out.append(f"opset {res.opset}  nodes {res.node_count}  initializers {_mb(res.initializer_bytes)}"
                    if res.format == "onnx" else f"operators {res.node_count}  file {_mb(res.total_bytes)}")
         out.append(table(["input", "dtype", "shape"], [[t["name"] if isinstance(t, dict) else t.name,

@@ -168,6 +168,10 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
         rtol, atol, floor = session.fp32_tolerances
     rtol = spec.rtol if spec.rtol is not None else rtol
     atol = spec.atol if spec.atol is not None else atol
+    from workbench.core.export.runtime_decoder_validate import is_past_decoder, validate_runtime_decoder
+
+    if not _is_onnx(path) and is_past_decoder(session):  # an IR or .mnn decoder: fed a past, as the ONNX one is
+        return validate_runtime_decoder(spec, runtime, session, (rtol, atol, floor), precision, stages)
     infos = session.inputs()
     static, note = _fixed_note(infos)
     notes = [note] if note else []

@@ -75,12 +75,17 @@ class OpenVinoSession:
                                      f"devices here: {', '.join(core.available_devices)}")
             self.notes.append(f"OpenVINO has no device '{device}' here; it runs on CPU")
             device = "CPU"
-        if memory is not None:
-            import numpy as np
+        try:
+            if memory is not None:
+                import numpy as np
 
-            self.model = core.read_model(memory[0].decode(), ov.Tensor(np.frombuffer(memory[1], np.uint8).copy()))
-        else:
-            self.model = core.read_model(self.path)
+                self.model = core.read_model(memory[0].decode(), ov.Tensor(np.frombuffer(memory[1], np.uint8).copy()))
+            else:
+                self.model = core.read_model(self.path)
+        except RuntimeError as err:  # OpenVINO's reader: a truncated .xml, a .bin shorter than the .xml says
+            raise WorkbenchError(f"{path.name}: not a readable OpenVINO IR ({read_error(err, path)})",
+                                 "re-export it (workbench export SRC -o OUT.xml --target openvino) and keep the "
+                                 ".xml and .bin it wrote together") from None
         self.precision = _precision(self.model)
         config = _config(options)
         self.compiled = core.compile_model(self.model, device, config)
@@ -125,6 +130,17 @@ class OpenVinoSession:
     def close(self) -> None:
         self.request = self.compiled = self.model = None
         self._requests = []
+
+
+def read_error(err: BaseException, path: Path) -> str:
+    """OpenVINO's reason in a few words: its message's own line, not the 'Exception from' / 'Check ...' frames."""
+    lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
+    said = [ln for ln in lines if not ln.startswith(("Exception from", "Check '"))]
+    reason = (said or lines or [type(err).__name__])[0][:160]
+    if "weights" in reason.lower() and "bin" in reason.lower():
+        return f"{path.with_suffix('.bin').name} does not hold the weights the .xml expects: truncated, or from " \
+               "another export"
+    return reason
 
 
 def _precision(model) -> str:
