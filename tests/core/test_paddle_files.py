@@ -128,3 +128,25 @@ def test_a_programdesc_pdmodel_reads_exports_and_validates(tmp_path):
     out = api.export(str(program), str(tmp_path / "onnx" / "model.onnx"))
     check = api.validate(ValidateSpec(model=out.path, against=ModelSource(str(program)), shapes=((2, 9),)))
     assert check.passed and min(o.cosine for o in check.outputs) > 0.99999
+
+
+def test_paddle_fp16_through_quantize_is_judged_by_fp16_tolerances(models, tmp_path):
+    """--dtype fp16 points Paddle models to export fp32, then quantize --mode fp16: that file validates against
+    Paddle Inference by fp16 tolerances (paddle2onnx keeps the weights in Constant nodes, which the weight-dtype
+    reading now counts; it read 'fp32' and judged the fp16 file by fp32 tolerances, failing at rel 4e-4)."""
+    from workbench.core.ort import model_float_dtype
+    from workbench.core.specs import QuantSpec
+
+    out = api.export(str(models["cnn"]), str(tmp_path / "onnx" / "model.onnx"))
+    half = str(tmp_path / "onnx" / "model.fp16.onnx")
+    api.quantize(QuantSpec(model=out.path, output=half, mode="fp16"))
+    assert model_float_dtype(out.path) == "fp32" and model_float_dtype(half) == "fp16"
+    against = ModelSource(str(models["cnn"]))
+    check = api.validate(ValidateSpec(model=half, against=against))
+    assert check.passed, check.reason
+    assert check.rtol == 1e-2 and any("fp16 weights" in n for n in check.notes)
+    assert 1e-6 < check.outputs[0].max_rel_diff < 1e-2  # computed in fp16, really compared
+    strict = api.validate(ValidateSpec(model=half, against=against, rtol=1e-6, atol=1e-9))
+    assert not strict.passed and "differs from Paddle Inference" in strict.reason
+    fp32 = api.validate(ValidateSpec(model=out.path, against=against))
+    assert fp32.passed and fp32.rtol == 1e-4 and not any("fp16" in n for n in fp32.notes)

@@ -190,7 +190,10 @@ def model_float_dtype(path) -> str:
     model = read_model(Path(path))
     counts: dict = {}
     names = {onnx.TensorProto.FLOAT: "fp32", onnx.TensorProto.FLOAT16: "fp16", onnx.TensorProto.BFLOAT16: "bf16"}
-    for t in model.graph.initializer:
+    # initializers, and the tensors of Constant nodes (where paddle2onnx, for one, keeps the weights)
+    tensors = list(model.graph.initializer) + [a.t for n in model.graph.node if n.op_type == "Constant"
+                                               for a in n.attribute if a.name == "value"]
+    for t in tensors:
         if t.data_type in names:
             n = 1
             for d in t.dims:

@@ -30,6 +30,18 @@ def _inputs(infos: list, batch: int, seq: int, seed: int) -> dict:
     return out
 
 
+def _onnx_precision(path) -> str:
+    """An .onnx file's float weights ('fp16' after `quantize --mode fp16`, the path --dtype fp16 points Paddle models
+    to), read from its header as validate.py does for any .onnx; 'fp32' for anything else."""
+    from pathlib import Path
+
+    if Path(str(path)).suffix.lower() != ".onnx":
+        return "fp32"
+    from workbench.core.ort import model_float_dtype
+
+    return model_float_dtype(path)
+
+
 def validate_against_paddle(spec: ValidateSpec, tolerances: dict, quantized: dict, progress=None,
                             cancel=None) -> ValidateResult:
     """``tolerances``/``quantized``: validate.py's (rtol, atol, cosine floor) by precision (passed in: no cycle)."""
@@ -51,7 +63,7 @@ def validate_against_paddle(spec: ValidateSpec, tolerances: dict, quantized: dic
     stages.next()
     session = open_session(runtime, path, RuntimeOptions(device=spec.provider))
     try:
-        precision = getattr(session, "precision", None) or "fp32"
+        precision = getattr(session, "precision", None) or _onnx_precision(path)
         rtol, atol, floor = quantized.get(precision) or tolerances.get(precision, tolerances["fp32"])
         rtol = spec.rtol if spec.rtol is not None else rtol
         atol = spec.atol if spec.atol is not None else atol
@@ -93,4 +105,6 @@ def validate_against_paddle(spec: ValidateSpec, tolerances: dict, quantized: dic
     stages.done("passed" if passed else "failed")
     return ValidateResult(passed=passed, outputs=outputs, shapes_tried=[r["shape"] for r in runs], rtol=rtol,
                           atol=atol, runs=runs, reason=reason, shape_inference="skipped",
-                          notes=[f"compared {runtime.name} with Paddle Inference on the same inputs"])
+                          notes=[f"compared {runtime.name} with Paddle Inference on the same inputs"] + (
+                              [f"{precision} weights: judged by {precision} tolerances (max rel diff <= {rtol:g}, "
+                               f"cosine >= {floor:g})"] if precision != "fp32" else []))
