@@ -6,21 +6,15 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
-    QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
-    QPushButton,
     QSizePolicy,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -30,6 +24,7 @@ from workbench.core.specs import DTYPES, EXPORTERS, ExportSpec, InputSpec, Model
 from workbench.gui import commands
 from workbench.gui.formatting import ElidedLabel, scroll_area
 from workbench.gui.i18n.engine import translate as engine_text
+from workbench.gui.panels.axes_editor import DynamicAxesBox
 from workbench.gui.panels.base import PanelBase, PathEdit
 from workbench.gui.panels.target_options_box import TargetOptionsBox
 from workbench.gui.tasks import run_export
@@ -157,35 +152,8 @@ class ExportPanel(PanelBase):
         return box
 
     def _axes_box(self) -> QGroupBox:
-        box = QGroupBox(self.tr("Dynamic axes"), self)
-        self.axes_group = box
-        layout = QVBoxLayout(box)
-        self.axes_table = QTableWidget(0, 3, box)
-        self.axes_table.setHorizontalHeaderLabels([self.tr("Input"), self.tr("Axis"), self.tr("Name")])
-        self.axes_table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
-        self.axes_table.verticalHeader().setVisible(False)
-        self.axes_table.verticalHeader().setDefaultSectionSize(24)
-        self.axes_table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.axes_table.setMinimumHeight(110)
-        buttons = QHBoxLayout()
-        add = QPushButton(self.tr("Add axis"), box)
-        add.clicked.connect(lambda: self.add_axis("", 0, ""))
-        remove = QPushButton(self.tr("Remove"), box)
-        remove.clicked.connect(self.remove_selected_axes)
-        suggest = QPushButton(self.tr("Batch and sequence"), box)
-        suggest.setToolTip(self.tr("Make batch (axis 0) and sequence (axis 1) dynamic on input_ids and "
-                                   "attention_mask"))
-        suggest.clicked.connect(self.suggest_axes)
-        hint = QLabel(self.tr("An empty table lets the exporter make batch and sequence dynamic on every input."),
-                      box)
-        hint.setObjectName("panelHint")
-        hint.setWordWrap(True)
-        buttons.addWidget(add)
-        buttons.addWidget(remove)
-        buttons.addWidget(suggest)
-        buttons.addWidget(hint, 1)
-        layout.addWidget(self.axes_table, 1)
-        layout.addLayout(buttons)
+        box = DynamicAxesBox(self, suggest=self.suggest_axes)
+        self.axes_group, self.axes_table = box, box.table
         return box
 
     # -- target --------------------------------------------------------------------------------------------
@@ -222,28 +190,15 @@ class ExportPanel(PanelBase):
         if output and suffix and Path(output).suffix.lower() in known | {""} and not output.endswith(suffix):
             self.output_edit.setText(str(Path(output).with_suffix(suffix)))
 
-    # -- dynamic axes ----------------------------------------------------------------------------------------
+    # -- dynamic axes (panels/axes_editor.py) ----------------------------------------------------------------
     def add_axis(self, input_name: str, axis: int, name: str) -> None:
-        row = self.axes_table.rowCount()
-        self.axes_table.insertRow(row)
-        self.axes_table.setItem(row, 0, QTableWidgetItem(input_name))
-        axis_spin = QSpinBox(self.axes_table)
-        axis_spin.setRange(-8, 8)
-        axis_spin.setValue(int(axis))
-        self.axes_table.setCellWidget(row, 1, axis_spin)
-        self.axes_table.setItem(row, 2, QTableWidgetItem(name))
+        self.axes_group.add_axis(input_name, axis, name)
 
     def remove_selected_axes(self) -> None:
-        rows = sorted({i.row() for i in self.axes_table.selectedIndexes()}, reverse=True)
-        for row in rows or [self.axes_table.rowCount() - 1]:
-            if row >= 0:
-                self.axes_table.removeRow(row)
+        self.axes_group.remove_selected()
 
     def set_dynamic_axes(self, axes: dict) -> None:
-        self.axes_table.setRowCount(0)
-        for input_name, dims in (axes or {}).items():
-            for axis, name in sorted(dims.items(), key=lambda kv: int(kv[0])):
-                self.add_axis(input_name, int(axis), name)
+        self.axes_group.set_axes(axes)
 
     def suggest_axes(self) -> None:
         """The engine's defaults (every input the model is fed, from the last inspection; else text inputs)."""
@@ -251,17 +206,7 @@ class ExportPanel(PanelBase):
 
     def dynamic_axes(self):
         """``{input: {axis: name}}`` from the table, or None (automatic) when it is empty."""
-        axes: dict = {}
-        for row in range(self.axes_table.rowCount()):
-            input_item, name_item = self.axes_table.item(row, 0), self.axes_table.item(row, 2)
-            input_name = input_item.text().strip() if input_item else ""
-            dim = name_item.text().strip() if name_item else ""
-            if not input_name and not dim:
-                continue
-            if not input_name or not dim:
-                raise ValueError(self.tr("Dynamic axis row {0} needs both an input and a name.").format(row + 1))
-            axes.setdefault(input_name, {})[self.axes_table.cellWidget(row, 1).value()] = dim
-        return axes or None
+        return self.axes_group.axes()
 
     # -- state -----------------------------------------------------------------------------------------------
     def _output_edited(self, *_args) -> None:
