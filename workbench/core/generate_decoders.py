@@ -81,16 +81,6 @@ def torch_decoder(folder, provider: str = "cpu", threads: Optional[int] = None, 
     return runtime_decoder(folder, provider, threads, runtime="torch", dtype=dtype, family_options=family_options)
 
 
-def _factory(runtime):
-    factory = getattr(runtime, "decoder", None)
-    if isinstance(factory, str):  # "module:name", imported when asked for (as the registry's modules)
-        import importlib
-
-        module, _, name = factory.partition(":")
-        factory = getattr(importlib.import_module(module), name)
-    return factory
-
-
 def runtime_decoder(path, provider: str = "cpu", threads: Optional[int] = None, runtime: Optional[str] = None,
                     **options) -> Decoder:
     """The Decoder of the registered runtime named ``runtime``, or of the first one that opens ``path`` and offers
@@ -101,7 +91,7 @@ def runtime_decoder(path, provider: str = "cpu", threads: Optional[int] = None, 
     reg = default_registry()
     candidates = [reg.runtime(runtime)] if runtime else reg.runtimes_for(path)
     for candidate in candidates:
-        factory = _factory(candidate)
+        factory = candidate.decoder_factory()  # "module:name" imported now
         if factory is not None:
             return factory(path, provider, threads, **options)
     if runtime:
