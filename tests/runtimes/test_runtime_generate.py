@@ -91,3 +91,17 @@ def test_validate_compares_the_decoder_with_its_past_against_pytorch(decoders, t
     other = build_chat_llama(tmp_path / "other", seed=1)  # same shapes, other weights
     wrong = api.validate(paths[target], against=str(other))
     assert not wrong.passed and "differs from PyTorch" in wrong.reason and "\n" not in wrong.reason
+
+
+def test_bench_generate_times_both_beside_pytorch_and_they_agree(decoders):
+    source, paths = decoders
+    result = api.bench_generate([paths["openvino"], paths["mnn"]], str(source), prompt_tokens=8, max_new_tokens=6,
+                                batch=2, repeats=1, isolated=False)
+    rows = {(r.name, r.batch): r for r in result.rows}
+    assert set(rows) == {(n, b) for n in ("PyTorch eager", "openvino model.xml", "mnn model.mnn") for b in (1, 2)}
+    for name in ("openvino model.xml", "mnn model.mnn"):
+        for batch in (1, 2):
+            row = rows[(name, batch)]
+            assert row.runtime == name.split()[0] and row.provider == "cpu"
+            assert row.agreement["rate"] == 1.0 and row.agreement["first_divergence"] is None
+            assert row.ttft_ms > 0 and row.tokens_per_s > 0 and row.new_tokens == 6  # per row

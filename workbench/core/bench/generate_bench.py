@@ -41,6 +41,8 @@ def measure(kind: str, path: str, prompts: dict, max_new_tokens: int, provider: 
             decoder = runtime_decoder(path, provider, threads)
             settings = decoder.settings()  # the GGUF header's
             prompts = {1: prompts[1]}
+        elif kind == "runtime":  # an OpenVINO IR, an .mnn: its runtime's decoder (the registry's)
+            decoder, folder = runtime_decoder(path, provider, threads), Path(path).parent
         elif kind == "seq2seq" or s2s.is_seq2seq(path):  # an encoder-decoder: encoder + decoder with past
             decoder, folder = s2s.open_decoder(path, provider, threads)
         else:
@@ -86,6 +88,7 @@ def _child(payload: dict, progress: Optional[ProgressFn] = None, cancel=None) ->
 def _variants(models, torch_source) -> list:
     """[(kind, path, label)]: PyTorch first (the agreement reference), then each ONNX decoder."""
     from workbench.core.generate_decoders import resolve
+    from workbench.core.runtimes.select import choose
 
     out = []
     if torch_source is not None:
@@ -97,7 +100,8 @@ def _variants(models, torch_source) -> list:
     names = []
     for model in models or []:
         kind, path, _ = resolve(model)
-        label = "PyTorch eager" if kind == "torch" else f"{'llama.cpp' if kind == 'gguf' else 'ORT'} {path.name}"
+        engine = "llama.cpp" if kind == "gguf" else choose(path).name if kind == "runtime" else "ORT"
+        label = "PyTorch eager" if kind == "torch" else f"{engine} {path.name}"
         if kind == "torch" and any(k == "torch" for k, _, _ in out):
             continue
         if label in names:
