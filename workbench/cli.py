@@ -172,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("generate", help="generate text with an exported decoder (or the PyTorch model)")
     p.add_argument("model", help="a folder written by export --task text-generation-with-past, its .onnx file, "
-                                 "a .gguf (llama.cpp), "
+                                 "a .gguf (llama.cpp), a decoder .xml (OpenVINO) or .mnn (MNN), "
                                  "an encoder-decoder export folder (the prompt is its source text), "
                                  "or a Hugging Face model folder (PyTorch)")
     prompt = p.add_mutually_exclusive_group(required=True)
