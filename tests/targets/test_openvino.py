@@ -179,3 +179,25 @@ def test_an_operator_openvino_cannot_convert_is_named_in_one_line(tmp_path):
         api.export(str(fancy), str(out), target="openvino")
     assert str(err.value).startswith("OpenVINO cannot convert the model: my.domain.FancyOp")
     assert "\n" not in str(err.value) and not out.parent.exists()
+
+
+@pytest.mark.parametrize("target", ["openvino", "mnn"])
+def test_an_encoder_decoder_source_is_one_line_before_any_work(target, tmp_path, capsys):
+    """A one-graph target asked for an encoder-decoder model says so (it said 'give -o a folder, e.g. -o
+    /tmp/workbench-<target>-.../model', its own scratch folder) and writes nothing."""
+    import transformers as tf
+
+    from workbench.cli import main
+
+    config = tf.BartConfig(vocab_size=64, d_model=16, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
+                           decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32,
+                           max_position_embeddings=32)
+    config.architectures = ["BartForConditionalGeneration"]
+    tf.BartForConditionalGeneration(config).save_pretrained(str(tmp_path / "bart"))
+    capsys.readouterr()  # save_pretrained's own progress bar
+    out = tmp_path / "out" / ("model.xml" if target == "openvino" else "model.mnn")
+    assert main(["export", str(tmp_path / "bart"), "-o", str(out), "--target", target]) != 0
+    errors = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip() and not ln.startswith("[")]
+    assert len(errors) == 1 and "bart is an encoder-decoder model" in errors[0] and f"the {target} target" in \
+        errors[0] and "workbench-" not in errors[0], errors
+    assert not out.parent.exists()

@@ -57,6 +57,17 @@ def wanted(spec: ExportSpec) -> bool:
     return bool(config is not None and getattr(config, "is_encoder_decoder", False) and model_class(config))
 
 
+def refuse_for(spec: ExportSpec, target: str) -> None:
+    """One line where ``target`` (a one-graph target: openvino, mnn) is asked to convert an encoder-decoder model,
+    which exports as two graphs (before any work; its ONNX step would otherwise name its own scratch folder)."""
+    if wanted(spec):
+        kind = getattr(_config_of(Path(spec.source.path).expanduser()), "model_type", "") or "this model"
+        raise WorkbenchError(f"{kind} is an encoder-decoder model: it exports as two graphs ({ENCODER_FILE}, "
+                             f"{DECODER_FILE}), and the {target} target converts one",
+                             "export it to ONNX into a folder (workbench export SRC -o FOLDER) and generate with "
+                             "ONNX Runtime")
+
+
 def _check_spec(spec: ExportSpec) -> Path:
     check_options(spec)
     if spec.input_names or spec.output_names or spec.dynamic_axes:

@@ -127,6 +127,7 @@ def _check(spec: ExportSpec, optimize_level: int) -> None:
 
 def export_mnn(spec: ExportSpec, progress=None, cancel=None, optimize_level: int | None = None) -> ExportResult:
     """``optimize_level``: the converter's level when the spec leaves ``optimize_level`` unset (default 1)."""
+    from workbench.core.export import seq2seq
     from workbench.core.export.decoder import generation_files_beside
     from workbench.core.export.torch_onnx import export_onnx
     from workbench.core.loading.mnn_files import available
@@ -138,6 +139,7 @@ def export_mnn(spec: ExportSpec, progress=None, cancel=None, optimize_level: int
     if spec.quant == "none":
         spec = dataclasses.replace(spec, quant=None)
     _check(spec, optimize_level)
+    seq2seq.refuse_for(spec, "mnn")
     missing = available()
     if missing:
         raise WorkbenchError(missing, "install it, then export again")

@@ -149,10 +149,12 @@ def _through_onnx(spec: ExportSpec, scratch: str, cancel) -> tuple:
 def export_openvino(spec: ExportSpec, progress=None, cancel=None) -> ExportResult:
     import openvino as ov
 
+    from workbench.core.export import seq2seq
     from workbench.core.export.decoder import generation_files_beside
 
     spec = dataclasses.replace(spec, quant=None) if spec.quant == "none" else spec
     out = _check(spec)
+    seq2seq.refuse_for(spec, "openvino")
     from_onnx = Path(str(spec.source.path)).suffix.lower() == ".onnx"
     steps = ["converting with OpenVINO"] + (["compressing weights (NNCF)"] if spec.quant else []) + ["saving"]
     stages = Stages((["exporting to ONNX"] if not (from_onnx or spec.exporter == DIRECT) else []) + steps,
