@@ -109,3 +109,34 @@ def test_bench_runs_any_runtime_through_session_run(exported, tiny_models, monke
     checked = json.loads(capsys.readouterr().out)
     assert checked["passed"] and len(checked["shapes_tried"]) == 3
     assert ort_runtime.NAME == "onnxruntime"
+
+
+def test_a_decoder_session_generates_the_tokens_pytorch_does(tiny_models, tmp_path):
+    # the runtime contract's optional generate(): an exported decoder with past, stepped on the session's own ORT
+    # session, greedy tokens one for one with the PyTorch decoder's; a model without a past is one line
+    from workbench import api
+    from workbench.core.generate_decoders import folder_settings, torch_decoder
+    from workbench.core.runtimes.decoding import Sampling
+    from workbench.core.generate import run_steps
+
+    source = tiny_models("llama")
+    out = tmp_path / "llama"
+    api.export(ModelSource(str(source), task="text-generation-with-past"), str(out))
+    runtime = default_registry().runtime("onnxruntime")
+    assert runtime.generates
+    session = runtime.open(out / "model.onnx", RuntimeOptions())
+    prompt = [3, 17, 42, 5]
+    steps = list(session.generate(prompt, 6))
+    assert len(steps) == 6 and all(s.seconds > 0 and s.text == "" for s in steps)
+    want = run_steps(torch_decoder(source), [prompt], 6, Sampling(), folder_settings(source), None, False)["rows"][0]
+    assert [s.token_id for s in steps] == want
+    sampled = [s.token_id for s in session.generate(prompt, 6, temperature=0.8, top_k=5, seed=7)]
+    assert sampled == [s.token_id for s in session.generate(prompt, 6, temperature=0.8, top_k=5, seed=7)]
+    session.close()
+
+    plain = tmp_path / "plain" / "model.onnx"
+    api.export(ModelSource(str(source), task="text-generation"), str(plain))
+    logits_only = runtime.open(plain, RuntimeOptions())
+    with pytest.raises(WorkbenchError, match="not a decoder with past key values") as err:
+        logits_only.generate(prompt, 3)
+    assert "\n" not in str(err.value) and "text-generation-with-past" in err.value.one_line()

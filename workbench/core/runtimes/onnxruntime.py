@@ -52,6 +52,13 @@ class OrtSession:
 
         return ort.run(self.session, feeds)
 
+    def generate(self, prompt_ids, max_new_tokens: int, *, temperature: float = 0.0, top_k: int = 0, seed: int = 0):
+        """Token by token on a decoder exported with past key values (runtimes/ort_decoder.py), on this session;
+        another model is a one-line error."""
+        from workbench.core.runtimes.ort_decoder import session_generate
+
+        return session_generate(self, prompt_ids, max_new_tokens, temperature=temperature, top_k=top_k, seed=seed)
+
     def close(self) -> None:
         self.session = None
 
@@ -71,5 +78,5 @@ def availability() -> Availability:
 
 def register(registry) -> None:
     registry.add_runtime(Runtime(name=NAME, description="ONNX Runtime (CPU; CUDA with onnxruntime-gpu)",
-                                 suffixes=(".onnx",), open=open_session, availability=availability,
+                                 suffixes=(".onnx",), open=open_session, availability=availability, generates=True,
                                  decoder="workbench.core.runtimes.ort_decoder:open_decoder"))

@@ -25,12 +25,13 @@ class OrtDecoder(Decoder):
 
     runtime = "onnxruntime"
 
-    def __init__(self, path, provider: str = "cpu", threads: Optional[int] = None):
+    def __init__(self, path, provider: str = "cpu", threads: Optional[int] = None, session=None):
+        """``session``: an ONNX Runtime session already open on ``path`` (an OrtSession's), else one is made."""
         from workbench.core.ort import make_session
 
         self.path = Path(path)
         self.name = f"ORT {self.path.name}"
-        self.session = make_session(self.path, provider, threads)
+        self.session = session if session is not None else make_session(self.path, provider, threads)
         self.provider = "cuda" if "CUDAExecutionProvider" in self.session.get_providers() else "cpu"
         inputs = {i.name: i for i in self.session.get_inputs()}
         self.past_names = [n for n in inputs if n.startswith("past_key_values.")]
@@ -90,3 +91,17 @@ def open_decoder(path, provider: str = "cpu", threads: Optional[int] = None, **_
     from workbench.core.runtimes.ort_gqa import GQAGenerate, is_gqa
 
     return GQAGenerate(path, provider, threads) if is_gqa(path) else OrtDecoder(path, provider, threads)
+
+
+def session_generate(ort_session, prompt_ids, max_new_tokens: int, *, temperature: float = 0.0, top_k: int = 0,
+                     seed: int = 0, eos=()):
+    """The runtime contract's ``generate`` on an onnxruntime Session (runtimes/onnxruntime.py's OrtSession) of a
+    decoder with past key values: its own ORT session steps (a GroupQueryAttention decoder opens its own, for its
+    CUDA-graph buffers), through the shared loop; ``GenerateStep.text`` is '' (the file has no tokenizer)."""
+    from workbench.core.runtimes.ort_gqa import GQAGenerate, is_gqa
+    from workbench.core.runtimes.session_decoder import generate
+
+    path = ort_session.path
+    decoder = (GQAGenerate(path, ort_session.device) if is_gqa(path)
+               else OrtDecoder(path, ort_session.device, session=ort_session.session))
+    return generate(decoder, prompt_ids, max_new_tokens, temperature=temperature, top_k=top_k, seed=seed, eos=eos)
