@@ -46,10 +46,9 @@ def _source(recipe) -> ModelSource:
 
 def _export_spec(recipe, source, out: Path) -> ExportSpec:
     from workbench.core.dynamic_axes import parse_dynamic
-
-    e, defaults = recipe.export, DEFAULTS["export"]
     from workbench.core.registry import default_registry
 
+    e, defaults = recipe.export, DEFAULTS["export"]
     # the target's own suffix: model.onnx, model.xml (OpenVINO), model.mnn, model.gguf, model.pt (TorchScript)
     name = "model" + (default_registry().target(spec_fields("export", e)["target"]).suffix or ".pt")
     return recipe.spec("export", source=source, output=str(out / "export" / name),
@@ -83,7 +82,8 @@ def _gguf_path(out: Path, entry: dict) -> Path:
 
 
 def _runtime_label(path) -> str:
-    """The runtime that opens an artifact, for its variant's name ("openvino model.xml"); None when none does."""
+    """The name of the runtime that opens an artifact ("onnxruntime", "llama.cpp", "openvino"): a variant's name and
+    its row's runtime in the report; None when no runtime but PyTorch opens it (e.g. TorchScript's .pt)."""
     from workbench.core.registry import default_registry
     from workbench.core.runtimes.select import REFERENCE
 
