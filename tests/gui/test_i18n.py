@@ -66,7 +66,7 @@ def _texts(widget: QWidget):
     out = [(name + ".toolTip", widget.toolTip()), (name + ".statusTip", widget.statusTip())]
     if widget.isWindow() or widget.parent() is None or hasattr(widget, "toggleViewAction"):
         out.append((name + ".windowTitle", widget.windowTitle()))
-    if isinstance(widget, (QLabel, QAbstractButton)):
+    if isinstance(widget, (QLabel, QAbstractButton)) and not widget.property("userText"):  # not a file's name
         out.append((name + ".text", widget.text()))
     if isinstance(widget, QLineEdit):
         out.append((name + ".placeholder", widget.placeholderText()))

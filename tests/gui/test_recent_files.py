@@ -13,7 +13,7 @@ def test_only_loaded_models_enter_recent_files_and_gone_ones_are_not_offered(qtb
     win = MainWindow(graph_factory=StubGraphPanel)
     win.show()
     try:
-        win.settings.clear_recent()
+        win.clear_recent_files()  # what File > Recent files > Clear the list does: the page's list goes too
         load, card = win.load_panel, win.load_panel.welcome
         bad = tmp_path / "broken.onnx"
         bad.write_text("not a model")
@@ -41,6 +41,6 @@ def test_only_loaded_models_enter_recent_files_and_gone_ones_are_not_offered(qtb
         assert card.recent_buttons == [] and card.no_recent.isVisibleTo(card)
         assert win.settings.recent_files == [str(model)]  # the list itself is kept (File > Recent files)
     finally:
-        win.settings.clear_recent()
+        win.clear_recent_files()
         win.close()
         delete_now(win)

@@ -150,7 +150,12 @@ class WindowActions:
             self.recent_menu.addAction(translate("MainWindow", "(none)")).setEnabled(False)
         else:
             self.recent_menu.addSeparator()
-            self.recent_menu.addAction(translate("MainWindow", "Clear the list"), self.settings.clear_recent)
+            self.recent_menu.addAction(translate("MainWindow", "Clear the list"), self.clear_recent_files)
+
+    def clear_recent_files(self) -> None:
+        """File > Recent files > Clear the list: the settings and the Start here page's list, at once."""
+        self.settings.clear_recent()
+        self.load_panel.welcome.set_recent([])
 
     def run_export(self):
         self.show_panel("export")

@@ -82,11 +82,13 @@ class WelcomeCard(QFrame):
             button.setFlat(True)
             button.setCursor(Qt.PointingHandCursor)
             button.setToolTip(path)
+            button.setProperty("userText", True)  # a file's own name: never translated (the zh_CN walk skips it)
             button.clicked.connect(lambda _c=False, p=path: self.openRecent.emit(p))
             folder = QLabel(str(Path(path).parent), self)
             folder.setObjectName("panelHint")
             folder.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)  # a long folder never widens the page
             folder.setToolTip(path)
+            folder.setProperty("userText", True)
             self.recent_grid.addWidget(button, i, 0, Qt.AlignLeft)
             self.recent_grid.addWidget(folder, i, 1)
             self.recent_buttons.append((button, folder))
