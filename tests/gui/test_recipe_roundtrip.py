@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workbench.core.recipe import SCHEMA, load_recipe, recipe_to_dict, save_recipe
+from workbench.core.recipe import SCHEMA, VARIANT_TARGETS, load_recipe, recipe_to_dict, save_recipe
 from workbench.core.registry import build_registry
 from workbench.core.specs import (
     CALIBRATION_METHODS,
@@ -76,7 +76,6 @@ export = maybe(target=st.sampled_from(TARGET_NAMES), exporter=st.sampled_from(EX
                output_names=names, fallback=st.booleans(), external_data=st.booleans(),
                quant=st.sampled_from(QUANTS), calibration=st.sampled_from(["calib.txt", "samples", "/data/cal"]),
                optimize_level=st.sampled_from([0, 1, 2]))
-GGUF_QUANTS = tuple(c.value for c in build_registry(include_plugins=False).targets["gguf"].form.options[0].choices)
 validate = maybe(rtol=tolerance, atol=tolerance, runtime=st.sampled_from(["onnxruntime", "openvino"]))
 optimize = maybe(level=st.sampled_from(OPT_LEVELS), simplify=st.booleans(), fusion=st.booleans(),
                  target=st.sampled_from(["cpu", "cuda"]))
@@ -99,10 +98,25 @@ def recipe_dicts(draw):
         if draw(st.booleans()):
             recipe[key] = draw(strategy)
     recipe["quantize"] = draw(quantize_entries())
-    if draw(st.booleans()):  # [[gguf]] variants: kept through the GUI as they were (no panel edits them)
-        gguf_quants = [q for q in GGUF_QUANTS if draw(st.booleans())]
-        recipe["gguf"] = [{"quant": q, **draw(maybe(name=plain.map(lambda n, q=q: f"{n}-{q}")))} for q in gguf_quants]
+    for target in VARIANT_TARGETS:  # [[gguf]]/[[openvino]]/[[mnn]]: kept through the GUI as they were (no panel
+        if draw(st.booleans()):     # edits them); a distinct name each, so no two write one file
+            count = draw(st.integers(1, 3))
+            recipe[target] = [{**draw(variant_entry(target)), "name": f"v{i}"} for i in range(count)]
     return recipe
+
+
+def variant_entry(target: str):
+    """Any subset of the keys a [[target]] table takes, each with a value its form offers."""
+    options = {o.field: o for o in build_registry(include_plugins=False).targets[target].form.options}
+    fields = {}
+    for key in SCHEMA[target]:
+        if key == "name":
+            continue
+        choices = [c.value for c in options[key].choices]
+        kind = SCHEMA[target][key]
+        fields[key] = (st.sampled_from([int(c) for c in choices]) if kind is int else st.sampled_from(choices)) \
+            if choices else st.sampled_from(["calib.txt", "samples", "/data/cal"])
+    return maybe(**fields)
 
 
 def test_the_strategies_cover_the_schema():
@@ -116,6 +130,8 @@ def test_the_strategies_cover_the_schema():
     assert set(SCHEMA["optimize"]) - {"enabled"} == {"level", "simplify", "fusion", "target"}
     assert set(SCHEMA["quantize"]) == set().union(*map(set, KEYS.values())) | {"mode"}
     assert set(SCHEMA["gguf"]) == {"quant", "name"}
+    assert set(SCHEMA["openvino"]) == {"dtype", "quant", "calibration", "name"}
+    assert set(SCHEMA["mnn"]) == {"dtype", "quant", "optimize_level", "name"}
     assert set(SCHEMA["bench"]) - {"enabled"} == {"provider", "batch", "sequence", "iterations", "warmup",
                                                   "threads", "compare_torch", "time_budget_s", "runtime"}
 
@@ -144,7 +160,8 @@ def normalised(path) -> dict:
         if key in data:
             data[key] = fill(data[key], defaults)
     data["quantize"] = [normalise_entry(e) for e in data.get("quantize", [])]
-    data.setdefault("gguf", [])
+    for target in VARIANT_TARGETS:
+        data.setdefault(target, [])
     return data
 
 
@@ -196,7 +213,10 @@ def test_any_recipe_survives_load_and_save_through_the_gui(full_window, tmp_path
             assert keys(value) <= set(written[key]), key
     for entry, saved in zip(raw.get("quantize", []), written.get("quantize", [])):
         assert keys(entry) <= set(saved)
-    assert written.get("gguf", []) == raw.get("gguf", [])
+    for target in VARIANT_TARGETS:  # every entry and key (values compared above, paths resolved)
+        assert len(written.get(target, [])) == len(raw.get(target, [])), target
+        for entry, saved in zip(raw.get(target, []), written.get(target, [])):
+            assert keys(entry) <= set(saved), target
 
 
 def test_demo_recipe_keeps_int4_block_size_and_algorithm(full_window, tmp_path):

@@ -108,9 +108,11 @@ def test_the_report_has_one_table_of_every_artifact(run):
 
 @pytest.mark.parametrize("entry, message", [
     ('quant = "q9_x"', "\\[\\[gguf\\]\\] quant 'q9_x' is not a GGUF type"),
-    ('quant = "q8_0"\n[[gguf]]\nquant = "Q8_0"', "two \\[\\[gguf\\]\\] entries would both write gguf/model.q8_0.gguf"),
+    ('quant = "q8_0"\n[[gguf]]\nquant = "Q8_0"', "two \\[\\[gguf\\]\\] entries would both write gguf/model.q8_0"),
     ('quant = "q8_0"\nname = "../up"', "name"),
     ("quant = 8", "\\[gguf\\] 'quant' should be str"),
+    ('quant = "q8_0"\n[[mnn]]\noptimize_level = 5', "\\[\\[mnn\\]\\] optimize_level '5' is not a mnn optimize_level"),
+    ('quant = "q8_0"\n[[openvino]]\nquant = "int3"', "\\[\\[openvino\\]\\] quant 'int3' is not a openvino quant"),
     ('quant = "q8_0"\nopset = 17', "unknown key \\[gguf\\] 'opset'"),
 ])
 def test_a_bad_gguf_entry_is_one_line_before_anything_is_written(tmp_path, entry, message):
@@ -166,39 +168,45 @@ threads = 1
 
 
 @pytest.mark.slow
-def test_openvino_and_gguf_rows_in_one_table(folder, tmp_path):
-    """The recipe's main export by another target (OpenVINO) is a row of the same table as the GGUF and PyTorch;
-    at batch 2 llama.cpp (one sequence at a time) refuses, the other rows stay. Slow (~55 s on 2 shared cores:
-    the OpenVINO conversion); the fast test below covers the failure path."""
+def test_onnx_gguf_openvino_and_mnn_rows_in_one_table(folder, tmp_path):
+    """One recipe, every runtime: the ONNX export, a [[gguf]], an [[openvino]] and an [[mnn]] variant, each
+    validated against PyTorch and benchmarked in its own runtime, one row each in the report's table. Slow (~2 min
+    on 2 shared cores: the OpenVINO and MNN conversions)."""
     pytest.importorskip("openvino")
+    pytest.importorskip("MNN")
     (tmp_path / "r.toml").write_text(f"""
 output_dir = "out"
 [source]
 path = "{folder / 'llama'}"
-[export]
-target = "openvino"
+[validate]
 [[gguf]]
-quant = "q4_0"
+quant = "q8_0"
+[[openvino]]
+[[mnn]]
+optimize_level = 2
 [bench]
 iterations = 3
-warmup = 0
-batch = 2
-sequence = 8
+warmup = 1
+sequence = 16
 threads = 1
 """, encoding="utf-8")
     result = run_recipe(str(tmp_path / "r.toml"))
-    assert (tmp_path / "out" / "export" / "model.xml").is_file()
-    assert result.failed == ["bench llama.cpp q4_0: llama.cpp runs one sequence at a time; input_ids has shape "
-                             "(2, 8); feed input_ids of shape (1, n)"]
+    assert result.failed == []
+    out = tmp_path / "out"
+    assert (out / "gguf" / "model.q8_0.gguf").is_file() and (out / "openvino" / "model.fp32.xml").is_file()
+    assert (out / "mnn" / "model.2.mnn").is_file()
     report = json.loads(Path(result.report_json).read_text("utf-8"))
+    assert [s["name"] for s in report["steps"]] == ["export", "validate", "gguf q8_0", "validate gguf q8_0",
+                                                    "openvino fp32", "validate openvino fp32", "mnn 2",
+                                                    "validate mnn 2", "bench"]
     rows = {r["name"]: r for r in report["artifacts"]}
-    assert list(rows) == ["PyTorch eager", "openvino fp32 (export)", "llama.cpp q4_0"]
-    assert [rows[n]["runtime"] for n in rows] == ["torch", "openvino", "llama.cpp"]
-    assert rows["PyTorch eager"]["p50_ms"] > 0 and rows["openvino fp32 (export)"]["p50_ms"] > 0
-    assert rows["openvino fp32 (export)"]["size_mb"] > 0  # model.xml + model.bin
-    assert rows["llama.cpp q4_0"]["p50_ms"] is None and "one sequence at a time" in rows["llama.cpp q4_0"]["bench_error"]
-    assert rows["llama.cpp q4_0"]["fidelity"]["words"] == "not measured"  # no [validate] in this recipe
-    html = Path(result.report_html).read_text("utf-8")
-    assert "one sequence at a time" in html.split("<h2>Every artifact</h2>", 1)[1].split("</table>", 1)[0]
-
-
+    assert [(n, r["runtime"]) for n, r in rows.items()] == [
+        ("PyTorch eager", "torch"), ("ORT fp32", "onnxruntime"), ("llama.cpp q8_0", "llama.cpp"),
+        ("openvino fp32", "openvino"), ("mnn 2", "mnn")]
+    for name in ("ORT fp32", "llama.cpp q8_0", "openvino fp32", "mnn 2"):
+        row = rows[name]
+        assert row["fidelity"]["passed"] is True and row["fidelity"]["against"] == "PyTorch", name
+        assert row["size_mb"] > 0 and row["p50_ms"] > 0 and row["peak_rss_mb"] > 0, name
+    assert rows["openvino fp32"]["fidelity"]["cosine"] > 0.9999 and rows["mnn 2"]["fidelity"]["cosine"] > 0.999
+    table = Path(result.report_html).read_text("utf-8").split("<h2>Every artifact</h2>", 1)[1].split("</table>")[0]
+    assert all(f"<td>{name}</td>" in table for name in rows)

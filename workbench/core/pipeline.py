@@ -1,5 +1,5 @@
-"""Run a recipe's pipeline: export -> validate -> optimize -> quantize variants -> GGUF variants -> benchmark ->
-report (one table of every artifact: size, fidelity against PyTorch, speed, memory; report_summary.artifacts).
+"""Run a recipe's pipeline: export -> validate -> optimize -> quantize variants -> GGUF / OpenVINO / MNN variants
+-> benchmark -> report (one table of every artifact: size, fidelity against PyTorch, speed, memory; report_summary.artifacts).
 
 Every artifact goes into the output folder. A failed export stops the run; a failed later step is recorded in
 the report and the remaining steps go on (a broken int4 variant must not hide the int8 numbers)."""
@@ -13,7 +13,7 @@ from pathlib import Path
 from workbench.core.errors import JobCancelled, WorkbenchError
 from workbench.core.fsutil import check_name, check_outputs, output_folder, source_inputs
 from workbench.core.jobs import no_progress
-from workbench.core.recipe_schema import DEFAULTS, QUANT_FILE, gguf_label, spec_fields
+from workbench.core.recipe_schema import DEFAULTS, QUANT_FILE, VARIANT_TARGETS, spec_fields, variant_label
 from workbench.core.results import RunResult
 from workbench.core.specs import BenchSpec, ExportSpec, InputSpec, ModelSource
 
@@ -73,12 +73,15 @@ def _planned(recipe, source, out: Path) -> list:
         raise WorkbenchError(f"[[gguf]] converts a Hugging Face model folder; {source.path} is not one",
                              "point [source] path at a folder with config.json and *.safetensors, or remove the "
                              "[[gguf]] entries")
-    paths += [_gguf_path(out, g) for g in recipe.gguf]
+    paths += [_variant_path(out, t, e) for t in VARIANT_TARGETS for e in getattr(recipe, t)]
     return paths
 
 
-def _gguf_path(out: Path, entry: dict) -> Path:
-    return out / "gguf" / f"model.{gguf_label(entry)}.gguf"
+def _variant_path(out: Path, target: str, entry: dict) -> Path:
+    """T/model.<label><the target's suffix>: gguf/model.q8_0.gguf, openvino/model.int8.xml, mnn/model.fp32.mnn."""
+    from workbench.core.registry import default_registry
+
+    return out / target / f"model.{variant_label(target, entry)}{default_registry().target(target).suffix}"
 
 
 def _runtime_label(path) -> str:
@@ -109,9 +112,9 @@ def _run_pipeline(recipe, source, out: Path, progress, cancel) -> RunResult:
     from workbench.core.report_artifacts import artifacts
     from workbench.core.validate import validate_model
 
+    n_variants = sum(len(getattr(recipe, t)) for t in VARIANT_TARGETS)
     steps_total = 2 + bool(recipe.validate is not None) + bool(recipe.optimize is not None) + \
-        len(recipe.quantize) + len(recipe.gguf) * (1 + bool(recipe.validate is not None)) + \
-        bool(recipe.bench is not None)
+        len(recipe.quantize) + n_variants * (1 + bool(recipe.validate is not None)) + bool(recipe.bench is not None)
     bar = _Progress(progress, cancel, steps_total)
     report: dict = {"recipe": str(recipe.path), "name": recipe.name, "source": source.path, "steps": [],
                     "failed": [], "started": time.strftime("%Y-%m-%d %H:%M:%S")}
@@ -168,10 +171,15 @@ def _run_pipeline(recipe, source, out: Path, progress, cancel) -> RunResult:
             qs, progress=bar.step(f"quantize {lb}"), cancel=cancel))
         if res is not None:
             variants[f"ORT {label}"] = res.output
-    for g in recipe.gguf:
-        path = _gguf_variant(recipe, g, source, out, record, bar, cancel)
-        if path is not None:
-            variants[f"llama.cpp {gguf_label(g)}"] = path
+    fidelity_steps = {}  # variant -> the step that measured it against PyTorch (report_artifacts)
+    for target in VARIANT_TARGETS:
+        for entry in getattr(recipe, target):
+            label = variant_label(target, entry)
+            path = _variant(recipe, target, entry, source, out, record, bar, cancel)
+            if path is not None:
+                name = f"{_runtime_label(path) or target} {label}"
+                variants[name] = path
+                fidelity_steps[name] = f"validate {target} {label}"
     if recipe.bench is not None and variants:
         b = recipe.bench
         bspec = recipe.spec("bench", model=model)  # BenchSpec's defaults, as `workbench bench`
@@ -182,6 +190,7 @@ def _run_pipeline(recipe, source, out: Path, progress, cancel) -> RunResult:
     report["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
     report["variants"] = variants
     report["runtimes"] = {name: _runtime_label(path) for name, path in variants.items()}
+    report["fidelity_steps"] = fidelity_steps
     report["artifacts"] = artifacts(report)  # the one table: size, fidelity vs PyTorch, speed, memory
     json_path, html_path = write_report(report, out, recipe.overwrite, source_inputs(source))
     (progress or no_progress)(1.0, "done")
@@ -189,21 +198,22 @@ def _run_pipeline(recipe, source, out: Path, progress, cancel) -> RunResult:
                      steps=[s["name"] for s in report["steps"]], failed=report["failed"])
 
 
-def _gguf_variant(recipe, entry: dict, source, out: Path, record, bar, cancel):
-    """One [[gguf]] entry: written by the gguf target (step "gguf LABEL"), validated in llama.cpp against PyTorch
-    when the recipe has [validate] (step "validate gguf LABEL"); the .gguf's path, or None when it failed."""
+def _variant(recipe, target_name: str, entry: dict, source, out: Path, record, bar, cancel):
+    """One [[gguf]] / [[openvino]] / [[mnn]] entry: written by its target (step "T LABEL"), validated against
+    PyTorch when the recipe has [validate] (step "validate T LABEL"); the artifact's path, or None when it failed."""
     from workbench.core.registry import default_registry
 
-    label, target = gguf_label(entry), default_registry().target("gguf")
-    gspec = recipe.spec("gguf", entry, target="gguf", source=source, output=str(_gguf_path(out, entry)),
-                        force=recipe.overwrite)
-    res = record(f"gguf {label}", lambda: target.export(gspec, progress=bar.step(f"gguf {label}"), cancel=cancel))
+    label, target = variant_label(target_name, entry), default_registry().target(target_name)
+    spec = recipe.spec(target_name, entry, target=target_name, source=source,
+                       output=str(_variant_path(out, target_name, entry)), force=recipe.overwrite)
+    step = f"{target_name} {label}"
+    res = record(step, lambda: target.export(spec, progress=bar.step(step), cancel=cancel))
     if res is None:
         return None
-    if recipe.validate is not None:
+    if recipe.validate is not None and target.validate is not None:
         vspec = recipe.spec("validate", model=res.path, against=source)
-        record(f"validate gguf {label}", lambda: target.validate(vspec, progress=bar.step(f"validate gguf {label}"),
-                                                                  cancel=cancel))
+        record(f"validate {step}", lambda: target.validate(vspec, progress=bar.step(f"validate {step}"),
+                                                            cancel=cancel))
     return res.path
 
 

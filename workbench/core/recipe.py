@@ -9,6 +9,7 @@
                 min_cosine (int8-dynamic floor; see quantize/sensitivity.py), max_excluded
     [[gguf]]    quant (f16, q8_0, q4_k_m, ... as `export --target gguf --quant`), name: gguf/model.<name>.gguf,
                 validated against PyTorch (with [validate]) and benchmarked in llama.cpp beside the others
+    [[openvino]] dtype, quant, calibration; [[mnn]] dtype, quant, optimize_level: the same for those targets
     [bench]     provider, batch, sequence, iterations, warmup, threads, compare_torch = true
 
 The parser is strict: an unknown section or key, or a value of the wrong type, is an error that names it. The keys,
@@ -27,7 +28,7 @@ from typing import Optional
 
 from workbench.core.errors import WorkbenchError, first_line
 from workbench.core import recipe_schema as schema
-from workbench.core.recipe_schema import QUANT_FILE, SCHEMA, SECTIONS, gguf_label  # noqa: F401 - SCHEMA: the keys
+from workbench.core.recipe_schema import QUANT_FILE, SCHEMA, SECTIONS, VARIANT_TARGETS, variant_label  # noqa: F401
 
 @dataclass
 class Recipe:
@@ -40,6 +41,8 @@ class Recipe:
     optimize: Optional[dict] = None
     quantize: list = field(default_factory=list)
     gguf: list = field(default_factory=list)  # [[gguf]] variants (recipe_schema.VARIANT_TARGETS)
+    openvino: list = field(default_factory=list)  # [[openvino]] variants
+    mnn: list = field(default_factory=list)  # [[mnn]] variants
     bench: Optional[dict] = None
     overwrite: bool = False  # replace files of the user's in the output folder (see workbench.core.fsutil)
     trust_code: bool = False  # --trust-code on the command line: [source] trust_code is honoured only with it
@@ -112,8 +115,12 @@ def parse_recipe(text: str, path: Path, suffix: str = ".toml") -> Recipe:
         if "calibration" in q:
             q["calibration"] = _resolve(base, q["calibration"])
     _check_quantize_names(quant, where)
-    gguf = _tables(data, "gguf", where)
-    _check_gguf(gguf, where)
+    variants = {t: _tables(data, t, where) for t in VARIANT_TARGETS}
+    for target, entries in variants.items():
+        _check_variants(target, entries, where)
+        for entry in entries:
+            if "calibration" in entry:
+                entry["calibration"] = _resolve(base, entry["calibration"])
 
     def optional(name):
         if name not in data:
@@ -124,7 +131,7 @@ def parse_recipe(text: str, path: Path, suffix: str = ".toml") -> Recipe:
     return Recipe(path=path, name=top.get("name", path.stem),
                   output_dir=Path(_resolve(base, top.get("output_dir", f"{path.stem}-out"))), source=source,
                   export=_section(data.get("export") or {}, "export", where), validate=optional("validate"),
-                  optimize=optional("optimize"), quantize=quant, gguf=gguf, bench=optional("bench"),
+                  optimize=optional("optimize"), quantize=quant, **variants, bench=optional("bench"),
                   overwrite=top.get("overwrite", False), description=top.get("description", ""))
 
 
@@ -138,24 +145,27 @@ def _tables(data: dict, key: str, where: str) -> list:
     return [_section(t, key, where) for t in tables]
 
 
-def _check_gguf(entries: list, where: str) -> None:
-    """Each [[gguf]] quant is one the gguf target writes, and no two entries write one file: checked on reading,
-    so a bad entry stops the run before anything is written."""
+def _check_variants(target: str, entries: list, where: str) -> None:
+    """Each [[target]] value is one the target offers (its form's choices: gguf's quant types, mnn's optimize
+    levels...), and no two entries write one file: checked on reading, so a bad entry stops the run before
+    anything is written."""
     from workbench.core.fsutil import check_name
-    from workbench.core.targets.gguf import QUANTS
+    from workbench.core.recipe_schema import _variant_form
 
-    known = [c.value for c in QUANTS]
     seen = set()
     for entry in entries:
-        quant = entry.get("quant")
-        if quant is not None and quant.lower() not in known:
-            raise WorkbenchError(f"{where}: [[gguf]] quant '{quant}' is not a GGUF type",
-                                 f"use one of: {', '.join(known)}")
-        label = gguf_label(entry)
-        check_name(label, f"{where}: [[gguf]] name" if "name" in entry else f"{where}: [[gguf]] quant")
+        for option in _variant_form(target).options:
+            known = [c.value for c in option.choices]
+            value = entry.get(option.field)
+            if known and value is not None and str(value).lower() not in known:
+                what = "a GGUF type" if target == "gguf" else f"a {target} {option.field}"
+                raise WorkbenchError(f"{where}: [[{target}]] {option.field} '{value}' is not {what}",
+                                     f"use one of: {', '.join(known)}")
+        label = variant_label(target, entry)
+        check_name(label, f"{where}: [[{target}]] name")
         if label in seen:
-            raise WorkbenchError(f"{where}: two [[gguf]] entries would both write gguf/model.{label}.gguf",
-                                 'give one of them a name, e.g. name = "q8-b"')
+            raise WorkbenchError(f"{where}: two [[{target}]] entries would both write {target}/model.{label}.*",
+                                 'give one of them a name, e.g. name = "b"')
         seen.add(label)
 
 
@@ -211,8 +221,9 @@ def recipe_to_dict(recipe: Recipe) -> dict:
             data[key] = getattr(recipe, key)
     if recipe.quantize:
         data["quantize"] = recipe.quantize
-    if recipe.gguf:
-        data["gguf"] = recipe.gguf
+    for target in VARIANT_TARGETS:
+        if getattr(recipe, target):
+            data[target] = getattr(recipe, target)
     return data
 
 

@@ -17,21 +17,31 @@ QUANT_FILE = {"int8-dynamic": "int8", "int8-static": "int8-static", "fp16": "fp1
 # Each section is read into one spec dataclass (workbench.core.specs): its keys, their types and their defaults are
 # the spec's fields, less the ones the pipeline sets itself (the paths it derives, the source it passes on, the
 # overwrite rule), plus the few keys a recipe spells its own way (RECIPE_KEYS).
+
+# [[gguf]], [[openvino]], [[mnn]]: more artifacts of the same source, each an export by that target (an ExportSpec
+# with its target: a table holds the options its `workbench export --target T` form declares, e.g. gguf's --quant,
+# openvino's --dtype/--quant/--calibration, mnn's --optimize-level, and the variant's name); each is written to
+# T/model.<label><the target's suffix>, validated against PyTorch when [validate] is there, and benchmarked in its
+# runtime beside the other variants (one table of every artifact in the report).
+VARIANT_TARGETS = ("gguf", "openvino", "mnn")
+
+
+def _variant_form(target: str):
+    from importlib import import_module
+
+    return import_module(f"workbench.core.targets.{target}").FORM
+
+
+VARIANT_KEYS = {t: tuple(o.field for o in _variant_form(t).options) for t in VARIANT_TARGETS}
 SECTION_SPECS = {"source": ModelSource, "export": ExportSpec, "validate": ValidateSpec, "optimize": OptimizeSpec,
-                 "quantize": QuantSpec, "gguf": ExportSpec, "bench": BenchSpec}
-# [[gguf]]: more artifacts of the same source, each an export by the gguf target (an ExportSpec with target "gguf":
-# a table holds what `workbench export --target gguf` takes, its --quant, and the variant's name); each is written
-# to gguf/model.<name or quant>.gguf, validated against PyTorch when [validate] is there, and benchmarked in
-# llama.cpp beside the other variants.
-VARIANT_TARGETS = ("gguf",)
-VARIANT_KEYS = {"gguf": ("quant",)}  # the ExportSpec fields such a table sets (the rest are the target's own)
+                 "quantize": QuantSpec, **{t: ExportSpec for t in VARIANT_TARGETS}, "bench": BenchSpec}
 SET_BY_PIPELINE = {
     "source": {"family_options"},
     "export": {"source", "output", "export_params", "dynamic_axes", "inputs", "force"},
     "validate": {"model", "against", "shapes", "provider", "locate", "input_shapes"},
     "optimize": {"model", "output", "against", "force"},
     "quantize": {"model", "output", "tokenizer", "force"},
-    "gguf": {f.name for f in fields(ExportSpec)} - set(VARIANT_KEYS["gguf"]),
+    **{t: {f.name for f in fields(ExportSpec)} - set(VARIANT_KEYS[t]) for t in VARIANT_TARGETS},
     "bench": {"model", "io_binding", "cuda_graph", "compare_torch", "torch_dtype", "trust_code",
               "runtime_options"},  # not a recipe key yet: `workbench bench --hint/--streams` only
 }
@@ -42,15 +52,22 @@ RECIPE_KEYS: dict = {
     "validate": {"enabled": (bool, True)},
     "optimize": {"enabled": (bool, True)},
     "quantize": {"name": (str, None)},
-    "gguf": {"name": (str, None)},
+    **{t: {"name": (str, None)} for t in VARIANT_TARGETS},
     "bench": {"enabled": (bool, True), "compare_torch": (bool, True)},
 }
-SECTIONS = ("source", "export", "validate", "optimize", "quantize", "gguf", "bench")
+SECTIONS = ("source", "export", "validate", "optimize", "quantize", *VARIANT_TARGETS, "bench")
 
 
-def gguf_label(entry: dict) -> str:
-    """The file-name part of a [[gguf]] variant: gguf/model.<this>.gguf (its name, else its quant type)."""
-    return entry.get("name") or (entry.get("quant") or "auto").lower()
+def variant_label(target: str, entry: dict) -> str:
+    """The file-name part of a [[target]] variant (T/model.<this>.<suffix>): its name, else the values it picks
+    that differ from the target's defaults ("q8_0", "fp16-int8", "2"), else the first option's default ("auto" for
+    gguf, "fp32" for openvino and mnn)."""
+    if entry.get("name"):
+        return entry["name"]
+    options = [o for o in _variant_form(target).options if o.choices]
+    picked = [str(entry[o.field]).lower() for o in options
+              if entry.get(o.field) is not None and str(entry[o.field]).lower() != str(o.default).lower()]
+    return "-".join(picked) or str(options[0].default)
 
 
 def _kind(hint) -> type:

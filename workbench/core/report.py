@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from workbench.core.fsutil import staged_output
+from workbench.core.recipe_schema import VARIANT_TARGETS
 from workbench.core.report_summary import dynamic_axes_words, environment, summary
 
 CSS = """body{font:14px/1.45 system-ui,-apple-system,'Segoe UI','Noto Sans CJK SC','WenQuanYi Micro Hei',sans-serif;
@@ -90,7 +91,8 @@ def _step_html(step: dict) -> str:
     out = f"<h2>{_esc(name)}</h2><p class='muted'>{_esc(timing)}</p>"
     if "prompts" in res:  # a .gguf validated in llama.cpp on real prompts (the main export's or a [[gguf]]'s)
         return out + _gguf_validate_html(res)
-    if name == "export" or name.startswith("gguf "):
+    variant = name.split(" ", 1)[0] in VARIANT_TARGETS  # a [[gguf]] / [[openvino]] / [[mnn]] export
+    if name == "export" or variant:
         out += _table(["file"], [[p] for p in res["outputs"]])
         fb = f" (fell back: {res['fallback_reason']})" if res.get("fallback_reason") else ""
         out += f"<p>exporter <b>{_esc(res['exporter'])}</b>{_esc(fb)}, opset {_esc(res.get('opset'))}, " \
@@ -99,7 +101,7 @@ def _step_html(step: dict) -> str:
                   ("output", "output_shapes")) for n, dims in (res.get(key) or {}).items()]
         if shapes:
             out += _table(["", "name", "shape in the file"], shapes)
-        if name.startswith("gguf "):
+        if variant:
             return out + "".join(f"<p class='muted'>{_esc(n)}</p>" for n in res.get("notes") or [])
         out += _dynamic_axes_html(res)
         if res.get("family_settings"):

@@ -32,7 +32,12 @@ def _step(report: dict, name: str) -> Optional[dict]:
 
 
 def measuring_step(report: dict, variant: str) -> Optional[dict]:
-    """The step whose result says how close ``variant`` is to PyTorch (the pipeline's variant names)."""
+    """The step whose result says how close ``variant`` is to PyTorch: the one the pipeline named for it
+    (report["fidelity_steps"]: a [[gguf]]/[[openvino]]/[[mnn]] variant's validation), else by the pipeline's
+    variant names."""
+    named = (report.get("fidelity_steps") or {}).get(variant)
+    if named:
+        return _step(report, named)
     runtime, _, label = variant.partition(" ")
     if runtime == "llama.cpp" and _step(report, f"validate gguf {label}"):
         return _step(report, f"validate gguf {label}")
