@@ -1,6 +1,7 @@
 """One recipe, every artifact in one table: `workbench run` on a tiny random Llama (hidden 256, 2 layers, so the
-K-quants quantize every matrix natively) with an ONNX export, int8 and int4 [[quantize]] variants and three
-[[gguf]] variants (f16, q8_0, q4_k_m), validated against PyTorch and benchmarked each in a process of its own;
+K-quants quantize every matrix natively) with an ONNX export, int8 and int4 [[quantize]] variants, three
+[[gguf]] variants (f16, q8_0, q4_k_m), OpenVINO fp32 and int8 (NNCF weights) and MNN fp32 and int8 weights,
+validated against PyTorch and benchmarked each in its runtime, in a process of its own;
 the report's artifacts table (report_artifacts.py) is written to benchmarks/results/gguf_recipe.{json,md}.
 
 Usage: python benchmarks/gguf_recipe.py [--iterations 50] [--sequence 64] [--threads 2]"""
@@ -38,6 +39,12 @@ quant = "f16"
 quant = "q8_0"
 [[gguf]]
 quant = "q4_k_m"
+[[openvino]]
+[[openvino]]
+quant = "int8"
+[[mnn]]
+[[mnn]]
+quant = "int8"
 [bench]
 iterations = {iterations}
 warmup = 5
