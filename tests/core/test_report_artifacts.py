@@ -93,3 +93,18 @@ def test_the_html_table_shows_every_row(tmp_path):
         assert f"<td>{name}</td>" in table
     assert "0.995000 (the fp32 export)" in table and '<td class="fail">FAIL</td>' in table
     assert "validate gguf q8" in html and "<td>0.98" in html.split("validate gguf q8", 1)[1]
+
+
+def test_the_summary_judges_a_variant_by_its_own_validation(tmp_path):
+    """A [[gguf]] variant whose llama.cpp validation FAILED is left out of the recommendation, even when fastest."""
+    from workbench.core.report_summary import summary
+
+    report = _report(tmp_path)
+    report["fidelity_steps"] = {"llama.cpp q8": "validate gguf q8"}
+    report["steps"][-1]["result"]["rows"].append(_bench("llama.cpp q8", 0.1))
+    s = summary(report)
+    assert s["recommended"] == "ORT int8" and "left out for fidelity: llama.cpp q8" in s["why"]
+    report["steps"][4]["result"] = {**report["steps"][4]["result"], "passed": True}
+    report["steps"][4]["ok"] = True
+    s = summary(report)
+    assert s["recommended"] == "llama.cpp q8" and "cosine 0.9800 vs PyTorch" in s["why"]

@@ -129,13 +129,12 @@ def summary(report: dict) -> dict:
         if _is_torch(row):
             continue
         ok, words = _fidelity(row, quantized, validation)
-        if row["name"].startswith("llama.cpp "):  # a [[gguf]] variant: its own validation in llama.cpp
-            from workbench.core.report_artifacts import measuring_step, fidelity
+        if row["name"] in (report.get("fidelity_steps") or {}):  # a [[gguf]]/[[openvino]]/[[mnn]] variant:
+            from workbench.core.report_artifacts import fidelity, measuring_step  # its own validation
 
             f = fidelity(measuring_step(report, row["name"]))
             ok = f["passed"]
-            words = (f"logits cosine {f['cosine']:.4f} vs PyTorch in llama.cpp" if f["cosine"] is not None
-                     else f["words"])
+            words = f"cosine {f['cosine']:.4f} vs PyTorch" if f["cosine"] is not None else f["words"]
         candidates.append({"name": row["name"], "p50_ms": (row.get("latency_ms") or {}).get("p50"), "ok": ok,
                            "fidelity": words})
     good = [c for c in candidates if c["ok"] is not False and isinstance(c["p50_ms"], (int, float))]
