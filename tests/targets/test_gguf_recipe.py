@@ -111,8 +111,8 @@ def test_the_report_has_one_table_of_every_artifact(run):
     ('quant = "q8_0"\n[[gguf]]\nquant = "Q8_0"', "two \\[\\[gguf\\]\\] entries would both write gguf/model.q8_0"),
     ('quant = "q8_0"\nname = "../up"', "name"),
     ("quant = 8", "\\[gguf\\] 'quant' should be str"),
-    ('quant = "q8_0"\n[[mnn]]\noptimize_level = 5', "\\[\\[mnn\\]\\] optimize_level '5' is not a mnn optimize_level"),
-    ('quant = "q8_0"\n[[openvino]]\nquant = "int3"', "\\[\\[openvino\\]\\] quant 'int3' is not a openvino quant"),
+    ('quant = "q8_0"\n[[mnn]]\noptimize_level = 5', "\\[\\[mnn\\]\\] optimize_level '5' is not a value the mnn target offers"),
+    ('quant = "q8_0"\n[[openvino]]\nquant = "int3"', "\\[\\[openvino\\]\\] quant 'int3' is not a value the openvino target offers"),
     ('quant = "q8_0"\nopset = 17', "unknown key \\[gguf\\] 'opset'"),
 ])
 def test_a_bad_gguf_entry_is_one_line_before_anything_is_written(tmp_path, entry, message):

@@ -158,7 +158,7 @@ def _check_variants(target: str, entries: list, where: str) -> None:
             known = [c.value for c in option.choices]
             value = entry.get(option.field)
             if known and value is not None and str(value).lower() not in known:
-                what = "a GGUF type" if target == "gguf" else f"a {target} {option.field}"
+                what = "a GGUF type" if target == "gguf" else f"a value the {target} target offers"
                 raise WorkbenchError(f"{where}: [[{target}]] {option.field} '{value}' is not {what}",
                                      f"use one of: {', '.join(known)}")
         label = variant_label(target, entry)
