@@ -168,3 +168,46 @@ def test_without_mnn_each_entry_point_says_how_to_install_it(tiny_models, tmp_pa
     assert not state.available and "pip install -c constraints.txt mnn" in state.hint
     with pytest.raises(WorkbenchError, match="runtime 'mnn' cannot run here"):
         api.validate(ValidateSpec(model=str(tmp_path / "x.mnn"), against=ModelSource(str(tiny_models("bert")))))
+
+
+def test_negative_gather_nd_indices_are_made_non_negative_for_mnn(tmp_path):
+    """MNN's GatherND reads index -2 as out of range and gives zeros (Falcon's fused-QKV split exports as
+    GatherND([[-2]]); its keys and values were 0 in MNN): prepare_onnx rewrites the constant indices where the
+    indexed dimension is known, and the converted file then computes what ONNX Runtime does."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    from workbench.core.registry import default_registry
+    from workbench.core.runtimes.base import RuntimeOptions
+    from workbench.core.targets.mnn import convert_onnx, non_negative_gather_nd, prepare_onnx
+
+    graph = helper.make_graph(
+        [helper.make_node("GatherND", ["x", "idx"], ["y"])], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [6, "b", 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, "b", 8])],
+        [numpy_helper.from_array(np.array([[-2]], np.int64), "idx")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.save(model, str(tmp_path / "g.onnx"))
+    x = np.random.default_rng(0).standard_normal((6, 3, 8)).astype(np.float32)
+    runtime = default_registry().runtime("mnn")
+    outputs = {}
+    for name, fix in (("plain", False), ("fixed", True)):
+        if fix:
+            prepare_onnx(str(tmp_path / "g.onnx"), str(tmp_path / "p.onnx"), {"x": [1]})
+        else:
+            onnx.save(model, str(tmp_path / "p.onnx"))
+        convert_onnx(str(tmp_path / "p.onnx"), str(tmp_path / f"{name}.mnn"))
+        session = runtime.open(tmp_path / f"{name}.mnn", RuntimeOptions())
+        outputs[name] = session.run({"x": x})["y"]
+        session.close()
+    assert np.array_equal(outputs["fixed"], x[[4]])  # index -2 of 6 is 4
+    assert not np.array_equal(outputs["plain"], x[[4]])  # what MNN does with the index as exported
+    rewritten = onnx.load(str(tmp_path / "p.onnx"))
+    assert non_negative_gather_nd(rewritten) == 0  # nothing negative is left
+    unknown = helper.make_model(helper.make_graph(
+        [helper.make_node("GatherND", ["x", "idx"], ["y"])], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", "b", 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(np.array([[-2]], np.int64), "idx")]), opset_imports=[helper.make_opsetid("", 17)])
+    assert non_negative_gather_nd(unknown) == 0  # the size is not known: left as it is

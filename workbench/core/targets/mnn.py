@@ -72,6 +72,7 @@ def prepare_onnx(onnx_path: str, out_path: str, dynamic_axes: dict, weights: str
 
     model = onnx.load(onnx_path)
     model = rewrite(model, pattern_rewrite_rules=[pattern.RewriteRule(isnan, not_equal_self)])
+    non_negative_gather_nd(model)
     axes = {name: sorted(int(a) for a in dims) for name, dims in (dynamic_axes or {}).items()}
     del model.metadata_props[:]
     for prop in onnx.load(onnx_path, load_external_data=False).metadata_props:
@@ -80,6 +81,43 @@ def prepare_onnx(onnx_path: str, out_path: str, dynamic_axes: dict, weights: str
     model.metadata_props.add(key="workbench.mnn.dynamic_axes", value=json.dumps(axes))
     model.metadata_props.add(key="workbench.mnn.weights", value=weights)  # the runtime's precision, for validate
     onnx.save(model, out_path, save_as_external_data=model.ByteSize() > 1_900_000_000)
+
+
+def non_negative_gather_nd(model) -> int:
+    """MNN's GatherND takes a negative index for out of range and gives zeros (ONNX counts it from the end):
+    Falcon's fused-QKV split, ``qkv[..., [-2], :]``, exports as GatherND(indices [[-2]]) and its keys and values came
+    out 0 in MNN. Constant negative indices become their non-negative equals where the graph's value_info (the dynamo
+    exporter writes it; else ONNX shape inference) fixes the indexed dimensions. Returns the nodes changed."""
+    import numpy as np
+    import onnx
+    from onnx import numpy_helper
+
+    inits = {i.name: i for i in model.graph.initializer}
+    nodes = [n for n in model.graph.node if n.op_type == "GatherND" and len(n.input) > 1 and n.input[1] in inits
+             and (numpy_helper.to_array(inits[n.input[1]]) < 0).any()]
+    if not nodes:
+        return 0
+    infos = list(model.graph.value_info) + list(model.graph.input)
+    if not any(n.input[0] in {v.name for v in infos} for n in nodes):
+        try:
+            infos += list(onnx.shape_inference.infer_shapes(model).graph.value_info)
+        except Exception:  # noqa: BLE001 - inference is a help here, not a requirement
+            pass
+    dims = {v.name: [d.dim_value if d.HasField("dim_value") else None for d in v.type.tensor_type.shape.dim]
+            for v in infos}
+    changed = 0
+    for node in nodes:
+        batch = next((a.i for a in node.attribute if a.name == "batch_dims"), 0)
+        index = numpy_helper.to_array(inits[node.input[1]])
+        sizes = (dims.get(node.input[0]) or [])[batch:batch + index.shape[-1]]
+        if len(sizes) != index.shape[-1] or None in sizes:
+            continue
+        name = f"{node.input[1]}_non_negative_{changed}"
+        model.graph.initializer.append(numpy_helper.from_array(
+            np.where(index < 0, index + np.asarray(sizes, dtype=index.dtype), index).astype(index.dtype), name))
+        node.input[1] = name
+        changed += 1
+    return changed
 
 
 def convert_onnx(onnx_path: str, out_path: str, dtype: str = "fp32", quant: str | None = None,
