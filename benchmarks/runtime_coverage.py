@@ -166,8 +166,11 @@ def _markdown(rows: list, meta: dict, targets: list) -> str:
              *[f"Resumed or re-run: {u['rows'] if isinstance(u['rows'], str) else ', '.join(u['rows'])} "
                f"({u['date']}, `{u['command']}`)." for u in meta.get("updated", [])], ""]
     for t in targets:
+        passed = [(r[t]["worst_max_rel_diff"], r["name"]) for r in rows if (r.get(t) or {}).get("validated")
+                  and r[t].get("worst_max_rel_diff") is not None]
+        worst = f"; worst max rel diff of those validated {max(passed)[0]:.2g} ({max(passed)[1]})" if passed else ""
         lines.append(f"- {t}: converted {count(t, 'converted')}/{len(rows)}, validated "
-                     f"{count(t, 'validated')}/{len(rows)}")
+                     f"{count(t, 'validated')}/{len(rows)}{worst}")
     lines += [f"- ONNX export (the step both share) failed or ran out of time: "
               f"{sum(1 for r in rows if not r.get('onnx') and not r.get('not_run'))}/{len(rows)}",
               f"- not run (the run's time budget was spent before they started): "
