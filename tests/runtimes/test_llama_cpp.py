@@ -38,6 +38,24 @@ def test_a_corrupt_gguf_is_one_line(tmp_path):
     assert availability.available or "llama" in availability.hint
 
 
+def test_a_gguf_without_a_vocab_is_refused_in_one_line_at_export_and_at_open(tiny_models, tmp_path):
+    # the suite's tiny folders have no tokenizer: the converter says llama.cpp will refuse the file, and the runtime
+    # refuses it before llama.cpp does (its own message is "key not found: tokenizer.ggml.model"), installed or not
+    from workbench.core.gguf.convert import convert
+
+    out = tmp_path / "novocab.gguf"
+    info = convert(tiny_models("llama"), out, "f16")
+    assert any("without a vocab" in n and "llama.cpp refuses" in n for n in info["notes"])
+    with pytest.raises(WorkbenchError, match="holds no vocab") as err:
+        default_registry().runtime("llama.cpp").open(out, RuntimeOptions())
+    assert "\n" not in str(err.value) and "tokenizer" in err.value.hint
+    truncated = tmp_path / "truncated.gguf"
+    truncated.write_bytes(out.read_bytes()[:200])
+    with pytest.raises(WorkbenchError) as err:
+        default_registry().runtime("llama.cpp").open(truncated, RuntimeOptions())
+    assert "\n" not in str(err.value)
+
+
 def test_llama_cpp_logits_and_greedy_tokens_match_pytorch(llama_gguf):
     pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install '.[llama]')")
     folder, path = llama_gguf

@@ -40,7 +40,8 @@ def check_named_tokens(folder: Path, name: str) -> None:
 def write_vocab(writer: gguf.GGUFWriter, folder: Path, vocab_size: int, opts: dict | None = None) -> str | None:
     path = folder / "tokenizer.json"
     if not path.is_file():
-        return "no tokenizer.json: written without a vocab"
+        return ("no tokenizer.json: written without a vocab, which llama.cpp refuses to load; put the model's "
+                "tokenizer files in the folder and export again")
     data = json.loads(path.read_text(encoding="utf-8"))
     model = data.get("model", {})
     if model.get("type") == "WordPiece":
@@ -50,7 +51,8 @@ def write_vocab(writer: gguf.GGUFWriter, folder: Path, vocab_size: int, opts: di
     if model.get("type") == "Unigram":
         return _unigram(writer, folder, data, vocab_size)
     if model.get("type") != "BPE":
-        return f"tokenizer model {model.get('type')} is not converted yet: written without a vocab"
+        return (f"tokenizer model {model.get('type')} is not converted yet: written without a vocab, which llama.cpp "
+                "refuses to load")
     by_id = {i: t for t, i in model["vocab"].items()}
     added = {t["id"]: t for t in data.get("added_tokens", [])}
     tokens, types = [], []

@@ -87,6 +87,10 @@ def _header(path: Path) -> tuple:
         return None if f is None else f.parts[f.data[0]]
 
     arch, ftype = field("general.architecture"), field("general.file_type")
+    if "tokenizer.ggml.model" not in reader.fields:  # llama.cpp's own refusal reads "key not found: ..."
+        raise WorkbenchError(f"{path}: the GGUF holds no vocab (tokenizer.ggml.model), and llama.cpp loads no model "
+                             "without one", "put the model's tokenizer files (tokenizer.json and its config) in the "
+                             "source folder and export it again")
     return (bytes(arch).decode() if arch is not None else "", int(ftype[0]) if ftype is not None else -1)
 
 
@@ -96,6 +100,11 @@ class LlamaCppSession:
     def __init__(self, path, options: RuntimeOptions):
         self.path = Path(str(path))
         _check_gguf(self.path)  # before the import: a bad file is one line whether or not llama.cpp is installed
+        try:
+            arch, ftype = _header(self.path)
+        except (ValueError, IndexError, KeyError, OSError) as err:  # gguf-py on a truncated or corrupt header
+            raise WorkbenchError(f"{self.path}: its GGUF header cannot be read ({err})",
+                                 "re-export it: workbench export ... --target gguf") from None
         llama_cpp = _llama()
         self.notes: list = []
         self.device = "cpu"
@@ -113,7 +122,6 @@ class LlamaCppSession:
         if options.threads:
             kwargs.update(n_threads=int(options.threads), n_threads_batch=int(options.threads))
         try:
-            arch, ftype = _header(self.path)
             self.encoder = arch in ENCODER_ARCHS
             if self.encoder:  # per-token hidden states; pooling is the caller's (it matches PyTorch's pooling)
                 kwargs.update(embedding=True, pooling_type=llama_cpp.LLAMA_POOLING_TYPE_NONE)
