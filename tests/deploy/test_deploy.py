@@ -239,7 +239,8 @@ def test_existing_folder_is_replaced_only_with_force_and_only_if_deploy_wrote_it
     with pytest.raises(WorkbenchError, match="already exists"):
         deploy(artifacts["onnx"], tmp_path / "p", "cpp")
     deploy(artifacts["onnx"], tmp_path / "p", "cpp", force=True)
-    assert sorted(p.name for p in (tmp_path / "p").iterdir()) == ["CMakeLists.txt", "main.cpp", "workbench-deploy.json"]
+    assert sorted(p.name for p in (tmp_path / "p").iterdir()) == ["CMakeLists.txt", "main.cpp", "tensorrt.sh",
+                                                                  "workbench-deploy.json"]  # no run_model.py left
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("keep")
     with pytest.raises(WorkbenchError, match="already exists"):

@@ -4,7 +4,8 @@ runtime that loads it, feeds inputs of its names, shapes and dtypes and prints i
 ONNX (.onnx): ONNX Runtime's Python, C++ (CMake), Java (Maven) and C# (.csproj) APIs. OpenVINO IR (.xml): OpenVINO's
 Python and C++ APIs (OpenVINO has no official Java/C# API). GGUF: llama-cpp-python. An encrypted .enc
 (workbench encrypt) is decrypted into memory by the program itself (cryptography, OpenSSL, javax.crypto,
-System.Security.Cryptography), key from $WORKBENCH_MODEL_KEY_FILE or $WORKBENCH_MODEL_KEY.
+System.Security.Cryptography), key from $WORKBENCH_MODEL_KEY_FILE or $WORKBENCH_MODEL_KEY. Beside the program of
+a plain .onnx, ``tensorrt.sh`` holds the trtexec and Polygraphy lines for it (core/tensorrt_profile.py).
 
 Every program fills input element i of input j with the same values (:func:`example_feeds` is the reference):
 floats ``((i * 7 + j * 3) % 23) / 10 - 1.1``, integers ``(i + j) % 5``, booleans ``i % 2 == 0``; dynamic
@@ -125,6 +126,13 @@ def deploy(artifact, folder, lang: str = "python", *, force: bool = False) -> De
         raise WorkbenchError(f"unknown language '{lang}'", f"use one of: {', '.join(LANGS)}")
     spec = describe(artifact)
     runtime, files, build = programs.render(spec, lang)
+    if spec.kind == "onnx" and spec.encrypted is None:  # TensorRT reads no .enc
+        from workbench.core import ort, tensorrt_profile
+
+        info = tensorrt_profile.read(Path(spec.path))
+        fp16 = ort.model_float_dtype(spec.path) == "fp16"
+        files["tensorrt.sh"] = tensorrt_profile.script(Path(spec.path), info, fp16)
+        build += "; TensorRT (on an NVIDIA machine with trtexec): bash tensorrt.sh"
     files[MARKER] = json.dumps({"artifact": spec.path, "lang": lang, "runtime": runtime}, indent=1) + "\n"
     folder = Path(folder)
     old = None

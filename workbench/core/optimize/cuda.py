@@ -228,6 +228,9 @@ def optimize_cuda(spec: OptimizeSpec, src: Path, progress=None, cancel=None) -> 
             current = Path(tmp) / "copy" / "model.onnx"
             current.parent.mkdir()
             save(onnx.load(str(src)), current, large)
+        from workbench.core import tensorrt_profile  # a good TensorRT input: its profile, and what to build from
+
+        tensorrt_profile.record(current, config, src)
         publish(current, spec.output, large, spec)
     after = op_counts(spec.output)
     stages.done("optimized for CUDA")
