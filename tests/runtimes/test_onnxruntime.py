@@ -140,3 +140,33 @@ def test_a_decoder_session_generates_the_tokens_pytorch_does(tiny_models, tmp_pa
     with pytest.raises(WorkbenchError, match="not a decoder with past key values") as err:
         logits_only.generate(prompt, 3)
     assert "\n" not in str(err.value) and "text-generation-with-past" in err.value.one_line()
+
+
+def _reshape_model():
+    """y = reshape(x, [2, 3]): runs on 6 values, fails at run time on any other count."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    shape = helper.make_tensor("shape", TensorProto.INT64, [2], [2, 3])
+    graph = helper.make_graph([helper.make_node("Reshape", ["x", "shape"], ["y"])], "g",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n"])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)], [shape])
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+
+
+def test_onnxruntime_opens_a_graph_from_bytes_and_a_quiet_failure_is_still_one_line(tmp_path):
+    runtime = default_registry().runtime("onnxruntime")
+    named = tmp_path / "in-memory.onnx"  # never written: the path only names the graph in messages
+    data = _reshape_model().SerializeToString()
+    with pytest.raises(WorkbenchError, match="in-memory.onnx"):  # without data the missing file is refused
+        runtime.open(str(named), RuntimeOptions())
+    session = runtime.open(str(named), RuntimeOptions(extra={"data": data, "quiet": True}))
+    try:
+        assert [i.name for i in session.inputs()] == ["x"] and not named.exists()
+        out = session.run(session.feed({"x": np.arange(6, dtype=np.float32)}))
+        assert out["y"].tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+        with pytest.raises(WorkbenchError) as err:
+            session.run(session.feed({"x": np.arange(5, dtype=np.float32)}))
+        assert str(err.value).startswith("ONNX Runtime failed to run the model") and "\n" not in str(err.value)
+    finally:
+        session.close()

@@ -169,9 +169,10 @@ def feed(session, inputs: dict, names: list | None = None) -> dict:
     return feed_infos(infos, inputs, names)
 
 
-def run(session, feeds: dict) -> dict:
+def run(session, feeds: dict, run_options=None) -> dict:
+    """Every output by name; ORT's own failure becomes one line (``run_options``: an ``ort.RunOptions``)."""
     try:
-        results = session.run(None, feeds)
+        results = session.run(None, feeds, run_options)
     except WorkbenchError:
         raise  # the run-time guard's one line (core/loading/limits.py)
     except Exception as err:  # noqa: BLE001

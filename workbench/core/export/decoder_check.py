@@ -35,30 +35,33 @@ def check_decoder(path, module, layout: list, vocab: int, dtype: str = "fp32", p
                   moe: bool = False, exporter: str = "dynamo", shapes=CHECK_SHAPES) -> dict:
     """Run the ONNX decoder at ``path`` and the PyTorch wrapper ``module`` on fresh inputs; raise WorkbenchError
     when they differ. Returns {"shapes": [...], "max_rel_diff": float, "moe": bool}."""
-    import onnxruntime
     import torch
 
-    from workbench.core import ort
     from workbench.core.compare import compare
     from workbench.core.export.decoder_model import RTOL, input_names, make_inputs, present_names
+    from workbench.core.runtimes.base import RuntimeOptions
+    from workbench.core.runtimes.onnxruntime import NAME
+    from workbench.core.runtimes.select import open_artifact
 
-    session = ort.make_session(path)
+    # the onnxruntime runtime's session, the one validate runs; quiet: a frozen graph's failure is reported below,
+    # in one line, without ORT's own log line
+    session = open_artifact(path, RuntimeOptions(extra={"quiet": True}), NAME)[1]
     onnx_names = input_names(len(layout), positions)
     out_names = ["logits", *present_names(len(layout))]
-    quiet = onnxruntime.RunOptions()
-    quiet.log_severity_level = 4  # a frozen graph's failure is reported below, in one line
     worst = 0.0
     tried = []
     for batch, sequence, past, seed in shapes:
         inputs = make_inputs(layout, batch, sequence, past, vocab, dtype, seed, positions)
         with torch.inference_mode():
             expected = [t.float().numpy() for t in module(**inputs)]
-        feeds = ort.feed(session, dict(zip(onnx_names, inputs.values())))
+        feeds = session.feed(dict(zip(onnx_names, inputs.values())))
         where = f"at batch {batch}, sequence {sequence}, past {past}"
         try:
-            got = session.run(out_names, feeds, quiet)
-        except Exception as err:  # noqa: BLE001 - ORT raises its own types
-            raise _refuse(moe, exporter, f"fails to run {where} ({first_line(err, 200)})") from err
+            results = session.run(feeds)
+            got = [results[name] for name in out_names]
+        except Exception as err:  # noqa: BLE001 - ORT's failure (its own line kept), or an output the graph lacks
+            cause = err.__cause__ if isinstance(err, WorkbenchError) and err.__cause__ is not None else err
+            raise _refuse(moe, exporter, f"fails to run {where} ({first_line(cause, 200)})") from err
         for name, actual, reference in zip(out_names, got, expected):
             diff = compare(np.asarray(actual, dtype=np.float32), reference)
             rel = float(diff["max_rel_diff"])

@@ -24,7 +24,10 @@ def _file_bytes(path: Path) -> int:
 def bf16_note(path) -> str:
     """One line on running the bf16 file ``path`` with ONNX Runtime on the CPU."""
     from workbench.core.errors import WorkbenchError
-    from workbench.core.ort import BF16_HINT, make_session
+    from workbench.core.ort import BF16_HINT
+    from workbench.core.runtimes.base import RuntimeOptions
+    from workbench.core.runtimes.onnxruntime import NAME
+    from workbench.core.runtimes.select import open_artifact
 
     path = Path(path)
     fix = BF16_HINT
@@ -32,7 +35,7 @@ def bf16_note(path) -> str:
         return (f"bf16: ONNX Runtime's CPU provider has no bfloat16 kernel for most operators (e.g. Add), so "
                 f"validate and bench on the CPU will fail; {fix}")
     try:
-        make_session(path, "cpu", level="disable")
+        open_artifact(path, RuntimeOptions(extra={"level": "disable"}), NAME)[1].close()  # the session validate opens
     except WorkbenchError as err:
         return f"bf16: {err.what}; validate and bench on the CPU will fail; {fix}"
     return "bf16: ONNX Runtime's CPU provider loads this file (this ORT version has the kernels it needs)"

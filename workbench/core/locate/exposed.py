@@ -94,15 +94,18 @@ def _pair_used(outputs: list, used: list, actual: dict):
 def _run_exposed(path: str, model, values: list, floats: dict, session_feed: dict, provider: str) -> dict:
     """One run of ``model`` (the user's graph, in memory) with ``values`` added as outputs: handed to ONNX Runtime
     serialized (no temp file) unless its tensors need external data, at the basic level (fusions cannot cross
-    exposed values), its thread pool not spinning (one run: a spinning pool only burns CPU after it). Through
-    core/ort, not the runtimes registry: runtimes -> generate_decoders -> export -> locate would close a cycle."""
+    exposed values), its thread pool not spinning (one run: a spinning pool only burns CPU after it), in the
+    onnxruntime runtime's session (its ``data`` option takes the serialized graph), the one validate runs."""
     import tempfile
     from pathlib import Path
 
     import onnx
     import onnxruntime
 
-    from workbench.core import onnx_io, ort
+    from workbench.core import onnx_io
+    from workbench.core.runtimes.base import RuntimeOptions
+    from workbench.core.runtimes.onnxruntime import NAME
+    from workbench.core.runtimes.select import open_artifact
 
     present = {o.name for o in model.graph.output}
     for v in values:
@@ -116,7 +119,9 @@ def _run_exposed(path: str, model, values: list, floats: dict, session_feed: dic
             onnx_io.save(model, copy, external=True)
         else:
             copy, data = path, model.SerializeToString()
-        session = ort.make_session(str(copy), provider, level="basic", options=options, data=data)
-        names = [o.name for o in session.get_outputs()]
-        results = session.run(names, ort.feed(session, session_feed[0], session_feed[1]))
-    return dict(zip(names, results))
+        extra = {"level": "basic", "session_options": options, "data": data}
+        session = open_artifact(str(copy), RuntimeOptions(device=provider, extra=extra), NAME)[1]
+        try:
+            return session.run(session.feed(session_feed[0], session_feed[1]))
+        finally:
+            session.close()

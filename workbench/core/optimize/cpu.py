@@ -1,6 +1,10 @@
 """The CPU preset of ``workbench optimize`` (and the entry of both presets, optimize_model): onnxslim, ONNX Runtime
 transformer fusion where it applies, ONNX Runtime graph optimization saved to disk (external data handled); node
-counts before and after each step; re-validated. ``--target cuda`` goes to cuda.py."""
+counts before and after each step; re-validated. ``--target cuda`` goes to cuda.py.
+
+The ONNX Runtime step opens core/ort.make_session directly, not the onnxruntime runtime: there ORT is the optimizer,
+not something that runs the model (the session only writes its optimized graph, ``optimized_model_filepath``, and is
+never run). The re-validation runs the output through validate_model, i.e. the registered runtimes."""
 
 from __future__ import annotations
 

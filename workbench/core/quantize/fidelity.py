@@ -1,6 +1,7 @@
 """How close a quantized model stays to its float model: ORT outputs of both on the same inputs (two shapes, three
 seeds, the last row's mask padded), the worst cosine and largest difference per output. Used by the quantize
-runner (the result's fidelity and its floor) and the sensitivity search (each candidate measured)."""
+runner (the result's fidelity and its floor) and the sensitivity search (each candidate measured). Both models run
+in the registered onnxruntime runtime's session (runtimes/onnxruntime.py), the one validate and bench run."""
 
 from __future__ import annotations
 
@@ -28,12 +29,19 @@ def default_fidelity_inputs(path) -> list:
     return [onnx_example_inputs(path, b, s, seed) for b, s in FIDELITY_SHAPES for seed in FIDELITY_SEEDS]
 
 
+def _session(path):
+    """The onnxruntime runtime's CPU session on ``path`` (a missing or unloadable file: one line)."""
+    from workbench.core.runtimes.base import RuntimeOptions
+    from workbench.core.runtimes.onnxruntime import NAME
+    from workbench.core.runtimes.select import open_artifact
+
+    return open_artifact(path, RuntimeOptions(), NAME)[1]
+
+
 def reference_outputs(reference_path, inputs_list: list) -> list:
     """The reference model's outputs on each inputs dict (to measure many candidates against one reference)."""
-    from workbench.core import ort
-
-    ref = ort.make_session(reference_path)
-    return [ort.run(ref, ort.feed(ref, inputs)) for inputs in inputs_list]
+    ref = _session(reference_path)
+    return [ref.run(ref.feed(inputs)) for inputs in inputs_list]
 
 
 def fidelity(reference_path, quantized_path, inputs_list: Optional[list] = None,
@@ -44,16 +52,15 @@ def fidelity(reference_path, quantized_path, inputs_list: Optional[list] = None,
     pads are left out. ``per_output`` holds, per output, the worst cosine, the mean cosine and the largest difference.
     ``expected`` (from :func:`reference_outputs` on the same inputs) saves running the reference again.
     """
-    from workbench.core import ort
     from workbench.core.compare import compare
 
-    quant = ort.make_session(quantized_path)
+    quant = _session(quantized_path)
     if inputs_list is None:
         inputs_list = default_fidelity_inputs(reference_path)
     references = reference_outputs(reference_path, inputs_list) if expected is None else list(expected)
     rows: dict = {}
     for inputs, expected in zip(inputs_list, references):  # noqa: B020 - one reference dict per inputs dict
-        actual = ort.run(quant, ort.feed(quant, inputs))
+        actual = quant.run(quant.feed(inputs))
         mask = inputs.get("attention_mask")
         mask = None if mask is None else np.asarray(mask.detach().cpu() if hasattr(mask, "detach") else mask)
         for name, reference in expected.items():

@@ -184,8 +184,11 @@ def quantize_variants(model, out_dir, modes, progress: Optional[ProgressFn] = No
 
 def _check_result(path: Path, src: Path, spec: QuantSpec) -> None:
     """The output passes the ONNX checker, loads in ONNX Runtime, and every excluded node is still there with its
-    float weights (a file only ORT accepts would pass here and then fail every validate)."""
-    from workbench.core.ort import make_session
+    float weights (a file only ORT accepts would pass here and then fail every validate). It loads in the
+    onnxruntime runtime's session, the one fidelity, validate and bench then run."""
+    from workbench.core.runtimes.base import RuntimeOptions
+    from workbench.core.runtimes.onnxruntime import NAME
+    from workbench.core.runtimes.select import open_artifact
 
     try:
         onnx.checker.check_model(str(path))  # path-based: works past 2 GB
@@ -194,7 +197,7 @@ def _check_result(path: Path, src: Path, spec: QuantSpec) -> None:
                              "exclude the node it names (--exclude), or try another --mode") from err
 
     try:
-        make_session(path)
+        open_artifact(path, RuntimeOptions(), NAME)[1].close()
     except WorkbenchError as err:
         raise WorkbenchError(f"the {spec.mode} model does not load in ONNX Runtime ({err.what})",
                              "exclude the node it names (--exclude), or try another --mode") from err

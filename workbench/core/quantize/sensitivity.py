@@ -130,17 +130,18 @@ class _Meter:
 
 
 def _runs_at(path, batch: int, seq: int) -> bool:
-    """One quiet run at this shape (e.g. a tiny model with 64 positions refuses 128 tokens)."""
-    import onnxruntime
-
+    """One quiet run at this shape (e.g. a tiny model with 64 positions refuses 128 tokens), in the onnxruntime
+    runtime's session, as bench then runs it."""
     from workbench.core.bench.inputs import onnx_example_inputs
-    from workbench.core.ort import feed, make_session
+    from workbench.core.runtimes.base import RuntimeOptions
+    from workbench.core.runtimes.onnxruntime import NAME
+    from workbench.core.runtimes.select import open_artifact
 
-    options = onnxruntime.RunOptions()
-    options.log_severity_level = 4  # the refusal is expected here: keep ORT's own error line off the console
+    # quiet: the refusal is expected here, so ORT's own error line stays off the console
+    options = RuntimeOptions(threads=LATENCY_THREADS, extra={"quiet": True})
     try:
-        session = make_session(path, threads=LATENCY_THREADS)
-        session.run(None, feed(session, onnx_example_inputs(path, batch, seq)), options)
+        session = open_artifact(path, options, NAME)[1]
+        session.run(session.feed(onnx_example_inputs(path, batch, seq)))
         return True
     except Exception:  # noqa: BLE001 - any refusal means: try the next shape
         return False

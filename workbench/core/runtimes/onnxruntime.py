@@ -3,7 +3,10 @@ building, provider fallback notes and error wording; this module is the runtime 
 decoders (an exported decoder with past, the GroupQueryAttention one) are runtimes/ort_decoder.py's.
 
 ``RuntimeOptions.extra``: ``level`` (disable|basic|extended|all, default all), ``provider_options`` (for the CUDA
-provider, e.g. ``{"enable_cuda_graph": "1"}``), ``session_options`` (an ``ort.SessionOptions`` to start from).
+provider, e.g. ``{"enable_cuda_graph": "1"}``), ``session_options`` (an ``ort.SessionOptions`` to start from),
+``data`` (a serialized model, under protobuf's 2 GB, loaded instead of the file, whose path then only names it in
+messages: a graph built in memory, e.g. locate's model with exposed intermediates), ``quiet`` (True: ORT's own log
+line of a failing run is kept off the console; the failure is still raised, as one line).
 """
 
 from __future__ import annotations
@@ -31,7 +34,13 @@ class OrtSession:
         self.session = ort.make_session(path, options.device, options.threads, extra.get("level", "all"),
                                         extra.get("session_options"),
                                         provider_options=extra.get("provider_options"), notes=self.notes,
-                                        strict=options.strict)
+                                        strict=options.strict, data=extra.get("data"))
+        self.run_options = None
+        if extra.get("quiet"):
+            import onnxruntime
+
+            self.run_options = onnxruntime.RunOptions()
+            self.run_options.log_severity_level = 4
         self.device = self.session.workbench_provider
         self.path = str(path)
 
@@ -50,7 +59,7 @@ class OrtSession:
     def run(self, feeds: dict) -> dict:
         from workbench.core import ort
 
-        return ort.run(self.session, feeds)
+        return ort.run(self.session, feeds, self.run_options)
 
     def generate(self, prompt_ids, max_new_tokens: int, *, temperature: float = 0.0, top_k: int = 0, seed: int = 0):
         """Token by token on a decoder exported with past key values (runtimes/ort_decoder.py), on this session;
