@@ -1,8 +1,8 @@
-"""Load: open a checkpoint, a Hugging Face folder or an ONNX file, inspect it as a job, and show what is in it."""
+"""Load: open a checkpoint, a Hugging Face folder or an ONNX file, inspect it as a job, and show what is in it
+(what the results say, the configuration rows, advice line and problems banner, is load_text.py's)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -32,25 +32,11 @@ from workbench.gui.models import (
     human_bytes,
     human_count,
 )
+from workbench.gui.panels import load_text
 from workbench.gui.panels.base import PanelBase
 from workbench.gui.panels.welcome import WelcomeCard
 from workbench.gui.tasks import inspect_with_rows
 from workbench.gui.theme import icon
-
-
-def _flatten(config: dict, prefix: str = "") -> list:
-    rows = []
-    for key, value in config.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict) and value:
-            rows += _flatten(value, name + ".")
-        else:
-            if isinstance(value, bool) or value is None:
-                value = json.dumps(value)  # true / false / null, as in config.json
-            elif isinstance(value, (list, tuple)):
-                value = ", ".join(map(str, value))
-            rows.append([name, str(value)])  # text, left-aligned, next to its key
-    return rows
 
 
 class LoadPanel(PanelBase):
@@ -254,7 +240,7 @@ class LoadPanel(PanelBase):
         reason = next((first[len(path) + len(sep):] for sep in (": ", "：") if path and first.startswith(path + sep)),
                       first)
         self.problems.setText(self.tr("<b>Could not load {0}:</b> {1}").format(
-            _escape(Path(path).name if path else self.tr("this model")), _escape(reason)))
+            load_text.escape(Path(path).name if path else self.tr("this model")), load_text.escape(reason)))
 
     def retranslate(self) -> None:
         """A live language switch: the texts, and the problems banner written again from the result."""
@@ -303,60 +289,20 @@ class LoadPanel(PanelBase):
         self.dtype_label.setText(", ".join(f"{k}: {human_bytes(v)}".replace(" ", "\u00a0") for k, v in by_dtype)
                                  or "—")
         self.count_label.setText(f"{len(rows):,}")
-        config_rows = _flatten(result.config) if result.config else []
-        if result.format == "onnx":
-            config_rows = [[self.tr("nodes"), str(result.node_count)],
-                           *[[f"opset {k or 'ai.onnx'}", str(v)] for k, v in result.opset.items()],
-                           *[[f"op {k}", str(v)] for k, v in sorted(result.op_counts.items(),
-                                                                     key=lambda kv: -kv[1])]]
-        if result.metadata:
-            config_rows += [[f"metadata.{k}", str(v)] for k, v in result.metadata.items()]
-        self.config_model.set_rows(config_rows)
+        self.config_model.set_rows(load_text.config_rows(result))
         self._show_problems(result.problems, getattr(result, "notes", []))
         self._show_advice(result)
         self.state.set_inspect(result)
 
     def _show_advice(self, result) -> None:
-        """The same advice as `workbench advise` for a Hugging Face folder (headers only, so it runs here)."""
-        from workbench import api
-        from workbench.core.errors import WorkbenchError
-
-        self.advice_label.setToolTip("")
-        if result.format != "hf-folder":
-            self.advice_label.setText("—")
-            return
-        try:
-            advice = api.advise(result.path)
-        except WorkbenchError as err:  # an architecture llama.cpp cannot take: said in the tooltip
-            from workbench.gui.i18n.engine import translate as engine_text
-
-            self.advice_label.setText(self.tr("none (no GGUF conversion for this model)"))
-            self.advice_label.setToolTip(engine_text(err.one_line()))
-            return
-        pick, budget = advice["pick"], human_bytes(advice["budget_bytes"])
-        if pick is None:
-            self.advice_label.setText(self.tr("none fits the {0} available").format(budget))
-            self.advice_label.setToolTip(self.tr("workbench advise {0} explains why").format(result.path))
-            return
-        # one short line (the summary column is narrow); the rest in the tooltip
-        self.advice_label.setText(self.tr("{0}, needs ~{1}").format(pick["quant"], human_bytes(pick["need_bytes"])))
-        self.advice_label.setToolTip(self.tr("{0} in llama.cpp, of the {1} available; measured fidelity {2:.4f}; "
-                                             "workbench advise {3} explains why").format(
-            pick["quant"], budget, pick["fidelity"], result.path))
+        text, tooltip = load_text.advice(result)
+        self.advice_label.setText(text)
+        self.advice_label.setToolTip(tooltip)
 
     def _show_problems(self, problems, notes=()) -> None:
-        """Blocking problems highlighted; informational notes listed under them (or under the all-clear)."""
-        from workbench.gui.i18n.engine import translate as engine_text  # the engine's English, translated
-
-        note_html = ("<br>" + self.tr("Notes:") + "<ul>" + "".join(f"<li>{_escape(engine_text(n))}</li>"
-                                                                   for n in notes) + "</ul>") if notes else ""
-        if problems:
-            lines = "".join(f"<li>{_escape(engine_text(p))}</li>" for p in problems)
-            self.problems.setText(self.tr("<b>Before you export, fix these:</b>") + f"<ul>{lines}</ul>" + note_html)
-            self.problems.setObjectName("problems")
-        else:
-            self.problems.setText(self.tr("No problems found: the model is ready to export.") + note_html)
-            self.problems.setObjectName("okBanner")
+        html, name = load_text.problems_html(problems, notes)
+        self.problems.setText(html)
+        self.problems.setObjectName(name)
         self.problems.style().unpolish(self.problems)
         self.problems.style().polish(self.problems)
         self.problems.show()
@@ -392,6 +338,3 @@ class LoadPanel(PanelBase):
         if path:
             self.path_edit.setText(path)
 
-
-def _escape(text: str) -> str:
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
