@@ -1,7 +1,11 @@
 """The quantizers, one adapter per ``QuantSpec.mode`` over ONNX Runtime's tools (see runner.py's docstring for the
 modes), plus the static path's pre-processing. Each takes ``(source, work, spec, reader, settings, report=None)`` and
 returns a ModelProto; failures become one line through quantizer_error. ``report(done, total, unit)`` hears of each
-node (or calibration batch, initializer) as ORT's loop finishes it (node_progress.py says how)."""
+node (or calibration batch, initializer) as ORT's loop finishes it (node_progress.py says how).
+
+ONNX Runtime is the quantizer here, a tool: its quantization package makes its own sessions (calibration, GPTQ's
+layer runs) that no runtime could take over, so they stay as they are. Every run that compares or measures the
+result goes through the registered onnxruntime runtime (fidelity.py, sensitivity.py, runner's load check)."""
 
 from __future__ import annotations
 
