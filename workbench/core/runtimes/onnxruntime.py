@@ -25,6 +25,7 @@ def _info(arg) -> TensorInfo:
 
 class OrtSession:
     runtime = NAME
+    run_options = None  # also for sessions built around an InferenceSession of their own (runtimes/encrypted.py)
 
     def __init__(self, path, options: RuntimeOptions):
         from workbench.core import ort
