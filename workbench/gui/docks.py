@@ -44,6 +44,9 @@ def remaining_seconds(elapsed: float, fraction: float):
     return elapsed * (1.0 - fraction) / fraction
 
 
+MESSAGE_MS = 100
+
+
 class JobRowWidget(QFrame):
     """One job in the Jobs dock."""
 
@@ -84,6 +87,10 @@ class JobRowWidget(QFrame):
         grid.addWidget(self.message_label, 2, 0, 1, 3)
         grid.addWidget(self.details_button, 1, 2)
         grid.setColumnStretch(0, 1)
+        # Progress can come in bursts (a quantizer reports every node): the bar follows each one, the message (put
+        # through the translation catalog) shows at once and then at most every MESSAGE_MS, the latest one.
+        self._pending_message = None
+        self._message_timer = QTimer(self, singleShot=True, interval=MESSAGE_MS, timeout=self._show_message)
         job.progressed.connect(self._progress)
         job.stateChanged.connect(self._state)
         self._state(job.state)
@@ -96,9 +103,24 @@ class JobRowWidget(QFrame):
 
     def _progress(self, fraction: float, message: str) -> None:
         self.progress.setValue(int(fraction * 1000))
-        self.message_label.setText(engine_text(message))  # the engine's stage, in the GUI's language if known
+        self._pending_message = message
+        if not self._message_timer.isActive():
+            self._show_message()
+
+    def _show_message(self) -> None:
+        if self._pending_message is None:
+            return
+        self.message_label.setText(engine_text(self._pending_message))  # the engine's stage, in the GUI's language
+        self._pending_message = None
+        self._message_timer.start()
 
     def _state(self, state: str) -> None:
+        if state not in (workers.QUEUED, workers.RUNNING):  # an ended job's words are final: no late progress
+            self._message_timer.stop()
+            self._pending_message = None
+        self._show_state(state)
+
+    def _show_state(self, state: str) -> None:
         color = STATE_COLORS.get(state, "#9aa5b1")
         self.state_label.setText(f"<span style='color:{color}; font-weight:bold'>{self.state_text(state)}</span>")
         running = state in (workers.QUEUED, workers.RUNNING)

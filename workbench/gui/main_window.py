@@ -43,12 +43,24 @@ def _preimport_in_background() -> None:
     threading.Thread(target=load, name="preimport", daemon=True).start()
 
 
+def _build_catalogs() -> None:
+    """The message catalogs every job message goes through (gui/i18n): built with the window, not on the GUI
+    thread's first progress message while the jobs' child processes load the CPU (a 113-231 ms stall there)."""
+    from workbench.gui.i18n.catalog import catalog
+    from workbench.gui.i18n.translators import LANGUAGES
+
+    for code in LANGUAGES:
+        if code != "en":
+            catalog(code)
+
+
 class MainWindow(WindowPanels, WindowDocks, WindowActions, WindowView, WindowRecipes, QMainWindow):
     """Model Workbench's window. ``graph_factory``/``bench_factory`` replace the Graph and Benchmark panels (tests)."""
 
     def __init__(self, settings: Optional[Settings] = None, graph_factory=None, bench_factory=None,
                  parent=None):
         super().__init__(parent)
+        _build_catalogs()
         self.settings = settings or Settings()
         self.jobs = JobManager(self)
         self.state = AppState(self.jobs, self)
