@@ -32,16 +32,24 @@ class DecoderInputs:
 
 
 def compare_outputs(path, decoder: DecoderInputs, shapes) -> tuple:
-    """({output: worst OutputDiff fields}, [[batch, sequence, past]] run) over ``shapes`` = (batch, sequence,
-    past, seed) tuples; a graph that cannot run at one of them raises WorkbenchError naming the shape."""
+    """compare_session on the ONNX file at ``path``, opened by the registered onnxruntime runtime."""
+    from workbench.core.runtimes.base import RuntimeOptions
+    from workbench.core.runtimes.select import open_artifact
+
+    session = open_artifact(path, RuntimeOptions(), "onnxruntime")[1]
+    return compare_session(session, decoder, shapes, "onnxruntime", path)
+
+
+def compare_session(session, decoder: DecoderInputs, shapes, label: str, path) -> tuple:
+    """({output: worst OutputDiff fields}, [[batch, sequence, past]] run): any runtime's decoder session against the
+    PyTorch wrapper over ``shapes`` = (batch, sequence, past, seed) tuples; a graph that cannot run at one of them,
+    or lacks an output, raises WorkbenchError naming it."""
     import torch
 
     from workbench.core.compare import compare
     from workbench.core.export.decoder_model import make_inputs, present_names
-    from workbench.core.runtimes.base import RuntimeOptions
-    from workbench.core.runtimes.select import open_artifact
+    from workbench.core.feeds import feed
 
-    session = open_artifact(path, RuntimeOptions(), "onnxruntime")[1]  # the registered runtime's session
     out_names = ["logits", *present_names(len(decoder.layout))]
     worst: dict = {}
     tried = []
@@ -51,12 +59,15 @@ def compare_outputs(path, decoder: DecoderInputs, shapes) -> tuple:
         with torch.inference_mode():
             expected = [t.float().numpy() for t in decoder.module(**inputs)]
         try:
-            outputs = session.run(session.feed(dict(zip(decoder.input_names, inputs.values()))))
-        except Exception as err:  # noqa: BLE001 - ORT's own error, as the runtime's one line wraps it
-            raise WorkbenchError(f"{path} fails to run at batch {batch}, sequence {sequence}, past {past}: "
-                                 f"{first_line(err.__cause__ or err, 200)}", "re-export the model") from err
-        got = [outputs[name] for name in out_names]
-        for name, actual, reference in zip(out_names, got, expected):
+            outputs = session.run(feed(session.inputs(), dict(zip(decoder.input_names, inputs.values()))))
+        except Exception as err:  # noqa: BLE001 - each runtime raises its own types (ORT's as the cause)
+            raise WorkbenchError(f"{path} fails to run in {label} at batch {batch}, sequence {sequence}, past "
+                                 f"{past}: {first_line(err.__cause__ or err, 200)}", "re-export the model") from err
+        for name, reference in zip(out_names, expected):
+            if name not in outputs:
+                raise WorkbenchError(f"{path} has no output '{name}'",
+                                     "export it with --task text-generation-with-past")
+            actual = outputs[name]
             stats = compare(np.asarray(actual, dtype=np.float32), reference)
             prev = worst.get(name)
             if prev is None or (prev["max_rel_diff"], -prev["cosine"]) < (stats["max_rel_diff"], -stats["cosine"]):
@@ -66,12 +77,24 @@ def compare_outputs(path, decoder: DecoderInputs, shapes) -> tuple:
     return worst, tried
 
 
+def verdict(worst: dict, rtol: float, atol: float, floor: float) -> tuple:
+    """(OutputDiffs, the first failing one or None, its one-line reason or None): each output passes by rtol or atol
+    and the cosine floor."""
+    from workbench.core.results import OutputDiff
+
+    outputs = [OutputDiff(passed=(w["max_rel_diff"] <= rtol or w["max_abs_diff"] <= atol) and w["cosine"] >= floor,
+                          **w) for w in worst.values()]
+    bad = next((o for o in outputs if not o.passed), None)
+    reason = None if bad is None else (f"output '{bad.name}' differs from PyTorch: max rel diff "
+                                       f"{bad.max_rel_diff:.3g} (rtol {rtol:g}), cosine {bad.cosine:.6f} "
+                                       f"(floor {floor:g})")
+    return outputs, bad, reason
+
+
 def judge(spec, decoder: DecoderInputs, shapes, tolerances: tuple, quantized: str | None, stages,
           moe: bool = False) -> dict:
     """The ValidateResult fields of a decoder file: outputs, shapes_tried, rtol/atol, reason, notes and, with
     ``spec.locate``, divergence/locate_checked. ``tolerances`` = (rtol, atol, cosine floor) for its precision."""
-    from workbench.core.results import OutputDiff
-
     rtol, atol, floor = tolerances
     rtol = spec.rtol if spec.rtol is not None else rtol
     atol = spec.atol if spec.atol is not None else atol
@@ -81,13 +104,9 @@ def judge(spec, decoder: DecoderInputs, shapes, tolerances: tuple, quantized: st
         notes.append(f"the model is quantized ({quantized}), so it is judged by {quantized} tolerances: cosine >= "
                      f"{floor:g} and max rel diff <= {rtol:g}")
     worst, tried = compare_outputs(str(spec.model), decoder, shapes)
-    outputs = [OutputDiff(passed=(w["max_rel_diff"] <= rtol or w["max_abs_diff"] <= atol) and w["cosine"] >= floor,
-                          **w) for w in worst.values()]
-    bad = next((o for o in outputs if not o.passed), None)
+    outputs, bad, reason = verdict(worst, rtol, atol, floor)
     fields = {"outputs": outputs, "shapes_tried": tried, "rtol": rtol, "atol": atol, "notes": notes,
-              "passed": bad is None, "reason": None if bad is None else (
-                  f"output '{bad.name}' differs from PyTorch: max rel diff {bad.max_rel_diff:.3g} (rtol {rtol:g}), "
-                  f"cosine {bad.cosine:.6f} (floor {floor:g})")}
+              "passed": bad is None, "reason": reason}
     if bad is not None and moe:
         notes.append("a mixture-of-experts model: an expert routing the exporter froze as constants differs like "
                      "this; export with the dynamo exporter and experts_implementation=\"batched_mm\" "
