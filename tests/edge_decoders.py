@@ -40,3 +40,13 @@ def export_decoders(source: Path, root: Path) -> dict:
                                            output=str(root / target / name), target=target))
             out[target] = result.outputs[0]
     return out
+
+
+PROMPT = "The workbench exports"
+
+
+def built_pair(tmp_path_factory, tag: str) -> tuple:
+    """(the tiny chat Llama's folder, export_decoders' paths) under fresh temp folders named by ``tag``: the
+    module-scoped fixture of every test that runs the OpenVINO and MNN decoders."""
+    source = build_chat_llama(tmp_path_factory.mktemp(tag) / "llama")
+    return source, export_decoders(source, tmp_path_factory.mktemp(f"{tag}-out"))

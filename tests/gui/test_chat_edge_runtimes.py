@@ -10,18 +10,16 @@ from PySide6.QtCore import Qt
 from workbench.gui import workers
 from workbench.gui.panels.chat_panel import ORT, TORCH, ChatPanel
 
-from edge_decoders import build_chat_llama, export_decoders
+from edge_decoders import PROMPT, built_pair
 from gui_helpers import wait_job
 
 pytest.importorskip("openvino")
 pytest.importorskip("MNN")
-PROMPT = "The workbench exports"
 
 
 @pytest.fixture(scope="module")
 def decoders(tmp_path_factory):
-    source = build_chat_llama(tmp_path_factory.mktemp("chat-edge") / "llama")
-    return source, export_decoders(source, tmp_path_factory.mktemp("chat-edge-out"))
+    return built_pair(tmp_path_factory, "chat-edge")
 
 
 def test_openvino_and_mnn_answer_beside_pytorch_and_onnx_runtime(qtbot, state, decoders):

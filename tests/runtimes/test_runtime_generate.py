@@ -12,17 +12,15 @@ import pytest
 from workbench import api
 from workbench.core.errors import WorkbenchError
 
-from edge_decoders import build_chat_llama, export_decoders
+from edge_decoders import PROMPT, build_chat_llama, built_pair
 
 pytest.importorskip("openvino")
 pytest.importorskip("MNN")
-PROMPT = "The workbench exports"
 
 
 @pytest.fixture(scope="module")
 def decoders(tmp_path_factory):
-    source = build_chat_llama(tmp_path_factory.mktemp("edge-llama") / "llama")
-    return source, export_decoders(source, tmp_path_factory.mktemp("edge-decoders"))
+    return built_pair(tmp_path_factory, "edge-llama")
 
 
 @pytest.mark.parametrize("target", ["openvino", "mnn"])
