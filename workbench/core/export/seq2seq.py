@@ -32,11 +32,10 @@ from workbench.core import onnx_io
 from workbench.core.errors import WorkbenchError
 from workbench.core.export.decoder import copy_generation_files
 from workbench.core.export.exporters import check_options
-from workbench.core.export.seq2seq_files import DECODER_FILE, ENCODER_FILE, TASK, read_info  # noqa: F401 - exported
-from workbench.core.export.seq2seq_model import (Seq2SeqInfo, _arg, _config_of, decoder_axes, decoder_inputs,
-                                                 decoder_module, decoder_names, describe, encoder_axes,
-                                                 encoder_module, encoder_names, load, model_class, model_failure,
-                                                 source_inputs)
+from workbench.core.export.seq2seq_model import (_arg, decoder_axes, decoder_inputs, decoder_module, decoder_names,
+                                                 encoder_axes, encoder_module, encoder_names)
+from workbench.core.loading.seq2seq import (DECODER_FILE, ENCODER_FILE, TASK, Seq2SeqInfo, _config_of,  # noqa: F401
+                                            describe, load, model_class, model_failure, read_info, source_inputs)
 from workbench.core.fsutil import check_output, output_rules, staged_output
 from workbench.core.jobs import Stages
 from workbench.core.results import ExportResult

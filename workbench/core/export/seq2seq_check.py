@@ -26,7 +26,7 @@ def _torch_greedy(model, info, source: dict, steps: int) -> tuple:
     import torch
     from transformers import DynamicCache, EncoderDecoderCache
 
-    from workbench.core.export.seq2seq_model import cache_kwarg, cache_of, encoder_output
+    from workbench.core.loading.seq2seq import cache_kwarg, cache_of, encoder_output
 
     main = {info.main_input: source[info.main_input]}
     mask = {"attention_mask": source["attention_mask"]} if info.encoder_mask and "attention_mask" in source else {}
@@ -118,8 +118,7 @@ def compare_export(folder, model, info, dtype: str = "fp32", rtol: float | None 
     ``reason``, ``agreement``, per-step logits diffs, encoder rows, the shapes used); raises only when a file
     cannot be run."""
     from workbench.core.compare import compare
-    from workbench.core.export.seq2seq_files import DECODER_FILE, ENCODER_FILE
-    from workbench.core.export.seq2seq_model import source_inputs
+    from workbench.core.loading.seq2seq import DECODER_FILE, ENCODER_FILE, source_inputs
 
     rtol = rtol if rtol is not None else RTOL.get(dtype, 1e-3)
     folder = Path(folder)
@@ -186,7 +185,7 @@ def _reason(report: dict, rtol: float):
 
 def check_export(folder, model, info, dtype: str = "fp32") -> dict:
     """compare_export, refusing the export when it fails (the staged files are then never published)."""
-    from workbench.core.export.seq2seq_model import model_failure
+    from workbench.core.loading.seq2seq import model_failure
 
     try:
         report = compare_export(folder, model, info, dtype)
@@ -203,7 +202,7 @@ def check_export(folder, model, info, dtype: str = "fp32") -> dict:
 
 def is_export(path) -> bool:
     """True for a folder written by the encoder-decoder export, or one of its two files."""
-    from workbench.core.export.seq2seq_files import DECODER_FILE, ENCODER_FILE
+    from workbench.core.loading.seq2seq import DECODER_FILE, ENCODER_FILE
 
     path = Path(path).expanduser()
     folder = path if path.is_dir() else path.parent
@@ -216,8 +215,7 @@ def validate_seq2seq(spec, progress=None, cancel=None):
     """`workbench validate DIR --against FOLDER` for an encoder-decoder export: greedy generation and the
     encoder's outputs compared with PyTorch, as a ValidateResult (failed: the CLI exits 1)."""
     from workbench.core import ort
-    from workbench.core.export.seq2seq_files import DECODER_FILE, ENCODER_FILE, read_info
-    from workbench.core.export.seq2seq_model import load
+    from workbench.core.loading.seq2seq import DECODER_FILE, ENCODER_FILE, load, read_info
     from workbench.core.jobs import Stages
     from workbench.core.results import ValidateResult
     from workbench.core.onnx_io import check_model
@@ -243,7 +241,7 @@ def validate_seq2seq(spec, progress=None, cancel=None):
     except WorkbenchError:
         raise
     except Exception as err:  # noqa: BLE001 - the model's own code, generating in PyTorch
-        from workbench.core.export.seq2seq_model import model_failure
+        from workbench.core.loading.seq2seq import model_failure
 
         raise model_failure(err, model, "generating greedily in PyTorch") from err
     outputs = _rows(report)
