@@ -6,8 +6,11 @@ The answers come from one thread job (:func:`workbench.gui.tasks.chat_stream`): 
 so that each one's speed is measured alone; models load in that thread; tokens arrive through ``Job.samples`` in
 batches (at most 20 a second). Stop cancels the job between two tokens.
 
-Why one module of ~600 lines: one panel whose columns, prompt box, settings and streaming state change
-together; to be split (columns / settings) when the GUI is not being edited by others.
+The answer columns, their grid and what a folder's variants are live in chat_column.py; the two boxes (who answers,
+the prompt and its settings) are built by chat_boxes.py. This module keeps the panel's state: which columns are
+wanted, the export for chat, the streaming job and the agreement shown under each answer. It stays one module of
+~340 lines because those four read and write the same state (the folder, the variants' runtimes, the columns, the
+PyTorch reference); cut further, each piece would reach back into the panel for it.
 """
 
 from __future__ import annotations
@@ -15,154 +18,21 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QEvent, Qt
-from PySide6.QtGui import QTextCursor
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDoubleSpinBox,
-    QFileDialog,
-    QFormLayout,
-    QFrame,
-    QGridLayout,
-    QGroupBox,
-    QHBoxLayout,
-    QLabel,
-    QListWidget,
-    QListWidgetItem,
-    QPlainTextEdit,
-    QPushButton,
-    QScrollArea,
-    QSizePolicy,
-    QSpinBox,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtWidgets import QFileDialog, QListWidgetItem
 
 from workbench.core.export.seq2seq_check import is_export as is_seq2seq_export
-from workbench.core.generate import agreement
 from workbench.core.specs import ExportSpec, ModelSource
 from workbench.gui.i18n.engine import translate as engine_text
-from workbench.gui.panels.base import DONE, FAILED, IDLE, RUNNING, PanelBase, PathEdit, show_error
+from workbench.gui.panels.base import DONE, FAILED, IDLE, RUNNING, PanelBase, show_error
+from workbench.gui.panels.chat_boxes import models_box, prompt_box
+from workbench.gui.panels.chat_column import (  # noqa: F401 - COLUMN_WIDTH, find_variants: the panel's names
+    COLUMN_WIDTH, AnswerColumn, AnswerGrid, _restyle, find_variants, runtime_status, variant_name)
 from workbench.gui.tasks import chat_stream, run_export
-from workbench.gui.theme import icon, primary_icon
 from workbench.gui.workers import DONE as JOB_DONE
 
 TASK = "text-generation-with-past"
 TORCH, ORT = "pytorch", "onnx"
-COLUMN_WIDTH = 260  # an answer column's least width; the columns stack into rows when the view is narrower
-
-
-def find_variants(folder: str) -> list:
-    """The other .onnx files of a decoder folder (quantized variants), sorted."""
-    path = Path(folder or "").expanduser()
-    if not path.is_dir() or is_seq2seq_export(path):  # an encoder-decoder's two files are one model
-        return []
-    return sorted(str(p) for p in path.glob("*.onnx") if p.name != "model.onnx")
-
-
-def runtime_status(path: str) -> tuple:
-    """(runtime name, "", "") for an artifact a registered runtime generates from (a .gguf: llama.cpp), or ("", the
-    reason in a few words, the engine's whole line) where its runtime's library is missing or it does not generate;
-    (None, "", "") for ONNX decoders."""
-    from workbench.core.errors import WorkbenchError
-    from workbench.core.registry import default_registry
-    from workbench.core.runtimes import stream
-
-    if not stream.handles(path):
-        return None, "", ""
-    try:
-        return stream.generating_runtime(path).name, "", ""
-    except WorkbenchError as err:
-        runtime = next((r for r in default_registry().runtimes_for(path) if r.name != "torch"), None)
-        name = runtime.name if runtime is not None else "?"
-        short = (QCoreApplication.translate("ChatPanel", "{0} does not generate text").format(name)
-                 if runtime is not None and not runtime.generates else
-                 QCoreApplication.translate("ChatPanel", "{0} is not installed here").format(name))
-        return "", short, str(err)
-
-
-def _restyle(label: QLabel, name: str) -> None:
-    if label.objectName() != name:
-        label.setObjectName(name)
-        label.style().unpolish(label)
-        label.style().polish(label)
-
-
-class AnswerColumn(QFrame):
-    """One engine's answer: its name, the text as it streams, and the numbers under it."""
-
-    def __init__(self, key: str, title: str, model: str, parent=None):
-        super().__init__(parent)
-        self.key, self.model = key, model
-        self.setObjectName("chatColumn")
-        self.setMinimumWidth(COLUMN_WIDTH)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(10, 8, 10, 8)
-        layout.setSpacing(4)
-        self.title = QLabel(title, self)
-        self.title.setObjectName("chatEngine")
-        self.title.setToolTip(model)
-        self.text = QPlainTextEdit(self)
-        self.text.setReadOnly(True)
-        self.text.setMinimumHeight(60)
-        # no word wrap under the answer (a wrapped label makes the scroll area size the columns by height-for-width
-        # instead of filling the view); long lines are cut, the whole line is in the tooltip and the error banner
-        self.status, self.stats, self.agree = (QLabel(self), QLabel(self), QLabel(self))
-        for label in (self.status, self.stats, self.agree):
-            label.setObjectName("chatStats")
-            label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
-            label.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        for widget in (self.title, self.text, self.status, self.stats, self.agree):
-            layout.addWidget(widget, 1 if widget is self.text else 0)
-        self.reset()
-
-    def reset(self) -> None:
-        self.tokens: list = []
-        self.latencies: list = []
-        self.finished = False
-        self.error = ""
-        self.text.clear()
-        _restyle(self.status, "chatStats")
-        self.status.setText(self.tr("waiting"))
-        self.stats.setText(self.tr("tokens/s: –   first token: –"))
-        self.agree.clear()
-        self.status.setToolTip("")
-
-    def tokens_per_s(self) -> float:
-        seconds = sum(self.latencies) / 1000.0
-        return len(self.tokens) / seconds if seconds > 0 else 0.0
-
-    def add_text(self, text: str) -> None:
-        cursor = self.text.textCursor()
-        cursor.movePosition(QTextCursor.End)
-        cursor.insertText(text)
-        self.text.setTextCursor(cursor)
-        self.text.ensureCursorVisible()
-
-    def show_numbers(self) -> None:
-        ttft = self.latencies[0] if self.latencies else None
-        self.stats.setText(self.tr("tokens/s: {0:.1f}   first token: {1}   tokens: {2}").format(
-            self.tokens_per_s(), f"{ttft:.0f} ms" if ttft is not None else "–", len(self.tokens)))
-
-    def show_agreement(self, reference, final: bool) -> None:
-        """Compare the tokens so far with PyTorch's (``reference``: None when there is nothing to compare)."""
-        if reference is None or not self.tokens:
-            return
-        if final:
-            result = agreement(self.tokens, reference)
-        else:  # while streaming, only the positions both have
-            n = min(len(self.tokens), len(reference))
-            result = agreement(self.tokens[:n], reference[:n])
-        first = result["first_divergence"]
-        if first is None:
-            _restyle(self.agree, "chatAgreeOk")
-            self.agree.setText(self.tr("✓ same tokens as PyTorch ({0} of {0})").format(len(self.tokens)))
-        else:
-            _restyle(self.agree, "chatAgreeBad")
-            self.agree.setText(self.tr("✗ differs at token {0} ({1:.0%} same as PyTorch)").format(
-                first + 1, result["rate"]))
-        self.agree.setToolTip(self.agree.text())
 
 
 class ChatPanel(PanelBase):
@@ -170,7 +40,6 @@ class ChatPanel(PanelBase):
 
     def __init__(self, api_state, parent=None):
         super().__init__(api_state, parent)
-        self.columns: dict = {}
         self.extra_variants: list = []
         self.reference = None  # PyTorch's greedy tokens of the current answer
         self.greedy = True
@@ -179,23 +48,11 @@ class ChatPanel(PanelBase):
                         self.tr("Ask the model something and watch PyTorch, ONNX Runtime and every quantized variant "
                                 "answer token by token, side by side. Under each answer: its speed, and whether it "
                                 "picks the same tokens as PyTorch."))
-        self.body().addWidget(self._models_box())
-        self.body().addWidget(self._prompt_box())
+        self.body().addWidget(models_box(self))
+        self.body().addWidget(prompt_box(self))
         self.error_banner = self.banner("failBanner")
         self.body().addWidget(self.error_banner)
-        self.answers = QWidget(self)
-        # a grid, reflowed to the view's width (issue 17: side by side, three columns needed ~922 px and the page
-        # scrolled sideways at 1280x720); the view scrolls down when the columns stack
-        self.answers_layout = QGridLayout(self.answers)
-        self.answers_layout.setContentsMargins(0, 0, 0, 0)
-        self.answers_layout.setSpacing(8)
-        self._per_row = 0
-        self.scroll = QScrollArea(self)
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setFrameShape(QFrame.NoFrame)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        self.scroll.setWidget(self.answers)
-        self.scroll.viewport().installEventFilter(self)
+        self.scroll = AnswerGrid(self)
         self.body().addWidget(self.scroll, 1)
         self.state.sourceChanged.connect(self._source_changed)
         self.state.onnxChanged.connect(self._onnx_changed)
@@ -204,100 +61,12 @@ class ChatPanel(PanelBase):
         self._onnx_changed(self.state.onnx_path)
         self._refresh_variants()  # the variants already there (e.g. a GGUF exported before this panel was built)
 
-    # -- construction ------------------------------------------------------------------------------------------
-    def _models_box(self) -> QGroupBox:
-        box = QGroupBox(self.tr("Who answers"), self)
-        form = QFormLayout(box)
-        row = QHBoxLayout()
-        self.decoder_edit = PathEdit("folder", "", box)
-        self.decoder_edit.edit.setPlaceholderText(
-            self.tr("a folder written by Export for chat (model.onnx with past key values, plus the tokenizer)"))
-        self.decoder_edit.edit.editingFinished.connect(self._decoder_changed)
-        self.decoder_edit.edit.textChanged.connect(lambda _t: self._refresh_variants())
-        self.export_button = QPushButton(icon("export"), self.tr("Export for chat"), box)
-        self.export_button.setToolTip(self.tr("Export the loaded PyTorch model as a decoder with past key values "
-                                              "(task text-generation-with-past) into the output folder"))
-        self.export_button.clicked.connect(self.export_decoder)
-        row.addWidget(self.decoder_edit, 1)
-        row.addWidget(self.export_button)
-        form.addRow(self.tr("ONNX decoder folder:"), row)
-        torch_row = QHBoxLayout()
-        self.torch_check = QCheckBox(self.tr("Also answer with PyTorch from"), box)
-        self.torch_check.setChecked(True)
-        self.torch_label = QLabel(box)
-        self.torch_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
-        torch_row.addWidget(self.torch_check)
-        torch_row.addWidget(self.torch_label, 1)
-        form.addRow(self.tr("PyTorch:"), torch_row)
-        variant_row = QHBoxLayout()
-        self.variant_list = QListWidget(box)
-        self.variant_list.setMaximumHeight(46)
-        self.variant_list.itemChanged.connect(lambda _i: self._rebuild_columns())
-        self.add_variant_button = QPushButton(self.tr("Add variant…"), box)
-        self.add_variant_button.clicked.connect(lambda: self.add_variant())
-        variant_row.addWidget(self.variant_list, 1)
-        variant_row.addWidget(self.add_variant_button, 0, Qt.AlignTop)
-        form.addRow(self.tr("Quantized variants:"), variant_row)
-        self.torch_check.toggled.connect(lambda _c: self._rebuild_columns())
-        return box
-
-    def _prompt_box(self) -> QGroupBox:
-        box = QGroupBox(self.tr("Prompt"), self)
-        layout = QVBoxLayout(box)
-        self.prompt_edit = QPlainTextEdit(box)
-        self.prompt_edit.setPlaceholderText(self.tr("Type a prompt, then Ctrl+Enter or Send"))
-        self.prompt_edit.setMaximumHeight(58)
-        self.prompt_edit.installEventFilter(self)
-        layout.addWidget(self.prompt_edit)
-        self.mode_label = QLabel(self.tr("Encoder-decoder model (translation, summary): single turn, the text above "
-                                         "is its input and each column shows its output; no chat template"), box)
-        self.mode_label.setObjectName("panelHint")
-        self.mode_label.setWordWrap(True)  # unwrapped, this one line made the panel 1112 px wide when shown
-        self.mode_label.setVisible(False)
-        layout.addWidget(self.mode_label)
-        row = QHBoxLayout()
-        row.addWidget(QLabel(self.tr("Max new tokens:"), box))
-        self.max_tokens_spin = QSpinBox(box)
-        self.max_tokens_spin.setRange(1, 2048)
-        self.max_tokens_spin.setValue(48)
-        row.addWidget(self.max_tokens_spin)
-        row.addSpacing(12)
-        self.mode_combo = QComboBox(box)
-        self.mode_combo.addItem(self.tr("Greedy (most likely token)"), "greedy")
-        self.mode_combo.addItem(self.tr("Sampling"), "sample")
-        self.mode_combo.currentIndexChanged.connect(self._mode_changed)
-        row.addWidget(self.mode_combo)
-        self.temperature_label = QLabel(self.tr("Temperature:"), box)
-        self.temperature_spin = QDoubleSpinBox(box)
-        self.temperature_spin.setRange(0.05, 5.0)
-        self.temperature_spin.setSingleStep(0.1)
-        self.temperature_spin.setValue(0.8)
-        self.seed_label = QLabel(self.tr("Seed:"), box)
-        self.seed_spin = QSpinBox(box)
-        self.seed_spin.setRange(0, 2**31 - 1)
-        row.addStretch(1)
-        sampling_row = QHBoxLayout()  # its own row: on one line with Send the prompt box needed 1084 px (issue 17)
-        for widget in (self.temperature_label, self.temperature_spin, self.seed_label, self.seed_spin):
-            sampling_row.addWidget(widget)
-        sampling_row.addStretch(1)
-        self.send_button = QPushButton(primary_icon("run"), self.tr("Send"), box)
-        self.send_button.setObjectName("primary")
-        self.send_button.setMinimumWidth(110)
-        self.send_button.setToolTip(self.tr("Ctrl+Enter"))
-        self.send_button.clicked.connect(lambda: self.send())
-        self.stop_button = QPushButton(icon("cancel"), self.tr("Stop"), box)
-        self.stop_button.setEnabled(False)
-        self.stop_button.clicked.connect(self.stop)
-        row.addWidget(self.send_button)
-        row.addWidget(self.stop_button)
-        layout.addLayout(row)
-        layout.addLayout(sampling_row)
-        self._mode_changed()
-        return box
+    @property
+    def columns(self) -> dict:
+        """{key: AnswerColumn} in the order they answer (the grid's)."""
+        return self.scroll.columns
 
     def eventFilter(self, obj, event):  # noqa: N802 - Qt API
-        if obj is self.scroll.viewport() and event.type() == QEvent.Resize:
-            self._reflow()
         if (obj is self.prompt_edit and event.type() == QEvent.KeyPress
                 and event.key() in (Qt.Key_Return, Qt.Key_Enter) and event.modifiers() & Qt.ControlModifier):
             self.send()
@@ -364,13 +133,7 @@ class ChatPanel(PanelBase):
         self.variant_list.blockSignals(False)
         self._rebuild_columns()
 
-    @staticmethod
-    def variant_name(path: str) -> str:
-        """``model.int8-dynamic.onnx`` -> ``int8-dynamic``; ``model.q8_0.gguf`` -> ``q8_0``."""
-        name, suffix = Path(path).name, Path(path).suffix
-        if name.startswith("model.") and name.count(".") >= 2:
-            return name[len("model."):-len(suffix)]
-        return Path(path).stem
+    variant_name = staticmethod(variant_name)
 
     def runtime_variant_name(self, path: str) -> str:
         """:meth:`variant_name`, or where the file name says nothing (``model.xml``, ``model.mnn``) what the Export
@@ -413,52 +176,10 @@ class ChatPanel(PanelBase):
         return columns
 
     def _rebuild_columns(self) -> None:
-        if self.is_running():
-            return
-        wanted = self.wanted_columns()
-        if [(k, m) for k, _t, m in wanted] == [(c.key, c.model) for c in self.columns.values()]:
-            return
-        self.columns = {}
-        while self.answers_layout.count():
-            widget = self.answers_layout.takeAt(0).widget()
-            if widget is not None:
-                widget.hide()
-                widget.deleteLater()
-        for key, title, model in wanted:
-            self.columns[key] = AnswerColumn(key, title, model, self.answers)
-        self._per_row = 0
-        self._reflow()
-        if not wanted:
-            hint = QLabel(self.tr("Load a Hugging Face model (for PyTorch) or choose an ONNX decoder folder: one "
-                                  "answer column appears for each."), self.answers)
-            hint.setObjectName("panelHint")
-            hint.setWordWrap(True)
-            hint.setAlignment(Qt.AlignCenter)
-            self.answers_layout.addWidget(hint, 0, 0)
-
-    def columns_per_row(self) -> int:
-        """As many answer columns side by side as the view's width holds at their least width (at least one)."""
-        spacing = self.answers_layout.spacing()
-        fit = (self.scroll.viewport().width() + spacing) // (COLUMN_WIDTH + spacing)
-        return max(1, min(len(self.columns) or 1, fit))
-
-    def _reflow(self) -> None:
-        """Place the answer columns in rows of :meth:`columns_per_row`, each row filling the width."""
-        per_row = self.columns_per_row()
-        if per_row == self._per_row or not self.columns:
-            return
-        self._per_row = per_row
-        grid = self.answers_layout
-        for column in self.columns.values():
-            grid.removeWidget(column)
-        for i, column in enumerate(self.columns.values()):
-            grid.addWidget(column, i // per_row, i % per_row)
-        for c in range(max(grid.columnCount(), per_row)):
-            grid.setColumnStretch(c, 1 if c < per_row else 0)
-        rows = (len(self.columns) + per_row - 1) // per_row
-        for r in range(max(grid.rowCount(), rows)):
-            grid.setRowStretch(r, 1 if r < rows else 0)
-            grid.setRowMinimumHeight(r, 0)
+        if not self.is_running():
+            self.scroll.set_columns(self.wanted_columns(), self.tr(
+                "Load a Hugging Face model (for PyTorch) or choose an ONNX decoder folder: one answer column appears "
+                "for each."))
 
     # -- export --------------------------------------------------------------------------------------------------
     def _export_running(self) -> bool:
