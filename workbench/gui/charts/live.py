@@ -1,11 +1,9 @@
-"""Live benchmark charts (pyqtgraph): latency per iteration with rolling p50/p95, RSS and GPU memory over time.
+"""LiveChart (pyqtgraph), the base of every live chart: series drawn from preallocated numpy ring buffers
+(:class:`RingBuffer`); appending never touches the plot. A QTimer redraws the series that changed at most
+:data:`REDRAW_HZ` times a second, so the cost of drawing does not grow with the rate of samples. Every plot
+downsamples with ``mode='peak'`` and clips to the view.
 
-Samples go into preallocated numpy ring buffers (:class:`RingBuffer`); appending never touches the plot. A QTimer
-redraws the series that changed at most :data:`REDRAW_HZ` times a second, so the cost of drawing does not grow
-with the rate of samples. Every plot downsamples with ``mode='peak'`` and clips to the view.
-
-Why one module of ~460 lines: LiveChart's plot, legend, hover read-out, theme and redraw timer share its state;
-the Qt-free buffers are chart_data.py.
+Why ~250 lines in one class: its plot, legend, hover read-out, theme and redraw timer share one state.
 """
 
 from __future__ import annotations
@@ -14,58 +12,16 @@ from typing import Optional
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from workbench.gui.chart_data import DEFAULT_CAPACITY, RingBuffer, rolling_percentiles  # noqa: F401 - importable here
+from workbench.gui.chart_data import DEFAULT_CAPACITY, RingBuffer
+from workbench.gui.charts.style import THEMES, application_theme, color_for, pale
 from workbench.gui.i18n import Retranslating
 
 REDRAW_HZ = 25
 ROLLING_WINDOW = 50  # samples in the rolling p50/p95
 AUTO_DOWNSAMPLE_FACTOR = 1.0  # peak-downsampling bins per pixel
-
-# Fixed colours for the usual series, picked to stay apart for colour-blind readers (Okabe-Ito).
-SERIES_COLORS = {
-    "pytorch": "#E69F00",  # orange
-    "ort fp32": "#0072B2",  # blue
-    "int8": "#009E73",  # green
-    "fp16": "#CC79A7",  # purple
-    "int4": "#D55E00",  # vermillion
-    "bf16": "#56B4E9",  # sky blue
-}
-_EXTRA_COLORS = ["#8C564B", "#17BECF", "#9467BD", "#7F7F7F", "#BCBD22", "#E377C2"]  # mid tones: both themes
-PALETTE = list(dict.fromkeys([*SERIES_COLORS.values(), *_EXTRA_COLORS]))  # 12 distinct colours
-THEMES = {"light": {"bg": "#ffffff", "fg": "#222222", "axis": "#888888", "muted": "#666666"},
-          "dark": {"bg": "#1e1f22", "fg": "#dddddd", "axis": "#777777", "muted": "#aaaaaa"}}
-
-
-def application_theme() -> str:
-    """The application's theme ("light"/"dark", the property workbench.gui.theme.apply_theme sets)."""
-    from PySide6.QtWidgets import QApplication
-
-    app = QApplication.instance()
-    name = app.property("workbenchTheme") if app is not None else None
-    return name if name in THEMES else "light"
-
-
-def pale(color: str, amount: float = 0.6, background: str = "#ffffff") -> str:
-    """``color`` mixed with the background (opaque: alpha blending would cost more to draw)."""
-    c, b = pg.mkColor(color), pg.mkColor(background)
-    mix = [int(v + (w - v) * amount) for v, w in ((c.red(), b.red()), (c.green(), b.green()), (c.blue(), b.blue()))]
-    return "#{:02x}{:02x}{:02x}".format(*mix)
-
-
-def color_for(name: str, index: int = 0) -> str:
-    """A stable colour for a series: the usual kinds by keyword, others from a spare palette."""
-    low = name.lower()
-    if low.startswith("pytorch") or low.startswith("torch"):
-        return SERIES_COLORS["pytorch"]
-    for key in ("int4", "int8", "fp16", "bf16"):
-        if key in low:
-            return SERIES_COLORS[key]
-    if "fp32" in low or low.startswith("ort"):
-        return SERIES_COLORS["ort fp32"]
-    return _EXTRA_COLORS[index % len(_EXTRA_COLORS)]
 
 
 class _Series:
@@ -317,147 +273,5 @@ class LiveChart(Retranslating, QWidget):
             except Exception:  # noqa: BLE001 - exporters break on some pyqtgraph/Qt pairs: grab instead
                 pass
         if not self.grab().save(str(path), "PNG"):
-            raise OSError(f"could not write {path}")
-        return str(path)
-
-
-class LatencyChart(LiveChart):
-    """Latency (ms) per iteration: each series' samples in a pale tint, its rolling p50 solid, its p95 dashed."""
-
-    def __init__(self, parent: Optional[QWidget] = None, *, window: int = ROLLING_WINDOW, **kwargs):
-        super().__init__(QT_TRANSLATE_NOOP("LiveChart", "Latency per iteration"),
-                         QT_TRANSLATE_NOOP("LiveChart", "iteration"), QT_TRANSLATE_NOOP("LiveChart", "latency (ms)"),
-                         subtitle=QT_TRANSLATE_NOOP("LiveChart", "pale: runs · solid: p50 · dashed: p95, rolling {0}"),
-                         subtitle_args=(int(window),), parent=parent, **kwargs)
-        self.window = int(window)
-
-    def add_series(self, key: str, label: Optional[str] = None, color: Optional[str] = None, **kwargs) -> _Series:
-        styles = (Qt.PenStyle.SolidLine, Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine)
-        series = super().add_series(key, label, color, styles=styles, pale_first=True)
-        series.pending = []  # (x, latency) arrays waiting for their percentiles
-        series.history = np.empty(0)  # the last window-1 latencies, to continue the rolling window
-        return series
-
-    def append_latency(self, key: str, iterations, latencies_ms) -> None:
-        """Store latencies; their rolling percentiles are computed once per redraw, for the new points only."""
-        series = self.series.get(key) or self.add_series(key)
-        series.pending.append((np.atleast_1d(np.asarray(iterations, dtype=np.float64)),
-                               np.atleast_1d(np.asarray(latencies_ms, dtype=np.float64))))
-        series.dirty = True
-        if not self._timer.isActive():
-            self._timer.start()
-
-    def _before_draw(self, series: _Series) -> None:
-        if not getattr(series, "pending", None):
-            return
-        x = np.concatenate([p[0] for p in series.pending])
-        y = np.concatenate([p[1] for p in series.pending])
-        series.pending = []
-        joined = np.concatenate((series.history, y))
-        p50, p95 = rolling_percentiles(joined, self.window, len(series.history))
-        series.history = joined[-(self.window - 1):] if self.window > 1 else joined[:0]
-        series.buffer.extend(x, y, p50, p95)
-
-
-class MemoryChart(LiveChart):
-    """RSS (solid) and GPU memory (dashed) in MB against the iteration, as the latency chart: every variant spans
-    the same x (against seconds, a 30-run ORT variant of 20 ms was a dot at x=0 beside PyTorch's 6 s)."""
-
-    def __init__(self, parent: Optional[QWidget] = None, **kwargs):
-        super().__init__(QT_TRANSLATE_NOOP("LiveChart", "Memory"), QT_TRANSLATE_NOOP("LiveChart", "iteration"),
-                         "MB", subtitle=QT_TRANSLATE_NOOP("LiveChart", "solid: RSS, dashed: GPU"), parent=parent,
-                         **kwargs)
-
-    def append_memory(self, key: str, x, rss_mb, gpu_mb=None, color: Optional[str] = None) -> None:
-        """Store RSS (and GPU memory, unless it is all None/NaN) of series ``key`` against ``x`` (iterations)."""
-        elapsed = np.atleast_1d(np.asarray(x, dtype=np.float64))
-        color = color or color_for(key, len(self.series))
-        rss_key, gpu_key = f"{key} RSS", f"{key} GPU"
-        if rss_key not in self.series:
-            self.add_series(rss_key, label=key, color=color)
-        self.append(rss_key, elapsed, rss_mb)
-        if gpu_mb is None:
-            return
-        gpu = np.atleast_1d(np.asarray(gpu_mb, dtype=np.float64))
-        if gpu_key not in self.series and np.isnan(gpu).all():
-            return
-        if gpu_key not in self.series:
-            self.add_series(gpu_key, label="", color=color, styles=(Qt.PenStyle.DashLine,))
-        self.append(gpu_key, elapsed, gpu)
-
-
-class BenchCharts(QWidget):
-    """Latency and memory charts side by side, fed with batches of BenchSample per named series."""
-
-    def __init__(self, parent: Optional[QWidget] = None, *, capacity: int = DEFAULT_CAPACITY):
-        super().__init__(parent)
-        self.latency = LatencyChart(capacity=capacity)
-        self.memory = MemoryChart(capacity=capacity)
-        self.colors: dict[str, str] = {}
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        from PySide6.QtWidgets import QSplitter
-
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.latency)
-        splitter.addWidget(self.memory)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        layout.addWidget(splitter)
-
-    def clear(self) -> None:
-        self.latency.clear()
-        self.memory.clear()
-        self.colors.clear()
-
-    def remove(self, name: str) -> None:
-        """Drop every curve of ``name`` (a variant that failed)."""
-        self.latency.remove_series(name)
-        self.memory.remove_series(f"{name} RSS")
-        self.memory.remove_series(f"{name} GPU")
-
-    def color(self, name: str) -> str:
-        """The series' colour: its kind's usual one (color_for) unless another series has it, else the first
-        palette colour no series has, so up to len(PALETTE) variants never share one (then spread hues)."""
-        if name not in self.colors:
-            taken = {c.lower() for c in self.colors.values()}
-            color = color_for(name, len(self.colors))
-            if color.lower() in taken:
-                free = [c for c in PALETTE if c.lower() not in taken]
-                color = free[0] if free else pg.intColor(len(self.colors), hues=len(self.colors) + 1).name()
-            self.colors[name] = color
-        return self.colors[name]
-
-    def add_series(self, name: str) -> None:
-        self.latency.add_series(name, color=self.color(name))
-
-    def feed(self, name: str, samples: list) -> None:
-        """Store a batch of BenchSample for series ``name`` (drawn on the next timer tick)."""
-        if not samples:
-            return
-        it = np.fromiter((s.iteration for s in samples), dtype=np.float64, count=len(samples))
-        lat = np.fromiter((s.latency_ms for s in samples), dtype=np.float64, count=len(samples))
-        rss = np.fromiter((s.rss_mb if s.rss_mb is not None else np.nan for s in samples), dtype=np.float64,
-                          count=len(samples))
-        gpu = np.fromiter((s.gpu_mb if s.gpu_mb is not None else np.nan for s in samples), dtype=np.float64,
-                          count=len(samples))
-        if name not in self.latency.series:
-            self.add_series(name)
-        self.latency.append_latency(name, it, lat)
-        self.memory.append_memory(name, it, rss, gpu, color=self.color(name))
-
-    def redraw(self) -> None:
-        self.latency.redraw()
-        self.memory.redraw()
-
-    def set_theme(self, name: str) -> None:
-        self.latency.set_theme(name)
-        self.memory.set_theme(name)
-
-    def save_png(self, path: str) -> str:
-        """Both charts in one PNG (a grab of this widget)."""
-        self.redraw()
-        pixmap = self.grab()
-        if not pixmap.save(str(path), "PNG"):
             raise OSError(f"could not write {path}")
         return str(path)
