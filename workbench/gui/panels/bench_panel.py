@@ -8,8 +8,10 @@ the window's. Every variant runs on the same input values (the first variant's: 
 runs first); an ONNX file whose fixed input sizes cannot take the panel's batch and sequence is refused with the
 file's real shapes. Cancel kills the running child's process group at once.
 
-Why one module of ~420 lines: the variant list, the run queue and the summary table share one run's state; to
-be split (variants / table) when the GUI is not being edited by others.
+The layout is bench_layout.py, the variant rows bench_variants.py, the summary table bench_table.py. This module keeps
+one run's state: which variants are offered and checked, the run queue and its job callbacks, the charts and table
+they feed, and the CLI command of the same run. It stays one module of ~340 lines because the queue's callbacks
+read and write that state together (the inputs every variant shares, the failures, the counts, the table rows).
 """
 
 from __future__ import annotations
@@ -19,33 +21,19 @@ from typing import Optional
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel,
-                               QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QCheckBox, QFileDialog, QWidget
 
 from workbench.core.errors import first_line
-from workbench.gui.charts import BenchCharts
 from workbench.gui.child import PROGRESS_INTERVAL_S
 from workbench.gui.i18n.engine import translate as engine_text
-from workbench.gui.panels.bench_table import COLUMNS, BenchTable
+from workbench.gui.panels.bench_layout import DEFAULT_WARMUP, build, cuda_status  # noqa: F401 - DEFAULT_WARMUP
+from workbench.gui.panels.bench_table import COLUMNS
 from workbench.gui.panels.bench_variants import ORT, TORCH, Variant, VariantRow, default_threads, runtime_choices
 from workbench.gui.i18n import Retranslating
 
 BATCH_INTERVAL_S = PROGRESS_INTERVAL_S  # the child sends its samples in batches at most this often
-DEFAULT_WARMUP = 10
 TORCH_NAME, ORT_NAME = "PyTorch eager", "ORT fp32"
 __all__ = ["BenchPanel", "Variant", "TORCH", "ORT", "COLUMNS"]
-
-
-def cuda_status() -> tuple[bool, str]:
-    """Whether ONNX Runtime here offers CUDA, and why not."""
-    try:
-        import onnxruntime as ort
-    except Exception as err:  # noqa: BLE001
-        return False, f"onnxruntime cannot be imported: {err}"
-    if "CUDAExecutionProvider" in ort.get_available_providers():
-        return True, "ONNX Runtime's CUDA provider"
-    return False, ("This onnxruntime has no CUDAExecutionProvider: install onnxruntime-gpu (in place of "
-                   "onnxruntime) on a machine with an NVIDIA GPU")
 
 
 class BenchPanel(Retranslating, QWidget):
@@ -69,7 +57,7 @@ class BenchPanel(Retranslating, QWidget):
         self.failures: dict = {}
         self.counts: dict = {}
         self.last_cli = ""
-        self._build()
+        build(self)
         self.refresh_variants()
         for signal in (state.sourceChanged, state.onnxChanged):
             signal.connect(lambda _path: self.refresh_variants())
@@ -90,81 +78,12 @@ class BenchPanel(Retranslating, QWidget):
         cuda_item.setToolTip(why)
         self.provider.setToolTip(self.tr("CUDA: {0}").format(why))
 
-    # -- layout ----------------------------------------------------------------------------------------------------
-    def _build(self) -> None:
-        self.provider = QComboBox()
-        self.provider.addItem("CPU", "cpu")
-        self.provider.addItem("CUDA", "cuda")
-        self._cuda_checked = False  # onnxruntime is imported when the panel is first shown, not at start-up
-        self.batch = self._spin(1, 4096, 1, self.tr("Batch size of the example inputs"))
-        self.sequence = self._spin(1, 1 << 16, 128, self.tr("Sequence length (text models)"))
-        self.iterations = self._spin(1, 1_000_000, 200, self.tr("Timed runs per variant (after warm-up)"))
-        self.warmup = self._spin(0, 10_000, DEFAULT_WARMUP, self.tr("Untimed runs before timing"))
-        self.threads = self._spin(0, 1024, 0, self.tr("Intra-op threads (0: the runtime's default)"))
-        self.threads.setSpecialValueText(self.tr("default"))
-        form = QFormLayout()
-        form.addRow(self.tr("Provider"), self.provider)
-        form.addRow(self.tr("Batch"), self.batch)
-        form.addRow(self.tr("Sequence"), self.sequence)
-        form.addRow(self.tr("Iterations"), self.iterations)
-        form.addRow(self.tr("Warm-up"), self.warmup)
-        form.addRow(self.tr("Threads"), self.threads)
-        self.variant_box = QGroupBox(self.tr("Variants"))
-        self.variant_layout = QVBoxLayout(self.variant_box)
-        self.checks: dict[str, QCheckBox] = {}
-        self.rows: dict[str, VariantRow] = {}
-        self.ran: dict = {}  # variant name -> (runtime, threads) it ran with (the table's columns)
-        self.run_button = QPushButton(self.tr("Run"))
-        self.run_button.clicked.connect(self.run)
-        self.cancel_button = QPushButton(self.tr("Cancel"))
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel)
-        self.save_button = QPushButton(self.tr("Save charts as PNG…"))
-        self.save_button.clicked.connect(lambda: self.save_charts())
-        self.cli_button = QPushButton(self.tr("Copy as CLI command"))
-        self.cli_button.clicked.connect(self.copy_cli)
-        self.log_scale = QCheckBox(self.tr("Logarithmic latency axis"))
-        self.log_scale.setToolTip(self.tr("Read fast and slow variants on one chart"))
-        self.log_scale.toggled.connect(lambda on: self.charts.latency.set_log_y(on))
-        self.status = QLabel(self.tr("Ready"))
-        self.status.setWordWrap(True)
-        side = QVBoxLayout()
-        side.addLayout(form)
-        side.addWidget(self.variant_box)
-        for button in (self.run_button, self.cancel_button, self.save_button, self.cli_button):
-            side.addWidget(button)
-        side.addWidget(self.log_scale)
-        side.addWidget(self.status)
-        side.addStretch(1)
-        side_widget = QWidget()
-        side_widget.setLayout(side)
-        side_widget.setMaximumWidth(300)
-
-        self.charts = BenchCharts()
-        self.table = BenchTable()
-        right = QVBoxLayout()
-        right.setContentsMargins(0, 0, 0, 0)
-        right.addWidget(self.charts, 1)
-        right.addWidget(self.table)
-        layout = QHBoxLayout(self)
-        layout.addWidget(side_widget)
-        layout.addLayout(right, 1)
-
-
     def retranslate(self) -> None:
         """Every text in the installed language, in place: settings, variants, results and charts stay."""
         from workbench.gui import i18n
 
         i18n.retranslate_tree(self)
         self.table.retranslate()
-
-    @staticmethod
-    def _spin(lo: int, hi: int, value: int, tip: str) -> QSpinBox:
-        spin = QSpinBox()
-        spin.setRange(lo, hi)
-        spin.setValue(value)
-        spin.setToolTip(tip)
-        return spin
 
     # -- variants --------------------------------------------------------------------------------------------------
     def available_variants(self) -> list:
