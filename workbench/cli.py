@@ -2,6 +2,9 @@
 ``main`` and the one line every failure ends as; what each command does is cli_commands.py's (and the cli_*.py
 modules' of the later commands).
 
+Size: just over 300 lines because build_parser is the one table of every command's flags (~180 lines), kept in one
+place so that `--help` and the CLI contract test read one definition.
+
 Exit codes: 0 ok; 1 failed, with one line on stderr saying what and what to do (the traceback with --debug);
 2 usage.
 """
