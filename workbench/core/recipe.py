@@ -195,13 +195,9 @@ def _resolve(base: Path, value: str) -> str:
 
 
 def load_recipe(path: str) -> Recipe:
-    from workbench.core.loading.limits import regular_file
+    from workbench.core.loading.limits import read_text
 
-    p = regular_file(path, "recipe file", "give the path of a .toml or .yaml recipe")
-    try:
-        text = p.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise WorkbenchError(f"{path}: cannot read the recipe ({err})", "save it as UTF-8 text") from err
+    p, text = read_text(path, "recipe file", "give the path of a .toml or .yaml recipe")
     return parse_recipe(text, p.resolve(), p.suffix.lower())
 
 

@@ -72,6 +72,16 @@ def regular_file(path, what: str = "file", hint: Optional[str] = None) -> Path:
     return p
 
 
+def read_text(path, what: str, hint: Optional[str] = None) -> tuple:
+    """(path, its UTF-8 text) of a user's text file (a recipe, a sweep file) after regular_file's checks; a file
+    that cannot be read or is not UTF-8 is one line."""
+    p = regular_file(path, what, hint)
+    try:
+        return p, p.read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise WorkbenchError(f"{path}: cannot read the {what} ({err})", "save it as UTF-8 text") from err
+
+
 def input_path(path, what: str = "file or folder", hint: Optional[str] = None) -> Path:
     """``path`` (expanded) after checking it is a regular file or a folder (the loaders' dispatch takes both)."""
     p = Path(path).expanduser()

@@ -257,11 +257,7 @@ def parse_sweep(text: str, path: Path) -> Sweep:
 
 
 def load_sweep(path: str) -> Sweep:
-    from workbench.core.loading.limits import regular_file
+    from workbench.core.loading.limits import read_text
 
-    p = regular_file(path, "sweep file", "give the path of a .toml or .yaml sweep file")
-    try:
-        text = p.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise WorkbenchError(f"{path}: cannot read the sweep file ({err})", "save it as UTF-8 text") from err
+    p, text = read_text(path, "sweep file", "give the path of a .toml or .yaml sweep file")
     return parse_sweep(text, p.resolve())
