@@ -58,6 +58,7 @@ def validate_gguf(path, folder, prompts=PROMPTS, threads: int | None = None) -> 
 
     from workbench.core.runtimes.base import RuntimeOptions
     from workbench.core.runtimes.llama_cpp import open_session
+    from workbench.core.runtimes.torch_eager import run_module
 
     folder = Path(str(folder))
     session = open_session(path, RuntimeOptions(threads=threads))
@@ -68,16 +69,15 @@ def validate_gguf(path, folder, prompts=PROMPTS, threads: int | None = None) -> 
         rows = []
         for prompt, ids in zip(prompts, ids_list):
             feed = np.asarray([ids], dtype=np.int64)
-            with torch.no_grad():
-                out = model(torch.from_numpy(feed))
+            out = run_module(model, {"input_ids": torch.from_numpy(feed)})[0]  # logits / last hidden state
             if session.encoder:  # sentence-transformers mean pooling over the tokens (one sequence, no padding)
                 got = session.run({"input_ids": feed})["last_hidden_state"][0].mean(0)
-                want = out.last_hidden_state[0].mean(0).numpy()
+                want = out[0].mean(0)
                 row = {"cosine_min": cosine(got, want), "max_abs": float(np.abs(got - want).max()),
                        "tokens": len(ids)}
                 row["passed"] = row["cosine_min"] >= min_cos
             else:
-                row = compare_logits(session.run({"input_ids": feed})["logits"][0], out.logits[0].numpy())
+                row = compare_logits(session.run({"input_ids": feed})["logits"][0], out[0])
                 row["passed"] = row["cosine_min"] >= min_cos and row["top1_agreement"] >= min_top1
             rows.append({"prompt": prompt, **row})
         return GgufValidateResult({"passed": all(r["passed"] for r in rows), "artifact": str(path), "against": str(folder),

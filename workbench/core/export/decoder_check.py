@@ -35,13 +35,12 @@ def check_decoder(path, module, layout: list, vocab: int, dtype: str = "fp32", p
                   moe: bool = False, exporter: str = "dynamo", shapes=CHECK_SHAPES) -> dict:
     """Run the ONNX decoder at ``path`` and the PyTorch wrapper ``module`` on fresh inputs; raise WorkbenchError
     when they differ. Returns {"shapes": [...], "max_rel_diff": float, "moe": bool}."""
-    import torch
-
     from workbench.core.compare import compare
     from workbench.core.export.decoder_model import RTOL, input_names, make_inputs, present_names
     from workbench.core.runtimes.base import RuntimeOptions
     from workbench.core.runtimes.onnxruntime import NAME
     from workbench.core.runtimes.select import open_artifact
+    from workbench.core.runtimes.torch_eager import run_module
 
     # the onnxruntime runtime's session, the one validate runs; quiet: a frozen graph's failure is reported below,
     # in one line, without ORT's own log line
@@ -52,8 +51,7 @@ def check_decoder(path, module, layout: list, vocab: int, dtype: str = "fp32", p
     tried = []
     for batch, sequence, past, seed in shapes:
         inputs = make_inputs(layout, batch, sequence, past, vocab, dtype, seed, positions)
-        with torch.inference_mode():
-            expected = [t.float().numpy() for t in module(**inputs)]
+        expected = run_module(module, inputs)  # the PyTorch reference, through the torch runtime
         feeds = session.feed(dict(zip(onnx_names, inputs.values())))
         where = f"at batch {batch}, sequence {sequence}, past {past}"
         try:

@@ -44,11 +44,10 @@ def compare_session(session, decoder: DecoderInputs, shapes, label: str, path) -
     """({output: worst OutputDiff fields}, [[batch, sequence, past]] run): any runtime's decoder session against the
     PyTorch wrapper over ``shapes`` = (batch, sequence, past, seed) tuples; a graph that cannot run at one of them,
     or lacks an output, raises WorkbenchError naming it."""
-    import torch
-
     from workbench.core.compare import compare
     from workbench.core.export.decoder_model import make_inputs, present_names
     from workbench.core.feeds import feed
+    from workbench.core.runtimes.torch_eager import run_module
 
     out_names = ["logits", *present_names(len(decoder.layout))]
     worst: dict = {}
@@ -56,8 +55,7 @@ def compare_session(session, decoder: DecoderInputs, shapes, label: str, path) -
     for batch, sequence, past, seed in shapes:
         inputs = make_inputs(decoder.layout, batch, sequence, past, decoder.vocab, decoder.dtype, seed,
                              decoder.positions)
-        with torch.inference_mode():
-            expected = [t.float().numpy() for t in decoder.module(**inputs)]
+        expected = run_module(decoder.module, inputs)
         try:
             outputs = session.run(feed(session.inputs(), dict(zip(decoder.input_names, inputs.values()))))
         except Exception as err:  # noqa: BLE001 - each runtime raises its own types (ORT's as the cause)

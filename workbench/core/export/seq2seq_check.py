@@ -89,15 +89,12 @@ def _ort_greedy(enc_session, dec_session, info, source: dict, steps: int) -> tup
 
 
 def _torch_encoder(model, info, source: dict) -> dict:
-    import torch
-
     from workbench.core.export.seq2seq_model import encoder_module
+    from workbench.core.runtimes.torch_eager import run_module
 
-    module = encoder_module(model, info)
-    with torch.inference_mode():
-        out = module(**source)
+    out = run_module(encoder_module(model, info), source)  # the PyTorch reference, through the torch runtime
     names = ["last_hidden_state"] + [f"present.{i}.encoder.{k}" for i in range(info.layers) for k in ("key", "value")]
-    return {n: t.float().numpy() for n, t in zip(names, out)}
+    return dict(zip(names, out))
 
 
 def _as(source: dict, dtype) -> dict:

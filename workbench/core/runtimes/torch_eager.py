@@ -66,6 +66,22 @@ class TorchSession:
         self.loaded = None
 
 
+def run_module(module, inputs: dict) -> list:
+    """PyTorch's reference for a module built in-process rather than opened from a source (a decoder wrapper with
+    flat past inputs, an encoder with its cross-attention cache, a transformers model on given token ids): its
+    tensor outputs in order, as float32 numpy arrays, under inference mode. Checks and validations that compare
+    against such a module call this, so PyTorch runs in one place with the sessions above."""
+    import torch
+
+    with torch.inference_mode():
+        out = module(**inputs)
+    if isinstance(out, torch.Tensor):
+        out = (out,)
+    elif hasattr(out, "to_tuple"):  # a transformers ModelOutput: its tensors in field order (caches dropped)
+        out = out.to_tuple()
+    return [t.detach().float().cpu().numpy() for t in out if isinstance(t, torch.Tensor)]
+
+
 def open_session(source, options: RuntimeOptions | None = None) -> TorchSession:
     return TorchSession(source, options or RuntimeOptions())
 
