@@ -22,8 +22,6 @@ from typing import Optional
 from workbench.core.errors import WorkbenchError
 
 META = "artifact.json"
-MODEL_FILE = {"onnx": "model.onnx", "openvino": "model.xml", "mnn": "model.mnn", "gguf": "model.gguf",
-              "safetensors": "model.safetensors"}
 LIBRARIES = ("model-workbench", "torch", "transformers", "onnx", "onnxruntime", "onnxscript", "onnxslim")
 _FILE_HASHES: dict = {}
 
@@ -177,7 +175,7 @@ def _build(payload: dict, stage: Path, progress, cancel) -> tuple[str, dict]:
 
         e = dict(payload["export"])
         target = e.get("target", DEFAULTS["export"]["target"])
-        name = MODEL_FILE.get(target, "model.pt")
+        name = "model" + default_registry().target(target).suffix  # the target's own: model.xml, model.gguf...
         spec = build_spec("export", e, source=_source_spec(payload["source"]), output=str(stage / name),
                           dynamic_axes=parse_dynamic(e["dynamic"]) if e.get("dynamic") else None,
                           inputs=InputSpec(batch=e.get("batch", DEFAULTS["export"]["batch"]),

@@ -32,6 +32,14 @@ from workbench.gui.tasks import chat_stream, run_export
 from workbench.gui.workers import DONE as JOB_DONE
 
 TASK = "text-generation-with-past"
+
+
+def generating_suffixes() -> str:
+    """"*.onnx *.gguf *.xml *.mnn": the artifacts of every registered runtime that generates (a new one's too)."""
+    from workbench.core.registry import default_registry
+
+    return " ".join(dict.fromkeys(f"*{suffix}" for r in default_registry().runtimes.values() if r.generates
+                                  for suffix in r.suffixes if suffix.startswith(".")))
 TORCH, ORT = "pytorch", "onnx"
 
 
@@ -148,7 +156,7 @@ class ChatPanel(PanelBase):
         if not path:
             path, _ = QFileDialog.getOpenFileName(self, self.tr("Add a quantized decoder"),
                                                   self.decoder_edit.text() or str(Path.home()),
-                                                  self.tr("Models (*.onnx *.gguf *.xml *.mnn)"))
+                                                  self.tr("Models ({0})").format(generating_suffixes()))
             if not path:
                 return
         if path not in self.extra_variants:

@@ -11,10 +11,6 @@ from PySide6.QtCore import QCoreApplication
 from workbench.gui.models import human_bytes
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("LoadPanel", text)
-
-
 def escape(text: str) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
@@ -39,7 +35,7 @@ def config_rows(result) -> list:
     """The Configuration table: the config flattened, or an ONNX file's node, opset and op counts; metadata after."""
     rows = flatten(result.config) if result.config else []
     if result.format == "onnx":
-        rows = [[_tr("nodes"), str(result.node_count)],
+        rows = [[QCoreApplication.translate("LoadPanel", "nodes"), str(result.node_count)],
                 *[[f"opset {k or 'ai.onnx'}", str(v)] for k, v in result.opset.items()],
                 *[[f"op {k}", str(v)] for k, v in sorted(result.op_counts.items(), key=lambda kv: -kv[1])]]
     if result.metadata:
@@ -60,15 +56,19 @@ def advice(result) -> tuple:
     except WorkbenchError as err:  # an architecture llama.cpp cannot take: said in the tooltip
         from workbench.gui.i18n.engine import translate as engine_text
 
-        return _tr("none (no GGUF conversion for this model)"), engine_text(err.one_line())
+        return (QCoreApplication.translate("LoadPanel", "none (no GGUF conversion for this model)"),
+                engine_text(err.one_line()))
     pick, budget = found["pick"], human_bytes(found["budget_bytes"])
     if pick is None:
-        return (_tr("none fits the {0} available").format(budget),
-                _tr("workbench advise {0} explains why").format(result.path))
+        return (QCoreApplication.translate("LoadPanel", "none fits the {0} available").format(budget),
+                QCoreApplication.translate("LoadPanel", "workbench advise {0} explains why").format(result.path))
     # one short line (the summary column is narrow); the rest in the tooltip
-    return (_tr("{0}, needs ~{1}").format(pick["quant"], human_bytes(pick["need_bytes"])),
-            _tr("{0} in llama.cpp, of the {1} available; measured fidelity {2:.4f}; "
-                "workbench advise {3} explains why").format(pick["quant"], budget, pick["fidelity"], result.path))
+    need = human_bytes(pick["need_bytes"])
+    return (QCoreApplication.translate("LoadPanel", "{0}, needs ~{1}").format(pick["quant"], need),
+            QCoreApplication.translate(
+                "LoadPanel", "{0} in llama.cpp, of the {1} available; measured fidelity {2:.4f}; "
+                             "workbench advise {3} explains why").format(
+                pick["quant"], budget, pick["fidelity"], result.path))
 
 
 def problems_html(problems, notes=()) -> tuple:
@@ -76,9 +76,11 @@ def problems_html(problems, notes=()) -> tuple:
     under the all-clear ("okBanner")."""
     from workbench.gui.i18n.engine import translate as engine_text  # the engine's English, translated
 
-    note_html = ("<br>" + _tr("Notes:") + "<ul>" + "".join(f"<li>{escape(engine_text(n))}</li>"
-                                                           for n in notes) + "</ul>") if notes else ""
+    items = "".join(f"<li>{escape(engine_text(n))}</li>" for n in notes)
+    note_html = ("<br>" + QCoreApplication.translate("LoadPanel", "Notes:") + f"<ul>{items}</ul>") if notes else ""
     if problems:
         lines = "".join(f"<li>{escape(engine_text(p))}</li>" for p in problems)
-        return _tr("<b>Before you export, fix these:</b>") + f"<ul>{lines}</ul>" + note_html, "problems"
-    return _tr("No problems found: the model is ready to export.") + note_html, "okBanner"
+        head = QCoreApplication.translate("LoadPanel", "<b>Before you export, fix these:</b>")
+        return head + f"<ul>{lines}</ul>" + note_html, "problems"
+    clear = QCoreApplication.translate("LoadPanel", "No problems found: the model is ready to export.")
+    return clear + note_html, "okBanner"

@@ -4,7 +4,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../../../.." && pwd)"
 cd "$root"
-files=$(ls workbench/gui/*.py workbench/gui/panels/*.py)
+files=$(find workbench/gui -name "*.py" -not -path "*/resources/*" | sort)
 pyside6-lupdate -no-obsolete $files -ts "$here/workbench_zh_CN.ts"
 python "$here/zh_CN.py" "$here/workbench_zh_CN.ts"
 pyside6-lrelease "$here/workbench_zh_CN.ts" -qm "$here/workbench_zh_CN.qm"

@@ -38,27 +38,27 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>AnswerColumn</name>
     <message>
-        <location filename="../../panels/chat_panel.py" line="127" />
+        <location filename="../../panels/chat_column.py" line="100" />
         <source>waiting</source>
         <translation>等待中</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="128" />
+        <location filename="../../panels/chat_column.py" line="101" />
         <source>tokens/s: –   first token: –</source>
         <translation>词元/秒：–   首个词元：–</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="145" />
+        <location filename="../../panels/chat_column.py" line="118" />
         <source>tokens/s: {0:.1f}   first token: {1}   tokens: {2}</source>
         <translation>词元/秒：{0:.1f}   首个词元：{1}   词元数：{2}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="160" />
+        <location filename="../../panels/chat_column.py" line="133" />
         <source>✓ same tokens as PyTorch ({0} of {0})</source>
         <translation>✓ 与 PyTorch 的词元相同（{0}/{0}）</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="163" />
+        <location filename="../../panels/chat_column.py" line="136" />
         <source>✗ differs at token {0} ({1:.0%} same as PyTorch)</source>
         <translation>✗ 从第 {0} 个词元起不同（与 PyTorch {1:.0%} 一致）</translation>
     </message>
@@ -66,202 +66,202 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>BenchPanel</name>
     <message>
-        <location filename="../../panels/bench_panel.py" line="90" />
+        <location filename="../../panels/bench_panel.py" line="79" />
         <source>CUDA: {0}</source>
         <translation>CUDA：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="98" />
+        <location filename="../../panels/bench_layout.py" line="45" />
         <source>Batch size of the example inputs</source>
         <translation>示例输入的批大小</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="99" />
+        <location filename="../../panels/bench_layout.py" line="46" />
         <source>Sequence length (text models)</source>
         <translation>序列长度（文本模型）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="100" />
+        <location filename="../../panels/bench_layout.py" line="47" />
         <source>Timed runs per variant (after warm-up)</source>
         <translation>每个版本的计时运行次数（预热之后）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="101" />
+        <location filename="../../panels/bench_layout.py" line="49" />
         <source>Untimed runs before timing</source>
         <translation>计时前不计时的预热运行次数</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="102" />
+        <location filename="../../panels/bench_layout.py" line="51" />
         <source>Intra-op threads (0: the runtime's default)</source>
         <translation>算子内线程数（0：使用运行时的默认值）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="103" />
+        <location filename="../../panels/bench_layout.py" line="53" />
         <source>default</source>
         <translation>默认</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="105" />
+        <location filename="../../panels/bench_layout.py" line="55" />
         <source>Provider</source>
         <translation>执行提供程序</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="106" />
+        <location filename="../../panels/bench_layout.py" line="56" />
         <source>Batch</source>
         <translation>批大小</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="107" />
+        <location filename="../../panels/bench_layout.py" line="57" />
         <source>Sequence</source>
         <translation>序列长度</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="108" />
+        <location filename="../../panels/bench_layout.py" line="58" />
         <source>Iterations</source>
         <translation>迭代次数</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="109" />
+        <location filename="../../panels/bench_layout.py" line="59" />
         <source>Warm-up</source>
         <translation>预热</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="110" />
+        <location filename="../../panels/bench_layout.py" line="60" />
         <source>Threads</source>
         <translation>线程数</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="111" />
+        <location filename="../../panels/bench_layout.py" line="61" />
         <source>Variants</source>
         <translation>量化版本</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="116" />
+        <location filename="../../panels/bench_layout.py" line="66" />
         <source>Run</source>
         <translation>运行</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="118" />
+        <location filename="../../panels/bench_layout.py" line="68" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="121" />
+        <location filename="../../panels/bench_layout.py" line="71" />
         <source>Save charts as PNG…</source>
         <translation>将图表保存为 PNG…</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="123" />
+        <location filename="../../panels/bench_layout.py" line="73" />
         <source>Copy as CLI command</source>
         <translation>复制为命令行</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="125" />
+        <location filename="../../panels/bench_layout.py" line="75" />
         <source>Logarithmic latency axis</source>
         <translation>对数延迟坐标轴</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="126" />
+        <location filename="../../panels/bench_layout.py" line="76" />
         <source>Read fast and slow variants on one chart</source>
         <translation>在同一张图上看清快慢不同的版本</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="128" />
+        <location filename="../../panels/bench_layout.py" line="78" />
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="203" />
+        <location filename="../../panels/bench_panel.py" line="119" />
         <source>(load a model first)</source>
         <translation>（请先加载模型）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="266" />
+        <location filename="../../panels/bench_panel.py" line="182" />
         <source>{0} left out: {1} is a program and was not allowed to run</source>
         <translation>已跳过 {0}：{1} 是程序，未被允许运行</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="285" />
+        <location filename="../../panels/bench_panel.py" line="201" />
         <source>Benchmark {0}</source>
         <translation>基准测试 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="290" />
+        <location filename="../../panels/bench_panel.py" line="206" />
         <source>Started: {0}</source>
         <translation>已开始：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="307" />
+        <location filename="../../panels/bench_panel.py" line="223" />
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="325" />
+        <location filename="../../panels/bench_panel.py" line="241" />
         <source>{0}: loading and warm-up…</source>
         <translation>{0}：正在加载并预热…</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="330" />
+        <location filename="../../panels/bench_panel.py" line="246" />
         <source>{0}: run {1}/{2}</source>
         <translation>{0}：第 {1}/{2} 次运行</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="339" />
+        <location filename="../../panels/bench_panel.py" line="255" />
         <source>, {0:.1f} s</source>
         <translation>，{0:.1f} 秒</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="340" />
+        <location filename="../../panels/bench_panel.py" line="256" />
         <source>Finished: Benchmark {0} (p50 {1:.3f} ms, p95 {2:.3f} ms, peak RSS {3:.0f} MB of its own process{4})</source>
         <translation>已完成：基准测试 {0}（p50 {1:.3f} 毫秒，p95 {2:.3f} 毫秒，其自身进程的峰值 RSS {3:.0f} MB{4}）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="347" />
+        <location filename="../../panels/bench_panel.py" line="263" />
         <source>Failed: Benchmark {0}: {1}</source>
         <translation>失败：基准测试 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="349" />
+        <location filename="../../panels/bench_panel.py" line="265" />
         <source>failed: {0}</source>
         <translation>失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="359" />
+        <location filename="../../panels/bench_panel.py" line="275" />
         <source>{0} variant(s) done</source>
         <translation>{0} 个版本</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="361" />
+        <location filename="../../panels/bench_panel.py" line="277" />
         <source>{0}, {1} failed</source>
         <translation>{0}，{1} 个失败</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="362" />
+        <location filename="../../panels/bench_panel.py" line="278" />
         <source>Cancelled: {0}</source>
         <translation>已取消：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="362" />
+        <location filename="../../panels/bench_panel.py" line="278" />
         <source>Finished: {0}</source>
         <translation>已完成：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="364" />
+        <location filename="../../panels/bench_panel.py" line="280" />
         <source>Cancelled: Benchmark ({0})</source>
         <translation>已取消：基准测试（{0}）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="388" />
+        <location filename="../../panels/bench_panel.py" line="304" />
         <source>Save charts as PNG</source>
         <translation>将图表保存为 PNG</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="389" />
+        <location filename="../../panels/bench_panel.py" line="305" />
         <source>PNG image (*.png)</source>
         <translation>PNG 图片 (*.png)</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="421" />
+        <location filename="../../panels/bench_panel.py" line="337" />
         <source>Copied: {0}</source>
         <translation>已复制：{0}</translation>
     </message>
@@ -337,253 +337,253 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>ChatPanel</name>
     <message>
-        <location filename="../../panels/chat_panel.py" line="79" />
+        <location filename="../../panels/chat_column.py" line="44" />
         <source>{0} does not generate text</source>
         <translation>{0} 不能生成文本</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="81" />
+        <location filename="../../panels/chat_column.py" line="46" />
         <source>{0} is not installed here</source>
         <translation>此处未安装 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="178" />
-        <location filename="../../panels/chat_panel.py" line="514" />
-        <location filename="../../panels/chat_panel.py" line="518" />
+        <location filename="../../panels/chat_panel.py" line="55" />
+        <location filename="../../panels/chat_panel.py" line="243" />
+        <location filename="../../panels/chat_panel.py" line="247" />
         <source>Chat</source>
         <translation>对话</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="179" />
+        <location filename="../../panels/chat_panel.py" line="56" />
         <source>Ask the model something and watch PyTorch, ONNX Runtime and every quantized variant answer token by token, side by side. Under each answer: its speed, and whether it picks the same tokens as PyTorch.</source>
         <translation>向模型提个问题，看 PyTorch、ONNX Runtime 和每个量化版本并排逐个词元地作答。每个回答下方显示速度，以及它选出的词元是否与 PyTorch 相同。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="209" />
+        <location filename="../../panels/chat_boxes.py" line="28" />
         <source>Who answers</source>
         <translation>由谁回答</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="214" />
+        <location filename="../../panels/chat_boxes.py" line="32" />
         <source>a folder written by Export for chat (model.onnx with past key values, plus the tokenizer)</source>
         <translation>由“导出用于对话”生成的文件夹（带历史键值缓存的 model.onnx 及分词器）</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="217" />
-        <location filename="../../panels/chat_panel.py" line="477" />
-        <location filename="../../panels/chat_panel.py" line="480" />
+        <location filename="../../panels/chat_boxes.py" line="36" />
+        <location filename="../../panels/chat_panel.py" line="206" />
+        <location filename="../../panels/chat_panel.py" line="209" />
         <source>Export for chat</source>
         <translation>导出用于对话</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="218" />
+        <location filename="../../panels/chat_boxes.py" line="37" />
         <source>Export the loaded PyTorch model as a decoder with past key values (task text-generation-with-past) into the output folder</source>
         <translation>将已加载的 PyTorch 模型导出为带历史键值缓存的解码器（任务 text-generation-with-past），保存到输出文件夹</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="223" />
+        <location filename="../../panels/chat_boxes.py" line="43" />
         <source>ONNX decoder folder:</source>
         <translation>ONNX 解码器文件夹：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="225" />
+        <location filename="../../panels/chat_boxes.py" line="45" />
         <source>Also answer with PyTorch from</source>
         <translation>同时用 PyTorch 回答，模型来自</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="231" />
+        <location filename="../../panels/chat_boxes.py" line="51" />
         <source>PyTorch:</source>
         <translation>PyTorch：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="236" />
+        <location filename="../../panels/chat_boxes.py" line="56" />
         <source>Add variant…</source>
         <translation>添加变体…</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="240" />
+        <location filename="../../panels/chat_boxes.py" line="60" />
         <source>Quantized variants:</source>
         <translation>量化变体：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="245" />
+        <location filename="../../panels/chat_boxes.py" line="67" />
         <source>Prompt</source>
         <translation>提示词</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="248" />
-        <location filename="../../panels/chat_panel.py" line="339" />
+        <location filename="../../panels/chat_boxes.py" line="70" />
+        <location filename="../../panels/chat_panel.py" line="116" />
         <source>Type a prompt, then Ctrl+Enter or Send</source>
         <translation>输入提示词，然后按 Ctrl+Enter 或点击“发送”</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="252" />
+        <location filename="../../panels/chat_boxes.py" line="75" />
         <source>Encoder-decoder model (translation, summary): single turn, the text above is its input and each column shows its output; no chat template</source>
         <translation>编码器-解码器模型（翻译、摘要）：单轮对话，上方文本是它的输入，每一栏显示它的输出；不使用对话模板</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="259" />
+        <location filename="../../panels/chat_boxes.py" line="83" />
         <source>Max new tokens:</source>
         <translation>最多新词元数：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="266" />
+        <location filename="../../panels/chat_boxes.py" line="90" />
         <source>Greedy (most likely token)</source>
         <translation>贪心（取最可能的词元）</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="267" />
+        <location filename="../../panels/chat_boxes.py" line="91" />
         <source>Sampling</source>
         <translation>采样</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="270" />
+        <location filename="../../panels/chat_boxes.py" line="94" />
         <source>Temperature:</source>
         <translation>温度：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="275" />
+        <location filename="../../panels/chat_boxes.py" line="99" />
         <source>Seed:</source>
         <translation>随机种子：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="283" />
+        <location filename="../../panels/chat_boxes.py" line="107" />
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="286" />
+        <location filename="../../panels/chat_boxes.py" line="110" />
         <source>Ctrl+Enter</source>
         <translation>Ctrl+Enter</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="288" />
+        <location filename="../../panels/chat_boxes.py" line="112" />
         <source>Stop</source>
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="309" />
+        <location filename="../../panels/chat_panel.py" line="86" />
         <source>(no model loaded)</source>
         <translation>（尚未加载模型）</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="338" />
+        <location filename="../../panels/chat_panel.py" line="115" />
         <source>Text to translate or summarise, then Ctrl+Enter or Send</source>
         <translation>输入要翻译或摘要的文本，然后按 Ctrl+Enter 或点击“发送”</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="360" />
+        <location filename="../../panels/chat_panel.py" line="137" />
         <source>{0} (cannot answer here: {1})</source>
         <translation>{0}（无法在此回答：{1}）</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="386" />
+        <location filename="../../panels/chat_panel.py" line="157" />
         <source>Add a quantized decoder</source>
         <translation>添加量化解码器</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="388" />
-        <source>Models (*.onnx *.gguf *.xml *.mnn)</source>
-        <translation>模型 (*.onnx *.gguf *.xml *.mnn)</translation>
+        <location filename="../../panels/chat_panel.py" line="159" />
+        <source>Models ({0})</source>
+        <translation>模型 ({0})</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="399" />
+        <location filename="../../panels/chat_panel.py" line="170" />
         <source>PyTorch</source>
         <translation>PyTorch</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="402" />
+        <location filename="../../panels/chat_panel.py" line="173" />
         <source>ONNX Runtime fp32</source>
         <translation>ONNX Runtime fp32</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="412" />
+        <location filename="../../panels/chat_panel.py" line="183" />
         <source>ONNX Runtime {0}</source>
         <translation>ONNX Runtime {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="432" />
+        <location filename="../../panels/chat_panel.py" line="189" />
         <source>Load a Hugging Face model (for PyTorch) or choose an ONNX decoder folder: one answer column appears for each.</source>
         <translation>加载一个 Hugging Face 模型（用于 PyTorch）或选择一个 ONNX 解码器文件夹：每个都会出现一列回答。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="469" />
+        <location filename="../../panels/chat_panel.py" line="198" />
         <source>Load a Hugging Face model first: the chat decoder is exported from it.</source>
         <translation>请先加载一个 Hugging Face 模型：对话用的解码器由它导出。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="491" />
+        <location filename="../../panels/chat_panel.py" line="220" />
         <source>Decoder ready for chat: {0}</source>
         <translation>对话解码器已就绪：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="514" />
-        <location filename="../../panels/chat_panel.py" line="612" />
+        <location filename="../../panels/chat_panel.py" line="243" />
+        <location filename="../../panels/chat_panel.py" line="341" />
         <source>Type a prompt first.</source>
         <translation>请先输入提示词。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="518" />
+        <location filename="../../panels/chat_panel.py" line="247" />
         <source>Load a Hugging Face model or choose an ONNX decoder folder first.</source>
         <translation>请先加载一个 Hugging Face 模型或选择一个 ONNX 解码器文件夹。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="528" />
+        <location filename="../../panels/chat_panel.py" line="257" />
         <source>Chat: {0}</source>
         <translation>对话：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="555" />
+        <location filename="../../panels/chat_panel.py" line="284" />
         <source>loading the model…</source>
         <translation>正在加载模型…</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="559" />
+        <location filename="../../panels/chat_panel.py" line="288" />
         <source>answering…</source>
         <translation>正在回答…</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="567" />
+        <location filename="../../panels/chat_panel.py" line="296" />
         <source>done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="574" />
+        <location filename="../../panels/chat_panel.py" line="303" />
         <source>Failed: {0}</source>
         <translation>失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="584" />
+        <location filename="../../panels/chat_panel.py" line="313" />
         <source>the reference the others are compared with</source>
         <translation>其他各列与之比较的基准</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="588" />
+        <location filename="../../panels/chat_panel.py" line="317" />
         <source>sampled: not compared token for token</source>
         <translation>采样生成：不逐词元比较</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="590" />
+        <location filename="../../panels/chat_panel.py" line="319" />
         <source>no PyTorch answer to compare with</source>
         <translation>没有可比较的 PyTorch 回答</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="592" />
+        <location filename="../../panels/chat_panel.py" line="321" />
         <source>PyTorch gave no answer to compare with</source>
         <translation>PyTorch 没有给出可比较的回答</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="599" />
+        <location filename="../../panels/chat_panel.py" line="328" />
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="600" />
+        <location filename="../../panels/chat_panel.py" line="329" />
         <source>no answer</source>
         <translation>无回答</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="610" />
+        <location filename="../../panels/chat_panel.py" line="339" />
         <source>Choose an ONNX decoder folder first.</source>
         <translation>请先选择一个 ONNX 解码器文件夹。</translation>
     </message>
@@ -725,215 +725,215 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>ExportPanel</name>
     <message>
-        <location filename="../../panels/export_panel.py" line="52" />
+        <location filename="../../panels/export_panel.py" line="50" />
         <source>scalar</source>
         <translation>标量</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="54" />
+        <location filename="../../panels/export_panel.py" line="52" />
         <source>(fixed size)</source>
         <translation>（固定尺寸）</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="67" />
-        <location filename="../../panels/export_panel.py" line="90" />
-        <location filename="../../panels/export_panel.py" line="320" />
+        <location filename="../../panels/export_panel.py" line="65" />
+        <location filename="../../panels/export_panel.py" line="88" />
+        <location filename="../../panels/export_panel.py" line="268" />
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="100" />
+        <location filename="../../panels/export_panel.py" line="98" />
         <source>Exporter</source>
         <translation>导出器</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="104" />
-        <location filename="../../panels/export_panel.py" line="280" />
+        <location filename="../../panels/export_panel.py" line="102" />
+        <location filename="../../panels/export_panel.py" line="228" />
         <source>(no model loaded)</source>
         <translation>（尚未加载模型）</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="105" />
+        <location filename="../../panels/export_panel.py" line="103" />
         <source>ONNX models (*.onnx)</source>
         <translation>ONNX 模型 (*.onnx)</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="117" />
+        <location filename="../../panels/export_panel.py" line="115" />
         <source>exporter default</source>
         <translation>导出器默认值</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="121" />
+        <location filename="../../panels/export_panel.py" line="119" />
         <source>Fold constants</source>
         <translation>常量折叠</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="123" />
+        <location filename="../../panels/export_panel.py" line="121" />
         <source>Source:</source>
         <translation>来源：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="124" />
+        <location filename="../../panels/export_panel.py" line="122" />
         <source>Output:</source>
         <translation>输出：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="125" />
+        <location filename="../../panels/export_panel.py" line="123" />
         <source>Exporter:</source>
         <translation>导出器：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="128" />
+        <location filename="../../panels/export_panel.py" line="126" />
         <source>Target:</source>
         <translation>目标格式：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="126" />
+        <location filename="../../panels/export_panel.py" line="124" />
         <source>Opset:</source>
         <translation>Opset 版本：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="68" />
+        <location filename="../../panels/export_panel.py" line="66" />
         <source>Convert the loaded model for a runtime: ONNX, or another target of the Target list (GGUF for llama.cpp, OpenVINO IR, ...) with that target's own options. For ONNX the dynamo exporter is tried first and falls back to the legacy exporter when it fails (the reason is reported). Example sizes of 2 or more keep dynamic axes dynamic.</source>
         <translation>将已加载的模型转换为某个运行时所需的格式：ONNX，或“目标格式”列表中的其他目标（用于 llama.cpp 的 GGUF、OpenVINO IR 等），并使用该目标自己的选项。对于 ONNX，优先使用 dynamo 导出器，失败时回退到旧版导出器（并报告原因）。示例尺寸取 2 或以上，动态维度才能保持动态。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="129" />
+        <location filename="../../panels/export_panel.py" line="127" />
         <source>Dtype:</source>
         <translation>数据类型：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="138" />
+        <location filename="../../panels/export_panel.py" line="136" />
         <source>Inputs and outputs</source>
         <translation>输入与输出</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="141" />
+        <location filename="../../panels/export_panel.py" line="139" />
         <source>automatic (e.g. input_ids, attention_mask)</source>
         <translation>自动（例如 input_ids, attention_mask）</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="143" />
+        <location filename="../../panels/export_panel.py" line="141" />
         <source>automatic (e.g. logits)</source>
         <translation>自动（例如 logits）</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="150" />
+        <location filename="../../panels/export_panel.py" line="148" />
         <source>Input names:</source>
         <translation>输入名称：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="151" />
+        <location filename="../../panels/export_panel.py" line="149" />
         <source>Output names:</source>
         <translation>输出名称：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="152" />
+        <location filename="../../panels/export_panel.py" line="150" />
         <source>Example batch:</source>
         <translation>示例批大小：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="153" />
+        <location filename="../../panels/export_panel.py" line="151" />
         <source>Example sequence:</source>
         <translation>示例序列长度：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="154" />
+        <location filename="../../panels/export_panel.py" line="152" />
         <source>Leave names empty to use the model's own.</source>
         <translation>名称留空则使用模型自带的名称。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="160" />
+        <location filename="../../panels/axes_editor.py" line="29" />
         <source>Dynamic axes</source>
         <translation>动态维度</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="164" />
+        <location filename="../../panels/axes_editor.py" line="32" />
         <source>Input</source>
         <translation>输入</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="164" />
+        <location filename="../../panels/axes_editor.py" line="33" />
         <source>Axis</source>
         <translation>维度</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="164" />
+        <location filename="../../panels/axes_editor.py" line="34" />
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="171" />
+        <location filename="../../panels/axes_editor.py" line="41" />
         <source>Add axis</source>
         <translation>添加维度</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="173" />
+        <location filename="../../panels/axes_editor.py" line="43" />
         <source>Remove</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="175" />
+        <location filename="../../panels/axes_editor.py" line="45" />
         <source>Batch and sequence</source>
         <translation>批大小和序列长度</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="176" />
+        <location filename="../../panels/axes_editor.py" line="46" />
         <source>Make batch (axis 0) and sequence (axis 1) dynamic on input_ids and attention_mask</source>
         <translation>将 input_ids 和 attention_mask 的批大小（维度 0）和序列长度（维度 1）设为动态</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="179" />
+        <location filename="../../panels/axes_editor.py" line="49" />
         <source>An empty table lets the exporter make batch and sequence dynamic on every input.</source>
         <translation>表格为空时，导出器会把每个输入的批大小和序列长度设为动态。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="210" />
+        <location filename="../../panels/export_panel.py" line="181" />
         <source>The {0} target does not use this setting.</source>
         <translation>{0} 目标不使用此设置。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="219" />
+        <location filename="../../panels/export_panel.py" line="190" />
         <source>{0} files (*{1})</source>
         <translation>{0} 文件 (*{1})</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="262" />
+        <location filename="../../panels/axes_editor.py" line="93" />
         <source>Dynamic axis row {0} needs both an input and a name.</source>
         <translation>动态维度第 {0} 行需要同时填写输入和名称。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="297" />
+        <location filename="../../panels/export_panel.py" line="245" />
         <source>Load a model first (Load step).</source>
         <translation>请先加载模型（“加载”步骤）。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="300" />
+        <location filename="../../panels/export_panel.py" line="248" />
         <source>Choose where to write the exported model.</source>
         <translation>请选择导出模型的保存位置。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="323" />
+        <location filename="../../panels/export_panel.py" line="271" />
         <source>Export {0}</source>
         <translation>导出 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="328" />
+        <location filename="../../panels/export_panel.py" line="276" />
         <source>Exported with the {0} exporter in {1:.1f} s: {2}</source>
         <translation>已用 {0} 导出器完成导出，耗时 {1:.1f} 秒：{2}</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="331" />
+        <location filename="../../panels/export_panel.py" line="279" />
         <source>Fell back to the legacy exporter: {0}</source>
         <translation>已回退到旧版导出器：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="333" />
+        <location filename="../../panels/export_panel.py" line="281" />
         <source>Inputs in the file: {0}</source>
         <translation>文件中的输入：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="335" />
+        <location filename="../../panels/export_panel.py" line="283" />
         <source>Outputs in the file: {0}</source>
         <translation>文件中的输出：{0}</translation>
     </message>
@@ -941,75 +941,75 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>GraphPanel</name>
     <message>
-        <location filename="../../panels/graph_panel.py" line="60" />
-        <location filename="../../panels/graph_panel.py" line="137" />
+        <location filename="../../panels/graph_panel.py" line="50" />
+        <location filename="../../panels/graph_panel.py" line="123" />
         <source>No ONNX model yet: export or open one to see its graph.</source>
         <translation>还没有 ONNX 模型：导出或打开一个模型即可查看其计算图。</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="64" />
+        <location filename="../../panels/graph_panel.py" line="54" />
         <source>Filter nodes by name or op type</source>
         <translation>按名称或算子类型筛选节点</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="78" />
+        <location filename="../../panels/graph_panel.py" line="68" />
         <source>Select a node in the graph or the list.</source>
         <translation>在计算图或列表中选择一个节点。</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="147" />
+        <location filename="../../panels/graph_panel.py" line="133" />
         <source> · the graph opens when shown</source>
         <translation> · 显示时打开计算图</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="164" />
+        <location filename="../../panels/graph_panel.py" line="150" />
         <source> · loading graph…</source>
         <translation> · 正在加载计算图…</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="156" />
+        <location filename="../../panels/graph_panel.py" line="142" />
         <source>Cannot show {0}:
 {1}</source>
         <translation>无法显示 {0}：
 {1}</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="240" />
+        <location filename="../../panels/graph_panel.py" line="226" />
         <source>{0} nodes</source>
         <translation>{0} 个节点</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="241" />
+        <location filename="../../panels/graph_panel.py" line="227" />
         <source>{0} of {1} nodes</source>
         <translation>{0} / {1} 个节点</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="301" />
+        <location filename="../../panels/node_details.py" line="38" />
         <source>First divergence from PyTorch</source>
         <translation>与 PyTorch 的第一处偏差</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="320" />
+        <location filename="../../panels/node_details.py" line="52" />
         <source>Attributes</source>
         <translation>属性</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="320" />
+        <location filename="../../panels/node_details.py" line="53" />
         <source>Metadata</source>
         <translation>元数据</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="321" />
+        <location filename="../../panels/node_details.py" line="54" />
         <source>Difference against PyTorch</source>
         <translation>与 PyTorch 的差异</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="332" />
+        <location filename="../../panels/node_details.py" line="65" />
         <source>Inputs</source>
         <translation>输入</translation>
     </message>
     <message>
-        <location filename="../../panels/graph_panel.py" line="332" />
+        <location filename="../../panels/node_details.py" line="66" />
         <source>Outputs</source>
         <translation>输出</translation>
     </message>
@@ -1095,72 +1095,72 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>JobRowWidget</name>
     <message>
-        <location filename="../../docks.py" line="69" />
+        <location filename="../../docks.py" line="73" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="72" />
+        <location filename="../../docks.py" line="76" />
         <source>Details…</source>
         <translation>详细信息…</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="73" />
+        <location filename="../../docks.py" line="77" />
         <source>The technical details of the failure (for a bug report)</source>
         <translation>失败的技术细节（用于报告问题）</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="92" />
+        <location filename="../../docks.py" line="100" />
         <source>queued</source>
         <translation>排队中</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="92" />
+        <location filename="../../docks.py" line="100" />
         <source>running</source>
         <translation>运行中</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="93" />
+        <location filename="../../docks.py" line="101" />
         <source>done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="93" />
+        <location filename="../../docks.py" line="101" />
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="94" />
+        <location filename="../../docks.py" line="102" />
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="108" />
+        <location filename="../../docks.py" line="131" />
         <source>finished at {0}</source>
         <translation>于 {0} 完成</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="110" />
+        <location filename="../../docks.py" line="133" />
         <source>cancelled at {0}</source>
         <translation>于 {0} 取消</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="119" />
+        <location filename="../../docks.py" line="142" />
         <source>{0} failed</source>
         <translation>{0} 失败</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="134" />
+        <location filename="../../docks.py" line="157" />
         <source>Time since the job started</source>
         <translation>任务开始后经过的时间</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="136" />
+        <location filename="../../docks.py" line="159" />
         <source>{0} · ~{1} left</source>
         <translation>{0} · 剩余约 {1}</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="138" />
+        <location filename="../../docks.py" line="161" />
         <source>Time since the job started, and the time left estimated from its progress so far</source>
         <translation>任务开始后经过的时间，以及按目前进度估计的剩余时间</translation>
     </message>
@@ -1168,22 +1168,22 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>JobsWidget</name>
     <message>
-        <location filename="../../docks.py" line="153" />
+        <location filename="../../docks.py" line="176" />
         <source>Clear finished</source>
         <translation>清除已结束</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="166" />
+        <location filename="../../docks.py" line="189" />
         <source>No jobs yet. Long actions (inspect, export, validate, quantize, benchmark) appear here.</source>
         <translation>暂无任务。耗时操作（检查、导出、验证、量化、基准测试）会显示在这里。</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="203" />
+        <location filename="../../docks.py" line="226" />
         <source>{0} running</source>
         <translation>{0} 个运行中</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="203" />
+        <location filename="../../docks.py" line="226" />
         <source>Idle</source>
         <translation>空闲</translation>
     </message>
@@ -1191,33 +1191,33 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>LiveChart</name>
     <message>
-        <location filename="../../charts.py" line="331" />
+        <location filename="../../charts/bench.py" line="22" />
         <source>Latency per iteration</source>
         <translation>每次迭代的延迟</translation>
     </message>
     <message>
-        <location filename="../../charts.py" line="332" />
-        <location filename="../../charts.py" line="370" />
+        <location filename="../../charts/bench.py" line="23" />
+        <location filename="../../charts/bench.py" line="61" />
         <source>iteration</source>
         <translation>迭代</translation>
     </message>
     <message>
-        <location filename="../../charts.py" line="332" />
+        <location filename="../../charts/bench.py" line="23" />
         <source>latency (ms)</source>
         <translation>延迟（毫秒）</translation>
     </message>
     <message>
-        <location filename="../../charts.py" line="333" />
+        <location filename="../../charts/bench.py" line="24" />
         <source>pale: runs · solid: p50 · dashed: p95, rolling {0}</source>
         <translation>浅色：每次运行 · 实线：p50 · 虚线：p95，滚动窗口 {0}</translation>
     </message>
     <message>
-        <location filename="../../charts.py" line="370" />
+        <location filename="../../charts/bench.py" line="61" />
         <source>Memory</source>
         <translation>内存</translation>
     </message>
     <message>
-        <location filename="../../charts.py" line="371" />
+        <location filename="../../charts/bench.py" line="62" />
         <source>solid: RSS, dashed: GPU</source>
         <translation>实线：RSS，虚线：GPU</translation>
     </message>
@@ -1225,202 +1225,202 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>LoadPanel</name>
     <message>
-        <location filename="../../panels/load_panel.py" line="63" />
+        <location filename="../../panels/load_panel.py" line="52" />
         <source>Load a model</source>
         <translation>加载模型</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="64" />
+        <location filename="../../panels/load_panel.py" line="53" />
         <source>Open a checkpoint (.safetensors, .pt, .bin), a Hugging Face model folder or an ONNX file, or drop it on the window. Only headers are read where the format allows.</source>
         <translation>打开检查点（.safetensors、.pt、.bin）、Hugging Face 模型文件夹或 ONNX 文件，也可以直接拖放到窗口中。在格式允许时只读取文件头。</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="77" />
+        <location filename="../../panels/load_panel.py" line="66" />
         <source>Inspect</source>
         <translation>检查</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="86" />
+        <location filename="../../panels/load_panel.py" line="75" />
         <source>Path of a checkpoint, model folder or .onnx file</source>
         <translation>检查点、模型文件夹或 .onnx 文件的路径</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="88" />
+        <location filename="../../panels/load_panel.py" line="77" />
         <source>Open file…</source>
         <translation>打开文件…</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="90" />
+        <location filename="../../panels/load_panel.py" line="79" />
         <source>Open folder…</source>
         <translation>打开文件夹…</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="102" />
+        <location filename="../../panels/load_panel.py" line="91" />
         <source>Summary</source>
         <translation>概要</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="111" />
+        <location filename="../../panels/load_panel.py" line="100" />
         <source>Format:</source>
         <translation>格式：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="112" />
+        <location filename="../../panels/load_panel.py" line="101" />
         <source>Parameters:</source>
         <translation>参数量：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="113" />
+        <location filename="../../panels/load_panel.py" line="102" />
         <source>Size:</source>
         <translation>大小：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="114" />
+        <location filename="../../panels/load_panel.py" line="103" />
         <source>By dtype:</source>
         <translation>按数据类型：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="115" />
+        <location filename="../../panels/load_panel.py" line="104" />
         <source>Tensors:</source>
         <translation>张量数：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="116" />
+        <location filename="../../panels/load_panel.py" line="105" />
         <source>GGUF advice:</source>
         <translation>GGUF 建议：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="118" />
+        <location filename="../../panels/load_panel.py" line="107" />
         <source>Configuration</source>
         <translation>配置</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="120" />
+        <location filename="../../panels/load_panel.py" line="109" />
         <source>Key</source>
         <translation>键</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="120" />
+        <location filename="../../panels/load_panel.py" line="109" />
         <source>Value</source>
         <translation>值</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="128" />
+        <location filename="../../panels/load_panel.py" line="117" />
         <source>Tensors</source>
         <translation>张量</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="131" />
+        <location filename="../../panels/load_panel.py" line="120" />
         <source>Filter by name (words, or /regex/)</source>
         <translation>按名称筛选（关键词或 /正则表达式/）</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="137" />
+        <location filename="../../panels/load_panel.py" line="126" />
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="137" />
+        <location filename="../../panels/load_panel.py" line="126" />
         <source>Dtype</source>
         <translation>数据类型</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="137" />
+        <location filename="../../panels/load_panel.py" line="126" />
         <source>Shape</source>
         <translation>形状</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="137" />
+        <location filename="../../panels/load_panel.py" line="126" />
         <source>Elements</source>
         <translation>元素数</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="138" />
+        <location filename="../../panels/load_panel.py" line="127" />
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="187" />
+        <location filename="../../panels/load_panel.py" line="176" />
         <source>Open a model file</source>
         <translation>打开模型文件</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="188" />
+        <location filename="../../panels/load_panel.py" line="177" />
         <source>Models (*.safetensors *.pt *.pth *.bin *.pt2 *.onnx *.ckpt);;All files (*)</source>
         <translation>模型 (*.safetensors *.pt *.pth *.bin *.pt2 *.onnx *.ckpt);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="193" />
+        <location filename="../../panels/load_panel.py" line="182" />
         <source>Open a model folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="222" />
+        <location filename="../../panels/load_panel.py" line="213" />
         <source>Inspect {0}</source>
         <translation>检查 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="254" />
+        <location filename="../../panels/load_panel.py" line="245" />
         <source>&lt;b&gt;Could not load {0}:&lt;/b&gt; {1}</source>
         <translation>&lt;b&gt;无法加载 {0}：&lt;/b&gt;{1}</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="255" />
+        <location filename="../../panels/load_panel.py" line="246" />
         <source>this model</source>
         <translation>此模型</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="306" />
+        <location filename="../../panels/load_text.py" line="38" />
         <source>nodes</source>
         <translation>节点数</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="331" />
+        <location filename="../../panels/load_text.py" line="59" />
         <source>none (no GGUF conversion for this model)</source>
         <translation>无（此模型没有 GGUF 转换）</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="336" />
+        <location filename="../../panels/load_text.py" line="63" />
         <source>none fits the {0} available</source>
         <translation>可用的 {0} 放不下任何类型</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="337" />
+        <location filename="../../panels/load_text.py" line="64" />
         <source>workbench advise {0} explains why</source>
         <translation>workbench advise {0} 会说明原因</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="340" />
+        <location filename="../../panels/load_text.py" line="67" />
         <source>{0}, needs ~{1}</source>
         <translation>{0}，约需 {1}</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="341" />
+        <location filename="../../panels/load_text.py" line="68" />
         <source>{0} in llama.cpp, of the {1} available; measured fidelity {2:.4f}; workbench advise {3} explains why</source>
         <translation>llama.cpp 中的 {0}（可用 {1}）；实测保真度 {2:.4f}；workbench advise {3} 会说明原因</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="349" />
+        <location filename="../../panels/load_text.py" line="80" />
         <source>Notes:</source>
         <translation>说明：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="353" />
+        <location filename="../../panels/load_text.py" line="83" />
         <source>&lt;b&gt;Before you export, fix these:&lt;/b&gt;</source>
         <translation>&lt;b&gt;导出前请先解决以下问题：&lt;/b&gt;</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="356" />
+        <location filename="../../panels/load_text.py" line="85" />
         <source>No problems found: the model is ready to export.</source>
         <translation>未发现问题：模型可以导出。</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="364" />
+        <location filename="../../panels/load_panel.py" line="315" />
         <source>{0} of {1} tensors shown</source>
         <translation>显示 {0} / {1} 个张量</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="382" />
+        <location filename="../../panels/load_panel.py" line="333" />
         <source>Open a model first.</source>
         <translation>请先打开模型。</translation>
     </message>
@@ -1428,8 +1428,8 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../main_window.py" line="61" />
-        <location filename="../../window_view.py" line="82" />
+        <location filename="../../main_window.py" line="73" />
+        <location filename="../../window_view.py" line="79" />
         <source>Model Workbench</source>
         <translation>模型工作台</translation>
     </message>
@@ -1711,32 +1711,32 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
         <translation>清空列表</translation>
     </message>
     <message>
-        <location filename="../../window_view.py" line="75" />
+        <location filename="../../window_view.py" line="72" />
         <source>not installed</source>
         <translation>未安装</translation>
     </message>
     <message>
-        <location filename="../../window_view.py" line="83" />
+        <location filename="../../window_view.py" line="80" />
         <source>Take a trained model to deployment: export, validate, optimize, quantize, benchmark.</source>
         <translation>把训练好的模型带到部署：导出、验证、优化、量化、基准测试。</translation>
     </message>
     <message>
-        <location filename="../../window_view.py" line="88" />
+        <location filename="../../window_view.py" line="85" />
         <source>About Model Workbench</source>
         <translation>关于模型工作台</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="143" />
+        <location filename="../../main_window.py" line="155" />
         <source>Jobs are running</source>
         <translation>有任务正在运行</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="144" />
+        <location filename="../../main_window.py" line="156" />
         <source>{0} job(s) are still running. Cancel them and quit?</source>
         <translation>仍有 {0} 个任务在运行。要取消它们并退出吗？</translation>
     </message>
     <message>
-        <location filename="../../main_window.py" line="168" />
+        <location filename="../../main_window.py" line="180" />
         <source>Some jobs did not stop in time.</source>
         <translation>部分任务未能及时停止。</translation>
     </message>
@@ -2034,12 +2034,12 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>PanelBase</name>
     <message>
-        <location filename="../../panels/base.py" line="51" />
+        <location filename="../../panels/controls.py" line="31" />
         <source>Replace existing files?</source>
         <translation>替换已有文件？</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="52" />
+        <location filename="../../panels/controls.py" line="32" />
         <source>These files already exist and will be replaced:
 
 {0}
@@ -2052,95 +2052,95 @@ Replace them?</source>
 要替换吗？</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="194" />
+        <location filename="../../panels/base.py" line="108" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="198" />
-        <location filename="../../panels/base.py" line="239" />
+        <location filename="../../panels/base.py" line="112" />
+        <location filename="../../panels/base.py" line="153" />
         <source>Copy as CLI command</source>
         <translation>复制为命令行</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="199" />
+        <location filename="../../panels/base.py" line="113" />
         <source>Put the equivalent `workbench` command line on the clipboard</source>
         <translation>将等效的 `workbench` 命令行复制到剪贴板</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="203" />
+        <location filename="../../panels/base.py" line="117" />
         <source>Save as recipe…</source>
         <translation>另存为配方…</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="204" />
+        <location filename="../../panels/base.py" line="118" />
         <source>Write these settings to a TOML recipe for `workbench run`</source>
         <translation>将这些设置写入 TOML 配方，供 `workbench run` 使用</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="242" />
+        <location filename="../../panels/base.py" line="156" />
         <source>Copied: {0}</source>
         <translation>已复制：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="243" />
+        <location filename="../../panels/base.py" line="157" />
         <source>Command copied to the clipboard</source>
         <translation>命令已复制到剪贴板</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="262" />
-        <location filename="../../panels/base.py" line="269" />
+        <location filename="../../panels/base.py" line="176" />
+        <location filename="../../panels/base.py" line="183" />
         <source>Save recipe</source>
         <translation>保存配方</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="263" />
+        <location filename="../../panels/base.py" line="177" />
         <source>Recipes (*.toml)</source>
         <translation>配方 (*.toml)</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="271" />
-        <location filename="../../panels/base.py" line="272" />
+        <location filename="../../panels/base.py" line="185" />
+        <location filename="../../panels/base.py" line="186" />
         <source>Recipe saved to {0}</source>
         <translation>配方已保存到 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="283" />
+        <location filename="../../panels/base.py" line="197" />
         <source>Not started: {0} (its model is a program and was not allowed to run)</source>
         <translation>未启动：{0}（其模型是程序，未被允许运行）</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="288" />
+        <location filename="../../panels/base.py" line="202" />
         <source>Not started: {0} (kept the existing files)</source>
         <translation>未启动：{0}（保留已有文件）</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="298" />
+        <location filename="../../panels/base.py" line="212" />
         <source>Started: {0}</source>
         <translation>已开始：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="305" />
+        <location filename="../../panels/base.py" line="219" />
         <source>Could not show the result: {0}</source>
         <translation>无法显示结果：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="308" />
+        <location filename="../../panels/base.py" line="222" />
         <source>Finished: {0} ({1:.1f} s)</source>
         <translation>已完成：{0}（{1:.1f} 秒）</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="317" />
+        <location filename="../../panels/base.py" line="231" />
         <source>Failed: {0}: {1}</source>
         <translation>失败：{0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="318" />
+        <location filename="../../panels/base.py" line="232" />
         <source>{0} failed</source>
         <translation>{0} 失败</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="323" />
+        <location filename="../../panels/base.py" line="237" />
         <source>Cancelled: {0}</source>
         <translation>已取消：{0}</translation>
     </message>
@@ -2148,12 +2148,12 @@ Replace them?</source>
 <context>
     <name>PathEdit</name>
     <message>
-        <location filename="../../panels/base.py" line="90" />
+        <location filename="../../panels/controls.py" line="70" />
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="105" />
+        <location filename="../../panels/controls.py" line="85" />
         <source>Choose a path</source>
         <translation>选择路径</translation>
     </message>
@@ -2161,191 +2161,191 @@ Replace them?</source>
 <context>
     <name>QuantizePanel</name>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="74" />
+        <location filename="../../panels/quantize_verdict.py" line="49" />
         <source>{0}: cosine {1:.4f} (no floor known for this precision)</source>
         <translation>{0}：余弦相似度 {1:.4f}（此精度没有已知下限）</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="82" />
+        <location filename="../../panels/quantize_verdict.py" line="57" />
         <source>fail — {0}: cosine {1:.4f}, below the {2:g} floor</source>
         <translation>不合格 — {0}：余弦相似度 {1:.4f}，低于下限 {2:g}</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="84" />
+        <location filename="../../panels/quantize_verdict.py" line="59" />
         <source>warning — {0}: cosine {1:.4f}, passes its {2:g} floor by less than {3:g}</source>
         <translation>警告 — {0}：余弦相似度 {1:.4f}，仅比下限 {2:g} 高出不到 {3:g}</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="87" />
+        <location filename="../../panels/quantize_verdict.py" line="62" />
         <source>pass — {0}: cosine {1:.4f}, at or above the {2:g} floor</source>
         <translation>合格 — {0}：余弦相似度 {1:.4f}，达到下限 {2:g}</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="105" />
-        <location filename="../../panels/quantize_panel.py" line="141" />
-        <location filename="../../panels/quantize_panel.py" line="264" />
-        <location filename="../../panels/quantize_panel.py" line="280" />
+        <location filename="../../panels/quantize_panel.py" line="47" />
+        <location filename="../../panels/quantize_panel.py" line="83" />
+        <location filename="../../panels/quantize_panel.py" line="206" />
+        <location filename="../../panels/quantize_panel.py" line="222" />
         <source>Quantize</source>
         <translation>量化</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="106" />
+        <location filename="../../panels/quantize_panel.py" line="48" />
         <source>Tick the variants to build; each runs as its own job. Fidelity compares every variant's outputs with the unquantized model (cosine 1.0 = identical).</source>
         <translation>勾选要构建的版本，每个版本作为独立任务运行。保真度将每个版本的输出与未量化模型比较（余弦相似度 1.0 表示完全一致）。</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="109" />
+        <location filename="../../panels/quantize_panel.py" line="51" />
         <source>int8 dynamic (weights int8, activations quantized at run time)</source>
         <translation>int8 动态（权重为 int8，激活在运行时量化）</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="110" />
+        <location filename="../../panels/quantize_panel.py" line="52" />
         <source>int8 static (QDQ, needs calibration data)</source>
         <translation>int8 静态（QDQ，需要校准数据）</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="111" />
+        <location filename="../../panels/quantize_panel.py" line="53" />
         <source>fp16 (half-precision weights and compute)</source>
         <translation>fp16（半精度权重与计算）</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="112" />
+        <location filename="../../panels/quantize_panel.py" line="54" />
         <source>int4 weight-only (MatMulNBits)</source>
         <translation>int4 仅权重（MatMulNBits）</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="113" />
+        <location filename="../../panels/quantize_panel.py" line="55" />
         <source>int8 weight-only</source>
         <translation>int8 仅权重</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="125" />
+        <location filename="../../panels/quantize_panel.py" line="67" />
         <source>Variant</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="125" />
+        <location filename="../../panels/quantize_panel.py" line="67" />
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="125" />
+        <location filename="../../panels/quantize_panel.py" line="67" />
         <source>Size before</source>
         <translation>原大小</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="126" />
+        <location filename="../../panels/quantize_panel.py" line="68" />
         <source>Size after</source>
         <translation>新大小</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="126" />
+        <location filename="../../panels/quantize_panel.py" line="68" />
         <source>Ratio</source>
         <translation>比例</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="126" />
+        <location filename="../../panels/quantize_panel.py" line="68" />
         <source>Cosine</source>
         <translation>余弦相似度</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="127" />
+        <location filename="../../panels/quantize_panel.py" line="69" />
         <source>Max abs diff</source>
         <translation>最大绝对误差</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="127" />
+        <location filename="../../panels/quantize_panel.py" line="69" />
         <source>Output</source>
         <translation>输出</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="127" />
+        <location filename="../../panels/quantize_panel.py" line="69" />
         <source>Verdict</source>
         <translation>结论</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="149" />
+        <location filename="../../panels/quantize_panel.py" line="91" />
         <source>Variants</source>
         <translation>量化版本</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="181" />
+        <location filename="../../panels/quantize_panel.py" line="123" />
         <source>Options of:</source>
         <translation>选项：</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="384" />
+        <location filename="../../panels/quantize_panel.py" line="326" />
         <source>Recipe: quantize mode {0} is not one the panel offers; left out</source>
         <translation>配方：面板不提供量化模式 {0}，已忽略</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="386" />
+        <location filename="../../panels/quantize_panel.py" line="328" />
         <source>Recipe: a second {0} variant ({1}) cannot be shown; the panel keeps the first</source>
         <translation>配方：无法显示第二个 {0} 版本（{1}）；面板保留第一个</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="162" />
+        <location filename="../../panels/quantize_panel.py" line="104" />
         <source>Settings</source>
         <translation>设置</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="169" />
+        <location filename="../../panels/quantize_panel.py" line="111" />
         <source>beside the input model</source>
         <translation>与输入模型相同的位置</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="170" />
+        <location filename="../../panels/quantize_panel.py" line="112" />
         <source>Input model:</source>
         <translation>输入模型：</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="171" />
+        <location filename="../../panels/quantize_panel.py" line="113" />
         <source>Output folder:</source>
         <translation>输出文件夹：</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="249" />
+        <location filename="../../panels/quantize_panel.py" line="191" />
         <source>Export a model first, or type the path of an ONNX file.</source>
         <translation>请先导出模型，或输入 ONNX 文件的路径。</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="252" />
+        <location filename="../../panels/quantize_panel.py" line="194" />
         <source>Tick at least one variant.</source>
         <translation>请至少勾选一个版本。</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="254" />
+        <location filename="../../panels/quantize_panel.py" line="196" />
         <source>int8 static needs calibration data: choose a file or a folder.</source>
         <translation>int8 静态量化需要校准数据：请选择文件或文件夹。</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="289" />
+        <location filename="../../panels/quantize_panel.py" line="231" />
         <source>running</source>
         <translation>运行中</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="290" />
+        <location filename="../../panels/quantize_panel.py" line="232" />
         <source>Quantize {0}</source>
         <translation>量化 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="293" />
+        <location filename="../../panels/quantize_panel.py" line="235" />
         <source>not started</source>
         <translation>未开始</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="295" />
+        <location filename="../../panels/quantize_panel.py" line="237" />
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="296" />
+        <location filename="../../panels/quantize_panel.py" line="238" />
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../../panels/quantize_panel.py" line="339" />
-        <location filename="../../panels/quantize_panel.py" line="355" />
+        <location filename="../../panels/quantize_panel.py" line="281" />
+        <location filename="../../panels/quantize_panel.py" line="297" />
         <source>done</source>
         <translation>完成</translation>
     </message>
@@ -2353,178 +2353,178 @@ Replace them?</source>
 <context>
     <name>ReportPanel</name>
     <message>
-        <location filename="../../panels/report_panel.py" line="57" />
+        <location filename="../../panels/report_panel.py" line="63" />
         <source>Report</source>
         <translation>报告</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="58" />
+        <location filename="../../panels/report_panel.py" line="64" />
         <source>The report collects the results and plots of the steps finished in this session (Build report; nothing runs again), or of a recipe: the whole pipeline in one TOML file, run here or with `workbench run`.</source>
         <translation>报告汇总本次会话中已完成步骤的结果和图表（“生成报告”，不会重新运行任何步骤），或汇总一个配方的结果：配方是把整个流程写在一个 TOML 文件里，可以在这里运行，也可以用 `workbench run` 运行。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="72" />
-        <location filename="../../panels/report_panel.py" line="313" />
+        <location filename="../../panels/report_panel.py" line="78" />
+        <location filename="../../panels/report_panel.py" line="319" />
         <source>Run recipe</source>
         <translation>运行配方</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="76" />
+        <location filename="../../panels/report_panel.py" line="82" />
         <source>Run every step of the recipe again, in one job</source>
         <translation>在一个任务中重新运行配方的每一步</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="77" />
-        <location filename="../../panels/report_panel.py" line="182" />
-        <location filename="../../panels/report_panel.py" line="194" />
+        <location filename="../../panels/report_panel.py" line="83" />
+        <location filename="../../panels/report_panel.py" line="188" />
+        <location filename="../../panels/report_panel.py" line="200" />
         <source>Build report</source>
         <translation>生成报告</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="79" />
+        <location filename="../../panels/report_panel.py" line="85" />
         <source>Write report.html from the steps finished in this session (nothing runs again)</source>
         <translation>根据本次会话中已完成的步骤写出 report.html（不会重新运行任何步骤）</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="83" />
+        <location filename="../../panels/report_panel.py" line="89" />
         <source>Open in browser</source>
         <translation>在浏览器中打开</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="91" />
+        <location filename="../../panels/report_panel.py" line="97" />
         <source>Recipe</source>
         <translation>配方</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="93" />
-        <location filename="../../panels/report_panel.py" line="260" />
+        <location filename="../../panels/report_panel.py" line="99" />
+        <location filename="../../panels/report_panel.py" line="266" />
         <source>Recipes (*.toml *.yaml *.yml)</source>
         <translation>配方 (*.toml *.yaml *.yml)</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="94" />
+        <location filename="../../panels/report_panel.py" line="100" />
         <source>empty: the settings of every step, as they are now</source>
         <translation>留空：使用各步骤当前的设置</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="97" />
+        <location filename="../../panels/report_panel.py" line="103" />
         <source>Load recipe…</source>
         <translation>加载配方…</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="99" />
+        <location filename="../../panels/report_panel.py" line="105" />
         <source>Save recipe…</source>
         <translation>保存配方…</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="104" />
+        <location filename="../../panels/report_panel.py" line="110" />
         <source>Recipe file:</source>
         <translation>配方文件：</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="105" />
+        <location filename="../../panels/report_panel.py" line="111" />
         <source>Output folder:</source>
         <translation>输出文件夹：</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="112" />
+        <location filename="../../panels/report_panel.py" line="118" />
         <source>{0} steps finished in this session ({1}). Build report writes report.html from their results; nothing runs again.</source>
         <translation>本次会话已完成 {0} 个步骤（{1}）。“生成报告”会根据它们的结果写出 report.html，不会重新运行任何步骤。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="115" />
+        <location filename="../../panels/report_panel.py" line="121" />
         <source>No report yet: finish a step (Export, Validate, Optimize, Quantize, Benchmark) and build the report from it, run a recipe, or run the demo (Help &gt; Run the demo).</source>
         <translation>还没有报告：完成一个步骤（导出、验证、优化、量化、基准测试）后据此生成报告，或运行配方，或运行演示（帮助 &gt; 运行演示）。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="183" />
+        <location filename="../../panels/report_panel.py" line="189" />
         <source>No step has finished in this session yet: export, validate, optimize, quantize or benchmark a model first (or run a recipe).</source>
         <translation>本次会话还没有完成任何步骤：请先对模型进行导出、验证、优化、量化或基准测试（或运行配方）。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="198" />
+        <location filename="../../panels/report_panel.py" line="204" />
         <source>Not built: kept the existing {0}</source>
         <translation>未生成：保留了现有的 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="203" />
+        <location filename="../../panels/report_panel.py" line="209" />
         <source>Build report in {0}</source>
         <translation>在 {0} 中生成报告</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="212" />
+        <location filename="../../panels/report_panel.py" line="218" />
         <source>Report built from {0} finished steps ({1}), in {2}</source>
         <translation>已根据 {0} 个完成的步骤（{1}）生成报告，位于 {2}</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="235" />
+        <location filename="../../panels/report_panel.py" line="241" />
         <source>No report to open yet: build the report (or run a recipe) first.</source>
         <translation>还没有可打开的报告：请先生成报告（或运行配方）。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="237" />
+        <location filename="../../panels/report_panel.py" line="243" />
         <source>{0} no longer exists: build the report again.</source>
         <translation>{0} 已不存在：请重新生成报告。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="239" />
+        <location filename="../../panels/report_panel.py" line="245" />
         <source>The desktop could not open {0} in a browser (no default browser is set up here): open the file by hand.</source>
         <translation>桌面环境无法在浏览器中打开 {0}（此处没有设置默认浏览器）：请手动打开该文件。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="243" />
-        <location filename="../../panels/report_panel.py" line="244" />
+        <location filename="../../panels/report_panel.py" line="249" />
+        <location filename="../../panels/report_panel.py" line="250" />
         <source>Opened {0} in the browser</source>
         <translation>已在浏览器中打开 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="259" />
-        <location filename="../../panels/report_panel.py" line="270" />
+        <location filename="../../panels/report_panel.py" line="265" />
+        <location filename="../../panels/report_panel.py" line="276" />
         <source>Open recipe</source>
         <translation>打开配方</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="278" />
+        <location filename="../../panels/report_panel.py" line="284" />
         <source>Recipe loaded: {0}</source>
         <translation>已加载配方：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="296" />
+        <location filename="../../panels/report_panel.py" line="302" />
         <source>Load a model or a recipe first.</source>
         <translation>请先加载模型或配方。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="302" />
+        <location filename="../../panels/report_panel.py" line="308" />
         <source>Kept the existing {0}: choose another output folder.</source>
         <translation>已保留现有的 {0}：请选择其他输出文件夹。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="318" />
+        <location filename="../../panels/report_panel.py" line="324" />
         <source>Not started: the recipe's model is a program and was not allowed to run</source>
         <translation>未启动：配方中的模型是程序，未被允许运行</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="322" />
+        <location filename="../../panels/report_panel.py" line="328" />
         <source>Not started: the recipe would replace existing files</source>
         <translation>未启动：配方将替换已有文件</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="324" />
+        <location filename="../../panels/report_panel.py" line="330" />
         <source>Run recipe {0}</source>
         <translation>运行配方 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="340" />
+        <location filename="../../panels/report_recipe.py" line="28" />
         <source>the recipe sets trust_code = true</source>
         <translation>配方设置了 trust_code = true</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="366" />
+        <location filename="../../panels/report_panel.py" line="337" />
         <source>Recipe finished: {0} steps, report in {1}</source>
         <translation>配方运行完成：共 {0} 个步骤，报告位于 {1}</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="373" />
+        <location filename="../../panels/report_panel.py" line="344" />
         <source>Failed steps: {0}</source>
         <translation>失败的步骤：{0}</translation>
     </message>
@@ -2588,165 +2588,165 @@ Replace them?</source>
 <context>
     <name>SweepView</name>
     <message>
-        <location filename="../../sweep_view.py" line="117" />
-        <location filename="../../sweep_view.py" line="252" />
+        <location filename="../../sweep_view.py" line="118" />
+        <location filename="../../sweep_view.py" line="249" />
         <source>Sweep report</source>
         <translation>扫描报告</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="118" />
+        <location filename="../../sweep_view.py" line="119" />
         <source>Max p50 latency</source>
         <translation>最大 p50 延迟</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="119" />
+        <location filename="../../sweep_view.py" line="120" />
         <source>Min cosine</source>
         <translation>最小余弦相似度</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="124" />
+        <location filename="../../sweep_view.py" line="125" />
         <source>no limit</source>
         <translation>不限</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="127" />
+        <location filename="../../sweep_view.py" line="128" />
         <source>Latency against throughput (batch along each curve)</source>
         <translation>延迟与吞吐量（每条曲线上的点为不同批大小）</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="38" />
-        <location filename="../../sweep_view.py" line="128" />
+        <location filename="../../sweep_view.py" line="39" />
+        <location filename="../../sweep_view.py" line="129" />
         <source>items/s</source>
         <translation>条/秒</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="30" />
+        <location filename="../../sweep_view.py" line="31" />
         <source>model</source>
         <translation>模型</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="31" />
+        <location filename="../../sweep_view.py" line="32" />
         <source>variant</source>
         <translation>变体</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="32" />
+        <location filename="../../sweep_view.py" line="33" />
         <source>batch</source>
         <translation>批大小</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="33" />
+        <location filename="../../sweep_view.py" line="34" />
         <source>sequence</source>
         <translation>序列长度</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="34" />
+        <location filename="../../sweep_view.py" line="35" />
         <source>threads</source>
         <translation>线程数</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="35" />
-        <location filename="../../sweep_view.py" line="129" />
+        <location filename="../../sweep_view.py" line="36" />
+        <location filename="../../sweep_view.py" line="130" />
         <source>p50 ms</source>
         <translation>p50（毫秒）</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="36" />
+        <location filename="../../sweep_view.py" line="37" />
         <source>p95 ms</source>
         <translation>p95（毫秒）</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="37" />
+        <location filename="../../sweep_view.py" line="38" />
         <source>p99 ms</source>
         <translation>p99（毫秒）</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="39" />
+        <location filename="../../sweep_view.py" line="40" />
         <source>peak RSS MB</source>
         <translation>峰值 RSS（MB）</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="40" />
+        <location filename="../../sweep_view.py" line="41" />
         <source>cosine</source>
         <translation>余弦相似度</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="41" />
+        <location filename="../../sweep_view.py" line="42" />
         <source>size MB</source>
         <translation>大小（MB）</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="42" />
+        <location filename="../../sweep_view.py" line="43" />
         <source>status</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="120" />
+        <location filename="../../sweep_view.py" line="121" />
         <source>Curves of</source>
         <translation>曲线所属模型</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="160" />
+        <location filename="../../sweep_view.py" line="157" />
         <source>No sweep open</source>
         <translation>尚未打开扫描</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="161" />
+        <location filename="../../sweep_view.py" line="158" />
         <source>Open the output folder of a sweep (workbench sweep SWEEP.toml -o DIR).</source>
         <translation>请打开一次扫描的输出文件夹（workbench sweep SWEEP.toml -o DIR）。</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="165" />
+        <location filename="../../sweep_view.py" line="162" />
         <source>Sweep: {0}</source>
         <translation>扫描：{0}</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="167" />
+        <location filename="../../sweep_view.py" line="164" />
         <source>finished</source>
         <translation>已完成</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="167" />
+        <location filename="../../sweep_view.py" line="164" />
         <source>running</source>
         <translation>运行中</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="169" />
+        <location filename="../../sweep_view.py" line="166" />
         <source>{0} of {1} cells done, {2} failed ({3})</source>
         <translation>已完成 {0}/{1} 个单元，{2} 个失败（{3}）</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="202" />
+        <location filename="../../sweep_view.py" line="199" />
         <source>FAILED: {0}</source>
         <translation>失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="203" />
+        <location filename="../../sweep_view.py" line="200" />
         <source>ok</source>
         <translation>成功</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="206" />
+        <location filename="../../sweep_view.py" line="203" />
         <source>(reused)</source>
         <translation>（复用）</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="219" />
+        <location filename="../../sweep_view.py" line="216" />
         <source>no cell fits the budget</source>
         <translation>没有单元满足预算</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="222" />
+        <location filename="../../sweep_view.py" line="219" />
         <source>batch {0}, threads {1}: p50 {2} ms, {3} items/s, cosine {4}</source>
         <translation>批大小 {0}，线程数 {1}：p50 {2} 毫秒，{3} 条/秒，余弦相似度 {4}</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="225" />
+        <location filename="../../sweep_view.py" line="222" />
         <source>Recommended</source>
         <translation>推荐配置</translation>
     </message>
     <message>
-        <location filename="../../sweep_view.py" line="245" />
+        <location filename="../../sweep_view.py" line="242" />
         <source>Open the output folder of a sweep</source>
         <translation>打开扫描的输出文件夹</translation>
     </message>
@@ -2754,8 +2754,8 @@ Replace them?</source>
 <context>
     <name>TargetOptionsBox</name>
     <message>
-        <location filename="../../panels/target_options_box.py" line="193" />
-        <location filename="../../panels/target_options_box.py" line="211" />
+        <location filename="../../panels/target_options_box.py" line="190" />
+        <location filename="../../panels/target_options_box.py" line="208" />
         <source>{0} options</source>
         <translation>{0} 选项</translation>
     </message>

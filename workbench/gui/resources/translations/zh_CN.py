@@ -663,7 +663,7 @@ ZH = {
     "{0} (cannot answer here: {1})": "{0}（无法在此回答：{1}）",
     "{0} does not generate text": "{0} 不能生成文本",
     "{0} is not installed here": "此处未安装 {0}",
-    "Models (*.onnx *.gguf *.xml *.mnn)": "模型 (*.onnx *.gguf *.xml *.mnn)",
+    "Models ({0})": "模型 ({0})",
 }
 
 
