@@ -150,3 +150,25 @@ def test_runtime_generation_refuses_what_it_cannot_do_in_one_line(gguf, tmp_path
     steps = list(stream.stream_text(gguf, [1, 2, 3], 2, registry=reg))  # token ids need no tokenizer
     assert [s.tokens for s in steps] == [[5], [6]] and FakeLlamaSession.seen == [[1, 2, 3]]
     assert steps[0].latency_ms == pytest.approx(2.0)
+
+
+def test_the_add_variant_dialog_offers_every_generating_runtimes_files(qtbot, state, gguf, monkeypatch):
+    """The file filter comes from the registry: a new generating runtime's suffix is offered, one that does not
+    generate is not, and a cancelled dialog adds nothing."""
+    reg = build_registry(include_plugins=False)
+    reg.runtimes["newrt"] = replace(reg.runtimes["openvino"], name="newrt", suffixes=(".newrt",))
+    reg.runtimes["mnn"] = replace(reg.runtimes["mnn"], generates=False, decoder=None)
+    monkeypatch.setattr("workbench.core.registry.default_registry", lambda: reg)
+    asked = []
+    answers = iter([("", ""), (gguf, "")])
+    monkeypatch.setattr("workbench.gui.panels.chat_panel.QFileDialog.getOpenFileName",
+                        lambda parent, title, folder, pattern: asked.append(pattern) or next(answers))
+    panel = ChatPanel(state)
+    qtbot.addWidget(panel)
+    panel.add_variant()  # cancelled
+    assert panel.extra_variants == []
+    panel.add_variant()
+    assert panel.extra_variants == [gguf]
+    patterns = asked[0][asked[0].index("(") + 1:-1].split()
+    assert {"*.onnx", "*.xml", "*.gguf", "*.newrt"} <= set(patterns) and "*.mnn" not in patterns
+    assert all(p.startswith("*.") for p in patterns) and len(patterns) == len(set(patterns))

@@ -26,6 +26,15 @@ def find_variants(folder: str) -> list:
     return sorted(str(p) for p in path.glob("*.onnx") if p.name != "model.onnx")
 
 
+def generating_suffixes() -> str:
+    """The file dialog's pattern for a decoder variant, "*.onnx *.xml *.mnn *.gguf": the suffixes of every registered
+    runtime that generates, so a new destination's runtime is offered without a change here."""
+    from workbench.core.registry import default_registry
+
+    return " ".join(dict.fromkeys(f"*{suffix}" for r in default_registry().runtimes.values() if r.generates
+                                  for suffix in r.suffixes if suffix.startswith(".")))
+
+
 def runtime_status(path: str) -> tuple:
     """(runtime name, "", "") for an artifact a registered runtime generates from (a .gguf: llama.cpp), or ("", the
     reason in a few words, the engine's whole line) where its runtime's library is missing or it does not generate;

@@ -27,19 +27,12 @@ from workbench.gui.i18n.engine import translate as engine_text
 from workbench.gui.panels.base import DONE, FAILED, IDLE, RUNNING, PanelBase, show_error
 from workbench.gui.panels.chat_boxes import models_box, prompt_box
 from workbench.gui.panels.chat_column import (  # noqa: F401 - COLUMN_WIDTH, find_variants: the panel's names
-    COLUMN_WIDTH, AnswerColumn, AnswerGrid, _restyle, find_variants, runtime_status, variant_name)
+    COLUMN_WIDTH, AnswerColumn, AnswerGrid, _restyle, find_variants, generating_suffixes, runtime_status,
+    variant_name)
 from workbench.gui.tasks import chat_stream, run_export
 from workbench.gui.workers import DONE as JOB_DONE
 
 TASK = "text-generation-with-past"
-
-
-def generating_suffixes() -> str:
-    """"*.onnx *.gguf *.xml *.mnn": the artifacts of every registered runtime that generates (a new one's too)."""
-    from workbench.core.registry import default_registry
-
-    return " ".join(dict.fromkeys(f"*{suffix}" for r in default_registry().runtimes.values() if r.generates
-                                  for suffix in r.suffixes if suffix.startswith(".")))
 TORCH, ORT = "pytorch", "onnx"
 
 

@@ -38,27 +38,27 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>AnswerColumn</name>
     <message>
-        <location filename="../../panels/chat_column.py" line="100" />
+        <location filename="../../panels/chat_column.py" line="109" />
         <source>waiting</source>
         <translation>等待中</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_column.py" line="101" />
+        <location filename="../../panels/chat_column.py" line="110" />
         <source>tokens/s: –   first token: –</source>
         <translation>词元/秒：–   首个词元：–</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_column.py" line="118" />
+        <location filename="../../panels/chat_column.py" line="127" />
         <source>tokens/s: {0:.1f}   first token: {1}   tokens: {2}</source>
         <translation>词元/秒：{0:.1f}   首个词元：{1}   词元数：{2}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_column.py" line="133" />
+        <location filename="../../panels/chat_column.py" line="142" />
         <source>✓ same tokens as PyTorch ({0} of {0})</source>
         <translation>✓ 与 PyTorch 的词元相同（{0}/{0}）</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_column.py" line="136" />
+        <location filename="../../panels/chat_column.py" line="145" />
         <source>✗ differs at token {0} ({1:.0%} same as PyTorch)</source>
         <translation>✗ 从第 {0} 个词元起不同（与 PyTorch {1:.0%} 一致）</translation>
     </message>
@@ -337,24 +337,24 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>ChatPanel</name>
     <message>
-        <location filename="../../panels/chat_column.py" line="44" />
+        <location filename="../../panels/chat_column.py" line="53" />
         <source>{0} does not generate text</source>
         <translation>{0} 不能生成文本</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_column.py" line="46" />
+        <location filename="../../panels/chat_column.py" line="55" />
         <source>{0} is not installed here</source>
         <translation>此处未安装 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="55" />
-        <location filename="../../panels/chat_panel.py" line="243" />
-        <location filename="../../panels/chat_panel.py" line="247" />
+        <location filename="../../panels/chat_panel.py" line="48" />
+        <location filename="../../panels/chat_panel.py" line="236" />
+        <location filename="../../panels/chat_panel.py" line="240" />
         <source>Chat</source>
         <translation>对话</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="56" />
+        <location filename="../../panels/chat_panel.py" line="49" />
         <source>Ask the model something and watch PyTorch, ONNX Runtime and every quantized variant answer token by token, side by side. Under each answer: its speed, and whether it picks the same tokens as PyTorch.</source>
         <translation>向模型提个问题，看 PyTorch、ONNX Runtime 和每个量化版本并排逐个词元地作答。每个回答下方显示速度，以及它选出的词元是否与 PyTorch 相同。</translation>
     </message>
@@ -370,8 +370,8 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
     </message>
     <message>
         <location filename="../../panels/chat_boxes.py" line="36" />
-        <location filename="../../panels/chat_panel.py" line="206" />
-        <location filename="../../panels/chat_panel.py" line="209" />
+        <location filename="../../panels/chat_panel.py" line="199" />
+        <location filename="../../panels/chat_panel.py" line="202" />
         <source>Export for chat</source>
         <translation>导出用于对话</translation>
     </message>
@@ -412,7 +412,7 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
     </message>
     <message>
         <location filename="../../panels/chat_boxes.py" line="70" />
-        <location filename="../../panels/chat_panel.py" line="116" />
+        <location filename="../../panels/chat_panel.py" line="109" />
         <source>Type a prompt, then Ctrl+Enter or Send</source>
         <translation>输入提示词，然后按 Ctrl+Enter 或点击“发送”</translation>
     </message>
@@ -462,128 +462,128 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
         <translation>停止</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="86" />
+        <location filename="../../panels/chat_panel.py" line="79" />
         <source>(no model loaded)</source>
         <translation>（尚未加载模型）</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="115" />
+        <location filename="../../panels/chat_panel.py" line="108" />
         <source>Text to translate or summarise, then Ctrl+Enter or Send</source>
         <translation>输入要翻译或摘要的文本，然后按 Ctrl+Enter 或点击“发送”</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="137" />
+        <location filename="../../panels/chat_panel.py" line="130" />
         <source>{0} (cannot answer here: {1})</source>
         <translation>{0}（无法在此回答：{1}）</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="157" />
+        <location filename="../../panels/chat_panel.py" line="150" />
         <source>Add a quantized decoder</source>
         <translation>添加量化解码器</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="159" />
+        <location filename="../../panels/chat_panel.py" line="152" />
         <source>Models ({0})</source>
         <translation>模型 ({0})</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="170" />
+        <location filename="../../panels/chat_panel.py" line="163" />
         <source>PyTorch</source>
         <translation>PyTorch</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="173" />
+        <location filename="../../panels/chat_panel.py" line="166" />
         <source>ONNX Runtime fp32</source>
         <translation>ONNX Runtime fp32</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="183" />
+        <location filename="../../panels/chat_panel.py" line="176" />
         <source>ONNX Runtime {0}</source>
         <translation>ONNX Runtime {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="189" />
+        <location filename="../../panels/chat_panel.py" line="182" />
         <source>Load a Hugging Face model (for PyTorch) or choose an ONNX decoder folder: one answer column appears for each.</source>
         <translation>加载一个 Hugging Face 模型（用于 PyTorch）或选择一个 ONNX 解码器文件夹：每个都会出现一列回答。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="198" />
+        <location filename="../../panels/chat_panel.py" line="191" />
         <source>Load a Hugging Face model first: the chat decoder is exported from it.</source>
         <translation>请先加载一个 Hugging Face 模型：对话用的解码器由它导出。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="220" />
+        <location filename="../../panels/chat_panel.py" line="213" />
         <source>Decoder ready for chat: {0}</source>
         <translation>对话解码器已就绪：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="243" />
-        <location filename="../../panels/chat_panel.py" line="341" />
+        <location filename="../../panels/chat_panel.py" line="236" />
+        <location filename="../../panels/chat_panel.py" line="334" />
         <source>Type a prompt first.</source>
         <translation>请先输入提示词。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="247" />
+        <location filename="../../panels/chat_panel.py" line="240" />
         <source>Load a Hugging Face model or choose an ONNX decoder folder first.</source>
         <translation>请先加载一个 Hugging Face 模型或选择一个 ONNX 解码器文件夹。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="257" />
+        <location filename="../../panels/chat_panel.py" line="250" />
         <source>Chat: {0}</source>
         <translation>对话：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="284" />
+        <location filename="../../panels/chat_panel.py" line="277" />
         <source>loading the model…</source>
         <translation>正在加载模型…</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="288" />
+        <location filename="../../panels/chat_panel.py" line="281" />
         <source>answering…</source>
         <translation>正在回答…</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="296" />
+        <location filename="../../panels/chat_panel.py" line="289" />
         <source>done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="303" />
+        <location filename="../../panels/chat_panel.py" line="296" />
         <source>Failed: {0}</source>
         <translation>失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="313" />
+        <location filename="../../panels/chat_panel.py" line="306" />
         <source>the reference the others are compared with</source>
         <translation>其他各列与之比较的基准</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="317" />
+        <location filename="../../panels/chat_panel.py" line="310" />
         <source>sampled: not compared token for token</source>
         <translation>采样生成：不逐词元比较</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="319" />
+        <location filename="../../panels/chat_panel.py" line="312" />
         <source>no PyTorch answer to compare with</source>
         <translation>没有可比较的 PyTorch 回答</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="321" />
+        <location filename="../../panels/chat_panel.py" line="314" />
         <source>PyTorch gave no answer to compare with</source>
         <translation>PyTorch 没有给出可比较的回答</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="328" />
+        <location filename="../../panels/chat_panel.py" line="321" />
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="329" />
+        <location filename="../../panels/chat_panel.py" line="322" />
         <source>no answer</source>
         <translation>无回答</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="339" />
+        <location filename="../../panels/chat_panel.py" line="332" />
         <source>Choose an ONNX decoder folder first.</source>
         <translation>请先选择一个 ONNX 解码器文件夹。</translation>
     </message>
