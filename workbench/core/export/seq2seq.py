@@ -104,7 +104,7 @@ def export_seq2seq(spec: ExportSpec, progress=None, cancel=None) -> ExportResult
     enc_module, dec_module = encoder_module(model, info), decoder_module(model, info)
     enc_inputs = source_inputs(info, batch, length, dtype=model.dtype)
     try:
-        with __import__("torch").inference_mode():
+        with __import__("torch").inference_mode():  # a tool use, not a comparison: tracing needs the tensors
             enc_out = enc_module(**enc_inputs)
     except Exception as err:  # noqa: BLE001 - the model's code raises any type
         raise model_failure(err, model, "encoding a source and filling the cross-attention cache") from err

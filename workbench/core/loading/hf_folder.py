@@ -209,7 +209,7 @@ def load_hf_model(folder: str | os.PathLike, dtype: str = "fp32", task: Optional
         extra["use_cache"] = False
     probe = LoadedModel(module=None, inputs=infos, output_names=[], kind=kind, dtype=dtype)
     try:
-        with torch.inference_mode():
+        with torch.inference_mode():  # the loader finding the output names the runtime will then report
             out = model(**probe.make_inputs(2, 8), **extra)
     except Exception as err:  # noqa: BLE001 - the model's own code: where it failed, in one line
         raise model_error(err, f"{type(model).__name__}.forward on example {', '.join(probe.input_names)}") \

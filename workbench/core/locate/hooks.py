@@ -1,4 +1,7 @@
-"""PyTorch's side of locate: forward hooks on every submodule, recording each call's input and output."""
+"""PyTorch's side of locate: forward hooks on every submodule, recording each call's input and output.
+
+It calls the module itself rather than the torch runtime's session: the hooks must sit on the live module's
+submodules, which a session's run (named numpy inputs, the final outputs) does not expose."""
 
 from __future__ import annotations
 

@@ -56,14 +56,15 @@ def export_torchscript(spec: ExportSpec, progress=None, cancel=None) -> ExportRe
 def validate_torchscript(spec: ValidateSpec, progress=None, cancel=None) -> ValidateResult:
     """Compare the saved TorchScript file with eager PyTorch at the spec's shapes (traced shapes are fixed
     only where the model's code made them so)."""
-    import torch
-
-    from workbench.core.loading import load_model
+    from workbench.core.loading.torchscript_files import load_script_module
+    from workbench.core.registry import default_registry
+    from workbench.core.runtimes.base import RuntimeOptions
+    from workbench.core.runtimes.torch_eager import run_module
 
     stages = Stages(["loading", "comparing"], progress, cancel)
     stages.next()
-    loaded = load_model(spec.against, "fp32")
-    from workbench.core.loading.torchscript_files import load_script_module
+    eager = default_registry().runtime("torch").open(spec.against, RuntimeOptions())  # the reference, as validate's
+    loaded = eager.loaded
 
     # the saved file is a program too: loading it runs its code (see torchscript_files.py)
     scripted = load_script_module(Path(spec.model), getattr(spec.against, "trust_code", False))
@@ -74,12 +75,11 @@ def validate_torchscript(spec: ValidateSpec, progress=None, cancel=None) -> Vali
     for i, (batch, seq) in enumerate(spec.shapes):
         stages.next(f"comparing at batch {batch}, sequence {seq}")
         inputs = loaded.make_inputs(batch, seq, seed=200 + i)
-        reference = loaded.run(inputs)
-        with torch.inference_mode():
-            actual = scripted(**inputs)
+        reference = eager.run(inputs)
+        actual = run_module(scripted, inputs)  # the TorchScript interpreter is PyTorch: its runtime's one call
         diffs = []
         for name, value in zip(loaded.output_names, actual):
-            stats = compare(value.float().numpy(), reference[name])
+            stats = compare(value, reference[name])
             ok = stats["max_rel_diff"] <= rtol or stats["max_abs_diff"] <= atol
             diffs.append(OutputDiff(name=name, shape=list(value.shape), passed=ok, **{
                 k: stats[k] for k in ("max_abs_diff", "max_rel_diff", "cosine")}))
