@@ -3,6 +3,7 @@
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 
 def _run(code: str) -> subprocess.CompletedProcess:
@@ -49,6 +50,28 @@ def test_no_engine_module_mentions_qt():
     offenders = [str(p) for p in engine if "PySide6" in p.read_text(encoding="utf-8")
                  or "PyQt" in p.read_text(encoding="utf-8")]
     assert offenders == []
+
+
+def oversized_without_reason(root, limit: int = 300) -> list:
+    """The modules under ``root`` longer than ``limit`` lines whose docstring has no "Size:" line saying why."""
+    import ast
+
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if len(text.splitlines()) > limit and "Size:" not in (ast.get_docstring(ast.parse(text)) or ""):
+            found.append(f"{path.relative_to(root)} ({len(text.splitlines())} lines)")
+    return found
+
+
+def test_every_module_over_300_lines_says_why_in_its_docstring(tmp_path):
+    import workbench
+
+    assert oversized_without_reason(Path(workbench.__file__).parent) == []
+    (tmp_path / "long.py").write_text('"""split later"""\n' + "x = 1\n" * 300, encoding="utf-8")
+    (tmp_path / "said.py").write_text('"""Size: one table."""\n' + "x = 1\n" * 300, encoding="utf-8")
+    (tmp_path / "short.py").write_text('"""short"""\n' + "x = 1\n" * 299, encoding="utf-8")
+    assert oversized_without_reason(tmp_path) == ["long.py (301 lines)"]
 
 
 # Layers (gui above cli above api above core, core free of api/cli/gui/Qt, core without import cycles) are

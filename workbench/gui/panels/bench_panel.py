@@ -10,7 +10,7 @@ file's real shapes. Cancel kills the running child's process group at once.
 
 The layout is bench_layout.py, the variant rows bench_variants.py, the summary table bench_table.py. This module keeps
 one run's state: which variants are offered and checked, the run queue and its job callbacks, the charts and table
-they feed, and the CLI command of the same run. It stays one module of ~340 lines because the queue's callbacks
+they feed, and the CLI command of the same run. Size: ~340 lines, one module, because the queue's callbacks
 read and write that state together (the inputs every variant shares, the failures, the counts, the table rows).
 """
 

@@ -8,7 +8,7 @@ batches (at most 20 a second). Stop cancels the job between two tokens.
 
 The answer columns, their grid and what a folder's variants are live in chat_column.py; the two boxes (who answers,
 the prompt and its settings) are built by chat_boxes.py. This module keeps the panel's state: which columns are
-wanted, the export for chat, the streaming job and the agreement shown under each answer. It stays one module of
+wanted, the export for chat, the streaming job and the agreement shown under each answer. Size: one module of
 ~340 lines because those four read and write the same state (the folder, the variants' runtimes, the columns, the
 PyTorch reference); cut further, each piece would reach back into the panel for it.
 """

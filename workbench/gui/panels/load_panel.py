@@ -1,8 +1,9 @@
 """Load: open a checkpoint, a Hugging Face folder or an ONNX file, inspect it as a job, and show what is in it
-(what the results say, the configuration rows, advice line and problems banner, is load_text.py's). What is left
-(~340 lines) is the panel's widgets and their one flow: the open row, the Summary / Configuration / Tensors views
-(most of the length: building and fitting three tables), opening and inspecting as a job, failure and welcome
-states, drag and drop, recipe; they share the result being shown, so a further split would only pass it around."""
+(what the results say, the configuration rows, advice line and problems banner, is load_text.py's).
+Size: what is left (~340 lines) is the panel's widgets and their one flow: the open row, the Summary / Configuration
+/ Tensors views (most of the length: building and fitting three tables), opening and inspecting as a job, failure and
+welcome states, drag and drop, recipe; they share the result being shown, so a further split would only pass it
+around."""
 
 from __future__ import annotations
 

@@ -2,11 +2,11 @@
 or of a recipe run (the whole pipeline as one job); load and save recipes; show report.html.
 
 Both reports go through the engine's writer (``workbench.core.report``), the one ``workbench run`` uses. The
-questions asked before a recipe runs (may its program run, may it replace files) are report_recipe.py's. What is left
-(~390 lines) is one concern, the report and the recipe that makes it: the session's steps and their timings, building
-and showing report.html (QtWebEngine or the text browser, the placeholder, "Open in browser"), and loading, saving
-and running the recipe from the same row of buttons; these share the recipe and output fields and the shown report's
-state, so splitting them further would move that state across modules, not reduce it."""
+questions asked before a recipe runs (may its program run, may it replace files) are report_recipe.py's.
+Size: what is left (~390 lines) is one concern, the report and the recipe that makes it: the session's steps and
+their timings, building and showing report.html (QtWebEngine or the text browser, the placeholder, "Open in
+browser"), and loading, saving and running the recipe from the same row of buttons; these share the recipe and output
+fields and the shown report's state, so splitting them further would move that state across modules, not reduce it."""
 
 from __future__ import annotations
 
