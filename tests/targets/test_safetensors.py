@@ -1,8 +1,6 @@
 """The safetensors target (the example plugin, plugins/safetensors_target.py, registered like any plugin): its
 export validates against the source, from a folder or a pickled state dict, and against other weights it fails."""
 
-import shutil
-
 import torch
 from transformers import BertModel
 
@@ -10,15 +8,7 @@ from workbench import api
 from workbench.core import registry as reg_mod
 from workbench.core.specs import ModelSource
 
-
-def scaled_copy(folder, dest):
-    """A copy of the tiny BERT folder with one layer's weight scaled by 1.05."""
-    shutil.copytree(folder, dest)
-    model = BertModel.from_pretrained(str(folder)).eval()
-    with torch.no_grad():
-        model.encoder.layer[1].output.dense.weight.mul_(1.05)
-    model.save_pretrained(str(dest), safe_serialization=True)
-    return dest
+from .weights import scaled_copy
 
 
 def test_safetensors_plugin_exports_and_validates(tiny_models, tmp_path):

@@ -1,25 +1,13 @@
 """The TorchScript target through the registry: its export validates against the source (loading the program
 needs trust), and against a source whose weights differ it fails."""
 
-import shutil
-
 import pytest
-import torch
-from transformers import BertModel
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.registry import default_registry
 from workbench.core.specs import ExportSpec, ModelSource, ValidateSpec
 
-
-def scaled_copy(folder, dest):
-    """A copy of the tiny BERT folder with one layer's weight scaled by 1.05."""
-    shutil.copytree(folder, dest)
-    model = BertModel.from_pretrained(str(folder)).eval()
-    with torch.no_grad():
-        model.encoder.layer[1].output.dense.weight.mul_(1.05)
-    model.save_pretrained(str(dest), safe_serialization=True)
-    return dest
+from .weights import scaled_copy
 
 
 def test_torchscript_target_exports_and_validates(tiny_models, tmp_path):
