@@ -35,7 +35,8 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.jobs import Stages
 from workbench.core.optimize.common import (Skip, fusion_type, is_large, model_metadata, op_counts, publish,
                                              run_step, save, simplify)
-from workbench.core.optimize.rewrites import ALIGN_MULTIPLE, pad_matmul_outputs, repair_gemm_inputs
+from workbench.core.optimize.rewrites import (ALIGN_MULTIPLE, bias_bare_gemms, pad_matmul_outputs,
+                                               repair_gemm_inputs)
 from workbench.core.results import OptimizeResult
 from workbench.core.specs import OptimizeSpec, ValidateSpec
 from workbench.core.quiet import library_output
@@ -63,20 +64,29 @@ def _config(spec: OptimizeSpec, src: Path) -> dict:
 
 def ort_fusion(src: Path, dst: Path, model_type: str, config: dict, large: bool) -> str:
     """ONNX Runtime's transformer optimizer for the CUDA provider, no ORT graph optimization (opt_level=0)."""
+    import onnx
     from onnxruntime.transformers import optimizer
-
 
     heads = config.get("num_attention_heads") or config.get("n_head") or 0
     hidden = config.get("hidden_size") or config.get("n_embd") or 0
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-        warnings.simplefilter("ignore")
-        fused = optimizer.optimize_model(str(src), model_type=model_type, num_heads=int(heads),
-                                         hidden_size=int(hidden), opt_level=0, use_gpu=True)
-    stats = {k: v for k, v in (fused.get_fused_operator_statistics() or {}).items() if v}
-    _declare_domains(fused.model)
-    save(fused.model, dst, large)
+    model = onnx.load(str(src))
+    biased = bias_bare_gemms(model)  # ORT's GPT-2 fusion needs every Gemm to have its bias input
+    with tempfile.TemporaryDirectory(dir=dst.parent) as tmp:
+        source = str(src)
+        if biased:
+            source = str(Path(tmp) / "biased.onnx")
+            save(model, Path(source), large)
+        del model
+        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+            warnings.simplefilter("ignore")
+            fused = optimizer.optimize_model(source, model_type=model_type, num_heads=int(heads),
+                                             hidden_size=int(hidden), opt_level=0, use_gpu=True)
+        stats = {k: v for k, v in (fused.get_fused_operator_statistics() or {}).items() if v}
+        _declare_domains(fused.model)
+        save(fused.model, dst, large)
+    extra = f"; {biased} bias-less Gemm(s) given a zero bias first" if biased else ""
     return f"ONNX Runtime {model_type} fusion: " + (", ".join(f"{k} {v}" for k, v in stats.items())
-                                                   or "nothing fused")
+                                                   or "nothing fused") + extra
 
 
 def _declare_domains(model) -> None:
@@ -223,7 +233,6 @@ def optimize_cuda(spec: OptimizeSpec, src: Path, progress=None, cancel=None) -> 
                                   + (f" ({fallback_note})" if fallback_note else "")})
         if current == src:  # fp16 reverted and nothing fused: publish a copy of the input in the step layout
             import onnx
-
 
             current = Path(tmp) / "copy" / "model.onnx"
             current.parent.mkdir()

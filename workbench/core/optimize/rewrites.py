@@ -48,6 +48,33 @@ def repair_gemm_inputs(model) -> int:
     return fixed
 
 
+def bias_bare_gemms(model) -> int:
+    """Give every two-input Gemm with a 2-D weight initializer an explicit zero bias C; returns how many.
+
+    The exporter folds zero biases away (a fresh GPT-2's Conv1D layers), and ONNX Runtime's GPT-2 fusion
+    (onnx_model_gpt2.postprocess) then reads ``gemm.input[2]`` and stops with "list index out of range", so the
+    whole transformer fusion was skipped. A zero C (beta 1) leaves the result unchanged.
+    """
+    import numpy as np
+    from onnx import numpy_helper
+
+    weights = {t.name: t for t in model.graph.initializer}
+    added = 0
+    for node in model.graph.node:
+        if node.op_type != "Gemm" or len(node.input) != 2 or node.input[1] not in weights:
+            continue
+        weight = numpy_helper.to_array(weights[node.input[1]])
+        if weight.ndim != 2 or weight.dtype.kind != "f":
+            continue
+        trans_b = next((a.i for a in node.attribute if a.name == "transB"), 0)
+        name = f"wb_gemm_zero_bias_{added}"
+        model.graph.initializer.append(
+            numpy_helper.from_array(np.zeros(weight.shape[0] if trans_b else weight.shape[1], weight.dtype), name))
+        node.input.append(name)
+        added += 1
+    return added
+
+
 def _weight_axis(node) -> int | None:
     """The axis of the weight (input 1) that is the product's output width N, or None for other nodes."""
     trans_b = next((a.i for a in node.attribute if a.name == "transB"), 0)
