@@ -124,19 +124,21 @@ def bench(spec, *args, progress: Optional[ProgressFn] = None, cancel: Optional[C
 
 def generate(model: str, prompt, max_new_tokens: int = 32, *, temperature: float = 0.0, top_k: int = 0,
              top_p: float = 1.0, seed: int = 0, provider: str = "cpu", threads: Optional[int] = None,
-             compare_torch=None, stop_at_eos: bool = True, progress: Optional[ProgressFn] = None,
-             cancel: Optional[CancelToken] = None) -> GenerateResult:
+             compare_torch=None, stop_at_eos: bool = True, kv_cache: Optional[str] = None,
+             progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None) -> GenerateResult:
     """Generate from an exported decoder (folder or .onnx; ``export(..., task="text-generation-with-past")``) or a
     Hugging Face folder (PyTorch). ``prompt`` is text (the folder's tokenizer) or a list of token ids; greedy
     unless ``temperature > 0``. With ``compare_torch`` (the source folder) ``agreement`` says how many tokens
-    PyTorch generated alike and where the two first diverge."""
+    PyTorch generated alike and where the two first diverge. ``kv_cache`` ("f16" or "f32", a .gguf only): llama.cpp's
+    KV cache type (left out: f32 when compared with PyTorch, so the file is measured, else llama.cpp's f16)."""
     from workbench.core.generate import generate as run_generate
     from workbench.core.seq2seq_generate import generate as seq2seq_generate, is_seq2seq
 
     run_generate = seq2seq_generate if is_seq2seq(model) else run_generate  # encode once, then decode
     return run_generate(model, prompt, max_new_tokens, temperature=temperature, top_k=top_k, top_p=top_p,
                         seed=seed, provider=provider, threads=threads, compare_torch=as_source(compare_torch),
-                        stop_at_eos=stop_at_eos, progress=progress, cancel=cancel)
+                        stop_at_eos=stop_at_eos, progress=progress, cancel=cancel,
+                        **({} if kv_cache is None else {"kv_cache": kv_cache}))
 
 
 def generate_stream(model: str, prompt, max_new_tokens: int = 32, *, cancel: Optional[CancelToken] = None,

@@ -41,6 +41,12 @@ def _add_runtime(p):
                    "its suffix; `workbench runtimes` lists them)")
 
 
+def _add_kv_cache(p):
+    p.add_argument("--kv-cache", choices=("f16", "f32"), help="llama.cpp (a .gguf): the KV cache type; f16 is "
+                   "llama.cpp's default, f32 adds no rounding of its own (generate --compare-torch uses it unless "
+                   "told: it measures the file)")
+
+
 def _add_common(p, source_flags: bool = False):
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     p.add_argument("--quiet", action="store_true", help="no progress display (errors and the result still print)")
@@ -170,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--generate", action="store_true", help="benchmark generation: time to first token, decode "
                    "latency, tokens/s at batch 1 and --batch (4 when 1), peak memory; --seq is the prompt length")
     p.add_argument("--max-new-tokens", type=int, default=32, help="tokens generated per run with --generate")
+    _add_kv_cache(p)
     _add_common(p, source_flags=True)
     p.set_defaults(func=cmd_bench)
 
@@ -190,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, help="intra-op threads (ONNX Runtime, PyTorch, llama.cpp)")
     p.add_argument("--compare-torch", metavar="SRC", help="also generate with PyTorch from SRC and report the "
                                                           "token-for-token agreement")
+    _add_kv_cache(p)
     _add_common(p)
     p.set_defaults(func=cmd_generate)
 

@@ -99,7 +99,7 @@ def cmd_bench(args):
         return api.bench_generate(args.model, _source(args, args.compare_torch) if args.compare_torch else None,
                                   prompt_tokens=args.seq, max_new_tokens=args.max_new_tokens,
                                   batch=args.batch if args.batch > 1 or gguf else 4, provider=args.provider,
-                                  threads=args.threads, progress=_progress_printer(args.json))
+                                  threads=args.threads, kv_cache=args.kv_cache, progress=_progress_printer(args.json))
     if len(args.model) > 1 or args.compare_torch:  # one process per variant: its own peak RSS (cli_bench.py)
         return _bench_isolated(args)
     return api.bench(args.model[0], provider=args.provider, batch=args.batch, sequence=args.seq,
@@ -129,10 +129,18 @@ def _bench_isolated(args):
 
 
 def _runtime_options(args) -> dict:
-    """bench's runtime settings (OpenVINO's, as benchmark_app names them): --hint, --streams."""
+    """bench's runtime settings: OpenVINO's, as benchmark_app names them (--hint, --streams), llama.cpp's
+    --kv-cache."""
     options = {"hint": args.hint.upper()} if args.hint else {}
     if args.streams is not None:
         options["streams"] = args.streams.upper()
+    if args.kv_cache is not None:
+        if not all(str(m).lower().endswith(".gguf") for m in args.model):
+            from workbench.core.errors import WorkbenchError
+
+            raise WorkbenchError("--kv-cache is llama.cpp's setting: every model benched with it must be a .gguf",
+                                 "leave --kv-cache out, or bench the .gguf files on their own")
+        options["kv_cache"] = args.kv_cache
     return options
 
 
@@ -149,7 +157,7 @@ def cmd_generate(args):
     return api.generate(args.model, prompt, args.max_new_tokens, temperature=args.temperature, top_k=args.top_k,
                         top_p=args.top_p, seed=args.seed, provider=args.provider, threads=args.threads,
                         compare_torch=_source(args, args.compare_torch) if args.compare_torch else None,
-                        progress=_progress_printer(args.json))
+                        kv_cache=args.kv_cache, progress=_progress_printer(args.json))
 
 
 def cmd_run(args):

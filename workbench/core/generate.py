@@ -51,14 +51,19 @@ def run_steps(decoder, prompt_ids: list, max_new_tokens: int, sampling: Sampling
             "decode_ms": latencies[1:]}
 
 
-def _prepare(model, prompt, sampling: Sampling, provider: str, threads: Optional[int]) -> tuple:
-    """(decoder, codec, settings, prompt ids); the prompt and settings are checked before the model loads."""
-    from workbench.core.generate_decoders import TextCodec, folder_settings, open_decoder, resolve
+def _prepare(model, prompt, sampling: Sampling, provider: str, threads: Optional[int],
+             kv_cache: Optional[str] = None) -> tuple:
+    """(decoder, codec, settings, prompt ids); the prompt and settings are checked before the model loads.
+    ``kv_cache`` is llama.cpp's KV cache type (a .gguf only; None: llama.cpp's default, f16)."""
+    from workbench.core.generate_decoders import TextCodec, folder_settings, open_decoder, resolve, runtime_decoder
 
     sampling.check()
     kind, path, folder = resolve(model)
+    if kv_cache is not None and kind != "gguf":
+        raise WorkbenchError(f"a KV cache type ({kv_cache}) is llama.cpp's setting; {model} is not a .gguf",
+                             "leave --kv-cache out, or give a .gguf file")
     if kind in ("gguf", "runtime"):  # a GGUF carries its vocab: llama.cpp's tokenizer where no tokenizer.json is
-        decoder, _ = open_decoder(model, provider, threads)
+        decoder = runtime_decoder(path, provider, threads, **({} if kv_cache is None else {"kv_cache": kv_cache}))
         settings = decoder.settings(folder)
         codec = TextCodec.load(folder) or decoder.codec()
         return decoder, codec, settings, encode_prompts(prompt, codec, settings["vocab"])
@@ -85,17 +90,26 @@ def timed_generation(model, decoder, prompt_ids, max_new_tokens, sampling, setti
 
 def generate(model, prompt, max_new_tokens: int = 32, *, temperature: float = 0.0, top_k: int = 0,
              top_p: float = 1.0, seed: int = 0, provider: str = "cpu", threads: Optional[int] = None,
-             compare_torch=None, stop_at_eos: bool = True, progress=None, cancel=None) -> GenerateResult:
+             compare_torch=None, stop_at_eos: bool = True, kv_cache: Optional[str] = None, progress=None,
+             cancel=None) -> GenerateResult:
     """Generate from ``model`` (an exported decoder folder or .onnx file, or a Hugging Face folder for PyTorch).
 
     With ``compare_torch`` (a Hugging Face folder) PyTorch generates from the same prompt with the same settings
     and ``agreement`` holds the agreement rate and the first divergence. ``tokens_per_s`` counts the new tokens
-    over the whole generation, prefill included.
+    over the whole generation, prefill included. ``kv_cache`` (a .gguf only) is llama.cpp's KV cache type; left
+    out, a comparison with PyTorch runs the file's measure (f32, runtimes/llama_cpp.FILE_KV_CACHE) and plain
+    generation llama.cpp's default (f16).
     """
+    from workbench.core.generate_decoders import resolve
+
     report = progress or (lambda fraction, message: None)
     report(0.0, "loading the model")
     sampling = Sampling(float(temperature), int(top_k), float(top_p), int(seed))
-    decoder, codec, settings, prompt_ids = _prepare(model, prompt, sampling, provider, threads)
+    if kv_cache is None and compare_torch is not None and resolve(model)[0] == "gguf":
+        from workbench.core.runtimes.llama_cpp import FILE_KV_CACHE
+
+        kv_cache = FILE_KV_CACHE
+    decoder, codec, settings, prompt_ids = _prepare(model, prompt, sampling, provider, threads, kv_cache)
     if len(prompt_ids) != 1:
         raise WorkbenchError("generate takes one prompt", "use compare_generation or bench for several")
     report(0.1, "generating")
@@ -111,6 +125,11 @@ def generate(model, prompt, max_new_tokens: int = 32, *, temperature: float = 0.
                               settings, None, stop_at_eos, cancel)["rows"][0]
         result.agreement = {**judge(tokens, reference, sampling.temperature == 0, decoder.runtime, codec),
                             "torch_text": codec.decode(reference) if codec else None}
+        if getattr(decoder, "kv_cache", None):
+            result.agreement["kv_cache"] = decoder.kv_cache
+            result.notes.append(f"llama.cpp ran with an {decoder.kv_cache} KV cache"
+                                + (" (--kv-cache f16 measures llama.cpp's default)" if decoder.kv_cache == "f32"
+                                   else ""))
         if sampling.temperature > 0:
             result.notes.append("sampled tokens compared but not judged: both runtimes drew with the same seed, so "
                                 "they agree only while their probabilities agree closely")

@@ -1,6 +1,8 @@
 """Validate a .gguf in llama.cpp against the Hugging Face folder it came from, on a fixed list of real prompts
 tokenized by the folder's own tokenizer: logits for decoders (per token: max abs/rel diff, cosine, top-1
-agreement), mean-pooled embeddings for encoders (cosine). Tolerances depend on the file's precision.
+agreement), mean-pooled embeddings for encoders (cosine). Tolerances depend on the file's precision. llama.cpp runs
+with an f32 KV cache (runtimes/llama_cpp.FILE_KV_CACHE), so what is measured is the file, not the f16 cache a
+deployment adds by default (`workbench generate X.gguf --compare-torch SRC --kv-cache f16` measures that).
 
 The comparison is numpy by hand (a few lines); the model runs are llama.cpp (the llama.cpp runtime) and PyTorch.
 """
@@ -57,11 +59,11 @@ def validate_gguf(path, folder, prompts=PROMPTS, threads: int | None = None) -> 
     from transformers import AutoModel, AutoModelForCausalLM
 
     from workbench.core.runtimes.base import RuntimeOptions
-    from workbench.core.runtimes.llama_cpp import open_session
+    from workbench.core.runtimes.llama_cpp import FILE_KV_CACHE, open_session
     from workbench.core.runtimes.torch_eager import run_module
 
     folder = Path(str(folder))
-    session = open_session(path, RuntimeOptions(threads=threads))
+    session = open_session(path, RuntimeOptions(threads=threads, extra={"kv_cache": FILE_KV_CACHE}))
     try:
         ids_list = _tokenize(folder, prompts)
         model = (AutoModel if session.encoder else AutoModelForCausalLM).from_pretrained(str(folder)).eval()
@@ -82,7 +84,9 @@ def validate_gguf(path, folder, prompts=PROMPTS, threads: int | None = None) -> 
             rows.append({"prompt": prompt, **row})
         return GgufValidateResult({"passed": all(r["passed"] for r in rows), "artifact": str(path), "against": str(folder),
                 "runtime": "llama.cpp", "device": session.device, "precision": session.precision,
-                "kind": "encoder" if session.encoder else "decoder", "notes": list(session.notes),
+                "kind": "encoder" if session.encoder else "decoder", "kv_cache": session.kv_cache,
+                "notes": list(session.notes) + [f"llama.cpp ran with an {session.kv_cache} KV cache: the numbers "
+                                                "measure the file (llama.cpp's default cache is f16)"],
                 "tolerance": {"cosine_min": min_cos, **({} if session.encoder else {"top1_agreement": min_top1})},
                 "prompts": rows})
     finally:

@@ -26,9 +26,11 @@ WARMUP_TOKENS = 2
 
 
 def measure(kind: str, path: str, prompts: dict, max_new_tokens: int, provider: str = "cpu",
-            threads: Optional[int] = None, repeats: int = 2, whole_process: bool = False) -> dict:
+            threads: Optional[int] = None, repeats: int = 2, whole_process: bool = False,
+            kv_cache: Optional[str] = None) -> dict:
     """Run one variant: {'name', 'runtime', 'provider', 'peak_rss_mb', 'rows': [{'batch', 'ttft_ms',
-    'decode_ms', 'tokens_per_s', 'tokens', 'new_tokens'}]}; ``prompts`` is {batch: [[ids] per row]}."""
+    'decode_ms', 'tokens_per_s', 'tokens', 'new_tokens'}]}; ``prompts`` is {batch: [[ids] per row]};
+    ``kv_cache``: llama.cpp's KV cache type for a .gguf (None: its default, f16)."""
     from workbench.core.bench.memory import PeakTracker
     from workbench.core.generate_decoders import folder_settings, onnx_decoder, runtime_decoder, torch_decoder
     from workbench.core.generate import Sampling, _percentiles, run_steps
@@ -38,7 +40,7 @@ def measure(kind: str, path: str, prompts: dict, max_new_tokens: int, provider: 
         from workbench.core import seq2seq_generate as s2s
 
         if kind == "gguf":  # llama.cpp's decoder (the registry's), one sequence at a time
-            decoder = runtime_decoder(path, provider, threads)
+            decoder = runtime_decoder(path, provider, threads, **({} if kv_cache is None else {"kv_cache": kv_cache}))
             settings = decoder.settings()  # the GGUF header's
             prompts = {1: prompts[1]}
         elif kind == "runtime":  # an OpenVINO IR, an .mnn: its runtime's decoder (the registry's)
@@ -81,7 +83,8 @@ def _child(payload: dict, progress: Optional[ProgressFn] = None, cancel=None) ->
     if progress:
         progress(0.0, f"{payload['name']}: loading and warm-up")
     result = measure(payload["kind"], payload["path"], payload["prompts"], payload["max_new_tokens"],
-                     payload["provider"], payload["threads"], payload["repeats"], whole_process=True)
+                     payload["provider"], payload["threads"], payload["repeats"], whole_process=True,
+                     kv_cache=payload.get("kv_cache"))
     return result, {}
 
 
@@ -140,16 +143,24 @@ def _prompts(variants: list, prompt_tokens: int, max_new_tokens: int, batches: t
 
 def bench_generate(models, torch_source=None, *, prompt_tokens: int = 32, max_new_tokens: int = 32,
                    batch: int = 4, provider: str = "cpu", threads: Optional[int] = None, repeats: int = 2,
-                   isolated: bool = True, timeout_s: Optional[float] = None, progress: Optional[ProgressFn] = None,
-                   cancel: Optional[CancelToken] = None) -> GenerateBenchResult:
+                   isolated: bool = True, timeout_s: Optional[float] = None, kv_cache: Optional[str] = None,
+                   progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None) -> GenerateBenchResult:
     """Benchmark generation for PyTorch (``torch_source``, or a Hugging Face folder among ``models``) and each
-    ONNX decoder in ``models`` (.onnx files or exported folders), at batch 1 and ``batch``."""
+    ONNX decoder in ``models`` (.onnx files or exported folders), at batch 1 and ``batch``. ``kv_cache`` is
+    llama.cpp's KV cache type for the .gguf variants (None: llama.cpp's default, f16)."""
     from workbench.core.bench.isolated import run_child
 
     if int(max_new_tokens) < 1 or int(prompt_tokens) < 1 or int(batch) < 1:
         raise WorkbenchError("prompt tokens, max new tokens and batch must be at least 1",
                              "give positive sizes")
     variants = _variants([models] if isinstance(models, (str, Path)) else models, torch_source)
+    if kv_cache is not None:
+        from workbench.core.runtimes.llama_cpp import kv_cache_type
+
+        kv_cache = kv_cache_type(kv_cache)
+        if not any(kind == "gguf" for kind, _, _ in variants):
+            raise WorkbenchError(f"a KV cache type ({kv_cache}) is llama.cpp's setting and no variant is a .gguf",
+                                 "leave kv_cache out, or bench a .gguf")
     notes: list = ["peak RSS is each variant's whole process (interpreter, runtime, model and runs)" if isolated
                    else "all variants ran in this process: each peak RSS includes what the process held before"]
     batches = tuple(sorted({1, int(batch)}))
@@ -157,6 +168,8 @@ def bench_generate(models, torch_source=None, *, prompt_tokens: int = 32, max_ne
         notes.append(f"llama.cpp variants run at batch 1 only (one sequence at a time): no batch-{int(batch)} row")
     notes += [f"{label}: file {Path(path).stat().st_size / 1e6:.1f} MB" for kind, path, label in variants
               if kind == "gguf"]
+    if kv_cache is not None:
+        notes.append(f"llama.cpp variants ran with an {kv_cache} KV cache")
     prompts = _prompts(variants, prompt_tokens, int(max_new_tokens), batches, notes)
     results = []
     for i, (kind, path, label) in enumerate(variants):
@@ -169,7 +182,7 @@ def bench_generate(models, torch_source=None, *, prompt_tokens: int = 32, max_ne
 
         part(0.0, f"{label}: loading and warm-up")
         args = dict(kind=kind, path=path, prompts=prompts, max_new_tokens=int(max_new_tokens), provider=provider,
-                    threads=threads, repeats=repeats)
+                    threads=threads, repeats=repeats, kv_cache=kv_cache if kind == "gguf" else None)
         if isolated:
             result, _ = run_child({**args, "name": label}, part, cancel, timeout_s, target=_child)
         else:

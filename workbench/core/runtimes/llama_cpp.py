@@ -6,7 +6,10 @@
 GGUF into another type through llama.cpp's own quantizer (q8_0, q4_0, q4_k_m, q5_k_m, q6_k...).
 
 ``RuntimeOptions.extra``: ``n_ctx`` (context size, 512 by default), ``logits_all`` (True by default: ``run`` returns
-every position's logits; the generation decoder, runtimes/llama_decoder.py, turns it off). ``device="cuda"`` offloads every layer
+every position's logits; the generation decoder, runtimes/llama_decoder.py, turns it off), ``kv_cache`` (the type
+of the K and V cache: ``f16``, llama.cpp's default and what a deployment runs, or ``f32``, which leaves the file's
+own rounding alone: validation uses it to measure the FILE; on a tiny Qwen3 the f16 cache alone flips a near-tie
+that the f16 file with an f32 cache does not, benchmarks/results/gguf_validate.md). ``device="cuda"`` offloads every layer
 (n_gpu_layers=-1) where the build supports GPU offload; otherwise it runs on CPU and says so in ``notes``.
 """
 
@@ -30,6 +33,8 @@ QUANT_TYPES = {"f32": "ALL_F32", "f16": "MOSTLY_F16", "bf16": "MOSTLY_BF16", "q8
                "q2_k": "MOSTLY_Q2_K", "q3_k_m": "MOSTLY_Q3_K_M", "q4_k_s": "MOSTLY_Q4_K_S",
                "q4_k_m": "MOSTLY_Q4_K_M", "q5_k_s": "MOSTLY_Q5_K_S", "q5_k_m": "MOSTLY_Q5_K_M", "q6_k": "MOSTLY_Q6_K"}
 ENCODER_ARCHS = ("bert", "nomic-bert", "jina-bert-v2", "modern-bert")  # embedding models: no generation
+KV_CACHE_TYPES = {"f16": "GGML_TYPE_F16", "f32": "GGML_TYPE_F32"}  # --kv-cache: llama.cpp's ggml types
+FILE_KV_CACHE = "f32"  # what validation runs with: the cache adds no rounding of its own, so the FILE is measured
 PRECISION = {"ALL_F32": "fp32", "MOSTLY_F16": "fp16", "MOSTLY_BF16": "bf16", "MOSTLY_Q8_0": "int8"}
 
 
@@ -65,6 +70,14 @@ def _quiet(llama_cpp) -> None:
         llama_cpp.llama_log_set(_LOG_CALLBACK, ctypes.c_void_p(0))
     except (AttributeError, TypeError):  # another binding version: keep its own logging
         _LOG_CALLBACK = False
+
+
+def kv_cache_type(value) -> str:
+    """The KV cache type asked for (None: llama.cpp's default, f16), checked before anything loads."""
+    name = "f16" if value in (None, "") else str(value).lower()
+    if name not in KV_CACHE_TYPES:
+        raise WorkbenchError(f"unknown llama.cpp KV cache type '{value}'", f"use one of: {', '.join(KV_CACHE_TYPES)}")
+    return name
 
 
 def _check_gguf(path: Path) -> None:
@@ -119,6 +132,10 @@ class LlamaCppSession:
                 self.notes.append(f"this llama.cpp build cannot run on '{options.device}'; it runs on CPU")
         kwargs = dict(model_path=str(self.path), n_ctx=int(options.extra.get("n_ctx", 512)), n_gpu_layers=gpu_layers,
                       logits_all=bool(options.extra.get("logits_all", True)), verbose=False, seed=0)
+        self.kv_cache = kv_cache_type(options.extra.get("kv_cache"))
+        if self.kv_cache != "f16":  # f16 is llama.cpp's own default: left to it
+            kwargs.update(type_k=getattr(llama_cpp, KV_CACHE_TYPES[self.kv_cache]),
+                          type_v=getattr(llama_cpp, KV_CACHE_TYPES[self.kv_cache]))
         if options.threads:
             kwargs.update(n_threads=int(options.threads), n_threads_batch=int(options.threads))
         try:

@@ -78,7 +78,8 @@ class LlamaDecoder(Decoder):
 
     runtime = "llama.cpp"
 
-    def __init__(self, path, provider: str = "cpu", threads: Optional[int] = None, n_ctx: Optional[int] = None):
+    def __init__(self, path, provider: str = "cpu", threads: Optional[int] = None, n_ctx: Optional[int] = None,
+                 kv_cache: Optional[str] = None):
         from workbench.core.runtimes.base import RuntimeOptions
         from workbench.core.runtimes.llama_cpp import LlamaCppSession
 
@@ -87,7 +88,8 @@ class LlamaDecoder(Decoder):
         trained = header_config(self.path).get("max_position_embeddings") if self.path.is_file() else None
         ctx = int(n_ctx or min(DEFAULT_CTX, int(trained or DEFAULT_CTX)))
         self.session = LlamaCppSession(self.path, RuntimeOptions(device=provider, threads=threads,
-                                                                 extra={"n_ctx": ctx, "logits_all": False}))
+                                                                 extra={"n_ctx": ctx, "logits_all": False,
+                                                                        "kv_cache": kv_cache}))
         if self.session.encoder:
             self.session.close()
             raise WorkbenchError(f"{self.path.name} is an encoder ({self.session.architecture}): it does not "
@@ -96,6 +98,7 @@ class LlamaDecoder(Decoder):
         self.provider = self.session.device
         self.notes = self.session.notes
         self.n_ctx = ctx
+        self.kv_cache = self.session.kv_cache
 
     def settings(self, folder: Optional[Path] = None) -> dict:
         """folder_settings for this file (the folder's where it has a config.json, else the header's)."""
