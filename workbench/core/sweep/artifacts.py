@@ -22,7 +22,8 @@ from typing import Optional
 from workbench.core.errors import WorkbenchError
 
 META = "artifact.json"
-LIBRARIES = ("model-workbench", "torch", "transformers", "onnx", "onnxruntime", "onnxscript", "onnxslim")
+LIBRARIES = ("model-workbench", "torch", "transformers", "onnx", "onnxruntime", "onnxscript", "onnxslim",
+             "gguf", "llama_cpp_python", "openvino", "MNN")  # the last four write/run the other targets' files
 _FILE_HASHES: dict = {}
 
 
@@ -95,7 +96,7 @@ def plan_builds(sweep) -> tuple[dict, dict]:
         if model.source.get("weights"):
             source_key = key_of(source_key, content_hash(model.source["weights"]))
         for variant in sweep.variants:
-            export = {**model.export, **variant.export}
+            export = dict(variant.export) if variant.target else {**model.export, **variant.export}
             key = key_of("export", source_key, export, versions)
             chain = [(key, "export", {"source": model.source, "export": export})]
             if variant.optimize is not None:
@@ -218,6 +219,12 @@ def _fidelity(model: Path, source: dict, target: str, final: Path) -> dict:
     except WorkbenchError as err:
         return {"cosine": None, "max_rel_diff": None, "validate_passed": None,
                 "validate_error": err.one_line().replace(str(model.parent), str(final))}
+    if not hasattr(res, "outputs"):  # a GGUF's validation (core/gguf_validate): per prompt, not per output
+        prompts = res["prompts"]
+        rel = [p["max_rel"] for p in prompts if "max_rel" in p]
+        return {"cosine": min((p["cosine_min"] for p in prompts), default=None),
+                "max_rel_diff": max(rel) if rel else None, "validate_passed": res["passed"],
+                "validate_reason": None if res["passed"] else res.outcome()[1]}
     outs = res.outputs or []
     return {"cosine": min((o.cosine for o in outs), default=None),
             "max_rel_diff": max((o.max_rel_diff for o in outs), default=None),

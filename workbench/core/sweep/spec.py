@@ -4,6 +4,9 @@
     recipe = "base.toml"        # optional: its [source] and [export] are the model, its [[quantize]] the variants
     [[model]]   name, path, task, weights;  [model.export]: any recipe [export] key (dtype, opset, batch, ...)
     [[variant]] name;  export = {dtype = "fp16"};  optimize = {level = "extended"};  quantize = {mode = "int4"}
+    [[gguf]] / [[openvino]] / [[mnn]]: other destinations' artifacts of each model, as in a recipe (quant = "q8_0",
+                name); the base recipe's ones join too. Each is a variant named "<target>-<label>" (gguf-q8_0):
+                its target exports it, its runtime (llama.cpp, OpenVINO, MNN) benches it at every axis value
     [axes]      batch = [1, 8], sequence = [128], threads = [1, 2], provider = ["cpu"], runtime = ["onnxruntime"],
                 cuda_graph = [false], accelerator = ["H100", "A10G"] (Ray accelerator types: one GPU kind each)
     [bench]     iterations, warmup, time_budget_s (the recipe [bench] keys that are not axes)
@@ -28,7 +31,8 @@ AXIS_DEFAULTS = {"batch": [1], "sequence": [128], "threads": [None], "provider":
                  "cuda_graph": [False], "accelerator": [None]}
 BENCH_KEYS = {"iterations": int, "warmup": int, "time_budget_s": float}
 BUDGET_KEYS = {"max_latency_ms": float, "min_cosine": float}
-TOP_KEYS = {"name", "output_dir", "description", "recipe", "model", "variant", "axes", "bench", "budget"}
+TOP_KEYS = {"name", "output_dir", "description", "recipe", "model", "variant", "axes", "bench", "budget", "gguf",
+            "openvino", "mnn"}
 MODEL_KEYS = {"name", "path", "task", "weights", "export"}
 VARIANT_KEYS = {"name", "export", "optimize", "quantize"}
 
@@ -46,6 +50,9 @@ class Variant:
     export: dict = field(default_factory=dict)  # on top of the model's [export]
     optimize: Optional[dict] = None
     quantize: Optional[dict] = None
+    # a [[gguf]]/[[openvino]]/[[mnn]] entry: ``export`` is that target's whole export (target, quant...), not put
+    # on top of the model's [export] (as a recipe writes its variants: from the source, with the target's options)
+    target: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -197,16 +204,54 @@ def _models(data: dict, base: Path, where: str) -> list:
     return models
 
 
+def _target_variants(tables: dict, base: Path, where: str) -> list:
+    """{target: [entries]} of [[gguf]]/[[openvino]]/[[mnn]] (already read by the recipe reader's checks) as
+    variants "<target>-<label>", each its target's export of the model."""
+    from workbench.core.recipe import _resolve
+    from workbench.core.recipe_schema import VARIANT_TARGETS, variant_label
+
+    out = []
+    for target in VARIANT_TARGETS:
+        for entry in tables.get(target, []):
+            export = {k: v for k, v in entry.items() if k != "name"}
+            if export.get("calibration"):
+                export["calibration"] = _resolve(base, export["calibration"])
+            out.append(Variant(f"{target}-{variant_label(target, entry)}", {**export, "target": target},
+                               target=target))
+    return out
+
+
+def _own_target_tables(data: dict, where: str) -> dict:
+    """The sweep file's own [[gguf]]/[[openvino]]/[[mnn]], checked as a recipe checks them."""
+    from workbench.core.recipe import _check_variants, _tables
+    from workbench.core.recipe_schema import VARIANT_TARGETS
+
+    tables = {t: _tables(data, t, where) for t in VARIANT_TARGETS}
+    for target, entries in tables.items():
+        _check_variants(target, entries, where)
+    return tables
+
+
 def _variants(data: dict, base: Path, where: str) -> list:
     from workbench.core.recipe import _resolve, load_recipe
+    from workbench.core.recipe_schema import VARIANT_TARGETS
 
+    own = _target_variants(_own_target_tables(data, where), base, where)
     entries = data.get("variant")
-    if entries is None and "recipe" in data:  # the base recipe's variants: fp32 and each [[quantize]]
+    if entries is None and "recipe" in data:  # the base recipe's variants: fp32, each [[quantize]], each target's
         from workbench.core.recipe_schema import QUANT_FILE
 
-        recipe = load_recipe(str(_resolve(base, data["recipe"])))
-        return [Variant("fp32")] + [Variant(q.get("name") or QUANT_FILE.get(q["mode"], q["mode"]), quantize=q)
-                                    for q in recipe.quantize]
+        path = _resolve(base, data["recipe"])
+        recipe = load_recipe(str(path))
+        variants = [Variant("fp32")] + [Variant(q.get("name") or QUANT_FILE.get(q["mode"], q["mode"]), quantize=q)
+                                        for q in recipe.quantize]
+        variants += _target_variants({t: getattr(recipe, t) for t in VARIANT_TARGETS}, Path(path).parent, where)
+        variants += own
+        _unique([v.name for v in variants], "variant", where)
+        return variants
+    if entries is None and own:  # only other destinations: no ONNX variant unless [[variant]] asks for one
+        _unique([v.name for v in own], "variant", where)
+        return own
     entries = [entries] if isinstance(entries, dict) else entries if entries is not None else [{"name": "fp32"}]
     if not isinstance(entries, list):
         raise WorkbenchError(f"{where}: [[variant]] should be a list of tables", "fix the sweep file")
@@ -221,10 +266,17 @@ def _variants(data: dict, base: Path, where: str) -> list:
                 raise WorkbenchError(f"{where}: [[variant]] {name}: quantize has no mode", 'add mode = "int8-dynamic"')
             if "calibration" in quant:
                 quant["calibration"] = _resolve(base, quant["calibration"])
+        export = entry.get("export") or {}
+        if isinstance(export, dict) and export.get("target", "onnx") != "onnx" and (
+                "optimize" in entry or "quantize" in entry):
+            raise WorkbenchError(f"{where}: [[variant]] {name}: optimize and quantize work on ONNX files, and its "
+                                 f"export target is {export['target']}", f"leave them out, or use [[{export['target']}]]"
+                                 " with its own options (e.g. quant = \"q8_0\")")
         variants.append(Variant(name, _section("export", entry.get("export") or {}, where),
                                 _section("optimize", entry["optimize"], where) if "optimize" in entry else None,
                                 quant))
-    _unique([v.name for v in variants], "[[variant]]", where)
+    variants += own
+    _unique([v.name for v in variants], "variant", where)
     return variants
 
 

@@ -1,0 +1,98 @@
+"""A sweep takes [[gguf]] / [[openvino]] / [[mnn]] entries (its own, and its base recipe's) as variants: each is
+its target's export of the model, validated against PyTorch and benched in its own runtime at every axis value (a
+tiny Llama with a tokenizer -> GGUF f16 and q8_0 in llama.cpp, CPU; its batch-2 cells say they ran batch 1, as
+any fixed-batch artifact's do); a value the target does not offer, and a
+[[variant]] that asks ONNX steps of another target's file, are one line before anything runs."""
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from workbench.cli import main
+from workbench.core.errors import WorkbenchError
+from workbench.core.sweep import parse_sweep
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "runtimes"))
+from gguf_fixtures import add_tiny_tokenizer  # noqa: E402
+
+SWEEP = """name = "llama-gguf"
+[[model]]
+name = "llama"
+path = "{path}"
+[[gguf]]
+quant = "f16"
+[[gguf]]
+quant = "q8_0"
+name = "q8"
+[axes]
+batch = [1, 2]
+sequence = [8]
+threads = [1]
+[bench]
+iterations = 3
+warmup = 1
+"""
+
+
+@pytest.fixture(scope="module")
+def llama_folder(tiny_models, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("sweep-gguf") / "llama-hf"
+    shutil.copytree(tiny_models("llama"), folder)
+    add_tiny_tokenizer(folder)
+    return folder
+
+
+def test_recipe_and_sweep_target_sections_are_variants(tmp_path, llama_folder):
+    recipe = tmp_path / "base.toml"
+    recipe.write_text(f'name = "base"\n[source]\npath = "{llama_folder}"\n[export]\nsequence = 8\n'
+                      '[[quantize]]\nmode = "int8-dynamic"\n[[gguf]]\nquant = "q4_0"\n'
+                      '[[openvino]]\ndtype = "fp16"\n[[mnn]]\nname = "lean"\n', encoding="utf-8")
+    sweep = parse_sweep('recipe = "base.toml"\n[[gguf]]\nquant = "q8_0"\n[axes]\nbatch = [1]', tmp_path / "s.toml")
+    assert [v.name for v in sweep.variants] == ["fp32", "int8", "gguf-q4_0", "openvino-fp16", "mnn-lean",
+                                                "gguf-q8_0"]
+    gguf = sweep.variant("gguf-q4_0")
+    assert gguf.target == "gguf" and gguf.export == {"quant": "q4_0", "target": "gguf"}
+    assert sweep.variant("mnn-lean").export == {"target": "mnn"} and sweep.variant("fp32").target is None
+    assert len(sweep.cells()) == 6
+    from workbench.core.sweep.artifacts import plan_builds
+
+    builds, artifact_of = plan_builds(sweep)  # the target's own export, not the recipe's ONNX [export] on top
+    assert builds[artifact_of[("base", "gguf-q4_0")]].payload["export"] == {"quant": "q4_0", "target": "gguf"}
+    assert builds[artifact_of[("base", "fp32")]].payload["export"] == {"sequence": 8}
+
+
+@pytest.mark.parametrize("text, message", [
+    ('[[gguf]]\nquant = "q9"', "quant 'q9' is not a GGUF type"),
+    ('[[gguf]]\nquant = "f16"\n[[gguf]]\nquant = "f16"', r"two \[\[gguf\]\] entries"),
+    ('[[openvino]]\nstreams = 4', "unknown key"),
+    ('[[variant]]\nname = "x"\nexport = {target = "gguf"}\nquantize = {mode = "int4"}',
+     "optimize and quantize work on ONNX files"),
+])
+def test_bad_target_sections_are_one_line(tmp_path, llama_folder, text, message):
+    path = tmp_path / "s.toml"
+    with pytest.raises(WorkbenchError, match=message) as err:
+        parse_sweep(f'[[model]]\nname = "m"\npath = "{llama_folder}"\n{text}', path)
+    assert "\n" not in str(err.value)
+
+
+def test_gguf_variants_are_built_validated_and_benched_in_llama_cpp(tmp_path, llama_folder):
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install '.[llama]')")
+    sweep_file = tmp_path / "gguf.toml"
+    sweep_file.write_text(SWEEP.format(path=llama_folder), encoding="utf-8")
+    out = tmp_path / "out"
+    main(["sweep", str(sweep_file), "-o", str(out), "--json"])
+    report = json.loads((out / "sweep.json").read_text("utf-8"))
+    rows = {(r["variant"], r["batch"]): r for r in report["rows"]}
+    assert set(rows) == {("gguf-f16", 1), ("gguf-f16", 2), ("gguf-q8", 1), ("gguf-q8", 2)}
+    for variant in ("gguf-f16", "gguf-q8"):
+        one = rows[(variant, 1)]
+        assert one["ok"] and one["p50_ms"] > 0 and one["validate_passed"], one
+        assert one["cosine"] > 0.99 and one["size_mb"] > 0
+        two = rows[(variant, 2)]  # llama.cpp runs one sequence at a time: the row says it ran batch 1
+        assert two["ok"] and any("batch of 1" in n and "not 2" in n for n in two["notes"]), two
+    assert rows[("gguf-q8", 1)]["size_mb"] < rows[("gguf-f16", 1)]["size_mb"]
+    files = {p.name for p in (out / "artifacts").rglob("model.gguf")} if (out / "artifacts").exists() else set()
+    assert files == {"model.gguf"}
