@@ -204,39 +204,13 @@ def _models(data: dict, base: Path, where: str) -> list:
     return models
 
 
-def _target_variants(tables: dict, base: Path, where: str) -> list:
-    """{target: [entries]} of [[gguf]]/[[openvino]]/[[mnn]] (already read by the recipe reader's checks) as
-    variants "<target>-<label>", each its target's export of the model."""
-    from workbench.core.recipe import _resolve
-    from workbench.core.recipe_schema import VARIANT_TARGETS, variant_label
-
-    out = []
-    for target in VARIANT_TARGETS:
-        for entry in tables.get(target, []):
-            export = {k: v for k, v in entry.items() if k != "name"}
-            if export.get("calibration"):
-                export["calibration"] = _resolve(base, export["calibration"])
-            out.append(Variant(f"{target}-{variant_label(target, entry)}", {**export, "target": target},
-                               target=target))
-    return out
-
-
-def _own_target_tables(data: dict, where: str) -> dict:
-    """The sweep file's own [[gguf]]/[[openvino]]/[[mnn]], checked as a recipe checks them."""
-    from workbench.core.recipe import _check_variants, _tables
-    from workbench.core.recipe_schema import VARIANT_TARGETS
-
-    tables = {t: _tables(data, t, where) for t in VARIANT_TARGETS}
-    for target, entries in tables.items():
-        _check_variants(target, entries, where)
-    return tables
-
-
 def _variants(data: dict, base: Path, where: str) -> list:
     from workbench.core.recipe import _resolve, load_recipe
     from workbench.core.recipe_schema import VARIANT_TARGETS
 
-    own = _target_variants(_own_target_tables(data, where), base, where)
+    from workbench.core.sweep.target_variants import own_tables, target_variants
+
+    own = [Variant(n, e, target=t) for n, e, t in target_variants(own_tables(data, where), base, where)]
     entries = data.get("variant")
     if entries is None and "recipe" in data:  # the base recipe's variants: fp32, each [[quantize]], each target's
         from workbench.core.recipe_schema import QUANT_FILE
@@ -245,7 +219,8 @@ def _variants(data: dict, base: Path, where: str) -> list:
         recipe = load_recipe(str(path))
         variants = [Variant("fp32")] + [Variant(q.get("name") or QUANT_FILE.get(q["mode"], q["mode"]), quantize=q)
                                         for q in recipe.quantize]
-        variants += _target_variants({t: getattr(recipe, t) for t in VARIANT_TARGETS}, Path(path).parent, where)
+        variants += [Variant(n, e, target=t) for n, e, t in target_variants(
+            {t: getattr(recipe, t) for t in VARIANT_TARGETS}, Path(path).parent, where)]
         variants += own
         _unique([v.name for v in variants], "variant", where)
         return variants
