@@ -172,6 +172,17 @@ def _check_variants(target: str, entries: list, where: str) -> None:
         seen.add(label)
 
 
+def checked_variants(target: str, entries: list, where: str = "recipe") -> list:
+    """``entries`` as a recipe's [[target]] holds them, through the reader's own checks (keys and types, values
+    the target offers, no two writing one file): what the GUI's "Add to recipe" writes is what a file would read."""
+    if target not in VARIANT_TARGETS:
+        raise WorkbenchError(f"{where}: {target} is not a recipe variant section",
+                             f"use one of: {', '.join(VARIANT_TARGETS)}")
+    tables = _tables({target: list(entries)}, target, where)
+    _check_variants(target, tables, where)
+    return tables
+
+
 def _check_quantize_names(quant: list, where: str) -> None:
     """Each [[quantize]] becomes quantized/model.<name>.onnx: a plain name, and no two the same."""
     from workbench.core.fsutil import check_name

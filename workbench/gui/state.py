@@ -72,6 +72,7 @@ class AppState(QObject):
     logMessage = Signal(str)
     modelReset = Signal()  # a new model is being loaded: every step's earlier results and checkmarks are stale
     modelAvailableChanged = Signal(bool)  # False after a failed load: the steps that need a model are disabled
+    recipeVariantsChanged = Signal()  # the recipe's [[gguf]]/[[openvino]]/[[mnn]] entries changed
 
     def __init__(self, jobs: "Optional[JobManager]" = None, parent: Optional[QObject] = None):
         super().__init__(parent)
@@ -84,6 +85,7 @@ class AppState(QObject):
         self.output_dir: str = ""
         self.trusted_programs: set = set()  # program files the user agreed to run this session (gui/trust.py)
         self.load_error: str = ""  # the one-line reason the last load failed ("" when it did not)
+        self.recipe_variants: dict = {}  # {target: [entry, ...]}: the recipe's [[gguf]]/[[openvino]]/[[mnn]]
 
     def default_output_dir(self) -> str:
         """Where outputs go unless the user chose: ``<source>-workbench`` beside the source, or, for a model
@@ -125,6 +127,28 @@ class AppState(QObject):
     def clear_variants(self) -> None:
         self.variants.clear()
         self.variantsChanged.emit()
+
+    def add_recipe_variant(self, target: str, entry: dict) -> dict:
+        """Append a [[target]] entry, checked by the recipe reader (a WorkbenchError leaves the list as it was)."""
+        from workbench.core.recipe import checked_variants
+
+        entries = checked_variants(target, self.recipe_variants.get(target, []) + [dict(entry)])
+        self.recipe_variants[target] = entries
+        self.recipeVariantsChanged.emit()
+        return entries[-1]
+
+    def remove_recipe_variant(self, target: str, index: int) -> None:
+        entries = self.recipe_variants.get(target, [])
+        if 0 <= index < len(entries):
+            del entries[index]
+            if not entries:
+                self.recipe_variants.pop(target, None)
+            self.recipeVariantsChanged.emit()
+
+    def set_recipe_variants(self, variants: dict) -> None:
+        """A loaded recipe's entries ({target: [entry]}); targets with none are left out."""
+        self.recipe_variants = {t: [dict(e) for e in v] for t, v in variants.items() if v}
+        self.recipeVariantsChanged.emit()
 
     def has_model(self) -> bool:
         return bool(self.source_path or self.onnx_path) and not self.load_error

@@ -37,6 +37,14 @@ class WindowRecipes:
                 recipe["bench"] = bench
         if loaded is not None and upto in ("", "report", "load"):
             recipe = self._with_loaded(recipe, loaded)
+        if upto in ("", "report", "load"):  # the recipe's other destinations: Export's "Add to recipe", a loaded
+            from workbench.core.recipe_schema import VARIANT_TARGETS  # recipe's, less the ones removed
+
+            for target in VARIANT_TARGETS:
+                recipe.pop(target, None)
+                entries = getattr(self.state, "recipe_variants", {}).get(target)
+                if entries:
+                    recipe[target] = [dict(e) for e in entries]
         return recipe
 
     @staticmethod
@@ -56,8 +64,8 @@ class WindowRecipes:
         for key, value in loaded.items():
             if isinstance(value, dict) and isinstance(merged.get(key), dict):
                 merged[key] = {**{k: v for k, v in value.items() if k not in merged[key]}, **merged[key]}
-            elif isinstance(value, list) and key not in PANEL_SECTIONS:  # e.g. [[gguf]] variants: no panel edits
-                merged[key] = value                                     # them, the recipe keeps them as they were
+            elif isinstance(value, list) and key not in PANEL_SECTIONS:  # a list no panel edits keeps its value
+                merged[key] = value  # ([[gguf]] & co. are the state's: collect_recipe puts them back after this)
         return merged
 
     def apply_recipe(self, recipe: dict) -> None:
@@ -65,6 +73,9 @@ class WindowRecipes:
         self._loaded_recipe, self._loaded_source = dict(recipe), path
         if path and path.lower().endswith(".onnx"):  # an ONNX source: the previous torch source is not its source
             self.state.set_source("")
+        from workbench.core.recipe_schema import VARIANT_TARGETS
+
+        self.state.set_recipe_variants({t: recipe.get(t) or [] for t in VARIANT_TARGETS})
         for step in self.panels:
             self.panel_api[step].apply_recipe(recipe)
         if path:

@@ -1,7 +1,8 @@
 """Export: the exporter's options, a dynamic-axes editor, and the export itself as a child-process job.
 
-Size: ~330 lines: the options, inputs and target forms all feed the one ExportSpec the panel builds and the recipe
-sections it writes (the axes table is axes_editor.py, the target forms core/target_options.py)."""
+Size: ~350 lines: the options, inputs and target forms all feed the one ExportSpec the panel builds and the recipe
+sections it writes, "Add to recipe" included (the axes table is axes_editor.py, the target forms
+core/target_options.py, the recipe's variant list recipe_variants.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
     QLabel,
+    QHBoxLayout,
     QLineEdit,
+    QPushButton,
     QSizePolicy,
     QSpinBox,
     QVBoxLayout,
@@ -81,6 +84,15 @@ class ExportPanel(PanelBase):
         grid.setColumnStretch(1, 1)
         column.addLayout(grid)
         column.addWidget(self.target_options)
+        self.add_variant_button = QPushButton(self.tr("Add to recipe"), content)
+        self.add_variant_button.setToolTip(self.tr("Add this target with these options to the recipe as one more "
+                                                   "artifact: a recipe run writes, validates and benchmarks it "
+                                                   "beside the others (listed in Report)"))
+        self.add_variant_button.clicked.connect(lambda: self.add_to_recipe())
+        add_row = QHBoxLayout()
+        add_row.addWidget(self.add_variant_button)
+        add_row.addStretch(1)
+        column.addLayout(add_row)
         column.addWidget(self._axes_box(), 1)
         self.body().addWidget(scroll_area(content, self), 1)
         self.summary = self.banner("okBanner")
@@ -186,6 +198,9 @@ class ExportPanel(PanelBase):
                 model.item(i).setEnabled(True)
                 model.item(i).setToolTip("")
         self.target_options.set_target(name, {"dtype": self.dtype_combo.currentText()})
+        from workbench.core.recipe_schema import VARIANT_TARGETS
+
+        self.add_variant_button.setVisible(name in VARIANT_TARGETS)
         suffix = target.suffix or ""
         self.output_edit.file_filter = self.tr("{0} files (*{1})").format(name, suffix) if suffix else ""
         output = self.output_edit.text()
@@ -293,6 +308,26 @@ class ExportPanel(PanelBase):
             # a GGUF or an OpenVINO IR: a variant the Benchmark and Chat panels offer beside the ONNX ones
             label = f"{result.target} {result.dtype}" if result.dtype else result.target
             self.state.add_variant(label, result.outputs[0])
+
+    def add_to_recipe(self):
+        """The current target and its options as a [[target]] entry of the recipe (through core's recipe
+        reader); the entry, or None when the form or the reader refuses it (one line says why)."""
+        from workbench.core.errors import WorkbenchError
+        from workbench.gui.panels.base import show_error
+        from workbench.gui.panels.recipe_variants import describe, entry_from_form
+
+        target = self.target_combo.currentText()
+        problems = self.target_options.problems(target)
+        try:
+            if problems:
+                raise ValueError(engine_text(problems[0]))
+            entry = self.state.add_recipe_variant(target, entry_from_form(
+                target, self.target_options.values(target), self.dtype_combo.currentText()))
+        except (ValueError, WorkbenchError) as err:
+            show_error(self, self.tr("Add to recipe"), engine_text(str(err)))
+            return None
+        self.log(self.tr("Added to the recipe: {0}").format(describe(target, entry)))
+        return entry
 
     # -- CLI / recipe ----------------------------------------------------------------------------------------
     def cli_command(self) -> str:

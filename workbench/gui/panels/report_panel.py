@@ -65,6 +65,10 @@ class ReportPanel(PanelBase):
                                 "(Build report; nothing runs again), or of a recipe: the whole pipeline in one TOML "
                                 "file, run here or with `workbench run`."))
         self.body().addWidget(self._recipe_box())
+        from workbench.gui.panels.recipe_variants import RecipeVariantsBox
+
+        self.variants_box = RecipeVariantsBox(self.state, self)  # [[gguf]]/[[openvino]]/[[mnn]], with Remove
+        self.body().addWidget(self.variants_box)
         self.summary = self.banner("okBanner")
         self.body().addWidget(self.summary)
         self.open_note = self.banner("failBanner")  # why "Open in browser" could not open the report

@@ -725,120 +725,136 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>ExportPanel</name>
     <message>
-        <location filename="../../panels/export_panel.py" line="50" />
+        <location filename="../../panels/export_panel.py" line="53" />
         <source>scalar</source>
         <translation>标量</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="52" />
+        <location filename="../../panels/export_panel.py" line="55" />
         <source>(fixed size)</source>
         <translation>（固定尺寸）</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="65" />
-        <location filename="../../panels/export_panel.py" line="88" />
-        <location filename="../../panels/export_panel.py" line="268" />
+        <location filename="../../panels/export_panel.py" line="68" />
+        <location filename="../../panels/export_panel.py" line="100" />
+        <location filename="../../panels/export_panel.py" line="283" />
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="98" />
+        <location filename="../../panels/export_panel.py" line="87" />
+        <location filename="../../panels/export_panel.py" line="327" />
+        <source>Add to recipe</source>
+        <translation>添加到配方</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="88" />
+        <source>Add this target with these options to the recipe as one more artifact: a recipe run writes, validates and benchmarks it beside the others (listed in Report)</source>
+        <translation>将此目标及其选项作为又一个产物添加到配方：运行配方时会与其他产物一起写出、验证并基准测试它（列在“报告”中）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="110" />
         <source>Exporter</source>
         <translation>导出器</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="102" />
-        <location filename="../../panels/export_panel.py" line="228" />
+        <location filename="../../panels/export_panel.py" line="114" />
+        <location filename="../../panels/export_panel.py" line="243" />
         <source>(no model loaded)</source>
         <translation>（尚未加载模型）</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="103" />
+        <location filename="../../panels/export_panel.py" line="115" />
         <source>ONNX models (*.onnx)</source>
         <translation>ONNX 模型 (*.onnx)</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="115" />
+        <location filename="../../panels/export_panel.py" line="127" />
         <source>exporter default</source>
         <translation>导出器默认值</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="119" />
+        <location filename="../../panels/export_panel.py" line="131" />
         <source>Fold constants</source>
         <translation>常量折叠</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="121" />
+        <location filename="../../panels/export_panel.py" line="133" />
         <source>Source:</source>
         <translation>来源：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="122" />
+        <location filename="../../panels/export_panel.py" line="134" />
         <source>Output:</source>
         <translation>输出：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="123" />
+        <location filename="../../panels/export_panel.py" line="135" />
         <source>Exporter:</source>
         <translation>导出器：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="126" />
+        <location filename="../../panels/export_panel.py" line="138" />
         <source>Target:</source>
         <translation>目标格式：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="124" />
+        <location filename="../../panels/export_panel.py" line="329" />
+        <source>Added to the recipe: {0}</source>
+        <translation>已添加到配方：{0}</translation>
+    </message>
+    <message>
+        <location filename="../../panels/export_panel.py" line="136" />
         <source>Opset:</source>
         <translation>Opset 版本：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="66" />
+        <location filename="../../panels/export_panel.py" line="69" />
         <source>Convert the loaded model for a runtime: ONNX, or another target of the Target list (GGUF for llama.cpp, OpenVINO IR, ...) with that target's own options. For ONNX the dynamo exporter is tried first and falls back to the legacy exporter when it fails (the reason is reported). Example sizes of 2 or more keep dynamic axes dynamic.</source>
         <translation>将已加载的模型转换为某个运行时所需的格式：ONNX，或“目标格式”列表中的其他目标（用于 llama.cpp 的 GGUF、OpenVINO IR 等），并使用该目标自己的选项。对于 ONNX，优先使用 dynamo 导出器，失败时回退到旧版导出器（并报告原因）。示例尺寸取 2 或以上，动态维度才能保持动态。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="127" />
+        <location filename="../../panels/export_panel.py" line="139" />
         <source>Dtype:</source>
         <translation>数据类型：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="136" />
+        <location filename="../../panels/export_panel.py" line="148" />
         <source>Inputs and outputs</source>
         <translation>输入与输出</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="139" />
+        <location filename="../../panels/export_panel.py" line="151" />
         <source>automatic (e.g. input_ids, attention_mask)</source>
         <translation>自动（例如 input_ids, attention_mask）</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="141" />
+        <location filename="../../panels/export_panel.py" line="153" />
         <source>automatic (e.g. logits)</source>
         <translation>自动（例如 logits）</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="148" />
+        <location filename="../../panels/export_panel.py" line="160" />
         <source>Input names:</source>
         <translation>输入名称：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="149" />
+        <location filename="../../panels/export_panel.py" line="161" />
         <source>Output names:</source>
         <translation>输出名称：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="150" />
+        <location filename="../../panels/export_panel.py" line="162" />
         <source>Example batch:</source>
         <translation>示例批大小：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="151" />
+        <location filename="../../panels/export_panel.py" line="163" />
         <source>Example sequence:</source>
         <translation>示例序列长度：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="152" />
+        <location filename="../../panels/export_panel.py" line="164" />
         <source>Leave names empty to use the model's own.</source>
         <translation>名称留空则使用模型自带的名称。</translation>
     </message>
@@ -888,12 +904,12 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
         <translation>表格为空时，导出器会把每个输入的批大小和序列长度设为动态。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="181" />
+        <location filename="../../panels/export_panel.py" line="193" />
         <source>The {0} target does not use this setting.</source>
         <translation>{0} 目标不使用此设置。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="190" />
+        <location filename="../../panels/export_panel.py" line="205" />
         <source>{0} files (*{1})</source>
         <translation>{0} 文件 (*{1})</translation>
     </message>
@@ -903,37 +919,37 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
         <translation>动态维度第 {0} 行需要同时填写输入和名称。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="245" />
+        <location filename="../../panels/export_panel.py" line="260" />
         <source>Load a model first (Load step).</source>
         <translation>请先加载模型（“加载”步骤）。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="248" />
+        <location filename="../../panels/export_panel.py" line="263" />
         <source>Choose where to write the exported model.</source>
         <translation>请选择导出模型的保存位置。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="271" />
+        <location filename="../../panels/export_panel.py" line="286" />
         <source>Export {0}</source>
         <translation>导出 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="276" />
+        <location filename="../../panels/export_panel.py" line="291" />
         <source>Exported with the {0} exporter in {1:.1f} s: {2}</source>
         <translation>已用 {0} 导出器完成导出，耗时 {1:.1f} 秒：{2}</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="279" />
+        <location filename="../../panels/export_panel.py" line="294" />
         <source>Fell back to the legacy exporter: {0}</source>
         <translation>已回退到旧版导出器：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="281" />
+        <location filename="../../panels/export_panel.py" line="296" />
         <source>Inputs in the file: {0}</source>
         <translation>文件中的输入：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="283" />
+        <location filename="../../panels/export_panel.py" line="298" />
         <source>Outputs in the file: {0}</source>
         <translation>文件中的输出：{0}</translation>
     </message>
@@ -1225,147 +1241,147 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>LoadPanel</name>
     <message>
-        <location filename="../../panels/load_panel.py" line="52" />
+        <location filename="../../panels/load_panel.py" line="53" />
         <source>Load a model</source>
         <translation>加载模型</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="53" />
+        <location filename="../../panels/load_panel.py" line="54" />
         <source>Open a checkpoint (.safetensors, .pt, .bin), a Hugging Face model folder or an ONNX file, or drop it on the window. Only headers are read where the format allows.</source>
         <translation>打开检查点（.safetensors、.pt、.bin）、Hugging Face 模型文件夹或 ONNX 文件，也可以直接拖放到窗口中。在格式允许时只读取文件头。</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="66" />
+        <location filename="../../panels/load_panel.py" line="67" />
         <source>Inspect</source>
         <translation>检查</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="75" />
+        <location filename="../../panels/load_panel.py" line="76" />
         <source>Path of a checkpoint, model folder or .onnx file</source>
         <translation>检查点、模型文件夹或 .onnx 文件的路径</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="77" />
+        <location filename="../../panels/load_panel.py" line="78" />
         <source>Open file…</source>
         <translation>打开文件…</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="79" />
+        <location filename="../../panels/load_panel.py" line="80" />
         <source>Open folder…</source>
         <translation>打开文件夹…</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="91" />
+        <location filename="../../panels/load_panel.py" line="92" />
         <source>Summary</source>
         <translation>概要</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="100" />
+        <location filename="../../panels/load_panel.py" line="101" />
         <source>Format:</source>
         <translation>格式：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="101" />
+        <location filename="../../panels/load_panel.py" line="102" />
         <source>Parameters:</source>
         <translation>参数量：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="102" />
+        <location filename="../../panels/load_panel.py" line="103" />
         <source>Size:</source>
         <translation>大小：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="103" />
+        <location filename="../../panels/load_panel.py" line="104" />
         <source>By dtype:</source>
         <translation>按数据类型：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="104" />
+        <location filename="../../panels/load_panel.py" line="105" />
         <source>Tensors:</source>
         <translation>张量数：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="105" />
+        <location filename="../../panels/load_panel.py" line="106" />
         <source>GGUF advice:</source>
         <translation>GGUF 建议：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="107" />
+        <location filename="../../panels/load_panel.py" line="108" />
         <source>Configuration</source>
         <translation>配置</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="109" />
+        <location filename="../../panels/load_panel.py" line="110" />
         <source>Key</source>
         <translation>键</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="109" />
+        <location filename="../../panels/load_panel.py" line="110" />
         <source>Value</source>
         <translation>值</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="117" />
+        <location filename="../../panels/load_panel.py" line="118" />
         <source>Tensors</source>
         <translation>张量</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="120" />
+        <location filename="../../panels/load_panel.py" line="121" />
         <source>Filter by name (words, or /regex/)</source>
         <translation>按名称筛选（关键词或 /正则表达式/）</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="126" />
+        <location filename="../../panels/load_panel.py" line="127" />
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="126" />
+        <location filename="../../panels/load_panel.py" line="127" />
         <source>Dtype</source>
         <translation>数据类型</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="126" />
+        <location filename="../../panels/load_panel.py" line="127" />
         <source>Shape</source>
         <translation>形状</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="126" />
+        <location filename="../../panels/load_panel.py" line="127" />
         <source>Elements</source>
         <translation>元素数</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="127" />
+        <location filename="../../panels/load_panel.py" line="128" />
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="176" />
+        <location filename="../../panels/load_panel.py" line="177" />
         <source>Open a model file</source>
         <translation>打开模型文件</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="177" />
+        <location filename="../../panels/load_panel.py" line="178" />
         <source>Models (*.safetensors *.pt *.pth *.bin *.pt2 *.onnx *.ckpt);;All files (*)</source>
         <translation>模型 (*.safetensors *.pt *.pth *.bin *.pt2 *.onnx *.ckpt);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="182" />
+        <location filename="../../panels/load_panel.py" line="183" />
         <source>Open a model folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="213" />
+        <location filename="../../panels/load_panel.py" line="214" />
         <source>Inspect {0}</source>
         <translation>检查 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="245" />
+        <location filename="../../panels/load_panel.py" line="246" />
         <source>&lt;b&gt;Could not load {0}:&lt;/b&gt; {1}</source>
         <translation>&lt;b&gt;无法加载 {0}：&lt;/b&gt;{1}</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="246" />
+        <location filename="../../panels/load_panel.py" line="247" />
         <source>this model</source>
         <translation>此模型</translation>
     </message>
@@ -1415,12 +1431,12 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
         <translation>未发现问题：模型可以导出。</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="315" />
+        <location filename="../../panels/load_panel.py" line="316" />
         <source>{0} of {1} tensors shown</source>
         <translation>显示 {0} / {1} 个张量</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="333" />
+        <location filename="../../panels/load_panel.py" line="334" />
         <source>Open a model first.</source>
         <translation>请先打开模型。</translation>
     </message>
@@ -2351,6 +2367,29 @@ Replace them?</source>
     </message>
 </context>
 <context>
+    <name>RecipeVariantsBox</name>
+    <message>
+        <location filename="../../panels/recipe_variants.py" line="36" />
+        <source>Other destinations in the recipe</source>
+        <translation>配方中的其他目标</translation>
+    </message>
+    <message>
+        <location filename="../../panels/recipe_variants.py" line="38" />
+        <source>GGUF, OpenVINO and MNN artifacts the recipe also writes, validates and benchmarks: add them in Export (Add to recipe), or load a recipe that has them.</source>
+        <translation>配方还会写出、验证并基准测试的 GGUF、OpenVINO 和 MNN 产物：在“导出”中添加（添加到配方），或加载包含它们的配方。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/recipe_variants.py" line="48" />
+        <source>Remove</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <location filename="../../panels/recipe_variants.py" line="49" />
+        <source>Remove the selected entry from the recipe</source>
+        <translation>从配方中删除所选条目</translation>
+    </message>
+</context>
+<context>
     <name>ReportPanel</name>
     <message>
         <location filename="../../panels/report_panel.py" line="63" />
@@ -2363,153 +2402,153 @@ Replace them?</source>
         <translation>报告汇总本次会话中已完成步骤的结果和图表（“生成报告”，不会重新运行任何步骤），或汇总一个配方的结果：配方是把整个流程写在一个 TOML 文件里，可以在这里运行，也可以用 `workbench run` 运行。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="78" />
-        <location filename="../../panels/report_panel.py" line="319" />
+        <location filename="../../panels/report_panel.py" line="82" />
+        <location filename="../../panels/report_panel.py" line="323" />
         <source>Run recipe</source>
         <translation>运行配方</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="82" />
+        <location filename="../../panels/report_panel.py" line="86" />
         <source>Run every step of the recipe again, in one job</source>
         <translation>在一个任务中重新运行配方的每一步</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="83" />
-        <location filename="../../panels/report_panel.py" line="188" />
-        <location filename="../../panels/report_panel.py" line="200" />
+        <location filename="../../panels/report_panel.py" line="87" />
+        <location filename="../../panels/report_panel.py" line="192" />
+        <location filename="../../panels/report_panel.py" line="204" />
         <source>Build report</source>
         <translation>生成报告</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="85" />
+        <location filename="../../panels/report_panel.py" line="89" />
         <source>Write report.html from the steps finished in this session (nothing runs again)</source>
         <translation>根据本次会话中已完成的步骤写出 report.html（不会重新运行任何步骤）</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="89" />
+        <location filename="../../panels/report_panel.py" line="93" />
         <source>Open in browser</source>
         <translation>在浏览器中打开</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="97" />
+        <location filename="../../panels/report_panel.py" line="101" />
         <source>Recipe</source>
         <translation>配方</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="99" />
-        <location filename="../../panels/report_panel.py" line="266" />
+        <location filename="../../panels/report_panel.py" line="103" />
+        <location filename="../../panels/report_panel.py" line="270" />
         <source>Recipes (*.toml *.yaml *.yml)</source>
         <translation>配方 (*.toml *.yaml *.yml)</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="100" />
+        <location filename="../../panels/report_panel.py" line="104" />
         <source>empty: the settings of every step, as they are now</source>
         <translation>留空：使用各步骤当前的设置</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="103" />
+        <location filename="../../panels/report_panel.py" line="107" />
         <source>Load recipe…</source>
         <translation>加载配方…</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="105" />
+        <location filename="../../panels/report_panel.py" line="109" />
         <source>Save recipe…</source>
         <translation>保存配方…</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="110" />
+        <location filename="../../panels/report_panel.py" line="114" />
         <source>Recipe file:</source>
         <translation>配方文件：</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="111" />
+        <location filename="../../panels/report_panel.py" line="115" />
         <source>Output folder:</source>
         <translation>输出文件夹：</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="118" />
+        <location filename="../../panels/report_panel.py" line="122" />
         <source>{0} steps finished in this session ({1}). Build report writes report.html from their results; nothing runs again.</source>
         <translation>本次会话已完成 {0} 个步骤（{1}）。“生成报告”会根据它们的结果写出 report.html，不会重新运行任何步骤。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="121" />
+        <location filename="../../panels/report_panel.py" line="125" />
         <source>No report yet: finish a step (Export, Validate, Optimize, Quantize, Benchmark) and build the report from it, run a recipe, or run the demo (Help &gt; Run the demo).</source>
         <translation>还没有报告：完成一个步骤（导出、验证、优化、量化、基准测试）后据此生成报告，或运行配方，或运行演示（帮助 &gt; 运行演示）。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="189" />
+        <location filename="../../panels/report_panel.py" line="193" />
         <source>No step has finished in this session yet: export, validate, optimize, quantize or benchmark a model first (or run a recipe).</source>
         <translation>本次会话还没有完成任何步骤：请先对模型进行导出、验证、优化、量化或基准测试（或运行配方）。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="204" />
+        <location filename="../../panels/report_panel.py" line="208" />
         <source>Not built: kept the existing {0}</source>
         <translation>未生成：保留了现有的 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="209" />
+        <location filename="../../panels/report_panel.py" line="213" />
         <source>Build report in {0}</source>
         <translation>在 {0} 中生成报告</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="218" />
+        <location filename="../../panels/report_panel.py" line="222" />
         <source>Report built from {0} finished steps ({1}), in {2}</source>
         <translation>已根据 {0} 个完成的步骤（{1}）生成报告，位于 {2}</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="241" />
+        <location filename="../../panels/report_panel.py" line="245" />
         <source>No report to open yet: build the report (or run a recipe) first.</source>
         <translation>还没有可打开的报告：请先生成报告（或运行配方）。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="243" />
+        <location filename="../../panels/report_panel.py" line="247" />
         <source>{0} no longer exists: build the report again.</source>
         <translation>{0} 已不存在：请重新生成报告。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="245" />
+        <location filename="../../panels/report_panel.py" line="249" />
         <source>The desktop could not open {0} in a browser (no default browser is set up here): open the file by hand.</source>
         <translation>桌面环境无法在浏览器中打开 {0}（此处没有设置默认浏览器）：请手动打开该文件。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="249" />
-        <location filename="../../panels/report_panel.py" line="250" />
+        <location filename="../../panels/report_panel.py" line="253" />
+        <location filename="../../panels/report_panel.py" line="254" />
         <source>Opened {0} in the browser</source>
         <translation>已在浏览器中打开 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="265" />
-        <location filename="../../panels/report_panel.py" line="276" />
+        <location filename="../../panels/report_panel.py" line="269" />
+        <location filename="../../panels/report_panel.py" line="280" />
         <source>Open recipe</source>
         <translation>打开配方</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="284" />
+        <location filename="../../panels/report_panel.py" line="288" />
         <source>Recipe loaded: {0}</source>
         <translation>已加载配方：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="302" />
+        <location filename="../../panels/report_panel.py" line="306" />
         <source>Load a model or a recipe first.</source>
         <translation>请先加载模型或配方。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="308" />
+        <location filename="../../panels/report_panel.py" line="312" />
         <source>Kept the existing {0}: choose another output folder.</source>
         <translation>已保留现有的 {0}：请选择其他输出文件夹。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="324" />
+        <location filename="../../panels/report_panel.py" line="328" />
         <source>Not started: the recipe's model is a program and was not allowed to run</source>
         <translation>未启动：配方中的模型是程序，未被允许运行</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="328" />
+        <location filename="../../panels/report_panel.py" line="332" />
         <source>Not started: the recipe would replace existing files</source>
         <translation>未启动：配方将替换已有文件</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="330" />
+        <location filename="../../panels/report_panel.py" line="334" />
         <source>Run recipe {0}</source>
         <translation>运行配方 {0}</translation>
     </message>
@@ -2519,12 +2558,12 @@ Replace them?</source>
         <translation>配方设置了 trust_code = true</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="337" />
+        <location filename="../../panels/report_panel.py" line="341" />
         <source>Recipe finished: {0} steps, report in {1}</source>
         <translation>配方运行完成：共 {0} 个步骤，报告位于 {1}</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="344" />
+        <location filename="../../panels/report_panel.py" line="348" />
         <source>Failed steps: {0}</source>
         <translation>失败的步骤：{0}</translation>
     </message>

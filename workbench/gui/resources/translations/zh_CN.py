@@ -664,6 +664,17 @@ ZH = {
     "{0} does not generate text": "{0} 不能生成文本",
     "{0} is not installed here": "此处未安装 {0}",
     "Models ({0})": "模型 ({0})",
+    # the recipe's other destinations (panels/recipe_variants.py, Export's "Add to recipe")
+    "Other destinations in the recipe": "配方中的其他目标",
+    "GGUF, OpenVINO and MNN artifacts the recipe also writes, validates and benchmarks: add them in Export (Add to "
+    "recipe), or load a recipe that has them.":
+        "配方还会写出、验证并基准测试的 GGUF、OpenVINO 和 MNN 产物：在“导出”中添加（添加到配方），或加载包含它们的配方。",
+    "Remove the selected entry from the recipe": "从配方中删除所选条目",
+    "Add to recipe": "添加到配方",
+    "Add this target with these options to the recipe as one more artifact: a recipe run writes, validates and "
+    "benchmarks it beside the others (listed in Report)":
+        "将此目标及其选项作为又一个产物添加到配方：运行配方时会与其他产物一起写出、验证并基准测试它（列在“报告”中）",
+    "Added to the recipe: {0}": "已添加到配方：{0}",
 }
 
 
