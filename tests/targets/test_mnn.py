@@ -211,3 +211,85 @@ def test_negative_gather_nd_indices_are_made_non_negative_for_mnn(tmp_path):
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
         [numpy_helper.from_array(np.array([[-2]], np.int64), "idx")]), opset_imports=[helper.make_opsetid("", 17)])
     assert non_negative_gather_nd(unknown) == 0  # the size is not known: left as it is
+
+
+def _mnn_outputs(tmp_path, model, feeds_list, fix: bool):
+    """``model`` converted to MNN as it is (``fix`` False) or through prepare_onnx, run on each feed in turn in one
+    session (a shape-mutable module, as validate and generate use it)."""
+    import onnx
+
+    from workbench.core.registry import default_registry
+    from workbench.core.runtimes.base import RuntimeOptions
+    from workbench.core.targets.mnn import convert_onnx, prepare_onnx
+
+    tag = "fixed" if fix else "plain"
+    onnx.save(model, str(tmp_path / "g.onnx"))
+    if fix:
+        prepare_onnx(str(tmp_path / "g.onnx"), str(tmp_path / "p.onnx"), {})
+    convert_onnx(str(tmp_path / ("p.onnx" if fix else "g.onnx")), str(tmp_path / f"{tag}.mnn"))
+    session = default_registry().runtime("mnn").open(tmp_path / f"{tag}.mnn", RuntimeOptions())
+    try:
+        return [session.run(f)["y"] for f in feeds_list]
+    finally:
+        session.close()
+
+
+def test_a_broadcast_batched_matmul_stays_right_after_a_batch_of_one(tmp_path):
+    """MNN's MatMul broadcasting a head axis of 1 (multi-query attention: Falcon's one key head) gives garbage at
+    batch 2 once batch 1 has run in the same module; prepare_onnx expands that side explicitly, and the results
+    then match numpy at every batch in turn. MatMuls that broadcast nothing are left alone."""
+    import numpy as np
+    from onnx import TensorProto, helper
+
+    from workbench.core.targets.mnn import expand_broadcast_matmul
+
+    def graph(k_heads):
+        return helper.make_model(helper.make_graph(
+            [helper.make_node("MatMul", ["a", "k"], ["y"])], "g",
+            [helper.make_tensor_value_info("a", TensorProto.FLOAT, ["b", 4, 8, 8]),
+             helper.make_tensor_value_info("k", TensorProto.FLOAT, ["b", k_heads, 8, 16])],
+            [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)]), opset_imports=[helper.make_opsetid("", 17)])
+
+    rng = np.random.default_rng(0)
+    feeds = [{"a": rng.standard_normal((b, 4, 8, 8)).astype(np.float32),
+              "k": rng.standard_normal((b, 1, 8, 16)).astype(np.float32)} for b in (1, 2, 1, 3)]
+    expected = [f["a"] @ f["k"] for f in feeds]
+    fixed = _mnn_outputs(tmp_path, graph(1), feeds, fix=True)
+    assert all(np.allclose(g, e, atol=1e-4) for g, e in zip(fixed, expected))
+    plain = _mnn_outputs(tmp_path, graph(1), feeds, fix=False)
+    assert not np.allclose(plain[1], expected[1], atol=1e-4)  # what MNN does with the graph as exported
+    assert expand_broadcast_matmul(graph(1)) == 1 and expand_broadcast_matmul(graph(4)) == 0
+
+
+def test_scatter_elements_keeps_its_axis_and_an_unconvertible_one_is_one_line(tmp_path):
+    """MNN's converter reads only the first of ScatterElements' axis and reduction attributes: the exporter's
+    reduction="none" before axis=1 (DeepSeek-V3's router) scattered along axis 0. prepare_onnx drops the default
+    and the result is ONNX's; a reduction along axis 1 cannot reach MNN and is refused in one line, before any
+    file is written."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper
+
+    from workbench.core.targets.mnn import prepare_onnx
+
+    def graph(reduction):
+        node = helper.make_node("ScatterElements", ["d", "i", "u"], ["y"])
+        node.attribute.extend([helper.make_attribute("reduction", reduction), helper.make_attribute("axis", 1)])
+        return helper.make_model(helper.make_graph([node], "g", [
+            helper.make_tensor_value_info("d", TensorProto.FLOAT, ["n", 4]),
+            helper.make_tensor_value_info("i", TensorProto.INT64, ["n", 2]),
+            helper.make_tensor_value_info("u", TensorProto.FLOAT, ["n", 2])],
+            [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)]), opset_imports=[helper.make_opsetid("", 18)])
+
+    rng = np.random.default_rng(0)
+    feed = {"d": rng.standard_normal((8, 4)).astype(np.float32),
+            "i": np.stack([rng.permutation(4)[:2] for _ in range(8)]).astype(np.int64),
+            "u": rng.standard_normal((8, 2)).astype(np.float32)}
+    expected = feed["d"].copy()
+    np.put_along_axis(expected, feed["i"], feed["u"], axis=1)
+    assert np.array_equal(_mnn_outputs(tmp_path, graph("none"), [feed], fix=True)[0], expected)
+    assert not np.array_equal(_mnn_outputs(tmp_path, graph("none"), [feed], fix=False)[0], expected)
+    onnx.save(graph("add"), str(tmp_path / "add.onnx"))
+    with pytest.raises(WorkbenchError, match="ScatterElements .*axis 1, reduction add") as err:
+        prepare_onnx(str(tmp_path / "add.onnx"), str(tmp_path / "out.onnx"), {})
+    assert "\n" not in str(err.value) and not (tmp_path / "out.onnx").exists()

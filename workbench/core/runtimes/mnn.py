@@ -13,6 +13,14 @@ same output on this AVX-512 CPU, which has no fp16 kernels for MNN). Real MiniLM
 1.9e-3 (b8) at cosine 0.999997, so an fp32 .mnn is judged by ``FP32_TOLERANCES`` (rel 5e-3, the fp32 cosine
 floor kept), said in validate's notes.
 
+Two MNN faults the mnn target works around before converting (targets/mnn.py; both found on the runtime coverage
+list, measured on one-op graphs with MNN 3.6.1): MNN's ``MatMul`` kernel, in a shape-mutable module, gives garbage
+(up to FLT_MAX) on a batched MatMul that broadcasts a head axis of 1 once a call at batch 1 has run (Falcon's
+multi-query attention; a fresh module at the same batch is right), so the target expands that side explicitly;
+and MNN's converter reads only the first of ``ScatterElements``' ``axis`` and ``reduction`` attributes (the
+exporter's ``reduction="none"`` before ``axis=1`` scattered along axis 0: DeepSeek-V3's router), so the target
+drops the default one and refuses a reduction along another axis than 0.
+
 The inputs and their dynamic axes come from the file's header (loading/mnn_files.read_info); the weights' precision
 from the metadata the target recorded (``workbench.mnn.weights``), so validate judges an fp16 or int8 file by its
 own tolerances. MNN prints to the C stdout (its CPU features on import, the precision on load): that goes to
