@@ -180,7 +180,8 @@ def test_negative_gather_nd_indices_are_made_non_negative_for_mnn(tmp_path):
 
     from workbench.core.registry import default_registry
     from workbench.core.runtimes.base import RuntimeOptions
-    from workbench.core.targets.mnn import convert_onnx, non_negative_gather_nd, prepare_onnx
+    from workbench.core.targets.mnn import convert_onnx, prepare_onnx
+    from workbench.core.targets.mnn_graph import non_negative_gather_nd
 
     graph = helper.make_graph(
         [helper.make_node("GatherND", ["x", "idx"], ["y"])], "g",
@@ -241,7 +242,7 @@ def test_a_broadcast_batched_matmul_stays_right_after_a_batch_of_one(tmp_path):
     import numpy as np
     from onnx import TensorProto, helper
 
-    from workbench.core.targets.mnn import expand_broadcast_matmul
+    from workbench.core.targets.mnn_graph import expand_broadcast_matmul
 
     def graph(k_heads):
         return helper.make_model(helper.make_graph(
