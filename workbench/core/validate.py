@@ -110,6 +110,37 @@ def _onnx_header(path, spec, keep: dict | None = None) -> tuple:
     return checker, inference, model_float_dtype(path)
 
 
+def _locate(spec, path, session, loaded, tolerances: tuple, quantized, tried: list, first_run: tuple,
+            outputs_passed: bool, inferred: dict, infos: list) -> dict:
+    """locate's first divergence (core/locate). An ONNX file is walked in ONNX Runtime; with ``session`` (an IR or
+    .mnn whose runtime can expose intermediate tensors, ``session.run_exposed``), the source is exported to ONNX in a
+    temp folder for its module scopes and tensor names (the converters keep those names) and the values come from
+    the artifact's own runtime, compared with the same PyTorch run."""
+    import tempfile
+
+    from workbench.core.locate import locate
+    from workbench.core.runtimes.select import feed
+
+    rtol, atol, floor = tolerances
+    batch, seq = spec.shapes[0]
+    common = dict(inputs=first_run[0], reference=first_run[1], outputs_passed=outputs_passed)
+    if session is None:
+        found = locate(str(path), loaded, rtol, atol, floor, batch, seq, spec.provider, bool(quantized),
+                       tried[0] if tried else None, inferred=inferred.get("inferred"), **common)
+    else:
+        from workbench.core.export.torch_onnx import export_onnx
+        from workbench.core.specs import ExportSpec
+
+        with tempfile.TemporaryDirectory(prefix="workbench-locate-") as tmp:
+            onnx_spec = ExportSpec(source=spec.against, output=str(Path(tmp) / "model.onnx"))
+            graph = export_onnx(onnx_spec).path
+            found = locate(graph, loaded, rtol, atol, floor, batch, seq, spec.provider, bool(quantized),
+                           tried[0] if tried else None,
+                           run_exposed=lambda inputs, values: session.run_exposed(
+                               feed(infos, inputs, loaded.input_names), values), **common)
+    return {"divergence": found["divergence"], "locate_checked": found["candidates_checked"]}
+
+
 def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateResult:
     from workbench.core.loading.limits import input_path, regular_file
     from workbench.core.registry import default_registry
@@ -180,6 +211,7 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
         notes.append(f"the model is quantized ({precision}: {', '.join(quantized)}), so it is judged by {precision} "
                      f"tolerances: cosine >= {floor:g} and max rel diff <= {rtol:g}")
     runs, worst, tried, signal, first_run = [], {}, [], {}, (None, None)
+    exposes = spec.locate and not _is_onnx(path) and callable(getattr(session, "run_exposed", None))
     pairs = spec.shapes
     if spec.input_shapes:  # the given shapes, and batch + 1 where the file's batch is dynamic
         first = next(iter(spec.input_shapes.values()))
@@ -192,7 +224,7 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
         if shapes in tried:  # fixed in the file: the same shape again would prove nothing new
             continue
         tried.append(shapes)
-        hooks = spec.locate and not runs and _is_onnx(path)  # locate's PyTorch run is this one: unpadded
+        hooks = spec.locate and not runs and (_is_onnx(path) or exposes)  # locate's PyTorch run: unpadded
         inputs = loaded.make_inputs(batch, seq, pad=not hooks, seed=7 if hooks else 100 + i, shapes=shapes)
         with hooked(loaded.module) if hooks else nullcontext() as seen:
             expected = reference.run(inputs)
@@ -216,24 +248,20 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
     outputs = list(worst.values())
     blind, reason = _no_signal(signal, notes)
     located = {}
-    session.close()
-    if spec.locate and _is_onnx(path):
+    if spec.locate and (_is_onnx(path) or exposes):
         notes.append("locate: the first shape was compared unpadded, in the PyTorch run whose module values locate "
                      "reads (a padded position's values need not match)")
-    if spec.locate and not _is_onnx(path):
-        notes.append("locate: it walks ONNX graphs only; this artifact was compared output by output")
+    if spec.locate and not _is_onnx(path) and not exposes:
+        notes.append(f"locate: the {runtime.name} runtime cannot expose intermediate values, so this artifact was "
+                     "compared output by output")
     elif spec.locate:
-        from workbench.core.locate import locate
-
         stages.next("locating the first diverging node")
-        batch, seq = spec.shapes[0]
         try:
-            found = locate(str(path), loaded, rtol, atol, floor, batch, seq, spec.provider, bool(quantized),
-                           tried[0] if tried else None, inputs=first_run[0], reference=first_run[1],
-                           outputs_passed=all(d.passed for d in outputs), inferred=inferred.get("inferred"))
-            located = {"divergence": found["divergence"], "locate_checked": found["candidates_checked"]}
+            located = _locate(spec, path, session if exposes else None, loaded, (rtol, atol, floor), quantized,
+                              tried, first_run, all(d.passed for d in outputs), inferred, infos)
         except WorkbenchError as err:  # the comparison above still stands
             notes.append(f"locate: {err}")
+    session.close()
     stages.done("validated")
     return ValidateResult(passed=all(d.passed for d in outputs) and not blind, outputs=outputs,
                           shapes_tried=[r["shape"] for r in runs], rtol=rtol, atol=atol, checker=checker,

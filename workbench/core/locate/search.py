@@ -22,13 +22,16 @@ from workbench.core.locate.scopes import _inherit, _members, _module, node_modul
 def locate(path: str, loaded, rtol: float, atol: float, floor: float, batch: int = 2, seq: int = 8,
            provider: str = "cpu", quantized: bool = False, shapes: dict | None = None, *,
            inputs: dict | None = None, reference: dict | None = None, outputs_passed: bool = True,
-           inferred=None) -> dict:
+           inferred=None, run_exposed=None) -> dict:
     """The first diverging boundary value (see the module docstring). Returns {"divergence": dict or None,
     "candidates_checked": n, "points": [...]} where points are all compared boundary values in order.
     ``inputs`` (unpadded) with ``reference`` (:func:`hooked`'s dict of a PyTorch run on them) spare the PyTorch
     run. ``outputs_passed`` (validation's verdict on the outputs) allows dropping a divergence that is gone for
     good (:func:`masked` inside); where the outputs differ none is dropped. ``inferred``: the file's graph after
-    shape inference where the caller ran it (validate's checks), so it does not run again."""
+    shape inference where the caller ran it (validate's checks), so it does not run again. ``run_exposed``: where
+    the values come from another runtime than ONNX Runtime (an IR or .mnn converted from this graph, which keeps its
+    tensor names), ``run_exposed(inputs, values)`` -> {value: array} of the values that runtime has; the same
+    boundaries are compared with PyTorch the same way."""
     import onnx
 
     model = onnx.load(str(path))  # external data loaded too: the copy is self-contained
@@ -50,7 +53,14 @@ def locate(path: str, loaded, rtol: float, atol: float, floor: float, batch: int
     outs, ins, escaping = _candidates(model, scopes, modules, floats, genuine,
                                       {m for m in modules if reference[m][2] is not None}, dims, shapes, members)
     exposed = sorted({v for vs in [*outs.values(), *ins.values(), *escaping.values()] for v in vs})
-    actual = _run_exposed(str(path), model, exposed, floats, (inputs, loaded.input_names), provider)
+    if run_exposed is None:
+        actual = _run_exposed(str(path), model, exposed, floats, (inputs, loaded.input_names), provider)
+    else:
+        actual = run_exposed(inputs, exposed)
+        if not actual:
+            raise WorkbenchError("the artifact keeps none of the ONNX export's tensor names at module boundaries, "
+                                 "so no intermediate value could be compared",
+                                 "locate on the ONNX export (workbench validate model.onnx --against SRC --locate)")
 
     producer = {o: i for i, n in enumerate(nodes) for o in n.output}
     points = {}  # value -> {value, module, role, stats, ref}

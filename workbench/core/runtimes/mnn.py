@@ -146,6 +146,28 @@ class MnnSession:
             result[name] = np.array(var.read(), copy=True)
         return result
 
+    def run_exposed(self, feeds: dict, names: list) -> dict:
+        """One run with the file's intermediate tensors ``names`` as extra outputs (``validate --locate``): MNN
+        keeps the ONNX tensor names it converted (``MNN.expr.load_as_dict`` lists them); a name it fused away is
+        left out of the answer. {name: array} of those it has."""
+        expr, mnn = self._expr, _mnn()
+        with c_stdout_to_stderr():
+            known = set(expr.load_as_dict(self.path))
+        wanted = [n for n in dict.fromkeys(names) if n in known and n not in self._output_names]
+        if not wanted:
+            return {}
+        with c_stdout_to_stderr():
+            module = mnn.nn.load_module_from_file(
+                self.path, [i.name for i in self._inputs], wanted, shape_mutable=True, rearrange=True,
+                backend=expr.Backend.CPU, precision_mode=getattr(expr.PrecisionMode, PRECISIONS[self.precision_mode]),
+                thread_num=self.threads)
+        saved = self.module, self._output_names
+        try:
+            self.module, self._output_names = module, wanted
+            return self.run(feeds)
+        finally:
+            self.module, self._output_names = saved
+
     def generate(self, prompt_ids, max_new_tokens: int, *, temperature: float = 0.0, top_k: int = 0, seed: int = 0):
         """Token by token on a decoder .mnn (runtimes/mnn_decoder.py); another model is a one-line error."""
         from workbench.core.runtimes.mnn_decoder import generate

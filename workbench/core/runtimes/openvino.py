@@ -88,6 +88,7 @@ class OpenVinoSession:
                                  ".xml and .bin it wrote together") from None
         self.precision = _precision(self.model)
         config = _config(options)
+        self._core, self._device, self._config = core, device, config  # run_exposed compiles a copy the same way
         self.compiled = core.compile_model(self.model, device, config)
         self.device = device.lower() if device == "CPU" else device
         self.request = self.compiled.create_infer_request()
@@ -120,6 +121,27 @@ class OpenVinoSession:
             request.wait()
         results = self._requests[0].results
         return {name: results[port] for name, port in zip(self._output_names, self.compiled.outputs)}
+
+    def run_exposed(self, feeds: dict, names: list) -> dict:
+        """One run with the IR's intermediate tensors ``names`` as extra outputs (``validate --locate``): the IR
+        keeps the ONNX tensor names (OpenVINO's ONNX frontend names each output by them), added to a copy of the
+        model with ``ov.Model.add_outputs`` and compiled as this session's; a name the conversion fused away is left
+        out of the answer. {name: array} of those it has."""
+        own = {n for port in self.model.outputs for n in port.get_names()}
+        known = {n for op in self.model.get_ops() if op.get_type_name() not in ("Constant", "Parameter")
+                 for out in op.outputs() for n in out.get_names()}
+        wanted = [n for n in dict.fromkeys(names) if n in known and n not in own]
+        if not wanted:
+            return {}
+        model = self.model.clone()
+        model.add_outputs(wanted)
+        compiled = self._core.compile_model(model, self._device, self._config)
+        results = compiled.create_infer_request().infer(feeds)
+        found = {}
+        for port in compiled.outputs:
+            for name in port.get_names() & set(wanted):
+                found[name] = results[port]
+        return found
 
     def generate(self, prompt_ids, max_new_tokens: int, *, temperature: float = 0.0, top_k: int = 0, seed: int = 0):
         """Token by token on a decoder IR (runtimes/openvino_decoder.py); another model is a one-line error."""
