@@ -118,6 +118,7 @@ class LlamaCppSession:
         except (ValueError, IndexError, KeyError, OSError) as err:  # gguf-py on a truncated or corrupt header
             raise WorkbenchError(f"{self.path}: its GGUF header cannot be read ({err})",
                                  "re-export it: workbench export ... --target gguf") from None
+        self.kv_cache = kv_cache_type(options.extra.get("kv_cache"))  # before the import too: a bad option is one line
         llama_cpp = _llama()
         self.notes: list = []
         self.device = "cpu"
@@ -132,7 +133,6 @@ class LlamaCppSession:
                 self.notes.append(f"this llama.cpp build cannot run on '{options.device}'; it runs on CPU")
         kwargs = dict(model_path=str(self.path), n_ctx=int(options.extra.get("n_ctx", 512)), n_gpu_layers=gpu_layers,
                       logits_all=bool(options.extra.get("logits_all", True)), verbose=False, seed=0)
-        self.kv_cache = kv_cache_type(options.extra.get("kv_cache"))
         if self.kv_cache != "f16":  # f16 is llama.cpp's own default: left to it
             kwargs.update(type_k=getattr(llama_cpp, KV_CACHE_TYPES[self.kv_cache]),
                           type_v=getattr(llama_cpp, KV_CACHE_TYPES[self.kv_cache]))

@@ -31,6 +31,9 @@ HINTS = {
         "GroupHints", "Each ticked variant is timed in a process of its own, on the same input sizes."),
     ("ReportPanel", "Recipe"): QT_TRANSLATE_NOOP(
         "GroupHints", "Every step's settings in one TOML file: run it here or with workbench run."),
+    ("ReportPanel", "Other destinations in the recipe"): QT_TRANSLATE_NOOP(
+        "GroupHints", "GGUF, OpenVINO and MNN artifacts the recipe also writes, validates and benchmarks: add them "
+        "in Export (Add to recipe), or load a recipe that has them."),
     ("ChatPanel", "Who answers"): QT_TRANSLATE_NOOP(
         "GroupHints", "Each engine ticked here answers the same prompt in a column of its own."),
     ("ChatPanel", "Prompt"): QT_TRANSLATE_NOOP(

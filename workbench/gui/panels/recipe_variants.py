@@ -6,7 +6,7 @@ what is listed is what a saved recipe reads back, and a run writes each one to T
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout
 
 from workbench.core.recipe_schema import VARIANT_KEYS, VARIANT_TARGETS, _variant_form, variant_label
 
@@ -34,12 +34,7 @@ class RecipeVariantsBox(QGroupBox):
         super().__init__(parent)
         self.state = state
         self.setTitle(self.tr("Other destinations in the recipe"))
-        layout = QVBoxLayout(self)
-        self.hint = QLabel(self.tr("GGUF, OpenVINO and MNN artifacts the recipe also writes, validates and "
-                                   "benchmarks: add them in Export (Add to recipe), or load a recipe that has them."),
-                           self)
-        self.hint.setWordWrap(True)
-        layout.addWidget(self.hint)
+        layout = QVBoxLayout(self)  # its one-line hint and tooltip come from group_hints, like every group's
         self.list = QListWidget(self)
         self.list.setMaximumHeight(110)
         self.list.itemSelectionChanged.connect(self._selection_changed)

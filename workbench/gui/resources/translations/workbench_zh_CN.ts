@@ -1099,11 +1099,16 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
     </message>
     <message>
         <location filename="../../panels/group_hints.py" line="34" />
+        <source>GGUF, OpenVINO and MNN artifacts the recipe also writes, validates and benchmarks: add them in Export (Add to recipe), or load a recipe that has them.</source>
+        <translation>配方还会写出、验证并基准测试的 GGUF、OpenVINO 和 MNN 产物：在“导出”中添加（添加到配方），或加载包含它们的配方。</translation>
+    </message>
+    <message>
+        <location filename="../../panels/group_hints.py" line="37" />
         <source>Each engine ticked here answers the same prompt in a column of its own.</source>
         <translation>这里勾选的每个引擎都在各自的一栏中回答同一个提示词。</translation>
     </message>
     <message>
-        <location filename="../../panels/group_hints.py" line="36" />
+        <location filename="../../panels/group_hints.py" line="39" />
         <source>The text every engine continues; greedy answers are compared token by token.</source>
         <translation>每个引擎都从这段文本接着写；贪心解码的回答会逐个词元比较。</translation>
     </message>
@@ -2374,17 +2379,12 @@ Replace them?</source>
         <translation>配方中的其他目标</translation>
     </message>
     <message>
-        <location filename="../../panels/recipe_variants.py" line="38" />
-        <source>GGUF, OpenVINO and MNN artifacts the recipe also writes, validates and benchmarks: add them in Export (Add to recipe), or load a recipe that has them.</source>
-        <translation>配方还会写出、验证并基准测试的 GGUF、OpenVINO 和 MNN 产物：在“导出”中添加（添加到配方），或加载包含它们的配方。</translation>
-    </message>
-    <message>
-        <location filename="../../panels/recipe_variants.py" line="48" />
+        <location filename="../../panels/recipe_variants.py" line="43" />
         <source>Remove</source>
         <translation>删除</translation>
     </message>
     <message>
-        <location filename="../../panels/recipe_variants.py" line="49" />
+        <location filename="../../panels/recipe_variants.py" line="44" />
         <source>Remove the selected entry from the recipe</source>
         <translation>从配方中删除所选条目</translation>
     </message>
