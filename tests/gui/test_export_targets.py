@@ -2,7 +2,9 @@
 (workbench.core.target_options); the spec, the copied CLI line and the saved recipe carry the same values."""
 
 import shlex
+import sys
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -176,6 +178,10 @@ def test_export_to_gguf_from_the_panel_writes_the_chosen_quant(qtbot, state, mon
                                       num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=64)
     folder = tmp_path / "tiny-llama"
     transformers.AutoModelForCausalLM.from_config(config).save_pretrained(folder)
+    sys.path.insert(0, str(Path(__file__).parents[1] / "runtimes"))
+    from gguf_fixtures import add_tiny_tokenizer
+
+    add_tiny_tokenizer(folder, 64)  # the gguf target refuses a folder whose GGUF would hold no vocab
     panel = _panel(qtbot, state, monkeypatch)
     state.set_source(str(folder))
     panel.target_combo.setCurrentText("gguf")

@@ -4,6 +4,8 @@ metadata, the q/k permutation); validate( runs through llama.cpp only where llam
 from __future__ import annotations
 
 import importlib.util
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,6 +18,9 @@ from workbench.core.errors import WorkbenchError  # noqa: E402
 from workbench.core.registry import default_registry  # noqa: E402
 from workbench.core.specs import ExportSpec, ModelSource  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).parents[1] / "runtimes"))
+from gguf_fixtures import add_tiny_tokenizer  # noqa: E402
+
 SMALL = dict(vocab_size=64, hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
              num_key_value_heads=2, max_position_embeddings=128)
 
@@ -25,6 +30,7 @@ def _folder(tmp_path, config):
     model = transformers.AutoModelForCausalLM.from_config(config)
     folder = tmp_path / config.model_type
     model.save_pretrained(folder)
+    add_tiny_tokenizer(folder, config.vocab_size)  # the target refuses a folder whose GGUF would hold no vocab
     return folder, model
 
 
@@ -107,12 +113,7 @@ def test_validate_through_llama_cpp(tmp_path):
     assert target.validate is not None and target.suffix == ".gguf"
     if importlib.util.find_spec("llama_cpp") is None:
         pytest.skip("llama-cpp-python is not installed: the .gguf cannot be run here")
-    folder, _ = _folder(tmp_path, transformers.LlamaConfig(**SMALL))
-    import sys
-    from pathlib import Path
-    sys.path.insert(0, str(Path(__file__).parents[1] / "runtimes"))
-    from gguf_fixtures import add_tiny_tokenizer
-    add_tiny_tokenizer(folder, 64)  # llama.cpp loads no GGUF without a vocab
+    folder, _ = _folder(tmp_path, transformers.LlamaConfig(**SMALL))  # with a vocab: llama.cpp loads none without
     out = _export(folder, tmp_path / "m.gguf", "f16")
     from workbench.core.specs import ValidateSpec
     result = target.validate(ValidateSpec(model=out.path, against=ModelSource(path=str(folder))))
@@ -157,6 +158,7 @@ def test_default_type_is_llama_cpp_s_auto(tmp_path):
     folder, model = _folder(tmp_path, transformers.Qwen2Config(**SMALL))
     bf16 = tmp_path / "bf16-ckpt"
     model.to(torch.bfloat16).save_pretrained(bf16)
+    add_tiny_tokenizer(bf16, SMALL["vocab_size"])
 
     def written(src, name, **fields):
         result = target.export(ExportSpec(source=ModelSource(path=str(src)), output=str(tmp_path / name),
@@ -170,3 +172,22 @@ def test_default_type_is_llama_cpp_s_auto(tmp_path):
     assert written(folder, "c.gguf", dtype="bf16")[0] == "bf16"
     assert written(bf16, "d.gguf", dtype="fp16")[0] == "f16"
     assert written(folder, "e.gguf", quant="f32")[0] == "f32"
+
+
+@pytest.mark.parametrize("tokenizer", [None, '{"model": {"type": "WordLevel", "vocab": {}}}', "{not json"])
+def test_a_folder_whose_gguf_would_hold_no_vocab_is_refused_and_leaves_nothing(tmp_path, tokenizer):
+    """llama.cpp loads no GGUF without tokenizer.ggml.model (and its "none" model asserts on the first token lookup),
+    so the target refuses, in one line naming the fix, instead of writing a file llama.cpp cannot open."""
+    folder, _ = _folder(tmp_path, transformers.LlamaConfig(**SMALL))
+    (folder / "tokenizer.json").unlink()
+    if tokenizer is not None:
+        (folder / "tokenizer.json").write_text(tokenizer)
+    out = tmp_path / "out" / "m.gguf"
+    out.parent.mkdir()
+    for quant in ("f16", "q8_0"):
+        with pytest.raises(WorkbenchError, match="the GGUF would hold no vocab") as err:
+            _export(folder, out, quant)
+        assert "\n" not in str(err.value) and "tokenizer.json" in err.value.hint
+        assert list(out.parent.iterdir()) == []
+    expected = {None: "no tokenizer.json", "{not json": "not readable JSON"}.get(tokenizer, "WordLevel is not converted")
+    assert expected in str(err.value)

@@ -69,8 +69,9 @@ def _nbytes(shape: tuple, qtype) -> tuple:
     return gguf.quant_shape_to_byte_shape(shape, qtype), np.dtype(np.uint8)
 
 
-def convert(folder: Path, out: Path, quant: str = "f16", cancel=None) -> dict:
-    """Write ``out``; returns {"arch", "tensors", "notes"}."""
+def convert(folder: Path, out: Path, quant: str = "f16", cancel=None, require_vocab: bool = False) -> dict:
+    """Write ``out``; returns {"arch", "tensors", "notes"}. ``require_vocab`` (the gguf target's): refuse, before
+    writing, a folder whose GGUF would have no vocab (llama.cpp cannot load one); otherwise it is only noted."""
     folder = Path(folder)
     if quant not in QUANTS:
         raise WorkbenchError(f"quant type '{quant}' is not written by this converter",
@@ -81,6 +82,11 @@ def convert(folder: Path, out: Path, quant: str = "f16", cancel=None) -> dict:
     blocks = int(config.get("num_hidden_layers") or config["n_layer"])
     tmap = tensor_map.name_map(arch, blocks)
     items = plan.plan(plan.weight_files(folder), config, opts, tmap, blocks)
+    problem = tokenizer.vocab_problem(folder) if require_vocab else None
+    if problem:
+        raise WorkbenchError(f"{folder}: {problem}, so the GGUF would hold no vocab, and llama.cpp loads no model "
+                             "without one", "put the model's tokenizer files (tokenizer.json, tokenizer_config.json) "
+                             "in the folder and export again")
     tokenizer.check_named_tokens(folder, folder.name)  # general.name is the folder's name (metadata.write_hparams)
 
     writer = gguf.GGUFWriter(str(out), gguf.MODEL_ARCH_NAMES[arch])

@@ -37,12 +37,28 @@ def check_named_tokens(folder: Path, name: str) -> None:
                              "convert the folder with Phi-3's own tokenizer files, which hold these tokens")
 
 
-def write_vocab(writer: gguf.GGUFWriter, folder: Path, vocab_size: int, opts: dict | None = None) -> str | None:
+CONVERTED = ("WordPiece", "BPE", "Unigram")
+
+
+def vocab_problem(folder: Path) -> str | None:
+    """Why the folder's GGUF would hold no vocab, or None. llama.cpp (llama-vocab.cpp) loads no model without
+    tokenizer.ggml.model; its "none" model loads but asserts on the first token lookup, so no way around it."""
     path = folder / "tokenizer.json"
     if not path.is_file():
-        return ("no tokenizer.json: written without a vocab, which llama.cpp refuses to load; put the model's "
+        return "no tokenizer.json"
+    try:
+        kind = json.loads(path.read_text(encoding="utf-8")).get("model", {}).get("type")
+    except (ValueError, AttributeError, UnicodeDecodeError) as err:
+        return f"tokenizer.json is not readable JSON ({type(err).__name__})"
+    return None if kind in CONVERTED else f"tokenizer model {kind} is not converted yet"
+
+
+def write_vocab(writer: gguf.GGUFWriter, folder: Path, vocab_size: int, opts: dict | None = None) -> str | None:
+    problem = vocab_problem(folder)
+    if problem:
+        return (f"{problem}: written without a vocab, which llama.cpp refuses to load; put the model's "
                 "tokenizer files in the folder and export again")
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))
     model = data.get("model", {})
     if model.get("type") == "WordPiece":
         return _wordpiece(writer, folder, data, vocab_size)
@@ -50,9 +66,6 @@ def write_vocab(writer: gguf.GGUFWriter, folder: Path, vocab_size: int, opts: di
         return _sentencepiece(writer, folder, data, vocab_size)
     if model.get("type") == "Unigram":
         return _unigram(writer, folder, data, vocab_size)
-    if model.get("type") != "BPE":
-        return (f"tokenizer model {model.get('type')} is not converted yet: written without a vocab, which llama.cpp "
-                "refuses to load")
     by_id = {i: t for t, i in model["vocab"].items()}
     added = {t["id"]: t for t in data.get("added_tokens", [])}
     tokens, types = [], []

@@ -97,10 +97,10 @@ def export_gguf(spec: ExportSpec, progress=None, cancel=None) -> ExportResult:
             quantize = _k_quantizer()
             with tempfile.TemporaryDirectory(prefix="workbench-gguf-") as scratch:
                 f16 = Path(scratch) / "f16.gguf"
-                info = convert(src, f16, "f16", cancel=cancel)
+                info = convert(src, f16, "f16", cancel=cancel, require_vocab=True)
                 quantize(str(f16), str(path), quant)
         else:
-            info = convert(src, Path(path), quant, cancel=cancel)
+            info = convert(src, Path(path), quant, cancel=cancel, require_vocab=True)
     final = str(Path(str(spec.output)).expanduser().resolve())
     return ExportResult(outputs=[final], exporter=f"gguf-py ({info['arch']})", target="gguf", dtype=quant,
                         seconds=time.perf_counter() - started,
