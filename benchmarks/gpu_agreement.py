@@ -2,7 +2,8 @@
 
 Part A, the 8 tiny decoder families of benchmarks/gguf_validate.py (Llama, Qwen2, Qwen3, Mistral, Gemma, Phi-3,
 GPT-2, DeepSeek-V3 with MLA + MoE): ``api.export(task="text-generation-with-past")`` -> ``api.optimize(target=
-"cuda", against=folder)`` (the GroupQueryAttention decoder for Llama/Mistral/Qwen2, the fused fp16 graph otherwise)
+"cuda", against=folder)`` (the GroupQueryAttention decoder for Llama/Mistral/Qwen2/Phi-3/Gemma, the fused fp16 graph
+otherwise)
 -> ``api.compare_generation(provider=...)``: greedy tokens of the optimized file against PyTorch fp32 on the same
 device, 4 prompts x 16 new tokens; then ``api.bench_generate`` of the optimized file (decode ms/token at batch 1
 and 8), which measures the DeepSeek-V3-shaped MoE decoder the same way as the others.

@@ -1,5 +1,6 @@
 """The GroupQueryAttention decoder (core/export/decoder_gqa.py + core/runtimes/ort_gqa.py) on the CPU: greedy tokens
-equal PyTorch's for Llama, Mistral and Qwen2 (q/k/v bias), the KV buffer really is shared (ORT writes the cache
+equal PyTorch's for Llama, Mistral, Qwen2 (q/k/v bias), Phi-3 (packed qkv_proj / gate_up_proj) and Gemma (scaled
+embeddings, 1 + w norms, tanh GELU), the KV buffer really is shared (ORT writes the cache
 into the bound buffer), ``optimize --target cuda`` on a decoder export writes it, and the refusals."""
 
 import numpy as np
@@ -21,13 +22,16 @@ COMMON = dict(vocab_size=128, hidden_size=64, intermediate_size=64, num_hidden_l
 def _model(kind):
     torch.manual_seed(0)
     cls = {"llama": (tf.LlamaConfig, tf.LlamaForCausalLM), "mistral": (tf.MistralConfig, tf.MistralForCausalLM),
-           "qwen2": (tf.Qwen2Config, tf.Qwen2ForCausalLM)}[kind]
-    model = cls[1](cls[0](**COMMON)).eval()
-    if kind == "qwen2":  # real q/k/v biases (random init leaves them zero)
-        with torch.no_grad():
-            for name, p in model.named_parameters():
-                if name.endswith("proj.bias"):
-                    p.normal_(0, 0.5)
+           "qwen2": (tf.Qwen2Config, tf.Qwen2ForCausalLM), "phi3": (tf.Phi3Config, tf.Phi3ForCausalLM),
+           "gemma": (tf.GemmaConfig, tf.GemmaForCausalLM)}[kind]
+    extra = {"head_dim": 32} if kind == "gemma" else {"pad_token_id": 0} if kind == "phi3" else {}  # Gemma: head_dim set
+    model = cls[1](cls[0](**COMMON, **extra)).eval()
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if kind == "qwen2" and name.endswith("proj.bias"):  # real q/k/v biases (random init leaves them 0)
+                p.normal_(0, 0.5)
+            if kind == "gemma" and name.endswith("norm.weight"):  # Gemma's norms start at w = 0 (scale 1 + w)
+                p.normal_(0, 0.5)
     model.generation_config.eos_token_id = None
     return model
 
@@ -40,7 +44,7 @@ def _greedy(model, prompts, n):
     return out[:, prompts.shape[1]:].numpy()
 
 
-@pytest.mark.parametrize("kind", ["llama", "mistral", "qwen2"])
+@pytest.mark.parametrize("kind", ["llama", "mistral", "qwen2", "phi3", "gemma"])
 def test_gqa_decoder_greedy_equals_pytorch(kind, tmp_path):
     model = _model(kind)
     path = tmp_path / "gqa.onnx"
@@ -59,8 +63,14 @@ def test_gqa_decoder_greedy_equals_pytorch(kind, tmp_path):
 
 def test_gqa_decoder_refusals(tmp_path):
     gpt2 = tf.GPT2LMHeadModel(tf.GPT2Config(vocab_size=64, n_embd=16, n_layer=1, n_head=2, n_positions=32))
-    with pytest.raises(WorkbenchError, match="supports llama, mistral, qwen2, not 'gpt2'"):
+    with pytest.raises(WorkbenchError, match="supports llama, mistral, qwen2, phi3, gemma, not 'gpt2'"):
         build(gpt2, 32)
+    partial = tf.Phi3ForCausalLM(tf.Phi3Config(**COMMON, partial_rotary_factor=0.5, pad_token_id=0))
+    with pytest.raises(WorkbenchError, match=r"partial rotary \(factor 0.5\)"):
+        build(partial, 32)
+    gelu_llama = tf.LlamaForCausalLM(tf.LlamaConfig(**COMMON, hidden_act="gelu"))
+    with pytest.raises(WorkbenchError, match="activation 'gelu' is not supported"):
+        build(gelu_llama, 32)
     path = tmp_path / "gqa.onnx"
     onnx.save(build(_model("llama"), 16, "float32"), str(path))
     decoder = GQADecoder(path, "cpu")
@@ -115,3 +125,34 @@ def test_gqa_decoder_refuses_head_sizes_gqa_cannot_run():
     cfg = tf.LlamaConfig(**{**COMMON, "hidden_size": 32})  # head size 8
     with pytest.raises(WorkbenchError, match="head size 8 is not a multiple of 16"):
         build(tf.LlamaForCausalLM(cfg), 16)
+
+
+def test_gqa_decoder_caps_its_buffer_at_the_sliding_window(tmp_path):
+    """A query must never see a key outside the window: the buffer holds at most the window's positions."""
+    model = tf.MistralForCausalLM(tf.MistralConfig(**{**COMMON, "sliding_window": 24})).eval()
+    meta = {p.key: p.value for p in build(model, 48, "float32").metadata_props}
+    assert meta["workbench.max_length"] == "24"
+    no_window = tf.MistralForCausalLM(tf.MistralConfig(**{**COMMON, "sliding_window": None})).eval()
+    assert {p.key: p.value for p in build(no_window, 48, "float32").metadata_props}["workbench.max_length"] == "48"
+
+
+def test_greedy_stream_takes_the_graphs_next_token_not_the_logits(tmp_path, monkeypatch):
+    """generate's loop on a GQA decoder reads next_token (no logits copy) and picks what argmax would."""
+    from workbench.core.runtimes.decoding import Sampling, stream
+
+    model = _model("qwen2")
+    path = tmp_path / "gqa.onnx"
+    onnx.save(build(model, 48, "float32"), str(path))
+    prompts = [[3, 9, 27, 81], [5, 1, 7, 2]]
+    fast = GQAGenerate(path)
+    read = []
+    monkeypatch.setattr(fast, "_logits", lambda: read.append(1))
+    got = [s.tokens for s in stream(fast, prompts, 12, Sampling(), stop_at_eos=False)]
+    assert not read  # the logits were never read
+    monkeypatch.delattr(GQAGenerate, "prefill_next")  # as a decoder without its own argmax: logits -> numpy
+    want = [s.tokens for s in stream(GQAGenerate(path), prompts, 12, Sampling(), stop_at_eos=False)]
+    assert got == want
+    assert np.array(got).T.tolist() == _greedy(model, np.array(prompts), 12).tolist()
+    sampled = [s.tokens for s in stream(GQAGenerate(path), prompts, 6, Sampling(temperature=0.7, seed=3),
+                                        stop_at_eos=False)]
+    assert len(sampled) == 6  # sampling still goes through the logits

@@ -13,8 +13,10 @@ written with ``onnx.helper`` from the PyTorch weights):
   beside ``logits`` so a greedy loop copies 8 bytes per sequence to the host.
 
 Inputs: ``input_ids`` (B, S) int64, ``seqlens_k`` (B,) int32 = tokens in the cache after this step - 1,
-``total_sequence_length`` () int32, and the cache buffers. Supported: Llama, Mistral, Qwen2 (q/k/v bias) shapes
-(RMSNorm, rotate-half rotary with the default rope, SiLU-gated MLP); anything else is refused in one line.
+``total_sequence_length`` () int32, and the cache buffers. Supported: Llama, Mistral, Qwen2 (q/k/v bias), Phi-3
+(packed qkv_proj and gate_up_proj) and Gemma (scaled embeddings, RMSNorm times 1 + w, tanh-GELU gate) shapes:
+RMSNorm, rotate-half rotary over the whole head with the default rope, a gated MLP; anything else is refused in
+one line. A sliding window caps the KV buffer at the window, so no position ever falls outside it.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ import numpy as np
 
 from workbench.core.errors import WorkbenchError
 
-FAMILIES = ("llama", "mistral", "qwen2")
+FAMILIES = ("llama", "mistral", "qwen2", "phi3", "gemma")
+ACTIVATIONS = {"silu": "silu", "gelu_pytorch_tanh": "gelu_tanh", "gelu": "gelu_tanh"}  # HF Gemma maps gelu to tanh
 
 
 def _check(cfg) -> None:
@@ -35,9 +38,28 @@ def _check(cfg) -> None:
     if rope and rope.get("rope_type", rope.get("type", "default")) != "default":
         raise WorkbenchError(f"rope scaling '{rope.get('rope_type')}' is not written into the GQA decoder",
                              "export it with --task text-generation-with-past instead")
-    if getattr(cfg, "hidden_act", "silu") != "silu":
-        raise WorkbenchError(f"activation '{cfg.hidden_act}' is not supported by the GQA decoder",
+    act = _activation(cfg)
+    if act not in ACTIVATIONS or (act == "gelu" and kind != "gemma"):
+        raise WorkbenchError(f"activation '{act}' is not supported by the GQA decoder",
                              "export it with --task text-generation-with-past instead")
+    partial = (getattr(cfg, "partial_rotary_factor", None) or (getattr(cfg, "rope_parameters", None) or {}).get(
+        "partial_rotary_factor") or 1.0)
+    if float(partial) != 1.0:
+        raise WorkbenchError(f"partial rotary (factor {partial}) is not written into the GQA decoder",
+                             "export it with --task text-generation-with-past instead")
+
+
+def _activation(cfg) -> str:
+    return getattr(cfg, "hidden_activation", None) or getattr(cfg, "hidden_act", "silu")
+
+
+def window_cap(cfg, max_length: int) -> int:
+    """``max_length`` capped at the model's sliding window (HF: a query sees the last ``window`` keys), so the
+    decoder never needs a window mask; None or a disabled window leaves it."""
+    window = getattr(cfg, "sliding_window", None)
+    if not window or getattr(cfg, "use_sliding_window", True) is False:
+        return max_length
+    return min(max_length, int(window))
 
 
 def _rope_caches(cfg, head: int, max_length: int) -> tuple[np.ndarray, np.ndarray]:
@@ -64,7 +86,9 @@ def build(model, max_length: int, dtype: str = "float16"):
 
     cfg = model.config
     _check(cfg)
+    max_length = window_cap(cfg, max_length)
     L = layout(cfg)
+    gemma = cfg.model_type == "gemma"
     if L["head_size"] % 16:
         raise WorkbenchError(f"head size {L['head_size']} is not a multiple of 16, which ONNX Runtime's "
                              "GroupQueryAttention needs", "export it with --task text-generation-with-past instead")
@@ -73,6 +97,9 @@ def build(model, max_length: int, dtype: str = "float16"):
     eps = float(getattr(cfg, "rms_norm_eps", 1e-6))
     sd = {k: v.detach().float().cpu().numpy() for k, v in model.state_dict().items()}
     inits, nodes = [], []
+
+    def norm_w(key):  # Gemma's RMSNorm scales by 1 + w
+        return sd[key] + 1.0 if gemma else sd[key]
 
     def init(name, arr, t=None):
         inits.append(numpy_helper.from_array(np.ascontiguousarray(arr.astype(t or np_t)), name))
@@ -87,6 +114,9 @@ def build(model, max_length: int, dtype: str = "float16"):
     emb = sd["model.embed_tokens.weight"]
     init("embed_tokens", emb)
     x = node("Gather", ["embed_tokens", "input_ids"], ["embedded"])
+    scale = float(getattr(model.model.embed_tokens, "scalar_embed_scale", 1.0))  # Gemma: sqrt(hidden)
+    if scale != 1.0:
+        x = node("Mul", [x, init("embed_scale", np.array(scale))], ["embedded_scaled"])
     residual = None
     B, kvh, hd = "batch", L["kv_heads"], L["head_size"]
     inputs = [helper.make_tensor_value_info("input_ids", TensorProto.INT64, [B, "sequence"]),
@@ -95,7 +125,7 @@ def build(model, max_length: int, dtype: str = "float16"):
     outputs = []
     for i in range(L["layers"]):
         p = f"model.layers.{i}."
-        ln1 = init(f"ln1_{i}", sd[p + "input_layernorm.weight"])
+        ln1 = init(f"ln1_{i}", norm_w(p + "input_layernorm.weight"))
         if residual is None:
             h = node("SimplifiedLayerNormalization", [x, ln1], [f"n1_{i}"], axis=-1, epsilon=eps)
             residual = x
@@ -103,7 +133,8 @@ def build(model, max_length: int, dtype: str = "float16"):
             h = node("SkipSimplifiedLayerNormalization", [x, residual, ln1], [f"n1_{i}", "", "", f"r1_{i}"],
                      domain="com.microsoft", epsilon=eps)
             residual = f"r1_{i}"
-        w = np.concatenate([sd[p + f"self_attn.{n}_proj.weight"] for n in "qkv"], 0).T
+        w = (sd[p + "self_attn.qkv_proj.weight"] if p + "self_attn.qkv_proj.weight" in sd else  # Phi-3: packed
+             np.concatenate([sd[p + f"self_attn.{n}_proj.weight"] for n in "qkv"], 0)).T
         qkv = node("MatMul", [h, init(f"qkv_w_{i}", w)], [f"qkv_{i}"])
         if p + "self_attn.q_proj.bias" in sd:
             b = np.concatenate([sd[p + f"self_attn.{n}_proj.bias"] for n in "qkv"])
@@ -119,15 +150,19 @@ def build(model, max_length: int, dtype: str = "float16"):
                    num_heads=L["heads"], kv_num_heads=kvh, do_rotary=1, rotary_interleaved=0,
                    scale=float(hd) ** -0.5)
         o = node("MatMul", [att, init(f"o_w_{i}", sd[p + "self_attn.o_proj.weight"].T)], [f"o_{i}"])
-        ln2 = init(f"ln2_{i}", sd[p + "post_attention_layernorm.weight"])
+        ln2 = init(f"ln2_{i}", norm_w(p + "post_attention_layernorm.weight"))
         h = node("SkipSimplifiedLayerNormalization", [o, residual, ln2], [f"n2_{i}", "", "", f"r2_{i}"],
                  domain="com.microsoft", epsilon=eps)
         residual = f"r2_{i}"
-        gu = np.concatenate([sd[p + "mlp.gate_proj.weight"], sd[p + "mlp.up_proj.weight"]], 0).T
+        gu = (sd[p + "mlp.gate_up_proj.weight"] if p + "mlp.gate_up_proj.weight" in sd else  # Phi-3: gate, up
+              np.concatenate([sd[p + "mlp.gate_proj.weight"], sd[p + "mlp.up_proj.weight"]], 0)).T
         g = node("MatMul", [h, init(f"gu_w_{i}", gu)], [f"gu_{i}"])
         gate, up = f"g_{i}", f"u_{i}"
         node("Split", [g], [gate, up], axis=-1, num_outputs=2)
-        act = node("Mul", [gate, node("Sigmoid", [gate], [f"sg_{i}"])], [f"silu_{i}"])
+        if ACTIVATIONS[_activation(cfg)] == "gelu_tanh":  # FastGelu: the tanh GELU, on CPU and CUDA
+            act = node("FastGelu", [gate], [f"gelu_{i}"], domain="com.microsoft")
+        else:
+            act = node("Mul", [gate, node("Sigmoid", [gate], [f"sg_{i}"])], [f"silu_{i}"])
         m = node("Mul", [act, up], [f"gm_{i}"])
         x = node("MatMul", [m, init(f"down_w_{i}", sd[p + "mlp.down_proj.weight"].T)], [f"down_{i}"])
     # the last position only: its residual sum, the final norm and the LM head
@@ -135,7 +170,7 @@ def build(model, max_length: int, dtype: str = "float16"):
     init("axis1", np.array([1]), np.int64)
     xl = node("Slice", [x, "last_start", "last_end", "axis1"], ["x_last"])
     rl = node("Slice", [residual, "last_start", "last_end", "axis1"], ["r_last"])
-    fn = init("final_norm", sd["model.norm.weight"])
+    fn = init("final_norm", norm_w("model.norm.weight"))
     h = node("SkipSimplifiedLayerNormalization", [xl, rl, fn], ["n_final"], domain="com.microsoft", epsilon=eps)
     head = sd.get("lm_head.weight", emb)
     node("MatMul", [h, init("lm_head_w", head.T)], ["logits"])

@@ -1,5 +1,5 @@
-"""``optimize --target cuda`` on a decoder (an export of task ``text-generation-with-past`` of a Llama, Mistral or
-Qwen2 model): the GroupQueryAttention decoder of core/export/decoder_gqa.py in fp16, written from the source's
+"""``optimize --target cuda`` on a decoder (an export of task ``text-generation-with-past`` of a Llama, Mistral,
+Qwen2, Phi-3 or Gemma model): the GroupQueryAttention decoder of core/export/decoder_gqa.py in fp16, written from the source's
 PyTorch weights (the fast path measured in benchmarks/results/generate_gqa_h200.md), instead of fusing the
 exported graph. ``--no-fusion`` keeps the generic CUDA preset.
 
@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.export.decoder_gqa import FAMILIES, build
+from workbench.core.export.decoder_gqa import FAMILIES, build, window_cap
 from workbench.core.jobs import Stages
 from workbench.core.optimize.common import model_metadata, op_counts, publish
 from workbench.core.results import OptimizeResult
@@ -77,6 +77,7 @@ def optimize_cuda_decoder(spec, src: Path, folder: Path, progress=None, cancel=N
     with library_output():
         model = tf.AutoModelForCausalLM.from_pretrained(str(folder), dtype="float32").eval()
     max_length = min(int(getattr(model.config, "max_position_embeddings", MAX_LENGTH) or MAX_LENGTH), MAX_LENGTH)
+    max_length = window_cap(model.config, max_length)
     before = op_counts(src)
     steps = []
     with tempfile.TemporaryDirectory(prefix="wb-opt-gqa-") as tmp:

@@ -3,7 +3,8 @@
 latency is the time to first token. Prompts (text or token ids) are checked by :func:`encode_prompts` and
 left-padded into one batch.
 
-Greedy decoding takes the argmax; sampling (``temperature > 0``) draws from the softmax of ``logits / temperature``
+Greedy decoding takes the argmax (a decoder with ``prefill_next``/``step_next``, whose graph computes that argmax
+itself, hands over the token ids instead of the logits); sampling (``temperature > 0``) draws from the softmax of ``logits / temperature``
 restricted to the ``top_k`` most likely tokens and the smallest set reaching ``top_p``, with a numpy generator
 seeded by ``seed``: the same logits and seed give the same tokens in any runtime.
 
@@ -109,6 +110,8 @@ def stream(decoder, prompts: list, max_new_tokens: int, sampling: Sampling = Sam
     if int(max_new_tokens) < 1:
         raise WorkbenchError(f"max new tokens must be at least 1 (got {max_new_tokens})", "ask for 1 or more")
     pick = sampling.picker()
+    # a decoder whose graph computes the greedy token (the GQA decoder's next_token) skips the logits copy
+    fast_greedy = sampling.temperature == 0 and hasattr(decoder, "prefill_next")
     eos = set(int(e) for e in eos)
     ids, mask = _pad_left(prompts, pad)
     generated: list = []
@@ -119,8 +122,11 @@ def stream(decoder, prompts: list, max_new_tokens: int, sampling: Sampling = Sam
         if cancel is not None and getattr(cancel, "cancelled", False):
             return
         start = time.perf_counter_ns()
-        logits = decoder.prefill(ids, mask) if index == 0 else decoder.step(tokens)
-        tokens = np.where(finished, pad, pick(logits))
+        if fast_greedy:  # the decoder's own argmax: a few bytes per row leave the device, not the logits
+            picked = decoder.prefill_next(ids, mask) if index == 0 else decoder.step_next(tokens)
+        else:
+            picked = pick(decoder.prefill(ids, mask) if index == 0 else decoder.step(tokens))
+        tokens = np.where(finished, pad, picked)
         latency = (time.perf_counter_ns() - start) / 1e6
         if not finished[0]:
             generated.append(int(tokens[0]))

@@ -180,3 +180,14 @@ class GQAGenerate:
     def step(self, tokens: np.ndarray) -> np.ndarray:
         self.decoder.step(np.asarray(tokens))
         return self._logits()
+
+    # greedy without the logits: the graph's ArgMax (next_token, first index on ties like numpy's) is copied, 8
+    # bytes per sequence, instead of the whole fp16 logits row converted to float32 for numpy to take the argmax
+    def prefill_next(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        if not np.asarray(mask).all():
+            raise WorkbenchError("the GroupQueryAttention decoder takes prompts of one length (no padding)",
+                                 "generate the prompts one at a time, or use the exported decoder (model.onnx)")
+        return self.decoder.prefill(np.asarray(ids))
+
+    def step_next(self, tokens: np.ndarray) -> np.ndarray:
+        return self.decoder.step(np.asarray(tokens))
