@@ -60,6 +60,7 @@ def test_a_gguf_without_llama_cpp_and_an_ir_are_shown_disabled_with_the_reason(q
     assert not ir.flags() & Qt.ItemIsEnabled and "does not generate text" in ir.toolTip()
     assert ir.text() == "model.xml (cannot answer here: openvino does not generate text)"
     assert [c[2] for c in panel.wanted_columns()] == []  # neither gets a column
+    assert panel.kv_cache_combo.isHidden()  # no .gguf can answer: llama.cpp's KV cache type is not offered
     panel.resize(1100, 600)
     panel.show()
     panel.grab().save("/tmp/chat_gguf_disabled.png")
@@ -70,11 +71,13 @@ class FakeLlamaSession:
 
     runtime, device, notes = "llama.cpp", "cpu", []
     seen: list = []
+    extras: list = []  # the runtime options each session was opened with (the KV cache type)
     answer: list = []
     pieces: dict = {}
 
     def __init__(self, path, options):
         self.path = path
+        FakeLlamaSession.extras.append(dict(options.extra))
 
     def inputs(self):
         return [TensorInfo("input_ids", [1, "sequence"], "int64")]
@@ -102,7 +105,7 @@ def test_a_gguf_answers_through_its_runtime_beside_pytorch(qtbot, state, demo_so
     codec = TextCodec.load(demo_source)
     FakeLlamaSession.answer = list(reference.tokens)
     FakeLlamaSession.pieces = {t: codec.decode([t]) for t in reference.tokens}
-    FakeLlamaSession.seen = []
+    FakeLlamaSession.seen, FakeLlamaSession.extras = [], []
     reg = build_registry(include_plugins=False)
     reg.runtimes["llama.cpp"] = replace(reg.runtimes["llama.cpp"], open=FakeLlamaSession, decoder=None,
                                         availability=lambda: Availability(True, "0.test", ("cpu",)))
@@ -119,12 +122,15 @@ def test_a_gguf_answers_through_its_runtime_beside_pytorch(qtbot, state, demo_so
                                                                             (gguf, "llama.cpp q8_0")]
     panel.max_tokens_spin.setValue(8)
     panel.prompt_edit.setPlainText(PROMPT)
+    assert panel.kv_cache_combo.isVisible() and panel.kv_cache_combo.currentData() is None  # llama.cpp's f16
+    panel.kv_cache_combo.setCurrentIndex(panel.kv_cache_combo.findData("f32"))
     job = panel.send()
     assert wait_job(qtbot, job, 120) == workers.DONE, job.error
     torch, llama = panel.columns[TORCH], panel.columns[gguf]
     assert not llama.error and llama.finished, llama.status.text()
     # the same prompt ids as PyTorch's (the source's tokenizer), and its answer streamed into the column
     assert FakeLlamaSession.seen == [codec.encode(PROMPT)]
+    assert FakeLlamaSession.extras == [{"kv_cache": "f32"}]  # the .gguf column ran the chosen cache type
     assert llama.tokens == torch.tokens == list(reference.tokens)
     assert llama.text.toPlainText() == "".join(FakeLlamaSession.pieces[t] for t in reference.tokens)
     assert llama.agree.objectName() == "chatAgreeOk" and "same tokens as PyTorch" in llama.agree.text()

@@ -38,7 +38,7 @@ def _max_abs(path, folder, kv_cache):
 
 
 def test_an_f32_cache_leaves_only_the_files_error(llama_f32):
-    pytest.importorskip("llama_cpp", reason=NEEDS_LLAMA)
+    pytest.importorskip("llama_cpp", reason=NEEDS_LLAMA, exc_type=ImportError)
     folder, path = llama_f32
     default, f16, f32 = (_max_abs(path, folder, kv) for kv in (None, "f16", "f32"))
     assert default == f16  # llama.cpp's own default is the f16 cache
@@ -46,7 +46,7 @@ def test_an_f32_cache_leaves_only_the_files_error(llama_f32):
 
 
 def test_validation_and_compare_torch_measure_the_file(llama_f32):
-    pytest.importorskip("llama_cpp", reason=NEEDS_LLAMA)
+    pytest.importorskip("llama_cpp", reason=NEEDS_LLAMA, exc_type=ImportError)
     from workbench import api
     from workbench.core.gguf_validate import validate_gguf
 
@@ -65,7 +65,7 @@ def test_validation_and_compare_torch_measure_the_file(llama_f32):
 
 
 def test_bench_generate_runs_the_asked_cache(llama_f32):
-    pytest.importorskip("llama_cpp", reason=NEEDS_LLAMA)
+    pytest.importorskip("llama_cpp", reason=NEEDS_LLAMA, exc_type=ImportError)
     from workbench import api
 
     folder, path = llama_f32

@@ -1,8 +1,9 @@
 """A sweep takes [[gguf]] / [[openvino]] / [[mnn]] entries (its own, and its base recipe's) as variants: each is
 its target's export of the model, validated against PyTorch and benched in its own runtime at every axis value (a
-tiny Llama with a tokenizer -> GGUF f16 and q8_0 in llama.cpp, CPU; its batch-2 cells say they ran batch 1, as
-any fixed-batch artifact's do); a value the target does not offer, and a
-[[variant]] that asks ONNX steps of another target's file, are one line before anything runs."""
+tiny Llama with a tokenizer -> GGUF f16 and q8_0 in llama.cpp, CPU; its batch-2 cells run 2 sequences one after
+another and say so, as `workbench bench` and a recipe do; [bench] kv_cache is llama.cpp's KV cache type for those
+cells); a value the target does not offer, a bad kv_cache, and a [[variant]] that asks ONNX steps of another
+target's file, are one line before anything runs."""
 
 import json
 import shutil
@@ -34,6 +35,7 @@ threads = [1]
 [bench]
 iterations = 3
 warmup = 1
+kv_cache = "f32"
 """
 
 
@@ -68,6 +70,7 @@ def test_recipe_and_sweep_target_sections_are_variants(tmp_path, llama_folder):
     ('[[gguf]]\nquant = "q9"', "quant 'q9' is not a GGUF type"),
     ('[[gguf]]\nquant = "f16"\n[[gguf]]\nquant = "f16"', r"two \[\[gguf\]\] entries"),
     ('[[openvino]]\nstreams = 4', "unknown key"),
+    ('[bench]\nkv_cache = "bf16"', r"s.toml: \[bench\] kv_cache: unknown llama.cpp KV cache type 'bf16'"),
     ('[[variant]]\nname = "x"\nexport = {target = "gguf"}\nquantize = {mode = "int4"}',
      "optimize and quantize work on ONNX files"),
 ])
@@ -78,8 +81,20 @@ def test_bad_target_sections_are_one_line(tmp_path, llama_folder, text, message)
     assert "\n" not in str(err.value)
 
 
+def test_the_kv_cache_goes_to_gguf_cells_only():
+    from types import SimpleNamespace
+
+    from workbench.core.sweep.cells import bench_spec
+
+    cell = SimpleNamespace(provider="cpu", batch=2, sequence=8, threads=1, cuda_graph=False, runtime=None)
+    assert bench_spec("a/model.gguf", cell, {"kv_cache": "f32"}).runtime_options == {"kv_cache": "f32"}
+    assert bench_spec("a/model.onnx", cell, {"kv_cache": "f32"}).runtime_options == {}
+    assert bench_spec("a/model.gguf", cell, {}).runtime_options == {}
+
+
 def test_gguf_variants_are_built_validated_and_benched_in_llama_cpp(tmp_path, llama_folder):
-    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install '.[llama]')")
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install '.[llama]')",
+                        exc_type=ImportError)
     sweep_file = tmp_path / "gguf.toml"
     sweep_file.write_text(SWEEP.format(path=llama_folder), encoding="utf-8")
     out = tmp_path / "out"
@@ -91,8 +106,11 @@ def test_gguf_variants_are_built_validated_and_benched_in_llama_cpp(tmp_path, ll
         one = rows[(variant, 1)]
         assert one["ok"] and one["p50_ms"] > 0 and one["validate_passed"], one
         assert one["cosine"] > 0.99 and one["size_mb"] > 0
-        two = rows[(variant, 2)]  # llama.cpp runs one sequence at a time: the row says it ran batch 1
-        assert two["ok"] and any("batch of 1" in n and "not 2" in n for n in two["notes"]), two
+        two = rows[(variant, 2)]  # llama.cpp runs one sequence at a time: the row says how batch 2 ran
+        assert two["ok"] and any(n.startswith("batch 2 run as 2 sequences one after another") and "per sequence"
+                                 in n for n in two["notes"]), two
+        assert two["throughput_per_s"] == pytest.approx(2000.0 / two["mean_ms"])
+        assert "llama.cpp KV cache: f32" in one["notes"] and "llama.cpp KV cache: f32" in two["notes"]
     assert rows[("gguf-q8", 1)]["size_mb"] < rows[("gguf-f16", 1)]["size_mb"]
     files = {p.name for p in (out / "artifacts").rglob("model.gguf")} if (out / "artifacts").exists() else set()
     assert files == {"model.gguf"}

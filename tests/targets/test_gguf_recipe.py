@@ -1,8 +1,8 @@
 """[[gguf]] variants in a recipe: `workbench run` on a tiny Llama exports ONNX and two GGUFs, validates each
 against PyTorch (the GGUFs in llama.cpp on real prompts: logits cosine, top-1 agreement), benchmarks PyTorch, ONNX
 Runtime and llama.cpp side by side, and the report holds one table of every artifact (size, fidelity, speed,
-memory) in report.json and report.html. A bad quant type or two entries writing one file fail in one line before
-anything is written; a variant llama.cpp cannot benchmark is a failure of its own, the other rows stay."""
+memory) in report.json and report.html. A bad quant type, a bad [bench] kv_cache or two entries writing one file fail
+in one line before anything is written; at batch N llama.cpp runs N sequences one after another and says so."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("gguf")
-pytest.importorskip("llama_cpp")
+pytest.importorskip("llama_cpp", exc_type=ImportError)  # missing, or unimportable
 
 from workbench.core.errors import WorkbenchError  # noqa: E402
 from workbench.core.recipe import load_recipe, recipe_to_dict, run_recipe, save_recipe  # noqa: E402
@@ -134,9 +134,11 @@ def test_gguf_variants_of_a_source_that_is_no_hf_folder_stop_before_anything_is_
     assert not (tmp_path / "out").exists()
 
 
-def test_a_variant_llama_cpp_cannot_benchmark_fails_alone(folder, tmp_path):
-    """At batch 2 llama.cpp (one sequence at a time) refuses: each GGUF row is a failure of its own, PyTorch's row
-    stays; the GGUF export as the recipe's main target (export/model.gguf: the target's suffix) is a variant too."""
+def test_batch_2_runs_each_gguf_as_2_sequences_with_the_recipes_kv_cache(folder, tmp_path):
+    """At batch 2 llama.cpp (one sequence at a time) runs the batch's 2 rows one after another, on PyTorch's own
+    input values: each GGUF row is measured, its throughput counts 2, and the row (and the report's table) says how
+    it ran, with per-sequence numbers; [bench] kv_cache goes to the llama.cpp rows only. The GGUF export as the
+    recipe's main target (export/model.gguf: the target's suffix) is a variant too."""
     (tmp_path / "r.toml").write_text(f"""
 output_dir = "out"
 [source]
@@ -152,19 +154,38 @@ warmup = 0
 batch = 2
 sequence = 8
 threads = 1
+kv_cache = "f32"
 """, encoding="utf-8")
     result = run_recipe(str(tmp_path / "r.toml"))
+    assert result.failed == []
     assert (tmp_path / "out" / "export" / "model.gguf").is_file()
-    why = "llama.cpp runs one sequence at a time; input_ids has shape (2, 8); feed input_ids of shape (1, n)"
-    assert sorted(result.failed) == [f"bench llama.cpp q4_0: {why}", f"bench llama.cpp q8_0 (export): {why}"]
     report = json.loads(Path(result.report_json).read_text("utf-8"))
+    bench = {r["name"]: r for r in next(s for s in report["steps"] if s["name"] == "bench")["result"]["rows"]}
+    assert list(bench) == ["PyTorch eager", "llama.cpp q8_0 (export)", "llama.cpp q4_0"]
+    for name in ("llama.cpp q8_0 (export)", "llama.cpp q4_0"):
+        row = bench[name]
+        assert row["batch"] == 2 and row["latency_ms"]["p50"] > 0
+        assert row["throughput_per_s"] == pytest.approx(2000.0 / row["latency_ms"]["mean"])
+        how = next(n for n in row["notes"] if n.startswith("batch 2 run as 2 sequences one after another"))
+        assert f"per sequence p50 {row['latency_ms']['p50'] / 2:.3f} ms" in how
+        assert "llama.cpp KV cache: f32" in row["notes"]
+    assert not any("KV cache" in n or "sequences" in n for n in bench["PyTorch eager"]["notes"])
     rows = {r["name"]: r for r in report["artifacts"]}
-    assert list(rows) == ["PyTorch eager", "llama.cpp q8_0 (export)", "llama.cpp q4_0"]
-    assert rows["PyTorch eager"]["p50_ms"] > 0
-    assert rows["llama.cpp q4_0"]["p50_ms"] is None and rows["llama.cpp q4_0"]["bench_error"] == why
-    assert rows["llama.cpp q4_0"]["fidelity"]["words"] == "not measured"  # no [validate] in this recipe
-    html = Path(result.report_html).read_text("utf-8")
-    assert "one sequence at a time" in html.split("<h2>Every artifact</h2>", 1)[1].split("</table>", 1)[0]
+    assert rows["llama.cpp q4_0"]["speed_note"].startswith("batch 2 run as 2 sequences")
+    assert rows["PyTorch eager"]["speed_note"] is None
+    html = Path(result.report_html).read_text("utf-8").split("<h2>Every artifact</h2>", 1)[1]
+    assert "llama.cpp q4_0: batch 2 run as 2 sequences one after another" in html
+
+
+def test_a_bad_kv_cache_in_bench_is_one_line_before_anything_is_written(tmp_path):
+    (tmp_path / "llama").mkdir()
+    (tmp_path / "r.toml").write_text('output_dir = "out"\n[source]\npath = "llama"\n[[gguf]]\nquant = "f16"\n'
+                                     '[bench]\nkv_cache = "q4"\n', encoding="utf-8")
+    with pytest.raises(WorkbenchError, match="r.toml: \\[bench\\] kv_cache: unknown llama.cpp KV cache type 'q4'") \
+            as err:
+        run_recipe(str(tmp_path / "r.toml"))
+    assert "\n" not in err.value.one_line() and "f16, f32" in err.value.hint
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.slow

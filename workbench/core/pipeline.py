@@ -184,7 +184,8 @@ def _run_pipeline(recipe, source, out: Path, progress, cancel) -> RunResult:
         b = recipe.bench
         bspec = recipe.spec("bench", model=model)  # BenchSpec's defaults, as `workbench bench`
         torch_source = source if b.get("compare_torch", DEFAULTS["bench"]["compare_torch"]) else None
-        rows = record("bench", lambda: _bench_all(variants, torch_source, bspec, bar.step("benchmark"), cancel))
+        rows = record("bench", lambda: _bench_all(variants, torch_source, bspec, bar.step("benchmark"), cancel,
+                                                  b.get("kv_cache")))
         report["failed"] += [f"bench {name}: {why}" for name, why in (rows.failures if rows else [])]
     bar.step("report")
     report["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
@@ -226,12 +227,16 @@ class _Rows:
                 "failed": [{"name": name, "error": why} for name, why in self.failures]}
 
 
-def _bench_all(variants: dict, source, spec: BenchSpec, progress, cancel) -> _Rows:
+def _bench_all(variants: dict, source, spec: BenchSpec, progress, cancel, kv_cache=None) -> _Rows:
     """PyTorch eager and each variant (ONNX Runtime, llama.cpp, ...), each in its own process so peak memory is
-    its own; a variant that fails is a failure of its own, the others' rows stay."""
+    its own; a variant that fails is a failure of its own, the others' rows stay. ``kv_cache`` ([bench] kv_cache)
+    goes to the llama.cpp rows only: it is that runtime's setting."""
     from workbench.core.bench.isolated import compare_table
 
     progress(0.0, f"{len(variants) + bool(source)} variants")
     failures: list = []
-    rows = compare_table(variants, source, spec, progress=progress, cancel=cancel, failures=failures)
+    options = {name: {"kv_cache": kv_cache} for name, path in variants.items()
+               if kv_cache is not None and str(path).lower().endswith(".gguf")}
+    rows = compare_table(variants, source, spec, progress=progress, cancel=cancel, failures=failures,
+                         options=options)
     return _Rows(rows, failures)

@@ -10,7 +10,8 @@
     [[gguf]]    quant (f16, q8_0, q4_k_m, ... as `export --target gguf --quant`), name: gguf/model.<name>.gguf,
                 validated against PyTorch (with [validate]) and benchmarked in llama.cpp beside the others
     [[openvino]] dtype, quant, calibration; [[mnn]] dtype, quant, optimize_level: the same for those targets
-    [bench]     provider, batch, sequence, iterations, warmup, threads, compare_torch = true
+    [bench]     provider, batch, sequence, iterations, warmup, threads, compare_torch = true,
+                kv_cache = "f16" | "f32" (llama.cpp's KV cache for the .gguf rows; left out: f16, llama.cpp's own)
 
 Size: just over 300 lines: the reader and the writer of the one format stay together, so that what is written is
 what is read (tests/gui/test_recipe_roundtrip.py's property test).
@@ -131,10 +132,12 @@ def parse_recipe(text: str, path: Path, suffix: str = ".toml") -> Recipe:
         sec = _section(data[name] if data[name] is not None else {}, name, where)
         return None if sec.pop("enabled", True) is False else sec
 
+    bench = optional("bench")
+    schema.check_kv_cache("bench", bench, where)
     return Recipe(path=path, name=top.get("name", path.stem),
                   output_dir=Path(_resolve(base, top.get("output_dir", f"{path.stem}-out"))), source=source,
                   export=_section(data.get("export") or {}, "export", where), validate=optional("validate"),
-                  optimize=optional("optimize"), quantize=quant, **variants, bench=optional("bench"),
+                  optimize=optional("optimize"), quantize=quant, **variants, bench=bench,
                   overwrite=top.get("overwrite", False), description=top.get("description", ""))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import typing
 from dataclasses import MISSING, fields
+from typing import Optional
 
 from workbench.core.specs import BenchSpec, ExportSpec, InputSpec, ModelSource, OptimizeSpec, QuantSpec, ValidateSpec
 
@@ -53,7 +54,9 @@ RECIPE_KEYS: dict = {
     "optimize": {"enabled": (bool, True)},
     "quantize": {"name": (str, None)},
     **{t: {"name": (str, None)} for t in VARIANT_TARGETS},
-    "bench": {"enabled": (bool, True), "compare_torch": (bool, True)},
+    # kv_cache: llama.cpp's KV cache type for the .gguf rows (None: llama.cpp's default, f16); not a BenchSpec field
+    # because it is one runtime's setting: the pipeline hands it to those rows only (RuntimeOptions.extra)
+    "bench": {"enabled": (bool, True), "compare_torch": (bool, True), "kv_cache": (str, None)},
 }
 SECTIONS = ("source", "export", "validate", "optimize", "quantize", *VARIANT_TARGETS, "bench")
 
@@ -68,6 +71,19 @@ def variant_label(target: str, entry: dict) -> str:
     picked = [str(entry[o.field]).lower() for o in options
               if entry.get(o.field) is not None and str(entry[o.field]).lower() != str(o.default).lower()]
     return "-".join(picked) or str(options[0].default)
+
+
+def check_kv_cache(section: str, data: Optional[dict], where: str) -> None:
+    """A [bench] kv_cache that is not a llama.cpp KV cache type is one line when the recipe is read, before anything
+    runs (the same check as `--kv-cache`; llama-cpp-python need not be installed)."""
+    from workbench.core.errors import WorkbenchError
+    from workbench.core.runtimes.llama_cpp import kv_cache_type
+
+    if data and data.get("kv_cache") is not None:
+        try:
+            kv_cache_type(data["kv_cache"])
+        except WorkbenchError as err:
+            raise WorkbenchError(f"{where}: [{section}] kv_cache: {err.what}", err.hint) from None
 
 
 def _kind(hint) -> type:

@@ -134,8 +134,12 @@ def _step_html(step: dict) -> str:
                                     r["latency_ms"]["p99"], r["latency_ms"]["mean"], r["throughput_per_s"],
                                     r["peak_rss_mb"], r.get("gpu_peak_mb")] for r in rows])
         out += "".join(f"<p class='fail'>{_esc(f['name'])}: {_esc(f['error'])}</p>" for f in res.get("failed", []))
-        notes = sorted({n for r in rows for n in r.get("notes", [])})
-        out += "".join(f"<p class='muted'>note: {_esc(n)}</p>" for n in notes)
+        whose: dict = {}  # note -> the rows that have it: a note of some rows only names them
+        for r in rows:
+            for n in r.get("notes", []):
+                whose.setdefault(n, []).append(r["name"])
+        out += "".join(f"<p class='muted'>note{'' if len(names) == len(rows) else ' (' + ', '.join(names) + ')'}: "
+                       f"{_esc(n)}</p>" for n, names in sorted(whose.items()))
         out += bench_plots(rows)
     return out
 
@@ -170,9 +174,12 @@ def _artifacts_html(report: dict) -> str:
             speed = [f"<td class='fail' colspan=4>{_esc(r['bench_error'])}</td>"]
         cells.append([r["name"], r["runtime"], r["size_mb"], f"<td>{cos}</td>",
                       "-" if f["top1"] is None else f"{f['top1']:.3f}", check, *speed])
+    # how a row's batch ran where it was not one batched run (llama.cpp: the sequences one after another)
+    how = "".join(f"<p class='muted'>{_esc(r['name'])}: {_esc(r['speed_note'])}</p>" for r in rows
+                  if r.get("speed_note"))
     return "<h2>Every artifact</h2>" + _table(["artifact", "runtime", "size MB", "cosine vs PyTorch",
                                                "top-1 agreement", "fidelity", "p50 ms", "p95 ms", "per s",
-                                               "peak RSS MB"], cells)
+                                               "peak RSS MB"], cells) + how
 
 
 def dynamic_axes_rows(res: dict) -> list:

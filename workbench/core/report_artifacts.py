@@ -78,7 +78,8 @@ def fidelity(step: Optional[dict]) -> dict:
 
 
 def artifacts(report: dict) -> list:
-    """[{name, runtime, file, size_mb, fidelity, p50_ms, p95_ms, throughput_per_s, peak_rss_mb, bench_error}]:
+    """[{name, runtime, file, size_mb, fidelity, p50_ms, p95_ms, throughput_per_s, peak_rss_mb, bench_error,
+    speed_note}]:
     PyTorch eager (when benchmarked), then every variant of the run, benchmarked or not."""
     rows = {r["name"]: r for s in report.get("steps", []) if s.get("name") == "bench" and s.get("result")
             for r in s["result"].get("rows", [])}
@@ -93,8 +94,11 @@ def artifacts(report: dict) -> list:
         error = bench_failed.get(name)
         if not row and error is None and bench_step is not None and not bench_step.get("ok"):
             error = bench_step.get("error")
+        # how the row's batch ran where that is not one batched run (llama.cpp: its sequences one after another)
+        how = next((n for n in row.get("notes") or [] if "sequences one after another" in n), None)
         return {"p50_ms": lat.get("p50"), "p95_ms": lat.get("p95"), "throughput_per_s": row.get("throughput_per_s"),
-                "peak_rss_mb": row.get("peak_rss_mb"), "provider": row.get("provider"), "bench_error": error}
+                "peak_rss_mb": row.get("peak_rss_mb"), "provider": row.get("provider"), "bench_error": error,
+                "speed_note": how}
 
     out = []
     for name in rows:

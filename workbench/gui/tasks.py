@@ -71,7 +71,7 @@ def inspect_with_rows(path: str, progress=None, cancel=None):
 
 
 def chat_stream(columns, prompt, max_new_tokens: int = 48, temperature: float = 0.0, seed: int = 0,
-                progress=None, cancel=None, tokenizer=None):
+                progress=None, cancel=None, tokenizer=None, kv_cache=None):
     """The Chat panel's job (a thread): stream one answer per column, one column after the other, so each
     column's tokens/s is measured without the others competing for the CPU.
 
@@ -79,7 +79,8 @@ def chat_stream(columns, prompt, max_new_tokens: int = 48, temperature: float = 
     ``("start", key)``, ``("step", key, TokenStep)``, ``("end", key)`` and ``("error", key, one-line message)``.
     Models load in the worker thread, at a column's first step; a column that fails does not stop the others.
     ``tokenizer`` (the PyTorch source folder) encodes the prompt for runtime artifacts without one beside them
-    (a .gguf), so every column starts from the same token ids.
+    (a .gguf), so every column starts from the same token ids. ``kv_cache`` (llama.cpp's KV cache type; None: its
+    default, f16) goes to the .gguf columns only.
     """
     from workbench import api
     from workbench.gui.workers import error_line
@@ -91,8 +92,9 @@ def chat_stream(columns, prompt, max_new_tokens: int = 48, temperature: float = 
             progress(number / max(1, len(columns)), f"{key}: loading and generating")
         yield ("start", key)
         try:
+            options = {"kv_cache": kv_cache} if kv_cache and str(model).lower().endswith(".gguf") else {}
             for step in api.generate_stream(str(model), prompt, int(max_new_tokens), temperature=float(temperature),
-                                            seed=int(seed), cancel=cancel, tokenizer=tokenizer):
+                                            seed=int(seed), cancel=cancel, tokenizer=tokenizer, **options):
                 yield ("step", key, step)
         except Exception as err:  # noqa: BLE001 - the column shows the engine's one line; the others go on
             yield ("error", key, error_line(err))

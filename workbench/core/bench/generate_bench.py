@@ -42,7 +42,6 @@ def measure(kind: str, path: str, prompts: dict, max_new_tokens: int, provider: 
         if kind == "gguf":  # llama.cpp's decoder (the registry's), one sequence at a time
             decoder = runtime_decoder(path, provider, threads, **({} if kv_cache is None else {"kv_cache": kv_cache}))
             settings = decoder.settings()  # the GGUF header's
-            prompts = {1: prompts[1]}
         elif kind == "runtime":  # an OpenVINO IR, an .mnn: its runtime's decoder (the registry's)
             decoder, folder = runtime_decoder(path, provider, threads), Path(path).parent
         elif kind == "seq2seq" or s2s.is_seq2seq(path):  # an encoder-decoder: encoder + decoder with past
@@ -55,27 +54,43 @@ def measure(kind: str, path: str, prompts: dict, max_new_tokens: int, provider: 
         encoder_ms: list = []  # per timed run, encoder-decoders only
         rows = []
         for batch, ids in prompts.items():
-            run_steps(decoder, ids, WARMUP_TOKENS, Sampling(), settings, stop_at_eos=False)
+            run_steps(decoder, ids[:1] if kind == "gguf" else ids, WARMUP_TOKENS, Sampling(), settings,
+                      stop_at_eos=False)
             ttfts, decodes, seconds, new = [], [], 0.0, 0
             for _ in range(max(1, int(repeats))):
                 started = time.perf_counter()
-                run = run_steps(decoder, ids, max_new_tokens, Sampling(), settings, stop_at_eos=False)
+                runs = _sequences(decoder, ids, max_new_tokens, settings, one_by_one=kind == "gguf")
                 seconds += time.perf_counter() - started
-                ttfts.append(run["ttft_ms"])
-                decodes.extend(run["decode_ms"])
+                ttfts.extend(r["ttft_ms"] for r in runs)
+                decodes.extend(ms for r in runs for ms in r["decode_ms"])
+                run = {"rows": [row for r in runs for row in r["rows"]]}
                 new += sum(len(r) for r in run["rows"])
                 encoder_ms += [decoder.encoder_ms] if hasattr(decoder, "encoder_ms") else []
                 tracker.sample()
             rows.append({"batch": int(batch), "ttft_ms": float(np.median(ttfts)), "decode_ms": _percentiles(decodes),
-                         "prompt_tokens_per_s": sum(len(r) for r in ids) / max(float(np.median(ttfts)) / 1000.0, 1e-9),
+                         # the prompt tokens one prefill takes in: the batch's, or one sequence's (llama.cpp)
+                         "prompt_tokens_per_s": sum(len(r) for r in ids) / len(runs)
+                         / max(float(np.median(ttfts)) / 1000.0, 1e-9),
                          "tokens_per_s": new / seconds if seconds > 0 else 0.0, "tokens": run["rows"],
                          "new_tokens": len(run["rows"][0]),
-                         "encoder_ms": float(np.median(encoder_ms)) if encoder_ms else None})
+                         "encoder_ms": float(np.median(encoder_ms)) if encoder_ms else None,
+                         "notes": [f"batch {batch} run as {batch} sequences one after another: ttft and decode ms "
+                                   "per sequence, tokens/s the batch's"] if len(runs) > 1 else []})
             encoder_ms = []
     finally:
         tracker.stop()
     return {"name": decoder.name, "runtime": decoder.runtime, "provider": decoder.provider,
             "peak_rss_mb": tracker.peak_mb, "rows": rows}
+
+
+def _sequences(decoder, ids: list, max_new_tokens: int, settings: dict, one_by_one: bool) -> list:
+    """The timed generation of one batch: one run of every row together, or (llama.cpp, which holds one sequence)
+    one run per row, one after another: the ttft and decode steps are then each sequence's own, tokens/s the
+    batch's whole (bench_generate's note says so)."""
+    from workbench.core.generate import Sampling, run_steps
+
+    batches = [[row] for row in ids] if one_by_one else [ids]
+    return [run_steps(decoder, b, max_new_tokens, Sampling(), settings, stop_at_eos=False) for b in batches]
 
 
 def _child(payload: dict, progress: Optional[ProgressFn] = None, cancel=None) -> tuple:
@@ -165,7 +180,9 @@ def bench_generate(models, torch_source=None, *, prompt_tokens: int = 32, max_ne
                    else "all variants ran in this process: each peak RSS includes what the process held before"]
     batches = tuple(sorted({1, int(batch)}))
     if int(batch) > 1 and any(kind == "gguf" for kind, _, _ in variants):
-        notes.append(f"llama.cpp variants run at batch 1 only (one sequence at a time): no batch-{int(batch)} row")
+        notes.append(f"llama.cpp variants: batch {int(batch)} run as {int(batch)} sequences one after another "
+                     "(llama.cpp holds one sequence): time to first token and decode ms are per sequence, "
+                     "tokens/s is the whole batch's")
     notes += [f"{label}: file {Path(path).stat().st_size / 1e6:.1f} MB" for kind, path, label in variants
               if kind == "gguf"]
     if kv_cache is not None:
@@ -216,5 +233,6 @@ def _rows(results: list) -> list:
                                         tokens_per_s=row["tokens_per_s"], peak_rss_mb=result["peak_rss_mb"],
                                         agreement=agree, new_tokens=row["new_tokens"],
                                         encoder_ms=row.get("encoder_ms"),
-                                        prompt_tokens_per_s=row.get("prompt_tokens_per_s")))
+                                        prompt_tokens_per_s=row.get("prompt_tokens_per_s"),
+                                        notes=list(row.get("notes") or [])))
     return out

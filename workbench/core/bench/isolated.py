@@ -173,14 +173,15 @@ def _numpy(inputs: Optional[dict]) -> Optional[dict]:
 def compare_table(models: dict, source=None, spec: Optional[BenchSpec] = None,
                   progress: Optional[ProgressFn] = None, cancel: Optional[CancelToken] = None, *,
                   inputs: Optional[dict] = None, timeout_s: Optional[float] = None,
-                  failures: Optional[list] = None) -> list:
+                  failures: Optional[list] = None, options: Optional[dict] = None) -> list:
     """[BenchResult]: PyTorch eager on ``source`` (when given) then each ``{name: artifact path}`` (an .onnx file or
     any artifact a registered runtime opens: a .gguf, an OpenVINO .xml...), one process each, all on identical
     input values (PyTorch's example inputs, else ``inputs``, else the first ONNX model's).
 
     With ``failures`` (a list), a variant whose benchmark fails is appended to it as ``(name, one-line reason)``
     and the others still run (a recipe's table keeps every row it could measure); without it the first failure
-    raises."""
+    raises. ``options`` ({name: runtime settings}) adds settings of one variant's runtime to its spec's
+    ``runtime_options`` (a recipe's llama.cpp KV cache type goes to the .gguf rows only)."""
     if spec is None:
         first = next(iter(models.values()), None)
         spec = BenchSpec(model=str(first or getattr(source, "path", source)))
@@ -223,7 +224,9 @@ def compare_table(models: dict, source=None, spec: Optional[BenchSpec] = None,
 
         values = onnx_example_inputs(onnx[0], spec.batch, spec.sequence)
     for label, path in models.items():
-        payload = {"spec": dataclasses.replace(base, model=str(path)), "inputs": values, "name": label}
+        extra = {**(base.runtime_options or {}), **((options or {}).get(label) or {})}
+        payload = {"spec": dataclasses.replace(base, model=str(path), runtime_options=extra), "inputs": values,
+                   "name": label}
         try:
             result, _ = run_child(payload, part, cancel, timeout_s)
         except WorkbenchError as err:

@@ -54,6 +54,7 @@ class Sampler:
 
     default_name = "benchmark"
     per_run = 1  # inferences one run() does (a runtime's throughput mode): a sample's time is divided by it
+    sequential = 1  # a batch run as this many sequences one after another (llama.cpp): notes give per-sequence times
 
     def __init__(self, spec: BenchSpec, cancel: Optional[CancelToken] = None, memory_mode: str = "run"):
         check_spec(spec)
@@ -202,6 +203,10 @@ class RuntimeSampler(Sampler):
         feeds = feed(infos, given)
         self._note_batch(feeds)
         name = self.runtime.name
+        if self.batch > 1 and getattr(session, "sequential_batch", False):
+            self.sequential = self.batch  # llama.cpp: the batch's rows one after another (summary's note)
+        if getattr(session, "kv_cache", None):  # llama.cpp's KV cache type: the row says which one ran
+            self.notes.append(f"{name} KV cache: {session.kv_cache}")
         in_flight = int(getattr(session, "in_flight", 1) or 1)  # a runtime's throughput mode: requests at once
         if in_flight > 1:
             self.per_run = in_flight

@@ -75,5 +75,12 @@ def stream(sampler: Sampler, name: Optional[str] = None, progress: Optional[Prog
         notes.append("peak RSS is the whole benchmark process's (interpreter, runtime, model and runs)")
     if sampler.uses_gpu and memory.gpu_memory_source() == "device":
         notes.append("GPU memory is the whole device's (this process's own use is not visible here)")
-    return summarize(name, sampler.provider, samples, sampler.batch, sampler.sequence, notes,
-                     peak_rss_mb=sampler.peak_rss_mb, gpu_peak_mb=sampler.gpu_peak_mb)
+    result = summarize(name, sampler.provider, samples, sampler.batch, sampler.sequence, notes,
+                       peak_rss_mb=sampler.peak_rss_mb, gpu_peak_mb=sampler.gpu_peak_mb)
+    sequences = int(getattr(sampler, "sequential", 1) or 1)
+    if sequences > 1:  # a runtime that runs a batch's sequences one after another (llama.cpp): say it, per sequence
+        lat = result.latency_ms
+        result.notes.append(f"batch {sequences} run as {sequences} sequences one after another: latency is the "
+                            f"whole batch's; per sequence p50 {lat['p50'] / sequences:.3f} ms, p95 "
+                            f"{lat['p95'] / sequences:.3f} ms")
+    return result

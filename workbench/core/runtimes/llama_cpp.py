@@ -1,7 +1,8 @@
 """llama.cpp as a runtime: a .gguf file opened by ``llama_cpp.Llama`` (llama-cpp-python).
 
-``run({"input_ids": (1, n) int array})`` returns ``logits`` (1, n, vocab) for decoders, or ``last_hidden_state``
-(1, n, hidden) for encoder GGUFs (BERT-like: llama.cpp's pooling is off so the caller pools as PyTorch does).
+``run({"input_ids": (batch, n) int array})`` returns ``logits`` (batch, n, vocab) for decoders, or
+``last_hidden_state`` (batch, n, hidden) for encoder GGUFs (BERT-like: llama.cpp's pooling is off so the caller
+pools as PyTorch does); the rows run one after another, each from an empty cache (``sequential_batch``).
 ``generate`` decodes greedily (temperature 0) or samples, reusing llama.cpp's KV cache. ``quantize`` rewrites a
 GGUF into another type through llama.cpp's own quantizer (q8_0, q4_0, q4_k_m, q5_k_m, q6_k...).
 
@@ -109,6 +110,9 @@ def _header(path: Path) -> tuple:
 
 class LlamaCppSession:
     runtime = NAME
+    # llama-cpp-python's Llama holds one sequence: a batch's rows run one after another (run() below), and the
+    # benchmark says so with per-sequence numbers (bench/summary.py) rather than timing batch 1 under batch N's name
+    sequential_batch = True
 
     def __init__(self, path, options: RuntimeOptions):
         self.path = Path(str(path))
@@ -151,18 +155,23 @@ class LlamaCppSession:
         self.precision = PRECISION.get(names.get(ftype, ""), "int4")
 
     def inputs(self) -> list:
-        return [TensorInfo("input_ids", [1, "sequence"], "int64")]
+        return [TensorInfo("input_ids", ["batch", "sequence"], "int64")]
 
     def outputs(self) -> list:
         if self.encoder:
-            return [TensorInfo("last_hidden_state", [1, "sequence", self.llm.n_embd()], "float32")]
-        return [TensorInfo("logits", [1, "sequence", self.llm.n_vocab()], "float32")]
+            return [TensorInfo("last_hidden_state", ["batch", "sequence", self.llm.n_embd()], "float32")]
+        return [TensorInfo("logits", ["batch", "sequence", self.llm.n_vocab()], "float32")]
 
     def run(self, feeds: dict) -> dict:
+        """(batch, n) token ids: each row from an empty cache, one after another (``sequential_batch``)."""
         ids = np.asarray(feeds["input_ids"])
-        if ids.ndim != 2 or ids.shape[0] != 1:
-            raise WorkbenchError(f"llama.cpp runs one sequence at a time; input_ids has shape {ids.shape}",
-                                 "feed input_ids of shape (1, n)")
+        if ids.ndim != 2 or ids.shape[0] < 1:
+            raise WorkbenchError(f"llama.cpp takes input_ids of shape (batch, n); got shape {ids.shape}",
+                                 "feed input_ids of shape (batch, n)")
+        outputs = [self._run_one(ids[i:i + 1]) for i in range(ids.shape[0])]
+        return {key: np.concatenate([o[key] for o in outputs]) for key in outputs[0]}
+
+    def _run_one(self, ids: np.ndarray) -> dict:
         vocab = self.llm.n_vocab()
         if not np.issubdtype(ids.dtype, np.integer) or (ids.size and (ids.min() < 0 or ids.max() >= vocab)):
             raise WorkbenchError(f"llama.cpp takes token ids in [0, {vocab}); input_ids holds {ids.dtype} values "

@@ -115,7 +115,8 @@ class LlamaDecoder(Decoder):
     def prefill(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
         if np.asarray(ids).shape[0] != 1:
             raise WorkbenchError(f"llama.cpp generates one sequence at a time (batch {np.asarray(ids).shape[0]} "
-                                 "asked)", "give one prompt (bench --generate runs a GGUF at batch 1 only)")
+                                 "asked)", "give one prompt (bench --generate runs a GGUF's batch as its sequences one "
+                                 "after another)")
         return super().prefill(ids, mask)
 
     def reset(self) -> None:

@@ -42,21 +42,29 @@ def generating_runtime(path, registry=None):
 
 def stream_text(model, prompt, max_new_tokens: int = 32, *, temperature: float = 0.0, top_k: int = 0,
                 top_p: float = 1.0, seed: int = 0, threads: Optional[int] = None, provider: str = "cpu",
-                tokenizer=None, cancel=None, registry=None, **_ignored) -> Iterator:
-    """Yield one TokenStep per generated token of ``model`` (an artifact a generating runtime opens)."""
+                tokenizer=None, cancel=None, registry=None, kv_cache: Optional[str] = None, **_ignored) -> Iterator:
+    """Yield one TokenStep per generated token of ``model`` (an artifact a generating runtime opens);
+    ``kv_cache`` is llama.cpp's KV cache type for a .gguf (None: llama.cpp's default, f16)."""
     from workbench.core.runtimes.decoder_base import TextCodec
     from workbench.core.runtimes.decoding import TokenStep, encode_prompts
     from workbench.core.runtimes.base import RuntimeOptions
     from workbench.core.runtimes.select import open_session
 
     path = Path(str(model)).expanduser()
+    if kv_cache is not None:  # checked before anything loads, as `generate --kv-cache` does
+        from workbench.core.runtimes.llama_cpp import kv_cache_type
+
+        kv_cache = kv_cache_type(kv_cache)
+        if path.suffix.lower() != ".gguf":
+            raise WorkbenchError(f"a KV cache type ({kv_cache}) is llama.cpp's setting; {path.name} is not a .gguf",
+                                 "leave the KV cache type out, or give a .gguf file")
     runtime = generating_runtime(path, registry)
     folder = Path(str(getattr(tokenizer, "path", tokenizer))) if tokenizer else path.parent
     codec = TextCodec.load(folder)
     if runtime.decoder is not None:  # llama.cpp, OpenVINO, MNN: their decoder in the loop every decoder shares
         yield from decoder_stream(runtime, path, prompt, max_new_tokens, folder, codec, temperature=temperature,
                                   top_k=top_k, top_p=top_p, seed=seed, threads=threads, provider=provider,
-                                  cancel=cancel)
+                                  cancel=cancel, **({} if kv_cache is None else {"kv_cache": kv_cache}))
         return
     if top_p != 1.0:
         raise WorkbenchError("top-p sampling is not offered for runtime generation", "leave top_p at 1.0")
@@ -64,7 +72,8 @@ def stream_text(model, prompt, max_new_tokens: int = 32, *, temperature: float =
         raise WorkbenchError(f"no tokenizer in {folder} to encode the prompt for {path.name}",
                              "load the model's Hugging Face folder (its tokenizer encodes the prompt), or give token ids")
     prompt_ids = encode_prompts(prompt, codec, None)[0]
-    session = open_session(runtime, path, RuntimeOptions(device=provider, threads=threads))
+    session = open_session(runtime, path, RuntimeOptions(device=provider, threads=threads,
+                                                         extra={} if kv_cache is None else {"kv_cache": kv_cache}))
     try:
         steps = session.generate(prompt_ids, int(max_new_tokens), temperature=float(temperature), top_k=int(top_k),
                                  seed=int(seed))
@@ -78,7 +87,8 @@ def stream_text(model, prompt, max_new_tokens: int = 32, *, temperature: float =
 
 
 def decoder_stream(runtime, path: Path, prompt, max_new_tokens: int, folder: Path, codec, *, temperature: float,
-                   top_k: int, top_p: float, seed: int, threads: Optional[int], provider: str, cancel) -> Iterator:
+                   top_k: int, top_p: float, seed: int, threads: Optional[int], provider: str, cancel,
+                   **options) -> Iterator:
     """TokenSteps of ``runtime``'s decoder (``Runtime.decoder``) on ``path`` through decoding.stream: the settings
     (end of sequence, pad, vocabulary) of ``folder`` or the decoder's own, the text decoded by ``codec`` (the
     folder's tokenizer) or the decoder's own vocabulary (a GGUF's)."""
@@ -86,7 +96,7 @@ def decoder_stream(runtime, path: Path, prompt, max_new_tokens: int, folder: Pat
 
     sampling = Sampling(float(temperature), int(top_k), float(top_p), int(seed))
     sampling.check()  # before the model loads
-    decoder = runtime.decoder_factory()(path, provider, threads)
+    decoder = runtime.decoder_factory()(path, provider, threads, **options)  # options: llama.cpp's kv_cache
     try:
         codec = codec or decoder.codec()
         if codec is None and isinstance(prompt, str):

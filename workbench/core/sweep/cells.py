@@ -32,7 +32,10 @@ def bench_spec(model_path: str, cell, bench: dict):
     return BenchSpec(model=str(model_path), provider=cell.provider, batch=cell.batch, sequence=cell.sequence,
                      threads=cell.threads, cuda_graph=cell.cuda_graph, runtime=cell.runtime,
                      iterations=bench.get("iterations", 100), warmup=bench.get("warmup", 10),
-                     time_budget_s=bench.get("time_budget_s"))
+                     time_budget_s=bench.get("time_budget_s"),
+                     # llama.cpp's KV cache type: that runtime's setting, so the .gguf cells only
+                     runtime_options={"kv_cache": bench["kv_cache"]} if bench.get("kv_cache") is not None
+                     and str(model_path).lower().endswith(".gguf") else {})
 
 
 def time_cell(cell, model_path: str, bench: dict, cancel=None, timeout_s=None) -> dict:

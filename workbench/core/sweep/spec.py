@@ -9,7 +9,8 @@
                 its target exports it, its runtime (llama.cpp, OpenVINO, MNN) benches it at every axis value
     [axes]      batch = [1, 8], sequence = [128], threads = [1, 2], provider = ["cpu"], runtime = ["onnxruntime"],
                 cuda_graph = [false], accelerator = ["H100", "A10G"] (Ray accelerator types: one GPU kind each)
-    [bench]     iterations, warmup, time_budget_s (the recipe [bench] keys that are not axes)
+    [bench]     iterations, warmup, time_budget_s (the recipe [bench] keys that are not axes), kv_cache (llama.cpp's
+                KV cache type for the .gguf cells, f16 or f32; left out: f16, llama.cpp's default)
     [budget]    max_latency_ms, min_cosine  (the recommendation; the CLI's --max-latency-ms / --min-cosine win)
 
 A variant's tables are recipe sections, checked by the recipe reader's own rules (recipe_schema): a key a recipe
@@ -29,7 +30,7 @@ AXES = {"batch": int, "sequence": int, "threads": int, "provider": str, "runtime
         "accelerator": str}
 AXIS_DEFAULTS = {"batch": [1], "sequence": [128], "threads": [None], "provider": ["cpu"], "runtime": [None],
                  "cuda_graph": [False], "accelerator": [None]}
-BENCH_KEYS = {"iterations": int, "warmup": int, "time_budget_s": float}
+BENCH_KEYS = {"iterations": int, "warmup": int, "time_budget_s": float, "kv_cache": str}  # kv_cache: .gguf cells
 BUDGET_KEYS = {"max_latency_ms": float, "min_cosine": float}
 TOP_KEYS = {"name", "output_dir", "description", "recipe", "model", "variant", "axes", "bench", "budget", "gguf",
             "openvino", "mnn"}
@@ -276,6 +277,9 @@ def parse_sweep(text: str, path: Path) -> Sweep:
                                  "fix the value in the sweep file")
     bench = _typed(_table(data.get("bench", {}), "[bench]", where), BENCH_KEYS, "[bench] ", where)
     budget = _typed(_table(data.get("budget", {}), "[budget]", where), BUDGET_KEYS, "[budget] ", where)
+    from workbench.core.recipe_schema import check_kv_cache
+
+    check_kv_cache("bench", bench, where)  # a recipe's [bench] kv_cache check: llama.cpp's types, one line
     return Sweep(path=path, name=data.get("name", path.stem),
                  output_dir=Path(_resolve(base, data.get("output_dir", f"{path.stem}-out"))),
                  models=_models(data, base, where), variants=_variants(data, base, where),

@@ -1,6 +1,7 @@
 """The Benchmark panel's layout, built onto the panel (``self`` is the BenchPanel, whose attributes it sets): the
-provider, shape, iteration and thread settings, the variants box, the buttons, and the live charts over the summary
-table; and whether ONNX Runtime here offers CUDA. Texts stay in the BenchPanel context."""
+provider, shape, iteration and thread settings (and llama.cpp's KV cache type), the variants box, the buttons, and
+the live charts over the summary table; and whether ONNX Runtime here offers CUDA. Texts stay in the BenchPanel
+context."""
 
 from __future__ import annotations
 
@@ -51,13 +52,21 @@ def build(self) -> None:
     self.threads = _spin(0, 1024, 0, QCoreApplication.translate(
         "BenchPanel", "Intra-op threads (0: the runtime's default)"))
     self.threads.setSpecialValueText(QCoreApplication.translate("BenchPanel", "default"))
-    form = QFormLayout()
+    # llama.cpp's KV cache type for the .gguf variants (a recipe's [bench] kv_cache); the row shows only with one
+    self.kv_cache = QComboBox()
+    self.kv_cache.addItem(QCoreApplication.translate("BenchPanel", "f16 (default)"), "f16")
+    self.kv_cache.addItem("f32", "f32")
+    self.kv_cache.setToolTip(QCoreApplication.translate(
+        "BenchPanel", "The KV cache type llama.cpp runs the .gguf variants with: f16 is what a deployment runs; "
+                      "f32 keeps the cache at full precision (validation uses it to measure the file)"))
+    form = self.settings_form = QFormLayout()
     form.addRow(QCoreApplication.translate("BenchPanel", "Provider"), self.provider)
     form.addRow(QCoreApplication.translate("BenchPanel", "Batch"), self.batch)
     form.addRow(QCoreApplication.translate("BenchPanel", "Sequence"), self.sequence)
     form.addRow(QCoreApplication.translate("BenchPanel", "Iterations"), self.iterations)
     form.addRow(QCoreApplication.translate("BenchPanel", "Warm-up"), self.warmup)
     form.addRow(QCoreApplication.translate("BenchPanel", "Threads"), self.threads)
+    form.addRow(QCoreApplication.translate("BenchPanel", "llama.cpp KV cache"), self.kv_cache)
     self.variant_box = QGroupBox(QCoreApplication.translate("BenchPanel", "Variants"))
     self.variant_layout = QVBoxLayout(self.variant_box)
     self.checks: dict[str, QCheckBox] = {}

@@ -120,6 +120,7 @@ class BenchPanel(Retranslating, QWidget):
             box.setEnabled(False)
             self.variant_layout.addWidget(box)
             self.checks[""] = box
+        self.settings_form.setRowVisible(self.kv_cache, any(v.path.lower().endswith(".gguf") for v in variants))
         self._update_buttons()
 
     def selected_variants(self) -> list:
@@ -134,7 +135,8 @@ class BenchPanel(Retranslating, QWidget):
     def spec_fields(self) -> dict:
         return {"provider": self.provider.currentData(), "batch": self.batch.value(),
                 "sequence": self.sequence.value(), "iterations": self.iterations.value(),
-                "warmup": self.warmup.value(), "threads": self.threads.value() or None}
+                "warmup": self.warmup.value(), "threads": self.threads.value() or None,
+                "kv_cache": self.kv_cache.currentData()}  # written as shown, f16 too: a loaded recipe's key stays
 
     def apply_recipe(self, recipe: dict) -> None:
         """Show a recipe's [bench] settings (BenchSpec's defaults, the pipeline's, for the keys it leaves out)."""
@@ -147,6 +149,7 @@ class BenchPanel(Retranslating, QWidget):
         for name in ("batch", "sequence", "iterations", "warmup"):
             getattr(self, name).setValue(int(section[name]))
         self.threads.setValue(int(section.get("threads") or 0))
+        self.kv_cache.setCurrentIndex(max(0, self.kv_cache.findData(section.get("kv_cache") or "f16")))
 
     # -- run -------------------------------------------------------------------------------------------------------
     @property
@@ -195,7 +198,10 @@ class BenchPanel(Retranslating, QWidget):
 
         variant = self._queue.pop(0)
         fields = {**self.spec_fields(), "threads": self.resolved_threads()}
-        spec = BenchSpec(model=variant.path, trust_code=variant.trust_code, runtime=variant.runtime or None, **fields)
+        kv_cache = fields.pop("kv_cache")  # llama.cpp's setting: the .gguf variants' runtime options only
+        options = {"kv_cache": kv_cache} if variant.path.lower().endswith(".gguf") else {}
+        spec = BenchSpec(model=variant.path, trust_code=variant.trust_code, runtime=variant.runtime or None,
+                         runtime_options=options, **fields)
         self.ran[variant.name] = (variant.runtime or "torch", fields["threads"])
         source = ModelSource(path=variant.path, trust_code=variant.trust_code) if variant.kind == TORCH else None
         name = self.tr("Benchmark {0}").format(variant.name)
@@ -324,6 +330,9 @@ class BenchPanel(Retranslating, QWidget):
             suffix_pick = next((c.name for c in runtime_choices(v.path)), "")
             if v.runtime and v.runtime != suffix_pick:
                 args += ["--runtime", v.runtime]
+            if v.path.lower().endswith(".gguf"):  # a decoder .gguf alone benches its generation without --runtime
+                args += [] if "--runtime" in args else ["--runtime", "llama.cpp"]
+                args += ["--kv-cache", fields["kv_cache"]] if fields["kv_cache"] != "f16" else []  # f16: the default
             if torch is not None and i == 0:
                 from workbench.core.loading import program_kind
 

@@ -1,5 +1,6 @@
 """The Benchmark panel's summary table: one row per finished variant (its runtime and the thread count it ran
-with among the numbers), a failure's one line spanning the columns after the name; every column as wide as its
+with among the numbers; a batch run as its sequences one after another, as llama.cpp runs one, says so there), a
+failure's one line spanning the columns after the name; every column as wide as its
 contents (a horizontal scroll bar when they do not all fit, never a last column cut at the edge), the table as tall
 as its rows (up to :data:`MAX_VISIBLE_ROWS`), the charts above it get the rest."""
 
@@ -69,6 +70,8 @@ class BenchTable(QTableWidget):
         lat = r.latency_ms
         gpu = "—" if r.gpu_peak_mb is None else f"{r.gpu_peak_mb:.0f}"
         std = f"{float(np.std(r.samples)):.3f}" if r.samples else "—"
+        if r.batch > 1 and any("sequences one after another" in n for n in r.notes):  # llama.cpp: said in the row
+            runtime = self.tr("{0} ({1} sequences one after another)").format(runtime, r.batch)
         cells = (r.name, r.provider, runtime, str(threads) if threads else "—", f"{lat['p50']:.3f}",
                  f"{lat['p95']:.3f}", f"{lat['p99']:.3f}", f"{lat['mean']:.3f}", std, f"{r.throughput_per_s:.1f}",
                  f"{r.peak_rss_mb:.0f}", gpu, str(r.iterations))

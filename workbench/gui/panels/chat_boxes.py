@@ -63,7 +63,8 @@ def models_box(self) -> QGroupBox:
 
 
 def prompt_box(self) -> QGroupBox:
-    """The prompt, max new tokens, greedy or sampling (temperature, seed), Send and Stop; on ``self``, the panel."""
+    """The prompt, max new tokens, greedy or sampling (temperature, seed), llama.cpp's KV cache type, Send and Stop;
+    on ``self``, the panel."""
     box = QGroupBox(QCoreApplication.translate("ChatPanel", "Prompt"), self)
     layout = QVBoxLayout(box)
     self.prompt_edit = QPlainTextEdit(box)
@@ -104,6 +105,17 @@ def prompt_box(self) -> QGroupBox:
     for widget in (self.temperature_label, self.temperature_spin, self.seed_label, self.seed_spin):
         sampling_row.addWidget(widget)
     sampling_row.addStretch(1)
+    # llama.cpp's KV cache type for the .gguf columns; shown only while one is listed (the panel's _refresh_variants)
+    self.kv_cache_label = QLabel(QCoreApplication.translate("ChatPanel", "llama.cpp KV cache:"), box)
+    self.kv_cache_combo = QComboBox(box)
+    self.kv_cache_combo.addItem(QCoreApplication.translate("ChatPanel", "f16 (default)"), None)
+    self.kv_cache_combo.addItem("f32", "f32")
+    self.kv_cache_combo.setToolTip(QCoreApplication.translate(
+        "ChatPanel", "The KV cache type llama.cpp answers the .gguf columns with: f16 is what a deployment runs; "
+                     "f32 keeps the cache at full precision, so only the file's own rounding differs from PyTorch"))
+    for widget in (self.kv_cache_label, self.kv_cache_combo):
+        sampling_row.addWidget(widget)
+        widget.setVisible(False)
     self.send_button = QPushButton(primary_icon("run"), QCoreApplication.translate("ChatPanel", "Send"), box)
     self.send_button.setObjectName("primary")
     self.send_button.setMinimumWidth(110)

@@ -132,6 +132,9 @@ class ChatPanel(PanelBase):
                 item.setCheckState(Qt.Unchecked)
                 item.setFlags(item.flags() & ~Qt.ItemIsEnabled & ~Qt.ItemIsUserCheckable)
         self.variant_list.blockSignals(False)
+        gguf = any(str(p).lower().endswith(".gguf") and self.runtimes.get(p) for p in self.runtimes)
+        for widget in (self.kv_cache_label, self.kv_cache_combo):
+            widget.setVisible(gguf)
         self._rebuild_columns()
 
     variant_name = staticmethod(variant_name)
@@ -249,7 +252,7 @@ class ChatPanel(PanelBase):
         order = [(key, column.model) for key, column in self.columns.items()]
         job = self.start_job(self.tr("Chat: {0}").format(prompt[:40]), chat_stream, order, prompt,
                              int(self.max_tokens_spin.value()), temperature, seed, process=False,
-                             tokenizer=self.state.source_path or None)
+                             tokenizer=self.state.source_path or None, kv_cache=self.kv_cache_combo.currentData())
         job.samples.connect(self._on_items)
         job.finished.connect(self._on_finished)
         return job

@@ -101,72 +101,87 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
         <translation>默认</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="55" />
+        <location filename="../../panels/bench_layout.py" line="56" />
+        <source>f16 (default)</source>
+        <translation>f16（默认）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_layout.py" line="58" />
+        <source>The KV cache type llama.cpp runs the .gguf variants with: f16 is what a deployment runs; f32 keeps the cache at full precision (validation uses it to measure the file)</source>
+        <translation>llama.cpp 运行 .gguf 变体所用的键值缓存类型：f16 是部署时的实际情况；f32 以全精度保存缓存（验证用它来衡量文件本身）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_layout.py" line="62" />
         <source>Provider</source>
         <translation>执行提供程序</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="56" />
+        <location filename="../../panels/bench_layout.py" line="63" />
         <source>Batch</source>
         <translation>批大小</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="57" />
+        <location filename="../../panels/bench_layout.py" line="64" />
         <source>Sequence</source>
         <translation>序列长度</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="58" />
+        <location filename="../../panels/bench_layout.py" line="65" />
         <source>Iterations</source>
         <translation>迭代次数</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="59" />
+        <location filename="../../panels/bench_layout.py" line="66" />
         <source>Warm-up</source>
         <translation>预热</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="60" />
+        <location filename="../../panels/bench_layout.py" line="67" />
         <source>Threads</source>
         <translation>线程数</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="61" />
+        <location filename="../../panels/bench_layout.py" line="68" />
+        <source>llama.cpp KV cache</source>
+        <translation>llama.cpp 键值缓存</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_layout.py" line="69" />
         <source>Variants</source>
         <translation>量化版本</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="66" />
+        <location filename="../../panels/bench_layout.py" line="74" />
         <source>Run</source>
         <translation>运行</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="68" />
+        <location filename="../../panels/bench_layout.py" line="76" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="71" />
+        <location filename="../../panels/bench_layout.py" line="79" />
         <source>Save charts as PNG…</source>
         <translation>将图表保存为 PNG…</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="73" />
+        <location filename="../../panels/bench_layout.py" line="81" />
         <source>Copy as CLI command</source>
         <translation>复制为命令行</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="75" />
+        <location filename="../../panels/bench_layout.py" line="83" />
         <source>Logarithmic latency axis</source>
         <translation>对数延迟坐标轴</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="76" />
+        <location filename="../../panels/bench_layout.py" line="84" />
         <source>Read fast and slow variants on one chart</source>
         <translation>在同一张图上看清快慢不同的版本</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="78" />
+        <location filename="../../panels/bench_layout.py" line="86" />
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
@@ -176,92 +191,92 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
         <translation>（请先加载模型）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="182" />
+        <location filename="../../panels/bench_panel.py" line="186" />
         <source>{0} left out: {1} is a program and was not allowed to run</source>
         <translation>已跳过 {0}：{1} 是程序，未被允许运行</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="201" />
+        <location filename="../../panels/bench_panel.py" line="208" />
         <source>Benchmark {0}</source>
         <translation>基准测试 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="206" />
+        <location filename="../../panels/bench_panel.py" line="213" />
         <source>Started: {0}</source>
         <translation>已开始：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="223" />
+        <location filename="../../panels/bench_panel.py" line="230" />
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="241" />
+        <location filename="../../panels/bench_panel.py" line="248" />
         <source>{0}: loading and warm-up…</source>
         <translation>{0}：正在加载并预热…</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="246" />
+        <location filename="../../panels/bench_panel.py" line="253" />
         <source>{0}: run {1}/{2}</source>
         <translation>{0}：第 {1}/{2} 次运行</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="255" />
+        <location filename="../../panels/bench_panel.py" line="262" />
         <source>, {0:.1f} s</source>
         <translation>，{0:.1f} 秒</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="256" />
+        <location filename="../../panels/bench_panel.py" line="263" />
         <source>Finished: Benchmark {0} (p50 {1:.3f} ms, p95 {2:.3f} ms, peak RSS {3:.0f} MB of its own process{4})</source>
         <translation>已完成：基准测试 {0}（p50 {1:.3f} 毫秒，p95 {2:.3f} 毫秒，其自身进程的峰值 RSS {3:.0f} MB{4}）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="263" />
+        <location filename="../../panels/bench_panel.py" line="270" />
         <source>Failed: Benchmark {0}: {1}</source>
         <translation>失败：基准测试 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="265" />
+        <location filename="../../panels/bench_panel.py" line="272" />
         <source>failed: {0}</source>
         <translation>失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="275" />
+        <location filename="../../panels/bench_panel.py" line="282" />
         <source>{0} variant(s) done</source>
         <translation>{0} 个版本</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="277" />
+        <location filename="../../panels/bench_panel.py" line="284" />
         <source>{0}, {1} failed</source>
         <translation>{0}，{1} 个失败</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="278" />
+        <location filename="../../panels/bench_panel.py" line="285" />
         <source>Cancelled: {0}</source>
         <translation>已取消：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="278" />
+        <location filename="../../panels/bench_panel.py" line="285" />
         <source>Finished: {0}</source>
         <translation>已完成：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="280" />
+        <location filename="../../panels/bench_panel.py" line="287" />
         <source>Cancelled: Benchmark ({0})</source>
         <translation>已取消：基准测试（{0}）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="304" />
+        <location filename="../../panels/bench_panel.py" line="311" />
         <source>Save charts as PNG</source>
         <translation>将图表保存为 PNG</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="305" />
+        <location filename="../../panels/bench_panel.py" line="312" />
         <source>PNG image (*.png)</source>
         <translation>PNG 图片 (*.png)</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="337" />
+        <location filename="../../panels/bench_panel.py" line="347" />
         <source>Copied: {0}</source>
         <translation>已复制：{0}</translation>
     </message>
@@ -269,69 +284,74 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>BenchTable</name>
     <message>
-        <location filename="../../panels/bench_table.py" line="34" />
+        <location filename="../../panels/bench_table.py" line="35" />
         <source>Variant</source>
         <translation>版本</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_table.py" line="34" />
+        <location filename="../../panels/bench_table.py" line="35" />
         <source>Provider</source>
         <translation>执行提供程序</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_table.py" line="34" />
+        <location filename="../../panels/bench_table.py" line="35" />
         <source>Runtime</source>
         <translation>运行时</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_table.py" line="35" />
+        <location filename="../../panels/bench_table.py" line="36" />
         <source>Threads</source>
         <translation>线程数</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_table.py" line="35" />
+        <location filename="../../panels/bench_table.py" line="36" />
         <source>p50 ms</source>
         <translation>p50（毫秒）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_table.py" line="36" />
+        <location filename="../../panels/bench_table.py" line="37" />
         <source>p95 ms</source>
         <translation>p95（毫秒）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_table.py" line="36" />
+        <location filename="../../panels/bench_table.py" line="37" />
         <source>p99 ms</source>
         <translation>p99（毫秒）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_table.py" line="36" />
+        <location filename="../../panels/bench_table.py" line="37" />
         <source>mean ms</source>
         <translation>平均（毫秒）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_table.py" line="37" />
+        <location filename="../../panels/bench_table.py" line="38" />
         <source>std ms</source>
         <translation>标准差（毫秒）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_table.py" line="37" />
+        <location filename="../../panels/bench_table.py" line="38" />
         <source>throughput /s</source>
         <translation>吞吐量（每秒）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_table.py" line="38" />
+        <location filename="../../panels/bench_table.py" line="39" />
         <source>peak RSS MB</source>
         <translation>峰值 RSS（MB）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_table.py" line="38" />
+        <location filename="../../panels/bench_table.py" line="39" />
         <source>GPU peak MB</source>
         <translation>GPU 峰值（MB）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_table.py" line="38" />
+        <location filename="../../panels/bench_table.py" line="39" />
         <source>runs</source>
         <translation>运行次数</translation>
+    </message>
+    <message>
+        <location filename="../../panels/bench_table.py" line="74" />
+        <source>{0} ({1} sequences one after another)</source>
+        <translation>{0}（{1} 个序列依次运行）</translation>
     </message>
 </context>
 <context>
@@ -348,8 +368,8 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
     </message>
     <message>
         <location filename="../../panels/chat_panel.py" line="48" />
-        <location filename="../../panels/chat_panel.py" line="236" />
-        <location filename="../../panels/chat_panel.py" line="240" />
+        <location filename="../../panels/chat_panel.py" line="239" />
+        <location filename="../../panels/chat_panel.py" line="243" />
         <source>Chat</source>
         <translation>对话</translation>
     </message>
@@ -370,8 +390,8 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
     </message>
     <message>
         <location filename="../../panels/chat_boxes.py" line="36" />
-        <location filename="../../panels/chat_panel.py" line="199" />
         <location filename="../../panels/chat_panel.py" line="202" />
+        <location filename="../../panels/chat_panel.py" line="205" />
         <source>Export for chat</source>
         <translation>导出用于对话</translation>
     </message>
@@ -406,58 +426,73 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
         <translation>量化变体：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_boxes.py" line="67" />
+        <location filename="../../panels/chat_boxes.py" line="68" />
         <source>Prompt</source>
         <translation>提示词</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_boxes.py" line="70" />
+        <location filename="../../panels/chat_boxes.py" line="71" />
         <location filename="../../panels/chat_panel.py" line="109" />
         <source>Type a prompt, then Ctrl+Enter or Send</source>
         <translation>输入提示词，然后按 Ctrl+Enter 或点击“发送”</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_boxes.py" line="75" />
+        <location filename="../../panels/chat_boxes.py" line="76" />
         <source>Encoder-decoder model (translation, summary): single turn, the text above is its input and each column shows its output; no chat template</source>
         <translation>编码器-解码器模型（翻译、摘要）：单轮对话，上方文本是它的输入，每一栏显示它的输出；不使用对话模板</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_boxes.py" line="83" />
+        <location filename="../../panels/chat_boxes.py" line="84" />
         <source>Max new tokens:</source>
         <translation>最多新词元数：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_boxes.py" line="90" />
+        <location filename="../../panels/chat_boxes.py" line="91" />
         <source>Greedy (most likely token)</source>
         <translation>贪心（取最可能的词元）</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_boxes.py" line="91" />
+        <location filename="../../panels/chat_boxes.py" line="92" />
         <source>Sampling</source>
         <translation>采样</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_boxes.py" line="94" />
+        <location filename="../../panels/chat_boxes.py" line="95" />
         <source>Temperature:</source>
         <translation>温度：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_boxes.py" line="99" />
+        <location filename="../../panels/chat_boxes.py" line="100" />
         <source>Seed:</source>
         <translation>随机种子：</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_boxes.py" line="107" />
+        <location filename="../../panels/chat_boxes.py" line="109" />
+        <source>llama.cpp KV cache:</source>
+        <translation>llama.cpp 键值缓存：</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_boxes.py" line="111" />
+        <source>f16 (default)</source>
+        <translation>f16（默认）</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_boxes.py" line="113" />
+        <source>The KV cache type llama.cpp answers the .gguf columns with: f16 is what a deployment runs; f32 keeps the cache at full precision, so only the file's own rounding differs from PyTorch</source>
+        <translation>llama.cpp 回答 .gguf 各列所用的键值缓存类型：f16 是部署时的实际情况；f32 以全精度保存缓存，因此与 PyTorch 的差别只来自文件本身的舍入</translation>
+    </message>
+    <message>
+        <location filename="../../panels/chat_boxes.py" line="119" />
         <source>Send</source>
         <translation>发送</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_boxes.py" line="110" />
+        <location filename="../../panels/chat_boxes.py" line="122" />
         <source>Ctrl+Enter</source>
         <translation>Ctrl+Enter</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_boxes.py" line="112" />
+        <location filename="../../panels/chat_boxes.py" line="124" />
         <source>Stop</source>
         <translation>停止</translation>
     </message>
@@ -477,113 +512,113 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
         <translation>{0}（无法在此回答：{1}）</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="150" />
+        <location filename="../../panels/chat_panel.py" line="153" />
         <source>Add a quantized decoder</source>
         <translation>添加量化解码器</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="152" />
+        <location filename="../../panels/chat_panel.py" line="155" />
         <source>Models ({0})</source>
         <translation>模型 ({0})</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="163" />
+        <location filename="../../panels/chat_panel.py" line="166" />
         <source>PyTorch</source>
         <translation>PyTorch</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="166" />
+        <location filename="../../panels/chat_panel.py" line="169" />
         <source>ONNX Runtime fp32</source>
         <translation>ONNX Runtime fp32</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="176" />
+        <location filename="../../panels/chat_panel.py" line="179" />
         <source>ONNX Runtime {0}</source>
         <translation>ONNX Runtime {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="182" />
+        <location filename="../../panels/chat_panel.py" line="185" />
         <source>Load a Hugging Face model (for PyTorch) or choose an ONNX decoder folder: one answer column appears for each.</source>
         <translation>加载一个 Hugging Face 模型（用于 PyTorch）或选择一个 ONNX 解码器文件夹：每个都会出现一列回答。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="191" />
+        <location filename="../../panels/chat_panel.py" line="194" />
         <source>Load a Hugging Face model first: the chat decoder is exported from it.</source>
         <translation>请先加载一个 Hugging Face 模型：对话用的解码器由它导出。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="213" />
+        <location filename="../../panels/chat_panel.py" line="216" />
         <source>Decoder ready for chat: {0}</source>
         <translation>对话解码器已就绪：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="236" />
-        <location filename="../../panels/chat_panel.py" line="334" />
+        <location filename="../../panels/chat_panel.py" line="239" />
+        <location filename="../../panels/chat_panel.py" line="337" />
         <source>Type a prompt first.</source>
         <translation>请先输入提示词。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="240" />
+        <location filename="../../panels/chat_panel.py" line="243" />
         <source>Load a Hugging Face model or choose an ONNX decoder folder first.</source>
         <translation>请先加载一个 Hugging Face 模型或选择一个 ONNX 解码器文件夹。</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="250" />
+        <location filename="../../panels/chat_panel.py" line="253" />
         <source>Chat: {0}</source>
         <translation>对话：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="277" />
+        <location filename="../../panels/chat_panel.py" line="280" />
         <source>loading the model…</source>
         <translation>正在加载模型…</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="281" />
+        <location filename="../../panels/chat_panel.py" line="284" />
         <source>answering…</source>
         <translation>正在回答…</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="289" />
+        <location filename="../../panels/chat_panel.py" line="292" />
         <source>done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="296" />
+        <location filename="../../panels/chat_panel.py" line="299" />
         <source>Failed: {0}</source>
         <translation>失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="306" />
+        <location filename="../../panels/chat_panel.py" line="309" />
         <source>the reference the others are compared with</source>
         <translation>其他各列与之比较的基准</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="310" />
+        <location filename="../../panels/chat_panel.py" line="313" />
         <source>sampled: not compared token for token</source>
         <translation>采样生成：不逐词元比较</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="312" />
+        <location filename="../../panels/chat_panel.py" line="315" />
         <source>no PyTorch answer to compare with</source>
         <translation>没有可比较的 PyTorch 回答</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="314" />
+        <location filename="../../panels/chat_panel.py" line="317" />
         <source>PyTorch gave no answer to compare with</source>
         <translation>PyTorch 没有给出可比较的回答</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="321" />
+        <location filename="../../panels/chat_panel.py" line="324" />
         <source>stopped</source>
         <translation>已停止</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="322" />
+        <location filename="../../panels/chat_panel.py" line="325" />
         <source>no answer</source>
         <translation>无回答</translation>
     </message>
     <message>
-        <location filename="../../panels/chat_panel.py" line="332" />
+        <location filename="../../panels/chat_panel.py" line="335" />
         <source>Choose an ONNX decoder folder first.</source>
         <translation>请先选择一个 ONNX 解码器文件夹。</translation>
     </message>

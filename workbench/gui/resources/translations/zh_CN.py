@@ -675,6 +675,18 @@ ZH = {
     "benchmarks it beside the others (listed in Report)":
         "将此目标及其选项作为又一个产物添加到配方：运行配方时会与其他产物一起写出、验证并基准测试它（列在“报告”中）",
     "Added to the recipe: {0}": "已添加到配方：{0}",
+    # llama.cpp's KV cache type and a batch run as its sequences (Benchmark and Chat panels)
+    "llama.cpp KV cache": "llama.cpp 键值缓存",
+    "llama.cpp KV cache:": "llama.cpp 键值缓存：",
+    "f16 (default)": "f16（默认）",
+    "The KV cache type llama.cpp runs the .gguf variants with: f16 is what a deployment runs; f32 keeps the cache "
+    "at full precision (validation uses it to measure the file)":
+        "llama.cpp 运行 .gguf 变体所用的键值缓存类型：f16 是部署时的实际情况；f32 以全精度保存缓存（验证用它来衡量文件本身）",
+    "The KV cache type llama.cpp answers the .gguf columns with: f16 is what a deployment runs; f32 keeps the cache "
+    "at full precision, so only the file's own rounding differs from PyTorch":
+        "llama.cpp 回答 .gguf 各列所用的键值缓存类型：f16 是部署时的实际情况；f32 以全精度保存缓存，"
+        "因此与 PyTorch 的差别只来自文件本身的舍入",
+    "{0} ({1} sequences one after another)": "{0}（{1} 个序列依次运行）",
 }
 
 
