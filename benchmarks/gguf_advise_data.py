@@ -2,13 +2,17 @@
 benchmarks/gguf_validate.py and benchmarks/gguf_cpu_table.py: bits per weight and decode tokens/s per GGUF type
 (the ~100M Llama), the runtime's memory over the file, fidelity per type (MiniLM min cosine; tiny decoders'
 teacher-forced top-1, mean over the families), and which route decoded faster on CPU.
-Usage: python benchmarks/gguf_advise_data.py [--table gguf_cpu_table_threads1]"""
+Usage: python benchmarks/gguf_advise_data.py [--table gguf_cpu_table_threads1]
+(the table by default is the quiet 2-thread run, gguf_cpu_table.json: the issue's 2 threads; the 1-thread table was
+the input while the 2-thread one had been measured under contention)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import pprint
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -41,7 +45,9 @@ def main() -> None:
     best = {rt: max((r["tokens_per_s"] for r in table["rows"] if r["runtime"] == rt and r.get("agreement")
                      and r["agreement"]["rate"] == 1.0), default=0.0) for rt in ("llama.cpp", "onnxruntime")}
     route = "gguf" if best["llama.cpp"] >= best["onnxruntime"] else "onnx"
-    text = f'''"""Measured by the workbench itself; written by benchmarks/gguf_advise_data.py from
+    command = " ".join(["python benchmarks/gguf_advise_data.py", *sys.argv[1:]])
+    written = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    text = f'''"""Measured by the workbench itself; written {written} by `{command}` from
 benchmarks/results/{args.table}.json ({table["date"]}) and gguf_validate.json ({validate["date"]}). Do not edit:
 re-run the benchmarks and that script. Read by workbench/core/gguf/advise.py."""
 
