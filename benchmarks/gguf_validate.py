@@ -8,7 +8,9 @@
   K-quants quantize the matrices natively: teacher-forced logits (cosine min, top-1 agreement over 5 random prompts
   of 48 tokens) and greedy generation (32 new tokens per prompt, through `workbench generate X.gguf
   --compare-torch`'s code) per quant type, with the PyTorch top-1/top-2 logit margin (random models have flat
-  logits: where the margin is below the quant's error, a flipped token is noise, not a defect).
+  logits: where the margin is below the quant's error, a flipped token is noise, not a defect), and at each greedy
+  first divergence PyTorch fp32's margin between its token and llama.cpp's, beside llama.cpp's logit error there
+  (as benchmarks/gpu_agreement.py's part B): the f16 table shows whether a flip is a tie.
 
 llama.cpp runs with an f32 KV cache for the logits and the greedy agreement (what `workbench validate` and
 `generate --compare-torch` measure: the FILE); the greedy agreement is measured again with llama.cpp's default f16
@@ -172,8 +174,10 @@ def _one_line(err: BaseException) -> str:
 
 
 def decoder_quant(kind: str, folder: Path, quant: str, prompts: list, want: list, threads: int,
-                  scratch: Path) -> dict:
-    """One family at one quant type: logits vs PyTorch teacher-forced, then greedy generation vs PyTorch."""
+                  scratch: Path, model=None) -> dict:
+    """One family at one quant type: logits vs PyTorch teacher-forced, then greedy generation vs PyTorch, and at
+    each greedy first divergence PyTorch's margin between the two tokens (:func:`divergences`; ``model`` is the
+    PyTorch fp32 model of ``folder``)."""
     from workbench.core.generate import generate
     from workbench.core.gguf_validate import compare_logits
     from workbench.core.runtimes.base import RuntimeOptions
@@ -199,6 +203,7 @@ def decoder_quant(kind: str, folder: Path, quant: str, prompts: list, want: list
                        kv_cache=FILE_KV_CACHE).agreement for p in prompts]
     deployed = [generate(str(path), p, 32, compare_torch=str(folder), stop_at_eos=False, threads=threads,
                          kv_cache="f16").agreement for p in prompts]
+    found = divergences(model, path, prompts, {FILE_KV_CACHE: greedy, "f16": deployed}, threads) if model else []
     return {"size_mb": path.stat().st_size / 1e6,
             "logits_cosine_min": min(m["cosine_min"] for m in metrics),
             "logits_max_abs": max(m["max_abs"] for m in metrics), "logits_max_abs_f16_cache": max_abs_f16_cache,
@@ -210,7 +215,44 @@ def decoder_quant(kind: str, folder: Path, quant: str, prompts: list, want: list
             "greedy_first_divergence_f16_cache": [g["first_divergence"] for g in deployed],
             # teacher-forced top-1 flips: PyTorch's top-1 minus top-2 there, against llama.cpp's error there
             "flips": flips[:20], "flips_total": len(flips),
-            "flip_margin_max": max((f["torch_margin"] for f in flips), default=None)}
+            "flip_margin_max": max((f["torch_margin"] for f in flips), default=None),
+            "divergences": found}
+
+
+def divergences(model, path: Path, prompts: list, runs: dict, threads: int) -> list:
+    """At each greedy first divergence (``runs``: {KV cache type: [agreement per prompt]}), as
+    benchmarks/gpu_agreement.py's part B does: on the common prefix (the prompt and PyTorch's tokens before it),
+    PyTorch fp32's own logit margin between its token and llama.cpp's, beside llama.cpp's largest logit error there
+    (same prefix, same cache). A margin below that error is a tie the file's rounding may flip either way."""
+    import torch
+
+    from workbench.core.runtimes.base import RuntimeOptions
+    from workbench.core.runtimes.llama_cpp import open_session
+
+    out = []
+    for cache, agreements in runs.items():
+        diverged = [(i, a) for i, a in enumerate(agreements) if a.get("diverging")]
+        if not diverged:
+            continue
+        session = open_session(path, RuntimeOptions(threads=threads, extra={"kv_cache": cache}))
+        try:
+            for i, a in diverged:
+                step, theirs, ours = a["diverging"]["step"], a["diverging"]["torch"], a["diverging"]["model"]
+                if theirs is None or ours is None:  # one of them stopped: no two tokens to weigh
+                    continue
+                prefix = list(prompts[i]) + list(a["torch_tokens"][:step])
+                with torch.no_grad():
+                    t = model(torch.tensor([prefix])).logits[0, -1].numpy().astype(np.float64)
+                lc = session.run({"input_ids": np.asarray([prefix])})["logits"][0, -1].astype(np.float64)
+                error = float(np.abs(lc - t).max())
+                margin = float(t[theirs] - t[ours])
+                out.append({"kv_cache": cache, "prompt": i, "step": int(step), "torch_token": int(theirs),
+                            "llama_token": int(ours), "torch_margin": margin,
+                            "llama_margin": float(lc[ours] - lc[theirs]), "llama_max_abs_error": error,
+                            "llama_pick_on_prefix": int(lc.argmax()), "tie": margin <= error})
+        finally:
+            session.close()
+    return out
 
 
 def torch_greedy(model, prompt: list, new_tokens: int = 32) -> list:
@@ -222,16 +264,6 @@ def torch_greedy(model, prompt: list, new_tokens: int = 32) -> list:
         for _ in range(new_tokens):
             ids.append(int(model(torch.tensor([ids])).logits[0, -1].argmax()))
     return ids[len(prompt):]
-
-
-def margin_at(model, prompt: list, step: int) -> float:
-    """PyTorch's top-1 minus top-2 logit where greedy generation from ``prompt`` picks new token ``step``."""
-    import torch
-
-    ids = list(prompt) + torch_greedy(model, prompt, step)
-    with torch.no_grad():
-        top2 = torch.topk(model(torch.tensor([ids])).logits[0, -1], 2).values
-    return float(top2[0] - top2[1])
 
 
 def f16_weights_greedy(folder: Path, prompts: list) -> dict:
@@ -297,12 +329,7 @@ def decoders(threads: int, scratch: Path, quants=("f32", "f16", "q8_0", "q4_0", 
         for quant in quants:
             started = time.perf_counter()
             try:
-                row = decoder_quant(kind, folder, quant, prompts, want, threads, scratch)
-                # PyTorch's own margin where a greedy run first diverged (either cache): a near-tie or not
-                row["torch_margin_at_divergence"] = {
-                    f"prompt {i} token {d}": margin_at(model, prompts[i], d)
-                    for key in ("greedy_first_divergence", "greedy_first_divergence_f16_cache")
-                    for i, d in enumerate(row[key]) if d is not None and quant in ("f32", "f16")}
+                row = decoder_quant(kind, folder, quant, prompts, want, threads, scratch, model)
             except Exception as err:  # noqa: BLE001 - a quant type that fails is a result row
                 row = {"error": _one_line(err)}
                 print(f"{kind:12s} {quant:7s} FAILED: {row['error']}", flush=True)
@@ -336,7 +363,8 @@ def markdown(data: dict) -> str:
                   "--compare-torch` run it), except the column 'greedy, f16 cache' (llama.cpp's default cache).", "",
                   "| family | quant | size MB | logits cosine min | max abs | teacher-forced top-1 | greedy agreement "
                   "| first divergence per prompt | greedy, f16 cache | its first divergence | largest PyTorch margin at "
-                  "a flip |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+                  "a flip | first divergences with PyTorch's margin below llama.cpp's error (f32 cache; f16 cache) |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for kind, fam in d["families"].items():
             if fam.get("error"):
                 lines.append(f"| {kind} | - | - | FAILED: {fam['error']} | | | | | |")
@@ -349,13 +377,30 @@ def markdown(data: dict) -> str:
                              f"{r['greedy_agreement']:.3f} | {r['greedy_first_divergence']} | "
                              f"{_fmt(r.get('greedy_agreement_f16_cache'))} | "
                              f"{r.get('greedy_first_divergence_f16_cache', '-')} | "
-                             f"{'-' if r.get('flip_margin_max') is None else format(r['flip_margin_max'], '.5f')} |")
+                             f"{'-' if r.get('flip_margin_max') is None else format(r['flip_margin_max'], '.5f')} | "
+                             f"{_ties(r, 'f32')}; {_ties(r, 'f16')} |")
         lines += ["", "PyTorch top-1 minus top-2 logit (median, p10) per family: " + ", ".join(
             f"{k} {f['torch_top1_margin']['median']:.4f}/{f['torch_top1_margin']['p10']:.4f}"
             for k, f in d["families"].items() if "torch_top1_margin" in f), "",
             "PyTorch with fp16-rounded weights (fp32 compute) vs PyTorch, greedy agreement per family: " + ", ".join(
             f"{k} {f['torch_f16_weights_greedy']['rate']:.3f}" for k, f in d["families"].items()
             if "torch_f16_weights_greedy" in f), ""]
+        rows = [(k, q, v) for k, f in d["families"].items() for q, r in f["quants"].items() if q in ("f32", "f16")
+                for v in r.get("divergences", [])]
+        if rows:
+            lines += ["### f32 and f16 greedy divergences: PyTorch fp32's margin between the two tokens", "",
+                      "At each first divergence, on the common prefix (the prompt and PyTorch's tokens before it): "
+                      "PyTorch fp32's logit of its token minus its logit of llama.cpp's token, beside llama.cpp's "
+                      "largest logit error there (same prefix, same cache; as benchmarks/gpu_agreement.py's part B). "
+                      "A margin below the error is a tie: rounding of that size may pick either token. (The main "
+                      "table counts the same for the quantized types, whose errors are 10-300x larger.)", "",
+                      "| family | quant | KV cache | prompt | new token | PyTorch's token | llama.cpp's | PyTorch margin "
+                      "| llama.cpp max abs logit error there | llama.cpp's margin (its token over PyTorch's) | tie |",
+                      "|---|---|---|---|---|---|---|---|---|---|---|"]
+            lines += [f"| {k} | {q} | {v['kv_cache']} | {v['prompt']} | {v['step']} | {v['torch_token']} | "
+                      f"{v['llama_token']} | {v['torch_margin']:.6f} | {v['llama_max_abs_error']:.6f} | "
+                      f"{v['llama_margin']:.6f} | {'yes' if v['tie'] else 'no'} |" for k, q, v in rows]
+            lines.append("")
     if data.get("seed_check"):
         c = data["seed_check"]
         lines += [f"## Seed check: {c['family']} f16 on other random seeds (same config, same 5 prompts)", "",
@@ -406,15 +451,16 @@ def notes(data: dict) -> list:
                        f"divergence {r['greedy_first_divergence_f16_cache']}) where the f32 cache gives 1.000 and "
                        f"PyTorch with fp16-rounded weights {f.get('torch_f16_weights_greedy', {}).get('rate', float('nan')):.3f}: "
                        "the cache's rounding flips that near-tie, not the file.")
-    margins = [f"{k} {q} {where}: {m:.6f}" for k, f in ok.items() for q in ("f32", "f16")
-               for where, m in f["quants"].get(q, {}).get("torch_margin_at_divergence", {}).items()]
-    if margins:
-        out.append("- PyTorch's top-1 minus top-2 logit where an f32/f16 greedy run first diverged (either cache): "
-                   + "; ".join(margins) + ". llama.cpp's f16 logits differ from PyTorch's by up to "
-                   + ", ".join(f"{k} {f['quants']['f16']['logits_max_abs']:.4f}" for k, f in ok.items()
-                               if "f16" in f["quants"] and f["quants"]["f16"].get("torch_margin_at_divergence"))
-                   + ": near-ties. The reported folders are seed 0 (Mistral 1) as before; the seed check is there so "
-                   "seed 0 is not read alone.")
+    ties = [(k, q, v) for k, f in ok.items() for q in ("f32", "f16") for v in f["quants"].get(q, {}).get(
+        "divergences", [])]
+    if ties:
+        out.append("- At each f32/f16 greedy first divergence, PyTorch fp32's margin between its token and "
+                   "llama.cpp's vs llama.cpp's largest logit error there: " + "; ".join(
+                       f"{k} {q} ({v['kv_cache']} cache) prompt {v['prompt']} new token {v['step']}: "
+                       f"{v['torch_margin']:.6f} vs {v['llama_max_abs_error']:.6f}"
+                       f" ({'a tie' if v['tie'] else 'NOT a tie'})" for k, q, v in ties)
+                   + ". The reported folders are seed 0 (Mistral 1) as before; the seed check is there so seed 0 "
+                   "is not read alone.")
     if data.get("seed_check"):
         out.append("- Seed check: seeds " + ", ".join(str(r["seed"]) for r in data["seed_check"]["rows"])
                    + " of Qwen3 at f16: greedy " + ", ".join(
@@ -440,6 +486,12 @@ def notes(data: dict) -> list:
             "(`python benchmarks/gguf_validate.py --skip-minilm --threads 2`, about 5 min); MiniLM part "
             f"{data.get('minilm', {}).get('measured', data['date'])}."]
     return out
+
+
+def _ties(row: dict, cache: str) -> str:
+    """"k of n": the first divergences with that cache whose PyTorch margin is below llama.cpp's logit error."""
+    found = [v for v in row.get("divergences", []) if v["kv_cache"] == cache]
+    return f"{sum(v['tie'] for v in found)} of {len(found)}" if found else "-"
 
 
 def _e(value) -> str:

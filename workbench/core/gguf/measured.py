@@ -1,5 +1,5 @@
-"""Measured by the workbench itself; written 2026-12-07 14:44 UTC by `python benchmarks/gguf_advise_data.py` from
-benchmarks/results/gguf_cpu_table.json (2026-12-03 15:05 UTC) and gguf_validate.json (2026-12-03 14:46 UTC). Do not edit:
+"""Measured by the workbench itself; written 2026-12-07 14:57 UTC by `python benchmarks/gguf_advise_data.py` from
+benchmarks/results/gguf_cpu_table.json (2026-12-03 15:05 UTC) and gguf_validate.json (2026-12-07 14:47 UTC). Do not edit:
 re-run the benchmarks and that script. Read by workbench/core/gguf/advise.py."""
 
 SOURCES = {'cpu_table': 'benchmarks/results/gguf_cpu_table.json',
