@@ -161,7 +161,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "a decoder .gguf benches its generation in llama.cpp (--generate implied; --runtime llama.cpp "
                    "times one forward pass instead)")
     p.add_argument("--provider", choices=("cpu", "cuda"), default="cpu")
-    p.add_argument("--batch", type=int, default=1)
+    p.add_argument("--batch", type=int, default=1, help="batch size (a .gguf: llama.cpp runs the batch's sequences "
+                   "one after another and says so, with per-sequence numbers)")
     p.add_argument("--seq", type=int, default=128)
     p.add_argument("--iterations", type=int, default=100)
     p.add_argument("--warmup", type=int, default=10)
