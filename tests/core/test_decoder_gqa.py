@@ -12,7 +12,7 @@ import transformers as tf
 from workbench import api
 from workbench.core.errors import WorkbenchError
 from workbench.core.export.decoder_gqa import build
-from workbench.core.runtimes.ort_gqa import GQADecoder, GQAGenerate
+from workbench.core.runtimes.ort_gqa import GQADecoder, GQAGenerate, is_gqa
 from workbench.core.specs import ModelSource
 
 COMMON = dict(vocab_size=128, hidden_size=64, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
@@ -156,3 +156,23 @@ def test_greedy_stream_takes_the_graphs_next_token_not_the_logits(tmp_path, monk
     sampled = [s.tokens for s in stream(GQAGenerate(path), prompts, 6, Sampling(temperature=0.7, seed=3),
                                         stop_at_eos=False)]
     assert len(sampled) == 6  # sampling still goes through the logits
+
+
+def test_optimize_cuda_falls_back_to_the_generic_preset_where_the_gqa_decoder_cannot_be_written(tmp_path):
+    """A covered family with a rope the GQA decoder does not write (Llama 3's scaled rope) still optimizes:
+    the generic CUDA preset runs, and its first step says why the fast decoder was not written."""
+    torch.manual_seed(0)
+    rope = {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+            "original_max_position_embeddings": 32, "rope_theta": 10000.0}
+    model = tf.LlamaForCausalLM(tf.LlamaConfig(**COMMON, rope_scaling=rope)).eval()
+    model.config.architectures = ["LlamaForCausalLM"]
+    src = tmp_path / "src"
+    model.save_pretrained(str(src))
+    api.export(ModelSource(str(src), task="text-generation-with-past"), str(tmp_path / "dec"))
+    result = api.optimize(str(tmp_path / "dec" / "model.onnx"), str(tmp_path / "cuda" / "model.onnx"),
+                          target="cuda")
+    first = result.steps[0]
+    assert first["name"] == "GroupQueryAttention decoder" and not first["applied"]
+    assert "rope scaling 'llama3' is not written into the GQA decoder" in first["detail"]
+    assert not is_gqa(result.output)
+    assert any(s["name"] == "fp16" and s["applied"] for s in result.steps)

@@ -49,6 +49,16 @@ def _check(cfg) -> None:
                              "export it with --task text-generation-with-past instead")
 
 
+def refusal(cfg) -> "str | None":
+    """Why the GQA decoder cannot be written for ``cfg`` (one line), or None when it can."""
+    try:
+        _check(cfg)
+    except WorkbenchError as err:
+        return err.what
+    head = layout(cfg)["head_size"]
+    return f"head size {head} is not a multiple of 16" if head % 16 else None
+
+
 def _activation(cfg) -> str:
     return getattr(cfg, "hidden_activation", None) or getattr(cfg, "hidden_act", "silu")
 

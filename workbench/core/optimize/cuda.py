@@ -183,7 +183,7 @@ def optimize_cuda(spec: OptimizeSpec, src: Path, progress=None, cancel=None) -> 
     """Run the CUDA preset on ``src`` and write ``spec.output`` (see the module's docstring)."""
     from workbench.core.optimize.cuda_decoder import gqa_source, optimize_cuda_decoder
 
-    folder = gqa_source(spec, src)
+    folder, not_gqa = gqa_source(spec, src)
     if folder is not None:  # a Llama-family decoder: the GroupQueryAttention decoder instead of graph fusion
         return optimize_cuda_decoder(spec, src, folder, progress, cancel)
     stages = Stages(["simplifying", "ONNX Runtime fusion", "onnxscript fusion", "fp16", "validating"],
@@ -197,7 +197,9 @@ def optimize_cuda(spec: OptimizeSpec, src: Path, progress=None, cancel=None) -> 
             ("attention fusion", spec.fusion, lambda a, b: onnxscript_fusion(a, b, large)),
             ("alignment", ALIGN_MULTIPLE > 1, lambda a, b: align_outputs(a, b, large)),
             ("fp16", True, lambda a, b: to_fp16(a, b, large))]
-    steps: list = []
+    steps: list = [] if not_gqa is None else [
+        {"name": "GroupQueryAttention decoder", "applied": False, "detail": f"not written: {not_gqa}; the "
+         "generic CUDA preset instead"}]
     validation = None
     with tempfile.TemporaryDirectory(prefix="wb-opt-cuda-") as tmp:
         current = fp32 = src

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from workbench.core.errors import WorkbenchError
-from workbench.core.export.decoder_gqa import FAMILIES, build, window_cap
+from workbench.core.export.decoder_gqa import FAMILIES, build, refusal, window_cap
 from workbench.core.jobs import Stages
 from workbench.core.optimize.common import model_metadata, op_counts, publish
 from workbench.core.results import OptimizeResult
@@ -25,19 +25,27 @@ MAX_LENGTH = 4096  # the KV buffer's positions when the model allows more
 CHECK_TOKENS = 8
 
 
-def gqa_source(spec, src: Path) -> "Path | None":
-    """The source folder when ``src`` is a decoder export of a family the GQA decoder covers, else None."""
+def gqa_source(spec, src: Path) -> "tuple[Path | None, str | None]":
+    """(the source folder, None) when ``src`` is a decoder export the GQA decoder can be written for; (None, why
+    not) for a decoder of a covered family it cannot take (scaled rope, partial rotary...: the generic preset runs,
+    saying so); (None, None) otherwise."""
     from workbench.core.export.decoder_model import TASK
 
     meta = model_metadata(src)
     if not spec.fusion or meta.get("workbench.task") != TASK:
-        return None
+        return None, None
     folders = [meta.get("workbench.source"), spec.against.path if spec.against is not None else None]
     for folder in filter(None, folders):
         config = Path(folder) / "config.json"
         if config.is_file() and json.loads(config.read_text("utf-8")).get("model_type") in FAMILIES:
-            return Path(folder)
-    return None
+            import transformers as tf
+
+            from workbench.core.quiet import library_output
+
+            with library_output():
+                why = refusal(tf.AutoConfig.from_pretrained(str(folder)))
+            return (Path(folder), None) if why is None else (None, why)
+    return None, None
 
 
 def _check(model, path: Path) -> str:
