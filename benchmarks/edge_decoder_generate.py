@@ -89,12 +89,14 @@ def markdown(report: dict) -> str:
              f"(each variant in its own process): a {report['prompt_tokens']}-token prompt, "
              f"{report['new_tokens']} new tokens, greedy, {report['threads']} threads, batch 1 and "
              f"{report['batch']} (llama.cpp holds one sequence: its batch rows are the sequences one after "
-             "another, see the notes). Agreement: greedy tokens at batch 1 vs "
-             "PyTorch's.", "",
+             "another, see the notes). Agreement: the share of greedy tokens equal to "
+             "PyTorch's at the same batch (mean over its sequences), and the first new token that differs.", "",
              "| variant | batch | TTFT ms | decode p50 ms | decode p95 ms | tokens/s | peak RSS MB | agreement |",
              "|---|---|---|---|---|---|---|---|"]
     for r in report["rows"]:
-        agree = "" if r.get("agreement") is None else f"{r['agreement']['rate']:.0%}"
+        a = r.get("agreement")
+        agree = "" if a is None else f"{a['rate']:.0%}" + ("" if a.get("first_divergence") is None else
+                                                          f" (differs from token {a['first_divergence']})")
         lines.append(f"| {r['name']} | {r['batch']} | {r['ttft_ms']:.1f} | {r['decode_ms']['p50']:.2f} | "
                      f"{r['decode_ms']['p95']:.2f} | {r['tokens_per_s']:.1f} | {r['peak_rss_mb']:.0f} | {agree} |")
     lines += ["", "Files: " + ", ".join(f"{k} {v} MB" for k, v in report["file_mb"].items()) + "; conversion s: "
