@@ -53,7 +53,7 @@ def probe(kind: str, work: Path, provider: str) -> dict:
 
     folder = build_decoder(kind, work / kind / "src", 0)
     exp = api.export(ModelSource(str(folder), task="text-generation-with-past"), str(work / kind / "onnx"))
-    cuda_decoder.gqa_source = lambda spec, src: None  # the generic fused graph, as before the GQA decoder
+    cuda_decoder.gqa_source = lambda spec, src: (None, None)  # the generic fused graph, not the GQA decoder
     opt = api.optimize(exp.path, str(work / kind / "cuda" / "model.onnx"), target="cuda", against=str(folder))
     row = {"steps": [f"{s['name']}: {s.get('detail', '')}" for s in opt.steps if s.get("applied")],
            "ops": {k: v for k, v in opt.op_counts_after.items() if "Attention" in k or "Rotary" in k}}

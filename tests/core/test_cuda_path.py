@@ -86,6 +86,40 @@ def test_provider_options_merge_over_the_defaults(monkeypatch):
     assert wort.provider_list("cpu", {"enable_cuda_graph": True})[0] == ["CPUExecutionProvider"]
 
 
+def test_decoder_sessions_on_cuda_leave_out_cudnn_attention(monkeypatch, tmp_path):
+    """Decoder sessions pin ORT's attention kernels to flash / memory-efficient / unfused (no cuDNN SDPA);
+    WORKBENCH_CUDA_SDPA_KERNEL overrides, 0 gives ORT's own choice; the GQA decoder asks for the same."""
+    _fake_cuda(monkeypatch)
+    monkeypatch.delenv("WORKBENCH_CUDA_SDPA_KERNEL", raising=False)
+    assert wort.decoder_cuda_options() == {"sdpa_kernel": "19"}
+    options = wort.provider_list("cuda", wort.decoder_cuda_options())[0][0][1]
+    assert options["sdpa_kernel"] == "19" and options["arena_extend_strategy"] == "kSameAsRequested"
+    monkeypatch.setenv("WORKBENCH_CUDA_SDPA_KERNEL", "0")
+    assert wort.decoder_cuda_options() == {}
+    monkeypatch.setenv("WORKBENCH_CUDA_SDPA_KERNEL", "8")
+    assert wort.decoder_cuda_options() == {"sdpa_kernel": "8"}
+    monkeypatch.setenv("WORKBENCH_CUDA_SDPA_KERNEL", "cudnn")
+    with pytest.raises(WorkbenchError, match="must be ONNX Runtime's sdpa_kernel bitmask, not 'cudnn'"):
+        wort.decoder_cuda_options()
+    monkeypatch.delenv("WORKBENCH_CUDA_SDPA_KERNEL")
+    import onnxruntime as ort
+
+    from workbench.core.runtimes import ort_gqa
+
+    seen = {}
+
+    class Session:  # records the providers the GQA decoder asks for, then stops it
+        def __init__(self, path, so, providers):
+            seen["providers"] = providers
+            raise RuntimeError("recorded")
+
+    monkeypatch.setattr(ort, "InferenceSession", Session)
+    monkeypatch.setattr(ort, "get_available_providers", lambda: ["CUDAExecutionProvider", "CPUExecutionProvider"])
+    with pytest.raises(RuntimeError, match="recorded"):
+        ort_gqa.GQADecoder(tmp_path / "m.onnx", "cuda")
+    assert seen["providers"] == [("CUDAExecutionProvider", {"enable_cuda_graph": "1", "sdpa_kernel": "19"})]
+
+
 # ------------------------------------------------------------------------------------------------- bench
 
 @no_cuda

@@ -41,6 +41,25 @@ def providers_for(provider: str) -> tuple[list, list]:
 # CUDA provider options used unless the caller gives others: GPU 0, and an arena that grows by what is asked
 # rather than to the next power of two (ORT's default), so the GPU memory stays near what the model needs.
 CUDA_DEFAULTS = {"device_id": "0", "arena_extend_strategy": "kSameAsRequested"}
+# Attention kernels of decoder sessions on CUDA (ONNX Runtime's ``sdpa_kernel`` bitmask): flash (1),
+# memory-efficient (2) and the unfused fallback (16), pinned, so not cuDNN's SDPA (8), which ORT prefers on SM >= 90
+# when nothing is pinned, nor the TensorRT kernels. Measured on an H100 (benchmarks/results/gpu_sdpa_h100.md): the
+# DeepSeek-V3 MoE decoder's batch-1 step 57.5 -> 2.04 ms, GPT-2 and the GQA decoder unchanged within noise,
+# agreement 100% either way. WORKBENCH_CUDA_SDPA_KERNEL overrides it (0: ORT's own choice).
+DECODER_SDPA_KERNEL = "19"
+
+
+def decoder_cuda_options() -> dict:
+    """CUDA provider options for a decoder's session (see :data:`DECODER_SDPA_KERNEL`)."""
+    import os
+
+    value = os.environ.get("WORKBENCH_CUDA_SDPA_KERNEL", DECODER_SDPA_KERNEL).strip()
+    if not value.isdigit():
+        raise WorkbenchError(f"WORKBENCH_CUDA_SDPA_KERNEL must be ONNX Runtime's sdpa_kernel bitmask, not '{value}'",
+                             "unset it, or give a number (0: ONNX Runtime's own choice; 19: the workbench's)")
+    return {} if int(value) == 0 else {"sdpa_kernel": str(int(value))}
+
+
 NOT_ACTIVE = ("the CUDA provider could not start in ONNX Runtime (check the CUDA and cuDNN libraries "
               "onnxruntime-gpu needs); ran on the CPU")
 

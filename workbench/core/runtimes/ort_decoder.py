@@ -27,11 +27,12 @@ class OrtDecoder(Decoder):
 
     def __init__(self, path, provider: str = "cpu", threads: Optional[int] = None, session=None):
         """``session``: an ONNX Runtime session already open on ``path`` (an OrtSession's), else one is made."""
-        from workbench.core.ort import make_session
+        from workbench.core.ort import decoder_cuda_options, make_session
 
         self.path = Path(path)
         self.name = f"ORT {self.path.name}"
-        self.session = session if session is not None else make_session(self.path, provider, threads)
+        self.session = session if session is not None else make_session(
+            self.path, provider, threads, provider_options=decoder_cuda_options())
         self.provider = "cuda" if "CUDAExecutionProvider" in self.session.get_providers() else "cpu"
         inputs = {i.name: i for i in self.session.get_inputs()}
         self.past_names = [n for n in inputs if n.startswith("past_key_values.")]

@@ -38,7 +38,9 @@ class GQADecoder:
             if "CUDAExecutionProvider" not in ort.get_available_providers():
                 raise WorkbenchError("CUDA is not available to ONNX Runtime here",
                                      "install onnxruntime-gpu (docs/gpu.md) or use --provider cpu")
-            opts = {"enable_cuda_graph": "1" if cuda_graph else "0"}
+            from workbench.core.ort import decoder_cuda_options
+
+            opts = {"enable_cuda_graph": "1" if cuda_graph else "0", **decoder_cuda_options()}
             providers = [("CUDAExecutionProvider", opts)]
             self.device = "cuda"
         else:
