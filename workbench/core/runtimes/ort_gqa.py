@@ -173,14 +173,11 @@ class GQAGenerate:
         return self.decoder.logits.numpy()[:, 0].astype(np.float32)
 
     def prefill(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        if not np.asarray(mask).all():
-            raise WorkbenchError("the GroupQueryAttention decoder takes prompts of one length (no padding)",
-                                 "generate the prompts one at a time, or use the exported decoder (model.onnx)")
-        self.decoder.prefill(np.asarray(ids))
+        self.prefill_next(ids, mask)
         return self._logits()
 
     def step(self, tokens: np.ndarray) -> np.ndarray:
-        self.decoder.step(np.asarray(tokens))
+        self.step_next(tokens)
         return self._logits()
 
     # greedy without the logits: the graph's ArgMax (next_token, first index on ties like numpy's) is copied, 8
