@@ -129,6 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-fusion", action="store_true", help="skip ONNX Runtime transformer fusion")
     p.add_argument("--target", choices=("cpu", "cuda"), default="cpu",
                    help="cuda: attention/LayerNorm/GELU fusion for the CUDA provider and fp16 (fp32 inputs/outputs)")
+    p.add_argument("--fp16-outputs", action="store_true",
+                   help="--target cuda: float16 outputs, no Cast to float32 at the end (e.g. logits read on the GPU)")
     p.add_argument("--against", help="re-validate against this PyTorch source")
     _add_force(p)
     _add_common(p, source_flags=True)

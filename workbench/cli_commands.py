@@ -76,7 +76,7 @@ def cmd_optimize(args):
 
     return api.optimize(args.model, args.output, level=args.level, simplify=args.simplify,
                         fusion=not args.no_fusion, against=_source(args, args.against) if args.against else None,
-                        target=args.target, force=args.force,
+                        target=args.target, force=args.force, fp16_outputs=args.fp16_outputs,
                         progress=_progress_printer(args.json))
 
 

@@ -9,7 +9,8 @@ from workbench.gui.panels.optimize_panel import OptimizePanel
 DETAILS = ["no fusion for this model type", "off", "skipped: onnxslim failed on node X",
            "ONNX Runtime all optimization (layout specific to this CPU)", "ONNX Runtime basic optimization",
            "bert fusion: Attention 2, LayerNormalization 5", "gpt2 fusion: nothing fused",
-           "fp16 weights and compute, float32 inputs and outputs"]
+           "fp16 weights and compute, float32 inputs and outputs",
+           "fp16 weights and compute, float32 inputs, float16 outputs"]
 
 
 def _result():

@@ -4,7 +4,7 @@
     [source]    path, task, weights, trust_code
     [export]    target, exporter, opset, dtype, constant_folding, dynamic = ["input_ids:1=seq"], batch, sequence
     [validate]  rtol, atol                      (present = run it; also `enabled = false`)
-    [optimize]  level, simplify, fusion, target = "cpu" | "cuda"
+    [optimize]  level, simplify, fusion, target = "cpu" | "cuda", fp16_outputs (cuda: float16 outputs)
     [[quantize]] mode, per_channel, calibration, method, op_types, exclude, block_size, algorithm, symmetric,
                 min_cosine (int8-dynamic floor; see quantize/sensitivity.py), max_excluded
     [[gguf]]    quant (f16, q8_0, q4_k_m, ... as `export --target gguf --quant`), name: gguf/model.<name>.gguf,

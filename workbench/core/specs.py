@@ -91,6 +91,7 @@ class OptimizeSpec:
     against: Optional[ModelSource] = None  # re-validate against this source when given
     target: str = "cpu"  # "cuda": fusion for the CUDA provider + fp16 (workbench.core.optimize.cuda)
     force: bool = False  # replace existing files of the user's (see workbench.core.fsutil)
+    fp16_outputs: bool = False  # --target cuda: float16 outputs (no Cast to float32 at the end)
 
 
 @dataclass(frozen=True)

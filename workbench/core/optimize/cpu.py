@@ -60,6 +60,9 @@ def optimize_model(spec: OptimizeSpec, progress=None, cancel=None) -> OptimizeRe
     check_output(spec.output, **output_rules(spec))  # not the input, a folder, a device, or a file of the user's
     if spec.target not in OPT_TARGETS:
         raise WorkbenchError(f"unknown optimization target '{spec.target}'", "use cpu or cuda")
+    if spec.fp16_outputs and spec.target != "cuda":
+        raise WorkbenchError("float16 outputs are a choice of the CUDA preset only",
+                             "add --target cuda, or leave out --fp16-outputs")
     if spec.target == "cuda":
         from workbench.core.optimize.cuda import optimize_cuda
 

@@ -35,6 +35,7 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.jobs import Stages
 from workbench.core.optimize.common import (Skip, fusion_type, is_large, model_metadata, op_counts, publish,
                                              run_step, save, simplify)
+from workbench.core.optimize.fusions import fold_gemm_biases, pack_qkv_attention
 from workbench.core.optimize.rewrites import (ALIGN_MULTIPLE, bias_bare_gemms, pad_matmul_outputs,
                                                repair_gemm_inputs)
 from workbench.core.results import OptimizeResult
@@ -127,11 +128,15 @@ def onnxscript_fusion(src: Path, dst: Path, large: bool) -> str:
         model, counts = ort_fusions.optimize_for_ort(model)
         proto = ir.serde.serialize_model(model)
     repaired = repair_gemm_inputs(proto)
+    packed = pack_qkv_attention(proto)
+    folded = fold_gemm_biases(proto)
     save(proto, dst, large)
     applied = {k: v for k, v in counts.items() if v}
     if not applied:
         raise RuntimeError("no onnxscript fusion matched this graph")
     extra = f"; {repaired} Gemm input(s) reshaped back to 2-D" if repaired else ""
+    extra += f"; {packed} packed QKV projection(s) + MultiHeadAttention made Attention" if packed else ""
+    extra += f"; {folded} Gemm bias(es) moved into SkipLayerNormalization" if folded else ""
     return "onnxscript fusion: " + ", ".join(f"{k} {v}" for k, v in applied.items()) + extra
 
 
@@ -156,15 +161,21 @@ def _fp16_failed(first: str) -> WorkbenchError:
     return WorkbenchError(f"fp16 conversion failed: {first}", "optimize with --target cpu, or quantize --mode fp16")
 
 
-def to_fp16(src: Path, dst: Path, large: bool) -> str:
+def to_fp16(src: Path, dst: Path, large: bool, fp16_outputs: bool = False) -> str:
+    """fp16 weights and compute; float32 inputs, and float32 outputs unless ``fp16_outputs`` (then the graph
+    ends without a Cast: GPT-2's float32 logits cost a kernel and 4 bytes a word per position)."""
     import onnx
     from onnxruntime.transformers.float16 import convert_float_to_float16
 
-
+    model = onnx.load(str(src))
+    keep: object = True
+    if fp16_outputs:
+        keep = [i.name for i in model.graph.input]  # named ones stay float32: the inputs only
     with library_output():
-        model = convert_float_to_float16(onnx.load(str(src)), keep_io_types=True, disable_shape_infer=large)
+        model = convert_float_to_float16(model, keep_io_types=keep, disable_shape_infer=large)
     save(model, dst, large)
-    return "fp16 weights and compute, float32 inputs and outputs"
+    return "fp16 weights and compute, " + ("float32 inputs, float16 outputs" if fp16_outputs else
+                                           "float32 inputs and outputs")
 
 
 def _validate(path: Path, spec: OptimizeSpec):
@@ -185,6 +196,10 @@ def optimize_cuda(spec: OptimizeSpec, src: Path, progress=None, cancel=None) -> 
 
     folder, not_gqa = gqa_source(spec, src)
     if folder is not None:  # a Llama-family decoder: the GroupQueryAttention decoder instead of graph fusion
+        if spec.fp16_outputs:
+            raise WorkbenchError("float16 outputs are not a choice of the GroupQueryAttention decoder (it writes its "
+                                 "own: the next token and the last position's logits in its compute type)",
+                                 "leave out --fp16-outputs")
         return optimize_cuda_decoder(spec, src, folder, progress, cancel)
     stages = Stages(["simplifying", "ONNX Runtime fusion", "onnxscript fusion", "fp16", "validating"],
                     progress, cancel)
@@ -196,7 +211,7 @@ def optimize_cuda(spec: OptimizeSpec, src: Path, progress=None, cancel=None) -> 
             ("transformer fusion", bool(model_type), lambda a, b: ort_fusion(a, b, model_type, config, large)),
             ("attention fusion", spec.fusion, lambda a, b: onnxscript_fusion(a, b, large)),
             ("alignment", ALIGN_MULTIPLE > 1, lambda a, b: align_outputs(a, b, large)),
-            ("fp16", True, lambda a, b: to_fp16(a, b, large))]
+            ("fp16", True, lambda a, b: to_fp16(a, b, large, spec.fp16_outputs))]
     steps: list = [] if not_gqa is None else [
         {"name": "GroupQueryAttention decoder", "applied": False, "detail": f"not written: {not_gqa}; the "
          "generic CUDA preset instead"}]

@@ -277,6 +277,7 @@ ZH_CN = {
     "{model_type} fusion: nothing fused": "{model_type} 融合：没有可融合的部分",
     "{model_type} fusion: {stats}": "{model_type} 融合：{stats}",
     "fp16 weights and compute, float32 inputs and outputs": "fp16 权重与计算，float32 输入与输出",
+    "fp16 weights and compute, float32 inputs, float16 outputs": "fp16 权重与计算，float32 输入，float16 输出",
 }
 
 _PAIRS = {"zh_CN": ZH_CN}
