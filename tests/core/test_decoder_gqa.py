@@ -115,6 +115,11 @@ def test_optimize_cuda_on_a_decoder_export_writes_the_gqa_decoder(tmp_path):
     assert [r.batch for r in bench.rows] == [1, 2] and all(r.decode_ms["p50"] > 0 for r in bench.rows)
     with pytest.raises(WorkbenchError, match="prompts of one length"):  # left-padded prompts are refused
         GQAGenerate(out).prefill(np.array([[5, 6, 7], [0, 5, 6]]), np.array([[1, 1, 1], [0, 1, 1]]))
+    # float16 outputs are the generic preset's choice: refused for the GQA decoder, nothing written
+    refused = tmp_path / "fp16out" / "model.onnx"
+    with pytest.raises(WorkbenchError, match="not a choice of the GroupQueryAttention decoder"):
+        api.optimize(str(tmp_path / "dec" / "model.onnx"), str(refused), target="cuda", fp16_outputs=True)
+    assert not refused.exists()
     # --no-fusion keeps the generic preset (no GQA)
     plain = api.optimize(str(tmp_path / "dec" / "model.onnx"), str(tmp_path / "plain.onnx"), target="cuda",
                          fusion=False)

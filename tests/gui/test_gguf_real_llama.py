@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install '.[llama]')")
+pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install '.[llama]')",
+                        exc_type=ImportError)
 pytest.importorskip("pyqtgraph")
 
 from gui_helpers import wait_job  # noqa: E402

@@ -27,7 +27,7 @@ def test_compare_logits_measures_each_token():
 
 
 def test_a_faithful_gguf_passes_and_a_perturbed_one_fails(tiny_models, tmp_path):
-    pytest.importorskip("llama_cpp", reason=NEEDS_LLAMA)
+    pytest.importorskip("llama_cpp", reason=NEEDS_LLAMA, exc_type=ImportError)
     from safetensors.numpy import load_file, save_file
 
     folder, path = tiny_gguf(tiny_models, "llama", tmp_path, "f16")

@@ -57,7 +57,8 @@ def test_a_gguf_without_a_vocab_is_refused_in_one_line_at_export_and_at_open(tin
 
 
 def test_llama_cpp_logits_and_greedy_tokens_match_pytorch(llama_gguf):
-    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install '.[llama]')")
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install '.[llama]')",
+                        exc_type=ImportError)
     folder, path = llama_gguf
     runtime = default_registry().runtime("llama.cpp")
     assert runtime.opens(path) and runtime.generates
@@ -79,7 +80,8 @@ def test_llama_cpp_logits_and_greedy_tokens_match_pytorch(llama_gguf):
 
 
 def test_quantize_through_llama_cpp_and_refusals(llama_gguf, tmp_path):
-    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install '.[llama]')")
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install '.[llama]')",
+                        exc_type=ImportError)
     from workbench.core.runtimes.llama_cpp import quantize
 
     folder, path = llama_gguf

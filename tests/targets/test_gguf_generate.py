@@ -55,7 +55,7 @@ def _run(capsys, *argv) -> tuple:
 
 
 def test_generate_gguf_agrees_with_pytorch(tiny, capsys):
-    pytest.importorskip("llama_cpp", reason=NEEDS_LLAMA)
+    pytest.importorskip("llama_cpp", reason=NEEDS_LLAMA, exc_type=ImportError)
     folder, _, gguf_file = tiny
     rc, out, err = _run(capsys, "generate", str(gguf_file), "--prompt-ids", ",".join(map(str, PROMPT)),
                         "--max-new-tokens", "12", "--compare-torch", str(folder), "--json")
@@ -70,7 +70,7 @@ def test_generate_gguf_agrees_with_pytorch(tiny, capsys):
 
 
 def test_generate_gguf_disagreement_exits_1(tiny, capsys):
-    pytest.importorskip("llama_cpp", reason=NEEDS_LLAMA)
+    pytest.importorskip("llama_cpp", reason=NEEDS_LLAMA, exc_type=ImportError)
     _, other, gguf_file = tiny
     rc, out, err = _run(capsys, "generate", str(gguf_file), "--prompt-ids", ",".join(map(str, PROMPT)),
                         "--max-new-tokens", "12", "--compare-torch", str(other))
@@ -80,7 +80,7 @@ def test_generate_gguf_disagreement_exits_1(tiny, capsys):
 
 
 def test_bench_generate_gguf_beside_pytorch(tiny):
-    pytest.importorskip("llama_cpp", reason=NEEDS_LLAMA)
+    pytest.importorskip("llama_cpp", reason=NEEDS_LLAMA, exc_type=ImportError)
     from workbench import api
 
     folder, _, gguf_file = tiny
@@ -100,7 +100,7 @@ def test_bench_generate_gguf_beside_pytorch(tiny):
 
 
 def test_bench_of_a_decoder_gguf_is_its_generation(tiny, capsys):
-    pytest.importorskip("llama_cpp", reason=NEEDS_LLAMA)
+    pytest.importorskip("llama_cpp", reason=NEEDS_LLAMA, exc_type=ImportError)
     _, _, gguf_file = tiny
     rc, out, err = _run(capsys, "bench", str(gguf_file), "--seq", "8", "--max-new-tokens", "4", "--threads", "1",
                         "--json")
@@ -114,7 +114,7 @@ def test_bench_of_a_decoder_gguf_is_its_generation(tiny, capsys):
 
 
 def test_llama_session_refuses_ids_outside_its_vocab(tiny):
-    pytest.importorskip("llama_cpp", reason=NEEDS_LLAMA)
+    pytest.importorskip("llama_cpp", reason=NEEDS_LLAMA, exc_type=ImportError)
     from workbench.core.errors import WorkbenchError
     from workbench.core.runtimes.llama_cpp import open_session
 
