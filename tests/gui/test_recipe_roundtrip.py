@@ -78,7 +78,7 @@ export = maybe(target=st.sampled_from(TARGET_NAMES), exporter=st.sampled_from(EX
                optimize_level=st.sampled_from([0, 1, 2]))
 validate = maybe(rtol=tolerance, atol=tolerance, runtime=st.sampled_from(["onnxruntime", "openvino"]))
 optimize = maybe(level=st.sampled_from(OPT_LEVELS), simplify=st.booleans(), fusion=st.booleans(),
-                 target=st.sampled_from(["cpu", "cuda"]))
+                 target=st.sampled_from(["cpu", "cuda"]), fp16_outputs=st.booleans())
 bench = maybe(provider=st.sampled_from(["cpu", "cuda"]), batch=st.integers(1, 4096), sequence=st.integers(1, 1 << 16),
               iterations=st.integers(1, 1_000_000), warmup=st.integers(0, 10_000), threads=st.integers(1, 1024),
               compare_torch=st.booleans(), time_budget_s=st.floats(0.5, 600, allow_nan=False),
@@ -127,7 +127,7 @@ def test_the_strategies_cover_the_schema():
                                      "sequence", "input_names", "output_names", "fallback", "external_data", "quant",
                                      "calibration", "optimize_level"}
     assert set(SCHEMA["validate"]) - {"enabled"} == {"rtol", "atol", "runtime"}
-    assert set(SCHEMA["optimize"]) - {"enabled"} == {"level", "simplify", "fusion", "target"}
+    assert set(SCHEMA["optimize"]) - {"enabled"} == {"level", "simplify", "fusion", "target", "fp16_outputs"}
     assert set(SCHEMA["quantize"]) == set().union(*map(set, KEYS.values())) | {"mode"}
     assert set(SCHEMA["gguf"]) == {"quant", "name"}
     assert set(SCHEMA["openvino"]) == {"dtype", "quant", "calibration", "name"}
@@ -140,7 +140,7 @@ def test_the_strategies_cover_the_schema():
 # -- normalised comparison ---------------------------------------------------------------------------------------
 EXPORT_DEFAULTS = {"target": "onnx", "exporter": "dynamo", "dtype": "fp32", "constant_folding": True,
                    "batch": InputSpec().batch, "sequence": InputSpec().sequence}
-OPTIMIZE_DEFAULTS = {"level": "extended", "simplify": True, "fusion": True}
+OPTIMIZE_DEFAULTS = {"level": "extended", "simplify": True, "fusion": True, "fp16_outputs": False}
 BENCH_DEFAULTS = {"provider": "cpu", "batch": 1, "sequence": 128, "iterations": 100, "warmup": 10,
                   "compare_torch": True, "kv_cache": "f16"}  # BenchSpec's: a recipe's [bench] means what
 # `workbench bench` means; kv_cache left out is llama.cpp's own f16 (the Benchmark panel writes it as f16)
