@@ -9,7 +9,7 @@ from ``workbench.api.export`` and ``workbench.api.optimize(target="cuda")``, the
     ORT fp16 + fusion + CUDA graphs; also each fusion option alone (ORT's optimizer, onnxscript) and, with CUDA
     graphs: for GPT-2 the fused model without the LM head's alignment padding and without the packed-QKV
     Attention / Gemm-bias fusions (core/optimize/fusions.py), and for both the fused model with float16 outputs
-    (``optimize --fp16-outputs``), alone and with ORT's own attention kernels pinned (``sdpa_kernel=19``: flash,
+    (``optimize --fp16-outputs``), alone, without the attention-mask rewrite (core/optimize/masks.py) and with ORT's own attention kernels pinned (``sdpa_kernel=19``: flash,
     memory-efficient, unfused, not cuDNN's) and with a 4 MiB cuBLAS workspace (CUBLAS_WORKSPACE_CONFIG=:4096:1,
     set before the session is made).
 
@@ -31,6 +31,7 @@ import gc
 import json
 import os
 import platform
+import re
 import sys
 import time
 import traceback
@@ -50,6 +51,8 @@ OPTION_VARIANTS = {"ORT fp16 + ORT-optimizer fusion only": ("ortfuse", False),
                    "ORT fp16 + fusion + CUDA graphs, LM head not padded": ("fused_nopad", True),
                    "ORT fp16 + fusion + CUDA graphs, no QKV packing / Gemm-bias folding": ("fused_unpacked", True),
                    "ORT fp16 + fusion + CUDA graphs, fp16 outputs": ("fused_fp16out", True),
+                   "ORT fp16 + fusion + CUDA graphs, fp16 outputs, no attention-mask rewrite":
+                       ("fused_fp16out_nomask", True),
                    "ORT fp16 + fusion + CUDA graphs, fp16 outputs, sdpa_kernel=19": ("fused_fp16out", True),
                    "ORT fp16 + fusion + CUDA graphs, fp16 outputs, cuBLAS workspace 4 MiB": ("fused_fp16out", True)}
 # variant -> (provider options over the workbench's CUDA defaults, environment set while its session is made)
@@ -60,6 +63,7 @@ PROFILE_RUNS = 20  # runs inside torch.profiler, before the timed ones (which th
 PROFILED = ("PyTorch eager fp16", "torch.compile fp16", "ORT fp16", "ORT fp16 + fusion",
             "ORT fp16 + fusion + CUDA graphs", "ORT fp16 + fusion + CUDA graphs, no QKV packing / Gemm-bias folding",
             "ORT fp16 + fusion + CUDA graphs, fp16 outputs",
+            "ORT fp16 + fusion + CUDA graphs, fp16 outputs, no attention-mask rewrite",
             "ORT fp16 + fusion + CUDA graphs, fp16 outputs, sdpa_kernel=19")
 
 
@@ -133,6 +137,16 @@ def prepare(kind: str, work: Path, tiny: bool) -> dict:
     info["paths"]["fused_fp16out"] = res.output
     info["steps"]["fused_fp16out"] = {"steps": res.steps, "nodes_after": res.nodes_after}
     info["seconds"]["optimize fused_fp16out"] = time.perf_counter() - t
+    t = time.perf_counter()  # fp16 outputs without the attention-mask rewrite (core/optimize/masks.py): its worth
+    saved_mask, oc.simplify_attention_mask = oc.simplify_attention_mask, lambda model: 0
+    try:
+        res = api.optimize(exp.path, str(base / "fused_fp16out_nomask" / "model.onnx"), target="cuda",
+                           simplify=False, fp16_outputs=True)
+    finally:
+        oc.simplify_attention_mask = saved_mask
+    info["paths"]["fused_fp16out_nomask"] = res.output
+    info["steps"]["fused_fp16out_nomask"] = {"steps": res.steps, "nodes_after": res.nodes_after}
+    info["seconds"]["optimize fused_fp16out_nomask"] = time.perf_counter() - t
     if kind == "gpt2":  # the preset before this session's fusions: what packing QKV and folding biases are worth
         t = time.perf_counter()
         saved = oc.pack_qkv_attention, oc.fold_gemm_biases
@@ -613,6 +627,8 @@ def main(argv=None) -> int:
     ap.add_argument("--work", default="/tmp/wb-gpu")
     ap.add_argument("--out", default=os.environ.get("OUT") or str(ROOT / "benchmarks" / "results"))
     ap.add_argument("--budget-s", type=float, default=520.0, help="stop starting new variants after this")
+    ap.add_argument("--only", help="a regular expression: run only the ORT variants whose names it finds "
+                    "(the PyTorch rows always run: they are the references)")
     args = ap.parse_args(argv)
     if args.tiny:
         args.seq, args.iters, args.iters_b8, args.warmup, args.warmup_compile = 32, 20, 10, 3, 3
@@ -658,9 +674,11 @@ def main(argv=None) -> int:
         refs: dict = {}
         torch_rows(kind, info, inputs, args, deadline, m["rows"], refs)
         save()
-        ort_rows(kind, info, inputs, args, deadline, m["rows"], refs, ORT_VARIANTS)
+        wanted = re.compile(args.only).search if args.only else (lambda name: True)
         ort_rows(kind, info, inputs, args, deadline, m["rows"], refs,
-                 {k: v for k, v in OPTION_VARIANTS.items() if v[0] in info["paths"]})
+                 {k: v for k, v in ORT_VARIANTS.items() if wanted(k)})
+        ort_rows(kind, info, inputs, args, deadline, m["rows"], refs,
+                 {k: v for k, v in OPTION_VARIANTS.items() if v[0] in info["paths"] and wanted(k)})
         add_ratios(m["rows"])
         save()
     save()

@@ -278,6 +278,7 @@ ZH_CN = {
     "{model_type} fusion: {stats}": "{model_type} 融合：{stats}",
     "fp16 weights and compute, float32 inputs and outputs": "fp16 权重与计算，float32 输入与输出",
     "fp16 weights and compute, float32 inputs, float16 outputs": "fp16 权重与计算，float32 输入，float16 输出",
+    "attention mask: {removed} node(s) computing it replaced by {added}": "注意力掩码：计算它的 {removed} 个节点换成了 {added} 个",
 }
 
 _PAIRS = {"zh_CN": ZH_CN}
