@@ -179,10 +179,10 @@ def _bias(g, allowed, fill=MIN):
     return g.op("Where", allowed, g.const(0.0, np.float32), g.const(fill, np.float32))
 
 
-def _sliding_window():
+def _sliding_window(window=4):
     g = _Graph()
     j, i = _rows(g)
-    near = g.op("Less", g.op("Sub", i, j), g.const(4))
+    near = g.op("Less", g.op("Sub", i, j), g.const(window))
     window = g.op("And", g.op("LessOrEqual", j, i), near)
     allowed = g.op("And", g.op("Unsqueeze", window, g.const([0, 1])), _keys(g))
     return g.model(_bias(g, allowed))
@@ -329,3 +329,29 @@ def test_key_padding_of_one_row_is_replaced():
         old, new = _run(original, _feeds(mask))[0], _run(model, _feeds(mask))[0]
         assert old.shape == new.shape == (len(mask), 1, 1, len(mask[0]))
         assert np.array_equal(old.view(np.uint32), new.view(np.uint32))
+
+
+@pytest.mark.parametrize("window", [40, 500])
+def test_a_window_longer_than_the_short_probes_is_still_seen(window):
+    """Causal on every length up to 16; the long probe (the window constant + 2) is where it differs."""
+    model = _sliding_window(window)
+    before = model.SerializeToString()
+    assert masks._reach(model, model.graph.node, {t.name for t in model.graph.initializer}) == window
+    assert simplify_attention_mask(model) == 0
+    assert model.SerializeToString() == before
+
+
+def test_a_window_past_what_the_probes_can_cover_is_left_alone(monkeypatch):
+    calls = []
+    monkeypatch.setattr(masks, "_match", lambda *a: calls.append(a))  # never reached: refused before probing
+    model = _sliding_window(masks.MAX_PROBE_LENGTH)
+    before = model.SerializeToString()
+    assert simplify_attention_mask(model) == 0
+    assert model.SerializeToString() == before and not calls
+
+
+def test_slice_sentinels_are_not_lengths():
+    g = _Graph()
+    big = g.op("Slice", g.op("Shape", "mask"), g.const([1]), g.const([2 ** 63 - 1]))
+    model = g.model(g.op("Cast", big, to=TensorProto.FLOAT))
+    assert masks._reach(model, g.nodes[:3], {t.name for t in g.inits}) == 1  # Shape, Slice, Cast

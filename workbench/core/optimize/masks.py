@@ -10,7 +10,9 @@ transformer optimizer nor onnxscript's rewriter simplifies it, so this is writte
 It decides by what the subgraph computes, not by its op sequence (that differs between transformers versions):
 the bias's ancestors are cut out as a model of their own, whose only input is a 2-D integer mask, and run on
 ONNX Runtime's CPU provider on probe masks (batch 1 and 3; length 1, 2, 7, 16; all ones, right- and left-padded,
-random holes, a row of zeros, values other than 0 and 1). A candidate formula is kept only if its numpy result
+random holes, a row of zeros, values other than 0 and 1). A formula could also change past a length the graph
+holds as a constant (a sliding window of 4096): the probes then run at the largest integer constant + 2 too, at
+batch 1, and a constant past 8190 leaves the graph alone. A candidate formula is kept only if its numpy result
 has the same shape and the same bits (-inf, finfo.min and every other fill told apart; NaN never matches) on
 every probe:
 
@@ -34,6 +36,10 @@ MAX_INITIALIZER_BYTES = 1 << 20  # a mask subgraph needs small constants only; a
 MIN_OPSET = 13  # Unsqueeze takes its axes as an input
 _ATTENTION_BIAS = {("com.microsoft", "Attention"): 5, ("com.microsoft", "MultiHeadAttention"): 5}
 _BATCHES, _LENGTHS = (1, 3), (1, 2, 7, 16)
+# A formula may change only past a length written into the graph as a constant (a sliding window of 4096, a
+# chunk size): the probes then also run at that length + 2, up to this one; a larger constant: left alone.
+MAX_PROBE_LENGTH = 8192
+_SENTINEL = 1 << 31  # INT64_MAX / INT32_MAX-like ends of Slice: not lengths
 
 
 def _opset(model) -> int:
@@ -161,16 +167,36 @@ def _extract(model, nodes, inputs, weights, output: str):
     return helper.make_model(graph, opset_imports=list(model.opset_import), ir_version=model.ir_version)
 
 
-def _probe_masks(dtype, dims) -> list:
-    """Probe masks: every batch and length of the module's docstring (a fixed dimension of the mask: that size
-    only, the one the model takes), each with its paddings and holes."""
+def _reach(model, nodes, weights) -> int:
+    """The largest integer constant (by magnitude) the subgraph reads, sentinels left out: a window or chunk
+    size that a formula could turn on at."""
+    import numpy as np
+    from onnx import AttributeProto, numpy_helper
+
+    tensors = [t for t in model.graph.initializer if t.name in weights]
+    tensors += [a.t for n in nodes for a in n.attribute if a.type == AttributeProto.TENSOR]
+    ints = [abs(a.i) for n in nodes for a in n.attribute if a.type == AttributeProto.INT]
+    for t in tensors:
+        values = numpy_helper.to_array(t)
+        if values.dtype.kind in "iu" and values.size:
+            ints.extend(abs(int(v)) for v in values.ravel()[:4096])  # Python ints: no overflow at INT64_MIN
+    return max([v for v in ints if v < _SENTINEL], default=0)
+
+
+def _probe_masks(dtype, dims, reach: int = 0) -> list:
+    """Probe masks: every batch and length of the module's docstring, and the length ``reach`` + 2 where that is
+    longer (a fixed dimension of the mask: that size only, the one the model takes), each with its paddings and
+    holes."""
     import numpy as np
 
     rng = np.random.default_rng(0)
     masks = []
     fixed = [d if isinstance(d, int) and d > 0 else None for d in dims]
+    lengths = _LENGTHS + ((reach + 2,) if reach + 2 > max(_LENGTHS) else ())
     for b in [fixed[0]] if fixed[0] else _BATCHES:
-        for s in [fixed[1]] if fixed[1] else _LENGTHS:
+        for s in [fixed[1]] if fixed[1] else lengths:
+            if s > max(_LENGTHS) and b > 1 and not fixed[0]:
+                continue  # the long probes at batch 1 only: [1, 1, S, S] is already S*S values
             lengths = [(max(1, s // 2), s, 1)[r % 3] for r in range(b)]
             right = np.array([[1] * n + [0] * (s - n) for n in lengths])
             left = right[:, ::-1]
@@ -237,7 +263,11 @@ def _probe(model, nodes, mask, shape_only, weights, bias: str):
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     options.log_severity_level = 3
     session = ort.InferenceSession(sub.SerializeToString(), options, providers=["CPUExecutionProvider"])
-    masks = _probe_masks(helper.tensor_dtype_to_np_dtype(mask.type.tensor_type.elem_type), _dims(mask))
+    reach = _reach(model, nodes, weights)
+    batch, length = [d if isinstance(d, int) and d > 0 else None for d in _dims(mask)]
+    if length is None and reach + 2 > MAX_PROBE_LENGTH or (batch or 1) * (reach + 2) ** 2 > MAX_PROBE_LENGTH ** 2:
+        return None  # a length-dependent formula could turn on past what the probes can afford to cover
+    masks = _probe_masks(helper.tensor_dtype_to_np_dtype(mask.type.tensor_type.elem_type), _dims(mask), reach)
     outputs = []
     for m in masks:
         feeds = {mask.name: m}
