@@ -105,8 +105,12 @@ def build_folder(kind: str, folder: Path, tiny: bool) -> Path:
     return folder
 
 
-def prepare(kind: str, work: Path, tiny: bool) -> dict:
-    """Export and optimize through the product's API; returns {key: path} and what each step reported."""
+OPTIONAL_KEYS = ("fp16", "fused_fp16out_nomask", "fused_unpacked", "fused_nopad", "ortfuse", "osfuse")
+
+
+def prepare(kind: str, work: Path, tiny: bool, keys=OPTIONAL_KEYS) -> dict:
+    """Export and optimize through the product's API; returns {key: path} and what each step reported.
+    fp32, fused and fused_fp16out are always made; of the others only ``keys``."""
     from workbench import api
     from workbench.core.optimize import cuda as oc
 
@@ -122,7 +126,7 @@ def prepare(kind: str, work: Path, tiny: bool) -> dict:
     exp = api.export(str(hf), str(base / "fp32" / "model.onnx"))
     info["paths"]["fp32"] = exp.path
     info["seconds"]["export"] = time.perf_counter() - t
-    for key, fusion in (("fp16", False), ("fused", True)):
+    for key, fusion in (("fp16", False), ("fused", True)) if "fp16" in keys else (("fused", True),):
         t = time.perf_counter()
         res = api.optimize(exp.path, str(base / key / "model.onnx"), target="cuda", fusion=fusion,
                            simplify=False, against=str(hf))
@@ -137,17 +141,18 @@ def prepare(kind: str, work: Path, tiny: bool) -> dict:
     info["paths"]["fused_fp16out"] = res.output
     info["steps"]["fused_fp16out"] = {"steps": res.steps, "nodes_after": res.nodes_after}
     info["seconds"]["optimize fused_fp16out"] = time.perf_counter() - t
-    t = time.perf_counter()  # fp16 outputs without the attention-mask rewrite (core/optimize/masks.py): its worth
-    saved_mask, oc.simplify_attention_mask = oc.simplify_attention_mask, lambda model: 0
-    try:
-        res = api.optimize(exp.path, str(base / "fused_fp16out_nomask" / "model.onnx"), target="cuda",
-                           simplify=False, fp16_outputs=True)
-    finally:
-        oc.simplify_attention_mask = saved_mask
-    info["paths"]["fused_fp16out_nomask"] = res.output
-    info["steps"]["fused_fp16out_nomask"] = {"steps": res.steps, "nodes_after": res.nodes_after}
-    info["seconds"]["optimize fused_fp16out_nomask"] = time.perf_counter() - t
-    if kind == "gpt2":  # the preset before this session's fusions: what packing QKV and folding biases are worth
+    if "fused_fp16out_nomask" in keys:  # fp16 outputs without the attention-mask rewrite (core/optimize/masks.py)
+        t = time.perf_counter()
+        saved_mask, oc.simplify_attention_mask = oc.simplify_attention_mask, lambda model: 0
+        try:
+            res = api.optimize(exp.path, str(base / "fused_fp16out_nomask" / "model.onnx"), target="cuda",
+                               simplify=False, fp16_outputs=True)
+        finally:
+            oc.simplify_attention_mask = saved_mask
+        info["paths"]["fused_fp16out_nomask"] = res.output
+        info["steps"]["fused_fp16out_nomask"] = {"steps": res.steps, "nodes_after": res.nodes_after}
+        info["seconds"]["optimize fused_fp16out_nomask"] = time.perf_counter() - t
+    if kind == "gpt2" and "fused_unpacked" in keys:  # the preset before the QKV-packing and Gemm-bias fusions
         t = time.perf_counter()
         saved = oc.pack_qkv_attention, oc.fold_gemm_biases
         oc.pack_qkv_attention = oc.fold_gemm_biases = lambda model: 0
@@ -158,7 +163,7 @@ def prepare(kind: str, work: Path, tiny: bool) -> dict:
         info["paths"]["fused_unpacked"] = res.output
         info["steps"]["fused_unpacked"] = {"steps": res.steps, "nodes_after": res.nodes_after}
         info["seconds"]["optimize fused_unpacked"] = time.perf_counter() - t
-    if kind == "gpt2":  # the same preset without the LM head's alignment padding: what the padding is worth
+    if kind == "gpt2" and "fused_nopad" in keys:  # without the LM head's alignment padding: what it is worth
         t = time.perf_counter()
         saved, oc.ALIGN_MULTIPLE = oc.ALIGN_MULTIPLE, 0
         try:
@@ -173,6 +178,8 @@ def prepare(kind: str, work: Path, tiny: bool) -> dict:
     config = json.loads((hf / "config.json").read_text())
     for key, fuse in (("ortfuse", lambda a, b: oc.ort_fusion(a, b, kind, config, False)),
                       ("osfuse", lambda a, b: oc.onnxscript_fusion(a, b, False))):
+        if key not in keys:
+            continue
         t = time.perf_counter()
         mid = base / key / "fp32" / "model.onnx"
         out = base / key / "model.onnx"
@@ -627,6 +634,8 @@ def main(argv=None) -> int:
     ap.add_argument("--work", default="/tmp/wb-gpu")
     ap.add_argument("--out", default=os.environ.get("OUT") or str(ROOT / "benchmarks" / "results"))
     ap.add_argument("--budget-s", type=float, default=520.0, help="stop starting new variants after this")
+    ap.add_argument("--prep", default=",".join(OPTIONAL_KEYS),
+                    help="the optional models to make besides fp32, fused and fused_fp16out: " + ",".join(OPTIONAL_KEYS))
     ap.add_argument("--only", help="a regular expression: run only the ORT variants whose names it finds "
                     "(the PyTorch rows always run: they are the references)")
     args = ap.parse_args(argv)
@@ -654,7 +663,7 @@ def main(argv=None) -> int:
     for kind in kinds:
         t = time.perf_counter()
         try:
-            info = prepare(kind, work, args.tiny)
+            info = prepare(kind, work, args.tiny, args.prep.split(","))
         except Exception as err:  # noqa: BLE001
             results["errors"].append(f"{kind} prep: {_err(err)}")
             traceback.print_exc()
