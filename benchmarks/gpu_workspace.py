@@ -143,6 +143,8 @@ def main(argv=None) -> int:
     ap.add_argument("--models", default="gpt2,bert")
     ap.add_argument("--batches", default="1,8")
     ap.add_argument("--settings", default=",".join(SETTINGS))
+    ap.add_argument("--keys", default=MODEL_KEY, help="gpu.py model keys to run, e.g. fused_fp16out,"
+                    "fused_fp16out_nomask (the second: the same preset without the attention-mask rewrite)")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--seq", type=int, default=128)
     ap.add_argument("--iters", type=int, default=1000)
@@ -172,11 +174,13 @@ def main(argv=None) -> int:
                              capture_output=True, text=True).stdout.strip() if not args.tiny else "tiny (CPU check)"
     doc = {"command": "python benchmarks/gpu_workspace.py " + " ".join(argv if argv is not None else sys.argv[1:]),
            "machine": machine or "no nvidia-smi", "seq": args.seq, "iters": args.iters, "warmup": args.warmup,
-           "rounds": args.rounds, "rows": [], "summary": []}
+           "rounds": args.rounds, "keys": args.keys, "rows": [], "summary": []}
     models = {}
+    keys = [k for k in args.keys.split(",") if k]
     for kind in [k for k in args.models.split(",") if k]:
-        info = gpu.prepare(kind, Path(args.work), args.tiny)
-        models[kind] = info["paths"][MODEL_KEY]
+        info = gpu.prepare(kind, Path(args.work), args.tiny, [k for k in keys if k in gpu.OPTIONAL_KEYS])
+        for key in keys:
+            models[kind if key == MODEL_KEY else f"{kind} {key}"] = info["paths"][key]
     settings = [s for s in args.settings.split(",") if s]
     for rnd in range(args.rounds):
         for kind, path in models.items():
