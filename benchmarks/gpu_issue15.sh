@@ -19,6 +19,6 @@ case "${1:-bench}" in
         python3 benchmarks/gpu.py --out "$OUT" --models "${MODELS:-gpt2,bert}" --batches 1 --budget-s "${BUDGET_S:-420}" --prep "${PREP:-fused_fp16out_nomask,fused_unpacked}" \
             --only "${ONLY:-fusion \+ CUDA graphs(, fp16 outputs)?(, no attention-mask rewrite|, no QKV packing.*)?$}" ;;
     workspace)
-        python3 benchmarks/gpu_workspace.py --out "$OUT" --models "${MODELS:-gpt2,bert}" --keys "${KEYS:-fused_fp16out}" --rounds "${ROUNDS:-1}" --settings "${SETTINGS:-cuBLAS default,:4096:1,:0:0}" ;;
+        python3 benchmarks/gpu_workspace.py --out "$OUT" --models "${MODELS:-gpt2,bert}" --keys "${KEYS:-fused_fp16out}" --rounds "${ROUNDS:-1}" --settings "${SETTINGS:-unset,:4096:1,:0:0}" ;;
     *) echo "usage: bash benchmarks/gpu_issue15.sh bench|workspace" >&2; exit 2 ;;
 esac

@@ -25,9 +25,6 @@ def providers_for(provider: str) -> tuple[list, list]:
     if provider == "cuda":
         import onnxruntime as ort
 
-        from workbench.core import cuda_workspace
-
-        cuda_workspace.apply()  # before cuBLAS is loaded (preload_dlls loads it): it reads its setting once
         if hasattr(ort, "preload_dlls"):
             try:
                 ort.preload_dlls()

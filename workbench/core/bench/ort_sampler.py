@@ -32,12 +32,6 @@ class OrtSampler(RuntimeSampler):
         self._providers, notes = providers_for(spec.provider)
         self.notes.extend(notes)  # the CUDA fallback note first, as the user asked for CUDA
         self.provider = "cuda" if "CUDAExecutionProvider" in self._providers else "cpu"
-        if self.provider == "cuda":
-            from workbench.core import cuda_workspace
-
-            late = cuda_workspace.late_note()
-            if late:
-                self.notes.append(late)
 
     def _session(self, cuda_graph: bool):
         """The ONNX Runtime session inside a session of the onnxruntime runtime (IOBinding needs it)."""

@@ -33,9 +33,6 @@ class GQADecoder:
         if threads:
             so.intra_op_num_threads = threads
         if provider == "cuda":
-            from workbench.core import cuda_workspace
-
-            cuda_workspace.apply()  # before preload_dlls loads cuBLAS (core/cuda_workspace.py)
             if hasattr(ort, "preload_dlls"):
                 ort.preload_dlls()
             if "CUDAExecutionProvider" not in ort.get_available_providers():
