@@ -145,9 +145,15 @@ def child(model: str, options: dict, seq: int, iters: int) -> dict:
 # ------------------------------------------------------------------------------------------- the parent
 
 def run_child(model: str, options: dict, seq: int, iters: int) -> dict:
-    arg = json.dumps({"model": model, "options": options, "seq": seq, "iters": iters})
+    return child_row(__file__, {"model": model, "options": options, "seq": seq, "iters": iters})
+
+
+def child_row(script: str, payload: dict, env: dict | None = None) -> dict:
+    """``python script --child JSON`` in a fresh process (with ``env``); its last stdout line as the row, or an
+    error row naming the child's last line; plus the seconds it took (also benchmarks/gpu_workspace.py's)."""
     t = time.perf_counter()
-    proc = subprocess.run([sys.executable, __file__, "--child", arg], capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([sys.executable, script, "--child", json.dumps(payload)], capture_output=True, text=True,
+                          env=env, timeout=300)
     try:
         row = json.loads(proc.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):

@@ -23,7 +23,6 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,17 +77,10 @@ def run_child(setting: str, model: str, batch: int, args) -> dict:
     env.pop("CUBLAS_WORKSPACE_CONFIG", None)
     if setting != "unset":
         env["CUBLAS_WORKSPACE_CONFIG"] = setting
-    arg = json.dumps({"model": model, "batch": batch, "seq": args.seq, "iters": args.iters, "warmup": args.warmup})
-    t = time.perf_counter()
-    proc = subprocess.run([sys.executable, __file__, "--child", arg], capture_output=True, text=True, env=env,
-                          timeout=300)
-    try:
-        row = json.loads(proc.stdout.strip().splitlines()[-1])
-    except (ValueError, IndexError):
-        tail = (proc.stderr or proc.stdout).strip().splitlines()
-        row = {"error": f"child exit {proc.returncode}: {tail[-1][:300] if tail else 'no output'}"}
-    row["seconds"] = round(time.perf_counter() - t, 1)
-    return row
+    from gpu_memory import child_row  # benchmarks/gpu_memory.py: the same child protocol
+
+    return child_row(__file__, {"model": model, "batch": batch, "seq": args.seq, "iters": args.iters,
+                                "warmup": args.warmup}, env)
 
 
 def summarize(rows: list) -> list:
