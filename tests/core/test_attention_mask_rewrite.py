@@ -212,24 +212,25 @@ def _float_initializer():
     return g.model(g.op("Identity", g.op("Neg", g.op("Neg", table))))
 
 
-def _large_initializer():
-    """GPT-2's old causal buffer: a float [1, 1, 640, 640] table sliced to S (1.6 MB: more than it copies)."""
+def _sliced_table(as_constant_node):
+    """GPT-2's old causal buffer: a float [1, 1, 640, 640] table sliced to S (1.6 MB: more than it copies), as an
+    initializer or as a Constant node."""
     g = _Graph()
-    table = g.const(np.tril(np.ones((1, 1, 640, 640), np.float32)), np.float32)
+    tril = np.tril(np.ones((1, 1, 640, 640), np.float32))
+    table = (g.op("Constant", value=numpy_helper.from_array(tril)) if as_constant_node
+             else g.const(tril, np.float32))
     s = g.op("Slice", g.op("Shape", "mask"), g.const([1]), g.const([2]))
     causal = g.op("Cast", g.op("Slice", table, g.const([0, 0]), g.op("Concat", s, s, axis=0), g.const([2, 3])),
                   to=TensorProto.BOOL)
     return g.model(_bias(g, g.op("And", causal, _keys(g))))
+
+
+def _large_initializer():
+    return _sliced_table(as_constant_node=False)
 
 
 def _large_constant():
-    """The same table as a Constant node."""
-    g = _Graph()
-    table = g.op("Constant", value=numpy_helper.from_array(np.tril(np.ones((1, 1, 640, 640), np.float32))))
-    s = g.op("Slice", g.op("Shape", "mask"), g.const([1]), g.const([2]))
-    causal = g.op("Cast", g.op("Slice", table, g.const([0, 0]), g.op("Concat", s, s, axis=0), g.const([2, 3])),
-                  to=TensorProto.BOOL)
-    return g.model(_bias(g, g.op("And", causal, _keys(g))))
+    return _sliced_table(as_constant_node=True)
 
 
 def _already_short():
