@@ -264,4 +264,6 @@ def test_validate_on_a_decoder_runs_the_decoder_check(decoders):
     src, _, export = decoders("llama")
     result = api.validate(export.path, against=str(src))
     assert result.passed and len(result.shapes_tried) >= 2
-    assert result.outputs[0].max_rel_diff <= 1e-3
+    # judged by the float32 limits every validation uses (README), not the export check's looser 1e-3
+    assert (result.rtol, result.atol) == (1e-4, 1e-5)
+    assert all(o.max_rel_diff <= 1e-4 and o.cosine >= 0.99999 for o in result.outputs)

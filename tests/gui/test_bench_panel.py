@@ -367,3 +367,38 @@ def test_panel_matches_the_cli_bench_on_the_demo_model(qtbot, state, tmp_path_fa
     print({n: (round(r.latency_ms["p50"], 3), round(r.peak_rss_mb)) for n, r in got.items()},
           [(round(r.latency_ms["p50"], 3), round(r.torch[0].latency_ms["p50"], 3)) for r in (cli, again)],
           "gui rss", round(gui_rss))
+
+
+def test_a_cancel_is_no_failure_and_a_new_model_clears_the_run(qtbot, panel, tiny_models):
+    charts = panel.charts
+    assert charts.latency.empty_label.isVisibleTo(charts.latency)  # says why the chart is empty
+    panel.iterations.setValue(1_000_000)
+    panel.checks["PyTorch eager"].setChecked(False)
+    panel.run()
+    qtbot.waitUntil(lambda: panel.counts.get("ORT fp32", 0) > 20, timeout=60_000)
+    assert not panel.rows["ORT int8"].isEnabled()  # the variants cannot change under a run
+    assert panel.rows["ORT int8"].runnable()  # ...and are still what the run runs
+    assert not charts.latency.empty_label.isVisibleTo(charts.latency)
+    with qtbot.waitSignal(panel.runFinished, timeout=15_000):
+        panel.cancel()
+    assert panel.run_cancelled() and panel.rows["ORT int8"].isEnabled()
+    panel.state.reset_model()  # a new model is opened
+    assert not panel.results and panel.table.rowCount() == 0 and not charts.latency.series
+    assert charts.latency.empty_label.isVisibleTo(charts.latency)
+    x0, x1 = charts.latency.plot.getViewBox().viewRange()[0]
+    assert x1 <= 1.5  # not the cancelled run's iteration axis
+    assert panel.status.text() == "Ready"
+    assert not panel.save_button.isEnabled()  # no curves to save
+    assert not panel.cli_button.isEnabled()  # no variants: no command to copy
+
+
+def test_the_window_marks_a_cancelled_benchmark_idle(qtbot, window):
+    api = window.panel_api["bench"]
+    api.run_cancelled = lambda: True
+    window._bench_finished([])
+    assert window.navigator.state_of("bench") == "idle"
+    api.run_cancelled = lambda: False
+    window._bench_finished([])
+    assert window.navigator.state_of("bench") == "failed"
+    window._bench_finished([object()])
+    assert window.navigator.state_of("bench") == "done"

@@ -109,7 +109,8 @@ def test_open_in_browser_opens_the_file_or_says_why(qtbot, window, tmp_path, mon
     monkeypatch.setattr(QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url) or answer["ok"]))
     panel = window.report_panel
     window.show_panel("report")
-    assert panel.open_browser_button.isEnabled()
+    assert not panel.open_browser_button.isEnabled()  # nothing to open yet: greyed out, its tooltip says why
+    assert "No report to open yet" in panel.open_browser_button.toolTip()
     assert panel.open_in_browser() is False and not opened
     assert panel.open_note.isVisible() and "No report to open yet" in panel.open_note.text()
     report = tmp_path / "report.html"

@@ -72,8 +72,9 @@ class library_output:
     ORT optimizers' notes) kept off the user's terminal: logged at DEBUG when the block ends, echoed on stderr
     with --debug. stdout stays clean for --json either way."""
 
-    def __init__(self, name: str = "workbench.library"):
+    def __init__(self, name: str = "workbench.library", stderr: bool = False):
         self.name = name
+        self.stderr = stderr  # also keep the library's own stderr prints (torch.export's partial FX graph dump)
 
     def __enter__(self):
         import contextlib
@@ -86,6 +87,8 @@ class library_output:
         warnings.simplefilter("ignore")
         self._buffer = io.StringIO()
         self._stack.enter_context(contextlib.redirect_stdout(sys.stderr if debugging() else self._buffer))
+        if self.stderr and not debugging():
+            self._stack.enter_context(contextlib.redirect_stderr(self._buffer))
         return self
 
     def __exit__(self, *exc):

@@ -145,7 +145,8 @@ def render_text(res) -> str:
         shapes = [f"  {kind} {n}: {' x '.join(map(str, dims)) or 'scalar'}" for kind, table in
                   (("input", res.input_shapes), ("output", res.output_shapes)) for n, dims in table.items()]
         return f"exported with the {res.exporter} exporter{extra} in {res.seconds:.1f} s:\n" + \
-            "\n".join([f"  {p}" for p in res.outputs] + (["shapes in the file:"] + shapes if shapes else []))
+            "\n".join([f"  {p}" for p in res.outputs] + (["shapes in the file:"] + shapes if shapes else [])
+                      + [f"note: {n}" for n in res.notes])
     if isinstance(res, r.OptimizeResult):
         rows = [[s["name"], "yes" if s["applied"] else "no", s.get("nodes_before"), s.get("nodes_after"),
                  s.get("detail", "")] for s in res.steps]

@@ -8,6 +8,8 @@ from __future__ import annotations
 from contextlib import nullcontext
 from pathlib import Path
 
+import numpy as np
+
 from workbench.core.compare import compare, within
 from workbench.core.errors import WorkbenchError
 from workbench.core.jobs import Stages
@@ -58,12 +60,45 @@ def _fixed_note(infos: list) -> tuple:
     return False, f"dimensions fixed in the file (compared at that size only): {', '.join(fixed)}"
 
 
-def _reason(outputs: list, rtol: float, floor: float) -> str | None:
+def _reason(outputs: list, rtol: float, floor: float, problems: dict | None = None) -> str | None:
+    """Why the first failing output failed: its own problem (missing, another shape) where it has one, else its
+    differences against the limits."""
     bad = next((o for o in outputs if not o.passed), None)
     if bad is None:
         return None
+    if problems and bad.name in problems:
+        return problems[bad.name]
     return (f"output '{bad.name}' differs from PyTorch: max rel diff {bad.max_rel_diff:.3g} (rtol {rtol:g}), "
             f"cosine {bad.cosine:.6f} (floor {floor:g})")
+
+
+def live_nodes(graph) -> list:
+    """The nodes whose results reach a graph output (a node computing nothing used, e.g. a dangling
+    DequantizeLinear, says nothing about what the model computes)."""
+    needed = {o.name for o in graph.output}
+    live = []
+    for node in reversed(graph.node):  # ONNX graphs are topologically sorted
+        if any(o in needed for o in node.output):
+            live.append(node)
+            needed.update(i for i in node.input if i)
+            for attr in node.attribute:  # a subgraph's outer-scope reads (If/Loop/Scan bodies)
+                for sub in ([attr.g] if attr.HasField("g") else []) + list(attr.graphs):
+                    needed.update(i for n in sub.node for i in n.input if i)
+    return live[::-1]
+
+
+def _pair_outputs(torch_names: list, actual: dict) -> tuple:
+    """([(PyTorch name, ONNX name, value)], [PyTorch names the artifact lacks]): by name where the artifact keeps
+    PyTorch's names (its order then does not matter), else by position."""
+    if set(torch_names) <= set(actual):
+        return [(n, n, actual[n]) for n in torch_names], []
+    items = list(actual.items())
+    pairs = [(n, onnx_name, value) for n, (onnx_name, value) in zip(torch_names, items)]
+    return pairs, list(torch_names[len(items):])
+
+
+def _dims(shape) -> str:
+    return "x".join(str(d) for d in shape) or "scalar"
 
 
 def _no_signal(signal: dict, notes: list) -> tuple:
@@ -168,13 +203,14 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
         from workbench.core.loading.onnx_files import check_file
 
         header = check_file(path)
-        quantized = sorted({n.op_type for n in header.graph.node if n.op_type in QUANTIZED_OPS})
+        quantized = sorted({n.op_type for n in live_nodes(header.graph) if n.op_type in QUANTIZED_OPS})
         if any(p.key == "workbench.task" and p.value == "text-generation-with-past" for p in header.metadata_props):
             from workbench.core.export.decoder_check import validate_decoder
 
             bits = ("int4" if set(quantized) & set(BLOCK_QUANTIZED_OPS) else "int8") if quantized else None
             return validate_decoder(spec, progress=progress, cancel=cancel, quantized=bits,
-                                    tolerances=QUANTIZED_TOLERANCES[bits] if bits else None)
+                                    tolerances=QUANTIZED_TOLERANCES[bits] if bits else None,
+                                    float_tolerances=TOLERANCES)
     runtime = choose(path, spec.runtime, registry)
     stages = Stages(["checking", "loading PyTorch", f"loading {_label(runtime)}", *["comparing"] * len(spec.shapes),
                      *(["locating"] if spec.locate else [])], progress, cancel)
@@ -211,6 +247,7 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
         notes.append(f"the model is quantized ({precision}: {', '.join(quantized)}), so it is judged by {precision} "
                      f"tolerances: cosine >= {floor:g} and max rel diff <= {rtol:g}")
     runs, worst, tried, signal, first_run = [], {}, [], {}, (None, None)
+    problems = {}  # output -> why it failed where the numbers cannot say (missing, another shape)
     exposes = spec.locate and not _is_onnx(path) and callable(getattr(session, "run_exposed", None))
     pairs = spec.shapes
     if spec.input_shapes:  # the given shapes, and batch + 1 where the file's batch is dynamic
@@ -232,9 +269,21 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
             first_run = (inputs, seen)
         actual = session.run(feed(infos, inputs, loaded.input_names))
         diffs = []
-        for name, (onnx_name, value) in zip(loaded.output_names, actual.items()):
+        paired, missing = _pair_outputs(list(loaded.output_names), actual)
+        for name in missing:  # PyTorch computes it, the artifact does not: never a pass by leaving it out
+            problems.setdefault(name, f"PyTorch's output '{name}' is missing from the model (it has "
+                                      f"{', '.join(actual) or 'none'}); export it again")
+            missing_diff = OutputDiff(name=name, shape=list(np.shape(expected[name])), max_abs_diff=float("inf"),
+                                      max_rel_diff=float("inf"), cosine=-1.0, passed=False)
+            diffs.append(missing_diff)
+            worst[name] = missing_diff
+        for name, onnx_name, value in paired:
             stats = compare(value, expected[name], _mask(inputs))
             ok = within(stats, rtol, atol, floor)
+            if "shape_mismatch" in stats:
+                got, want = stats["shape_mismatch"]
+                problems.setdefault(onnx_name, f"output '{onnx_name}' has shape {_dims(got)} but PyTorch's "
+                                               f"'{name}' is {_dims(want)} (at batch {batch}, sequence {seq})")
             diffs.append(OutputDiff(name=onnx_name, shape=list(value.shape), max_abs_diff=stats["max_abs_diff"],
                                     max_rel_diff=stats["max_rel_diff"], cosine=stats["cosine"], passed=ok))
             signal[onnx_name] = signal.get(onnx_name, False) or stats.get("scale", 1.0) > 0
@@ -266,4 +315,4 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
     return ValidateResult(passed=all(d.passed for d in outputs) and not blind, outputs=outputs,
                           shapes_tried=[r["shape"] for r in runs], rtol=rtol, atol=atol, checker=checker,
                           shape_inference=inference, runs=runs, static=static, notes=notes,
-                          reason=_reason(outputs, rtol, floor) or reason, **located)
+                          reason=_reason(outputs, rtol, floor, problems) or reason, **located)

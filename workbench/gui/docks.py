@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import time
 
 from PySide6.QtCore import Qt, QTimer
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.gui import workers
+from workbench.gui.formatting import ElidedLabel
 from workbench.gui.i18n.engine import translate as engine_text
 from workbench.gui.theme import icon
 from workbench.gui.i18n import Retranslating
@@ -58,9 +58,10 @@ class JobRowWidget(QFrame):
         grid.setContentsMargins(8, 6, 8, 6)
         grid.setHorizontalSpacing(8)
         grid.setVerticalSpacing(2)
-        self.name_label = QLabel(f"<b>{html.escape(job.name)}</b>", self)
-        self.name_label.setToolTip(job.name)
-        self.name_label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)  # long names must not widen
+        self.name_label = ElidedLabel(job.name, self)  # a long name ends in "…", whole in its tooltip
+        bold = self.name_label.font()
+        bold.setBold(True)
+        self.name_label.setFont(bold)
         self.state_label = QLabel(self)
         self.elapsed_label = QLabel("0:00", self)
         self.progress = QProgressBar(self)
@@ -79,13 +80,14 @@ class JobRowWidget(QFrame):
         self.details_button.clicked.connect(self.show_details)
         self.details_button.hide()
         self.details_box = None
-        grid.addWidget(self.name_label, 0, 0)
-        grid.addWidget(self.state_label, 0, 1, Qt.AlignRight)
-        grid.addWidget(self.elapsed_label, 0, 2, Qt.AlignRight)
-        grid.addWidget(self.progress, 1, 0, 1, 2)
-        grid.addWidget(self.cancel_button, 1, 2)
-        grid.addWidget(self.message_label, 2, 0, 1, 3)
-        grid.addWidget(self.details_button, 1, 2)
+        # The name has a line of its own: beside the state and the time it was cut to "Benchmark int8-c".
+        grid.addWidget(self.name_label, 0, 0, 1, 3)
+        grid.addWidget(self.state_label, 1, 0, Qt.AlignLeft)
+        grid.addWidget(self.elapsed_label, 1, 1, 1, 2, Qt.AlignRight)
+        grid.addWidget(self.progress, 2, 0, 1, 2)
+        grid.addWidget(self.cancel_button, 2, 2)
+        grid.addWidget(self.details_button, 2, 2)
+        grid.addWidget(self.message_label, 3, 0, 1, 3)
         grid.setColumnStretch(0, 1)
         # Progress can come in bursts (a quantizer reports every node): the bar follows each one, the message (put
         # through the translation catalog) shows at once and then at most every MESSAGE_MS, the latest one.

@@ -49,6 +49,10 @@ class WindowPanel:
         """True while the panel's own run (not a job of the Jobs dock) is going on."""
         return False
 
+    def run_cancelled(self) -> bool:
+        """True when the panel's last run ended by a cancel (the Benchmark panel): not a failure."""
+        return False
+
     def shutdown(self) -> None:
         """The window closes: stop views, cancel runs."""
 
@@ -59,7 +63,7 @@ class WindowPanel:
 
 
 _FORWARDED = ("recipe_sections", "spec_fields", "apply_recipe", "set_model_available", "set_source", "set_model",
-              "open_model", "set_theme", "shutdown")
+              "open_model", "set_theme", "shutdown", "run_cancelled")
 _SIGNALS = {"state_signal": "stepStateChanged", "finished_signal": "runFinished", "node_signal": "nodeSelected"}
 _STARTERS = ("start", "run", "start_bench", "run_bench")  # the Benchmark panel's Run, whatever its name
 

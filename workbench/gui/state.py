@@ -154,13 +154,21 @@ class AppState(QObject):
         return bool(self.source_path or self.onnx_path) and not self.load_error
 
     def reset_model(self) -> None:
-        """A new model is opened: the previous one's results, variants and checkmarks go."""
+        """A new model is opened: the previous one's results, variants and checkmarks go, and so do its paths:
+        the previous source and its exported ONNX are not the new model's (the caller sets the new path next)."""
+        had_source, had_onnx = bool(self.source_path), bool(self.onnx_path)
         self.load_error = ""
+        self.source_path = self.onnx_path = ""
         self.validation = None
         self.inspect_result = None
         self.variants.clear()
         self.modelReset.emit()
+        if had_source:
+            self.sourceChanged.emit("")
+        if had_onnx:
+            self.onnxChanged.emit("")
         self.variantsChanged.emit()
+        self.inspectChanged.emit(None)
         self.modelAvailableChanged.emit(True)
 
     def fail_load(self, message: str) -> None:

@@ -89,7 +89,7 @@ class WindowPanels:
         self.panel_api["graph"] = window_panel(self.graph_panel)
         finished = self.panel_api["bench"].finished_signal
         if finished is not None:
-            finished.connect(lambda results: self.navigator.set_state("bench", "done" if results else "failed"))
+            finished.connect(self._bench_finished)
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
         self.page_scroll = PageScroll(self.stack, self)
@@ -168,6 +168,14 @@ class WindowPanels:
         for action in (self.export_action, self.validate_action, self.quantize_action, self.bench_action):
             action.setEnabled(available)  # the toolbar and Run menu too
             action.setStatusTip("" if available else reason)
+
+    def _bench_finished(self, results: list) -> None:
+        """The Benchmark's mark: done with results; a cancel before any variant finished is no failure."""
+        if results:
+            state = "done"
+        else:
+            state = "idle" if self.panel_api["bench"].run_cancelled() else "failed"
+        self.navigator.set_state("bench", state)
 
     def _model_reset(self) -> None:
         """A new model: the benchmark's mark (the panels reset their own) no longer describes it."""

@@ -71,11 +71,11 @@ def check_decoder(path, module, layout: list, vocab: int, dtype: str = "fp32", p
 
 
 def validate_decoder(spec, progress=None, cancel=None, quantized: str | None = None,
-                     tolerances: tuple | None = None):
+                     tolerances: tuple | None = None, float_tolerances: dict | None = None):
     """`workbench validate` on a decoder exported with past key values: every output compared with PyTorch on the
     export check's fresh inputs (prefill, one-token decode, batches), judged by ``tolerances`` (rtol, atol, cosine
-    floor; validate.py's for a ``quantized`` file's precision), ``--locate`` on a decode step
-    (export/decoder_validate.py)."""
+    floor; validate.py's for a ``quantized`` file's precision; else ``float_tolerances[dtype]``, the float
+    precisions' limits every validation uses), ``--locate`` on a decode step (export/decoder_validate.py)."""
     import dataclasses
     import inspect as pyinspect
 
@@ -102,7 +102,7 @@ def validate_decoder(spec, progress=None, cancel=None, quantized: str | None = N
     from workbench.core.export.decoder_validate import DecoderInputs, judge
 
     decoder = DecoderInputs(module, layout, vocab_size(model), dtype, positions)
-    fields = judge(spec, decoder, CHECK_SHAPES, tolerances or (RTOL.get(dtype, 1e-3), 0.0, -1.0), quantized, stages,
-                   moe=is_moe(model))
+    tolerances = tolerances or (float_tolerances or {}).get(dtype) or (RTOL.get(dtype, 1e-3), 0.0, -1.0)
+    fields = judge(spec, decoder, CHECK_SHAPES, tolerances, quantized, stages, moe=is_moe(model))
     stages.done("validated")
     return ValidateResult(checker=checker, shape_inference=inference, **fields)

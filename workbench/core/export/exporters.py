@@ -45,9 +45,12 @@ def dynamo(module, inputs: dict, path, spec: ExportSpec, names: tuple, axes: dic
     module's argument names, ``names`` is (input names, output names) of the file."""
     import torch
 
-    # The dynamo exporter prints its stages to stdout (keep stdout for --json) and logs missing torchvision.
-    logging.getLogger("torch.onnx").setLevel(logging.ERROR)
-    with library_output():
+    # The dynamo exporter prints its stages to stdout (keep stdout for --json) and logs missing torchvision; a
+    # failed trace's symbolic-shapes warning carries the whole FX graph (hundreds of lines on stderr, --quiet or
+    # not): the failure itself is reported in one line (explain), so these loggers say errors only.
+    for name in ("torch.onnx", "torch.fx.experimental.symbolic_shapes", "torch._dynamo", "torch.export"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    with library_output(stderr=True):  # torch.export prints a failed trace's partial graph on stderr itself
         torch.onnx.export(module, (), str(path), kwargs=inputs, dynamo=True,
                           dynamic_shapes=to_dynamic_shapes(axes, list(inputs)),
                           input_names=names[0], output_names=names[1], opset_version=spec.opset,
@@ -55,8 +58,12 @@ def dynamo(module, inputs: dict, path, spec: ExportSpec, names: tuple, axes: dic
                           external_data=external)
 
 
-def legacy(module, inputs: dict, path, spec: ExportSpec, names: tuple, axes: dict) -> None:
-    """torch.onnx.export(dynamo=False); a TorchScript source is exported as its ScriptModule."""
+def legacy(module, inputs: dict, path, spec: ExportSpec, names: tuple, axes: dict) -> list:
+    """torch.onnx.export(dynamo=False); a TorchScript source is exported as its ScriptModule. Returns the notes:
+    where the tracer turned a tensor's value into a Python constant (a branch on a length, e.g. dynamic RoPE's
+    ``if seq_len > max_seq_len_cached``), the file computes the example's branch at every length."""
+    import warnings
+
     import torch
 
     dynamic = {names[0][i]: dims for i, (n, dims) in enumerate(
@@ -68,11 +75,32 @@ def legacy(module, inputs: dict, path, spec: ExportSpec, names: tuple, axes: dic
         keys = sorted(inputs, key=lambda k: order.index(k)) if set(inputs) <= set(order) else list(inputs)
         onnx_names = [names[0][list(inputs).index(k)] for k in keys]
         args, inputs = tuple(inputs[k] for k in keys), {}
-    with library_output():
+    with library_output(), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("ignore")
+        warnings.simplefilter("always", torch.jit.TracerWarning)
         torch.onnx.export(script if script is not None else module, args, str(path), kwargs=inputs, dynamo=False,
                           input_names=onnx_names,
                           output_names=names[1], opset_version=spec.opset or 17, dynamic_axes=dynamic,
                           do_constant_folding=spec.constant_folding, export_params=spec.export_params)
+    return traced_constants_note(caught)
+
+
+def traced_constants_note(caught: list) -> list:
+    """[note] when the tracer fixed values it could not follow (TracerWarning: tensor -> Python bool/int/float);
+    [] otherwise. Places are the model's own source lines, not torch's."""
+    places = []
+    for w in caught:
+        if "might cause the trace to be incorrect" not in str(w.message):  # a tensor read as a bool/int, iterated
+            continue
+        place = f"{Path(w.filename).name}:{w.lineno}"
+        if place not in places:
+            places.append(place)
+    if not places:
+        return []
+    shown = ", ".join(places[:3]) + (f" and {len(places) - 3} more" if len(places) > 3 else "")
+    return [f"the legacy exporter fixed {len(places)} value(s) the model computes from its inputs ({shown}): the "
+            "file keeps the example's branch at every shape; validate at other shapes (workbench validate) before "
+            "trusting it there"]
 
 
 def clean(path: Path) -> None:
@@ -82,9 +110,10 @@ def clean(path: Path) -> None:
 
 
 def run(exporter: str, module, inputs: dict, path, spec: ExportSpec, names: tuple, axes: dict,
-        external: bool = True) -> tuple:
+        external: bool = True, notes: list | None = None) -> tuple:
     """Export with ``exporter``; a failed dynamo export falls back to legacy unless ``spec.fallback`` is off.
-    Returns (exporter used, why dynamo fell back or None); a failure is one line naming the exporter."""
+    Returns (exporter used, why dynamo fell back or None); a failure is one line naming the exporter. The legacy
+    exporter's notes (traced constants) are appended to ``notes``."""
     fallback_reason = None
     if exporter == "dynamo":
         try:
@@ -96,9 +125,11 @@ def run(exporter: str, module, inputs: dict, path, spec: ExportSpec, names: tupl
             fallback_reason = explain(err, "dynamo")[0]
             clean(path)
     try:
-        legacy(module, inputs, path, spec, names, axes)
+        traced = legacy(module, inputs, path, spec, names, axes)
     except Exception as err:  # noqa: BLE001
         raise export_error(err, "legacy", fallback_reason) from err
+    if notes is not None:
+        notes.extend(traced)
     return "legacy", fallback_reason
 
 

@@ -95,7 +95,7 @@ def export_onnx(spec: ExportSpec, progress=None, cancel=None) -> ExportResult:
                 loaded = load_model(spec.source, spec.dtype, spec.inputs.shapes)
         if not (exporter == "dynamo" and weights is not None):  # not exported by the lean path above
             exporter, fallback_reason = exporters.run(exporter, loaded.module, inputs, path, spec, names, axes,
-                                                      external)
+                                                      external, notes)
         stages.next()
         if exporter == "dynamo" and not spec.export_params:
             notes.append(runtime_check.weights_to_inputs(path))

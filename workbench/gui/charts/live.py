@@ -12,7 +12,7 @@ from typing import Optional
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from workbench.gui.chart_data import DEFAULT_CAPACITY, RingBuffer
@@ -83,7 +83,14 @@ class LiveChart(Retranslating, QWidget):
         layout.setSpacing(0)
         layout.addWidget(self.title_label)
         layout.addWidget(self.plot_widget, 1)
+        # Over the empty plot: why it is empty (bare 0-1 axes said nothing); hidden while a series exists.
+        self.empty_text = QT_TRANSLATE_NOOP("LiveChart", "Nothing measured yet: choose the variants and press Run")
+        self.empty_label = QLabel(self.plot_widget)
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setWordWrap(True)
+        self.empty_label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents, True)
         self.set_theme(application_theme())  # a chart built in the dark theme starts dark
+        self._show_empty()
 
 
     def retranslate(self) -> None:
@@ -111,6 +118,9 @@ class LiveChart(Retranslating, QWidget):
             ax.setPen(t["axis"])
             ax.setLabel(self._tr(label), color=t["fg"])
         self.legend.setLabelTextColor(t["fg"])
+        if hasattr(self, "empty_label"):
+            self.empty_label.setText(self._tr(self.empty_text))
+            self.empty_label.setStyleSheet(f"color: {t['muted']}; background: transparent;")
         for _sample, label in self.legend.items:  # setLabelTextColor does not re-render existing labels
             label.setText(label.text, color=t["fg"])
         for series in self.series.values():
@@ -143,6 +153,7 @@ class LiveChart(Retranslating, QWidget):
             self.legend.addItem(pg.PlotDataItem(pen=pg.mkPen(color=color, width=2)), label)
         self.series[key] = series
         self._fit_legend()
+        self._show_empty()
         return series
 
     def _apply_pens(self, series: _Series) -> None:
@@ -161,6 +172,21 @@ class LiveChart(Retranslating, QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
         super().resizeEvent(event)
         self._fit_legend()
+        self._place_empty()
+
+    def set_empty_text(self, text: str) -> None:
+        """What the empty chart says (an English text marked with QT_TRANSLATE_NOOP("LiveChart", ...))."""
+        self.empty_text = text
+        self.empty_label.setText(self._tr(text))
+        self._show_empty()
+
+    def _show_empty(self) -> None:
+        self.empty_label.setVisible(not self.series and bool(self.empty_text))
+        self._place_empty()
+
+    def _place_empty(self) -> None:
+        rect = self.plot_widget.rect()
+        self.empty_label.setGeometry(rect.adjusted(40, 20, -20, -40))  # inside the axes, clear of their labels
 
     def append(self, key: str, x, *ys) -> None:
         """Store points of series ``key`` (scalars or arrays); drawing waits for the next timer tick."""
@@ -177,7 +203,8 @@ class LiveChart(Retranslating, QWidget):
         self.legend.clear()
         self.series.clear()
         self._user_range = False
-        self.plot.enableAutoRange()
+        self._fit_axes()
+        self._show_empty()
 
     def remove_series(self, key: str) -> None:
         """Drop a series, its curves and its legend entry."""
@@ -191,6 +218,7 @@ class LiveChart(Retranslating, QWidget):
         self.legend.columnCount = 0  # lay the remaining entries out again, without a hole
         self._fit_legend()
         self._fit_axes()
+        self._show_empty()
 
     def _fit_axes(self) -> None:
         """Axes that fit the data now in the buffers (issue 17: after a series was removed or the charts cleared,
@@ -212,7 +240,12 @@ class LiveChart(Retranslating, QWidget):
                     xs += [x[ok].min(), x[ok].max()]
                     yv = np.log10(y[ok]) if log_y else y[ok]
                     ys += [yv.min(), yv.max()]
-        if not xs:
+        if not xs:  # nothing to show: a neutral range, not the last run's (pyqtgraph keeps it otherwise)
+            self._fitting = True
+            try:
+                self.plot.setRange(xRange=(0.0, 1.0), yRange=(0.0, 1.0), padding=0.0)
+            finally:
+                self._fitting = False
             self.plot.enableAutoRange()
             return
         (x0, x1), (y0, y1) = (min(xs), max(xs)), (min(ys), max(ys))

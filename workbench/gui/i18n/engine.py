@@ -38,6 +38,26 @@ ZH_CN = {
     "{path}: not a readable PyTorch checkpoint ({reason})": "{path}：不是可读取的 PyTorch 检查点（{reason}）",
     "{path}: not a valid checkpoint index ({reason})": "{path}：不是有效的检查点索引（{reason}）",
     "the file may be truncated or corrupt — re-download it": "文件可能不完整或已损坏——请重新下载",
+    # what is wrong inside a safetensors file (workbench.core.loading.safetensors_read)
+    "{size} bytes, shorter than the 8-byte header length": "只有 {size} 字节，比 8 字节的头部长度字段还短",
+    "header length {n} bytes is over the 100 MB limit": "头部长度 {n} 字节，超过 100 MB 的上限",
+    "header length {n} bytes runs past the end of the {size}-byte file": "头部长度 {n} 字节，超出了 {size} 字节的文件末尾",
+    "the header is cut short": "头部被截断",
+    "the header is not JSON: {reason}": "头部不是 JSON：{reason}",
+    "the header is not a JSON object": "头部不是 JSON 对象",
+    "the header holds an unpaired UTF-16 surrogate escape": "头部含有不成对的 UTF-16 代理转义",
+    "__metadata__ is not a map of strings": "__metadata__ 不是字符串到字符串的映射",
+    "entry '{name}' is not an object": "条目“{name}”不是对象",
+    "tensor '{name}' has unknown dtype {dtype}": "张量“{name}”的数据类型 {dtype} 未知",
+    "tensor '{name}' has a bad shape {shape}": "张量“{name}”的形状 {shape} 无效",
+    "tensor '{name}' has bad data_offsets {offsets}": "张量“{name}”的 data_offsets {offsets} 无效",
+    "tensor '{name}' ends at data byte {end} but the file holds only {size}":
+        "张量“{name}”结束于数据第 {end} 字节，但文件只有 {size} 字节",
+    "tensor '{name}' is {dtype} {shape} ({nbytes} bytes) but its data_offsets span {span} bytes":
+        "张量“{name}”为 {dtype} {shape}（{nbytes} 字节），但它的 data_offsets 跨了 {span} 字节",
+    "tensor '{name}' overlaps the previous tensor": "张量“{name}”与前一个张量重叠",
+    "tensor '{name}' leaves a gap at data byte {position}": "张量“{name}”在数据第 {position} 字节处留下空隙",
+    "{count} bytes after the last tensor": "最后一个张量之后还有 {count} 字节",
     "the file may be truncated or corrupt, or not a PyTorch file — re-download or re-save it":
         "文件可能不完整或已损坏，或者不是 PyTorch 文件——请重新下载或重新保存",
     "the file may be truncated or corrupt — re-save it with torch.jit.save":
@@ -81,6 +101,21 @@ ZH_CN = {
     "input '{name}' has {rank} axes, axis {axis} does not exist": "输入“{name}”只有 {rank} 个轴，轴 {axis} 不存在",
     "dynamic axes {what} were asked but the exported file fixes {fixed}":
         "要求动态轴 {what}，但导出的文件把 {fixed} 固定了",
+    # why the exporter fixed them (workbench.core.export.readback._cause)
+    "the example input has size 1 on that axis and a size of 1 is specialised; give an example size of 2 or more "
+    "(--batch, --seq or --shape)": "示例输入在该轴上的大小为 1，而大小 1 会被特化；请给出 2 或更大的示例大小"
+                                   "（--batch、--seq 或 --shape，界面中为“示例大小”）",
+    "{listed} shares that size on static axes, so torch.export equated the dimensions and fixed them all; add "
+    "--dynamic {fix} (or leave --dynamic out: the defaults make batch and sequence dynamic on every input)":
+        "{listed} 的静态轴也是这个大小，torch.export 因此把这些维度视为相同并全部固定；请添加动态轴 {fix}"
+        "（命令行为 --dynamic，界面中为“动态轴”表格的行），或不指定动态轴：默认会让每个输入的批次和序列维度都是动态的",
+    "{listed} share that size on static axes, so torch.export equated the dimensions and fixed them all; add "
+    "--dynamic {fix} (or leave --dynamic out: the defaults make batch and sequence dynamic on every input)":
+        "{listed} 的静态轴也是这个大小，torch.export 因此把这些维度视为相同并全部固定；请添加动态轴 {fix}"
+        "（命令行为 --dynamic，界面中为“动态轴”表格的行），或不指定动态轴：默认会让每个输入的批次和序列维度都是动态的",
+    "the model's code fixes that size (torch.export specialised it, e.g. a reshape to a constant); leave the axis "
+    "out of --dynamic to export it static, or change the model":
+        "模型代码固定了这个大小（torch.export 将其特化，例如 reshape 成常量）；请把该轴移出动态轴以静态导出，或修改模型",
     "{path}: '{name}' has size {got} on axis {axis}, the model expects {fixed}":
         "{path}：“{name}”在轴 {axis} 上的大小为 {got}，模型要求 {fixed}",
     "{folder}: the weights do not fit config.json ({detail})": "{folder}：权重与 config.json 不符（{detail}）",

@@ -31,6 +31,13 @@ from workbench.gui.panels.controls import PathEdit, ask_replace, confirm_outputs
 IDLE, RUNNING, DONE, FAILED = "idle", "running", "done", "failed"
 
 
+def verdict_failed(result) -> bool:
+    """True when a job's result carries a failed verdict: its own ``passed`` or its ``validation.passed``."""
+    if getattr(result, "passed", None) is False:
+        return True
+    return getattr(getattr(result, "validation", None), "passed", None) is False
+
+
 class PanelBase(Retranslating, QWidget):
     """Base of the pipeline panels.
 
@@ -39,6 +46,7 @@ class PanelBase(Retranslating, QWidget):
     """
 
     step = ""
+    error_dialog = True  # a failed job also opens a message box (False: the panel shows the failure itself)
     stepStateChanged = Signal(str, str)
     jobDone = Signal(str, bool)  # step, success (the demo walks the pipeline on this)
 
@@ -218,7 +226,9 @@ class PanelBase(Retranslating, QWidget):
             except Exception as err:  # noqa: BLE001 - a display bug must not look like a failed job
                 self.log(QCoreApplication.translate("PanelBase", "Could not show the result: {0}").format(err))
             self.remember_outputs(result)
-            self.set_step_state(DONE)
+            # a run that finished but whose verdict is a failure (validation differs, quantized below its
+            # floor) is a failed step: never a green checkmark over a red banner
+            self.set_step_state(FAILED if verdict_failed(result) else DONE)
             self.log(QCoreApplication.translate("PanelBase", "Finished: {0} ({1:.1f} s)").format(name, job.elapsed()))
             self.jobDone.emit(self.step, True)
 
@@ -229,7 +239,8 @@ class PanelBase(Retranslating, QWidget):
             from workbench.gui.i18n import engine
 
             self.log(QCoreApplication.translate("PanelBase", "Failed: {0}: {1}").format(name, engine.translate(first)))
-            show_error(self, QCoreApplication.translate("PanelBase", "{0} failed").format(name), message)
+            if self.error_dialog:
+                show_error(self, QCoreApplication.translate("PanelBase", "{0} failed").format(name), message)
             self.jobDone.emit(self.step, False)
 
         def cancelled():

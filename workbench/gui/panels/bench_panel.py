@@ -62,6 +62,25 @@ class BenchPanel(Retranslating, QWidget):
         for signal in (state.sourceChanged, state.onnxChanged):
             signal.connect(lambda _path: self.refresh_variants())
         state.variantsChanged.connect(self.refresh_variants)
+        reset = getattr(state, "modelReset", None)
+        if reset is not None:
+            reset.connect(self.model_reset)
+
+    def model_reset(self) -> None:
+        """A new model: the previous model's results, curves and status no longer describe it (a run going on
+        keeps going and is shown to its end)."""
+        if self.running:
+            return
+        self.results, self.failures, self.counts, self.ran = [], {}, {}, {}
+        self.table.clear_rows()
+        self.charts.clear()
+        self._cancelled = False
+        self.status.setText(self.tr("Ready"))
+        self._update_buttons()
+
+    def run_cancelled(self) -> bool:
+        """True when the last run ended by a cancel."""
+        return self._cancelled and not self._active
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt API
         super().showEvent(event)
@@ -244,6 +263,7 @@ class BenchPanel(Retranslating, QWidget):
     def _on_started(self, name: str) -> None:
         self.counts[name] = 0
         self.charts.add_series(name)
+        self.save_button.setEnabled(True)
         self.status.setText(self.tr("{0}: loading and warm-up…").format(name))
 
     def _on_samples(self, name: str, samples: list) -> None:
@@ -297,8 +317,9 @@ class BenchPanel(Retranslating, QWidget):
         self.cancel_button.setEnabled(running)
         self.provider.setEnabled(not running)
         for row in self.rows.values():
-            if row.runtime is not None and row.runnable():
-                row.runtime.setEnabled(not running)
+            row.setEnabled(not running)  # the variants cannot change under a run
+        self.save_button.setEnabled(any(chart.series for chart in (self.charts.latency, self.charts.memory)))
+        self.cli_button.setEnabled(bool(self.selected_variants()))
 
     # -- export ----------------------------------------------------------------------------------------------------
     def set_theme(self, name: str) -> None:

@@ -96,7 +96,7 @@ class VariantRow(QWidget):
         self.check.setChecked(checked)
 
     def runnable(self) -> bool:
-        return self.check.isEnabled()
+        return self.check.isEnabledTo(self)  # its own state: the row is greyed out as a whole during a run
 
     def chosen(self) -> Variant:
         from dataclasses import replace

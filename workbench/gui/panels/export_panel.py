@@ -221,25 +221,40 @@ class ExportPanel(PanelBase):
     def suggest_axes(self) -> None:
         """The engine's defaults (every input the model is fed, from the last inspection; else text inputs)."""
         self.set_dynamic_axes(getattr(self, "_default_axes", None) or default_axes())
+        self._suggested_axes = self.dynamic_axes()  # a new model replaces these while they stay unedited
 
     def dynamic_axes(self):
         """``{input: {axis: name}}`` from the table, or None (automatic) when it is empty."""
         return self.axes_group.axes()
+
+    def _axes_or_none(self):
+        """The table's axes, or None when a row is half filled (being edited: never the suggestion)."""
+        try:
+            return self.dynamic_axes()
+        except ValueError:
+            return None
 
     # -- state -----------------------------------------------------------------------------------------------
     def _output_edited(self, *_args) -> None:
         self._output_auto = False
 
     def model_reset(self) -> None:
-        """A new model: the previous export's banner no longer describes it."""
+        """A new model: the previous export's banner no longer describes it, and axes suggested for the previous
+        model (not edited since) give way to the new model's suggestions once it is inspected."""
         self.result = None
         self.summary.hide()
+        suggested = getattr(self, "_suggested_axes", None)
+        if suggested is not None and self._axes_or_none() == suggested:
+            self.set_dynamic_axes({})
+        self._suggested_axes = None
         super().model_reset()
 
     def _source_changed(self, path: str) -> None:
-        if not path:  # a failed load: nothing is loaded, so nothing was exported from it
+        if not path:  # a failed load or a new model: nothing loaded was exported yet
             self.result = None
             self.summary.hide()
+            if self._output_auto:
+                self.output_edit.setText("")
         self.source_label.setText(path or self.tr("(no model loaded)"))
         if path and (self._output_auto or not self.output_edit.text()):
             target = self.registry.targets.get(self.target_combo.currentText())
@@ -360,6 +375,7 @@ class ExportPanel(PanelBase):
         self.input_names_edit.setText(", ".join(section.get("input_names", [])))
         self.output_names_edit.setText(", ".join(section.get("output_names", [])))
         self._recipe_source = (recipe.get("source") or {}).get("path")
+        self._suggested_axes = None  # the recipe's axes are the user's: a new model does not replace them
         # no `dynamic` key: none in the panel either, so the recipe saves back without one
         self.set_dynamic_axes(commands.parse_dynamic_items(section.get("dynamic") or []))
         self.target_options.apply(section, {"dtype": self.dtype_combo.currentText()})

@@ -45,6 +45,7 @@ from workbench.gui.theme import icon
 
 class LoadPanel(PanelBase):
     step = "load"
+    error_dialog = False  # the problems banner says why a load failed; a message box on top only repeated it
     pathOpened = Signal(str)  # a file or folder the user opened and that loaded (for Recent files)
 
     def __init__(self, api_state, parent=None):

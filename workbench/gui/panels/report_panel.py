@@ -92,6 +92,8 @@ class ReportPanel(PanelBase):
         row.insertWidget(0, self.build_button)
         self.open_browser_button = QPushButton(self.tr("Open in browser"), self)
         self.open_browser_button.clicked.connect(lambda: self.open_in_browser())
+        self.open_browser_button.setEnabled(False)  # until a report is shown
+        self.open_browser_button.setToolTip(self.tr("No report to open yet: build the report (or run a recipe) first."))
         row.insertWidget(3, self.open_browser_button)
         self.recipe_button.hide()  # "Save recipe…" sits in the recipe box above
         self.body().addLayout(row)
@@ -103,6 +105,7 @@ class ReportPanel(PanelBase):
         self.recipe_edit = PathEdit("open", self.tr("Recipes (*.toml *.yaml *.yml)"), box)
         self.recipe_edit.edit.setPlaceholderText(self.tr("empty: the settings of every step, as they are now"))
         self.output_edit = PathEdit("folder", "", box)
+        self._output_auto_text = ""  # the folder _source_changed derived from the model (followed while unchanged)
         buttons = QHBoxLayout()
         load = QPushButton(icon("recipe"), self.tr("Load recipe…"), box)
         load.clicked.connect(lambda: self.load_recipe())
@@ -258,9 +261,14 @@ class ReportPanel(PanelBase):
         self.log(reason)
         return False
 
-    def _source_changed(self, _path: str) -> None:
-        if not self.output_edit.text():
-            self.output_edit.setText(self.state.default_output_dir())
+    def _source_changed(self, path: str) -> None:
+        """The output folder follows the model while it is the one derived from the model (not typed, browsed or
+        a recipe's): a failed load or a new model never leaves the previous model's folder here."""
+        current = self.output_edit.text()
+        if current and current != self._output_auto_text:
+            return
+        self._output_auto_text = self.state.default_output_dir() if path else ""
+        self.output_edit.setText(self._output_auto_text)
 
     # -- recipes ---------------------------------------------------------------------------------------------
     def load_recipe(self, path: str = ""):
@@ -356,6 +364,8 @@ class ReportPanel(PanelBase):
 
     def show_report(self, path: str) -> None:
         self.report_path = str(path)
+        self.open_browser_button.setEnabled(True)
+        self.open_browser_button.setToolTip(str(path))
         self.open_note.hide()
         url = QUrl.fromLocalFile(str(Path(path).resolve()))
         view_class = _web_view_class()
@@ -376,6 +386,7 @@ class ReportPanel(PanelBase):
     def model_reset(self) -> None:
         """A new model: the report on screen is about the previous one."""
         self.report_path = ""
+        self.open_browser_button.setEnabled(False)
         self._built_signature = ()
         self.summary.hide()
         self.open_note.hide()

@@ -45,7 +45,7 @@ class ValidatePanel(PanelBase):
         self.result = None
         self.set_header(self.tr("Validate"),
                         self.tr("Run the ONNX checker and shape inference, then feed the same inputs to PyTorch "
-                                "and ONNX Runtime at two shapes and compare every output (padded positions are "
+                                "and ONNX Runtime at each shape below and compare every output (padded positions are "
                                 "ignored)."))
         self.body().addWidget(self._settings_box())
         self.verdict = self.banner("okBanner")

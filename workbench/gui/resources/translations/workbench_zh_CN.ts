@@ -66,217 +66,218 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>BenchPanel</name>
     <message>
-        <location filename="../../panels/bench_panel.py" line="79" />
+        <location filename="../../panels/bench_panel.py" line="98" />
         <source>CUDA: {0}</source>
         <translation>CUDA：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="45" />
+        <location filename="../../panels/bench_layout.py" line="46" />
         <source>Batch size of the example inputs</source>
         <translation>示例输入的批大小</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="46" />
+        <location filename="../../panels/bench_layout.py" line="47" />
         <source>Sequence length (text models)</source>
         <translation>序列长度（文本模型）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="47" />
+        <location filename="../../panels/bench_layout.py" line="48" />
         <source>Timed runs per variant (after warm-up)</source>
         <translation>每个版本的计时运行次数（预热之后）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="49" />
+        <location filename="../../panels/bench_layout.py" line="50" />
         <source>Untimed runs before timing</source>
         <translation>计时前不计时的预热运行次数</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="51" />
+        <location filename="../../panels/bench_layout.py" line="52" />
         <source>Intra-op threads (0: the runtime's default)</source>
         <translation>算子内线程数（0：使用运行时的默认值）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="53" />
+        <location filename="../../panels/bench_layout.py" line="54" />
         <source>default</source>
         <translation>默认</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="56" />
+        <location filename="../../panels/bench_layout.py" line="57" />
         <source>f16 (default)</source>
         <translation>f16（默认）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="58" />
+        <location filename="../../panels/bench_layout.py" line="59" />
         <source>The KV cache type llama.cpp runs the .gguf variants with: f16 is what a deployment runs; f32 keeps the cache at full precision (validation uses it to measure the file)</source>
         <translation>llama.cpp 运行 .gguf 变体所用的键值缓存类型：f16 是部署时的实际情况；f32 以全精度保存缓存（验证用它来衡量文件本身）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="62" />
+        <location filename="../../panels/bench_layout.py" line="63" />
         <source>Provider</source>
         <translation>执行提供程序</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="63" />
+        <location filename="../../panels/bench_layout.py" line="64" />
         <source>Batch</source>
         <translation>批大小</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="64" />
+        <location filename="../../panels/bench_layout.py" line="65" />
         <source>Sequence</source>
         <translation>序列长度</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="65" />
+        <location filename="../../panels/bench_layout.py" line="66" />
         <source>Iterations</source>
         <translation>迭代次数</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="66" />
+        <location filename="../../panels/bench_layout.py" line="67" />
         <source>Warm-up</source>
         <translation>预热</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="67" />
+        <location filename="../../panels/bench_layout.py" line="68" />
         <source>Threads</source>
         <translation>线程数</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="68" />
+        <location filename="../../panels/bench_layout.py" line="69" />
         <source>llama.cpp KV cache</source>
         <translation>llama.cpp 键值缓存</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="69" />
+        <location filename="../../panels/bench_layout.py" line="70" />
         <source>Variants</source>
         <translation>量化版本</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="74" />
+        <location filename="../../panels/bench_layout.py" line="75" />
         <source>Run</source>
         <translation>运行</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="76" />
+        <location filename="../../panels/bench_layout.py" line="77" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="79" />
+        <location filename="../../panels/bench_layout.py" line="80" />
         <source>Save charts as PNG…</source>
         <translation>将图表保存为 PNG…</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="81" />
+        <location filename="../../panels/bench_layout.py" line="82" />
         <source>Copy as CLI command</source>
         <translation>复制为命令行</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="83" />
+        <location filename="../../panels/bench_layout.py" line="84" />
         <source>Logarithmic latency axis</source>
         <translation>对数延迟坐标轴</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="84" />
+        <location filename="../../panels/bench_layout.py" line="85" />
         <source>Read fast and slow variants on one chart</source>
         <translation>在同一张图上看清快慢不同的版本</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_layout.py" line="86" />
+        <location filename="../../panels/bench_layout.py" line="87" />
+        <location filename="../../panels/bench_panel.py" line="78" />
         <source>Ready</source>
         <translation>就绪</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="119" />
+        <location filename="../../panels/bench_panel.py" line="138" />
         <source>(load a model first)</source>
         <translation>（请先加载模型）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="186" />
+        <location filename="../../panels/bench_panel.py" line="204" />
         <source>{0} left out: {1} is a program and was not allowed to run</source>
         <translation>已跳过 {0}：{1} 是程序，未被允许运行</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="208" />
+        <location filename="../../panels/bench_panel.py" line="226" />
         <source>Benchmark {0}</source>
         <translation>基准测试 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="213" />
+        <location filename="../../panels/bench_panel.py" line="231" />
         <source>Started: {0}</source>
         <translation>已开始：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="230" />
+        <location filename="../../panels/bench_panel.py" line="248" />
         <source>Cancelling…</source>
         <translation>正在取消…</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="248" />
+        <location filename="../../panels/bench_panel.py" line="267" />
         <source>{0}: loading and warm-up…</source>
         <translation>{0}：正在加载并预热…</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="253" />
+        <location filename="../../panels/bench_panel.py" line="272" />
         <source>{0}: run {1}/{2}</source>
         <translation>{0}：第 {1}/{2} 次运行</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="262" />
+        <location filename="../../panels/bench_panel.py" line="281" />
         <source>, {0:.1f} s</source>
         <translation>，{0:.1f} 秒</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="263" />
+        <location filename="../../panels/bench_panel.py" line="282" />
         <source>Finished: Benchmark {0} (p50 {1:.3f} ms, p95 {2:.3f} ms, peak RSS {3:.0f} MB of its own process{4})</source>
         <translation>已完成：基准测试 {0}（p50 {1:.3f} 毫秒，p95 {2:.3f} 毫秒，其自身进程的峰值 RSS {3:.0f} MB{4}）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="270" />
+        <location filename="../../panels/bench_panel.py" line="289" />
         <source>Failed: Benchmark {0}: {1}</source>
         <translation>失败：基准测试 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="272" />
+        <location filename="../../panels/bench_panel.py" line="291" />
         <source>failed: {0}</source>
         <translation>失败：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="282" />
+        <location filename="../../panels/bench_panel.py" line="301" />
         <source>{0} variant(s) done</source>
         <translation>{0} 个版本</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="284" />
+        <location filename="../../panels/bench_panel.py" line="303" />
         <source>{0}, {1} failed</source>
         <translation>{0}，{1} 个失败</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="285" />
+        <location filename="../../panels/bench_panel.py" line="304" />
         <source>Cancelled: {0}</source>
         <translation>已取消：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="285" />
+        <location filename="../../panels/bench_panel.py" line="304" />
         <source>Finished: {0}</source>
         <translation>已完成：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="287" />
+        <location filename="../../panels/bench_panel.py" line="306" />
         <source>Cancelled: Benchmark ({0})</source>
         <translation>已取消：基准测试（{0}）</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="311" />
+        <location filename="../../panels/bench_panel.py" line="331" />
         <source>Save charts as PNG</source>
         <translation>将图表保存为 PNG</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="312" />
+        <location filename="../../panels/bench_panel.py" line="332" />
         <source>PNG image (*.png)</source>
         <translation>PNG 图片 (*.png)</translation>
     </message>
     <message>
-        <location filename="../../panels/bench_panel.py" line="347" />
+        <location filename="../../panels/bench_panel.py" line="367" />
         <source>Copied: {0}</source>
         <translation>已复制：{0}</translation>
     </message>
@@ -772,13 +773,13 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
     <message>
         <location filename="../../panels/export_panel.py" line="68" />
         <location filename="../../panels/export_panel.py" line="100" />
-        <location filename="../../panels/export_panel.py" line="283" />
+        <location filename="../../panels/export_panel.py" line="298" />
         <source>Export</source>
         <translation>导出</translation>
     </message>
     <message>
         <location filename="../../panels/export_panel.py" line="87" />
-        <location filename="../../panels/export_panel.py" line="327" />
+        <location filename="../../panels/export_panel.py" line="342" />
         <source>Add to recipe</source>
         <translation>添加到配方</translation>
     </message>
@@ -794,7 +795,7 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
     </message>
     <message>
         <location filename="../../panels/export_panel.py" line="114" />
-        <location filename="../../panels/export_panel.py" line="243" />
+        <location filename="../../panels/export_panel.py" line="258" />
         <source>(no model loaded)</source>
         <translation>（尚未加载模型）</translation>
     </message>
@@ -834,7 +835,7 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
         <translation>目标格式：</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="329" />
+        <location filename="../../panels/export_panel.py" line="344" />
         <source>Added to the recipe: {0}</source>
         <translation>已添加到配方：{0}</translation>
     </message>
@@ -954,37 +955,37 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
         <translation>动态维度第 {0} 行需要同时填写输入和名称。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="260" />
+        <location filename="../../panels/export_panel.py" line="275" />
         <source>Load a model first (Load step).</source>
         <translation>请先加载模型（“加载”步骤）。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="263" />
+        <location filename="../../panels/export_panel.py" line="278" />
         <source>Choose where to write the exported model.</source>
         <translation>请选择导出模型的保存位置。</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="286" />
+        <location filename="../../panels/export_panel.py" line="301" />
         <source>Export {0}</source>
         <translation>导出 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="291" />
+        <location filename="../../panels/export_panel.py" line="306" />
         <source>Exported with the {0} exporter in {1:.1f} s: {2}</source>
         <translation>已用 {0} 导出器完成导出，耗时 {1:.1f} 秒：{2}</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="294" />
+        <location filename="../../panels/export_panel.py" line="309" />
         <source>Fell back to the legacy exporter: {0}</source>
         <translation>已回退到旧版导出器：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="296" />
+        <location filename="../../panels/export_panel.py" line="311" />
         <source>Inputs in the file: {0}</source>
         <translation>文件中的输入：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/export_panel.py" line="298" />
+        <location filename="../../panels/export_panel.py" line="313" />
         <source>Outputs in the file: {0}</source>
         <translation>文件中的输出：{0}</translation>
     </message>
@@ -1166,57 +1167,57 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
         <translation>失败的技术细节（用于报告问题）</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="100" />
+        <location filename="../../docks.py" line="101" />
         <source>queued</source>
         <translation>排队中</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="100" />
+        <location filename="../../docks.py" line="101" />
         <source>running</source>
         <translation>运行中</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="101" />
+        <location filename="../../docks.py" line="102" />
         <source>done</source>
         <translation>完成</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="101" />
+        <location filename="../../docks.py" line="102" />
         <source>failed</source>
         <translation>失败</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="102" />
+        <location filename="../../docks.py" line="103" />
         <source>cancelled</source>
         <translation>已取消</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="131" />
+        <location filename="../../docks.py" line="132" />
         <source>finished at {0}</source>
         <translation>于 {0} 完成</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="133" />
+        <location filename="../../docks.py" line="134" />
         <source>cancelled at {0}</source>
         <translation>于 {0} 取消</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="142" />
+        <location filename="../../docks.py" line="143" />
         <source>{0} failed</source>
         <translation>{0} 失败</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="157" />
+        <location filename="../../docks.py" line="158" />
         <source>Time since the job started</source>
         <translation>任务开始后经过的时间</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="159" />
+        <location filename="../../docks.py" line="160" />
         <source>{0} · ~{1} left</source>
         <translation>{0} · 剩余约 {1}</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="161" />
+        <location filename="../../docks.py" line="162" />
         <source>Time since the job started, and the time left estimated from its progress so far</source>
         <translation>任务开始后经过的时间，以及按目前进度估计的剩余时间</translation>
     </message>
@@ -1224,22 +1225,22 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
 <context>
     <name>JobsWidget</name>
     <message>
-        <location filename="../../docks.py" line="176" />
+        <location filename="../../docks.py" line="177" />
         <source>Clear finished</source>
         <translation>清除已结束</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="189" />
+        <location filename="../../docks.py" line="190" />
         <source>No jobs yet. Long actions (inspect, export, validate, quantize, benchmark) appear here.</source>
         <translation>暂无任务。耗时操作（检查、导出、验证、量化、基准测试）会显示在这里。</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="226" />
+        <location filename="../../docks.py" line="227" />
         <source>{0} running</source>
         <translation>{0} 个运行中</translation>
     </message>
     <message>
-        <location filename="../../docks.py" line="226" />
+        <location filename="../../docks.py" line="227" />
         <source>Idle</source>
         <translation>空闲</translation>
     </message>
@@ -1277,151 +1278,156 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
         <source>solid: RSS, dashed: GPU</source>
         <translation>实线：RSS，虚线：GPU</translation>
     </message>
+    <message>
+        <location filename="../../charts/live.py" line="87" />
+        <source>Nothing measured yet: choose the variants and press Run</source>
+        <translation>尚未测量：请选择要测的变体，然后点击“运行”</translation>
+    </message>
 </context>
 <context>
     <name>LoadPanel</name>
     <message>
-        <location filename="../../panels/load_panel.py" line="53" />
+        <location filename="../../panels/load_panel.py" line="54" />
         <source>Load a model</source>
         <translation>加载模型</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="54" />
+        <location filename="../../panels/load_panel.py" line="55" />
         <source>Open a checkpoint (.safetensors, .pt, .bin), a Hugging Face model folder or an ONNX file, or drop it on the window. Only headers are read where the format allows.</source>
         <translation>打开检查点（.safetensors、.pt、.bin）、Hugging Face 模型文件夹或 ONNX 文件，也可以直接拖放到窗口中。在格式允许时只读取文件头。</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="67" />
+        <location filename="../../panels/load_panel.py" line="68" />
         <source>Inspect</source>
         <translation>检查</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="76" />
+        <location filename="../../panels/load_panel.py" line="77" />
         <source>Path of a checkpoint, model folder or .onnx file</source>
         <translation>检查点、模型文件夹或 .onnx 文件的路径</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="78" />
+        <location filename="../../panels/load_panel.py" line="79" />
         <source>Open file…</source>
         <translation>打开文件…</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="80" />
+        <location filename="../../panels/load_panel.py" line="81" />
         <source>Open folder…</source>
         <translation>打开文件夹…</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="92" />
+        <location filename="../../panels/load_panel.py" line="93" />
         <source>Summary</source>
         <translation>概要</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="101" />
+        <location filename="../../panels/load_panel.py" line="102" />
         <source>Format:</source>
         <translation>格式：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="102" />
+        <location filename="../../panels/load_panel.py" line="103" />
         <source>Parameters:</source>
         <translation>参数量：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="103" />
+        <location filename="../../panels/load_panel.py" line="104" />
         <source>Size:</source>
         <translation>大小：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="104" />
+        <location filename="../../panels/load_panel.py" line="105" />
         <source>By dtype:</source>
         <translation>按数据类型：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="105" />
+        <location filename="../../panels/load_panel.py" line="106" />
         <source>Tensors:</source>
         <translation>张量数：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="106" />
+        <location filename="../../panels/load_panel.py" line="107" />
         <source>GGUF advice:</source>
         <translation>GGUF 建议：</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="108" />
+        <location filename="../../panels/load_panel.py" line="109" />
         <source>Configuration</source>
         <translation>配置</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="110" />
+        <location filename="../../panels/load_panel.py" line="111" />
         <source>Key</source>
         <translation>键</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="110" />
+        <location filename="../../panels/load_panel.py" line="111" />
         <source>Value</source>
         <translation>值</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="118" />
+        <location filename="../../panels/load_panel.py" line="119" />
         <source>Tensors</source>
         <translation>张量</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="121" />
+        <location filename="../../panels/load_panel.py" line="122" />
         <source>Filter by name (words, or /regex/)</source>
         <translation>按名称筛选（关键词或 /正则表达式/）</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="127" />
+        <location filename="../../panels/load_panel.py" line="128" />
         <source>Name</source>
         <translation>名称</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="127" />
+        <location filename="../../panels/load_panel.py" line="128" />
         <source>Dtype</source>
         <translation>数据类型</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="127" />
+        <location filename="../../panels/load_panel.py" line="128" />
         <source>Shape</source>
         <translation>形状</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="127" />
+        <location filename="../../panels/load_panel.py" line="128" />
         <source>Elements</source>
         <translation>元素数</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="128" />
+        <location filename="../../panels/load_panel.py" line="129" />
         <source>Size</source>
         <translation>大小</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="177" />
+        <location filename="../../panels/load_panel.py" line="178" />
         <source>Open a model file</source>
         <translation>打开模型文件</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="178" />
+        <location filename="../../panels/load_panel.py" line="179" />
         <source>Models (*.safetensors *.pt *.pth *.bin *.pt2 *.onnx *.ckpt);;All files (*)</source>
         <translation>模型 (*.safetensors *.pt *.pth *.bin *.pt2 *.onnx *.ckpt);;所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="183" />
+        <location filename="../../panels/load_panel.py" line="184" />
         <source>Open a model folder</source>
         <translation>打开模型文件夹</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="214" />
+        <location filename="../../panels/load_panel.py" line="215" />
         <source>Inspect {0}</source>
         <translation>检查 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="246" />
+        <location filename="../../panels/load_panel.py" line="247" />
         <source>&lt;b&gt;Could not load {0}:&lt;/b&gt; {1}</source>
         <translation>&lt;b&gt;无法加载 {0}：&lt;/b&gt;{1}</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="247" />
+        <location filename="../../panels/load_panel.py" line="248" />
         <source>this model</source>
         <translation>此模型</translation>
     </message>
@@ -1471,12 +1477,12 @@ Run it? Only do this for files you trust (the command line needs --trust-code).<
         <translation>未发现问题：模型可以导出。</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="316" />
+        <location filename="../../panels/load_panel.py" line="317" />
         <source>{0} of {1} tensors shown</source>
         <translation>显示 {0} / {1} 个张量</translation>
     </message>
     <message>
-        <location filename="../../panels/load_panel.py" line="334" />
+        <location filename="../../panels/load_panel.py" line="335" />
         <source>Open a model first.</source>
         <translation>请先打开模型。</translation>
     </message>
@@ -2108,95 +2114,95 @@ Replace them?</source>
 要替换吗？</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="108" />
+        <location filename="../../panels/base.py" line="116" />
         <source>Cancel</source>
         <translation>取消</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="112" />
-        <location filename="../../panels/base.py" line="153" />
+        <location filename="../../panels/base.py" line="120" />
+        <location filename="../../panels/base.py" line="161" />
         <source>Copy as CLI command</source>
         <translation>复制为命令行</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="113" />
+        <location filename="../../panels/base.py" line="121" />
         <source>Put the equivalent `workbench` command line on the clipboard</source>
         <translation>将等效的 `workbench` 命令行复制到剪贴板</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="117" />
+        <location filename="../../panels/base.py" line="125" />
         <source>Save as recipe…</source>
         <translation>另存为配方…</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="118" />
+        <location filename="../../panels/base.py" line="126" />
         <source>Write these settings to a TOML recipe for `workbench run`</source>
         <translation>将这些设置写入 TOML 配方，供 `workbench run` 使用</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="156" />
+        <location filename="../../panels/base.py" line="164" />
         <source>Copied: {0}</source>
         <translation>已复制：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="157" />
+        <location filename="../../panels/base.py" line="165" />
         <source>Command copied to the clipboard</source>
         <translation>命令已复制到剪贴板</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="176" />
-        <location filename="../../panels/base.py" line="183" />
+        <location filename="../../panels/base.py" line="184" />
+        <location filename="../../panels/base.py" line="191" />
         <source>Save recipe</source>
         <translation>保存配方</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="177" />
+        <location filename="../../panels/base.py" line="185" />
         <source>Recipes (*.toml)</source>
         <translation>配方 (*.toml)</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="185" />
-        <location filename="../../panels/base.py" line="186" />
+        <location filename="../../panels/base.py" line="193" />
+        <location filename="../../panels/base.py" line="194" />
         <source>Recipe saved to {0}</source>
         <translation>配方已保存到 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="197" />
+        <location filename="../../panels/base.py" line="205" />
         <source>Not started: {0} (its model is a program and was not allowed to run)</source>
         <translation>未启动：{0}（其模型是程序，未被允许运行）</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="202" />
+        <location filename="../../panels/base.py" line="210" />
         <source>Not started: {0} (kept the existing files)</source>
         <translation>未启动：{0}（保留已有文件）</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="212" />
+        <location filename="../../panels/base.py" line="220" />
         <source>Started: {0}</source>
         <translation>已开始：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="219" />
+        <location filename="../../panels/base.py" line="227" />
         <source>Could not show the result: {0}</source>
         <translation>无法显示结果：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="222" />
+        <location filename="../../panels/base.py" line="232" />
         <source>Finished: {0} ({1:.1f} s)</source>
         <translation>已完成：{0}（{1:.1f} 秒）</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="231" />
+        <location filename="../../panels/base.py" line="241" />
         <source>Failed: {0}: {1}</source>
         <translation>失败：{0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="232" />
+        <location filename="../../panels/base.py" line="243" />
         <source>{0} failed</source>
         <translation>{0} 失败</translation>
     </message>
     <message>
-        <location filename="../../panels/base.py" line="237" />
+        <location filename="../../panels/base.py" line="248" />
         <source>Cancelled: {0}</source>
         <translation>已取消：{0}</translation>
     </message>
@@ -2438,7 +2444,7 @@ Replace them?</source>
     </message>
     <message>
         <location filename="../../panels/report_panel.py" line="82" />
-        <location filename="../../panels/report_panel.py" line="323" />
+        <location filename="../../panels/report_panel.py" line="331" />
         <source>Run recipe</source>
         <translation>运行配方</translation>
     </message>
@@ -2449,8 +2455,8 @@ Replace them?</source>
     </message>
     <message>
         <location filename="../../panels/report_panel.py" line="87" />
-        <location filename="../../panels/report_panel.py" line="192" />
-        <location filename="../../panels/report_panel.py" line="204" />
+        <location filename="../../panels/report_panel.py" line="195" />
+        <location filename="../../panels/report_panel.py" line="207" />
         <source>Build report</source>
         <translation>生成报告</translation>
     </message>
@@ -2465,125 +2471,126 @@ Replace them?</source>
         <translation>在浏览器中打开</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="101" />
+        <location filename="../../panels/report_panel.py" line="103" />
         <source>Recipe</source>
         <translation>配方</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="103" />
-        <location filename="../../panels/report_panel.py" line="270" />
+        <location filename="../../panels/report_panel.py" line="105" />
+        <location filename="../../panels/report_panel.py" line="278" />
         <source>Recipes (*.toml *.yaml *.yml)</source>
         <translation>配方 (*.toml *.yaml *.yml)</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="104" />
+        <location filename="../../panels/report_panel.py" line="106" />
         <source>empty: the settings of every step, as they are now</source>
         <translation>留空：使用各步骤当前的设置</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="107" />
+        <location filename="../../panels/report_panel.py" line="110" />
         <source>Load recipe…</source>
         <translation>加载配方…</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="109" />
+        <location filename="../../panels/report_panel.py" line="112" />
         <source>Save recipe…</source>
         <translation>保存配方…</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="114" />
+        <location filename="../../panels/report_panel.py" line="117" />
         <source>Recipe file:</source>
         <translation>配方文件：</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="115" />
+        <location filename="../../panels/report_panel.py" line="118" />
         <source>Output folder:</source>
         <translation>输出文件夹：</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="122" />
+        <location filename="../../panels/report_panel.py" line="125" />
         <source>{0} steps finished in this session ({1}). Build report writes report.html from their results; nothing runs again.</source>
         <translation>本次会话已完成 {0} 个步骤（{1}）。“生成报告”会根据它们的结果写出 report.html，不会重新运行任何步骤。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="125" />
+        <location filename="../../panels/report_panel.py" line="128" />
         <source>No report yet: finish a step (Export, Validate, Optimize, Quantize, Benchmark) and build the report from it, run a recipe, or run the demo (Help &gt; Run the demo).</source>
         <translation>还没有报告：完成一个步骤（导出、验证、优化、量化、基准测试）后据此生成报告，或运行配方，或运行演示（帮助 &gt; 运行演示）。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="193" />
+        <location filename="../../panels/report_panel.py" line="196" />
         <source>No step has finished in this session yet: export, validate, optimize, quantize or benchmark a model first (or run a recipe).</source>
         <translation>本次会话还没有完成任何步骤：请先对模型进行导出、验证、优化、量化或基准测试（或运行配方）。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="208" />
+        <location filename="../../panels/report_panel.py" line="211" />
         <source>Not built: kept the existing {0}</source>
         <translation>未生成：保留了现有的 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="213" />
+        <location filename="../../panels/report_panel.py" line="216" />
         <source>Build report in {0}</source>
         <translation>在 {0} 中生成报告</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="222" />
+        <location filename="../../panels/report_panel.py" line="225" />
         <source>Report built from {0} finished steps ({1}), in {2}</source>
         <translation>已根据 {0} 个完成的步骤（{1}）生成报告，位于 {2}</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="245" />
+        <location filename="../../panels/report_panel.py" line="96" />
+        <location filename="../../panels/report_panel.py" line="248" />
         <source>No report to open yet: build the report (or run a recipe) first.</source>
         <translation>还没有可打开的报告：请先生成报告（或运行配方）。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="247" />
+        <location filename="../../panels/report_panel.py" line="250" />
         <source>{0} no longer exists: build the report again.</source>
         <translation>{0} 已不存在：请重新生成报告。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="249" />
+        <location filename="../../panels/report_panel.py" line="252" />
         <source>The desktop could not open {0} in a browser (no default browser is set up here): open the file by hand.</source>
         <translation>桌面环境无法在浏览器中打开 {0}（此处没有设置默认浏览器）：请手动打开该文件。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="253" />
-        <location filename="../../panels/report_panel.py" line="254" />
+        <location filename="../../panels/report_panel.py" line="256" />
+        <location filename="../../panels/report_panel.py" line="257" />
         <source>Opened {0} in the browser</source>
         <translation>已在浏览器中打开 {0}</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="269" />
-        <location filename="../../panels/report_panel.py" line="280" />
+        <location filename="../../panels/report_panel.py" line="277" />
+        <location filename="../../panels/report_panel.py" line="288" />
         <source>Open recipe</source>
         <translation>打开配方</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="288" />
+        <location filename="../../panels/report_panel.py" line="296" />
         <source>Recipe loaded: {0}</source>
         <translation>已加载配方：{0}</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="306" />
+        <location filename="../../panels/report_panel.py" line="314" />
         <source>Load a model or a recipe first.</source>
         <translation>请先加载模型或配方。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="312" />
+        <location filename="../../panels/report_panel.py" line="320" />
         <source>Kept the existing {0}: choose another output folder.</source>
         <translation>已保留现有的 {0}：请选择其他输出文件夹。</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="328" />
+        <location filename="../../panels/report_panel.py" line="336" />
         <source>Not started: the recipe's model is a program and was not allowed to run</source>
         <translation>未启动：配方中的模型是程序，未被允许运行</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="332" />
+        <location filename="../../panels/report_panel.py" line="340" />
         <source>Not started: the recipe would replace existing files</source>
         <translation>未启动：配方将替换已有文件</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="334" />
+        <location filename="../../panels/report_panel.py" line="342" />
         <source>Run recipe {0}</source>
         <translation>运行配方 {0}</translation>
     </message>
@@ -2593,12 +2600,12 @@ Replace them?</source>
         <translation>配方设置了 trust_code = true</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="341" />
+        <location filename="../../panels/report_panel.py" line="349" />
         <source>Recipe finished: {0} steps, report in {1}</source>
         <translation>配方运行完成：共 {0} 个步骤，报告位于 {1}</translation>
     </message>
     <message>
-        <location filename="../../panels/report_panel.py" line="348" />
+        <location filename="../../panels/report_panel.py" line="356" />
         <source>Failed steps: {0}</source>
         <translation>失败的步骤：{0}</translation>
     </message>
@@ -2845,8 +2852,8 @@ Replace them?</source>
     </message>
     <message>
         <location filename="../../panels/validate_panel.py" line="47" />
-        <source>Run the ONNX checker and shape inference, then feed the same inputs to PyTorch and ONNX Runtime at two shapes and compare every output (padded positions are ignored).</source>
-        <translation>运行 ONNX 检查器和形状推断，然后在两种形状下向 PyTorch 和 ONNX Runtime 输入相同的数据，逐一比较所有输出（忽略填充位置）。</translation>
+        <source>Run the ONNX checker and shape inference, then feed the same inputs to PyTorch and ONNX Runtime at each shape below and compare every output (padded positions are ignored).</source>
+        <translation>运行 ONNX 检查器和形状推断，然后在下面列出的每种形状下向 PyTorch 和 ONNX Runtime 输入相同的数据，逐一比较所有输出（忽略填充位置）。</translation>
     </message>
     <message>
         <location filename="../../panels/validate_panel.py" line="53" />

@@ -389,9 +389,9 @@ ZH = {
     "Recipe finished: {0} steps, report in {1}": "配方运行完成：共 {0} 个步骤，报告位于 {1}",
     "Failed steps: {0}": "失败的步骤：{0}",
     # validate
-    "Run the ONNX checker and shape inference, then feed the same inputs to PyTorch and ONNX Runtime at two shapes "
-    "and compare every output (padded positions are ignored).":
-        "运行 ONNX 检查器和形状推断，然后在两种形状下向 PyTorch 和 ONNX Runtime 输入相同的数据，"
+    "Run the ONNX checker and shape inference, then feed the same inputs to PyTorch and ONNX Runtime at each shape "
+    "below and compare every output (padded positions are ignored).":
+        "运行 ONNX 检查器和形状推断，然后在下面列出的每种形状下向 PyTorch 和 ONNX Runtime 输入相同的数据，"
         "逐一比较所有输出（忽略填充位置）。",
     "Max rel diff": "最大相对误差",
     "Result": "结果",
@@ -615,6 +615,7 @@ ZH = {
     "Difference against PyTorch": "与 PyTorch 的差异",
     # benchmark charts
     "Latency per iteration": "每次迭代的延迟",
+    "Nothing measured yet: choose the variants and press Run": "尚未测量：请选择要测的变体，然后点击“运行”",
     "iteration": "迭代",
     "latency (ms)": "延迟（毫秒）",
     "pale: runs · solid: p50 · dashed: p95, rolling {0}": "浅色：每次运行 · 实线：p50 · 虚线：p95，滚动窗口 {0}",
