@@ -13,7 +13,7 @@ from workbench import api
 @pytest.fixture(scope="module")
 def bert(exported, tiny_models):
     result = exported("bert")
-    return onnx.load(result.path), str(tiny_models("bert"))
+    return onnx.load(result.path), str(tiny_models("bert")), result.path
 
 
 def _save(model, path) -> str:
@@ -35,12 +35,12 @@ def _scale_largest_weight(model, factor: float) -> None:
 
 
 def test_the_export_itself_passes(bert):
-    model, source = bert
+    model, source, path = bert
     assert [o.name for o in model.graph.output] == ["last_hidden_state", "pooler_output"]
 
 
 def test_outputs_in_another_order_are_paired_by_name(bert, tmp_path):
-    model, source = bert
+    model, source, path = bert
     twin = _copy(model)
     outputs = list(twin.graph.output)
     del twin.graph.output[:]
@@ -51,7 +51,7 @@ def test_outputs_in_another_order_are_paired_by_name(bert, tmp_path):
 
 
 def test_an_output_the_artifact_lacks_fails(bert, tmp_path):
-    model, source = bert
+    model, source, path = bert
     twin = _copy(model)
     del twin.graph.output[1]  # pooler_output
     result = api.validate(_save(twin, tmp_path / "dropped.onnx"), against=source)
@@ -61,7 +61,7 @@ def test_an_output_the_artifact_lacks_fails(bert, tmp_path):
 
 
 def test_an_output_of_another_shape_says_so(bert, tmp_path):
-    model, source = bert
+    model, source, path = bert
     twin = _copy(model)
     out = twin.graph.output[0]
     inner = out.name + "_full"
@@ -80,7 +80,7 @@ def test_an_output_of_another_shape_says_so(bert, tmp_path):
 
 
 def test_a_dangling_quantization_node_does_not_loosen_the_limits(bert, tmp_path):
-    model, source = bert
+    model, source, path = bert
     twin = _copy(model)
     _scale_largest_weight(twin, 1.5)
     weight = twin.graph.initializer[0].name
@@ -103,3 +103,29 @@ def test_live_nodes_reach_the_outputs_only():
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])])
     assert [n.op_type for n in live_nodes(graph)] == ["Relu", "Abs"]
+
+
+def test_given_shapes_are_what_a_hugging_face_source_is_fed(bert):
+    model, source, path = bert
+    from workbench.core.specs import ModelSource, ValidateSpec
+    from workbench.core.validate import validate_model
+
+    result = validate_model(ValidateSpec(model=path, against=ModelSource(path=source),
+                                         input_shapes={"input_ids": [2, 5]}))
+    assert result.passed, result.reason
+    assert [r["inputs"]["input_ids"] for r in result.runs] == [[2, 5], [3, 5]]
+    assert all(r["inputs"]["attention_mask"][1] == 5 for r in result.runs)
+
+
+@pytest.mark.parametrize("given, message", [({"bogus": [2, 3]}, "the model has no input 'bogus'"),
+                                            ({"input_ids": [2, 3, 4]}, "'input_ids' has 2 axes, not 3")])
+def test_given_shapes_that_do_not_fit_the_model_are_refused(bert, given, message):
+    from workbench.core.errors import WorkbenchError
+    from workbench.core.specs import ModelSource, ValidateSpec
+    from workbench.core.validate import validate_model
+
+    model, source, path = bert
+    with pytest.raises(WorkbenchError, match=message):
+        validate_model(ValidateSpec(model=path, against=ModelSource(path=source),
+                                    input_shapes=given))
+

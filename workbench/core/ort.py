@@ -162,7 +162,12 @@ def make_session(path, provider: str = "cpu", threads: int | None = None, level:
         missing = missing_kernel(path, first)
         if missing:
             raise missing from err
-        raise WorkbenchError(f"ONNX Runtime cannot load {path}: {first}",
+        from workbench.core.loading.limits import describe_path
+
+        shown = describe_path(path) if data is None else str(path)
+        if shown != str(path):  # a quantizer's working copy, gone when the user reads this: the input's name
+            first = first.replace(str(path), shown.split(" (its working copy")[0])
+        raise WorkbenchError(f"ONNX Runtime cannot load {shown}: {first}",
                              "check the file with `workbench inspect`, or re-export it") from err
     from workbench.core.loading.limits import guard_session
 

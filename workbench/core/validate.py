@@ -17,6 +17,7 @@ from workbench.core.locate import hooked
 from workbench.core.onnx_io import check_model
 from workbench.core.results import OutputDiff, ValidateResult
 from workbench.core.specs import ValidateSpec
+from workbench.core.validate_outputs import checked_given, dims_text, failure_reason, live_nodes, pair_outputs
 
 QUANTIZED_OPS = ("DynamicQuantizeLinear", "QuantizeLinear", "DequantizeLinear", "MatMulInteger", "ConvInteger",
                  "QLinearMatMul", "QLinearConv", "MatMulNBits", "DynamicQuantizeMatMul", "GatherBlockQuantized")
@@ -29,13 +30,15 @@ QUANTIZED_TOLERANCES = {"int8": (0.25, 1e-3, 0.99), "int4": (0.5, 1e-2, 0.95)}
 BLOCK_QUANTIZED_OPS = ("MatMulNBits", "GatherBlockQuantized")
 
 
-def _input_shapes(infos: list, loaded, batch: int, seq: int) -> dict:
-    """Each input's shape at (batch, sequence), with the artifact's fixed sizes where it has them (by name, else by
-    position); ``infos`` is the session's ``inputs()``."""
+def _input_shapes(infos: list, loaded, batch: int, seq: int, given: dict | None = None) -> dict:
+    """Each input's shape at (batch, sequence), or the ``given`` one at this batch, with the artifact's fixed sizes
+    where it has them (by name, else by position); ``infos`` is the session's ``inputs()``."""
     by_name = {i.name: i.shape for i in infos}
     shapes = {}
     for pos, info in enumerate(loaded.inputs):
         dims = info.dims(batch, seq)  # audio: seq frames, in samples
+        if given and info.name in given:
+            dims = [batch, *given[info.name][1:]]
         fixed = by_name.get(info.name) or (infos[pos].shape if pos < len(infos) else None)
         if fixed is not None and len(fixed) == len(dims):
             dims = [f if isinstance(f, int) else d for f, d in zip(fixed, dims)]
@@ -58,47 +61,6 @@ def _fixed_note(infos: list) -> tuple:
         return True, ("the model is static (every input dimension is fixed in the file), so it was compared at its "
                       "one shape only; export it with dynamic axes to validate other shapes")
     return False, f"dimensions fixed in the file (compared at that size only): {', '.join(fixed)}"
-
-
-def _reason(outputs: list, rtol: float, floor: float, problems: dict | None = None) -> str | None:
-    """Why the first failing output failed: its own problem (missing, another shape) where it has one, else its
-    differences against the limits."""
-    bad = next((o for o in outputs if not o.passed), None)
-    if bad is None:
-        return None
-    if problems and bad.name in problems:
-        return problems[bad.name]
-    return (f"output '{bad.name}' differs from PyTorch: max rel diff {bad.max_rel_diff:.3g} (rtol {rtol:g}), "
-            f"cosine {bad.cosine:.6f} (floor {floor:g})")
-
-
-def live_nodes(graph) -> list:
-    """The nodes whose results reach a graph output (a node computing nothing used, e.g. a dangling
-    DequantizeLinear, says nothing about what the model computes)."""
-    needed = {o.name for o in graph.output}
-    live = []
-    for node in reversed(graph.node):  # ONNX graphs are topologically sorted
-        if any(o in needed for o in node.output):
-            live.append(node)
-            needed.update(i for i in node.input if i)
-            for attr in node.attribute:  # a subgraph's outer-scope reads (If/Loop/Scan bodies)
-                for sub in ([attr.g] if attr.HasField("g") else []) + list(attr.graphs):
-                    needed.update(i for n in sub.node for i in n.input if i)
-    return live[::-1]
-
-
-def _pair_outputs(torch_names: list, actual: dict) -> tuple:
-    """([(PyTorch name, ONNX name, value)], [PyTorch names the artifact lacks]): by name where the artifact keeps
-    PyTorch's names (its order then does not matter), else by position."""
-    if set(torch_names) <= set(actual):
-        return [(n, n, actual[n]) for n in torch_names], []
-    items = list(actual.items())
-    pairs = [(n, onnx_name, value) for n, (onnx_name, value) in zip(torch_names, items)]
-    return pairs, list(torch_names[len(items):])
-
-
-def _dims(shape) -> str:
-    return "x".join(str(d) for d in shape) or "scalar"
 
 
 def _no_signal(signal: dict, notes: list) -> tuple:
@@ -250,14 +212,16 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
     problems = {}  # output -> why it failed where the numbers cannot say (missing, another shape)
     exposes = spec.locate and not _is_onnx(path) and callable(getattr(session, "run_exposed", None))
     pairs = spec.shapes
-    if spec.input_shapes:  # the given shapes, and batch + 1 where the file's batch is dynamic
+    given = checked_given(spec.input_shapes, loaded) if spec.input_shapes else None
+    if given:  # the given shapes, and batch + 1 where the file's batch is dynamic
         first = next(iter(spec.input_shapes.values()))
-        pairs = ((first[0], 0), (first[0] + 1, 0))
+        seq = first[1] if len(first) > 1 else 0  # the inputs not given follow the first one's sequence
+        pairs = ((first[0], seq), (first[0] + 1, seq))
         notes.append(f"compared at the given shapes ({_given(spec.input_shapes)}) and at batch {first[0] + 1} "
                      "where the file's batch is dynamic")
     for i, (batch, seq) in enumerate(pairs):
         stages.next(f"comparing at batch {batch}, sequence {seq}")
-        shapes = _input_shapes(infos, loaded, batch, seq)
+        shapes = _input_shapes(infos, loaded, batch, seq, given)
         if shapes in tried:  # fixed in the file: the same shape again would prove nothing new
             continue
         tried.append(shapes)
@@ -269,7 +233,7 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
             first_run = (inputs, seen)
         actual = session.run(feed(infos, inputs, loaded.input_names))
         diffs = []
-        paired, missing = _pair_outputs(list(loaded.output_names), actual)
+        paired, missing = pair_outputs(list(loaded.output_names), actual)
         for name in missing:  # PyTorch computes it, the artifact does not: never a pass by leaving it out
             problems.setdefault(name, f"PyTorch's output '{name}' is missing from the model (it has "
                                       f"{', '.join(actual) or 'none'}); export it again")
@@ -282,8 +246,8 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
             ok = within(stats, rtol, atol, floor)
             if "shape_mismatch" in stats:
                 got, want = stats["shape_mismatch"]
-                problems.setdefault(onnx_name, f"output '{onnx_name}' has shape {_dims(got)} but PyTorch's "
-                                               f"'{name}' is {_dims(want)} (at batch {batch}, sequence {seq})")
+                problems.setdefault(onnx_name, f"output '{onnx_name}' has shape {dims_text(got)} but PyTorch's "
+                                               f"'{name}' is {dims_text(want)} (at batch {batch}, sequence {seq})")
             diffs.append(OutputDiff(name=onnx_name, shape=list(value.shape), max_abs_diff=stats["max_abs_diff"],
                                     max_rel_diff=stats["max_rel_diff"], cosine=stats["cosine"], passed=ok))
             signal[onnx_name] = signal.get(onnx_name, False) or stats.get("scale", 1.0) > 0
@@ -315,4 +279,4 @@ def validate_model(spec: ValidateSpec, progress=None, cancel=None) -> ValidateRe
     return ValidateResult(passed=all(d.passed for d in outputs) and not blind, outputs=outputs,
                           shapes_tried=[r["shape"] for r in runs], rtol=rtol, atol=atol, checker=checker,
                           shape_inference=inference, runs=runs, static=static, notes=notes,
-                          reason=_reason(outputs, rtol, floor, problems) or reason, **located)
+                          reason=failure_reason(outputs, rtol, floor, problems) or reason, **located)

@@ -40,6 +40,9 @@ def inspect_path(path: str):
     """InspectResult for any supported file or folder (headers only where the format allows)."""
     from workbench.core.registry import default_registry
 
+    if is_user_code(path):  # "model.py:Net": a program, which inspect never runs ("no such file" misled)
+        raise WorkbenchError(f"{path} is a program source (model.py:Class): inspect reads files and folders and "
+                             "never runs code", "inspect its weights file, or export/validate it with --trust-code")
     p = _existing(path)
     try:
         return default_registry().loader_for(p).inspect(p)

@@ -67,6 +67,21 @@ def _check_config(config: dict, problems: list, notes: list) -> None:
                         "(no task head) unless you pass --task")
 
 
+def _weights_not_regular(folder: Path) -> Optional[str]:
+    """Why a weights file that is there was not read (a pipe, a device link, a folder named like one), or None:
+    "no weights file" would send the user to download what the folder seems to hold."""
+    from workbench.core.loading.limits import regular_file
+
+    names = ["model.safetensors", "pytorch_model.bin", "model.bin", "model.pt", "model.pth"]
+    for entry in [folder / n for n in names] + sorted(folder.glob("*.safetensors")):
+        if entry.exists() and not entry.is_file():
+            try:
+                regular_file(entry, "weights file")
+            except WorkbenchError as err:
+                return err.one_line()
+    return None
+
+
 def _weights(folder: Path, problems: list) -> Optional[InspectResult]:
     try:
         weights = safetensors_read.weights_in_folder(folder)
@@ -78,8 +93,9 @@ def _weights(folder: Path, problems: list) -> Optional[InspectResult]:
         problems.append(f"the weights cannot be read: {err.one_line()}")
         return None
     if weights is None:
-        problems.append("no weights file (model.safetensors, a sharded index or pytorch_model.bin); download the "
-                        "weights into the folder")
+        odd = _weights_not_regular(folder)
+        problems.append(odd or "no weights file (model.safetensors, a sharded index or pytorch_model.bin); "
+                               "download the weights into the folder")
     else:
         problems.extend(weights.problems)
     return weights

@@ -554,6 +554,11 @@ def name_work_folder(folder, original) -> None:
     _WORK_FOLDERS[str(Path(folder).resolve())] = str(original)
 
 
+def describe_path(path) -> str:
+    """``path`` as the user knows it: a quantizer's working copy is named as the input it copies."""
+    return _describe(path)
+
+
 def _describe(path) -> str:
     resolved = Path(path).resolve()
     for folder, original in list(_WORK_FOLDERS.items()):

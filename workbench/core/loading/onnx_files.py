@@ -78,6 +78,15 @@ def _check_external(path: Path, tensor, seen: dict) -> None:
         raise WorkbenchError(f"{path} references external data '{location}' outside its folder",
                              "re-export the model with its data file beside the .onnx")
     if location not in seen:
+        if target.is_symlink() and not target.resolve().is_relative_to(path.parent.resolve()):
+            # ONNX Runtime refuses such a link ("escapes model directory"): say so here, not at the first run
+            raise WorkbenchError(f"{path} references external data '{location}', a link to "
+                                 f"{target.resolve()} outside its folder",
+                                 "copy the data file itself beside the .onnx")
+        if target.exists() and not target.is_file():
+            from workbench.core.loading.limits import regular_file
+
+            regular_file(target, "external data file")  # says what it is: a pipe, a device, a folder
         if not target.is_file():
             raise WorkbenchError(f"{path.name} references external data {location} which is missing",
                                  f"keep {location} beside {path.name} in {path.parent}")
@@ -144,10 +153,13 @@ def inspect(path: Path) -> InspectResult:
     op_counts: Counter = Counter()
     tensors, by_dtype, external, seen = [], {}, [], {}
     parameters = node_count = 0
+    foreign: dict = {}  # domain -> operators of a domain no standard runtime implements
     for g in graphs(graph):
         for node in g.node:
             op_counts[node.op_type] += 1
             node_count += 1
+            if (node.domain or "") not in KNOWN_DOMAINS:
+                foreign.setdefault(node.domain, set()).add(node.op_type)
         for tensor in g.initializer:
             if tensor.data_location == onnx.TensorProto.EXTERNAL:
                 _check_external(path, tensor, seen)
@@ -171,8 +183,26 @@ def inspect(path: Path) -> InspectResult:
         outputs=[_value_info(vi) for vi in graph.output],
         opset={(o.domain or "ai.onnx"): int(o.version) for o in model.opset_import},
         op_counts=dict(op_counts.most_common()), node_count=node_count, initializer_bytes=initializer_bytes,
-        external_data=external,
+        external_data=external, notes=_foreign_notes(foreign, model),
     )
+
+
+# Operator domains ONNX Runtime (and the other runtimes' ONNX front ends) implement; another domain's operators
+# run only where a custom-operator library registers them.
+KNOWN_DOMAINS = ("", "ai.onnx", "ai.onnx.ml", "com.microsoft", "com.microsoft.nchwc", "ai.onnx.preview.training",
+                 "com.ms.internal.nhwc", "org.pytorch.aten", "pkg.onnxscript.torch_lib.common")
+
+
+def _foreign_notes(foreign: dict, model) -> list:
+    functions = {(f.domain, f.name) for f in model.functions}  # model-local functions are defined in the file
+    notes = []
+    for domain, ops in sorted(foreign.items()):
+        ops = sorted(op for op in ops if (domain, op) not in functions)
+        if ops:
+            notes.append(f"operators of domain '{domain}' ({', '.join(ops[:5])}) are not standard ONNX: they run "
+                         "only where a custom-operator library registers them (ONNX Runtime refuses the file "
+                         "otherwise)")
+    return notes
 
 
 def register(registry) -> None:

@@ -250,6 +250,14 @@ def read_index(path: str | os.PathLike) -> dict:
     if not isinstance(weight_map, dict) or set(map(type, weight_map.values())) - {str}:
         raise WorkbenchError(f"{path}: not a valid checkpoint index (no weight_map of tensor -> file)",
                              "re-download the index file")
+    # A shard is a file of the checkpoint's own folder, as ONNX external data is: a name reaching elsewhere
+    # ("../other/model.safetensors", "/abs/path") would read weights the folder does not hold. Symbolic links
+    # stay allowed (the Hugging Face cache links every snapshot file into its blobs folder).
+    outside = next((f for f in weight_map.values() if not f or Path(f).is_absolute() or ".." in Path(f).parts
+                    or "\\" in f), None)
+    if outside is not None:
+        raise WorkbenchError(f"{path}: the index places weights in '{outside}', outside its folder",
+                             "keep every shard beside the index (re-download the checkpoint)")
     metadata = index.get("metadata") if isinstance(index.get("metadata"), dict) else {}
     return {"weight_map": weight_map, "metadata": metadata}
 

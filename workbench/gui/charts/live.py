@@ -3,7 +3,8 @@
 :data:`REDRAW_HZ` times a second, so the cost of drawing does not grow with the rate of samples. Every plot
 downsamples with ``mode='peak'`` and clips to the view.
 
-Why ~250 lines in one class: its plot, legend, hover read-out, theme and redraw timer share one state.
+Size: ~310 lines in one class: its plot, legend, empty-state text, hover read-out, theme and redraw timer share
+one state.
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ here by pattern: ``{name}`` captures a value (a path, a number, an operator) tha
 message with no match is split at ``"; "`` and line breaks and each part matched; what still matches nothing stays
 English, so a new engine message is never lost, only untranslated. Every pattern is a line of :data:`ZH_CN`;
 ``tests/gui/test_i18n.py`` checks that real engine errors translate.
+
+Size: a table, not code: one English pattern -> Chinese pair per engine message; the code is ~20 lines.
 """
 
 from __future__ import annotations
