@@ -162,3 +162,19 @@ def test_removing_a_failed_series_clears_its_curves_and_legend(qtbot):
     assert [label.text for _s, label in charts.latency.legend.items] == ["ORT fp32"]
     assert [label.text for _s, label in charts.memory.legend.items] == ["ORT fp32"]
     charts.redraw()
+
+
+def test_narrow_charts_stack_instead_of_crushing_each_other(qtbot):
+    from PySide6.QtCore import Qt
+
+    from workbench.gui.charts import BenchCharts
+
+    charts = BenchCharts()
+    qtbot.addWidget(charts)
+    charts.resize(900, 400)
+    charts.show()
+    qtbot.waitUntil(lambda: charts.splitter.orientation() == Qt.Orientation.Horizontal, timeout=2000)
+    charts.resize(400, 600)
+    qtbot.waitUntil(lambda: charts.splitter.orientation() == Qt.Orientation.Vertical, timeout=2000)
+    charts.resize(1000, 400)
+    qtbot.waitUntil(lambda: charts.splitter.orientation() == Qt.Orientation.Horizontal, timeout=2000)

@@ -98,6 +98,21 @@ class BenchCharts(QWidget):
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
         layout.addWidget(splitter)
+        self.splitter = splitter
+
+    # Side by side below this width each chart got ~115 px: titles wrapped over four lines and crushed the plots.
+    STACK_BELOW_PX = 620
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        wanted = Qt.Orientation.Vertical if self.width() < self.STACK_BELOW_PX else Qt.Orientation.Horizontal
+        if self.splitter.orientation() != wanted:
+            self.splitter.setOrientation(wanted)
+            stacked = wanted == Qt.Orientation.Vertical
+            for chart in (self.latency, self.memory):  # stacked, each keeps a readable height (the page scrolls)
+                chart.setMinimumHeight(self.STACKED_MIN_HEIGHT_PX if stacked else 0)
+
+    STACKED_MIN_HEIGHT_PX = 240
 
     def clear(self) -> None:
         self.latency.clear()

@@ -103,6 +103,33 @@ ZH_CN = {
     "input '{name}' has {rank} axes, axis {axis} does not exist": "输入“{name}”只有 {rank} 个轴，轴 {axis} 不存在",
     "dynamic axes {what} were asked but the exported file fixes {fixed}":
         "要求动态轴 {what}，但导出的文件把 {fixed} 固定了",
+    # validate: outputs, given shapes (workbench.core.validate_outputs)
+    "PyTorch's output '{name}' is missing from the model (it has {names})": "模型中缺少 PyTorch 的输出“{name}”（模型只有 {names}）",
+    "export it again": "请重新导出",
+    "output '{name}' has shape {got} but PyTorch's '{ref}' is {want} (at batch {batch}, sequence {seq})":
+        "输出“{name}”的形状为 {got}，而 PyTorch 的“{ref}”为 {want}（批大小 {batch}，序列长度 {seq}）",
+    "--shape {name}: the model has no input '{same}' (its inputs: {names})":
+        "--shape {name}：模型没有名为“{same}”的输入（它的输入：{names}）",
+    "name one of its inputs": "请指定它的某个输入",
+    "--shape {item}: '{name}' has {rank} axes, not {given}": "--shape {item}：“{name}”有 {rank} 个轴，而不是 {given} 个",
+    "give one size per axis, batch first": "请为每个轴给出一个大小，批大小在前",
+    # export: the legacy exporter's traced constants (workbench.core.export.exporters)
+    "the legacy exporter fixed {count} value(s) the model computes from its inputs ({places}): the file keeps the "
+    "example's branch at every shape; validate at other shapes (workbench validate) before trusting it there":
+        "旧版导出器把模型根据输入算出的 {count} 个值固定成了常量（{places}）：文件在任何形状下都走示例输入的分支；"
+        "在其他形状下使用前，请先用 workbench validate 验证",
+    # files that point elsewhere (workbench.core.loading)
+    "{path}: the index places weights in '{shard}', outside its folder": "{path}：索引把权重放在其文件夹之外的“{shard}”",
+    "keep every shard beside the index (re-download the checkpoint)": "请把所有分片放在索引旁边（重新下载检查点）",
+    "{path} references external data '{location}', a link to {target} outside its folder":
+        "{path} 引用的外部数据“{location}”是指向其文件夹之外 {target} 的链接",
+    "copy the data file itself beside the .onnx": "请把数据文件本身复制到 .onnx 旁边",
+    "operators of domain '{domain}' ({ops}) are not standard ONNX: they run only where a custom-operator library "
+    "registers them (ONNX Runtime refuses the file otherwise)":
+        "域“{domain}”的算子（{ops}）不是标准 ONNX：只有注册了相应自定义算子库的地方才能运行（否则 ONNX Runtime 会拒绝该文件）",
+    "{path} is a program source (model.py:Class): inspect reads files and folders and never runs code":
+        "{path} 是程序源码（model.py:Class）：检查只读取文件和文件夹，从不运行代码",
+    "inspect its weights file, or export/validate it with --trust-code": "请检查它的权重文件，或用 --trust-code 导出/验证它",
     # why the exporter fixed them (workbench.core.export.readback._cause)
     "the example input has size 1 on that axis and a size of 1 is specialised; give an example size of 2 or more "
     "(--batch, --seq or --shape)": "示例输入在该轴上的大小为 1，而大小 1 会被特化；请给出 2 或更大的示例大小"
