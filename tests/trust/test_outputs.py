@@ -116,6 +116,14 @@ def test_existing_folder_as_output_stays_with_its_contents(job, capsys, tmp_path
         rc, err = cli(capsys, *argv, *extra)
         assert rc == 1 and "is a folder" in err and one_line(err)
         assert snapshot(tmp_path) == before
+        assert f"e.g. {target / target.name}" in err  # a file name inside it, the output's own name
+
+
+def test_a_folder_named_without_a_suffix_gets_a_model_file_suggested(capsys, tmp_path, exported):
+    target = tmp_path / "userdir"
+    target.mkdir()
+    rc, err = cli(capsys, "optimize", exported("bert").path, "-o", target)
+    assert rc == 1 and f"e.g. {target / 'model.onnx'}" in err and "userdir/userdir" not in err
 
 
 def test_fifo_as_output_is_refused(capsys, tmp_path, exported):

@@ -123,8 +123,9 @@ def conflicts(folder: Path, names: Iterable[str], force: bool, inputs: list[Path
                 need_force.append(f"{name} (a symbolic link; --force replaces the link, not its target)")
             continue
         if stat.S_ISDIR(st.st_mode):
+            example = target / (Path(name).name if Path(name).suffix else "model.onnx")  # not "out/out"
             raise WorkbenchError(f"{target} is a folder: an output never replaces a folder",
-                                 f"give a file name inside it, e.g. {target / Path(name).name}")
+                                 f"give a file name inside it, e.g. {example}")
         if not stat.S_ISREG(st.st_mode):
             raise WorkbenchError(f"{target} is not a regular file (a device, FIFO or socket): the workbench "
                                  "never writes over it", "choose a file name in a folder of your own")
